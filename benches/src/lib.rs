@@ -1,0 +1,1 @@
+//! Criterion benches for crowdqc live in `benches/`; see `README.md` for the numbers.

@@ -1,0 +1,1 @@
+//! crowdqc-aggregation (work in progress).

@@ -1,0 +1,1 @@
+//! crowdqc-agreement (work in progress).

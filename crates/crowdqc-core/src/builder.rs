@@ -1,0 +1,601 @@
+//! [`JudgmentMatrixBuilder`]: streaming construction of a [`JudgmentMatrix`].
+
+use arrow_array::RecordBatch;
+
+use crate::classes::{ClassOrder, ClassSet, sorted_order};
+use crate::dict::{IdDictionary, IdRef};
+use crate::error::{Error, Result};
+use crate::gold::{Gold, GoldReport};
+use crate::ingest::{
+    DURATION_ALIASES, DuplicatePolicy, GOLD_LABEL_ALIASES, ITEM_ALIASES, IngestOptions,
+    LABEL_ALIASES, TIMESTAMP_ALIASES, WORKER_ALIASES, encode_durations, encode_ids,
+    encode_timestamps, resolve_column,
+};
+use crate::matrix::{IngestReport, JudgmentMatrix, worker_index};
+
+/// Builds a [`JudgmentMatrix`] from any number of Arrow record batches (or single rows),
+/// without concatenating them first.
+///
+/// ```
+/// use crowdqc_core::{JudgmentMatrixBuilder, IngestOptions, IdRef};
+/// # fn main() -> crowdqc_core::Result<()> {
+/// let mut b = JudgmentMatrixBuilder::new(IngestOptions::default())?;
+/// for (item, worker, label) in [("t1", "w1", "yes"), ("t1", "w2", "no"), ("t2", "w1", "yes")] {
+///     b.push_row(IdRef::Str(item), IdRef::Str(worker), IdRef::Str(label))?;
+/// }
+/// b.push_gold_row(IdRef::Str("t2"), IdRef::Str("yes"))?;
+/// let m = b.finish()?;
+/// assert_eq!((m.n_items(), m.n_workers(), m.n_classes(), m.n_judgments()), (2, 2, 2, 3));
+/// assert_eq!(m.classes().label(0).to_string(), "no"); // sorted order
+/// assert_eq!(m.gold().label(1), Some(1));
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct JudgmentMatrixBuilder {
+    opts: IngestOptions,
+    items: IdDictionary,
+    workers: IdDictionary,
+    labels: IdDictionary,
+    declared: usize,
+    coo_item: Vec<u32>,
+    coo_worker: Vec<u32>,
+    coo_label: Vec<u32>,
+    timestamps: Option<Vec<i64>>,
+    durations: Option<Vec<f64>>,
+    columns: Option<Resolved>,
+    rows: u64,
+    gold_items: IdDictionary,
+    gold_label_dict: IdDictionary,
+    gold_labels: Vec<u32>,
+    gold_rows: Vec<u64>,
+    gold_repeated: u64,
+    gold_given: bool,
+    gold_row_count: u64,
+}
+
+#[derive(Debug, Clone)]
+struct Resolved {
+    item: String,
+    worker: String,
+    label: String,
+    timestamp: Option<String>,
+    duration: Option<String>,
+}
+
+impl JudgmentMatrixBuilder {
+    /// A builder with the given options.
+    ///
+    /// # Errors
+    /// When the declared class set is empty or repeats a label.
+    pub fn new(opts: IngestOptions) -> Result<Self> {
+        let mut labels = IdDictionary::new();
+        let mut declared = 0;
+        if let Some(classes) = &opts.classes {
+            if classes.is_empty() {
+                return Err(Error::param("classes", "the declared class set is empty"));
+            }
+            for c in classes {
+                if labels.lookup(IdRef::Str(c)).is_some() {
+                    return Err(Error::param(
+                        "classes",
+                        format!("class `{c}` is declared twice"),
+                    ));
+                }
+                labels.intern_str(c);
+            }
+            declared = classes.len();
+        }
+        Ok(JudgmentMatrixBuilder {
+            opts,
+            items: IdDictionary::new(),
+            workers: IdDictionary::new(),
+            labels,
+            declared,
+            coo_item: Vec::new(),
+            coo_worker: Vec::new(),
+            coo_label: Vec::new(),
+            timestamps: None,
+            durations: None,
+            columns: None,
+            rows: 0,
+            gold_items: IdDictionary::new(),
+            gold_label_dict: IdDictionary::new(),
+            gold_labels: Vec::new(),
+            gold_rows: Vec::new(),
+            gold_repeated: 0,
+            gold_given: false,
+            gold_row_count: 0,
+        })
+    }
+
+    /// Judgment rows pushed so far.
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// Reserves room for `n` more judgments.
+    pub fn reserve(&mut self, n: usize) {
+        self.coo_item.reserve(n);
+        self.coo_worker.reserve(n);
+        self.coo_label.reserve(n);
+    }
+
+    fn resolve(&mut self, batch: &RecordBatch) -> Result<Resolved> {
+        if let Some(r) = &self.columns {
+            return Ok(r.clone());
+        }
+        let c = &self.opts.columns;
+        let name = |i: usize| batch.schema().field(i).name().clone();
+        let item = resolve_column(batch, "item", c.item.as_deref(), ITEM_ALIASES, true)?.map(name);
+        let worker =
+            resolve_column(batch, "worker", c.worker.as_deref(), WORKER_ALIASES, true)?.map(name);
+        let label =
+            resolve_column(batch, "label", c.label.as_deref(), LABEL_ALIASES, true)?.map(name);
+        let timestamp = resolve_column(
+            batch,
+            "timestamp",
+            c.timestamp.as_deref(),
+            TIMESTAMP_ALIASES,
+            false,
+        )?
+        .map(name);
+        let duration = resolve_column(
+            batch,
+            "duration",
+            c.duration.as_deref(),
+            DURATION_ALIASES,
+            false,
+        )?
+        .map(name);
+        let r = Resolved {
+            item: item.unwrap_or_default(),
+            worker: worker.unwrap_or_default(),
+            label: label.unwrap_or_default(),
+            timestamp,
+            duration,
+        };
+        if r.timestamp.is_some() {
+            self.timestamps = Some(Vec::new());
+        }
+        if r.duration.is_some() {
+            self.durations = Some(Vec::new());
+        }
+        self.columns = Some(r.clone());
+        Ok(r)
+    }
+
+    /// Appends one record batch of judgments. Columns are found by name (the mapping in
+    /// [`IngestOptions::columns`], else the default aliases) on the first batch; later
+    /// batches must have the same columns. Extra columns are ignored.
+    ///
+    /// # Errors
+    /// Missing column, unsupported column type, null id or label, a label outside the
+    /// declared class set, an unparsable timestamp. Rows in errors are zero-based data
+    /// rows counted across all batches. On error the builder must be discarded.
+    pub fn push_batch(&mut self, batch: &RecordBatch) -> Result<()> {
+        let r = self.resolve(batch)?;
+        let col = |name: &str| -> Result<&arrow_array::ArrayRef> {
+            batch
+                .column_by_name(name)
+                .ok_or_else(|| Error::MissingColumn {
+                    wanted: name.into(),
+                    tried: vec![name.into()],
+                    found: batch
+                        .schema()
+                        .fields()
+                        .iter()
+                        .map(|f| f.name().clone())
+                        .collect(),
+                })
+        };
+        let row0 = self.rows;
+        let start = self.coo_label.len();
+        encode_ids(
+            col(&r.item)?.as_ref(),
+            &mut self.items,
+            &mut self.coo_item,
+            &r.item,
+            row0,
+        )?;
+        encode_ids(
+            col(&r.worker)?.as_ref(),
+            &mut self.workers,
+            &mut self.coo_worker,
+            &r.worker,
+            row0,
+        )?;
+        encode_ids(
+            col(&r.label)?.as_ref(),
+            &mut self.labels,
+            &mut self.coo_label,
+            &r.label,
+            row0,
+        )?;
+        if self.declared > 0
+            && let Some(i) = self.coo_label[start..]
+                .iter()
+                .position(|&c| c as usize >= self.declared)
+        {
+            let label = self.labels.get(self.coo_label[start + i]).to_string();
+            return Err(self.unknown_label(&r.label, row0 + i as u64, &label));
+        }
+        if let (Some(name), Some(out)) = (&r.timestamp, self.timestamps.as_mut()) {
+            encode_timestamps(col(name)?.as_ref(), out, name, row0)?;
+        }
+        if let (Some(name), Some(out)) = (&r.duration, self.durations.as_mut()) {
+            encode_durations(col(name)?.as_ref(), out, name, row0)?;
+        }
+        self.rows += batch.num_rows() as u64;
+        self.check_len()
+    }
+
+    fn unknown_label(&self, column: &str, row: u64, label: &str) -> Error {
+        let declared: Vec<String> = (0..self.declared as u32)
+            .map(|c| self.labels.get(c).to_string())
+            .collect();
+        Error::value(
+            column,
+            Some(row),
+            format!(
+                "label `{label}` is not in the declared class set [{}]; add it to the classes or fix the row",
+                declared.join(", ")
+            ),
+        )
+    }
+
+    fn check_len(&self) -> Result<()> {
+        if self.coo_label.len() > u32::MAX as usize {
+            return Err(Error::insufficient(format!(
+                "more than {} judgments in one matrix; split the input",
+                u32::MAX
+            )));
+        }
+        Ok(())
+    }
+
+    /// Appends one judgment (for callers without Arrow data). Optional columns, if the
+    /// first batch had them, cannot be mixed with this method.
+    ///
+    /// # Errors
+    /// A label outside the declared class set; mixing with batches that carried
+    /// timestamps or durations.
+    pub fn push_row(&mut self, item: IdRef<'_>, worker: IdRef<'_>, label: IdRef<'_>) -> Result<()> {
+        if self.timestamps.is_some() || self.durations.is_some() {
+            return Err(Error::param(
+                "push_row",
+                "cannot be mixed with batches that have timestamp or duration columns",
+            ));
+        }
+        let l = self.labels.intern(label);
+        if self.declared > 0 && l as usize >= self.declared {
+            return Err(self.unknown_label("label", self.rows, &label.to_string()));
+        }
+        self.coo_item.push(self.items.intern(item));
+        self.coo_worker.push(self.workers.intern(worker));
+        self.coo_label.push(l);
+        self.rows += 1;
+        self.check_len()
+    }
+
+    /// Appends a batch of gold labels with columns `item` (or `task`, or the mapped item
+    /// column) and `label` (or `true_label`, `gold`, or the mapped label column).
+    ///
+    /// # Errors
+    /// Missing column, bad type, null values, or one item given two different labels.
+    pub fn push_gold_batch(&mut self, batch: &RecordBatch) -> Result<()> {
+        let c = &self.opts.columns;
+        let ii = resolve_column(batch, "item", c.item.as_deref(), ITEM_ALIASES, true)?.unwrap_or(0);
+        let li = match resolve_column(
+            batch,
+            "label",
+            c.label.as_deref(),
+            GOLD_LABEL_ALIASES,
+            false,
+        )? {
+            Some(i) => i,
+            None => resolve_column(batch, "label", None, GOLD_LABEL_ALIASES, true)?.unwrap_or(0),
+        };
+        let schema = batch.schema();
+        let (iname, lname) = (
+            schema.field(ii).name().clone(),
+            schema.field(li).name().clone(),
+        );
+        let mut icodes = Vec::new();
+        let mut lcodes = Vec::new();
+        let row0 = self.gold_row_count;
+        encode_ids(
+            batch.column(ii).as_ref(),
+            &mut self.gold_items,
+            &mut icodes,
+            &iname,
+            row0,
+        )?;
+        encode_ids(
+            batch.column(li).as_ref(),
+            &mut self.gold_label_dict,
+            &mut lcodes,
+            &lname,
+            row0,
+        )?;
+        for (k, (i, l)) in icodes.into_iter().zip(lcodes).enumerate() {
+            self.add_gold(i, l, row0 + k as u64)?;
+        }
+        self.gold_row_count += batch.num_rows() as u64;
+        self.gold_given = true;
+        Ok(())
+    }
+
+    /// Appends one gold label.
+    ///
+    /// # Errors
+    /// When the item already has a different gold label.
+    pub fn push_gold_row(&mut self, item: IdRef<'_>, label: IdRef<'_>) -> Result<()> {
+        let i = self.gold_items.intern(item);
+        let l = self.gold_label_dict.intern(label);
+        self.add_gold(i, l, self.gold_row_count)?;
+        self.gold_row_count += 1;
+        self.gold_given = true;
+        Ok(())
+    }
+
+    fn add_gold(&mut self, i: u32, l: u32, row: u64) -> Result<()> {
+        let i = i as usize;
+        if i < self.gold_labels.len() {
+            let prev = self.gold_labels[i];
+            if prev != l {
+                return Err(Error::Conflict(format!(
+                    "gold item `{}` has two different labels: `{}` (gold row {}) and `{}` (gold row {row}); \
+                     keep one answer per gold item",
+                    self.gold_items.get(i as u32),
+                    self.gold_label_dict.get(prev),
+                    self.gold_rows[i],
+                    self.gold_label_dict.get(l),
+                )));
+            }
+            self.gold_repeated += 1;
+        } else {
+            debug_assert_eq!(i, self.gold_labels.len());
+            self.gold_labels.push(l);
+            self.gold_rows.push(row);
+        }
+        Ok(())
+    }
+
+    /// Finishes the matrix: orders the classes, joins gold, sorts judgments by item,
+    /// applies the duplicate policy and builds the worker index.
+    ///
+    /// # Errors
+    /// Empty input; a duplicate pair under [`DuplicatePolicy::Error`]; a gold label
+    /// outside the class set (unless [`IngestOptions::extend_classes_with_gold`]).
+    pub fn finish(mut self) -> Result<JudgmentMatrix> {
+        if self.coo_label.is_empty() {
+            return Err(Error::insufficient("the input has no judgments"));
+        }
+        // 1. gold: join items, check / extend labels (before classes are ordered).
+        let mut gold_pairs: Vec<(u32, u32)> = Vec::new(); // (item, provisional label)
+        let mut gold_report = GoldReport {
+            given: self.gold_labels.len(),
+            repeated_rows: self.gold_repeated,
+            ..Default::default()
+        };
+        for (g, &gl) in self.gold_labels.iter().enumerate() {
+            let gid = self.gold_items.get(g as u32);
+            let Some(item) = self.items.lookup(gid) else {
+                gold_report.unknown_items += 1;
+                if gold_report.unknown_examples.len() < 5 {
+                    gold_report.unknown_examples.push(gid.to_string());
+                }
+                continue;
+            };
+            let glabel = self.gold_label_dict.get(gl);
+            let label = match self.labels.lookup(glabel) {
+                Some(l) => l,
+                None if self.opts.extend_classes_with_gold => self.labels.intern(glabel),
+                None => {
+                    let known: Vec<String> = self.labels.iter().map(|l| l.to_string()).collect();
+                    return Err(Error::value(
+                        "label",
+                        Some(self.gold_rows[g]),
+                        format!(
+                            "gold label `{glabel}` for item `{gid}` is not a class of the judgments [{}]; \
+                             fix the gold or allow gold to extend the class set",
+                            known.join(", ")
+                        ),
+                    ));
+                }
+            };
+            gold_pairs.push((item, label));
+        }
+        gold_report.joined = gold_pairs.len();
+
+        // 2. class order: declared first (extras from gold after), else sorted.
+        let n_labels = self.labels.len();
+        let (perm, order) = if self.declared > 0 {
+            let (mut tail, _) = sorted_order(&self.labels);
+            tail.retain(|&c| c as usize >= self.declared);
+            (
+                (0..self.declared as u32).chain(tail).collect::<Vec<_>>(),
+                ClassOrder::Declared,
+            )
+        } else {
+            sorted_order(&self.labels)
+        };
+        let mut remap = vec![0u32; n_labels];
+        let mut class_dict = IdDictionary::new();
+        for (k, &c) in perm.iter().enumerate() {
+            remap[c as usize] = k as u32;
+            class_dict.intern(self.labels.get(c));
+        }
+        for l in &mut self.coo_label {
+            *l = remap[*l as usize];
+        }
+        for (_, l) in &mut gold_pairs {
+            *l = remap[*l as usize];
+        }
+
+        // 3. counting sort by item (stable: input order within an item).
+        let n_items = self.items.len();
+        let n = self.coo_label.len();
+        let mut offsets = vec![0usize; n_items + 1];
+        for &i in &self.coo_item {
+            offsets[i as usize + 1] += 1;
+        }
+        for i in 0..n_items {
+            offsets[i + 1] += offsets[i];
+        }
+        let mut cursor = offsets[..n_items].to_vec();
+        let mut worker = vec![0u32; n];
+        let mut class = vec![0u32; n];
+        let mut ts = self.timestamps.as_ref().map(|_| vec![0i64; n]);
+        let mut du = self.durations.as_ref().map(|_| vec![0f64; n]);
+        for r in 0..n {
+            let i = self.coo_item[r] as usize;
+            let p = cursor[i];
+            cursor[i] += 1;
+            worker[p] = self.coo_worker[r];
+            class[p] = self.coo_label[r];
+            if let (Some(out), Some(src)) = (ts.as_mut(), self.timestamps.as_ref()) {
+                out[p] = src[r];
+            }
+            if let (Some(out), Some(src)) = (du.as_mut(), self.durations.as_ref()) {
+                out[p] = src[r];
+            }
+        }
+        drop(cursor);
+        let mut item = Vec::with_capacity(n);
+        for i in 0..n_items {
+            item.resize(offsets[i + 1], i as u32);
+        }
+
+        // 4. duplicates.
+        let dups = find_duplicates(&offsets, &worker, &class, self.opts.duplicates);
+        if self.opts.duplicates == DuplicatePolicy::Error
+            && let Some(&(i, w)) = dups.first_pair.as_ref()
+        {
+            let rows: Vec<u64> = (0..n)
+                .filter(|&r| self.coo_item[r] == i && self.coo_worker[r] == w)
+                .take(2)
+                .map(|r| r as u64)
+                .collect();
+            return Err(Error::Conflict(format!(
+                "worker `{}` judged item `{}` more than once (rows {} and {}); \
+                     choose a duplicate policy: keep-all, first or last",
+                self.workers.get(w),
+                self.items.get(i),
+                rows.first().copied().unwrap_or(0),
+                rows.get(1).copied().unwrap_or(0),
+            )));
+        }
+        drop(std::mem::take(&mut self.coo_item));
+        drop(std::mem::take(&mut self.coo_worker));
+        drop(std::mem::take(&mut self.coo_label));
+        drop(self.timestamps.take());
+        drop(self.durations.take());
+
+        let n_classes = class_dict.len();
+        let (worker_offsets, by_worker) = worker_index(&worker, self.workers.len());
+        let mut report = IngestReport {
+            rows_read: self.rows,
+            judgments: n as u64,
+            duplicate_pairs: dups.pairs,
+            duplicate_extra_rows: dups.extra_rows,
+            conflicting_duplicate_pairs: dups.conflicting,
+            dropped_duplicate_rows: 0,
+            duplicate_policy: self.opts.duplicates,
+            gold: self.gold_given.then_some(gold_report),
+        };
+        let gold = Gold::from_pairs(n_items, n_classes, gold_pairs)?;
+        let mut m = JudgmentMatrix {
+            items: self.items,
+            workers: self.workers,
+            classes: ClassSet::new(class_dict, vec![0; n_classes], order),
+            item_offsets: offsets,
+            item,
+            worker,
+            class,
+            worker_offsets,
+            by_worker,
+            timestamps: ts,
+            durations: du,
+            gold,
+            report: IngestReport::default(),
+        };
+        if let Some(keep) = dups.keep {
+            m = m.filter_positions(&keep);
+            report.dropped_duplicate_rows = report.rows_read - m.n_judgments() as u64;
+            report.judgments = m.n_judgments() as u64;
+        }
+        let mut counts = vec![0u64; n_classes];
+        for &c in &m.class {
+            counts[c as usize] += 1;
+        }
+        m.classes = ClassSet::new(m.classes.dictionary().clone(), counts, order);
+        m.report = report;
+        Ok(m)
+    }
+}
+
+struct Duplicates {
+    pairs: u64,
+    extra_rows: u64,
+    conflicting: u64,
+    first_pair: Option<(u32, u32)>,
+    keep: Option<Vec<bool>>,
+}
+
+/// Finds repeated workers within each item's positions.
+fn find_duplicates(
+    offsets: &[usize],
+    worker: &[u32],
+    class: &[u32],
+    policy: DuplicatePolicy,
+) -> Duplicates {
+    let mut d = Duplicates {
+        pairs: 0,
+        extra_rows: 0,
+        conflicting: 0,
+        first_pair: None,
+        keep: None,
+    };
+    let mut buf: Vec<(u32, u32)> = Vec::new(); // (worker, position)
+    for i in 0..offsets.len() - 1 {
+        let (a, b) = (offsets[i], offsets[i + 1]);
+        if b - a < 2 {
+            continue;
+        }
+        buf.clear();
+        buf.extend((a..b).map(|p| (worker[p], p as u32)));
+        buf.sort_unstable();
+        let mut k = 0;
+        while k < buf.len() {
+            let mut e = k + 1;
+            while e < buf.len() && buf[e].0 == buf[k].0 {
+                e += 1;
+            }
+            if e - k > 1 {
+                d.pairs += 1;
+                d.extra_rows += (e - k - 1) as u64;
+                let c0 = class[buf[k].1 as usize];
+                if buf[k..e].iter().any(|&(_, p)| class[p as usize] != c0) {
+                    d.conflicting += 1;
+                }
+                if d.first_pair.is_none() {
+                    d.first_pair = Some((i as u32, buf[k].0));
+                }
+                let keep_pos = match policy {
+                    DuplicatePolicy::First => Some(buf[k].1),
+                    DuplicatePolicy::Last => Some(buf[e - 1].1),
+                    _ => None,
+                };
+                if let Some(kp) = keep_pos {
+                    let keep = d.keep.get_or_insert_with(|| vec![true; worker.len()]);
+                    for &(_, p) in &buf[k..e] {
+                        keep[p as usize] = p == kp;
+                    }
+                }
+            }
+            k = e;
+        }
+    }
+    d
+}

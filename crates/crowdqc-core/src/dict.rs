@@ -1,0 +1,332 @@
+//! Dictionaries that map external ids (strings or integers) to dense `u32` codes.
+//!
+//! Codes are assigned in order of first appearance, so they do not depend on the
+//! hash function. String ids are stored in one contiguous arena (no allocation per
+//! id) and looked up through a hash table of codes.
+
+use std::fmt;
+
+use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
+use std::hash::BuildHasher;
+
+/// A borrowed external id or label: an integer or a string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum IdRef<'a> {
+    /// An integer id (from an integer Arrow column).
+    Int(i64),
+    /// A string id.
+    Str(&'a str),
+}
+
+impl fmt::Display for IdRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            IdRef::Int(v) => write!(f, "{v}"),
+            IdRef::Str(s) => f.write_str(s),
+        }
+    }
+}
+
+impl IdRef<'_> {
+    /// The id as an owned string (integers in decimal).
+    pub fn to_string_lossless(&self) -> String {
+        self.to_string()
+    }
+
+    /// The id as a number, when it is an integer or a string that parses as `f64`.
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            IdRef::Int(v) => Some(*v as f64),
+            IdRef::Str(s) => s.trim().parse::<f64>().ok().filter(|x| x.is_finite()),
+        }
+    }
+}
+
+/// Which kind of values a dictionary holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdKind {
+    /// All ids are integers.
+    Int,
+    /// Ids are strings (integers seen before the first string were converted).
+    Str,
+}
+
+#[derive(Clone, Default)]
+struct StrStore {
+    arena: String,
+    /// `offsets[i]..offsets[i + 1]` is id `i` in `arena`; `offsets.len() == len + 1`.
+    offsets: Vec<usize>,
+    table: HashTable<u32>,
+    hasher: DefaultHashBuilder,
+}
+
+impl StrStore {
+    fn get(&self, code: u32) -> &str {
+        let i = code as usize;
+        &self.arena[self.offsets[i]..self.offsets[i + 1]]
+    }
+
+    fn len(&self) -> usize {
+        self.offsets.len().saturating_sub(1)
+    }
+
+    fn lookup(&self, s: &str) -> Option<u32> {
+        let hash = self.hasher.hash_one(s);
+        let (arena, offsets) = (&self.arena, &self.offsets);
+        self.table
+            .find(hash, |&c| {
+                &arena[offsets[c as usize]..offsets[c as usize + 1]] == s
+            })
+            .copied()
+    }
+
+    fn intern(&mut self, s: &str) -> u32 {
+        if self.offsets.is_empty() {
+            self.offsets.push(0);
+        }
+        let hash = self.hasher.hash_one(s);
+        let StrStore {
+            arena,
+            offsets,
+            table,
+            hasher,
+        } = self;
+        let found = table.find(hash, |&c| {
+            &arena[offsets[c as usize]..offsets[c as usize + 1]] == s
+        });
+        if let Some(&c) = found {
+            return c;
+        }
+        let code = (offsets.len() - 1) as u32;
+        arena.push_str(s);
+        offsets.push(arena.len());
+        table.insert_unique(hash, code, |&c| {
+            hasher.hash_one(&arena[offsets[c as usize]..offsets[c as usize + 1]])
+        });
+        code
+    }
+}
+
+#[derive(Clone)]
+enum Repr {
+    Int {
+        values: Vec<i64>,
+        index: HashMap<i64, u32>,
+    },
+    Str(StrStore),
+}
+
+/// A dictionary of external ids: dense `u32` codes in order of first appearance.
+///
+/// Holds integers while every id seen is an integer; the first string id converts the
+/// dictionary to strings (integers become their decimal form, codes unchanged).
+#[derive(Clone)]
+pub struct IdDictionary {
+    repr: Repr,
+}
+
+impl fmt::Debug for IdDictionary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IdDictionary")
+            .field("kind", &self.kind())
+            .field("len", &self.len())
+            .finish()
+    }
+}
+
+impl Default for IdDictionary {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl IdDictionary {
+    /// An empty dictionary.
+    pub fn new() -> Self {
+        IdDictionary {
+            repr: Repr::Int {
+                values: Vec::new(),
+                index: HashMap::new(),
+            },
+        }
+    }
+
+    /// Number of distinct ids.
+    pub fn len(&self) -> usize {
+        match &self.repr {
+            Repr::Int { values, .. } => values.len(),
+            Repr::Str(s) => s.len(),
+        }
+    }
+
+    /// True when no id has been added.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether the ids are integers or strings.
+    pub fn kind(&self) -> IdKind {
+        match &self.repr {
+            Repr::Int { .. } => IdKind::Int,
+            Repr::Str(_) => IdKind::Str,
+        }
+    }
+
+    /// The id with code `code`.
+    ///
+    /// # Panics
+    /// If `code >= self.len()`.
+    pub fn get(&self, code: u32) -> IdRef<'_> {
+        match &self.repr {
+            Repr::Int { values, .. } => IdRef::Int(values[code as usize]),
+            Repr::Str(s) => IdRef::Str(s.get(code)),
+        }
+    }
+
+    /// Iterates ids in code order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = IdRef<'_>> + '_ {
+        (0..self.len() as u32).map(move |c| self.get(c))
+    }
+
+    /// The code of an id, if present. Integer and string forms match each other
+    /// (`Int(7)` finds `"7"` and vice versa).
+    pub fn lookup(&self, id: IdRef<'_>) -> Option<u32> {
+        match (&self.repr, id) {
+            (Repr::Int { index, .. }, IdRef::Int(v)) => index.get(&v).copied(),
+            (Repr::Int { index, .. }, IdRef::Str(s)) => {
+                let v: i64 = s.parse().ok()?;
+                // only the canonical decimal form matches
+                (v.to_string() == s)
+                    .then(|| index.get(&v).copied())
+                    .flatten()
+            }
+            (Repr::Str(st), IdRef::Str(s)) => st.lookup(s),
+            (Repr::Str(st), IdRef::Int(v)) => st.lookup(&v.to_string()),
+        }
+    }
+
+    /// Adds an integer id (if new) and returns its code.
+    pub fn intern_int(&mut self, v: i64) -> u32 {
+        match &mut self.repr {
+            Repr::Int { values, index } => *index.entry(v).or_insert_with(|| {
+                values.push(v);
+                (values.len() - 1) as u32
+            }),
+            Repr::Str(st) => {
+                let mut buf = itoa_buf(v);
+                st.intern(buf.as_str_mut())
+            }
+        }
+    }
+
+    /// Adds a string id (if new) and returns its code. Converts an integer dictionary
+    /// to strings first.
+    pub fn intern_str(&mut self, s: &str) -> u32 {
+        if let Repr::Int { .. } = self.repr {
+            self.convert_to_str();
+        }
+        match &mut self.repr {
+            Repr::Str(st) => st.intern(s),
+            Repr::Int { .. } => unreachable!("converted above"),
+        }
+    }
+
+    /// Adds an id of either kind.
+    pub fn intern(&mut self, id: IdRef<'_>) -> u32 {
+        match id {
+            IdRef::Int(v) => self.intern_int(v),
+            IdRef::Str(s) => self.intern_str(s),
+        }
+    }
+
+    /// Converts to a string dictionary, keeping codes.
+    pub fn convert_to_str(&mut self) {
+        if let Repr::Int { values, .. } = &self.repr {
+            let mut st = StrStore::default();
+            for v in values {
+                st.intern(&v.to_string());
+            }
+            self.repr = Repr::Str(st);
+        }
+    }
+
+    /// Approximate heap bytes used.
+    pub fn heap_bytes(&self) -> usize {
+        match &self.repr {
+            Repr::Int { values, index } => values.capacity() * 8 + index.capacity() * 16,
+            Repr::Str(s) => s.arena.capacity() + s.offsets.capacity() * 8 + s.table.capacity() * 4,
+        }
+    }
+}
+
+/// Small stack buffer formatting of an integer (no allocation per id).
+struct ItoaBuf {
+    buf: [u8; 24],
+    start: usize,
+}
+
+impl ItoaBuf {
+    fn as_str_mut(&mut self) -> &str {
+        // Only ASCII digits and '-' were written.
+        std::str::from_utf8(&self.buf[self.start..]).unwrap_or("")
+    }
+}
+
+fn itoa_buf(v: i64) -> ItoaBuf {
+    let mut buf = [0u8; 24];
+    let mut i = buf.len();
+    let neg = v < 0;
+    let mut n = v.unsigned_abs();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if neg {
+        i -= 1;
+        buf[i] = b'-';
+    }
+    ItoaBuf { buf, start: i }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_follow_first_appearance_and_kinds_convert() {
+        let mut d = IdDictionary::new();
+        assert_eq!(d.intern_int(10), 0);
+        assert_eq!(d.intern_int(-3), 1);
+        assert_eq!(d.intern_int(10), 0);
+        assert_eq!(d.kind(), IdKind::Int);
+        assert_eq!(d.lookup(IdRef::Str("-3")), Some(1));
+        assert_eq!(d.lookup(IdRef::Str("010")), None);
+        assert_eq!(d.intern_str("a"), 2);
+        assert_eq!(d.kind(), IdKind::Str);
+        assert_eq!(d.get(0), IdRef::Str("10"));
+        assert_eq!(d.get(1), IdRef::Str("-3"));
+        assert_eq!(d.intern_int(-3), 1);
+        assert_eq!(d.intern_int(i64::MIN), 3);
+        assert_eq!(d.get(3).to_string(), i64::MIN.to_string());
+        assert_eq!(d.lookup(IdRef::Int(10)), Some(0));
+        assert_eq!(d.len(), 4);
+        let all: Vec<String> = d.iter().map(|x| x.to_string()).collect();
+        assert_eq!(all, ["10", "-3", "a", &i64::MIN.to_string()]);
+    }
+
+    #[test]
+    fn many_strings_round_trip() {
+        let mut d = IdDictionary::new();
+        for i in 0..10_000u32 {
+            assert_eq!(d.intern_str(&format!("w{i}")), i);
+        }
+        for i in (0..10_000u32).rev() {
+            assert_eq!(d.intern_str(&format!("w{i}")), i);
+            assert_eq!(d.get(i), IdRef::Str(&format!("w{i}")));
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Estimator traits shared by the algorithm crates (truth inference, worker reliability).

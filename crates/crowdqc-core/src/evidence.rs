@@ -1,0 +1,1 @@
+//! Per-worker evidence shared by the gold and policy crates.

@@ -1,0 +1,65 @@
+//! # crowdqc-core
+//!
+//! The data model of [crowdqc](https://docs.rs/crowdqc): judgments `(item, worker,
+//! label)` read from Apache Arrow record batches into a [`JudgmentMatrix`], the
+//! dictionaries that map dense indices back to the caller's ids, gold labels, the
+//! estimator traits shared by the algorithm crates, and the one [`Error`] type.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use arrow_array::{RecordBatch, StringArray, Int64Array};
+//! use crowdqc_core::{IngestOptions, JudgmentMatrixBuilder};
+//!
+//! # fn main() -> crowdqc_core::Result<()> {
+//! let batch = RecordBatch::try_from_iter([
+//!     ("task", Arc::new(StringArray::from(vec!["t1", "t1", "t2", "t2"])) as _),
+//!     ("worker", Arc::new(StringArray::from(vec!["a", "b", "a", "b"])) as _),
+//!     ("label", Arc::new(Int64Array::from(vec![10, 2, 2, 2])) as _),
+//! ])?;
+//! let mut builder = JudgmentMatrixBuilder::new(IngestOptions::default())?;
+//! builder.push_batch(&batch)?; // any number of batches, never concatenated
+//! let m = builder.finish()?;
+//! assert_eq!(m.n_judgments(), 4);
+//! // integer labels are ordered numerically: class 0 is 2, class 1 is 10
+//! assert_eq!(m.classes().label(1).to_string(), "10");
+//! // item t1 owns positions 0..2, in input order
+//! assert_eq!(m.judgment_classes()[m.item_range(0)], [1, 0]);
+//! # Ok(()) }
+//! ```
+//!
+//! ## Data model
+//!
+//! - Ids (items, workers) are strings or integers (Utf8, LargeUtf8, Utf8View, any
+//!   signed or unsigned integer, booleans, or dictionaries of those); they are encoded
+//!   to dense `u32` codes in order of first appearance.
+//! - Classes are the labels that occur, sorted (numerically for integer labels or
+//!   labels that all parse as numbers), unless the caller declares the class set.
+//! - Duplicate `(item, worker)` pairs follow a [`DuplicatePolicy`] and are always
+//!   counted in the [`IngestReport`].
+//! - Gold `(item, label)` joins by item id; gold for items with no judgment is counted,
+//!   not an error.
+//!
+//! ## Crate features
+//!
+//! - `serde`: `Serialize`/`Deserialize` for options and reports.
+
+#![deny(missing_docs)]
+
+mod builder;
+mod classes;
+mod dict;
+mod error;
+pub mod estimator;
+pub mod evidence;
+mod gold;
+mod ingest;
+mod matrix;
+pub mod numeric;
+
+pub use builder::JudgmentMatrixBuilder;
+pub use classes::{ClassOrder, ClassSet};
+pub use dict::{IdDictionary, IdKind, IdRef};
+pub use error::{Error, Result};
+pub use gold::{Gold, GoldReport};
+pub use ingest::{ColumnMap, DuplicatePolicy, IngestOptions};
+pub use matrix::{IngestReport, JudgmentMatrix};

@@ -1,0 +1,1 @@
+//! Numeric helpers (log-space arithmetic, floors) shared by the algorithm crates.

@@ -1,0 +1,1 @@
+//! crowdqc-gold (work in progress).

@@ -1,0 +1,1 @@
+//! crowdqc-io (work in progress).

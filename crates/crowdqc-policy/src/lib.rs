@@ -1,0 +1,1 @@
+//! crowdqc-policy (work in progress).

@@ -1,0 +1,1 @@
+//! Example programs for crowdqc: see `src/bin/`.
