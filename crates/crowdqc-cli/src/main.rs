@@ -1,7 +1,53 @@
-//! The `crowdqc` command line.
+//! The `crowdqc` command line: thin composition of the `crowdqc` library.
+//!
+//! Exit codes: 0 success, 1 runtime failure, 2 usage or bad input.
 
 use std::process::ExitCode;
 
+use clap::{Parser, Subcommand};
+
+mod cmd;
+mod common;
+
+/// Quality control and consensus scoring for crowdsourced labels.
+#[derive(Debug, Parser)]
+#[command(name = "crowdqc", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Summarise a judgment file: counts, classes, redundancy, duplicates, gold join.
+    Inspect(cmd::inspect::Args),
+    /// Inter-annotator agreement coefficients with intervals.
+    Agreement(cmd::agreement::Args),
+    /// Truth inference and worker reliability (majority vote ... Dawid–Skene ... MACE).
+    Aggregate(cmd::aggregate::Args),
+    /// Gold scoring and gold planning.
+    #[command(subcommand)]
+    Gold(cmd::gold::Command),
+    /// Access-rule policies: evaluate, replay, simulate.
+    #[command(subcommand)]
+    Policy(cmd::policy::Command),
+}
+
 fn main() -> ExitCode {
-    ExitCode::SUCCESS
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let result = match cli.command {
+        Command::Inspect(a) => cmd::inspect::run(a),
+        Command::Agreement(a) => cmd::agreement::run(a),
+        Command::Aggregate(a) => cmd::aggregate::run(a),
+        Command::Gold(c) => cmd::gold::run(c),
+        Command::Policy(c) => cmd::policy::run(c),
+    };
+    common::exit(result)
 }

@@ -1,0 +1,16 @@
+//! `crowdqc agreement` (being implemented).
+
+use crowdqc::Result;
+
+/// Arguments of `crowdqc agreement`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Judgments file (.parquet, .csv, .arrow/.ipc).
+    pub judgments: std::path::PathBuf,
+}
+
+/// Runs the subcommand.
+pub fn run(args: Args) -> Result<()> {
+    let _ = args;
+    Err(crate::common::not_yet("agreement"))
+}

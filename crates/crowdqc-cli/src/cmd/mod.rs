@@ -1,0 +1,7 @@
+//! One module per subcommand: each has `Args` (or `Command`) and `run`.
+
+pub mod aggregate;
+pub mod agreement;
+pub mod gold;
+pub mod inspect;
+pub mod policy;
