@@ -1,0 +1,1 @@
+//! GLAD (being implemented).

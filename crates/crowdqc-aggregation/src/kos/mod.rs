@@ -1,0 +1,1 @@
+//! KOS (being implemented).

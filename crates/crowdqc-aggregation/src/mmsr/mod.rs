@@ -1,0 +1,1 @@
+//! MMSR (being implemented).

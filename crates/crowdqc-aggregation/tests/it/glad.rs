@@ -1,0 +1,1 @@
+//! GLAD integration tests (being written).

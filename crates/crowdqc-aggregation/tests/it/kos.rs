@@ -1,0 +1,1 @@
+//! KOS integration tests (being written).

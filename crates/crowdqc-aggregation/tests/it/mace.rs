@@ -1,0 +1,1 @@
+//! MACE integration tests (being written).

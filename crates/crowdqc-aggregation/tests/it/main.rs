@@ -1,0 +1,6 @@
+//! Integration tests of crowdqc-aggregation (one binary).
+
+mod glad;
+mod kos;
+mod mace;
+mod mmsr;

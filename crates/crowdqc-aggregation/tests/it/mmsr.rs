@@ -1,0 +1,1 @@
+//! MMSR integration tests (being written).
