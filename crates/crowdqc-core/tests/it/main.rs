@@ -1,0 +1,5 @@
+//! Integration tests of crowdqc-core (one binary).
+
+mod batches;
+mod duplicates_gold;
+mod properties;
