@@ -1,63 +1,70 @@
 //! # crowdqc-io
 //!
-//! Readers and writers for crowdqc: judgments and gold from Parquet (row-group
-//! streaming, column projection), CSV and Arrow IPC files; result tables written to
-//! Parquet or CSV atomically. The only crowdqc crate that depends on `parquet`.
-//! (Being implemented: the functions below are the interface.)
+//! Readers and writers for [crowdqc](https://docs.rs/crowdqc): judgments and gold
+//! labels from Parquet, CSV and Arrow IPC files into a
+//! [`JudgmentMatrix`](crowdqc_core::JudgmentMatrix), and result tables written to
+//! Parquet, CSV or Arrow IPC atomically. The only crowdqc crate that depends on
+//! `parquet`.
+//!
+//! ```no_run
+//! use crowdqc_core::IngestOptions;
+//! # fn main() -> crowdqc_core::Result<()> {
+//! let m = crowdqc_io::read_judgments(
+//!     "judgments.parquet".as_ref(),
+//!     &IngestOptions::default(),
+//!     Some("gold.csv".as_ref()),
+//! )?;
+//! println!("{} judgments of {} items by {} workers", m.n_judgments(), m.n_items(), m.n_workers());
+//! # Ok(()) }
+//! ```
+//!
+//! ## Formats (chosen by extension)
+//!
+//! - **Parquet** (`.parquet`): streamed one batch of [`BATCH_SIZE`] rows at a time,
+//!   reading only the columns needed (item, worker, label, and `timestamp` /
+//!   `duration_ms` when present). String id columns whose pages are all dictionary
+//!   encoded are read as Arrow dictionaries, which ingest maps without hashing every
+//!   row. Corrupt or truncated files are an error, never a panic.
+//! - **CSV** (`.csv`): a header row is required; RFC 4180 quoting. Two passes: the
+//!   first checks field counts and UTF-8 and infers types — a column is an integer
+//!   column only when every non-empty value in the file parses as a 64-bit integer
+//!   (so `007` reads as 7, and `-0` and `00` as 0, as in pandas), the duration column
+//!   may be floating point, everything else is text; empty fields are nulls. Errors
+//!   name the line.
+//! - **Arrow IPC** (`.arrow`, `.ipc`, `.feather`): the file format, or the stream
+//!   format when the file does not start with the IPC file magic.
+//!
+//! Every error is wrapped with the path of the file it concerns
+//! ([`Error::InFile`](crowdqc_core::Error::InFile)) and names the column and row (or
+//! line) at fault.
+//!
+//! ## Writing
+//!
+//! [`write_table`] and the streaming [`TableWriter`] write Parquet (zstd), CSV or
+//! Arrow IPC by extension, to a temporary file in the output's directory that is
+//! renamed into place only when complete; call [`check_output_path`] before any work.
+//!
+//! ## Crate features
+//!
+//! None.
 
 #![deny(missing_docs)]
 
-use std::path::Path;
+mod columns;
+mod csv_read;
+mod csv_write;
+mod errors;
+mod format;
+mod parquet_read;
+mod read;
+mod reader;
+mod writer;
 
-use arrow_array::RecordBatch;
-use crowdqc_core::{Error, IngestOptions, JudgmentMatrix, Result};
-
-fn pending(what: &str) -> Error {
-    Error::External {
-        context: what.into(),
-        message: "not implemented yet".into(),
-    }
-}
-
-/// Reads judgments (and optionally gold) from files into a [`JudgmentMatrix`].
-/// The format is chosen by extension: `.parquet`, `.csv`, `.arrow` / `.ipc`.
-///
-/// # Errors
-/// Unreadable or malformed files, and every ingest error of
-/// [`JudgmentMatrixBuilder`](crowdqc_core::JudgmentMatrixBuilder), wrapped with the path.
-pub fn read_judgments(
-    path: &Path,
-    opts: &IngestOptions,
-    gold: Option<&Path>,
-) -> Result<JudgmentMatrix> {
-    let _ = (path, opts, gold);
-    Err(pending("read_judgments"))
-}
-
-/// Reads a whole (small) table, e.g. a contingency table or counts file.
-///
-/// # Errors
-/// Unreadable or malformed files.
-pub fn read_table(path: &Path) -> Result<Vec<RecordBatch>> {
-    let _ = path;
-    Err(pending("read_table"))
-}
-
-/// Checks, before any work is done, that an output path can be written: its directory
-/// exists and its extension is `.parquet` or `.csv` (or `.arrow` / `.ipc`).
-///
-/// # Errors
-/// Missing directory or unsupported extension.
-pub fn check_output_path(path: &Path) -> Result<()> {
-    let _ = path;
-    Err(pending("check_output_path"))
-}
-
-/// Writes one table atomically (temp file in the same directory, then rename).
-///
-/// # Errors
-/// I/O failures, wrapped with the path.
-pub fn write_table(path: &Path, batch: &RecordBatch) -> Result<()> {
-    let _ = (path, batch);
-    Err(pending("write_table"))
-}
+pub use columns::{
+    DURATION_ALIASES, GOLD_LABEL_ALIASES, ITEM_ALIASES, LABEL_ALIASES, TIMESTAMP_ALIASES,
+    WORKER_ALIASES,
+};
+pub use format::FileFormat;
+pub use read::{Progress, read_judgments, read_judgments_with_progress, read_table};
+pub use reader::{BATCH_SIZE, BatchReader};
+pub use writer::{TableWriter, check_output_path, write_table};

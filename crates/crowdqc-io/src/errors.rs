@@ -1,0 +1,74 @@
+//! Mapping of library errors (Parquet, Arrow, CSV, I/O) to crowdqc's [`Error`].
+
+use std::path::Path;
+
+use arrow_schema::ArrowError;
+use crowdqc_core::Error;
+use parquet::errors::ParquetError;
+
+/// An I/O error on `path`.
+pub(crate) fn io(path: &Path, source: std::io::Error) -> Error {
+    Error::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// A Parquet decoding error: the file is corrupt, truncated or not Parquet.
+pub(crate) fn parquet(e: &ParquetError) -> Error {
+    Error::Parse {
+        line: None,
+        message: format!("invalid, corrupt or truncated Parquet file: {e}"),
+    }
+}
+
+/// An Arrow error while decoding a file of the given kind.
+pub(crate) fn arrow_read(kind: &str, path: &Path, e: ArrowError) -> Error {
+    match e {
+        ArrowError::IoError(_, source) if source.kind() != std::io::ErrorKind::UnexpectedEof => {
+            io(path, source)
+        }
+        e => Error::Parse {
+            line: None,
+            message: format!("invalid, corrupt or truncated {kind} file: {e}"),
+        },
+    }
+}
+
+/// A failure while writing (always a runtime failure, exit code 1).
+pub(crate) fn write(kind: &str, e: impl std::fmt::Display) -> Error {
+    Error::External {
+        context: format!("writing {kind}"),
+        message: e.to_string(),
+    }
+}
+
+/// A CSV reading error, with its line number.
+pub(crate) fn csv(path: &Path, e: csv::Error) -> Error {
+    let line = e.position().map(csv::Position::line);
+    match e.into_kind() {
+        csv::ErrorKind::Io(source) => io(path, source),
+        csv::ErrorKind::UnequalLengths {
+            pos,
+            expected_len,
+            len,
+        } => Error::Parse {
+            line: pos.map(|p| p.line()).or(line),
+            message: format!(
+                "found {len} fields but the header has {expected_len}; every row needs one \
+                 value per column (quote fields that contain commas)"
+            ),
+        },
+        csv::ErrorKind::Utf8 { pos, err } => Error::Parse {
+            line: pos.map(|p| p.line()).or(line),
+            message: format!(
+                "field {} is not valid UTF-8; re-encode the file as UTF-8",
+                err.field() + 1
+            ),
+        },
+        other => Error::Parse {
+            line,
+            message: format!("malformed CSV: {other:?}"),
+        },
+    }
+}

@@ -1,0 +1,104 @@
+//! Parquet input: row-group streaming with column projection, and dictionary-preserving
+//! reads of string id columns whose pages are all dictionary encoded.
+
+use std::fs::File;
+use std::path::Path;
+use std::sync::Arc;
+
+use arrow_schema::{DataType, Field, Schema, SchemaRef};
+use crowdqc_core::{ColumnMap, Result};
+use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReader,
+    ParquetRecordBatchReaderBuilder,
+};
+use parquet::basic::Encoding;
+use parquet::file::metadata::ParquetMetaData;
+
+use crate::columns::{Role, select};
+use crate::errors;
+
+/// An open Parquet reader and what is known about it before reading.
+pub(crate) struct Opened {
+    pub reader: ParquetRecordBatchReader,
+    pub schema: SchemaRef,
+    pub rows: u64,
+}
+
+/// True when every row group stores column `leaf` with dictionary-encoded data pages only
+/// (so reading it as an Arrow dictionary costs no hashing and no string copies).
+fn all_dictionary_encoded(meta: &ParquetMetaData, leaf: usize) -> bool {
+    meta.num_row_groups() > 0
+        && meta.row_groups().iter().all(|rg| {
+            let col = rg.column(leaf);
+            col.dictionary_page_offset().is_some()
+                && col.page_encoding_stats_mask().is_some_and(|m| {
+                    m.is_only(Encoding::RLE_DICTIONARY) || m.is_only(Encoding::PLAIN_DICTIONARY)
+                })
+        })
+}
+
+/// Opens `path`. With `role`, reads only the columns that role needs (resolved by name
+/// with the default aliases), and string id columns whose pages are all dictionary
+/// encoded come back as `Dictionary(Int32, Utf8)` arrays.
+pub(crate) fn open(
+    path: &Path,
+    role: Option<(&ColumnMap, Role)>,
+    batch_size: usize,
+) -> Result<Opened> {
+    let file = File::open(path).map_err(|e| errors::io(path, e))?;
+    let mut meta = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new())
+        .map_err(|e| errors::parquet(&e))?;
+    let schema = meta.schema().clone();
+    let selection = match role {
+        Some((columns, role)) => Some(select(&schema, columns, role)?),
+        None => None,
+    };
+    if let Some(sel) = &selection {
+        let pq = meta.metadata().clone();
+        let leaves = pq.file_metadata().schema_descr();
+        let mut changed = false;
+        let fields: Vec<Arc<Field>> = schema
+            .fields()
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let is_string = matches!(f.data_type(), DataType::Utf8 | DataType::LargeUtf8);
+                // A flat string column is one root and one leaf; find its leaf index.
+                let leaf = (0..leaves.num_columns())
+                    .find(|&l| leaves.get_column_root_idx(l) == i)
+                    .filter(|_| is_string);
+                match leaf {
+                    Some(l) if sel.ids.contains(&i) && all_dictionary_encoded(&pq, l) => {
+                        changed = true;
+                        let dt = DataType::Dictionary(
+                            Box::new(DataType::Int32),
+                            Box::new(f.data_type().clone()),
+                        );
+                        Arc::new(f.as_ref().clone().with_data_type(dt))
+                    }
+                    _ => f.clone(),
+                }
+            })
+            .collect();
+        if changed {
+            let hint = Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()));
+            meta = ArrowReaderMetadata::try_new(pq, ArrowReaderOptions::new().with_schema(hint))
+                .map_err(|e| errors::parquet(&e))?;
+        }
+    }
+    let rows = u64::try_from(meta.metadata().file_metadata().num_rows()).unwrap_or(0);
+    let mut builder =
+        ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta).with_batch_size(batch_size);
+    if let Some(sel) = &selection {
+        let mask = ProjectionMask::roots(builder.parquet_schema(), sel.indices.iter().copied());
+        builder = builder.with_projection(mask);
+    }
+    let reader = builder.build().map_err(|e| errors::parquet(&e))?;
+    let schema = arrow_array::RecordBatchReader::schema(&reader);
+    Ok(Opened {
+        reader,
+        schema,
+        rows,
+    })
+}

@@ -1,0 +1,113 @@
+//! Whole-file reads: judgments (+ gold) into a matrix, small tables into batches.
+
+use std::path::Path;
+
+use arrow_array::RecordBatch;
+use crowdqc_core::{Error, IngestOptions, JudgmentMatrix, JudgmentMatrixBuilder, Result};
+
+use crate::reader::BatchReader;
+
+/// Progress of a long read, reported after every batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    /// Judgment rows read so far.
+    pub rows: u64,
+    /// Total judgment rows, when known in advance (Parquet, CSV).
+    pub total: Option<u64>,
+}
+
+/// Reads judgments (and optionally gold) from files into a [`JudgmentMatrix`].
+/// The format is chosen by extension: `.parquet`, `.csv`, `.arrow` / `.ipc`. Only the
+/// needed columns are read, batch by batch; the file is never loaded whole.
+///
+/// The gold file (columns item + `label` | `true_label` | `gold`, or the mapped names)
+/// is read first, so a bad gold file fails before the judgments are read.
+///
+/// # Errors
+/// Unreadable or malformed files, and every ingest error of
+/// [`JudgmentMatrixBuilder`], wrapped with the path of the file concerned.
+pub fn read_judgments(
+    path: &Path,
+    opts: &IngestOptions,
+    gold: Option<&Path>,
+) -> Result<JudgmentMatrix> {
+    read_judgments_with_progress(path, opts, gold, &mut |_| {})
+}
+
+/// [`read_judgments`], calling `progress` after every batch of judgments.
+///
+/// # Errors
+/// As [`read_judgments`].
+pub fn read_judgments_with_progress(
+    path: &Path,
+    opts: &IngestOptions,
+    gold: Option<&Path>,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<JudgmentMatrix> {
+    let mut builder = JudgmentMatrixBuilder::new(opts.clone())?;
+    if let Some(gpath) = gold {
+        let reader = BatchReader::open_gold(gpath, &opts.columns)?;
+        for batch in reader {
+            builder
+                .push_gold_batch(&batch?)
+                .map_err(|e| e.in_file(gpath))?;
+        }
+    }
+    let mut reader = BatchReader::open_judgments(path, &opts.columns)?;
+    let total = reader.total_rows();
+    if let Some(n) = total {
+        builder.reserve(usize::try_from(n).unwrap_or(0));
+    }
+    while let Some(batch) = reader.next() {
+        let batch = batch?;
+        let row0 = builder.rows();
+        if let Err(e) = builder.push_batch(&batch) {
+            return Err(with_line(e, &reader, row0).in_file(path));
+        }
+        progress(Progress {
+            rows: builder.rows(),
+            total,
+        });
+    }
+    builder.finish().map_err(|e| match (gold, &e) {
+        (Some(g), Error::InvalidValue { message, .. }) if message.starts_with("gold label") => {
+            e.in_file(g)
+        }
+        _ => e.in_file(path),
+    })
+}
+
+/// Adds the CSV line number to a value error that names a row of the current batch.
+fn with_line(e: Error, reader: &BatchReader, row0: u64) -> Error {
+    match e {
+        Error::InvalidValue {
+            column,
+            row: Some(row),
+            message,
+        } => {
+            let line = row
+                .checked_sub(row0)
+                .and_then(|r| reader.line_of_last_batch_row(r as usize));
+            let message = match line {
+                Some(l) => format!("{message} (line {l})"),
+                None => message,
+            };
+            Error::InvalidValue {
+                column,
+                row: Some(row),
+                message,
+            }
+        }
+        e => e,
+    }
+}
+
+/// Reads a whole (small) table, e.g. a contingency table or counts file, as batches of
+/// at most [`BATCH_SIZE`](crate::BATCH_SIZE) rows. CSV columns are integers when every
+/// value parses as one, else floats when every value parses as one, else text.
+///
+/// # Errors
+/// Unreadable or malformed files, wrapped with the path.
+pub fn read_table(path: &Path) -> Result<Vec<RecordBatch>> {
+    BatchReader::open(path)?.collect()
+}

@@ -1,0 +1,228 @@
+//! [`BatchReader`]: a streaming reader of record batches from any supported file.
+
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use arrow_array::RecordBatch;
+use arrow_ipc::reader::{FileReader, StreamReader};
+use arrow_schema::SchemaRef;
+use crowdqc_core::{ColumnMap, Error, Result};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReader;
+
+use crate::columns::{Role, select};
+use crate::csv_read::{self, CsvBatches};
+use crate::errors;
+use crate::format::FileFormat;
+use crate::parquet_read;
+
+/// Rows per record batch when reading (Parquet, CSV).
+pub const BATCH_SIZE: usize = 65_536;
+
+enum Inner {
+    Parquet(ParquetRecordBatchReader),
+    Csv(Box<CsvBatches>),
+    IpcFile(FileReader<BufReader<File>>),
+    IpcStream(StreamReader<BufReader<File>>),
+}
+
+/// Streams record batches from a Parquet, CSV or Arrow IPC file, optionally reading only
+/// the columns that judgments or gold labels need. Never holds more than one batch.
+///
+/// Every error is wrapped with the file's path ([`Error::InFile`]).
+///
+/// ```no_run
+/// use crowdqc_io::BatchReader;
+/// # fn main() -> crowdqc_core::Result<()> {
+/// let mut rows = 0;
+/// for batch in BatchReader::open("results.parquet".as_ref())? {
+///     rows += batch?.num_rows();
+/// }
+/// # Ok(()) }
+/// ```
+pub struct BatchReader {
+    path: PathBuf,
+    format: FileFormat,
+    schema: SchemaRef,
+    total_rows: Option<u64>,
+    rows_read: u64,
+    inner: Inner,
+}
+
+impl std::fmt::Debug for BatchReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BatchReader")
+            .field("path", &self.path)
+            .field("format", &self.format)
+            .field("schema", &self.schema)
+            .field("total_rows", &self.total_rows)
+            .field("rows_read", &self.rows_read)
+            .finish_non_exhaustive()
+    }
+}
+
+impl BatchReader {
+    /// Opens a file and reads all its columns.
+    ///
+    /// # Errors
+    /// Unsupported extension, missing or unreadable file, malformed header or footer.
+    pub fn open(path: &Path) -> Result<Self> {
+        Self::open_with(path, None, BATCH_SIZE).map_err(|e| e.in_file(path))
+    }
+
+    /// Opens a judgment file, reading only the item, worker and label columns (and
+    /// `timestamp` / `duration_ms` when present), found by the names in `columns` or the
+    /// default aliases (`item`|`task`, `worker`|`performer`|`annotator`, `label`).
+    /// Parquet string id columns whose pages are all dictionary encoded are read as
+    /// Arrow dictionaries.
+    ///
+    /// # Errors
+    /// As [`open`](Self::open), plus [`Error::MissingColumn`] listing the columns found
+    /// and the names tried.
+    pub fn open_judgments(path: &Path, columns: &ColumnMap) -> Result<Self> {
+        Self::open_with(path, Some((columns, Role::Judgments)), BATCH_SIZE)
+            .map_err(|e| e.in_file(path))
+    }
+
+    /// Opens a gold file, reading only the item column and the gold label column
+    /// (mapped label column, else `label`, `true_label` or `gold`).
+    ///
+    /// # Errors
+    /// As [`open_judgments`](Self::open_judgments).
+    pub fn open_gold(path: &Path, columns: &ColumnMap) -> Result<Self> {
+        Self::open_with(path, Some((columns, Role::Gold)), BATCH_SIZE).map_err(|e| e.in_file(path))
+    }
+
+    fn open_with(path: &Path, role: Option<(&ColumnMap, Role)>, batch_size: usize) -> Result<Self> {
+        let format = FileFormat::from_path(path)?;
+        let (inner, schema, total_rows) = match format {
+            FileFormat::Parquet => {
+                let o = parquet_read::open(path, role, batch_size)?;
+                (Inner::Parquet(o.reader), o.schema, Some(o.rows))
+            }
+            FileFormat::Csv => {
+                let (b, rows) = csv_read::open(path, role, batch_size)?;
+                let schema = b.schema();
+                (Inner::Csv(Box::new(b)), schema, Some(rows))
+            }
+            FileFormat::Ipc => open_ipc(path, role)?,
+        };
+        Ok(BatchReader {
+            path: path.to_path_buf(),
+            format,
+            schema,
+            total_rows,
+            rows_read: 0,
+            inner,
+        })
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The file's format.
+    pub fn format(&self) -> FileFormat {
+        self.format
+    }
+
+    /// The schema of the batches (only the selected columns).
+    pub fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    /// Number of data rows in the file, when known before reading (Parquet footer,
+    /// CSV after its first pass).
+    pub fn total_rows(&self) -> Option<u64> {
+        self.total_rows
+    }
+
+    /// Rows returned so far.
+    pub fn rows_read(&self) -> u64 {
+        self.rows_read
+    }
+
+    /// For CSV input: the one-based line number in the file of row `row` of the last
+    /// batch returned (rows spanning quoted line breaks make lines differ from rows).
+    pub fn line_of_last_batch_row(&self, row: usize) -> Option<u64> {
+        match &self.inner {
+            Inner::Csv(c) => c.lines().get(row).copied(),
+            _ => None,
+        }
+    }
+
+    fn next_raw(&mut self) -> Option<Result<RecordBatch>> {
+        let path = &self.path;
+        match &mut self.inner {
+            Inner::Parquet(r) => r
+                .next()
+                .map(|b| b.map_err(|e| errors::arrow_read("Parquet", path, e))),
+            Inner::Csv(r) => r.next(),
+            Inner::IpcFile(r) => r
+                .next()
+                .map(|b| b.map_err(|e| errors::arrow_read("Arrow IPC", path, e))),
+            Inner::IpcStream(r) => r
+                .next()
+                .map(|b| b.map_err(|e| errors::arrow_read("Arrow IPC", path, e))),
+        }
+    }
+}
+
+impl Iterator for BatchReader {
+    type Item = Result<RecordBatch>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let item = self.next_raw()?;
+        Some(match item {
+            Ok(b) => {
+                self.rows_read += b.num_rows() as u64;
+                Ok(b)
+            }
+            Err(e) => Err(e.in_file(&self.path)),
+        })
+    }
+}
+
+const IPC_FILE_MAGIC: &[u8; 6] = b"ARROW1";
+
+fn open_ipc(
+    path: &Path,
+    role: Option<(&ColumnMap, Role)>,
+) -> Result<(Inner, SchemaRef, Option<u64>)> {
+    let open = || -> Result<BufReader<File>> {
+        Ok(BufReader::with_capacity(
+            1 << 16,
+            File::open(path).map_err(|e| errors::io(path, e))?,
+        ))
+    };
+    let mut magic = [0u8; 6];
+    let n = open()?.read(&mut magic).map_err(|e| errors::io(path, e))?;
+    let err = |e| errors::arrow_read("Arrow IPC", path, e);
+    if n == 6 && &magic == IPC_FILE_MAGIC {
+        let full = FileReader::try_new(open()?, None).map_err(err)?;
+        let projection = match role {
+            Some((c, r)) => Some(select(&full.schema(), c, r)?.indices),
+            None => None,
+        };
+        drop(full);
+        let r = FileReader::try_new(open()?, projection).map_err(err)?;
+        let schema = r.schema();
+        Ok((Inner::IpcFile(r), schema, None))
+    } else if n == 0 {
+        Err(Error::Parse {
+            line: None,
+            message: "empty file: not an Arrow IPC file".into(),
+        })
+    } else {
+        let full = StreamReader::try_new(open()?, None).map_err(err)?;
+        let projection = match role {
+            Some((c, r)) => Some(select(&full.schema(), c, r)?.indices),
+            None => None,
+        };
+        drop(full);
+        let r = StreamReader::try_new(open()?, projection).map_err(err)?;
+        let schema = r.schema();
+        Ok((Inner::IpcStream(r), schema, None))
+    }
+}
