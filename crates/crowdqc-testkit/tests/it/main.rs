@@ -1,0 +1,4 @@
+//! Integration tests of crowdqc-testkit.
+
+mod strategies;
+mod synth;
