@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use arrow_array::builder::{Int64Builder, StringBuilder};
-use arrow_array::{ArrayRef, RecordBatch};
+use arrow_array::{ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use crowdqc_core::{Error, IngestOptions, JudgmentMatrix, JudgmentMatrixBuilder, Result};
 
@@ -117,22 +117,26 @@ impl Formatter {
             self.column(rows.iter().map(|r| r.label as usize), 'c', cw, labels),
         ];
         if times {
-            let ts: arrow_array::Int64Array = rows.iter().map(|r| Some(r.timestamp_ms)).collect();
-            let du: arrow_array::Int64Array = rows.iter().map(|r| Some(r.duration_ms)).collect();
+            let ts: Int64Array = rows.iter().map(|r| Some(r.timestamp_ms)).collect();
+            let du: Int64Array = rows.iter().map(|r| Some(r.duration_ms)).collect();
             cols.push(Arc::new(ts));
             cols.push(Arc::new(du));
         }
         RecordBatch::try_new(schema.clone(), cols).expect("columns match the schema")
     }
 
-    fn gold(&mut self, rows: &[(usize, u32)], schema: &SchemaRef) -> RecordBatch {
+    fn gold(&mut self, rows: &[(usize, u32, bool)], schema: &SchemaRef, flag: bool) -> RecordBatch {
         let ids = self.opts.ids == IdFormat::Str;
         let labels = self.opts.labels == LabelFormat::Str;
         let (iw, cw) = (self.item_w, self.class_w);
-        let cols = vec![
+        let mut cols = vec![
             self.column(rows.iter().map(|r| r.0), 'i', iw, ids),
             self.column(rows.iter().map(|r| r.1 as usize), 'c', cw, labels),
         ];
+        if flag {
+            let g: BooleanArray = rows.iter().map(|r| Some(r.2)).collect();
+            cols.push(Arc::new(g));
+        }
         RecordBatch::try_new(schema.clone(), cols).expect("columns match the schema")
     }
 }
@@ -201,7 +205,73 @@ impl SynthCrowd {
             fmt: Formatter::new(self, opts),
             next_block: 0,
             pending: Vec::new(),
+            all: false,
         })
+    }
+
+    /// The schema of [`items_truth_batches`](Self::items_truth_batches): `item`,
+    /// `label` (the true class), `gold` (Boolean).
+    pub fn items_truth_schema(&self, opts: &BatchOptions) -> SchemaRef {
+        let g = self.gold_schema(opts);
+        let mut fields: Vec<Field> = g.fields().iter().map(|f| f.as_ref().clone()).collect();
+        fields.push(Field::new("gold", DataType::Boolean, false));
+        Arc::new(Schema::new(fields))
+    }
+
+    /// The truth of every item `(item, true label, gold flag)`, in item order, as
+    /// record batches of up to `opts.rows` rows.
+    ///
+    /// # Errors
+    /// `opts.rows == 0`.
+    pub fn items_truth_batches(&self, opts: BatchOptions) -> Result<GoldBatches<'_>> {
+        check_rows(&opts)?;
+        Ok(GoldBatches {
+            crowd: self,
+            schema: self.items_truth_schema(&opts),
+            fmt: Formatter::new(self, opts),
+            next_block: 0,
+            pending: Vec::new(),
+            all: true,
+        })
+    }
+
+    /// The workers' truth as one batch: `worker` (id as in `opts.ids`), `archetype`,
+    /// `param`, `target`, `activity`, `expected_accuracy` (under the class prior).
+    pub fn workers_batch(&self, opts: &BatchOptions) -> RecordBatch {
+        let w = self.workers();
+        let mut fmt = Formatter::new(self, *opts);
+        let ww = fmt.worker_w;
+        let ids = fmt.column(0..w.len(), 'w', ww, opts.ids == IdFormat::Str);
+        let cols: Vec<(&str, ArrayRef)> = vec![
+            ("worker", ids),
+            (
+                "archetype",
+                Arc::new(StringArray::from_iter_values(
+                    w.iter().map(|t| t.archetype.name()),
+                )),
+            ),
+            (
+                "param",
+                Arc::new(Float64Array::from_iter_values(w.iter().map(|t| t.param))),
+            ),
+            (
+                "target",
+                Arc::new(Int64Array::from_iter_values(
+                    w.iter().map(|t| i64::from(t.target)),
+                )),
+            ),
+            (
+                "activity",
+                Arc::new(Float64Array::from_iter_values(w.iter().map(|t| t.activity))),
+            ),
+            (
+                "expected_accuracy",
+                Arc::new(Float64Array::from_iter_values(
+                    w.iter().map(|t| t.expected_accuracy(self.prior())),
+                )),
+            ),
+        ];
+        RecordBatch::try_from_iter(cols).expect("equal-length columns")
     }
 
     /// Builds a [`JudgmentMatrix`] from [`batches`](Self::batches) and, when
@@ -275,13 +345,15 @@ impl Iterator for Batches<'_> {
     }
 }
 
-/// Iterator over gold batches; see [`SynthCrowd::gold_batches`].
+/// Iterator over gold (or item-truth) batches; see [`SynthCrowd::gold_batches`] and
+/// [`SynthCrowd::items_truth_batches`].
 pub struct GoldBatches<'a> {
     crowd: &'a SynthCrowd,
     schema: SchemaRef,
     fmt: Formatter,
     next_block: usize,
-    pending: Vec<(usize, u32)>,
+    pending: Vec<(usize, u32, bool)>,
+    all: bool,
 }
 
 impl Iterator for GoldBatches<'_> {
@@ -297,8 +369,8 @@ impl Iterator for GoldBatches<'_> {
                 truth
                     .iter()
                     .enumerate()
-                    .filter(|(_, t)| t.gold)
-                    .map(|(k, t)| (first + k, t.class)),
+                    .filter(|(_, t)| self.all || t.gold)
+                    .map(|(k, t)| (first + k, t.class, t.gold)),
             );
             self.next_block += 1;
         }
@@ -306,7 +378,7 @@ impl Iterator for GoldBatches<'_> {
             return None;
         }
         let take = want.min(self.pending.len());
-        let batch = self.fmt.gold(&self.pending[..take], &self.schema);
+        let batch = self.fmt.gold(&self.pending[..take], &self.schema, self.all);
         self.pending.drain(..take);
         Some(batch)
     }

@@ -323,6 +323,8 @@ impl SynthConfig {
     /// # Errors
     /// [`Error::InvalidParameter`](crowdqc_core::Error) naming the field and its constraint.
     pub fn validate(&self) -> Result<()> {
+        // first, as `with_judgments` derives `n_items` from it
+        self.redundancy.validate()?;
         if self.n_items == 0 || self.n_items > u32::MAX as usize {
             return Err(Error::param("n_items", "must be in 1..=u32::MAX"));
         }
@@ -356,7 +358,6 @@ impl SynthConfig {
                 }
             }
         }
-        self.redundancy.validate()?;
         self.mix.validate()?;
         for (name, (lo, hi)) in [
             ("good_accuracy", self.good_accuracy),

@@ -560,3 +560,54 @@ fn each_bad_parameter_is_rejected_by_name() {
     let m = ArchetypeMix::parse("good=0.5, adversarial=0.5").expect("parse");
     assert_eq!((m.good, m.mediocre, m.adversarial), (0.5, 0.0, 0.5));
 }
+
+#[test]
+fn example_fixture_is_the_generator_output() {
+    let dir = crowdqc_testkit::fixtures::project_fixtures().join("example");
+    let cfg = SynthConfig {
+        seed: 2024,
+        n_workers: 40,
+        n_classes: 3,
+        class_prior: ClassPrior::Weights(vec![0.5, 0.3, 0.2]),
+        redundancy: Redundancy::Fixed(5),
+        gold_fraction: 0.1,
+        ..Default::default()
+    }
+    .with_judgments(3000);
+    let c = crowd(cfg);
+    let rows = |name: &str| crowdqc_testkit::fixtures::read_csv_rows(&dir.join(name)).1;
+    let fmt = |j: &crowdqc_testkit::synth::Judgment| {
+        vec![
+            format!("i{:03}", j.item),
+            format!("w{:02}", j.worker),
+            format!("c{}", j.label),
+        ]
+    };
+    let expected: Vec<Vec<String>> = c.judgments().map(|j| fmt(&j)).collect();
+    assert_eq!(
+        rows("judgments.csv"),
+        expected,
+        "regenerate fixtures/example (see its README)"
+    );
+    let truth = c.item_truth();
+    let gold: Vec<Vec<String>> = truth
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t.gold)
+        .map(|(i, t)| vec![format!("i{i:03}"), format!("c{}", t.class)])
+        .collect();
+    assert_eq!(rows("gold.csv"), gold);
+    assert_eq!(rows("items_truth.csv").len(), 600);
+    let workers = rows("workers_truth.csv");
+    assert_eq!(workers.len(), 40);
+    for (w, t) in workers.iter().zip(c.workers()) {
+        assert_eq!(w[1], t.archetype.name());
+    }
+    // and it loads: 3000 judgments, 600 items, 40 workers, 3 classes, gold joined
+    let m = crowdqc_testkit::fixtures::load_dataset(&dir, IngestOptions::default(), true);
+    assert_eq!(
+        (m.n_judgments(), m.n_items(), m.n_workers(), m.n_classes()),
+        (3000, 600, 40, 3)
+    );
+    assert_eq!(m.gold().items().len(), gold.len());
+}
