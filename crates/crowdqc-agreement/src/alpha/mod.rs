@@ -1,0 +1,321 @@
+//! Krippendorff's alpha: coincidence-matrix formulation, four levels, missing data.
+
+mod hayes;
+
+pub use hayes::{HayesKrippendorff, hayes_krippendorff_bootstrap};
+
+use crowdqc_core::Result;
+
+use crate::coefficient::{Coefficient, Estimate, Undefined};
+use crate::counts::ItemCounts;
+use crate::weights::{Level, level_values};
+
+/// The difference function δ²(c, k) of a level over the data's categories.
+#[derive(Debug, Clone)]
+pub(crate) struct Metric {
+    level: Level,
+    /// Category values (interval / ratio / numeric ordinal), else ranks.
+    x: Vec<f64>,
+    /// Ordinal: marginal counts and their prefix sums (len q + 1).
+    marg: Vec<f64>,
+    cum: Vec<f64>,
+}
+
+impl Metric {
+    pub(crate) fn new(level: Level, values: Option<Vec<f64>>, q: usize) -> Metric {
+        Metric {
+            level,
+            x: values.unwrap_or_else(|| (0..q).map(|k| k as f64).collect()),
+            marg: Vec::new(),
+            cum: Vec::new(),
+        }
+    }
+
+    /// Sets the marginals (needed by the ordinal level).
+    pub(crate) fn set_marginals(&mut self, marg: &[f64]) {
+        if self.level == Level::Ordinal {
+            self.marg.clear();
+            self.marg.extend_from_slice(marg);
+            self.cum.clear();
+            self.cum.push(0.0);
+            let mut s = 0.0;
+            for &m in marg {
+                s += m;
+                self.cum.push(s);
+            }
+        }
+    }
+
+    #[inline]
+    pub(crate) fn delta(&self, c: usize, k: usize) -> f64 {
+        if c == k {
+            return 0.0;
+        }
+        match self.level {
+            Level::Nominal => 1.0,
+            Level::Interval => {
+                let d = self.x[c] - self.x[k];
+                d * d
+            }
+            Level::Ratio => {
+                let s = self.x[c] + self.x[k];
+                if s == 0.0 {
+                    0.0
+                } else {
+                    let d = (self.x[c] - self.x[k]) / s;
+                    d * d
+                }
+            }
+            Level::Ordinal => {
+                let (a, b) = if c < k { (c, k) } else { (k, c) };
+                let v = self.cum[b + 1] - self.cum[a] - (self.marg[c] + self.marg[k]) / 2.0;
+                v * v
+            }
+        }
+    }
+
+    /// `Σ_{c,k} n_c n_k δ(c, k)` over a count vector given sparsely.
+    fn pair_sum(&self, class: &[u32], count: &[f64]) -> f64 {
+        match self.level {
+            Level::Nominal => {
+                let m: f64 = count.iter().sum();
+                m * m - count.iter().map(|c| c * c).sum::<f64>()
+            }
+            Level::Interval => {
+                let m: f64 = count.iter().sum();
+                if m == 0.0 {
+                    return 0.0;
+                }
+                let mean = class
+                    .iter()
+                    .zip(count)
+                    .map(|(&k, &c)| c * self.x[k as usize])
+                    .sum::<f64>()
+                    / m;
+                let ss: f64 = class
+                    .iter()
+                    .zip(count)
+                    .map(|(&k, &c)| {
+                        let d = self.x[k as usize] - mean;
+                        c * d * d
+                    })
+                    .sum();
+                2.0 * m * ss
+            }
+            Level::Ordinal | Level::Ratio => {
+                let mut s = 0.0;
+                for (a, (&ka, &ca)) in class.iter().zip(count).enumerate() {
+                    for (&kb, &cb) in class[a + 1..].iter().zip(&count[a + 1..]) {
+                        s += ca * cb * self.delta(ka as usize, kb as usize);
+                    }
+                }
+                2.0 * s
+            }
+        }
+    }
+}
+
+/// Sufficient sums of alpha: `n..`, `Σ_i D_o,i` and `Σ n_c n_k δ`.
+pub(crate) struct AlphaSums {
+    pub n_dot: f64,
+    pub n_items: f64,
+    pub do_sum: f64,
+    pub de_sum: f64,
+    pub marg: Vec<f64>,
+}
+
+impl AlphaSums {
+    pub(crate) fn alpha(&self) -> Coefficient {
+        if self.n_dot < 2.0 {
+            return Coefficient::Undefined(Undefined::NoPairableItems);
+        }
+        if self.de_sum.is_nan() || self.de_sum <= 0.0 {
+            return Coefficient::Undefined(Undefined::NoExpectedDisagreement);
+        }
+        let v = 1.0 - (self.n_dot - 1.0) * self.do_sum / self.de_sum;
+        Coefficient::Defined(Estimate {
+            value: v,
+            observed: f64::NAN,
+            expected: f64::NAN,
+            se: None,
+            n_items: self.n_items as usize,
+        })
+    }
+}
+
+/// One pass over the pairable items (with optional multiplicities).
+pub(crate) fn alpha_sums(
+    data: &ItemCounts,
+    metric: &mut Metric,
+    mult: Option<&[u32]>,
+    scratch: &mut Vec<f64>,
+) -> AlphaSums {
+    let q = data.n_categories();
+    let mut marg = vec![0.0; q];
+    let (mut n_dot, mut n_items) = (0.0, 0.0);
+    let weight = |i: usize| mult.map_or(1.0, |m| m[i] as f64);
+    for i in 0..data.n_items() {
+        let w = weight(i);
+        if w == 0.0 || data.total(i) < 2 {
+            continue;
+        }
+        let (class, count) = data.item_slices(i);
+        for (&k, &c) in class.iter().zip(count) {
+            marg[k as usize] += w * c as f64;
+        }
+        n_dot += w * data.total(i) as f64;
+        n_items += w;
+    }
+    metric.set_marginals(&marg);
+    let mut do_sum = 0.0;
+    for i in 0..data.n_items() {
+        let w = weight(i);
+        let m = data.total(i);
+        if w == 0.0 || m < 2 {
+            continue;
+        }
+        let (class, count) = data.item_slices(i);
+        if class.len() < 2 {
+            continue;
+        }
+        scratch.clear();
+        scratch.extend(count.iter().map(|&c| c as f64));
+        do_sum += w * metric.pair_sum(class, scratch) / (m as f64 - 1.0);
+    }
+    let nz: Vec<u32> = (0..q as u32).filter(|&k| marg[k as usize] > 0.0).collect();
+    let nzc: Vec<f64> = nz.iter().map(|&k| marg[k as usize]).collect();
+    let de_sum = metric.pair_sum(&nz, &nzc);
+    AlphaSums {
+        n_dot,
+        n_items,
+        do_sum,
+        de_sum,
+        marg,
+    }
+}
+
+/// The metric for `level` on these data, or the error of [`level_values`].
+pub(crate) fn metric_for(data: &ItemCounts, level: Level) -> Result<Metric> {
+    let values = level_values(level, data.category_names(), data.is_ordered())?;
+    Ok(Metric::new(level, values, data.n_categories()))
+}
+
+/// Krippendorff's alpha (Krippendorff 2011, "Computing Krippendorff's
+/// Alpha-Reliability"; 2004 *Content Analysis* ch. 11) at the given measurement level:
+///
+/// ```text
+/// α = 1 − D_o / D_e = 1 − (n.. − 1) Σ_u Σ_{c≠k} n_uc n_uk δ²_ck / (m_u − 1)
+///                          / Σ_{c,k} n_c n_k δ²_ck
+/// ```
+///
+/// over the coincidence matrix of pairable values. **Missing data**: a unit (item)
+/// with a single value is not pairable and is ignored entirely (it counts neither in
+/// `D_o` nor in the marginals `n_c`); every pairable unit contributes its `m_u`
+/// values, each pair weighted `1/(m_u − 1)`. Undefined when no unit is pairable or
+/// when every pairable value is the same (`D_e = 0`).
+///
+/// Levels: nominal, ordinal (δ from the marginal counts, categories in category
+/// order), interval, ratio. Checked against Krippendorff (2011): 0.743 / 0.815 /
+/// 0.849 / 0.797, fast-krippendorff's tests and crowd-kit's `alpha_krippendorff`.
+///
+/// The reported `observed` / `expected` are irrCAC's `p_a` / `p_e` (agreement weights
+/// `1 − δ²/max δ²`), and the SE is irrCAC's linearised variance (`krippendorff()`),
+/// centred on its `α'` as irrCAC does.
+///
+/// # Errors
+/// `level`: ordinal / interval / ratio on labels that are not numbers (the error names
+/// the first such label; ordinal is accepted on declared or table order), ratio on a
+/// negative value.
+pub fn krippendorff_alpha(data: &ItemCounts, level: Level) -> Result<Coefficient> {
+    let mut metric = metric_for(data, level)?;
+    let mut scratch = Vec::new();
+    let sums = alpha_sums(data, &mut metric, None, &mut scratch);
+    let coef = sums.alpha();
+    let Coefficient::Defined(mut est) = coef else {
+        return Ok(coef);
+    };
+    irrcac_parts(data, &metric, &sums, &mut est);
+    Ok(Coefficient::Defined(est))
+}
+
+/// Fills irrCAC's `p_a`, `p_e` and SE for alpha (see `krippendorff_alpha`).
+fn irrcac_parts(data: &ItemCounts, metric: &Metric, s: &AlphaSums, est: &mut Estimate) {
+    let q = data.n_categories();
+    let nz: Vec<usize> = (0..q).filter(|&k| s.marg[k] > 0.0).collect();
+    let mut dmax = 0.0f64;
+    for &a in &nz {
+        for &b in &nz {
+            dmax = dmax.max(metric.delta(a, b));
+        }
+    }
+    if dmax.is_nan() || dmax <= 0.0 {
+        return;
+    }
+    let nn = s.n_dot;
+    let n = s.n_items;
+    let rbar = nn / n;
+    let eps = 1.0 / nn;
+    let pe = 1.0 - s.de_sum / (nn * nn * dmax);
+    // e_k = Σ_l δ_kl π_l, π_l = n_l / n..
+    let mut e = vec![0.0; q];
+    for &k in &nz {
+        e[k] = nz
+            .iter()
+            .map(|&l| metric.delta(k, l) * s.marg[l] / nn)
+            .sum();
+    }
+    let mut a = Vec::with_capacity(n as usize);
+    let mut pe_i = Vec::with_capacity(n as usize);
+    let mut r_i = Vec::with_capacity(n as usize);
+    let mut scratch = Vec::new();
+    for i in 0..data.n_items() {
+        let m = data.total(i) as f64;
+        if m < 2.0 {
+            continue;
+        }
+        let (class, count) = data.item_slices(i);
+        scratch.clear();
+        scratch.extend(count.iter().map(|&c| c as f64));
+        let do_i = if class.len() < 2 {
+            0.0
+        } else {
+            metric.pair_sum(class, &scratch) / (m - 1.0)
+        };
+        a.push((m - do_i / dmax) / rbar);
+        let ek: f64 = class
+            .iter()
+            .zip(count)
+            .map(|(&k, &c)| c as f64 * e[k as usize])
+            .sum();
+        pe_i.push((m - ek / dmax) / rbar);
+        r_i.push(m);
+    }
+    let pa_prime = a.iter().sum::<f64>() / n;
+    let pa = (1.0 - eps) * pa_prime + eps;
+    est.observed = pa;
+    est.expected = pe;
+    if n < 2.0 || (1.0 - pe).abs() <= 1e-15 || pe.is_nan() {
+        return;
+    }
+    let alpha_prime = (pa_prime - pe) / (1.0 - pe);
+    let mut ss = 0.0;
+    for j in 0..a.len() {
+        let adj = (r_i[j] - rbar) / rbar;
+        let kappa_j = (a[j] - pa * adj - pe) / (1.0 - pe);
+        let pe_j = pe_i[j] - pe * adj;
+        let x = kappa_j - 2.0 * (1.0 - alpha_prime) * (pe_j - pe) / (1.0 - pe);
+        ss += (x - alpha_prime) * (x - alpha_prime);
+    }
+    let se = (ss / (n * (n - 1.0))).sqrt();
+    est.se = se.is_finite().then_some(se);
+}
+
+/// Alpha value alone with item multiplicities (bootstrap over items).
+pub(crate) fn alpha_value(
+    data: &ItemCounts,
+    metric: &mut Metric,
+    mult: Option<&[u32]>,
+    scratch: &mut Vec<f64>,
+) -> Option<f64> {
+    alpha_sums(data, metric, mult, scratch).alpha().value()
+}

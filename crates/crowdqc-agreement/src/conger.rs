@@ -1,0 +1,154 @@
+//! Conger's kappa: Fleiss-type observed agreement, chance agreement averaged over all
+//! pairs of raters (Cohen-type), from the judgment matrix (it needs rater identity).
+
+use crowdqc_core::{Error, JudgmentMatrix, Result};
+
+use crate::bootstrap::{BootstrapOptions, BootstrapSummary, bootstrap_items};
+use crate::coefficient::{Coefficient, Undefined};
+use crate::weights::WeightMatrix;
+
+fn conger_value(m: &JudgmentMatrix, w: &WeightMatrix, mult: Option<&[u32]>) -> Coefficient {
+    let q = m.n_classes();
+    let classes = m.judgment_classes();
+    let workers = m.judgment_workers();
+    let weight = |i: usize| mult.map_or(1.0, |mm| mm[i] as f64);
+    // Observed agreement (as Fleiss) and per-rater category counts.
+    let mut tally = vec![0.0f64; q];
+    let mut touched: Vec<u32> = Vec::new();
+    let mut rater = vec![0.0f64; m.n_workers() * q];
+    let (mut n2, mut pa) = (0.0, 0.0);
+    for i in 0..m.n_items() {
+        let wi = weight(i);
+        if wi == 0.0 {
+            continue;
+        }
+        let range = m.item_range(i as u32);
+        for p in range.clone() {
+            let c = classes[p] as usize;
+            if tally[c] == 0.0 {
+                touched.push(c as u32);
+            }
+            tally[c] += 1.0;
+            rater[workers[p] as usize * q + c] += wi;
+        }
+        let r = range.len() as f64;
+        if r >= 2.0 {
+            let mut s = 0.0;
+            for &k in &touched {
+                let star: f64 = touched
+                    .iter()
+                    .map(|&l| w.get(k as usize, l as usize) * tally[l as usize])
+                    .sum();
+                s += tally[k as usize] * (star - 1.0);
+            }
+            pa += wi * s / (r * (r - 1.0));
+            n2 += wi;
+        }
+        for &k in &touched {
+            tally[k as usize] = 0.0;
+        }
+        touched.clear();
+    }
+    if n2 == 0.0 {
+        return Coefficient::Undefined(Undefined::NoPairableItems);
+    }
+    pa /= n2;
+    // Rater proportions p_gk over the raters that rated something (in this sample).
+    let mut pbar = vec![0.0; q];
+    let mut a = vec![0.0; q * q];
+    let mut r = 0.0;
+    let mut nz: Vec<usize> = Vec::with_capacity(q);
+    for g in 0..m.n_workers() {
+        let row = &rater[g * q..(g + 1) * q];
+        let ng: f64 = row.iter().sum();
+        if ng == 0.0 {
+            continue;
+        }
+        r += 1.0;
+        nz.clear();
+        nz.extend((0..q).filter(|&k| row[k] > 0.0));
+        for &k in &nz {
+            pbar[k] += row[k] / ng;
+            for &l in &nz {
+                a[k * q + l] += row[k] * row[l] / (ng * ng);
+            }
+        }
+    }
+    if r < 2.0 {
+        return Coefficient::Undefined(Undefined::NoPairableItems);
+    }
+    pbar.iter_mut().for_each(|p| *p /= r);
+    let mut pe = 0.0;
+    for k in 0..q {
+        for l in 0..q {
+            let wkl = w.get(k, l);
+            if wkl == 0.0 {
+                continue;
+            }
+            let pp = pbar[k] * pbar[l];
+            let s2 = (a[k * q + l] - r * pp) / (r - 1.0);
+            pe += wkl * (pp - s2 / r);
+        }
+    }
+    let n_items = (0..m.n_items())
+        .filter(|&i| weight(i) > 0.0 && m.item_count(i as u32) > 0)
+        .count();
+    Coefficient::from_parts(pa, pe, n_items)
+}
+
+fn check(m: &JudgmentMatrix, w: &WeightMatrix) -> Result<()> {
+    if w.len() != m.n_classes() {
+        return Err(Error::param(
+            "weights",
+            format!(
+                "the weight matrix is {0}x{0} but the data have {1} classes",
+                w.len(),
+                m.n_classes()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Conger's kappa (Conger 1980), as in Gwet (2014) and irrCAC `conger()`: the
+/// observed agreement of [`fleiss_kappa`](crate::fleiss_kappa) and the chance
+/// agreement averaged over all pairs of raters,
+///
+/// ```text
+/// p_e = Σ_kl w_kl (p̄_k p̄_l − s²_kl / r),  s²_kl = (Σ_g p_gk p_gl − r p̄_k p̄_l)/(r − 1)
+/// ```
+///
+/// with `p_gk` the share of rater `g`'s ratings in category `k` (over the items `g`
+/// rated), `p̄_k` its mean over the `r` raters. With two raters and no missing data
+/// it equals Cohen's kappa. **Missing data**: each rater's shares use the items it
+/// rated; `p_a` uses items with two or more ratings. Undefined with fewer than two
+/// raters, no pairable item or `p_e = 1`. No analytic SE (use
+/// [`bootstrap_conger`]). Not meaningful when rater columns are not identities
+/// (e.g. irr's sorted `slotN` columns).
+///
+/// # Errors
+/// `weights`: `w` is not `q × q` for the matrix's classes.
+pub fn conger_kappa(m: &JudgmentMatrix, w: &WeightMatrix) -> Result<Coefficient> {
+    check(m, w)?;
+    Ok(conger_value(m, w, None))
+}
+
+/// Bootstrap over items of [`conger_kappa`]. Each replicate re-reads the judgments
+/// (Conger needs per-rater shares), so it costs `O(judgments)` per replicate.
+///
+/// # Errors
+/// As [`bootstrap_items`](crate::bootstrap_items); `weights` as [`conger_kappa`].
+pub fn bootstrap_conger(
+    m: &JudgmentMatrix,
+    w: &WeightMatrix,
+    opts: &BootstrapOptions,
+) -> Result<BootstrapSummary> {
+    check(m, w)?;
+    bootstrap_items(
+        m.n_items(),
+        opts,
+        &[],
+        || (),
+        |mult, _| conger_value(m, w, Some(mult)).value(),
+    )
+}

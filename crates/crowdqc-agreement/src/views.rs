@@ -1,0 +1,326 @@
+//! Per-item and per-worker views of agreement, and crowd-kit's `uncertainty` and
+//! `consistency` metrics.
+
+use crowdqc_core::{Error, JudgmentMatrix, Result};
+
+/// Agreement within one item.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemAgreement {
+    /// Number of ratings.
+    pub n_ratings: usize,
+    /// Class index of the most frequent label (ties: lowest class index).
+    pub top_class: u32,
+    /// Share of the ratings that gave the top label.
+    pub top_share: f64,
+    /// Shannon entropy (natural log) of the item's label distribution; crowd-kit's
+    /// `uncertainty(compute_by="task", aggregate=False)` with equal skills.
+    pub entropy: f64,
+    /// Share of agreeing ordered pairs of ratings, `Σ_k r_k(r_k − 1) / (r(r − 1))`;
+    /// `None` with fewer than two ratings.
+    pub pairwise: Option<f64>,
+}
+
+/// Per-item agreement, indexed by item (items with no rating get `n_ratings = 0`,
+/// `top_share = 0`, `entropy = 0`).
+pub fn item_agreement(m: &JudgmentMatrix) -> Vec<ItemAgreement> {
+    let q = m.n_classes();
+    let mut tally = vec![0usize; q];
+    let mut touched = Vec::new();
+    let classes = m.judgment_classes();
+    (0..m.n_items() as u32)
+        .map(|i| {
+            let range = m.item_range(i);
+            let r = range.len();
+            for &c in &classes[range] {
+                if tally[c as usize] == 0 {
+                    touched.push(c);
+                }
+                tally[c as usize] += 1;
+            }
+            touched.sort_unstable();
+            let (mut top, mut best, mut h, mut agree) = (0u32, 0usize, 0.0, 0usize);
+            for &c in &touched {
+                let t = tally[c as usize];
+                if t > best {
+                    best = t;
+                    top = c;
+                }
+                let p = t as f64 / r as f64;
+                h -= p * p.ln();
+                agree += t * (t - 1);
+                tally[c as usize] = 0;
+            }
+            touched.clear();
+            ItemAgreement {
+                n_ratings: r,
+                top_class: top,
+                top_share: if r > 0 { best as f64 / r as f64 } else { 0.0 },
+                entropy: h.max(0.0),
+                pairwise: (r >= 2).then(|| agree as f64 / (r * (r - 1)) as f64),
+            }
+        })
+        .collect()
+}
+
+/// Agreement of one worker with the others.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkerAgreement {
+    /// Judgments of the worker.
+    pub n_judgments: usize,
+    /// Judgments on items that someone else also rated.
+    pub n_shared: usize,
+    /// Agreement with peers: over the worker's judgments on shared items, the mean
+    /// share of the *other* ratings of the item that carry the same label. `None`
+    /// when the worker shares no item.
+    pub peer_agreement: Option<f64>,
+    /// Agreement with the leave-one-out consensus: over the same judgments, 1 when the
+    /// label is the majority of the other ratings, `1/t` when it ties with `t − 1`
+    /// other labels for the majority, 0 otherwise.
+    pub consensus_agreement: Option<f64>,
+    /// crowd-kit's majority-vote skill: the share of the worker's judgments equal to
+    /// the majority vote of the item *including* the worker (ties to the lowest class
+    /// index, as crowd-kit's first label in sorted order).
+    pub mv_agreement: f64,
+}
+
+/// Per-worker agreement with peers and with the consensus, indexed by worker.
+/// Memory `O(workers + items + classes)`; one pass over judgments by item.
+pub fn worker_agreement(m: &JudgmentMatrix) -> Vec<WorkerAgreement> {
+    let nw = m.n_workers();
+    let q = m.n_classes();
+    let mut peer = vec![0.0; nw];
+    let mut cons = vec![0.0; nw];
+    let mut shared = vec![0usize; nw];
+    let mut mv_hits = vec![0usize; nw];
+    let mut total = vec![0usize; nw];
+    let mut tally = vec![0usize; q];
+    let mut touched: Vec<u32> = Vec::new();
+    let (classes, workers) = (m.judgment_classes(), m.judgment_workers());
+    for i in 0..m.n_items() as u32 {
+        let range = m.item_range(i);
+        let r = range.len();
+        for &c in &classes[range.clone()] {
+            if tally[c as usize] == 0 {
+                touched.push(c);
+            }
+            tally[c as usize] += 1;
+        }
+        touched.sort_unstable();
+        let mut mv = 0u32;
+        let mut best = 0usize;
+        for &c in &touched {
+            if tally[c as usize] > best {
+                best = tally[c as usize];
+                mv = c;
+            }
+        }
+        for p in range {
+            let (w, c) = (workers[p] as usize, classes[p]);
+            total[w] += 1;
+            if c == mv {
+                mv_hits[w] += 1;
+            }
+            if r < 2 {
+                continue;
+            }
+            shared[w] += 1;
+            let same = tally[c as usize] - 1;
+            peer[w] += same as f64 / (r - 1) as f64;
+            // Leave-one-out majority of the other r − 1 ratings.
+            let mut top = 0usize;
+            let mut ties = 0usize;
+            for &k in &touched {
+                let t = tally[k as usize] - usize::from(k == c);
+                if t > top {
+                    top = t;
+                    ties = 1;
+                } else if t == top && t > 0 {
+                    ties += 1;
+                }
+            }
+            if same == top && top > 0 {
+                cons[w] += 1.0 / ties as f64;
+            }
+        }
+        for &c in &touched {
+            tally[c as usize] = 0;
+        }
+        touched.clear();
+    }
+    (0..nw)
+        .map(|w| WorkerAgreement {
+            n_judgments: total[w],
+            n_shared: shared[w],
+            peer_agreement: (shared[w] > 0).then(|| peer[w] / shared[w] as f64),
+            consensus_agreement: (shared[w] > 0).then(|| cons[w] / shared[w] as f64),
+            mv_agreement: if total[w] > 0 {
+                mv_hits[w] as f64 / total[w] as f64
+            } else {
+                0.0
+            },
+        })
+        .collect()
+}
+
+/// Whether [`uncertainty`] is computed per item or per worker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UncertaintyBy {
+    /// One entropy per item (crowd-kit `compute_by="task"`).
+    Item,
+    /// One entropy per worker (crowd-kit `compute_by="worker"`).
+    Worker,
+}
+
+/// The observed classes (count > 0), the `labels` of crowd-kit's metrics.
+fn observed(m: &JudgmentMatrix) -> Vec<usize> {
+    (0..m.n_classes())
+        .filter(|&c| m.classes().counts()[c] > 0)
+        .collect()
+}
+
+fn check_skills(m: &JudgmentMatrix, skills: Option<&[f64]>) -> Result<()> {
+    if let Some(s) = skills {
+        if s.len() != m.n_workers() {
+            return Err(Error::param(
+                "skills",
+                format!("has {} values for {} workers", s.len(), m.n_workers()),
+            ));
+        }
+        if let Some((w, v)) = s
+            .iter()
+            .enumerate()
+            .find(|&(_, v)| !(0.0..=1.0).contains(v))
+        {
+            return Err(Error::param(
+                "skills",
+                format!(
+                    "skill of worker `{}` is {v}; must be in [0, 1]",
+                    m.workers().get(w as u32)
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// crowd-kit's `uncertainty` (`crowdkit.metrics.data.uncertainty`, version 1.4.2),
+/// not averaged: for each item (or worker), every judgment with skill `s` adds `s` to
+/// its label and `(1 − s)/(L − 1)` to each other observed label (`L` = number of
+/// observed labels); the result is the Shannon entropy (natural log) of the
+/// normalised sums. `skills = None` means every skill is 1. Entities with no
+/// judgment get 0. Average it for crowd-kit's default `aggregate=True`.
+///
+/// # Errors
+/// `skills`: wrong length or a value outside [0, 1].
+pub fn uncertainty(
+    m: &JudgmentMatrix,
+    skills: Option<&[f64]>,
+    by: UncertaintyBy,
+) -> Result<Vec<f64>> {
+    check_skills(m, skills)?;
+    let labels = observed(m);
+    let l = labels.len();
+    let n = match by {
+        UncertaintyBy::Item => m.n_items(),
+        UncertaintyBy::Worker => m.n_workers(),
+    };
+    let q = m.n_classes();
+    let mut sums = vec![0.0; n * q];
+    let (classes, workers, items) = (
+        m.judgment_classes(),
+        m.judgment_workers(),
+        m.judgment_items(),
+    );
+    for p in 0..m.n_judgments() {
+        let w = workers[p] as usize;
+        let s = skills.map_or(1.0, |s| s[w]);
+        let e = match by {
+            UncertaintyBy::Item => items[p] as usize,
+            UncertaintyBy::Worker => w,
+        };
+        let row = &mut sums[e * q..(e + 1) * q];
+        let other = if l > 1 {
+            (1.0 - s) / (l - 1) as f64
+        } else {
+            0.0
+        };
+        for &k in &labels {
+            row[k] += if k == classes[p] as usize { s } else { other };
+        }
+    }
+    Ok((0..n)
+        .map(|e| {
+            let row = &sums[e * q..(e + 1) * q];
+            let tot: f64 = row.iter().sum();
+            if tot <= 0.0 {
+                return 0.0;
+            }
+            -row.iter()
+                .filter(|&&v| v > 0.0)
+                .map(|&v| (v / tot) * (v / tot).ln())
+                .sum::<f64>()
+        })
+        .collect())
+}
+
+/// Majority vote per item (ties to the lowest class index) and crowd-kit's MV skills
+/// (share of each worker's judgments equal to the majority vote).
+pub fn majority_vote_with_skills(m: &JudgmentMatrix) -> (Vec<u32>, Vec<f64>) {
+    let labels: Vec<u32> = item_agreement(m).iter().map(|a| a.top_class).collect();
+    let skills = worker_agreement(m).iter().map(|w| w.mv_agreement).collect();
+    (labels, skills)
+}
+
+/// crowd-kit's `consistency` (`crowdkit.metrics.data.consistency`, version 1.4.2),
+/// per item: the posterior probability of the consensus label `consensus[i]` when
+/// each judgment with skill `s` has likelihood `s` for its own label and
+/// `(1 − s)/(L − 1)` for each other observed label (`L` observed labels, flat prior):
+/// `Π_j lik_j(consensus) / Σ_label Π_j lik_j(label)`; 0 when the denominator is 0.
+/// crowd-kit's default is the mean of this with majority vote and its skills
+/// ([`majority_vote_with_skills`]).
+///
+/// # Errors
+/// `consensus`: wrong length or a class out of range; `skills` as [`uncertainty`].
+pub fn consistency(m: &JudgmentMatrix, consensus: &[u32], skills: &[f64]) -> Result<Vec<f64>> {
+    check_skills(m, Some(skills))?;
+    if consensus.len() != m.n_items() {
+        return Err(Error::param(
+            "consensus",
+            format!("has {} labels for {} items", consensus.len(), m.n_items()),
+        ));
+    }
+    if let Some(c) = consensus.iter().find(|&&c| c as usize >= m.n_classes()) {
+        return Err(Error::param(
+            "consensus",
+            format!("class index {c} is out of range"),
+        ));
+    }
+    let labels = observed(m);
+    let l = labels.len();
+    let (classes, workers) = (m.judgment_classes(), m.judgment_workers());
+    let mut prob = vec![0.0; m.n_classes()];
+    Ok((0..m.n_items() as u32)
+        .map(|i| {
+            for &k in &labels {
+                prob[k] = 1.0;
+            }
+            for p in m.item_range(i) {
+                let s = skills[workers[p] as usize];
+                let other = if l > 1 {
+                    (1.0 - s) / (l - 1) as f64
+                } else {
+                    0.0
+                };
+                for &k in &labels {
+                    prob[k] *= if k == classes[p] as usize { s } else { other };
+                }
+            }
+            let den: f64 = labels.iter().map(|&k| prob[k]).sum();
+            if den == 0.0 {
+                0.0
+            } else {
+                prob[consensus[i as usize] as usize] / den
+            }
+        })
+        .collect())
+}

@@ -1,0 +1,1 @@
+//! Bootstraps: determinism across thread counts, parameter errors.

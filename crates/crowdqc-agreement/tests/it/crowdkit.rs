@@ -1,0 +1,1 @@
+//! crowd-kit's `uncertainty` and `consistency`.

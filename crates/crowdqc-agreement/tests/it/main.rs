@@ -1,0 +1,8 @@
+//! Integration tests of crowdqc-agreement: published values, properties, bootstrap,
+//! per-item / per-worker views.
+
+mod bootstrap;
+mod common;
+mod crowdkit;
+mod properties;
+mod published;
