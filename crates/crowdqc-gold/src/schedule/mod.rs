@@ -1,0 +1,12 @@
+//! Gold scheduling: per request ([`GoldScheduler`]) and per batch of pages
+//! ([`plan_pages`]).
+
+mod batch;
+mod online;
+mod params;
+mod pool;
+
+pub use batch::{PageParams, PagePlan, PlanRow, RowKind, plan_pages};
+pub use online::{GoldReason, GoldScheduler, ScheduleStats, Slot, WorkerStatus, WorkerView};
+pub use params::ScheduleParams;
+pub use pool::GoldPool;

@@ -1,0 +1,7 @@
+//! Integration tests of crowdqc-gold.
+
+mod forgive;
+mod interval;
+mod plan;
+mod schedule;
+mod score;
