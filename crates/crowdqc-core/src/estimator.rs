@@ -22,6 +22,17 @@ pub struct FitReport {
     pub objective: Vec<f64>,
 }
 
+impl FitReport {
+    /// The report of a closed-form method: 0 iterations, converged, no objective.
+    pub fn closed_form() -> Self {
+        FitReport {
+            iterations: 0,
+            converged: true,
+            objective: Vec::new(),
+        }
+    }
+}
+
 /// A named per-worker column a method reports besides accuracy (skill, spammer score,
 /// flattened confusion cells, ...), for tables and the CLI's worker output.
 #[derive(Debug, Clone, PartialEq)]

@@ -4,3 +4,7 @@ mod glad;
 mod kos;
 mod mace;
 mod mmsr;
+
+mod parity;
+mod reference;
+mod support;

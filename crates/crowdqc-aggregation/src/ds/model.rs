@@ -1,0 +1,115 @@
+//! The fitted [`DawidSkeneModel`].
+
+use crowdqc_core::estimator::{FitReport, FittedModel, WorkerColumn};
+use ndarray::{Array1, Array2, Array3, ArrayView1, ArrayView2, ArrayView3};
+
+use crate::spam::spammer_scores;
+
+/// A fitted Dawid–Skene or one-coin Dawid–Skene model.
+#[derive(Debug, Clone)]
+pub struct DawidSkeneModel {
+    pub(crate) method: &'static str,
+    pub(crate) posteriors: Array2<f64>,
+    pub(crate) confusion: Array3<f64>,
+    pub(crate) priors: Array1<f64>,
+    pub(crate) skills: Option<Array1<f64>>,
+    pub(crate) report: FitReport,
+    pub(crate) log_likelihood: Vec<f64>,
+    pub(crate) class_names: Vec<String>,
+}
+
+impl DawidSkeneModel {
+    /// Confusion matrices, shape `(n_workers, n_classes, n_classes)`, indexed
+    /// **`[worker, true, observed]`**: `confusion[[w, c, l]]` = P(worker `w` answers `l` |
+    /// the true class is `c`). For full Dawid–Skene each `[w, c, ..]` row sums to 1 over
+    /// the labels the worker used (labels it never used are 0, as crowd-kit has no such
+    /// row); classes with no judgment are 0.
+    pub fn confusion(&self) -> ArrayView3<'_, f64> {
+        self.confusion.view()
+    }
+
+    /// Class priors, one per class (mean posterior of the final E-step; 0 for classes
+    /// with no judgment). Not floored (crowd-kit floors at 1e-10 only inside the loop).
+    pub fn priors(&self) -> ArrayView1<'_, f64> {
+        self.priors.view()
+    }
+
+    /// One-coin only: each worker's skill (mean posterior of the labels it gave).
+    pub fn skills(&self) -> Option<ArrayView1<'_, f64>> {
+        self.skills.as_ref().map(|s| s.view())
+    }
+
+    /// The marginal log-likelihood (natural log) of the judgments under the parameters
+    /// of each iteration: entry 0 for the initial M-step, entry `i` after iteration `i`
+    /// (gold clamping is not conditioned on). EM never decreases it, up to the 1e-10
+    /// floor. This is the quantity Dawid & Skene (1979) report.
+    pub fn log_likelihood_trace(&self) -> &[f64] {
+        &self.log_likelihood
+    }
+
+    /// The final marginal log-likelihood (last entry of
+    /// [`log_likelihood_trace`](Self::log_likelihood_trace)).
+    pub fn log_likelihood(&self) -> f64 {
+        self.log_likelihood.last().copied().unwrap_or(f64::NAN)
+    }
+
+    /// Raykar & Yu's spammer score per worker from the confusion (see
+    /// [`spammer_scores`]).
+    pub fn spammer_scores(&self) -> Array1<f64> {
+        spammer_scores(self.confusion.view())
+    }
+}
+
+impl FittedModel for DawidSkeneModel {
+    fn method(&self) -> &'static str {
+        self.method
+    }
+
+    /// Posteriors `(n_items, n_classes)` of the final E-step. crowd-kit additionally
+    /// floors them at 1e-10 in place (rows then sum to slightly more than 1); here they
+    /// are left normalised, a difference below 1e-9.
+    fn posteriors(&self) -> ArrayView2<'_, f64> {
+        self.posteriors.view()
+    }
+
+    /// The model's probability that the worker answers correctly:
+    /// `Σ_c prior[c] · confusion[w, c, c]`.
+    fn worker_accuracy(&self) -> Array1<f64> {
+        let (w, k, _) = self.confusion.dim();
+        Array1::from_shape_fn(w, |i| {
+            (0..k)
+                .map(|c| self.priors[c] * self.confusion[[i, c, c]])
+                .sum()
+        })
+    }
+
+    /// `spammer_score`, `skill` (one-coin), then every confusion cell as
+    /// `confusion_<true>_<observed>` (full Dawid–Skene).
+    fn worker_columns(&self) -> Vec<WorkerColumn> {
+        let mut cols = vec![WorkerColumn {
+            name: "spammer_score".into(),
+            values: self.spammer_scores().to_vec(),
+        }];
+        if let Some(s) = &self.skills {
+            cols.push(WorkerColumn {
+                name: "skill".into(),
+                values: s.to_vec(),
+            });
+            return cols;
+        }
+        let (_, k, _) = self.confusion.dim();
+        for c in 0..k {
+            for l in 0..k {
+                cols.push(WorkerColumn {
+                    name: format!("confusion_{}_{}", self.class_names[c], self.class_names[l]),
+                    values: self.confusion.slice(ndarray::s![.., c, l]).to_vec(),
+                });
+            }
+        }
+        cols
+    }
+
+    fn fit_report(&self) -> &FitReport {
+        &self.report
+    }
+}

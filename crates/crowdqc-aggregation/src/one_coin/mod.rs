@@ -1,0 +1,95 @@
+//! One-coin Dawid–Skene: one accuracy per worker, errors spread evenly.
+//!
+//! Reproduces crowd-kit 1.4.2's `OneCoinDawidSkene` (same start, E-step, objective and
+//! stopping rule as [`DawidSkene`](crate::DawidSkene)). M-step: `s_w` = mean over the
+//! worker's judgments of the posterior of the label it gave; `e[w,l,c] = s_w` when
+//! `l = c`, else `(1 − s_w)/(K − 1)`, clipped to `[1e-10, 1 − 1e-10]` and not
+//! re-normalised. crowd-kit's `fit_predict` raises; here it is an ordinary fit.
+
+use crowdqc_core::estimator::Estimator;
+use crowdqc_core::{JudgmentMatrix, Result};
+
+use crate::common::{ActiveClasses, check_max_iter, check_tol};
+use crate::ds::{DawidSkeneModel, build_model};
+use crate::em::{self, EmConfig, EmData, MStep, Priors};
+
+/// One-coin Dawid–Skene: namespace for [`OneCoinDawidSkene::params`].
+#[derive(Debug, Clone, Copy)]
+pub struct OneCoinDawidSkene;
+
+impl OneCoinDawidSkene {
+    /// crowd-kit's defaults: `max_iter` 100, `tol` 1e-5.
+    pub fn params() -> OneCoinDawidSkeneParams {
+        OneCoinDawidSkeneParams::default()
+    }
+}
+
+/// Parameters of [`OneCoinDawidSkene`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct OneCoinDawidSkeneParams {
+    max_iter: usize,
+    tol: f64,
+}
+
+impl Default for OneCoinDawidSkeneParams {
+    fn default() -> Self {
+        OneCoinDawidSkeneParams {
+            max_iter: 100,
+            tol: 1e-5,
+        }
+    }
+}
+
+impl OneCoinDawidSkeneParams {
+    /// Maximum EM iterations. Default 100, `>= 1`.
+    #[must_use]
+    pub fn max_iter(mut self, v: usize) -> Self {
+        self.max_iter = v;
+        self
+    }
+
+    /// Stopping tolerance on the per-judgment objective. Default 1e-5, finite, `> 0`.
+    #[must_use]
+    pub fn tol(mut self, v: f64) -> Self {
+        self.tol = v;
+        self
+    }
+
+    /// Checks the parameters.
+    ///
+    /// # Errors
+    /// [`crowdqc_core::Error::InvalidParameter`] naming `max_iter` or `tol`.
+    pub fn validate(&self) -> Result<()> {
+        check_max_iter("max_iter", self.max_iter)?;
+        check_tol("tol", self.tol)
+    }
+}
+
+impl Estimator for OneCoinDawidSkeneParams {
+    type Model = DawidSkeneModel;
+
+    /// The model's `confusion` is the one-coin matrix for every cell and `skills` the
+    /// per-worker accuracy `s_w`.
+    ///
+    /// # Errors
+    /// Invalid parameters; fewer than two classes; a non-finite objective.
+    fn fit(&self, m: &JudgmentMatrix) -> Result<DawidSkeneModel> {
+        self.validate()?;
+        let active = ActiveClasses::new(m, None, "one-coin dawid-skene")?;
+        let d = EmData::new(m, &active, false);
+        let cfg = EmConfig {
+            method: "one-coin dawid-skene",
+            max_iter: self.max_iter,
+            tol: self.tol,
+            m_step: MStep::OneCoin,
+            priors: Priors::Estimated,
+            initial: None,
+            stop: crate::ds::StopRule::CrowdKit,
+        };
+        let r = em::run(&d, &cfg)?;
+        let k = active.len();
+        // s_w is the diagonal of the (unclipped) one-coin matrix.
+        let skills = (0..m.n_workers()).map(|w| r.conf[w * k * k]).collect();
+        Ok(build_model("one-coin-ds", m, &active, r, Some(skills)))
+    }
+}

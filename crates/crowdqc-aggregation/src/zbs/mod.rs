@@ -1,0 +1,143 @@
+//! Zero-based skill: worker skills learnt by repeatedly moving each skill toward the
+//! worker's agreement with the current skill-weighted vote, with a decaying step.
+//!
+//! Checked against crowd-kit 1.4.2's `ZeroBasedSkill` (same defaults and schedule).
+
+use crowdqc_core::estimator::{Estimator, FitReport, WorkerColumn};
+use crowdqc_core::{JudgmentMatrix, Result};
+
+use crate::common::{
+    ActiveClasses, TieRule, accuracy_against, check_max_iter, check_range, labels_with_ties,
+    vote_shares,
+};
+use crate::mv::VoteModel;
+
+/// Zero-based skill: namespace for [`ZeroBasedSkill::params`].
+#[derive(Debug, Clone, Copy)]
+pub struct ZeroBasedSkill;
+
+impl ZeroBasedSkill {
+    /// crowd-kit's defaults.
+    pub fn params() -> ZeroBasedSkillParams {
+        ZeroBasedSkillParams::default()
+    }
+}
+
+/// Parameters of [`ZeroBasedSkill`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ZeroBasedSkillParams {
+    n_iter: usize,
+    lr_init: f64,
+    lr_steps_to_reduce: usize,
+    lr_reduce_factor: f64,
+    eps: f64,
+}
+
+impl Default for ZeroBasedSkillParams {
+    fn default() -> Self {
+        ZeroBasedSkillParams {
+            n_iter: 100,
+            lr_init: 1.0,
+            lr_steps_to_reduce: 20,
+            lr_reduce_factor: 0.5,
+            eps: 1e-5,
+        }
+    }
+}
+
+impl ZeroBasedSkillParams {
+    /// Number of updates (always all run; no stopping rule). Default 100, `>= 1`.
+    #[must_use]
+    pub fn n_iter(mut self, v: usize) -> Self {
+        self.n_iter = v;
+        self
+    }
+
+    /// Initial step size. Default 1.0, in `(0, 1]`.
+    #[must_use]
+    pub fn lr_init(mut self, v: f64) -> Self {
+        self.lr_init = v;
+        self
+    }
+
+    /// The step is multiplied by `lr_reduce_factor` every this many updates.
+    /// Default 20, `>= 1`.
+    #[must_use]
+    pub fn lr_steps_to_reduce(mut self, v: usize) -> Self {
+        self.lr_steps_to_reduce = v;
+        self
+    }
+
+    /// Step decay factor. Default 0.5, in `(0, 1]`.
+    #[must_use]
+    pub fn lr_reduce_factor(mut self, v: f64) -> Self {
+        self.lr_reduce_factor = v;
+        self
+    }
+
+    /// Initial skill is `1 / K + eps`. Default 1e-5, in `[0, 1]`.
+    #[must_use]
+    pub fn eps(mut self, v: f64) -> Self {
+        self.eps = v;
+        self
+    }
+
+    /// Checks the parameters.
+    ///
+    /// # Errors
+    /// [`crowdqc_core::Error::InvalidParameter`] naming the parameter out of range.
+    pub fn validate(&self) -> Result<()> {
+        check_max_iter("n_iter", self.n_iter)?;
+        check_max_iter("lr_steps_to_reduce", self.lr_steps_to_reduce)?;
+        check_range("lr_init", self.lr_init, f64::MIN_POSITIVE, 1.0)?;
+        check_range(
+            "lr_reduce_factor",
+            self.lr_reduce_factor,
+            f64::MIN_POSITIVE,
+            1.0,
+        )?;
+        check_range("eps", self.eps, 0.0, 1.0)
+    }
+}
+
+impl Estimator for ZeroBasedSkillParams {
+    type Model = VoteModel;
+
+    /// Worker accuracy is the learnt skill.
+    ///
+    /// # Errors
+    /// Invalid parameters; fewer than two classes.
+    fn fit(&self, m: &JudgmentMatrix) -> Result<VoteModel> {
+        self.validate()?;
+        let k = ActiveClasses::new(m, None, "zero-based skill")?.len();
+        let mut skills = vec![1.0 / k as f64 + self.eps; m.n_workers()];
+        let mut lr = self.lr_init;
+        for it in 1..=self.n_iter {
+            if it % self.lr_steps_to_reduce == 0 {
+                lr *= self.lr_reduce_factor;
+            }
+            let shares = vote_shares(m, |w| skills[w as usize]);
+            let labels = labels_with_ties(m, &shares, TieRule::LowestIndex);
+            let acc = accuracy_against(m, &labels);
+            for (s, a) in skills.iter_mut().zip(&acc) {
+                if !a.is_nan() {
+                    *s += lr * (a - *s);
+                }
+            }
+        }
+        let shares = vote_shares(m, |w| skills[w as usize]);
+        let labels = labels_with_ties(m, &shares, TieRule::LowestIndex);
+        let columns = vec![WorkerColumn {
+            name: "skill".into(),
+            values: skills.clone(),
+        }];
+        let report = FitReport {
+            iterations: self.n_iter,
+            converged: true,
+            objective: Vec::new(),
+        };
+        Ok(VoteModel::new(
+            "zbs", shares, labels, skills, columns, report,
+        ))
+    }
+}
