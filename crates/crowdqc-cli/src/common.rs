@@ -1,9 +1,11 @@
-//! Shared pieces of the subcommands: input options, loading, output, exit codes.
+//! Shared pieces of the subcommands: input options, loading (with a progress bar on a
+//! terminal), output, exit codes.
 
+use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-use crowdqc::core::{DuplicatePolicy, IngestOptions, JudgmentMatrix};
+use crowdqc::core::{DuplicatePolicy, IdRef, IngestOptions, JudgmentMatrix};
 use crowdqc::{Error, Result};
 
 /// Output format of a subcommand's report on stdout.
@@ -22,12 +24,18 @@ pub struct InputOpts {
     /// Name of the item column (default: `item`, or crowd-kit's `task`).
     #[arg(long, value_name = "NAME")]
     pub item_column: Option<String>,
-    /// Name of the worker column (default: `worker`).
+    /// Name of the worker column (default: `worker`, `performer` or `annotator`).
     #[arg(long, value_name = "NAME")]
     pub worker_column: Option<String>,
-    /// Name of the label column (default: `label`; gold also accepts `true_label`).
+    /// Name of the label column (default: `label`; gold also accepts `true_label`, `gold`).
     #[arg(long, value_name = "NAME")]
     pub label_column: Option<String>,
+    /// Name of the optional timestamp column (default: `timestamp` when present).
+    #[arg(long, value_name = "NAME")]
+    pub timestamp_column: Option<String>,
+    /// Name of the optional duration column, in milliseconds (default: `duration_ms`).
+    #[arg(long, value_name = "NAME")]
+    pub duration_column: Option<String>,
     /// Repeated (item, worker) pairs: keep-all, first, last or error.
     #[arg(long, default_value = "keep-all", value_name = "POLICY")]
     pub duplicates: String,
@@ -41,6 +49,9 @@ pub struct InputOpts {
 
 impl InputOpts {
     /// The library's ingest options.
+    ///
+    /// # Errors
+    /// An unknown duplicate policy.
     pub fn ingest_options(&self) -> Result<IngestOptions> {
         let duplicates: DuplicatePolicy = self.duplicates.parse()?;
         let mut opts = IngestOptions {
@@ -50,15 +61,79 @@ impl InputOpts {
         opts.columns.item = self.item_column.clone();
         opts.columns.worker = self.worker_column.clone();
         opts.columns.label = self.label_column.clone();
+        opts.columns.timestamp = self.timestamp_column.clone();
+        opts.columns.duration = self.duration_column.clone();
         opts.classes = self.classes.clone();
         opts.extend_classes_with_gold = self.extend_classes;
         Ok(opts)
     }
 }
 
-/// Loads a judgment file (and optional gold file) into a matrix.
+/// Loads a judgment file (and optional gold file) into a matrix, with a progress bar on
+/// stderr when stderr is a terminal (silent otherwise).
+///
+/// # Errors
+/// Those of [`crowdqc_io::read_judgments`].
 pub fn load(path: &Path, input: &InputOpts, gold: Option<&Path>) -> Result<JudgmentMatrix> {
-    crowdqc_io::read_judgments(path, &input.ingest_options()?, gold)
+    let opts = input.ingest_options()?;
+    if !std::io::stderr().is_terminal() {
+        return crowdqc_io::read_judgments(path, &opts, gold);
+    }
+    let bar = indicatif::ProgressBar::with_draw_target(
+        None,
+        indicatif::ProgressDrawTarget::stderr_with_hz(8),
+    );
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{msg} [{bar:30}] {human_pos}/{human_len} rows ({per_sec}, eta {eta})",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(format!("reading {}", path.display()));
+    let result = crowdqc_io::read_judgments_with_progress(path, &opts, gold, &mut |p| {
+        if let Some(t) = p.total {
+            bar.set_length(t);
+        }
+        bar.set_position(p.rows);
+    });
+    bar.finish_and_clear();
+    result
+}
+
+/// Writes `text` to stdout. A closed pipe (e.g. `crowdqc inspect f | head`) is not an
+/// error.
+///
+/// # Errors
+/// Other write failures.
+pub fn print_out(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Io {
+            path: "<stdout>".into(),
+            source: e,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Pretty JSON of a serializable report, with a trailing newline.
+///
+/// # Errors
+/// Serialization failures (non-string map keys), which are bugs.
+pub fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string_pretty(value)
+        .map(|s| s + "\n")
+        .map_err(|e| Error::External {
+            context: "json output".into(),
+            message: e.to_string(),
+        })
+}
+
+/// An id or label as JSON: integers stay numbers, strings stay strings.
+pub fn id_json(id: IdRef<'_>) -> serde_json::Value {
+    match id {
+        IdRef::Int(v) => serde_json::Value::from(v),
+        IdRef::Str(s) => serde_json::Value::from(s),
+    }
 }
 
 /// Error for a subcommand that is not available yet.
@@ -78,4 +153,30 @@ pub fn exit(result: Result<()>) -> ExitCode {
             ExitCode::from(if e.is_user_error() { 2 } else { 1 })
         }
     }
+}
+
+/// Replaces Rust's panic output (message, location, backtrace) with one line telling the
+/// user this is a bug, and exits with code 1. A closed stdout pipe exits quietly with 0.
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let payload = info.payload();
+        let msg = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        if msg.contains("failed printing to stdout") && msg.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        let location = info
+            .location()
+            .map(|l| format!(" ({}:{})", l.file(), l.line()))
+            .unwrap_or_default();
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(
+            err,
+            "error: internal error: {msg}{location}; this is a bug in crowdqc, please report it"
+        );
+        std::process::exit(1);
+    }));
 }

@@ -20,7 +20,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Summarise a judgment file: counts, classes, redundancy, duplicates, gold join.
-    Inspect(cmd::inspect::Args),
+    Inspect(Box<cmd::inspect::Args>),
     /// Inter-annotator agreement coefficients with intervals.
     Agreement(cmd::agreement::Args),
     /// Truth inference and worker reliability (majority vote ... Dawid–Skene ... MACE).
@@ -34,6 +34,11 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    common::install_panic_hook();
+    // Lets tests check that a panic never reaches the user as a Rust panic.
+    if std::env::var_os("CROWDQC_DEBUG_PANIC").is_some() {
+        panic!("deliberate panic requested by CROWDQC_DEBUG_PANIC");
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -43,7 +48,7 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        Command::Inspect(a) => cmd::inspect::run(a),
+        Command::Inspect(a) => cmd::inspect::run(*a),
         Command::Agreement(a) => cmd::agreement::run(a),
         Command::Aggregate(a) => cmd::aggregate::run(a),
         Command::Gold(c) => cmd::gold::run(c),

@@ -43,8 +43,7 @@ impl FileFormat {
             other => Err(Error::param(
                 "path",
                 format!(
-                    "`{}`: unsupported file extension {}; use {}",
-                    path.display(),
+                    "unsupported file extension {}; use {}",
                     other.map_or_else(|| "(none)".to_string(), |e| format!("`.{e}`")),
                     Self::EXTENSIONS
                 ),

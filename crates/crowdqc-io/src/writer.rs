@@ -34,7 +34,7 @@ use crate::format::FileFormat;
 /// assert!(check_output_path(&std::env::temp_dir().join("out.csv")).is_ok());
 /// ```
 pub fn check_output_path(path: &Path) -> Result<()> {
-    FileFormat::from_path(path)?;
+    FileFormat::from_path(path).map_err(|e| e.in_file(path))?;
     if path.is_dir() {
         return Err(Error::param(
             "output",
@@ -125,7 +125,7 @@ impl TableWriter {
     /// Those of [`check_output_path`]; a column type the format cannot hold; failure to
     /// create the temporary file.
     pub fn create(path: &Path, schema: SchemaRef) -> Result<Self> {
-        check_output_path(path).map_err(|e| e.in_file(path))?;
+        check_output_path(path)?;
         let format = FileFormat::from_path(path)?;
         let dir = parent_dir(path);
         let name = path
