@@ -6,7 +6,7 @@ use rayon::prelude::*;
 
 use crowdqc_core::{Error, Result};
 
-use crate::alpha::{alpha_value, metric_for};
+use crate::alpha::{alpha_value, prepare};
 use crate::counts::ItemCounts;
 use crate::multi::{Family, value as multi_value};
 use crate::stats::quantile_sorted;
@@ -222,7 +222,8 @@ pub fn bootstrap_counts(
     }
     let family = match coefficient {
         CountsCoefficient::KrippendorffAlpha(level) => {
-            let metric = metric_for(data, level)?;
+            let (data, metric) = prepare(data, level)?;
+            let data = data.as_ref();
             return bootstrap_items(
                 data.n_items(),
                 opts,

@@ -194,6 +194,61 @@ impl ItemCounts {
         t
     }
 
+    /// Merges categories whose labels are the same number (`0`, `-0`, `00`), keeping
+    /// the first name of each group and the category order of first members. Returns
+    /// `None` when some label is not a number or no two labels share a value.
+    ///
+    /// The interval, ratio and numeric-ordinal levels of alpha do this automatically
+    /// (equal values cannot disagree); nominal alpha keeps labels as written unless
+    /// the caller merges them (the Python `krippendorff` package compares floats).
+    pub fn merge_equal_numbers(&self) -> Option<ItemCounts> {
+        let values = crate::weights::numeric_names(&self.names).ok()?;
+        let mut group = vec![0u32; values.len()];
+        let mut names: Vec<String> = Vec::new();
+        let mut reps: Vec<f64> = Vec::new();
+        for (k, &v) in values.iter().enumerate() {
+            match reps.iter().position(|&r| r == v) {
+                Some(g) => group[k] = g as u32,
+                None => {
+                    group[k] = reps.len() as u32;
+                    reps.push(v);
+                    names.push(self.names[k].clone());
+                }
+            }
+        }
+        if names.len() == self.names.len() {
+            return None;
+        }
+        let mut offsets = vec![0usize];
+        let (mut class, mut count) = (
+            Vec::with_capacity(self.class.len()),
+            Vec::with_capacity(self.class.len()),
+        );
+        for i in 0..self.n_items() {
+            let start = class.len();
+            let (cs, ns) = self.item_slices(i);
+            for (&c, &n) in cs.iter().zip(ns) {
+                let g = group[c as usize];
+                match class[start..].iter().position(|&x| x == g) {
+                    Some(j) => count[start + j] += n,
+                    None => {
+                        class.push(g);
+                        count.push(n);
+                    }
+                }
+            }
+            offsets.push(class.len());
+        }
+        Some(ItemCounts {
+            names,
+            ordered: self.ordered,
+            offsets,
+            class,
+            count,
+            totals: self.totals.clone(),
+        })
+    }
+
     /// The weight matrix for these categories. `scale` defaults to the numeric values
     /// of the category names when they are all numbers, else equal spacing.
     ///

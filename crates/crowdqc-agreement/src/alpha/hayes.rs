@@ -7,7 +7,7 @@ use rayon::prelude::*;
 
 use crowdqc_core::{Error, Result};
 
-use super::{Metric, alpha_sums, metric_for};
+use super::{alpha_sums, prepare};
 use crate::bootstrap::{BootstrapOptions, BootstrapSummary, summarize};
 use crate::counts::ItemCounts;
 use crate::weights::Level;
@@ -54,13 +54,14 @@ pub fn hayes_krippendorff_bootstrap(
     thresholds: &[f64],
 ) -> Result<HayesKrippendorff> {
     opts.validate()?;
+    let (data, mut metric) = prepare(data, level)?;
+    let data = data.as_ref();
     let q = data.n_categories();
     if q > MAX_DENSE {
         return Err(Error::insufficient(format!(
             "the Hayes-Krippendorff bootstrap holds a dense coincidence matrix; {q} categories exceed {MAX_DENSE}"
         )));
     }
-    let mut metric: Metric = metric_for(data, level)?;
     let sums = alpha_sums(data, &mut metric, None, &mut Vec::new());
     let est = sums.alpha();
     if let Some(u) = est.undefined_reason() {

@@ -4,6 +4,8 @@ mod hayes;
 
 pub use hayes::{HayesKrippendorff, hayes_krippendorff_bootstrap};
 
+use std::borrow::Cow;
+
 use crowdqc_core::Result;
 
 use crate::coefficient::{Coefficient, Estimate, Undefined};
@@ -194,10 +196,21 @@ pub(crate) fn alpha_sums(
     }
 }
 
-/// The metric for `level` on these data, or the error of [`level_values`].
-pub(crate) fn metric_for(data: &ItemCounts, level: Level) -> Result<Metric> {
+/// The data alpha works on at `level` (categories with equal numeric values merged
+/// for the numeric levels) and its metric, or the error of [`level_values`].
+pub(crate) fn prepare(data: &ItemCounts, level: Level) -> Result<(Cow<'_, ItemCounts>, Metric)> {
     let values = level_values(level, data.category_names(), data.is_ordered())?;
-    Ok(Metric::new(level, values, data.n_categories()))
+    if values.is_some()
+        && let Some(merged) = data.merge_equal_numbers()
+    {
+        let values = level_values(level, merged.category_names(), merged.is_ordered())?;
+        let q = merged.n_categories();
+        return Ok((Cow::Owned(merged), Metric::new(level, values, q)));
+    }
+    Ok((
+        Cow::Borrowed(data),
+        Metric::new(level, values, data.n_categories()),
+    ))
 }
 
 /// Krippendorff's alpha (Krippendorff 2011, "Computing Krippendorff's
@@ -226,8 +239,13 @@ pub(crate) fn metric_for(data: &ItemCounts, level: Level) -> Result<Metric> {
 /// `level`: ordinal / interval / ratio on labels that are not numbers (the error names
 /// the first such label; ordinal is accepted on declared or table order), ratio on a
 /// negative value.
+///
+/// For the numeric levels, labels that are the same number (`0`, `-0`, `00`) are one
+/// value; nominal alpha keeps labels as written (see
+/// [`ItemCounts::merge_equal_numbers`]).
 pub fn krippendorff_alpha(data: &ItemCounts, level: Level) -> Result<Coefficient> {
-    let mut metric = metric_for(data, level)?;
+    let (data, mut metric) = prepare(data, level)?;
+    let data = data.as_ref();
     let mut scratch = Vec::new();
     let sums = alpha_sums(data, &mut metric, None, &mut scratch);
     let coef = sums.alpha();

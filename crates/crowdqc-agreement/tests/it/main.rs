@@ -4,5 +4,7 @@
 mod bootstrap;
 mod common;
 mod crowdkit;
+mod errors;
 mod properties;
 mod published;
+mod reference;

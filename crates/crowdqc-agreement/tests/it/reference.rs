@@ -1,0 +1,88 @@
+//! Values of irrCAC 0.4.4 (standard errors) and of the `krippendorff` 0.9.0 package
+//! (alpha on real datasets), recorded in `fixtures/agreement/expected.json` by
+//! `fixtures/agreement/generate.py`.
+
+use crowdqc_agreement::{
+    ItemCounts, Level, WeightMatrix, brennan_prediger, conger_kappa, fleiss_kappa, gwet_ac,
+    krippendorff_alpha,
+};
+use crowdqc_testkit::fixtures::{dataset_dir, load_dataset, project_fixtures};
+
+use crate::common::{example, load_long};
+
+fn expected() -> serde_json::Value {
+    let path = project_fixtures().join("agreement/expected.json");
+    serde_json::from_str(&std::fs::read_to_string(path).expect("expected.json")).expect("json")
+}
+
+/// irrCAC rounds to 5 decimals.
+#[track_caller]
+fn close5(x: Option<f64>, v: &serde_json::Value) {
+    let x = x.expect("defined");
+    let v = v.as_f64().expect("number");
+    assert!((x - v).abs() <= 5e-6 + 1e-12, "got {x}, irrCAC {v}");
+}
+
+#[test]
+fn irrcac_values_and_standard_errors() {
+    let e = expected();
+    for name in [
+        "gwet2014_raw_4raters",
+        "gwet2014_raw_5observers",
+        "gwet_raw_g1g2",
+        "gwet_raw_gender",
+    ] {
+        let Some(p) = example(&format!("{name}.csv")) else {
+            return;
+        };
+        let m = load_long(&p, None);
+        let data = ItemCounts::from_matrix(&m);
+        let w = WeightMatrix::identity(data.n_categories());
+        let r = &e["irrcac"][name];
+        for (key, c) in [
+            ("gwet_ac1", gwet_ac(&data, &w).expect("c")),
+            ("fleiss_kappa", fleiss_kappa(&data, &w).expect("c")),
+            ("brennan_prediger", brennan_prediger(&data, &w).expect("c")),
+            (
+                "krippendorff_alpha",
+                krippendorff_alpha(&data, Level::Nominal).expect("c"),
+            ),
+        ] {
+            close5(c.value(), &r[key]["value"]);
+            close5(c.se(), &r[key]["se"]);
+            close5(c.estimate().map(|e| e.observed), &r[key]["pa"]);
+            close5(c.estimate().map(|e| e.expected), &r[key]["pe"]);
+        }
+        let c = conger_kappa(&m, &w).expect("conger");
+        close5(c.value(), &r["conger_kappa"]["value"]);
+        close5(c.estimate().map(|e| e.expected), &r["conger_kappa"]["pe"]);
+    }
+}
+
+#[test]
+fn krippendorff_package_on_real_datasets() {
+    let e = expected();
+    for (name, levels) in e["krippendorff"].as_object().expect("map") {
+        let Some(dir) = dataset_dir(name) else { return };
+        let data = ItemCounts::from_matrix(&load_dataset(&dir, Default::default(), false));
+        // The package compares labels as floats: `0`, `-0` and `00` (snow2008-affect)
+        // are one value. Numeric levels merge them automatically; nominal does not.
+        let merged = data.merge_equal_numbers();
+        for (level, v) in levels.as_object().expect("map") {
+            let level = level.parse::<Level>().expect("level");
+            let d = match (&merged, level) {
+                (Some(m), Level::Nominal) => m,
+                _ => &data,
+            };
+            let a = krippendorff_alpha(d, level)
+                .expect("alpha")
+                .value()
+                .expect("defined");
+            let v = v.as_f64().expect("number");
+            assert!(
+                (a - v).abs() < 1e-9,
+                "{name} {level:?}: {a} vs krippendorff {v}"
+            );
+        }
+    }
+}
