@@ -1,0 +1,367 @@
+//! MACE: variational Bayes (or EM) in log space over flat arrays, seeded restarts.
+
+use crowdqc_core::estimator::{Estimator, FitReport};
+use crowdqc_core::{Error, JudgmentMatrix, Result};
+use ndarray::{Array1, Array2};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+
+use super::model::MaceModel;
+use super::params::{MaceMethod, MaceParams};
+use super::special::{digamma, kl_beta, ln_gamma};
+
+/// Items per parallel chunk of the E-step (fixed: sums independent of thread count).
+const CHUNK: usize = 1024;
+
+#[inline]
+fn log_add_exp(a: f64, b: f64) -> f64 {
+    let (hi, lo) = if a > b { (a, b) } else { (b, a) };
+    if lo == f64::NEG_INFINITY {
+        hi
+    } else {
+        hi + (lo - hi).exp().ln_1p()
+    }
+}
+
+/// Softmax in place, returning `ln Σ exp` of the input.
+#[inline]
+fn softmax_in_place(row: &mut [f64]) -> f64 {
+    let m = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let mut s = 0.0;
+    for v in row.iter_mut() {
+        *v = (*v - m).exp();
+        s += *v;
+    }
+    let inv = 1.0 / s;
+    row.iter_mut().for_each(|v| *v *= inv);
+    m + s.ln()
+}
+
+/// Constant inputs of every pass.
+struct Ctx<'a> {
+    m: &'a JudgmentMatrix,
+    k: usize,
+    observed: Vec<bool>,
+    k_obs: usize,
+    log_prior: Vec<f64>,
+    method: MaceMethod,
+    a0: f64,
+    b0: f64,
+    g0: f64,
+    smoothing: f64,
+}
+
+/// Per-restart state; allocated once and reused by every restart and iteration.
+struct State {
+    /// `ln P(spam)`, `ln P(knowing)` per worker (VB: `E[ln ·]`), `ln ξ[w, l]`.
+    lspam: Vec<f64>,
+    lknow: Vec<f64>,
+    lxi: Vec<f64>,
+    /// Per `(w, l)`: `ln(spam·ξ)`, `ln(spam·ξ + know) − ln(spam·ξ)`, `know / (spam·ξ + know)`.
+    la: Vec<f64>,
+    ld: Vec<f64>,
+    rk: Vec<f64>,
+    /// Expected counts per worker: spamming, knowing, and spamming per label.
+    ns: Vec<f64>,
+    nk: Vec<f64>,
+    strat: Vec<f64>,
+    /// Per-worker penalty of the objective (VB: −KL; EM: log prior).
+    penalty: Vec<f64>,
+    q: Vec<f64>,
+    partial: Vec<f64>,
+}
+
+impl Ctx<'_> {
+    fn init(&self, s: &mut State, rng: &mut ChaCha8Rng) {
+        let k = self.k;
+        // crowd-kit / Hovy: U(1, 1 + 1.5) draws, normalised.
+        let mut draw = || 1.0 + 1.5 * rng.random::<f64>();
+        for w in 0..self.m.n_workers() {
+            let (u0, u1) = (draw(), draw());
+            s.lspam[w] = (u0 / (u0 + u1)).ln();
+            s.lknow[w] = (u1 / (u0 + u1)).ln();
+            let row = &mut s.lxi[w * k..(w + 1) * k];
+            let mut tot = 0.0;
+            for (c, v) in row.iter_mut().enumerate() {
+                *v = if self.observed[c] { draw() } else { 0.0 };
+                tot += *v;
+            }
+            row.iter_mut().for_each(|v| {
+                *v = if *v > 0.0 {
+                    (*v / tot).ln()
+                } else {
+                    f64::NEG_INFINITY
+                }
+            });
+        }
+    }
+
+    /// Per-(worker, label) tables from the current parameters.
+    fn tables(&self, s: &mut State) {
+        let k = self.k;
+        let (lspam, lknow, lxi) = (&s.lspam, &s.lknow, &s.lxi);
+        s.la.par_chunks_mut(k)
+            .zip(s.ld.par_chunks_mut(k))
+            .zip(s.rk.par_chunks_mut(k))
+            .enumerate()
+            .with_min_len(256)
+            .for_each(|(w, ((la, ld), rk))| {
+                for c in 0..k {
+                    let a = lspam[w] + lxi[w * k + c];
+                    if a == f64::NEG_INFINITY {
+                        (la[c], ld[c], rk[c]) = (f64::NEG_INFINITY, 0.0, 1.0);
+                        continue;
+                    }
+                    let b = log_add_exp(a, lknow[w]);
+                    (la[c], ld[c], rk[c]) = (a, b - a, (lknow[w] - b).exp());
+                }
+            });
+    }
+
+    /// E-step into `s.q`; returns `Σ_t ln Z_t`.
+    fn e_step(&self, s: &mut State) -> f64 {
+        let k = self.k;
+        let offsets = self.m.item_offsets();
+        let (workers, classes) = (self.m.judgment_workers(), self.m.judgment_classes());
+        let (la, ld) = (&s.la, &s.ld);
+        s.q.par_chunks_mut(CHUNK * k)
+            .zip(s.partial.par_iter_mut())
+            .enumerate()
+            .for_each(|(ci, (qc, part))| {
+                let mut acc = 0.0;
+                for (r, row) in qc.chunks_exact_mut(k).enumerate() {
+                    let t = ci * CHUNK + r;
+                    row.copy_from_slice(&self.log_prior);
+                    let mut base = 0.0;
+                    for p in offsets[t]..offsets[t + 1] {
+                        let l = classes[p] as usize;
+                        let idx = workers[p] as usize * k + l;
+                        base += la[idx];
+                        row[l] += ld[idx];
+                    }
+                    row.iter_mut().for_each(|v| *v += base);
+                    acc += softmax_in_place(row);
+                }
+                *part = acc;
+            });
+        s.partial.iter().sum()
+    }
+
+    /// Expected counts from the posteriors, then new parameters (VB or EM) and each
+    /// worker's objective penalty.
+    fn m_step(&self, s: &mut State) {
+        let k = self.k;
+        let (items, classes) = (self.m.judgment_items(), self.m.judgment_classes());
+        let (q, rk) = (&s.q, &s.rk);
+        s.lspam
+            .par_iter_mut()
+            .zip(s.lknow.par_iter_mut())
+            .zip(s.lxi.par_chunks_mut(k))
+            .zip(s.strat.par_chunks_mut(k))
+            .zip(s.ns.par_iter_mut().zip(s.nk.par_iter_mut()))
+            .zip(s.penalty.par_iter_mut())
+            .enumerate()
+            .with_min_len(64)
+            .for_each(|(w, (((((lspam, lknow), lxi), strat), (ns, nk)), pen))| {
+                strat.iter_mut().for_each(|v| *v = 0.0);
+                let (mut spam, mut know) = (0.0, 0.0);
+                for &p in self.m.worker_judgments(w as u32) {
+                    let p = p as usize;
+                    let l = classes[p] as usize;
+                    let kn = q[items[p] as usize * k + l] * rk[w * k + l];
+                    know += kn;
+                    spam += 1.0 - kn;
+                    strat[l] += 1.0 - kn;
+                }
+                (*ns, *nk) = (spam, know);
+                let st: f64 = strat.iter().sum();
+                match self.method {
+                    MaceMethod::VariationalBayes => {
+                        let (a, b) = (spam + self.a0, know + self.b0);
+                        let dab = digamma(a + b);
+                        (*lspam, *lknow) = (digamma(a) - dab, digamma(b) - dab);
+                        let gsum = st + self.k_obs as f64 * self.g0;
+                        let dg = digamma(gsum);
+                        // −KL(Dir(strat + g0) || Dir(g0)) − KL(Beta(a, b) || Beta(a0, b0))
+                        let mut kl = ln_gamma(gsum) - ln_gamma(self.k_obs as f64 * self.g0);
+                        for c in 0..k {
+                            if !self.observed[c] {
+                                lxi[c] = f64::NEG_INFINITY;
+                                continue;
+                            }
+                            let g = strat[c] + self.g0;
+                            let dgc = digamma(g);
+                            lxi[c] = dgc - dg;
+                            kl += -ln_gamma(g) + ln_gamma(self.g0) + strat[c] * (dgc - dg);
+                        }
+                        *pen = -(kl + kl_beta(a, b, self.a0, self.b0));
+                    }
+                    MaceMethod::Em => {
+                        let sm = self.smoothing;
+                        let norm = (spam + know + 2.0 * sm).ln();
+                        (*lspam, *lknow) = ((spam + sm).ln() - norm, (know + sm).ln() - norm);
+                        let gnorm = (st + self.k_obs as f64 * sm).ln();
+                        let mut lp = sm * (*lspam + *lknow);
+                        for c in 0..k {
+                            if !self.observed[c] {
+                                lxi[c] = f64::NEG_INFINITY;
+                                continue;
+                            }
+                            lxi[c] = (strat[c] + sm).ln() - gnorm;
+                            lp += sm * lxi[c];
+                        }
+                        *pen = lp;
+                    }
+                }
+            });
+    }
+}
+
+impl Estimator for MaceParams {
+    type Model = MaceModel;
+
+    /// Fits MACE (see the [module docs](super)).
+    ///
+    /// # Errors
+    /// Invalid parameters; no judgment or fewer than two observed classes
+    /// ([`Error::InsufficientData`]); a non-finite objective ([`Error::Numerical`]).
+    fn fit(&self, m: &JudgmentMatrix) -> Result<MaceModel> {
+        self.validate()?;
+        let observed: Vec<bool> = m.classes().counts().iter().map(|&c| c > 0).collect();
+        let k_obs = observed.iter().filter(|&&o| o).count();
+        if m.n_judgments() == 0 || k_obs < 2 {
+            return Err(Error::insufficient(format!(
+                "mace needs judgments with at least two different labels; the data have {} \
+                 judgments and {k_obs} observed class(es)",
+                m.n_judgments()
+            )));
+        }
+        let (n, w, k) = (m.n_items(), m.n_workers(), m.n_classes());
+        let ctx = Ctx {
+            m,
+            k,
+            log_prior: observed
+                .iter()
+                .map(|&o| {
+                    if o {
+                        -(k_obs as f64).ln()
+                    } else {
+                        f64::NEG_INFINITY
+                    }
+                })
+                .collect(),
+            observed,
+            k_obs,
+            method: self.method,
+            a0: self.spam_prior,
+            b0: self.competence_prior,
+            g0: self.strategy_prior,
+            smoothing: self.smoothing.unwrap_or(0.01 / k_obs as f64),
+        };
+        let mut s = State {
+            lspam: vec![0.0; w],
+            lknow: vec![0.0; w],
+            lxi: vec![0.0; w * k],
+            la: vec![0.0; w * k],
+            ld: vec![0.0; w * k],
+            rk: vec![0.0; w * k],
+            ns: vec![0.0; w],
+            nk: vec![0.0; w],
+            strat: vec![0.0; w * k],
+            penalty: vec![0.0; w],
+            q: vec![0.0; n * k],
+            partial: vec![0.0; n.div_ceil(CHUNK)],
+        };
+        let per = 1.0 / m.n_judgments() as f64;
+        let mut best: Option<(f64, usize, FitReport)> = None;
+        let mut best_q = vec![0.0; n * k];
+        let (mut best_spam, mut best_xi) = (vec![0.0; w], vec![0.0; w * k]);
+        let mut restart_objectives = Vec::with_capacity(self.n_restarts);
+        for r in 0..self.n_restarts {
+            let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
+            rng.set_stream(r as u64);
+            ctx.init(&mut s, &mut rng);
+            ctx.tables(&mut s);
+            ctx.e_step(&mut s);
+            let mut report = FitReport::default();
+            let mut prev = f64::NEG_INFINITY;
+            for it in 1..=self.max_iter {
+                ctx.m_step(&mut s);
+                ctx.tables(&mut s);
+                let ll = ctx.e_step(&mut s);
+                let obj = (ll + s.penalty.iter().sum::<f64>()) * per;
+                if !obj.is_finite() {
+                    return Err(Error::Numerical {
+                        context: format!("mace (restart {r})"),
+                        iteration: Some(it),
+                        message: format!("the objective is {obj}"),
+                    });
+                }
+                report.objective.push(obj);
+                report.iterations = it;
+                if obj - prev < self.tol {
+                    report.converged = true;
+                    break;
+                }
+                prev = obj;
+            }
+            let obj = *report.objective.last().expect("max_iter >= 1");
+            restart_objectives.push(obj);
+            if best.as_ref().is_none_or(|(b, _, _)| obj > *b) {
+                best_q.copy_from_slice(&s.q);
+                for wk in 0..w {
+                    best_spam[wk] = match self.method {
+                        MaceMethod::VariationalBayes => {
+                            let (a, b) = (s.ns[wk] + ctx.a0, s.nk[wk] + ctx.b0);
+                            a / (a + b)
+                        }
+                        MaceMethod::Em => s.lspam[wk].exp(),
+                    };
+                    let tot: f64 = match self.method {
+                        MaceMethod::VariationalBayes => {
+                            s.strat[wk * k..(wk + 1) * k].iter().sum::<f64>()
+                                + k_obs as f64 * ctx.g0
+                        }
+                        MaceMethod::Em => 1.0,
+                    };
+                    for c in 0..k {
+                        best_xi[wk * k + c] = match (self.method, ctx.observed[c]) {
+                            (_, false) => 0.0,
+                            (MaceMethod::VariationalBayes, true) => {
+                                (s.strat[wk * k + c] + ctx.g0) / tot
+                            }
+                            (MaceMethod::Em, true) => s.lxi[wk * k + c].exp(),
+                        };
+                    }
+                }
+                best = Some((obj, r, report));
+            }
+        }
+        let (_, best_restart, report) = best.expect("n_restarts >= 1");
+        let posteriors =
+            Array2::from_shape_vec((n, k), best_q).expect("q has n_items * n_classes values");
+        let pi = posteriors
+            .mean_axis(ndarray::Axis(0))
+            .expect("n_items >= 1");
+        let accuracy = (0..w)
+            .map(|wk| {
+                if m.worker_count(wk as u32) == 0 {
+                    return f64::NAN;
+                }
+                let agree: f64 = (0..k).map(|c| pi[c] * best_xi[wk * k + c]).sum();
+                (1.0 - best_spam[wk]) + best_spam[wk] * agree
+            })
+            .collect::<Vec<_>>();
+        Ok(MaceModel {
+            posteriors,
+            spamming: Array1::from(best_spam),
+            strategies: Array2::from_shape_vec((w, k), best_xi)
+                .expect("n_workers * n_classes values"),
+            accuracy: Array1::from(accuracy),
+            restart_objectives,
+            best_restart,
+            report,
+        })
+    }
+}

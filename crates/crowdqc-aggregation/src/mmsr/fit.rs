@@ -1,0 +1,307 @@
+//! M-MSR over the sparse worker–worker agreement graph.
+
+use crowdqc_core::estimator::{Estimator, FitReport};
+use crowdqc_core::{Error, JudgmentMatrix, Result};
+use ndarray::{Array1, Array2};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+
+use super::model::MmsrModel;
+use super::params::MmsrParams;
+
+/// Iterations of the signed-graph power iteration that recovers the signs.
+const SIGN_ITERS: usize = 1000;
+
+/// The sparse symmetric worker–worker matrix `C` in CSR form (no diagonal).
+pub(crate) struct Pairs {
+    pub(crate) offsets: Vec<usize>,
+    pub(crate) nbr: Vec<u32>,
+    pub(crate) cov: Vec<f64>,
+}
+
+/// `C[i, j] = K/(K−1) · agree(i, j)/common(i, j) − 1/(K−1)` over the pairs of
+/// judgments two workers gave on the same items (`O(Σ_t n_t²)` time, memory linear in
+/// the number of co-occurring worker pairs; never a dense matrix).
+pub(crate) fn pairs(m: &JudgmentMatrix, k_obs: usize) -> Pairs {
+    let w = m.n_workers();
+    let (items, workers, classes) = (
+        m.judgment_items(),
+        m.judgment_workers(),
+        m.judgment_classes(),
+    );
+    let kf = k_obs as f64;
+    let rows: Vec<Vec<(u32, f64)>> = (0..w as u32)
+        .into_par_iter()
+        .with_min_len(64)
+        .map_init(
+            || (vec![0u32; w], vec![0u32; w], Vec::<u32>::new()),
+            |(cnt, agr, touched), wk| {
+                for &p in m.worker_judgments(wk) {
+                    let (t, l) = (items[p as usize], classes[p as usize]);
+                    for q in m.item_range(t) {
+                        let w2 = workers[q];
+                        if w2 == wk {
+                            continue;
+                        }
+                        let c = &mut cnt[w2 as usize];
+                        if *c == 0 {
+                            touched.push(w2);
+                        }
+                        *c += 1;
+                        agr[w2 as usize] += u32::from(classes[q] == l);
+                    }
+                }
+                touched.sort_unstable();
+                let row = touched
+                    .iter()
+                    .map(|&w2| {
+                        let (c, a) = (cnt[w2 as usize] as f64, agr[w2 as usize] as f64);
+                        cnt[w2 as usize] = 0;
+                        agr[w2 as usize] = 0;
+                        (w2, kf / (kf - 1.0) * (a / c) - 1.0 / (kf - 1.0))
+                    })
+                    .collect();
+                touched.clear();
+                row
+            },
+        )
+        .collect();
+    let mut offsets = Vec::with_capacity(w + 1);
+    offsets.push(0);
+    let total: usize = rows.iter().map(Vec::len).sum();
+    let (mut nbr, mut cov) = (Vec::with_capacity(total), Vec::with_capacity(total));
+    for row in rows {
+        for (j, c) in row {
+            nbr.push(j);
+            cov.push(c);
+        }
+        offsets.push(nbr.len());
+    }
+    Pairs { offsets, nbr, cov }
+}
+
+/// One half-step of M-MSR: `to[j]` = trimmed mean of `|C[i, j]| / from[i]` over the
+/// neighbours `i` of `j` (crowd-kit's `_remove_largest_and_smallest_F_value`: drop the
+/// `F` smallest values if at least `F` lie below the current value, else all of those
+/// below; the same above; a single remaining 0 becomes `1/√n_items`).
+fn msr_half_step(
+    g: &Pairs,
+    xabs: &[f64],
+    segs: &mut [&mut [f64]],
+    from: &[f64],
+    to: &mut [f64],
+    f: usize,
+    n_items: usize,
+) {
+    segs.par_iter_mut()
+        .zip(to.par_iter_mut())
+        .enumerate()
+        .with_min_len(16)
+        .for_each(|(j, (seg, val))| {
+            let mut len = 0;
+            for e in g.offsets[j]..g.offsets[j + 1] {
+                let d = from[g.nbr[e] as usize];
+                if d > 0.0 && d.is_finite() {
+                    seg[len] = xabs[e] / d;
+                    len += 1;
+                }
+            }
+            if len == 0 {
+                return;
+            }
+            let y = &mut seg[..len];
+            y.sort_unstable_by(f64::total_cmp);
+            let a = *val;
+            let below = y.partition_point(|&v| v < a);
+            let above = len - y.partition_point(|&v| v <= a);
+            let kept = &y[below.min(f)..len - above.min(f)];
+            if kept.is_empty() {
+                return;
+            }
+            *val = if kept.len() == 1 && kept[0] == 0.0 {
+                1.0 / (n_items as f64).sqrt()
+            } else {
+                kept.iter().sum::<f64>() / kept.len() as f64
+            };
+        });
+}
+
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// Signs of the workers from the signed agreement graph: the leading eigenvector of
+/// the lazy signed random walk `(I + D⁻¹ S) / 2`, started from all ones.
+fn signs(g: &Pairs, w: usize) -> Vec<f64> {
+    let mut z = vec![1.0; w];
+    let mut next = vec![0.0; w];
+    for _ in 0..SIGN_ITERS {
+        next.par_iter_mut()
+            .enumerate()
+            .with_min_len(64)
+            .for_each(|(i, out)| {
+                let (mut s, mut d) = (0.0, 0.0);
+                for e in g.offsets[i]..g.offsets[i + 1] {
+                    let c = g.cov[e];
+                    if c != 0.0 {
+                        s += c.signum() * z[g.nbr[e] as usize];
+                        d += 1.0;
+                    }
+                }
+                *out = if d > 0.0 { 0.5 * (z[i] + s / d) } else { z[i] };
+            });
+        let mx = next.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+        if mx == 0.0 {
+            break;
+        }
+        let mut change = 0.0f64;
+        for (zi, ni) in z.iter_mut().zip(&next) {
+            let v = ni / mx;
+            change = change.max((v - *zi).abs());
+            *zi = v;
+        }
+        if change < 1e-12 {
+            break;
+        }
+    }
+    z.iter()
+        .map(|&v| {
+            if v > 0.0 {
+                1.0
+            } else if v < 0.0 {
+                -1.0
+            } else {
+                0.0
+            }
+        })
+        .collect()
+}
+
+impl Estimator for MmsrParams {
+    type Model = MmsrModel;
+
+    /// Fits M-MSR (see the [module docs](super)).
+    ///
+    /// # Errors
+    /// Invalid parameters; no judgment or fewer than two observed classes
+    /// ([`Error::InsufficientData`]); a non-finite iterate ([`Error::Numerical`]).
+    fn fit(&self, m: &JudgmentMatrix) -> Result<MmsrModel> {
+        self.validate()?;
+        let observed: Vec<bool> = m.classes().counts().iter().map(|&c| c > 0).collect();
+        let k_obs = observed.iter().filter(|&&o| o).count();
+        if m.n_judgments() == 0 || k_obs < 2 {
+            return Err(Error::insufficient(format!(
+                "mmsr needs judgments with at least two different labels; the data have {} \
+                 judgments and {k_obs} observed class(es)",
+                m.n_judgments()
+            )));
+        }
+        let (n, w, k) = (m.n_items(), m.n_workers(), m.n_classes());
+        let g = pairs(m, k_obs);
+        let xabs: Vec<f64> = g.cov.iter().map(|c| c.abs()).collect();
+        let degree = |i: usize| g.offsets[i + 1] - g.offsets[i];
+        let min_degree = (0..w).map(degree).min().unwrap_or(0);
+        // crowd-kit: F = floor(min degree / 2) − 1, which is −1 (and then keeps only the
+        // largest value) when some worker has fewer than two co-workers; clamp at 0.
+        let f = (min_degree / 2).saturating_sub(1);
+
+        let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
+        let mut u: Vec<f64> = (0..w).map(|_| rng.random::<f64>()).collect();
+        let mut v: Vec<f64> = (0..w).map(|_| rng.random::<f64>()).collect();
+        let (mut u_prev, mut v_prev) = (vec![0.0; w], vec![0.0; w]);
+        let (mut du, mut dv) = (vec![0.0; w], vec![0.0; w]);
+        let mut scratch = vec![0.0; g.nbr.len()];
+        let mut segs: Vec<&mut [f64]> = Vec::with_capacity(w);
+        let mut rest: &mut [f64] = &mut scratch;
+        for i in 0..w {
+            let (head, tail) = std::mem::take(&mut rest).split_at_mut(degree(i));
+            segs.push(head);
+            rest = tail;
+        }
+        let mut report = FitReport::default();
+        for it in 1..=self.max_iter {
+            u_prev.copy_from_slice(&u);
+            v_prev.copy_from_slice(&v);
+            msr_half_step(&g, &xabs, &mut segs, &u, &mut v, f, n);
+            msr_half_step(&g, &xabs, &mut segs, &v, &mut u, f, n);
+            for i in 0..w {
+                du[i] = u[i] - u_prev[i];
+                dv[i] = v[i] - v_prev[i];
+            }
+            // ‖u vᵀ − u' v'ᵀ‖²_F = ‖du vᵀ + u' dvᵀ‖²_F, without cancellation.
+            let sq = dot(&du, &du) * dot(&v, &v)
+                + 2.0 * dot(&du, &u_prev) * dot(&v, &dv)
+                + dot(&u_prev, &u_prev) * dot(&dv, &dv);
+            let loss = sq.max(0.0).sqrt();
+            if !loss.is_finite() {
+                return Err(Error::Numerical {
+                    context: "mmsr".into(),
+                    iteration: Some(it),
+                    message: format!("the change of the rank-one estimate is {loss}"),
+                });
+            }
+            report.objective.push(loss);
+            report.iterations = it;
+            if loss < self.tol {
+                report.converged = true;
+                break;
+            }
+        }
+        drop(segs);
+
+        let (nu, nv) = (dot(&u, &u).sqrt(), dot(&v, &v).sqrt());
+        let scale = if nu > 0.0 && nv > 0.0 {
+            (nu / nv).sqrt()
+        } else {
+            1.0
+        };
+        let sign = signs(&g, w);
+        let total: f64 = (0..w).filter(|&i| degree(i) > 0).map(|i| sign[i]).sum();
+        let flip = if total < 0.0 { -1.0 } else { 1.0 };
+        let (kf, nf) = (k_obs as f64, (n as f64).sqrt());
+        let (lo, hi) = (-1.0 / (kf - 1.0) + 1.0 / nf, 1.0 - 1.0 / nf);
+        let mut reliability = vec![0.0; w];
+        let mut accuracy = vec![f64::NAN; w];
+        let mut skills = vec![0.0; w];
+        for i in 0..w {
+            if m.worker_count(i as u32) == 0 {
+                continue;
+            }
+            // A worker who shares no item with anyone carries no information: s = 0.
+            let s = if degree(i) == 0 {
+                0.0
+            } else {
+                (flip * sign[i] * u[i] / scale).clamp(lo, hi)
+            };
+            let p = s * (kf - 1.0) / kf + 1.0 / kf;
+            reliability[i] = s;
+            accuracy[i] = p;
+            skills[i] = ((kf - 1.0) * p / (1.0 - p)).ln();
+        }
+
+        let offsets = m.item_offsets();
+        let (workers, classes) = (m.judgment_workers(), m.judgment_classes());
+        let mut post = vec![0.0; n * k];
+        post.par_chunks_mut(k)
+            .enumerate()
+            .with_min_len(256)
+            .for_each(|(t, row)| {
+                for (c, v) in row.iter_mut().enumerate() {
+                    *v = if observed[c] { 0.0 } else { f64::NEG_INFINITY };
+                }
+                for p in offsets[t]..offsets[t + 1] {
+                    row[classes[p] as usize] += skills[workers[p] as usize];
+                }
+                crowdqc_core::numeric::normalize_log_in_place(row);
+            });
+        Ok(MmsrModel {
+            posteriors: Array2::from_shape_vec((n, k), post).expect("n_items * n_classes values"),
+            skills: Array1::from(skills),
+            reliability: Array1::from(reliability),
+            accuracy: Array1::from(accuracy),
+            n_pairs: g.nbr.len() / 2,
+            report,
+        })
+    }
+}
