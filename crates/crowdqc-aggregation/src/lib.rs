@@ -86,13 +86,13 @@ pub use common::TieRule;
 pub use ds::{
     ClassPriors, DawidSkene, DawidSkeneModel, DawidSkeneParams, InitialConfusion, StopRule,
 };
+pub use glad::{Glad, GladModel, GladParams};
 pub use gold_mv::{GoldMajorityVote, GoldMajorityVoteParams, MissingSkill};
+pub use kos::{Kos, KosModel, KosParams};
+pub use mace::{Mace, MaceMethod, MaceModel, MaceParams};
+pub use mmsr::{Mmsr, MmsrModel, MmsrParams};
 pub use mv::{MajorityVote, MajorityVoteParams, VoteModel};
 pub use one_coin::{OneCoinDawidSkene, OneCoinDawidSkeneParams};
 pub use spam::{AnswerPatterns, answer_patterns, spammer_scores};
 pub use wawa::{Wawa, WawaParams};
 pub use zbs::{ZeroBasedSkill, ZeroBasedSkillParams};
-pub use glad::{Glad, GladModel, GladParams};
-pub use kos::{Kos, KosModel, KosParams};
-pub use mace::{Mace, MaceMethod, MaceModel, MaceParams};
-pub use mmsr::{Mmsr, MmsrModel, MmsrParams};
