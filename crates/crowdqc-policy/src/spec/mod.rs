@@ -1,0 +1,10 @@
+//! Policy files: the validated model and the TOML reader.
+
+mod model;
+mod parse;
+
+pub use model::{
+    Action, Bound, Comparison, Condition, Metric, Policy, PosteriorRule, Rule, Sprt, TierLevel,
+    Tiers,
+};
+pub use parse::{MAX_RULES, parse_duration, parse_policy};

@@ -1,0 +1,180 @@
+//! Exact binomial arithmetic (dynamic programming) against published numbers
+//! (shared/reference/qc-practice.md §2.2–2.3) and against the simulator.
+
+use crowdqc_policy::exact::{fire_curve, quantile};
+use crowdqc_policy::simulate::{Archetype, SimConfig, simulate};
+use crowdqc_policy::{Action, parse_policy};
+
+use crate::example_policy;
+
+fn one_rule(when: &str, min_evidence: u64) -> crowdqc_policy::Policy {
+    parse_policy(&format!(
+        "[[rules]]\nid = \"r\"\naction = \"ban\"\nmin_evidence = {min_evidence}\nwhen = [{when}]\n"
+    ))
+    .expect("valid")
+}
+
+fn assert_close(got: f64, want: f64, tol: f64, what: &str) {
+    assert!(
+        (got - want).abs() <= tol,
+        "{what}: got {got:.4}, want {want} ± {tol}"
+    );
+}
+
+/// "≥10 & <85% over last 10 — 100 gold": 0.44 / 0.75 / 0.95 / 0.99 for accuracy
+/// 0.97 / 0.95 / 0.92 / 0.90 (qc-practice.md §2.3; the issue's ≈0.95 and 0.75).
+#[test]
+fn last_10_under_85_exact() {
+    let p = one_rule(
+        "{ metric = \"gold_accuracy\", window = 10, below = 0.85 }",
+        10,
+    );
+    for (acc, want) in [(0.97, 0.44), (0.95, 0.75), (0.92, 0.95), (0.90, 0.99)] {
+        let c = fire_curve(&p, &[0], acc, 100).expect("window rule");
+        assert_close(c[100], want, 0.006, &format!("accuracy {acc}"));
+    }
+}
+
+/// The Toloka example policy reproduces the published false-ban table row by row.
+#[test]
+fn toloka_alternative_rules_exact() {
+    let p = example_policy("toloka.toml");
+    let all = [0, 1, 2];
+    let rows = [
+        (0.97, 0.03, 0.09),
+        (0.95, 0.09, 0.27),
+        (0.92, 0.22, 0.60),
+        (0.90, 0.31, 0.78),
+        (0.85, 0.55, 0.97),
+        (0.80, 0.75, 1.00),
+    ];
+    for (acc, at20, at100) in rows {
+        let c = fire_curve(&p, &all, acc, 100).expect("window rules");
+        assert_close(c[20], at20, 0.006, &format!("{acc} within 20"));
+        assert_close(c[100], at100, 0.006, &format!("{acc} within 100"));
+    }
+    // the last rule alone: "≥5 & <80% over last 10 — 100 gold"
+    for (acc, want) in [(0.95, 0.27), (0.92, 0.60), (0.90, 0.78), (0.85, 0.97)] {
+        let c = fire_curve(&p, &[2], acc, 100).expect("window rule");
+        assert_close(c[100], want, 0.006, &format!("rule 3 at {acc}"));
+    }
+}
+
+/// "cumulative, ≥20 & <85% — 200 gold" and Toloka's "≥3 & <60% over last 10".
+/// The reference values are Monte Carlo (20 000 trials, standard error ≤ 0.0035)
+/// rounded to 2 decimals, hence the tolerance of 0.012; the exact value for 0.90 is
+/// 0.383 (reference 0.39).
+#[test]
+fn cumulative_and_toloka_correct_rules_exact() {
+    let p = one_rule("{ metric = \"gold_accuracy\", below = 0.85 }", 20);
+    for (acc, want) in [
+        (0.97, 0.01),
+        (0.95, 0.05),
+        (0.92, 0.21),
+        (0.90, 0.39),
+        (0.85, 0.86),
+        (0.80, 1.00),
+    ] {
+        let c = fire_curve(&p, &[0], acc, 200).expect("cumulative rule");
+        assert_close(c[200], want, 0.012, &format!("cumulative {acc}"));
+    }
+    let p = one_rule(
+        "{ metric = \"gold_accuracy\", window = 10, below = 0.60 }",
+        3,
+    );
+    for (acc, want) in [(0.95, 0.02), (0.90, 0.11), (0.85, 0.34), (0.80, 0.65)] {
+        let c = fire_curve(&p, &[0], acc, 100).expect("window rule");
+        assert_close(c[100], want, 0.012, &format!("toloka correct {acc}"));
+    }
+}
+
+/// Wald SPRT 0.92 vs 0.80, α = 1%, β = 5% (qc-practice.md §2.2): P(ban) 0.006 /
+/// 0.50 / 0.95 / 1.00 at accuracy 0.92 / 0.86 / 0.80 / 0.50, and a random clicker is
+/// banned after a median of 11 gold answers.
+#[test]
+fn sprt_operating_characteristic_exact() {
+    let p = parse_policy(
+        "[[rules]]\nid = \"s\"\naction = \"ban\"\nsprt = { good = 0.92, bad = 0.80, alpha = 0.01, beta = 0.05 }\n",
+    )
+    .expect("valid");
+    for (acc, want, tol) in [
+        (0.92, 0.006, 0.002),
+        (0.86, 0.50, 0.02),
+        (0.80, 0.95, 0.01),
+        (0.50, 1.0, 0.001),
+    ] {
+        let c = fire_curve(&p, &[0], acc, 700).expect("sprt");
+        assert_close(c[700], want, tol, &format!("sprt {acc}"));
+    }
+    let c = fire_curve(&p, &[0], 0.5, 100).expect("sprt");
+    assert_eq!(quantile(&c, 0.5 * c[100]), Some(11));
+    // Wald's bound: the true false-ban rate at H0 is at most α/(1−β)
+    let c = fire_curve(&p, &[0], 0.92, 700).expect("sprt");
+    assert!(c[700] <= 0.01 / 0.95);
+}
+
+/// The simulator agrees with the exact probabilities within Monte-Carlo error
+/// (4 standard errors, 20 000 simulated workers each).
+#[test]
+fn simulation_matches_exact() {
+    let runs = 20_000u64;
+    let cases = [
+        (
+            one_rule(
+                "{ metric = \"gold_accuracy\", window = 10, below = 0.85 }",
+                10,
+            ),
+            vec![0],
+            0.92,
+            Action::Ban,
+        ),
+        (
+            one_rule(
+                "{ metric = \"gold_accuracy\", window = 10, below = 0.85 }",
+                10,
+            ),
+            vec![0],
+            0.95,
+            Action::Ban,
+        ),
+        (
+            example_policy("toloka.toml"),
+            vec![0, 1, 2],
+            0.92,
+            Action::Suspend,
+        ),
+        (example_policy("appen.toml"), vec![0, 1], 0.80, Action::Ban),
+    ];
+    for (policy, rules, acc, action) in cases {
+        let exact = fire_curve(&policy, &rules, acc, 100).expect("exact")[100];
+        let cfg = SimConfig {
+            workers: vec![Archetype::Accuracy(acc)],
+            gold_rate: 1.0,
+            tasks: 100,
+            runs,
+            seed: 7,
+            ..SimConfig::default()
+        };
+        let r = simulate(&policy, &cfg).expect("simulate");
+        let got = r.archetypes[0].probability(action);
+        let se = (exact * (1.0 - exact) / runs as f64).sqrt();
+        assert!(
+            (got - exact).abs() <= 4.0 * se + 1e-9,
+            "{} at {acc}: simulated {got}, exact {exact}, se {se}",
+            policy.name
+        );
+    }
+}
+
+#[test]
+fn exact_rejects_unsupported_rules() {
+    let p = one_rule("{ metric = \"model_accuracy\", below = 0.5 }", 1);
+    assert!(fire_curve(&p, &[0], 0.9, 10).is_err());
+    let p = one_rule(
+        "{ metric = \"gold_accuracy\", window = 10, below = 0.5 }, { metric = \"gold_accuracy\", below = 0.5 }",
+        1,
+    );
+    assert!(fire_curve(&p, &[0], 0.9, 10).is_err());
+    assert!(fire_curve(&p, &[3], 0.9, 10).is_err());
+    assert!(fire_curve(&p, &[0], 1.5, 10).is_err());
+}

@@ -1,0 +1,15 @@
+//! Integration tests of crowdqc-policy.
+
+mod evaluate;
+mod exact;
+mod parse;
+mod recommended;
+mod replay;
+mod simulate;
+
+/// Reads one of the repository's example policies.
+pub fn example_policy(name: &str) -> crowdqc_policy::Policy {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../policies/").to_string() + name;
+    let src = std::fs::read_to_string(&path).expect("example policy exists");
+    crowdqc_policy::parse_policy(&src).expect("example policy is valid")
+}

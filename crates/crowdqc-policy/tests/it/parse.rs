@@ -1,0 +1,177 @@
+//! Policy files: valid files, and one rejection test per kind of bad input.
+
+use crowdqc_core::Error;
+use crowdqc_policy::{Action, Bound, Comparison, Metric, parse_policy};
+
+use crate::example_policy;
+
+fn parse_err(src: &str) -> Error {
+    parse_policy(src).expect_err("must be rejected")
+}
+
+#[test]
+fn example_policies_parse() {
+    let t = example_policy("toloka.toml");
+    assert_eq!(t.rules.len(), 3);
+    assert_eq!(t.rules[0].duration_ms, Some(10 * 86_400_000));
+    assert!(t.warnings.is_empty(), "{:?}", t.warnings);
+    let a = example_policy("appen.toml");
+    assert!(a.rules.iter().all(|r| r.untrust && r.action == Action::Ban));
+    let r = example_policy("recommended.toml");
+    assert_eq!(r.tiers.as_ref().map(|t| t.levels.len()), Some(3));
+    assert!(r.rules[0].sprt.is_some());
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+}
+
+#[test]
+fn full_rule_is_compiled() {
+    let p = parse_policy(
+        r#"
+name = "x"
+[[rules]]
+id = "low"
+action = "ban"
+duration = "12h"
+min_evidence = 10
+when = [{ metric = "gold_accuracy", window = 20, bound = "upper", confidence = 0.9, interval = "jeffreys", below = 0.8 }]
+"#,
+    )
+    .expect("valid");
+    let r = &p.rules[0];
+    assert_eq!(r.line, 3);
+    assert_eq!(r.duration_ms, Some(12 * 3_600_000));
+    let c = &r.conditions[0];
+    assert_eq!(
+        (c.metric, c.comparison, c.bound, c.window),
+        (
+            Metric::GoldAccuracy,
+            Comparison::Below,
+            Bound::Upper,
+            Some(20)
+        )
+    );
+    assert!((c.confidence - 0.9).abs() < 1e-12);
+}
+
+#[test]
+fn unknown_metric_names_line_and_options() {
+    let e = parse_err(
+        "[[rules]]\nid = \"a\"\naction = \"ban\"\nmin_evidence = 3\nwhen = [{ metric = \"gold_acuracy\", below = 0.5 }]\n",
+    );
+    let msg = e.to_string();
+    assert!(matches!(e, Error::Parse { line: Some(5), .. }), "{msg}");
+    assert!(
+        msg.contains("gold_acuracy")
+            && msg.contains("gold_accuracy")
+            && msg.contains("spammer_score"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn unknown_action_names_line_and_options() {
+    let e = parse_err(
+        "[[rules]]\nid = \"a\"\naction = \"block\"\nmin_evidence = 3\nwhen = [{ metric = \"gold_accuracy\", below = 0.5 }]\n",
+    );
+    let msg = e.to_string();
+    assert!(matches!(e, Error::Parse { line: Some(3), .. }), "{msg}");
+    for a in [
+        "allow", "warn", "demote", "promote", "suspend", "ban", "untrust",
+    ] {
+        assert!(msg.contains(a), "{msg} lacks {a}");
+    }
+}
+
+#[test]
+fn unknown_key_names_line_and_options() {
+    let e = parse_err(
+        "name = \"p\"\n[[rules]]\nid = \"a\"\naction = \"ban\"\nmin_evidense = 3\nwhen = [{ metric = \"gold_accuracy\", below = 0.5 }]\n",
+    );
+    let msg = e.to_string();
+    assert!(matches!(e, Error::Parse { line: Some(5), .. }), "{msg}");
+    assert!(
+        msg.contains("min_evidense") && msg.contains("min_evidence"),
+        "{msg}"
+    );
+    let e = parse_err("colour = 1\n");
+    assert!(e.to_string().contains("rules"), "{e}");
+}
+
+#[test]
+fn threshold_outside_unit_interval_is_a_parameter_error() {
+    let e = parse_err(
+        "[[rules]]\nid = \"a\"\naction = \"ban\"\nmin_evidence = 3\nwhen = [{ metric = \"gold_accuracy\", below = 1.5 }]\n",
+    );
+    assert!(
+        matches!(&e, Error::InvalidParameter { name, .. } if name == "gold_accuracy"),
+        "{e}"
+    );
+    assert!(
+        e.to_string().contains("[0, 1]") && e.to_string().contains("line 5"),
+        "{e}"
+    );
+    let e = parse_err(
+        "[[rules]]\nid = \"a\"\naction = \"warn\"\nmin_evidence = 3\nwhen = [{ metric = \"spammer_score\", below = -0.1 }]\n",
+    );
+    assert!(matches!(e, Error::InvalidParameter { .. }), "{e}");
+}
+
+#[test]
+fn negative_duration_is_a_parameter_error() {
+    let e = parse_err(
+        "[[rules]]\nid = \"a\"\naction = \"suspend\"\nduration = \"-3d\"\nmin_evidence = 3\nwhen = [{ metric = \"gold_accuracy\", below = 0.5 }]\n",
+    );
+    assert!(
+        matches!(&e, Error::InvalidParameter { name, .. } if name == "duration"),
+        "{e}"
+    );
+    assert!(
+        e.to_string().contains("negative") && e.to_string().contains("line 4"),
+        "{e}"
+    );
+    let e = parse_err(
+        "[[rules]]\nid = \"a\"\naction = \"suspend\"\nduration = \"3 fortnights\"\nmin_evidence = 3\nwhen = [{ metric = \"gold_accuracy\", below = 0.5 }]\n",
+    );
+    assert!(e.to_string().contains("s, m, h, d, w"), "{e}");
+}
+
+#[test]
+fn missing_min_evidence_is_a_warning() {
+    let p = parse_policy("[[rules]]\nid = \"eager\"\naction = \"ban\"\nwhen = [{ metric = \"gold_accuracy\", below = 0.5 }]\n")
+        .expect("valid with a warning");
+    assert_eq!(p.warnings.len(), 1);
+    assert!(
+        p.warnings[0].contains("eager") && p.warnings[0].contains("min_evidence"),
+        "{:?}",
+        p.warnings
+    );
+}
+
+#[test]
+fn other_rejections() {
+    // suspend without duration
+    assert!(parse_err("[[rules]]\nid = \"a\"\naction = \"suspend\"\nmin_evidence = 1\nwhen = [{ metric = \"judgments\", above = 1 }]\n").to_string().contains("duration"));
+    // no condition
+    assert!(
+        parse_err("[[rules]]\nid = \"a\"\naction = \"ban\"\n")
+            .to_string()
+            .contains("no condition")
+    );
+    // two comparisons
+    assert!(parse_err("[[rules]]\nid = \"a\"\naction = \"ban\"\nwhen = [{ metric = \"gold_accuracy\", below = 0.5, above = 0.1 }]\n").to_string().contains("exactly one"));
+    // duplicate id
+    assert!(parse_err("[[rules]]\nid = \"a\"\naction = \"warn\"\nwhen = [{ metric = \"judgments\", above = 1 }]\n[[rules]]\nid = \"a\"\naction = \"warn\"\nwhen = [{ metric = \"judgments\", above = 1 }]\n").to_string().contains("duplicate"));
+    // sprt bad >= good, alpha out of range
+    assert!(parse_err("[[rules]]\nid = \"a\"\naction = \"ban\"\nsprt = { good = 0.8, bad = 0.9, alpha = 0.01, beta = 0.05 }\n").to_string().contains("sprt.bad"));
+    assert!(parse_err("[[rules]]\nid = \"a\"\naction = \"ban\"\nsprt = { good = 0.9, bad = 0.8, alpha = 1.5, beta = 0.05 }\n").to_string().contains("sprt.alpha"));
+    // window on a non-gold metric, window too large
+    assert!(parse_err("[[rules]]\nid = \"a\"\naction = \"warn\"\nwhen = [{ metric = \"model_accuracy\", window = 5, below = 0.5 }]\n").to_string().contains("window"));
+    assert!(parse_err("[[rules]]\nid = \"a\"\naction = \"warn\"\nwhen = [{ metric = \"gold_accuracy\", window = 500, below = 0.5 }]\n").to_string().contains("window"));
+    // fast_share without fast_ms
+    assert!(parse_err("[[rules]]\nid = \"a\"\naction = \"warn\"\nwhen = [{ metric = \"fast_share\", above = 0.5 }]\n").to_string().contains("fast_ms"));
+    // tiers: demote above promote (no hysteresis), unknown start
+    assert!(parse_err("[tiers]\nmin_evidence = 5\nlevels = [{ name = \"a\" }, { name = \"b\", promote_at = 0.8, demote_below = 0.9 }]\n").to_string().contains("hysteresis"));
+    assert!(parse_err("[tiers]\nstart = \"z\"\nlevels = [{ name = \"a\" }, { name = \"b\", promote_at = 0.8 }]\n").to_string().contains("valid: a, b"));
+    // negative dwell
+    assert!(parse_err("[tiers]\nmin_dwell = \"-1h\"\nlevels = [{ name = \"a\" }, { name = \"b\", promote_at = 0.8 }]\n").to_string().contains("negative"));
+}
