@@ -45,7 +45,13 @@ fn parses_int(b: &[u8]) -> bool {
     std::str::from_utf8(b).is_ok_and(|s| s.parse::<i64>().is_ok())
 }
 
+/// A float, but not an integer too large for `i64` (kept as text so no digit is lost).
 fn parses_float(b: &[u8]) -> bool {
+    let digits = b.strip_prefix(b"-").or(b.strip_prefix(b"+")).unwrap_or(b);
+    let integer_syntax = !digits.is_empty() && digits.iter().all(u8::is_ascii_digit);
+    if integer_syntax {
+        return parses_int(b);
+    }
     std::str::from_utf8(b).is_ok_and(|s| s.parse::<f64>().is_ok())
 }
 
