@@ -1,0 +1,310 @@
+//! `crowdqc gold score` and `crowdqc gold plan`: values, output files, exit codes.
+
+use serde_json::Value;
+
+use crate::util::{assert_no_panic, crowdqc, file, s};
+
+/// crowd-kit's toy data (tests/conftest.py: toy_answers_df, toy_gold_df), typed in:
+/// get_accuracy = 5/9; per worker w1 0.5, w2 1.0, w3 1.0, w4 0.5, w5 0.0.
+const TOY: &str = "worker,task,label\n\
+w1,t1,no\nw1,t2,yes\nw1,t3,yes\nw1,t4,yes\nw1,t5,yes\n\
+w2,t1,yes\nw2,t2,yes\nw2,t3,no\nw2,t4,yes\nw2,t5,no\n\
+w3,t2,yes\nw3,t3,no\nw3,t4,yes\nw3,t5,no\n\
+w4,t1,yes\nw4,t2,no\nw4,t3,no\nw4,t4,yes\nw4,t5,no\n\
+w5,t1,no\nw5,t2,no\nw5,t3,no\nw5,t4,yes\nw5,t5,no\n";
+const TOY_GOLD: &str = "task,true_label\nt1,yes\nt2,yes\n";
+
+#[test]
+fn score_json_matches_crowdkit_accuracy_and_intervals() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let j = file(dir.path(), "j.csv", TOY);
+    let g = file(dir.path(), "g.csv", TOY_GOLD);
+    let r = crowdqc(&[
+        "gold",
+        "score",
+        s(&j),
+        "--gold",
+        s(&g),
+        "--format",
+        "json",
+        "--interval",
+        "clopper-pearson",
+    ]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    let v: Value = serde_json::from_str(&r.stdout).expect("json");
+    assert_eq!(v["gold_answered"], 9);
+    assert_eq!(v["gold_correct"], 5);
+    assert_eq!(v["interval"], "clopper-pearson");
+    let acc: Vec<(String, f64)> = v["workers"]
+        .as_array()
+        .expect("workers")
+        .iter()
+        .map(|w| {
+            (
+                w["worker"].as_str().expect("id").to_string(),
+                w["gold_accuracy"].as_f64().expect("acc"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        acc,
+        [
+            ("w1", 0.5),
+            ("w2", 1.0),
+            ("w3", 1.0),
+            ("w4", 0.5),
+            ("w5", 0.0)
+        ]
+        .map(|(w, a)| (w.to_string(), a))
+    );
+    // w2: 2 of 2, Clopper-Pearson 95% = [0.15811388300841897, 1] (statsmodels 0.15.0)
+    let w2 = &v["workers"][1];
+    assert!((w2["gold_accuracy_low"].as_f64().expect("low") - 0.15811388300841897).abs() < 1e-9);
+    assert_eq!(w2["gold_accuracy_high"], 1.0);
+    assert_eq!(v["items"][0]["exposure"], 4);
+    assert_eq!(v["items"][0]["contested"], false);
+}
+
+#[test]
+fn score_writes_worker_and_item_tables() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let j = file(dir.path(), "j.csv", TOY);
+    let g = file(dir.path(), "g.csv", TOY_GOLD);
+    let out = dir.path().join("workers.csv");
+    let items = dir.path().join("items.csv");
+    let r = crowdqc(&[
+        "gold",
+        "score",
+        s(&j),
+        "--gold",
+        s(&g),
+        "--out",
+        s(&out),
+        "--items-out",
+        s(&items),
+    ]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    assert!(
+        r.stdout.contains("gold answers 9  correct 5"),
+        "{}",
+        r.stdout
+    );
+    let text = std::fs::read_to_string(&out).expect("workers table");
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some(
+            "worker,gold_answered,gold_correct,gold_accuracy,gold_accuracy_low,gold_accuracy_high"
+        )
+    );
+    assert!(text.contains("\nw5,2,0,0,0,0.657619772493346"), "{text}");
+    let text = std::fs::read_to_string(&items).expect("items table");
+    assert!(
+        text.starts_with("item,gold_label,answers,exposure,misses,miss_rate,"),
+        "{text}"
+    );
+}
+
+#[test]
+fn forgive_and_correct_rescore_workers() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let j = file(dir.path(), "j.csv", TOY);
+    let g = file(dir.path(), "g.csv", TOY_GOLD);
+    // drop t1: only t2 (gold yes) counts -> 4 of 5 answers correct
+    let r = crowdqc(&[
+        "gold",
+        "score",
+        s(&j),
+        "--gold",
+        s(&g),
+        "--forgive",
+        "t1",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    let v: Value = serde_json::from_str(&r.stdout).expect("json");
+    assert_eq!(
+        (v["gold_answered"].as_u64(), v["gold_correct"].as_u64()),
+        (Some(5), Some(3))
+    );
+    assert_eq!(
+        v["forgiven_workers_changed"].as_array().map(Vec::len),
+        Some(4)
+    );
+    // correct t1 to `no`: t1 answers no (w1, w5) become right, yes (w2, w4) wrong
+    let r = crowdqc(&[
+        "gold",
+        "score",
+        s(&j),
+        "--gold",
+        s(&g),
+        "--correct",
+        "t1=no",
+        "--format",
+        "json",
+    ]);
+    let v: Value = serde_json::from_str(&r.stdout).expect("json");
+    assert_eq!(v["gold_correct"], 5);
+    assert_eq!(v["workers"][4]["gold_correct"], 1); // w5: t1 right now, t2 wrong
+    for bad in [
+        &["--forgive", "t9"][..],
+        &["--correct", "t1"],
+        &["--correct", "t1=maybe"],
+    ] {
+        let mut args = vec!["gold", "score", s(&j), "--gold", s(&g)];
+        args.extend_from_slice(bad);
+        let r = crowdqc(&args);
+        assert_eq!(r.code, Some(2), "{bad:?}: {r:?}");
+        assert_no_panic(&r);
+    }
+}
+
+#[test]
+fn score_rejects_bad_input_with_exit_code_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let j = file(dir.path(), "j.csv", TOY);
+    let g = file(dir.path(), "g.csv", TOY_GOLD);
+    let conflict = file(dir.path(), "c.csv", "task,true_label\nt1,yes\nt1,no\n");
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["--interval", "wald"], "interval"),
+        (vec!["--confidence", "1.5"], "confidence"),
+        (vec!["--contest-confidence", "0.4"], "contest_confidence"),
+        (vec!["--contest-min-answers", "0"], "contest_min_answers"),
+        (vec!["--out", "/no/such/dir/w.csv"], "w.csv"),
+    ];
+    for (extra, needle) in cases {
+        let mut args = vec!["gold", "score", s(&j), "--gold", s(&g)];
+        args.extend(extra.iter().copied());
+        let r = crowdqc(&args);
+        assert_eq!(r.code, Some(2), "{extra:?}: {r:?}");
+        assert!(r.stderr.contains(needle), "{extra:?}: {}", r.stderr);
+        assert_no_panic(&r);
+    }
+    let r = crowdqc(&["gold", "score", s(&j), "--gold", s(&conflict)]);
+    assert_eq!(r.code, Some(2), "{r:?}");
+    assert_no_panic(&r);
+}
+
+#[test]
+fn plan_writes_a_layout_with_gold_on_every_page() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tasks: String = std::iter::once("item".to_string())
+        .chain((1..=40).map(|i| format!("t{i}")))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let t = file(dir.path(), "tasks.csv", tasks + "\n");
+    let gold: String = std::iter::once("item,label".to_string())
+        .chain((1..=12).map(|i| format!("g{i},{}", i % 2)))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let g = file(dir.path(), "gold.csv", gold + "\n");
+    let w = file(dir.path(), "workers.csv", "worker\nann\nbob\ncat\n");
+    let out = dir.path().join("layout.csv");
+    let args = [
+        "gold",
+        "plan",
+        "--tasks",
+        s(&t),
+        "--gold",
+        s(&g),
+        "--workers",
+        s(&w),
+        "--page-size",
+        "5",
+        "--gold-per-page",
+        "1",
+        "--redundancy",
+        "2",
+        "--quiz",
+        "3",
+        "--seed",
+        "4",
+        "--out",
+        s(&out),
+        "--format",
+        "json",
+    ];
+    let r = crowdqc(&args);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    let v: Value = serde_json::from_str(&r.stdout).expect("json");
+    // 80 task rows; per worker 26 or 27 tasks -> 7 pages of <= 4 tasks + 1 gold, + quiz 3
+    assert_eq!(v["gold_rows"], 30);
+    assert_eq!(v["rows"], 110);
+    assert_eq!(v["gold_shortfall"], 0);
+    let text = std::fs::read_to_string(&out).expect("layout");
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("worker,page,position,item,kind,gold_label")
+    );
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 110);
+    for r in &rows {
+        match r[4] {
+            "task" => assert_eq!(r[5], ""),
+            "gold" | "quiz" => {
+                let n: u32 = r[3][1..].parse().expect("gold id");
+                assert_eq!(r[5], (n % 2).to_string());
+            }
+            k => panic!("kind {k}"),
+        }
+    }
+    // same seed, same layout
+    let first = text.clone();
+    assert_eq!(crowdqc(&args).code, Some(0));
+    assert_eq!(std::fs::read_to_string(&out).expect("layout"), first);
+}
+
+#[test]
+fn plan_rejects_bad_input_with_exit_code_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let t = file(dir.path(), "tasks.csv", "item\nt1\nt2\n");
+    let g = file(dir.path(), "gold.csv", "item,label\ng1,a\ng2,b\n");
+    let conflict = file(dir.path(), "c.csv", "item,label\ng1,a\ng1,b\n");
+    let overlap = file(dir.path(), "o.csv", "item,label\nt1,a\n");
+    let w = file(dir.path(), "workers.csv", "worker\nann\n");
+    let out = dir.path().join("layout.csv");
+    let base = |gold: &str| {
+        vec![
+            "gold".to_string(),
+            "plan".into(),
+            "--tasks".into(),
+            s(&t).into(),
+            "--gold".into(),
+            gold.into(),
+            "--workers".into(),
+            s(&w).into(),
+            "--out".into(),
+            s(&out).into(),
+        ]
+    };
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (
+            [base(s(&g)), vec!["--quiz".into(), "3".into()]].concat(),
+            "quiz",
+        ),
+        (
+            [base(s(&g)), vec!["--page-size".into(), "0".into()]].concat(),
+            "page_size",
+        ),
+        (
+            [base(s(&g)), vec!["--gold-per-page".into(), "10".into()]].concat(),
+            "gold_per_page",
+        ),
+        (
+            [base(s(&g)), vec!["--redundancy".into(), "2".into()]].concat(),
+            "redundancy",
+        ),
+        (base(s(&conflict)), "conflicting"),
+        (base(s(&overlap)), "both a task and a gold item"),
+    ];
+    for (args, needle) in cases {
+        let a: Vec<&str> = args.iter().map(String::as_str).collect();
+        let r = crowdqc(&a);
+        assert_eq!(r.code, Some(2), "{args:?}: {r:?}");
+        assert!(r.stderr.contains(needle), "{needle}: {}", r.stderr);
+        assert_no_panic(&r);
+    }
+    assert!(!out.exists());
+}
