@@ -1,16 +1,585 @@
-//! `crowdqc agreement` (being implemented).
+//! `crowdqc agreement`: every agreement coefficient with standard errors, confidence
+//! intervals and (optionally) bootstraps, from judgments, a two-rater contingency table
+//! (`--table`) or a Fleiss counts table (`--counts`).
 
-use crowdqc::Result;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Float64Type, Int32Type, Int64Type};
+use arrow_array::{Array, RecordBatch};
+use arrow_schema::DataType;
+use crowdqc::agreement::{
+    BootstrapOptions, BootstrapSummary, CategoryScale, Coefficient, Contingency, CountsCoefficient,
+    ItemCounts, KRIPPENDORFF_THRESHOLDS, Level, PairwiseCoefficient, Weights, bootstrap_conger,
+    bootstrap_counts, bootstrap_pairwise, brennan_prediger, cohen_kappa, conger_kappa,
+    fleiss_kappa, gwet_ac, hayes_krippendorff_bootstrap, interpret_alpha, krippendorff_alpha,
+    percent_agreement, scott_pi,
+};
+use crowdqc::core::JudgmentMatrix;
+use crowdqc::{Error, Result};
+use serde_json::{Map, Value, json};
+
+use crate::common::{self, Format, InputOpts};
 
 /// Arguments of `crowdqc agreement`.
 #[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["judgments", "table", "counts"])))]
 pub struct Args {
-    /// Judgments file (.parquet, .csv, .arrow/.ipc).
-    pub judgments: std::path::PathBuf,
+    /// Judgments file (.parquet, .csv, .arrow/.ipc) with item, worker and label columns.
+    pub judgments: Option<PathBuf>,
+    /// Two-rater contingency table with columns `label_a,label_b,count` (category order:
+    /// first appearance).
+    #[arg(long, value_name = "FILE")]
+    pub table: Option<PathBuf>,
+    /// Fleiss counts table `item,<class…>`: one row per item, one count column per class
+    /// (category order: column order).
+    #[arg(long, value_name = "FILE")]
+    pub counts: Option<PathBuf>,
+    /// Measurement level of Krippendorff's alpha: nominal, ordinal, interval or ratio.
+    #[arg(long, default_value = "nominal", value_name = "LEVEL")]
+    pub level: String,
+    /// Agreement weights for the kappa family: identity (unweighted), linear, quadratic or
+    /// ordinal. With weights, Gwet's coefficient is reported as `gwet_ac2`.
+    #[arg(long, default_value = "identity", value_name = "WEIGHTS")]
+    pub weights: String,
+    /// Space categories equally for linear/quadratic weights instead of by their numeric
+    /// values (R irr's convention on the levels present).
+    #[arg(long)]
+    pub rank_spacing: bool,
+    /// Bootstrap replicates over items for every coefficient (and Hayes–Krippendorff
+    /// for alpha); intervals are then bootstrap percentiles.
+    #[arg(long, value_name = "N")]
+    pub bootstrap: Option<usize>,
+    /// Seed of the bootstrap (results are identical for any thread count).
+    #[arg(long, default_value_t = 0, value_name = "SEED")]
+    pub seed: u64,
+    /// Confidence level of the intervals, in (0, 1).
+    #[arg(long, default_value_t = 0.95, value_name = "LEVEL")]
+    pub confidence: f64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub input: InputOpts,
+}
+
+/// The data in one of the three layouts.
+enum Data {
+    Judgments(Box<JudgmentMatrix>, ItemCounts),
+    Table(Contingency, ItemCounts),
+    Counts(ItemCounts),
+}
+
+impl Data {
+    fn counts(&self) -> &ItemCounts {
+        match self {
+            Data::Judgments(_, c) | Data::Table(_, c) | Data::Counts(c) => c,
+        }
+    }
 }
 
 /// Runs the subcommand.
+///
+/// # Errors
+/// Bad parameters (before any reading), unreadable or malformed input, non-numeric
+/// labels for a numeric level.
 pub fn run(args: Args) -> Result<()> {
-    let _ = args;
-    Err(crate::common::not_yet("agreement"))
+    let level: Level = args.level.parse()?;
+    let weights: Weights = args.weights.parse()?;
+    let boot = match args.bootstrap {
+        Some(n) => {
+            let o = BootstrapOptions {
+                replicates: n,
+                seed: args.seed,
+                level: args.confidence,
+            };
+            o.validate()?;
+            Some(o)
+        }
+        None => None,
+    };
+    if !(args.confidence > 0.0 && args.confidence < 1.0) {
+        return Err(Error::param(
+            "confidence",
+            format!("must be in (0, 1), got {}", args.confidence),
+        ));
+    }
+    let data = match (&args.judgments, &args.table, &args.counts) {
+        (Some(p), None, None) => {
+            let m = common::load(p, &args.input, None)?;
+            let c = ItemCounts::from_matrix(&m);
+            Data::Judgments(Box::new(m), c)
+        }
+        (None, Some(p), None) => {
+            let t = read_contingency(p).map_err(|e| e.in_file(p))?;
+            let c = t.to_item_counts().map_err(|e| e.in_file(p))?;
+            Data::Table(t, c)
+        }
+        (None, None, Some(p)) => Data::Counts(read_counts(p).map_err(|e| e.in_file(p))?),
+        _ => {
+            return Err(Error::param(
+                "input",
+                "give exactly one of JUDGMENTS, --table FILE or --counts FILE",
+            ));
+        }
+    };
+    let report = compute(
+        &data,
+        level,
+        &weights,
+        args.rank_spacing,
+        boot.as_ref(),
+        args.confidence,
+    )?;
+    match args.format {
+        Format::Json => common::print_out(&common::to_json(&report)?),
+        Format::Text => common::print_out(&text(&report, args.confidence)),
+    }
+}
+
+/// The JSON object of one coefficient.
+fn coef_json(c: &Coefficient, boot: Option<&BootstrapSummary>, confidence: f64) -> Value {
+    let mut o = Map::new();
+    match c {
+        Coefficient::Undefined(u) => {
+            o.insert("value".into(), Value::Null);
+            o.insert("reason".into(), json!(u.to_string()));
+        }
+        Coefficient::Defined(e) => {
+            o.insert("value".into(), json!(e.value));
+            match (e.se, boot) {
+                (Some(se), _) => {
+                    o.insert("se".into(), json!(se));
+                }
+                (None, Some(b)) if b.se.is_finite() => {
+                    o.insert("se".into(), json!(b.se));
+                    o.insert("se_method".into(), json!("bootstrap"));
+                }
+                _ => {}
+            }
+            let ci = match boot {
+                Some(b) if !b.values.is_empty() => {
+                    o.insert("ci_method".into(), json!("bootstrap percentile"));
+                    Some((b.ci_low, b.ci_high))
+                }
+                _ => c.t_interval(confidence).inspect(|_| {
+                    o.insert("ci_method".into(), json!("t (irrCAC)"));
+                }),
+            };
+            if let Some((lo, hi)) = ci {
+                o.insert("ci_low".into(), json!(lo));
+                o.insert("ci_high".into(), json!(hi));
+            }
+            if e.observed.is_finite() {
+                o.insert("observed".into(), json!(e.observed));
+            }
+            if e.expected.is_finite() {
+                o.insert("expected".into(), json!(e.expected));
+            }
+            o.insert("n_items".into(), json!(e.n_items));
+        }
+    }
+    if let Some(b) = boot {
+        o.insert("bootstrap".into(), boot_json(b));
+    }
+    Value::Object(o)
+}
+
+fn boot_json(b: &BootstrapSummary) -> Value {
+    let num = |x: f64| if x.is_finite() { json!(x) } else { Value::Null };
+    json!({
+        "replicates": b.replicates,
+        "undefined": b.undefined,
+        "mean": num(b.mean),
+        "se": num(b.se),
+        "ci_low": num(b.ci_low),
+        "ci_high": num(b.ci_high),
+    })
+}
+
+fn undefined(reason: &str) -> Value {
+    json!({"value": Value::Null, "reason": reason})
+}
+
+fn compute(
+    data: &Data,
+    level: Level,
+    weights: &Weights,
+    rank_spacing: bool,
+    boot: Option<&BootstrapOptions>,
+    confidence: f64,
+) -> Result<Value> {
+    let counts = data.counts();
+    let scale = rank_spacing.then_some(CategoryScale::Ranks);
+    let w = counts.weight_matrix(weights, scale)?;
+    let mut out = Map::new();
+    let (layout, raters) = match data {
+        Data::Judgments(m, _) => (
+            "judgments",
+            Some(
+                (0..m.n_workers() as u32)
+                    .filter(|&w| m.worker_count(w) > 0)
+                    .count(),
+            ),
+        ),
+        Data::Table(..) => ("table", Some(2)),
+        Data::Counts(_) => ("counts", None),
+    };
+    out.insert(
+        "input".into(),
+        json!({
+            "layout": layout,
+            "items": counts.n_items(),
+            "ratings": counts.n_ratings(),
+            "raters": raters,
+            "categories": counts.category_names(),
+        }),
+    );
+    out.insert("level".into(), json!(level.as_str()));
+    out.insert("weights".into(), json!(weights_name(weights)));
+    let b = |c: CountsCoefficient| -> Result<Option<BootstrapSummary>> {
+        boot.map(|o| bootstrap_counts(counts, c, &w, o, &[]))
+            .transpose()
+    };
+    let multi = [
+        (
+            "percent_agreement",
+            percent_agreement(counts, &w)?,
+            CountsCoefficient::PercentAgreement,
+        ),
+        (
+            "fleiss_kappa",
+            fleiss_kappa(counts, &w)?,
+            CountsCoefficient::FleissKappa,
+        ),
+        (
+            "brennan_prediger",
+            brennan_prediger(counts, &w)?,
+            CountsCoefficient::BrennanPrediger,
+        ),
+        (
+            if w.is_identity() {
+                "gwet_ac1"
+            } else {
+                "gwet_ac2"
+            },
+            gwet_ac(counts, &w)?,
+            CountsCoefficient::GwetAc,
+        ),
+    ];
+    for (name, c, kind) in multi {
+        out.insert(name.into(), coef_json(&c, b(kind)?.as_ref(), confidence));
+    }
+    // Krippendorff's alpha with Hayes–Krippendorff.
+    let alpha = krippendorff_alpha(counts, level)?;
+    let mut a = coef_json(
+        &alpha,
+        b(CountsCoefficient::KrippendorffAlpha(level))?.as_ref(),
+        confidence,
+    );
+    if let (Some(v), Value::Object(o)) = (alpha.value(), &mut a) {
+        o.insert("interpretation".into(), json!(interpret_alpha(v)));
+        if let Some(opts) = boot {
+            let hk = hayes_krippendorff_bootstrap(counts, level, opts, &KRIPPENDORFF_THRESHOLDS)?;
+            let s = &hk.summary;
+            o.insert(
+                "hayes_krippendorff".into(),
+                json!({
+                    "replicates": s.replicates,
+                    "pairs_per_replicate": hk.pairs_per_replicate,
+                    "ci_low": s.ci_low,
+                    "ci_high": s.ci_high,
+                    "p_below_0_667": s.p_below[0].1,
+                    "p_below_0_800": s.p_below[1].1,
+                }),
+            );
+        }
+    }
+    out.insert("krippendorff_alpha".into(), a);
+    // Rater-aware coefficients.
+    let pairwise = |t: &Contingency, out: &mut Map<String, Value>| -> Result<()> {
+        for (name, c, kind) in [
+            (
+                "cohen_kappa",
+                cohen_kappa(t, &w)?,
+                PairwiseCoefficient::CohenKappa,
+            ),
+            ("scott_pi", scott_pi(t, &w)?, PairwiseCoefficient::ScottPi),
+        ] {
+            let bs = match boot {
+                Some(o) if t.total() > 0.0 => Some(bootstrap_pairwise(t, kind, &w, o)?),
+                _ => None,
+            };
+            out.insert(name.into(), coef_json(&c, bs.as_ref(), confidence));
+        }
+        Ok(())
+    };
+    match data {
+        Data::Judgments(m, _) => {
+            let c = conger_kappa(m, &w)?;
+            let bs = boot.map(|o| bootstrap_conger(m, &w, o)).transpose()?;
+            out.insert(
+                "conger_kappa".into(),
+                coef_json(&c, bs.as_ref(), confidence),
+            );
+            if raters == Some(2) {
+                match Contingency::from_matrix(m) {
+                    Ok(t) => pairwise(&t, &mut out)?,
+                    Err(e) => {
+                        let r = format!("not computed: {e}");
+                        out.insert("cohen_kappa".into(), undefined(&r));
+                        out.insert("scott_pi".into(), undefined(&r));
+                    }
+                }
+            }
+        }
+        Data::Table(t, _) => {
+            // With two raters and complete data, Conger's kappa is Cohen's kappa.
+            pairwise(t, &mut out)?;
+            let cohen = out.get("cohen_kappa").cloned().unwrap_or(Value::Null);
+            out.insert("conger_kappa".into(), cohen);
+        }
+        Data::Counts(_) => {
+            out.insert(
+                "conger_kappa".into(),
+                undefined("needs rater identities, which a counts table does not have"),
+            );
+        }
+    }
+    Ok(Value::Object(out))
+}
+
+fn weights_name(w: &Weights) -> &'static str {
+    match w {
+        Weights::Identity => "identity",
+        Weights::Linear => "linear",
+        Weights::Quadratic => "quadratic",
+        Weights::Ordinal => "ordinal",
+        _ => "custom",
+    }
+}
+
+/// The text report: a table and the interpretation band of alpha.
+fn text(r: &Value, confidence: f64) -> String {
+    let mut s = String::new();
+    let input = &r["input"];
+    let _ = writeln!(
+        s,
+        "{} items, {} ratings{}, {} categories ({} layout); alpha level {}, weights {}",
+        input["items"],
+        input["ratings"],
+        input["raters"]
+            .as_u64()
+            .map(|n| format!(", {n} raters"))
+            .unwrap_or_default(),
+        input["categories"].as_array().map_or(0, Vec::len),
+        input["layout"].as_str().unwrap_or(""),
+        r["level"].as_str().unwrap_or(""),
+        r["weights"].as_str().unwrap_or(""),
+    );
+    let pct = format!("{:.0}% CI", confidence * 100.0);
+    let _ = writeln!(
+        s,
+        "{:<22} {:>8} {:>8}  {:<20}",
+        "coefficient", "value", "se", pct
+    );
+    let rows = [
+        ("percent_agreement", "percent agreement"),
+        ("krippendorff_alpha", "Krippendorff's alpha"),
+        ("fleiss_kappa", "Fleiss' kappa"),
+        ("conger_kappa", "Conger's kappa"),
+        ("brennan_prediger", "Brennan-Prediger"),
+        ("gwet_ac1", "Gwet's AC1"),
+        ("gwet_ac2", "Gwet's AC2"),
+        ("cohen_kappa", "Cohen's kappa"),
+        ("scott_pi", "Scott's pi"),
+    ];
+    let mut reasons = Vec::new();
+    for (key, name) in rows {
+        let Some(c) = r.get(key) else { continue };
+        let f = |k: &str| c[k].as_f64().map_or("-".to_string(), |v| format!("{v:.4}"));
+        if c["value"].is_null() {
+            let _ = writeln!(s, "{name:<22} {:>8} {:>8}  {:<20}", "n/a", "-", "-");
+            reasons.push(format!(
+                "{name}: {}",
+                c["reason"].as_str().unwrap_or("undefined")
+            ));
+            continue;
+        }
+        let ci = match (c["ci_low"].as_f64(), c["ci_high"].as_f64()) {
+            (Some(lo), Some(hi)) => format!("[{lo:.4}, {hi:.4}]"),
+            _ => "-".into(),
+        };
+        let _ = writeln!(s, "{name:<22} {:>8} {:>8}  {ci:<20}", f("value"), f("se"));
+    }
+    for reason in reasons {
+        let _ = writeln!(s, "  {reason}");
+    }
+    let a = &r["krippendorff_alpha"];
+    if let (Some(v), Some(i)) = (a["value"].as_f64(), a["interpretation"].as_str()) {
+        let _ = writeln!(s, "alpha = {v:.3}: {i}");
+    }
+    if let Some(hk) = a.get("hayes_krippendorff") {
+        let _ = writeln!(
+            s,
+            "Hayes-Krippendorff bootstrap ({} replicates): {pct} [{:.4}, {:.4}], P(alpha < 0.667) = {:.3}, P(alpha < 0.800) = {:.3}",
+            hk["replicates"],
+            hk["ci_low"].as_f64().unwrap_or(f64::NAN),
+            hk["ci_high"].as_f64().unwrap_or(f64::NAN),
+            hk["p_below_0_667"].as_f64().unwrap_or(f64::NAN),
+            hk["p_below_0_800"].as_f64().unwrap_or(f64::NAN),
+        );
+    }
+    s
+}
+
+/// The text of every cell of column `col` (nulls as `None`).
+fn column_strings(batch: &RecordBatch, col: usize, name: &str) -> Result<Vec<Option<String>>> {
+    let a = batch.column(col);
+    let n = a.len();
+    let get = |i: usize| !a.is_null(i);
+    Ok(match a.data_type() {
+        DataType::Utf8 => {
+            let s = a.as_string::<i32>();
+            (0..n)
+                .map(|i| get(i).then(|| s.value(i).to_string()))
+                .collect()
+        }
+        DataType::LargeUtf8 => {
+            let s = a.as_string::<i64>();
+            (0..n)
+                .map(|i| get(i).then(|| s.value(i).to_string()))
+                .collect()
+        }
+        DataType::Int64 => {
+            let s = a.as_primitive::<Int64Type>();
+            (0..n)
+                .map(|i| get(i).then(|| s.value(i).to_string()))
+                .collect()
+        }
+        DataType::Int32 => {
+            let s = a.as_primitive::<Int32Type>();
+            (0..n)
+                .map(|i| get(i).then(|| s.value(i).to_string()))
+                .collect()
+        }
+        DataType::Float64 => {
+            let s = a.as_primitive::<Float64Type>();
+            (0..n)
+                .map(|i| get(i).then(|| s.value(i).to_string()))
+                .collect()
+        }
+        other => {
+            return Err(Error::Schema {
+                column: name.into(),
+                expected: "text or numbers".into(),
+                found: other.to_string(),
+            });
+        }
+    })
+}
+
+/// A non-negative whole count; `None` (blank) is 0.
+fn parse_count(v: Option<&str>, column: &str, row: u64) -> Result<u64> {
+    let Some(v) = v.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(0);
+    };
+    v.parse::<u64>()
+        .ok()
+        .or_else(|| {
+            v.parse::<f64>()
+                .ok()
+                .filter(|x| *x >= 0.0 && x.fract() == 0.0 && *x < 9.0e15)
+                .map(|x| x as u64)
+        })
+        .ok_or_else(|| {
+            Error::value(
+                column,
+                Some(row),
+                format!("`{v}` is not a non-negative whole count"),
+            )
+        })
+}
+
+fn read_contingency(path: &Path) -> Result<Contingency> {
+    let mut rows: Vec<(String, String, u64)> = Vec::new();
+    for batch in crowdqc_io::read_table(path)? {
+        let schema = batch.schema();
+        let idx = |name: &str| {
+            schema.index_of(name).map_err(|_| Error::MissingColumn {
+                wanted: name.into(),
+                tried: vec![name.into()],
+                found: schema.fields().iter().map(|f| f.name().clone()).collect(),
+            })
+        };
+        let a = column_strings(&batch, idx("label_a")?, "label_a")?;
+        let b = column_strings(&batch, idx("label_b")?, "label_b")?;
+        let c = column_strings(&batch, idx("count")?, "count")?;
+        for i in 0..batch.num_rows() {
+            let row = rows.len() as u64;
+            let label = |v: &Option<String>, col: &str| {
+                v.clone()
+                    .filter(|s| !s.is_empty())
+                    .ok_or_else(|| Error::value(col, Some(row), "empty label"))
+            };
+            rows.push((
+                label(&a[i], "label_a")?,
+                label(&b[i], "label_b")?,
+                parse_count(c[i].as_deref(), "count", row)?,
+            ));
+        }
+    }
+    Contingency::from_rows(&rows)
+}
+
+fn read_counts(path: &Path) -> Result<ItemCounts> {
+    let mut names: Option<Vec<String>> = None;
+    let mut rows: Vec<Vec<u64>> = Vec::new();
+    for batch in crowdqc_io::read_table(path)? {
+        let schema = batch.schema();
+        let fields: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
+        if fields.len() < 2 {
+            return Err(Error::param(
+                "counts",
+                "needs an item column followed by one count column per category",
+            ));
+        }
+        names.get_or_insert_with(|| fields[1..].to_vec());
+        let cols: Vec<Vec<Option<String>>> = (1..fields.len())
+            .map(|k| column_strings(&batch, k, &fields[k]))
+            .collect::<Result<_>>()?;
+        for i in 0..batch.num_rows() {
+            let row = rows.len() as u64;
+            rows.push(
+                cols.iter()
+                    .zip(&fields[1..])
+                    .map(|(c, name)| parse_count(c[i].as_deref(), name, row))
+                    .collect::<Result<_>>()?,
+            );
+        }
+    }
+    let names = names.ok_or_else(|| Error::param("counts", "the file has no column"))?;
+    ItemCounts::from_table(&names, &rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_parse() {
+        assert_eq!(parse_count(None, "c", 0).expect("blank"), 0);
+        assert_eq!(parse_count(Some("12"), "c", 0).expect("int"), 12);
+        assert_eq!(parse_count(Some("3.0"), "c", 0).expect("float"), 3);
+        let e = parse_count(Some("-1"), "c", 4).expect_err("neg");
+        assert!(e.to_string().contains("row 4"), "{e}");
+    }
+
+    #[test]
+    fn unknown_weights_name() {
+        assert_eq!(weights_name(&Weights::Custom(vec![1.0])), "custom");
+        assert_eq!(weights_name(&Weights::Linear), "linear");
+    }
 }
