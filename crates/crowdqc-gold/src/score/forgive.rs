@@ -145,6 +145,7 @@ impl GoldScores {
             match new {
                 None => {
                     out.items.remove(pos);
+                    out.consensus.drain(pos * k..(pos + 1) * k);
                     out.gold = out.gold.without(item);
                 }
                 Some(g) => {
@@ -156,7 +157,7 @@ impl GoldScores {
                         r.answers,
                         r.exposure,
                         misses,
-                        &r.consensus,
+                        &out.consensus[pos * k..(pos + 1) * k],
                     );
                     out.items[pos] = fresh;
                     out.gold = out.gold.with_label(item, g)?;

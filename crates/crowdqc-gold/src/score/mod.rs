@@ -61,8 +61,6 @@ pub struct GoldItem {
     /// `consensus_confidence >= contest_confidence` and `answers >=
     /// contest_min_answers`. Likely bad gold: review it and [forgive](Forgive) it.
     pub contested: bool,
-    /// The consensus row (class probabilities) the flag was computed from.
-    pub(crate) consensus: Vec<f64>,
 }
 
 /// Gold scores of every worker and every gold item of a matrix, computed by
@@ -76,6 +74,8 @@ pub struct GoldScores {
     pub(crate) intervals: Vec<Interval>,
     pub(crate) confusion: Array3<u64>,
     pub(crate) items: Vec<GoldItem>,
+    /// Consensus rows of the gold items, aligned with `items`: `items.len() × k`.
+    pub(crate) consensus: Vec<f64>,
 }
 
 impl GoldScores {
@@ -96,8 +96,8 @@ impl GoldScores {
         let classes = matrix.judgment_classes();
         let mut items = Vec::with_capacity(gold.len());
         let mut seen: Vec<u32> = Vec::new();
-        let mut row = vec![0.0; k];
-        for &i in gold.items() {
+        let mut rows = vec![0.0; gold.len() * k];
+        for (&i, row) in gold.items().iter().zip(rows.chunks_exact_mut(k.max(1))) {
             let g = gold.as_slice()[i as usize];
             let range = matrix.item_range(i);
             let mut misses = 0u64;
@@ -119,7 +119,7 @@ impl GoldScores {
                     .iter_mut()
                     .zip(c.row(i as usize))
                     .for_each(|(r, v)| *r = *v),
-                None => vote_shares(&classes[range], &mut row),
+                None => vote_shares(&classes[range], row),
             }
             items.push(item_report(
                 &params,
@@ -128,7 +128,7 @@ impl GoldScores {
                 n,
                 seen.len() as u64,
                 misses,
-                &row,
+                row,
             ));
         }
         let intervals = intervals_for(&params, &answered, &correct);
@@ -140,6 +140,7 @@ impl GoldScores {
             intervals,
             confusion,
             items,
+            consensus: rows,
         })
     }
 
@@ -215,6 +216,15 @@ impl GoldScores {
         &self.items
     }
 
+    /// The consensus class probabilities of the `g`-th gold item of [`Self::items`].
+    ///
+    /// # Panics
+    /// If `g >= items().len()`.
+    pub fn consensus(&self, g: usize) -> &[f64] {
+        let k = self.confusion.dim().1;
+        &self.consensus[g * k..(g + 1) * k]
+    }
+
     /// The contested gold items.
     pub fn contested(&self) -> impl Iterator<Item = &GoldItem> + '_ {
         self.items.iter().filter(|i| i.contested)
@@ -278,7 +288,6 @@ pub(crate) fn item_report(
         consensus_confidence: top_p,
         gold_support,
         contested,
-        consensus: consensus.to_vec(),
     }
 }
 

@@ -14,6 +14,9 @@ fn same(a: &GoldScores, b: &GoldScores) {
     assert_eq!(a.confusion(), b.confusion());
     assert_eq!(a.items(), b.items());
     assert_eq!(a.gold(), b.gold());
+    for g in 0..a.items().len() {
+        assert_eq!(a.consensus(g), b.consensus(g));
+    }
 }
 
 #[test]
