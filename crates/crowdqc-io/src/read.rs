@@ -46,11 +46,14 @@ pub fn read_judgments_with_progress(
 ) -> Result<JudgmentMatrix> {
     let mut builder = JudgmentMatrixBuilder::new(opts.clone())?;
     if let Some(gpath) = gold {
-        let reader = BatchReader::open_gold(gpath, &opts.columns)?;
-        for batch in reader {
-            builder
-                .push_gold_batch(&batch?)
-                .map_err(|e| e.in_file(gpath))?;
+        let mut reader = BatchReader::open_gold(gpath, &opts.columns)?;
+        let mut row0 = 0;
+        while let Some(batch) = reader.next() {
+            let batch = batch?;
+            if let Err(e) = builder.push_gold_batch(&batch) {
+                return Err(with_line(e, &reader, row0).in_file(gpath));
+            }
+            row0 += batch.num_rows() as u64;
         }
     }
     let mut reader = BatchReader::open_judgments(path, &opts.columns)?;

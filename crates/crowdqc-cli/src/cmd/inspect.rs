@@ -129,6 +129,9 @@ pub struct Summary {
     /// Gold join, when a gold file was given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gold: Option<GoldSummary>,
+    /// Things worth a look before scoring (gold that does not join, conflicting
+    /// duplicates, declared classes never used).
+    pub warnings: Vec<String>,
 }
 
 impl Summary {
@@ -144,6 +147,46 @@ impl Summary {
             }
             c
         });
+        let mut warnings = Vec::new();
+        if let Some(g) = &r.gold {
+            if g.joined == 0 && g.given > 0 {
+                warnings.push(format!(
+                    "none of the {} gold items has a judgment: check that the gold file's item ids \
+                     match the judgments'",
+                    g.given
+                ));
+            } else if g.unknown_items > 0 {
+                warnings.push(format!(
+                    "{} of {} gold items have no judgment and are not used",
+                    g.unknown_items, g.given
+                ));
+            }
+        }
+        if r.conflicting_duplicate_pairs > 0 && r.dropped_duplicate_rows == 0 {
+            warnings.push(format!(
+                "{} (item, worker) pairs were judged more than once with different labels; \
+                 all are kept (choose --duplicates first or last to keep one)",
+                r.conflicting_duplicate_pairs
+            ));
+        }
+        let unseen = m.classes().unseen();
+        if !unseen.is_empty() {
+            let shown: Vec<String> = unseen
+                .iter()
+                .take(10)
+                .map(|&c| m.classes().label(c).to_string())
+                .collect();
+            warnings.push(format!(
+                "{} classes never used by a judgment: {}{}",
+                unseen.len(),
+                shown.join(", "),
+                if unseen.len() > shown.len() {
+                    ", ..."
+                } else {
+                    ""
+                }
+            ));
+        }
         let classes = m
             .classes()
             .iter()
@@ -183,6 +226,7 @@ impl Summary {
                 unknown_examples: g.unknown_examples.clone(),
                 repeated_rows: g.repeated_rows,
             }),
+            warnings,
         }
     }
 
@@ -312,6 +356,9 @@ impl Summary {
                     .map(|g| format!("  {:>10}", group(g)))
                     .unwrap_or_default()
             );
+        }
+        for w in &self.warnings {
+            let _ = writeln!(s, "  warning: {w}");
         }
         s
     }

@@ -40,6 +40,13 @@ fn json_report_has_the_counts() {
     // workers a: 2, b: 3, c: 2
     assert_eq!(v["judgments_per_worker"]["median"], 2.0);
     assert_eq!(v["judgments_per_worker"]["max"], 3);
+    assert_eq!(
+        v["warnings"],
+        serde_json::json!([
+            "1 of 3 gold items have no judgment and are not used",
+            "1 (item, worker) pairs were judged more than once with different labels; all are kept (choose --duplicates first or last to keep one)"
+        ])
+    );
     assert!(
         r.stderr.is_empty(),
         "no progress bar when not a terminal: {r:?}"
@@ -50,6 +57,7 @@ fn json_report_has_the_counts() {
     let v: Value = serde_json::from_str(&r.stdout).expect("json");
     assert_eq!(v["judgments"], 5);
     assert_eq!(v["dropped_duplicate_rows"], 2);
+    assert_eq!(v["warnings"], serde_json::json!([]));
     assert_eq!(v["duplicate_pairs"], 2);
     assert!(v.get("gold").is_none());
 }
@@ -137,6 +145,11 @@ fn bad_input_exits_2_naming_file_and_column() {
     );
     let r = crowdqc(&["inspect", s(&j), "--gold", s(&g), "--extend-classes"]);
     assert_eq!(r.code, Some(0), "{r:?}");
+    assert!(
+        r.stdout
+            .contains("warning: 1 classes never used by a judgment: z\n"),
+        "{r:?}"
+    );
 }
 
 #[test]

@@ -53,6 +53,13 @@ fn missing_gold_label_column_names_the_gold_file() {
         s.contains("g.csv") && s.contains("tried label, true_label, gold"),
         "{s}"
     );
+    // a null gold label names the gold file, row and line
+    let g = file(dir.path(), "g3.csv", "item,label\nt1,x\nt2,\n");
+    let s = read(&j, Some(&g)).expect_err("null gold").to_string();
+    assert!(
+        s.contains("g3.csv: row 1, column `label`: null") && s.contains("(line 3)"),
+        "{s}"
+    );
     // crowd-kit's true_label is accepted
     let g = file(dir.path(), "g2.csv", "task,true_label\nt1,x\n");
     let m = read(&j, Some(&g)).expect("true_label");
