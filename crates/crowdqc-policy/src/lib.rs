@@ -14,4 +14,6 @@ pub mod stats;
 
 pub use eval::{Decision, TierChange, WorkerState};
 pub use explain::{Clause, Explanation};
-pub use spec::{Action, Bound, Comparison, Condition, Metric, Policy, Rule, Tiers, parse_policy};
+pub use spec::{
+    Action, Bound, Comparison, Condition, Metric, Policy, Rule, Tiers, parse_policy, read_policy,
+};

@@ -175,8 +175,11 @@ pub fn replay(policy: &Policy, m: &JudgmentMatrix) -> Result<ReplayReport> {
             e.tier = policy.tiers.as_ref().map(|t| t.start);
         }
         feed(e, m, p, gold, durations, Some(ts), fast_ms);
+        // explanations see the evidence the decision was made on (a suspension
+        // empties the window afterwards)
+        let snapshot = e.clone();
         if let Some(d) = policy.step(st, e, now) {
-            let explanations = policy.explain(&d, e);
+            let explanations = policy.explain(&d, &snapshot);
             events.push(ReplayEvent {
                 timestamp_ms: now,
                 worker: w,

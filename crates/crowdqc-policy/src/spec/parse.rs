@@ -554,3 +554,16 @@ fn tiers(cx: &Ctx<'_>, off: usize, t: TiersSpec, warnings: &mut Vec<String>) -> 
         min_dwell_gold: t.min_dwell_gold.unwrap_or(0),
     })
 }
+
+/// Reads a policy file.
+///
+/// # Errors
+/// [`Error::Io`] when the file cannot be read; otherwise those of [`parse_policy`],
+/// wrapped with the path.
+pub fn read_policy(path: &std::path::Path) -> Result<Policy> {
+    let src = std::fs::read_to_string(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse_policy(&src).map_err(|e| e.in_file(path))
+}

@@ -1,0 +1,278 @@
+//! `crowdqc policy eval|replay|simulate`: decisions, explanations, errors, exit codes.
+
+use serde_json::Value;
+
+use crate::util::{assert_no_panic, crowdqc, file, s};
+
+/// Gold items g1..g6 (label a). Worker `bad` is right only on g1, worker `good`
+/// always; one judgment a minute, in time order.
+fn judgments() -> String {
+    let mut out = String::from("item,worker,label,timestamp,duration_ms\n");
+    let mut t = 1_714_564_800_000i64; // 2024-05-01T12:00:00Z
+    for g in 1..=6 {
+        for (w, label) in [("good", "a"), ("bad", if g == 1 { "a" } else { "b" })] {
+            out.push_str(&format!(
+                "g{g},{w},{label},{t},{}\n",
+                if w == "bad" { 400 } else { 4000 }
+            ));
+            t += 60_000;
+        }
+    }
+    out
+}
+
+const GOLD: &str = "item,label\ng1,a\ng2,a\ng3,a\ng4,a\ng5,a\ng6,a\n";
+
+const POLICY: &str = r#"
+name = "test"
+[[rules]]
+id = "two-wrong"
+action = "ban"
+untrust = true
+min_evidence = 2
+when = [{ metric = "gold_wrong", at_least = 2 }]
+
+[[rules]]
+id = "fast"
+action = "warn"
+min_evidence = 3
+when = [{ metric = "fast_share", fast_ms = 1000, above = 0.5 }]
+"#;
+
+fn root() -> String {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../../policies/").to_string()
+}
+
+#[test]
+fn eval_from_judgments_explains_each_decision() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let j = file(dir.path(), "j.csv", &judgments());
+    let g = file(dir.path(), "g.csv", GOLD);
+    let p = file(dir.path(), "p.toml", POLICY);
+    let r = crowdqc(&[
+        "policy",
+        "eval",
+        "--policy",
+        s(&p),
+        s(&j),
+        "--gold",
+        s(&g),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    let v: Value = serde_json::from_str(&r.stdout).expect("json");
+    assert_eq!(v["workers"], 2);
+    assert_eq!(v["untrusted"], serde_json::json!(["bad"]));
+    let d = &v["decisions"][0];
+    assert_eq!(d["worker"], "bad");
+    assert_eq!(d["action"], "ban");
+    assert_eq!(d["rules"], serde_json::json!(["two-wrong", "fast"]));
+    let x = &d["explanations"][0];
+    assert_eq!(x["rule"], "two-wrong");
+    assert_eq!(x["line"], 3);
+    let c = &x["clauses"][1];
+    assert_eq!(c["value"], 5.0);
+    assert_eq!(c["threshold"], 2.0);
+    assert_eq!(c["evidence"], "1 of 6 gold correct");
+    assert!(
+        x["change"]
+            .as_str()
+            .is_some_and(|t| t.contains("no run of 200 correct")),
+        "{x}"
+    );
+
+    let r = crowdqc(&["policy", "eval", "--policy", s(&p), s(&j), "--gold", s(&g)]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    assert!(r.stdout.contains("bad: ban + untrust"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("rule `two-wrong` (line 3) -> ban"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn eval_from_worker_statistics() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let stats = file(
+        dir.path(),
+        "w.csv",
+        "worker,gold_answered,gold_correct,spammer_score\nw1,20,20,0.9\nw2,20,9,0.01\nw3,0,0,\n",
+    );
+    let r = crowdqc(&[
+        "policy",
+        "eval",
+        "--policy",
+        &(root() + "recommended.toml"),
+        "--stats",
+        s(&stats),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    let v: Value = serde_json::from_str(&r.stdout).expect("json");
+    // w2: 9 of 20 -> the spammer SPRT fires on cumulative counts
+    let w2 = v["decisions"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|d| d["worker"] == "w2")
+        .expect("w2");
+    assert_eq!(w2["action"], "ban");
+    assert_eq!(v["untrusted"], serde_json::json!(["w2"]));
+    // w1: 20 of 20 -> promoted out of probation
+    let w1 = v["decisions"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|d| d["worker"] == "w1")
+        .expect("w1");
+    assert_eq!(w1["action"], "promote");
+}
+
+#[test]
+fn replay_logs_decisions_at_their_time() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let j = file(dir.path(), "j.csv", &judgments());
+    let g = file(dir.path(), "g.csv", GOLD);
+    let p = file(dir.path(), "p.toml", POLICY);
+    let out = dir.path().join("log.csv");
+    let r = crowdqc(&[
+        "policy",
+        "replay",
+        "--policy",
+        s(&p),
+        s(&j),
+        "--gold",
+        s(&g),
+        "--out",
+        s(&out),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    let v: Value = serde_json::from_str(&r.stdout).expect("json");
+    let e = &v["events"][0];
+    // the bad worker's second wrong answer (g3) is the 6th judgment: 12:05
+    assert_eq!(e["time"], "2024-05-01T12:05:00.000Z");
+    assert_eq!(e["action"], "ban");
+    assert_eq!(e["gold_answered"], 3);
+    assert_eq!(v["after_restriction"], 3);
+    let log = std::fs::read_to_string(&out).expect("log written");
+    assert!(log.starts_with("timestamp_ms,worker,action"), "{log}");
+    assert_eq!(log.lines().count(), 2);
+}
+
+#[test]
+fn simulate_compares_policies_deterministically() {
+    let (toloka, recommended) = (root() + "toloka.toml", root() + "recommended.toml");
+    let run = || {
+        crowdqc(&[
+            "policy",
+            "simulate",
+            "--policy",
+            &toloka,
+            "--policy",
+            &recommended,
+            "--runs",
+            "50",
+            "--tasks",
+            "300",
+            "--seed",
+            "5",
+            "--format",
+            "json",
+            "--workers",
+            "0.92,uniform",
+        ])
+        .stdout
+    };
+    let a = run();
+    let v: Value = serde_json::from_str(&a).expect("json");
+    assert_eq!(v["reports"].as_array().map(Vec::len), Some(2));
+    assert_eq!(v["reports"][0]["archetypes"][1]["archetype"], "uniform");
+    assert_eq!(a, run());
+    let r = crowdqc(&[
+        "policy",
+        "simulate",
+        "--policy",
+        &(root() + "toloka.toml"),
+        "--runs",
+        "20",
+        "--tasks",
+        "100",
+        "--policy",
+        &(root() + "appen.toml"),
+    ]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    assert!(
+        r.stdout
+            .contains("| archetype | toloka-like | appen-like |"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn bad_policy_files_are_usage_errors() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let j = file(dir.path(), "j.csv", &judgments());
+    for (src, needle) in [
+        (
+            "[[rules]]\nid = \"a\"\naction = \"ban\"\nmin_evidence = 1\nwhen = [{ metric = \"speed\", below = 0.5 }]\n",
+            "line 5",
+        ),
+        (
+            "[[rules]]\nid = \"a\"\naction = \"block\"\nmin_evidence = 1\nwhen = [{ metric = \"judgments\", above = 1 }]\n",
+            "suspend",
+        ),
+        (
+            "[[rules]]\nid = \"a\"\naction = \"ban\"\nmin_evidence = 1\nwhen = [{ metric = \"gold_accuracy\", below = 2 }]\n",
+            "[0, 1]",
+        ),
+        (
+            "[[rules]]\nid = \"a\"\naction = \"suspend\"\nduration = \"-1d\"\nmin_evidence = 1\nwhen = [{ metric = \"judgments\", above = 1 }]\n",
+            "negative",
+        ),
+    ] {
+        let p = file(dir.path(), "bad.toml", src);
+        let r = crowdqc(&["policy", "eval", "--policy", s(&p), s(&j)]);
+        assert_eq!(r.code, Some(2), "{r:?}");
+        assert!(
+            r.stderr.contains(needle) && r.stderr.contains("bad.toml"),
+            "{needle}: {}",
+            r.stderr
+        );
+        assert_no_panic(&r);
+    }
+    // a rule without min_evidence is a warning in the text output
+    let p = file(
+        dir.path(),
+        "warn.toml",
+        "[[rules]]\nid = \"eager\"\naction = \"warn\"\nwhen = [{ metric = \"judgments\", above = 1 }]\n",
+    );
+    let r = crowdqc(&["policy", "eval", "--policy", s(&p), s(&j)]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    assert!(r.stdout.contains("warning: rule `eager`"), "{}", r.stdout);
+    // simulator parameters
+    let r = crowdqc(&[
+        "policy",
+        "simulate",
+        "--policy",
+        &(root() + "toloka.toml"),
+        "--gold-rate",
+        "0",
+    ]);
+    assert_eq!(r.code, Some(2), "{r:?}");
+    let r = crowdqc(&[
+        "policy",
+        "simulate",
+        "--policy",
+        &(root() + "toloka.toml"),
+        "--workers",
+        "0.9,robot",
+    ]);
+    assert_eq!(r.code, Some(2), "{r:?}");
+    assert!(r.stderr.contains("robot"), "{}", r.stderr);
+}
