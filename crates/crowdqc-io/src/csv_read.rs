@@ -218,9 +218,9 @@ impl CsvBatches {
         self.schema.clone()
     }
 
-    /// One-based line numbers of the rows of the last batch returned.
-    pub(crate) fn lines(&self) -> &[u64] {
-        &self.lines
+    /// One-based line numbers of the rows of the last batch returned (taken out).
+    pub(crate) fn take_lines(&mut self) -> Vec<u64> {
+        std::mem::take(&mut self.lines)
     }
 
     fn next_batch(&mut self) -> Result<Option<RecordBatch>> {
@@ -237,7 +237,7 @@ impl CsvBatches {
                 ColType::Str => Builder::Str(StringBuilder::with_capacity(n, n * 8)),
             })
             .collect();
-        self.lines.clear();
+        self.lines = Vec::with_capacity(n);
         while self.lines.len() < n {
             let more = self
                 .rdr

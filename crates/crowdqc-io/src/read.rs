@@ -51,27 +51,48 @@ pub fn read_judgments_with_progress(
         while let Some(batch) = reader.next() {
             let batch = batch?;
             if let Err(e) = builder.push_gold_batch(&batch) {
-                return Err(with_line(e, &reader, row0).in_file(gpath));
+                let lines = reader.take_lines();
+                return Err(with_line(e, lines.as_deref(), row0).in_file(gpath));
             }
             row0 += batch.num_rows() as u64;
         }
     }
-    let mut reader = BatchReader::open_judgments(path, &opts.columns)?;
+    let reader = BatchReader::open_judgments(path, &opts.columns)?;
     let total = reader.total_rows();
     if let Some(n) = total {
         builder.reserve(usize::try_from(n).unwrap_or(0));
     }
-    while let Some(batch) = reader.next() {
-        let batch = batch?;
-        let row0 = builder.rows();
-        if let Err(e) = builder.push_batch(&batch) {
-            return Err(with_line(e, &reader, row0).in_file(path));
-        }
-        progress(Progress {
-            rows: builder.rows(),
-            total,
+    // Decoding runs on a second thread, one or two batches ahead of ingest, so Parquet
+    // or CSV decoding overlaps with dictionary encoding. Batches arrive in file order,
+    // so the result does not depend on timing.
+    std::thread::scope(|scope| -> Result<()> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Decoded>>(2);
+        scope.spawn(move || {
+            let mut reader = reader;
+            while let Some(batch) = reader.next() {
+                let item = batch.map(|batch| Decoded {
+                    lines: reader.take_lines(),
+                    batch,
+                });
+                let failed = item.is_err();
+                if tx.send(item).is_err() || failed {
+                    break;
+                }
+            }
         });
-    }
+        for item in rx {
+            let Decoded { batch, lines } = item?;
+            let row0 = builder.rows();
+            if let Err(e) = builder.push_batch(&batch) {
+                return Err(with_line(e, lines.as_deref(), row0).in_file(path));
+            }
+            progress(Progress {
+                rows: builder.rows(),
+                total,
+            });
+        }
+        Ok(())
+    })?;
     builder.finish().map_err(|e| match (gold, &e) {
         (Some(g), Error::InvalidValue { message, .. }) if message.starts_with("gold label") => {
             e.in_file(g)
@@ -80,8 +101,15 @@ pub fn read_judgments_with_progress(
     })
 }
 
-/// Adds the CSV line number to a value error that names a row of the current batch.
-fn with_line(e: Error, reader: &BatchReader, row0: u64) -> Error {
+/// A batch of judgments and, for CSV input, the one-based line of each of its rows.
+struct Decoded {
+    batch: RecordBatch,
+    lines: Option<Vec<u64>>,
+}
+
+/// Adds the CSV line number to a value error that names a row of the current batch
+/// (`lines` holds the line of each row of the batch, which starts at row `row0`).
+fn with_line(e: Error, lines: Option<&[u64]>, row0: u64) -> Error {
     match e {
         Error::InvalidValue {
             column,
@@ -90,7 +118,7 @@ fn with_line(e: Error, reader: &BatchReader, row0: u64) -> Error {
         } => {
             let line = row
                 .checked_sub(row0)
-                .and_then(|r| reader.line_of_last_batch_row(r as usize));
+                .and_then(|r| lines?.get(usize::try_from(r).ok()?).copied());
             let message = match line {
                 Some(l) => format!("{message} (line {l})"),
                 None => message,

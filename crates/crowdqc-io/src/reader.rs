@@ -143,11 +143,12 @@ impl BatchReader {
         self.rows_read
     }
 
-    /// For CSV input: the one-based line number in the file of row `row` of the last
-    /// batch returned (rows spanning quoted line breaks make lines differ from rows).
-    pub fn line_of_last_batch_row(&self, row: usize) -> Option<u64> {
-        match &self.inner {
-            Inner::Csv(c) => c.lines().get(row).copied(),
+    /// For CSV input: the one-based line number in the file of each row of the last
+    /// batch returned (rows with quoted line breaks make lines differ from rows), taken
+    /// out of the reader; `None` for other formats.
+    pub fn take_lines(&mut self) -> Option<Vec<u64>> {
+        match &mut self.inner {
+            Inner::Csv(c) => Some(c.take_lines()),
             _ => None,
         }
     }
