@@ -12,7 +12,8 @@ use arrow_array::{
 use arrow_schema::DataType;
 use crowdqc::core::{IdRef, JudgmentMatrix};
 use crowdqc::gold::{
-    Forgive, GoldParams, GoldPool, GoldScores, IntervalMethod, PageParams, RowKind, plan_pages,
+    DivergenceDirection, Forgive, GoldParams, GoldPool, GoldScores, IntervalMethod,
+    ModelComparison, PageParams, RowKind, plan_pages,
 };
 use crowdqc::{Error, Result};
 use serde_json::{Value, json};
@@ -58,6 +59,13 @@ pub struct ScoreArgs {
     /// ...and it has at least this many answers.
     #[arg(long, default_value_t = 3, value_name = "N")]
     pub contest_min_answers: u64,
+    /// Fit this aggregation method (without gold: ds, one-coin-ds, glad, mace, mv, wawa,
+    /// ...) and use its posteriors as the consensus for the contested flag and its
+    /// worker accuracy for the gold-vs-model comparison (columns model_accuracy,
+    /// model_p_value, model_q_value, model_divergence). Default: vote shares, no
+    /// comparison.
+    #[arg(long, value_name = "METHOD")]
+    pub model: Option<String>,
     /// Forgive: drop this gold item before scoring (repeatable).
     #[arg(long, value_name = "ITEM")]
     pub forgive: Vec<String>,
@@ -137,22 +145,46 @@ fn score(a: ScoreArgs) -> Result<()> {
     }
     let m = common::load(&a.judgments, &a.input, Some(&a.gold))?;
     let edits = forgive_edits(&m, &a.forgive, &a.correct)?;
-    let mut scores = params.score(&m)?;
+    let model = match &a.model {
+        Some(name) => Some(crowdqc::aggregation::registry::fit(
+            name,
+            &m,
+            &crowdqc::aggregation::registry::RunOptions::default(),
+        )?),
+        None => None,
+    };
+    let mut scores = match &model {
+        Some(fit) => params.score_with(&m, m.gold(), Some(fit.posteriors()))?,
+        None => params.score(&m)?,
+    };
     let mut changed = Vec::new();
     if !edits.is_empty() {
         let f = scores.forgive(&m, &edits)?;
         scores = f.scores;
         changed = f.changed_workers;
     }
+    let comparison = match &model {
+        Some(fit) => Some(
+            scores.compare_with_model(fit.worker_accuracy().as_slice().ok_or_else(|| {
+                Error::Numerical {
+                    context: "gold score".into(),
+                    iteration: None,
+                    message: "model worker accuracy is not contiguous".into(),
+                }
+            })?)?,
+        ),
+        None => None,
+    };
+    let comparison = comparison.as_deref();
     if let Some(p) = &a.out {
-        crowdqc_io::write_table(p, &worker_batch(&m, &scores)?)?;
+        crowdqc_io::write_table(p, &worker_batch(&m, &scores, comparison)?)?;
     }
     if let Some(p) = &a.items_out {
         crowdqc_io::write_table(p, &item_batch(&m, &scores)?)?;
     }
     let text = match a.format {
-        Format::Json => common::to_json(&score_json(&m, &scores, &changed))?,
-        Format::Text => score_text(&m, &scores, &changed, a.top),
+        Format::Json => common::to_json(&score_json(&m, &scores, &changed, comparison))?,
+        Format::Text => score_text(&m, &scores, &changed, a.top, comparison),
     };
     common::print_out(&text)
 }
@@ -197,9 +229,13 @@ fn opt(x: f64) -> Option<f64> {
     (!x.is_nan()).then_some(x)
 }
 
-fn worker_batch(m: &JudgmentMatrix, s: &GoldScores) -> Result<RecordBatch> {
+fn worker_batch(
+    m: &JudgmentMatrix,
+    s: &GoldScores,
+    cmp: Option<&[ModelComparison]>,
+) -> Result<RecordBatch> {
     let rows: Vec<_> = s.workers().collect();
-    let cols: Vec<(&str, ArrayRef)> = vec![
+    let mut cols: Vec<(&str, ArrayRef)> = vec![
         (
             "worker",
             Arc::new(StringArray::from_iter_values(
@@ -237,7 +273,36 @@ fn worker_batch(m: &JudgmentMatrix, s: &GoldScores) -> Result<RecordBatch> {
             )),
         ),
     ];
+    if let Some(c) = cmp {
+        cols.push((
+            "model_accuracy",
+            Arc::new(Float64Array::from_iter(
+                c.iter().map(|r| opt(r.model_accuracy)),
+            )),
+        ));
+        cols.push((
+            "model_p_value",
+            Arc::new(Float64Array::from_iter_values(c.iter().map(|r| r.p_value))),
+        ));
+        cols.push((
+            "model_q_value",
+            Arc::new(Float64Array::from_iter_values(c.iter().map(|r| r.q_value))),
+        ));
+        cols.push((
+            "model_divergence",
+            Arc::new(StringArray::from_iter(c.iter().map(divergence))),
+        ));
+    }
     Ok(RecordBatch::try_from_iter(cols)?)
+}
+
+/// `gold_higher` (gold recognition?) / `gold_lower` (bad gold?) when flagged.
+fn divergence(r: &ModelComparison) -> Option<&'static str> {
+    match (r.flagged, r.direction) {
+        (true, Some(DivergenceDirection::GoldHigher)) => Some("gold_higher"),
+        (true, Some(DivergenceDirection::GoldLower)) => Some("gold_lower"),
+        _ => None,
+    }
 }
 
 fn label(m: &JudgmentMatrix, c: u32) -> String {
@@ -307,19 +372,35 @@ fn jnum(x: f64) -> Value {
     opt(x).map_or(Value::Null, Value::from)
 }
 
-fn score_json(m: &JudgmentMatrix, s: &GoldScores, changed: &[u32]) -> Value {
+fn score_json(
+    m: &JudgmentMatrix,
+    s: &GoldScores,
+    changed: &[u32],
+    cmp: Option<&[ModelComparison]>,
+) -> Value {
     let (answered, correct) = s.totals();
     let workers: Vec<Value> = s
         .workers()
         .map(|r| {
-            json!({
+            let mut v = json!({
                 "worker": common::id_json(m.workers().get(r.worker)),
                 "gold_answered": r.answered,
                 "gold_correct": r.correct,
                 "gold_accuracy": jnum(r.accuracy),
                 "gold_accuracy_low": r.interval.low,
                 "gold_accuracy_high": r.interval.high,
-            })
+            });
+            if let (Some(c), Value::Object(o)) = (cmp, &mut v) {
+                let c = &c[r.worker as usize];
+                o.insert("model_accuracy".into(), jnum(c.model_accuracy));
+                o.insert("model_p_value".into(), jnum(c.p_value));
+                o.insert("model_q_value".into(), jnum(c.q_value));
+                o.insert(
+                    "model_divergence".into(),
+                    divergence(c).map_or(Value::Null, Value::from),
+                );
+            }
+            v
         })
         .collect();
     let items: Vec<Value> = s
@@ -358,7 +439,13 @@ fn score_json(m: &JudgmentMatrix, s: &GoldScores, changed: &[u32]) -> Value {
     })
 }
 
-fn score_text(m: &JudgmentMatrix, s: &GoldScores, changed: &[u32], top: usize) -> String {
+fn score_text(
+    m: &JudgmentMatrix,
+    s: &GoldScores,
+    changed: &[u32],
+    top: usize,
+    cmp: Option<&[ModelComparison]>,
+) -> String {
     let (answered, correct) = s.totals();
     let p = s.params();
     let mut o = String::new();
@@ -427,6 +514,32 @@ fn score_text(m: &JudgmentMatrix, s: &GoldScores, changed: &[u32], top: usize) -
             r.misses,
             r.answers
         );
+    }
+    if contested.len() > top {
+        let _ = writeln!(o, "  ... {} more (use --items-out)", contested.len() - top);
+    }
+    if let Some(c) = cmp {
+        let flagged: Vec<_> = c.iter().filter(|r| r.flagged).collect();
+        let _ = writeln!(
+            o,
+            "\ngold vs model accuracy: {} workers diverge (model outside the gold interval) \
+             — gold recognition or bad gold; review, do not act automatically",
+            flagged.len()
+        );
+        for r in flagged.iter().take(top) {
+            let _ = writeln!(
+                o,
+                "  {:<20} gold {:.4} ({}/{})  model {:.4}  p {:.3e}  q {:.3e}  {}",
+                m.workers().get(r.worker).to_string(),
+                r.gold_accuracy,
+                r.gold_correct,
+                r.gold_answered,
+                r.model_accuracy,
+                r.p_value,
+                r.q_value,
+                divergence(r).unwrap_or("")
+            );
+        }
     }
     o
 }

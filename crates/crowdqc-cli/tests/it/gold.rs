@@ -1,24 +1,36 @@
 //! `crowdqc gold score` and `crowdqc gold plan`: values, output files, exit codes.
 
+use std::path::{Path, PathBuf};
+
 use serde_json::Value;
 
 use crate::util::{assert_no_panic, crowdqc, file, s};
 
-/// crowd-kit's toy data (tests/conftest.py: toy_answers_df, toy_gold_df), typed in:
-/// get_accuracy = 5/9; per worker w1 0.5, w2 1.0, w3 1.0, w4 0.5, w5 0.0.
-const TOY: &str = "worker,task,label\n\
-w1,t1,no\nw1,t2,yes\nw1,t3,yes\nw1,t4,yes\nw1,t5,yes\n\
-w2,t1,yes\nw2,t2,yes\nw2,t3,no\nw2,t4,yes\nw2,t5,no\n\
-w3,t2,yes\nw3,t3,no\nw3,t4,yes\nw3,t5,no\n\
-w4,t1,yes\nw4,t2,no\nw4,t3,no\nw4,t4,yes\nw4,t5,no\n\
-w5,t1,no\nw5,t2,no\nw5,t3,no\nw5,t4,yes\nw5,t5,no\n";
-const TOY_GOLD: &str = "task,true_label\nt1,yes\nt2,yes\n";
+/// crowd-kit's toy dataset from the shared data (`crowdkit-toy`: 24 judgments, gold
+/// t1 = t2 = yes; crowd-kit's get_accuracy = 5/9, per worker w1 0.5, w2 1.0, w3 1.0,
+/// w4 0.5, w5 0.0), or `None` (skipped) when the shared data folder is absent.
+fn toy() -> Option<(PathBuf, PathBuf)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures");
+    let dir = std::env::var_os("CROWDQC_DATA")
+        .map_or(root, PathBuf::from)
+        .join("crowdkit-toy");
+    if !dir.is_dir() {
+        assert!(
+            !std::env::var("CROWDQC_REQUIRE_DATA").is_ok_and(|v| v == "1"),
+            "CROWDQC_REQUIRE_DATA=1 but {} is missing",
+            dir.display()
+        );
+        eprintln!("skipped: {} not found (set CROWDQC_DATA)", dir.display());
+        return None;
+    }
+    Some((dir.join("judgments.csv"), dir.join("gold.csv")))
+}
 
 #[test]
 fn score_json_matches_crowdkit_accuracy_and_intervals() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let j = file(dir.path(), "j.csv", TOY);
-    let g = file(dir.path(), "g.csv", TOY_GOLD);
+    let Some((j, g)) = toy() else {
+        return;
+    };
     let r = crowdqc(&[
         "gold",
         "score",
@@ -67,9 +79,10 @@ fn score_json_matches_crowdkit_accuracy_and_intervals() {
 
 #[test]
 fn score_writes_worker_and_item_tables() {
+    let Some((j, g)) = toy() else {
+        return;
+    };
     let dir = tempfile::tempdir().expect("tempdir");
-    let j = file(dir.path(), "j.csv", TOY);
-    let g = file(dir.path(), "g.csv", TOY_GOLD);
     let out = dir.path().join("workers.csv");
     let items = dir.path().join("items.csv");
     let r = crowdqc(&[
@@ -107,10 +120,10 @@ fn score_writes_worker_and_item_tables() {
 
 #[test]
 fn forgive_and_correct_rescore_workers() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let j = file(dir.path(), "j.csv", TOY);
-    let g = file(dir.path(), "g.csv", TOY_GOLD);
-    // drop t1: only t2 (gold yes) counts -> 4 of 5 answers correct
+    let Some((j, g)) = toy() else {
+        return;
+    };
+    // drop t1: only t2 (gold yes) counts -> 3 of 5 answers correct
     let r = crowdqc(&[
         "gold",
         "score",
@@ -162,9 +175,10 @@ fn forgive_and_correct_rescore_workers() {
 
 #[test]
 fn score_rejects_bad_input_with_exit_code_2() {
+    let Some((j, g)) = toy() else {
+        return;
+    };
     let dir = tempfile::tempdir().expect("tempdir");
-    let j = file(dir.path(), "j.csv", TOY);
-    let g = file(dir.path(), "g.csv", TOY_GOLD);
     let conflict = file(dir.path(), "c.csv", "task,true_label\nt1,yes\nt1,no\n");
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (vec!["--interval", "wald"], "interval"),
@@ -307,4 +321,51 @@ fn plan_rejects_bad_input_with_exit_code_2() {
         assert_no_panic(&r);
     }
     assert!(!out.exists());
+}
+
+#[test]
+fn model_comparison_columns_and_model_consensus() {
+    let Some((j, g)) = toy() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("w.csv");
+    let r = crowdqc(&[
+        "gold",
+        "score",
+        s(&j),
+        "--gold",
+        s(&g),
+        "--model",
+        "mv",
+        "--format",
+        "json",
+        "--out",
+        s(&out),
+    ]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    let v: Value = serde_json::from_str(&r.stdout).expect("json");
+    // majority-vote skills (agreement with MV) from crowd-kit's tests: w1 0.6, w2 0.8,
+    // w3 1.0, w4 0.4, w5 0.8 (SOURCE.md of crowdkit-toy)
+    let model: Vec<f64> = v["workers"]
+        .as_array()
+        .expect("workers")
+        .iter()
+        .map(|w| w["model_accuracy"].as_f64().expect("model accuracy"))
+        .collect();
+    for (got, want) in model.iter().zip([0.6, 0.8, 1.0, 0.4, 0.8]) {
+        assert!((got - want).abs() < 1e-12, "{model:?}");
+    }
+    // w5: 0 of 2 on gold vs 0.8 agreement: 0.8 is outside Wilson [0, 0.658] -> flagged
+    assert_eq!(v["workers"][4]["model_divergence"], "gold_lower");
+    let text = std::fs::read_to_string(&out).expect("table");
+    assert!(
+        text.lines()
+            .next()
+            .expect("header")
+            .ends_with("model_accuracy,model_p_value,model_q_value,model_divergence")
+    );
+    let r = crowdqc(&["gold", "score", s(&j), "--gold", s(&g), "--model", "nope"]);
+    assert_eq!(r.code, Some(2), "{r:?}");
+    assert!(r.stderr.contains("method"), "{}", r.stderr);
 }
