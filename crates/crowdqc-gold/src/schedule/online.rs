@@ -212,33 +212,17 @@ impl GoldScheduler {
         })
     }
 
-    fn fresh_state(&self) -> WorkerState {
-        WorkerState {
-            seen: Vec::new(),
-            slots: 0,
-            served: 0,
-            answered: 0,
-            correct: 0,
-            rate: gold_rate(&self.params, self.z, 0, 0),
-            status: if self.params.quiz > 0 {
-                WorkerStatus::Quiz
-            } else {
-                WorkerStatus::Working
-            },
-        }
-    }
-
     /// Decides the worker's next slot (a new worker is registered on first call).
     pub fn next(&mut self, worker: u32) -> Slot {
         self.stats.requests += 1;
-        if !self.workers.contains_key(&worker) {
-            let fresh = self.fresh_state();
-            self.workers.insert(worker, fresh);
-        }
         let params = &self.params;
         let exposure = &mut self.exposure;
         let pool = &self.pool;
-        let st = self.workers.get_mut(&worker).expect("inserted above");
+        let z = self.z;
+        let st = self
+            .workers
+            .entry(worker)
+            .or_insert_with(|| fresh_state(params, z));
         let slot = st.slots;
         st.slots += 1;
         let (limit, reason) = match st.status {
@@ -357,6 +341,22 @@ impl GoldScheduler {
     }
 }
 
+fn fresh_state(params: &ScheduleParams, z: f64) -> WorkerState {
+    WorkerState {
+        seen: Vec::new(),
+        slots: 0,
+        served: 0,
+        answered: 0,
+        correct: 0,
+        rate: gold_rate(params, z, 0, 0),
+        status: if params.quiz > 0 {
+            WorkerStatus::Quiz
+        } else {
+            WorkerStatus::Working
+        },
+    }
+}
+
 /// The regular-phase gold probability after `answered` gold answers, `correct` right.
 pub(crate) fn gold_rate(p: &ScheduleParams, z: f64, answered: u32, correct: u32) -> f64 {
     if answered < p.onboarding_gold {
@@ -405,5 +405,43 @@ impl GoldSource for GoldScheduler {
     /// [`GoldScheduler::record`]; an invalid report (item never served) is ignored.
     fn observe(&mut self, worker: u32, gold_item: u32, correct: bool) {
         let _ = self.record(worker, gold_item, correct);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rate_decays_with_evidence_and_respects_bounds() {
+        let p = ScheduleParams::new().threshold(0.8).floor(0.02).max_rate(0.3);
+        let z = two_sided_z(p.confidence);
+        assert_eq!(gold_rate(&p, z, 3, 3), p.onboarding_rate);
+        // a 95% worker: once decided, the rate falls monotonically towards the floor
+        let mut last = f64::INFINITY;
+        for n in (20..=2000).step_by(20) {
+            let r = gold_rate(&p, z, n, n * 95 / 100);
+            assert!((0.02..=0.3).contains(&r));
+            assert!(r <= last + 1e-12, "n={n}: {r} > {last}");
+            last = r;
+        }
+        assert!((last - 0.02).abs() < 0.02, "{last}");
+        // 16 of 20 (80%): the interval straddles 0.8 -> max rate
+        assert_eq!(gold_rate(&p, z, 20, 16), 0.3);
+    }
+
+    #[test]
+    fn unit_draws_are_uniform_enough() {
+        let n = 100_000u64;
+        let mut hist = [0u32; 10];
+        for s in 0..n {
+            let u = unit_draw(7, (s % 13) as u32, s);
+            assert!((0.0..1.0).contains(&u));
+            hist[(u * 10.0) as usize] += 1;
+        }
+        // each decile within 5 sd of 10,000
+        for h in hist {
+            assert!((f64::from(h) - 10_000.0).abs() < 5.0 * 94.9, "{hist:?}");
+        }
     }
 }
