@@ -2,54 +2,242 @@
 
 use crowdqc_aggregation::mace::{Mace, MaceMethod};
 use crowdqc_core::estimator::{Estimator, FittedModel};
-use crowdqc_testkit::fixtures::CATEGORICAL_WITH_GOLD;
+use crowdqc_core::{Error, IdRef, IngestOptions, JudgmentMatrixBuilder};
 
-use crate::glad::{dataset, gold_accuracy};
+use crate::glad::{
+    assert_rows_sum_to_one, dataset, gold_accuracy, in_pool, matrix, shuffled_relabelled, synthetic,
+};
 
-#[test]
-#[ignore]
-fn explore() {
-    for name in CATEGORICAL_WITH_GOLD {
+/// (dataset, accuracy on gold here with the defaults (VB, 10 restarts, seed 0),
+/// crowd-kit 1.4.2 `MACE()` as published, crowd-kit with ids renamed so that its
+/// first-appearance and sorted orders agree, i.e. with its misalignment removed; NaN =
+/// not run). crowd-kit values: `fixtures/aggregation-advanced/`.
+///
+/// Where crowd-kit is aligned, it agrees with this implementation exactly. Where it
+/// is not, its results are those of a different (scrambled) model: better than MACE
+/// on product (0.929; aligned: 0.816) and weather, worse on bluebirds, face, barzan
+/// and copyright. MACE's uniform prior on the true class is a poor fit for product's
+/// 88/12 class imbalance: spammers with a strategy biased to `0` explain the `0`
+/// answers away.
+const MACE_ACCURACY: &[(&str, f64, f64, f64)] = &[
+    ("welinder2010-bluebirds", 0.861111, 0.805556, 0.861111),
+    ("zhou2012-dogs", 0.830235, 0.830235, 0.830235),
+    ("zheng2017-face", 0.643836, 0.635274, 0.643836),
+    (
+        "venanzi2014-weather-sentiment-amt",
+        0.856667,
+        0.866667,
+        0.856667,
+    ),
+    ("snow2008-rte", 0.926250, 0.925000, f64::NAN),
+    ("snow2008-temp", 0.941558, 0.939394, f64::NAN),
+    ("snow2008-wsd", 0.994350, 0.994350, f64::NAN),
+    ("gal-barzanmozafari", 0.722000, 0.693000, f64::NAN),
+    ("gal-copyright-infringement", 0.777778, 0.666667, f64::NAN),
+    ("gal-adultcontent-toy", 0.600000, 0.600000, f64::NAN),
+    ("crowdkit-toy", 1.0, 1.0, f64::NAN),
+    ("crowdkit-simple", 1.0, 1.0, f64::NAN),
+];
+
+/// The larger datasets (slow in a debug build): run with
+/// `cargo test --release -p crowdqc-aggregation -- --ignored`.
+const MACE_ACCURACY_LARGE: &[(&str, f64, f64, f64)] = &[
+    ("zheng2017-product", 0.827300, 0.929044, 0.816236),
+    ("zhou2012-websearch", 0.838296, 0.826611, f64::NAN),
+    ("gal-adultcontent2", 0.780781, f64::NAN, f64::NAN),
+    ("gal-hitspam-crowdflower", 0.660000, 0.660000, f64::NAN),
+];
+
+fn check(table: &[(&str, f64, f64, f64)]) {
+    for &(name, expected, crowdkit, aligned) in table {
         let Some(m) = dataset(name) else { return };
-        for method in [MaceMethod::VariationalBayes, MaceMethod::Em] {
-            let t = std::time::Instant::now();
-            let model = Mace::params().method(method).fit(&m).unwrap();
-            eprintln!(
-                "{name} {method:?}: acc {:.6} iters {} conv {} best {} {:?} {:?}",
-                gold_accuracy(&m, &model.labels()),
-                model.fit_report().iterations,
-                model.fit_report().converged,
-                model.best_restart(),
-                &model.restart_objectives()[..3],
-                t.elapsed()
+        let model = Mace::params().fit(&m).unwrap();
+        let acc = gold_accuracy(&m, &model.labels());
+        eprintln!("mace {name}: {acc:.6} (crowd-kit {crowdkit:.6}, aligned {aligned:.6})");
+        assert!(
+            (acc - expected).abs() <= 0.002,
+            "{name}: {acc} vs recorded {expected}"
+        );
+        assert_rows_sum_to_one(&model);
+        if aligned.is_finite() {
+            assert!(
+                (acc - aligned).abs() < 1e-6,
+                "{name}: {acc} vs aligned crowd-kit {aligned}"
             );
         }
     }
 }
 
 #[test]
-#[ignore]
-fn explore_product() {
-    let Some(m) = dataset("zheng2017-product") else {
+fn accuracy_on_real_datasets() {
+    check(MACE_ACCURACY);
+}
+
+#[test]
+#[ignore = "slow in debug builds; run with --release"]
+fn accuracy_on_large_real_datasets() {
+    check(MACE_ACCURACY_LARGE);
+}
+
+#[test]
+fn restarts_differ_and_the_best_is_kept() {
+    let Some(m) = dataset("zheng2017-face") else {
         return;
     };
-    for (restarts, iters, tol) in [(1, 50, 1e-12), (1, 200, 1e-12), (10, 50, 1e-7)] {
-        for method in [MaceMethod::VariationalBayes, MaceMethod::Em] {
-            let model = Mace::params()
-                .method(method)
-                .n_restarts(restarts)
-                .max_iter(iters)
-                .tol(tol)
-                .fit(&m)
-                .unwrap();
-            let labels = model.labels();
-            let ones = labels.iter().filter(|&&l| l == 1).count();
-            eprintln!(
-                "{restarts} {iters} {method:?}: acc {:.6} ones {ones} obj {:?} spam mean {:.3}",
-                gold_accuracy(&m, &labels),
-                model.fit_report().objective.last(),
-                model.spamming().mean().unwrap()
-            );
+    let model = Mace::params().n_restarts(5).fit(&m).unwrap();
+    let obj = model.restart_objectives();
+    assert_eq!(obj.len(), 5);
+    // each restart starts from its own draws: no two final objectives are equal
+    for i in 0..5 {
+        for j in i + 1..5 {
+            assert_ne!(obj[i], obj[j], "restarts {i} and {j}");
         }
     }
+    let best = model.best_restart();
+    assert!(obj.iter().all(|&o| o <= obj[best]));
+    assert_eq!(model.fit_report().objective.last(), Some(&obj[best]));
+    // the kept restart's posteriors are those of a single-restart fit with that stream
+    // only when it is restart 0; in any case a seed reproduces the model exactly
+    let again = Mace::params().n_restarts(5).fit(&m).unwrap();
+    assert_eq!(model.posteriors(), again.posteriors());
+    let other = Mace::params().n_restarts(5).seed(1).fit(&m).unwrap();
+    assert_ne!(other.restart_objectives(), obj);
+}
+
+#[test]
+fn objective_never_decreases() {
+    let Some(m) = dataset("welinder2010-bluebirds") else {
+        return;
+    };
+    for method in [MaceMethod::VariationalBayes, MaceMethod::Em] {
+        let model = Mace::params()
+            .method(method)
+            .n_restarts(2)
+            .tol(1e-14)
+            .fit(&m)
+            .unwrap();
+        let obj = &model.fit_report().objective;
+        assert_eq!(obj.len(), 50);
+        for w in obj.windows(2) {
+            assert!(w[1] >= w[0] - 1e-12, "{method:?}: {w:?}");
+        }
+    }
+}
+
+#[test]
+fn no_underflow_at_high_redundancy() {
+    // 20 items, each labelled by the same 800 workers (80% accurate): the product of
+    // per-judgment probabilities crowd-kit forms is below 1e-300.
+    let (m, truth) = synthetic(11, 20, 800, 800, 3);
+    let model = Mace::params().n_restarts(2).fit(&m).unwrap();
+    assert_rows_sum_to_one(&model);
+    assert_eq!(model.labels(), truth);
+    assert!(model.posteriors().iter().all(|p| p.is_finite()));
+}
+
+#[test]
+fn bit_identical_for_any_thread_count() {
+    let (m, _) = synthetic(3, 3000, 60, 5, 3);
+    let p = Mace::params().n_restarts(3);
+    let a = in_pool(1, || p.fit(&m).unwrap());
+    let b = in_pool(3, || p.fit(&m).unwrap());
+    assert_eq!(a.posteriors(), b.posteriors());
+    assert_eq!(a.spamming(), b.spamming());
+    assert_eq!(a.restart_objectives(), b.restart_objectives());
+}
+
+#[test]
+fn invariant_to_row_order_and_relabelling() {
+    // Relabelling changes the worker order, hence the random draws: the restarts
+    // start elsewhere but reach the same optimum on this dataset.
+    let name = "zhou2012-dogs";
+    let Some(m) = dataset(name) else { return };
+    let Some((s, map)) = shuffled_relabelled(name, &m) else {
+        return;
+    };
+    let (a, b) = (
+        Mace::params().tol(1e-10).max_iter(200).fit(&m).unwrap(),
+        Mace::params().tol(1e-10).max_iter(200).fit(&s).unwrap(),
+    );
+    let mut max = 0.0f64;
+    for (i, &j) in map.iter().enumerate() {
+        for c in 0..m.n_classes() {
+            max = max.max((a.posteriors()[[i, c]] - b.posteriors()[[j, c]]).abs());
+        }
+    }
+    assert!(max < 1e-4, "{max}");
+}
+
+#[test]
+fn spammer_is_detected() {
+    // Three accurate workers and one who always answers "x".
+    let mut b = JudgmentMatrixBuilder::new(IngestOptions::default()).unwrap();
+    for i in 0..60 {
+        let truth = if i % 3 == 0 { "x" } else { "y" };
+        for w in ["a", "b", "c"] {
+            b.push_row(IdRef::Int(i), IdRef::Str(w), IdRef::Str(truth))
+                .unwrap();
+        }
+        b.push_row(IdRef::Int(i), IdRef::Str("spam"), IdRef::Str("x"))
+            .unwrap();
+    }
+    let m = b.finish().unwrap();
+    let model = Mace::params().fit(&m).unwrap();
+    let spam = m.workers().lookup(IdRef::Str("spam")).unwrap() as usize;
+    let s = model.spamming();
+    assert!(s[spam] > 0.9, "{s}");
+    for w in 0..m.n_workers() {
+        if w != spam {
+            assert!(s[w] < 0.1, "{s}");
+        }
+    }
+    // the spammer's strategy is mostly "x" (class 0; the Dirichlet(10) prior pulls the
+    // posterior mean of 60 answers towards uniform: (60·P(spam) + 10) / 80)
+    assert!(
+        model.strategies()[[spam, 0]] > 0.8,
+        "{}",
+        model.strategies()
+    );
+    let cols = model.worker_columns();
+    let names: Vec<&str> = cols.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["spamming", "competence", "strategy_0", "strategy_1"]
+    );
+}
+
+#[test]
+fn rejects_bad_parameters() {
+    let m = matrix(&[("t1", "a", "x"), ("t1", "b", "y")]);
+    let cases = [
+        ("n_restarts", Mace::params().n_restarts(0)),
+        ("n_restarts", Mace::params().n_restarts(10_001)),
+        ("max_iter", Mace::params().max_iter(0)),
+        ("tol", Mace::params().tol(-1.0)),
+        ("spam_prior", Mace::params().spam_prior(0.0)),
+        (
+            "competence_prior",
+            Mace::params().competence_prior(f64::NAN),
+        ),
+        (
+            "strategy_prior",
+            Mace::params().strategy_prior(f64::INFINITY),
+        ),
+        ("smoothing", Mace::params().smoothing(0.0)),
+    ];
+    for (name, p) in cases {
+        match p.fit(&m) {
+            Err(Error::InvalidParameter { name: n, .. }) => assert_eq!(n, name),
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn one_class_is_insufficient() {
+    let m = matrix(&[("t1", "a", "x"), ("t1", "b", "x")]);
+    assert!(matches!(
+        Mace::params().fit(&m),
+        Err(Error::InsufficientData(_))
+    ));
 }

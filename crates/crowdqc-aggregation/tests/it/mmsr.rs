@@ -1,25 +1,170 @@
-//! MMSR integration tests.
+//! M-MSR integration tests.
 
 use crowdqc_aggregation::mmsr::Mmsr;
 use crowdqc_core::estimator::{Estimator, FittedModel};
-use crowdqc_testkit::fixtures::CATEGORICAL_WITH_GOLD;
+use crowdqc_core::{Error, IdRef, IngestOptions, JudgmentMatrixBuilder};
 
-use crate::glad::{dataset, gold_accuracy};
+use crate::glad::{
+    assert_rows_sum_to_one, dataset, gold_accuracy, in_pool, matrix, shuffled_relabelled, synthetic,
+};
+
+/// (dataset, accuracy on gold here with the defaults, crowd-kit 1.4.2 `MMSR()`; NaN =
+/// crowd-kit failed: on product it raises "Skill value is missing in 24945
+/// assignments"). Equal on 9 datasets; the others differ through the sign step (see
+/// the module docs: crowd-kit counts worker pairs that share no item as negatively
+/// correlated) and duplicate judgments (adultcontent2 has 2922).
+const MMSR_ACCURACY: &[(&str, f64, f64)] = &[
+    ("welinder2010-bluebirds", 0.712963, 0.712963),
+    ("zheng2017-product", 0.925676, f64::NAN),
+    ("zhou2012-dogs", 0.824040, 0.827757),
+    ("zheng2017-face", 0.630137, 0.630137),
+    ("venanzi2014-weather-sentiment-amt", 0.856667, 0.860000),
+    ("zhou2012-websearch", 0.673200, 0.683377),
+    ("snow2008-rte", 0.902500, 0.857500),
+    ("snow2008-temp", 0.937229, 0.924242),
+    ("snow2008-wsd", 0.994350, 0.994350),
+    ("gal-adultcontent2", 0.720721, 0.750751),
+    ("gal-barzanmozafari", 0.691000, 0.691000),
+    ("gal-copyright-infringement", 0.444444, 0.444444),
+    ("gal-hitspam-crowdflower", 0.660000, 0.660000),
+    ("gal-adultcontent-toy", 0.600000, 0.600000),
+    ("crowdkit-toy", 0.500000, 0.500000),
+    ("crowdkit-simple", 1.0, 1.0),
+];
 
 #[test]
-#[ignore]
-fn explore() {
-    for name in CATEGORICAL_WITH_GOLD {
+fn accuracy_on_real_datasets() {
+    for &(name, expected, crowdkit) in MMSR_ACCURACY {
         let Some(m) = dataset(name) else { return };
-        match Mmsr::params().fit(&m) {
-            Ok(model) => eprintln!(
-                "{name}: acc {:.6} conv {} iters {} {:?}",
-                gold_accuracy(&m, &model.labels()),
-                model.fit_report().converged,
-                model.fit_report().iterations,
-                model.fit_report().objective.last()
-            ),
-            Err(e) => eprintln!("{name}: {e}"),
+        let model = Mmsr::params().fit(&m).unwrap();
+        let acc = gold_accuracy(&m, &model.labels());
+        eprintln!("mmsr {name}: {acc:.6} (crowd-kit {crowdkit:.6})");
+        assert!(
+            (acc - expected).abs() <= 0.002,
+            "{name}: {acc} vs recorded {expected}"
+        );
+        assert!(model.fit_report().converged, "{name}");
+        assert_rows_sum_to_one(&model);
+    }
+}
+
+#[test]
+fn memory_is_linear_in_judgments() {
+    // 1e5 judgments: 20 000 items x 5 of 2 000 workers. crowd-kit's dense workers x
+    // items observation matrix alone would be 2 000 x 20 000 x 8 B = 320 MB, plus dense
+    // workers x workers matrices; here the pair graph holds at most n_t (n_t − 1) / 2
+    // distinct pairs per item.
+    let (m, _) = synthetic(9, 20_000, 2_000, 5, 2);
+    let model = Mmsr::params().max_iter(50).fit(&m).unwrap();
+    assert!(
+        model.n_worker_pairs() <= 20_000 * 10,
+        "{}",
+        model.n_worker_pairs()
+    );
+    assert_rows_sum_to_one(&model);
+}
+
+#[test]
+fn recovers_synthetic_truth() {
+    let (m, truth) = synthetic(9, 4_000, 200, 5, 3);
+    let model = Mmsr::params().fit(&m).unwrap();
+    assert!(model.fit_report().converged);
+    let acc = model
+        .labels()
+        .iter()
+        .zip(&truth)
+        .filter(|(a, b)| a == b)
+        .count() as f64
+        / 4_000.0;
+    assert!(acc > 0.9, "{acc}");
+}
+
+#[test]
+fn finds_adversarial_workers() {
+    // Five good workers (90%) and two who always answer the opposite of the truth.
+    let mut b = JudgmentMatrixBuilder::new(IngestOptions::default()).unwrap();
+    for i in 0..200i64 {
+        let truth = i % 2;
+        for w in 0..5i64 {
+            let l = if (i * 7 + w * 3) % 10 == 0 {
+                1 - truth
+            } else {
+                truth
+            };
+            b.push_row(IdRef::Int(i), IdRef::Int(w), IdRef::Int(l))
+                .unwrap();
+        }
+        for w in 5..7i64 {
+            b.push_row(IdRef::Int(i), IdRef::Int(w), IdRef::Int(1 - truth))
+                .unwrap();
         }
     }
+    let m = b.finish().unwrap();
+    let model = Mmsr::params().fit(&m).unwrap();
+    let s = model.skills();
+    for w in 0..7u32 {
+        let idx = m.workers().lookup(IdRef::Int(w as i64)).unwrap() as usize;
+        if w < 5 {
+            assert!(s[idx] > 0.0, "{s}");
+        } else {
+            assert!(s[idx] < 0.0, "{s}");
+        }
+    }
+    let truth: Vec<u32> = (0..200).map(|i| (i % 2) as u32).collect();
+    assert_eq!(model.labels(), truth);
+}
+
+#[test]
+fn invariant_to_row_order_and_relabelling() {
+    let name = "zhou2012-dogs";
+    let Some(m) = dataset(name) else { return };
+    let Some((s, map)) = shuffled_relabelled(name, &m) else {
+        return;
+    };
+    let (a, b) = (
+        Mmsr::params().fit(&m).unwrap(),
+        Mmsr::params().fit(&s).unwrap(),
+    );
+    let mut max = 0.0f64;
+    for (i, &j) in map.iter().enumerate() {
+        for c in 0..m.n_classes() {
+            max = max.max((a.posteriors()[[i, c]] - b.posteriors()[[j, c]]).abs());
+        }
+    }
+    assert!(max < 1e-6, "{max}");
+}
+
+#[test]
+fn bit_identical_for_any_thread_count() {
+    let (m, _) = synthetic(3, 3000, 60, 5, 3);
+    let a = in_pool(1, || Mmsr::params().fit(&m).unwrap());
+    let b = in_pool(3, || Mmsr::params().fit(&m).unwrap());
+    assert_eq!(a.posteriors(), b.posteriors());
+    assert_eq!(a.skills(), b.skills());
+    assert_eq!(a.fit_report(), b.fit_report());
+}
+
+#[test]
+fn rejects_bad_parameters() {
+    let m = matrix(&[("t1", "a", "x"), ("t1", "b", "y")]);
+    let cases = [
+        ("max_iter", Mmsr::params().max_iter(0)),
+        ("tol", Mmsr::params().tol(0.0)),
+        ("tol", Mmsr::params().tol(f64::INFINITY)),
+    ];
+    for (name, p) in cases {
+        match p.fit(&m) {
+            Err(Error::InvalidParameter { name: n, .. }) => assert_eq!(n, name),
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn one_class_is_insufficient() {
+    let m = matrix(&[("t1", "a", "x"), ("t1", "b", "x")]);
+    assert!(matches!(
+        Mmsr::params().fit(&m),
+        Err(Error::InsufficientData(_))
+    ));
 }
