@@ -280,3 +280,26 @@ fn output_path_checked_before_work() {
         "{e}"
     );
 }
+
+#[test]
+fn label_outside_declared_classes_names_row_and_line() {
+    let dir = tmp();
+    let p = file(
+        dir.path(),
+        "c.csv",
+        "item,worker,label\nt1,a,yes\nt1,b,maybe\n",
+    );
+    let opts = IngestOptions {
+        classes: Some(vec!["no".into(), "yes".into()]),
+        ..IngestOptions::default()
+    };
+    let e = crowdqc_io::read_judgments(&p, &opts, None).expect_err("unknown label");
+    assert!(e.is_user_error());
+    let s = e.to_string();
+    assert!(
+        s.contains(
+            "c.csv: row 1, column `label`: label `maybe` is not in the declared class set [no, yes]"
+        ) && s.contains("(line 3)"),
+        "{s}"
+    );
+}
