@@ -414,7 +414,10 @@ mod tests {
 
     #[test]
     fn rate_decays_with_evidence_and_respects_bounds() {
-        let p = ScheduleParams::new().threshold(0.8).floor(0.02).max_rate(0.3);
+        let p = ScheduleParams::new()
+            .threshold(0.8)
+            .floor(0.02)
+            .max_rate(0.3);
         let z = two_sided_z(p.confidence);
         assert_eq!(gold_rate(&p, z, 3, 3), p.onboarding_rate);
         // a 95% worker: once decided, the rate falls monotonically towards the floor

@@ -1,5 +1,6 @@
 //! Integration tests of crowdqc-gold.
 
+mod evidence;
 mod forgive;
 mod interval;
 mod plan;
