@@ -266,6 +266,17 @@ impl Policy {
         d
     }
 
+    /// [`Policy::evaluate`] for many workers, in parallel (rayon); the result is in
+    /// input order and identical for any thread count.
+    pub fn evaluate_all(&self, evidence: &[WorkerEvidence]) -> Vec<Decision> {
+        use rayon::prelude::*;
+        evidence
+            .par_iter()
+            .with_min_len(4096)
+            .map(|e| self.evaluate(e))
+            .collect()
+    }
+
     fn note_tier(&self, d: &mut Decision, from: u16, to: u16, by_tiers: bool) {
         d.tier = Some(TierChange { from, to, by_tiers });
         let a = if to > from {

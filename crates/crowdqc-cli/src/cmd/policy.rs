@@ -206,10 +206,7 @@ fn eval(a: EvalArgs) -> Result<()> {
             ));
         }
     };
-    let decisions: Vec<Decision> = {
-        use rayon::prelude::*;
-        evidence.par_iter().map(|e| policy.evaluate(e)).collect()
-    };
+    let decisions: Vec<Decision> = policy.evaluate_all(&evidence);
     let explain = |w: usize| policy.explain(&decisions[w], &evidence[w]);
     let untrusted: Vec<&str> = (0..names.len())
         .filter(|&w| decisions[w].untrust)
