@@ -27,6 +27,7 @@ use statrs::distribution::{Beta, ContinuousCDF, Normal};
 
 /// Which binomial confidence interval to compute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum IntervalMethod {
     /// Wilson score interval (closed form). The default.
     #[default]
@@ -76,6 +77,7 @@ impl FromStr for IntervalMethod {
 
 /// A closed interval `[low, high]` within `[0, 1]`.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Interval {
     /// Lower end.
     pub low: f64,

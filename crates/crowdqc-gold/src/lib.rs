@@ -127,7 +127,7 @@
 //!
 //! ## Crate features
 //!
-//! None.
+//! - `serde`: `Serialize`/`Deserialize` for the params, decisions and reports.
 
 #![deny(missing_docs)]
 

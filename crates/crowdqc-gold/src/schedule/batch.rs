@@ -16,6 +16,7 @@ use super::pool::{ExposureOrder, GoldPool};
 /// assert!(PageParams::new(10, 10).validate().is_err()); // no room for work
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct PageParams {
     page_size: u32,
     gold_per_page: u32,
@@ -95,6 +96,7 @@ impl PageParams {
 
 /// What a row of a page holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum RowKind {
     /// A quiz gold item (page 0 when the quiz is on).
     Quiz,
@@ -117,6 +119,7 @@ impl RowKind {
 
 /// One row of the layout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct PlanRow {
     /// Worker index (`0..n_workers`).
     pub worker: u32,
@@ -132,6 +135,7 @@ pub struct PlanRow {
 
 /// The layout produced by [`plan_pages`].
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct PagePlan {
     /// Rows ordered by worker, page, position.
     pub rows: Vec<PlanRow>,

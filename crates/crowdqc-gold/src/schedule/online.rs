@@ -13,6 +13,7 @@ use crate::interval::{two_sided_z, wilson_z};
 
 /// Why a gold item was served.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum GoldReason {
     /// Part of the qualification quiz.
     Quiz,
@@ -24,6 +25,7 @@ pub enum GoldReason {
 
 /// What to serve in a worker's next task slot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Slot {
     /// Serve this gold item (the caller's item id from the [`GoldPool`]).
     Gold {
@@ -42,6 +44,7 @@ pub enum Slot {
 
 /// Where a worker stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum WorkerStatus {
     /// Taking the quiz.
     Quiz,
@@ -53,6 +56,7 @@ pub enum WorkerStatus {
 
 /// A worker's state as seen from outside.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct WorkerView {
     /// Quiz / working / failed.
     pub status: WorkerStatus,
@@ -70,6 +74,7 @@ pub struct WorkerView {
 
 /// Counts of decisions made so far.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ScheduleStats {
     /// Calls to [`GoldScheduler::next`].
     pub requests: u64,

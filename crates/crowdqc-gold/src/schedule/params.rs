@@ -25,6 +25,7 @@ use crate::interval::check_confidence;
 /// assert!(ScheduleParams::new().floor(0.5).max_rate(0.3).validate().is_err());
 /// ```
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ScheduleParams {
     pub(crate) quiz: u32,
     pub(crate) quiz_pass: f64,
@@ -61,6 +62,25 @@ impl ScheduleParams {
     /// no retirement, seed 0.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A flat gold rate `r` for every slot (no onboarding boost, `floor = max_rate =
+    /// r`): the classic "mix in r of gold" baseline, e.g. for a policy simulator's
+    /// `--gold-rate`. No gold item is still ever served twice to a worker.
+    ///
+    /// ```
+    /// use crowdqc_gold::ScheduleParams;
+    /// assert!(ScheduleParams::fixed_rate(0.1).validate().is_ok());
+    /// assert!(ScheduleParams::fixed_rate(1.5).validate().is_err());
+    /// ```
+    pub fn fixed_rate(r: f64) -> Self {
+        ScheduleParams {
+            onboarding_gold: 0,
+            onboarding_rate: r,
+            max_rate: r,
+            floor: r,
+            ..Self::default()
+        }
     }
 
     /// Quiz length `Q` (gold items before any regular work; 0 = no quiz; default 0).

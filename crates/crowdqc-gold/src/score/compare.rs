@@ -9,6 +9,7 @@ use crate::interval::binomial_test;
 
 /// Which way gold and model disagree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum DivergenceDirection {
     /// Gold accuracy is above the model's: the worker does better on gold than on the
     /// rest of the work — possible *gold recognition* (gold-gaming, leaked gold).
@@ -20,6 +21,7 @@ pub enum DivergenceDirection {
 
 /// One worker's gold accuracy compared with a model-implied accuracy.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ModelComparison {
     /// Worker index.
     pub worker: u32,

@@ -8,6 +8,7 @@ use crate::interval::interval_unchecked;
 
 /// An edit to the gold set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Forgive {
     /// Drop the gold answer of `item` (the item becomes regular work): every answer
     /// to it stops counting, right or wrong.

@@ -23,6 +23,7 @@ use crate::interval::{Interval, IntervalMethod, interval_unchecked, two_sided_z,
 
 /// One worker's gold score (a row of [`GoldScores`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct WorkerGold {
     /// Worker index.
     pub worker: u32,
@@ -38,6 +39,7 @@ pub struct WorkerGold {
 
 /// The report on one gold item.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct GoldItem {
     /// Item index.
     pub item: u32,

@@ -16,6 +16,7 @@ use crate::interval::{IntervalMethod, check_confidence};
 /// assert!(GoldParams::new().confidence(1.0).validate().is_err());
 /// ```
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct GoldParams {
     interval: IntervalMethod,
     confidence: f64,
