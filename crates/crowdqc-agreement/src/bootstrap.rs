@@ -6,7 +6,7 @@ use rayon::prelude::*;
 
 use crowdqc_core::{Error, Result};
 
-use crate::alpha::{alpha_value, prepare};
+use crate::alpha::{AlphaItems, prepare};
 use crate::counts::ItemCounts;
 use crate::multi::{Family, value as multi_value};
 use crate::stats::quantile_sorted;
@@ -224,12 +224,13 @@ pub fn bootstrap_counts(
         CountsCoefficient::KrippendorffAlpha(level) => {
             let (data, metric) = prepare(data, level)?;
             let data = data.as_ref();
+            let items = AlphaItems::new(data, &metric);
             return bootstrap_items(
                 data.n_items(),
                 opts,
                 thresholds,
-                || (metric.clone(), Vec::new()),
-                |mult, (m, scratch)| alpha_value(data, m, Some(mult), scratch),
+                || (metric.clone(), Vec::new(), Vec::new()),
+                |mult, (m, marg, scratch)| items.value(data, m, mult, marg, scratch),
             );
         }
         CountsCoefficient::PercentAgreement => Family::Percent,

@@ -328,6 +328,88 @@ fn irrcac_parts(data: &ItemCounts, metric: &Metric, s: &AlphaSums, est: &mut Est
     est.se = se.is_finite().then_some(se);
 }
 
+/// Per-item sufficient statistics of alpha for the bootstrap: for each pairable item
+/// its number of values `m_i` and, when δ does not depend on the marginals (every level
+/// but ordinal), its observed-disagreement term `Σ_{c≠k} n_ic n_ik δ_ck / (m_i − 1)`.
+pub(crate) struct AlphaItems {
+    items: Vec<u32>,
+    m: Vec<f64>,
+    d: Option<Vec<f64>>,
+}
+
+impl AlphaItems {
+    pub(crate) fn new(data: &ItemCounts, metric: &Metric) -> AlphaItems {
+        let items: Vec<u32> = (0..data.n_items() as u32)
+            .filter(|&i| data.total(i as usize) >= 2)
+            .collect();
+        let m = items
+            .iter()
+            .map(|&i| data.total(i as usize) as f64)
+            .collect();
+        let d = (metric.level != Level::Ordinal).then(|| {
+            let mut scratch = Vec::new();
+            items
+                .iter()
+                .map(|&i| {
+                    let (class, count) = data.item_slices(i as usize);
+                    if class.len() < 2 {
+                        return 0.0;
+                    }
+                    scratch.clear();
+                    scratch.extend(count.iter().map(|&c| c as f64));
+                    metric.pair_sum(class, &scratch) / (data.total(i as usize) as f64 - 1.0)
+                })
+                .collect()
+        });
+        AlphaItems { items, m, d }
+    }
+
+    /// Alpha on a replicate with multiplicities `mult` (indexed like `data`'s items).
+    pub(crate) fn value(
+        &self,
+        data: &ItemCounts,
+        metric: &mut Metric,
+        mult: &[u32],
+        marg: &mut Vec<f64>,
+        scratch: &mut Vec<f64>,
+    ) -> Option<f64> {
+        let Some(d) = &self.d else {
+            return alpha_value(data, metric, Some(mult), scratch);
+        };
+        marg.clear();
+        marg.resize(data.n_categories(), 0.0);
+        let (mut n_dot, mut do_sum, mut n_items) = (0.0, 0.0, 0.0);
+        for (j, &i) in self.items.iter().enumerate() {
+            let w = mult[i as usize];
+            if w == 0 {
+                continue;
+            }
+            let w = w as f64;
+            n_dot += w * self.m[j];
+            do_sum += w * d[j];
+            n_items += w;
+            let (class, count) = data.item_slices(i as usize);
+            for (&k, &c) in class.iter().zip(count) {
+                marg[k as usize] += w * c as f64;
+            }
+        }
+        let nz: Vec<u32> = (0..marg.len() as u32)
+            .filter(|&k| marg[k as usize] > 0.0)
+            .collect();
+        let nzc: Vec<f64> = nz.iter().map(|&k| marg[k as usize]).collect();
+        let de_sum = metric.pair_sum(&nz, &nzc);
+        AlphaSums {
+            n_dot,
+            n_items,
+            do_sum,
+            de_sum,
+            marg: Vec::new(),
+        }
+        .alpha()
+        .value()
+    }
+}
+
 /// Alpha value alone with item multiplicities (bootstrap over items).
 pub(crate) fn alpha_value(
     data: &ItemCounts,
@@ -336,4 +418,52 @@ pub(crate) fn alpha_value(
     scratch: &mut Vec<f64>,
 ) -> Option<f64> {
     alpha_sums(data, metric, mult, scratch).alpha().value()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn data() -> ItemCounts {
+        let rows = vec![
+            vec![2, 1, 0, 0],
+            vec![0, 3, 1, 0],
+            vec![1, 0, 0, 0],
+            vec![0, 0, 2, 2],
+            vec![1, 1, 1, 1],
+            vec![0, 0, 0, 3],
+        ];
+        ItemCounts::from_table(&["1", "2", "4", "7"], &rows).expect("counts")
+    }
+
+    #[test]
+    fn bootstrap_fast_path_matches_full_computation() {
+        let d = data();
+        let mult = [2u32, 0, 1, 1, 0, 2];
+        for level in [
+            Level::Nominal,
+            Level::Ordinal,
+            Level::Interval,
+            Level::Ratio,
+        ] {
+            let (dd, metric) = prepare(&d, level).expect("prepare");
+            let items = AlphaItems::new(&dd, &metric);
+            let (mut m1, mut m2) = (metric.clone(), metric.clone());
+            let fast = items
+                .value(&dd, &mut m1, &mult, &mut Vec::new(), &mut Vec::new())
+                .expect("defined");
+            let full = alpha_value(&dd, &mut m2, Some(&mult), &mut Vec::new()).expect("defined");
+            assert!((fast - full).abs() < 1e-12, "{level:?}: {fast} vs {full}");
+            // multiplicities of 1 give the point estimate
+            let ones = [1u32; 6];
+            let one = items
+                .value(&dd, &mut m1, &ones, &mut Vec::new(), &mut Vec::new())
+                .expect("defined");
+            let point = krippendorff_alpha(&d, level)
+                .expect("alpha")
+                .value()
+                .expect("v");
+            assert!((one - point).abs() < 1e-12, "{level:?}");
+        }
+    }
 }
