@@ -204,7 +204,7 @@ pub struct WorkerState {
     pub tier_since_gold: u64,
     /// Rules that fired at the last step (a rule is reported when it starts firing).
     pub firing: u64,
-    /// Sequential tests that have stopped (cleared, or truncated).
+    /// Sequential tests that have stopped (cleared, fired, or truncated).
     pub sprt_closed: u64,
     /// Banned: `Some(None)` permanently, `Some(Some(t))` until `t` (ms).
     pub banned: Option<Option<i64>>,
@@ -327,6 +327,10 @@ impl Policy {
                 firing |= bit;
                 if state.firing & bit == 0 {
                     d.add(i, r);
+                }
+                if r.sprt.is_some() {
+                    // the test has concluded (bad worker): it does not run again
+                    state.sprt_closed |= bit;
                 }
             }
         }

@@ -262,20 +262,19 @@ fn change_words(rule: &Rule, ev: &WorkerEvidence, fired: bool) -> String {
         .find(|(b, a)| b.holds != a.holds)
         .map(|(_, a)| a);
     let lead = plural(k, if fired { "correct" } else { "wrong" });
+    let verb = if fired { "clear it" } else { "fire it" };
     match flipped {
         Some(c) => {
+            // the short name: "SPRT log-likelihood ratio", "P(accuracy < 0.8 | gold)", ...
+            let short = c.metric.split(", ").next().unwrap_or(&c.metric);
             format!(
-                "{lead} would {} (would be {} vs {} {})",
-                if fired { "clear it" } else { "fire it" },
+                "{lead} would {verb}: {short} would be {} (fires when {} {})",
                 c.value.map_or_else(|| "unknown".into(), fmt_num),
                 c.comparison,
                 fmt_num(c.threshold),
-            ) + &format!(": {}", c.metric)
+            )
         }
-        None => format!(
-            "{lead} would {}",
-            if fired { "clear it" } else { "fire it" }
-        ),
+        None => format!("{lead} would {verb}"),
     }
 }
 
@@ -402,12 +401,7 @@ impl Explanation {
 
 /// Formats a duration in ms as `10d`, `12h`, `30m` or `45s`.
 pub fn fmt_duration(ms: i64) -> String {
-    for (unit, size) in [
-        ("w", 604_800_000),
-        ("d", 86_400_000),
-        ("h", 3_600_000),
-        ("m", 60_000),
-    ] {
+    for (unit, size) in [("d", 86_400_000), ("h", 3_600_000), ("m", 60_000)] {
         if ms >= size && ms % size == 0 {
             return format!("{}{unit}", ms / size);
         }
