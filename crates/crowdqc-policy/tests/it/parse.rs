@@ -175,3 +175,26 @@ fn other_rejections() {
     // negative dwell
     assert!(parse_err("[tiers]\nmin_dwell = \"-1h\"\nlevels = [{ name = \"a\" }, { name = \"b\", promote_at = 0.8 }]\n").to_string().contains("negative"));
 }
+
+/// The policy file shown in the crate documentation is valid and complete.
+#[test]
+fn documented_policy_file_parses() {
+    let lib = include_str!("../../src/lib.rs");
+    let start = lib.find("//! ```toml\n").expect("toml block") + "//! ```toml\n".len();
+    let end = start + lib[start..].find("//! ```\n").expect("end of block");
+    let src: String = lib[start..end]
+        .lines()
+        .map(|l| {
+            l.strip_prefix("//!")
+                .unwrap_or(l)
+                .strip_prefix(' ')
+                .unwrap_or("")
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let p = parse_policy(&src).expect("documented policy parses");
+    assert_eq!(p.rules.len(), 4);
+    assert!(p.rules[2].posterior.is_some());
+    assert_eq!(p.tiers.as_ref().map(|t| t.levels.len()), Some(3));
+    assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+}
