@@ -92,6 +92,11 @@
 //!   [`GoldParams::score_with`]) gives another class at least `contest_confidence`
 //!   probability on an item with at least `contest_min_answers` answers — Appen's
 //!   "missed and contested" review signal.
+//! - **Missed more than explained** ([`GoldItem::miss_p_value`]): each answer to a gold
+//!   item is right with the answering worker's accuracy on the *other* gold items
+//!   (Beta(1, 1)-smoothed); the misses are then Poisson-binomial and the upper-tail
+//!   p-value says whether the item is missed more than its workers explain — Appen's
+//!   "missed %" turned into a test that does not blame hard-working crowds for bad gold.
 //! - **Forgive** ([`GoldScores::forgive`]): drop or correct gold items; only their
 //!   judgments are revisited, and the result equals a full re-score (tested).
 //! - **Gold vs model** ([`GoldScores::compare_with_model`]): the model accuracy outside

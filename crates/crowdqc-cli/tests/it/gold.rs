@@ -75,6 +75,10 @@ fn score_json_matches_crowdkit_accuracy_and_intervals() {
     assert_eq!(w2["gold_accuracy_high"], 1.0);
     assert_eq!(v["items"][0]["exposure"], 4);
     assert_eq!(v["items"][0]["contested"], false);
+    // t1: 2 of 4 missed; expected from the workers' other gold answers (t2 only):
+    // w1 (1/1 -> miss 1/3), w2 (1/1 -> 1/3), w4 (0/1 -> 2/3), w5 (0/1 -> 2/3) = 2
+    assert!((v["items"][0]["expected_misses"].as_f64().expect("e") - 2.0).abs() < 1e-12);
+    assert!(v["items"][0]["miss_p_value"].as_f64().expect("p") > 0.5);
 }
 
 #[test]

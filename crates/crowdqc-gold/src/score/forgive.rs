@@ -170,6 +170,14 @@ impl GoldScores {
                 "forgiving these items leaves no gold item with a judgment",
             ));
         }
+        // workers' leave-one-out accuracies changed: redo every item's miss test
+        super::misses::miss_tests(
+            matrix,
+            &out.gold,
+            &out.answered,
+            &out.correct,
+            &mut out.items,
+        );
         touched.sort_unstable();
         touched.dedup();
         let (conf, method) = (out.params.confidence_level(), out.params.interval_method());

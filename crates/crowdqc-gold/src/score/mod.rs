@@ -9,6 +9,7 @@
 
 mod compare;
 mod forgive;
+mod misses;
 mod params;
 
 pub use compare::{DivergenceDirection, ModelComparison};
@@ -63,6 +64,14 @@ pub struct GoldItem {
     /// `consensus_confidence >= contest_confidence` and `answers >=
     /// contest_min_answers`. Likely bad gold: review it and [forgive](Forgive) it.
     pub contested: bool,
+    /// Misses expected if every answer were right with the answering worker's own
+    /// gold accuracy on the *other* gold items (Beta(1, 1)-smoothed).
+    pub expected_misses: f64,
+    /// `P(misses >= observed)` under that model (Poisson-binomial, exact up to 2,000
+    /// answers): a small value means the item is missed more than its workers'
+    /// accuracy explains — bad or ambiguous gold (Appen's "missed %", made a test).
+    /// 1 when nothing was missed.
+    pub miss_p_value: f64,
 }
 
 /// Gold scores of every worker and every gold item of a matrix, computed by
@@ -133,6 +142,7 @@ impl GoldScores {
                 row,
             ));
         }
+        misses::miss_tests(matrix, &gold, &answered, &correct, &mut items);
         let intervals = intervals_for(&params, &answered, &correct);
         Ok(GoldScores {
             params,
@@ -290,6 +300,8 @@ pub(crate) fn item_report(
         consensus_confidence: top_p,
         gold_support,
         contested,
+        expected_misses: f64::NAN,
+        miss_p_value: 1.0,
     }
 }
 

@@ -117,6 +117,28 @@ fn zhou2012_dogs_counts_and_contested_items() {
 }
 
 #[test]
+fn miss_test_flags_an_item_missed_by_otherwise_perfect_workers() {
+    // 6 workers answer 10 gold items; all right except item g0, which all miss
+    let names: Vec<String> = (0..10).map(|i| format!("g{i}")).collect();
+    let ws = ["a", "b", "c", "d", "e", "f"];
+    let mut rows = Vec::new();
+    for (i, n) in names.iter().enumerate() {
+        for w in ws {
+            rows.push((n.as_str(), w, if i == 0 { "y" } else { "x" }));
+        }
+    }
+    let gold: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "x")).collect();
+    let m = build(&rows, &gold, DuplicatePolicy::KeepAll);
+    let s = GoldParams::new().score(&m).unwrap();
+    let g0 = &s.items()[0];
+    // each worker's other gold: 9 of 9 -> miss probability 1 - 10/11 = 1/11
+    assert!((g0.expected_misses - 6.0 / 11.0).abs() < 1e-12);
+    assert!((g0.miss_p_value - (1.0f64 / 11.0).powi(6)).abs() < 1e-15);
+    // the other items: nothing missed -> p = 1
+    assert!(s.items()[1..].iter().all(|r| r.miss_p_value == 1.0));
+}
+
+#[test]
 fn duplicates_count_per_judgment_and_exposure_per_worker() {
     let rows = [
         ("g", "a", "x"),

@@ -243,6 +243,18 @@ fn item_batch(m: &JudgmentMatrix, s: &GoldScores) -> Result<RecordBatch> {
             )),
         ),
         (
+            "expected_misses",
+            Arc::new(Float64Array::from_iter_values(
+                it.iter().map(|r| r.expected_misses),
+            )),
+        ),
+        (
+            "miss_p_value",
+            Arc::new(Float64Array::from_iter_values(
+                it.iter().map(|r| r.miss_p_value),
+            )),
+        ),
+        (
             "contested",
             Arc::new(BooleanArray::from_iter(
                 it.iter().map(|r| Some(r.contested)),
@@ -301,6 +313,8 @@ fn score_json(
                 "consensus_label": common::id_json(m.classes().label(r.consensus_class)),
                 "consensus_confidence": jnum(r.consensus_confidence),
                 "gold_support": jnum(r.gold_support),
+                "expected_misses": jnum(r.expected_misses),
+                "miss_p_value": jnum(r.miss_p_value),
                 "contested": r.contested,
             })
         })
@@ -390,13 +404,15 @@ fn score_text(
     for r in contested.iter().take(top) {
         let _ = writeln!(
             o,
-            "  {:<20} gold {:<10} consensus {:<10} ({:.2})  missed {}/{}",
+            "  {:<20} gold {:<10} consensus {:<10} ({:.2})  missed {}/{} (expected {:.1}, p {:.2e})",
             m.items().get(r.item).to_string(),
             label(m, r.gold_class),
             label(m, r.consensus_class),
             r.consensus_confidence,
             r.misses,
-            r.answers
+            r.answers,
+            r.expected_misses,
+            r.miss_p_value
         );
     }
     if contested.len() > top {
