@@ -9,10 +9,12 @@ use arrow_array::{Array, ArrayRef, BooleanArray, Int64Array, RecordBatch, String
 use arrow_schema::DataType;
 use crowdqc::core::JudgmentMatrix;
 use crowdqc::core::estimator::{Estimator, FittedModel};
+use crowdqc::core::evidence::GoldSource;
 use crowdqc::core::evidence::{FastAnswers, RecentGold, WorkerEvidence};
+use crowdqc::gold::{GoldPool, GoldScheduler, ScheduleParams};
 use crowdqc::policy::explain::fmt_duration;
 use crowdqc::policy::replay::{evidence_from_matrix, replay};
-use crowdqc::policy::simulate::{Archetype, SimConfig, SimReport, simulate};
+use crowdqc::policy::simulate::{Archetype, SimConfig, SimReport, simulate, simulate_with};
 use crowdqc::policy::{Action, Decision, Explanation, Metric, Policy, read_policy};
 use crowdqc::{Error, Result};
 use serde_json::{Value, json};
@@ -125,6 +127,16 @@ pub struct SimulateArgs {
     /// Classes of gold items (a spammer is right 1/K of the time).
     #[arg(long, default_value_t = 2, value_name = "K")]
     pub classes: u32,
+    /// Gold schedule: `fixed` (each slot gold with probability --gold-rate, after
+    /// --front-gold) or `adaptive` (crowdqc-gold's scheduler: 10 onboarding gold at
+    /// rate 0.5, then a rate driven by the Wilson interval around 0.8, between 0.02 and
+    /// 0.3; --gold-rate and --front-gold are ignored).
+    #[arg(long, default_value = "fixed", value_name = "KIND")]
+    pub schedule: String,
+    /// Gold items available to the adaptive schedule (each served at most once per
+    /// worker).
+    #[arg(long, default_value_t = 500, value_name = "N")]
+    pub gold_pool: u32,
     /// Output format (text: one table per policy, then a side-by-side Markdown table).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -768,10 +780,32 @@ fn simulate_cmd(a: SimulateArgs) -> Result<()> {
         ..SimConfig::default()
     };
     cfg.validate()?;
-    let reports: Vec<SimReport> = policies
-        .iter()
-        .map(|p| simulate(p, &cfg))
-        .collect::<Result<_>>()?;
+    let reports: Vec<SimReport> = match a.schedule.as_str() {
+        "fixed" => policies
+            .iter()
+            .map(|p| simulate(p, &cfg))
+            .collect::<Result<_>>()?,
+        "adaptive" => {
+            let pool = GoldPool::new((0..a.gold_pool).map(|i| (i, i % a.classes)))?;
+            // validate once, so the per-worker factory cannot fail
+            GoldScheduler::new(ScheduleParams::new(), pool.clone())?;
+            let factory = move |seed: u64| -> Box<dyn GoldSource> {
+                let s = GoldScheduler::new(ScheduleParams::new().seed(seed), pool.clone())
+                    .expect("parameters validated above");
+                Box::new(s)
+            };
+            policies
+                .iter()
+                .map(|p| simulate_with(p, &cfg, &factory))
+                .collect::<Result<_>>()?
+        }
+        other => {
+            return Err(Error::param(
+                "--schedule",
+                format!("unknown value `{other}`; valid: fixed, adaptive"),
+            ));
+        }
+    };
     match a.format {
         Format::Json => common::print_out(&common::to_json(&json!({
             "warnings": policies.iter().map(|p| json!({"policy": p.name, "warnings": p.warnings})).collect::<Vec<_>>(),
