@@ -3,6 +3,8 @@
 mod evaluate;
 mod exact;
 mod parse;
+mod props;
+mod real_data;
 mod recommended;
 mod replay;
 mod simulate;
