@@ -2,8 +2,8 @@
 //! are probabilities, non-decreasing in time and in error rate.
 
 use crowdqc_core::evidence::WorkerEvidence;
-use crowdqc_policy::exact::fire_curve;
 use crowdqc_policy::Action;
+use crowdqc_policy::exact::fire_curve;
 use proptest::prelude::*;
 
 use crate::example_policy;
