@@ -253,7 +253,7 @@ impl Policy {
                 (Some(s), Some(l)) => l - s >= t.min_dwell_ms,
                 _ => true,
             };
-            let by_rule = rule_tier_move(&d, t, cur);
+            let by_rule = rule_tier_move(self, &d, t, cur);
             let to = by_rule.or(if dwell_ok {
                 tier_target(t, ev, cur)
             } else {
@@ -340,7 +340,7 @@ impl Policy {
             let dwell_ok = now_ms - state.tier_since_ms >= t.min_dwell_ms
                 && ev.gold_answered - state.tier_since_gold.min(ev.gold_answered)
                     >= t.min_dwell_gold;
-            let by_rule = rule_tier_move(&d, t, cur);
+            let by_rule = rule_tier_move(self, &d, t, cur);
             let to = by_rule.or(if dwell_ok {
                 tier_target(t, ev, cur)
             } else {
@@ -387,14 +387,19 @@ impl Policy {
     }
 }
 
-fn rule_tier_move(d: &Decision, t: &Tiers, cur: u16) -> Option<u16> {
+/// A tier move asked for by the fired rules: demote wins over promote; none when a
+/// restriction (untrust, suspend, ban) fired.
+fn rule_tier_move(p: &Policy, d: &Decision, t: &Tiers, cur: u16) -> Option<u16> {
     let top = t.levels.len() as u16 - 1;
     if d.action >= Action::Untrust {
         return None;
     }
-    match d.action {
-        Action::Demote if cur > 0 => Some(cur - 1),
-        Action::Promote if cur < top => Some(cur + 1),
-        _ => None,
+    let asks = |a: Action| d.fired.iter().any(|&i| p.rules[i as usize].action == a);
+    if asks(Action::Demote) {
+        (cur > 0).then(|| cur - 1)
+    } else if asks(Action::Promote) {
+        (cur < top).then(|| cur + 1)
+    } else {
+        None
     }
 }

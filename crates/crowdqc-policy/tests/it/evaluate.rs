@@ -270,3 +270,35 @@ fn sprt_rule_stops_once_the_worker_is_cleared() {
     // stateless evaluation on cumulative counts would fire
     assert_eq!(p.evaluate(&e).action, Action::Ban);
 }
+
+#[test]
+fn rule_driven_tier_moves() {
+    let p = parse_policy(
+        r#"
+[[rules]]
+id = "up"
+action = "promote"
+min_evidence = 5
+when = [{ metric = "gold_accuracy", at_least = 0.9 }]
+[[rules]]
+id = "note"
+action = "warn"
+min_evidence = 5
+when = [{ metric = "gold_answered", at_least = 5 }]
+[tiers]
+min_evidence = 1000
+levels = [{ name = "a" }, { name = "b", promote_at = 0.99 }]
+"#,
+    )
+    .expect("valid");
+    // a warning alongside does not swallow the promotion; the tiers' own
+    // thresholds (min_evidence 1000) would not have moved the worker
+    let d = p.evaluate(&ev(&run(5, 0)));
+    assert_eq!(d.action, Action::Warn);
+    let tc = d.tier.expect("moved");
+    assert_eq!((tc.from, tc.to, tc.by_tiers), (0, 1, false));
+    // already at the top: nothing to promote to
+    let mut e = ev(&run(5, 0));
+    e.tier = Some(1);
+    assert!(p.evaluate(&e).tier.is_none());
+}
