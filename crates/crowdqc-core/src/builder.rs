@@ -7,7 +7,7 @@ use crate::dict::{IdDictionary, IdRef};
 use crate::error::{Error, Result};
 use crate::gold::{Gold, GoldReport};
 use crate::ingest::{
-    DURATION_ALIASES, DuplicatePolicy, GOLD_LABEL_ALIASES, ITEM_ALIASES, IngestOptions,
+    DURATION_ALIASES, DictCache, DuplicatePolicy, GOLD_LABEL_ALIASES, ITEM_ALIASES, IngestOptions,
     LABEL_ALIASES, TIMESTAMP_ALIASES, WORKER_ALIASES, encode_durations, encode_ids,
     encode_timestamps, resolve_column,
 };
@@ -51,7 +51,12 @@ pub struct JudgmentMatrixBuilder {
     gold_repeated: u64,
     gold_given: bool,
     gold_row_count: u64,
+    /// Dictionary-array caches of the item, worker and label columns.
+    caches: [DictCache; 3],
 }
+
+/// Batches at least this long encode their id columns on two threads.
+const PARALLEL_MIN_ROWS: usize = 4096;
 
 #[derive(Debug, Clone)]
 struct Resolved {
@@ -105,6 +110,7 @@ impl JudgmentMatrixBuilder {
             gold_repeated: 0,
             gold_given: false,
             gold_row_count: 0,
+            caches: Default::default(),
         })
     }
 
@@ -190,27 +196,57 @@ impl JudgmentMatrixBuilder {
         };
         let row0 = self.rows;
         let start = self.coo_label.len();
-        encode_ids(
-            col(&r.item)?.as_ref(),
-            &mut self.items,
-            &mut self.coo_item,
-            &r.item,
-            row0,
-        )?;
-        encode_ids(
-            col(&r.worker)?.as_ref(),
-            &mut self.workers,
-            &mut self.coo_worker,
-            &r.worker,
-            row0,
-        )?;
-        encode_ids(
-            col(&r.label)?.as_ref(),
-            &mut self.labels,
-            &mut self.coo_label,
-            &r.label,
-            row0,
-        )?;
+        let (item_col, worker_col, label_col) = (col(&r.item)?, col(&r.worker)?, col(&r.label)?);
+        // The three id columns go to three independent dictionaries: encode the item
+        // column on one thread and the worker and label columns on another. Each
+        // dictionary is still filled in row order, so codes are the same as sequential
+        // encoding; errors are reported item, worker, label first as before.
+        let JudgmentMatrixBuilder {
+            items,
+            workers,
+            labels,
+            coo_item,
+            coo_worker,
+            coo_label,
+            caches,
+            ..
+        } = self;
+        let [item_cache, worker_cache, label_cache] = caches;
+        let mut encode_item = || {
+            encode_ids(
+                item_col.as_ref(),
+                items,
+                coo_item,
+                &r.item,
+                row0,
+                item_cache,
+            )
+        };
+        let mut encode_rest = || {
+            encode_ids(
+                worker_col.as_ref(),
+                workers,
+                coo_worker,
+                &r.worker,
+                row0,
+                worker_cache,
+            )?;
+            encode_ids(
+                label_col.as_ref(),
+                labels,
+                coo_label,
+                &r.label,
+                row0,
+                label_cache,
+            )
+        };
+        let (ri, rw) = if batch.num_rows() >= PARALLEL_MIN_ROWS {
+            rayon::join(encode_item, encode_rest)
+        } else {
+            (encode_item(), encode_rest())
+        };
+        ri?;
+        rw?;
         if self.declared > 0
             && let Some(i) = self.coo_label[start..]
                 .iter()
@@ -309,6 +345,7 @@ impl JudgmentMatrixBuilder {
             &mut icodes,
             &iname,
             row0,
+            &mut DictCache::default(),
         )?;
         encode_ids(
             batch.column(li).as_ref(),
@@ -316,6 +353,7 @@ impl JudgmentMatrixBuilder {
             &mut lcodes,
             &lname,
             row0,
+            &mut DictCache::default(),
         )?;
         for (k, (i, l)) in icodes.into_iter().zip(lcodes).enumerate() {
             self.add_gold(i, l, row0 + k as u64)?;

@@ -7,7 +7,9 @@ use arrow_array::types::{
     TimestampMillisecondType, TimestampNanosecondType, TimestampSecondType, UInt8Type, UInt16Type,
     UInt32Type, UInt64Type,
 };
-use arrow_array::{Array, RecordBatch};
+use std::sync::Arc;
+
+use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{DataType, TimeUnit};
 
 use crate::dict::IdDictionary;
@@ -134,6 +136,15 @@ fn first_null(arr: &dyn Array) -> Option<usize> {
 
 const ID_TYPES: &str = "a string, integer or boolean column (or a dictionary of those)";
 
+/// The codes of a dictionary array's values, kept across batches that share the same
+/// values array (one per id column of a builder).
+#[derive(Debug, Default)]
+pub(crate) struct DictCache {
+    values: Option<ArrayRef>,
+    /// Code of each dictionary value, `u32::MAX` until first used.
+    codes: Vec<u32>,
+}
+
 /// Appends the codes of `arr` (interned into `dict`) to `out`.
 pub(crate) fn encode_ids(
     arr: &dyn Array,
@@ -141,6 +152,7 @@ pub(crate) fn encode_ids(
     out: &mut Vec<u32>,
     column: &str,
     row0: u64,
+    cache: &mut DictCache,
 ) -> Result<()> {
     if let Some(i) = first_null(arr) {
         return Err(Error::value(
@@ -217,17 +229,73 @@ pub(crate) fn encode_ids(
                 found: arr.data_type().to_string(),
             })?;
             let values = any.values();
-            let mut cache = vec![u32::MAX; values.len()];
+            // Batches of one Parquet column chunk share their dictionary: keep the codes
+            // of its values across batches (the cache holds the values array, so its
+            // buffers cannot be freed and reused while compared by address).
+            let same = cache
+                .values
+                .as_ref()
+                .is_some_and(|v| Arc::ptr_eq(v, values) || v.to_data().ptr_eq(&values.to_data()));
+            if !same {
+                cache.values = Some(Arc::clone(values));
+                cache.codes.clear();
+                cache.codes.resize(values.len(), u32::MAX);
+            }
+            let codes = &mut cache.codes;
             let mut one = Vec::with_capacity(1);
-            for (i, k) in any.normalized_keys().into_iter().enumerate() {
-                if k >= values.len() {
-                    return Err(Error::value(
-                        column,
-                        Some(row0 + i as u64),
-                        "dictionary key out of range",
-                    ));
+            macro_rules! by_key {
+                ($intern:expr) => {{
+                    let mut intern = $intern;
+                    for (i, k) in any.normalized_keys().into_iter().enumerate() {
+                        if k >= codes.len() {
+                            return Err(Error::value(
+                                column,
+                                Some(row0 + i as u64),
+                                "dictionary key out of range",
+                            ));
+                        }
+                        if codes[k] == u32::MAX {
+                            codes[k] = intern(k, i)?;
+                        }
+                        out.push(codes[k]);
+                    }
+                }};
+            }
+            macro_rules! int_values {
+                ($t:ty) => {{
+                    let v = values.as_primitive::<$t>();
+                    by_key!(|k: usize, _i: usize| -> Result<u32> {
+                        Ok(dict.intern_int(v.value(k) as i64))
+                    })
+                }};
+            }
+            match values.data_type() {
+                DataType::Utf8 => {
+                    let v = values.as_string::<i32>();
+                    by_key!(|k: usize, _i: usize| -> Result<u32> {
+                        Ok(dict.intern_str(v.value(k)))
+                    })
                 }
-                if cache[k] == u32::MAX {
+                DataType::LargeUtf8 => {
+                    let v = values.as_string::<i64>();
+                    by_key!(|k: usize, _i: usize| -> Result<u32> {
+                        Ok(dict.intern_str(v.value(k)))
+                    })
+                }
+                DataType::Utf8View => {
+                    let v = values.as_string_view();
+                    by_key!(|k: usize, _i: usize| -> Result<u32> {
+                        Ok(dict.intern_str(v.value(k)))
+                    })
+                }
+                DataType::Int8 => int_values!(Int8Type),
+                DataType::Int16 => int_values!(Int16Type),
+                DataType::Int32 => int_values!(Int32Type),
+                DataType::Int64 => int_values!(Int64Type),
+                DataType::UInt8 => int_values!(UInt8Type),
+                DataType::UInt16 => int_values!(UInt16Type),
+                DataType::UInt32 => int_values!(UInt32Type),
+                _ => by_key!(|k: usize, i: usize| -> Result<u32> {
                     one.clear();
                     encode_ids(
                         values.slice(k, 1).as_ref(),
@@ -235,6 +303,7 @@ pub(crate) fn encode_ids(
                         &mut one,
                         column,
                         row0 + i as u64,
+                        &mut DictCache::default(),
                     )
                     .map_err(|e| match e {
                         Error::Schema { .. } => Error::Schema {
@@ -244,9 +313,8 @@ pub(crate) fn encode_ids(
                         },
                         e => e,
                     })?;
-                    cache[k] = one[0];
-                }
-                out.push(cache[k]);
+                    Ok(one[0])
+                }),
             }
         }
         other => {
@@ -439,4 +507,88 @@ pub(crate) fn encode_durations(
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow_array::types::Int32Type;
+    use arrow_array::{DictionaryArray, Int32Array, Int64Array, RecordBatch, StringArray};
+
+    use crate::{IdRef, IngestOptions, JudgmentMatrix, JudgmentMatrixBuilder};
+
+    fn build(batches: &[RecordBatch]) -> JudgmentMatrix {
+        let mut b = JudgmentMatrixBuilder::new(IngestOptions::default()).expect("options");
+        for batch in batches {
+            b.push_batch(batch).expect("push");
+        }
+        b.finish().expect("finish")
+    }
+
+    fn batch(item: arrow_array::ArrayRef, worker: arrow_array::ArrayRef, n: usize) -> RecordBatch {
+        let label = Int64Array::from_iter_values((0..n as i64).map(|i| i % 3));
+        RecordBatch::try_from_iter([
+            ("item", item),
+            ("worker", worker),
+            ("label", Arc::new(label) as _),
+        ])
+        .expect("batch")
+    }
+
+    fn same(a: &JudgmentMatrix, b: &JudgmentMatrix) {
+        assert_eq!(a.item_offsets(), b.item_offsets());
+        assert_eq!(a.judgment_workers(), b.judgment_workers());
+        assert_eq!(a.judgment_classes(), b.judgment_classes());
+        assert!(a.items().iter().eq(b.items().iter()));
+        assert!(a.workers().iter().eq(b.workers().iter()));
+    }
+
+    /// Dictionary columns whose batches share one values array (as Parquet column chunks
+    /// do), whose batches switch to another dictionary of the same length, and integer
+    /// dictionaries all give the matrix of the plain columns.
+    #[test]
+    fn dictionary_columns_match_plain_columns_across_batches() {
+        let shared: arrow_array::ArrayRef =
+            Arc::new(StringArray::from(vec!["w3", "w1", "w2", "w0"]));
+        let other: arrow_array::ArrayRef =
+            Arc::new(StringArray::from(vec!["w9", "w1", "w8", "w7"]));
+        let keys = [
+            vec![2, 2, 0, 1, 3],
+            vec![3, 1, 1, 0, 2],
+            vec![0, 3, 2, 1, 0],
+        ];
+        let dicts = [&shared, &shared, &other];
+        let ints: arrow_array::ArrayRef = Arc::new(Int32Array::from(vec![40, 10, 30, 20]));
+        let mut with_dict = Vec::new();
+        let mut plain = Vec::new();
+        for (k, d) in keys.iter().zip(dicts) {
+            let key = Int32Array::from(k.clone());
+            let worker =
+                DictionaryArray::<Int32Type>::try_new(key.clone(), Arc::clone(d)).expect("dict");
+            let item = DictionaryArray::<Int32Type>::try_new(key, Arc::clone(&ints)).expect("dict");
+            let names: Vec<String> = k
+                .iter()
+                .map(|&x| {
+                    d.as_any()
+                        .downcast_ref::<StringArray>()
+                        .expect("str")
+                        .value(x as usize)
+                        .to_string()
+                })
+                .collect();
+            let item_vals: Vec<i64> = k.iter().map(|&x| [40, 10, 30, 20][x as usize]).collect();
+            with_dict.push(batch(Arc::new(item), Arc::new(worker), 5));
+            plain.push(batch(
+                Arc::new(Int64Array::from(item_vals)),
+                Arc::new(StringArray::from(names)),
+                5,
+            ));
+        }
+        let (a, b) = (build(&with_dict), build(&plain));
+        same(&a, &b);
+        assert_eq!(a.n_workers(), 7);
+        assert_eq!(a.workers().get(0), IdRef::Str("w2"));
+        assert_eq!(a.items().get(0), IdRef::Int(30));
+    }
 }

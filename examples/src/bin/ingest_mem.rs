@@ -1,0 +1,112 @@
+//! Measures ingest time and memory: reads a judgments file (Parquet / CSV / IPC) into a
+//! `JudgmentMatrix` and prints wall time, judgments per second, the matrix's
+//! `heap_bytes()` and bytes per judgment, and the process's peak resident memory
+//! (`VmHWM` from `/proc/self/status`, Linux) before and after.
+//!
+//! ```text
+//! cargo run --release -p crowdqc-examples --bin generate -- /tmp/j.parquet -n 1e7
+//! cargo run --release -p crowdqc-examples --bin ingest_mem -- /tmp/j.parquet
+//! ```
+//!
+//! Run one measurement per process: the peak is process-wide.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use crowdqc_core::IngestOptions;
+
+/// A field of `/proc/self/status` in bytes (e.g. `VmHWM`, `VmRSS`), when available.
+fn status_bytes(field: &str) -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = s.lines().find(|l| l.starts_with(field))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+fn mib(b: u64) -> f64 {
+    b as f64 / (1024.0 * 1024.0)
+}
+
+fn main() {
+    let Some(path) = std::env::args_os().nth(1).map(PathBuf::from) else {
+        eprintln!("usage: ingest_mem JUDGMENTS_FILE");
+        std::process::exit(2);
+    };
+    if std::env::args().nth(2).as_deref() == Some("--breakdown") {
+        breakdown(&path);
+        return;
+    }
+    let before = status_bytes("VmHWM").unwrap_or(0);
+    let t = Instant::now();
+    let m = match crowdqc_io::read_judgments(&path, &IngestOptions::default(), None) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(if e.is_user_error() { 2 } else { 1 });
+        }
+    };
+    let secs = t.elapsed().as_secs_f64();
+    let peak = status_bytes("VmHWM").unwrap_or(0);
+    let rss = status_bytes("VmRSS").unwrap_or(0);
+    let n = m.n_judgments() as u64;
+    let heap = m.heap_bytes() as u64;
+    println!("file               {}", path.display());
+    println!(
+        "judgments          {n} ({} items, {} workers, {} classes)",
+        m.n_items(),
+        m.n_workers(),
+        m.n_classes()
+    );
+    println!(
+        "time               {secs:.3} s ({:.2} M judgments/s)",
+        n as f64 / secs / 1e6
+    );
+    println!(
+        "heap_bytes         {:.1} MiB ({:.1} bytes/judgment)",
+        mib(heap),
+        heap as f64 / n as f64
+    );
+    println!("VmHWM before       {:.1} MiB", mib(before));
+    println!("VmHWM after        {:.1} MiB", mib(peak));
+    println!("VmRSS after        {:.1} MiB", mib(rss));
+    println!(
+        "peak / heap_bytes  {:.2} (growth during ingest / heap_bytes {:.2})",
+        peak as f64 / heap as f64,
+        peak.saturating_sub(before) as f64 / heap as f64
+    );
+}
+
+/// Times Parquet/CSV decoding, core `push_batch` and `finish` separately (holds all
+/// decoded batches, so its memory numbers are not the ingest's).
+fn breakdown(path: &std::path::Path) {
+    let t = Instant::now();
+    let reader = crowdqc_io::BatchReader::open_judgments(path, &Default::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let batches: Vec<_> = reader
+        .map(|b| b.unwrap_or_else(|e| panic!("{e}")))
+        .collect();
+    let decode = t.elapsed().as_secs_f64();
+    let n: usize = batches.iter().map(|b| b.num_rows()).sum();
+    let types: Vec<String> = batches[0]
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| format!("{}: {}", f.name(), f.data_type()))
+        .collect();
+    let t = Instant::now();
+    let mut b = crowdqc_core::JudgmentMatrixBuilder::new(IngestOptions::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    b.reserve(n);
+    for batch in &batches {
+        b.push_batch(batch).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let push = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let m = b.finish().unwrap_or_else(|e| panic!("{e}"));
+    let finish = t.elapsed().as_secs_f64();
+    println!("columns  {}", types.join(", "));
+    println!("decode   {decode:.3} s  ({} batches)", batches.len());
+    println!("push     {push:.3} s");
+    println!("finish   {finish:.3} s");
+    println!("judgments {}", m.n_judgments());
+}
