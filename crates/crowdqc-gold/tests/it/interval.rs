@@ -305,3 +305,39 @@ fn rejects_bad_arguments() {
         IntervalMethod::ClopperPearson
     );
 }
+
+mod properties {
+    use crowdqc_gold::{IntervalMethod, binomial_interval};
+    use proptest::prelude::*;
+
+    const METHODS: [IntervalMethod; 3] = [
+        IntervalMethod::Wilson,
+        IntervalMethod::Jeffreys,
+        IntervalMethod::ClopperPearson,
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        #[test]
+        fn ordered_monotone_and_nested(n in 1u64..300, x in 0u64..300, c in 0.5f64..0.995) {
+            let x = x.min(n);
+            for m in METHODS {
+                let ci = binomial_interval(x, n, c, m).expect("valid");
+                prop_assert!(0.0 <= ci.low && ci.low <= ci.high && ci.high <= 1.0);
+                if m != IntervalMethod::Jeffreys {
+                    // Wilson and Clopper–Pearson always contain the sample proportion
+                    let p = x as f64 / n as f64;
+                    prop_assert!(ci.low <= p + 1e-12 && p <= ci.high + 1e-12);
+                }
+                // one more success moves both ends up (or keeps them)
+                if x < n {
+                    let up = binomial_interval(x + 1, n, c, m).expect("valid");
+                    prop_assert!(up.low >= ci.low - 1e-12 && up.high >= ci.high - 1e-12);
+                }
+                // a higher confidence gives a wider interval containing this one
+                let wide = binomial_interval(x, n, (c + 1.0) / 2.0, m).expect("valid");
+                prop_assert!(wide.low <= ci.low + 1e-12 && wide.high >= ci.high - 1e-12);
+            }
+        }
+    }
+}
