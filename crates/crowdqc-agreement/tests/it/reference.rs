@@ -86,3 +86,26 @@ fn krippendorff_package_on_real_datasets() {
         }
     }
 }
+
+#[test]
+fn irrcac_table_cohen_and_scott_with_standard_errors() {
+    use crowdqc_agreement::{Weights, cohen_kappa, scott_pi};
+    let e = expected();
+    for (name, r) in e["irrcac_table"].as_object().expect("map") {
+        let Some(p) = example(&format!("{name}.csv")) else { return };
+        let t = crate::common::load_table(&p);
+        for (wname, weights) in [
+            ("identity", Weights::Identity),
+            ("linear", Weights::Linear),
+            ("quadratic", Weights::Quadratic),
+        ] {
+            let w = t.weight_matrix(&weights, None).expect("weights");
+            let c = cohen_kappa(&t, &w).expect("cohen");
+            close5(c.value(), &r[format!("cohen_kappa_{wname}")]["value"]);
+            close5(c.se(), &r[format!("cohen_kappa_{wname}")]["se"]);
+            let s = scott_pi(&t, &w).expect("scott");
+            close5(s.value(), &r[format!("scott_pi_{wname}")]["value"]);
+            close5(s.se(), &r[format!("scott_pi_{wname}")]["se"]);
+        }
+    }
+}
