@@ -210,6 +210,9 @@ fn check_skills(m: &JudgmentMatrix, skills: Option<&[f64]>) -> Result<()> {
 /// normalised sums. `skills = None` means every skill is 1. Entities with no
 /// judgment get 0. Average it for crowd-kit's default `aggregate=True`.
 ///
+/// Time `O(judgments)` and memory `O(items + workers + classes)`: the labels an entity
+/// did not receive all share the same sum, so they are handled in one term.
+///
 /// # Errors
 /// `skills`: wrong length or a value outside [0, 1].
 pub fn uncertainty(
@@ -218,49 +221,56 @@ pub fn uncertainty(
     by: UncertaintyBy,
 ) -> Result<Vec<f64>> {
     check_skills(m, skills)?;
-    let labels = observed(m);
-    let l = labels.len();
-    let n = match by {
-        UncertaintyBy::Item => m.n_items(),
-        UncertaintyBy::Worker => m.n_workers(),
-    };
-    let q = m.n_classes();
-    let mut sums = vec![0.0; n * q];
-    let (classes, workers, items) = (
-        m.judgment_classes(),
-        m.judgment_workers(),
-        m.judgment_items(),
-    );
-    for p in 0..m.n_judgments() {
-        let w = workers[p] as usize;
-        let s = skills.map_or(1.0, |s| s[w]);
-        let e = match by {
-            UncertaintyBy::Item => items[p] as usize,
-            UncertaintyBy::Worker => w,
-        };
-        let row = &mut sums[e * q..(e + 1) * q];
-        let other = if l > 1 {
-            (1.0 - s) / (l - 1) as f64
-        } else {
-            0.0
-        };
-        for &k in &labels {
-            row[k] += if k == classes[p] as usize { s } else { other };
-        }
-    }
-    Ok((0..n)
-        .map(|e| {
-            let row = &sums[e * q..(e + 1) * q];
-            let tot: f64 = row.iter().sum();
-            if tot <= 0.0 {
-                return 0.0;
+    let l = observed(m).len();
+    let (classes, workers) = (m.judgment_classes(), m.judgment_workers());
+    let mut add = vec![0.0; m.n_classes()];
+    let mut seen = vec![false; m.n_classes()];
+    let mut touched: Vec<u32> = Vec::new();
+    let mut entropy_of = |positions: &mut dyn Iterator<Item = usize>| -> f64 {
+        // sum_k = base + add_k, base = Σ_j (1 − s_j)/(L − 1), add_k = Σ_{j: label k} (s_j − o_j)
+        let mut base = 0.0;
+        for p in positions {
+            let s = skills.map_or(1.0, |s| s[workers[p] as usize]);
+            let o = if l > 1 {
+                (1.0 - s) / (l - 1) as f64
+            } else {
+                0.0
+            };
+            base += o;
+            let c = classes[p] as usize;
+            if !seen[c] {
+                seen[c] = true;
+                touched.push(c as u32);
             }
-            -row.iter()
-                .filter(|&&v| v > 0.0)
-                .map(|&v| (v / tot) * (v / tot).ln())
-                .sum::<f64>()
-        })
-        .collect())
+            add[c] += s - o;
+        }
+        let n_t = touched.len();
+        let total = base * l as f64 + touched.iter().map(|&c| add[c as usize]).sum::<f64>();
+        let term = |v: f64| {
+            if v > 0.0 && total > 0.0 {
+                let p = v / total;
+                -p * p.ln()
+            } else {
+                0.0
+            }
+        };
+        let mut h = (l.saturating_sub(n_t)) as f64 * term(base);
+        for &c in &touched {
+            h += term(base + add[c as usize]);
+            add[c as usize] = 0.0;
+            seen[c as usize] = false;
+        }
+        touched.clear();
+        h
+    };
+    Ok(match by {
+        UncertaintyBy::Item => (0..m.n_items() as u32)
+            .map(|i| entropy_of(&mut m.item_range(i)))
+            .collect(),
+        UncertaintyBy::Worker => (0..m.n_workers() as u32)
+            .map(|w| entropy_of(&mut m.worker_judgments(w).iter().map(|&p| p as usize)))
+            .collect(),
+    })
 }
 
 /// Majority vote per item (ties to the lowest class index) and crowd-kit's MV skills
@@ -295,32 +305,52 @@ pub fn consistency(m: &JudgmentMatrix, consensus: &[u32], skills: &[f64]) -> Res
             format!("class index {c} is out of range"),
         ));
     }
-    let labels = observed(m);
-    let l = labels.len();
+    let l = observed(m).len();
     let (classes, workers) = (m.judgment_classes(), m.judgment_workers());
-    let mut prob = vec![0.0; m.n_classes()];
+    let other = |p: usize| {
+        let s = skills[workers[p] as usize];
+        if l > 1 {
+            (1.0 - s) / (l - 1) as f64
+        } else {
+            0.0
+        }
+    };
+    let mut touched: Vec<u32> = Vec::new();
     Ok((0..m.n_items() as u32)
         .map(|i| {
-            for &k in &labels {
-                prob[k] = 1.0;
-            }
-            for p in m.item_range(i) {
-                let s = skills[workers[p] as usize];
-                let other = if l > 1 {
-                    (1.0 - s) / (l - 1) as f64
-                } else {
-                    0.0
-                };
-                for &k in &labels {
-                    prob[k] *= if k == classes[p] as usize { s } else { other };
+            let range = m.item_range(i);
+            touched.clear();
+            for &c in &classes[range.clone()] {
+                if !touched.contains(&c) {
+                    touched.push(c);
                 }
             }
-            let den: f64 = labels.iter().map(|&k| prob[k]).sum();
-            if den == 0.0 {
-                0.0
-            } else {
-                prob[consensus[i as usize] as usize] / den
+            // Likelihood of a label: Π_j (s_j if label_j = k else o_j). Labels nobody
+            // gave to this item all have Π_j o_j.
+            let lik = |k: u32| -> f64 {
+                range
+                    .clone()
+                    .map(|p| {
+                        if classes[p] == k {
+                            skills[workers[p] as usize]
+                        } else {
+                            other(p)
+                        }
+                    })
+                    .product()
+            };
+            let rest: f64 = range.clone().map(other).product();
+            let mut den = (l.saturating_sub(touched.len())) as f64 * rest;
+            let mut num = None;
+            for &k in &touched {
+                let v = lik(k);
+                den += v;
+                if k == consensus[i as usize] {
+                    num = Some(v);
+                }
             }
+            let num = num.unwrap_or(rest);
+            if den == 0.0 { 0.0 } else { num / den }
         })
         .collect())
 }

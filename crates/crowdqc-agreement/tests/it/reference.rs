@@ -92,7 +92,9 @@ fn irrcac_table_cohen_and_scott_with_standard_errors() {
     use crowdqc_agreement::{Weights, cohen_kappa, scott_pi};
     let e = expected();
     for (name, r) in e["irrcac_table"].as_object().expect("map") {
-        let Some(p) = example(&format!("{name}.csv")) else { return };
+        let Some(p) = example(&format!("{name}.csv")) else {
+            return;
+        };
         let t = crate::common::load_table(&p);
         for (wname, weights) in [
             ("identity", Weights::Identity),
