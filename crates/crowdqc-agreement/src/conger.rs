@@ -93,7 +93,117 @@ fn conger_value(m: &JudgmentMatrix, w: &WeightMatrix, mult: Option<&[u32]>) -> C
     let n_items = (0..m.n_items())
         .filter(|&i| weight(i) > 0.0 && m.item_count(i as u32) > 0)
         .count();
-    Coefficient::from_parts(pa, pe, n_items)
+    let coef = Coefficient::from_parts(pa, pe, n_items);
+    match (mult, coef.value()) {
+        (None, Some(kappa)) => {
+            let parts = Parts {
+                pe,
+                kappa,
+                n: n_items as f64,
+                n2,
+                r,
+                pbar: &pbar,
+                rater: &rater,
+            };
+            let se = conger_se(m, w, &parts);
+            coef.with_se(se)
+        }
+        _ => coef,
+    }
+}
+
+/// What the SE needs from the point estimate.
+struct Parts<'a> {
+    pe: f64,
+    kappa: f64,
+    n: f64,
+    n2: f64,
+    r: f64,
+    pbar: &'a [f64],
+    rater: &'a [f64],
+}
+
+/// Gwet's linearised variance of Conger's kappa as in irrCAC `conger()`, computed
+/// sparsely: a rater who did not rate item `i` contributes a per-rater constant
+/// `C_g` to the item's chance term, a rater who did contributes `T_g(label)`.
+fn conger_se(m: &JudgmentMatrix, w: &WeightMatrix, p: &Parts<'_>) -> Option<f64> {
+    let q = m.n_classes();
+    let (n, r) = (p.n, p.r);
+    if n < 2.0 {
+        return None;
+    }
+    let nw = m.n_workers();
+    let mut c = vec![0.0; nw];
+    let mut ng = vec![0.0; nw];
+    let mut v = vec![0.0; nw * q];
+    let mut sum_c = 0.0;
+    let mut pg = vec![0.0; q];
+    let mut ag = vec![0.0; q];
+    for g in 0..nw {
+        let row = &p.rater[g * q..(g + 1) * q];
+        let total: f64 = row.iter().sum();
+        if total == 0.0 {
+            continue;
+        }
+        ng[g] = total;
+        for k in 0..q {
+            pg[k] = row[k] / total;
+            ag[k] = r * p.pbar[k] - pg[k];
+        }
+        let mut cg = 0.0;
+        for k in 0..q {
+            let u: f64 = (0..q).map(|l| w.get(k, l) * pg[l]).sum();
+            cg += ag[k] * u;
+            v[g * q + k] = (0..q).map(|l| ag[l] * w.get(l, k)).sum();
+        }
+        c[g] = cg;
+        sum_c += cg;
+    }
+    let (classes, workers) = (m.judgment_classes(), m.judgment_workers());
+    let mut tally = vec![0.0f64; q];
+    let mut touched: Vec<u32> = Vec::new();
+    let scale = n / p.n2;
+    let mut ss = 0.0;
+    for i in 0..m.n_items() as u32 {
+        let range = m.item_range(i);
+        if range.is_empty() {
+            continue;
+        }
+        let mut pe_i = sum_c;
+        for pos in range.clone() {
+            let (g, k) = (workers[pos] as usize, classes[pos] as usize);
+            let t = (n / ng[g]) * (v[g * q + k] - (1.0 - ng[g] / n) * c[g]);
+            pe_i += t - c[g];
+            if tally[k] == 0.0 {
+                touched.push(k as u32);
+            }
+            tally[k] += 1.0;
+        }
+        pe_i /= r * (r - 1.0);
+        let ri = range.len() as f64;
+        let (pa_i, pe_r2) = if ri >= 2.0 {
+            let mut s = 0.0;
+            for &k in &touched {
+                let star: f64 = touched
+                    .iter()
+                    .map(|&l| w.get(k as usize, l as usize) * tally[l as usize])
+                    .sum();
+                s += tally[k as usize] * (star - 1.0);
+            }
+            (s / (ri * (ri - 1.0)), p.pe)
+        } else {
+            (0.0, 0.0)
+        };
+        for &k in &touched {
+            tally[k as usize] = 0.0;
+        }
+        touched.clear();
+        let ci = scale * (pa_i - pe_r2) / (1.0 - p.pe);
+        let x = ci - 2.0 * (1.0 - p.kappa) * (pe_i - p.pe) / (1.0 - p.pe);
+        ss += (x - p.kappa) * (x - p.kappa);
+    }
+    let se = (ss / (n * (n - 1.0))).sqrt();
+    se.is_finite().then_some(se)
 }
 
 fn check(m: &JudgmentMatrix, w: &WeightMatrix) -> Result<()> {
@@ -122,8 +232,9 @@ fn check(m: &JudgmentMatrix, w: &WeightMatrix) -> Result<()> {
 /// rated), `p̄_k` its mean over the `r` raters. With two raters and no missing data
 /// it equals Cohen's kappa. **Missing data**: each rater's shares use the items it
 /// rated; `p_a` uses items with two or more ratings. Undefined with fewer than two
-/// raters, no pairable item or `p_e = 1`. No analytic SE (use
-/// [`bootstrap_conger`]). Not meaningful when rater columns are not identities
+/// raters, no pairable item or `p_e = 1`. SE: Gwet's linearised variance as in
+/// irrCAC `conger()` (computed sparsely, memory `O(workers × classes)`); a bootstrap
+/// is [`bootstrap_conger`]. Not meaningful when rater columns are not identities
 /// (e.g. irr's sorted `slotN` columns).
 ///
 /// # Errors

@@ -73,7 +73,7 @@
 //! ## Uncertainty
 //!
 //! - analytic SEs ([`Estimate::se`]): Gwet's linearised variances as in irrCAC for
-//!   percent agreement, Fleiss, AC1/AC2, Brennan–Prediger and alpha (no
+//!   percent agreement, Fleiss, AC1/AC2, Brennan–Prediger, Conger and alpha (no
 //!   finite-population correction), the Fleiss–Cohen–Everitt asymptotic SE for
 //!   Cohen's kappa and Gwet's for Scott's pi; [`Coefficient::t_interval`] gives
 //!   irrCAC's t-based interval;

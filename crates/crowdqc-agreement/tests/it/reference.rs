@@ -56,6 +56,7 @@ fn irrcac_values_and_standard_errors() {
         let c = conger_kappa(&m, &w).expect("conger");
         close5(c.value(), &r["conger_kappa"]["value"]);
         close5(c.estimate().map(|e| e.expected), &r["conger_kappa"]["pe"]);
+        close5(c.se(), &r["conger_kappa"]["se"]);
     }
 }
 

@@ -191,8 +191,9 @@ fn bootstrap_is_seeded_and_reported() {
         let p = hk[k].as_f64().expect("probability");
         assert!((0.0..=1.0).contains(&p));
     }
-    // Conger has no analytic SE: the bootstrap SE stands in and says so.
-    assert_eq!(a["conger_kappa"]["se_method"], "bootstrap");
+    // Analytic SEs stay; the bootstrap SE is reported beside them.
+    assert!(a["conger_kappa"]["se"].is_number());
+    assert!(a["conger_kappa"]["bootstrap"]["se"].is_number());
     let c = json(&["agreement", s(&p), "--bootstrap", "200", "--seed", "8"]);
     assert_ne!(a["fleiss_kappa"]["ci_low"], c["fleiss_kappa"]["ci_low"]);
 }
