@@ -28,34 +28,53 @@ pub(crate) fn softplus(x: f64) -> f64 {
 }
 
 /// For one judgment with `x = alpha * beta` and `s` = posterior of the given label:
-/// `(f, f', -f'')` where `f = s ln σ(x) + (1 - s) ln(1 - σ(x))` (the constant
-/// `-(1 - s) ln(K - 1)` left out), `f' = s - σ(x)`, `-f'' = σ(x)(1 - σ(x))`.
+/// `f = s ln σ(x) + (1 − s) ln(1 − σ(x))` (the constant `−(1 − s) ln(K − 1)` left out).
 #[inline(always)]
-fn term(x: f64, s: f64) -> (f64, f64, f64) {
-    let e = (-x.abs()).exp();
-    let inv = 1.0 / (1.0 + e);
-    let log_sig = -(f64::max(-x, 0.0) + e.ln_1p());
-    let sig = if x >= 0.0 { inv } else { e * inv };
-    (log_sig - (1.0 - s) * x, s - sig, e * inv * inv)
+fn term_value(x: f64, s: f64) -> f64 {
+    // ln σ(x) − (1 − s) x = s x − softplus(x)
+    s * x - softplus(x)
 }
 
-/// Maximises a smooth 1-D function from `x` with `steps` damped Newton steps;
-/// `eval(x) = (f, f', curvature)` with `curvature > 0` the divisor of the step.
-/// Every accepted step does not decrease `f` (backtracking by halving).
+/// `(f', −f'')` of [`term_value`] in `x`: `s − σ(x)` and `σ(x)(1 − σ(x))` (one `exp`).
+#[inline(always)]
+fn term_slope(x: f64, s: f64) -> (f64, f64) {
+    let e = (-x.abs()).exp();
+    let inv = 1.0 / (1.0 + e);
+    let sig = if x >= 0.0 { inv } else { e * inv };
+    (s - sig, e * inv * inv)
+}
+
+/// Maximises a smooth 1-D function from `x` with `steps` damped Newton steps.
+/// `slope(x) = (f'(x), curvature > 0)` (one `exp` per judgment), `value(x) = f(x)`.
+///
+/// A step `d` is accepted when the slope at `x + d` still points the way of `d` (no
+/// overshoot: for a concave function, as every ability's is, `f` then rose along the
+/// whole step); after an overshoot it is accepted only if `f` did not decrease
+/// (`value` is evaluated only then), else halved.
 #[inline]
-fn newton_1d(mut x: f64, steps: usize, eval: impl Fn(f64) -> (f64, f64, f64)) -> f64 {
-    let (mut f, mut g, mut curv) = eval(x);
+fn newton_1d(
+    mut x: f64,
+    steps: usize,
+    slope: impl Fn(f64) -> (f64, f64),
+    value: impl Fn(f64) -> f64,
+) -> f64 {
+    let (mut g, mut curv) = slope(x);
     for _ in 0..steps {
         if g.is_nan() || g.abs() <= 1e-12 {
             break;
         }
         let mut d = (g / curv).clamp(-MAX_STEP, MAX_STEP);
+        let mut f0 = None;
         let mut accepted = false;
         for _ in 0..MAX_HALVINGS {
-            let (f2, g2, c2) = eval(x + d);
-            if f2 >= f {
+            let (g2, c2) = slope(x + d);
+            let ok = g2 * d >= 0.0 || {
+                let f0 = *f0.get_or_insert_with(|| value(x));
+                value(x + d) >= f0
+            };
+            if ok {
                 x += d;
-                (f, g, curv) = (f2, g2, c2);
+                (g, curv) = (g2, c2);
                 accepted = true;
                 break;
             }
@@ -122,32 +141,54 @@ impl Ctx<'_> {
         partial.iter().sum()
     }
 
-    /// Newton steps on every worker's ability, the difficulties held fixed.
-    fn alpha_block(&self, alpha: &mut [f64], eb: &[f64], q: &[f64], steps: usize) {
-        let k = self.k;
+    /// Gathers `s = q[t, l]` of every judgment in worker order into `ws` (one random
+    /// pass, so that the ability passes read items and posteriors sequentially).
+    fn gather(&self, wt: &[u32], q: &[f64], ws: &mut [f64]) {
+        let (k, pos) = (self.k, self.m.worker_positions());
+        ws.par_iter_mut()
+            .enumerate()
+            .with_min_len(4096)
+            .for_each(|(i, s)| {
+                *s = q[wt[i] as usize * k + self.classes[pos[i] as usize] as usize];
+            });
+    }
+
+    /// Newton steps on every worker's ability, the difficulties held fixed. `wt`, `ws`:
+    /// item and posterior of the given label of every judgment, in worker order.
+    fn alpha_block(&self, alpha: &mut [f64], eb: &[f64], wt: &[u32], ws: &[f64], steps: usize) {
+        let offs = self.m.worker_offsets();
         alpha
             .par_iter_mut()
             .enumerate()
             .with_min_len(64)
             .for_each(|(w, a)| {
-                let pos = self.m.worker_judgments(w as u32);
-                if pos.is_empty() {
+                let range = offs[w]..offs[w + 1];
+                if range.is_empty() {
                     return;
                 }
-                *a = newton_1d(*a, steps, |a| {
-                    let (mut f, mut g, mut c) =
-                        (-0.5 * (a - self.mu_a).powi(2), self.mu_a - a, 1.0);
-                    for &p in pos {
-                        let p = p as usize;
-                        let t = self.items[p] as usize;
-                        let b = eb[t];
-                        let (fj, gj, cj) = term(a * b, q[t * k + self.classes[p] as usize]);
-                        f += fj;
-                        g += gj * b;
-                        c += cj * b * b;
-                    }
-                    (f, g, c)
-                });
+                let (wt, ws) = (&wt[range.clone()], &ws[range]);
+                let mu = self.mu_a;
+                *a = newton_1d(
+                    *a,
+                    steps,
+                    |a| {
+                        let (mut g, mut c) = (mu - a, 1.0);
+                        for (&t, &s) in wt.iter().zip(ws) {
+                            let b = eb[t as usize];
+                            let (gj, cj) = term_slope(a * b, s);
+                            g += gj * b;
+                            c += cj * b * b;
+                        }
+                        (g, c)
+                    },
+                    |a| {
+                        let mut f = -0.5 * (a - mu).powi(2);
+                        for (&t, &s) in wt.iter().zip(ws) {
+                            f += term_value(a * eb[t as usize], s);
+                        }
+                        f
+                    },
+                );
             });
     }
 
@@ -164,22 +205,34 @@ impl Ctx<'_> {
                     return;
                 }
                 let qrow = &q[t * k..(t + 1) * k];
-                *b = newton_1d(*b, steps, |b| {
-                    let eb = b.exp();
-                    let (mut f, mut g, mut h) =
-                        (-0.5 * (b - self.mu_b).powi(2), self.mu_b - b, -1.0);
-                    for p in range.clone() {
-                        let x = alpha[self.workers[p] as usize] * eb;
-                        let (fj, gj, cj) = term(x, qrow[self.classes[p] as usize]);
-                        f += fj;
-                        g += gj * x;
-                        h += gj * x - cj * x * x;
-                    }
-                    // d²f/d(ln beta)² can be positive away from the optimum: never
-                    // divide by less than the prior's curvature (the step is then a
-                    // damped gradient step, still checked by backtracking).
-                    (f, g, f64::max(-h, 1.0))
-                });
+                let mu = self.mu_b;
+                *b = newton_1d(
+                    *b,
+                    steps,
+                    |b| {
+                        let eb = b.exp();
+                        let (mut g, mut h) = (mu - b, -1.0);
+                        for p in range.clone() {
+                            let x = alpha[self.workers[p] as usize] * eb;
+                            let (gj, cj) = term_slope(x, qrow[self.classes[p] as usize]);
+                            g += gj * x;
+                            h += gj * x - cj * x * x;
+                        }
+                        // d²f/d(ln beta)² can be positive away from the optimum: never
+                        // divide by less than the prior's curvature (a damped gradient
+                        // step, still checked).
+                        (g, f64::max(-h, 1.0))
+                    },
+                    |b| {
+                        let eb = b.exp();
+                        let mut f = -0.5 * (b - mu).powi(2);
+                        for p in range.clone() {
+                            let x = alpha[self.workers[p] as usize] * eb;
+                            f += term_value(x, qrow[self.classes[p] as usize]);
+                        }
+                        f
+                    },
+                );
                 *e = b.exp();
             });
     }
@@ -245,13 +298,22 @@ impl Estimator for GladParams {
         let mut eb = vec![self.log_beta_prior_mean.exp(); n];
         let mut q = vec![0.0; n * k];
         let mut partial = vec![0.0; n.div_ceil(CHUNK)];
+        // Item of every judgment in worker order, and (per iteration) the posterior of
+        // the label given: 12 bytes per judgment, for sequential ability passes.
+        let wt: Vec<u32> = m
+            .worker_positions()
+            .iter()
+            .map(|&p| ctx.items[p as usize])
+            .collect();
+        let mut ws = vec![0.0; m.n_judgments()];
         let per = 1.0 / m.n_judgments() as f64;
 
         let ll = ctx.e_step(&alpha, &eb, &mut q, &mut partial);
         let mut prev = (ll + ctx.log_prior_density(&alpha, &lb)) * per;
         let mut report = FitReport::default();
         for it in 1..=self.max_iter {
-            ctx.alpha_block(&mut alpha, &eb, &q, self.newton_steps);
+            ctx.gather(&wt, &q, &mut ws);
+            ctx.alpha_block(&mut alpha, &eb, &wt, &ws, self.newton_steps);
             ctx.beta_block(&mut lb, &mut eb, &alpha, &q, self.newton_steps);
             let ll = ctx.e_step(&alpha, &eb, &mut q, &mut partial);
             let obj = (ll + ctx.log_prior_density(&alpha, &lb)) * per;

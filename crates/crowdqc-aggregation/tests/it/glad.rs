@@ -24,6 +24,36 @@ pub(crate) fn gold_accuracy(m: &JudgmentMatrix, labels: &[u32]) -> f64 {
     hits as f64 / items.len() as f64
 }
 
+/// Share of items whose label equals crowd-kit's stored label
+/// (`fixtures/aggregation-advanced/labels/<dataset>__<method>.csv`), or `None` when
+/// that file does not exist.
+pub(crate) fn crowdkit_label_agreement(
+    m: &JudgmentMatrix,
+    labels: &[u32],
+    dataset: &str,
+    method: &str,
+) -> Option<f64> {
+    let path = crowdqc_testkit::fixtures::project_fixtures()
+        .join("aggregation-advanced/labels")
+        .join(format!("{dataset}__{method}.csv"));
+    if !path.is_file() {
+        return None;
+    }
+    let (_, rows) = read_csv_rows(&path);
+    assert_eq!(rows.len(), m.n_items(), "{}", path.display());
+    let same = rows
+        .iter()
+        .filter(|r| {
+            let i = m
+                .items()
+                .lookup(IdRef::Str(&r[0]))
+                .expect("crowd-kit item id");
+            m.classes().label(labels[i as usize]).to_string() == r[1]
+        })
+        .count();
+    Some(same as f64 / rows.len() as f64)
+}
+
 /// A matrix from string rows.
 pub(crate) fn matrix(rows: &[(&str, &str, &str)]) -> JudgmentMatrix {
     let mut b = JudgmentMatrixBuilder::new(IngestOptions::default()).unwrap();
@@ -169,6 +199,11 @@ fn accuracy_on_real_datasets() {
         if crowdkit.is_finite() {
             assert!(acc >= crowdkit - 1.5 / m.gold().len() as f64, "{name}");
         }
+        // Same labels as crowd-kit on >= 98% of the items (small datasets stored).
+        if let Some(agree) = crowdkit_label_agreement(&m, &model.labels(), name, "glad") {
+            eprintln!("  label agreement with crowd-kit: {agree:.4}");
+            assert!(agree >= 0.98, "{name}: {agree}");
+        }
     }
 }
 
@@ -309,4 +344,84 @@ fn one_class_is_insufficient() {
         Glad::params().fit(&m),
         Err(Error::InsufficientData(_))
     ));
+}
+
+/// Time per iteration of GLAD, MACE, KOS and M-MSR next to Dawid–Skene on synthetic
+/// crowds (redundancy 5). Run in release:
+/// `cargo test --release -p crowdqc-aggregation --test it -- --ignored timing --nocapture`.
+#[test]
+#[ignore = "timing; run in release with --nocapture"]
+fn timing_per_iteration_vs_dawid_skene() {
+    use crowdqc_aggregation::{DawidSkene, Kos, Mace, Mmsr};
+    use std::time::Instant;
+    let iters = 20;
+    for &(n_judgments, k) in &[(100_000, 2), (100_000, 5), (1_000_000, 2), (1_000_000, 5)] {
+        let n_workers = if n_judgments > 100_000 { 5_000 } else { 1_000 };
+        let (m, _) = synthetic(1, n_judgments / 5, n_workers, 5, k);
+        let per = |name: &str, f: &dyn Fn() -> usize| {
+            let mut best = f64::INFINITY;
+            for _ in 0..3 {
+                let t = Instant::now();
+                let it = f();
+                best = best.min(t.elapsed().as_secs_f64() / it as f64);
+            }
+            eprintln!(
+                "M={n_judgments:>8} K={k} {name:<5} {:>9.3} ms/iter  {:>7.1} M judgment-iter/s",
+                best * 1e3,
+                n_judgments as f64 / best / 1e6
+            );
+            best
+        };
+        let ds = per("ds", &|| {
+            DawidSkene::params()
+                .max_iter(iters)
+                .tol(1e-300)
+                .fit(&m)
+                .unwrap()
+                .fit_report()
+                .iterations
+        });
+        let glad = per("glad", &|| {
+            Glad::params()
+                .max_iter(iters)
+                .tol(1e-300)
+                .fit(&m)
+                .unwrap()
+                .fit_report()
+                .iterations
+        });
+        let mace = per("mace", &|| {
+            let model = Mace::params()
+                .n_restarts(1)
+                .max_iter(iters)
+                .tol(1e-300)
+                .fit(&m)
+                .unwrap();
+            model.fit_report().iterations
+        });
+        if k == 2 {
+            per("kos", &|| {
+                Kos::params()
+                    .n_iter(iters)
+                    .fit(&m)
+                    .unwrap()
+                    .fit_report()
+                    .iterations
+            });
+        }
+        per("mmsr", &|| {
+            Mmsr::params()
+                .max_iter(iters)
+                .tol(1e-300)
+                .fit(&m)
+                .unwrap()
+                .fit_report()
+                .iterations
+        });
+        eprintln!(
+            "  ratio to ds: glad {:.2}x, mace {:.2}x",
+            glad / ds,
+            mace / ds
+        );
+    }
 }

@@ -4,7 +4,10 @@ use crowdqc_aggregation::kos::Kos;
 use crowdqc_core::estimator::{Estimator, FittedModel};
 use crowdqc_core::{Error, IdRef};
 
-use crate::glad::{assert_rows_sum_to_one, dataset, gold_accuracy, in_pool, matrix, synthetic};
+use crate::glad::{
+    assert_rows_sum_to_one, crowdkit_label_agreement, dataset, gold_accuracy, in_pool, matrix,
+    synthetic,
+};
 
 /// (binary dataset, accuracy on gold here with the defaults (100 iterations, seed 0),
 /// crowd-kit 1.4.2 `KOS()`). Identical on every dataset. KOS follows the leading
@@ -37,6 +40,15 @@ fn accuracy_on_real_datasets() {
             "{name}: {acc} vs crowd-kit {crowdkit}"
         );
         assert_rows_sum_to_one(&model);
+        // item by item: the same labels as crowd-kit (small datasets stored)
+        // Item by item, the same labels as crowd-kit on every real dataset stored; on the
+        // 5-item synthetic crowdkit-toy the random initial messages decide one item
+        // (different generators: numpy's vs ChaCha8).
+        if let Some(agree) = crowdkit_label_agreement(&m, &model.labels(), name, "kos") {
+            if name != "crowdkit-toy" {
+                assert_eq!(agree, 1.0, "{name}");
+            }
+        }
     }
 }
 
@@ -86,9 +98,9 @@ fn rejects_bad_parameters() {
 
 #[test]
 fn messages_do_not_overflow_and_rescaling_keeps_the_labels() {
-    // 400 iterations overflow unnormalised messages (crowd-kit stops at 1e300).
-    let (m, truth) = synthetic(7, 2000, 50, 5, 2);
-    let a = Kos::params().n_iter(400).fit(&m).unwrap();
+    // 300 iterations overflow unnormalised messages (crowd-kit stops at 1e300).
+    let (m, truth) = synthetic(7, 1000, 50, 5, 2);
+    let a = Kos::params().n_iter(300).fit(&m).unwrap();
     assert!(a.scores().iter().all(|s| s.is_finite()));
     assert!(a.fit_report().converged);
     let acc = a
@@ -97,9 +109,9 @@ fn messages_do_not_overflow_and_rescaling_keeps_the_labels() {
         .zip(&truth)
         .filter(|(x, y)| x == y)
         .count() as f64
-        / 2000.0;
+        / 1000.0;
     assert!(acc > 0.8, "{acc}");
-    let b = Kos::params().n_iter(300).fit(&m).unwrap();
+    let b = Kos::params().n_iter(200).fit(&m).unwrap();
     assert_eq!(a.labels(), b.labels());
     // ranking: posteriors are a monotone function of the scores
     let p = a.posteriors();
@@ -111,7 +123,7 @@ fn messages_do_not_overflow_and_rescaling_keeps_the_labels() {
 
 #[test]
 fn deterministic_and_bit_identical_for_any_thread_count() {
-    let (m, _) = synthetic(3, 3000, 60, 5, 2);
+    let (m, _) = synthetic(3, 1000, 60, 5, 2);
     let a = in_pool(1, || Kos::params().seed(4).fit(&m).unwrap());
     let b = in_pool(3, || Kos::params().seed(4).fit(&m).unwrap());
     assert_eq!(a.scores(), b.scores());

@@ -5,7 +5,8 @@ use crowdqc_core::estimator::{Estimator, FittedModel};
 use crowdqc_core::{Error, IdRef, IngestOptions, JudgmentMatrixBuilder};
 
 use crate::glad::{
-    assert_rows_sum_to_one, dataset, gold_accuracy, in_pool, matrix, shuffled_relabelled, synthetic,
+    assert_rows_sum_to_one, crowdkit_label_agreement, dataset, gold_accuracy, in_pool, matrix,
+    shuffled_relabelled, synthetic,
 };
 
 /// (dataset, accuracy on gold here with the defaults, crowd-kit 1.4.2 `MMSR()`; NaN =
@@ -45,6 +46,12 @@ fn accuracy_on_real_datasets() {
         );
         assert!(model.fit_report().converged, "{name}");
         assert_rows_sum_to_one(&model);
+        // Label agreement with crowd-kit item by item: 1.0 on bluebirds, face, wsd and
+        // the toys; 0.98 dogs, 0.997 weather, 0.87 RTE, 0.97 temp, 0.976 barzan.
+        if let Some(agree) = crowdkit_label_agreement(&m, &model.labels(), name, "mmsr") {
+            eprintln!("  label agreement with crowd-kit: {agree:.4}");
+            assert!(agree >= 0.85, "{name}: {agree}");
+        }
     }
 }
 
@@ -66,7 +73,7 @@ fn memory_is_linear_in_judgments() {
 
 #[test]
 fn recovers_synthetic_truth() {
-    let (m, truth) = synthetic(9, 4_000, 200, 5, 3);
+    let (m, truth) = synthetic(9, 2_000, 200, 5, 3);
     let model = Mmsr::params().fit(&m).unwrap();
     assert!(model.fit_report().converged);
     let acc = model
@@ -75,7 +82,7 @@ fn recovers_synthetic_truth() {
         .zip(&truth)
         .filter(|(a, b)| a == b)
         .count() as f64
-        / 4_000.0;
+        / 2_000.0;
     assert!(acc > 0.9, "{acc}");
 }
 
