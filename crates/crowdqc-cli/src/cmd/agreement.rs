@@ -4,19 +4,20 @@
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Float64Type, Int32Type, Int64Type};
-use arrow_array::{Array, RecordBatch};
+use arrow_array::{Array, ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
 use arrow_schema::DataType;
 use crowdqc::agreement::{
     BootstrapOptions, BootstrapSummary, CategoryScale, Coefficient, Contingency, CountsCoefficient,
     ItemCounts, KRIPPENDORFF_THRESHOLDS, Level, PairwiseCoefficient, Weights, bootstrap_conger,
     bootstrap_counts, bootstrap_pairwise, brennan_prediger, cohen_kappa, conger_kappa,
-    fleiss_kappa, gwet_ac, hayes_krippendorff_bootstrap, interpret_alpha, krippendorff_alpha,
-    percent_agreement, scott_pi,
+    fleiss_kappa, gwet_ac, hayes_krippendorff_bootstrap, interpret_alpha, item_agreement,
+    krippendorff_alpha, percent_agreement, scott_pi, worker_agreement,
 };
-use crowdqc::core::JudgmentMatrix;
+use crowdqc::core::{IdDictionary, IdKind, IdRef, JudgmentMatrix};
 use crowdqc::{Error, Result};
 use serde_json::{Map, Value, json};
 
@@ -60,6 +61,14 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Write per-item agreement (ratings, top label and its share, entropy, pairwise
+    /// agreement) to FILE (.parquet or .csv). Judgments only.
+    #[arg(long, value_name = "FILE")]
+    pub items_out: Option<PathBuf>,
+    /// Write per-worker agreement (with peers, with the leave-one-out consensus, with
+    /// majority vote) to FILE (.parquet or .csv). Judgments only.
+    #[arg(long, value_name = "FILE")]
+    pub workers_out: Option<PathBuf>,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub input: InputOpts,
@@ -106,6 +115,20 @@ pub fn run(args: Args) -> Result<()> {
             format!("must be in (0, 1), got {}", args.confidence),
         ));
     }
+    for (flag, out) in [
+        ("items-out", &args.items_out),
+        ("workers-out", &args.workers_out),
+    ] {
+        if let Some(p) = out {
+            if args.judgments.is_none() {
+                return Err(Error::param(
+                    flag,
+                    "per-item and per-worker views need a judgments file, not --table or --counts",
+                ));
+            }
+            crowdqc_io::check_output_path(p)?;
+        }
+    }
     let data = match (&args.judgments, &args.table, &args.counts) {
         (Some(p), None, None) => {
             let m = common::load(p, &args.input, None)?;
@@ -125,6 +148,14 @@ pub fn run(args: Args) -> Result<()> {
             ));
         }
     };
+    if let Data::Judgments(m, _) = &data {
+        if let Some(p) = &args.items_out {
+            crowdqc_io::write_table(p, &items_batch(m)?)?;
+        }
+        if let Some(p) = &args.workers_out {
+            crowdqc_io::write_table(p, &workers_batch(m)?)?;
+        }
+    }
     let report = compute(
         &data,
         level,
@@ -433,6 +464,88 @@ fn text(r: &Value, confidence: f64) -> String {
         );
     }
     s
+}
+
+/// An id column: Int64 for integer ids, Utf8 otherwise.
+fn id_column(d: &IdDictionary, codes: impl Iterator<Item = u32>) -> ArrayRef {
+    match d.kind() {
+        IdKind::Int => Arc::new(Int64Array::from_iter_values(codes.map(
+            |c| match d.get(c) {
+                IdRef::Int(v) => v,
+                IdRef::Str(_) => 0,
+            },
+        ))),
+        IdKind::Str => Arc::new(StringArray::from_iter_values(
+            codes.map(|c| d.get(c).to_string()),
+        )),
+    }
+}
+
+fn items_batch(m: &JudgmentMatrix) -> Result<RecordBatch> {
+    let v = item_agreement(m);
+    let classes = m.classes().dictionary();
+    Ok(RecordBatch::try_from_iter([
+        ("item", id_column(m.items(), 0..m.n_items() as u32)),
+        (
+            "ratings",
+            Arc::new(Int64Array::from_iter_values(
+                v.iter().map(|a| a.n_ratings as i64),
+            )) as ArrayRef,
+        ),
+        (
+            "top_label",
+            id_column(classes, v.iter().map(|a| a.top_class)),
+        ),
+        (
+            "top_share",
+            Arc::new(Float64Array::from_iter_values(
+                v.iter().map(|a| a.top_share),
+            )),
+        ),
+        (
+            "entropy",
+            Arc::new(Float64Array::from_iter_values(v.iter().map(|a| a.entropy))),
+        ),
+        (
+            "pairwise_agreement",
+            Arc::new(Float64Array::from_iter(v.iter().map(|a| a.pairwise))),
+        ),
+    ])?)
+}
+
+fn workers_batch(m: &JudgmentMatrix) -> Result<RecordBatch> {
+    let v = worker_agreement(m);
+    Ok(RecordBatch::try_from_iter([
+        ("worker", id_column(m.workers(), 0..m.n_workers() as u32)),
+        (
+            "judgments",
+            Arc::new(Int64Array::from_iter_values(
+                v.iter().map(|a| a.n_judgments as i64),
+            )) as ArrayRef,
+        ),
+        (
+            "shared_judgments",
+            Arc::new(Int64Array::from_iter_values(
+                v.iter().map(|a| a.n_shared as i64),
+            )),
+        ),
+        (
+            "peer_agreement",
+            Arc::new(Float64Array::from_iter(v.iter().map(|a| a.peer_agreement))),
+        ),
+        (
+            "consensus_agreement",
+            Arc::new(Float64Array::from_iter(
+                v.iter().map(|a| a.consensus_agreement),
+            )),
+        ),
+        (
+            "mv_agreement",
+            Arc::new(Float64Array::from_iter_values(
+                v.iter().map(|a| a.mv_agreement),
+            )),
+        ),
+    ])?)
 }
 
 /// The text of every cell of column `col` (nulls as `None`).

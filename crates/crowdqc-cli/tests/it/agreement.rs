@@ -226,3 +226,44 @@ fn bad_input_exits_2_with_a_message() {
     let r = crowdqc(&["agreement"]);
     assert_eq!(r.code, Some(2), "{r:?}");
 }
+
+#[test]
+fn per_item_and_per_worker_views() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // t1: a,b,c agree; t2: a,b agree, c disagrees.
+    let j = file(
+        dir.path(),
+        "j.csv",
+        "item,worker,label\nt1,a,x\nt1,b,x\nt1,c,x\nt2,a,y\nt2,b,y\nt2,c,x\n",
+    );
+    let items = dir.path().join("items.csv");
+    let workers = dir.path().join("workers.csv");
+    let r = crowdqc(&[
+        "agreement",
+        s(&j),
+        "--items-out",
+        s(&items),
+        "--workers-out",
+        s(&workers),
+    ]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    let items = std::fs::read_to_string(&items).expect("items");
+    assert_eq!(
+        items.lines().next(),
+        Some("item,ratings,top_label,top_share,entropy,pairwise_agreement")
+    );
+    assert!(items.contains("t1,3,x,1,0,1"), "{items}");
+    let workers = std::fs::read_to_string(&workers).expect("workers");
+    // c agrees with 2 of 2 peers on t1 and 0 of 2 on t2: peer agreement 0.5,
+    // leave-one-out consensus 1 then 0, majority vote: x (t1) and y (t2) → 0.5.
+    assert!(workers.contains("c,2,2,0.5,0.5,0.5"), "{workers}");
+    // a: consensus of b, c is x on t1 (a agrees) and a y/x tie on t2 (credit 1/2).
+    assert!(workers.contains("a,2,2,0.75,0.75,1"), "{workers}");
+    let Some(p) = example("fleiss1971_diagnoses_counts.csv") else {
+        return;
+    };
+    let out = dir.path().join("x.csv");
+    let r = crowdqc(&["agreement", "--counts", s(&p), "--items-out", s(&out)]);
+    assert_eq!(r.code, Some(2), "{r:?}");
+    assert!(r.stderr.contains("`items-out`"), "{}", r.stderr);
+}
