@@ -357,6 +357,28 @@ fn irr_anxiety_levels_present_spacing() {
         .value()
         .expect("defined");
     assert!((v - 0.1459075).abs() > 1e-3, "{v}");
+    // Rater 1 vs rater 2 with irr's numeric weight vectors (scores by distance |i − j|):
+    // kappa2(anxiety[,1:2], c(0,0,0,1,1,1)) = 0.1891892, c(0,0,1,1,2,2) = 0.2820513.
+    let m = load_long(&p, Some(&["rater1", "rater2"]));
+    let t = crowdqc_agreement::Contingency::from_matrix(&m).expect("two raters");
+    let q = t.n_categories();
+    assert_eq!(q, 6);
+    for (scores, published) in [
+        ([0.0, 0.0, 0.0, 1.0, 1.0, 1.0], "0.1891892"),
+        ([0.0, 0.0, 1.0, 1.0, 2.0, 2.0], "0.2820513"),
+    ] {
+        let max = scores[q - 1];
+        let mut w = Vec::with_capacity(q * q);
+        for i in 0..q {
+            for j in 0..q {
+                w.push(1.0 - scores[i.abs_diff(j)] / max);
+            }
+        }
+        let w = t
+            .weight_matrix(&Weights::Custom(w), None)
+            .expect("custom weights");
+        assert_published(cohen_kappa(&t, &w).expect("k").value(), published);
+    }
 }
 
 #[test]
