@@ -1,9 +1,91 @@
-//! Criterion benches: aggregation (being written).
+//! Criterion benches: truth inference (Dawid–Skene, one-coin, majority vote, Wawa).
+//!
+//! Data: `crowdqc_testkit::synth` (seeded; redundancy 5, default worker mix, string
+//! ids), generated outside the timed loop. Dawid–Skene runs a fixed 20 iterations
+//! (`max_iter(20)`, classic stop rule with a tiny tolerance); throughput is reported in
+//! judgment-iterations (`n_judgments × iterations`), so criterion's "elem/s" is
+//! judgment-iterations per second. The timed fit includes the one-off preparation
+//! (grouping by worker, majority-vote start).
 #![allow(missing_docs)]
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use std::hint::black_box;
+use std::time::Duration;
 
-fn placeholder(_c: &mut Criterion) {}
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use crowdqc::aggregation::{DawidSkene, MajorityVote, OneCoinDawidSkene, StopRule, Wawa};
+use crowdqc_core::estimator::{Estimator, FittedModel};
+use crowdqc_core::{IngestOptions, JudgmentMatrix};
+use crowdqc_testkit::synth::{BatchOptions, Redundancy, SynthConfig, SynthCrowd};
 
-criterion_group!(benches, placeholder);
+const ITERS: usize = 20;
+
+fn data(n_judgments: u64, k: usize) -> JudgmentMatrix {
+    let cfg = SynthConfig {
+        seed: 42,
+        n_workers: (n_judgments / 1000).clamp(50, 20_000) as usize,
+        n_classes: k,
+        redundancy: Redundancy::Fixed(5),
+        ..SynthConfig::default()
+    }
+    .with_judgments(n_judgments);
+    SynthCrowd::new(cfg)
+        .expect("config")
+        .to_matrix(&BatchOptions::default(), IngestOptions::default())
+        .expect("matrix")
+}
+
+fn sizes() -> Vec<u64> {
+    match std::env::var("CROWDQC_BENCH_MAX")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        Some(max) => [100_000u64, 1_000_000, 10_000_000]
+            .into_iter()
+            .filter(|&n| n <= max)
+            .collect(),
+        None => vec![100_000, 1_000_000, 10_000_000],
+    }
+}
+
+fn dawid_skene(c: &mut Criterion) {
+    let mut g = c.benchmark_group("dawid_skene");
+    g.sample_size(10).warm_up_time(Duration::from_secs(1));
+    let params = DawidSkene::params()
+        .max_iter(ITERS)
+        .tol(1e-300)
+        .stop_rule(StopRule::LogLikelihood);
+    for k in [2usize, 5] {
+        for n in sizes() {
+            let m = data(n, k);
+            let iters = params.fit(&m).expect("fit").fit_report().iterations as u64;
+            g.throughput(Throughput::Elements(m.n_judgments() as u64 * iters));
+            g.bench_with_input(BenchmarkId::new(format!("k{k}"), n), &m, |b, m| {
+                b.iter(|| black_box(params.fit(m).expect("fit")))
+            });
+        }
+    }
+    g.finish();
+}
+
+fn others(c: &mut Criterion) {
+    let mut g = c.benchmark_group("aggregation_1e6");
+    g.sample_size(10).warm_up_time(Duration::from_secs(1));
+    let m = data(1_000_000, 5);
+    g.throughput(Throughput::Elements(m.n_judgments() as u64));
+    g.bench_function("mv", |b| {
+        b.iter(|| black_box(MajorityVote::params().fit(&m).expect("fit")))
+    });
+    g.bench_function("wawa", |b| {
+        b.iter(|| black_box(Wawa::params().fit(&m).expect("fit")))
+    });
+    let oc = OneCoinDawidSkene::params().fit(&m).expect("fit");
+    let iters = oc.fit_report().iterations as u64;
+    g.throughput(Throughput::Elements(m.n_judgments() as u64 * iters));
+    g.bench_function(format!("one_coin_ds_{iters}_iterations"), |b| {
+        b.iter(|| black_box(OneCoinDawidSkene::params().fit(&m).expect("fit")))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, dawid_skene, others);
 criterion_main!(benches);

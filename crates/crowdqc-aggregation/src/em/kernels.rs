@@ -1,11 +1,12 @@
-//! The hot loops: the fused ELBO + E-step pass over items and the M-steps over
-//! `(worker, label)` groups, monomorphised for small class counts.
+//! The hot loops: the fused objective + E-step (+ M-step sums) pass over items, the
+//! M-step sums in group mode, and the normalisation of the count table,
+//! monomorphised for small class counts.
 
 use std::f64::consts::LN_2;
 
 use rayon::prelude::*;
 
-use super::{CHUNK, EmData};
+use super::{Buffers, EmData, PassSums};
 use crate::common::EPS;
 use crate::ds::InitialConfusion;
 
@@ -37,83 +38,10 @@ impl Dim for Dynamic {
 }
 
 const STACK_K: usize = 64;
-
-/// See `super::pass`. Writes `partials[chunk * (k + 3) ..]` = prior sums (k), joint,
-/// entropy, log-likelihood of that chunk.
-#[expect(clippy::too_many_arguments, reason = "internal kernel")]
-pub(crate) fn pass_dim<D: Dim>(
-    dim: D,
-    d: &EmData<'_>,
-    q: &mut [f64],
-    loge2: &[f64],
-    log2p: &[f64],
-    lnp: &[f64],
-    elbo: bool,
-    partials: &mut [f64],
-) {
-    let k = dim.get();
-    q.par_chunks_mut(CHUNK * k)
-        .zip(partials.par_chunks_mut(k + 3))
-        .enumerate()
-        .for_each(|(ci, (qc, part))| {
-            part.fill(0.0);
-            let mut stack = [0.0f64; STACK_K];
-            let mut heap = Vec::new();
-            let acc: &mut [f64] = if k <= STACK_K {
-                &mut stack[..k]
-            } else {
-                heap.resize(k, 0.0);
-                &mut heap
-            };
-            let first = ci * CHUNK;
-            let (mut joint, mut entropy, mut ll) = (0.0, 0.0, 0.0);
-            for (r, row) in qc.chunks_exact_mut(k).enumerate() {
-                let t = first + r;
-                let (s, e) = (d.offsets[t], d.offsets[t + 1]);
-                acc.fill(0.0);
-                for p in s..e {
-                    let base = (d.workers[p] as usize * k + d.class_at(p)) * k;
-                    let er = &loge2[base..base + k];
-                    for c in 0..k {
-                        acc[c] += er[c];
-                    }
-                }
-                let n_t = (e - s) as f64;
-                if elbo && e > s {
-                    for c in 0..k {
-                        let qv = row[c];
-                        joint += qv * (acc[c] * LN_2 + n_t * lnp[c]);
-                        let qf = qv.max(EPS);
-                        entropy -= qf * qf.ln();
-                    }
-                }
-                let mut mx = f64::NEG_INFINITY;
-                for c in 0..k {
-                    acc[c] += log2p[c];
-                    mx = mx.max(acc[c]);
-                }
-                let mut sum = 0.0;
-                for c in 0..k {
-                    let v = (acc[c] - mx).exp2();
-                    row[c] = v;
-                    sum += v;
-                }
-                for v in row.iter_mut() {
-                    *v /= sum;
-                }
-                d.clamp(t, row);
-                if e > s {
-                    ll += (mx + sum.log2()) * LN_2;
-                    for c in 0..k {
-                        part[c] += row[c];
-                    }
-                }
-            }
-            part[k] = joint;
-            part[k + 1] = entropy;
-            part[k + 2] = ll;
-        });
-}
+/// `-EPS ln EPS`: the entropy term of a floored zero.
+const EPS_ENTROPY: f64 = 2.302_585_092_994_046e-9;
+/// Cells per task when adding chunk tables.
+const REDUCE_BLOCK: usize = 4096;
 
 /// Which M-step.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -125,10 +53,282 @@ pub(crate) enum MStep {
     OneCoin,
 }
 
-/// M-step: fills `conf` (`[w][observed][true]`) and `loge2 = log2(conf)` (observed cells).
-pub(crate) fn m_step(
+/// Inputs of one pass.
+#[derive(Clone, Copy)]
+struct PassIn<'a> {
+    loge2: &'a [f64],
+    log2p: &'a [f64],
+    lnp: &'a [f64],
+    elbo: bool,
+}
+
+/// One pass over the items: with `elbo`, crowd-kit's joint expectation and entropy of
+/// the current `q`; always the E-step writing the new `q` (gold clamped), prior sums and
+/// the marginal log-likelihood; in scatter mode with `s`, the M-step sums of the new
+/// `q` into `s`.
+#[expect(clippy::too_many_arguments, reason = "internal kernel")]
+pub(crate) fn pass(
     d: &EmData<'_>,
-    q: &[f64],
+    q: &mut [f64],
+    loge2: &[f64],
+    log2p: &[f64],
+    lnp: &[f64],
+    elbo: bool,
+    s: Option<&mut [f64]>,
+    buf: &mut Buffers,
+) -> PassSums {
+    let input = PassIn {
+        loge2,
+        log2p,
+        lnp,
+        elbo,
+    };
+    let s = if d.scatter { s } else { None };
+    macro_rules! dispatch {
+        ($($n:literal),*) => {
+            match d.k {
+                $($n => pass_dim(Fixed::<$n>, d, q, input, s, buf),)*
+                k => pass_dim(Dynamic(k), d, q, input, s, buf),
+            }
+        };
+    }
+    dispatch!(2, 3, 4, 5, 6, 7, 8);
+    let k = d.k;
+    let mut out = PassSums {
+        prior: vec![0.0; k],
+        joint: 0.0,
+        entropy: 0.0,
+        loglik: 0.0,
+    };
+    for part in buf.partials.chunks_exact(k + 3) {
+        out.prior
+            .iter_mut()
+            .zip(&part[..k])
+            .for_each(|(a, b)| *a += b);
+        out.joint += part[k];
+        out.entropy += part[k + 1];
+        out.loglik += part[k + 2];
+    }
+    out
+}
+
+/// Runs `chunk(first_item, n_items, q_chunk, partial, table)` over every chunk, in
+/// waves; in scatter mode (`s` given) adds the chunk tables into `s` in chunk order.
+/// `q_chunk` is `None` when `q` is `None` (read-only passes).
+fn waves<F>(
+    d: &EmData<'_>,
+    mut q: Option<&mut [f64]>,
+    mut s: Option<&mut [f64]>,
+    buf: &mut Buffers,
+    chunk: F,
+) where
+    F: Fn(usize, usize, Option<&mut [f64]>, &mut [f64], Option<&mut [f64]>) + Sync,
+{
+    let k = d.k;
+    let cells = d.n_workers * k * k;
+    let ci = d.chunk_items;
+    let n_chunks = d.n_chunks();
+    if let Some(s) = s.as_deref_mut() {
+        s.fill(0.0);
+    }
+    let size = |j: usize| ((j + 1) * ci).min(d.n_items) - j * ci;
+    let mut start = 0;
+    while start < n_chunks {
+        let end = (start + d.wave).min(n_chunks);
+        let (lo, hi) = (start * ci, (end * ci).min(d.n_items));
+        let pw = &mut buf.partials[start * (k + 3)..end * (k + 3)];
+        let nw = end - start;
+        let mut tables: Vec<Option<&mut [f64]>> = Vec::new();
+        let tw = &mut buf.tables;
+        let scatter = s.is_some();
+        // one Option per chunk of the wave (a small Vec of references, per wave)
+        if scatter {
+            tables.extend(tw[..nw * cells].chunks_mut(cells.max(1)).map(Some));
+        } else {
+            tables.extend((0..nw).map(|_| None));
+        }
+        let mut qs: Vec<Option<&mut [f64]>> = match q.as_deref_mut() {
+            Some(q) => q[lo * k..hi * k].chunks_mut(ci * k).map(Some).collect(),
+            None => (0..nw).map(|_| None).collect(),
+        };
+        pw.par_chunks_mut(k + 3)
+            .zip(qs.par_iter_mut())
+            .zip(tables.par_iter_mut())
+            .enumerate()
+            .for_each(|(j, ((part, qc), table))| {
+                if let Some(t) = table.as_deref_mut() {
+                    t.fill(0.0);
+                }
+                let c = start + j;
+                chunk(
+                    c * ci,
+                    size(c),
+                    qc.as_deref_mut(),
+                    part,
+                    table.as_deref_mut(),
+                );
+            });
+        drop(tables);
+        if let Some(s) = s.as_deref_mut() {
+            let tw = &buf.tables[..nw * cells];
+            s.par_chunks_mut(REDUCE_BLOCK)
+                .enumerate()
+                .for_each(|(b, sb)| {
+                    let off = b * REDUCE_BLOCK;
+                    for j in 0..nw {
+                        let src = &tw[j * cells + off..j * cells + off + sb.len()];
+                        sb.iter_mut().zip(src).for_each(|(a, v)| *a += v);
+                    }
+                });
+        }
+        start = end;
+    }
+}
+
+fn pass_dim<D: Dim>(
+    dim: D,
+    d: &EmData<'_>,
+    q: &mut [f64],
+    input: PassIn<'_>,
+    s: Option<&mut [f64]>,
+    buf: &mut Buffers,
+) {
+    let k = dim.get();
+    let PassIn {
+        loge2,
+        log2p,
+        lnp,
+        elbo,
+    } = input;
+    waves(d, Some(q), s, buf, |first, _n, qc, part, mut table| {
+        let qc = qc.expect("the pass writes q");
+        part.fill(0.0);
+        let mut stack = [0.0f64; STACK_K];
+        let mut heap = Vec::new();
+        let acc: &mut [f64] = if k <= STACK_K {
+            &mut stack[..k]
+        } else {
+            heap.resize(k, 0.0);
+            &mut heap
+        };
+        let (mut joint, mut entropy, mut ll) = (0.0, 0.0, 0.0);
+        for (r, row) in qc.chunks_exact_mut(k).enumerate() {
+            let t = first + r;
+            let (s, e) = (d.offsets[t], d.offsets[t + 1]);
+            acc.fill(0.0);
+            for p in s..e {
+                let base = (d.workers[p] as usize * k + d.class_at(p)) * k;
+                let er = &loge2[base..base + k];
+                for c in 0..k {
+                    acc[c] += er[c];
+                }
+            }
+            if e == s {
+                // no judgment: the prior, outside every sum
+                let mut sum = 0.0;
+                for c in 0..k {
+                    row[c] = log2p[c].exp2();
+                    sum += row[c];
+                }
+                row.iter_mut().for_each(|v| *v /= sum);
+                continue;
+            }
+            let n_t = (e - s) as f64;
+            if elbo {
+                for c in 0..k {
+                    joint += row[c] * (acc[c] * LN_2 + n_t * lnp[c]);
+                }
+            }
+            let mut mx = f64::NEG_INFINITY;
+            for c in 0..k {
+                acc[c] += log2p[c];
+                mx = mx.max(acc[c]);
+            }
+            let mut sum = 0.0;
+            for c in 0..k {
+                let v = (acc[c] - mx).exp2();
+                row[c] = v;
+                sum += v;
+            }
+            for c in 0..k {
+                row[c] /= sum;
+            }
+            let lsum = sum.log2();
+            ll += (mx + lsum) * LN_2;
+            // Entropy of the new row as crowd-kit takes it (q floored at EPS), with
+            // ln q from the log-domain values: no logarithm per class.
+            if d.clamp(t, row) {
+                entropy += (k - 1) as f64 * EPS_ENTROPY;
+            } else {
+                for c in 0..k {
+                    let qv = row[c];
+                    entropy += if qv >= EPS {
+                        -qv * ((acc[c] - mx - lsum) * LN_2)
+                    } else {
+                        EPS_ENTROPY
+                    };
+                }
+            }
+            for c in 0..k {
+                part[c] += row[c];
+            }
+            if let Some(table) = table.as_deref_mut() {
+                for p in s..e {
+                    let base = (d.workers[p] as usize * k + d.class_at(p)) * k;
+                    let dst = &mut table[base..base + k];
+                    for c in 0..k {
+                        dst[c] += row[c];
+                    }
+                }
+            }
+        }
+        part[k] = joint;
+        part[k + 1] = entropy;
+        part[k + 2] = ll;
+    });
+}
+
+/// The M-step sums `s[w, l, :] = Σ q[t, :]` over judgments `(t, w, l)` of the current
+/// `q` (for the initial M-step, and every M-step in group mode).
+pub(crate) fn accumulate(d: &EmData<'_>, q: &[f64], s: &mut [f64], buf: &mut Buffers) {
+    let k = d.k;
+    if d.scatter {
+        waves(d, None, Some(s), buf, |first, n, _qc, _part, table| {
+            let table = table.expect("scatter mode has tables");
+            for r in 0..n {
+                let t = first + r;
+                let row = &q[t * k..t * k + k];
+                for p in d.offsets[t]..d.offsets[t + 1] {
+                    let base = (d.workers[p] as usize * k + d.class_at(p)) * k;
+                    table[base..base + k]
+                        .iter_mut()
+                        .zip(row)
+                        .for_each(|(a, b)| *a += b);
+                }
+            }
+        });
+        return;
+    }
+    s.par_chunks_mut(k * k)
+        .enumerate()
+        .with_min_len(16)
+        .for_each(|(w, sw)| {
+            for l in 0..k {
+                let g = w * k + l;
+                let dst = &mut sw[l * k..(l + 1) * k];
+                dst.fill(0.0);
+                for &t in &d.wl_items[d.wl_offsets[g]..d.wl_offsets[g + 1]] {
+                    let src = &q[t as usize * k..t as usize * k + k];
+                    dst.iter_mut().zip(src).for_each(|(a, b)| *a += b);
+                }
+            }
+        });
+}
+
+/// M-step from the sums: `conf` (`[w][observed][true]`) and `loge2 = log2(conf)`.
+pub(crate) fn normalize(
+    d: &EmData<'_>,
+    s: &[f64],
     conf: &mut [f64],
     loge2: &mut [f64],
     kind: &MStep,
@@ -139,41 +339,29 @@ pub(crate) fn m_step(
     conf.par_chunks_mut(kk)
         .zip(loge2.par_chunks_mut(kk))
         .enumerate()
-        .with_min_len(16)
+        .with_min_len(64)
         .for_each(|(w, (cw, lw))| {
-            let group = |l: usize| d.wl_offsets[w * k + l]..d.wl_offsets[w * k + l + 1];
+            let seen = |l: usize| d.wl_count[w * k + l] > 0;
+            cw.copy_from_slice(&s[w * kk..(w + 1) * kk]);
             match *kind {
                 MStep::OneCoin => {
-                    let (mut hit, mut n) = (0.0, 0usize);
-                    for l in 0..k {
-                        let r = group(l);
-                        n += r.len();
-                        for &t in &d.wl_items[r] {
-                            hit += q[t as usize * k + l];
-                        }
-                    }
-                    let s = hit / n.max(1) as f64;
-                    let off = (1.0 - s) / (k - 1) as f64;
+                    let n: u32 = (0..k).map(|l| d.wl_count[w * k + l]).sum();
+                    let hit: f64 = (0..k).map(|l| cw[l * k + l]).sum();
+                    let sk = hit / n.max(1) as f64;
+                    let off = (1.0 - sk) / (k - 1) as f64;
                     for l in 0..k {
                         for c in 0..k {
-                            let v = if l == c { s } else { off };
+                            let v = if l == c { sk } else { off };
                             cw[l * k + c] = v.clamp(EPS, 1.0 - EPS);
                         }
                     }
                 }
                 MStep::Full { smoothing } => {
-                    for l in 0..k {
-                        let dst = &mut cw[l * k..(l + 1) * k];
-                        dst.fill(0.0);
-                        for &t in &d.wl_items[group(l)] {
-                            let src = &q[t as usize * k..t as usize * k + k];
-                            dst.iter_mut().zip(src).for_each(|(a, b)| *a += b);
-                        }
-                        if let Some((init, strategy)) = initial
-                            && !group(l).is_empty()
-                        {
+                    if let Some((init, how)) = initial {
+                        for l in (0..k).filter(|&l| seen(l)) {
                             let src = &init[w * kk + l * k..w * kk + (l + 1) * k];
-                            match strategy {
+                            let dst = &mut cw[l * k..(l + 1) * k];
+                            match how {
                                 InitialConfusion::Assign => dst.copy_from_slice(src),
                                 InitialConfusion::Addition => {
                                     dst.iter_mut().zip(src).for_each(|(a, b)| *a += b)
@@ -189,19 +377,13 @@ pub(crate) fn m_step(
                             }
                         } else {
                             let mut denom = 0.0;
-                            for l in 0..k {
-                                if !group(l).is_empty() {
-                                    let v = cw[l * k + c].max(EPS);
-                                    cw[l * k + c] = v;
-                                    denom += v;
-                                }
+                            for l in (0..k).filter(|&l| seen(l)) {
+                                let v = cw[l * k + c].max(EPS);
+                                cw[l * k + c] = v;
+                                denom += v;
                             }
                             for l in 0..k {
-                                cw[l * k + c] = if group(l).is_empty() {
-                                    0.0
-                                } else {
-                                    cw[l * k + c] / denom
-                                };
+                                cw[l * k + c] = if seen(l) { cw[l * k + c] / denom } else { 0.0 };
                             }
                         }
                     }

@@ -1,13 +1,19 @@
 //! The EM engine shared by Dawid–Skene and one-coin Dawid–Skene, following crowd-kit
 //! 1.4.2's update order exactly (see `ds` for the rules).
 //!
-//! Layout: posteriors `q` are `(n_items, k)` row-major; the confusion and its `log2`
-//! table are `(n_workers, k_observed, k_true)` row-major, so the E-step gathers one
-//! contiguous row of `k` values per judgment. The E-step walks items (CSR), the
-//! M-step walks `(worker, observed label)` groups of items built once, so each worker's
-//! cells are written by one task: no atomics, no reduction, results independent of the
-//! thread count. Sums over items are taken per fixed chunk of [`CHUNK`] items and added
-//! in chunk order. Nothing is allocated or hashed inside the loop.
+//! Layout: posteriors `q` are `(n_items, k)` row-major; the count table `S`, the
+//! confusion and its `log2` are `(n_workers, k_observed, k_true)` row-major, so the
+//! E-step gathers one contiguous row of `k` values per judgment.
+//!
+//! One pass over the items (CSR) per iteration does everything that touches
+//! judgments: the objective of the current posteriors, the E-step, and (in *scatter*
+//! mode) the M-step's sums `S[w, l, :] += q[t, :]` into a per-chunk table. Items are
+//! cut into fixed-size chunks (the size depends only on the data); chunk tables are
+//! added in chunk order, in waves of a fixed number of chunks, so results are
+//! bit-identical for any thread count. When the table is too large to stay in cache
+//! (very many workers), *group* mode instead sums, per worker, the posteriors of the
+//! items of each `(worker, label)` group (built once by a counting sort), one task per
+//! worker. Nothing is allocated or hashed inside the loop.
 
 mod kernels;
 
@@ -16,11 +22,14 @@ use crowdqc_core::{Error, JudgmentMatrix, Result};
 use rayon::prelude::*;
 
 use crate::common::{ActiveClasses, EPS, NONE};
+use crate::ds::{InitialConfusion, StopRule};
 
-pub(crate) use kernels::{MStep, m_step};
+pub(crate) use kernels::MStep;
 
-/// Items per chunk of the E-step (the unit of the ordered reduction).
-pub(crate) const CHUNK: usize = 1024;
+/// Largest per-chunk count table (bytes) for scatter mode.
+const SCATTER_MAX_TABLE: usize = 4 << 20;
+/// Chunk tables held at once in scatter mode (at most).
+const WAVE: usize = 8;
 
 /// The judgments prepared for EM over the active classes.
 pub(crate) struct EmData<'a> {
@@ -34,35 +43,58 @@ pub(crate) struct EmData<'a> {
     pub(crate) classes: &'a [u32],
     /// Matrix class → active class, when not the identity.
     pub(crate) map: Option<Vec<u32>>,
-    /// `(worker, observed active label)` groups: `wl_offsets[w * k + l]..[w * k + l + 1]`
-    /// indexes `wl_items`, the items of those judgments (ascending positions).
+    /// Judgments per `(worker, active label)`.
+    pub(crate) wl_count: Vec<u32>,
+    /// Group mode only: `wl_offsets[w * k + l]..[w * k + l + 1]` indexes `wl_items`, the
+    /// items of those judgments (ascending positions).
     pub(crate) wl_offsets: Vec<usize>,
     pub(crate) wl_items: Vec<u32>,
     /// Gold active class per item (or [`NONE`]) when gold is clamped.
     pub(crate) gold: Option<Vec<u32>>,
+    /// Items per chunk.
+    pub(crate) chunk_items: usize,
+    /// Chunks per wave (scatter mode), or all chunks (group mode).
+    pub(crate) wave: usize,
+    pub(crate) scatter: bool,
 }
 
 impl<'a> EmData<'a> {
-    /// Prepares the matrix (one counting sort by `(worker, label)`).
+    /// Prepares the matrix.
     pub(crate) fn new(m: &'a JudgmentMatrix, active: &ActiveClasses, clamp_gold: bool) -> Self {
         let k = active.len();
         let map = (!active.is_identity()).then(|| active.to_active.clone());
         let (ws, cs) = (m.judgment_workers(), m.judgment_classes());
         let act = |c: u32| map.as_ref().map_or(c, |mp| mp[c as usize]) as usize;
         let groups = m.n_workers() * k;
-        let mut wl_offsets = vec![0usize; groups + 1];
+        let mut wl_count = vec![0u32; groups];
         for (&w, &c) in ws.iter().zip(cs) {
-            wl_offsets[w as usize * k + act(c) + 1] += 1;
+            wl_count[w as usize * k + act(c)] += 1;
         }
-        for g in 0..groups {
-            wl_offsets[g + 1] += wl_offsets[g];
-        }
-        let mut cursor = wl_offsets[..groups].to_vec();
-        let mut wl_items = vec![0u32; cs.len()];
-        for ((&w, &c), &i) in ws.iter().zip(cs).zip(m.judgment_items()) {
-            let slot = &mut cursor[w as usize * k + act(c)];
-            wl_items[*slot] = i;
-            *slot += 1;
+        let n = cs.len();
+        let table = groups * k * 8;
+        // Chunk size depends on the data only: enough judgments per chunk that adding
+        // the chunk's table costs little next to filling it.
+        let scatter = table <= SCATTER_MAX_TABLE && n >= 4 * groups;
+        let target = if scatter {
+            (1usize << 13).max(8 * groups * k)
+        } else {
+            1 << 14
+        };
+        let per_item = (n as f64 / m.n_items().max(1) as f64).max(1.0);
+        let chunk_items = ((target as f64 / per_item) as usize).max(64);
+        let (mut wl_offsets, mut wl_items) = (Vec::new(), Vec::new());
+        if !scatter {
+            wl_offsets = vec![0usize; groups + 1];
+            for g in 0..groups {
+                wl_offsets[g + 1] = wl_offsets[g] + wl_count[g] as usize;
+            }
+            let mut cursor = wl_offsets[..groups].to_vec();
+            wl_items = vec![0u32; n];
+            for ((&w, &c), &i) in ws.iter().zip(cs).zip(m.judgment_items()) {
+                let slot = &mut cursor[w as usize * k + act(c)];
+                wl_items[*slot] = i;
+                *slot += 1;
+            }
         }
         let offsets = m.item_offsets();
         let n_nonempty = offsets.windows(2).filter(|w| w[1] > w[0]).count();
@@ -79,19 +111,24 @@ impl<'a> EmData<'a> {
                 })
                 .collect()
         });
+        let n_chunks = m.n_items().div_ceil(chunk_items).max(1);
         EmData {
             k,
             n_items: m.n_items(),
             n_workers: m.n_workers(),
-            n_judgments: cs.len(),
+            n_judgments: n,
             n_nonempty,
             offsets,
             workers: ws,
             classes: cs,
             map,
+            wl_count,
             wl_offsets,
             wl_items,
             gold,
+            chunk_items,
+            wave: if scatter { WAVE } else { n_chunks },
+            scatter,
         }
     }
 
@@ -103,6 +140,11 @@ impl<'a> EmData<'a> {
             Some(m) => m[c as usize] as usize,
             None => c as usize,
         }
+    }
+
+    /// Number of item chunks.
+    pub(crate) fn n_chunks(&self) -> usize {
+        self.n_items.div_ceil(self.chunk_items).max(1)
     }
 
     /// Majority-vote shares (crowd-kit's soft initialisation), gold clamped.
@@ -125,15 +167,18 @@ impl<'a> EmData<'a> {
         q
     }
 
+    /// Sets a gold item's row one-hot; true when it did.
     #[inline(always)]
-    pub(crate) fn clamp(&self, t: usize, row: &mut [f64]) {
+    pub(crate) fn clamp(&self, t: usize, row: &mut [f64]) -> bool {
         if let Some(g) = &self.gold {
             let c = g[t];
             if c != NONE {
                 row.fill(0.0);
                 row[c as usize] = 1.0;
+                return true;
             }
         }
+        false
     }
 
     /// Column means of `q` over items with judgments.
@@ -166,8 +211,8 @@ pub(crate) struct EmConfig<'a> {
     pub(crate) m_step: MStep,
     pub(crate) priors: Priors,
     /// `[w][observed][true]` initial confusion (active classes) for the first M-step.
-    pub(crate) initial: Option<(&'a [f64], crate::ds::InitialConfusion)>,
-    pub(crate) stop: crate::ds::StopRule,
+    pub(crate) initial: Option<(&'a [f64], InitialConfusion)>,
+    pub(crate) stop: StopRule,
 }
 
 /// What an EM run returns (active classes).
@@ -181,11 +226,13 @@ pub(crate) struct EmResult {
 }
 
 /// Sums from one pass over the items.
-struct PassSums {
-    prior: Vec<f64>,
-    joint: f64,
-    entropy: f64,
-    loglik: f64,
+pub(crate) struct PassSums {
+    pub(crate) prior: Vec<f64>,
+    /// Joint expectation of the posteriors the pass started from.
+    pub(crate) joint: f64,
+    /// Entropy (crowd-kit's, floored) of the posteriors the pass wrote.
+    pub(crate) entropy: f64,
+    pub(crate) loglik: f64,
 }
 
 fn floored_logs(p: &[f64]) -> (Vec<f64>, Vec<f64>) {
@@ -202,23 +249,48 @@ fn numerical(method: &str, iteration: usize, what: &str) -> Error {
     }
 }
 
+/// Working buffers of a run (allocated once).
+pub(crate) struct Buffers {
+    pub(crate) partials: Vec<f64>,
+    /// Per-chunk count tables of one wave (scatter mode).
+    pub(crate) tables: Vec<f64>,
+}
+
 /// Runs crowd-kit's EM loop (see the `ds` module docs for the exact order).
 pub(crate) fn run(d: &EmData<'_>, cfg: &EmConfig<'_>) -> Result<EmResult> {
     let k = d.k;
     let cells = d.n_workers * k * k;
-    let n_chunks = d.n_items.div_ceil(CHUNK).max(1);
-    let mut partials = vec![0.0; n_chunks * (k + 3)];
+    let mut buf = Buffers {
+        partials: vec![0.0; d.n_chunks() * (k + 3)],
+        tables: if d.scatter {
+            vec![0.0; d.wave * cells]
+        } else {
+            Vec::new()
+        },
+    };
     let mut q = d.mv_init();
     let mut p = match &cfg.priors {
         Priors::Fixed(f) => f.clone(),
         Priors::Estimated => d.mean_rows(&q),
     };
+    let mut s = vec![0.0; cells];
     let mut conf = vec![0.0; cells];
     let mut loge2 = vec![0.0; cells];
     let mut prev_loge2 = vec![0.0; cells];
-    m_step(d, &q, &mut conf, &mut loge2, &cfg.m_step, cfg.initial);
+    kernels::accumulate(d, &q, &mut s, &mut buf);
+    kernels::normalize(d, &s, &mut conf, &mut loge2, &cfg.m_step, cfg.initial);
     let (mut log2p, mut lnp) = floored_logs(&p);
-    let mut sums = pass(d, &mut q, &loge2, &log2p, &lnp, false, &mut partials);
+    // E-step of iteration 1 (and, in scatter mode, its M-step sums).
+    let mut sums = kernels::pass(
+        d,
+        &mut q,
+        &loge2,
+        &log2p,
+        &lnp,
+        false,
+        Some(&mut s),
+        &mut buf,
+    );
     if !sums.loglik.is_finite() {
         return Err(numerical(cfg.method, 1, "the log-likelihood"));
     }
@@ -238,10 +310,23 @@ pub(crate) fn run(d: &EmData<'_>, cfg: &EmConfig<'_>) -> Result<EmResult> {
                 .map(|v| v / d.n_nonempty.max(1) as f64)
                 .collect();
         }
-        m_step(d, &q, &mut conf, &mut loge2, &cfg.m_step, None);
+        if !d.scatter {
+            kernels::accumulate(d, &q, &mut s, &mut buf);
+        }
+        kernels::normalize(d, &s, &mut conf, &mut loge2, &cfg.m_step, None);
         (log2p, lnp) = floored_logs(&p);
-        sums = pass(d, &mut q, &loge2, &log2p, &lnp, true, &mut partials);
-        let loss = (sums.joint + sums.entropy) / d.n_judgments.max(1) as f64;
+        let entropy = sums.entropy; // of q_it, computed when it was written
+        sums = kernels::pass(
+            d,
+            &mut q,
+            &loge2,
+            &log2p,
+            &lnp,
+            true,
+            Some(&mut s),
+            &mut buf,
+        );
+        let loss = (sums.joint + entropy) / d.n_judgments.max(1) as f64;
         if !loss.is_finite() {
             return Err(numerical(
                 cfg.method,
@@ -253,8 +338,8 @@ pub(crate) fn run(d: &EmData<'_>, cfg: &EmConfig<'_>) -> Result<EmResult> {
             return Err(numerical(cfg.method, it, "the log-likelihood"));
         }
         let value = match cfg.stop {
-            crate::ds::StopRule::CrowdKit => loss,
-            crate::ds::StopRule::LogLikelihood => sums.loglik / d.n_judgments.max(1) as f64,
+            StopRule::CrowdKit => loss,
+            StopRule::LogLikelihood => sums.loglik / d.n_judgments.max(1) as f64,
         };
         objective.push(value);
         loglik.push(sums.loglik);
@@ -265,15 +350,16 @@ pub(crate) fn run(d: &EmData<'_>, cfg: &EmConfig<'_>) -> Result<EmResult> {
         loss_prev = value;
     }
     // q holds E(theta_n); crowd-kit returns q_n = E(theta_{n-1}): recompute it.
-    let lnp_unused = vec![0.0; k];
-    pass(
+    let unused = vec![0.0; k];
+    kernels::pass(
         d,
         &mut q,
         &prev_loge2,
         &prev_log2p,
-        &lnp_unused,
+        &unused,
         false,
-        &mut partials,
+        None,
+        &mut buf,
     );
     let report = FitReport {
         iterations: objective.len(),
@@ -287,44 +373,4 @@ pub(crate) fn run(d: &EmData<'_>, cfg: &EmConfig<'_>) -> Result<EmResult> {
         report,
         log_likelihood: loglik,
     })
-}
-
-/// One pass over the items: with `elbo`, crowd-kit's joint expectation and entropy of
-/// the current `q` under `loge2`/`lnp`; always the E-step writing the new `q` (gold
-/// clamped), the new prior sums and the marginal log-likelihood under the parameters.
-fn pass(
-    d: &EmData<'_>,
-    q: &mut [f64],
-    loge2: &[f64],
-    log2p: &[f64],
-    lnp: &[f64],
-    elbo: bool,
-    partials: &mut [f64],
-) -> PassSums {
-    macro_rules! dispatch {
-        ($($n:literal),*) => {
-            match d.k {
-                $($n => kernels::pass_dim(kernels::Fixed::<$n>, d, q, loge2, log2p, lnp, elbo, partials),)*
-                k => kernels::pass_dim(kernels::Dynamic(k), d, q, loge2, log2p, lnp, elbo, partials),
-            }
-        };
-    }
-    dispatch!(2, 3, 4, 5, 6, 7, 8);
-    let k = d.k;
-    let mut s = PassSums {
-        prior: vec![0.0; k],
-        joint: 0.0,
-        entropy: 0.0,
-        loglik: 0.0,
-    };
-    for part in partials.chunks_exact(k + 3) {
-        s.prior
-            .iter_mut()
-            .zip(&part[..k])
-            .for_each(|(a, b)| *a += b);
-        s.joint += part[k];
-        s.entropy += part[k + 1];
-        s.loglik += part[k + 2];
-    }
-    s
 }
