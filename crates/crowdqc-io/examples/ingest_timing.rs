@@ -11,7 +11,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use crowdqc_core::{ColumnMap, IngestOptions};
+use crowdqc_core::{ColumnMap, IngestOptions, JudgmentMatrixBuilder};
 use crowdqc_io::{BatchReader, TableWriter, read_judgments};
 use crowdqc_testkit::synth::{BatchOptions, Redundancy, SynthConfig, SynthCrowd};
 
@@ -54,6 +54,17 @@ fn main() -> crowdqc_core::Result<()> {
             rows += b?.num_rows();
         }
         let scan = t.elapsed();
+        let batches: Vec<_> = BatchReader::open_judgments(&path, &ColumnMap::default())?
+            .collect::<crowdqc_core::Result<_>>()?;
+        let t = Instant::now();
+        let mut b = JudgmentMatrixBuilder::new(IngestOptions::default())?;
+        b.reserve(n as usize);
+        for batch in &batches {
+            b.push_batch(batch)?;
+        }
+        drop(b.finish()?);
+        let ingest = t.elapsed();
+        drop(batches);
         let t = Instant::now();
         let m = read_judgments(&path, &IngestOptions::default(), None)?;
         let full = t.elapsed();
@@ -73,7 +84,7 @@ fn main() -> crowdqc_core::Result<()> {
             );
         }
         println!(
-            "round {round}: decode only {scan:.2?} ({rows} rows, {:.1} M rows/s); read_judgments {full:.2?} ({:.1} M judgments/s)",
+            "round {round}: decode only {scan:.2?} ({rows} rows, {:.1} M rows/s); core ingest of decoded batches {ingest:.2?}; read_judgments {full:.2?} ({:.1} M judgments/s)",
             rows as f64 / scan.as_secs_f64() / 1e6,
             m.n_judgments() as f64 / full.as_secs_f64() / 1e6
         );

@@ -13,10 +13,13 @@ use parquet::arrow::arrow_reader::{
     ParquetRecordBatchReaderBuilder,
 };
 use parquet::basic::Encoding;
+use parquet::column::page::{Page, PageReader};
 use parquet::file::metadata::ParquetMetaData;
+use parquet::file::serialized_reader::SerializedPageReader;
 
 use crate::columns::{Role, select};
 use crate::errors;
+use crate::read::DICTIONARY_ROWS_PER_ENTRY;
 
 /// An open Parquet reader and what is known about it before reading.
 pub(crate) struct Opened {
@@ -38,9 +41,33 @@ fn all_dictionary_encoded(meta: &ParquetMetaData, leaf: usize) -> bool {
         })
 }
 
+/// Number of entries in the dictionary page of column `leaf` in the first row group, or
+/// `None` when it cannot be read (then the column is read plainly).
+fn dictionary_entries(file: &File, meta: &ParquetMetaData, leaf: usize) -> Option<usize> {
+    let rg = meta.row_groups().first()?;
+    let col = rg.column(leaf);
+    // `byte_range` asserts on negative offsets: never hand it a corrupt footer.
+    let valid = col.data_page_offset() >= 0
+        && col.dictionary_page_offset().is_some_and(|o| o >= 0)
+        && col.compressed_size() >= 0;
+    if !valid {
+        return None;
+    }
+    let file = Arc::new(file.try_clone().ok()?);
+    let rows = usize::try_from(rg.num_rows()).ok()?;
+    let mut pages = SerializedPageReader::new(file, col, rows, None).ok()?;
+    match pages.get_next_page().ok()?? {
+        Page::DictionaryPage { num_values, .. } => usize::try_from(num_values).ok(),
+        _ => None,
+    }
+}
+
 /// Opens `path`. With `role`, reads only the columns that role needs (resolved by name
 /// with the default aliases), and string id columns whose pages are all dictionary
-/// encoded come back as `Dictionary(Int32, Utf8)` arrays.
+/// encoded, with a dictionary small compared with a batch (at most
+/// `batch_size / DICTIONARY_ROWS_PER_ENTRY` entries in the first row group), come back
+/// as `Dictionary(Int32, Utf8)` arrays: ingest then interns each entry once per batch
+/// instead of hashing every row. Larger dictionaries are decoded to plain strings.
 pub(crate) fn open(
     path: &Path,
     role: Option<(&ColumnMap, Role)>,
@@ -69,7 +96,13 @@ pub(crate) fn open(
                     .find(|&l| leaves.get_column_root_idx(l) == i)
                     .filter(|_| is_string);
                 match leaf {
-                    Some(l) if sel.ids.contains(&i) && all_dictionary_encoded(&pq, l) => {
+                    Some(l)
+                        if sel.ids.contains(&i)
+                            && all_dictionary_encoded(&pq, l)
+                            && dictionary_entries(&file, &pq, l).is_some_and(|n| {
+                                n.saturating_mul(DICTIONARY_ROWS_PER_ENTRY) <= batch_size
+                            }) =>
+                    {
                         changed = true;
                         let dt = DataType::Dictionary(
                             Box::new(DataType::Int32),
