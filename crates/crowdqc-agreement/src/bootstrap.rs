@@ -137,8 +137,11 @@ pub(crate) fn draw_multiplicities(seed: u64, r: usize, mult: &mut [u32]) {
     }
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     rng.set_stream(r as u64);
+    // Item indices fit in u32 (items are u32 codes); drawing u32 halves the random
+    // bytes consumed per draw.
+    let n32 = u32::try_from(n).expect("bootstrap_items checked n_items <= u32::MAX");
     for _ in 0..n {
-        mult[rng.random_range(0..n)] += 1;
+        mult[rng.random_range(0..n32) as usize] += 1;
     }
 }
 
@@ -150,7 +153,8 @@ pub(crate) fn draw_multiplicities(seed: u64, r: usize, mult: &mut [u32]) {
 /// of threads.
 ///
 /// # Errors
-/// As [`BootstrapOptions::validate`]; insufficient data when `n_items` is 0.
+/// As [`BootstrapOptions::validate`]; insufficient data when `n_items` is 0;
+/// `n_items` above `u32::MAX`.
 pub fn bootstrap_items<S, I, F>(
     n_items: usize,
     opts: &BootstrapOptions,
@@ -165,6 +169,15 @@ where
     opts.validate()?;
     if n_items == 0 {
         return Err(Error::insufficient("the bootstrap needs at least one item"));
+    }
+    if u32::try_from(n_items).is_err() {
+        return Err(Error::param(
+            "n_items",
+            format!(
+                "must be at most {} (item codes are u32), got {n_items}",
+                u32::MAX
+            ),
+        ));
     }
     let reps: Vec<Option<f64>> = (0..opts.replicates)
         .into_par_iter()
