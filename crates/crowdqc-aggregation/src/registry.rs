@@ -230,12 +230,56 @@ fn fit_external(
     m: &JudgmentMatrix,
     opts: &RunOptions,
 ) -> Option<Result<Box<dyn FittedModel>>> {
-    let _ = (m, opts);
+    fn boxed<M: FittedModel + 'static>(r: Result<M>) -> Option<Result<Box<dyn FittedModel>>> {
+        Some(r.map(|m| Box::new(m) as Box<dyn FittedModel>))
+    }
     match name {
-        "glad" | "mace" | "kos" | "mmsr" => Some(Err(Error::External {
-            context: name.into(),
-            message: "not available in this build yet".into(),
-        })),
+        "glad" => {
+            let mut p = crate::glad::Glad::params();
+            if let Some(n) = opts.max_iter {
+                p = p.max_iter(n);
+            }
+            if let Some(t) = opts.tol {
+                p = p.tol(t);
+            }
+            boxed(p.fit(m))
+        }
+        "mace" => {
+            let mut p = crate::mace::Mace::params();
+            if let Some(n) = opts.max_iter {
+                p = p.max_iter(n);
+            }
+            if let Some(t) = opts.tol {
+                p = p.tol(t);
+            }
+            if let Some(s) = opts.seed {
+                p = p.seed(s);
+            }
+            boxed(p.fit(m))
+        }
+        "kos" => {
+            let mut p = crate::kos::Kos::params();
+            if let Some(n) = opts.max_iter {
+                p = p.n_iter(n);
+            }
+            if let Some(s) = opts.seed {
+                p = p.seed(s);
+            }
+            boxed(p.fit(m))
+        }
+        "mmsr" => {
+            let mut p = crate::mmsr::Mmsr::params();
+            if let Some(n) = opts.max_iter {
+                p = p.max_iter(n);
+            }
+            if let Some(t) = opts.tol {
+                p = p.tol(t);
+            }
+            if let Some(s) = opts.seed {
+                p = p.seed(s);
+            }
+            boxed(p.fit(m))
+        }
         _ => None,
     }
 }

@@ -250,8 +250,8 @@ fn pass_dim<D: Dim>(
                 row[c] = v;
                 sum += v;
             }
-            for c in 0..k {
-                row[c] /= sum;
+            for v in row.iter_mut() {
+                *v /= sum;
             }
             let lsum = sum.log2();
             ll += (mx + lsum) * LN_2;
