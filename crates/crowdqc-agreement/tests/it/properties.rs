@@ -142,3 +142,48 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn weighted_two_rater_kappas(counts in proptest::collection::vec(0u64..6, 16)) {
+        use crowdqc_agreement::Weights;
+        let names = ["1", "2", "3", "4"];
+        let t = Contingency::new(&names, &counts).expect("table");
+        let mut transposed = vec![0u64; 16];
+        for a in 0..4 {
+            for b in 0..4 {
+                transposed[b * 4 + a] = counts[a * 4 + b];
+            }
+        }
+        let tt = Contingency::new(&names, &transposed).expect("table");
+        for weights in [Weights::Identity, Weights::Linear, Weights::Quadratic, Weights::Ordinal] {
+            let w = t.weight_matrix(&weights, None).expect("w");
+            let k = cohen_kappa(&t, &w).expect("k");
+            if let Some(v) = k.value() {
+                prop_assert!((-1.0 - 1e-9..=1.0 + 1e-9).contains(&v), "{:?}: {}", weights, v);
+                prop_assert!(k.se().is_some_and(|s| s.is_finite() && s >= 0.0));
+            }
+            // Swapping the raters changes nothing (symmetric weights).
+            prop_assert!(same(&k, &cohen_kappa(&tt, &w).expect("k")));
+            prop_assert!(same(&scott_pi(&t, &w).expect("p"), &scott_pi(&tt, &w).expect("p")));
+        }
+    }
+
+    #[test]
+    fn bootstrap_of_perfect_agreement_is_one(labels in proptest::collection::vec(0u32..3, 3..12)) {
+        use crowdqc_agreement::{BootstrapOptions, CountsCoefficient, bootstrap_counts};
+        prop_assume!(labels.iter().any(|&l| l != labels[0]));
+        let items: Vec<Vec<u32>> = labels.iter().map(|&l| vec![l; 3]).collect();
+        let d = ItemCounts::from_matrix(&matrix(&items));
+        let w = WeightMatrix::identity(d.n_categories());
+        let opts = BootstrapOptions { replicates: 50, seed: 1, level: 0.9 };
+        for c in [CountsCoefficient::FleissKappa, CountsCoefficient::KrippendorffAlpha(Level::Nominal)] {
+            let b = bootstrap_counts(&d, c, &w, &opts, &[0.8]).expect("boot");
+            prop_assert_eq!(b.values.len() + b.undefined, 50);
+            prop_assert!(b.values.iter().all(|&v| (v - 1.0).abs() < 1e-12));
+            prop_assert!(b.p_below[0].1 == 0.0 || b.values.is_empty());
+        }
+    }
+}
