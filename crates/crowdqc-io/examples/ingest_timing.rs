@@ -45,6 +45,17 @@ fn main() -> crowdqc_core::Result<()> {
     }
     let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
     println!("file: {} ({:.1} MB)", path.display(), size as f64 / 1e6);
+    if std::env::var_os("CROWDQC_READ_ONCE").is_some() {
+        // one read, for peak-memory measurements (e.g. /usr/bin/time -v)
+        let t = Instant::now();
+        let m = read_judgments(&path, &IngestOptions::default(), None)?;
+        println!(
+            "read_judgments {:.2?}; matrix heap {:.1} MB",
+            t.elapsed(),
+            m.heap_bytes() as f64 / 1e6
+        );
+        return Ok(());
+    }
     for round in 0..3 {
         let t = Instant::now();
         let r = BatchReader::open_judgments(&path, &ColumnMap::default())?;

@@ -35,6 +35,9 @@ pub(crate) struct Selection {
     pub ids: Vec<usize>,
     /// Index of the duration column (read as a number from CSV).
     pub duration: Option<usize>,
+    /// Indices of the item and worker columns: read from CSV as integers only when
+    /// every value is written canonically (`7`, not `007`), so ids keep their text.
+    pub keys: Vec<usize>,
 }
 
 fn find(
@@ -96,6 +99,7 @@ pub(crate) fn select(schema: &Schema, columns: &ColumnMap, role: Role) -> Result
                 false,
             )?;
             sel.ids = [item, worker, label].into_iter().flatten().collect();
+            sel.keys = [item, worker].into_iter().flatten().collect();
             sel.indices = [item, worker, label, timestamp, duration]
                 .into_iter()
                 .flatten()
@@ -113,6 +117,7 @@ pub(crate) fn select(schema: &Schema, columns: &ColumnMap, role: Role) -> Result
                 true,
             )?;
             sel.ids = [item, label].into_iter().flatten().collect();
+            sel.keys = item.into_iter().collect();
             sel.indices = sel.ids.clone();
         }
     }

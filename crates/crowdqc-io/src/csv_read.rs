@@ -1,7 +1,8 @@
 //! CSV input: a header row, RFC 4180 quoting, two passes. The first pass checks the
 //! shape (field counts, UTF-8) and infers column types; the second builds Arrow arrays in
 //! batches. A column is `Int64` only when every non-empty value in the file parses as an
-//! integer; the duration column (and, for generic tables, any column) may also be
+//! integer (for item and worker columns: is written canonically, `7` not `007`, so ids
+//! keep their text); the duration column (and, for generic tables, any column) may also be
 //! `Float64`; every other column is `Utf8`. Empty fields are nulls.
 
 use std::fs::File;
@@ -39,6 +40,17 @@ fn reader(path: &Path) -> Result<csv::Reader<BufReader<File>>> {
         .has_headers(true)
         .flexible(false)
         .from_reader(BufReader::with_capacity(1 << 16, file)))
+}
+
+/// An integer written the way it prints: no sign but `-`, no leading zero, no `-0`.
+fn canonical_int(b: &[u8]) -> bool {
+    let digits = b.strip_prefix(b"-").unwrap_or(b);
+    let ok = match digits {
+        [] => false,
+        [b'0'] => digits.len() == b.len(),
+        [first, ..] => *first != b'0' && digits.iter().all(u8::is_ascii_digit),
+    };
+    ok && parses_int(b)
 }
 
 fn parses_int(b: &[u8]) -> bool {
@@ -108,7 +120,8 @@ pub(crate) fn open(
             .map(|n| Field::new(n, DataType::Utf8, true))
             .collect::<Vec<_>>(),
     );
-    let (indices, float_ok): (Vec<usize>, Vec<bool>) = match role {
+    // Per selected column: may it be a float column; must integers be canonical.
+    let (indices, float_ok, strict): (Vec<usize>, Vec<bool>, Vec<bool>) = match role {
         Some((columns, role)) => {
             let sel = select(&all, columns, role)?;
             let f = sel
@@ -116,9 +129,14 @@ pub(crate) fn open(
                 .iter()
                 .map(|&i| Some(i) == sel.duration)
                 .collect();
-            (sel.indices, f)
+            let k = sel.indices.iter().map(|i| sel.keys.contains(i)).collect();
+            (sel.indices, f, k)
         }
-        None => ((0..names.len()).collect(), vec![true; names.len()]),
+        None => (
+            (0..names.len()).collect(),
+            vec![true; names.len()],
+            vec![false; names.len()],
+        ),
     };
 
     // Pass 1: shape, UTF-8, types.
@@ -150,7 +168,13 @@ pub(crate) fn open(
                 continue;
             }
             st.any = true;
-            if st.int && !parses_int(v) {
+            if st.int
+                && !(if strict[k] {
+                    canonical_int(v)
+                } else {
+                    parses_int(v)
+                })
+            {
                 st.int = false;
             }
             if !st.int && st.float && (!float_ok[k] || !parses_float(v)) {

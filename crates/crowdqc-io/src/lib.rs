@@ -28,9 +28,11 @@
 //! - **CSV** (`.csv`): a header row is required; RFC 4180 quoting. Two passes: the
 //!   first checks field counts and UTF-8 and infers types — a column is an integer
 //!   column only when every non-empty value in the file parses as a 64-bit integer
-//!   (so `007` reads as 7, and `-0` and `00` as 0, as in pandas), the duration column
-//!   may be floating point, everything else is text; empty fields are nulls. Errors
-//!   name the line.
+//!   (so label values `-0` and `00` both read as 0, as in pandas); item and worker
+//!   columns are integers only when every value is also written canonically, so the
+//!   ids `007` and `7` stay distinct text and results map back to the ids as written.
+//!   The duration column may be floating point; everything else is text; empty fields
+//!   are nulls. Errors name the line.
 //! - **Arrow IPC** (`.arrow`, `.ipc`, `.feather`): the file format, or the stream
 //!   format when the file does not start with the IPC file magic.
 //!
