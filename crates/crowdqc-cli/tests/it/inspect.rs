@@ -236,3 +236,20 @@ fn real_dataset_counts_match_source_md() {
         serde_json::json!({"label": "G", "count": 70706, "gold": 187})
     );
 }
+
+#[test]
+fn closed_stdout_pipe_is_not_an_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let j = file(dir.path(), "j.csv", JUDGMENTS);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_crowdqc"))
+        .args(["inspect", s(&j)])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    drop(child.stdout.take()); // like `crowdqc inspect j.csv | head -0`
+    let out = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+}
