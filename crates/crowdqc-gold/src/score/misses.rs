@@ -2,19 +2,25 @@
 
 use crowdqc_core::{Gold, JudgmentMatrix};
 
+use rayon::prelude::*;
+
 use super::GoldItem;
 
 /// Above this many answers the Poisson-binomial tail uses a normal approximation.
 const EXACT_MAX: usize = 2000;
 
-/// Fills [`GoldItem::expected_misses`] and [`GoldItem::miss_p_value`] for every item.
-///
-/// Each answer to item `i` is right with the answering worker's *leave-this-item-out*
-/// gold accuracy, smoothed with a uniform Beta(1, 1) prior: `(c + 1) / (n + 2)` over the
-/// worker's other gold answers (0.5 for a worker with no other gold). The number of
-/// misses is then Poisson-binomial; the p-value is its upper tail `P(M ≥ misses)`,
-/// exact for up to 2,000 answers (dynamic programming), normal with continuity
-/// correction beyond.
+/// Reusable buffers for [`miss_test`].
+#[derive(Debug, Default)]
+pub(crate) struct Scratch {
+    /// Worker list of an item (exposure).
+    pub(crate) seen: Vec<u32>,
+    buf: Vec<(u32, bool)>,
+    q: Vec<f64>,
+    dp: Vec<f64>,
+}
+
+/// Fills [`GoldItem::expected_misses`] and [`GoldItem::miss_p_value`] for every item
+/// (in parallel; each item is independent).
 pub(crate) fn miss_tests(
     matrix: &JudgmentMatrix,
     gold: &Gold,
@@ -22,38 +28,57 @@ pub(crate) fn miss_tests(
     correct: &[u64],
     items: &mut [GoldItem],
 ) {
+    items
+        .par_iter_mut()
+        .with_min_len(256)
+        .for_each_init(Scratch::default, |scratch, r| {
+            if let Some(g) = gold.label(r.item) {
+                miss_test(matrix, g, answered, correct, r, scratch);
+            }
+        });
+}
+
+/// The miss test of one gold item with gold class `g`.
+///
+/// Each answer to the item is right with the answering worker's *leave-this-item-out*
+/// gold accuracy, smoothed with a uniform Beta(1, 1) prior: `(c + 1) / (n + 2)` over the
+/// worker's other gold answers (0.5 for a worker with no other gold). The number of
+/// misses is then Poisson-binomial; the p-value is its upper tail `P(M ≥ misses)`,
+/// exact for up to 2,000 answers (dynamic programming), normal with continuity
+/// correction beyond.
+pub(crate) fn miss_test(
+    matrix: &JudgmentMatrix,
+    g: u32,
+    answered: &[u64],
+    correct: &[u64],
+    r: &mut GoldItem,
+    scratch: &mut Scratch,
+) {
     let workers = matrix.judgment_workers();
     let classes = matrix.judgment_classes();
-    let mut buf: Vec<(u32, bool)> = Vec::new();
-    let mut q: Vec<f64> = Vec::new();
-    let mut dp: Vec<f64> = Vec::new();
-    for r in items.iter_mut() {
-        let Some(g) = gold.label(r.item) else {
-            continue;
-        };
-        buf.clear();
-        buf.extend(
-            matrix
-                .item_range(r.item)
-                .map(|p| (workers[p], classes[p] == g)),
-        );
-        buf.sort_unstable();
-        q.clear();
-        let mut start = 0;
-        while start < buf.len() {
-            let w = buf[start].0;
-            let end = start + buf[start..].iter().take_while(|x| x.0 == w).count();
-            let here = (end - start) as u64;
-            let here_ok = buf[start..end].iter().filter(|x| x.1).count() as u64;
-            let n = answered[w as usize] - here;
-            let c = correct[w as usize] - here_ok;
-            let miss = 1.0 - (c as f64 + 1.0) / (n as f64 + 2.0);
-            q.extend(std::iter::repeat_n(miss, end - start));
-            start = end;
-        }
-        r.expected_misses = q.iter().sum();
-        r.miss_p_value = upper_tail(&q, r.misses as usize, &mut dp);
+    let Scratch { buf, q, dp, .. } = scratch;
+    buf.clear();
+    buf.extend(
+        matrix
+            .item_range(r.item)
+            .map(|p| (workers[p], classes[p] == g)),
+    );
+    buf.sort_unstable();
+    q.clear();
+    let mut start = 0;
+    while start < buf.len() {
+        let w = buf[start].0;
+        let end = start + buf[start..].iter().take_while(|x| x.0 == w).count();
+        let here = (end - start) as u64;
+        let here_ok = buf[start..end].iter().filter(|x| x.1).count() as u64;
+        let n = answered[w as usize] - here;
+        let c = correct[w as usize] - here_ok;
+        let miss = 1.0 - (c as f64 + 1.0) / (n as f64 + 2.0);
+        q.extend(std::iter::repeat_n(miss, end - start));
+        start = end;
     }
+    r.expected_misses = q.iter().sum();
+    r.miss_p_value = upper_tail(q, r.misses as usize, dp);
 }
 
 /// `P(M >= m)` for `M` = sum of independent Bernoulli(`q[j]`).

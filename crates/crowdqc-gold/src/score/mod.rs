@@ -105,44 +105,54 @@ impl GoldScores {
             .expect("a fresh Array3 is contiguous");
         let workers = matrix.judgment_workers();
         let classes = matrix.judgment_classes();
-        let mut items = Vec::with_capacity(gold.len());
-        let mut seen: Vec<u32> = Vec::new();
-        let mut rows = vec![0.0; gold.len() * k];
-        for (&i, row) in gold.items().iter().zip(rows.chunks_exact_mut(k.max(1))) {
+        // Pass 1 (serial, integer counts): per-worker answers, hits and confusion.
+        for &i in gold.items() {
             let g = gold.as_slice()[i as usize];
-            let range = matrix.item_range(i);
-            let mut misses = 0u64;
-            seen.clear();
-            for p in range.clone() {
+            for p in matrix.item_range(i) {
                 let (w, c) = (workers[p] as usize, classes[p]);
                 answered[w] += 1;
-                let hit = c == g;
-                correct[w] += u64::from(hit);
-                misses += u64::from(!hit);
+                correct[w] += u64::from(c == g);
                 conf[(w * k + g as usize) * k + c as usize] += 1;
-                seen.push(workers[p]);
             }
-            seen.sort_unstable();
-            seen.dedup();
-            let n = range.len() as u64;
-            match &consensus {
-                Some(c) => row
-                    .iter_mut()
-                    .zip(c.row(i as usize))
-                    .for_each(|(r, v)| *r = *v),
-                None => vote_shares(&classes[range], row),
-            }
-            items.push(item_report(
-                &params,
-                i,
-                g,
-                n,
-                seen.len() as u64,
-                misses,
-                row,
-            ));
         }
-        misses::miss_tests(matrix, &gold, &answered, &correct, &mut items);
+        // Pass 2 (parallel over gold items; each item depends only on its own
+        // judgments and the finished worker counts, so the result does not depend on
+        // the thread count): exposure, misses, consensus, contested flag, miss test.
+        let mut rows = vec![0.0; gold.len() * k];
+        let items: Vec<GoldItem> = gold
+            .items()
+            .par_iter()
+            .zip(rows.par_chunks_mut(k.max(1)))
+            .with_min_len(256)
+            .map_init(misses::Scratch::default, |scratch, (&i, row)| {
+                let g = gold.as_slice()[i as usize];
+                let range = matrix.item_range(i);
+                let misses = classes[range.clone()].iter().filter(|&&c| c != g).count() as u64;
+                let seen = &mut scratch.seen;
+                seen.clear();
+                seen.extend_from_slice(&workers[range.clone()]);
+                seen.sort_unstable();
+                seen.dedup();
+                match &consensus {
+                    Some(c) => row
+                        .iter_mut()
+                        .zip(c.row(i as usize))
+                        .for_each(|(r, v)| *r = *v),
+                    None => vote_shares(&classes[range.clone()], row),
+                }
+                let mut report = item_report(
+                    &params,
+                    i,
+                    g,
+                    range.len() as u64,
+                    seen.len() as u64,
+                    misses,
+                    row,
+                );
+                misses::miss_test(matrix, g, &answered, &correct, &mut report, scratch);
+                report
+            })
+            .collect();
         let intervals = intervals_for(&params, &answered, &correct);
         Ok(GoldScores {
             params,

@@ -104,3 +104,36 @@ proptest! {
         prop_assert_eq!(items(&a, &sa), items(&b, &sb));
     }
 }
+
+#[test]
+fn scores_are_identical_for_any_thread_count() {
+    let cfg = SynthConfig {
+        seed: 5,
+        n_items: 20_000,
+        n_workers: 300,
+        n_classes: 3,
+        gold_fraction: 0.5,
+        ..SynthConfig::default()
+    };
+    let m = SynthCrowd::new(cfg)
+        .expect("config")
+        .to_matrix(&BatchOptions::default(), IngestOptions::default())
+        .expect("matrix");
+    let run = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("pool");
+        pool.install(|| {
+            GoldParams::new()
+                .interval(crowdqc_gold::IntervalMethod::ClopperPearson)
+                .score(&m)
+                .expect("score")
+        })
+    };
+    let (a, b) = (run(1), run(4));
+    assert_eq!(a.intervals(), b.intervals());
+    assert_eq!(a.items(), b.items());
+    assert_eq!(a.answered(), b.answered());
+    assert!(a.items().len() > 9_000);
+}
