@@ -43,7 +43,9 @@
 //! (`item, worker, label`, via [`ItemCounts::from_matrix`] and
 //! [`Contingency::from_matrix`]), a Fleiss counts table (`item,<class…>`, via
 //! [`ItemCounts::from_table`]) and a two-rater contingency table
-//! (`label_a,label_b,count`, via [`Contingency::from_rows`]).
+//! (`label_a,label_b,count`, via [`Contingency::from_rows`]); both tables can also be
+//! read from Arrow record batches ([`ItemCounts::from_batches`],
+//! [`Contingency::from_batches`]).
 //!
 //! ## Missing data
 //!
@@ -101,6 +103,7 @@ mod bootstrap;
 mod coefficient;
 mod conger;
 mod counts;
+mod layouts;
 mod multi;
 mod pairwise;
 mod stats;

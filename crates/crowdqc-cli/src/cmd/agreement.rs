@@ -3,13 +3,10 @@
 //! (`--table`) or a Fleiss counts table (`--counts`).
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
-use arrow_array::cast::AsArray;
-use arrow_array::types::{Float64Type, Int32Type, Int64Type};
-use arrow_array::{Array, ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
-use arrow_schema::DataType;
+use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
 use crowdqc::agreement::{
     BootstrapOptions, BootstrapSummary, CategoryScale, Coefficient, Contingency, CountsCoefficient,
     ItemCounts, KRIPPENDORFF_THRESHOLDS, Level, PairwiseCoefficient, Weights, bootstrap_conger,
@@ -136,11 +133,14 @@ pub fn run(args: Args) -> Result<()> {
             Data::Judgments(Box::new(m), c)
         }
         (None, Some(p), None) => {
-            let t = read_contingency(p).map_err(|e| e.in_file(p))?;
+            let t =
+                Contingency::from_batches(&crowdqc_io::read_table(p)?).map_err(|e| e.in_file(p))?;
             let c = t.to_item_counts().map_err(|e| e.in_file(p))?;
             Data::Table(t, c)
         }
-        (None, None, Some(p)) => Data::Counts(read_counts(p).map_err(|e| e.in_file(p))?),
+        (None, None, Some(p)) => Data::Counts(
+            ItemCounts::from_batches(&crowdqc_io::read_table(p)?).map_err(|e| e.in_file(p))?,
+        ),
         _ => {
             return Err(Error::param(
                 "input",
@@ -548,150 +548,12 @@ fn workers_batch(m: &JudgmentMatrix) -> Result<RecordBatch> {
     ])?)
 }
 
-/// The text of every cell of column `col` (nulls as `None`).
-fn column_strings(batch: &RecordBatch, col: usize, name: &str) -> Result<Vec<Option<String>>> {
-    let a = batch.column(col);
-    let n = a.len();
-    let get = |i: usize| !a.is_null(i);
-    Ok(match a.data_type() {
-        DataType::Utf8 => {
-            let s = a.as_string::<i32>();
-            (0..n)
-                .map(|i| get(i).then(|| s.value(i).to_string()))
-                .collect()
-        }
-        DataType::LargeUtf8 => {
-            let s = a.as_string::<i64>();
-            (0..n)
-                .map(|i| get(i).then(|| s.value(i).to_string()))
-                .collect()
-        }
-        DataType::Int64 => {
-            let s = a.as_primitive::<Int64Type>();
-            (0..n)
-                .map(|i| get(i).then(|| s.value(i).to_string()))
-                .collect()
-        }
-        DataType::Int32 => {
-            let s = a.as_primitive::<Int32Type>();
-            (0..n)
-                .map(|i| get(i).then(|| s.value(i).to_string()))
-                .collect()
-        }
-        DataType::Float64 => {
-            let s = a.as_primitive::<Float64Type>();
-            (0..n)
-                .map(|i| get(i).then(|| s.value(i).to_string()))
-                .collect()
-        }
-        other => {
-            return Err(Error::Schema {
-                column: name.into(),
-                expected: "text or numbers".into(),
-                found: other.to_string(),
-            });
-        }
-    })
-}
-
-/// A non-negative whole count; `None` (blank) is 0.
-fn parse_count(v: Option<&str>, column: &str, row: u64) -> Result<u64> {
-    let Some(v) = v.map(str::trim).filter(|v| !v.is_empty()) else {
-        return Ok(0);
-    };
-    v.parse::<u64>()
-        .ok()
-        .or_else(|| {
-            v.parse::<f64>()
-                .ok()
-                .filter(|x| *x >= 0.0 && x.fract() == 0.0 && *x < 9.0e15)
-                .map(|x| x as u64)
-        })
-        .ok_or_else(|| {
-            Error::value(
-                column,
-                Some(row),
-                format!("`{v}` is not a non-negative whole count"),
-            )
-        })
-}
-
-fn read_contingency(path: &Path) -> Result<Contingency> {
-    let mut rows: Vec<(String, String, u64)> = Vec::new();
-    for batch in crowdqc_io::read_table(path)? {
-        let schema = batch.schema();
-        let idx = |name: &str| {
-            schema.index_of(name).map_err(|_| Error::MissingColumn {
-                wanted: name.into(),
-                tried: vec![name.into()],
-                found: schema.fields().iter().map(|f| f.name().clone()).collect(),
-            })
-        };
-        let a = column_strings(&batch, idx("label_a")?, "label_a")?;
-        let b = column_strings(&batch, idx("label_b")?, "label_b")?;
-        let c = column_strings(&batch, idx("count")?, "count")?;
-        for i in 0..batch.num_rows() {
-            let row = rows.len() as u64;
-            let label = |v: &Option<String>, col: &str| {
-                v.clone()
-                    .filter(|s| !s.is_empty())
-                    .ok_or_else(|| Error::value(col, Some(row), "empty label"))
-            };
-            rows.push((
-                label(&a[i], "label_a")?,
-                label(&b[i], "label_b")?,
-                parse_count(c[i].as_deref(), "count", row)?,
-            ));
-        }
-    }
-    Contingency::from_rows(&rows)
-}
-
-fn read_counts(path: &Path) -> Result<ItemCounts> {
-    let mut names: Option<Vec<String>> = None;
-    let mut rows: Vec<Vec<u64>> = Vec::new();
-    for batch in crowdqc_io::read_table(path)? {
-        let schema = batch.schema();
-        let fields: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
-        if fields.len() < 2 {
-            return Err(Error::param(
-                "counts",
-                "needs an item column followed by one count column per category",
-            ));
-        }
-        names.get_or_insert_with(|| fields[1..].to_vec());
-        let cols: Vec<Vec<Option<String>>> = (1..fields.len())
-            .map(|k| column_strings(&batch, k, &fields[k]))
-            .collect::<Result<_>>()?;
-        for i in 0..batch.num_rows() {
-            let row = rows.len() as u64;
-            rows.push(
-                cols.iter()
-                    .zip(&fields[1..])
-                    .map(|(c, name)| parse_count(c[i].as_deref(), name, row))
-                    .collect::<Result<_>>()?,
-            );
-        }
-    }
-    let names = names.ok_or_else(|| Error::param("counts", "the file has no column"))?;
-    ItemCounts::from_table(&names, &rows)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn counts_parse() {
-        assert_eq!(parse_count(None, "c", 0).expect("blank"), 0);
-        assert_eq!(parse_count(Some("12"), "c", 0).expect("int"), 12);
-        assert_eq!(parse_count(Some("3.0"), "c", 0).expect("float"), 3);
-        let e = parse_count(Some("-1"), "c", 4).expect_err("neg");
-        assert!(e.to_string().contains("row 4"), "{e}");
-    }
-
-    #[test]
-    fn unknown_weights_name() {
+    fn weights_names() {
         assert_eq!(weights_name(&Weights::Custom(vec![1.0])), "custom");
         assert_eq!(weights_name(&Weights::Linear), "linear");
     }
