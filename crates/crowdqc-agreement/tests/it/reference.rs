@@ -112,3 +112,29 @@ fn irrcac_table_cohen_and_scott_with_standard_errors() {
         }
     }
 }
+
+#[test]
+fn irrcac_weighted_values_and_standard_errors() {
+    use crowdqc_agreement::Weights;
+    let e = expected();
+    for (name, by_weights) in e["irrcac_weighted"].as_object().expect("map") {
+        let Some(p) = example(&format!("{name}.csv")) else {
+            return;
+        };
+        let m = load_long(&p, None);
+        let data = ItemCounts::from_matrix(&m);
+        for (wname, r) in by_weights.as_object().expect("map") {
+            let weights: Weights = wname.parse().expect("weights");
+            let w = data.weight_matrix(&weights, None).expect("w");
+            for (key, c) in [
+                ("gwet_ac2", gwet_ac(&data, &w).expect("c")),
+                ("fleiss_kappa", fleiss_kappa(&data, &w).expect("c")),
+                ("brennan_prediger", brennan_prediger(&data, &w).expect("c")),
+                ("conger_kappa", conger_kappa(&m, &w).expect("c")),
+            ] {
+                close5(c.value(), &r[key]["value"]);
+                close5(c.se(), &r[key]["se"]);
+            }
+        }
+    }
+}
