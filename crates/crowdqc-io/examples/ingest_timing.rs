@@ -45,6 +45,30 @@ fn main() -> crowdqc_core::Result<()> {
     }
     let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
     println!("file: {} ({:.1} MB)", path.display(), size as f64 / 1e6);
+    if std::env::var_os("CROWDQC_CSV").is_some() {
+        // the same judgments as CSV: two-pass read with type inference
+        let csv = path.with_extension("csv");
+        if !csv.exists() {
+            let r = BatchReader::open(&path)?;
+            let mut w = TableWriter::create(&csv, r.schema())?;
+            for b in r {
+                w.write(&b?)?;
+            }
+            w.finish()?;
+        }
+        let size = std::fs::metadata(&csv).map(|m| m.len()).unwrap_or(0);
+        for round in 0..2 {
+            let t = Instant::now();
+            let m = read_judgments(&csv, &IngestOptions::default(), None)?;
+            let e = t.elapsed();
+            println!(
+                "csv round {round}: read_judgments {e:.2?} ({:.1} M judgments/s, {:.0} MB/s)",
+                m.n_judgments() as f64 / e.as_secs_f64() / 1e6,
+                size as f64 / e.as_secs_f64() / 1e6
+            );
+        }
+        return Ok(());
+    }
     if std::env::var_os("CROWDQC_READ_ONCE").is_some() {
         // one read, for peak-memory measurements (e.g. /usr/bin/time -v)
         let t = Instant::now();
