@@ -1,7 +1,6 @@
 //! Whole-file reads: judgments (+ gold) into a matrix, small tables into batches.
 
 use std::path::Path;
-
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
