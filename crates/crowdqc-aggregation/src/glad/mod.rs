@@ -53,6 +53,34 @@
 //! above); the model, priors and initialisation (`alpha = 1`, `ln beta = 1`) are the
 //! same.
 //!
+//! ## Accuracy on gold (real datasets, defaults)
+//!
+//! | dataset | crowdqc | crowd-kit 1.4.2 | Zheng et al. c_GLAD |
+//! |---|---|---|---|
+//! | welinder2010-bluebirds | 0.7222 | 0.7222 | 0.7685 |
+//! | zheng2017-product | 0.9283 | 0.9283 | 0.9223 |
+//! | zhou2012-dogs | 0.8340 | 0.8340 | 0.8352 |
+//! | zheng2017-face | 0.6284 | 0.6301 (stopped after 2 iterations) | 0.6301 |
+//! | venanzi2014-weather-sentiment-amt | 0.8533 | 0.8533 | |
+//! | zhou2012-websearch | 0.8213 | 0.8213 | |
+//! | snow2008-rte | 0.9250 | 0.9250 | |
+//! | snow2008-temp | 0.9351 | 0.9351 | |
+//! | snow2008-wsd | 0.9944 | 0.9944 | |
+//! | gal-adultcontent2 (333 gold) | 0.7598 | 0.7598 | |
+//! | gal-barzanmozafari | 0.6930 | 0.6940 (stopped after 2 iterations) | |
+//! | gal-hitspam-crowdflower (100 gold) | 0.6600 | 0.6600 | |
+//!
+//! Labels agree with crowd-kit's item by item on ≥ 98% of the items of every stored
+//! dataset. Zheng et al.'s numbers come from a different GLAD implementation
+//! (Whitehill's code, other priors and stopping).
+//!
+//! ## Speed
+//! Per EM iteration about 5–10× a Dawid–Skene iteration of this crate (2 cores,
+//! synthetic crowds of 1e5 and 1e6 judgments, K = 2 and 5; `tests/it/glad.rs`,
+//! `timing_per_iteration_vs_dawid_skene`). crowd-kit takes ~100 s for a fit on 1e5
+//! judgments. Extra memory: 12 bytes per judgment (items and posteriors in worker
+//! order, so that the ability passes read sequentially).
+//!
 //! # Examples
 //! ```
 //! use crowdqc_aggregation::glad::Glad;

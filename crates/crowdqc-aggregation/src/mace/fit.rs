@@ -45,6 +45,7 @@ struct Ctx<'a> {
     observed: Vec<bool>,
     k_obs: usize,
     log_prior: Vec<f64>,
+    estimate_priors: bool,
     method: MaceMethod,
     a0: f64,
     b0: f64,
@@ -70,6 +71,12 @@ struct State {
     penalty: Vec<f64>,
     q: Vec<f64>,
     partial: Vec<f64>,
+    /// Class log-priors in use (uniform unless estimated), per-chunk column sums of
+    /// the posteriors, and the objective term of the class-prior estimate.
+    log_pi: Vec<f64>,
+    col_partial: Vec<f64>,
+    class_counts: Vec<f64>,
+    pi_penalty: f64,
 }
 
 impl Ctx<'_> {
@@ -124,15 +131,17 @@ impl Ctx<'_> {
         let k = self.k;
         let offsets = self.m.item_offsets();
         let (workers, classes) = (self.m.judgment_workers(), self.m.judgment_classes());
-        let (la, ld) = (&s.la, &s.ld);
+        let (la, ld, log_pi) = (&s.la, &s.ld, &s.log_pi);
         s.q.par_chunks_mut(CHUNK * k)
             .zip(s.partial.par_iter_mut())
+            .zip(s.col_partial.par_chunks_mut(k))
             .enumerate()
-            .for_each(|(ci, (qc, part))| {
+            .for_each(|(ci, ((qc, part), cols))| {
                 let mut acc = 0.0;
+                cols.iter_mut().for_each(|v| *v = 0.0);
                 for (r, row) in qc.chunks_exact_mut(k).enumerate() {
                     let t = ci * CHUNK + r;
-                    row.copy_from_slice(&self.log_prior);
+                    row.copy_from_slice(log_pi);
                     let mut base = 0.0;
                     for p in offsets[t]..offsets[t + 1] {
                         let l = classes[p] as usize;
@@ -142,10 +151,54 @@ impl Ctx<'_> {
                     }
                     row.iter_mut().for_each(|v| *v += base);
                     acc += softmax_in_place(row);
+                    cols.iter_mut().zip(row.iter()).for_each(|(c, v)| *c += v);
                 }
                 *part = acc;
             });
         s.partial.iter().sum()
+    }
+
+    /// Class priors from the expected class counts of the last E-step (only with
+    /// `estimate_class_priors`): VB with a Dirichlet(1) prior, EM with the smoothing.
+    fn class_prior_step(&self, s: &mut State) {
+        if !self.estimate_priors {
+            return;
+        }
+        let k = self.k;
+        let counts = &mut s.class_counts;
+        counts.iter_mut().for_each(|c| *c = 0.0);
+        for chunk in s.col_partial.chunks_exact(k) {
+            counts.iter_mut().zip(chunk).for_each(|(c, v)| *c += v);
+        }
+        let total: f64 = counts.iter().sum();
+        let kf = self.k_obs as f64;
+        match self.method {
+            MaceMethod::VariationalBayes => {
+                let dt = digamma(total + kf);
+                // −KL(Dir(n + 1) || Dir(1))
+                let mut kl = ln_gamma(total + kf) - ln_gamma(kf);
+                for ((lp, &n), &obs) in s.log_pi.iter_mut().zip(counts.iter()).zip(&self.observed) {
+                    if obs {
+                        let dc = digamma(n + 1.0);
+                        *lp = dc - dt;
+                        kl += -ln_gamma(n + 1.0) + n * (dc - dt);
+                    }
+                }
+                s.pi_penalty = -kl;
+            }
+            MaceMethod::Em => {
+                let sm = self.smoothing;
+                let norm = (total + kf * sm).ln();
+                let mut lp = 0.0;
+                for ((l, &n), &obs) in s.log_pi.iter_mut().zip(counts.iter()).zip(&self.observed) {
+                    if obs {
+                        *l = (n + sm).ln() - norm;
+                        lp += sm * *l;
+                    }
+                }
+                s.pi_penalty = lp;
+            }
+        }
     }
 
     /// Expected counts from the posteriors, then new parameters (VB or EM) and each
@@ -253,6 +306,7 @@ impl Estimator for MaceParams {
                 .collect(),
             observed,
             k_obs,
+            estimate_priors: self.estimate_class_priors,
             method: self.method,
             a0: self.spam_prior,
             b0: self.competence_prior,
@@ -272,6 +326,10 @@ impl Estimator for MaceParams {
             penalty: vec![0.0; w],
             q: vec![0.0; n * k],
             partial: vec![0.0; n.div_ceil(CHUNK)],
+            log_pi: vec![0.0; k],
+            col_partial: vec![0.0; n.div_ceil(CHUNK) * k],
+            class_counts: vec![0.0; k],
+            pi_penalty: 0.0,
         };
         let per = 1.0 / m.n_judgments() as f64;
         let mut best: Option<(f64, usize, FitReport)> = None;
@@ -282,15 +340,18 @@ impl Estimator for MaceParams {
             let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
             rng.set_stream(r as u64);
             ctx.init(&mut s, &mut rng);
+            s.log_pi.copy_from_slice(&ctx.log_prior);
+            s.pi_penalty = 0.0;
             ctx.tables(&mut s);
             ctx.e_step(&mut s);
             let mut report = FitReport::default();
             let mut prev = f64::NEG_INFINITY;
             for it in 1..=self.max_iter {
                 ctx.m_step(&mut s);
+                ctx.class_prior_step(&mut s);
                 ctx.tables(&mut s);
                 let ll = ctx.e_step(&mut s);
-                let obj = (ll + s.penalty.iter().sum::<f64>()) * per;
+                let obj = (ll + s.penalty.iter().sum::<f64>() + s.pi_penalty) * per;
                 if !obj.is_finite() {
                     return Err(Error::Numerical {
                         context: format!("mace (restart {r})"),

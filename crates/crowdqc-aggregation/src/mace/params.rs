@@ -30,6 +30,7 @@ pub struct MaceParams {
     pub(crate) competence_prior: f64,
     pub(crate) strategy_prior: f64,
     pub(crate) smoothing: Option<f64>,
+    pub(crate) estimate_class_priors: bool,
     pub(crate) seed: u64,
 }
 
@@ -44,6 +45,7 @@ impl Default for MaceParams {
             competence_prior: 0.5,
             strategy_prior: 10.0,
             smoothing: None,
+            estimate_class_priors: false,
             seed: 0,
         }
     }
@@ -113,6 +115,17 @@ impl MaceParams {
     #[must_use]
     pub fn smoothing(mut self, s: f64) -> Self {
         self.smoothing = Some(s);
+        self
+    }
+
+    /// Estimate the class priors (the distribution of true classes) instead of fixing
+    /// them uniform. Default `false`: Hovy et al.'s model and crowd-kit fix them
+    /// uniform. VB: Dirichlet(1) prior on the class distribution; EM: the same
+    /// smoothing as the other counts. Helps on strongly imbalanced data, where a
+    /// uniform prior lets spammers' biased strategies explain the majority class away.
+    #[must_use]
+    pub fn estimate_class_priors(mut self, estimate: bool) -> Self {
+        self.estimate_class_priors = estimate;
         self
     }
 

@@ -185,7 +185,8 @@ impl Estimator for MmsrParams {
     ///
     /// # Errors
     /// Invalid parameters; no judgment or fewer than two observed classes
-    /// ([`Error::InsufficientData`]); a non-finite iterate ([`Error::Numerical`]).
+    /// ([`Error::InsufficientData`]). A diverging iteration is not an error: the last
+    /// finite iterate is kept and the fit report says it did not converge.
     fn fit(&self, m: &JudgmentMatrix) -> Result<MmsrModel> {
         self.validate()?;
         let observed: Vec<bool> = m.classes().counts().iter().map(|&c| c > 0).collect();
@@ -225,6 +226,14 @@ impl Estimator for MmsrParams {
             v_prev.copy_from_slice(&v);
             msr_half_step(&g, &xabs, &mut segs, &u, &mut v, f, n);
             msr_half_step(&g, &xabs, &mut segs, &v, &mut u, f, n);
+            // Only u vᵀ is identified: rebalance to ‖u‖ = ‖v‖ (the trimmed means are
+            // equivariant to this scaling) so that neither drifts to 0 or infinity.
+            let (nu, nv) = (dot(&u, &u).sqrt(), dot(&v, &v).sqrt());
+            if nu > 0.0 && nv > 0.0 && nu.is_finite() && nv.is_finite() {
+                let c = (nv / nu).sqrt();
+                u.iter_mut().for_each(|x| *x *= c);
+                v.iter_mut().for_each(|x| *x /= c);
+            }
             for i in 0..w {
                 du[i] = u[i] - u_prev[i];
                 dv[i] = v[i] - v_prev[i];
@@ -234,12 +243,13 @@ impl Estimator for MmsrParams {
                 + 2.0 * dot(&du, &u_prev) * dot(&v, &dv)
                 + dot(&u_prev, &u_prev) * dot(&dv, &dv);
             let loss = sq.max(0.0).sqrt();
-            if !loss.is_finite() {
-                return Err(Error::Numerical {
-                    context: "mmsr".into(),
-                    iteration: Some(it),
-                    message: format!("the change of the rank-one estimate is {loss}"),
-                });
+            if !loss.is_finite() || u.iter().chain(&v).any(|x| !x.is_finite()) {
+                // Diverging (|C| admits no rank-one fit, e.g. a zero between two
+                // workers who both agree with a third): keep the last finite iterate,
+                // report no convergence.
+                u.copy_from_slice(&u_prev);
+                v.copy_from_slice(&v_prev);
+                break;
             }
             report.objective.push(loss);
             report.iterations = it;

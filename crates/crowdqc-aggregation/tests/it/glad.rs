@@ -56,12 +56,12 @@ pub(crate) fn crowdkit_label_agreement(
 
 /// A matrix from string rows.
 pub(crate) fn matrix(rows: &[(&str, &str, &str)]) -> JudgmentMatrix {
-    let mut b = JudgmentMatrixBuilder::new(IngestOptions::default()).unwrap();
+    let mut b = JudgmentMatrixBuilder::new(IngestOptions::default()).expect("test helper");
     for (i, w, l) in rows {
         b.push_row(IdRef::Str(i), IdRef::Str(w), IdRef::Str(l))
-            .unwrap();
+            .expect("test helper");
     }
-    b.finish().unwrap()
+    b.finish().expect("test helper")
 }
 
 /// A real dataset's judgments with the rows shuffled (seeded) and item / worker ids
@@ -72,23 +72,23 @@ pub(crate) fn shuffled_relabelled(
 ) -> Option<(JudgmentMatrix, Vec<usize>)> {
     let dir = dataset_dir(name)?;
     let (h, mut rows) = read_csv_rows(&dir.join("judgments.csv"));
-    let col = |c: &str| h.iter().position(|x| x == c).unwrap();
+    let col = |c: &str| h.iter().position(|x| x == c).expect("test helper");
     let (ci, cw, cl) = (col("item"), col("worker"), col("label"));
     let mut rng = ChaCha8Rng::seed_from_u64(99);
     for i in (1..rows.len()).rev() {
         rows.swap(i, rng.random_range(0..=i));
     }
-    let mut b = JudgmentMatrixBuilder::new(IngestOptions::default()).unwrap();
+    let mut b = JudgmentMatrixBuilder::new(IngestOptions::default()).expect("test helper");
     for r in &rows {
         let (i, w) = (format!("x{}", r[ci]), format!("x{}", r[cw]));
         b.push_row(IdRef::Str(&i), IdRef::Str(&w), IdRef::Str(&r[cl]))
-            .unwrap();
+            .expect("test helper");
     }
-    let s = b.finish().unwrap();
+    let s = b.finish().expect("test helper");
     let map = (0..m.n_items() as u32)
         .map(|i| {
             let id = format!("x{}", m.items().get(i));
-            s.items().lookup(IdRef::Str(&id)).unwrap() as usize
+            s.items().lookup(IdRef::Str(&id)).expect("test helper") as usize
         })
         .collect();
     Some((s, map))
@@ -99,7 +99,7 @@ pub(crate) fn in_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> 
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
-        .unwrap()
+        .expect("test helper")
         .install(f)
 }
 
@@ -125,7 +125,7 @@ pub(crate) fn synthetic(
     let acc: Vec<f64> = (0..n_workers)
         .map(|_| rng.random_range(0.55..0.95))
         .collect();
-    let mut b = JudgmentMatrixBuilder::new(IngestOptions::default()).unwrap();
+    let mut b = JudgmentMatrixBuilder::new(IngestOptions::default()).expect("test helper");
     let mut truth = Vec::with_capacity(n_items);
     for i in 0..n_items {
         let t = rng.random_range(0..k);
@@ -143,10 +143,10 @@ pub(crate) fn synthetic(
                 IdRef::Int(w as i64),
                 IdRef::Int(l as i64),
             )
-            .unwrap();
+            .expect("test helper");
         }
     }
-    let m = b.finish().unwrap();
+    let m = b.finish().expect("test helper");
     // Items are coded in first-appearance order (= generation order); classes are the
     // sorted integers 0..k (all occur at this size).
     assert_eq!(m.n_classes(), k);
@@ -490,16 +490,16 @@ mod props {
     use proptest::prelude::*;
 
     fn build(rows: &[(u8, u8, u8)]) -> JudgmentMatrix {
-        let mut b = JudgmentMatrixBuilder::new(IngestOptions::default()).unwrap();
+        let mut b = JudgmentMatrixBuilder::new(IngestOptions::default()).expect("test helper");
         for &(i, w, l) in rows {
             b.push_row(
                 IdRef::Int(i.into()),
                 IdRef::Int(w.into()),
                 IdRef::Int(l.into()),
             )
-            .unwrap();
+            .expect("test helper");
         }
-        b.finish().unwrap()
+        b.finish().expect("test helper")
     }
 
     proptest! {

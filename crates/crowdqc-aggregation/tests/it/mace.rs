@@ -13,12 +13,12 @@ use crate::glad::{
 /// first-appearance and sorted orders agree, i.e. with its misalignment removed; NaN =
 /// not run). crowd-kit values: `fixtures/aggregation-advanced/`.
 ///
-/// Where crowd-kit is aligned, it agrees with this implementation exactly. Where it
-/// is not, its results are those of a different (scrambled) model: better than MACE
-/// on product (0.929; aligned: 0.816) and weather, worse on bluebirds, face, barzan
-/// and copyright. MACE's uniform prior on the true class is a poor fit for product's
-/// 88/12 class imbalance: spammers with a strategy biased to `0` explain the `0`
-/// answers away.
+/// Aligned crowd-kit agrees with this implementation exactly on 6 datasets and within
+/// one item on temp and websearch. Unaligned crowd-kit fits a different (scrambled)
+/// model: better than MACE on product (0.929; aligned: 0.816) and weather, worse on
+/// bluebirds, face, barzan and copyright. MACE's uniform prior on the true class is a
+/// poor fit for product's 88/12 class imbalance: spammers with a strategy biased to
+/// `0` explain the `0` answers away (see `estimate_class_priors`).
 const MACE_ACCURACY: &[(&str, f64, f64, f64)] = &[
     ("welinder2010-bluebirds", 0.861111, 0.805556, 0.861111),
     ("zhou2012-dogs", 0.830235, 0.830235, 0.830235),
@@ -29,10 +29,10 @@ const MACE_ACCURACY: &[(&str, f64, f64, f64)] = &[
         0.866667,
         0.856667,
     ),
-    ("snow2008-rte", 0.926250, 0.925000, f64::NAN),
-    ("snow2008-temp", 0.941558, 0.939394, f64::NAN),
+    ("snow2008-rte", 0.926250, 0.925000, 0.926250),
+    ("snow2008-temp", 0.941558, 0.939394, 0.943723),
     ("snow2008-wsd", 0.994350, 0.994350, f64::NAN),
-    ("gal-barzanmozafari", 0.722000, 0.693000, f64::NAN),
+    ("gal-barzanmozafari", 0.722000, 0.693000, 0.722000),
     ("gal-copyright-infringement", 0.777778, 0.666667, f64::NAN),
     ("gal-adultcontent-toy", 0.600000, 0.600000, f64::NAN),
     ("crowdkit-toy", 1.0, 1.0, f64::NAN),
@@ -43,7 +43,7 @@ const MACE_ACCURACY: &[(&str, f64, f64, f64)] = &[
 /// `cargo test --release -p crowdqc-aggregation -- --ignored`.
 const MACE_ACCURACY_LARGE: &[(&str, f64, f64, f64)] = &[
     ("zheng2017-product", 0.827300, 0.929044, 0.816236),
-    ("zhou2012-websearch", 0.838296, 0.826611, f64::NAN),
+    ("zhou2012-websearch", 0.838296, 0.826611, 0.838673),
     ("gal-adultcontent2", 0.780781, f64::NAN, f64::NAN),
     ("gal-hitspam-crowdflower", 0.660000, 0.660000, f64::NAN),
 ];
@@ -51,7 +51,7 @@ const MACE_ACCURACY_LARGE: &[(&str, f64, f64, f64)] = &[
 fn check(table: &[(&str, f64, f64, f64)]) {
     for &(name, expected, crowdkit, aligned) in table {
         let Some(m) = dataset(name) else { return };
-        let model = Mace::params().fit(&m).unwrap();
+        let model = Mace::params().fit(&m).expect("fit");
         let acc = gold_accuracy(&m, &model.labels());
         eprintln!("mace {name}: {acc:.6} (crowd-kit {crowdkit:.6}, aligned {aligned:.6})");
         assert!(
@@ -59,9 +59,13 @@ fn check(table: &[(&str, f64, f64, f64)]) {
             "{name}: {acc} vs recorded {expected}"
         );
         assert_rows_sum_to_one(&model);
+        // At most one gold item below crowd-kit with its misalignment removed (equal
+        // on bluebirds, dogs, face, weather, RTE and barzan; one item on temp and
+        // websearch; above it on product: 0.827 vs 0.816).
         if aligned.is_finite() {
+            let one = 1.0 / m.gold().len() as f64;
             assert!(
-                (acc - aligned).abs() < 1e-6,
+                acc >= aligned - 1.5 * one,
                 "{name}: {acc} vs aligned crowd-kit {aligned}"
             );
         }
@@ -77,6 +81,36 @@ fn accuracy_on_real_datasets() {
 #[ignore = "slow in debug builds; run with --release"]
 fn accuracy_on_large_real_datasets() {
     check(MACE_ACCURACY_LARGE);
+}
+
+/// `estimate_class_priors(true)` (not in Hovy et al. or crowd-kit) on the real datasets
+/// where it changes the accuracy: it fixes product's class imbalance, and costs
+/// elsewhere, hence off by default. (bluebirds, dogs, wsd, copyright, hitspam, toys:
+/// unchanged.)
+const MACE_ESTIMATED_PRIORS: &[(&str, f64, f64)] = &[
+    // (dataset, uniform priors, estimated priors)
+    ("zheng2017-product", 0.827300, 0.930247),
+    ("zheng2017-face", 0.643836, 0.636986),
+    ("venanzi2014-weather-sentiment-amt", 0.856667, 0.860000),
+    ("zhou2012-websearch", 0.838296, 0.825858),
+    ("snow2008-rte", 0.926250, 0.927500),
+    ("snow2008-temp", 0.941558, 0.939394),
+    ("gal-adultcontent2", 0.780781, 0.738739),
+    ("gal-barzanmozafari", 0.722000, 0.694000),
+];
+
+#[test]
+#[ignore = "slow in debug builds; run with --release"]
+fn accuracy_with_estimated_class_priors() {
+    for &(name, _, expected) in MACE_ESTIMATED_PRIORS {
+        let Some(m) = dataset(name) else { return };
+        let model = Mace::params().estimate_class_priors(true).fit(&m).unwrap();
+        let acc = gold_accuracy(&m, &model.labels());
+        assert!(
+            (acc - expected).abs() <= 0.002,
+            "{name}: {acc} vs recorded {expected}"
+        );
+    }
 }
 
 #[test]
@@ -109,9 +143,15 @@ fn objective_never_decreases() {
     let Some(m) = dataset("welinder2010-bluebirds") else {
         return;
     };
-    for method in [MaceMethod::VariationalBayes, MaceMethod::Em] {
+    for (method, est) in [
+        (MaceMethod::VariationalBayes, false),
+        (MaceMethod::Em, false),
+        (MaceMethod::VariationalBayes, true),
+        (MaceMethod::Em, true),
+    ] {
         let model = Mace::params()
             .method(method)
+            .estimate_class_priors(est)
             .n_restarts(2)
             .tol(1e-14)
             .fit(&m)
