@@ -129,11 +129,18 @@ fn large_csv_is_read_in_batches_with_right_rows_and_lines() {
     assert_eq!(r.total_rows(), Some(n));
     let sizes: Vec<usize> = r.map(|b| b.expect("batch").num_rows()).collect();
     assert_eq!(sizes, [65_536, 65_536, 18_928]);
-    let m = read(&p, None).expect("read");
+    let mut seen = Vec::new();
+    let m =
+        crowdqc_io::read_judgments_with_progress(&p, &IngestOptions::default(), None, &mut |p| {
+            seen.push((p.rows, p.total))
+        })
+        .expect("read");
     assert_eq!(
         (m.n_items(), m.n_workers(), m.n_judgments()),
         (50_000, 101, 150_000)
     );
+    let total = Some(150_000);
+    assert_eq!(seen, [(65_536, total), (131_072, total), (150_000, total)]);
     // a bad value in the third batch: row and line across batches
     text.push_str("i1,w1,\n");
     let p = file(dir.path(), "big2.csv", &text);
