@@ -144,6 +144,16 @@ fn simulation_matches_exact() {
             Action::Suspend,
         ),
         (example_policy("appen.toml"), vec![0, 1], 0.80, Action::Ban),
+        (example_policy("recommended.toml"), vec![0, 1], 0.70, Action::Ban),
+        (
+            parse_policy(
+                "[[rules]]\nid = \"p\"\naction = \"ban\"\nmin_evidence = 10\nposterior = { threshold = 0.8, probability = 0.95 }\n",
+            )
+            .expect("valid"),
+            vec![0],
+            0.85,
+            Action::Ban,
+        ),
     ];
     for (policy, rules, acc, action) in cases {
         let exact = fire_curve(&policy, &rules, acc, 100).expect("exact")[100];
