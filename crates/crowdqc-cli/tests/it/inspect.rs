@@ -253,3 +253,34 @@ fn closed_stdout_pipe_is_not_an_error() {
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(stderr.is_empty(), "{stderr}");
 }
+
+#[test]
+fn parquet_and_arrow_inputs_give_the_same_report_as_csv() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let j = file(dir.path(), "j.csv", JUDGMENTS);
+    let g = file(dir.path(), "g.csv", GOLD);
+    let report = |judgments: &std::path::Path, gold: &std::path::Path| {
+        let r = crowdqc(&[
+            "inspect",
+            s(judgments),
+            "--gold",
+            s(gold),
+            "--format",
+            "json",
+        ]);
+        assert_eq!(r.code, Some(0), "{r:?}");
+        let mut v: Value = serde_json::from_str(&r.stdout).expect("json");
+        v["file"] = Value::Null;
+        v
+    };
+    let reference = report(&j, &g);
+    for ext in ["parquet", "arrow"] {
+        let convert = |p: &std::path::Path| {
+            let out = p.with_extension(ext);
+            let t = crowdqc_io::read_table(p).expect("read");
+            crowdqc_io::write_table(&out, &t[0]).expect("write");
+            out
+        };
+        assert_eq!(report(&convert(&j), &convert(&g)), reference, "{ext}");
+    }
+}
