@@ -136,14 +136,6 @@ pub fn id_json(id: IdRef<'_>) -> serde_json::Value {
     }
 }
 
-/// Error for a subcommand that is not available yet.
-pub fn not_yet(what: &str) -> Error {
-    Error::External {
-        context: what.into(),
-        message: "not implemented yet".into(),
-    }
-}
-
 /// Prints the error (if any) and maps it to the exit code: 0 ok, 2 bad input, 1 runtime.
 pub fn exit(result: Result<()>) -> ExitCode {
     match result {
