@@ -11,7 +11,7 @@ use crate::ingest::{
     LABEL_ALIASES, TIMESTAMP_ALIASES, WORKER_ALIASES, encode_durations, encode_ids,
     encode_timestamps, resolve_column,
 };
-use crate::matrix::{IngestReport, JudgmentMatrix, worker_index};
+use crate::matrix::{IngestReport, JudgmentMatrix, find_duplicates, worker_index};
 
 /// Builds a [`JudgmentMatrix`] from any number of Arrow record batches (or single rows),
 /// without concatenating them first.
@@ -505,33 +505,44 @@ impl JudgmentMatrixBuilder {
             item.resize(offsets[i + 1], i as u32);
         }
 
-        // 4. duplicates.
-        let dups = find_duplicates(&offsets, &worker, &class, self.opts.duplicates);
-        if self.opts.duplicates == DuplicatePolicy::Error
-            && let Some(&(i, w)) = dups.first_pair.as_ref()
-        {
-            let rows: Vec<u64> = (0..n)
-                .filter(|&r| self.coo_item[r] == i && self.coo_worker[r] == w)
-                .take(2)
-                .map(|r| r as u64)
-                .collect();
-            return Err(Error::Conflict(format!(
-                "worker `{}` judged item `{}` more than once (rows {} and {}); \
-                     choose a duplicate policy: keep-all, first or last",
-                self.workers.get(w),
-                self.items.get(i),
-                rows.first().copied().unwrap_or(0),
-                rows.get(1).copied().unwrap_or(0),
-            )));
-        }
-        drop(std::mem::take(&mut self.coo_item));
-        drop(std::mem::take(&mut self.coo_worker));
+        // 4. duplicates and the worker index. Only the `error` policy needs the input
+        // rows afterwards (to name the two rows of the first repeated pair); otherwise
+        // they are freed first and both passes run on two threads.
         drop(std::mem::take(&mut self.coo_label));
         drop(self.timestamps.take());
         drop(self.durations.take());
+        let n_workers = self.workers.len();
+        let policy = self.opts.duplicates;
+        let (dups, (worker_offsets, by_worker)) = if policy == DuplicatePolicy::Error {
+            let dups = find_duplicates(&offsets, &worker, &class, policy);
+            if let Some(&(i, w)) = dups.first_pair.as_ref() {
+                let rows: Vec<u64> = (0..n)
+                    .filter(|&r| self.coo_item[r] == i && self.coo_worker[r] == w)
+                    .take(2)
+                    .map(|r| r as u64)
+                    .collect();
+                return Err(Error::Conflict(format!(
+                    "worker `{}` judged item `{}` more than once (rows {} and {}); \
+                         choose a duplicate policy: keep-all, first or last",
+                    self.workers.get(w),
+                    self.items.get(i),
+                    rows.first().copied().unwrap_or(0),
+                    rows.get(1).copied().unwrap_or(0),
+                )));
+            }
+            drop(std::mem::take(&mut self.coo_item));
+            drop(std::mem::take(&mut self.coo_worker));
+            (dups, worker_index(&worker, n_workers))
+        } else {
+            drop(std::mem::take(&mut self.coo_item));
+            drop(std::mem::take(&mut self.coo_worker));
+            rayon::join(
+                || find_duplicates(&offsets, &worker, &class, policy),
+                || worker_index(&worker, n_workers),
+            )
+        };
 
         let n_classes = class_dict.len();
-        let (worker_offsets, by_worker) = worker_index(&worker, self.workers.len());
         let mut report = IngestReport {
             rows_read: self.rows,
             judgments: n as u64,
@@ -571,69 +582,4 @@ impl JudgmentMatrixBuilder {
         m.report = report;
         Ok(m)
     }
-}
-
-struct Duplicates {
-    pairs: u64,
-    extra_rows: u64,
-    conflicting: u64,
-    first_pair: Option<(u32, u32)>,
-    keep: Option<Vec<bool>>,
-}
-
-/// Finds repeated workers within each item's positions.
-fn find_duplicates(
-    offsets: &[usize],
-    worker: &[u32],
-    class: &[u32],
-    policy: DuplicatePolicy,
-) -> Duplicates {
-    let mut d = Duplicates {
-        pairs: 0,
-        extra_rows: 0,
-        conflicting: 0,
-        first_pair: None,
-        keep: None,
-    };
-    let mut buf: Vec<(u32, u32)> = Vec::new(); // (worker, position)
-    for i in 0..offsets.len() - 1 {
-        let (a, b) = (offsets[i], offsets[i + 1]);
-        if b - a < 2 {
-            continue;
-        }
-        buf.clear();
-        buf.extend((a..b).map(|p| (worker[p], p as u32)));
-        buf.sort_unstable();
-        let mut k = 0;
-        while k < buf.len() {
-            let mut e = k + 1;
-            while e < buf.len() && buf[e].0 == buf[k].0 {
-                e += 1;
-            }
-            if e - k > 1 {
-                d.pairs += 1;
-                d.extra_rows += (e - k - 1) as u64;
-                let c0 = class[buf[k].1 as usize];
-                if buf[k..e].iter().any(|&(_, p)| class[p as usize] != c0) {
-                    d.conflicting += 1;
-                }
-                if d.first_pair.is_none() {
-                    d.first_pair = Some((i as u32, buf[k].0));
-                }
-                let keep_pos = match policy {
-                    DuplicatePolicy::First => Some(buf[k].1),
-                    DuplicatePolicy::Last => Some(buf[e - 1].1),
-                    _ => None,
-                };
-                if let Some(kp) = keep_pos {
-                    let keep = d.keep.get_or_insert_with(|| vec![true; worker.len()]);
-                    for &(_, p) in &buf[k..e] {
-                        keep[p as usize] = p == kp;
-                    }
-                }
-            }
-            k = e;
-        }
-    }
-    d
 }

@@ -304,3 +304,69 @@ pub(crate) fn worker_index(worker: &[u32], n_workers: usize) -> (Vec<usize>, Vec
     }
     (offsets, by_worker)
 }
+
+/// Repeated `(item, worker)` pairs found by [`find_duplicates`].
+pub(crate) struct Duplicates {
+    pub(crate) pairs: u64,
+    pub(crate) extra_rows: u64,
+    pub(crate) conflicting: u64,
+    pub(crate) first_pair: Option<(u32, u32)>,
+    pub(crate) keep: Option<Vec<bool>>,
+}
+
+/// Finds repeated workers within each item's positions.
+pub(crate) fn find_duplicates(
+    offsets: &[usize],
+    worker: &[u32],
+    class: &[u32],
+    policy: DuplicatePolicy,
+) -> Duplicates {
+    let mut d = Duplicates {
+        pairs: 0,
+        extra_rows: 0,
+        conflicting: 0,
+        first_pair: None,
+        keep: None,
+    };
+    let mut buf: Vec<(u32, u32)> = Vec::new(); // (worker, position)
+    for i in 0..offsets.len() - 1 {
+        let (a, b) = (offsets[i], offsets[i + 1]);
+        if b - a < 2 {
+            continue;
+        }
+        buf.clear();
+        buf.extend((a..b).map(|p| (worker[p], p as u32)));
+        buf.sort_unstable();
+        let mut k = 0;
+        while k < buf.len() {
+            let mut e = k + 1;
+            while e < buf.len() && buf[e].0 == buf[k].0 {
+                e += 1;
+            }
+            if e - k > 1 {
+                d.pairs += 1;
+                d.extra_rows += (e - k - 1) as u64;
+                let c0 = class[buf[k].1 as usize];
+                if buf[k..e].iter().any(|&(_, p)| class[p as usize] != c0) {
+                    d.conflicting += 1;
+                }
+                if d.first_pair.is_none() {
+                    d.first_pair = Some((i as u32, buf[k].0));
+                }
+                let keep_pos = match policy {
+                    DuplicatePolicy::First => Some(buf[k].1),
+                    DuplicatePolicy::Last => Some(buf[e - 1].1),
+                    _ => None,
+                };
+                if let Some(kp) = keep_pos {
+                    let keep = d.keep.get_or_insert_with(|| vec![true; worker.len()]);
+                    for &(_, p) in &buf[k..e] {
+                        keep[p as usize] = p == kp;
+                    }
+                }
+            }
+            k = e;
+        }
+    }
+    d
+}
