@@ -34,11 +34,12 @@ struct Infer {
     any: bool,
 }
 
-fn reader(path: &Path) -> Result<csv::Reader<BufReader<File>>> {
+fn reader(path: &Path, delimiter: u8) -> Result<csv::Reader<BufReader<File>>> {
     let file = File::open(path).map_err(|e| errors::io(path, e))?;
     Ok(csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(false)
+        .delimiter(delimiter)
         .from_reader(BufReader::with_capacity(1 << 16, file)))
 }
 
@@ -97,8 +98,9 @@ pub(crate) fn open(
     path: &Path,
     role: Option<(&ColumnMap, Role)>,
     batch_size: usize,
+    delimiter: u8,
 ) -> Result<(CsvBatches, u64)> {
-    let mut rdr = reader(path)?;
+    let mut rdr = reader(path, delimiter)?;
     let header = rdr
         .byte_headers()
         .map_err(|e| errors::csv(path, e))?
@@ -213,7 +215,7 @@ pub(crate) fn open(
             })
             .collect::<Vec<_>>(),
     ));
-    let mut rdr = reader(path)?;
+    let mut rdr = reader(path, delimiter)?;
     rdr.byte_headers().map_err(|e| errors::csv(path, e))?;
     Ok((
         CsvBatches {

@@ -86,11 +86,13 @@ fn format_value(arr: &dyn Array, i: usize, out: &mut String) {
 
 impl<W: Write> CsvTableWriter<W> {
     /// Writes the header.
-    pub(crate) fn try_new(inner: W, schema: &Schema) -> Result<Self> {
+    pub(crate) fn try_new(inner: W, schema: &Schema, delimiter: u8) -> Result<Self> {
         for f in schema.fields() {
             check_type(f.name(), f.data_type())?;
         }
-        let mut w = csv::WriterBuilder::new().from_writer(inner);
+        let mut w = csv::WriterBuilder::new()
+            .delimiter(delimiter)
+            .from_writer(inner);
         w.write_record(schema.fields().iter().map(|f| f.name().as_str()))
             .map_err(|e| errors::write("CSV", e))?;
         Ok(CsvTableWriter {

@@ -7,18 +7,21 @@ use crowdqc_core::{Error, Result};
 
 /// A table file format crowdqc reads and writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum FileFormat {
     /// Apache Parquet (`.parquet`, `.pq`).
     Parquet,
     /// Comma-separated values with a header row (`.csv`).
     Csv,
+    /// Tab-separated values with a header row (`.tsv`), read and written like CSV.
+    Tsv,
     /// Arrow IPC, file or stream format (`.arrow`, `.ipc`, `.feather`).
     Ipc,
 }
 
 impl FileFormat {
     /// The extensions accepted, for messages.
-    pub const EXTENSIONS: &'static str = ".parquet, .csv, .arrow or .ipc";
+    pub const EXTENSIONS: &'static str = ".parquet, .csv, .tsv, .arrow or .ipc";
 
     /// The format of `path`, from its extension (case-insensitive).
     ///
@@ -39,6 +42,7 @@ impl FileFormat {
         match ext.as_deref() {
             Some("parquet" | "pq") => Ok(FileFormat::Parquet),
             Some("csv") => Ok(FileFormat::Csv),
+            Some("tsv" | "tab") => Ok(FileFormat::Tsv),
             Some("arrow" | "ipc" | "feather" | "arrows") => Ok(FileFormat::Ipc),
             other => Err(Error::param(
                 "path",
@@ -52,11 +56,19 @@ impl FileFormat {
     }
 }
 
+impl FileFormat {
+    /// The field delimiter of a delimited text format.
+    pub(crate) fn delimiter(self) -> u8 {
+        if self == FileFormat::Tsv { b'\t' } else { b',' }
+    }
+}
+
 impl fmt::Display for FileFormat {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             FileFormat::Parquet => "parquet",
             FileFormat::Csv => "csv",
+            FileFormat::Tsv => "tsv",
             FileFormat::Ipc => "arrow ipc",
         })
     }

@@ -32,7 +32,8 @@
 //!   columns are integers only when every value is also written canonically, so the
 //!   ids `007` and `7` stay distinct text and results map back to the ids as written.
 //!   The duration column may be floating point; everything else is text; empty fields
-//!   are nulls. Errors name the line.
+//!   are nulls. Errors name the line. **TSV** (`.tsv`) is read and written the same
+//!   way with tab delimiters.
 //! - **Arrow IPC** (`.arrow`, `.ipc`, `.feather`): the file format, or the stream
 //!   format when the file does not start with the IPC file magic.
 //!

@@ -20,7 +20,7 @@ pub struct Progress {
 }
 
 /// Reads judgments (and optionally gold) from files into a [`JudgmentMatrix`].
-/// The format is chosen by extension: `.parquet`, `.csv`, `.arrow` / `.ipc`. Only the
+/// The format is chosen by extension: `.parquet`, `.csv`, `.tsv`, `.arrow` / `.ipc`. Only the
 /// needed columns are read, batch by batch; the file is never loaded whole.
 ///
 /// The gold file (columns item + `label` | `true_label` | `gold`, or the mapped names)

@@ -100,8 +100,8 @@ impl BatchReader {
                 let o = parquet_read::open(path, role, batch_size)?;
                 (Inner::Parquet(o.reader), o.schema, Some(o.rows))
             }
-            FileFormat::Csv => {
-                let (b, rows) = csv_read::open(path, role, batch_size)?;
+            FileFormat::Csv | FileFormat::Tsv => {
+                let (b, rows) = csv_read::open(path, role, batch_size, format.delimiter())?;
                 let schema = b.schema();
                 (Inner::Csv(Box::new(b)), schema, Some(rows))
             }

@@ -65,7 +65,7 @@ fn parent_dir(path: &Path) -> &Path {
 }
 
 /// Writes one table atomically (temp file in the same directory, then rename). The
-/// format is chosen by extension: `.parquet` (zstd), `.csv`, `.arrow` / `.ipc`.
+/// format is chosen by extension: `.parquet` (zstd), `.csv`, `.tsv`, `.arrow` / `.ipc`.
 ///
 /// # Errors
 /// Those of [`check_output_path`]; a column type the format cannot hold (CSV holds
@@ -154,9 +154,10 @@ impl TableWriter {
                         .map_err(|e| errors::write("Parquet", e).in_file(path))?,
                 )
             }
-            FileFormat::Csv => {
-                Sink::Csv(CsvTableWriter::try_new(out, &schema).map_err(|e| e.in_file(path))?)
-            }
+            FileFormat::Csv | FileFormat::Tsv => Sink::Csv(
+                CsvTableWriter::try_new(out, &schema, format.delimiter())
+                    .map_err(|e| e.in_file(path))?,
+            ),
             FileFormat::Ipc => Sink::Ipc(
                 FileWriter::try_new(out, &schema)
                     .map_err(|e| errors::write("Arrow IPC", e).in_file(path))?,

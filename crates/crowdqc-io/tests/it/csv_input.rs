@@ -272,3 +272,24 @@ fn dictionary_encoded_parquet_ids_are_read_as_dictionaries() {
     assert_eq!(m.judgment_classes(), direct.judgment_classes());
     assert_eq!(m.item_offsets(), direct.item_offsets());
 }
+
+#[test]
+fn tsv_reads_and_writes_like_csv() {
+    let dir = tmp();
+    let p = file(
+        dir.path(),
+        "j.tsv",
+        "item\tworker\tlabel\nt1\ta,b\t1\nt2\tc\t2\n",
+    );
+    let m = read(&p, None).expect("tsv");
+    assert_eq!(m.workers().get(0), IdRef::Str("a,b"));
+    assert_eq!(m.classes().label(1), IdRef::Int(2));
+    let out = dir.path().join("out.tsv");
+    write_table(&out, &judgments()).expect("write");
+    let text = std::fs::read_to_string(&out).expect("read");
+    assert!(
+        text.starts_with("item\tworker\tlabel\nt1\ta\t1\n"),
+        "{text}"
+    );
+    assert_eq!(read(&out, None).expect("back").n_judgments(), 5);
+}
