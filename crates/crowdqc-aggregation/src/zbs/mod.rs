@@ -6,9 +6,10 @@
 use crowdqc_core::estimator::{Estimator, FitReport, WorkerColumn};
 use crowdqc_core::{JudgmentMatrix, Result};
 
+use crowdqc_core::numeric::argmax;
+
 use crate::common::{
-    ActiveClasses, TieRule, accuracy_against, check_max_iter, check_range, labels_with_ties,
-    vote_shares,
+    ActiveClasses, TieRule, check_max_iter, check_range, labels_with_ties, vote_shares,
 };
 use crate::mv::VoteModel;
 
@@ -110,18 +111,56 @@ impl Estimator for ZeroBasedSkillParams {
     fn fit(&self, m: &JudgmentMatrix) -> Result<VoteModel> {
         self.validate()?;
         let k = ActiveClasses::new(m, None, "zero-based skill")?.len();
+        let n_classes = m.n_classes();
+        let (ws, cs) = (m.judgment_workers(), m.judgment_classes());
+        // distinct (item, worker, class) triples, as crowd-kit's accuracy counts them
+        let mut uniq: Vec<(u32, u32, u32)> = Vec::with_capacity(ws.len());
+        for i in 0..m.n_items() as u32 {
+            let start = uniq.len();
+            uniq.extend(m.item_range(i).map(|p| (i, ws[p], cs[p])));
+            if m.report().duplicate_pairs > 0 {
+                uniq[start..].sort_unstable();
+                let mut tail = uniq.split_off(start);
+                tail.dedup();
+                uniq.extend(tail);
+            }
+        }
         let mut skills = vec![1.0 / k as f64 + self.eps; m.n_workers()];
         let mut lr = self.lr_init;
+        let mut labels = vec![0u32; m.n_items()];
+        let mut scores = vec![0.0; n_classes];
+        let (mut hits, mut total) = (vec![0.0; m.n_workers()], vec![0u64; m.n_workers()]);
         for it in 1..=self.n_iter {
             if it % self.lr_steps_to_reduce == 0 {
                 lr *= self.lr_reduce_factor;
             }
-            let shares = vote_shares(m, |w| skills[w as usize]);
-            let labels = labels_with_ties(m, &shares, TieRule::LowestIndex);
-            let acc = accuracy_against(m, &labels);
-            for (s, a) in skills.iter_mut().zip(&acc) {
-                if !a.is_nan() {
-                    *s += lr * (a - *s);
+            // skill-weighted vote, ties to the lowest class index
+            for (i, label) in labels.iter_mut().enumerate() {
+                scores.fill(0.0);
+                let mut sum = 0.0;
+                for p in m.item_range(i as u32) {
+                    let v = skills[ws[p] as usize];
+                    scores[cs[p] as usize] += v;
+                    sum += v;
+                }
+                *label = if sum > 0.0 {
+                    scores.iter_mut().for_each(|s| *s /= sum);
+                    argmax(&scores)
+                } else {
+                    0
+                };
+            }
+            hits.fill(0.0);
+            total.fill(0);
+            for &(i, w, c) in &uniq {
+                total[w as usize] += 1;
+                if labels[i as usize] == c {
+                    hits[w as usize] += 1.0;
+                }
+            }
+            for ((s, &h), &t) in skills.iter_mut().zip(&hits).zip(&total) {
+                if t > 0 {
+                    *s += lr * (h / t as f64 - *s);
                 }
             }
         }

@@ -5,6 +5,9 @@ mod kos;
 mod mace;
 mod mmsr;
 
+mod accuracy;
+mod bad_input;
 mod parity;
+mod props;
 mod reference;
 mod support;
