@@ -14,7 +14,7 @@ use crate::common::{self, Format, InputOpts};
 /// Arguments of `crowdqc inspect`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Judgments file (.parquet, .csv, .arrow/.ipc) with item, worker and label columns.
+    /// Judgments file (.parquet, .csv, .tsv, .arrow/.ipc) with item, worker and label columns.
     pub judgments: PathBuf,
     /// Gold labels file with an item column and `label`, `true_label` or `gold`.
     #[arg(long, value_name = "GOLD")]
