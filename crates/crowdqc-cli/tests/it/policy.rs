@@ -46,7 +46,7 @@ fn root() -> String {
 #[test]
 fn eval_from_judgments_explains_each_decision() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let j = file(dir.path(), "j.csv", &judgments());
+    let j = file(dir.path(), "j.csv", judgments());
     let g = file(dir.path(), "g.csv", GOLD);
     let p = file(dir.path(), "p.toml", POLICY);
     let r = crowdqc(&[
@@ -134,7 +134,7 @@ fn eval_from_worker_statistics() {
 #[test]
 fn replay_logs_decisions_at_their_time() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let j = file(dir.path(), "j.csv", &judgments());
+    let j = file(dir.path(), "j.csv", judgments());
     let g = file(dir.path(), "g.csv", GOLD);
     let p = file(dir.path(), "p.toml", POLICY);
     let out = dir.path().join("log.csv");
@@ -217,7 +217,7 @@ fn simulate_compares_policies_deterministically() {
 #[test]
 fn bad_policy_files_are_usage_errors() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let j = file(dir.path(), "j.csv", &judgments());
+    let j = file(dir.path(), "j.csv", judgments());
     for (src, needle) in [
         (
             "[[rules]]\nid = \"a\"\naction = \"ban\"\nmin_evidence = 1\nwhen = [{ metric = \"speed\", below = 0.5 }]\n",
