@@ -3,7 +3,8 @@
 //! - `gold_score`: [`GoldParams::score`] (Wilson and Clopper–Pearson intervals) over
 //!   synthetic crowds from `crowdqc_testkit::synth` (seed 42, redundancy 5, 2 classes)
 //!   where **every item is gold** (`gold_fraction = 1`), so every judgment is a gold
-//!   answer — the worst case. Throughput = judgments.
+//!   answer — the worst case; plus `wilson_gold5pct` at the largest size with 5% of
+//!   items gold (typical). Throughput = judgments.
 //! - `gold_schedule`: [`GoldScheduler::next`] (+ `record` when gold is served) for a
 //!   precomputed stream of 100,000 requests from 10,000 workers over a 1,000-item
 //!   pool, on a scheduler warmed up by 1,000,000 earlier requests (so workers have
@@ -25,12 +26,12 @@ use crowdqc::gold::{
 use crowdqc_core::{IngestOptions, JudgmentMatrix};
 use crowdqc_testkit::synth::{BatchOptions, Redundancy, SynthConfig, SynthCrowd};
 
-fn data(n_judgments: u64) -> JudgmentMatrix {
+fn data(n_judgments: u64, gold_fraction: f64) -> JudgmentMatrix {
     let cfg = SynthConfig {
         seed: 42,
         n_workers: (n_judgments / 1000).clamp(50, 20_000) as usize,
         redundancy: Redundancy::Fixed(5),
-        gold_fraction: 1.0,
+        gold_fraction,
         ..SynthConfig::default()
     }
     .with_judgments(n_judgments);
@@ -55,7 +56,7 @@ fn score(c: &mut Criterion) {
     let mut g = c.benchmark_group("gold_score");
     g.sample_size(10).warm_up_time(Duration::from_secs(1));
     for n in sizes() {
-        let m = data(n);
+        let m = data(n, 1.0);
         g.throughput(Throughput::Elements(m.n_judgments() as u64));
         for method in [IntervalMethod::Wilson, IntervalMethod::ClopperPearson] {
             let p = GoldParams::new().interval(method);
@@ -63,6 +64,15 @@ fn score(c: &mut Criterion) {
                 b.iter(|| black_box(p.score(m).expect("score")))
             });
         }
+    }
+    // the typical case: 5% of items are gold (the testkit default)
+    if let Some(&n) = sizes().last() {
+        let m = data(n, 0.05);
+        g.throughput(Throughput::Elements(m.n_judgments() as u64));
+        let p = GoldParams::new();
+        g.bench_with_input(BenchmarkId::new("wilson_gold5pct", n), &m, |b, m| {
+            b.iter(|| black_box(p.score(m).expect("score")))
+        });
     }
     g.finish();
 }

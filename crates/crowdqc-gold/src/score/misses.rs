@@ -12,8 +12,7 @@ const EXACT_MAX: usize = 2000;
 /// Reusable buffers for [`miss_test`].
 #[derive(Debug, Default)]
 pub(crate) struct Scratch {
-    /// Worker list of an item (exposure).
-    pub(crate) seen: Vec<u32>,
+    /// `(worker, answer is right)` of the item's judgments, sorted.
     buf: Vec<(u32, bool)>,
     q: Vec<f64>,
     dp: Vec<f64>,
@@ -54,16 +53,36 @@ pub(crate) fn miss_test(
     r: &mut GoldItem,
     scratch: &mut Scratch,
 ) {
+    prepare(matrix, r.item, g, scratch);
+    finish(answered, correct, r, scratch);
+}
+
+/// Loads item `item`'s `(worker, right)` pairs into `scratch`, sorted; returns
+/// `(exposure, misses)`: distinct workers and wrong answers.
+pub(crate) fn prepare(
+    matrix: &JudgmentMatrix,
+    item: u32,
+    g: u32,
+    scratch: &mut Scratch,
+) -> (u64, u64) {
     let workers = matrix.judgment_workers();
     let classes = matrix.judgment_classes();
-    let Scratch { buf, q, dp, .. } = scratch;
+    let buf = &mut scratch.buf;
     buf.clear();
     buf.extend(
         matrix
-            .item_range(r.item)
+            .item_range(item)
             .map(|p| (workers[p], classes[p] == g)),
     );
     buf.sort_unstable();
+    let misses = buf.iter().filter(|x| !x.1).count() as u64;
+    let exposure = 1 + buf.windows(2).filter(|w| w[0].0 != w[1].0).count() as u64;
+    (if buf.is_empty() { 0 } else { exposure }, misses)
+}
+
+/// The miss test from the pairs loaded by [`prepare`].
+pub(crate) fn finish(answered: &[u64], correct: &[u64], r: &mut GoldItem, scratch: &mut Scratch) {
+    let Scratch { buf, q, dp } = scratch;
     q.clear();
     let mut start = 0;
     while start < buf.len() {

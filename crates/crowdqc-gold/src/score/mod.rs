@@ -127,12 +127,7 @@ impl GoldScores {
             .map_init(misses::Scratch::default, |scratch, (&i, row)| {
                 let g = gold.as_slice()[i as usize];
                 let range = matrix.item_range(i);
-                let misses = classes[range.clone()].iter().filter(|&&c| c != g).count() as u64;
-                let seen = &mut scratch.seen;
-                seen.clear();
-                seen.extend_from_slice(&workers[range.clone()]);
-                seen.sort_unstable();
-                seen.dedup();
+                let (exposure, misses) = misses::prepare(matrix, i, g, scratch);
                 match &consensus {
                     Some(c) => row
                         .iter_mut()
@@ -140,16 +135,9 @@ impl GoldScores {
                         .for_each(|(r, v)| *r = *v),
                     None => vote_shares(&classes[range.clone()], row),
                 }
-                let mut report = item_report(
-                    &params,
-                    i,
-                    g,
-                    range.len() as u64,
-                    seen.len() as u64,
-                    misses,
-                    row,
-                );
-                misses::miss_test(matrix, g, &answered, &correct, &mut report, scratch);
+                let mut report =
+                    item_report(&params, i, g, range.len() as u64, exposure, misses, row);
+                misses::finish(&answered, &correct, &mut report, scratch);
                 report
             })
             .collect();
