@@ -198,9 +198,26 @@ fn eval(a: EvalArgs) -> Result<()> {
     if let Some(p) = &a.out {
         crowdqc_io::check_output_path(p)?;
     }
+    let mut notes: Vec<String> = Vec::new();
     let (names, evidence) = match (&a.judgments, &a.stats) {
         (Some(j), _) => {
             let m = common::load(j, &a.input, a.gold.as_deref())?;
+            let windowed = policy
+                .rules
+                .iter()
+                .flat_map(|r| &r.conditions)
+                .any(|c| c.window.is_some())
+                || policy.tiers.as_ref().is_some_and(|t| t.window.is_some());
+            if windowed && m.timestamps().is_none() {
+                notes.push(
+                    "the judgments have no timestamp column: windows of \"last N gold answers\" \
+                     follow item order, not time order"
+                        .into(),
+                );
+            }
+            if m.gold().is_empty() {
+                notes.push("no gold labels: gold rules never fire (pass --gold)".into());
+            }
             let mut ev = evidence_from_matrix(&m, policy.fast_ms());
             let start = policy.tiers.as_ref().map(|t| t.start);
             ev.iter_mut().for_each(|e| e.tier = start);
@@ -243,9 +260,10 @@ fn eval(a: EvalArgs) -> Result<()> {
                 .iter()
                 .map(|x| (x.name().to_string(), json!(counts[*x as usize])))
                 .collect();
+            let warnings: Vec<&String> = policy.warnings.iter().chain(&notes).collect();
             common::print_out(&common::to_json(&json!({
                 "policy": policy.name,
-                "warnings": policy.warnings,
+                "warnings": warnings,
                 "workers": names.len(),
                 "summary": summary,
                 "untrusted": untrusted,
@@ -254,6 +272,9 @@ fn eval(a: EvalArgs) -> Result<()> {
         }
         Format::Text => {
             let mut s = warnings_text(&policy);
+            for n in &notes {
+                let _ = writeln!(s, "warning: {n}");
+            }
             let _ = writeln!(s, "policy `{}`: {} workers", policy.name, names.len());
             for x in Action::ALL.iter().rev() {
                 if counts[*x as usize] > 0 {
