@@ -92,6 +92,17 @@
 //! [`worker_agreement`] (agreement with peers, with the leave-one-out consensus and
 //! with majority vote), and crowd-kit's [`uncertainty`] and [`consistency`].
 //!
+//! ## Verification
+//!
+//! The integration tests reproduce, at their published precision, every value of the
+//! worked examples in the shared fixtures (Fleiss 1971; Krippendorff 2011; Gwet 2014
+//! and irrCAC; SAS, R `irr` and Wikipedia kappas; crowd-kit's alpha examples), match
+//! irrCAC 0.4.4's values and standard errors (raw and table, unweighted and weighted),
+//! crowd-kit 1.4.2's `alpha_krippendorff`, `consistency` and `uncertainty`, and the
+//! `krippendorff` 0.9.0 package on real crowd datasets, and check properties (bounds,
+//! perfect agreement, invariance to row order and relabelling, the alpha–Fleiss
+//! identity `α = 1 − (1 − κ)(1 − 1/n..)` under constant redundancy).
+//!
 //! ## Crate features
 //!
 //! None.
