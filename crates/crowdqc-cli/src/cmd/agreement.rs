@@ -313,19 +313,23 @@ fn compute(
     if let (Some(v), Value::Object(o)) = (alpha.value(), &mut a) {
         o.insert("interpretation".into(), json!(interpret_alpha(v)));
         if let Some(opts) = boot {
-            let hk = hayes_krippendorff_bootstrap(counts, level, opts, &KRIPPENDORFF_THRESHOLDS)?;
-            let s = &hk.summary;
-            o.insert(
-                "hayes_krippendorff".into(),
-                json!({
-                    "replicates": s.replicates,
-                    "pairs_per_replicate": hk.pairs_per_replicate,
-                    "ci_low": s.ci_low,
-                    "ci_high": s.ci_high,
-                    "p_below_0_667": s.p_below[0].1,
-                    "p_below_0_800": s.p_below[1].1,
-                }),
-            );
+            // Not available on every data set (e.g. > 4096 categories): say why.
+            let hk =
+                match hayes_krippendorff_bootstrap(counts, level, opts, &KRIPPENDORFF_THRESHOLDS) {
+                    Ok(hk) => {
+                        let s = &hk.summary;
+                        json!({
+                            "replicates": s.replicates,
+                            "pairs_per_replicate": hk.pairs_per_replicate,
+                            "ci_low": s.ci_low,
+                            "ci_high": s.ci_high,
+                            "p_below_0_667": s.p_below[0].1,
+                            "p_below_0_800": s.p_below[1].1,
+                        })
+                    }
+                    Err(e) => json!({"reason": e.to_string()}),
+                };
+            o.insert("hayes_krippendorff".into(), hk);
         }
     }
     out.insert("krippendorff_alpha".into(), a);
@@ -452,7 +456,10 @@ fn text(r: &Value, confidence: f64) -> String {
     if let (Some(v), Some(i)) = (a["value"].as_f64(), a["interpretation"].as_str()) {
         let _ = writeln!(s, "alpha = {v:.3}: {i}");
     }
-    if let Some(hk) = a.get("hayes_krippendorff") {
+    if let Some(hk) = a
+        .get("hayes_krippendorff")
+        .filter(|h| h.get("reason").is_none())
+    {
         let _ = writeln!(
             s,
             "Hayes-Krippendorff bootstrap ({} replicates): {pct} [{:.4}, {:.4}], P(alpha < 0.667) = {:.3}, P(alpha < 0.800) = {:.3}",
