@@ -280,7 +280,8 @@ impl SimConfig {
     }
 }
 
-/// What happened to one simulated worker.
+/// What happened to one simulated worker. With tiers, `Promote`/`Demote` record
+/// actual tier moves (a demote rule firing on the lowest tier is not counted).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WorkerOutcome {
     /// Per action (index in [`Action::ALL`]): gold answered when it first happened.
@@ -344,7 +345,11 @@ pub fn simulate_worker(
                 }
             };
             for &i in &d.fired {
-                mark(policy.rules[i as usize].action);
+                let a = policy.rules[i as usize].action;
+                // with tiers, promote/demote count when the tier actually moves
+                if !(policy.tiers.is_some() && matches!(a, Action::Promote | Action::Demote)) {
+                    mark(a);
+                }
             }
             if d.untrust {
                 mark(Action::Untrust);
