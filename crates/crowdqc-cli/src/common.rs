@@ -151,6 +151,11 @@ pub fn exit(result: Result<()>) -> ExitCode {
 /// user this is a bug, and exits with code 1. A closed stdout pipe exits quietly with 0.
 pub fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
+        if crowdqc_io::in_guarded_decode() {
+            // a third-party decoder choked on a corrupt file: crowdqc-io catches this
+            // and reports the file as invalid
+            return;
+        }
         let payload = info.payload();
         let msg = payload
             .downcast_ref::<&str>()

@@ -58,6 +58,7 @@ mod csv_read;
 mod csv_write;
 mod errors;
 mod format;
+mod guard;
 mod parquet_read;
 mod read;
 mod reader;
@@ -68,6 +69,7 @@ pub use columns::{
     WORKER_ALIASES,
 };
 pub use format::FileFormat;
+pub use guard::in_guarded_decode;
 pub use read::{Progress, read_judgments, read_judgments_with_progress, read_table};
 pub use reader::{BATCH_SIZE, BatchReader};
 pub use writer::{TableWriter, check_output_path, write_table};

@@ -14,6 +14,7 @@ use crate::columns::{Role, select};
 use crate::csv_read::{self, CsvBatches};
 use crate::errors;
 use crate::format::FileFormat;
+use crate::guard::guarded;
 use crate::parquet_read;
 
 /// Rows per record batch when reading (Parquet, CSV).
@@ -46,6 +47,7 @@ pub struct BatchReader {
     schema: SchemaRef,
     total_rows: Option<u64>,
     rows_read: u64,
+    failed: bool,
     inner: Inner,
 }
 
@@ -97,7 +99,7 @@ impl BatchReader {
         let format = FileFormat::from_path(path)?;
         let (inner, schema, total_rows) = match format {
             FileFormat::Parquet => {
-                let o = parquet_read::open(path, role, batch_size)?;
+                let o = guarded("Parquet", || parquet_read::open(path, role, batch_size))?;
                 (Inner::Parquet(o.reader), o.schema, Some(o.rows))
             }
             FileFormat::Csv | FileFormat::Tsv => {
@@ -105,7 +107,7 @@ impl BatchReader {
                 let schema = b.schema();
                 (Inner::Csv(Box::new(b)), schema, Some(rows))
             }
-            FileFormat::Ipc => open_ipc(path, role)?,
+            FileFormat::Ipc => guarded("Arrow IPC", || open_ipc(path, role))?,
         };
         Ok(BatchReader {
             path: path.to_path_buf(),
@@ -113,6 +115,7 @@ impl BatchReader {
             schema,
             total_rows,
             rows_read: 0,
+            failed: false,
             inner,
         })
     }
@@ -154,19 +157,31 @@ impl BatchReader {
     }
 
     fn next_raw(&mut self) -> Option<Result<RecordBatch>> {
-        let path = &self.path;
-        match &mut self.inner {
-            Inner::Parquet(r) => r
-                .next()
-                .map(|b| b.map_err(|e| errors::arrow_read("Parquet", path, e))),
-            Inner::Csv(r) => r.next(),
-            Inner::IpcFile(r) => r
-                .next()
-                .map(|b| b.map_err(|e| errors::arrow_read("Arrow IPC", path, e))),
-            Inner::IpcStream(r) => r
-                .next()
-                .map(|b| b.map_err(|e| errors::arrow_read("Arrow IPC", path, e))),
+        if self.failed {
+            return None;
         }
+        let path = &self.path;
+        let item = match &mut self.inner {
+            Inner::Parquet(r) => guarded("Parquet", || {
+                Ok(r.next()
+                    .map(|b| b.map_err(|e| errors::arrow_read("Parquet", path, e))))
+            }),
+            Inner::Csv(r) => Ok(r.next()),
+            Inner::IpcFile(r) => guarded("Arrow IPC", || {
+                Ok(r.next()
+                    .map(|b| b.map_err(|e| errors::arrow_read("Arrow IPC", path, e))))
+            }),
+            Inner::IpcStream(r) => guarded("Arrow IPC", || {
+                Ok(r.next()
+                    .map(|b| b.map_err(|e| errors::arrow_read("Arrow IPC", path, e))))
+            }),
+        };
+        let item = item.unwrap_or_else(|e| Some(Err(e)));
+        if matches!(item, Some(Err(_))) {
+            // a decoder that failed (or panicked) is not asked again
+            self.failed = true;
+        }
+        item
     }
 }
 

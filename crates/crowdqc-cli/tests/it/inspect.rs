@@ -284,3 +284,37 @@ fn parquet_and_arrow_inputs_give_the_same_report_as_csv() {
         assert_eq!(report(&convert(&j), &convert(&g)), reference, "{ext}");
     }
 }
+
+#[test]
+fn decoder_panics_on_corrupt_arrow_files_are_bad_input() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let j = file(dir.path(), "j.csv", JUDGMENTS);
+    let ok = dir.path().join("ok.arrow");
+    let t = crowdqc_io::read_table(&j).expect("read");
+    crowdqc_io::write_table(&ok, &t[0]).expect("write");
+    let bytes = std::fs::read(&ok).expect("read");
+    // corrupt copies until one makes arrow-ipc panic (crowdqc-io catches it)
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let bad = dir.path().join("bad.arrow");
+    let found = (0..2000).any(|_| {
+        let mut b = bytes.clone();
+        for _ in 0..3 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let i = (state as usize) % b.len();
+            b[i] ^= (state >> 32) as u8 | 1;
+        }
+        std::fs::write(&bad, &b).expect("write");
+        crowdqc_io::read_table(&bad).is_err_and(|e| e.to_string().contains("the decoder failed"))
+    });
+    assert!(found, "no corrupt file made the decoder fail");
+    let r = crowdqc(&["inspect", s(&bad)]);
+    assert_eq!(r.code, Some(2), "{r:?}");
+    assert_no_panic(&r);
+    assert_eq!(r.stderr.lines().count(), 1, "{r:?}");
+    assert!(
+        r.stderr.contains("bad.arrow") && r.stderr.contains("the decoder failed"),
+        "{r:?}"
+    );
+}

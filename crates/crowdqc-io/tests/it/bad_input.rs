@@ -303,3 +303,37 @@ fn label_outside_declared_classes_names_row_and_line() {
         "{s}"
     );
 }
+
+#[test]
+fn corrupt_and_truncated_arrow_ipc_are_errors_not_panics() {
+    let dir = tmp();
+    let p = dir.path().join("ok.arrow");
+    write_table(&p, &judgments()).expect("write");
+    let bytes = std::fs::read(&p).expect("read");
+    for cut in (0..bytes.len()).step_by(13) {
+        let t = file(dir.path(), "t.arrow", &bytes[..cut]);
+        let e = read(&t, None).expect_err("truncated");
+        assert!(e.to_string().contains("t.arrow"), "{e}");
+    }
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut decoder_failures = 0;
+    for _ in 0..100 {
+        let mut b = bytes.clone();
+        for _ in 0..3 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let i = (state as usize) % b.len();
+            b[i] ^= (state >> 32) as u8 | 1;
+        }
+        let t = file(dir.path(), "c.arrow", &b);
+        if let Err(e) = read(&t, None) {
+            let s = e.to_string();
+            assert!(s.contains("c.arrow"), "{s}");
+            decoder_failures += usize::from(s.contains("the decoder failed"));
+        }
+        let _ = read_table(&t);
+    }
+    // arrow-ipc panics on some of these; each was caught and reported as a bad file
+    assert!(decoder_failures > 0);
+}
