@@ -37,6 +37,11 @@
 //! - **Arrow IPC** (`.arrow`, `.ipc`, `.feather`): the file format, or the stream
 //!   format when the file does not start with the IPC file magic.
 //!
+//! Corrupt or truncated files of any format are an error, never a crash: panics inside
+//! the third-party decoders (arrow-ipc has some on malformed buffers) are caught and
+//! reported as a bad file. A custom panic hook can stay quiet for those by checking
+//! [`in_guarded_decode`].
+//!
 //! Every error is wrapped with the path of the file it concerns
 //! ([`Error::InFile`](crowdqc_core::Error::InFile)) and names the column and row (or
 //! line) at fault.
