@@ -215,6 +215,33 @@ fn simulate_compares_policies_deterministically() {
 }
 
 #[test]
+fn simulate_with_the_adaptive_gold_scheduler() {
+    let r = crowdqc(&[
+        "policy",
+        "simulate",
+        "--policy",
+        &(root() + "recommended.toml"),
+        "--schedule",
+        "adaptive",
+        "--runs",
+        "100",
+        "--tasks",
+        "400",
+        "--workers",
+        "0.97,uniform",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    let v: Value = serde_json::from_str(&r.stdout).expect("json");
+    let a = &v["reports"][0]["archetypes"];
+    // the adaptive schedule spends more of a spammer's work on gold than a good worker's
+    let good = a[0]["gold_share"].as_f64().expect("share");
+    let spam = a[1]["gold_share"].as_f64().expect("share");
+    assert!(spam > good, "spammer {spam}, good {good}");
+}
+
+#[test]
 fn bad_policy_files_are_usage_errors() {
     let dir = tempfile::tempdir().expect("tempdir");
     let j = file(dir.path(), "j.csv", judgments());
@@ -256,6 +283,16 @@ fn bad_policy_files_are_usage_errors() {
     assert_eq!(r.code, Some(0), "{r:?}");
     assert!(r.stdout.contains("warning: rule `eager`"), "{}", r.stdout);
     // simulator parameters
+    let r = crowdqc(&[
+        "policy",
+        "simulate",
+        "--policy",
+        &(root() + "toloka.toml"),
+        "--schedule",
+        "sometimes",
+    ]);
+    assert_eq!(r.code, Some(2), "{r:?}");
+    assert!(r.stderr.contains("fixed, adaptive"), "{}", r.stderr);
     let r = crowdqc(&[
         "policy",
         "simulate",
