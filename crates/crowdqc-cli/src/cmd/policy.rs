@@ -12,6 +12,7 @@ use crowdqc::core::estimator::{Estimator, FittedModel};
 use crowdqc::core::evidence::GoldSource;
 use crowdqc::core::evidence::{FastAnswers, RecentGold, WorkerEvidence};
 use crowdqc::gold::{GoldPool, GoldScheduler, ScheduleParams};
+use crowdqc::policy::exact::{fire_curve, quantile};
 use crowdqc::policy::explain::fmt_duration;
 use crowdqc::policy::replay::{evidence_from_matrix, replay};
 use crowdqc::policy::simulate::{Archetype, SimConfig, SimReport, simulate, simulate_with};
@@ -33,6 +34,33 @@ pub enum Command {
     /// Run policies against simulated workers: per archetype, the probability of each
     /// action, the median gold answers until it, and the share of work spent on gold.
     Simulate(SimulateArgs),
+    /// Exact probability (dynamic programming, no simulation) that restrictive rules
+    /// fire within N gold answers, for workers of given accuracies.
+    Exact(ExactArgs),
+}
+
+/// Arguments of `crowdqc policy exact`.
+#[derive(Debug, clap::Args)]
+pub struct ExactArgs {
+    /// Policy file (TOML).
+    #[arg(long, value_name = "P.toml")]
+    pub policy: PathBuf,
+    /// Rule ids, comma-separated (default: every rule that untrusts, suspends or bans).
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    pub rules: Option<Vec<String>>,
+    /// Worker accuracies, comma-separated.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "0.97,0.95,0.92,0.90,0.85,0.80,0.70,0.50"
+    )]
+    pub accuracy: Vec<f64>,
+    /// Gold answers.
+    #[arg(long, default_value_t = 100, value_name = "N")]
+    pub horizon: u64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
 }
 
 /// Arguments of `crowdqc policy eval`.
@@ -151,6 +179,7 @@ pub fn run(cmd: Command) -> Result<()> {
         Command::Eval(a) => eval(a),
         Command::Replay(a) => replay_cmd(a),
         Command::Simulate(a) => simulate_cmd(a),
+        Command::Exact(a) => exact_cmd(a),
     }
 }
 
@@ -842,6 +871,87 @@ fn simulate_cmd(a: SimulateArgs) -> Result<()> {
             if reports.len() > 1 {
                 s.push_str("side by side: P(restricted = ban, suspend or untrust) (median gold answers until it) · share of work on gold\n\n");
                 s.push_str(&SimReport::compare_markdown(&reports));
+            }
+            common::print_out(&s)
+        }
+    }
+}
+
+fn exact_cmd(a: ExactArgs) -> Result<()> {
+    let policy = read_policy(&a.policy)?;
+    if a.horizon == 0 || a.horizon > 5000 {
+        return Err(Error::param(
+            "--horizon",
+            format!("must be in 1..=5000, got {}", a.horizon),
+        ));
+    }
+    let rules: Vec<usize> = match &a.rules {
+        Some(ids) => ids
+            .iter()
+            .map(|id| {
+                policy.rule_index(id).ok_or_else(|| {
+                    let valid: Vec<&str> = policy.rules.iter().map(|r| r.id.as_str()).collect();
+                    Error::param(
+                        "--rules",
+                        format!("no rule `{id}`; valid: {}", valid.join(", ")),
+                    )
+                })
+            })
+            .collect::<Result<_>>()?,
+        None => (0..policy.rules.len())
+            .filter(|&i| policy.rules[i].action >= Action::Untrust)
+            .collect(),
+    };
+    if rules.is_empty() {
+        return Err(Error::param(
+            "--rules",
+            "the policy has no untrust, suspend or ban rule; name rules with --rules",
+        ));
+    }
+    let ids: Vec<&str> = rules.iter().map(|&i| policy.rules[i].id.as_str()).collect();
+    let mut rows = Vec::with_capacity(a.accuracy.len());
+    for &acc in &a.accuracy {
+        let curve = fire_curve(&policy, &rules, acc, a.horizon).map_err(|e| match e {
+            Error::InvalidParameter { name, constraint } if name == "rules" => Error::param(
+                "--rules",
+                format!(
+                    "{constraint}; choose rules of one family with --rules (rules: {})",
+                    ids.join(", ")
+                ),
+            ),
+            other => other,
+        })?;
+        let p = curve[a.horizon as usize];
+        let median = (p > 0.0).then(|| quantile(&curve, p / 2.0)).flatten();
+        rows.push((acc, p, median));
+    }
+    match a.format {
+        Format::Json => common::print_out(&common::to_json(&json!({
+            "policy": policy.name,
+            "rules": ids,
+            "horizon": a.horizon,
+            "rows": rows.iter().map(|(acc, p, m)| json!({
+                "accuracy": acc, "probability": p, "median_gold": m
+            })).collect::<Vec<_>>(),
+        }))?),
+        Format::Text => {
+            let mut s = warnings_text(&policy);
+            let _ = writeln!(
+                s,
+                "policy `{}`: exact probability that any of [{}] fires within {} gold answers \
+                 (re-checked after every answer)",
+                policy.name,
+                ids.join(", "),
+                a.horizon
+            );
+            let _ = writeln!(
+                s,
+                "{:>9} {:>12} {:>14}",
+                "accuracy", "probability", "median gold"
+            );
+            for (acc, p, m) in rows {
+                let m = m.map_or_else(|| "-".to_string(), |m| m.to_string());
+                let _ = writeln!(s, "{acc:>9} {p:>12.4} {m:>14}");
             }
             common::print_out(&s)
         }

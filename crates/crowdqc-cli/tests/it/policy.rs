@@ -313,3 +313,47 @@ fn bad_policy_files_are_usage_errors() {
     assert_eq!(r.code, Some(2), "{r:?}");
     assert!(r.stderr.contains("robot"), "{}", r.stderr);
 }
+
+#[test]
+fn exact_probabilities_of_the_toloka_rules() {
+    let r = crowdqc(&[
+        "policy",
+        "exact",
+        "--policy",
+        &(root() + "toloka.toml"),
+        "--accuracy",
+        "0.92,0.95",
+        "--horizon",
+        "100",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    let v: Value = serde_json::from_str(&r.stdout).expect("json");
+    // qc-practice.md §2.3: 0.60 and 0.27 within 100 gold answers
+    let p92 = v["rows"][0]["probability"].as_f64().expect("p");
+    let p95 = v["rows"][1]["probability"].as_f64().expect("p");
+    assert!(
+        (p92 - 0.60).abs() < 0.01 && (p95 - 0.27).abs() < 0.01,
+        "{p92} {p95}"
+    );
+    // mixing window and cumulative rules is refused with advice; unknown ids list the valid ones
+    let r = crowdqc(&[
+        "policy",
+        "exact",
+        "--policy",
+        &(root() + "recommended.toml"),
+    ]);
+    assert_eq!(r.code, Some(2), "{r:?}");
+    assert!(r.stderr.contains("--rules"), "{}", r.stderr);
+    let r = crowdqc(&[
+        "policy",
+        "exact",
+        "--policy",
+        &(root() + "recommended.toml"),
+        "--rules",
+        "nope",
+    ]);
+    assert_eq!(r.code, Some(2), "{r:?}");
+    assert!(r.stderr.contains("spammer-at-30"), "{}", r.stderr);
+}
