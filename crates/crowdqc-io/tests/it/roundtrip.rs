@@ -166,3 +166,26 @@ fn judgments_load_identically_from_every_format() {
         }
     }
 }
+
+#[test]
+fn compressed_arrow_ipc_files_are_read() {
+    // pandas' `to_feather` writes LZ4-compressed IPC files by default
+    use arrow_ipc::CompressionType;
+    use arrow_ipc::writer::{FileWriter, IpcWriteOptions};
+    let dir = tmp();
+    let batch = mixed();
+    for (name, c) in [
+        ("lz4.feather", CompressionType::LZ4_FRAME),
+        ("zstd.arrow", CompressionType::ZSTD),
+    ] {
+        let p = dir.path().join(name);
+        let opts = IpcWriteOptions::default()
+            .try_with_compression(Some(c))
+            .expect("options");
+        let file = std::fs::File::create(&p).expect("create");
+        let mut w = FileWriter::try_new_with_options(file, &batch.schema(), opts).expect("writer");
+        w.write(&batch).expect("write");
+        w.finish().expect("finish");
+        assert_eq!(read_table(&p).expect(name), [batch.clone()], "{name}");
+    }
+}
