@@ -29,9 +29,20 @@ fn mib(b: u64) -> f64 {
 
 fn main() {
     let Some(path) = std::env::args_os().nth(1).map(PathBuf::from) else {
-        eprintln!("usage: ingest_mem JUDGMENTS_FILE");
+        eprintln!(
+            "usage: ingest_mem JUDGMENTS_FILE [--breakdown] | ingest_mem --synth N [str|int]"
+        );
         std::process::exit(2);
     };
+    if path.as_os_str() == "--synth" {
+        let n: f64 = std::env::args()
+            .nth(2)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1e6);
+        let ids = std::env::args().nth(3).unwrap_or_else(|| "str".into());
+        synth(n as u64, ids == "int");
+        return;
+    }
     if std::env::args().nth(2).as_deref() == Some("--breakdown") {
         breakdown(&path);
         return;
@@ -109,4 +120,58 @@ fn breakdown(path: &std::path::Path) {
     println!("push     {push:.3} s");
     println!("finish   {finish:.3} s");
     println!("judgments {}", m.n_judgments());
+}
+
+/// Core ingest alone: generates `n` judgments as in-memory batches (the ingest bench's
+/// data), then times `push_batch` and `finish` (memory numbers include the batches).
+fn synth(n: u64, int_ids: bool) {
+    use crowdqc_testkit::synth::{BatchOptions, IdFormat, Redundancy, SynthConfig, SynthCrowd};
+    let cfg = SynthConfig {
+        seed: 42,
+        n_classes: 3,
+        redundancy: Redundancy::Fixed(5),
+        n_workers: (n as usize / 100).max(10),
+        gold_fraction: 0.0,
+        ..Default::default()
+    }
+    .with_judgments(n);
+    let opts = BatchOptions {
+        ids: if int_ids {
+            IdFormat::Int
+        } else {
+            IdFormat::Str
+        },
+        ..Default::default()
+    };
+    let crowd = SynthCrowd::new(cfg).unwrap_or_else(|e| panic!("{e}"));
+    let batches: Vec<_> = crowd
+        .batches(opts)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .collect();
+    let before = status_bytes("VmHWM").unwrap_or(0);
+    let t = Instant::now();
+    let mut b = crowdqc_core::JudgmentMatrixBuilder::new(IngestOptions::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    b.reserve(n as usize);
+    for batch in &batches {
+        b.push_batch(batch).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let push = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let m = b.finish().unwrap_or_else(|e| panic!("{e}"));
+    let finish = t.elapsed().as_secs_f64();
+    let peak = status_bytes("VmHWM").unwrap_or(0);
+    println!("push     {push:.3} s");
+    println!("finish   {finish:.3} s");
+    println!(
+        "total    {:.3} s ({:.2} M judgments/s)",
+        push + finish,
+        m.n_judgments() as f64 / (push + finish) / 1e6
+    );
+    println!(
+        "heap     {:.1} MiB ({:.1} bytes/judgment); VmHWM growth {:.1} MiB",
+        mib(m.heap_bytes() as u64),
+        m.heap_bytes() as f64 / m.n_judgments() as f64,
+        mib(peak.saturating_sub(before))
+    );
 }
