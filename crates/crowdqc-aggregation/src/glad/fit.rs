@@ -16,6 +16,8 @@ const HALF_LN_2PI: f64 = 0.918_938_533_204_672_8;
 const MAX_STEP: f64 = 4.0;
 /// Step halvings tried before a block coordinate is left unchanged.
 const MAX_HALVINGS: usize = 30;
+/// Relative Newton step below which a coordinate counts as converged.
+const MIN_STEP: f64 = 1e-10;
 
 /// `ln(1 + e^x)`, stable for any `x`.
 #[inline]
@@ -49,8 +51,9 @@ fn term_slope(x: f64, s: f64) -> (f64, f64) {
 ///
 /// A step `d` is accepted when the slope at `x + d` still points the way of `d` (no
 /// overshoot: for a concave function, as every ability's is, `f` then rose along the
-/// whole step); after an overshoot it is accepted only if `f` did not decrease
-/// (`value` is evaluated only then), else halved.
+/// whole step), or when it overshot but at least halved the slope (a Newton step
+/// landing near the maximum); otherwise only if `f` did not decrease (`value` is
+/// evaluated only then), else it is halved.
 #[inline]
 fn newton_1d(
     mut x: f64,
@@ -64,11 +67,16 @@ fn newton_1d(
             break;
         }
         let mut d = (g / curv).clamp(-MAX_STEP, MAX_STEP);
+        if d.abs() <= MIN_STEP * (1.0 + x.abs()) {
+            // At the optimum to working precision: further steps would only compare
+            // function values that differ below rounding.
+            break;
+        }
         let mut f0 = None;
         let mut accepted = false;
         for _ in 0..MAX_HALVINGS {
             let (g2, c2) = slope(x + d);
-            let ok = g2 * d >= 0.0 || {
+            let ok = g2 * d >= 0.0 || g2.abs() <= 0.5 * g.abs() || {
                 let f0 = *f0.get_or_insert_with(|| value(x));
                 value(x + d) >= f0
             };
@@ -79,6 +87,9 @@ fn newton_1d(
                 break;
             }
             d *= 0.5;
+            if d.abs() <= MIN_STEP * (1.0 + x.abs()) {
+                break;
+            }
         }
         if !accepted {
             break;
