@@ -186,6 +186,10 @@ fn compressed_arrow_ipc_files_are_read() {
         let mut w = FileWriter::try_new_with_options(file, &batch.schema(), opts).expect("writer");
         w.write(&batch).expect("write");
         w.finish().expect("finish");
-        assert_eq!(read_table(&p).expect(name), [batch.clone()], "{name}");
+        assert_eq!(
+            read_table(&p).expect(name),
+            std::slice::from_ref(&batch),
+            "{name}"
+        );
     }
 }
