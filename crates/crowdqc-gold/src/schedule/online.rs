@@ -205,6 +205,26 @@ impl GoldScheduler {
             .collect()
     }
 
+    /// Non-retired gold items `worker` has not seen yet (the whole usable pool for an
+    /// unknown worker): at 0 the worker has "maxed out" and gets no more work-mode
+    /// gold, so add gold before that happens. O(pool size): for reports and alerts,
+    /// not for every request.
+    pub fn unseen_gold(&self, worker: u32) -> usize {
+        let limit = if self.params.max_exposure == 0 {
+            self.exposure.order().len()
+        } else {
+            self.exposure.below(self.params.max_exposure)
+        };
+        let usable = &self.exposure.order()[..limit];
+        match self.workers.get(&worker) {
+            Some(s) => usable
+                .iter()
+                .filter(|k| s.seen.binary_search(k).is_err())
+                .count(),
+            None => usable.len(),
+        }
+    }
+
     /// A worker's state, if the worker was ever seen.
     pub fn worker(&self, worker: u32) -> Option<WorkerView> {
         self.workers.get(&worker).map(|s| WorkerView {

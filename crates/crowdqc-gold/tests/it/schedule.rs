@@ -195,6 +195,8 @@ fn quiz_pass_fail_wait_and_onboarding() {
         s.record(1, i, n != 0).expect("served"); // 3 of 4 = 0.75: pass
     }
     assert_eq!(s.worker(1).expect("seen").status, WorkerStatus::Working);
+    assert_eq!(s.unseen_gold(1), 6);
+    assert_eq!(s.unseen_gold(99), 10);
     // onboarding: 4 gold so far < 10, so gold comes with reason Onboarding
     let mut saw_onboarding = false;
     for _ in 0..50 {
@@ -233,6 +235,7 @@ fn retirement_caps_exposure_outside_quizzes() {
         assert!(s.exposure(i).expect("gold") <= 3);
     }
     assert_eq!(s.retired().len(), 12);
+    assert!((0..20).all(|w| s.unseen_gold(w) == 0));
     // 12 items x 3 workers = 36 gold slots, the rest were starved
     let gold = d
         .iter()
