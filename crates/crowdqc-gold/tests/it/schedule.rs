@@ -325,3 +325,31 @@ proptest! {
         );
     }
 }
+
+#[test]
+fn new_workers_get_front_loaded_gold() {
+    // 2,000 fresh workers, 10 slots each: while they have < 10 gold answers every slot
+    // is gold with probability onboarding_rate = 0.5; later (perfect workers) the rate
+    // decays, so slots 200..300 carry far less gold.
+    let p = ScheduleParams::new().seed(21);
+    let mut s = GoldScheduler::new(p, pool(1_000)).expect("s");
+    let (mut early, mut late) = (0u32, 0u32);
+    for w in 0..2_000u32 {
+        for t in 0..300 {
+            if let Slot::Gold { item, reason } = s.next(w) {
+                if t < 10 {
+                    assert_eq!(reason, GoldReason::Onboarding);
+                    early += 1;
+                } else if t >= 200 {
+                    late += 1;
+                }
+                s.record(w, item, true).expect("served");
+            }
+        }
+    }
+    let n = 20_000.0;
+    let sd = (n * 0.25f64).sqrt();
+    assert!((f64::from(early) - n * 0.5).abs() < 4.0 * sd, "{early}");
+    // 200,000 late slots at the decayed rate (< 0.1 for a perfect worker by then)
+    assert!(f64::from(late) < 0.1 * 200_000.0, "{late}");
+}
