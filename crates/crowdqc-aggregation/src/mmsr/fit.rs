@@ -18,6 +18,9 @@ pub(crate) struct Pairs {
     pub(crate) offsets: Vec<usize>,
     pub(crate) nbr: Vec<u32>,
     pub(crate) cov: Vec<f64>,
+    /// Judgment pairs behind each entry (items the two workers share, duplicates
+    /// counted).
+    pub(crate) common: Vec<f64>,
 }
 
 /// `C[i, j] = K/(K−1) · agree(i, j)/common(i, j) − 1/(K−1)` over the pairs of
@@ -31,7 +34,7 @@ pub(crate) fn pairs(m: &JudgmentMatrix, k_obs: usize) -> Pairs {
         m.judgment_classes(),
     );
     let kf = k_obs as f64;
-    let rows: Vec<Vec<(u32, f64)>> = (0..w as u32)
+    let rows: Vec<Vec<(u32, f64, f64)>> = (0..w as u32)
         .into_par_iter()
         .with_min_len(64)
         .map_init(
@@ -59,7 +62,7 @@ pub(crate) fn pairs(m: &JudgmentMatrix, k_obs: usize) -> Pairs {
                         let (c, a) = (cnt[w2 as usize] as f64, agr[w2 as usize] as f64);
                         cnt[w2 as usize] = 0;
                         agr[w2 as usize] = 0;
-                        (w2, kf / (kf - 1.0) * (a / c) - 1.0 / (kf - 1.0))
+                        (w2, kf / (kf - 1.0) * (a / c) - 1.0 / (kf - 1.0), c)
                     })
                     .collect();
                 touched.clear();
@@ -71,14 +74,21 @@ pub(crate) fn pairs(m: &JudgmentMatrix, k_obs: usize) -> Pairs {
     offsets.push(0);
     let total: usize = rows.iter().map(Vec::len).sum();
     let (mut nbr, mut cov) = (Vec::with_capacity(total), Vec::with_capacity(total));
+    let mut common = Vec::with_capacity(total);
     for row in rows {
-        for (j, c) in row {
+        for (j, c, n) in row {
             nbr.push(j);
             cov.push(c);
+            common.push(n);
         }
         offsets.push(nbr.len());
     }
-    Pairs { offsets, nbr, cov }
+    Pairs {
+        offsets,
+        nbr,
+        cov,
+        common,
+    }
 }
 
 /// One half-step of M-MSR: `to[j]` = trimmed mean of `|C[i, j]| / from[i]` over the
@@ -132,7 +142,9 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
 }
 
 /// Signs of the workers from the signed agreement graph: the leading eigenvector of
-/// the lazy signed random walk `(I + D⁻¹ S) / 2`, started from all ones.
+/// the lazy random walk `(I + D⁻¹ W) / 2` with signed edge weights
+/// `W_ij = n_ij · C_ij` (`n_ij` = judgment pairs behind the entry, so a pair of workers
+/// sharing one item weighs little) and `D` the sums of `|W_ij|`, started from all ones.
 fn signs(g: &Pairs, w: usize) -> Vec<f64> {
     let mut z = vec![1.0; w];
     let mut next = vec![0.0; w];
@@ -145,8 +157,9 @@ fn signs(g: &Pairs, w: usize) -> Vec<f64> {
                 for e in g.offsets[i]..g.offsets[i + 1] {
                     let c = g.cov[e];
                     if c != 0.0 {
-                        s += c.signum() * z[g.nbr[e] as usize];
-                        d += 1.0;
+                        let wgt = g.common[e] * c.abs();
+                        s += wgt * c.signum() * z[g.nbr[e] as usize];
+                        d += wgt;
                     }
                 }
                 *out = if d > 0.0 { 0.5 * (z[i] + s / d) } else { z[i] };
