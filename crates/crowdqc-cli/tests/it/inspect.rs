@@ -318,3 +318,62 @@ fn decoder_panics_on_corrupt_arrow_files_are_bad_input() {
         "{r:?}"
     );
 }
+
+#[test]
+fn declared_classes_and_column_mapping() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let j = file(
+        dir.path(),
+        "j.csv",
+        "question,annotator_id,answer\nq1,a,yes\nq1,b,no\nq2,a,yes\n",
+    );
+    let r = crowdqc(&[
+        "inspect",
+        s(&j),
+        "--item-column",
+        "question",
+        "--worker-column",
+        "annotator_id",
+        "--label-column",
+        "answer",
+        "--classes",
+        "yes,no,maybe",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    let v: Value = serde_json::from_str(&r.stdout).expect("json");
+    assert_eq!(v["class_order"], "declared");
+    assert_eq!(
+        v["classes"],
+        serde_json::json!([
+            {"label": "yes", "count": 2},
+            {"label": "no", "count": 1},
+            {"label": "maybe", "count": 0}
+        ])
+    );
+    assert_eq!(
+        v["warnings"],
+        serde_json::json!(["1 classes never used by a judgment: maybe"])
+    );
+    // a label outside the declared set is bad input naming the row and line
+    let r = crowdqc(&[
+        "inspect",
+        s(&j),
+        "--item-column",
+        "question",
+        "--worker-column",
+        "annotator_id",
+        "--label-column",
+        "answer",
+        "--classes",
+        "yes",
+    ]);
+    assert_eq!(r.code, Some(2), "{r:?}");
+    assert!(
+        r.stderr
+            .contains("row 1, column `answer`: label `no` is not in the declared class set")
+            && r.stderr.contains("(line 3)"),
+        "{r:?}"
+    );
+}
