@@ -22,7 +22,9 @@
 //! allocate tens of GiB on modest inputs. Here `C` is a sparse symmetric CSR over the
 //! worker pairs that share an item, built per worker with a scratch counter
 //! (`O(Σ_t n_t²)` time; memory `O(workers + co-occurring pairs)`, i.e. linear in the
-//! judgments for bounded redundancy). Convergence is measured as
+//! judgments for bounded redundancy: about 36 bytes per ordered co-occurring pair,
+//! i.e. at most `36 (r − 1)` bytes per judgment at redundancy `r`, plus a transient
+//! copy while the graph is built). Convergence is measured as
 //! `‖u vᵀ − u' v'ᵀ‖_F` over *all* worker pairs (crowd-kit's loss) without forming it:
 //! `‖du vᵀ + u' dvᵀ‖²_F = |du|²|v|² + 2 (du·u')(v·dv) + |u'|²|dv|²`.
 //!

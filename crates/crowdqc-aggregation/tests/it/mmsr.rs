@@ -177,3 +177,53 @@ fn one_class_is_insufficient() {
         Err(Error::InsufficientData(_))
     ));
 }
+
+/// Peak memory of an M-MSR fit on 1e6 judgments (200 000 items x 5 random workers of
+/// 5 000),
+/// from the process's high-water mark (Linux). Run in release:
+/// `cargo test --release -p crowdqc-aggregation --test it -- --ignored mmsr_peak --nocapture`.
+#[test]
+#[ignore = "memory measurement; run in release with --nocapture"]
+fn mmsr_peak_memory_at_1e6_judgments() {
+    let hwm = || {
+        std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| {
+                s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| {
+                    l.split_whitespace()
+                        .nth(1)
+                        .unwrap_or("0")
+                        .parse::<f64>()
+                        .unwrap_or(0.0)
+                        / 1024.0
+                })
+            })
+            .unwrap_or(f64::NAN)
+    };
+    // random workers per item, so that the pairs are as many as possible (~2e6)
+    use rand::{RngExt, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+    let mut b = JudgmentMatrixBuilder::new(IngestOptions::default()).unwrap();
+    for i in 0..200_000i64 {
+        let t = rng.random_range(0..5i64);
+        for _ in 0..5 {
+            let w = rng.random_range(0..5_000i64);
+            let l = if rng.random::<f64>() < 0.8 {
+                t
+            } else {
+                rng.random_range(0..5i64)
+            };
+            b.push_row(IdRef::Int(i), IdRef::Int(w), IdRef::Int(l))
+                .unwrap();
+        }
+    }
+    let m = b.finish().unwrap();
+    let before = hwm();
+    let model = Mmsr::params().max_iter(50).fit(&m).unwrap();
+    let after = hwm();
+    eprintln!(
+        "mmsr 1e6 judgments: peak RSS {before:.0} MiB after building the matrix, {after:.0} MiB after the fit; {} worker pairs; matrix {:.0} MiB",
+        model.n_worker_pairs(),
+        m.heap_bytes() as f64 / 1048576.0
+    );
+}
