@@ -6,7 +6,7 @@ use crowdqc_core::{Error, IdRef};
 
 use crate::glad::{
     assert_rows_sum_to_one, crowdkit_label_agreement, dataset, gold_accuracy, in_pool, matrix,
-    synthetic,
+    shuffled_relabelled, synthetic,
 };
 
 /// (binary dataset, accuracy on gold here with the defaults (100 iterations, seed 0),
@@ -171,4 +171,24 @@ fn invariant_to_relabelling_classes() {
         .collect();
     assert_eq!(la, lb);
     assert_eq!(la, ["x", "y", "x"]);
+}
+
+#[test]
+fn invariant_to_row_order_and_relabelling_on_real_data() {
+    // The initial messages are drawn per judgment position, so shuffling the rows
+    // changes them; KOS converges to the same labels anyway.
+    for name in ["welinder2010-bluebirds", "snow2008-temp"] {
+        let Some(m) = dataset(name) else { return };
+        let Some((s, map)) = shuffled_relabelled(name, &m) else {
+            return;
+        };
+        let (a, b) = (
+            Kos::params().fit(&m).unwrap(),
+            Kos::params().fit(&s).unwrap(),
+        );
+        let (la, lb) = (a.labels(), b.labels());
+        for (i, &j) in map.iter().enumerate() {
+            assert_eq!(la[i], lb[j], "{name}: item {i}");
+        }
+    }
 }
