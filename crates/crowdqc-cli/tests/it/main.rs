@@ -1,4 +1,8 @@
 //! Integration tests of the `crowdqc` binary (one test binary; one module per subcommand).
 
+mod aggregate;
+mod agreement;
+mod gold;
 mod inspect;
+mod policy;
 mod util;
