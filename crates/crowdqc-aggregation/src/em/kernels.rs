@@ -126,6 +126,7 @@ fn waves<F>(
 {
     let k = d.k;
     let cells = d.n_workers * k * k;
+    let tcells = 2 * cells; // interleaved chunk tables: per group [log2 e | sums]
     let ci = d.chunk_items;
     let n_chunks = d.n_chunks();
     if let Some(s) = s.as_deref_mut() {
@@ -143,7 +144,7 @@ fn waves<F>(
         let scatter = s.is_some();
         // one Option per chunk of the wave (a small Vec of references, per wave)
         if scatter {
-            tables.extend(tw[..nw * cells].chunks_mut(cells.max(1)).map(Some));
+            tables.extend(tw[..nw * tcells].chunks_mut(tcells.max(1)).map(Some));
         } else {
             tables.extend((0..nw).map(|_| None));
         }
@@ -170,18 +171,58 @@ fn waves<F>(
             });
         drop(tables);
         if let Some(s) = s.as_deref_mut() {
-            let tw = &buf.tables[..nw * cells];
-            s.par_chunks_mut(REDUCE_BLOCK)
-                .enumerate()
-                .for_each(|(b, sb)| {
-                    let off = b * REDUCE_BLOCK;
-                    for j in 0..nw {
-                        let src = &tw[j * cells + off..j * cells + off + sb.len()];
-                        sb.iter_mut().zip(src).for_each(|(a, v)| *a += v);
+            let tw = &buf.tables[..nw * tcells];
+            // blocks of whole groups; group g's sums sit at table[g * 2k + k..][..k]
+            let gb = (REDUCE_BLOCK / k).max(1);
+            s.par_chunks_mut(gb * k).enumerate().for_each(|(b, sb)| {
+                let g0 = b * gb;
+                for j in 0..nw {
+                    let t = &tw[j * tcells..(j + 1) * tcells];
+                    for (r, dst) in sb.chunks_exact_mut(k).enumerate() {
+                        let src = &t[(g0 + r) * 2 * k + k..(g0 + r) * 2 * k + 2 * k];
+                        dst.iter_mut().zip(src).for_each(|(a, v)| *a += v);
                     }
-                });
+                }
+            });
         }
         start = end;
+    }
+}
+
+/// `acc = Σ_{p in s..e} log2 e[w_p, l_p, :]`, from the interleaved chunk table
+/// (`INTERLEAVED`, rows of `2k`) or the plain `log2 e` table (rows of `k`).
+#[inline(always)]
+fn gather<D: Dim, const INTERLEAVED: bool>(
+    dim: D,
+    d: &EmData<'_>,
+    table: &[f64],
+    s: usize,
+    e: usize,
+    acc: &mut [f64],
+) {
+    let k = dim.get();
+    let stride = if INTERLEAVED { 2 * k } else { k };
+    acc.fill(0.0);
+    let (ws, cs) = (&d.workers[s..e], &d.classes[s..e]);
+    match &d.map {
+        None => {
+            for (&w, &c) in ws.iter().zip(cs) {
+                let base = (w as usize * k + c as usize) * stride;
+                let er = &table[base..base + k];
+                for c in 0..k {
+                    acc[c] += er[c];
+                }
+            }
+        }
+        Some(map) => {
+            for (&w, &c) in ws.iter().zip(cs) {
+                let base = (w as usize * k + map[c as usize] as usize) * stride;
+                let er = &table[base..base + k];
+                for c in 0..k {
+                    acc[c] += er[c];
+                }
+            }
+        }
     }
 }
 
@@ -212,16 +253,19 @@ fn pass_dim<D: Dim>(
             &mut heap
         };
         let (mut joint, mut entropy, mut ll) = (0.0, 0.0, 0.0);
+        // In scatter mode the chunk's table holds, per (worker, label) group, the log2
+        // confusion row next to the group's sums: one cache line pair per judgment.
+        if let Some(table) = table.as_deref_mut() {
+            for (dst, src) in table.chunks_exact_mut(2 * k).zip(loge2.chunks_exact(k)) {
+                dst[..k].copy_from_slice(src);
+            }
+        }
         for (r, row) in qc.chunks_exact_mut(k).enumerate() {
             let t = first + r;
             let (s, e) = (d.offsets[t], d.offsets[t + 1]);
-            acc.fill(0.0);
-            for p in s..e {
-                let base = (d.workers[p] as usize * k + d.class_at(p)) * k;
-                let er = &loge2[base..base + k];
-                for c in 0..k {
-                    acc[c] += er[c];
-                }
+            match table.as_deref() {
+                Some(tb) => gather::<D, true>(dim, d, tb, s, e, acc),
+                None => gather::<D, false>(dim, d, loge2, s, e, acc),
             }
             if e == s {
                 // no judgment: the prior, outside every sum
@@ -273,8 +317,13 @@ fn pass_dim<D: Dim>(
                 part[c] += row[c];
             }
             if let Some(table) = table.as_deref_mut() {
-                for p in s..e {
-                    let base = (d.workers[p] as usize * k + d.class_at(p)) * k;
+                let (ws, cs) = (&d.workers[s..e], &d.classes[s..e]);
+                for (&w, &c) in ws.iter().zip(cs) {
+                    let l = match &d.map {
+                        None => c as usize,
+                        Some(map) => map[c as usize] as usize,
+                    };
+                    let base = (w as usize * k + l) * 2 * k + k;
                     let dst = &mut table[base..base + k];
                     for c in 0..k {
                         dst[c] += row[c];
@@ -299,7 +348,7 @@ pub(crate) fn accumulate(d: &EmData<'_>, q: &[f64], s: &mut [f64], buf: &mut Buf
                 let t = first + r;
                 let row = &q[t * k..t * k + k];
                 for p in d.offsets[t]..d.offsets[t + 1] {
-                    let base = (d.workers[p] as usize * k + d.class_at(p)) * k;
+                    let base = (d.workers[p] as usize * k + d.class_at(p)) * 2 * k + k;
                     table[base..base + k]
                         .iter_mut()
                         .zip(row)

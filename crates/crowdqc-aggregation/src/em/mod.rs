@@ -27,7 +27,7 @@ use crate::ds::{InitialConfusion, StopRule};
 pub(crate) use kernels::MStep;
 
 /// Largest per-chunk count table (bytes) for scatter mode.
-const SCATTER_MAX_TABLE: usize = 4 << 20;
+const SCATTER_MAX_TABLE: usize = 8 << 20;
 /// Chunk tables held at once in scatter mode (at most).
 const WAVE: usize = 8;
 
@@ -71,7 +71,7 @@ impl<'a> EmData<'a> {
             wl_count[w as usize * k + act(c)] += 1;
         }
         let n = cs.len();
-        let table = groups * k * 8;
+        let table = groups * k * 8 * 2;
         // Chunk size depends on the data only: enough judgments per chunk that adding
         // the chunk's table costs little next to filling it.
         let scatter = table <= SCATTER_MAX_TABLE && n >= 4 * groups;
@@ -263,7 +263,7 @@ pub(crate) fn run(d: &EmData<'_>, cfg: &EmConfig<'_>) -> Result<EmResult> {
     let mut buf = Buffers {
         partials: vec![0.0; d.n_chunks() * (k + 3)],
         tables: if d.scatter {
-            vec![0.0; d.wave * cells]
+            vec![0.0; d.wave * 2 * cells]
         } else {
             Vec::new()
         },

@@ -7,7 +7,6 @@ use crowdqc_aggregation::{
 };
 use crowdqc_core::estimator::{Estimator, FittedModel};
 use crowdqc_core::{Gold, JudgmentMatrix};
-use crowdqc_testkit::fixtures::project_fixtures;
 use serde_json::Value;
 
 use crate::support::{item, load};
@@ -18,7 +17,9 @@ const POSTERIOR_TOL: f64 = 1e-6;
 const LOSS_TOL: f64 = 1e-9;
 
 fn expected() -> Value {
-    let p = project_fixtures().join("aggregation/crowdkit_expected.json");
+    // this crate's own checkout (not the testkit's compile-time root)
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/aggregation/crowdkit_expected.json");
     let s = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
     serde_json::from_str(&s).expect("json")
 }
