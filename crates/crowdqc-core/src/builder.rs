@@ -51,6 +51,8 @@ pub struct JudgmentMatrixBuilder {
     gold_repeated: u64,
     gold_given: bool,
     gold_row_count: u64,
+    /// Name of the gold label column (for messages), once a gold batch was read.
+    gold_label_column: Option<String>,
     /// Dictionary-array caches of the item, worker and label columns.
     caches: [DictCache; 3],
 }
@@ -110,6 +112,7 @@ impl JudgmentMatrixBuilder {
             gold_repeated: 0,
             gold_given: false,
             gold_row_count: 0,
+            gold_label_column: None,
             caches: Default::default(),
         })
     }
@@ -319,18 +322,11 @@ impl JudgmentMatrixBuilder {
     /// # Errors
     /// Missing column, bad type, null values, or one item given two different labels.
     pub fn push_gold_batch(&mut self, batch: &RecordBatch) -> Result<()> {
+        // Gold files often keep the default names even when the judgments' columns are
+        // mapped: try the mapped name first, then the aliases.
         let c = &self.opts.columns;
-        let ii = resolve_column(batch, "item", c.item.as_deref(), ITEM_ALIASES, true)?.unwrap_or(0);
-        let li = match resolve_column(
-            batch,
-            "label",
-            c.label.as_deref(),
-            GOLD_LABEL_ALIASES,
-            false,
-        )? {
-            Some(i) => i,
-            None => resolve_column(batch, "label", None, GOLD_LABEL_ALIASES, true)?.unwrap_or(0),
-        };
+        let ii = resolve_gold_column(batch, "item", c.item.as_deref(), ITEM_ALIASES)?;
+        let li = resolve_gold_column(batch, "label", c.label.as_deref(), GOLD_LABEL_ALIASES)?;
         let schema = batch.schema();
         let (iname, lname) = (
             schema.field(ii).name().clone(),
@@ -339,6 +335,7 @@ impl JudgmentMatrixBuilder {
         let mut icodes = Vec::new();
         let mut lcodes = Vec::new();
         let row0 = self.gold_row_count;
+        self.gold_label_column = Some(lname.clone());
         encode_ids(
             batch.column(ii).as_ref(),
             &mut self.gold_items,
@@ -430,14 +427,21 @@ impl JudgmentMatrixBuilder {
                 Some(l) => l,
                 None if self.opts.extend_classes_with_gold => self.labels.intern(glabel),
                 None => {
-                    let known: Vec<String> = self.labels.iter().map(|l| l.to_string()).collect();
+                    let mut known: Vec<IdRef<'_>> = self.labels.iter().collect();
+                    known.sort();
+                    let shown: Vec<String> = known.iter().take(20).map(|l| l.to_string()).collect();
+                    let more = if known.len() > 20 {
+                        format!(", … {} more", known.len() - 20)
+                    } else {
+                        String::new()
+                    };
                     return Err(Error::value(
-                        "label",
+                        self.gold_label_column.as_deref().unwrap_or("label"),
                         Some(self.gold_rows[g]),
                         format!(
-                            "gold label `{glabel}` for item `{gid}` is not a class of the judgments [{}]; \
+                            "gold label `{glabel}` for item `{gid}` is not a class of the judgments [{}{more}]; \
                              fix the gold or allow gold to extend the class set",
-                            known.join(", ")
+                            shown.join(", ")
                         ),
                     ));
                 }
@@ -582,4 +586,26 @@ impl JudgmentMatrixBuilder {
         m.report = report;
         Ok(m)
     }
+}
+
+/// Finds a gold column: the mapped name when present, else the first alias present.
+fn resolve_gold_column(
+    batch: &RecordBatch,
+    wanted: &str,
+    explicit: Option<&str>,
+    aliases: &[&str],
+) -> Result<usize> {
+    let schema = batch.schema();
+    let tried: Vec<&str> = explicit
+        .into_iter()
+        .chain(aliases.iter().copied())
+        .collect();
+    tried
+        .iter()
+        .find_map(|name| schema.index_of(name).ok())
+        .ok_or_else(|| Error::MissingColumn {
+            wanted: wanted.into(),
+            tried: tried.iter().map(|s| s.to_string()).collect(),
+            found: schema.fields().iter().map(|f| f.name().clone()).collect(),
+        })
 }

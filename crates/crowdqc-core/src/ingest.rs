@@ -134,7 +134,7 @@ fn first_null(arr: &dyn Array) -> Option<usize> {
     (0..arr.len()).find(|&i| nulls.is_null(i))
 }
 
-const ID_TYPES: &str = "a string, integer or boolean column (or a dictionary of those)";
+const ID_TYPES: &str = "a string, integer, float or boolean column (or a dictionary of those)";
 
 /// The codes of a dictionary array's values, kept across batches that share the same
 /// values array (one per id column of a builder).
@@ -214,6 +214,35 @@ pub(crate) fn encode_ids(
                     )
                 })?;
                 out.push(dict.intern_int(v));
+            }
+        }
+        DataType::Float32 | DataType::Float64 => {
+            // pandas writes integer labels with missing values as float64: integral values
+            // are integers; others keep their shortest decimal form (still ordered
+            // numerically as classes); NaN and infinities are rejected.
+            let vals: Vec<f64> = match arr.data_type() {
+                DataType::Float32 => arr
+                    .as_primitive::<Float32Type>()
+                    .values()
+                    .iter()
+                    .map(|&v| v as f64)
+                    .collect(),
+                _ => arr.as_primitive::<Float64Type>().values().to_vec(),
+            };
+            for (i, v) in vals.into_iter().enumerate() {
+                if !v.is_finite() {
+                    return Err(Error::value(
+                        column,
+                        Some(row0 + i as u64),
+                        format!("value {v} is not a finite number; drop or fill such rows"),
+                    ));
+                }
+                let code = if v.fract() == 0.0 && v.abs() < 9.0e15 {
+                    dict.intern_int(v as i64)
+                } else {
+                    dict.intern_str(&v.to_string())
+                };
+                out.push(code);
             }
         }
         DataType::Boolean => {

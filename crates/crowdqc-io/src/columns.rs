@@ -61,12 +61,37 @@ fn find(
     Ok(None)
 }
 
+/// A gold column: the mapped name when present, else the first alias present (gold
+/// files often keep the default names when the judgments' columns are mapped).
+fn find_gold(
+    schema: &Schema,
+    wanted: &str,
+    explicit: Option<&str>,
+    aliases: &[&str],
+) -> Result<Option<usize>> {
+    let tried: Vec<&str> = explicit
+        .into_iter()
+        .chain(aliases.iter().copied())
+        .collect();
+    match tried.iter().find_map(|n| schema.index_of(n).ok()) {
+        Some(i) => Ok(Some(i)),
+        None => Err(Error::MissingColumn {
+            wanted: wanted.into(),
+            tried: tried.iter().map(|s| (*s).to_string()).collect(),
+            found: schema.fields().iter().map(|f| f.name().clone()).collect(),
+        }),
+    }
+}
+
 /// Selects the columns of `schema` needed for `role`.
 ///
 /// # Errors
 /// [`Error::MissingColumn`] naming the columns found and the names tried.
 pub(crate) fn select(schema: &Schema, columns: &ColumnMap, role: Role) -> Result<Selection> {
-    let item = find(schema, "item", columns.item.as_deref(), ITEM_ALIASES, true)?;
+    let item = match role {
+        Role::Judgments => find(schema, "item", columns.item.as_deref(), ITEM_ALIASES, true)?,
+        Role::Gold => find_gold(schema, "item", columns.item.as_deref(), ITEM_ALIASES)?,
+    };
     let mut sel = Selection::default();
     match role {
         Role::Judgments => {
@@ -107,14 +132,13 @@ pub(crate) fn select(schema: &Schema, columns: &ColumnMap, role: Role) -> Result
             sel.duration = duration;
         }
         Role::Gold => {
-            // As in core: the mapped label column (which the gold file must then
-            // have), else the gold aliases (`label`, `true_label`, `gold`).
-            let label = find(
+            // As in core: the mapped label column when the gold file has it, else the
+            // gold aliases (`label`, `true_label`, `gold`).
+            let label = find_gold(
                 schema,
                 "label",
                 columns.label.as_deref(),
                 GOLD_LABEL_ALIASES,
-                true,
             )?;
             sel.ids = [item, label].into_iter().flatten().collect();
             sel.keys = item.into_iter().collect();

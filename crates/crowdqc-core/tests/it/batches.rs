@@ -3,10 +3,10 @@
 use std::sync::Arc;
 
 use arrow_array::builder::StringDictionaryBuilder;
-use arrow_array::types::Int32Type;
+use arrow_array::types::{Int32Type, Int64Type};
 use arrow_array::{
-    ArrayRef, BooleanArray, Float64Array, Int32Array, Int64Array, LargeStringArray, RecordBatch,
-    StringArray, StringViewArray, TimestampSecondArray, UInt64Array,
+    ArrayRef, BooleanArray, Float64Array, Int32Array, Int64Array, LargeStringArray, ListArray,
+    RecordBatch, StringArray, StringViewArray, TimestampSecondArray, UInt64Array,
 };
 use crowdqc_core::{
     ClassOrder, ColumnMap, Error, IdKind, IdRef, IngestOptions, JudgmentMatrixBuilder,
@@ -146,15 +146,47 @@ fn missing_and_mistyped_columns_are_named() {
     );
 
     let mut b = JudgmentMatrixBuilder::new(IngestOptions::default()).unwrap();
+    let list = ListArray::from_iter_primitive::<Int64Type, _, _>(vec![Some(vec![Some(1)])]);
     let e = b
         .push_batch(&batch(vec![
             ("item", strs(&["a"])),
             ("worker", strs(&["w"])),
-            ("label", Arc::new(Float64Array::from(vec![0.5]))),
+            ("label", Arc::new(list)),
         ]))
         .unwrap_err();
     assert!(
-        matches!(&e, Error::Schema { column, found, .. } if column == "label" && found == "Float64"),
+        matches!(&e, Error::Schema { column, found, .. } if column == "label" && found.starts_with("List")),
+        "{e}"
+    );
+
+    // float labels (pandas writes integer labels with NaN as float64): integral values
+    // are integers, others keep their decimal form; NaN is rejected with its row
+    let mut b = JudgmentMatrixBuilder::new(IngestOptions::default()).unwrap();
+    b.push_batch(&batch(vec![
+        ("item", strs(&["a", "b", "c"])),
+        ("worker", strs(&["w", "w", "w"])),
+        ("label", Arc::new(Float64Array::from(vec![2.0, 0.5, 10.0]))),
+    ]))
+    .unwrap();
+    let m = b.finish().unwrap();
+    assert_eq!(
+        m.classes()
+            .iter()
+            .map(|l| l.to_string())
+            .collect::<Vec<_>>(),
+        ["0.5", "2", "10"]
+    );
+    let mut b = JudgmentMatrixBuilder::new(IngestOptions::default()).unwrap();
+    let e = b
+        .push_batch(&batch(vec![
+            ("item", strs(&["a", "b"])),
+            ("worker", strs(&["w", "w"])),
+            ("label", Arc::new(Float64Array::from(vec![1.0, f64::NAN]))),
+        ]))
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("row 1, column `label`: value NaN is not a finite number"),
         "{e}"
     );
 

@@ -188,3 +188,42 @@ fn dawid_skene_1979_duplicates_match_source() {
     );
     assert_eq!(first.n_judgments(), 225);
 }
+
+#[test]
+fn gold_batches_fall_back_to_default_names_when_columns_are_mapped() {
+    use std::sync::Arc;
+
+    use arrow_array::{ArrayRef, RecordBatch, StringArray};
+    use crowdqc_core::ColumnMap;
+
+    let strs = |v: &[&str]| Arc::new(StringArray::from(v.to_vec())) as ArrayRef;
+    let opts = IngestOptions {
+        columns: ColumnMap {
+            item: Some("url".into()),
+            label: Some("answer".into()),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let mut b = JudgmentMatrixBuilder::new(opts).unwrap();
+    let j = RecordBatch::try_from_iter([
+        ("url", strs(&["u1", "u2"])),
+        ("worker", strs(&["w", "w"])),
+        ("answer", strs(&["G", "X"])),
+    ])
+    .unwrap();
+    b.push_batch(&j).unwrap();
+    // the gold file uses crowd-kit's names, not the mapped ones
+    let g = RecordBatch::try_from_iter([
+        ("task", strs(&["u2", "u1"])),
+        ("true_label", strs(&["X", "R"])),
+    ])
+    .unwrap();
+    b.push_gold_batch(&g).unwrap();
+    let e = b.finish().unwrap_err();
+    // the error names the gold file's label column and lists the classes sorted
+    assert!(
+        e.to_string().contains("column `true_label`: gold label `R` for item `u1` is not a class of the judgments [G, X]"),
+        "{e}"
+    );
+}
