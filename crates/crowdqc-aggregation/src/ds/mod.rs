@@ -23,7 +23,7 @@ mod params;
 
 use crowdqc_core::estimator::Estimator;
 use crowdqc_core::{Error, JudgmentMatrix, Result};
-use ndarray::{Array1, Array3};
+use ndarray::{Array1, Array2, Array3};
 
 pub use model::DawidSkeneModel;
 pub use params::{ClassPriors, DawidSkeneParams, InitialConfusion, StopRule};
@@ -142,18 +142,30 @@ pub(crate) fn build_model(
 ) -> DawidSkeneModel {
     let k = active.len();
     let n = m.n_classes();
-    let posteriors = active.expand_rows(&r.q, m.n_items());
+    let EmResult {
+        q,
+        priors: em_priors,
+        conf,
+        report,
+        log_likelihood,
+    } = r;
+    // every class active: the posteriors buffer becomes the array without a copy
+    let posteriors = if active.is_identity() {
+        Array2::from_shape_vec((m.n_items(), k), q).expect("q is n_items x k")
+    } else {
+        active.expand_rows(&q, m.n_items())
+    };
     let mut confusion = Array3::zeros((m.n_workers(), n, n));
     for w in 0..m.n_workers() {
         for (l, &ml) in active.to_matrix.iter().enumerate() {
             for (t, &mt) in active.to_matrix.iter().enumerate() {
-                confusion[[w, mt as usize, ml as usize]] = r.conf[(w * k + l) * k + t];
+                confusion[[w, mt as usize, ml as usize]] = conf[(w * k + l) * k + t];
             }
         }
     }
     let mut priors = Array1::zeros(n);
     for (a, &c) in active.to_matrix.iter().enumerate() {
-        priors[c as usize] = r.priors[a];
+        priors[c as usize] = em_priors[a];
     }
     DawidSkeneModel {
         method,
@@ -161,8 +173,8 @@ pub(crate) fn build_model(
         confusion,
         priors,
         skills: skills.map(Array1::from),
-        report: r.report,
-        log_likelihood: r.log_likelihood,
+        report,
+        log_likelihood,
         class_names: m.classes().iter().map(|l| l.to_string()).collect(),
     }
 }

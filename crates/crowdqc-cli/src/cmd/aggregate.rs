@@ -126,7 +126,7 @@ pub fn run(args: Args) -> Result<()> {
     };
     spinner.set("writing outputs");
     if let Some(p) = &args.out {
-        crowdqc::io::write_table(p, &items_table(&m, model.as_ref())?)?;
+        write_items(p, &m, model.as_ref())?;
     }
     if let Some(p) = &args.workers_out {
         crowdqc::io::write_table(p, &workers_table(&m, model.as_ref())?)?;
@@ -328,23 +328,43 @@ fn id_column(d: &IdDictionary, codes: impl Iterator<Item = u32>) -> ArrayRef {
     }
 }
 
-fn items_table(m: &JudgmentMatrix, model: &dyn FittedModel) -> Result<RecordBatch> {
-    let post = model.posteriors();
+/// Rows per batch of the items output (written streaming, atomically).
+const ITEM_BATCH: u32 = 1 << 20;
+
+fn write_items(path: &Path, m: &JudgmentMatrix, model: &dyn FittedModel) -> Result<()> {
     let labels = model.labels();
     let n = m.n_items() as u32;
+    let first = items_table(m, model, &labels, 0..n.min(ITEM_BATCH))?;
+    let mut w = crowdqc::io::TableWriter::create(path, first.schema())?;
+    w.write(&first)?;
+    drop(first);
+    let mut start = ITEM_BATCH;
+    while start < n {
+        let end = n.min(start.saturating_add(ITEM_BATCH));
+        w.write(&items_table(m, model, &labels, start..end)?)?;
+        start = end;
+    }
+    w.finish()
+}
+
+fn items_table(
+    m: &JudgmentMatrix,
+    model: &dyn FittedModel,
+    labels: &[u32],
+    rows: std::ops::Range<u32>,
+) -> Result<RecordBatch> {
+    let post = model.posteriors();
+    let (lo, hi) = (rows.start as usize, rows.end as usize);
     let mut cols: Vec<(String, ArrayRef)> = vec![
-        ("item".into(), id_column(m.items(), 0..n)),
+        ("item".into(), id_column(m.items(), rows.clone())),
         (
             "label".into(),
-            id_column(m.classes().dictionary(), labels.iter().copied()),
+            id_column(m.classes().dictionary(), labels[lo..hi].iter().copied()),
         ),
         (
             "confidence".into(),
             Arc::new(Float64Array::from_iter_values(
-                labels
-                    .iter()
-                    .enumerate()
-                    .map(|(i, &c)| post[[i, c as usize]]),
+                (lo..hi).map(|i| post[[i, labels[i] as usize]]),
             )),
         ),
     ];
@@ -352,7 +372,7 @@ fn items_table(m: &JudgmentMatrix, model: &dyn FittedModel) -> Result<RecordBatc
         cols.push((
             format!("p_{l}"),
             Arc::new(Float64Array::from_iter_values(
-                post.column(c).iter().copied(),
+                (lo..hi).map(|i| post[[i, c]]),
             )),
         ));
     }
