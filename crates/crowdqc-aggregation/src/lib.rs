@@ -89,11 +89,30 @@
 //!
 //! ## Performance
 //!
-//! The EM loop runs over flat arrays: CSR by item for the E-step, `(worker, label)`
-//! groups for the M-step, log2 space, no allocation or hashing per iteration, rayon
-//! in fixed-size chunks reduced in index order, so results are bit-identical for any
-//! thread count.
-
+//! The EM loop runs over flat arrays: one pass over the items (CSR) per iteration
+//! computes crowd-kit's objective, the E-step (log2 space) and the M-step sums, which
+//! go into per-chunk `(worker, label)` tables (the log2 confusion interleaved with the
+//! sums) added in chunk order; with very many workers the M-step instead walks
+//! `(worker, label)` groups built once. No allocation proportional to the data and no
+//! hashing inside the loop; rayon over fixed-size chunks (sizes depend only on the
+//! data), so results are bit-identical for any thread count.
+//!
+//! Measured on the 2-core development machine (criterion, `benches/benches/
+//! aggregation.rs`, testkit synthetic crowds with redundancy 5, 20 iterations per fit
+//! including the one-off preparation, medians; other jobs were running):
+//!
+//! | judgments | K = 2 | K = 5 |
+//! |---|---|---|
+//! | 1e5 | 101 M judgment-iterations/s | 66 M/s |
+//! | 1e6 | 107 M/s | 68 M/s |
+//! | 1e7 | 104 M/s | 46 M/s |
+//!
+//! crowd-kit 1.4.2 on similar data on the same machine: 0.4–1.1 M/s. End to end,
+//! `crowdqc aggregate --method ds` on a 10M-judgment Parquet file with string ids takes
+//! 3.6 s (read 1.3 s, fit 1.5 s, 5 iterations, 544 MB peak RSS); on 100M judgments
+//! (K = 5, integer ids) 28.6 s with a 3.56 GB peak RSS including the streamed output
+//! (3.42 GB without `--out`).
+//!
 #![deny(missing_docs)]
 
 pub mod glad;

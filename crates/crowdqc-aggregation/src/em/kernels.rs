@@ -294,8 +294,9 @@ fn pass_dim<D: Dim>(
                 row[c] = v;
                 sum += v;
             }
+            let inv = 1.0 / sum;
             for v in row.iter_mut() {
-                *v /= sum;
+                *v *= inv;
             }
             let lsum = sum.log2();
             ll += (mx + lsum) * LN_2;
