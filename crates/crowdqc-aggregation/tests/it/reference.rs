@@ -230,3 +230,73 @@ fn dawid_skene_1979_reference() {
     let tr = ds.log_likelihood_trace();
     assert!(tr.windows(2).all(|w| w[1] >= w[0] - 1e-9), "{tr:?}");
 }
+
+#[test]
+fn warm_start_smoothing_and_fixed_priors() {
+    let Some(m) = load("zhou2012-dogs", true) else {
+        return;
+    };
+    let first = DawidSkene::params().fit(&m).expect("fit");
+    let warm = DawidSkene::params()
+        .warm_start(&first)
+        .fit(&m)
+        .expect("warm");
+    // starting from the converged confusion (priors restart from majority vote), EM
+    // needs fewer iterations and lands on the same labels
+    assert!(
+        warm.fit_report().iterations < first.fit_report().iterations,
+        "{:?}",
+        warm.fit_report()
+    );
+    let same = first
+        .labels()
+        .iter()
+        .zip(warm.labels())
+        .filter(|(a, b)| **a == *b)
+        .count();
+    assert!(same as f64 >= 0.99 * m.n_items() as f64);
+    // Dirichlet smoothing: every cell positive, rows sum to 1 over all labels
+    let s = DawidSkene::params()
+        .smoothing(1.0)
+        .fit(&m)
+        .expect("smoothed");
+    let c = s.confusion();
+    for w in 0..m.n_workers() {
+        for t in 0..m.n_classes() {
+            let row = c.slice(ndarray::s![w, t, ..]);
+            assert!(row.iter().all(|&v| v > 0.0));
+            assert!((row.sum() - 1.0).abs() < 1e-12);
+        }
+    }
+    // fixed priors stay fixed
+    let p = vec![0.25; 4];
+    let f = DawidSkene::params()
+        .priors(crowdqc_aggregation::ClassPriors::Fixed(p.clone()))
+        .fit(&m)
+        .expect("fixed");
+    assert_eq!(f.priors().to_vec(), p);
+}
+
+#[test]
+fn answer_patterns_flag_constant_and_uniform_workers() {
+    use crowdqc_aggregation::answer_patterns;
+    // 12 items, imbalanced truth (9 x a, 3 x b); good worker follows the truth,
+    // `const` always says a, `rand` alternates a/b evenly.
+    let mut rows = Vec::new();
+    for i in 0..12 {
+        let t = if i < 9 { "a" } else { "b" };
+        let item = format!("t{i}");
+        rows.push((item.clone(), "good".to_string(), t.to_string()));
+        rows.push((item.clone(), "const".to_string(), "a".to_string()));
+        let r = if i % 2 == 0 { "a" } else { "b" };
+        rows.push((item, "rand".to_string(), r.to_string()));
+    }
+    let m = crate::support::matrix_owned(&rows);
+    let p = answer_patterns(&m, 10, 0.1);
+    let (good, cst, rnd) = (worker(&m, "good"), worker(&m, "const"), worker(&m, "rand"));
+    assert!(p.constant_label[cst] && !p.constant_label[good] && !p.constant_label[rnd]);
+    assert!(p.uniform_answers[rnd] && !p.uniform_answers[good] && !p.uniform_answers[cst]);
+    // the constant worker is a perfect spammer for Dawid-Skene
+    let ds = DawidSkene::params().fit(&m).expect("ds");
+    assert!(ds.spammer_scores()[cst] < 1e-9);
+}
