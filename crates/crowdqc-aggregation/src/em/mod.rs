@@ -76,7 +76,10 @@ impl<'a> EmData<'a> {
         // the chunk's table costs little next to filling it.
         let scatter = table <= SCATTER_MAX_TABLE && n >= 4 * groups;
         let target = if scatter {
-            (1usize << 13).max(8 * groups * k)
+            // small (cache-resident) tables: more chunks balance the threads better;
+            // large ones: fewer chunks keep zeroing and adding tables cheap
+            let per_cell = if table <= 1 << 19 { 2 } else { 8 };
+            (1usize << 13).max(per_cell * groups * k)
         } else {
             1 << 14
         };
