@@ -180,3 +180,56 @@ fn clamping_gold_does_not_lower_accuracy_on_other_items_on_average() {
         "clamped {with:.4} < free {without:.4}"
     );
 }
+
+#[test]
+fn results_are_bit_identical_for_any_thread_count() {
+    // enough judgments for many chunks, in both M-step modes (few and many workers)
+    for (n_workers, per) in [(20, 4), (3000, 3)] {
+        let (rows, _) = synth(11, 6000, n_workers, per, 3, (0.4, 0.95));
+        let m = matrix_owned(&rows);
+        let fit = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("pool");
+            pool.install(|| {
+                let ds = DawidSkene::params().fit(&m).expect("ds");
+                let oc = crowdqc_aggregation::OneCoinDawidSkene::params()
+                    .fit(&m)
+                    .expect("one-coin");
+                (
+                    ds.posteriors().to_owned(),
+                    ds.confusion().to_owned(),
+                    oc.posteriors().to_owned(),
+                    ds.fit_report().objective.clone(),
+                )
+            })
+        };
+        let one = fit(1);
+        for t in [2, 3] {
+            let other = fit(t);
+            assert!(
+                one.0
+                    .iter()
+                    .zip(other.0.iter())
+                    .all(|(a, b)| a.to_bits() == b.to_bits()),
+                "posteriors, {t} threads"
+            );
+            assert!(
+                one.1
+                    .iter()
+                    .zip(other.1.iter())
+                    .all(|(a, b)| a.to_bits() == b.to_bits()),
+                "confusion, {t} threads"
+            );
+            assert!(
+                one.2
+                    .iter()
+                    .zip(other.2.iter())
+                    .all(|(a, b)| a.to_bits() == b.to_bits()),
+                "one-coin, {t} threads"
+            );
+            assert_eq!(one.3, other.3);
+        }
+    }
+}
