@@ -4,16 +4,16 @@ use crowdqc_core::{IdRef, IngestOptions, JudgmentMatrix, JudgmentMatrixBuilder};
 use proptest::prelude::*;
 
 fn build(rows: &[(u8, u8, u8)]) -> JudgmentMatrix {
-    let mut b = JudgmentMatrixBuilder::new(IngestOptions::default()).unwrap();
+    let mut b = JudgmentMatrixBuilder::new(IngestOptions::default()).expect("default options");
     for &(i, w, l) in rows {
         b.push_row(
             IdRef::Str(&format!("i{i}")),
             IdRef::Int(w as i64),
             IdRef::Str(&format!("c{l}")),
         )
-        .unwrap();
+        .expect("row");
     }
-    b.finish().unwrap()
+    b.finish().expect("non-empty")
 }
 
 /// The judgments as a sorted multiset of external (item, worker, label).
