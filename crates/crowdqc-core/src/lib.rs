@@ -53,6 +53,7 @@ pub mod estimator;
 pub mod evidence;
 mod gold;
 mod ingest;
+pub mod interval;
 mod matrix;
 pub mod numeric;
 

@@ -11,35 +11,17 @@
 //! All bounds here are **one-sided** at the stated confidence: `lower(c, n, 0.95)` is a
 //! bound L with P(p ≥ L) ≈ 0.95, i.e. the lower end of a two-sided 90% interval. That is
 //! what a decision "is the worker's accuracy above 0.85?" needs.
+//!
+//! The mathematics is [`crowdqc_core::interval`] (shared with `crowdqc-gold`); these are
+//! infallible wrappers with the argument order policy conditions use. Policy files spell
+//! the method `wilson`, `jeffreys` or `clopper-pearson`.
 
-use serde::{Deserialize, Serialize};
-use statrs::distribution::{Beta, ContinuousCDF, Normal};
-use statrs::function::beta::beta_reg;
+pub use crowdqc_core::interval::IntervalMethod;
+use crowdqc_core::interval::{
+    beta_prob_below, lower_end_unchecked, two_sided_z, upper_end_unchecked, wilson_z,
+};
 
-/// Which binomial interval a condition uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
-#[serde(rename_all = "kebab-case")]
-pub enum IntervalMethod {
-    /// Wilson score interval (default).
-    #[default]
-    Wilson,
-    /// Jeffreys (Beta(½, ½) prior) equal-tailed interval.
-    Jeffreys,
-    /// Clopper–Pearson exact interval (conservative).
-    ClopperPearson,
-}
-
-impl IntervalMethod {
-    /// Name as written in policy files.
-    pub fn name(self) -> &'static str {
-        match self {
-            IntervalMethod::Wilson => "wilson",
-            IntervalMethod::Jeffreys => "jeffreys",
-            IntervalMethod::ClopperPearson => "clopper-pearson",
-        }
-    }
-}
-
+/// The Wilson `z` of a one-sided bound at `confidence` (two-sided at `2·confidence − 1`).
 fn z(confidence: f64) -> f64 {
     // policies use a handful of confidences: cache the last quantile per thread
     thread_local! {
@@ -50,73 +32,35 @@ fn z(confidence: f64) -> f64 {
         if bits == confidence.to_bits() {
             return v;
         }
-        let v = Normal::standard().inverse_cdf(confidence);
+        let v = two_sided_z(2.0 * confidence - 1.0);
         c.set((confidence.to_bits(), v));
         v
     })
 }
 
-fn beta_quantile(a: f64, b: f64, p: f64) -> f64 {
-    match Beta::new(a, b) {
-        Ok(d) => d.inverse_cdf(p),
-        Err(_) => f64::NAN,
-    }
-}
-
 /// One-sided lower confidence bound for a binomial proportion with `correct` successes
 /// out of `n`; 0 when `n == 0`. `confidence` in (0, 1).
 pub fn lower_bound(method: IntervalMethod, correct: u64, n: u64, confidence: f64) -> f64 {
-    if n == 0 {
-        return 0.0;
-    }
-    let (c, nf) = (correct as f64, n as f64);
     match method {
-        IntervalMethod::Wilson => {
-            let z = z(confidence);
-            let p = c / nf;
-            let z2 = z * z;
-            let centre = p + z2 / (2.0 * nf);
-            let half = z * (p * (1.0 - p) / nf + z2 / (4.0 * nf * nf)).sqrt();
-            ((centre - half) / (1.0 + z2 / nf)).clamp(0.0, 1.0)
-        }
-        IntervalMethod::Jeffreys => {
-            if correct == 0 {
-                0.0
-            } else {
-                beta_quantile(c + 0.5, nf - c + 0.5, 1.0 - confidence)
-            }
-        }
-        IntervalMethod::ClopperPearson => {
-            if correct == 0 {
-                0.0
-            } else {
-                beta_quantile(c, nf - c + 1.0, 1.0 - confidence)
-            }
-        }
+        IntervalMethod::Wilson if n > 0 => wilson_z(correct, n, z(confidence)).low,
+        _ => lower_end_unchecked(correct, n, 2.0 * confidence - 1.0, method),
     }
 }
 
 /// One-sided upper confidence bound (see [`lower_bound`]); 1 when `n == 0`.
 pub fn upper_bound(method: IntervalMethod, correct: u64, n: u64, confidence: f64) -> f64 {
-    if n == 0 {
-        return 1.0;
+    let correct = correct.min(n);
+    match method {
+        IntervalMethod::Wilson if n > 0 => wilson_z(correct, n, z(confidence)).high,
+        _ => upper_end_unchecked(correct, n, 2.0 * confidence - 1.0, method),
     }
-    1.0 - lower_bound(method, n - correct.min(n), n, confidence)
 }
 
 /// Posterior probability that the accuracy is below `threshold` under a Beta(a, b)
 /// prior after `correct` of `n` correct: the regularised incomplete beta
 /// I_threshold(a + c, b + n − c).
 pub fn posterior_below(prior: (f64, f64), correct: u64, n: u64, threshold: f64) -> f64 {
-    let a = prior.0 + correct as f64;
-    let b = prior.1 + (n - correct.min(n)) as f64;
-    if threshold <= 0.0 {
-        return 0.0;
-    }
-    if threshold >= 1.0 {
-        return 1.0;
-    }
-    beta_reg(a, b, threshold)
+    beta_prob_below(prior, correct, n, threshold)
 }
 
 #[cfg(test)]
