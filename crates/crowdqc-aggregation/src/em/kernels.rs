@@ -114,6 +114,7 @@ pub(crate) fn pass(
 
 /// Runs `chunk(first_item, n_items, q_chunk, partial, table)` over every chunk, in
 /// waves; in scatter mode (`s` given) adds the chunk tables into `s` in chunk order.
+/// `chunk` must initialise its table (every group's sums start at zero).
 /// `q_chunk` is `None` when `q` is `None` (read-only passes).
 fn waves<F>(
     d: &EmData<'_>,
@@ -157,9 +158,6 @@ fn waves<F>(
             .zip(tables.par_iter_mut())
             .enumerate()
             .for_each(|(j, ((part, qc), table))| {
-                if let Some(t) = table.as_deref_mut() {
-                    t.fill(0.0);
-                }
                 let c = start + j;
                 chunk(
                     c * ci,
@@ -241,6 +239,9 @@ fn pass_dim<D: Dim>(
         lnp,
         elbo,
     } = input;
+    // Slices of length exactly `k`: no bounds checks inside the class loops, which
+    // then unroll for a compile-time `k`.
+    let (log2p, lnp) = (&log2p[..k], &lnp[..k]);
     waves(d, Some(q), s, buf, |first, _n, qc, part, mut table| {
         let qc = qc.expect("the pass writes q");
         part.fill(0.0);
@@ -250,17 +251,22 @@ fn pass_dim<D: Dim>(
             &mut stack[..k]
         } else {
             heap.resize(k, 0.0);
-            &mut heap
+            &mut heap[..k]
         };
+        let part = &mut part[..k + 3];
         let (mut joint, mut entropy, mut ll) = (0.0, 0.0, 0.0);
         // In scatter mode the chunk's table holds, per (worker, label) group, the log2
         // confusion row next to the group's sums: one cache line pair per judgment.
+        // One write pass initialises it: the row, then zero sums.
         if let Some(table) = table.as_deref_mut() {
             for (dst, src) in table.chunks_exact_mut(2 * k).zip(loge2.chunks_exact(k)) {
-                dst[..k].copy_from_slice(src);
+                let (row, sums) = dst.split_at_mut(k);
+                row.copy_from_slice(src);
+                sums.fill(0.0);
             }
         }
         for (r, row) in qc.chunks_exact_mut(k).enumerate() {
+            let row = &mut row[..k];
             let t = first + r;
             let (s, e) = (d.offsets[t], d.offsets[t + 1]);
             match table.as_deref() {
@@ -278,10 +284,14 @@ fn pass_dim<D: Dim>(
                 continue;
             }
             let n_t = (e - s) as f64;
+            // Per-item sums, then one add into the chunk's running sums: the long
+            // add chains stay within an item, so items overlap in the pipeline.
             if elbo {
+                let mut jt = 0.0;
                 for c in 0..k {
-                    joint += row[c] * (acc[c] * LN_2 + n_t * lnp[c]);
+                    jt += row[c] * (acc[c] * LN_2 + n_t * lnp[c]);
                 }
+                joint += jt;
             }
             let mut mx = f64::NEG_INFINITY;
             for c in 0..k {
@@ -305,14 +315,16 @@ fn pass_dim<D: Dim>(
             if d.clamp(t, row) {
                 entropy += (k - 1) as f64 * EPS_ENTROPY;
             } else {
+                let mut et = 0.0;
                 for c in 0..k {
                     let qv = row[c];
-                    entropy += if qv >= EPS {
+                    et += if qv >= EPS {
                         -qv * ((acc[c] - mx - lsum) * LN_2)
                     } else {
                         EPS_ENTROPY
                     };
                 }
+                entropy += et;
             }
             for c in 0..k {
                 part[c] += row[c];
@@ -345,6 +357,7 @@ pub(crate) fn accumulate(d: &EmData<'_>, q: &[f64], s: &mut [f64], buf: &mut Buf
     if d.scatter {
         waves(d, None, Some(s), buf, |first, n, _qc, _part, table| {
             let table = table.expect("scatter mode has tables");
+            table.fill(0.0);
             for r in 0..n {
                 let t = first + r;
                 let row = &q[t * k..t * k + k];

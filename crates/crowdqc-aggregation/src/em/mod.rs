@@ -78,7 +78,7 @@ impl<'a> EmData<'a> {
         let target = if scatter {
             // small (cache-resident) tables: more chunks balance the threads better;
             // large ones: fewer chunks keep zeroing and adding tables cheap
-            let per_cell = if table <= 1 << 19 { 2 } else { 8 };
+            let per_cell = if table <= 1 << 19 { 4 } else { 8 };
             (1usize << 13).max(per_cell * groups * k)
         } else {
             1 << 14
