@@ -103,9 +103,9 @@
 //!
 //! | judgments | K = 2 | K = 5 |
 //! |---|---|---|
-//! | 1e5 | 111 M judgment-iterations/s | 75 M/s |
-//! | 1e6 | 94 M/s | 71 M/s |
-//! | 1e7 | 106 M/s | 52 M/s |
+//! | 1e5 | 113 M judgment-iterations/s | 78 M/s |
+//! | 1e6 | 101–105 M/s | 82 M/s |
+//! | 1e7 | 108 M/s | 58 M/s |
 //!
 //! crowd-kit 1.4.2 on similar data on the same machine: 0.4–1.1 M/s. End to end,
 //! `crowdqc aggregate --method ds` on a 10M-judgment Parquet file with string ids takes
