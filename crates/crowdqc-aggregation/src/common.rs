@@ -135,6 +135,24 @@ impl ActiveClasses {
     }
 }
 
+/// Which classes some judgment uses, and how many: `(observed, k_obs)`.
+///
+/// # Errors
+/// [`Error::InsufficientData`] when there is no judgment or fewer than two observed
+/// classes.
+pub(crate) fn observed_classes(m: &JudgmentMatrix, method: &str) -> Result<(Vec<bool>, usize)> {
+    let observed: Vec<bool> = m.classes().counts().iter().map(|&c| c > 0).collect();
+    let k_obs = observed.iter().filter(|&&o| o).count();
+    if m.n_judgments() == 0 || k_obs < 2 {
+        return Err(Error::insufficient(format!(
+            "{method} needs judgments with at least two different labels; the data have {} \
+             judgments and {k_obs} observed class(es)",
+            m.n_judgments()
+        )));
+    }
+    Ok((observed, k_obs))
+}
+
 /// Fails when the matrix has fewer than two classes with judgments.
 pub(crate) fn require_two_classes(m: &JudgmentMatrix, method: &str) -> Result<()> {
     ActiveClasses::new(m, None, method).map(|_| ())

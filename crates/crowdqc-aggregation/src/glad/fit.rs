@@ -272,15 +272,7 @@ impl Estimator for GladParams {
     /// ([`Error::InsufficientData`]); a non-finite objective ([`Error::Numerical`]).
     fn fit(&self, m: &JudgmentMatrix) -> Result<GladModel> {
         self.validate()?;
-        let observed: Vec<bool> = m.classes().counts().iter().map(|&c| c > 0).collect();
-        let k_obs = observed.iter().filter(|&&o| o).count();
-        if m.n_judgments() == 0 || k_obs < 2 {
-            return Err(Error::insufficient(format!(
-                "glad needs judgments with at least two different labels; the data have {} \
-                 judgments and {k_obs} observed class(es)",
-                m.n_judgments()
-            )));
-        }
+        let (observed, k_obs) = crate::common::observed_classes(m, "glad")?;
         let (n, w, k) = (m.n_items(), m.n_workers(), m.n_classes());
         let log_prior: Vec<f64> = observed
             .iter()

@@ -1,7 +1,7 @@
 //! M-MSR over the sparse worker–worker agreement graph.
 
 use crowdqc_core::estimator::{Estimator, FitReport};
-use crowdqc_core::{Error, JudgmentMatrix, Result};
+use crowdqc_core::{JudgmentMatrix, Result};
 use ndarray::{Array1, Array2};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -202,15 +202,7 @@ impl Estimator for MmsrParams {
     /// finite iterate is kept and the fit report says it did not converge.
     fn fit(&self, m: &JudgmentMatrix) -> Result<MmsrModel> {
         self.validate()?;
-        let observed: Vec<bool> = m.classes().counts().iter().map(|&c| c > 0).collect();
-        let k_obs = observed.iter().filter(|&&o| o).count();
-        if m.n_judgments() == 0 || k_obs < 2 {
-            return Err(Error::insufficient(format!(
-                "mmsr needs judgments with at least two different labels; the data have {} \
-                 judgments and {k_obs} observed class(es)",
-                m.n_judgments()
-            )));
-        }
+        let (observed, k_obs) = crate::common::observed_classes(m, "mmsr")?;
         let (n, w, k) = (m.n_items(), m.n_workers(), m.n_classes());
         let g = pairs(m, k_obs);
         let xabs: Vec<f64> = g.cov.iter().map(|c| c.abs()).collect();
