@@ -76,15 +76,8 @@ impl GladParams {
     /// # Errors
     /// [`Error::InvalidParameter`] naming the first parameter out of range.
     pub fn validate(&self) -> Result<()> {
-        if self.max_iter == 0 {
-            return Err(Error::param("max_iter", "must be >= 1, got 0"));
-        }
-        if !(self.tol.is_finite() && self.tol > 0.0) {
-            return Err(Error::param(
-                "tol",
-                format!("must be finite and > 0, got {}", self.tol),
-            ));
-        }
+        crate::common::check_max_iter("max_iter", self.max_iter)?;
+        crate::common::check_tol("tol", self.tol)?;
         if !self.alpha_prior_mean.is_finite() {
             return Err(Error::param(
                 "alpha_prior_mean",

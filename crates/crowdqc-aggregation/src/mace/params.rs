@@ -147,9 +147,7 @@ impl MaceParams {
                 format!("must be in 1..=10000, got {}", self.n_restarts),
             ));
         }
-        if self.max_iter == 0 {
-            return Err(Error::param("max_iter", "must be >= 1, got 0"));
-        }
+        crate::common::check_max_iter("max_iter", self.max_iter)?;
         let positive = |name: &str, v: f64| {
             if v.is_finite() && v > 0.0 {
                 Ok(())

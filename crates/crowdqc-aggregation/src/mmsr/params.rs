@@ -1,6 +1,6 @@
 //! Parameters of [`Mmsr`](super::Mmsr).
 
-use crowdqc_core::{Error, Result};
+use crowdqc_core::Result;
 
 /// Parameters of M-MSR; build with [`Mmsr::params`](super::Mmsr::params).
 ///
@@ -51,15 +51,8 @@ impl MmsrParams {
     /// # Errors
     /// [`Error::InvalidParameter`] naming the first parameter out of range.
     pub fn validate(&self) -> Result<()> {
-        if self.max_iter == 0 {
-            return Err(Error::param("max_iter", "must be >= 1, got 0"));
-        }
-        if !(self.tol.is_finite() && self.tol > 0.0) {
-            return Err(Error::param(
-                "tol",
-                format!("must be finite and > 0, got {}", self.tol),
-            ));
-        }
+        crate::common::check_max_iter("max_iter", self.max_iter)?;
+        crate::common::check_tol("tol", self.tol)?;
         Ok(())
     }
 }
