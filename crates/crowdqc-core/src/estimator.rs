@@ -58,7 +58,11 @@ pub trait FittedModel: Send + Sync {
         self.posteriors()
             .rows()
             .into_iter()
-            .map(|row| crate::numeric::argmax(row.as_slice().unwrap_or(&row.to_vec())))
+            // contiguous rows are read in place; only a strided view is copied
+            .map(|row| match row.as_slice() {
+                Some(r) => crate::numeric::argmax(r),
+                None => crate::numeric::argmax(&row.to_vec()),
+            })
             .collect()
     }
 
