@@ -198,7 +198,7 @@ impl Estimator for MmsrParams {
     ///
     /// # Errors
     /// Invalid parameters; no judgment or fewer than two observed classes
-    /// ([`Error::InsufficientData`]). A diverging iteration is not an error: the last
+    /// ([`Error::InsufficientData`](crowdqc_core::Error::InsufficientData)). A diverging iteration is not an error: the last
     /// finite iterate is kept and the fit report says it did not converge.
     fn fit(&self, m: &JudgmentMatrix) -> Result<MmsrModel> {
         self.validate()?;

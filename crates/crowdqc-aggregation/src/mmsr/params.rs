@@ -49,7 +49,7 @@ impl MmsrParams {
     /// Checks every parameter.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] naming the first parameter out of range.
+    /// [`Error::InvalidParameter`](crowdqc_core::Error::InvalidParameter) naming the first parameter out of range.
     pub fn validate(&self) -> Result<()> {
         crate::common::check_max_iter("max_iter", self.max_iter)?;
         crate::common::check_tol("tol", self.tol)?;
