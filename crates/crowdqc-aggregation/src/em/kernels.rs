@@ -6,40 +6,14 @@ use std::f64::consts::LN_2;
 
 use rayon::prelude::*;
 
+use super::fixed::pass_fixed;
 use super::{Buffers, EmData, PassSums};
 use crate::common::EPS;
 use crate::ds::InitialConfusion;
 
-/// A class count known at compile time ([`Fixed`]) or at run time ([`Dynamic`]).
-pub(crate) trait Dim: Copy + Send + Sync {
-    fn get(self) -> usize;
-}
-
-/// A compile-time class count (loops over classes unroll).
-#[derive(Clone, Copy)]
-pub(crate) struct Fixed<const K: usize>;
-
-impl<const K: usize> Dim for Fixed<K> {
-    #[inline(always)]
-    fn get(self) -> usize {
-        K
-    }
-}
-
-/// A run-time class count.
-#[derive(Clone, Copy)]
-pub(crate) struct Dynamic(pub(crate) usize);
-
-impl Dim for Dynamic {
-    #[inline(always)]
-    fn get(self) -> usize {
-        self.0
-    }
-}
-
 const STACK_K: usize = 64;
 /// `-EPS ln EPS`: the entropy term of a floored zero.
-const EPS_ENTROPY: f64 = 2.302_585_092_994_046e-9;
+pub(super) const EPS_ENTROPY: f64 = 2.302_585_092_994_046e-9;
 /// Cells per task when adding chunk tables.
 const REDUCE_BLOCK: usize = 4096;
 
@@ -55,59 +29,60 @@ pub(crate) enum MStep {
 
 /// Inputs of one pass.
 #[derive(Clone, Copy)]
-struct PassIn<'a> {
-    loge2: &'a [f64],
-    log2p: &'a [f64],
-    lnp: &'a [f64],
-    elbo: bool,
+pub(super) struct PassIn<'a> {
+    /// `log2` confusion, a row of `k` per (worker slot, observed label).
+    pub(super) loge2: &'a [f64],
+    pub(super) log2p: &'a [f64],
 }
 
-/// One pass over the items: with `elbo`, crowd-kit's joint expectation and entropy of
-/// the current `q`; always the E-step writing the new `q` (gold clamped), prior sums and
-/// the marginal log-likelihood; in scatter mode with `s`, the M-step sums of the new
-/// `q` into `s`.
-#[expect(clippy::too_many_arguments, reason = "internal kernel")]
+/// Values per chunk partial: prior sums (`k`), judgment-weighted prior sums (`k`),
+/// entropy, log-likelihood.
+pub(super) fn partial_len(k: usize) -> usize {
+    2 * k + 2
+}
+
+/// One pass over the items: the E-step writing the new `q` (gold clamped), with its
+/// sums (priors, judgment-weighted priors, crowd-kit's floored entropy) and the
+/// marginal log-likelihood of the parameters used; in scatter mode with `s`, the
+/// M-step sums of the new `q` into `s`.
 pub(crate) fn pass(
     d: &EmData<'_>,
     q: &mut [f64],
     loge2: &[f64],
     log2p: &[f64],
-    lnp: &[f64],
-    elbo: bool,
     s: Option<&mut [f64]>,
     buf: &mut Buffers,
 ) -> PassSums {
-    let input = PassIn {
-        loge2,
-        log2p,
-        lnp,
-        elbo,
-    };
+    let input = PassIn { loge2, log2p };
     let s = if d.scatter { s } else { None };
-    macro_rules! dispatch {
-        ($($n:literal),*) => {
-            match d.k {
-                $($n => pass_dim(Fixed::<$n>, d, q, input, s, buf),)*
-                k => pass_dim(Dynamic(k), d, q, input, s, buf),
-            }
-        };
+    match d.k {
+        2 => pass_fixed::<2>(d, q, input, s, buf),
+        3 => pass_fixed::<3>(d, q, input, s, buf),
+        4 => pass_fixed::<4>(d, q, input, s, buf),
+        5 => pass_fixed::<5>(d, q, input, s, buf),
+        6 => pass_fixed::<6>(d, q, input, s, buf),
+        7 => pass_fixed::<7>(d, q, input, s, buf),
+        8 => pass_fixed::<8>(d, q, input, s, buf),
+        _ => pass_dynamic(d, q, input, s, buf),
     }
-    dispatch!(2, 3, 4, 5, 6, 7, 8);
     let k = d.k;
     let mut out = PassSums {
         prior: vec![0.0; k],
-        joint: 0.0,
+        weighted: vec![0.0; k],
         entropy: 0.0,
         loglik: 0.0,
     };
-    for part in buf.partials.chunks_exact(k + 3) {
+    for part in buf.partials.chunks_exact(partial_len(k)) {
         out.prior
             .iter_mut()
             .zip(&part[..k])
             .for_each(|(a, b)| *a += b);
-        out.joint += part[k];
-        out.entropy += part[k + 1];
-        out.loglik += part[k + 2];
+        out.weighted
+            .iter_mut()
+            .zip(&part[k..2 * k])
+            .for_each(|(a, b)| *a += b);
+        out.entropy += part[2 * k];
+        out.loglik += part[2 * k + 1];
     }
     out
 }
@@ -116,7 +91,7 @@ pub(crate) fn pass(
 /// waves; in scatter mode (`s` given) adds the chunk tables into `s` in chunk order.
 /// `chunk` must initialise its table (every group's sums start at zero).
 /// `q_chunk` is `None` when `q` is `None` (read-only passes).
-fn waves<F>(
+pub(super) fn waves<F>(
     d: &EmData<'_>,
     mut q: Option<&mut [f64]>,
     mut s: Option<&mut [f64]>,
@@ -126,8 +101,8 @@ fn waves<F>(
     F: Fn(usize, usize, Option<&mut [f64]>, &mut [f64], Option<&mut [f64]>) + Sync,
 {
     let k = d.k;
-    let cells = d.n_workers * k * k;
-    let tcells = 2 * cells; // interleaved chunk tables: per group [log2 e | sums]
+    // interleaved chunk tables: per group [log2 e | sums]
+    let tcells = 2 * d.n_workers * k * k;
     let ci = d.chunk_items;
     let n_chunks = d.n_chunks();
     if let Some(s) = s.as_deref_mut() {
@@ -138,10 +113,11 @@ fn waves<F>(
     while start < n_chunks {
         let end = (start + d.wave).min(n_chunks);
         let (lo, hi) = (start * ci, (end * ci).min(d.n_items));
-        let pw = &mut buf.partials[start * (k + 3)..end * (k + 3)];
+        let pl = partial_len(k);
+        let pw = &mut buf.partials[start * pl..end * pl];
         let nw = end - start;
         let mut tables: Vec<Option<&mut [f64]>> = Vec::new();
-        let tw = &mut buf.tables;
+        let tw = buf.tables.as_mut_slice();
         let scatter = s.is_some();
         // one Option per chunk of the wave (a small Vec of references, per wave)
         if scatter {
@@ -153,7 +129,7 @@ fn waves<F>(
             Some(q) => q[lo * k..hi * k].chunks_mut(ci * k).map(Some).collect(),
             None => (0..nw).map(|_| None).collect(),
         };
-        pw.par_chunks_mut(k + 3)
+        pw.par_chunks_mut(pl)
             .zip(qs.par_iter_mut())
             .zip(tables.par_iter_mut())
             .enumerate()
@@ -169,7 +145,7 @@ fn waves<F>(
             });
         drop(tables);
         if let Some(s) = s.as_deref_mut() {
-            let tw = &buf.tables[..nw * tcells];
+            let tw = &buf.tables.as_slice()[..nw * tcells];
             // blocks of whole groups; group g's sums sit at table[g * 2k + k..][..k]
             let gb = (REDUCE_BLOCK / k).max(1);
             s.par_chunks_mut(gb * k).enumerate().for_each(|(b, sb)| {
@@ -177,7 +153,8 @@ fn waves<F>(
                 for j in 0..nw {
                     let t = &tw[j * tcells..(j + 1) * tcells];
                     for (r, dst) in sb.chunks_exact_mut(k).enumerate() {
-                        let src = &t[(g0 + r) * 2 * k + k..(g0 + r) * 2 * k + 2 * k];
+                        let base = (g0 + r) * 2 * k + k;
+                        let src = &t[base..base + k];
                         dst.iter_mut().zip(src).for_each(|(a, v)| *a += v);
                     }
                 }
@@ -190,58 +167,36 @@ fn waves<F>(
 /// `acc = Σ_{p in s..e} log2 e[w_p, l_p, :]`, from the interleaved chunk table
 /// (`INTERLEAVED`, rows of `2k`) or the plain `log2 e` table (rows of `k`).
 #[inline(always)]
-fn gather<D: Dim, const INTERLEAVED: bool>(
-    dim: D,
+fn gather<const INTERLEAVED: bool>(
     d: &EmData<'_>,
     table: &[f64],
     s: usize,
     e: usize,
     acc: &mut [f64],
 ) {
-    let k = dim.get();
+    let k = d.k;
     let stride = if INTERLEAVED { 2 * k } else { k };
     acc.fill(0.0);
-    let (ws, cs) = (&d.workers[s..e], &d.classes[s..e]);
-    match &d.map {
-        None => {
-            for (&w, &c) in ws.iter().zip(cs) {
-                let base = (w as usize * k + c as usize) * stride;
-                let er = &table[base..base + k];
-                for c in 0..k {
-                    acc[c] += er[c];
-                }
-            }
-        }
-        Some(map) => {
-            for (&w, &c) in ws.iter().zip(cs) {
-                let base = (w as usize * k + map[c as usize] as usize) * stride;
-                let er = &table[base..base + k];
-                for c in 0..k {
-                    acc[c] += er[c];
-                }
-            }
-        }
+    for p in s..e {
+        let base = d.group_at(p) * stride;
+        acc.iter_mut()
+            .zip(&table[base..base + k])
+            .for_each(|(a, v)| *a += v);
     }
 }
 
-fn pass_dim<D: Dim>(
-    dim: D,
+/// The pass for class counts without a fixed-lane kernel (1, or more than 8).
+fn pass_dynamic(
     d: &EmData<'_>,
     q: &mut [f64],
     input: PassIn<'_>,
     s: Option<&mut [f64]>,
     buf: &mut Buffers,
 ) {
-    let k = dim.get();
-    let PassIn {
-        loge2,
-        log2p,
-        lnp,
-        elbo,
-    } = input;
-    // Slices of length exactly `k`: no bounds checks inside the class loops, which
-    // then unroll for a compile-time `k`.
-    let (log2p, lnp) = (&log2p[..k], &lnp[..k]);
+    let k = d.k;
+    let PassIn { loge2, log2p } = input;
+    // Slices of length exactly `k`: no bounds checks inside the class loops.
+    let log2p = &log2p[..k];
     waves(d, Some(q), s, buf, |first, _n, qc, part, mut table| {
         let qc = qc.expect("the pass writes q");
         part.fill(0.0);
@@ -253,8 +208,8 @@ fn pass_dim<D: Dim>(
             heap.resize(k, 0.0);
             &mut heap[..k]
         };
-        let part = &mut part[..k + 3];
-        let (mut joint, mut entropy, mut ll) = (0.0, 0.0, 0.0);
+        let part = &mut part[..partial_len(k)];
+        let (mut entropy, mut ll) = (0.0, 0.0);
         // In scatter mode the chunk's table holds, per (worker, label) group, the log2
         // confusion row next to the group's sums: one cache line pair per judgment.
         // One write pass initialises it: the row, then zero sums.
@@ -270,8 +225,8 @@ fn pass_dim<D: Dim>(
             let t = first + r;
             let (s, e) = (d.offsets[t], d.offsets[t + 1]);
             match table.as_deref() {
-                Some(tb) => gather::<D, true>(dim, d, tb, s, e, acc),
-                None => gather::<D, false>(dim, d, loge2, s, e, acc),
+                Some(tb) => gather::<true>(d, tb, s, e, acc),
+                None => gather::<false>(d, loge2, s, e, acc),
             }
             if e == s {
                 // no judgment: the prior, outside every sum
@@ -284,15 +239,6 @@ fn pass_dim<D: Dim>(
                 continue;
             }
             let n_t = (e - s) as f64;
-            // Per-item sums, then one add into the chunk's running sums: the long
-            // add chains stay within an item, so items overlap in the pipeline.
-            if elbo {
-                let mut jt = 0.0;
-                for c in 0..k {
-                    jt += row[c] * (acc[c] * LN_2 + n_t * lnp[c]);
-                }
-                joint += jt;
-            }
             let mut mx = f64::NEG_INFINITY;
             for c in 0..k {
                 acc[c] += log2p[c];
@@ -328,15 +274,11 @@ fn pass_dim<D: Dim>(
             }
             for c in 0..k {
                 part[c] += row[c];
+                part[k + c] += n_t * row[c];
             }
             if let Some(table) = table.as_deref_mut() {
-                let (ws, cs) = (&d.workers[s..e], &d.classes[s..e]);
-                for (&w, &c) in ws.iter().zip(cs) {
-                    let l = match &d.map {
-                        None => c as usize,
-                        Some(map) => map[c as usize] as usize,
-                    };
-                    let base = (w as usize * k + l) * 2 * k + k;
+                for p in s..e {
+                    let base = d.group_at(p) * 2 * k + k;
                     let dst = &mut table[base..base + k];
                     for c in 0..k {
                         dst[c] += row[c];
@@ -344,34 +286,99 @@ fn pass_dim<D: Dim>(
                 }
             }
         }
-        part[k] = joint;
-        part[k + 1] = entropy;
-        part[k + 2] = ll;
+        part[2 * k] = entropy;
+        part[2 * k + 1] = ll;
     });
 }
 
-/// The M-step sums `s[w, l, :] = Σ q[t, :]` over judgments `(t, w, l)` of the current
-/// `q` (for the initial M-step, and every M-step in group mode).
-pub(crate) fn accumulate(d: &EmData<'_>, q: &[f64], s: &mut [f64], buf: &mut Buffers) {
+/// The majority-vote start (crowd-kit's soft initialisation) in one pass: writes `q`
+/// (vote shares, ties split; gold one-hot when clamped; uniform for items without
+/// judgments) and returns `Σ_t q[t, :]` over items with judgments; in scatter mode also
+/// the M-step sums of `q` into `s`.
+pub(crate) fn init_pass(
+    d: &EmData<'_>,
+    q: &mut [f64],
+    s: Option<&mut [f64]>,
+    buf: &mut Buffers,
+) -> Vec<f64> {
     let k = d.k;
-    if d.scatter {
-        waves(d, None, Some(s), buf, |first, n, _qc, _part, table| {
-            let table = table.expect("scatter mode has tables");
+    let s = if d.scatter { s } else { None };
+    let prefetching = d.n_workers * k * k * 16 > PREFETCH_ABOVE;
+    waves(d, Some(q), s, buf, |first, _n, qc, part, mut table| {
+        let qc = qc.expect("the pass writes q");
+        part.fill(0.0);
+        if let Some(table) = table.as_deref_mut() {
             table.fill(0.0);
-            for r in 0..n {
-                let t = first + r;
-                let row = &q[t * k..t * k + k];
-                for p in d.offsets[t]..d.offsets[t + 1] {
-                    let base = (d.workers[p] as usize * k + d.class_at(p)) * 2 * k + k;
+        }
+        for (r, row) in qc.chunks_exact_mut(k).enumerate() {
+            let t = first + r;
+            let (s, e) = (d.offsets[t], d.offsets[t + 1]);
+            if s == e {
+                row.fill(1.0 / k as f64);
+                d.clamp(t, row);
+                continue;
+            }
+            row.fill(0.0);
+            for p in s..e {
+                row[d.class_at(p)] += 1.0;
+            }
+            let n = (e - s) as f64;
+            row.iter_mut().for_each(|v| *v /= n);
+            d.clamp(t, row);
+            part[..k].iter_mut().zip(&*row).for_each(|(a, v)| *a += v);
+            if let Some(table) = table.as_deref_mut() {
+                if prefetching {
+                    for p in (s + AHEAD)..(e + AHEAD).min(d.n_judgments) {
+                        prefetch(table, d.group_at(p) * 2 * k + k);
+                    }
+                }
+                for p in s..e {
+                    let base = d.group_at(p) * 2 * k + k;
                     table[base..base + k]
                         .iter_mut()
-                        .zip(row)
-                        .for_each(|(a, b)| *a += b);
+                        .zip(&*row)
+                        .for_each(|(a, v)| *a += v);
                 }
             }
-        });
-        return;
+        }
+    });
+    let mut prior = vec![0.0; k];
+    for part in buf.partials.chunks_exact(partial_len(k)) {
+        prior.iter_mut().zip(&part[..k]).for_each(|(a, b)| *a += b);
     }
+    prior
+}
+
+/// Prefetch distance in judgments.
+pub(super) const AHEAD: usize = 40;
+/// Tables (bytes) above which rows are prefetched: about a core's L2 cache.
+pub(super) const PREFETCH_ABOVE: usize = 512 << 10;
+
+/// Asks the CPU to bring the cache line holding `v[i]` closer (a hint: no effect on
+/// results, and a no-op off x86-64).
+#[inline(always)]
+#[allow(unsafe_code)]
+pub(super) fn prefetch(v: &[f64], i: usize) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        let p = v
+            .as_ptr()
+            .wrapping_add(i.min(v.len().saturating_sub(1)))
+            .cast::<i8>();
+        // SAFETY: a prefetch reads nothing the program can observe and cannot fault,
+        // whatever the address (here always inside `v`); its only requirement, SSE,
+        // is part of the x86-64 baseline. There is no safe prefetch in stable Rust.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(p) }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (v, i);
+}
+
+/// Group mode: the M-step sums `s[w, l, :] = Σ q[t, :]` over judgments `(t, w, l)` of
+/// `q`, one task per worker over the items of its `(worker, label)` groups.
+pub(crate) fn accumulate(d: &EmData<'_>, q: &[f64], s: &mut [f64]) {
+    let k = d.k;
     s.par_chunks_mut(k * k)
         .enumerate()
         .with_min_len(16)
@@ -386,6 +393,45 @@ pub(crate) fn accumulate(d: &EmData<'_>, q: &[f64], s: &mut [f64], buf: &mut Buf
                 }
             }
         });
+}
+
+/// crowd-kit's joint expectation `Σ_j Σ_c q[t_j,c] (ln e[w_j,l_j,c] + ln p_c)` of the
+/// posteriors whose M-step sums are `s` and judgment-weighted prior sums `weighted`,
+/// under the confusion `loge2` (log2) and floored log-priors `lnp`:
+/// `Σ_{w,l,c} S[w,l,c] ln e[w,l,c] + Σ_c weighted[c] ln p_c` over the groups with
+/// judgments. Blocks of workers are summed in order (deterministic).
+pub(crate) fn joint(
+    d: &EmData<'_>,
+    s: &[f64],
+    loge2: &[f64],
+    weighted: &[f64],
+    lnp: &[f64],
+) -> f64 {
+    const WORKERS_PER_BLOCK: usize = 512;
+    let k = d.k;
+    let block = WORKERS_PER_BLOCK * k * k;
+    let parts: Vec<f64> = s
+        .par_chunks(block)
+        .zip(loge2.par_chunks(block))
+        .enumerate()
+        .map(|(b, (sb, lb))| {
+            let g0 = b * WORKERS_PER_BLOCK * k;
+            let mut acc = 0.0;
+            for (i, (sg, lg)) in sb.chunks_exact(k).zip(lb.chunks_exact(k)).enumerate() {
+                if d.wl_count[g0 + i] > 0 {
+                    for c in 0..k {
+                        acc += sg[c] * lg[c];
+                    }
+                }
+            }
+            acc
+        })
+        .collect();
+    let mut joint = parts.iter().sum::<f64>() * LN_2;
+    for c in 0..k {
+        joint += weighted[c] * lnp[c];
+    }
+    joint
 }
 
 /// M-step from the sums: `conf` (`[w][observed][true]`) and `loge2 = log2(conf)`.
@@ -421,8 +467,10 @@ pub(crate) fn normalize(
                 }
                 MStep::Full { smoothing } => {
                     if let Some((init, how)) = initial {
+                        // the initial confusion is in worker order
+                        let wo = d.by_slot[w] as usize;
                         for l in (0..k).filter(|&l| seen(l)) {
-                            let src = &init[w * kk + l * k..w * kk + (l + 1) * k];
+                            let src = &init[wo * kk + l * k..wo * kk + (l + 1) * k];
                             let dst = &mut cw[l * k..(l + 1) * k];
                             match how {
                                 InitialConfusion::Assign => dst.copy_from_slice(src),

@@ -15,11 +15,11 @@
 //! items of each `(worker, label)` group (built once by a counting sort), one task per
 //! worker. Nothing is allocated or hashed inside the loop.
 
+mod fixed;
 mod kernels;
 
 use crowdqc_core::estimator::FitReport;
 use crowdqc_core::{Error, JudgmentMatrix, Result};
-use rayon::prelude::*;
 
 use crate::common::{ActiveClasses, EPS, NONE};
 use crate::ds::{InitialConfusion, StopRule};
@@ -43,7 +43,14 @@ pub(crate) struct EmData<'a> {
     pub(crate) classes: &'a [u32],
     /// Matrix class → active class, when not the identity.
     pub(crate) map: Option<Vec<u32>>,
-    /// Judgments per `(worker, active label)`.
+    /// Worker → slot: workers renumbered by descending judgment count (ties by id), so
+    /// the rows of the busiest workers share a compact, cache-resident part of every
+    /// per-worker table. All per-worker arrays of the engine are in slot order; the
+    /// result is put back in worker order. Sums never depend on this order.
+    pub(crate) slot: Vec<u32>,
+    /// Slot → worker.
+    pub(crate) by_slot: Vec<u32>,
+    /// Judgments per `(slot, active label)`.
     pub(crate) wl_count: Vec<u32>,
     /// Group mode only: `wl_offsets[w * k + l]..[w * k + l + 1]` indexes `wl_items`, the
     /// items of those judgments (ascending positions).
@@ -66,9 +73,19 @@ impl<'a> EmData<'a> {
         let (ws, cs) = (m.judgment_workers(), m.judgment_classes());
         let act = |c: u32| map.as_ref().map_or(c, |mp| mp[c as usize]) as usize;
         let groups = m.n_workers() * k;
+        let by_slot = {
+            let per_worker = |w: usize| m.worker_offsets()[w + 1] - m.worker_offsets()[w];
+            let mut v: Vec<u32> = (0..m.n_workers() as u32).collect();
+            v.sort_by_key(|&w| (std::cmp::Reverse(per_worker(w as usize)), w));
+            v
+        };
+        let mut slot = vec![0u32; m.n_workers()];
+        for (i, &w) in by_slot.iter().enumerate() {
+            slot[w as usize] = i as u32;
+        }
         let mut wl_count = vec![0u32; groups];
         for (&w, &c) in ws.iter().zip(cs) {
-            wl_count[w as usize * k + act(c)] += 1;
+            wl_count[slot[w as usize] as usize * k + act(c)] += 1;
         }
         let n = cs.len();
         let table = groups * k * 8 * 2;
@@ -76,10 +93,10 @@ impl<'a> EmData<'a> {
         // the chunk's table costs little next to filling it.
         let scatter = table <= SCATTER_MAX_TABLE && n >= 4 * groups;
         let target = if scatter {
-            // small (cache-resident) tables: more chunks balance the threads better;
-            // large ones: fewer chunks keep zeroing and adding tables cheap
-            let per_cell = if table <= 1 << 19 { 4 } else { 8 };
-            (1usize << 13).max(per_cell * groups * k)
+            // about 4 judgments per table cell: adding the chunk's table then costs
+            // little next to filling it, and large inputs still get enough chunks to
+            // balance the threads
+            (1usize << 13).max(4 * groups * k)
         } else {
             1 << 14
         };
@@ -94,9 +111,9 @@ impl<'a> EmData<'a> {
             let mut cursor = wl_offsets[..groups].to_vec();
             wl_items = vec![0u32; n];
             for ((&w, &c), &i) in ws.iter().zip(cs).zip(m.judgment_items()) {
-                let slot = &mut cursor[w as usize * k + act(c)];
-                wl_items[*slot] = i;
-                *slot += 1;
+                let at = &mut cursor[slot[w as usize] as usize * k + act(c)];
+                wl_items[*at] = i;
+                *at += 1;
             }
         }
         let offsets = m.item_offsets();
@@ -125,6 +142,8 @@ impl<'a> EmData<'a> {
             workers: ws,
             classes: cs,
             map,
+            slot,
+            by_slot,
             wl_count,
             wl_offsets,
             wl_items,
@@ -133,6 +152,12 @@ impl<'a> EmData<'a> {
             wave: if scatter { WAVE } else { n_chunks },
             scatter,
         }
+    }
+
+    /// Group (`slot * k + active label`) of position `p`.
+    #[inline(always)]
+    pub(crate) fn group_at(&self, p: usize) -> usize {
+        self.slot[self.workers[p] as usize] as usize * self.k + self.class_at(p)
     }
 
     /// Active class of position `p`.
@@ -150,26 +175,6 @@ impl<'a> EmData<'a> {
         self.n_items.div_ceil(self.chunk_items).max(1)
     }
 
-    /// Majority-vote shares (crowd-kit's soft initialisation), gold clamped.
-    pub(crate) fn mv_init(&self) -> Vec<f64> {
-        let k = self.k;
-        let mut q = vec![0.0; self.n_items * k];
-        q.par_chunks_mut(k).enumerate().for_each(|(t, row)| {
-            let (s, e) = (self.offsets[t], self.offsets[t + 1]);
-            if s == e {
-                row.fill(1.0 / k as f64);
-            } else {
-                for p in s..e {
-                    row[self.class_at(p)] += 1.0;
-                }
-                let n = (e - s) as f64;
-                row.iter_mut().for_each(|v| *v /= n);
-            }
-            self.clamp(t, row);
-        });
-        q
-    }
-
     /// Sets a gold item's row one-hot; true when it did.
     #[inline(always)]
     pub(crate) fn clamp(&self, t: usize, row: &mut [f64]) -> bool {
@@ -183,19 +188,32 @@ impl<'a> EmData<'a> {
         }
         false
     }
+}
 
-    /// Column means of `q` over items with judgments.
-    pub(crate) fn mean_rows(&self, q: &[f64]) -> Vec<f64> {
-        let k = self.k;
-        let mut p = vec![0.0; k];
-        for (t, row) in q.chunks_exact(k).enumerate() {
-            if self.offsets[t + 1] > self.offsets[t] {
-                p.iter_mut().zip(row).for_each(|(a, b)| *a += b);
-            }
-        }
-        let n = self.n_nonempty.max(1) as f64;
-        p.iter_mut().for_each(|v| *v /= n);
-        p
+/// A zeroed `f64` buffer whose slice starts on a 64-byte boundary (rows of 2 or 4
+/// classes then never straddle cache lines).
+pub(crate) struct Aligned {
+    v: Vec<f64>,
+    off: usize,
+    len: usize,
+}
+
+impl Aligned {
+    /// `len` zeros.
+    pub(crate) fn new(len: usize) -> Self {
+        let v = vec![0.0; len + 8];
+        let off = (v.as_ptr() as usize).wrapping_neg() % 64 / 8;
+        Aligned { v, off, len }
+    }
+
+    /// The values.
+    pub(crate) fn as_slice(&self) -> &[f64] {
+        &self.v[self.off..self.off + self.len]
+    }
+
+    /// The values, mutably.
+    pub(crate) fn as_mut_slice(&mut self) -> &mut [f64] {
+        &mut self.v[self.off..self.off + self.len]
     }
 }
 
@@ -230,11 +248,14 @@ pub(crate) struct EmResult {
 
 /// Sums from one pass over the items.
 pub(crate) struct PassSums {
+    /// `Σ_t q[t, c]` of the posteriors the pass wrote.
     pub(crate) prior: Vec<f64>,
-    /// Joint expectation of the posteriors the pass started from.
-    pub(crate) joint: f64,
+    /// `Σ_t n_t q[t, c]` (`n_t` judgments of item `t`): the prior term of crowd-kit's
+    /// joint expectation, which counts the log-prior once per judgment.
+    pub(crate) weighted: Vec<f64>,
     /// Entropy (crowd-kit's, floored) of the posteriors the pass wrote.
     pub(crate) entropy: f64,
+    /// Marginal log-likelihood of the parameters the pass used.
     pub(crate) loglik: f64,
 }
 
@@ -256,56 +277,63 @@ fn numerical(method: &str, iteration: usize, what: &str) -> Error {
 pub(crate) struct Buffers {
     pub(crate) partials: Vec<f64>,
     /// Per-chunk count tables of one wave (scatter mode).
-    pub(crate) tables: Vec<f64>,
+    pub(crate) tables: Aligned,
 }
 
 /// Runs crowd-kit's EM loop (see the `ds` module docs for the exact order).
+///
+/// Iteration `it` takes `q_it` (written by the previous pass, with its M-step sums
+/// `S_it`, prior sums and entropy), estimates the priors and `theta_it = M(S_it)`,
+/// evaluates the stop rule, and (unless it stops) runs the pass `q_{it+1} =
+/// E(theta_it)`. crowd-kit's objective of `q_it` under `theta_it` needs no pass over
+/// the judgments: its joint expectation is `Σ_{w,l,c} S_it[w,l,c] ln e_it[w,l,c] +
+/// Σ_c (Σ_t n_t q_it[t,c]) ln p_c`, so with that rule the returned `q_n` is the last
+/// one written and every iteration costs one pass. The log-likelihood rule needs the
+/// pass with `theta_it` first; it then returns `E(theta_n)`, the posteriors of the
+/// returned parameters.
 pub(crate) fn run(d: &EmData<'_>, cfg: &EmConfig<'_>) -> Result<EmResult> {
     let k = d.k;
     let cells = d.n_workers * k * k;
     let mut buf = Buffers {
-        partials: vec![0.0; d.n_chunks() * (k + 3)],
-        tables: if d.scatter {
-            vec![0.0; d.wave * 2 * cells]
-        } else {
-            Vec::new()
-        },
+        partials: vec![0.0; d.n_chunks() * kernels::partial_len(k)],
+        tables: Aligned::new(if d.scatter { d.wave * 2 * cells } else { 0 }),
     };
-    let mut q = d.mv_init();
+    let mut q = vec![0.0; d.n_items * k];
+    let mut s = vec![0.0; cells];
+    let vote_sums = kernels::init_pass(d, &mut q, Some(&mut s), &mut buf);
     let mut p = match &cfg.priors {
         Priors::Fixed(f) => f.clone(),
-        Priors::Estimated => d.mean_rows(&q),
+        Priors::Estimated => vote_sums
+            .iter()
+            .map(|v| v / d.n_nonempty.max(1) as f64)
+            .collect(),
     };
-    let mut s = vec![0.0; cells];
     let mut conf = vec![0.0; cells];
-    let mut loge2 = vec![0.0; cells];
-    let mut prev_loge2 = vec![0.0; cells];
-    kernels::accumulate(d, &q, &mut s, &mut buf);
-    kernels::normalize(d, &s, &mut conf, &mut loge2, &cfg.m_step, cfg.initial);
-    let (mut log2p, mut lnp) = floored_logs(&p);
-    // E-step of iteration 1 (and, in scatter mode, its M-step sums).
-    let mut sums = kernels::pass(
+    let mut loge2 = Aligned::new(cells);
+    if !d.scatter {
+        kernels::accumulate(d, &q, &mut s);
+    }
+    kernels::normalize(
         d,
-        &mut q,
-        &loge2,
-        &log2p,
-        &lnp,
-        false,
-        Some(&mut s),
-        &mut buf,
+        &s,
+        &mut conf,
+        loge2.as_mut_slice(),
+        &cfg.m_step,
+        cfg.initial,
     );
+    let mut log2p = floored_logs(&p).0;
+    // q_1 = E(theta_0) (and, in scatter mode, its M-step sums).
+    let mut sums = kernels::pass(d, &mut q, loge2.as_slice(), &log2p, Some(&mut s), &mut buf);
     if !sums.loglik.is_finite() {
         return Err(numerical(cfg.method, 1, "the log-likelihood"));
     }
+    let n = d.n_judgments.max(1) as f64;
     let mut loglik = vec![sums.loglik];
     let mut objective = Vec::new();
-    let mut prev_log2p = log2p.clone();
     let mut loss_prev = f64::NEG_INFINITY;
     let mut converged = false;
     for it in 1..=cfg.max_iter {
-        // q holds q_it = E(theta_{it-1}); keep theta_{it-1} to restore q_it at the end.
-        std::mem::swap(&mut prev_loge2, &mut loge2);
-        prev_log2p.copy_from_slice(&log2p);
+        // q holds q_it, `sums` its sums
         if let Priors::Estimated = cfg.priors {
             p = sums
                 .prior
@@ -314,56 +342,54 @@ pub(crate) fn run(d: &EmData<'_>, cfg: &EmConfig<'_>) -> Result<EmResult> {
                 .collect();
         }
         if !d.scatter {
-            kernels::accumulate(d, &q, &mut s, &mut buf);
+            kernels::accumulate(d, &q, &mut s);
         }
-        kernels::normalize(d, &s, &mut conf, &mut loge2, &cfg.m_step, None);
+        kernels::normalize(d, &s, &mut conf, loge2.as_mut_slice(), &cfg.m_step, None);
+        let lnp;
         (log2p, lnp) = floored_logs(&p);
-        let entropy = sums.entropy; // of q_it, computed when it was written
-        sums = kernels::pass(
-            d,
-            &mut q,
-            &loge2,
-            &log2p,
-            &lnp,
-            true,
-            Some(&mut s),
-            &mut buf,
-        );
-        let loss = (sums.joint + entropy) / d.n_judgments.max(1) as f64;
-        if !loss.is_finite() {
-            return Err(numerical(
-                cfg.method,
-                it,
-                "the objective (per-judgment ELBO)",
-            ));
-        }
-        if !sums.loglik.is_finite() {
-            return Err(numerical(cfg.method, it, "the log-likelihood"));
-        }
         let value = match cfg.stop {
-            StopRule::CrowdKit => loss,
-            StopRule::LogLikelihood => sums.loglik / d.n_judgments.max(1) as f64,
+            StopRule::CrowdKit => {
+                let joint = kernels::joint(d, &s, loge2.as_slice(), &sums.weighted, &lnp);
+                let loss = (joint + sums.entropy) / n;
+                if !loss.is_finite() {
+                    return Err(numerical(
+                        cfg.method,
+                        it,
+                        "the objective (per-judgment ELBO)",
+                    ));
+                }
+                loss
+            }
+            StopRule::LogLikelihood => {
+                sums = kernels::pass(d, &mut q, loge2.as_slice(), &log2p, Some(&mut s), &mut buf);
+                if !sums.loglik.is_finite() {
+                    return Err(numerical(cfg.method, it, "the log-likelihood"));
+                }
+                loglik.push(sums.loglik);
+                sums.loglik / n
+            }
         };
         objective.push(value);
-        loglik.push(sums.loglik);
         if value - loss_prev < cfg.tol {
             converged = true;
             break;
         }
         loss_prev = value;
+        if cfg.stop == StopRule::CrowdKit && it < cfg.max_iter {
+            sums = kernels::pass(d, &mut q, loge2.as_slice(), &log2p, Some(&mut s), &mut buf);
+            if !sums.loglik.is_finite() {
+                return Err(numerical(cfg.method, it + 1, "the log-likelihood"));
+            }
+            loglik.push(sums.loglik);
+        }
     }
-    // q holds E(theta_n); crowd-kit returns q_n = E(theta_{n-1}): recompute it.
-    let unused = vec![0.0; k];
-    kernels::pass(
-        d,
-        &mut q,
-        &prev_loge2,
-        &prev_log2p,
-        &unused,
-        false,
-        None,
-        &mut buf,
-    );
+    // slot order → worker order
+    let kk = k * k;
+    let mut conf_w = vec![0.0; cells];
+    for (sl, &w) in d.by_slot.iter().enumerate() {
+        conf_w[w as usize * kk..(w as usize + 1) * kk]
+            .copy_from_slice(&conf[sl * kk..(sl + 1) * kk]);
+    }
     let report = FitReport {
         iterations: objective.len(),
         converged,
@@ -372,7 +398,7 @@ pub(crate) fn run(d: &EmData<'_>, cfg: &EmConfig<'_>) -> Result<EmResult> {
     Ok(EmResult {
         q,
         priors: p,
-        conf,
+        conf: conf_w,
         report,
         log_likelihood: loglik,
     })

@@ -1,0 +1,309 @@
+//! The pass for class counts known at compile time (2 to 8 classes): per-class values
+//! live in fixed arrays (registers, not memory), and `2^x` is a branch-free polynomial
+//! that the compiler vectorises across classes (`f64::exp2` is a library call per
+//! class and was a fifth of the run time).
+//!
+//! The next item's table rows are gathered before the current item's arithmetic, so
+//! their loads (cache misses when the table is large) overlap it. Arithmetic order is
+//! the one of the run-time-`k` kernel: per item, the judgments' rows are added in
+//! position order and every sum over classes runs from class 0 up, so the two kernels
+//! agree up to the last-bit differences of `2^x`.
+
+use std::f64::consts::LN_2;
+
+use super::kernels::{AHEAD, EPS_ENTROPY, PREFETCH_ABOVE, PassIn, prefetch, waves};
+use super::{Buffers, EmData};
+use crate::common::EPS;
+
+/// One pass (see `kernels::pass`) with `K` classes.
+pub(super) fn pass_fixed<const K: usize>(
+    d: &EmData<'_>,
+    q: &mut [f64],
+    input: PassIn<'_>,
+    s: Option<&mut [f64]>,
+    buf: &mut Buffers,
+) {
+    debug_assert_eq!(d.k, K);
+    let PassIn { loge2, log2p } = input;
+    let mut l2p = [0.0; K];
+    l2p.copy_from_slice(&log2p[..K]);
+    waves(d, Some(q), s, buf, |first, _n, qc, part, mut table| {
+        let qc = qc.expect("the pass writes q");
+        // In scatter mode the chunk's table holds, per (worker, label) group, the log2
+        // confusion row next to the group's sums: one or two cache lines per judgment.
+        if let Some(table) = table.as_deref_mut() {
+            for (dst, src) in table.chunks_exact_mut(2 * K).zip(loge2.chunks_exact(K)) {
+                let (row, sums) = dst.split_at_mut(K);
+                row.copy_from_slice(src);
+                sums.fill(0.0);
+            }
+        }
+        let (mut prior, mut weighted) = ([0.0; K], [0.0; K]);
+        let (mut entropy, mut ll) = (0.0, 0.0);
+        let n = qc.len() / K;
+        let prefetching = d.n_workers * K * K * 16 > PREFETCH_ABOVE;
+        let item_rows = |table: Option<&[f64]>, t: usize| match table {
+            Some(tb) => gather::<K>(d, tb, 2 * K, t),
+            None => gather::<K>(d, loge2, K, t),
+        };
+        // the next item's rows are gathered before this item's arithmetic
+        let mut next = if n > 0 {
+            item_rows(table.as_deref(), first)
+        } else {
+            [0.0; K]
+        };
+        for (r, row) in qc.chunks_exact_mut(K).enumerate() {
+            let t = first + r;
+            let (s, e) = (d.offsets[t], d.offsets[t + 1]);
+            let (ws, cs) = (&d.workers[s..e], &d.classes[s..e]);
+            let mut acc = next;
+            if r + 1 < n {
+                next = item_rows(table.as_deref(), t + 1);
+            }
+            // Rows of the judgments `AHEAD` positions on are requested now: with a
+            // table larger than the core's cache, the gathers would otherwise wait on
+            // memory one by one.
+            if prefetching {
+                let src = table.as_deref().unwrap_or(loge2);
+                let stride = if table.is_some() { 2 * K } else { K };
+                for p in (s + AHEAD)..(e + AHEAD).min(d.n_judgments) {
+                    let g = group::<K>(d, p);
+                    prefetch(src, g * stride);
+                    prefetch(src, g * stride + stride - 1);
+                }
+            }
+            if e == s {
+                // no judgment: the prior, outside every sum
+                let mut sum = 0.0;
+                for c in 0..K {
+                    row[c] = log2p[c].exp2();
+                    sum += row[c];
+                }
+                row.iter_mut().for_each(|v| *v /= sum);
+                continue;
+            }
+            let n_t = (e - s) as f64;
+            for c in 0..K {
+                acc[c] += l2p[c];
+            }
+            let mx = max_lane(&acc);
+            let mut v = [0.0; K];
+            for c in 0..K {
+                v[c] = acc[c] - mx;
+            }
+            let mut v = exp2_lanes(&v);
+            let mut sum = 0.0;
+            for x in v {
+                sum += x;
+            }
+            let inv = 1.0 / sum;
+            for x in v.iter_mut() {
+                *x *= inv;
+            }
+            row.copy_from_slice(&v);
+            let lsum = sum.log2();
+            ll += (mx + lsum) * LN_2;
+            // Entropy of the new row as crowd-kit takes it (q floored at EPS), with
+            // ln q from the log-domain values: no logarithm per class.
+            if d.clamp(t, row) {
+                entropy += (K - 1) as f64 * EPS_ENTROPY;
+                v.copy_from_slice(row);
+            } else {
+                let mut et = 0.0;
+                for c in 0..K {
+                    let qv = v[c];
+                    et += if qv >= EPS {
+                        -qv * ((acc[c] - mx - lsum) * LN_2)
+                    } else {
+                        EPS_ENTROPY
+                    };
+                }
+                entropy += et;
+            }
+            for c in 0..K {
+                prior[c] += v[c];
+                weighted[c] += n_t * v[c];
+            }
+            if let Some(tb) = table.as_deref_mut() {
+                scatter::<K>(d, tb, ws, cs, &v);
+            }
+        }
+        part[..K].copy_from_slice(&prior);
+        part[K..2 * K].copy_from_slice(&weighted);
+        part[2 * K] = entropy;
+        part[2 * K + 1] = ll;
+    });
+}
+
+/// `Σ rows[g(p)]` over item `t`'s judgments, rows of `K` every `stride` values.
+#[inline(always)]
+fn gather<const K: usize>(d: &EmData<'_>, src: &[f64], stride: usize, t: usize) -> [f64; K] {
+    let (s, e) = (d.offsets[t], d.offsets[t + 1]);
+    let (ws, cs) = (&d.workers[s..e], &d.classes[s..e]);
+    let mut acc = [0.0; K];
+    let mut add = |g: usize| {
+        let r: &[f64; K] = src[g * stride..g * stride + K]
+            .try_into()
+            .expect("K values");
+        for c in 0..K {
+            acc[c] += r[c];
+        }
+    };
+    let slot = &d.slot[..];
+    match &d.map {
+        None => ws
+            .iter()
+            .zip(cs)
+            .for_each(|(&w, &c)| add(slot[w as usize] as usize * K + c as usize)),
+        Some(map) => ws
+            .iter()
+            .zip(cs)
+            .for_each(|(&w, &c)| add(slot[w as usize] as usize * K + map[c as usize] as usize)),
+    }
+    acc
+}
+
+/// Group (slot × `K` + active label) of position `p`.
+#[inline(always)]
+fn group<const K: usize>(d: &EmData<'_>, p: usize) -> usize {
+    let c = d.classes[p] as usize;
+    let l = match &d.map {
+        None => c,
+        Some(map) => map[c] as usize,
+    };
+    d.slot[d.workers[p] as usize] as usize * K + l
+}
+
+/// Adds the item's new row into the sums of each judgment's group.
+#[inline(always)]
+fn scatter<const K: usize>(
+    d: &EmData<'_>,
+    table: &mut [f64],
+    ws: &[u32],
+    cs: &[u32],
+    v: &[f64; K],
+) {
+    let mut add = |g: usize| {
+        let base = g * 2 * K + K;
+        let dst: &mut [f64; K] = (&mut table[base..base + K]).try_into().expect("K values");
+        for c in 0..K {
+            dst[c] += v[c];
+        }
+    };
+    let slot = &d.slot[..];
+    match &d.map {
+        None => ws
+            .iter()
+            .zip(cs)
+            .for_each(|(&w, &c)| add(slot[w as usize] as usize * K + c as usize)),
+        Some(map) => ws
+            .iter()
+            .zip(cs)
+            .for_each(|(&w, &c)| add(slot[w as usize] as usize * K + map[c as usize] as usize)),
+    }
+}
+
+/// The largest lane (pairwise: the maximum does not depend on the order).
+#[inline(always)]
+fn max_lane<const K: usize>(a: &[f64; K]) -> f64 {
+    let mut m = *a;
+    let mut n = K;
+    while n > 1 {
+        let h = n / 2;
+        for c in 0..h {
+            m[c] = m[c].max(m[n - 1 - c]);
+        }
+        n -= h;
+    }
+    m[0]
+}
+
+/// `1.5 · 2^52`: adding it rounds a small `f64` to an integer held in the low bits.
+const ROUND: f64 = 6_755_399_441_055_744.0;
+
+/// Coefficients of `2^f` on `[-1/2, 1/2]`, degree 11: a Chebyshev fit computed at 50
+/// digits (maximum error 3.2e-18, below half an ulp of the result), rounded to `f64`.
+/// `C[0]` is exactly 1 so `2^0 = 1` exactly; `C[1]` rounds to `ln 2`.
+const C: [f64; 12] = [
+    1.0,
+    LN_2,
+    0.240_226_506_959_101_58,
+    0.055_504_108_664_821_625,
+    0.009_618_129_107_587_256,
+    0.001_333_355_814_640_647,
+    0.000_154_035_304_637_243_53,
+    1.525_273_384_155_677_3e-5,
+    1.321_543_253_591_237_5e-6,
+    1.017_805_708_773_394_1e-7,
+    7.074_194_297_288_521e-9,
+    4.455_817_908_336_064_5e-10,
+];
+
+/// `2^x` lane by lane for `x ≤ 0` (including `-inf`), each step a loop over the lanes
+/// so it vectorises.
+///
+/// `x = n + f` with `n` the nearest integer, `2^f` from the polynomial and `2^n` built
+/// in the exponent bits. Results below `2^-1022` (subnormal) are returned as 0: they
+/// vanish next to the row's largest value, which is 1. Within 2 ulp of `f64::exp2`.
+#[inline(always)]
+pub(super) fn exp2_lanes<const P: usize>(x: &[f64; P]) -> [f64; P] {
+    let mut t = [0.0; P];
+    let mut f = [0.0; P];
+    for c in 0..P {
+        let xc = if x[c] < -1022.0 { -1022.0 } else { x[c] };
+        t[c] = xc + ROUND;
+        f[c] = xc - (t[c] - ROUND);
+    }
+    let mut p = [C[11]; P];
+    for &k in C[..11].iter().rev() {
+        for c in 0..P {
+            p[c] = p[c] * f[c] + k;
+        }
+    }
+    let mut out = [0.0; P];
+    for c in 0..P {
+        // the low bits of `t` hold `n`; `n + 1023` in the exponent field is `2^n`
+        let scale = f64::from_bits(t[c].to_bits().wrapping_add(1023) << 52);
+        out[c] = if x[c] < -1022.0 { 0.0 } else { p[c] * scale };
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exp2_matches_the_library_to_two_ulp() {
+        let mut x = 0.0f64;
+        let mut worst = 0.0f64;
+        while x > -1022.0 {
+            let (a, b) = (exp2_lanes(&[x])[0], x.exp2());
+            let ulps = (a - b).abs() / (b * f64::EPSILON);
+            worst = worst.max(ulps);
+            x -= 0.000_937_5 + x.abs() * 1e-4;
+        }
+        assert!(worst <= 2.0, "worst error {worst} ulp");
+        let e = exp2_lanes(&[0.0, -1.0, -1021.0, -1023.0, f64::NEG_INFINITY, -0.5]);
+        assert_eq!(e[..5], [1.0, 0.5, 2f64.powi(-1021), 0.0, 0.0]);
+        assert!((e[5] - std::f64::consts::FRAC_1_SQRT_2).abs() <= 2.0 * f64::EPSILON);
+    }
+
+    #[test]
+    fn max_lane_finds_the_maximum_anywhere() {
+        fn check<const K: usize>() {
+            for i in 0..K {
+                let mut a = [-9.0f64; K];
+                a[i] = -3.0;
+                a[(i + 1) % K] = a[(i + 1) % K].max(-7.0);
+                assert_eq!(max_lane(&a), -3.0, "K = {K}, i = {i}");
+            }
+        }
+        check::<1>();
+        check::<2>();
+        check::<3>();
+        check::<5>();
+        check::<7>();
+        check::<8>();
+    }
+}
