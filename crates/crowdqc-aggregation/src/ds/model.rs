@@ -40,9 +40,15 @@ impl DawidSkeneModel {
     }
 
     /// The marginal log-likelihood (natural log) of the judgments under the parameters
-    /// of each iteration: entry 0 for the initial M-step, entry `i` after iteration `i`
+    /// of each E-step: entry 0 for the initial M-step, entry `i` after iteration `i`
     /// (gold clamping is not conditioned on). EM never decreases it, up to the 1e-10
     /// floor. This is the quantity Dawid & Skene (1979) report.
+    ///
+    /// With [`StopRule::LogLikelihood`](crate::StopRule::LogLikelihood) it runs to the
+    /// returned parameters (`iterations + 1` entries). With crowd-kit's rule it ends
+    /// at the parameters the returned posteriors were computed from, one iteration
+    /// before the returned confusion (`iterations` entries): the last M-step is never
+    /// followed by an E-step, so its log-likelihood is not computed.
     pub fn log_likelihood_trace(&self) -> &[f64] {
         &self.log_likelihood
     }

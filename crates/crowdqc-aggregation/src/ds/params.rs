@@ -27,7 +27,9 @@ pub enum StopRule {
     CrowdKit,
     /// Stop when the marginal log-likelihood per judgment improves by less than `tol`
     /// (the classic rule; EM never decreases it). The fit report's objective is then
-    /// that log-likelihood per judgment.
+    /// that log-likelihood per judgment, and the posteriors returned are those of the
+    /// returned parameters (an E-step with the final confusion and priors), where
+    /// crowd-kit's rule returns the posteriors its last M-step was computed from.
     LogLikelihood,
 }
 

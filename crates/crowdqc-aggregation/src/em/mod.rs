@@ -2,18 +2,25 @@
 //! 1.4.2's update order exactly (see `ds` for the rules).
 //!
 //! Layout: posteriors `q` are `(n_items, k)` row-major; the count table `S`, the
-//! confusion and its `log2` are `(n_workers, k_observed, k_true)` row-major, so the
-//! E-step gathers one contiguous row of `k` values per judgment.
+//! confusion and its `log2` are `(worker slot, k_observed, k_true)` row-major, so the
+//! E-step gathers one contiguous row of `k` values per judgment. Worker slots order
+//! workers by activity (busiest first), so the rows most judgments touch share a
+//! compact, cache-resident block; the result is put back in worker order.
 //!
 //! One pass over the items (CSR) per iteration does everything that touches
-//! judgments: the objective of the current posteriors, the E-step, and (in *scatter*
-//! mode) the M-step's sums `S[w, l, :] += q[t, :]` into a per-chunk table. Items are
-//! cut into fixed-size chunks (the size depends only on the data); chunk tables are
-//! added in chunk order, in waves of a fixed number of chunks, so results are
-//! bit-identical for any thread count. When the table is too large to stay in cache
-//! (very many workers), *group* mode instead sums, per worker, the posteriors of the
-//! items of each `(worker, label)` group (built once by a counting sort), one task per
-//! worker. Nothing is allocated or hashed inside the loop.
+//! judgments: the E-step with its sums (priors, crowd-kit's entropy, the marginal
+//! log-likelihood) and, in *scatter* mode, the M-step's sums `S[w, l, :] += q[t, :]`
+//! into a per-chunk table that interleaves each group's `log2` row with its sums (one
+//! or two cache lines per judgment). crowd-kit's objective needs no pass of its own
+//! (see [`run`]). Items are cut into fixed-size chunks (the size depends only on the
+//! data); chunk tables are added in chunk order, in waves of a fixed number of chunks,
+//! so results are bit-identical for any thread count. Tables larger than a core's L2
+//! cache have the rows of the judgments 40 positions ahead prefetched. When the table
+//! is too large for scatter mode (very many workers), *group* mode instead sums, per
+//! worker, the posteriors of the items of each `(worker, label)` group (built once by a
+//! counting sort), one task per worker. The kernel for 2 to 8 classes keeps per-class
+//! values in registers and computes `2^x` with a vectorised polynomial (`fixed`).
+//! Nothing is allocated or hashed inside the loop.
 
 mod fixed;
 mod kernels;

@@ -231,6 +231,80 @@ fn dawid_skene_1979_reference() {
     assert!(tr.windows(2).all(|w| w[1] >= w[0] - 1e-9), "{tr:?}");
 }
 
+/// What each stop rule returns: crowd-kit's rule keeps the posteriors its last M-step
+/// came from; the log-likelihood rule returns the E-step of the returned parameters.
+/// The log-likelihood trace has one entry per E-step.
+#[test]
+fn stop_rules_return_their_documented_iterates() {
+    let Some(m) = load("dawid-skene-1979-anaesthesia", false) else {
+        return;
+    };
+    // posteriors of the E-step with a model's confusion [w, true, observed] and priors
+    let e_step = |ds: &crowdqc_aggregation::DawidSkeneModel| {
+        let (conf, pri) = (ds.confusion(), ds.priors());
+        let mut out = Vec::new();
+        for t in 0..m.n_items() {
+            let mut l: Vec<f64> = (0..m.n_classes()).map(|c| pri[c].max(1e-10).ln()).collect();
+            for p in m.item_range(t as u32) {
+                let (w, o) = (
+                    m.judgment_workers()[p] as usize,
+                    m.judgment_classes()[p] as usize,
+                );
+                for (c, v) in l.iter_mut().enumerate() {
+                    *v += conf[[w, c, o]].ln();
+                }
+            }
+            let mx = l.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let z: f64 = l.iter().map(|v| (v - mx).exp()).sum();
+            out.push(l.iter().map(|v| (v - mx).exp() / z).collect::<Vec<_>>());
+        }
+        out
+    };
+    let gap = |ds: &crowdqc_aggregation::DawidSkeneModel, want: &[Vec<f64>]| {
+        let mut worst = 0.0f64;
+        for (t, row) in want.iter().enumerate() {
+            for (c, v) in row.iter().enumerate() {
+                worst = worst.max((ds.posteriors()[[t, c]] - v).abs());
+            }
+        }
+        worst
+    };
+    for iters in [1, 2, 3] {
+        let ll = DawidSkene::params()
+            .stop_rule(StopRule::LogLikelihood)
+            .max_iter(iters)
+            .tol(1e-300)
+            .fit(&m)
+            .expect("fit");
+        assert_eq!(ll.fit_report().iterations, iters);
+        assert_eq!(ll.log_likelihood_trace().len(), iters + 1);
+        assert!(gap(&ll, &e_step(&ll)) < 1e-9, "{iters}: not E(theta_n)");
+        let ck = DawidSkene::params()
+            .max_iter(iters)
+            .tol(1e-300)
+            .fit(&m)
+            .expect("fit");
+        assert_eq!(ck.log_likelihood_trace().len(), iters);
+        // one iteration fewer gives the parameters crowd-kit's posteriors came from
+        assert!(
+            gap(&ck, &e_step(&ck)) > 1e-4,
+            "{iters}: crowd-kit keeps q_n"
+        );
+        if iters > 1 {
+            let before = DawidSkene::params()
+                .stop_rule(StopRule::LogLikelihood)
+                .max_iter(iters - 1)
+                .tol(1e-300)
+                .fit(&m)
+                .expect("fit");
+            assert!(
+                gap(&ck, &e_step(&before)) < 1e-9,
+                "{iters}: q_n = E(theta_n-1)"
+            );
+        }
+    }
+}
+
 #[test]
 fn warm_start_smoothing_and_fixed_priors() {
     let Some(m) = load("zhou2012-dogs", true) else {
