@@ -55,7 +55,6 @@ pub(super) fn pass_fixed<const K: usize>(
         for (r, row) in qc.chunks_exact_mut(K).enumerate() {
             let t = first + r;
             let (s, e) = (d.offsets[t], d.offsets[t + 1]);
-            let (ws, cs) = (&d.workers[s..e], &d.classes[s..e]);
             let mut acc = next;
             if r + 1 < n {
                 next = item_rows(table.as_deref(), t + 1);
@@ -67,7 +66,7 @@ pub(super) fn pass_fixed<const K: usize>(
                 let src = table.as_deref().unwrap_or(loge2);
                 let stride = if table.is_some() { 2 * K } else { K };
                 for p in (s + AHEAD)..(e + AHEAD).min(d.n_judgments) {
-                    let g = group::<K>(d, p);
+                    let g = d.group_at(p);
                     prefetch(src, g * stride);
                     prefetch(src, g * stride + stride - 1);
                 }
@@ -125,7 +124,8 @@ pub(super) fn pass_fixed<const K: usize>(
                 weighted[c] += n_t * v[c];
             }
             if let Some(tb) = table.as_deref_mut() {
-                scatter::<K>(d, tb, ws, cs, &v);
+                let gs = d.group_of.as_deref().expect("scatter mode has groups");
+                scatter::<K>(tb, &gs[s..e], &v);
             }
         }
         part[..K].copy_from_slice(&prior);
@@ -149,57 +149,29 @@ fn gather<const K: usize>(d: &EmData<'_>, src: &[f64], stride: usize, t: usize) 
             acc[c] += r[c];
         }
     };
-    let slot = &d.slot[..];
-    match &d.map {
-        None => ws
+    match (&d.group_of, &d.map) {
+        (Some(gs), _) => gs[s..e].iter().for_each(|&g| add(g as usize)),
+        (None, None) => ws
             .iter()
             .zip(cs)
-            .for_each(|(&w, &c)| add(slot[w as usize] as usize * K + c as usize)),
-        Some(map) => ws
+            .for_each(|(&w, &c)| add(d.slot[w as usize] as usize * K + c as usize)),
+        (None, Some(map)) => ws
             .iter()
             .zip(cs)
-            .for_each(|(&w, &c)| add(slot[w as usize] as usize * K + map[c as usize] as usize)),
+            .for_each(|(&w, &c)| add(d.slot[w as usize] as usize * K + map[c as usize] as usize)),
     }
     acc
 }
 
-/// Group (slot × `K` + active label) of position `p`.
+/// Adds the item's new row into the sums of its judgments' groups `gs`.
 #[inline(always)]
-fn group<const K: usize>(d: &EmData<'_>, p: usize) -> usize {
-    let c = d.classes[p] as usize;
-    let l = match &d.map {
-        None => c,
-        Some(map) => map[c] as usize,
-    };
-    d.slot[d.workers[p] as usize] as usize * K + l
-}
-
-/// Adds the item's new row into the sums of each judgment's group.
-#[inline(always)]
-fn scatter<const K: usize>(
-    d: &EmData<'_>,
-    table: &mut [f64],
-    ws: &[u32],
-    cs: &[u32],
-    v: &[f64; K],
-) {
-    let mut add = |g: usize| {
-        let base = g * 2 * K + K;
+fn scatter<const K: usize>(table: &mut [f64], gs: &[u32], v: &[f64; K]) {
+    for &g in gs {
+        let base = g as usize * 2 * K + K;
         let dst: &mut [f64; K] = (&mut table[base..base + K]).try_into().expect("K values");
         for c in 0..K {
             dst[c] += v[c];
         }
-    };
-    let slot = &d.slot[..];
-    match &d.map {
-        None => ws
-            .iter()
-            .zip(cs)
-            .for_each(|(&w, &c)| add(slot[w as usize] as usize * K + c as usize)),
-        Some(map) => ws
-            .iter()
-            .zip(cs)
-            .for_each(|(&w, &c)| add(slot[w as usize] as usize * K + map[c as usize] as usize)),
     }
 }
 

@@ -55,7 +55,7 @@ pub(crate) fn pass(
 ) -> PassSums {
     let input = PassIn { loge2, log2p };
     let s = if d.scatter { s } else { None };
-    match d.k {
+    match if d.force_dynamic { 0 } else { d.k } {
         2 => pass_fixed::<2>(d, q, input, s, buf),
         3 => pass_fixed::<3>(d, q, input, s, buf),
         4 => pass_fixed::<4>(d, q, input, s, buf),

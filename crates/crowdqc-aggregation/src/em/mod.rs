@@ -27,6 +27,7 @@ mod kernels;
 
 use crowdqc_core::estimator::FitReport;
 use crowdqc_core::{Error, JudgmentMatrix, Result};
+use rayon::prelude::*;
 
 use crate::common::{ActiveClasses, EPS, NONE};
 use crate::ds::{InitialConfusion, StopRule};
@@ -57,8 +58,14 @@ pub(crate) struct EmData<'a> {
     pub(crate) slot: Vec<u32>,
     /// Slot → worker.
     pub(crate) by_slot: Vec<u32>,
+    /// Scatter mode: the group (`slot * k + active label`) of every position, computed
+    /// once (4 bytes per judgment) so the passes read one index instead of a worker,
+    /// a class and two lookups.
+    pub(crate) group_of: Option<Vec<u32>>,
     /// Judgments per `(slot, active label)`.
     pub(crate) wl_count: Vec<u32>,
+    /// Use the run-time-`k` kernel for every class count (tests compare the two).
+    pub(crate) force_dynamic: bool,
     /// Group mode only: `wl_offsets[w * k + l]..[w * k + l + 1]` indexes `wl_items`, the
     /// items of those judgments (ascending positions).
     pub(crate) wl_offsets: Vec<usize>,
@@ -90,15 +97,31 @@ impl<'a> EmData<'a> {
         for (i, &w) in by_slot.iter().enumerate() {
             slot[w as usize] = i as u32;
         }
-        let mut wl_count = vec![0u32; groups];
-        for (&w, &c) in ws.iter().zip(cs) {
-            wl_count[slot[w as usize] as usize * k + act(c)] += 1;
-        }
         let n = cs.len();
         let table = groups * k * 8 * 2;
         // Chunk size depends on the data only: enough judgments per chunk that adding
         // the chunk's table costs little next to filling it.
         let scatter = table <= SCATTER_MAX_TABLE && n >= 4 * groups;
+        let mut wl_count = vec![0u32; groups];
+        let group_of = if scatter {
+            let mut g = vec![0u32; n];
+            g.par_chunks_mut(1 << 16)
+                .zip(ws.par_chunks(1 << 16).zip(cs.par_chunks(1 << 16)))
+                .for_each(|(g, (ws, cs))| {
+                    for ((g, &w), &c) in g.iter_mut().zip(ws).zip(cs) {
+                        *g = (slot[w as usize] as usize * k + act(c)) as u32;
+                    }
+                });
+            for &v in &g {
+                wl_count[v as usize] += 1;
+            }
+            Some(g)
+        } else {
+            for (&w, &c) in ws.iter().zip(cs) {
+                wl_count[slot[w as usize] as usize * k + act(c)] += 1;
+            }
+            None
+        };
         let target = if scatter {
             // about 4 judgments per table cell: adding the chunk's table then costs
             // little next to filling it, and large inputs still get enough chunks to
@@ -151,7 +174,9 @@ impl<'a> EmData<'a> {
             map,
             slot,
             by_slot,
+            group_of,
             wl_count,
+            force_dynamic: false,
             wl_offsets,
             wl_items,
             gold,
@@ -164,7 +189,10 @@ impl<'a> EmData<'a> {
     /// Group (`slot * k + active label`) of position `p`.
     #[inline(always)]
     pub(crate) fn group_at(&self, p: usize) -> usize {
-        self.slot[self.workers[p] as usize] as usize * self.k + self.class_at(p)
+        match &self.group_of {
+            Some(g) => g[p] as usize,
+            None => self.slot[self.workers[p] as usize] as usize * self.k + self.class_at(p),
+        }
     }
 
     /// Active class of position `p`.
@@ -409,4 +437,78 @@ pub(crate) fn run(d: &EmData<'_>, cfg: &EmConfig<'_>) -> Result<EmResult> {
         report,
         log_likelihood: loglik,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::common::ActiveClasses;
+    use crate::ds::StopRule;
+    use crowdqc_core::IngestOptions;
+    use crowdqc_testkit::synth::{BatchOptions, Redundancy, SynthConfig, SynthCrowd};
+
+    fn fit(m: &JudgmentMatrix, dynamic: bool, stop: StopRule) -> EmResult {
+        let active = ActiveClasses::new(m, None, "test").expect("classes");
+        let mut d = EmData::new(m, &active, false);
+        d.force_dynamic = dynamic;
+        let cfg = EmConfig {
+            method: "test",
+            max_iter: 30,
+            tol: 1e-9,
+            m_step: MStep::Full { smoothing: 0.0 },
+            priors: Priors::Estimated,
+            initial: None,
+            stop,
+        };
+        run(&d, &cfg).expect("fit")
+    }
+
+    fn max_gap(a: &[f64], b: &[f64]) -> f64 {
+        assert_eq!(a.len(), b.len());
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0, f64::max)
+    }
+
+    /// The fixed-`K` kernel (registers, polynomial `2^x`, precomputed groups,
+    /// prefetching) and the run-time-`k` kernel compute the same EM, in scatter mode
+    /// with a small and a prefetched table and in group mode.
+    #[test]
+    fn fixed_and_run_time_kernels_agree() {
+        for (k, workers, n) in [
+            (2, 30, 20_000),
+            (5, 40, 20_000),
+            (5, 2_000, 60_000),
+            (8, 3_000, 40_000),
+        ] {
+            let cfg = SynthConfig {
+                seed: 7,
+                n_workers: workers,
+                n_classes: k,
+                redundancy: Redundancy::Fixed(5),
+                ..SynthConfig::default()
+            }
+            .with_judgments(n);
+            let m = SynthCrowd::new(cfg)
+                .expect("config")
+                .to_matrix(&BatchOptions::default(), IngestOptions::default())
+                .expect("matrix");
+            for stop in [StopRule::CrowdKit, StopRule::LogLikelihood] {
+                let (a, b) = (fit(&m, false, stop), fit(&m, true, stop));
+                let what = format!("k {k}, {workers} workers, {stop:?}");
+                assert_eq!(a.report.iterations, b.report.iterations, "{what}");
+                assert!(max_gap(&a.q, &b.q) < 1e-12, "{what}: posteriors");
+                assert!(max_gap(&a.conf, &b.conf) < 1e-12, "{what}: confusion");
+                assert!(max_gap(&a.priors, &b.priors) < 1e-12, "{what}: priors");
+                let (oa, ob) = (&a.report.objective, &b.report.objective);
+                assert!(max_gap(oa, ob) < 1e-12, "{what}: objective");
+                let (la, lb) = (&a.log_likelihood, &b.log_likelihood);
+                assert!(
+                    max_gap(la, lb) < 1e-9 * la[0].abs(),
+                    "{what}: log-likelihood"
+                );
+            }
+        }
+    }
 }
