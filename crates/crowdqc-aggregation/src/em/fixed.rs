@@ -124,8 +124,10 @@ pub(super) fn pass_fixed<const K: usize>(
                 weighted[c] += n_t * v[c];
             }
             if let Some(tb) = table.as_deref_mut() {
-                let gs = d.group_of.as_deref().expect("scatter mode has groups");
-                scatter::<K>(tb, &gs[s..e], &v);
+                match d.group_of.as_deref() {
+                    Some(gs) => scatter::<K>(tb, gs[s..e].iter().map(|&g| g as usize), &v),
+                    None => scatter::<K>(tb, (s..e).map(|p| d.group_at(p)), &v),
+                }
             }
         }
         part[..K].copy_from_slice(&prior);
@@ -165,9 +167,9 @@ fn gather<const K: usize>(d: &EmData<'_>, src: &[f64], stride: usize, t: usize) 
 
 /// Adds the item's new row into the sums of its judgments' groups `gs`.
 #[inline(always)]
-fn scatter<const K: usize>(table: &mut [f64], gs: &[u32], v: &[f64; K]) {
-    for &g in gs {
-        let base = g as usize * 2 * K + K;
+fn scatter<const K: usize>(table: &mut [f64], gs: impl Iterator<Item = usize>, v: &[f64; K]) {
+    for g in gs {
+        let base = g * 2 * K + K;
         let dst: &mut [f64; K] = (&mut table[base..base + K]).try_into().expect("K values");
         for c in 0..K {
             dst[c] += v[c];

@@ -38,6 +38,9 @@ pub(crate) use kernels::MStep;
 const SCATTER_MAX_TABLE: usize = 8 << 20;
 /// Chunk tables held at once in scatter mode (at most).
 const WAVE: usize = 8;
+/// Most judgments for which scatter mode precomputes group indices (256 MB of them):
+/// beyond, indices are computed on the fly so 100M judgments stay under 4 GB.
+const GROUP_INDEX_MAX: usize = 1 << 26;
 
 /// The judgments prepared for EM over the active classes.
 pub(crate) struct EmData<'a> {
@@ -58,9 +61,9 @@ pub(crate) struct EmData<'a> {
     pub(crate) slot: Vec<u32>,
     /// Slot → worker.
     pub(crate) by_slot: Vec<u32>,
-    /// Scatter mode: the group (`slot * k + active label`) of every position, computed
-    /// once (4 bytes per judgment) so the passes read one index instead of a worker,
-    /// a class and two lookups.
+    /// Scatter mode up to [`GROUP_INDEX_MAX`] judgments: the group (`slot * k +
+    /// active label`) of every position, computed once (4 bytes per judgment) so the
+    /// passes read one index instead of a worker, a class and two lookups.
     pub(crate) group_of: Option<Vec<u32>>,
     /// Judgments per `(slot, active label)`.
     pub(crate) wl_count: Vec<u32>,
@@ -103,7 +106,7 @@ impl<'a> EmData<'a> {
         // the chunk's table costs little next to filling it.
         let scatter = table <= SCATTER_MAX_TABLE && n >= 4 * groups;
         let mut wl_count = vec![0u32; groups];
-        let group_of = if scatter {
+        let group_of = if scatter && n <= GROUP_INDEX_MAX {
             let mut g = vec![0u32; n];
             g.par_chunks_mut(1 << 16)
                 .zip(ws.par_chunks(1 << 16).zip(cs.par_chunks(1 << 16)))
@@ -447,13 +450,17 @@ mod tests {
     use crowdqc_core::IngestOptions;
     use crowdqc_testkit::synth::{BatchOptions, Redundancy, SynthConfig, SynthCrowd};
 
-    fn fit(m: &JudgmentMatrix, dynamic: bool, stop: StopRule) -> EmResult {
+    /// `dynamic`: the run-time-k kernel; `indices`: keep precomputed group indices.
+    fn fit(m: &JudgmentMatrix, dynamic: bool, indices: bool, stop: StopRule) -> EmResult {
         let active = ActiveClasses::new(m, None, "test").expect("classes");
         let mut d = EmData::new(m, &active, false);
         d.force_dynamic = dynamic;
+        if !indices {
+            d.group_of = None;
+        }
         let cfg = EmConfig {
             method: "test",
-            max_iter: 30,
+            max_iter: 10,
             tol: 1e-9,
             m_step: MStep::Full { smoothing: 0.0 },
             priors: Priors::Estimated,
@@ -471,9 +478,9 @@ mod tests {
             .fold(0.0, f64::max)
     }
 
-    /// The fixed-`K` kernel (registers, polynomial `2^x`, precomputed groups,
-    /// prefetching) and the run-time-`k` kernel compute the same EM, in scatter mode
-    /// with a small and a prefetched table and in group mode.
+    /// The fixed-`K` kernel (registers, polynomial `2^x`, prefetching), with and
+    /// without precomputed group indices, and the run-time-`k` kernel compute the same
+    /// EM, in scatter mode with a small and a prefetched table and in group mode.
     #[test]
     fn fixed_and_run_time_kernels_agree() {
         for (k, workers, n) in [
@@ -495,19 +502,24 @@ mod tests {
                 .to_matrix(&BatchOptions::default(), IngestOptions::default())
                 .expect("matrix");
             for stop in [StopRule::CrowdKit, StopRule::LogLikelihood] {
-                let (a, b) = (fit(&m, false, stop), fit(&m, true, stop));
-                let what = format!("k {k}, {workers} workers, {stop:?}");
-                assert_eq!(a.report.iterations, b.report.iterations, "{what}");
-                assert!(max_gap(&a.q, &b.q) < 1e-12, "{what}: posteriors");
-                assert!(max_gap(&a.conf, &b.conf) < 1e-12, "{what}: confusion");
-                assert!(max_gap(&a.priors, &b.priors) < 1e-12, "{what}: priors");
-                let (oa, ob) = (&a.report.objective, &b.report.objective);
-                assert!(max_gap(oa, ob) < 1e-12, "{what}: objective");
-                let (la, lb) = (&a.log_likelihood, &b.log_likelihood);
-                assert!(
-                    max_gap(la, lb) < 1e-9 * la[0].abs(),
-                    "{what}: log-likelihood"
-                );
+                let a = fit(&m, false, true, stop);
+                for (b, how) in [
+                    (fit(&m, false, false, stop), "fixed kernel without indices"),
+                    (fit(&m, true, false, stop), "run-time kernel"),
+                ] {
+                    let what = format!("k {k}, {workers} workers, {stop:?}, {how}");
+                    assert_eq!(a.report.iterations, b.report.iterations, "{what}");
+                    assert!(max_gap(&a.q, &b.q) < 1e-12, "{what}: posteriors");
+                    assert!(max_gap(&a.conf, &b.conf) < 1e-12, "{what}: confusion");
+                    assert!(max_gap(&a.priors, &b.priors) < 1e-12, "{what}: priors");
+                    let (oa, ob) = (&a.report.objective, &b.report.objective);
+                    assert!(max_gap(oa, ob) < 1e-12, "{what}: objective");
+                    let (la, lb) = (&a.log_likelihood, &b.log_likelihood);
+                    assert!(
+                        max_gap(la, lb) < 1e-9 * la[0].abs(),
+                        "{what}: log-likelihood"
+                    );
+                }
             }
         }
     }
