@@ -90,28 +90,33 @@
 //! ## Performance
 //!
 //! The EM loop runs over flat arrays: one pass over the items (CSR) per iteration
-//! computes crowd-kit's objective, the E-step (log2 space) and the M-step sums, which
-//! go into per-chunk `(worker, label)` tables (the log2 confusion interleaved with the
-//! sums) added in chunk order; with very many workers the M-step instead walks
-//! `(worker, label)` groups built once. No allocation proportional to the data and no
-//! hashing inside the loop; rayon over fixed-size chunks (sizes depend only on the
-//! data), so results are bit-identical for any thread count.
+//! computes the E-step (log2 space) with its sums and the M-step sums, which go into
+//! per-chunk `(worker, label)` tables (the log2 confusion interleaved with the sums)
+//! added in chunk order; crowd-kit's objective then comes from the M-step sums without
+//! another pass. With very many workers the M-step instead walks `(worker, label)`
+//! groups built once. For 2 to 8 classes the kernel keeps per-class values in
+//! registers and computes `2^x` with a vectorised polynomial; workers are renumbered
+//! by activity so the busiest workers' rows stay in cache, and rows of tables larger
+//! than a core's L2 cache are prefetched 40 judgments ahead (the one `unsafe` block:
+//! a prefetch hint). No allocation proportional to the data and no hashing inside the
+//! loop; rayon over fixed-size chunks (sizes depend only on the data), so results are
+//! bit-identical for any thread count.
 //!
 //! Measured on the 2-core development machine (criterion, `benches/benches/
-//! aggregation.rs`, testkit synthetic crowds with redundancy 5, 20 iterations per fit
-//! including the one-off preparation, medians; other jobs were running):
+//! aggregation.rs`, testkit synthetic crowds with redundancy 5 and n/1000 workers, 20
+//! iterations per fit including the one-off preparation, medians):
 //!
 //! | judgments | K = 2 | K = 5 |
 //! |---|---|---|
-//! | 1e5 | 113 M judgment-iterations/s | 78 M/s |
-//! | 1e6 | 101–105 M/s | 82 M/s |
-//! | 1e7 | 108 M/s | 58 M/s |
+//! | 1e5 | 242 M judgment-iterations/s | 139 M/s |
+//! | 1e6 | 225 M/s | 140 M/s |
+//! | 1e7 | 206 M/s | 132 M/s |
 //!
 //! crowd-kit 1.4.2 on similar data on the same machine: 0.4–1.1 M/s. End to end,
 //! `crowdqc aggregate --method ds` on a 10M-judgment Parquet file with string ids takes
-//! 3.6 s (read 1.3 s, fit 1.5 s, 5 iterations, 544 MB peak RSS); on 100M judgments
-//! (K = 5, integer ids) 28.6 s with a 3.56 GB peak RSS including the streamed output
-//! (3.42 GB without `--out`).
+//! 3.3–3.7 s (5 iterations, 414 MB peak RSS); on 100M judgments (K = 5, integer ids)
+//! 28.2 s with a 3.56 GB peak RSS including the streamed output (19.7 s and 3.42 GB
+//! without `--out`).
 //!
 #![deny(missing_docs)]
 
