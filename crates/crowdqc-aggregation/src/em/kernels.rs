@@ -197,6 +197,7 @@ fn pass_dynamic(
     let PassIn { loge2, log2p } = input;
     // Slices of length exactly `k`: no bounds checks inside the class loops.
     let log2p = &log2p[..k];
+    let prefetching = d.n_workers * k * k * 16 > PREFETCH_ABOVE;
     waves(d, Some(q), s, buf, |first, _n, qc, part, mut table| {
         let qc = qc.expect("the pass writes q");
         part.fill(0.0);
@@ -224,6 +225,17 @@ fn pass_dynamic(
             let row = &mut row[..k];
             let t = first + r;
             let (s, e) = (d.offsets[t], d.offsets[t + 1]);
+            if prefetching {
+                let (src, stride) = match table.as_deref() {
+                    Some(tb) => (tb, 2 * k),
+                    None => (loge2, k),
+                };
+                for p in (s + AHEAD)..(e + AHEAD).min(d.n_judgments) {
+                    let g = d.group_at(p);
+                    prefetch(src, g * stride);
+                    prefetch(src, g * stride + stride - 1);
+                }
+            }
             match table.as_deref() {
                 Some(tb) => gather::<true>(d, tb, s, e, acc),
                 None => gather::<false>(d, loge2, s, e, acc),
