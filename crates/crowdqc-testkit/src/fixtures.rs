@@ -9,12 +9,21 @@ use std::path::{Path, PathBuf};
 
 use crowdqc_core::{IdRef, IngestOptions, JudgmentMatrix, JudgmentMatrixBuilder};
 
-/// The workspace root (two levels above this crate's manifest).
+/// The workspace root: the nearest directory holding `Cargo.lock` above the package
+/// cargo is running (its `CARGO_MANIFEST_DIR` at run time, set for tests, benches and
+/// `cargo run`), else two levels above this crate's manifest as compiled. The run-time
+/// path comes first because a build reused from another checkout (a shared target
+/// directory) carries that checkout's compile-time path.
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
+    let compiled = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let found = std::env::var_os("CARGO_MANIFEST_DIR").and_then(|start| {
+        Path::new(&start)
+            .ancestors()
+            .find(|d| d.join("Cargo.lock").is_file())
+            .map(Path::to_path_buf)
+    });
+    let root = found.unwrap_or(compiled);
+    root.canonicalize().unwrap_or(root)
 }
 
 /// The project's own small fixtures (`<workspace>/fixtures`).
