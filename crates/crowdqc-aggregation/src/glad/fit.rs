@@ -1,4 +1,25 @@
 //! GLAD's EM: log-space E-step over items, damped-Newton M-step over flat arrays.
+//!
+//! One EM iteration is two passes over the judgments:
+//! 1. **abilities**, per worker over its records in worker order ([`Rec`]: the
+//!    posterior of the label given and `exp(−|alpha · beta|)`, 16 bytes, read
+//!    sequentially; `beta` read from the item's entry);
+//! 2. **difficulties and E-step**, per item over the CSR: the Newton step on `ln beta`,
+//!    then the item's posterior row with the new `beta`, then the item's judgments'
+//!    records rewritten at their worker-order slots for the next ability pass.
+//!
+//! An `exp` that a later step needs at the same argument is reused instead of
+//! recomputed: the E-step's softplus takes `exp(−|alpha · beta|)` from the difficulty
+//! step's last slope, the next ability step's first slope takes it from the E-step,
+//! and each difficulty step starts from the stored `beta` and ends with the `beta` of
+//! its accepted trial. A reused value is the very one the recomputation would give
+//! (same operands, same operations), so results are bit-identical to recomputing
+//! everything. (Also reusing the ability step's accepted trial in the difficulty
+//! step's first slope was tried: the scattered writes it needs cost more than the
+//! `exp` they save.)
+
+use std::ops::Range;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use crowdqc_core::estimator::{Estimator, FitReport};
 use crowdqc_core::{Error, JudgmentMatrix, Result};
@@ -8,7 +29,8 @@ use rayon::prelude::*;
 use super::model::GladModel;
 use super::params::GladParams;
 
-/// Items per parallel chunk of the E-step (fixed, so sums are thread-count independent).
+/// Items per parallel chunk of the item pass (fixed, so sums are thread-count
+/// independent).
 const CHUNK: usize = 1024;
 /// `ln(2π) / 2`, the constant of a standard normal log density.
 const HALF_LN_2PI: f64 = 0.918_938_533_204_672_8;
@@ -18,6 +40,9 @@ const MAX_STEP: f64 = 4.0;
 const MAX_HALVINGS: usize = 30;
 /// Relative Newton step below which a coordinate counts as converged.
 const MIN_STEP: f64 = 1e-10;
+/// Judgments of an item up to which the difficulty step keeps its `exp` values for the
+/// E-step (larger items recompute them: same values, more work).
+const BUF: usize = 64;
 
 /// `ln(1 + e^x)`, stable for any `x`.
 #[inline]
@@ -29,6 +54,19 @@ pub(crate) fn softplus(x: f64) -> f64 {
     }
 }
 
+/// `exp(−|x|)`, the one transcendental of [`slope_from_e`] and [`softplus_from_e`].
+#[inline(always)]
+fn exp_neg_abs(x: f64) -> f64 {
+    (-x.abs()).exp()
+}
+
+/// [`softplus`]`(x)` from `e = exp(−|x|)`: the same operations, so the same bits
+/// (`−|x|` is `−x` for `x > 0` and `x` otherwise).
+#[inline(always)]
+fn softplus_from_e(x: f64, e: f64) -> f64 {
+    if x > 0.0 { x + e.ln_1p() } else { e.ln_1p() }
+}
+
 /// For one judgment with `x = alpha * beta` and `s` = posterior of the given label:
 /// `f = s ln σ(x) + (1 − s) ln(1 − σ(x))` (the constant `−(1 − s) ln(K − 1)` left out).
 #[inline(always)]
@@ -37,17 +75,27 @@ fn term_value(x: f64, s: f64) -> f64 {
     s * x - softplus(x)
 }
 
-/// `(f', −f'')` of [`term_value`] in `x`: `s − σ(x)` and `σ(x)(1 − σ(x))` (one `exp`).
+/// `(f', −f'')` of [`term_value`] in `x`: `s − σ(x)` and `σ(x)(1 − σ(x))`, from
+/// `e = exp(−|x|)`.
 #[inline(always)]
-fn term_slope(x: f64, s: f64) -> (f64, f64) {
-    let e = (-x.abs()).exp();
+fn slope_from_e(x: f64, e: f64, s: f64) -> (f64, f64) {
     let inv = 1.0 / (1.0 + e);
     let sig = if x >= 0.0 { inv } else { e * inv };
     (s - sig, e * inv * inv)
 }
 
+/// One block coordinate's smooth 1-D problem, for [`newton_1d`].
+trait Coordinate {
+    /// `(f'(x), curvature > 0)`; `trial`: `x` is a candidate step, not the current
+    /// point (one `exp` per judgment).
+    fn slope(&mut self, x: f64, trial: bool) -> (f64, f64);
+    /// `f(x)`.
+    fn value(&self, x: f64) -> f64;
+    /// The last trial point became the current point.
+    fn accept(&mut self);
+}
+
 /// Maximises a smooth 1-D function from `x` with `steps` damped Newton steps.
-/// `slope(x) = (f'(x), curvature > 0)` (one `exp` per judgment), `value(x) = f(x)`.
 ///
 /// A step `d` is accepted when the slope at `x + d` still points the way of `d` (no
 /// overshoot: for a concave function, as every ability's is, `f` then rose along the
@@ -55,13 +103,8 @@ fn term_slope(x: f64, s: f64) -> (f64, f64) {
 /// landing near the maximum); otherwise only if `f` did not decrease (`value` is
 /// evaluated only then), else it is halved.
 #[inline]
-fn newton_1d(
-    mut x: f64,
-    steps: usize,
-    slope: impl Fn(f64) -> (f64, f64),
-    value: impl Fn(f64) -> f64,
-) -> f64 {
-    let (mut g, mut curv) = slope(x);
+fn newton_1d(mut x: f64, steps: usize, c: &mut impl Coordinate) -> f64 {
+    let (mut g, mut curv) = c.slope(x, false);
     for _ in 0..steps {
         if g.is_nan() || g.abs() <= 1e-12 {
             break;
@@ -75,14 +118,15 @@ fn newton_1d(
         let mut f0 = None;
         let mut accepted = false;
         for _ in 0..MAX_HALVINGS {
-            let (g2, c2) = slope(x + d);
+            let (g2, c2) = c.slope(x + d, true);
             let ok = g2 * d >= 0.0 || g2.abs() <= 0.5 * g.abs() || {
-                let f0 = *f0.get_or_insert_with(|| value(x));
-                value(x + d) >= f0
+                let f0 = *f0.get_or_insert_with(|| c.value(x));
+                c.value(x + d) >= f0
             };
             if ok {
                 x += d;
                 (g, curv) = (g2, c2);
+                c.accept();
                 accepted = true;
                 break;
             }
@@ -104,7 +148,12 @@ fn softmax_in_place(row: &mut [f64]) -> f64 {
     let m = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let mut s = 0.0;
     for v in row.iter_mut() {
-        *v = (*v - m).exp();
+        // exp(0) = 1 exactly: the largest entry needs no `exp`.
+        *v = if *v == m && m.is_finite() {
+            1.0
+        } else {
+            (*v - m).exp()
+        };
         s += *v;
     }
     let inv = 1.0 / s;
@@ -112,10 +161,46 @@ fn softmax_in_place(row: &mut [f64]) -> f64 {
     m + s.ln()
 }
 
-/// Everything the passes read that does not change during the fit.
+/// One judgment, at its slot in worker order: the posterior of the label given, and
+/// `e = exp(−|alpha · beta|)` at the current ability and difficulty, both written by
+/// the last E-step. Each slot is written by the pass over its item only, so relaxed
+/// atomics (plain loads and stores) make the scattered writes safe without locks or
+/// `unsafe`.
+#[derive(Default)]
+struct Rec([AtomicU64; 2]);
+
+impl Rec {
+    #[inline(always)]
+    fn s(&self) -> f64 {
+        f64::from_bits(self.0[0].load(Relaxed))
+    }
+    #[inline(always)]
+    fn e(&self) -> f64 {
+        f64::from_bits(self.0[1].load(Relaxed))
+    }
+    #[inline(always)]
+    fn set_s(&self, v: f64) {
+        self.0[0].store(v.to_bits(), Relaxed);
+    }
+    #[inline(always)]
+    fn set_e(&self, v: f64) {
+        self.0[1].store(v.to_bits(), Relaxed);
+    }
+}
+
+/// `inv[perm[i]] = i`.
+fn inverse_permutation(perm: &[u32]) -> Vec<u32> {
+    let mut inv = vec![0; perm.len()];
+    for (i, &p) in perm.iter().enumerate() {
+        inv[p as usize] = i as u32;
+    }
+    inv
+}
+
+/// Everything the passes read that does not change during the fit (apart from the
+/// records).
 struct Ctx<'a> {
     offsets: &'a [usize],
-    items: &'a [u32],
     workers: &'a [u32],
     classes: &'a [u32],
     m: &'a JudgmentMatrix,
@@ -124,49 +209,123 @@ struct Ctx<'a> {
     log_prior: Vec<f64>,
     mu_a: f64,
     mu_b: f64,
+    /// Worker-order slot of every judgment (inverse of `worker_positions`).
+    wpos: Vec<u32>,
+    /// Item of every judgment in worker order.
+    wt: Vec<u32>,
+    /// One record per judgment, in worker order (the only state written through
+    /// `&self`).
+    rec: Vec<Rec>,
+}
+
+/// A worker's ability, over its records (the difficulties held fixed).
+struct AlphaCoord<'a> {
+    recs: &'a [Rec],
+    /// Item of each record.
+    items: &'a [u32],
+    eb: &'a [f64],
+    mu: f64,
+}
+
+impl Coordinate for AlphaCoord<'_> {
+    fn slope(&mut self, a: f64, trial: bool) -> (f64, f64) {
+        let (mut g, mut c) = (self.mu - a, 1.0);
+        if trial {
+            for (r, &t) in self.recs.iter().zip(self.items) {
+                let (b, s) = (self.eb[t as usize], r.s());
+                let (gj, cj) = slope_from_e(a * b, exp_neg_abs(a * b), s);
+                g += gj * b;
+                c += cj * b * b;
+            }
+        } else {
+            // The current ability: `e` at exactly this `a * b`, left by the E-step.
+            for (r, &t) in self.recs.iter().zip(self.items) {
+                let (b, s) = (self.eb[t as usize], r.s());
+                let (gj, cj) = slope_from_e(a * b, r.e(), s);
+                g += gj * b;
+                c += cj * b * b;
+            }
+        }
+        (g, c)
+    }
+
+    fn value(&self, a: f64) -> f64 {
+        let mut f = -0.5 * (a - self.mu).powi(2);
+        for (r, &t) in self.recs.iter().zip(self.items) {
+            f += term_value(a * self.eb[t as usize], r.s());
+        }
+        f
+    }
+
+    fn accept(&mut self) {}
+}
+
+/// An item's `ln beta`, the abilities held fixed. Keeps the `exp(−|x|)` of its
+/// judgments at the current point in `cur` (when the item has at most [`BUF`]).
+struct BetaCoord<'a, 'b, 'c> {
+    ctx: &'a Ctx<'c>,
+    range: Range<usize>,
+    alpha: &'a [f64],
+    qrow: &'a [f64],
+    /// `beta` at the current point (on entry: `exp` of the starting `ln beta`, as
+    /// stored) and at the last trial.
+    eb_cur: f64,
+    eb_trial: f64,
+    cur: &'b mut [f64],
+    trial: &'b mut [f64],
+}
+
+impl Coordinate for BetaCoord<'_, '_, '_> {
+    fn slope(&mut self, b: f64, trial: bool) -> (f64, f64) {
+        let ctx = self.ctx;
+        let eb = if trial {
+            self.eb_trial = b.exp();
+            self.eb_trial
+        } else {
+            self.eb_cur
+        };
+        let (mut g, mut h) = (ctx.mu_b - b, -1.0);
+        let keep = if trial {
+            &mut *self.trial
+        } else {
+            &mut *self.cur
+        };
+        for (j, p) in self.range.clone().enumerate() {
+            let w = ctx.workers[p] as usize;
+            let x = self.alpha[w] * eb;
+            let e = exp_neg_abs(x);
+            if let Some(k) = keep.get_mut(j) {
+                *k = e;
+            }
+            let (gj, cj) = slope_from_e(x, e, self.qrow[ctx.classes[p] as usize]);
+            g += gj * x;
+            h += gj * x - cj * x * x;
+        }
+        // d²f/d(ln beta)² can be positive away from the optimum: never divide by less
+        // than the prior's curvature (a damped gradient step, still checked).
+        (g, f64::max(-h, 1.0))
+    }
+
+    fn value(&self, b: f64) -> f64 {
+        let ctx = self.ctx;
+        let eb = b.exp();
+        let mut f = -0.5 * (b - ctx.mu_b).powi(2);
+        for p in self.range.clone() {
+            let x = self.alpha[ctx.workers[p] as usize] * eb;
+            f += term_value(x, self.qrow[ctx.classes[p] as usize]);
+        }
+        f
+    }
+
+    fn accept(&mut self) {
+        std::mem::swap(&mut self.cur, &mut self.trial);
+        self.eb_cur = self.eb_trial;
+    }
 }
 
 impl Ctx<'_> {
-    /// E-step: writes posteriors into `q` and returns `Σ_t ln p(labels of t)`.
-    fn e_step(&self, alpha: &[f64], eb: &[f64], q: &mut [f64], partial: &mut [f64]) -> f64 {
-        let k = self.k;
-        q.par_chunks_mut(CHUNK * k)
-            .zip(partial.par_iter_mut())
-            .enumerate()
-            .for_each(|(ci, (qc, part))| {
-                let mut acc = 0.0;
-                for (r, row) in qc.chunks_exact_mut(k).enumerate() {
-                    let t = ci * CHUNK + r;
-                    row.copy_from_slice(&self.log_prior);
-                    let mut base = 0.0;
-                    for p in self.offsets[t]..self.offsets[t + 1] {
-                        let x = alpha[self.workers[p] as usize] * eb[t];
-                        base += -softplus(x) - self.ln_km1;
-                        row[self.classes[p] as usize] += x + self.ln_km1;
-                    }
-                    row.iter_mut().for_each(|v| *v += base);
-                    acc += softmax_in_place(row);
-                }
-                *part = acc;
-            });
-        partial.iter().sum()
-    }
-
-    /// Gathers `s = q[t, l]` of every judgment in worker order into `ws` (one random
-    /// pass, so that the ability passes read items and posteriors sequentially).
-    fn gather(&self, wt: &[u32], q: &[f64], ws: &mut [f64]) {
-        let (k, pos) = (self.k, self.m.worker_positions());
-        ws.par_iter_mut()
-            .enumerate()
-            .with_min_len(4096)
-            .for_each(|(i, s)| {
-                *s = q[wt[i] as usize * k + self.classes[pos[i] as usize] as usize];
-            });
-    }
-
-    /// Newton steps on every worker's ability, the difficulties held fixed. `wt`, `ws`:
-    /// item and posterior of the given label of every judgment, in worker order.
-    fn alpha_block(&self, alpha: &mut [f64], eb: &[f64], wt: &[u32], ws: &[f64], steps: usize) {
+    /// Newton steps on every worker's ability, the difficulties held fixed.
+    fn alpha_block(&self, alpha: &mut [f64], eb: &[f64], steps: usize) {
         let offs = self.m.worker_offsets();
         alpha
             .par_iter_mut()
@@ -177,75 +336,105 @@ impl Ctx<'_> {
                 if range.is_empty() {
                     return;
                 }
-                let (wt, ws) = (&wt[range.clone()], &ws[range]);
-                let mu = self.mu_a;
-                *a = newton_1d(
-                    *a,
-                    steps,
-                    |a| {
-                        let (mut g, mut c) = (mu - a, 1.0);
-                        for (&t, &s) in wt.iter().zip(ws) {
-                            let b = eb[t as usize];
-                            let (gj, cj) = term_slope(a * b, s);
-                            g += gj * b;
-                            c += cj * b * b;
-                        }
-                        (g, c)
-                    },
-                    |a| {
-                        let mut f = -0.5 * (a - mu).powi(2);
-                        for (&t, &s) in wt.iter().zip(ws) {
-                            f += term_value(a * eb[t as usize], s);
-                        }
-                        f
-                    },
-                );
+                let mut c = AlphaCoord {
+                    recs: &self.rec[range.clone()],
+                    items: &self.wt[range],
+                    eb,
+                    mu: self.mu_a,
+                };
+                *a = newton_1d(*a, steps, &mut c);
             });
     }
 
-    /// Newton steps on every item's `ln beta`, the abilities held fixed.
-    fn beta_block(&self, lb: &mut [f64], eb: &mut [f64], alpha: &[f64], q: &[f64], steps: usize) {
+    /// Per item: `steps` Newton steps on `ln beta` (none when `None`: the first
+    /// E-step), then the E-step, writing posteriors into `q` and the item's judgments'
+    /// records. Returns `Σ_t ln p(labels of t)`.
+    fn item_pass(
+        &self,
+        alpha: &[f64],
+        steps: Option<usize>,
+        lb: &mut [f64],
+        eb: &mut [f64],
+        q: &mut [f64],
+        partial: &mut [f64],
+    ) -> f64 {
         let k = self.k;
-        lb.par_iter_mut()
-            .zip(eb.par_iter_mut())
+        q.par_chunks_mut(CHUNK * k)
+            .zip(lb.par_chunks_mut(CHUNK))
+            .zip(eb.par_chunks_mut(CHUNK))
+            .zip(partial.par_iter_mut())
             .enumerate()
-            .with_min_len(256)
-            .for_each(|(t, (b, e))| {
-                let range = self.offsets[t]..self.offsets[t + 1];
-                if range.is_empty() {
-                    return;
+            .for_each(|(ci, (((qc, lbc), ebc), part))| {
+                let (mut buf_a, mut buf_b) = ([0.0f64; BUF], [0.0f64; BUF]);
+                let mut acc = 0.0;
+                for (r, row) in qc.chunks_exact_mut(k).enumerate() {
+                    let t = ci * CHUNK + r;
+                    let range = self.offsets[t]..self.offsets[t + 1];
+                    let mut kept: Option<&[f64]> = None;
+                    if let Some(steps) = steps
+                        && !range.is_empty()
+                    {
+                        let n_t = range.len();
+                        let (cur, trial): (&mut [f64], &mut [f64]) = if n_t <= BUF {
+                            (&mut buf_a[..n_t], &mut buf_b[..n_t])
+                        } else {
+                            (&mut [], &mut [])
+                        };
+                        let mut c = BetaCoord {
+                            ctx: self,
+                            range: range.clone(),
+                            alpha,
+                            qrow: row,
+                            eb_cur: ebc[r],
+                            eb_trial: ebc[r],
+                            cur,
+                            trial,
+                        };
+                        lbc[r] = newton_1d(lbc[r], steps, &mut c);
+                        // = lbc[r].exp(), computed by the step that reached it
+                        ebc[r] = c.eb_cur;
+                        if n_t <= BUF {
+                            kept = Some(c.cur);
+                        }
+                    }
+                    acc += self.e_row(range, ebc[r], alpha, kept, row);
                 }
-                let qrow = &q[t * k..(t + 1) * k];
-                let mu = self.mu_b;
-                *b = newton_1d(
-                    *b,
-                    steps,
-                    |b| {
-                        let eb = b.exp();
-                        let (mut g, mut h) = (mu - b, -1.0);
-                        for p in range.clone() {
-                            let x = alpha[self.workers[p] as usize] * eb;
-                            let (gj, cj) = term_slope(x, qrow[self.classes[p] as usize]);
-                            g += gj * x;
-                            h += gj * x - cj * x * x;
-                        }
-                        // d²f/d(ln beta)² can be positive away from the optimum: never
-                        // divide by less than the prior's curvature (a damped gradient
-                        // step, still checked).
-                        (g, f64::max(-h, 1.0))
-                    },
-                    |b| {
-                        let eb = b.exp();
-                        let mut f = -0.5 * (b - mu).powi(2);
-                        for p in range.clone() {
-                            let x = alpha[self.workers[p] as usize] * eb;
-                            f += term_value(x, qrow[self.classes[p] as usize]);
-                        }
-                        f
-                    },
-                );
-                *e = b.exp();
+                *part = acc;
             });
+        partial.iter().sum()
+    }
+
+    /// E-step of one item (judgments `range`, `beta = ebt`): writes its posterior row
+    /// and its judgments' records; returns `ln p(labels of the item)`. `kept`: the
+    /// judgments' `exp(−|alpha · beta|)` when the difficulty step kept them.
+    #[inline]
+    fn e_row(
+        &self,
+        range: Range<usize>,
+        ebt: f64,
+        alpha: &[f64],
+        kept: Option<&[f64]>,
+        row: &mut [f64],
+    ) -> f64 {
+        row.copy_from_slice(&self.log_prior);
+        let mut base = 0.0;
+        for (j, p) in range.clone().enumerate() {
+            let x = alpha[self.workers[p] as usize] * ebt;
+            let e = match kept {
+                Some(kept) => kept[j],
+                None => exp_neg_abs(x),
+            };
+            base += -softplus_from_e(x, e) - self.ln_km1;
+            row[self.classes[p] as usize] += x + self.ln_km1;
+            let rec = &self.rec[self.wpos[p] as usize];
+            rec.set_e(e);
+        }
+        row.iter_mut().for_each(|v| *v += base);
+        let lse = softmax_in_place(row);
+        for p in range {
+            self.rec[self.wpos[p] as usize].set_s(row[self.classes[p] as usize]);
+        }
+        lse
     }
 
     /// Log density of the Gaussian priors on all abilities and difficulties.
@@ -286,7 +475,6 @@ impl Estimator for GladParams {
             .collect();
         let ctx = Ctx {
             offsets: m.item_offsets(),
-            items: m.judgment_items(),
             workers: m.judgment_workers(),
             classes: m.judgment_classes(),
             m,
@@ -295,30 +483,28 @@ impl Estimator for GladParams {
             log_prior,
             mu_a: self.alpha_prior_mean,
             mu_b: self.log_beta_prior_mean,
+            wpos: inverse_permutation(m.worker_positions()),
+            wt: m
+                .worker_positions()
+                .iter()
+                .map(|&p| m.judgment_items()[p as usize])
+                .collect(),
+            rec: (0..m.n_judgments()).map(|_| Rec::default()).collect(),
         };
         let mut alpha = vec![self.alpha_prior_mean; w];
         let mut lb = vec![self.log_beta_prior_mean; n];
         let mut eb = vec![self.log_beta_prior_mean.exp(); n];
         let mut q = vec![0.0; n * k];
         let mut partial = vec![0.0; n.div_ceil(CHUNK)];
-        // Item of every judgment in worker order, and (per iteration) the posterior of
-        // the label given: 12 bytes per judgment, for sequential ability passes.
-        let wt: Vec<u32> = m
-            .worker_positions()
-            .iter()
-            .map(|&p| ctx.items[p as usize])
-            .collect();
-        let mut ws = vec![0.0; m.n_judgments()];
         let per = 1.0 / m.n_judgments() as f64;
 
-        let ll = ctx.e_step(&alpha, &eb, &mut q, &mut partial);
+        let ll = ctx.item_pass(&alpha, None, &mut lb, &mut eb, &mut q, &mut partial);
         let mut prev = (ll + ctx.log_prior_density(&alpha, &lb)) * per;
         let mut report = FitReport::default();
         for it in 1..=self.max_iter {
-            ctx.gather(&wt, &q, &mut ws);
-            ctx.alpha_block(&mut alpha, &eb, &wt, &ws, self.newton_steps);
-            ctx.beta_block(&mut lb, &mut eb, &alpha, &q, self.newton_steps);
-            let ll = ctx.e_step(&alpha, &eb, &mut q, &mut partial);
+            ctx.alpha_block(&mut alpha, &eb, self.newton_steps);
+            let steps = Some(self.newton_steps);
+            let ll = ctx.item_pass(&alpha, steps, &mut lb, &mut eb, &mut q, &mut partial);
             let obj = (ll + ctx.log_prior_density(&alpha, &lb)) * per;
             if !obj.is_finite() {
                 return Err(Error::Numerical {
@@ -336,22 +522,30 @@ impl Estimator for GladParams {
             prev = obj;
         }
 
-        let accuracy: Vec<f64> = (0..w as u32)
+        // The final E-step left `e = exp(−|x|)` of every judgment in its record, at
+        // the returned abilities and difficulties: `exp(−x)` itself when `x >= 0`.
+        let offs = m.worker_offsets();
+        let accuracy: Vec<f64> = (0..w)
             .into_par_iter()
             .map(|wk| {
-                let pos = m.worker_judgments(wk);
-                if pos.is_empty() {
+                let range = offs[wk]..offs[wk + 1];
+                if range.is_empty() {
                     return f64::NAN;
                 }
-                let a = alpha[wk as usize];
-                let s: f64 = pos
+                let a = alpha[wk];
+                let s: f64 = ctx.rec[range.clone()]
                     .iter()
-                    .map(|&p| {
-                        let x = a * eb[ctx.items[p as usize] as usize];
-                        1.0 / (1.0 + (-x).exp())
+                    .zip(&ctx.wt[range.clone()])
+                    .map(|(r, &t)| {
+                        let x = a * eb[t as usize];
+                        if x >= 0.0 {
+                            1.0 / (1.0 + r.e())
+                        } else {
+                            1.0 / (1.0 + (-x).exp())
+                        }
                     })
                     .sum();
-                s / pos.len() as f64
+                s / range.len() as f64
             })
             .collect();
         let priors = ctx
