@@ -9,14 +9,20 @@
 //!    records rewritten at their worker-order slots for the next ability pass.
 //!
 //! An `exp` that a later step needs at the same argument is reused instead of
-//! recomputed: the E-step's softplus takes `exp(−|alpha · beta|)` from the difficulty
-//! step's last slope, the next ability step's first slope takes it from the E-step,
-//! and each difficulty step starts from the stored `beta` and ends with the `beta` of
-//! its accepted trial. A reused value is the very one the recomputation would give
-//! (same operands, same operations), so results are bit-identical to recomputing
-//! everything. (Also reusing the ability step's accepted trial in the difficulty
-//! step's first slope was tried: the scattered writes it needs cost more than the
-//! `exp` they save.)
+//! recomputed: the E-step takes `exp(−|alpha · beta|)` from the difficulty step's last
+//! slope, the next ability step's first slope takes it from the E-step, and each
+//! difficulty step starts from the stored `beta` and ends with the `beta` of its
+//! accepted trial. A reused value is the very one the recomputation would give (same
+//! operands, same operations). (Also reusing the ability step's accepted trial in the
+//! difficulty step's first slope was tried: the scattered writes it needs cost more
+//! than the `exp` they save.)
+//!
+//! The E-step sums an item's softplus terms `max(x, 0) + ln(1 + e)` as
+//! `Σ max(x, 0) + ln Π (1 + e)`: one logarithm per item instead of one `ln_1p` per
+//! judgment (products of at most 512 factors in `(1, 2]`, so no overflow). The same
+//! quantity up to rounding: results move by a few units in the last place (at most
+//! 2.4e-15 in any posterior, ability or difficulty on the stored real datasets, same
+//! iteration counts).
 
 use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -54,17 +60,10 @@ pub(crate) fn softplus(x: f64) -> f64 {
     }
 }
 
-/// `exp(−|x|)`, the one transcendental of [`slope_from_e`] and [`softplus_from_e`].
+/// `exp(−|x|)`, the one transcendental of [`slope_from_e`] and of [`softplus`].
 #[inline(always)]
 fn exp_neg_abs(x: f64) -> f64 {
     (-x.abs()).exp()
-}
-
-/// [`softplus`]`(x)` from `e = exp(−|x|)`: the same operations, so the same bits
-/// (`−|x|` is `−x` for `x > 0` and `x` otherwise).
-#[inline(always)]
-fn softplus_from_e(x: f64, e: f64) -> f64 {
-    if x > 0.0 { x + e.ln_1p() } else { e.ln_1p() }
 }
 
 /// For one judgment with `x = alpha * beta` and `s` = posterior of the given label:
@@ -418,17 +417,25 @@ impl Ctx<'_> {
     ) -> f64 {
         row.copy_from_slice(&self.log_prior);
         let mut base = 0.0;
+        let mut prod = 1.0;
         for (j, p) in range.clone().enumerate() {
             let x = alpha[self.workers[p] as usize] * ebt;
             let e = match kept {
                 Some(kept) => kept[j],
                 None => exp_neg_abs(x),
             };
-            base += -softplus_from_e(x, e) - self.ln_km1;
+            prod *= 1.0 + e;
+            if j % 512 == 511 {
+                base -= prod.ln();
+                prod = 1.0;
+            }
+            // softplus(x) = max(x, 0) + ln(1 + e); the logarithms are summed as one.
+            base += -x.max(0.0) - self.ln_km1;
             row[self.classes[p] as usize] += x + self.ln_km1;
             let rec = &self.rec[self.wpos[p] as usize];
             rec.set_e(e);
         }
+        base -= prod.ln();
         row.iter_mut().for_each(|v| *v += base);
         let lse = softmax_in_place(row);
         for p in range {
