@@ -77,12 +77,16 @@
 //! (Whitehill's code, other priors and stopping).
 //!
 //! ## Speed
-//! Per EM iteration 2.8–7.0× a Dawid–Skene iteration of this crate (release build,
-//! 2 shared cores, synthetic crowds of 1e5 and 1e6 judgments, K = 2 and 5: 7.1 / 8.6 /
-//! 139 / 270 ms per iteration vs DS 2.2 / 3.0 / 20 / 75 ms; `tests/it/glad.rs`,
-//! `timing_per_iteration_vs_dawid_skene`). crowd-kit takes ~100 s for a fit on 1e5
-//! judgments. Extra memory: 12 bytes per judgment (items and posteriors in worker
-//! order, so that the ability passes read sequentially).
+//! Per EM iteration 2.1–6.9× a Dawid–Skene iteration of this crate (release build,
+//! 2 shared cores, synthetic crowds of 1e5 and 1e6 judgments, K = 2 and 5: 2.8 / 3.0 /
+//! 31.7 / 34.1 ms per iteration vs DS 0.49 / 1.39 / 4.5 / 7.4 ms, best of 5 rounds;
+//! `tests/it/glad.rs`, `timing_per_iteration_vs_dawid_skene`). An iteration is two
+//! passes over the judgments (abilities over worker-ordered records, then each item's
+//! difficulty step fused with its E-step) with three `exp` per judgment; crowd-kit
+//! takes ~100 s for a fit on 1e5 judgments. Extra memory: 24 bytes per judgment (the
+//! worker-order slot of each judgment, the item of each slot, and per slot the
+//! posterior of the label given and `exp(−|alpha · beta|)`, so that the ability passes
+//! read sequentially).
 //!
 //! # Examples
 //! ```
