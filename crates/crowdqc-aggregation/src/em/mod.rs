@@ -36,8 +36,11 @@ pub(crate) use kernels::MStep;
 
 /// Largest per-chunk count table (bytes) for scatter mode.
 const SCATTER_MAX_TABLE: usize = 8 << 20;
-/// Chunk tables held at once in scatter mode (at most).
+/// Chunk tables held at once in scatter mode: at least this many chunks per wave...
 const WAVE: usize = 8;
+/// ...and more while their tables fit in this many bytes (small tables: every chunk in
+/// one wave, so a pass costs two parallel regions instead of two per wave).
+const WAVE_BYTES: usize = 32 << 20;
 /// Most judgments for which scatter mode precomputes group indices (256 MB of them):
 /// beyond, indices are computed on the fly so 100M judgments stay under 4 GB.
 const GROUP_INDEX_MAX: usize = 1 << 26;
@@ -184,7 +187,11 @@ impl<'a> EmData<'a> {
             wl_items,
             gold,
             chunk_items,
-            wave: if scatter { WAVE } else { n_chunks },
+            wave: if scatter {
+                (WAVE_BYTES / table.max(1)).clamp(WAVE, n_chunks.max(WAVE))
+            } else {
+                n_chunks
+            },
             scatter,
         }
     }
@@ -334,7 +341,11 @@ pub(crate) fn run(d: &EmData<'_>, cfg: &EmConfig<'_>) -> Result<EmResult> {
     let cells = d.n_workers * k * k;
     let mut buf = Buffers {
         partials: vec![0.0; d.n_chunks() * kernels::partial_len(k)],
-        tables: Aligned::new(if d.scatter { d.wave * 2 * cells } else { 0 }),
+        tables: Aligned::new(if d.scatter {
+            d.wave.min(d.n_chunks()) * 2 * cells
+        } else {
+            0
+        }),
     };
     let mut q = vec![0.0; d.n_items * k];
     let mut s = vec![0.0; cells];
