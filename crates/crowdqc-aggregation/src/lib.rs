@@ -108,9 +108,9 @@
 //!
 //! | judgments | K = 2 | K = 5 |
 //! |---|---|---|
-//! | 1e5 | 242 M judgment-iterations/s | 139 M/s |
-//! | 1e6 | 225 M/s | 140 M/s |
-//! | 1e7 | 206 M/s | 132 M/s |
+//! | 1e5 | 231–261 M judgment-iterations/s | 113–139 M/s |
+//! | 1e6 | 212–228 M/s | 125–140 M/s |
+//! | 1e7 | 206–218 M/s | 121–132 M/s |
 //!
 //! crowd-kit 1.4.2 on similar data on the same machine: 0.4–1.1 M/s. End to end,
 //! `crowdqc aggregate --method ds` on a 10M-judgment Parquet file with string ids takes

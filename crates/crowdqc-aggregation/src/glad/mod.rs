@@ -77,7 +77,7 @@
 //! (Whitehill's code, other priors and stopping).
 //!
 //! ## Speed
-//! Per EM iteration 2.1–6.9× a Dawid–Skene iteration of this crate (release build,
+//! Per EM iteration 2.1–7.3× a Dawid–Skene iteration of this crate (release build,
 //! 2 shared cores, synthetic crowds of 1e5 and 1e6 judgments, K = 2 and 5: 2.8 / 3.0 /
 //! 31.7 / 34.1 ms per iteration vs DS 0.49 / 1.39 / 4.5 / 7.4 ms, best of 5 rounds;
 //! `tests/it/glad.rs`, `timing_per_iteration_vs_dawid_skene`). An iteration is two
