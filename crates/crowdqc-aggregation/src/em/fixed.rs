@@ -11,7 +11,7 @@
 
 use std::f64::consts::LN_2;
 
-use super::kernels::{AHEAD, EPS_ENTROPY, PREFETCH_ABOVE, PassIn, prefetch, waves};
+use super::kernels::{EPS_ENTROPY, PassIn, init_chunk_table, prefetch_rows, prefetching, waves};
 use super::{Buffers, EmData};
 use crate::common::EPS;
 
@@ -29,19 +29,13 @@ pub(super) fn pass_fixed<const K: usize>(
     l2p.copy_from_slice(&log2p[..K]);
     waves(d, Some(q), s, buf, |first, _n, qc, part, mut table| {
         let qc = qc.expect("the pass writes q");
-        // In scatter mode the chunk's table holds, per (worker, label) group, the log2
-        // confusion row next to the group's sums: one or two cache lines per judgment.
         if let Some(table) = table.as_deref_mut() {
-            for (dst, src) in table.chunks_exact_mut(2 * K).zip(loge2.chunks_exact(K)) {
-                let (row, sums) = dst.split_at_mut(K);
-                row.copy_from_slice(src);
-                sums.fill(0.0);
-            }
+            init_chunk_table(table, loge2, K);
         }
         let (mut prior, mut weighted) = ([0.0; K], [0.0; K]);
         let (mut entropy, mut ll) = (0.0, 0.0);
         let n = qc.len() / K;
-        let prefetching = d.n_workers * K * K * 16 > PREFETCH_ABOVE;
+        let prefetching = prefetching(d);
         let item_rows = |table: Option<&[f64]>, t: usize| match table {
             Some(tb) => gather::<K>(d, tb, 2 * K, t),
             None => gather::<K>(d, loge2, K, t),
@@ -63,12 +57,9 @@ pub(super) fn pass_fixed<const K: usize>(
             // table larger than the core's cache, the gathers would otherwise wait on
             // memory one by one.
             if prefetching {
-                let src = table.as_deref().unwrap_or(loge2);
-                let stride = if table.is_some() { 2 * K } else { K };
-                for p in (s + AHEAD)..(e + AHEAD).min(d.n_judgments) {
-                    let g = d.group_at(p);
-                    prefetch(src, g * stride);
-                    prefetch(src, g * stride + stride - 1);
+                match table.as_deref() {
+                    Some(tb) => prefetch_rows(d, tb, 2 * K, s, e),
+                    None => prefetch_rows(d, loge2, K, s, e),
                 }
             }
             if e == s {
@@ -141,7 +132,6 @@ pub(super) fn pass_fixed<const K: usize>(
 #[inline(always)]
 fn gather<const K: usize>(d: &EmData<'_>, src: &[f64], stride: usize, t: usize) -> [f64; K] {
     let (s, e) = (d.offsets[t], d.offsets[t + 1]);
-    let (ws, cs) = (&d.workers[s..e], &d.classes[s..e]);
     let mut acc = [0.0; K];
     let mut add = |g: usize| {
         let r: &[f64; K] = src[g * stride..g * stride + K]
@@ -151,16 +141,9 @@ fn gather<const K: usize>(d: &EmData<'_>, src: &[f64], stride: usize, t: usize) 
             acc[c] += r[c];
         }
     };
-    match (&d.group_of, &d.map) {
-        (Some(gs), _) => gs[s..e].iter().for_each(|&g| add(g as usize)),
-        (None, None) => ws
-            .iter()
-            .zip(cs)
-            .for_each(|(&w, &c)| add(d.slot[w as usize] as usize * K + c as usize)),
-        (None, Some(map)) => ws
-            .iter()
-            .zip(cs)
-            .for_each(|(&w, &c)| add(d.slot[w as usize] as usize * K + map[c as usize] as usize)),
+    match &d.group_of {
+        Some(gs) => gs[s..e].iter().for_each(|&g| add(g as usize)),
+        None => (s..e).for_each(|p| add(d.group_at(p))),
     }
     acc
 }

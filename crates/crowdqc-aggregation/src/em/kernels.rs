@@ -197,7 +197,7 @@ fn pass_dynamic(
     let PassIn { loge2, log2p } = input;
     // Slices of length exactly `k`: no bounds checks inside the class loops.
     let log2p = &log2p[..k];
-    let prefetching = d.n_workers * k * k * 16 > PREFETCH_ABOVE;
+    let prefetching = prefetching(d);
     waves(d, Some(q), s, buf, |first, _n, qc, part, mut table| {
         let qc = qc.expect("the pass writes q");
         part.fill(0.0);
@@ -211,29 +211,17 @@ fn pass_dynamic(
         };
         let part = &mut part[..partial_len(k)];
         let (mut entropy, mut ll) = (0.0, 0.0);
-        // In scatter mode the chunk's table holds, per (worker, label) group, the log2
-        // confusion row next to the group's sums: one cache line pair per judgment.
-        // One write pass initialises it: the row, then zero sums.
         if let Some(table) = table.as_deref_mut() {
-            for (dst, src) in table.chunks_exact_mut(2 * k).zip(loge2.chunks_exact(k)) {
-                let (row, sums) = dst.split_at_mut(k);
-                row.copy_from_slice(src);
-                sums.fill(0.0);
-            }
+            init_chunk_table(table, loge2, k);
         }
         for (r, row) in qc.chunks_exact_mut(k).enumerate() {
             let row = &mut row[..k];
             let t = first + r;
             let (s, e) = (d.offsets[t], d.offsets[t + 1]);
             if prefetching {
-                let (src, stride) = match table.as_deref() {
-                    Some(tb) => (tb, 2 * k),
-                    None => (loge2, k),
-                };
-                for p in (s + AHEAD)..(e + AHEAD).min(d.n_judgments) {
-                    let g = d.group_at(p);
-                    prefetch(src, g * stride);
-                    prefetch(src, g * stride + stride - 1);
+                match table.as_deref() {
+                    Some(tb) => prefetch_rows(d, tb, 2 * k, s, e),
+                    None => prefetch_rows(d, loge2, k, s, e),
                 }
             }
             match table.as_deref() {
@@ -315,7 +303,7 @@ pub(crate) fn init_pass(
 ) -> Vec<f64> {
     let k = d.k;
     let s = if d.scatter { s } else { None };
-    let prefetching = d.n_workers * k * k * 16 > PREFETCH_ABOVE;
+    let prefetching = prefetching(d);
     waves(d, Some(q), s, buf, |first, _n, qc, part, mut table| {
         let qc = qc.expect("the pass writes q");
         part.fill(0.0);
@@ -340,9 +328,7 @@ pub(crate) fn init_pass(
             part[..k].iter_mut().zip(&*row).for_each(|(a, v)| *a += v);
             if let Some(table) = table.as_deref_mut() {
                 if prefetching {
-                    for p in (s + AHEAD)..(e + AHEAD).min(d.n_judgments) {
-                        prefetch(table, d.group_at(p) * 2 * k + k);
-                    }
+                    prefetch_rows(d, table, 2 * k, s, e);
                 }
                 for p in s..e {
                     let base = d.group_at(p) * 2 * k + k;
@@ -362,15 +348,15 @@ pub(crate) fn init_pass(
 }
 
 /// Prefetch distance in judgments.
-pub(super) const AHEAD: usize = 40;
+const AHEAD: usize = 40;
 /// Tables (bytes) above which rows are prefetched: about a core's L2 cache.
-pub(super) const PREFETCH_ABOVE: usize = 512 << 10;
+const PREFETCH_ABOVE: usize = 512 << 10;
 
 /// Asks the CPU to bring the cache line holding `v[i]` closer (a hint: no effect on
 /// results, and a no-op off x86-64).
 #[inline(always)]
 #[allow(unsafe_code)]
-pub(super) fn prefetch(v: &[f64], i: usize) {
+fn prefetch(v: &[f64], i: usize) {
     #[cfg(target_arch = "x86_64")]
     {
         use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
@@ -385,6 +371,33 @@ pub(super) fn prefetch(v: &[f64], i: usize) {
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = (v, i);
+}
+
+/// Whether a pass prefetches table rows: the per-worker table exceeds a core's L2.
+pub(super) fn prefetching(d: &EmData<'_>) -> bool {
+    d.n_workers * d.k * d.k * 16 > PREFETCH_ABOVE
+}
+
+/// Prefetches the rows (`stride` values per group, from `src`) of the judgments
+/// [`AHEAD`] positions after those of `s..e`: called once per item, it requests every
+/// judgment's row once, ahead of its gather or scatter.
+#[inline(always)]
+pub(super) fn prefetch_rows(d: &EmData<'_>, src: &[f64], stride: usize, s: usize, e: usize) {
+    for p in (s + AHEAD)..(e + AHEAD).min(d.n_judgments) {
+        let g = d.group_at(p);
+        prefetch(src, g * stride);
+        prefetch(src, g * stride + stride - 1);
+    }
+}
+
+/// Initialises a chunk's interleaved table: per group, the `log2` confusion row (`k`
+/// values) next to the group's sums (zeros), one or two cache lines per judgment.
+pub(super) fn init_chunk_table(table: &mut [f64], loge2: &[f64], k: usize) {
+    for (dst, src) in table.chunks_exact_mut(2 * k).zip(loge2.chunks_exact(k)) {
+        let (row, sums) = dst.split_at_mut(k);
+        row.copy_from_slice(src);
+        sums.fill(0.0);
+    }
 }
 
 /// Group mode: the M-step sums `s[w, l, :] = Σ q[t, :]` over judgments `(t, w, l)` of
