@@ -13,8 +13,8 @@
 //! into a per-chunk table that interleaves each group's `log2` row with its sums (one
 //! or two cache lines per judgment). crowd-kit's objective needs no pass of its own
 //! (see [`run`]). Items are cut into fixed-size chunks (the size depends only on the
-//! data); chunk tables are added in chunk order, in waves of a fixed number of chunks,
-//! so results are bit-identical for any thread count. Tables larger than a core's L2
+//! data); chunk tables are added in chunk order, in waves of a number of chunks set by
+//! the data, so results are bit-identical for any thread count. Tables larger than a core's L2
 //! cache have the rows of the judgments 40 positions ahead prefetched. When the table
 //! is too large for scatter mode (very many workers), *group* mode instead sums, per
 //! worker, the posteriors of the items of each `(worker, label)` group (built once by a
@@ -310,6 +310,13 @@ fn floored_logs(p: &[f64]) -> (Vec<f64>, Vec<f64>) {
     (l2, ln)
 }
 
+/// Class sums over the items with judgments → mean posterior (the estimated priors).
+fn mean_over_items(d: &EmData<'_>, sums: &[f64]) -> Vec<f64> {
+    sums.iter()
+        .map(|v| v / d.n_nonempty.max(1) as f64)
+        .collect()
+}
+
 fn numerical(method: &str, iteration: usize, what: &str) -> Error {
     Error::Numerical {
         context: method.into(),
@@ -352,10 +359,7 @@ pub(crate) fn run(d: &EmData<'_>, cfg: &EmConfig<'_>) -> Result<EmResult> {
     let vote_sums = kernels::init_pass(d, &mut q, Some(&mut s), &mut buf);
     let mut p = match &cfg.priors {
         Priors::Fixed(f) => f.clone(),
-        Priors::Estimated => vote_sums
-            .iter()
-            .map(|v| v / d.n_nonempty.max(1) as f64)
-            .collect(),
+        Priors::Estimated => mean_over_items(d, &vote_sums),
     };
     let mut conf = vec![0.0; cells];
     let mut loge2 = Aligned::new(cells);
@@ -384,11 +388,7 @@ pub(crate) fn run(d: &EmData<'_>, cfg: &EmConfig<'_>) -> Result<EmResult> {
     for it in 1..=cfg.max_iter {
         // q holds q_it, `sums` its sums
         if let Priors::Estimated = cfg.priors {
-            p = sums
-                .prior
-                .iter()
-                .map(|v| v / d.n_nonempty.max(1) as f64)
-                .collect();
+            p = mean_over_items(d, &sums.prior);
         }
         if !d.scatter {
             kernels::accumulate(d, &q, &mut s);
