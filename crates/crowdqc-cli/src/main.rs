@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 
 mod cmd;
 mod common;
+mod progress;
 
 /// Quality control and consensus scoring for crowdsourced labels.
 #[derive(Debug, Parser)]

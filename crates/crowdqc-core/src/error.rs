@@ -112,6 +112,11 @@ pub enum Error {
         source: Box<Error>,
     },
 
+    /// The caller asked a long operation to stop (Ctrl-C, a cancelled request); see
+    /// [`progress`](crate::progress).
+    #[error("interrupted")]
+    Interrupted,
+
     /// An error from the Arrow or Parquet libraries, with context.
     #[error("{context}: {message}")]
     External {

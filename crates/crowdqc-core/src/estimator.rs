@@ -9,6 +9,7 @@ use ndarray::{Array1, ArrayView2};
 
 use crate::JudgmentMatrix;
 use crate::error::Result;
+use crate::progress::Progress;
 
 /// How an iterative fit went.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -89,4 +90,20 @@ pub trait Estimator {
     /// # Errors
     /// Invalid parameters, insufficient data, or a numerical failure.
     fn fit(&self, matrix: &JudgmentMatrix) -> Result<Self::Model>;
+
+    /// Like [`fit`](Estimator::fit), reporting iterations (or restarts) to `progress`
+    /// and stopping with [`Error::Interrupted`](crate::Error::Interrupted) at the next
+    /// iteration boundary once [`Progress::interrupted`] is true. The default ignores
+    /// `progress` (right for closed-form methods); iterative methods override it.
+    ///
+    /// # Errors
+    /// As [`fit`](Estimator::fit), plus [`Error::Interrupted`](crate::Error::Interrupted).
+    fn fit_with_progress(
+        &self,
+        matrix: &JudgmentMatrix,
+        progress: &dyn Progress,
+    ) -> Result<Self::Model> {
+        let _ = progress;
+        self.fit(matrix)
+    }
 }

@@ -56,6 +56,7 @@ mod ingest;
 pub mod interval;
 mod matrix;
 pub mod numeric;
+pub mod progress;
 
 pub use builder::JudgmentMatrixBuilder;
 pub use classes::{ClassOrder, ClassSet};
