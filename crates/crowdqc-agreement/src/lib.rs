@@ -117,19 +117,32 @@ mod counts;
 mod layouts;
 mod multi;
 mod pairwise;
+mod report;
 mod stats;
 mod views;
 mod weights;
 
-pub use alpha::{HayesKrippendorff, hayes_krippendorff_bootstrap, krippendorff_alpha};
+pub use alpha::{
+    HayesKrippendorff, hayes_krippendorff_bootstrap, hayes_krippendorff_bootstrap_with_progress,
+    krippendorff_alpha,
+};
 pub use bootstrap::{
-    BootstrapOptions, BootstrapSummary, CountsCoefficient, bootstrap_counts, bootstrap_items,
+    BootstrapOptions, BootstrapSummary, CountsCoefficient, bootstrap_counts,
+    bootstrap_counts_with_progress, bootstrap_items, bootstrap_items_with_progress,
 };
 pub use coefficient::{Coefficient, Estimate, Undefined};
-pub use conger::{bootstrap_conger, conger_kappa};
+pub use conger::{bootstrap_conger, bootstrap_conger_with_progress, conger_kappa};
 pub use counts::ItemCounts;
 pub use multi::{brennan_prediger, fleiss_kappa, gwet_ac, percent_agreement};
-pub use pairwise::{Contingency, PairwiseCoefficient, bootstrap_pairwise, cohen_kappa, scott_pi};
+pub use pairwise::{
+    Contingency, PairwiseCoefficient, bootstrap_pairwise, bootstrap_pairwise_with_progress,
+    cohen_kappa, scott_pi,
+};
+pub use report::{
+    AgreementData, AgreementReport, BootstrapReport, CoefficientName, CoefficientReport,
+    HayesReport, InputSummary, Interval, IntervalKind, Layout, ReportOptions, SeMethod,
+    item_agreement_table, report, report_with_progress, worker_agreement_table,
+};
 pub use views::{
     ItemAgreement, UncertaintyBy, WorkerAgreement, consistency, item_agreement,
     majority_vote_with_skills, uncertainty, worker_agreement,

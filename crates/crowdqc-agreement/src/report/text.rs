@@ -1,0 +1,91 @@
+//! The text rendering of the report (`crowdqc agreement`'s default output).
+
+use std::fmt::{self, Write as _};
+
+use super::{AgreementReport, CoefficientName, HayesReport, Layout};
+
+impl Layout {
+    /// The layout's name: `judgments`, `table` or `counts`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Layout::Judgments => "judgments",
+            Layout::Table => "table",
+            Layout::Counts => "counts",
+        }
+    }
+}
+
+/// The text report: a table (value, SE, headline interval and what it is), the
+/// reasons of undefined coefficients, the interpretation of alpha, the
+/// Hayes–Krippendorff bootstrap and what each interval is
+/// ([`AgreementReport::interval_notes`]).
+impl fmt::Display for AgreementReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&text(self))
+    }
+}
+
+fn text(r: &AgreementReport) -> String {
+    let mut s = String::new();
+    let i = &r.input;
+    let raters = i
+        .raters
+        .map(|n| format!(", {n} raters"))
+        .unwrap_or_default();
+    let _ = writeln!(
+        s,
+        "{} items, {} ratings{raters}, {} categories ({} layout); alpha level {}, weights {}",
+        i.items,
+        i.ratings,
+        i.categories.len(),
+        i.layout.as_str(),
+        r.level.as_str(),
+        r.weights,
+    );
+    let pct = format!("{:.0}% CI", r.confidence * 100.0);
+    let _ = writeln!(
+        s,
+        "{:<22} {:>8} {:>8}  {pct:<18}  interval",
+        "coefficient", "value", "se"
+    );
+    let mut reasons = Vec::new();
+    for c in &r.coefficients {
+        let name = c.name.title();
+        let Some(v) = c.value else {
+            let _ = writeln!(s, "{name:<22} {:>8} {:>8}  {:<18}", "n/a", "-", "-");
+            let why = c.reason.as_deref().unwrap_or("undefined");
+            reasons.push(format!("  {name}: {why}"));
+            continue;
+        };
+        let se = c.se.map_or("-".into(), |x| format!("{x:.4}"));
+        let (ci, kind) = c.ci().map_or(("-".into(), ""), |ci| {
+            (format!("[{:.4}, {:.4}]", ci.low, ci.high), ci.kind.label())
+        });
+        let _ = writeln!(s, "{name:<22} {v:>8.4} {se:>8}  {ci:<18}  {kind}");
+    }
+    for line in reasons {
+        let _ = writeln!(s, "{line}");
+    }
+    let alpha = r.get(CoefficientName::KrippendorffAlpha);
+    if let Some((v, i)) = alpha.and_then(|a| a.value.zip(a.interpretation)) {
+        let _ = writeln!(s, "alpha = {v:.3}: {i}");
+    }
+    if let Some(HayesReport::Computed {
+        replicates,
+        ci_low,
+        ci_high,
+        p_below_0_667,
+        p_below_0_800,
+        ..
+    }) = alpha.and_then(|a| a.hayes_krippendorff.as_ref())
+    {
+        let _ = writeln!(
+            s,
+            "Hayes-Krippendorff bootstrap ({replicates} replicates): {pct} [{ci_low:.4}, {ci_high:.4}], P(alpha < 0.667) = {p_below_0_667:.3}, P(alpha < 0.800) = {p_below_0_800:.3}",
+        );
+    }
+    for note in r.interval_notes() {
+        let _ = writeln!(s, "note: {note}");
+    }
+    s
+}
