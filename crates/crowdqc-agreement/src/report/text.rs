@@ -2,7 +2,7 @@
 
 use std::fmt::{self, Write as _};
 
-use super::{AgreementReport, CoefficientName, HayesReport, Layout};
+use super::{AgreementReport, CoefficientName, HayesReport, IntervalKind, Layout};
 
 impl Layout {
     /// The layout's name: `judgments`, `table` or `counts`.
@@ -12,6 +12,58 @@ impl Layout {
             Layout::Table => "table",
             Layout::Counts => "counts",
         }
+    }
+}
+
+impl AgreementReport {
+    /// Sentences saying what each interval of the report is, for a text rendering:
+    /// one per interval kind present and, when alpha has both an item bootstrap and
+    /// a Hayes–Krippendorff interval, how they differ and their width ratio.
+    pub fn interval_notes(&self) -> Vec<String> {
+        let pct = format!("{:.0}%", self.confidence * 100.0);
+        let mut kinds: Vec<IntervalKind> = Vec::new();
+        for c in &self.coefficients {
+            if let Some(i) = c.ci().filter(|i| !kinds.contains(&i.kind)) {
+                kinds.push(i.kind);
+            }
+        }
+        let mut notes: Vec<String> = kinds
+            .iter()
+            .map(|k| match (k, self.bootstrap) {
+                (IntervalKind::ItemBootstrap, Some((r, seed))) => format!(
+                    "{pct} CI = item bootstrap: {} ({r} replicates of the {} items, seed {seed})",
+                    k.describe(),
+                    self.input.items
+                ),
+                _ => format!("{pct} CI = {}: {}", k.label(), k.describe()),
+            })
+            .collect();
+        let Some(alpha) = self.get(CoefficientName::KrippendorffAlpha) else {
+            return notes;
+        };
+        if let Some(HayesReport::Computed {
+            replicates,
+            pairs_per_replicate,
+            ..
+        }) = &alpha.hayes_krippendorff
+        {
+            notes.push(format!(
+                "Hayes-Krippendorff {pct} CI of alpha: {} ({replicates} replicates of {pairs_per_replicate} pairs each; 25 pairs per non-zero coincidence cell at most, whatever the number of items)",
+                IntervalKind::HayesKrippendorff.describe()
+            ));
+            if let (Some(hk), Some(item)) = (
+                alpha.interval(IntervalKind::HayesKrippendorff),
+                alpha.interval(IntervalKind::ItemBootstrap),
+            ) && item.width() > 0.0
+            {
+                notes.push(format!(
+                    "the two alpha intervals answer different questions: the item bootstrap measures the sampling error of these {} items; Hayes-Krippendorff's ({:.1}x as wide) the variability of alpha in a sample of {pairs_per_replicate} pairs",
+                    self.input.items,
+                    hk.width() / item.width()
+                ));
+            }
+        }
+        notes
     }
 }
 
