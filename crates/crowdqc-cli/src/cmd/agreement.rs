@@ -105,14 +105,16 @@ pub fn run(args: Args) -> Result<()> {
             report_with_progress(&m, &opts, &bar)?
         }
         (None, Some(p), None) => {
-            let t =
-                Contingency::from_batches(&crowdqc_io::read_table(p)?).map_err(|e| e.in_file(p))?;
+            let file = crowdqc_io::read_table_with_lines(p)?;
+            let t = Contingency::from_batches(file.batches().map(|(_, b)| b))
+                .map_err(|e| file.locate(e))?;
             report_with_progress(&t, &opts, &bar).map_err(|e| e.in_file(p))?
         }
         (None, None, Some(p)) => {
-            let c =
-                ItemCounts::from_batches(&crowdqc_io::read_table(p)?).map_err(|e| e.in_file(p))?;
-            report_with_progress(&c, &opts, &bar)?
+            let file = crowdqc_io::read_table_with_lines(p)?;
+            let c = ItemCounts::from_batches(file.batches().map(|(_, b)| b))
+                .map_err(|e| file.locate(e))?;
+            report_with_progress(&c, &opts, &bar).map_err(|e| e.in_file(p))?
         }
         _ => {
             return Err(Error::param(

@@ -223,6 +223,19 @@ fn bad_input_exits_2_with_a_message() {
     let r = crowdqc(&["agreement", "--table", s(&t)]);
     assert_eq!(r.code, Some(2), "{r:?}");
     assert!(r.stderr.contains("count"), "{}", r.stderr);
+    // The message names the file, the 1-based row and the file's line.
+    let t = file(
+        dir.path(),
+        "t2.csv",
+        "label_a,label_b,count\nx,x,3\nx,y,-2\n",
+    );
+    let r = crowdqc(&["agreement", "--table", s(&t)]);
+    assert_eq!(r.code, Some(2), "{r:?}");
+    assert!(
+        r.stderr.contains("t2.csv") && r.stderr.contains("row 2") && r.stderr.contains("line 3"),
+        "{}",
+        r.stderr
+    );
     let r = crowdqc(&["agreement"]);
     assert_eq!(r.code, Some(2), "{r:?}");
 }
