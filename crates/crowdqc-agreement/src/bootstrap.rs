@@ -147,8 +147,9 @@ pub(crate) fn draw_multiplicities(seed: u64, r: usize, mult: &mut [u32]) {
 }
 
 /// Replicates run between two progress reports: the interruption check and
-/// [`Progress::advance`] happen on the calling thread between blocks of this many
-/// replicates (or 1% of them when that is more), never inside a replicate.
+/// [`Progress::advance`] happen on the calling thread between blocks of at least this
+/// many replicates (8 per thread, or 1% of them, when that is more), never inside a
+/// replicate.
 const BLOCK: usize = 64;
 
 /// Runs `f(r, scratch)` for `r` in `0..n` in parallel on rayon's current pool and
@@ -166,7 +167,12 @@ where
     I: Fn() -> S + Sync + Send,
     F: Fn(usize, &mut S) -> T + Sync + Send,
 {
-    let block = BLOCK.max(n.div_ceil(100));
+    // Blocks only decide when progress is reported: every replicate draws from its
+    // own stream and results are kept in index order, so any block size gives the
+    // same values.
+    let block = BLOCK
+        .max(8 * rayon::current_num_threads())
+        .max(n.div_ceil(100));
     let mut out = Vec::with_capacity(n);
     let mut start = 0;
     while start < n {

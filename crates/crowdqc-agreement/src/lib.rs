@@ -85,12 +85,34 @@
 //!   sufficient statistics;
 //! - Hayes & Krippendorff's (2007) bootstrap for alpha
 //!   ([`hayes_krippendorff_bootstrap`]) with `P(α < 0.667)` and `P(α < 0.800)`.
+//!   Its replicates are samples of a fixed number of *pairs of values* (at most 25
+//!   per non-zero coincidence cell, whatever the size of the data) with the expected
+//!   disagreement held fixed, so on large data its interval is much wider than the
+//!   item bootstrap's, which resamples all the items: they answer different
+//!   questions, and [`AgreementReport::interval_notes`] says so.
+//!
+//! Every bootstrap has a `_with_progress` twin taking a
+//! [`&dyn Progress`](crowdqc_core::progress::Progress): it reports replicates between
+//! blocks, stops with `Error::Interrupted` when asked to, and returns bit-identical
+//! results.
+//!
+//! ## Reports
+//!
+//! [`report`] computes everything that applies to a layout (judgments, a contingency
+//! table or a counts table: [`AgreementData`]) under [`ReportOptions`] and returns an
+//! [`AgreementReport`]: typed, `serde::Serialize` (the CLI's JSON), rendered as text
+//! by its `Display`, and an Arrow table with one row per coefficient
+//! ([`AgreementReport::to_record_batch`]). [`item_agreement_table`] and
+//! [`worker_agreement_table`] give the per-item and per-worker views as Arrow tables.
 //!
 //! ## Per-item and per-worker views
 //!
 //! [`item_agreement`] (top-label share, entropy, pairwise agreement),
 //! [`worker_agreement`] (agreement with peers, with the leave-one-out consensus and
-//! with majority vote), and crowd-kit's [`uncertainty`] and [`consistency`].
+//! with majority vote), and crowd-kit's [`uncertainty`] and [`consistency`]. Majority
+//! labels, vote shares and the majority-vote skill come from
+//! [`crowdqc_core::votes`]; duplicate judgments count as ratings everywhere except in
+//! the majority-vote skill, which counts identical rows once as crowd-kit does.
 //!
 //! ## Verification
 //!
