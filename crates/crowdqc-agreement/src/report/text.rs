@@ -73,7 +73,10 @@ impl AgreementReport {
 /// ([`AgreementReport::interval_notes`]).
 impl fmt::Display for AgreementReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&text(self))
+        for line in text(self).lines() {
+            writeln!(f, "{}", line.trim_end())?;
+        }
+        Ok(())
     }
 }
 
@@ -104,7 +107,7 @@ fn text(r: &AgreementReport) -> String {
     for c in &r.coefficients {
         let name = c.name.title();
         let Some(v) = c.value else {
-            let _ = writeln!(s, "{name:<22} {:>8} {:>8}  {:<18}", "n/a", "-", "-");
+            let _ = writeln!(s, "{name:<22} {:>8} {:>8}  -", "n/a", "-");
             let why = c.reason.as_deref().unwrap_or("undefined");
             reasons.push(format!("  {name}: {why}"));
             continue;
