@@ -7,9 +7,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crowdqc_agreement::{
     BootstrapOptions, CountsCoefficient, ItemCounts, Level, PairwiseCoefficient, ReportOptions,
     WeightMatrix, bootstrap_conger, bootstrap_conger_with_progress, bootstrap_counts,
-    bootstrap_counts_with_progress, bootstrap_pairwise, bootstrap_pairwise_with_progress,
-    hayes_krippendorff_bootstrap, hayes_krippendorff_bootstrap_with_progress, report,
-    report_with_progress,
+    bootstrap_counts_with_progress, bootstrap_items, bootstrap_items_with_progress,
+    bootstrap_pairwise, bootstrap_pairwise_with_progress, hayes_krippendorff_bootstrap,
+    hayes_krippendorff_bootstrap_with_progress, report, report_with_progress,
 };
 use crowdqc_core::Error;
 use crowdqc_core::progress::{InterruptFlag, Progress};
@@ -89,6 +89,14 @@ fn every_bootstrap_reports_and_is_unchanged() {
         hayes_krippendorff_bootstrap(&d, Level::Nominal, &o, &[0.8]).expect("without")
     );
     rec.check_one_operation(300);
+    // The generic bootstrap: the mean multiplicity of item 0.
+    let stat = |mult: &[u32], (): &mut ()| Some(f64::from(mult[0]));
+    let rec = Recorder::default();
+    assert_eq!(
+        bootstrap_items_with_progress(40, &o, &[], || (), stat, &rec).expect("with"),
+        bootstrap_items(40, &o, &[], || (), stat).expect("without")
+    );
+    rec.check_one_operation(300);
     let Some(p) = example("sas_cohen_kappa_3x3.csv") else {
         return;
     };
@@ -117,6 +125,15 @@ fn a_report_is_one_operation() {
     // plus Hayes-Krippendorff: 9 x 150 replicates.
     assert_eq!(with.coefficients.len(), 8);
     rec.check_one_operation(9 * 150);
+    // Without Hayes-Krippendorff: 8 x 150, and no such interval.
+    let rec = Recorder::default();
+    let no_hk = opts.clone().hayes_krippendorff(false);
+    let r = report_with_progress(&m, &no_hk, &rec).expect("report");
+    rec.check_one_operation(8 * 150);
+    let alpha = r
+        .get(crowdqc_agreement::CoefficientName::KrippendorffAlpha)
+        .expect("alpha");
+    assert!(alpha.hayes_krippendorff.is_none() && alpha.intervals.len() == 2);
     // Without a bootstrap nothing is long: no progress at all.
     let rec = Recorder::default();
     report_with_progress(&m, &ReportOptions::default(), &rec).expect("report");
