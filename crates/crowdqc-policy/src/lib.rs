@@ -172,15 +172,28 @@
 #![deny(missing_docs)]
 
 pub mod eval;
+pub mod evidence;
 pub mod exact;
+pub mod exact_report;
 pub mod explain;
 pub mod replay;
+pub mod replay_log;
+pub mod report;
 pub mod simulate;
 pub mod spec;
 pub mod stats;
+mod table;
+pub mod timeline;
+mod workers_table;
 
-pub use eval::{Decision, TierChange, WorkerState};
+pub use eval::{Ban, Decision, TierChange, WorkerState};
+pub use evidence::{EvidenceTable, needs_model};
+pub use exact_report::{CurveMethod, ExactOptions, ExactReport, ExactRow, exact_report};
 pub use explain::{Clause, Explanation};
+pub use replay_log::{LogEntry, ReplayLog};
+pub use report::{Evaluation, TierMove, WorkerDecision};
+pub use table::Id;
+pub use timeline::{ReplayOptions, TimeUnit};
 pub use spec::{
     Action, Bound, Comparison, Condition, Metric, Policy, Rule, Tiers, parse_policy, read_policy,
 };

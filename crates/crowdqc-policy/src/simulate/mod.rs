@@ -321,7 +321,7 @@ pub fn simulate_worker(
     for task in 0..cfg.tasks {
         let now = task as i64 * cfg.task_ms;
         if !state.active(now) {
-            if matches!(state.banned, Some(None)) {
+            if matches!(state.banned, Some(crate::eval::Ban::Permanent)) {
                 break;
             }
             continue;

@@ -1,0 +1,239 @@
+//! Evidence from a table of per-worker statistics (`policy eval --stats`).
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{
+    Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type, UInt16Type,
+    UInt32Type, UInt64Type,
+};
+use arrow_array::{Array, RecordBatch};
+use arrow_schema::DataType;
+use crowdqc_core::evidence::{FastAnswers, RecentGold, WorkerEvidence};
+use crowdqc_core::{Error, Result};
+
+use crate::evidence::EvidenceTable;
+use crate::spec::Policy;
+use crate::table::Id;
+
+/// Timed answers a `fast_share` without counts is represented over.
+const SHARE_DENOMINATOR: u64 = 1_000_000;
+
+/// A cell as an id: integers stay integers; `None` for a null or an unsupported type.
+fn cell_id(c: &dyn Array, r: usize) -> Option<Id> {
+    if c.is_null(r) {
+        return None;
+    }
+    let int = |v: i64| Some(Id::Int(v));
+    match c.data_type() {
+        DataType::Utf8 => Some(Id::Str(c.as_string::<i32>().value(r).to_string())),
+        DataType::LargeUtf8 => Some(Id::Str(c.as_string::<i64>().value(r).to_string())),
+        DataType::Utf8View => Some(Id::Str(c.as_string_view().value(r).to_string())),
+        DataType::Int8 => int(c.as_primitive::<Int8Type>().value(r).into()),
+        DataType::Int16 => int(c.as_primitive::<Int16Type>().value(r).into()),
+        DataType::Int32 => int(c.as_primitive::<Int32Type>().value(r).into()),
+        DataType::Int64 => int(c.as_primitive::<Int64Type>().value(r)),
+        DataType::UInt8 => int(c.as_primitive::<UInt8Type>().value(r).into()),
+        DataType::UInt16 => int(c.as_primitive::<UInt16Type>().value(r).into()),
+        DataType::UInt32 => int(c.as_primitive::<UInt32Type>().value(r).into()),
+        DataType::UInt64 => i64::try_from(c.as_primitive::<UInt64Type>().value(r))
+            .ok()
+            .map(Id::Int),
+        DataType::Dictionary(_, _) => {
+            let d = c.as_any_dictionary();
+            let k = *d.normalized_keys().get(r)?;
+            cell_id(d.values().as_ref(), k)
+        }
+        _ => None,
+    }
+}
+
+/// A cell as a number; `Ok(None)` for a null.
+fn cell_number(c: &dyn Array, r: usize, name: &str, row: u64) -> Result<Option<f64>> {
+    if c.is_null(r) {
+        return Ok(None);
+    }
+    let v = match c.data_type() {
+        DataType::Float64 => c.as_primitive::<Float64Type>().value(r),
+        DataType::Float32 => f64::from(c.as_primitive::<Float32Type>().value(r)),
+        DataType::Null => return Ok(None),
+        _ => match cell_id(c, r) {
+            Some(Id::Int(v)) => v as f64,
+            Some(Id::Str(s)) => s.trim().parse::<f64>().map_err(|_| {
+                Error::value(name, Some(row), format!("`{s}` is not a number"))
+            })?,
+            None => {
+                return Err(Error::Schema {
+                    column: name.into(),
+                    expected: "numbers".into(),
+                    found: c.data_type().to_string(),
+                });
+            }
+        },
+    };
+    if v.is_nan() {
+        return Err(Error::value(name, Some(row), "NaN; leave the cell empty instead"));
+    }
+    Ok(Some(v))
+}
+
+fn count(col: &str, v: Option<f64>, row: u64) -> Result<u64> {
+    match v {
+        None => Ok(0),
+        Some(x) if x >= 0.0 && x.fract() == 0.0 => Ok(x as u64),
+        Some(x) => Err(Error::value(
+            col,
+            Some(row),
+            format!("must be a count >= 0, got {x}"),
+        )),
+    }
+}
+
+fn share(col: &str, v: Option<f64>, row: u64) -> Result<Option<f64>> {
+    match v {
+        Some(x) if !(0.0..=1.0).contains(&x) => Err(Error::value(
+            col,
+            Some(row),
+            format!("must be in [0, 1], got {x}"),
+        )),
+        v => Ok(v),
+    }
+}
+
+impl EvidenceTable {
+    /// Evidence from a table of per-worker statistics: column `worker` (or
+    /// `performer`) and any of `gold_answered`, `gold_correct`, `recent_gold` (a string
+    /// of 0 and 1, oldest first), `model_accuracy`, `peer_agreement`, `spammer_score`,
+    /// `fast_share`, `judgments`, `tier` (level name or index). Rows are zero-based
+    /// across the batches in errors.
+    ///
+    /// Aggregate counts do not say in which order the gold answers came, so rules
+    /// and tiers over a gold window are evaluated only for workers with a
+    /// `recent_gold` cell (or whose every gold answer was correct); a note names them.
+    ///
+    /// # Errors
+    /// A missing worker column, null worker ids, non-numeric cells, counts that are
+    /// not whole numbers >= 0, `gold_correct > gold_answered`, shares outside [0, 1],
+    /// `recent_gold` with characters other than 0 and 1, unknown tiers.
+    pub fn from_stats(batches: &[RecordBatch], policy: &Policy) -> Result<Self> {
+        let mut t = EvidenceTable::default();
+        let mut row0 = 0u64;
+        for b in batches {
+            let schema = b.schema();
+            let worker = ["worker", "performer"]
+                .iter()
+                .find_map(|n| b.column_by_name(n))
+                .ok_or_else(|| Error::MissingColumn {
+                    wanted: "worker".into(),
+                    tried: vec!["worker".into(), "performer".into()],
+                    found: schema.fields().iter().map(|f| f.name().clone()).collect(),
+                })?;
+            for r in 0..b.num_rows() {
+                let row = row0 + r as u64;
+                let num = |name: &str| -> Result<Option<f64>> {
+                    match b.column_by_name(name) {
+                        Some(c) => cell_number(c.as_ref(), r, name, row),
+                        None => Ok(None),
+                    }
+                };
+                let text = |name: &str| b.column_by_name(name).and_then(|c| cell_id(c, r));
+                let id = cell_id(worker.as_ref(), r)
+                    .ok_or_else(|| Error::value("worker", Some(row), "null worker id"))?;
+                let mut e = WorkerEvidence {
+                    gold_answered: count("gold_answered", num("gold_answered")?, row)?,
+                    gold_correct: count("gold_correct", num("gold_correct")?, row)?,
+                    judgments: count("judgments", num("judgments")?, row)?,
+                    model_accuracy: share("model_accuracy", num("model_accuracy")?, row)?,
+                    peer_agreement: share("peer_agreement", num("peer_agreement")?, row)?,
+                    spammer_score: share("spammer_score", num("spammer_score")?, row)?,
+                    ..WorkerEvidence::default()
+                };
+                if e.gold_correct > e.gold_answered {
+                    return Err(Error::value(
+                        "gold_correct",
+                        Some(row),
+                        format!(
+                            "{} exceeds gold_answered ({})",
+                            e.gold_correct, e.gold_answered
+                        ),
+                    ));
+                }
+                if let Some(f) = share("fast_share", num("fast_share")?, row)? {
+                    e.fast_answers = Some(FastAnswers {
+                        threshold_ms: policy.fast_ms().unwrap_or(0.0),
+                        fast: (f * SHARE_DENOMINATOR as f64).round() as u64,
+                        timed: SHARE_DENOMINATOR,
+                    });
+                }
+                let known = match text("recent_gold") {
+                    Some(s) => {
+                        let s = s.to_string();
+                        if s.chars().any(|ch| ch != '0' && ch != '1') {
+                            return Err(Error::value(
+                                "recent_gold",
+                                Some(row),
+                                format!("`{s}`: use a string of 0 and 1, oldest first"),
+                            ));
+                        }
+                        e.recent_gold =
+                            RecentGold::from_chronological(s.chars().map(|ch| ch == '1'));
+                        true
+                    }
+                    None if e.gold_answered == e.gold_correct => {
+                        // all correct (or none answered): the recent window is known
+                        e.recent_gold = RecentGold::from_chronological(std::iter::repeat_n(
+                            true,
+                            e.gold_answered.min(RecentGold::CAPACITY as u64) as usize,
+                        ));
+                        true
+                    }
+                    None => false,
+                };
+                e.tier = match (text("tier"), &policy.tiers) {
+                    (Some(name), Some(tiers)) => {
+                        let name = name.to_string();
+                        let idx = tiers
+                            .levels
+                            .iter()
+                            .position(|l| l.name == name)
+                            .or_else(|| {
+                                name.parse::<usize>()
+                                    .ok()
+                                    .filter(|&i| i < tiers.levels.len())
+                            })
+                            .ok_or_else(|| {
+                                let valid: Vec<&str> =
+                                    tiers.levels.iter().map(|l| l.name.as_str()).collect();
+                                Error::value(
+                                    "tier",
+                                    Some(row),
+                                    format!("unknown tier `{name}`; valid: {}", valid.join(", ")),
+                                )
+                            })?;
+                        Some(idx as u16)
+                    }
+                    (_, Some(tiers)) => Some(tiers.start),
+                    _ => None,
+                };
+                t.workers.push(id);
+                t.evidence.push(e);
+                t.window_known.push(known);
+            }
+            row0 += b.num_rows() as u64;
+        }
+        let unknown = t.window_known.iter().filter(|k| !**k).count();
+        let windowed = policy.uses_window();
+        if unknown > 0 && !windowed.is_empty() {
+            t.notes.push(format!(
+                "{} cannot be evaluated from aggregate stats for {unknown} of {} workers: \
+                 they look at the last N gold answers in order, and counts do not say which \
+                 answers were recent (add a `recent_gold` column: 0/1 per answer, oldest first)",
+                windowed
+                    .iter()
+                    .map(|r| format!("`{r}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                t.len()
+            ));
+        }
+        Ok(t)
+    }
+}
