@@ -91,7 +91,10 @@ pub const MAX_MIXED_STATES: u64 = 1 << 22;
 /// (`Err` says why not): windows of at most [`MAX_EXACT_WINDOW`] answers alone, or
 /// with cumulative parts while `2^W * (horizon + 1) <= MAX_MIXED_STATES`; any window
 /// when none slides within the horizon (every window `>= horizon` covers all answers).
-pub(crate) fn exact_plan(rules: &[&Rule], horizon: u64) -> Result<std::result::Result<Plan, String>> {
+pub(crate) fn exact_plan(
+    rules: &[&Rule],
+    horizon: u64,
+) -> Result<std::result::Result<Plan, String>> {
     let min_window = rules
         .iter()
         .flat_map(|r| &r.conditions)
@@ -103,7 +106,9 @@ pub(crate) fn exact_plan(rules: &[&Rule], horizon: u64) -> Result<std::result::R
             Ok(Plan::Counts { recent: true })
         }
         Family::Window(w) if w <= MAX_EXACT_WINDOW => Ok(Plan::Window(w)),
-        Family::Mixed(w) if w <= MAX_EXACT_WINDOW && (1u64 << w) * (horizon + 1) <= MAX_MIXED_STATES => {
+        Family::Mixed(w)
+            if w <= MAX_EXACT_WINDOW && (1u64 << w) * (horizon + 1) <= MAX_MIXED_STATES =>
+        {
             Ok(Plan::Mixed(w))
         }
         Family::Window(w) => Err(format!(
@@ -247,9 +252,8 @@ fn count_chain(rules: &[&Rule], p: f64, horizon: u64, recent: bool) -> Vec<f64> 
             };
             if recent {
                 // no window slides within the horizon: order does not matter
-                ev.recent_gold = RecentGold::from_chronological(
-                    (0..t).map(|i| i < c).collect::<Vec<_>>(),
-                );
+                ev.recent_gold =
+                    RecentGold::from_chronological((0..t).map(|i| i < c).collect::<Vec<_>>());
             }
             if step_fires(rules, &ev, &mut m) {
                 fired += q;

@@ -145,7 +145,10 @@ fn select(policy: &Policy, ids: Option<&[String]>) -> Result<Vec<usize>> {
             .map(|id| {
                 policy.rule_index(id).ok_or_else(|| {
                     let valid: Vec<&str> = policy.rules.iter().map(|r| r.id.as_str()).collect();
-                    Error::param("rules", format!("no rule `{id}`; valid: {}", valid.join(", ")))
+                    Error::param(
+                        "rules",
+                        format!("no rule `{id}`; valid: {}", valid.join(", ")),
+                    )
                 })
             })
             .collect::<Result<_>>()?,
@@ -309,8 +312,14 @@ impl ExactReport {
     pub fn to_record_batch(&self) -> Result<RecordBatch> {
         let r = &self.rows;
         Ok(RecordBatch::try_from_iter([
-            ("accuracy", table::floats(r.iter().map(|x| Some(x.accuracy)))),
-            ("probability", table::floats(r.iter().map(|x| Some(x.probability)))),
+            (
+                "accuracy",
+                table::floats(r.iter().map(|x| Some(x.accuracy))),
+            ),
+            (
+                "probability",
+                table::floats(r.iter().map(|x| Some(x.probability))),
+            ),
             ("low", table::floats(r.iter().map(|x| Some(x.low)))),
             ("high", table::floats(r.iter().map(|x| Some(x.high)))),
             (
@@ -352,7 +361,9 @@ impl ExactReport {
         }
         let _ = writeln!(s, " {:>14}", "median gold");
         for r in &self.rows {
-            let m = r.median_gold.map_or_else(|| "-".to_string(), |m| m.to_string());
+            let m = r
+                .median_gold
+                .map_or_else(|| "-".to_string(), |m| m.to_string());
             let _ = write!(s, "{:>9} {:>12.4}", r.accuracy, r.probability);
             if mc {
                 let _ = write!(s, " {:>19}", format!("[{:.4}, {:.4}]", r.low, r.high));
@@ -388,7 +399,10 @@ mod tests {
             let exact = fire_curve(&p, &[0, 1], acc, 60).expect("mixed")[60];
             let mc = monte_carlo(&rules, acc, &opts, k as u64, &NoProgress).expect("mc")[60];
             let se = (exact * (1.0 - exact) / 20_000.0).sqrt();
-            assert!((mc - exact).abs() <= 4.0 * se + 1e-9, "{acc}: {mc} vs {exact}");
+            assert!(
+                (mc - exact).abs() <= 4.0 * se + 1e-9,
+                "{acc}: {mc} vs {exact}"
+            );
         }
     }
 
@@ -397,7 +411,8 @@ mod tests {
         let p = toloka_like();
         let rules: Vec<&Rule> = p.rules.iter().collect();
         let flag = InterruptFlag::new();
-        flag.handle().store(true, std::sync::atomic::Ordering::Relaxed);
+        flag.handle()
+            .store(true, std::sync::atomic::Ordering::Relaxed);
         let r = monte_carlo(&rules, 0.9, &ExactOptions::new(), 0, &flag);
         assert!(matches!(r, Err(Error::Interrupted)));
     }

@@ -192,8 +192,8 @@ pub use exact_report::{CurveMethod, ExactOptions, ExactReport, ExactRow, exact_r
 pub use explain::{Clause, Explanation};
 pub use replay_log::{LogEntry, ReplayLog};
 pub use report::{Evaluation, TierMove, WorkerDecision};
-pub use table::Id;
-pub use timeline::{ReplayOptions, TimeUnit};
 pub use spec::{
     Action, Bound, Comparison, Condition, Metric, Policy, Rule, Tiers, parse_policy, read_policy,
 };
+pub use table::Id;
+pub use timeline::{ReplayOptions, TimeUnit};

@@ -129,8 +129,14 @@ impl ReplayLog {
     pub fn to_record_batch(&self) -> Result<RecordBatch> {
         let e = &self.events;
         Ok(RecordBatch::try_from_iter([
-            ("timestamp_ms", table::opt_ints(e.iter().map(|x| x.timestamp_ms))),
-            ("worker", table::id_column(e.iter().map(|x| &x.decision.worker))),
+            (
+                "timestamp_ms",
+                table::opt_ints(e.iter().map(|x| x.timestamp_ms)),
+            ),
+            (
+                "worker",
+                table::id_column(e.iter().map(|x| &x.decision.worker)),
+            ),
             (
                 "action",
                 table::strings(e.iter().map(|x| x.decision.action.name())),
@@ -139,7 +145,10 @@ impl ReplayLog {
                 "duration_ms",
                 table::opt_ints(e.iter().map(|x| x.decision.duration_ms)),
             ),
-            ("untrust", table::bools(e.iter().map(|x| x.decision.untrust))),
+            (
+                "untrust",
+                table::bools(e.iter().map(|x| x.decision.untrust)),
+            ),
             (
                 "rules",
                 table::strings(e.iter().map(|x| x.decision.rules.join(";"))),

@@ -169,7 +169,10 @@ impl Evaluation {
         Ok(RecordBatch::try_from_iter([
             ("worker", table::id_column(d.iter().map(|r| &r.worker))),
             ("action", table::strings(d.iter().map(|r| r.action.name()))),
-            ("duration_ms", table::opt_ints(d.iter().map(|r| r.duration_ms))),
+            (
+                "duration_ms",
+                table::opt_ints(d.iter().map(|r| r.duration_ms)),
+            ),
             ("untrust", table::bools(d.iter().map(|r| r.untrust))),
             ("rules", table::strings(d.iter().map(|r| r.rules.join(";")))),
             (

@@ -57,9 +57,10 @@ fn cell_number(c: &dyn Array, r: usize, name: &str, row: u64) -> Result<Option<f
         DataType::Null => return Ok(None),
         _ => match cell_id(c, r) {
             Some(Id::Int(v)) => v as f64,
-            Some(Id::Str(s)) => s.trim().parse::<f64>().map_err(|_| {
-                Error::value(name, Some(row), format!("`{s}` is not a number"))
-            })?,
+            Some(Id::Str(s)) => s
+                .trim()
+                .parse::<f64>()
+                .map_err(|_| Error::value(name, Some(row), format!("`{s}` is not a number")))?,
             None => {
                 return Err(Error::Schema {
                     column: name.into(),
@@ -70,7 +71,11 @@ fn cell_number(c: &dyn Array, r: usize, name: &str, row: u64) -> Result<Option<f
         },
     };
     if v.is_nan() {
-        return Err(Error::value(name, Some(row), "NaN; leave the cell empty instead"));
+        return Err(Error::value(
+            name,
+            Some(row),
+            "NaN; leave the cell empty instead",
+        ));
     }
     Ok(Some(v))
 }

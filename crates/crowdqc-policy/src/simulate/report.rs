@@ -231,3 +231,57 @@ fn cell(s: Option<&ActionStat>) -> String {
         },
     }
 }
+
+impl SimReport {
+    /// One row per archetype and action: `policy`, `archetype`, `workers`, `action`,
+    /// `probability`, `std_error`, `median_gold`, `gold_share`, `mean_worked`.
+    ///
+    /// # Errors
+    /// Arrow failures (none expected).
+    pub fn to_record_batch(&self) -> crowdqc_core::Result<arrow_array::RecordBatch> {
+        use crate::table;
+        let rows: Vec<(&ArchetypeReport, &ActionStat)> = self
+            .archetypes
+            .iter()
+            .flat_map(|a| a.actions.iter().map(move |s| (a, s)))
+            .collect();
+        Ok(arrow_array::RecordBatch::try_from_iter([
+            (
+                "policy",
+                table::strings(rows.iter().map(|_| self.policy.as_str())),
+            ),
+            (
+                "archetype",
+                table::strings(rows.iter().map(|(a, _)| a.archetype.as_str())),
+            ),
+            (
+                "workers",
+                table::ints(rows.iter().map(|(a, _)| table::count(a.workers))),
+            ),
+            (
+                "action",
+                table::strings(rows.iter().map(|(_, s)| s.action.as_str())),
+            ),
+            (
+                "probability",
+                table::floats(rows.iter().map(|(_, s)| Some(s.probability))),
+            ),
+            (
+                "std_error",
+                table::floats(rows.iter().map(|(_, s)| Some(s.std_error))),
+            ),
+            (
+                "median_gold",
+                table::floats(rows.iter().map(|(_, s)| s.median_gold)),
+            ),
+            (
+                "gold_share",
+                table::floats(rows.iter().map(|(a, _)| Some(a.gold_share))),
+            ),
+            (
+                "mean_worked",
+                table::floats(rows.iter().map(|(a, _)| Some(a.mean_worked))),
+            ),
+        ])?)
+    }
+}

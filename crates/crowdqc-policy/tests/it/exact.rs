@@ -157,14 +157,12 @@ fn simulation_matches_exact() {
     ];
     for (policy, rules, acc, action) in cases {
         let exact = fire_curve(&policy, &rules, acc, 100).expect("exact")[100];
-        let cfg = SimConfig {
-            workers: vec![Archetype::Accuracy(acc)],
-            gold_rate: 1.0,
-            tasks: 100,
-            runs,
-            seed: 7,
-            ..SimConfig::default()
-        };
+        let cfg = SimConfig::new()
+            .workers(vec![Archetype::Accuracy(acc)])
+            .gold_rate(1.0)
+            .tasks(100)
+            .runs(runs)
+            .seed(7);
         let r = simulate(&policy, &cfg).expect("simulate");
         let got = r.archetypes[0].probability(action);
         let se = (exact * (1.0 - exact) / runs as f64).sqrt();
@@ -214,7 +212,9 @@ fn brute_force(p: &crowdqc_policy::Policy, acc: f64, h: u32) -> f64 {
                 continue;
             }
             ev.record_gold(ok);
-            if p.step(&mut st, &mut ev, 0).is_some_and(|d| !d.fired.is_empty()) {
+            if p.step(&mut st, &mut ev, 0)
+                .is_some_and(|d| !d.fired.is_empty())
+            {
                 fired = true;
             }
         }
@@ -253,7 +253,11 @@ sprt = { good = 0.9, bad = 0.6, alpha = 0.05, beta = 0.05, max_gold = 9 }
     for acc in [0.6, 0.8, 0.95] {
         let c = fire_curve(&p, &[0, 1, 2], acc, 14).expect("mixed chain");
         let want = brute_force(&p, acc, 14);
-        assert!((c[14] - want).abs() < 1e-12, "{acc}: chain {} brute {want}", c[14]);
+        assert!(
+            (c[14] - want).abs() < 1e-12,
+            "{acc}: chain {} brute {want}",
+            c[14]
+        );
     }
 }
 
@@ -270,7 +274,11 @@ fn recommended_policy_as_shipped() {
     let opts = ExactOptions::new().accuracies(vec![0.5, 0.92]).runs(4096);
     let r = exact_report(&p, &opts, &NoProgress).expect("as shipped");
     assert_eq!(r.rules, ["spammer", "spammer-at-30", "sustained-low"]);
-    assert!(matches!(r.method, CurveMethod::MonteCarlo { .. }), "{:?}", r.method);
+    assert!(
+        matches!(r.method, CurveMethod::MonteCarlo { .. }),
+        "{:?}",
+        r.method
+    );
     assert!(r.rows[0].probability >= 0.98 && r.rows[0].high >= 0.992);
     assert!(r.rows[1].low <= 0.0004 && r.rows[1].probability < 0.01);
     let exact = exact_report(&p, &opts.clone().horizon(50), &NoProgress).expect("exact");

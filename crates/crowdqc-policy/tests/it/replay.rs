@@ -5,8 +5,8 @@ use std::sync::Arc;
 use arrow_array::{Float64Array, Int64Array, RecordBatch, StringArray};
 use crowdqc_core::{IdRef, IngestOptions, JudgmentMatrix, JudgmentMatrixBuilder};
 use crowdqc_policy::replay::{Clock, evidence_from_matrix, peer_agreement, replay, replay_with};
-use crowdqc_policy::{ReplayOptions, TimeUnit};
 use crowdqc_policy::{Action, parse_policy};
+use crowdqc_policy::{ReplayOptions, TimeUnit};
 
 /// Worker `bad` answers gold item g1..g6 wrongly except g1, worker `good` answers all
 /// right; rows are given out of time order on purpose.
@@ -144,7 +144,10 @@ fn integer_timestamps_need_a_unit() {
     assert_eq!(r.events[0].timestamp_ms, (1_000_000 - 5000 - 1) * 1000);
     let log = r.log(&p, &m);
     // 994 999 s after the epoch
-    assert_eq!(log.events[0].time.as_deref(), Some("1970-01-12T12:23:19.000Z"));
+    assert_eq!(
+        log.events[0].time.as_deref(),
+        Some("1970-01-12T12:23:19.000Z")
+    );
     let us = ReplayOptions::new().integer_time_unit(Some(TimeUnit::Microseconds));
     let r = replay_with(&p, &m, &us).expect("replay");
     assert_eq!(r.events[0].timestamp_ms, (1_000_000 - 5000 - 1) / 1000);
