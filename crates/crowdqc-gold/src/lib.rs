@@ -137,13 +137,17 @@
 #![deny(missing_docs)]
 
 mod interval;
+mod report;
 mod schedule;
 mod score;
+mod table;
 
 pub use interval::{
     Interval, IntervalMethod, binomial_interval, binomial_test, check_confidence,
     jeffreys_prob_below, lower_bound,
 };
+pub use report::plan::{LayoutRow, PagePlanReport, Table};
+pub use report::{DUPLICATE_RULE, GoldScoreReport, ItemRow, ModelRow, WorkerRow, forgive_edits};
 pub use schedule::{
     GoldPool, GoldReason, GoldScheduler, PageParams, PagePlan, PlanRow, RowKind, ScheduleParams,
     ScheduleStats, Slot, WorkerStatus, WorkerView, plan_pages,
@@ -152,3 +156,4 @@ pub use score::{
     DivergenceDirection, Forgive, Forgiven, GoldItem, GoldParams, GoldScores, ModelComparison,
     WorkerGold,
 };
+pub use table::Id;

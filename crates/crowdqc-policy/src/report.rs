@@ -112,6 +112,8 @@ pub struct Evaluation {
     pub policy: String,
     /// The policy's warnings and the evidence's notes.
     pub warnings: Vec<String>,
+    /// Workers evaluated.
+    pub workers: usize,
     /// Workers per action name (every action, zeros included).
     pub summary: BTreeMap<&'static str, u64>,
     /// Workers whose judgments are to be excluded.
@@ -146,6 +148,7 @@ impl Policy {
         Evaluation {
             policy: self.name.clone(),
             warnings: self.warnings.iter().chain(&t.notes).cloned().collect(),
+            workers: decisions.len(),
             summary,
             untrusted: decisions
                 .iter()

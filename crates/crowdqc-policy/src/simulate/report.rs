@@ -239,49 +239,44 @@ impl SimReport {
     /// # Errors
     /// Arrow failures (none expected).
     pub fn to_record_batch(&self) -> crowdqc_core::Result<arrow_array::RecordBatch> {
-        use crate::table;
-        let rows: Vec<(&ArchetypeReport, &ActionStat)> = self
-            .archetypes
+        Self::table(std::slice::from_ref(self))
+    }
+
+    /// [`SimReport::to_record_batch`] of several reports (policies) in one table.
+    ///
+    /// # Errors
+    /// Arrow failures (none expected).
+    pub fn table(reports: &[SimReport]) -> crowdqc_core::Result<arrow_array::RecordBatch> {
+        use crate::table::{count, floats, ints, strings};
+        type Row<'a> = (&'a str, &'a ArchetypeReport, &'a ActionStat);
+        let rows: Vec<Row<'_>> = reports
             .iter()
-            .flat_map(|a| a.actions.iter().map(move |s| (a, s)))
+            .flat_map(|r| {
+                r.archetypes
+                    .iter()
+                    .flat_map(move |a| a.actions.iter().map(move |s| (r.policy.as_str(), a, s)))
+            })
             .collect();
+        let a = |f: &dyn Fn(&ArchetypeReport) -> f64| floats(rows.iter().map(|r| Some(f(r.1))));
         Ok(arrow_array::RecordBatch::try_from_iter([
-            (
-                "policy",
-                table::strings(rows.iter().map(|_| self.policy.as_str())),
-            ),
+            ("policy", strings(rows.iter().map(|r| r.0))),
             (
                 "archetype",
-                table::strings(rows.iter().map(|(a, _)| a.archetype.as_str())),
+                strings(rows.iter().map(|r| r.1.archetype.as_str())),
             ),
-            (
-                "workers",
-                table::ints(rows.iter().map(|(a, _)| table::count(a.workers))),
-            ),
-            (
-                "action",
-                table::strings(rows.iter().map(|(_, s)| s.action.as_str())),
-            ),
+            ("workers", ints(rows.iter().map(|r| count(r.1.workers)))),
+            ("action", strings(rows.iter().map(|r| r.2.action.as_str()))),
             (
                 "probability",
-                table::floats(rows.iter().map(|(_, s)| Some(s.probability))),
+                floats(rows.iter().map(|r| Some(r.2.probability))),
             ),
             (
                 "std_error",
-                table::floats(rows.iter().map(|(_, s)| Some(s.std_error))),
+                floats(rows.iter().map(|r| Some(r.2.std_error))),
             ),
-            (
-                "median_gold",
-                table::floats(rows.iter().map(|(_, s)| s.median_gold)),
-            ),
-            (
-                "gold_share",
-                table::floats(rows.iter().map(|(a, _)| Some(a.gold_share))),
-            ),
-            (
-                "mean_worked",
-                table::floats(rows.iter().map(|(a, _)| Some(a.mean_worked))),
-            ),
+            ("median_gold", floats(rows.iter().map(|r| r.2.median_gold))),
+            ("gold_share", a(&|x| x.gold_share)),
+            ("mean_worked", a(&|x| x.mean_worked)),
         ])?)
     }
 }
