@@ -47,6 +47,7 @@
 
 mod builder;
 mod classes;
+pub mod columns;
 mod dict;
 mod error;
 pub mod estimator;
