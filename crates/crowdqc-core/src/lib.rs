@@ -58,6 +58,7 @@ pub mod interval;
 mod matrix;
 pub mod numeric;
 pub mod progress;
+pub mod votes;
 
 pub use builder::JudgmentMatrixBuilder;
 pub use classes::{ClassOrder, ClassSet};
