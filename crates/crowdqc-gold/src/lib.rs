@@ -112,10 +112,11 @@
 //!   Checco, Bates & Demartini, JAIR 2020). [`plan_pages`] lays out pages with a fixed
 //!   number of gold rows per page (Appen's page model).
 //!
-//! **Duplicates**: each judgment on a gold item counts as one gold answer (as
-//! crowd-kit's `get_accuracy` counts rows); choose the `first` or `last` duplicate
-//! policy at ingest to count one answer per `(item, worker)`. Gold item *exposure*
-//! counts distinct workers.
+//! **Duplicates**: each judgment on a gold item counts as one gold answer
+//! ([`DUPLICATE_RULE`] = `DuplicateRule::CountAll` of `crowdqc_core::votes`; crowd-kit's
+//! `get_accuracy` drops identical `(task, worker, label)` rows instead); choose the
+//! `first` or `last` duplicate policy at ingest to count one answer per `(item, worker)`.
+//! Gold item *exposure* counts distinct workers.
 //!
 //! **Sharing with access policies**: [`GoldScores::to_evidence`] converts scores to
 //! `crowdqc_core::evidence::WorkerEvidence`, and [`GoldScheduler`] implements
@@ -146,14 +147,16 @@ pub use interval::{
     Interval, IntervalMethod, binomial_interval, binomial_test, check_confidence,
     jeffreys_prob_below, lower_bound,
 };
-pub use report::plan::{LayoutRow, PagePlanReport, Table};
-pub use report::{DUPLICATE_RULE, GoldScoreReport, ItemRow, ModelRow, WorkerRow, forgive_edits};
+pub use report::plan::{LayoutRow, PagePlanReport, check_disjoint, read_gold_rows, read_ids};
+pub use report::{
+    DUPLICATE_RULE_TEXT, GoldScoreReport, ItemRow, ModelRow, WorkerRow, forgive_edits,
+};
 pub use schedule::{
     GoldPool, GoldReason, GoldScheduler, PageParams, PagePlan, PlanRow, RowKind, ScheduleParams,
     ScheduleStats, Slot, WorkerStatus, WorkerView, plan_pages,
 };
 pub use score::{
-    DivergenceDirection, Forgive, Forgiven, GoldItem, GoldParams, GoldScores, ModelComparison,
-    WorkerGold,
+    DUPLICATE_RULE, DivergenceDirection, Forgive, Forgiven, GoldItem, GoldParams, GoldScores,
+    ModelComparison, WorkerGold,
 };
 pub use table::Id;

@@ -1,12 +1,7 @@
 //! Evidence from a table of per-worker statistics (`policy eval --stats`).
 
-use arrow_array::cast::AsArray;
-use arrow_array::types::{
-    Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type, UInt16Type,
-    UInt32Type, UInt64Type,
-};
-use arrow_array::{Array, RecordBatch};
-use arrow_schema::DataType;
+use arrow_array::RecordBatch;
+use crowdqc_core::columns::{self, IdColumn, NumberColumn, Role};
 use crowdqc_core::evidence::{FastAnswers, RecentGold, WorkerEvidence};
 use crowdqc_core::{Error, Result};
 
@@ -17,68 +12,16 @@ use crate::table::Id;
 /// Timed answers a `fast_share` without counts is represented over.
 const SHARE_DENOMINATOR: u64 = 1_000_000;
 
-/// A cell as an id: integers stay integers; `None` for a null or an unsupported type.
-fn cell_id(c: &dyn Array, r: usize) -> Option<Id> {
-    if c.is_null(r) {
-        return None;
-    }
-    let int = |v: i64| Some(Id::Int(v));
-    match c.data_type() {
-        DataType::Utf8 => Some(Id::Str(c.as_string::<i32>().value(r).to_string())),
-        DataType::LargeUtf8 => Some(Id::Str(c.as_string::<i64>().value(r).to_string())),
-        DataType::Utf8View => Some(Id::Str(c.as_string_view().value(r).to_string())),
-        DataType::Int8 => int(c.as_primitive::<Int8Type>().value(r).into()),
-        DataType::Int16 => int(c.as_primitive::<Int16Type>().value(r).into()),
-        DataType::Int32 => int(c.as_primitive::<Int32Type>().value(r).into()),
-        DataType::Int64 => int(c.as_primitive::<Int64Type>().value(r)),
-        DataType::UInt8 => int(c.as_primitive::<UInt8Type>().value(r).into()),
-        DataType::UInt16 => int(c.as_primitive::<UInt16Type>().value(r).into()),
-        DataType::UInt32 => int(c.as_primitive::<UInt32Type>().value(r).into()),
-        DataType::UInt64 => i64::try_from(c.as_primitive::<UInt64Type>().value(r))
-            .ok()
-            .map(Id::Int),
-        DataType::Dictionary(_, _) => {
-            let d = c.as_any_dictionary();
-            let k = *d.normalized_keys().get(r)?;
-            cell_id(d.values().as_ref(), k)
-        }
-        _ => None,
-    }
-}
-
-/// A cell as a number; `Ok(None)` for a null.
-fn cell_number(c: &dyn Array, r: usize, name: &str, row: u64) -> Result<Option<f64>> {
-    if c.is_null(r) {
-        return Ok(None);
-    }
-    let v = match c.data_type() {
-        DataType::Float64 => c.as_primitive::<Float64Type>().value(r),
-        DataType::Float32 => f64::from(c.as_primitive::<Float32Type>().value(r)),
-        DataType::Null => return Ok(None),
-        _ => match cell_id(c, r) {
-            Some(Id::Int(v)) => v as f64,
-            Some(Id::Str(s)) => s
-                .trim()
-                .parse::<f64>()
-                .map_err(|_| Error::value(name, Some(row), format!("`{s}` is not a number")))?,
-            None => {
-                return Err(Error::Schema {
-                    column: name.into(),
-                    expected: "numbers".into(),
-                    found: c.data_type().to_string(),
-                });
-            }
-        },
-    };
-    if v.is_nan() {
-        return Err(Error::value(
-            name,
-            Some(row),
-            "NaN; leave the cell empty instead",
-        ));
-    }
-    Ok(Some(v))
-}
+/// The optional numeric columns of a stats table.
+const NUMBERS: [&str; 7] = [
+    "gold_answered",
+    "gold_correct",
+    "judgments",
+    "model_accuracy",
+    "peer_agreement",
+    "spammer_score",
+    "fast_share",
+];
 
 fn count(col: &str, v: Option<f64>, row: u64) -> Result<u64> {
     match v {
@@ -105,10 +48,11 @@ fn share(col: &str, v: Option<f64>, row: u64) -> Result<Option<f64>> {
 
 impl EvidenceTable {
     /// Evidence from a table of per-worker statistics: column `worker` (or
-    /// `performer`) and any of `gold_answered`, `gold_correct`, `recent_gold` (a string
+    /// `performer`, `annotator`) and any of `gold_answered`, `gold_correct`, `recent_gold` (a string
     /// of 0 and 1, oldest first), `model_accuracy`, `peer_agreement`, `spammer_score`,
-    /// `fast_share`, `judgments`, `tier` (level name or index). Rows are zero-based
-    /// across the batches in errors.
+    /// `fast_share`, `judgments`, `tier` (level name or index), read through
+    /// `crowdqc_core::columns` (strings of any Arrow kind, dictionaries, integers).
+    /// Errors name the column and the data row of the file.
     ///
     /// Aggregate counts do not say in which order the gold answers came, so rules
     /// and tiers over a gold window are evaluated only for workers with a
@@ -123,25 +67,42 @@ impl EvidenceTable {
         let mut row0 = 0u64;
         for b in batches {
             let schema = b.schema();
-            let worker = ["worker", "performer"]
+            let wi = columns::resolve(&schema, Role::Worker, None)?;
+            let worker = IdColumn::new(b.column(wi), schema.field(wi).name(), row0)?;
+            let nums: Vec<Option<NumberColumn>> = NUMBERS
                 .iter()
-                .find_map(|n| b.column_by_name(n))
-                .ok_or_else(|| Error::MissingColumn {
-                    wanted: "worker".into(),
-                    tried: vec!["worker".into(), "performer".into()],
-                    found: schema.fields().iter().map(|f| f.name().clone()).collect(),
-                })?;
+                .map(|n| {
+                    b.column_by_name(n)
+                        .map(|c| NumberColumn::new(c, n, row0))
+                        .transpose()
+                })
+                .collect::<Result<_>>()?;
+            let text_col = |n: &str| {
+                b.column_by_name(n)
+                    .map(|c| IdColumn::new(c, n, row0))
+                    .transpose()
+            };
+            let (recent, tier) = (text_col("recent_gold")?, text_col("tier")?);
             for r in 0..b.num_rows() {
                 let row = row0 + r as u64;
                 let num = |name: &str| -> Result<Option<f64>> {
-                    match b.column_by_name(name) {
-                        Some(c) => cell_number(c.as_ref(), r, name, row),
-                        None => Ok(None),
+                    let k = NUMBERS
+                        .iter()
+                        .position(|n| *n == name)
+                        .expect("a listed column");
+                    match nums[k].as_ref().and_then(|c| c.get_opt(r)) {
+                        Some(v) if v.is_nan() => Err(Error::value(
+                            name,
+                            Some(row),
+                            "NaN; leave the cell empty instead",
+                        )),
+                        v => Ok(v),
                     }
                 };
-                let text = |name: &str| b.column_by_name(name).and_then(|c| cell_id(c, r));
-                let id = cell_id(worker.as_ref(), r)
-                    .ok_or_else(|| Error::value("worker", Some(row), "null worker id"))?;
+                let text = |c: &Option<IdColumn<'_>>| {
+                    c.as_ref().and_then(|c| c.get_opt(r)).map(|v| v.to_string())
+                };
+                let id = Id::from(worker.get(r)?);
                 let mut e = WorkerEvidence {
                     gold_answered: count("gold_answered", num("gold_answered")?, row)?,
                     gold_correct: count("gold_correct", num("gold_correct")?, row)?,
@@ -168,9 +129,8 @@ impl EvidenceTable {
                         timed: SHARE_DENOMINATOR,
                     });
                 }
-                let known = match text("recent_gold") {
+                let known = match text(&recent) {
                     Some(s) => {
-                        let s = s.to_string();
                         if s.chars().any(|ch| ch != '0' && ch != '1') {
                             return Err(Error::value(
                                 "recent_gold",
@@ -192,9 +152,8 @@ impl EvidenceTable {
                     }
                     None => false,
                 };
-                e.tier = match (text("tier"), &policy.tiers) {
+                e.tier = match (text(&tier), &policy.tiers) {
                     (Some(name), Some(tiers)) => {
-                        let name = name.to_string();
                         let idx = tiers
                             .levels
                             .iter()

@@ -3,9 +3,12 @@
 
 use std::path::{Path, PathBuf};
 
+use arrow_array::RecordBatch;
 use crowdqc::aggregation::registry::{self, RunOptions};
+use crowdqc::core::columns::Role;
 use crowdqc::gold::{
-    GoldParams, GoldScoreReport, PageParams, PagePlanReport, Table, forgive_edits,
+    GoldParams, GoldScoreReport, Id, PageParams, PagePlanReport, check_disjoint, forgive_edits,
+    read_gold_rows, read_ids,
 };
 use crowdqc::{Error, Result};
 
@@ -171,23 +174,16 @@ fn plan(a: PlanArgs) -> Result<()> {
         .seed(a.seed);
     params.validate()?;
     crowdqc_io::check_output_path(&a.out)?;
-    let read = |p: &Path| crowdqc_io::read_table(p);
-    let (tasks, gold, workers) = (read(&a.tasks)?, read(&a.gold)?, read(&a.workers)?);
-    let r = PagePlanReport::build(
-        Table {
-            name: &a.tasks,
-            batches: &tasks,
-        },
-        Table {
-            name: &a.gold,
-            batches: &gold,
-        },
-        Table {
-            name: &a.workers,
-            batches: &workers,
-        },
-        &params,
-    )?;
+    let read = |p: &Path, f: &dyn Fn(&[RecordBatch]) -> Result<Vec<Id>>| {
+        let t = crowdqc_io::read_table_with_lines(p)?;
+        f(&t.clone().into_batches()).map_err(|e| t.locate(e))
+    };
+    let tasks = read(&a.tasks, &|b| read_ids(b, Role::Item, true))?;
+    let workers = read(&a.workers, &|b| read_ids(b, Role::Worker, true))?;
+    let gt = crowdqc_io::read_table_with_lines(&a.gold)?;
+    let gold = read_gold_rows(&gt.clone().into_batches()).map_err(|e| gt.locate(e))?;
+    check_disjoint(&tasks, &gold).map_err(|e| gt.locate(e))?;
+    let r = PagePlanReport::build(&tasks, &gold, &workers, &params)?;
     crowdqc_io::write_table(&a.out, &r.to_record_batch()?)?;
     common::print_out(&match a.format {
         Format::Json => common::to_json(&r)?,

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use crowdqc::aggregation::registry::{self, RunOptions};
+use crowdqc::core::columns::{Role, resolve_optional};
 use crowdqc::core::evidence::GoldSource;
 use crowdqc::gold::{GoldPool, GoldScheduler, ScheduleParams};
 use crowdqc::policy::replay::replay_with;
@@ -223,8 +224,11 @@ fn eval(a: EvalArgs) -> Result<()> {
             }
             t
         }
-        (None, Some(s)) => EvidenceTable::from_stats(&crowdqc_io::read_table(s)?, &policy)
-            .map_err(|e| e.in_file(s))?,
+        (None, Some(s)) => {
+            let t = crowdqc_io::read_table_with_lines(s)?;
+            EvidenceTable::from_stats(&t.clone().into_batches(), &policy)
+                .map_err(|e| t.locate(e))?
+        }
         (None, None) => {
             return Err(Error::param(
                 "JUDGMENTS",
@@ -251,11 +255,13 @@ fn replay(a: ReplayArgs) -> Result<()> {
     check_out(a.out.as_ref())?;
     let unit = a.time_unit.as_deref().map(str::parse).transpose()?;
     let schema = crowdqc_io::BatchReader::open(&a.judgments)?.schema();
-    let names: Vec<&str> = match &a.input.timestamp_column {
-        Some(n) => vec![n.as_str()],
-        None => crowdqc_io::TIMESTAMP_ALIASES.to_vec(),
-    };
-    let opts = match names.iter().find_map(|n| schema.field_with_name(n).ok()) {
+    let ts = resolve_optional(
+        &schema,
+        Role::Timestamp,
+        a.input.timestamp_column.as_deref(),
+    )
+    .map_err(|e| e.in_file(&a.judgments))?;
+    let opts = match ts.map(|i| schema.field(i)) {
         Some(f) => ReplayOptions::for_column(f.name(), f.data_type(), unit)
             .map_err(|e| e.in_file(&a.judgments))?,
         None => ReplayOptions::new(),

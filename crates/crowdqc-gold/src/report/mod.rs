@@ -13,11 +13,8 @@ use serde::Serialize;
 use crate::score::{DivergenceDirection, Forgive, GoldParams, GoldScores, ModelComparison};
 use crate::table::{self, Id};
 
-/// The duplicate rule of gold scoring, in words: every judgment on a gold item is one
-/// gold answer (as crowd-kit's `get_accuracy` counts rows before it drops identical
-/// rows); choose the `first` or `last` duplicate policy at ingest to count one answer
-/// per `(item, worker)`.
-pub const DUPLICATE_RULE: &str = "every judgment on a gold item counts as one gold answer \
+/// [`DUPLICATE_RULE`](crate::DUPLICATE_RULE) in words, for reports.
+pub const DUPLICATE_RULE_TEXT: &str = "every judgment on a gold item counts as one gold answer \
      (repeated (item, worker) pairs count again; ingest with --duplicates first|last to \
      count one)";
 
@@ -98,7 +95,7 @@ pub struct GoldScoreReport {
     /// The aggregation method whose posteriors are the consensus (`None`: vote
     /// shares).
     pub model: Option<&'static str>,
-    /// [`DUPLICATE_RULE`].
+    /// The duplicate rule, in words ([`DUPLICATE_RULE_TEXT`]).
     pub duplicate_rule: &'static str,
     /// Repeated `(item, worker)` pairs in the judgments (as ingested).
     pub duplicate_pairs: u64,
@@ -231,7 +228,7 @@ impl GoldScoreReport {
             contest_confidence: p.contest_confidence_level(),
             contest_min_answers: p.contest_min_answer_count(),
             model,
-            duplicate_rule: DUPLICATE_RULE,
+            duplicate_rule: DUPLICATE_RULE_TEXT,
             duplicate_pairs: m.report().duplicate_pairs,
             gold_items: s.items().len(),
             gold_without_judgments: unjudged,

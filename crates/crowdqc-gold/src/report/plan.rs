@@ -3,96 +3,84 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
-use std::path::Path;
 
-use arrow_array::cast::AsArray;
-use arrow_array::types::{
-    Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type, UInt16Type, UInt32Type, UInt64Type,
-};
-use arrow_array::{Array, RecordBatch};
-use arrow_schema::DataType;
+use arrow_array::RecordBatch;
+use crowdqc_core::columns::{self, IdColumn, Role};
 use crowdqc_core::{Error, Result};
 use serde::Serialize;
 
 use crate::schedule::{GoldPool, PageParams, RowKind, plan_pages};
 use crate::table::{self, Id};
 
-/// A named input table (the name, usually the file path, is put on its errors).
-#[derive(Debug, Clone, Copy)]
-pub struct Table<'a> {
-    /// File (or other name) of the table.
-    pub name: &'a Path,
-    /// Its batches.
-    pub batches: &'a [RecordBatch],
-}
-
-fn cell(c: &dyn Array, r: usize) -> Option<Id> {
-    let int = |v: i64| Some(Id::Int(v));
-    match c.data_type() {
-        DataType::Utf8 => Some(Id::Str(c.as_string::<i32>().value(r).to_string())),
-        DataType::LargeUtf8 => Some(Id::Str(c.as_string::<i64>().value(r).to_string())),
-        DataType::Utf8View => Some(Id::Str(c.as_string_view().value(r).to_string())),
-        DataType::Int8 => int(c.as_primitive::<Int8Type>().value(r).into()),
-        DataType::Int16 => int(c.as_primitive::<Int16Type>().value(r).into()),
-        DataType::Int32 => int(c.as_primitive::<Int32Type>().value(r).into()),
-        DataType::Int64 => int(c.as_primitive::<Int64Type>().value(r)),
-        DataType::UInt8 => int(c.as_primitive::<UInt8Type>().value(r).into()),
-        DataType::UInt16 => int(c.as_primitive::<UInt16Type>().value(r).into()),
-        DataType::UInt32 => int(c.as_primitive::<UInt32Type>().value(r).into()),
-        DataType::UInt64 => i64::try_from(c.as_primitive::<UInt64Type>().value(r))
-            .ok()
-            .map(Id::Int),
-        DataType::Dictionary(_, _) => {
-            let d = c.as_any_dictionary();
-            let k = *d.normalized_keys().get(r)?;
-            cell(d.values().as_ref(), k)
-        }
-        _ => None,
-    }
-}
-
-impl Table<'_> {
-    /// The ids of the first column found among `names` (zero-based rows in errors).
-    ///
-    /// # Errors
-    /// No such column; nulls; a column of another type than strings or integers.
-    pub fn ids(&self, names: &[&str]) -> Result<Vec<Id>> {
-        let mut out = Vec::new();
-        let mut row0 = 0u64;
-        for b in self.batches {
-            let Some((name, col)) = names
-                .iter()
-                .find_map(|n| b.column_by_name(n).map(|c| (*n, c)))
-            else {
-                return Err(Error::MissingColumn {
-                    wanted: names[0].into(),
-                    tried: names.iter().map(|s| (*s).to_string()).collect(),
-                    found: b
-                        .schema()
-                        .fields()
-                        .iter()
-                        .map(|f| f.name().clone())
-                        .collect(),
-                }
-                .in_file(self.name));
-            };
-            for r in 0..col.len() {
-                let row = Some(row0 + r as u64);
-                if col.is_null(r) {
-                    return Err(Error::value(name, row, "null value").in_file(self.name));
-                }
-                out.push(cell(col.as_ref(), r).ok_or_else(|| {
-                    Error::Schema {
-                        column: name.into(),
-                        expected: "strings or integers".into(),
-                        found: col.data_type().to_string(),
-                    }
-                    .in_file(self.name)
-                })?);
+/// The ids of the column playing `role` (`crowdqc_core::columns`: aliases, any string
+/// or integer Arrow type, dictionaries), one per row; with `unique`, an id listed
+/// twice is an error naming its row.
+///
+/// # Errors
+/// No such column; nulls; a column of another type; a repeated id.
+pub fn read_ids(batches: &[RecordBatch], role: Role, unique: bool) -> Result<Vec<Id>> {
+    let mut out = Vec::new();
+    let mut seen = HashSet::new();
+    let mut row0 = 0u64;
+    for b in batches {
+        let schema = b.schema();
+        let i = columns::resolve(&schema, role, None)?;
+        let col = IdColumn::new(b.column(i), schema.field(i).name(), row0)?;
+        for r in 0..col.len() {
+            let id = Id::from(col.get(r)?);
+            if unique && !seen.insert(id.clone()) {
+                return Err(Error::value(
+                    col.name(),
+                    Some(col.file_row(r)),
+                    format!("{} `{id}` is listed twice", role.name()),
+                ));
             }
-            row0 += b.num_rows() as u64;
+            out.push(id);
         }
-        Ok(out)
+        row0 += b.num_rows() as u64;
+    }
+    Ok(out)
+}
+
+/// Gold `(item, label)` rows (item: `item`/`task`; label: `label`, `true_label` or
+/// `gold`). A repeated row is kept (and ignored by the plan).
+///
+/// # Errors
+/// As [`read_ids`]; an item given two different labels, naming the second row.
+pub fn read_gold_rows(batches: &[RecordBatch]) -> Result<Vec<(Id, Id)>> {
+    let items = read_ids(batches, Role::Item, false)?;
+    let labels = read_ids(batches, Role::GoldLabel, false)?;
+    let mut answer: HashMap<&Id, &Id> = HashMap::new();
+    for (row, (item, lab)) in items.iter().zip(&labels).enumerate() {
+        if let Some(prev) = answer.insert(item, lab)
+            && prev != lab
+        {
+            return Err(Error::value(
+                "label",
+                Some(row as u64),
+                format!("gold item `{item}` has conflicting answers `{prev}` and `{lab}`"),
+            ));
+        }
+    }
+    Ok(items.into_iter().zip(labels).collect())
+}
+
+/// Checks that no gold row names a task.
+///
+/// # Errors
+/// [`Error::InvalidValue`] naming the gold row of the first overlap.
+pub fn check_disjoint(tasks: &[Id], gold: &[(Id, Id)]) -> Result<()> {
+    let tasks: HashSet<&Id> = tasks.iter().collect();
+    match gold.iter().position(|(item, _)| tasks.contains(item)) {
+        Some(row) => Err(Error::value(
+            "item",
+            Some(row as u64),
+            format!(
+                "`{}` is both a task and a gold item; list it in one file only",
+                gold[row].0
+            ),
+        )),
+        None => Ok(()),
     }
 }
 
@@ -143,72 +131,32 @@ pub struct PagePlanReport {
     pub exposure_max: u32,
 }
 
-fn unique(ids: &[Id], t: &Table<'_>, column: &str, what: &str) -> Result<()> {
-    let mut seen = HashSet::new();
-    for (row, id) in ids.iter().enumerate() {
-        if !seen.insert(id) {
-            return Err(Error::value(
-                column,
-                Some(row as u64),
-                format!("{what} `{id}` is listed twice"),
-            )
-            .in_file(t.name));
-        }
-    }
-    Ok(())
-}
-
 impl PagePlanReport {
-    /// Reads task ids (`item` or `task`), gold `(item, label)` rows (label: `label`,
-    /// `true_label` or `gold`) and worker ids (`worker`, `performer`, `annotator`) and
-    /// lays the tasks out with [`plan_pages`].
+    /// Lays `tasks` out for `workers` with gold from `gold` rows (see
+    /// [`read_ids`], [`read_gold_rows`], [`check_disjoint`]) using [`plan_pages`].
     ///
     /// # Errors
-    /// Those of [`Table::ids`]; a task or worker listed twice; a gold item with two
-    /// labels or also listed as a task; no gold; those of [`plan_pages`].
+    /// No gold; a task that is also gold; those of [`plan_pages`].
     pub fn build(
-        tasks: Table<'_>,
-        gold: Table<'_>,
-        workers: Table<'_>,
+        tasks: &[Id],
+        gold: &[(Id, Id)],
+        workers: &[Id],
         params: &PageParams,
     ) -> Result<Self> {
         params.validate()?;
-        let task_ids = tasks.ids(&["item", "task"])?;
-        unique(&task_ids, &tasks, "item", "task")?;
-        let gold_items = gold.ids(&["item", "task"])?;
-        let gold_labels = gold.ids(&["label", "true_label", "gold"])?;
-        let worker_ids = workers.ids(&["worker", "performer", "annotator"])?;
-        unique(&worker_ids, &workers, "worker", "worker")?;
+        check_disjoint(tasks, gold)?;
         // ids: tasks get 0..n, gold items follow
-        let mut ids: Vec<Id> = task_ids.clone();
-        let index: HashSet<&Id> = task_ids.iter().collect();
+        let mut ids: Vec<Id> = tasks.to_vec();
         let mut labels: Vec<Id> = Vec::new();
-        let mut label_idx: HashMap<Id, u32> = HashMap::new();
-        let mut answer: HashMap<&Id, &Id> = HashMap::new();
+        let mut label_idx: HashMap<&Id, u32> = HashMap::new();
+        let mut seen: HashSet<&Id> = HashSet::new();
         let mut pairs = Vec::new();
-        for (row, (item, lab)) in gold_items.iter().zip(&gold_labels).enumerate() {
-            if let Some(prev) = answer.get(item) {
-                if *prev != lab {
-                    return Err(Error::value(
-                        "label",
-                        Some(row as u64),
-                        format!("gold item `{item}` has conflicting answers `{prev}` and `{lab}`"),
-                    )
-                    .in_file(gold.name));
-                }
+        for (item, lab) in gold {
+            if !seen.insert(item) {
                 continue;
             }
-            if index.contains(item) {
-                return Err(Error::value(
-                    "item",
-                    Some(row as u64),
-                    format!("`{item}` is both a task and a gold item; list it in one file only"),
-                )
-                .in_file(gold.name));
-            }
-            answer.insert(item, lab);
             let next = labels.len() as u32;
-            let li = *label_idx.entry(lab.clone()).or_insert(next);
+            let li = *label_idx.entry(lab).or_insert(next);
             if li == next {
                 labels.push(lab.clone());
             }
@@ -216,18 +164,18 @@ impl PagePlanReport {
             ids.push(item.clone());
         }
         if pairs.is_empty() {
-            return Err(Error::insufficient("the gold file has no rows").in_file(gold.name));
+            return Err(Error::insufficient("the gold file has no rows"));
         }
         let pool = GoldPool::new(pairs)?;
-        let n_workers = u32::try_from(worker_ids.len())
+        let n_workers = u32::try_from(workers.len())
             .map_err(|_| Error::param("workers", "too many workers (more than u32::MAX)"))?;
-        let task_idx: Vec<u32> = (0..task_ids.len() as u32).collect();
+        let task_idx: Vec<u32> = (0..tasks.len() as u32).collect();
         let layout = plan_pages(params, &task_idx, &pool, n_workers)?;
         let rows: Vec<LayoutRow> = layout
             .rows
             .iter()
             .map(|r| LayoutRow {
-                worker: worker_ids[r.worker as usize].clone(),
+                worker: workers[r.worker as usize].clone(),
                 page: r.page,
                 position: r.position,
                 item: ids[r.item as usize].clone(),
@@ -246,8 +194,8 @@ impl PagePlanReport {
             gold_rows: rows.iter().filter(|r| r.gold_label.is_some()).count(),
             rows: rows.len(),
             layout: rows,
-            tasks: task_ids.len(),
-            workers: worker_ids.len(),
+            tasks: tasks.len(),
+            workers: workers.len(),
             redundancy: params.redundancy_count(),
             pages: pages.len(),
             gold_share: layout.gold_share(),
