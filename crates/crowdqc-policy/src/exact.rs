@@ -144,7 +144,7 @@ pub(crate) enum Plan {
 /// # Errors
 /// An index out of range, accuracy outside [0, 1], non-gold metrics, or rules whose
 /// chain is too large (see [`MAX_EXACT_WINDOW`], [`MAX_MIXED_STATES`]; the simulator
-/// or [`crate::exact_report`]'s Monte Carlo handle those).
+/// or [`exact_report()`](crate::exact_report())'s Monte Carlo handle those).
 pub fn fire_curve(
     policy: &Policy,
     rules: &[usize],
