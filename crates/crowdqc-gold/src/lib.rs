@@ -55,6 +55,29 @@
 //! # Ok(()) }
 //! ```
 //!
+//! The tables `crowdqc gold score` writes, from the library (worker ids keep their
+//! input type; counts are `Int64`):
+//!
+//! ```
+//! use crowdqc_core::{IdRef, IngestOptions, JudgmentMatrixBuilder};
+//! use crowdqc_gold::{GoldParams, GoldScoreReport};
+//! # fn main() -> crowdqc_core::Result<()> {
+//! let mut b = JudgmentMatrixBuilder::new(IngestOptions::default())?;
+//! for (item, worker, label) in [(1, 10, 0), (1, 11, 1), (2, 10, 1), (2, 11, 1)] {
+//!     b.push_row(IdRef::Int(item), IdRef::Int(worker), IdRef::Int(label))?;
+//! }
+//! b.push_gold_row(IdRef::Int(1), IdRef::Int(0))?;
+//! b.push_gold_row(IdRef::Int(2), IdRef::Int(1))?;
+//! let m = b.finish()?;
+//! let report = GoldScoreReport::build(&m, &GoldParams::new(), None, &[])?;
+//! let workers = report.worker_batch()?; // worker, gold_answered, gold_correct, ...
+//! assert_eq!(workers.schema().field(0).data_type(), &arrow_schema::DataType::Int64);
+//! assert_eq!(report.workers[0].gold_correct, 2); // worker 10: both right
+//! let items = report.item_batch()?; // item, gold_label, answers, exposure, misses, ...
+//! assert_eq!(items.num_rows(), 2);
+//! # Ok(()) }
+//! ```
+//!
 //! Scheduling, per request:
 //!
 //! ```

@@ -4,15 +4,23 @@
 //!
 //! Rules are re-evaluated after every gold answer, exactly as [`Policy::step`] does,
 //! so the result is the *repeated-testing* false-action rate of a rule (the quantity
-//! documented rules never state). Two families are supported:
+//! documented rules never state). The chains:
 //!
 //! - **window rules** (every gold condition has a `window`, no sequential test): a
 //!   Markov chain over the last W outcomes (2^W states, W ≤ 20);
 //! - **cumulative rules** (no windows; `sprt`, `posterior`, all-time counts and
 //!   accuracy bounds): a chain over the number correct, with one "stopped" flag per
-//!   sequential test (a cleared SPRT stops, as in [`Policy::step`]).
+//!   sequential test (a cleared SPRT stops, as in [`Policy::step`]); windows that
+//!   cannot slide within the horizon (W ≥ horizon) cover every answer and join it;
+//! - **both together**: a chain over the last W outcomes *and* the number correct
+//!   (and the stopped tests), while `2^W × (horizon + 1)` ≤ [`MAX_MIXED_STATES`];
+//!   checked against brute-force enumeration through [`Policy::step`].
 //!
-//! Non-gold metrics are not supported (they are not functions of gold answers).
+//! A sliding window longer than that has no exact chain of tractable size (the future
+//! depends on the position of every wrong answer in the window);
+//! [`exact_report`](crate::exact_report()) then estimates the same probability by a
+//! seeded Monte Carlo and says so. Non-gold metrics are not supported (they are not
+//! functions of gold answers).
 //!
 //! ```
 //! # fn main() -> crowdqc_core::Result<()> {

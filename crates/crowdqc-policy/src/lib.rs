@@ -35,6 +35,32 @@
 //! # Ok(()) }
 //! ```
 //!
+//! From judgments to the decisions table `crowdqc policy eval` writes (a fitted
+//! aggregation model can fill `model_accuracy` and `spammer_score` through
+//! [`EvidenceTable::fill_from_model`]):
+//!
+//! ```
+//! use crowdqc_core::{IdRef, IngestOptions, JudgmentMatrixBuilder};
+//! use crowdqc_policy::{Action, EvidenceTable, parse_policy};
+//! # fn main() -> crowdqc_core::Result<()> {
+//! let mut b = JudgmentMatrixBuilder::new(IngestOptions::default())?;
+//! for g in 0..4 {
+//!     b.push_row(IdRef::Int(g), IdRef::Str("ann"), IdRef::Str("yes"))?;
+//!     b.push_row(IdRef::Int(g), IdRef::Str("bob"), IdRef::Str("no"))?;
+//!     b.push_gold_row(IdRef::Int(g), IdRef::Str("yes"))?;
+//! }
+//! let m = b.finish()?;
+//! let policy = parse_policy(
+//!     "[[rules]]\nid = \"wrong\"\naction = \"ban\"\nmin_evidence = 3\n\
+//!      when = [{ metric = \"gold_wrong\", at_least = 3 }]\n",
+//! )?;
+//! let eval = policy.evaluate_table(&EvidenceTable::from_matrix(&m, &policy));
+//! assert_eq!(eval.decisions[1].action, Action::Ban); // bob: 4 of 4 wrong
+//! let table = eval.to_record_batch()?; // worker, action, duration_ms, untrust, rules, ...
+//! assert_eq!(table.num_rows(), 2);
+//! # Ok(()) }
+//! ```
+//!
 //! ## The policy file
 //!
 //! A policy is a list of `[[rules]]` and optional `[tiers]`. Unknown keys, metrics and
