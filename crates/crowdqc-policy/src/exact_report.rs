@@ -406,6 +406,31 @@ mod tests {
         }
     }
 
+    /// The Monte Carlo table is the same for 1 and 3 threads and with progress.
+    #[test]
+    fn monte_carlo_is_thread_count_invariant() {
+        let p = crate::parse_policy(
+            "[[rules]]\nid = \"w\"\naction = \"ban\"\nmin_evidence = 25\n\
+             when = [{ metric = \"gold_wrong\", window = 25, at_least = 8 }]\n",
+        )
+        .expect("valid");
+        let opts = ExactOptions::new()
+            .accuracies(vec![0.8])
+            .runs(5000)
+            .horizon(60);
+        let run = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("pool")
+                .install(|| exact_report(&p, &opts, &NoProgress))
+                .expect("report")
+        };
+        let one = run(1);
+        assert!(matches!(one.method, CurveMethod::MonteCarlo { .. }));
+        assert_eq!(one, run(3));
+    }
+
     #[test]
     fn interrupted_monte_carlo_stops() {
         let p = toloka_like();
