@@ -2,7 +2,8 @@
 
 use std::str::FromStr;
 
-use arrow_schema::DataType;
+use arrow_schema::{DataType, Schema};
+use crowdqc_core::columns::{self, Role};
 use crowdqc_core::{Error, Result};
 use serde::Serialize;
 
@@ -83,6 +84,31 @@ impl ReplayOptions {
     pub fn integer_time_unit(mut self, unit: Option<TimeUnit>) -> Self {
         self.integer_time_unit = unit;
         self
+    }
+
+    /// Options for the judgments' `schema` (before ingest): its timestamp column (the
+    /// `column` given, or the default alias) checked by [`ReplayOptions::for_column`].
+    ///
+    /// # Errors
+    /// Those of [`ReplayOptions::for_column`]; a `column` not in the schema; a `unit`
+    /// when there is no timestamp column.
+    pub fn for_schema(
+        schema: &Schema,
+        column: Option<&str>,
+        unit: Option<TimeUnit>,
+    ) -> Result<Self> {
+        match columns::resolve_optional(schema, Role::Timestamp, column)? {
+            Some(i) => {
+                let f = schema.field(i);
+                Self::for_column(f.name(), f.data_type(), unit)
+            }
+            None if unit.is_some() => Err(Error::param(
+                "time_unit",
+                "the judgments have no timestamp column (name it with --timestamp-column, \
+                 or drop --time-unit)",
+            )),
+            None => Ok(Self::new()),
+        }
     }
 
     /// Options for a timestamp column of Arrow type `data_type` (before ingest) and

@@ -4,7 +4,6 @@
 use std::path::PathBuf;
 
 use crowdqc::aggregation::registry::{self, RunOptions};
-use crowdqc::core::columns::{Role, resolve_optional};
 use crowdqc::core::evidence::GoldSource;
 use crowdqc::gold::{GoldPool, GoldScheduler, ScheduleParams};
 use crowdqc::policy::replay::replay_with;
@@ -255,17 +254,8 @@ fn replay(a: ReplayArgs) -> Result<()> {
     check_out(a.out.as_ref())?;
     let unit = a.time_unit.as_deref().map(str::parse).transpose()?;
     let schema = crowdqc_io::BatchReader::open(&a.judgments)?.schema();
-    let ts = resolve_optional(
-        &schema,
-        Role::Timestamp,
-        a.input.timestamp_column.as_deref(),
-    )
-    .map_err(|e| e.in_file(&a.judgments))?;
-    let opts = match ts.map(|i| schema.field(i)) {
-        Some(f) => ReplayOptions::for_column(f.name(), f.data_type(), unit)
-            .map_err(|e| e.in_file(&a.judgments))?,
-        None => ReplayOptions::new(),
-    };
+    let opts = ReplayOptions::for_schema(&schema, a.input.timestamp_column.as_deref(), unit)
+        .map_err(|e| e.in_file(&a.judgments))?;
     let m = common::load(&a.judgments, &a.input, a.gold.as_deref())?;
     let log = replay_with(&policy, &m, &opts)?.log(&policy, &m);
     if let Some(p) = &a.out {

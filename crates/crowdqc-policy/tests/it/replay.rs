@@ -133,6 +133,14 @@ fn integer_timestamps_need_a_unit() {
         ReplayOptions::for_column("timestamp", &ts, None).expect("carries its unit"),
         ReplayOptions::new()
     );
+    use arrow_schema::{Field, Schema};
+    let schema = Schema::new(vec![Field::new("item", DataType::Utf8, false)]);
+    let e = ReplayOptions::for_schema(&schema, None, Some(TimeUnit::Seconds)).expect_err("none");
+    assert!(e.to_string().contains("no timestamp column"), "{e}");
+    assert_eq!(
+        ReplayOptions::for_schema(&schema, None, None).expect("item order"),
+        ReplayOptions::new()
+    );
     let secs = ReplayOptions::for_column("t", &DataType::Int64, Some(TimeUnit::Seconds))
         .expect("unit given");
     let m = matrix();
