@@ -140,7 +140,7 @@ fn plan_report_over_id_tables() {
         ),
     ])
     .expect("batch");
-    let t = read_ids(&[tasks.clone()], Role::Item, true).expect("tasks");
+    let t = read_ids(std::slice::from_ref(&tasks), Role::Item, true).expect("tasks");
     let w = read_ids(&[workers], Role::Worker, true).expect("workers");
     let g = read_gold_rows(&[gold]).expect("gold");
     let r = PagePlanReport::build(&t, &g, &w, &PageParams::new(5, 1).seed(1)).expect("plan");
