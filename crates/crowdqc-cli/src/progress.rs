@@ -2,11 +2,6 @@
 //! terminal, nothing otherwise; Ctrl-C is left to the default handler (the process
 //! exits), so [`Progress::interrupted`] is never true here.
 
-#![allow(
-    dead_code,
-    reason = "the subcommands adopt it as their long operations report progress"
-)]
-
 use std::io::IsTerminal;
 
 use crowdqc::core::progress::Progress;

@@ -9,7 +9,7 @@ use arrow_array::types::{
 };
 use std::sync::Arc;
 
-use arrow_array::{Array, ArrayRef};
+use arrow_array::{Array, ArrayRef, StringArray};
 use arrow_schema::{DataType, TimeUnit};
 
 use crate::dict::IdDictionary;
@@ -60,10 +60,20 @@ impl DuplicatePolicy {
     }
 }
 
-/// Column names for judgments and gold. `None` means "use the default aliases".
+/// Column names for judgments and gold. `None` means "use the default aliases" of
+/// [`columns`](crate::columns). Build it with the `with_*` methods:
+///
+/// ```
+/// use crowdqc_core::{ColumnMap, IngestOptions};
+/// let opts = IngestOptions::default()
+///     .with_columns(ColumnMap::default().with_item("question").with_label("answer"))
+///     .with_trim_labels(true);
+/// assert_eq!(opts.columns.item.as_deref(), Some("question"));
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ColumnMap {
-    /// Item column (default aliases: [`ITEM_ALIASES`](crate::columns::ITEM_ALIASES)).
+    /// Item column (default aliases: `item`, `task`).
     pub item: Option<String>,
     /// Worker column (default aliases: `worker`, `performer`, `annotator`).
     pub worker: Option<String>,
@@ -75,7 +85,45 @@ pub struct ColumnMap {
     pub duration: Option<String>,
 }
 
-/// Options for building a [`JudgmentMatrix`](crate::JudgmentMatrix).
+impl ColumnMap {
+    /// Sets the item column.
+    #[must_use]
+    pub fn with_item(mut self, name: impl Into<String>) -> Self {
+        self.item = Some(name.into());
+        self
+    }
+
+    /// Sets the worker column.
+    #[must_use]
+    pub fn with_worker(mut self, name: impl Into<String>) -> Self {
+        self.worker = Some(name.into());
+        self
+    }
+
+    /// Sets the label column.
+    #[must_use]
+    pub fn with_label(mut self, name: impl Into<String>) -> Self {
+        self.label = Some(name.into());
+        self
+    }
+
+    /// Sets the timestamp column.
+    #[must_use]
+    pub fn with_timestamp(mut self, name: impl Into<String>) -> Self {
+        self.timestamp = Some(name.into());
+        self
+    }
+
+    /// Sets the duration column.
+    #[must_use]
+    pub fn with_duration(mut self, name: impl Into<String>) -> Self {
+        self.duration = Some(name.into());
+        self
+    }
+}
+
+/// Options for building a [`JudgmentMatrix`](crate::JudgmentMatrix); build it with the
+/// `with_*` methods (see [`ColumnMap`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IngestOptions {
     /// Column names.
@@ -89,6 +137,70 @@ pub struct IngestOptions {
     /// classes, or sorted in with the observed ones). Off by default: such a gold
     /// label is an error.
     pub extend_classes_with_gold: bool,
+    /// Trim surrounding whitespace from string labels (judgments, gold and declared
+    /// classes), so that `yes` and ` yes ` are one class. Off by default.
+    pub trim_labels: bool,
+}
+
+impl IngestOptions {
+    /// Sets the column names.
+    #[must_use]
+    pub fn with_columns(mut self, columns: ColumnMap) -> Self {
+        self.columns = columns;
+        self
+    }
+
+    /// Sets the duplicate policy.
+    #[must_use]
+    pub fn with_duplicates(mut self, duplicates: DuplicatePolicy) -> Self {
+        self.duplicates = duplicates;
+        self
+    }
+
+    /// Declares the class set, in class order.
+    #[must_use]
+    pub fn with_classes<S: Into<String>>(mut self, classes: impl IntoIterator<Item = S>) -> Self {
+        self.classes = Some(classes.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Lets gold labels outside the class set extend it.
+    #[must_use]
+    pub fn with_extend_classes_with_gold(mut self, on: bool) -> Self {
+        self.extend_classes_with_gold = on;
+        self
+    }
+
+    /// Trims surrounding whitespace from string labels.
+    #[must_use]
+    pub fn with_trim_labels(mut self, on: bool) -> Self {
+        self.trim_labels = on;
+        self
+    }
+}
+
+/// `arr` with surrounding whitespace trimmed from every string (plain string columns
+/// and dictionaries of strings); other columns are returned as they are.
+pub(crate) fn trim_strings(arr: &ArrayRef) -> Result<ArrayRef> {
+    fn trimmed<'a>(it: impl Iterator<Item = Option<&'a str>>) -> ArrayRef {
+        Arc::new(StringArray::from_iter(it.map(|v| v.map(str::trim))))
+    }
+    Ok(match arr.data_type() {
+        DataType::Utf8 => trimmed(arr.as_string::<i32>().iter()),
+        DataType::LargeUtf8 => trimmed(arr.as_string::<i64>().iter()),
+        DataType::Utf8View => trimmed(arr.as_string_view().iter()),
+        DataType::Dictionary(..) => match arr.as_any_dictionary_opt() {
+            Some(d) => {
+                let values = trim_strings(d.values())?;
+                if Arc::ptr_eq(&values, d.values()) {
+                    return Ok(Arc::clone(arr));
+                }
+                d.with_values(values)
+            }
+            None => Arc::clone(arr),
+        },
+        _ => Arc::clone(arr),
+    })
 }
 
 fn first_null(arr: &dyn Array) -> Option<usize> {

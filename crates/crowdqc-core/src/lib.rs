@@ -58,11 +58,13 @@ pub mod interval;
 mod matrix;
 pub mod numeric;
 pub mod progress;
+pub mod summary;
 
 pub use builder::JudgmentMatrixBuilder;
 pub use classes::{ClassOrder, ClassSet};
-pub use dict::{IdDictionary, IdKind, IdRef};
+pub use dict::{Id, IdDictionary, IdKind, IdRef};
 pub use error::{Error, Result};
 pub use gold::{Gold, GoldReport};
 pub use ingest::{ColumnMap, DuplicatePolicy, IngestOptions};
 pub use matrix::{IngestReport, JudgmentMatrix};
+pub use summary::MatrixSummary;

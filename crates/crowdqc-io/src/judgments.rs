@@ -1,8 +1,8 @@
 //! Judgment files (and their gold file) read into a [`JudgmentMatrix`].
 
-use std::path::Path;
 use arrow_array::RecordBatch;
 use crowdqc_core::{Error, IngestOptions, JudgmentMatrix, JudgmentMatrixBuilder, Result};
+use std::path::Path;
 
 use crate::batch_reader::BatchReader;
 use crate::dictionaries::plain_large_dictionaries;

@@ -81,4 +81,4 @@ pub use format::FileFormat;
 pub use guard::in_guarded_decode;
 pub use judgments::{Progress, read_judgments, read_judgments_with_progress};
 pub use table::{Table, read_table, read_table_with_lines};
-pub use table_writer::{TableWriter, check_output_path, write_table};
+pub use table_writer::{TableWriter, check_output_path, write_batches, write_table};

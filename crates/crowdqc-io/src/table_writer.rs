@@ -91,6 +91,29 @@ pub fn write_table(path: &Path, batch: &RecordBatch) -> Result<()> {
     w.finish()
 }
 
+/// Writes batches (all of one schema, the first giving it) to `path` atomically, one at
+/// a time (e.g. the items table of a large model, built batch by batch).
+/// An empty iterator writes nothing and is an error.
+///
+/// # Errors
+/// As [`write_table`], the first error of `batches`, or no batch at all.
+pub fn write_batches(
+    path: &Path,
+    batches: impl IntoIterator<Item = Result<RecordBatch>>,
+) -> Result<()> {
+    let mut batches = batches.into_iter();
+    let first = batches
+        .next()
+        .ok_or_else(|| Error::insufficient("no table to write"))??;
+    let mut w = TableWriter::create(path, first.schema())?;
+    w.write(&first)?;
+    drop(first);
+    for b in batches {
+        w.write(&b?)?;
+    }
+    w.finish()
+}
+
 enum Sink {
     Parquet(ArrowWriter<BufWriter<File>>),
     Csv(CsvTableWriter<BufWriter<File>>),

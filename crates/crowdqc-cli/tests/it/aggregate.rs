@@ -33,7 +33,7 @@ fn ds_on_dogs_reports_accuracy_and_writes_tables() {
     let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
     let acc = v["eval"]["accuracy"].as_f64().expect("accuracy");
     assert!((acc - 0.842627).abs() < 1e-6, "{acc}");
-    assert_eq!(v["iterations"], 14); // crowd-kit 1.4.2 runs 14 iterations here
+    assert_eq!(v["fit"]["iterations"], 14); // crowd-kit 1.4.2 runs 14 iterations here
     let text = std::fs::read_to_string(&items).expect("items");
     let header = text.lines().next().expect("header");
     assert_eq!(header, "item,label,confidence,p_0,p_1,p_2,p_3");

@@ -1,0 +1,73 @@
+//! Per-worker weights (for weighted majority vote) read from a `worker, weight` table.
+
+use arrow_array::RecordBatch;
+use crowdqc_core::columns::{self, IdColumn, NumberColumn, Role};
+use crowdqc_core::{Error, JudgmentMatrix, Result};
+
+/// One weight per worker of `m`, from batches of a table with a worker column
+/// (`worker`, `performer`, `annotator`) and a weight column (`weight`, `skill`); each
+/// batch comes with the zero-based row of its first row in the file. Rows for workers
+/// that have no judgment are ignored.
+///
+/// # Errors
+/// A missing column, a null or non-numeric weight (naming the row), a negative or
+/// non-finite weight, a worker given two different weights, or workers of `m` with no
+/// weight (naming some of them).
+pub fn worker_weights<'a>(
+    m: &JudgmentMatrix,
+    batches: impl IntoIterator<Item = (u64, &'a RecordBatch)>,
+) -> Result<Vec<f64>> {
+    let mut w = vec![f64::NAN; m.n_workers()];
+    for (row0, b) in batches {
+        let schema = b.schema();
+        let wi = columns::resolve(&schema, Role::Worker, None)?;
+        let vi = columns::resolve(&schema, Role::Weight, None)?;
+        let (wname, vname) = (schema.field(wi).name(), schema.field(vi).name());
+        let ids = IdColumn::new(b.column(wi), wname, row0)?;
+        let vals = NumberColumn::new(b.column(vi), vname, row0)?;
+        for r in 0..b.num_rows() {
+            let id = ids.get(r)?;
+            let v = vals.get(r)?;
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(Error::value(
+                    vname,
+                    Some(row0 + r as u64),
+                    format!("weight {v} of worker `{id}` must be finite and >= 0"),
+                ));
+            }
+            if let Some(i) = m.workers().lookup(id) {
+                let old = std::mem::replace(&mut w[i as usize], v);
+                if !old.is_nan() && old != v {
+                    return Err(Error::value(
+                        vname,
+                        Some(row0 + r as u64),
+                        format!(
+                            "worker `{id}` is given two weights, {old} and {v}; keep one row per worker"
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    let missing: Vec<String> = (0..m.n_workers() as u32)
+        .filter(|&i| w[i as usize].is_nan())
+        .map(|i| m.workers().get(i).to_string())
+        .collect();
+    if !missing.is_empty() {
+        return Err(Error::value(
+            "weight",
+            None,
+            format!(
+                "{} workers of the judgments have no weight (e.g. {}); give every worker one",
+                missing.len(),
+                missing
+                    .iter()
+                    .take(3)
+                    .map(|s| format!("`{s}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    }
+    Ok(w)
+}
