@@ -75,8 +75,14 @@ fn format_value(arr: &dyn Array, i: usize, out: &mut String) {
         DataType::UInt16 => prim!(UInt16Type),
         DataType::UInt32 => prim!(UInt32Type),
         DataType::UInt64 => prim!(UInt64Type),
-        DataType::Float32 => prim!(Float32Type),
-        DataType::Float64 => prim!(Float64Type),
+        // shortest text that parses back to the same value, with an exponent for very
+        // large or small magnitudes (`1e-300`, not 300 digits)
+        DataType::Float32 => {
+            let _ = write!(out, "{:?}", arr.as_primitive::<Float32Type>().value(i));
+        }
+        DataType::Float64 => {
+            let _ = write!(out, "{:?}", arr.as_primitive::<Float64Type>().value(i));
+        }
         DataType::Utf8 => out.push_str(arr.as_string::<i32>().value(i)),
         DataType::LargeUtf8 => out.push_str(arr.as_string::<i64>().value(i)),
         DataType::Utf8View => out.push_str(arr.as_string_view().value(i)),

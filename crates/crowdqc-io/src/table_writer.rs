@@ -54,6 +54,18 @@ pub fn check_output_path(path: &Path) -> Result<()> {
             ),
         });
     }
+    // the output is written to a temporary file in `dir`, then renamed: make sure one
+    // can be created there now rather than after the work
+    tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::Io {
+        path: dir.to_path_buf(),
+        source: std::io::Error::new(
+            e.kind(),
+            format!(
+                "cannot create files in the output directory (for `{}`): {e}",
+                path.display()
+            ),
+        ),
+    })?;
     Ok(())
 }
 
