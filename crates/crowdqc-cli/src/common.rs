@@ -183,10 +183,7 @@ pub fn print_out(text: &str) -> Result<()> {
 pub fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
     serde_json::to_string_pretty(value)
         .map(|s| s + "\n")
-        .map_err(|e| Error::External {
-            context: "json output".into(),
-            message: e.to_string(),
-        })
+        .map_err(|e| Error::library("json output", e))
 }
 
 /// An id or label as JSON: integers stay numbers, strings stay strings.

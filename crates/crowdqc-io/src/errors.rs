@@ -15,10 +15,10 @@ pub(crate) fn io(path: &Path, source: std::io::Error) -> Error {
 }
 
 /// A Parquet decoding error: the file is corrupt, truncated or not Parquet.
-pub(crate) fn parquet(e: &ParquetError) -> Error {
-    Error::Parse {
-        line: None,
-        message: format!("invalid, corrupt or truncated Parquet file: {e}"),
+pub(crate) fn parquet(e: ParquetError) -> Error {
+    Error::BadFile {
+        format: "Parquet".into(),
+        source: Box::new(e),
     }
 }
 
@@ -28,19 +28,16 @@ pub(crate) fn arrow_read(kind: &str, path: &Path, e: ArrowError) -> Error {
         ArrowError::IoError(_, source) if source.kind() != std::io::ErrorKind::UnexpectedEof => {
             io(path, source)
         }
-        e => Error::Parse {
-            line: None,
-            message: format!("invalid, corrupt or truncated {kind} file: {e}"),
+        e => Error::BadFile {
+            format: kind.into(),
+            source: Box::new(e),
         },
     }
 }
 
 /// A failure while writing (always a runtime failure, exit code 1).
-pub(crate) fn write(kind: &str, e: impl std::fmt::Display) -> Error {
-    Error::External {
-        context: format!("writing {kind}"),
-        message: e.to_string(),
-    }
+pub(crate) fn write(kind: &str, e: impl std::error::Error + Send + Sync + 'static) -> Error {
+    Error::library(format!("writing {kind}"), e)
 }
 
 /// A CSV reading error, with its line number.

@@ -9,6 +9,7 @@ use crate::dictionaries::plain_large_dictionaries;
 
 /// Progress of a long read, reported after every batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Progress {
     /// Judgment rows read so far.
     pub rows: u64,

@@ -89,6 +89,27 @@ fn text_report_is_aligned() {
 }
 
 #[test]
+fn class_table_stays_aligned_with_long_labels() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let long = "a-very-long-label-that-someone-pasted-from-a-spreadsheet-cell";
+    let j = file(
+        dir.path(),
+        "j.csv",
+        format!("item,worker,label\nt1,w1,{long}\nt1,w2,no\nt2,w1,no\n"),
+    );
+    let r = crowdqc(&["inspect", s(&j)]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    let rows: Vec<&str> = r.stdout.lines().filter(|l| l.contains('%')).collect();
+    assert_eq!(rows.len(), 2, "{}", r.stdout);
+    // the long label is cut to 40 characters ending in an ellipsis
+    let cut: String = long.chars().take(39).collect::<String>() + "…";
+    assert!(rows[0].starts_with(&format!("    {cut}  ")), "{}", r.stdout);
+    // both rows have the same width in characters, so the columns line up
+    let widths: Vec<usize> = rows.iter().map(|l| l.chars().count()).collect();
+    assert_eq!(widths[0], widths[1], "{}", r.stdout);
+}
+
+#[test]
 fn integer_labels_are_numbers_in_json_and_ordered_numerically() {
     let dir = tempfile::tempdir().expect("tempdir");
     let j = file(
