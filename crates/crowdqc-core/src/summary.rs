@@ -280,6 +280,49 @@ mod tests {
     }
 
     #[test]
+    fn summary_and_classes_table_of_a_small_matrix() {
+        use arrow_array::cast::AsArray;
+        use arrow_array::types::{Float64Type, Int64Type};
+        use arrow_schema::DataType;
+
+        use crate::{IdRef, IngestOptions, JudgmentMatrixBuilder};
+        let mut b = JudgmentMatrixBuilder::new(IngestOptions::default()).expect("opts");
+        for (i, w, l) in [(1, 7, 10), (1, 8, 2), (2, 7, 2), (2, 7, 2)] {
+            b.push_row(IdRef::Int(i), IdRef::Int(w), IdRef::Int(l))
+                .expect("row");
+        }
+        b.push_gold_row(IdRef::Int(2), IdRef::Int(2)).expect("gold");
+        let m = b.finish().expect("matrix");
+        let s = MatrixSummary::of(&m);
+        assert_eq!((s.judgments, s.items, s.workers), (4, 2, 2));
+        assert_eq!((s.duplicate_pairs, s.conflicting_duplicate_pairs), (1, 0));
+        assert_eq!(s.class_order, ClassOrder::Numeric);
+        assert_eq!(s.classes[0].label, Id::Int(2));
+        let t = s.classes_table(&m).expect("table");
+        let types: Vec<&DataType> = t
+            .schema_ref()
+            .fields()
+            .iter()
+            .map(|f| f.data_type())
+            .collect();
+        assert_eq!(
+            types,
+            [
+                &DataType::Int64,
+                &DataType::Int64,
+                &DataType::Float64,
+                &DataType::Int64
+            ]
+        );
+        let labels = t.column(0).as_primitive::<Int64Type>();
+        assert_eq!((labels.value(0), labels.value(1)), (2, 10));
+        let counts = t.column(1).as_primitive::<Int64Type>();
+        assert_eq!((counts.value(0), counts.value(1)), (3, 1));
+        assert_eq!(t.column(2).as_primitive::<Float64Type>().value(0), 0.75);
+        assert_eq!(t.column(3).as_primitive::<Int64Type>().value(0), 1);
+    }
+
+    #[test]
     fn similar_labels_group_spaces_and_case_only() {
         let g = similar_labels(
             [" yes", "No", "maybe", "no", "yes", "Yes ", "no "]

@@ -74,8 +74,8 @@ pub(crate) fn open(
     batch_size: usize,
 ) -> Result<Opened> {
     let file = File::open(path).map_err(|e| errors::io(path, e))?;
-    let mut meta = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new())
-        .map_err(errors::parquet)?;
+    let mut meta =
+        ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).map_err(errors::parquet)?;
     let schema = meta.schema().clone();
     let selection = match role {
         Some((columns, role)) => Some(select(&schema, columns, role)?),

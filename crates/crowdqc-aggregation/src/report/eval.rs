@@ -2,7 +2,9 @@
 
 use std::collections::HashMap;
 
-use arrow_array::RecordBatch;
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch};
 use crowdqc_core::columns::{self, IdColumn, Role};
 use crowdqc_core::{ColumnMap, Error, Id, JudgmentMatrix, Result};
 
@@ -142,4 +144,119 @@ pub struct Evaluation {
     pub accuracy: Option<f64>,
     /// True when items used to fit were left out: the accuracy is on held-out items.
     pub held_out_only: bool,
+}
+
+impl Evaluation {
+    /// The evaluation as a one-row table, one column per field (counts as Int64,
+    /// `accuracy` Float64 and null when nothing was scored, `held_out_only` Boolean).
+    ///
+    /// # Errors
+    /// None in practice (the columns have equal lengths).
+    pub fn to_record_batch(&self) -> Result<RecordBatch> {
+        let int = |v: u64| Arc::new(Int64Array::from(vec![v as i64])) as ArrayRef;
+        Ok(RecordBatch::try_from_iter([
+            ("rows", int(self.rows)),
+            ("repeated_rows", int(self.repeated_rows)),
+            ("items", int(self.items)),
+            ("unknown_items", int(self.unknown_items)),
+            ("excluded_fit_gold", int(self.excluded_fit_gold)),
+            ("scored", int(self.scored)),
+            ("correct", int(self.correct)),
+            ("labels_outside_classes", int(self.labels_outside_classes)),
+            (
+                "accuracy",
+                Arc::new(Float64Array::from(vec![self.accuracy])) as ArrayRef,
+            ),
+            (
+                "held_out_only",
+                Arc::new(BooleanArray::from(vec![self.held_out_only])) as ArrayRef,
+            ),
+        ])?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::Int64Type;
+    use crowdqc_core::{IdRef, IngestOptions, JudgmentMatrixBuilder};
+
+    use super::*;
+
+    fn batch(items: &[&str], labels: &[Option<&str>]) -> RecordBatch {
+        RecordBatch::try_from_iter([
+            (
+                "task",
+                Arc::new(arrow_array::StringArray::from(items.to_vec())) as ArrayRef,
+            ),
+            (
+                "gold",
+                Arc::new(arrow_array::StringArray::from(labels.to_vec())) as ArrayRef,
+            ),
+        ])
+        .expect("batch")
+    }
+
+    #[test]
+    fn held_out_accuracy_leaves_out_the_fitting_gold() {
+        let mut b = JudgmentMatrixBuilder::new(IngestOptions::default()).expect("opts");
+        for (i, w, l) in [("t1", "a", "x"), ("t2", "a", "y"), ("t3", "a", "x")] {
+            b.push_row(IdRef::Str(i), IdRef::Str(w), IdRef::Str(l))
+                .expect("row");
+        }
+        b.push_gold_row(IdRef::Str("t3"), IdRef::Str("x"))
+            .expect("gold");
+        let m = b.finish().expect("matrix");
+        // labels: t1 -> x (right), t2 -> x (wrong), t3 -> x (right, but fitting gold)
+        let labels = [0, 0, 0];
+        let rows = batch(
+            &["t1", "t2", "t3", "t9", "t1"],
+            &[Some("x"), Some("y"), Some("x"), Some("x"), Some("x")],
+        );
+        let g = EvalGold::from_batches([(0, &rows)], &ColumnMap::default()).expect("eval");
+        let all = g.evaluate(&m, &labels, false);
+        assert_eq!(
+            (
+                all.scored,
+                all.correct,
+                all.unknown_items,
+                all.repeated_rows
+            ),
+            (3, 2, 1, 1)
+        );
+        assert_eq!(all.accuracy, Some(2.0 / 3.0));
+        let held = g.evaluate(&m, &labels, true);
+        assert_eq!(
+            (held.scored, held.correct, held.excluded_fit_gold),
+            (2, 1, 1)
+        );
+        assert!(held.held_out_only);
+        let t = held.to_record_batch().expect("table");
+        assert_eq!(t.num_rows(), 1);
+        assert_eq!(
+            t.column_by_name("scored")
+                .expect("col")
+                .as_primitive::<Int64Type>()
+                .value(0),
+            2
+        );
+    }
+
+    #[test]
+    fn conflicting_and_null_evaluation_labels_are_errors() {
+        let rows = batch(&["t1", "t2", "t1"], &[Some("x"), Some("y"), Some("y")]);
+        let e = EvalGold::from_batches([(10, &rows)], &ColumnMap::default()).expect_err("conflict");
+        assert_eq!(
+            e.to_string(),
+            "row 13, column `gold`: evaluation gold gives item `t1` two labels: `x` (row 11) and \
+             `y`; keep one row per item"
+        );
+        let rows = batch(&["t1", "t2"], &[Some("x"), None]);
+        let e = EvalGold::from_batches([(0, &rows)], &ColumnMap::default()).expect_err("null");
+        assert!(
+            e.to_string()
+                .starts_with("row 2, column `gold`: null value"),
+            "{e}"
+        );
+    }
 }

@@ -71,3 +71,71 @@ pub fn worker_weights<'a>(
     }
     Ok(w)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow_array::{ArrayRef, Float64Array, Int64Array, StringArray};
+    use crowdqc_core::{IdRef, IngestOptions, JudgmentMatrixBuilder};
+
+    use super::*;
+
+    fn matrix() -> JudgmentMatrix {
+        let mut b = JudgmentMatrixBuilder::new(IngestOptions::default()).expect("opts");
+        for (i, w) in [("t1", 7), ("t1", 8), ("t2", 9)] {
+            b.push_row(IdRef::Str(i), IdRef::Int(w), IdRef::Str("x"))
+                .expect("row");
+        }
+        b.finish().expect("matrix")
+    }
+
+    fn table(workers: ArrayRef, weights: Vec<Option<f64>>) -> RecordBatch {
+        RecordBatch::try_from_iter([
+            ("annotator", workers),
+            ("skill", Arc::new(Float64Array::from(weights)) as ArrayRef),
+        ])
+        .expect("batch")
+    }
+
+    #[test]
+    fn weights_join_by_worker_id_and_every_worker_needs_one() {
+        let m = matrix();
+        // rows in any order; worker 42 has no judgment and is ignored
+        let t = table(
+            Arc::new(Int64Array::from(vec![9, 7, 42, 8])),
+            vec![Some(3.0), Some(1.0), Some(5.0), Some(0.5)],
+        );
+        assert_eq!(
+            worker_weights(&m, [(0, &t)]).expect("weights"),
+            [1.0, 0.5, 3.0]
+        );
+        let t = table(
+            Arc::new(Int64Array::from(vec![9, 7])),
+            vec![Some(3.0), Some(1.0)],
+        );
+        let e = worker_weights(&m, [(0, &t)]).expect_err("missing");
+        assert!(
+            e.to_string()
+                .contains("1 workers of the judgments have no weight (e.g. `8`)"),
+            "{e}"
+        );
+        let t = table(
+            Arc::new(Int64Array::from(vec![9, 9])),
+            vec![Some(3.0), Some(1.0)],
+        );
+        let e = worker_weights(&m, [(0, &t)]).expect_err("two weights");
+        assert!(
+            e.to_string()
+                .starts_with("row 2, column `skill`: worker `9` is given two weights"),
+            "{e}"
+        );
+        let t = table(Arc::new(StringArray::from(vec!["9"])), vec![None]);
+        let e = worker_weights(&m, [(4, &t)]).expect_err("null");
+        assert!(
+            e.to_string()
+                .starts_with("row 5, column `skill`: null value"),
+            "{e}"
+        );
+    }
+}
