@@ -69,3 +69,29 @@ pub(crate) fn csv(path: &Path, e: csv::Error) -> Error {
         },
     }
 }
+
+/// Adds the CSV line number to a value error that names a row of the current batch
+/// (`lines` holds the line of each row of the batch, which starts at row `row0`).
+pub(crate) fn with_line(e: Error, lines: Option<&[u64]>, row0: u64) -> Error {
+    match e {
+        Error::InvalidValue {
+            column,
+            row: Some(row),
+            message,
+        } => {
+            let line = row
+                .checked_sub(row0)
+                .and_then(|r| lines?.get(usize::try_from(r).ok()?).copied());
+            let message = match line {
+                Some(l) => format!("{message} (line {l})"),
+                None => message,
+            };
+            Error::InvalidValue {
+                column,
+                row: Some(row),
+                message,
+            }
+        }
+        e => e,
+    }
+}

@@ -8,7 +8,7 @@ use arrow_schema::SchemaRef;
 use crowdqc_core::{Error, Result};
 
 use crate::batch_reader::BatchReader;
-use crate::judgments::with_line;
+use crate::errors::with_line;
 
 /// A whole table read from a file, batch by batch, remembering for CSV input the
 /// one-based line of every row.
