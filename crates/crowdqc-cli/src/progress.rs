@@ -40,7 +40,11 @@ impl Progress for Bar {
         bar.set_position(0);
         match total {
             Some(t) => bar.set_length(t),
-            None => bar.unset_length(),
+            None => {
+                bar.unset_length();
+                // nothing to count: keep the spinner and the clock moving
+                bar.enable_steady_tick(std::time::Duration::from_millis(125));
+            }
         }
     }
 

@@ -7,9 +7,11 @@ use std::time::Instant;
 
 use crowdqc::aggregation::registry::{self, RunOptions};
 use crowdqc::aggregation::report::{self, AggregateSummary, EvalGold, GoldUse};
+use crowdqc::core::progress::Progress;
 use crowdqc::{Error, Result};
 
 use crate::common::{self, Format, InputOpts};
+use crate::progress::Bar;
 
 /// Arguments of `crowdqc aggregate`.
 #[derive(Debug, clap::Args)]
@@ -136,7 +138,11 @@ pub fn run(args: Args) -> Result<()> {
         weights,
     };
     let t1 = Instant::now();
-    let model = registry::fit(info.name, &m, &run)?;
+    let bar = Bar::stderr();
+    bar.start(&format!("fitting {}", info.name), None);
+    let model = registry::fit(info.name, &m, &run);
+    bar.finish();
+    let model = model?;
     let t_fit = t1.elapsed();
     let eval = eval_gold.map(|g| g.evaluate(&m, &model.labels(), use_gold));
     if let Some(p) = &args.out {
