@@ -7,11 +7,9 @@ use crate::columns::{self, Role};
 use crate::dict::{IdDictionary, IdRef};
 use crate::error::{Error, Result};
 use crate::gold::{Gold, GoldReport};
-use crate::ingest::{
-    DictCache, DuplicatePolicy, IngestOptions, encode_durations, encode_ids, encode_timestamps,
-    trim_strings,
-};
+use crate::ingest::{DictCache, encode_durations, encode_ids, encode_timestamps, trim_strings};
 use crate::matrix::{IngestReport, JudgmentMatrix, find_duplicates, worker_index};
+use crate::options::{DuplicatePolicy, IngestOptions};
 
 /// Builds a [`JudgmentMatrix`] from any number of Arrow record batches (or single rows),
 /// without concatenating them first.

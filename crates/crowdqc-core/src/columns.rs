@@ -41,7 +41,7 @@ use arrow_schema::{DataType, Schema};
 
 use crate::dict::{IdDictionary, IdKind, IdRef};
 use crate::error::{Error, Result};
-use crate::ingest::ColumnMap;
+use crate::options::ColumnMap;
 
 /// Default names of the item column.
 pub const ITEM_ALIASES: &[&str] = &["item", "task"];

@@ -57,6 +57,7 @@ mod ingest;
 pub mod interval;
 mod matrix;
 pub mod numeric;
+mod options;
 pub mod progress;
 pub mod summary;
 
@@ -65,6 +66,6 @@ pub use classes::{ClassOrder, ClassSet};
 pub use dict::{Id, IdDictionary, IdKind, IdRef};
 pub use error::{Error, Result};
 pub use gold::{Gold, GoldReport};
-pub use ingest::{ColumnMap, DuplicatePolicy, IngestOptions};
 pub use matrix::{IngestReport, JudgmentMatrix};
+pub use options::{ColumnMap, DuplicatePolicy, IngestOptions};
 pub use summary::MatrixSummary;

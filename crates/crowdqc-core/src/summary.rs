@@ -11,8 +11,8 @@ use crate::columns::id_array;
 use crate::dict::Id;
 use crate::error::Result;
 use crate::gold::GoldReport;
-use crate::ingest::DuplicatePolicy;
 use crate::matrix::JudgmentMatrix;
+use crate::options::DuplicatePolicy;
 
 /// Minimum, median, maximum and mean of a count distribution.
 #[derive(Debug, Clone, Copy, PartialEq)]
