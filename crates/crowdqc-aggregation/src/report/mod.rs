@@ -31,5 +31,5 @@ mod weights;
 
 pub use eval::{EvalGold, Evaluation};
 pub use summary::{AggregateSummary, GoldUse, LabelCount};
-pub use tables::{ITEM_BATCH_ROWS, item_batches, items_table, workers_table};
+pub use tables::{ITEM_BATCH_ROWS, MAX_CONFUSION_CELLS, item_batches, items_table, workers_table};
 pub use weights::worker_weights;
