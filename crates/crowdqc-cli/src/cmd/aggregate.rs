@@ -105,7 +105,7 @@ pub fn run(args: Args) -> Result<()> {
     // evaluation gold is read and validated before the (long) judgments
     let eval_gold = match &args.eval {
         Some(p) => {
-            let t = crowdqc::io::read_table_with_lines(p)?;
+            let t = crowdqc::io::read_gold_table(p, &opts.columns)?;
             Some(EvalGold::from_batches(t.batches(), &opts.columns).map_err(|e| t.locate(e))?)
         }
         None => None,

@@ -407,3 +407,31 @@ fn output_paths_are_checked_before_reading() {
         r.stderr
     );
 }
+
+#[test]
+fn eval_item_ids_join_as_written() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    // `01` is not a canonical integer: the judgments keep the ids as text
+    let j = file(
+        tmp.path(),
+        "j.csv",
+        "item,worker,label\n01,w1,a\n01,w2,a\n02,w1,b\n02,w2,b\n",
+    );
+    let e = file(tmp.path(), "e.csv", "item,label\n01,a\n02,b\n");
+    let r = crowdqc(&[
+        "aggregate",
+        s(&j),
+        "--method",
+        "mv",
+        "--eval",
+        s(&e),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
+    assert_eq!(
+        (&v["eval"]["unknown_items"], &v["eval"]["correct"]),
+        (&0.into(), &2.into())
+    );
+}
