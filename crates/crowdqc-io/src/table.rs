@@ -114,6 +114,16 @@ pub fn read_gold_table(path: &Path, columns: &ColumnMap) -> Result<Table> {
     collect(BatchReader::open_gold(path, columns)?, path)
 }
 
+/// A table of per-worker weights: only the worker column (the mapped name of
+/// `columns` when present, else the aliases; CSV ids typed as judgment worker ids are, so that they
+/// join) and the weight column (`weight` or `skill`).
+///
+/// # Errors
+/// As [`read_table`], plus [`Error::MissingColumn`](crowdqc_core::Error::MissingColumn).
+pub fn read_weights_table(path: &Path, columns: &ColumnMap) -> Result<Table> {
+    collect(BatchReader::open_weights(path, columns)?, path)
+}
+
 fn collect(mut reader: BatchReader, path: &Path) -> Result<Table> {
     let schema = reader.schema();
     let mut batches = Vec::new();

@@ -2,10 +2,11 @@
 
 use arrow_array::RecordBatch;
 use crowdqc_core::columns::{self, IdColumn, NumberColumn, Role};
-use crowdqc_core::{Error, JudgmentMatrix, Result};
+use crowdqc_core::{ColumnMap, Error, JudgmentMatrix, Result};
 
-/// One weight per worker of `m`, from batches of a table with a worker column
-/// (`worker`, `performer`, `annotator`) and a weight column (`weight`, `skill`); each
+/// One weight per worker of `m`, from batches of a table with a worker column (the
+/// mapped name of `map` when present, else `worker`, `performer`, `annotator`) and a
+/// weight column (`weight`, `skill`); each
 /// batch comes with the zero-based row of its first row in the file. Rows for workers
 /// that have no judgment are ignored.
 ///
@@ -16,11 +17,12 @@ use crowdqc_core::{Error, JudgmentMatrix, Result};
 pub fn worker_weights<'a>(
     m: &JudgmentMatrix,
     batches: impl IntoIterator<Item = (u64, &'a RecordBatch)>,
+    map: &ColumnMap,
 ) -> Result<Vec<f64>> {
     let mut w = vec![f64::NAN; m.n_workers()];
     for (row0, b) in batches {
         let schema = b.schema();
-        let wi = columns::resolve(&schema, Role::Worker, None)?;
+        let wi = columns::resolve_fallback(&schema, Role::Worker, map.worker.as_deref())?;
         let vi = columns::resolve(&schema, Role::Weight, None)?;
         let (wname, vname) = (schema.field(wi).name(), schema.field(vi).name());
         let ids = IdColumn::new(b.column(wi), wname, row0)?;
@@ -107,14 +109,14 @@ mod tests {
             vec![Some(3.0), Some(1.0), Some(5.0), Some(0.5)],
         );
         assert_eq!(
-            worker_weights(&m, [(0, &t)]).expect("weights"),
+            worker_weights(&m, [(0, &t)], &ColumnMap::default()).expect("weights"),
             [1.0, 0.5, 3.0]
         );
         let t = table(
             Arc::new(Int64Array::from(vec![9, 7])),
             vec![Some(3.0), Some(1.0)],
         );
-        let e = worker_weights(&m, [(0, &t)]).expect_err("missing");
+        let e = worker_weights(&m, [(0, &t)], &ColumnMap::default()).expect_err("missing");
         assert!(
             e.to_string()
                 .contains("1 workers of the judgments have no weight (e.g. `8`)"),
@@ -124,14 +126,14 @@ mod tests {
             Arc::new(Int64Array::from(vec![9, 9])),
             vec![Some(3.0), Some(1.0)],
         );
-        let e = worker_weights(&m, [(0, &t)]).expect_err("two weights");
+        let e = worker_weights(&m, [(0, &t)], &ColumnMap::default()).expect_err("two weights");
         assert!(
             e.to_string()
                 .starts_with("row 2, column `skill`: worker `9` is given two weights"),
             "{e}"
         );
         let t = table(Arc::new(StringArray::from(vec!["9"])), vec![None]);
-        let e = worker_weights(&m, [(4, &t)]).expect_err("null");
+        let e = worker_weights(&m, [(4, &t)], &ColumnMap::default()).expect_err("null");
         assert!(
             e.to_string()
                 .starts_with("row 5, column `skill`: null value"),

@@ -124,8 +124,8 @@ pub fn run(args: Args) -> Result<()> {
     }
     let weights = match &args.weights {
         Some(p) => {
-            let t = crowdqc::io::read_table_with_lines(p)?;
-            Some(report::worker_weights(&m, t.batches()).map_err(|e| t.locate(e))?)
+            let t = crowdqc::io::read_weights_table(p, &opts.columns)?;
+            Some(report::worker_weights(&m, t.batches(), &opts.columns).map_err(|e| t.locate(e))?)
         }
         None => None,
     };

@@ -435,3 +435,33 @@ fn eval_item_ids_join_as_written() {
         (&0.into(), &2.into())
     );
 }
+
+#[test]
+fn weight_worker_ids_join_as_written_and_follow_the_column_mapping() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let j = file(
+        tmp.path(),
+        "j.csv",
+        "item,rater,label\nt1,007,a\nt1,w2,b\nt2,007,b\nt2,w2,b\n",
+    );
+    let w = file(tmp.path(), "w.csv", "rater,weight\n007,2.5\nw2,1\n");
+    let r = crowdqc(&[
+        "aggregate",
+        s(&j),
+        "--method",
+        "wmv",
+        "--weights",
+        s(&w),
+        "--worker-column",
+        "rater",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
+    // 007 (2.5) outweighs w2 (1) on t1
+    assert_eq!(
+        v["label_distribution"],
+        serde_json::json!([{"label": "a", "items": 1}, {"label": "b", "items": 1}])
+    );
+}
