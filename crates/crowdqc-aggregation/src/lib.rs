@@ -132,6 +132,7 @@ mod gold_mv;
 mod mv;
 mod one_coin;
 pub mod registry;
+pub mod report;
 mod spam;
 mod wawa;
 mod zbs;
