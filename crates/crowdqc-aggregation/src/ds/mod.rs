@@ -22,6 +22,7 @@ mod model;
 mod params;
 
 use crowdqc_core::estimator::Estimator;
+use crowdqc_core::progress::{NoProgress, Progress};
 use crowdqc_core::{Error, JudgmentMatrix, Result};
 use ndarray::{Array1, Array2, Array3};
 
@@ -70,6 +71,19 @@ impl Estimator for DawidSkeneParams {
     /// initial confusion or fixed priors whose shape does not match the matrix; a
     /// non-finite objective ([`Error::Numerical`] naming the iteration).
     fn fit(&self, m: &JudgmentMatrix) -> Result<DawidSkeneModel> {
+        self.fit_with_progress(m, &NoProgress)
+    }
+
+    /// One progress unit per EM iteration (`max_iter` announced); interruption is
+    /// checked before each iteration.
+    ///
+    /// # Errors
+    /// As [`fit`](Estimator::fit), plus [`Error::Interrupted`].
+    fn fit_with_progress(
+        &self,
+        m: &JudgmentMatrix,
+        progress: &dyn Progress,
+    ) -> Result<DawidSkeneModel> {
         self.validate()?;
         let gold = self.clamp_gold.then(|| m.gold());
         let active = ActiveClasses::new(m, gold, "dawid-skene")?;
@@ -126,6 +140,7 @@ impl Estimator for DawidSkeneParams {
             priors,
             initial: initial.as_ref().map(|(f, h)| (f.as_slice(), *h)),
             stop: self.stop,
+            progress,
         };
         let r = em::run(&d, &cfg)?;
         Ok(build_model("ds", m, &active, r, None))

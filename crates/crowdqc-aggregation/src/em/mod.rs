@@ -25,7 +25,8 @@
 mod fixed;
 mod kernels;
 
-use crowdqc_core::estimator::FitReport;
+use crowdqc_core::estimator::{FitReport, StopReason};
+use crowdqc_core::progress::Progress;
 use crowdqc_core::{Error, JudgmentMatrix, Result};
 use rayon::prelude::*;
 
@@ -279,6 +280,9 @@ pub(crate) struct EmConfig<'a> {
     /// `[w][observed][true]` initial confusion (active classes) for the first M-step.
     pub(crate) initial: Option<(&'a [f64], InitialConfusion)>,
     pub(crate) stop: StopRule,
+    /// Told the iteration limit, advanced once per iteration, checked for an
+    /// interruption before each iteration.
+    pub(crate) progress: &'a dyn Progress,
 }
 
 /// What an EM run returns (active classes).
@@ -343,7 +347,18 @@ pub(crate) struct Buffers {
 /// one written and every iteration costs one pass. The log-likelihood rule needs the
 /// pass with `theta_it` first; it then returns `E(theta_n)`, the posteriors of the
 /// returned parameters.
+///
+/// Reports to `cfg.progress` (start with the iteration limit, one unit per iteration,
+/// finish also on error) and stops with [`Error::Interrupted`] before an iteration
+/// once it asks to.
 pub(crate) fn run(d: &EmData<'_>, cfg: &EmConfig<'_>) -> Result<EmResult> {
+    cfg.progress.start(cfg.method, Some(cfg.max_iter as u64));
+    let r = run_loop(d, cfg);
+    cfg.progress.finish();
+    r
+}
+
+fn run_loop(d: &EmData<'_>, cfg: &EmConfig<'_>) -> Result<EmResult> {
     let k = d.k;
     let cells = d.n_workers * k * k;
     let mut buf = Buffers {
@@ -384,8 +399,9 @@ pub(crate) fn run(d: &EmData<'_>, cfg: &EmConfig<'_>) -> Result<EmResult> {
     let mut loglik = vec![sums.loglik];
     let mut objective = Vec::new();
     let mut loss_prev = f64::NEG_INFINITY;
-    let mut converged = false;
+    let mut stop = StopReason::MaxIterations;
     for it in 1..=cfg.max_iter {
+        cfg.progress.check()?;
         // q holds q_it, `sums` its sums
         if let Priors::Estimated = cfg.priors {
             p = mean_over_items(d, &sums.prior);
@@ -419,8 +435,9 @@ pub(crate) fn run(d: &EmData<'_>, cfg: &EmConfig<'_>) -> Result<EmResult> {
             }
         };
         objective.push(value);
-        if value - loss_prev < cfg.tol {
-            converged = true;
+        cfg.progress.advance(1);
+        if let Some(reason) = StopReason::from_change(loss_prev, value, cfg.tol) {
+            stop = reason;
             break;
         }
         loss_prev = value;
@@ -439,11 +456,7 @@ pub(crate) fn run(d: &EmData<'_>, cfg: &EmConfig<'_>) -> Result<EmResult> {
         conf_w[w as usize * kk..(w as usize + 1) * kk]
             .copy_from_slice(&conf[sl * kk..(sl + 1) * kk]);
     }
-    let report = FitReport {
-        iterations: objective.len(),
-        converged,
-        objective,
-    };
+    let report = FitReport::new(objective.len(), objective, stop);
     Ok(EmResult {
         q,
         priors: p,
@@ -477,6 +490,7 @@ mod tests {
             priors: Priors::Estimated,
             initial: None,
             stop,
+            progress: &crowdqc_core::progress::NoProgress,
         };
         run(&d, &cfg).expect("fit")
     }

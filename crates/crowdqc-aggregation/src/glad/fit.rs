@@ -27,7 +27,8 @@
 use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
-use crowdqc_core::estimator::{Estimator, FitReport};
+use crowdqc_core::estimator::{Estimator, FitReport, StopReason};
+use crowdqc_core::progress::{NoProgress, Progress};
 use crowdqc_core::{Error, JudgmentMatrix, Result};
 use ndarray::{Array1, Array2};
 use rayon::prelude::*;
@@ -85,6 +86,9 @@ fn slope_from_e(x: f64, e: f64, s: f64) -> (f64, f64) {
 
 /// One block coordinate's smooth 1-D problem, for [`newton_1d`].
 trait Coordinate {
+    /// Whether `f` is concave in `x` everywhere (then a step whose end slope still
+    /// points the way of the step raised `f`, with no function evaluation).
+    const CONCAVE: bool;
     /// `(f'(x), curvature > 0)`; `trial`: `x` is a candidate step, not the current
     /// point (one `exp` per judgment).
     fn slope(&mut self, x: f64, trial: bool) -> (f64, f64);
@@ -96,13 +100,14 @@ trait Coordinate {
 
 /// Maximises a smooth 1-D function from `x` with `steps` damped Newton steps.
 ///
-/// A step `d` is accepted when the slope at `x + d` still points the way of `d` (no
-/// overshoot: for a concave function, as every ability's is, `f` then rose along the
-/// whole step), or when it overshot but at least halved the slope (a Newton step
-/// landing near the maximum); otherwise only if `f` did not decrease (`value` is
-/// evaluated only then), else it is halved.
+/// Every accepted step raises `f` or leaves it unchanged: a step `d` is accepted
+/// without evaluating `f` only when the coordinate is concave
+/// ([`Coordinate::CONCAVE`], every ability) and the slope at `x + d` still points the
+/// way of `d` (no overshoot: `f'` is then of the sign of `d` along the whole step, so
+/// `f` rose); otherwise (an overshoot, or a difficulty, which is not concave
+/// everywhere) only if `f(x + d) >= f(x)`. A rejected step is halved.
 #[inline]
-fn newton_1d(mut x: f64, steps: usize, c: &mut impl Coordinate) -> f64 {
+fn newton_1d<C: Coordinate>(mut x: f64, steps: usize, c: &mut C) -> f64 {
     let (mut g, mut curv) = c.slope(x, false);
     for _ in 0..steps {
         if g.is_nan() || g.abs() <= 1e-12 {
@@ -118,7 +123,7 @@ fn newton_1d(mut x: f64, steps: usize, c: &mut impl Coordinate) -> f64 {
         let mut accepted = false;
         for _ in 0..MAX_HALVINGS {
             let (g2, c2) = c.slope(x + d, true);
-            let ok = g2 * d >= 0.0 || g2.abs() <= 0.5 * g.abs() || {
+            let ok = (C::CONCAVE && g2 * d >= 0.0) || {
                 let f0 = *f0.get_or_insert_with(|| c.value(x));
                 c.value(x + d) >= f0
             };
@@ -227,6 +232,9 @@ struct AlphaCoord<'a> {
 }
 
 impl Coordinate for AlphaCoord<'_> {
+    // −(a − mu)²/2 plus terms `s·x − softplus(x)` with `x = a·b` linear in `a`.
+    const CONCAVE: bool = true;
+
     fn slope(&mut self, a: f64, trial: bool) -> (f64, f64) {
         let (mut g, mut c) = (self.mu - a, 1.0);
         if trial {
@@ -275,6 +283,9 @@ struct BetaCoord<'a, 'b, 'c> {
 }
 
 impl Coordinate for BetaCoord<'_, '_, '_> {
+    // `x = alpha · e^b` is convex in `b`: the terms are not concave in `b`.
+    const CONCAVE: bool = false;
+
     fn slope(&mut self, b: f64, trial: bool) -> (f64, f64) {
         let ctx = self.ctx;
         let eb = if trial {
@@ -467,7 +478,26 @@ impl Estimator for GladParams {
     /// Invalid parameters; no judgment or fewer than two observed classes
     /// ([`Error::InsufficientData`]); a non-finite objective ([`Error::Numerical`]).
     fn fit(&self, m: &JudgmentMatrix) -> Result<GladModel> {
+        self.fit_with_progress(m, &NoProgress)
+    }
+
+    /// One progress unit per EM iteration (`max_iter` announced); interruption is checked before each iteration.
+    ///
+    /// # Errors
+    /// As [`fit`](Estimator::fit), plus
+    /// [`Error::Interrupted`](crowdqc_core::Error::Interrupted).
+    fn fit_with_progress(&self, m: &JudgmentMatrix, progress: &dyn Progress) -> Result<GladModel> {
         self.validate()?;
+        progress.start("glad", Some(self.max_iter as u64));
+        let r = self.fit_run(m, progress);
+        progress.finish();
+        r
+    }
+}
+
+impl GladParams {
+    /// The fit of [`Estimator::fit_with_progress`] (parameters already validated).
+    fn fit_run(&self, m: &JudgmentMatrix, progress: &dyn Progress) -> Result<GladModel> {
         let (observed, k_obs) = crate::common::observed_classes(m, "glad")?;
         let (n, w, k) = (m.n_items(), m.n_workers(), m.n_classes());
         let log_prior: Vec<f64> = observed
@@ -509,6 +539,7 @@ impl Estimator for GladParams {
         let mut prev = (ll + ctx.log_prior_density(&alpha, &lb)) * per;
         let mut report = FitReport::default();
         for it in 1..=self.max_iter {
+            progress.check()?;
             ctx.alpha_block(&mut alpha, &eb, self.newton_steps);
             let steps = Some(self.newton_steps);
             let ll = ctx.item_pass(&alpha, steps, &mut lb, &mut eb, &mut q, &mut partial);
@@ -522,8 +553,9 @@ impl Estimator for GladParams {
             }
             report.objective.push(obj);
             report.iterations = it;
-            if obj - prev < self.tol {
-                report.converged = true;
+            progress.advance(1);
+            if let Some(reason) = StopReason::from_change(prev, obj, self.tol) {
+                report.stop(reason);
                 break;
             }
             prev = obj;
@@ -571,3 +603,6 @@ impl Estimator for GladParams {
         })
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -7,6 +7,7 @@
 //! re-normalised. crowd-kit's `fit_predict` raises; here it is an ordinary fit.
 
 use crowdqc_core::estimator::Estimator;
+use crowdqc_core::progress::{NoProgress, Progress};
 use crowdqc_core::{JudgmentMatrix, Result};
 
 use crate::common::{ActiveClasses, check_max_iter, check_tol};
@@ -74,6 +75,20 @@ impl Estimator for OneCoinDawidSkeneParams {
     /// # Errors
     /// Invalid parameters; fewer than two classes; a non-finite objective.
     fn fit(&self, m: &JudgmentMatrix) -> Result<DawidSkeneModel> {
+        self.fit_with_progress(m, &NoProgress)
+    }
+
+    /// One progress unit per EM iteration (`max_iter` announced); interruption is
+    /// checked before each iteration.
+    ///
+    /// # Errors
+    /// As [`fit`](Estimator::fit), plus
+    /// [`Error::Interrupted`](crowdqc_core::Error::Interrupted).
+    fn fit_with_progress(
+        &self,
+        m: &JudgmentMatrix,
+        progress: &dyn Progress,
+    ) -> Result<DawidSkeneModel> {
         self.validate()?;
         let active = ActiveClasses::new(m, None, "one-coin dawid-skene")?;
         let d = EmData::new(m, &active, false);
@@ -85,6 +100,7 @@ impl Estimator for OneCoinDawidSkeneParams {
             priors: Priors::Estimated,
             initial: None,
             stop: crate::ds::StopRule::CrowdKit,
+            progress,
         };
         let r = em::run(&d, &cfg)?;
         let k = active.len();
