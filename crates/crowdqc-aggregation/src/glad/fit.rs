@@ -86,14 +86,21 @@ fn slope_from_e(x: f64, e: f64, s: f64) -> (f64, f64) {
 
 /// One block coordinate's smooth 1-D problem, for [`newton_1d`].
 trait Coordinate {
-    /// Whether `f` is concave in `x` everywhere (then a step whose end slope still
-    /// points the way of the step raised `f`, with no function evaluation).
-    const CONCAVE: bool;
+    /// Whether `f` is known to be concave in `x` (or in a monotone reparametrisation
+    /// of `x`) between `a` and `b`: then a step from `a` to `b` whose end slope still
+    /// points the way of the step raised `f`, with no function evaluation.
+    fn concave_between(&self, a: f64, b: f64) -> bool;
     /// `(f'(x), curvature > 0)`; `trial`: `x` is a candidate step, not the current
     /// point (one `exp` per judgment).
     fn slope(&mut self, x: f64, trial: bool) -> (f64, f64);
     /// `f(x)`.
     fn value(&self, x: f64) -> f64;
+    /// `(f'(x), curvature, f(x))`, as [`slope`](Coordinate::slope) and
+    /// [`value`](Coordinate::value) (a coordinate may compute them in one pass).
+    fn slope_value(&mut self, x: f64, trial: bool) -> (f64, f64, f64) {
+        let (g, c) = self.slope(x, trial);
+        (g, c, self.value(x))
+    }
     /// The last trial point became the current point.
     fn accept(&mut self);
 }
@@ -101,14 +108,22 @@ trait Coordinate {
 /// Maximises a smooth 1-D function from `x` with `steps` damped Newton steps.
 ///
 /// Every accepted step raises `f` or leaves it unchanged: a step `d` is accepted
-/// without evaluating `f` only when the coordinate is concave
-/// ([`Coordinate::CONCAVE`], every ability) and the slope at `x + d` still points the
-/// way of `d` (no overshoot: `f'` is then of the sign of `d` along the whole step, so
-/// `f` rose); otherwise (an overshoot, or a difficulty, which is not concave
-/// everywhere) only if `f(x + d) >= f(x)`. A rejected step is halved.
+/// without evaluating `f` only when `f` is concave along it
+/// ([`Coordinate::concave_between`]) and the slope at `x + d` still points the way of
+/// `d` (no overshoot: `f'` then has the sign of `d` along the whole step, so `f`
+/// rose); otherwise (an overshoot, or a step where concavity is not known) only if
+/// `f(x + d) >= f(x)`. A rejected step is halved.
 #[inline]
 fn newton_1d<C: Coordinate>(mut x: f64, steps: usize, c: &mut C) -> f64 {
-    let (mut g, mut curv) = c.slope(x, false);
+    // f at the current point, once some test needed it (at once, in the same pass as
+    // the slope, where the first step's test will need it)
+    let (mut g, mut curv, mut fx) = if c.concave_between(x, x) {
+        let (g, c0) = c.slope(x, false);
+        (g, c0, None)
+    } else {
+        let (g, c0, f) = c.slope_value(x, false);
+        (g, c0, Some(f))
+    };
     for _ in 0..steps {
         if g.is_nan() || g.abs() <= 1e-12 {
             break;
@@ -119,17 +134,25 @@ fn newton_1d<C: Coordinate>(mut x: f64, steps: usize, c: &mut C) -> f64 {
             // function values that differ below rounding.
             break;
         }
-        let mut f0 = None;
         let mut accepted = false;
         for _ in 0..MAX_HALVINGS {
-            let (g2, c2) = c.slope(x + d, true);
-            let ok = (C::CONCAVE && g2 * d >= 0.0) || {
-                let f0 = *f0.get_or_insert_with(|| c.value(x));
-                c.value(x + d) >= f0
+            let (g2, c2, f2, ok) = if c.concave_between(x, x + d) {
+                let (g2, c2) = c.slope(x + d, true);
+                if g2 * d >= 0.0 {
+                    (g2, c2, None, true)
+                } else {
+                    let f0 = *fx.get_or_insert_with(|| c.value(x));
+                    let f2 = c.value(x + d);
+                    (g2, c2, Some(f2), f2 >= f0)
+                }
+            } else {
+                let f0 = *fx.get_or_insert_with(|| c.value(x));
+                let (g2, c2, f2) = c.slope_value(x + d, true);
+                (g2, c2, Some(f2), f2 >= f0)
             };
             if ok {
                 x += d;
-                (g, curv) = (g2, c2);
+                (g, curv, fx) = (g2, c2, f2);
                 c.accept();
                 accepted = true;
                 break;
@@ -232,8 +255,11 @@ struct AlphaCoord<'a> {
 }
 
 impl Coordinate for AlphaCoord<'_> {
-    // −(a − mu)²/2 plus terms `s·x − softplus(x)` with `x = a·b` linear in `a`.
-    const CONCAVE: bool = true;
+    // −(a − mu)²/2 plus terms `s·x − softplus(x)` (concave in x) with `x = a·b`
+    // linear in `a`: concave everywhere.
+    fn concave_between(&self, _: f64, _: f64) -> bool {
+        true
+    }
 
     fn slope(&mut self, a: f64, trial: bool) -> (f64, f64) {
         let (mut g, mut c) = (self.mu - a, 1.0);
@@ -282,11 +308,11 @@ struct BetaCoord<'a, 'b, 'c> {
     trial: &'b mut [f64],
 }
 
-impl Coordinate for BetaCoord<'_, '_, '_> {
-    // `x = alpha · e^b` is convex in `b`: the terms are not concave in `b`.
-    const CONCAVE: bool = false;
-
-    fn slope(&mut self, b: f64, trial: bool) -> (f64, f64) {
+impl BetaCoord<'_, '_, '_> {
+    /// `(f'(b), curvature)`, and `f(b)` when `VALUE` (one pass: the softplus of each
+    /// term reuses the slope's `exp(−|x|)`).
+    #[inline(always)]
+    fn pass<const VALUE: bool>(&mut self, b: f64, trial: bool) -> (f64, f64, f64) {
         let ctx = self.ctx;
         let eb = if trial {
             self.eb_trial = b.exp();
@@ -295,6 +321,11 @@ impl Coordinate for BetaCoord<'_, '_, '_> {
             self.eb_cur
         };
         let (mut g, mut h) = (ctx.mu_b - b, -1.0);
+        let mut f = if VALUE {
+            -0.5 * (b - ctx.mu_b).powi(2)
+        } else {
+            0.0
+        };
         let keep = if trial {
             &mut *self.trial
         } else {
@@ -307,13 +338,37 @@ impl Coordinate for BetaCoord<'_, '_, '_> {
             if let Some(k) = keep.get_mut(j) {
                 *k = e;
             }
-            let (gj, cj) = slope_from_e(x, e, self.qrow[ctx.classes[p] as usize]);
+            let s = self.qrow[ctx.classes[p] as usize];
+            let (gj, cj) = slope_from_e(x, e, s);
             g += gj * x;
             h += gj * x - cj * x * x;
+            if VALUE {
+                // term_value(x, s): softplus(x) = max(x, 0) + ln(1 + e^{−|x|})
+                f += s * x - (x.max(0.0) + e.ln_1p());
+            }
         }
         // d²f/d(ln beta)² can be positive away from the optimum: never divide by less
         // than the prior's curvature (a damped gradient step, still checked).
-        (g, f64::max(-h, 1.0))
+        (g, f64::max(-h, 1.0), f)
+    }
+}
+
+impl Coordinate for BetaCoord<'_, '_, '_> {
+    // Not concave in `b = ln beta`, but in `y = beta = e^b` (monotone in `b`, so the
+    // no-overshoot argument carries over) wherever `b <= mu_b + 1`: the terms
+    // `s·x − softplus(x)` are concave in `x = alpha·y`, and the prior
+    // `−(ln y − mu_b)²/2` has second derivative `−(1 − (ln y − mu_b)) / y²`.
+    fn concave_between(&self, a: f64, b: f64) -> bool {
+        a.max(b) <= self.ctx.mu_b + 1.0
+    }
+
+    fn slope(&mut self, b: f64, trial: bool) -> (f64, f64) {
+        let (g, c, _) = self.pass::<false>(b, trial);
+        (g, c)
+    }
+
+    fn slope_value(&mut self, b: f64, trial: bool) -> (f64, f64, f64) {
+        self.pass::<true>(b, trial)
     }
 
     fn value(&self, b: f64) -> f64 {

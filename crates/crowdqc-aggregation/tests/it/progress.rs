@@ -29,7 +29,9 @@ struct Recorder {
 
 impl Recorder {
     fn log(&self) -> std::sync::MutexGuard<'_, Log> {
-        self.log.lock().expect("no test thread panicked holding the log")
+        self.log
+            .lock()
+            .expect("no test thread panicked holding the log")
     }
 }
 
@@ -44,8 +46,7 @@ impl Progress for Recorder {
         self.log().2 += 1;
     }
     fn interrupted(&self) -> bool {
-        self.stop_after
-            .is_some_and(|s| self.log().1 >= s)
+        self.stop_after.is_some_and(|s| self.log().1 >= s)
     }
 }
 
