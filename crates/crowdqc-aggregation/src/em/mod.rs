@@ -1,5 +1,8 @@
 //! The EM engine shared by Dawid–Skene and one-coin Dawid–Skene, following crowd-kit
-//! 1.4.2's update order exactly (see `ds` for the rules).
+//! 1.4.2's update order exactly (see `ds` for the rules). It owns its configuration
+//! ([`config`]: stop rule, initial confusion, priors) and the step from an EM result
+//! to the fitted model ([`model`]); `ds` and `one_coin` only turn their params into
+//! an [`EmConfig`] and call [`run`] and [`build_model`].
 //!
 //! Layout: posteriors `q` are `(n_items, k)` row-major; the count table `S`, the
 //! confusion and its `log2` are `(worker slot, k_observed, k_true)` row-major, so the
@@ -22,18 +25,21 @@
 //! values in registers and computes `2^x` with a vectorised polynomial (`fixed`).
 //! Nothing is allocated or hashed inside the loop.
 
+mod config;
 mod fixed;
 mod kernels;
+mod model;
 
 use crowdqc_core::estimator::{FitReport, StopReason};
-use crowdqc_core::progress::Progress;
 use crowdqc_core::{Error, JudgmentMatrix, Result};
 use rayon::prelude::*;
 
 use crate::common::{ActiveClasses, EPS, NONE};
-use crate::ds::{InitialConfusion, StopRule};
-
+pub(crate) use config::{EmConfig, EmResult, Priors};
+pub use config::{InitialConfusion, StopRule};
 pub(crate) use kernels::MStep;
+pub use model::DawidSkeneModel;
+pub(crate) use model::build_model;
 
 /// Largest per-chunk count table (bytes) for scatter mode.
 const SCATTER_MAX_TABLE: usize = 8 << 20;
@@ -263,38 +269,6 @@ impl Aligned {
     }
 }
 
-/// How the priors are handled.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Priors {
-    Estimated,
-    Fixed(Vec<f64>),
-}
-
-/// One EM run's settings.
-pub(crate) struct EmConfig<'a> {
-    pub(crate) method: &'static str,
-    pub(crate) max_iter: usize,
-    pub(crate) tol: f64,
-    pub(crate) m_step: MStep,
-    pub(crate) priors: Priors,
-    /// `[w][observed][true]` initial confusion (active classes) for the first M-step.
-    pub(crate) initial: Option<(&'a [f64], InitialConfusion)>,
-    pub(crate) stop: StopRule,
-    /// Told the iteration limit, advanced once per iteration, checked for an
-    /// interruption before each iteration.
-    pub(crate) progress: &'a dyn Progress,
-}
-
-/// What an EM run returns (active classes).
-pub(crate) struct EmResult {
-    pub(crate) q: Vec<f64>,
-    pub(crate) priors: Vec<f64>,
-    /// `[w][observed][true]`.
-    pub(crate) conf: Vec<f64>,
-    pub(crate) report: FitReport,
-    pub(crate) log_likelihood: Vec<f64>,
-}
-
 /// Sums from one pass over the items.
 pub(crate) struct PassSums {
     /// `Σ_t q[t, c]` of the posteriors the pass wrote.
@@ -470,7 +444,6 @@ fn run_loop(d: &EmData<'_>, cfg: &EmConfig<'_>) -> Result<EmResult> {
 mod tests {
     use super::*;
     use crate::common::ActiveClasses;
-    use crate::ds::StopRule;
     use crowdqc_core::IngestOptions;
     use crowdqc_testkit::synth::{BatchOptions, Redundancy, SynthConfig, SynthCrowd};
 

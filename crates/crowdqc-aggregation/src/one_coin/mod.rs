@@ -11,8 +11,7 @@ use crowdqc_core::progress::{NoProgress, Progress};
 use crowdqc_core::{JudgmentMatrix, Result};
 
 use crate::common::{ActiveClasses, check_max_iter, check_tol};
-use crate::ds::{DawidSkeneModel, build_model};
-use crate::em::{self, EmConfig, EmData, MStep, Priors};
+use crate::em::{self, DawidSkeneModel, EmConfig, EmData, MStep, Priors, StopRule, build_model};
 
 /// One-coin Dawid–Skene: namespace for [`OneCoinDawidSkene::params`].
 #[derive(Debug, Clone, Copy)]
@@ -99,7 +98,7 @@ impl Estimator for OneCoinDawidSkeneParams {
             m_step: MStep::OneCoin,
             priors: Priors::Estimated,
             initial: None,
-            stop: crate::ds::StopRule::CrowdKit,
+            stop: StopRule::CrowdKit,
             progress,
         };
         let r = em::run(&d, &cfg)?;
