@@ -128,3 +128,20 @@ pub fn crowdkit_accuracy(dataset: &str, method: &str) -> Option<f64> {
 pub fn crowdkit_mace_aligned(dataset: &str) -> Option<f64> {
     advanced_fixture("crowdkit_mace_aligned.json")[dataset]["accuracy"].as_f64()
 }
+
+/// Asserts that a test table's crowd-kit column holds crowd-kit's stored output for
+/// `dataset/method` (`crowdkit_accuracy.json`; NaN in the table = not stored: not run,
+/// or crowd-kit raised an error), so that tables compare against crowd-kit's own
+/// numbers, never numbers printed by crowdqc.
+pub fn assert_stored_crowdkit(dataset: &str, method: &str, in_table: f64) {
+    match crowdkit_accuracy(dataset, method) {
+        Some(stored) => assert!(
+            (stored - in_table).abs() < 1e-12,
+            "{dataset}/{method}: table says crowd-kit {in_table}, stored output {stored}"
+        ),
+        None => assert!(
+            in_table.is_nan(),
+            "{dataset}/{method}: table says crowd-kit {in_table}, nothing stored"
+        ),
+    }
+}
