@@ -84,6 +84,41 @@ fn slope_from_e(x: f64, e: f64, s: f64) -> (f64, f64) {
     (s - sig, e * inv * inv)
 }
 
+/// `Σ ln(1 + e_j)` over `e_j` in `[0, 1]` with one `ln` per [`LOG_BLOCK`] terms: the
+/// factors `1 + e_j` lie in `[1, 2]`, so a block's product stays below `2^512`.
+struct Log1pSum {
+    sum: f64,
+    prod: f64,
+    n: usize,
+}
+
+/// Factors multiplied before one `ln` in [`Log1pSum`].
+const LOG_BLOCK: usize = 512;
+
+impl Log1pSum {
+    fn new() -> Self {
+        Log1pSum {
+            sum: 0.0,
+            prod: 1.0,
+            n: 0,
+        }
+    }
+
+    #[inline(always)]
+    fn add(&mut self, e: f64) {
+        self.prod *= 1.0 + e;
+        self.n += 1;
+        if self.n == LOG_BLOCK {
+            self.sum += self.prod.ln();
+            (self.prod, self.n) = (1.0, 0);
+        }
+    }
+
+    fn total(&self) -> f64 {
+        self.sum + self.prod.ln()
+    }
+}
+
 /// One block coordinate's smooth 1-D problem, for [`newton_1d`].
 trait Coordinate {
     /// Whether `f` is known to be concave in `x` (or in a monotone reparametrisation
@@ -107,23 +142,16 @@ trait Coordinate {
 
 /// Maximises a smooth 1-D function from `x` with `steps` damped Newton steps.
 ///
-/// Every accepted step raises `f` or leaves it unchanged: a step `d` is accepted
-/// without evaluating `f` only when `f` is concave along it
+/// Every accepted step raises `f` or leaves it unchanged: a step `d` is accepted when
+/// `f(x + d) >= f(x)`, or when `f` is concave along it
 /// ([`Coordinate::concave_between`]) and the slope at `x + d` still points the way of
-/// `d` (no overshoot: `f'` then has the sign of `d` along the whole step, so `f`
-/// rose); otherwise (an overshoot, or a step where concavity is not known) only if
-/// `f(x + d) >= f(x)`. A rejected step is halved.
+/// `d` (no overshoot: `f'` then has the sign of `d` along the whole step, so `f` rose;
+/// this keeps steps whose gain is below rounding). A rejected step is halved. The
+/// value comes from the pass that computes the slope
+/// ([`Coordinate::slope_value`]).
 #[inline]
 fn newton_1d<C: Coordinate>(mut x: f64, steps: usize, c: &mut C) -> f64 {
-    // f at the current point, once some test needed it (at once, in the same pass as
-    // the slope, where the first step's test will need it)
-    let (mut g, mut curv, mut fx) = if c.concave_between(x, x) {
-        let (g, c0) = c.slope(x, false);
-        (g, c0, None)
-    } else {
-        let (g, c0, f) = c.slope_value(x, false);
-        (g, c0, Some(f))
-    };
+    let (mut g, mut curv, mut fx) = c.slope_value(x, false);
     for _ in 0..steps {
         if g.is_nan() || g.abs() <= 1e-12 {
             break;
@@ -136,21 +164,8 @@ fn newton_1d<C: Coordinate>(mut x: f64, steps: usize, c: &mut C) -> f64 {
         }
         let mut accepted = false;
         for _ in 0..MAX_HALVINGS {
-            let (g2, c2, f2, ok) = if c.concave_between(x, x + d) {
-                let (g2, c2) = c.slope(x + d, true);
-                if g2 * d >= 0.0 {
-                    (g2, c2, None, true)
-                } else {
-                    let f0 = *fx.get_or_insert_with(|| c.value(x));
-                    let f2 = c.value(x + d);
-                    (g2, c2, Some(f2), f2 >= f0)
-                }
-            } else {
-                let f0 = *fx.get_or_insert_with(|| c.value(x));
-                let (g2, c2, f2) = c.slope_value(x + d, true);
-                (g2, c2, Some(f2), f2 >= f0)
-            };
-            if ok {
+            let (g2, c2, f2) = c.slope_value(x + d, true);
+            if f2 >= fx || (g2 * d >= 0.0 && c.concave_between(x, x + d)) {
                 x += d;
                 (g, curv, fx) = (g2, c2, f2);
                 c.accept();
@@ -290,6 +305,26 @@ impl Coordinate for AlphaCoord<'_> {
         f
     }
 
+    /// Slope, curvature and value in one pass: `f = prior + Σ (s·x − max(x, 0)) −
+    /// Σ ln(1 + e^{−|x|})`, the last sum with one `ln` per block ([`Log1pSum`]).
+    fn slope_value(&mut self, a: f64, trial: bool) -> (f64, f64, f64) {
+        let (mut g, mut c) = (self.mu - a, 1.0);
+        let mut f = -0.5 * (a - self.mu).powi(2);
+        let mut logs = Log1pSum::new();
+        for (r, &t) in self.recs.iter().zip(self.items) {
+            let (b, s) = (self.eb[t as usize], r.s());
+            let x = a * b;
+            // the current ability: `e` at exactly this `x`, left by the E-step
+            let e = if trial { exp_neg_abs(x) } else { r.e() };
+            let (gj, cj) = slope_from_e(x, e, s);
+            g += gj * b;
+            c += cj * b * b;
+            f += s * x - x.max(0.0);
+            logs.add(e);
+        }
+        (g, c, f - logs.total())
+    }
+
     fn accept(&mut self) {}
 }
 
@@ -321,11 +356,13 @@ impl BetaCoord<'_, '_, '_> {
             self.eb_cur
         };
         let (mut g, mut h) = (ctx.mu_b - b, -1.0);
+        // f = prior + Σ (s·x − max(x, 0)) − Σ ln(1 + e^{−|x|}), the last sum in blocks
         let mut f = if VALUE {
             -0.5 * (b - ctx.mu_b).powi(2)
         } else {
             0.0
         };
+        let mut logs = Log1pSum::new();
         let keep = if trial {
             &mut *self.trial
         } else {
@@ -343,9 +380,12 @@ impl BetaCoord<'_, '_, '_> {
             g += gj * x;
             h += gj * x - cj * x * x;
             if VALUE {
-                // term_value(x, s): softplus(x) = max(x, 0) + ln(1 + e^{−|x|})
-                f += s * x - (x.max(0.0) + e.ln_1p());
+                f += s * x - x.max(0.0);
+                logs.add(e);
             }
+        }
+        if VALUE {
+            f -= logs.total();
         }
         // d²f/d(ln beta)² can be positive away from the optimum: never divide by less
         // than the prior's curvature (a damped gradient step, still checked).
@@ -371,15 +411,20 @@ impl Coordinate for BetaCoord<'_, '_, '_> {
         self.pass::<true>(b, trial)
     }
 
+    /// The value [`slope_value`](Coordinate::slope_value) computes, alone (same
+    /// operations in the same order, so the two compare exactly).
     fn value(&self, b: f64) -> f64 {
         let ctx = self.ctx;
         let eb = b.exp();
         let mut f = -0.5 * (b - ctx.mu_b).powi(2);
+        let mut logs = Log1pSum::new();
         for p in self.range.clone() {
             let x = self.alpha[ctx.workers[p] as usize] * eb;
-            f += term_value(x, self.qrow[ctx.classes[p] as usize]);
+            let s = self.qrow[ctx.classes[p] as usize];
+            f += s * x - x.max(0.0);
+            logs.add(exp_neg_abs(x));
         }
-        f
+        f - logs.total()
     }
 
     fn accept(&mut self) {

@@ -20,17 +20,19 @@
 //! - **M-step**: block coordinate ascent on the expected complete-data log-likelihood
 //!   plus log priors: [`newton_steps`](GladParams::newton_steps) damped Newton steps
 //!   on every `alpha_w` (a concave 1-D problem per worker, over the worker index), then
-//!   on every `b_t` (per item, over the CSR), from flat arrays. A step is accepted
-//!   without evaluating the function only where the function is concave along it and
-//!   the slope at the new point still points the same way (no overshoot: the function
-//!   then rose along the whole step; one `exp` per judgment). Every ability problem is
-//!   concave; a difficulty's is concave in `beta` (a monotone reparametrisation of `ln
-//!   beta`) while `ln beta <= mu_b + 1`. Any other step (an overshoot, or a difficulty
-//!   step beyond that bound, whose value comes in the same pass as its slope) is
-//!   accepted only if the function value did not decrease, else it is halved. So every
-//!   accepted step raises the EM auxiliary function or leaves it unchanged, and the
-//!   objective rises monotonically (unit tests of the acceptance on functions where
-//!   the unchecked rules would descend; monotone trace tested on real data). crowd-kit runs scipy's conjugate gradient
+//!   on every `b_t` (per item, over the CSR), from flat arrays. Each trial point's
+//!   slope and function value come from one pass (the value's `ln(1 + e^{−|x|})`
+//!   terms are summed as one `ln` per 512 judgments of a product of factors in
+//!   `[1, 2]`, so the value costs no transcendental function of its own). A step is
+//!   accepted when the function value did not decrease, or when the function is
+//!   concave along it and the slope at the new point still points the same way (no
+//!   overshoot: the function rose along the whole step, by less than rounding can
+//!   show): every ability problem is concave, a difficulty's is concave in `beta` (a
+//!   monotone reparametrisation of `ln beta`) while `ln beta <= mu_b + 1`. Otherwise
+//!   the step is halved. So every accepted step raises the EM auxiliary function or
+//!   leaves it unchanged, and the objective rises monotonically (unit tests of the
+//!   acceptance on functions where an unchecked overshoot or an unchecked
+//!   non-concave step descends; monotone trace tested on real data). crowd-kit runs scipy's conjugate gradient
 //!   (25 iterations, tol 1e-2) on a melted frame of `M · K` rows instead; both climb
 //!   the same function.
 //! - **Objective** (the fit report's trace, and the stopping rule): the log posterior
