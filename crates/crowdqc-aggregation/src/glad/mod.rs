@@ -87,7 +87,11 @@
 //! Per EM iteration 2.1–7.3× a Dawid–Skene iteration of this crate (release build,
 //! 2 shared cores, synthetic crowds of 1e5 and 1e6 judgments, K = 2 and 5: 2.8 / 3.0 /
 //! 31.7 / 34.1 ms per iteration vs DS 0.49 / 1.39 / 4.5 / 7.4 ms, best of 5 rounds;
-//! `tests/it/glad.rs`, `timing_per_iteration_vs_dawid_skene`). An iteration is two
+//! `tests/it/glad.rs`, `timing_per_iteration_vs_dawid_skene`), measured before the
+//! checked step acceptance. With it, on the same machine under heavy shared load
+//! (load average about 10): 4.8 / 13.6 / 149 / 182 ms vs DS 0.79 / 3.1 / 15.7 /
+//! 24.1 ms (4.4–9.5×); in the same conditions the previous rule measured 4.2 ms at
+//! 1e5 judgments, K = 2 (4.6–4.8 ms now). An iteration is two
 //! passes over the judgments (abilities over worker-ordered records, then each item's
 //! difficulty step fused with its E-step) with three `exp` per judgment; crowd-kit
 //! takes ~100 s for a fit on 1e5 judgments. Extra memory: 24 bytes per judgment (the
