@@ -10,8 +10,15 @@
 //! [`JudgmentMatrix`](crowdqc_core::JudgmentMatrix) and returns a model implementing
 //! [`FittedModel`](crowdqc_core::estimator::FittedModel): posteriors
 //! `(n_items, n_classes)`, hard labels with a documented tie rule, per-worker accuracy,
-//! extra worker columns and a fit report. [`registry`] picks a method by name at run
-//! time (`Box<dyn FittedModel>`).
+//! extra worker columns and a fit report (iterations, objective trace and a
+//! [`StopReason`](crowdqc_core::estimator::StopReason): converged, objective decreased
+//! (crowd-kit's Dawid–Skene rule), max iterations, diverged or closed form).
+//! [`registry`] picks a method by name at run time (`Box<dyn FittedModel>`). Every
+//! iterative method implements
+//! [`fit_with_progress`](crowdqc_core::estimator::Estimator::fit_with_progress) (also
+//! [`registry::fit_with_progress`]): one progress unit per iteration, interruption
+//! checked between iterations, results bit-identical to `fit`. Vote shares, tie rules
+//! and accuracy against labels come from [`crowdqc_core::votes`].
 //!
 //! ```
 //! use crowdqc_aggregation::DawidSkene;
