@@ -79,7 +79,9 @@ pub struct FitReport {
     pub converged: bool,
     /// The objective after each iteration (method-specific; documented per method).
     pub objective: Vec<f64>,
-    /// Why the fit stopped.
+    /// Why the fit stopped (absent in reports serialised before it existed: read as
+    /// [`StopReason::MaxIterations`]).
+    #[cfg_attr(feature = "serde", serde(default))]
     pub stop_reason: StopReason,
 }
 
