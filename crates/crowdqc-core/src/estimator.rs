@@ -79,9 +79,7 @@ pub struct FitReport {
     pub converged: bool,
     /// The objective after each iteration (method-specific; documented per method).
     pub objective: Vec<f64>,
-    /// Why the fit stopped (absent in reports serialised before it existed: read as
-    /// [`StopReason::MaxIterations`]).
-    #[cfg_attr(feature = "serde", serde(default))]
+    /// Why the fit stopped.
     pub stop_reason: StopReason,
 }
 
