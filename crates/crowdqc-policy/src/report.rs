@@ -170,7 +170,7 @@ impl Evaluation {
     pub fn to_record_batch(&self) -> Result<RecordBatch> {
         let d = &self.decisions;
         Ok(RecordBatch::try_from_iter([
-            ("worker", table::id_column(d.iter().map(|r| &r.worker))),
+            ("worker", Id::column(d.iter().map(|r| &r.worker))),
             ("action", table::strings(d.iter().map(|r| r.action.name()))),
             (
                 "duration_ms",

@@ -291,7 +291,7 @@ impl GoldScoreReport {
     pub fn worker_batch(&self) -> Result<RecordBatch> {
         let w = &self.workers;
         let mut cols = vec![
-            ("worker", table::id_column(w.iter().map(|r| &r.worker))),
+            ("worker", Id::column(w.iter().map(|r| &r.worker))),
             (
                 "gold_answered",
                 table::ints(w.iter().map(|r| table::count(r.gold_answered))),
@@ -344,11 +344,8 @@ impl GoldScoreReport {
     pub fn item_batch(&self) -> Result<RecordBatch> {
         let it = &self.items;
         Ok(RecordBatch::try_from_iter([
-            ("item", table::id_column(it.iter().map(|r| &r.item))),
-            (
-                "gold_label",
-                table::id_column(it.iter().map(|r| &r.gold_label)),
-            ),
+            ("item", Id::column(it.iter().map(|r| &r.item))),
+            ("gold_label", Id::column(it.iter().map(|r| &r.gold_label))),
             (
                 "answers",
                 table::ints(it.iter().map(|r| table::count(r.answers))),
@@ -364,7 +361,7 @@ impl GoldScoreReport {
             ("miss_rate", table::floats(it.iter().map(|r| r.miss_rate))),
             (
                 "consensus_label",
-                table::id_column(it.iter().map(|r| &r.consensus_label)),
+                Id::column(it.iter().map(|r| &r.consensus_label)),
             ),
             (
                 "consensus_confidence",
