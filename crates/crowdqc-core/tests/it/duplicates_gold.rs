@@ -30,14 +30,7 @@ const ROWS: &[(&str, &str, &str)] = &[
 ];
 
 fn with(policy: DuplicatePolicy) -> crowdqc_core::Result<JudgmentMatrix> {
-    build(
-        ROWS,
-        &[],
-        IngestOptions {
-            duplicates: policy,
-            ..Default::default()
-        },
-    )
+    build(ROWS, &[], IngestOptions::default().with_duplicates(policy))
 }
 
 #[test]
@@ -120,10 +113,7 @@ fn gold_join_counts_unknown_items_and_checks_labels() {
     let m = build(
         rows,
         &[("t2", "c")],
-        IngestOptions {
-            extend_classes_with_gold: true,
-            ..Default::default()
-        },
+        IngestOptions::default().with_extend_classes_with_gold(true),
     )
     .unwrap();
     assert_eq!(m.n_classes(), 3);
@@ -180,10 +170,7 @@ fn dawid_skene_1979_duplicates_match_source() {
     assert_eq!(m.classes().counts(), &[127, 125, 48, 15]);
     let first = crowdqc_testkit::fixtures::load_dataset(
         &dir,
-        IngestOptions {
-            duplicates: DuplicatePolicy::First,
-            ..Default::default()
-        },
+        IngestOptions::default().with_duplicates(DuplicatePolicy::First),
         false,
     );
     assert_eq!(first.n_judgments(), 225);
@@ -197,10 +184,8 @@ fn gold_batches_fall_back_to_default_names_when_columns_are_mapped() {
     use crowdqc_core::ColumnMap;
 
     let strs = |v: &[&str]| Arc::new(StringArray::from(v.to_vec())) as ArrayRef;
-    let opts = IngestOptions {
-        columns: ColumnMap::default().with_item("url").with_label("answer"),
-        ..Default::default()
-    };
+    let opts = IngestOptions::default()
+        .with_columns(ColumnMap::default().with_item("url").with_label("answer"));
     let mut b = JudgmentMatrixBuilder::new(opts).unwrap();
     let j = RecordBatch::try_from_iter([
         ("url", strs(&["u1", "u2"])),
