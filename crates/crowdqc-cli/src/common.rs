@@ -186,17 +186,6 @@ pub fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
         .map_err(|e| Error::library("json output", e))
 }
 
-/// `s` cut to at most `width` characters, ending in `…` when cut, so text tables stay
-/// aligned with long ids.
-pub fn fit_width(s: &str, width: usize) -> String {
-    if s.chars().count() <= width {
-        return s.to_string();
-    }
-    let mut t: String = s.chars().take(width.saturating_sub(1)).collect();
-    t.push('…');
-    t
-}
-
 /// Prints the error (if any) and maps it to the exit code: 0 ok, 2 bad input, 1 runtime.
 pub fn exit(result: Result<()>) -> ExitCode {
     match result {

@@ -465,3 +465,36 @@ fn weight_worker_ids_join_as_written_and_follow_the_column_mapping() {
         serde_json::json!([{"label": "a", "items": 1}, {"label": "b", "items": 1}])
     );
 }
+
+#[test]
+fn the_fit_reports_its_stop_reason_next_to_converged() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let j = file(tmp.path(), "j.csv", TOY);
+    // one iteration cannot meet crowd-kit's rule (it compares two objectives)
+    let r = crowdqc(&["aggregate", s(&j), "--method", "ds", "--max-iter", "1"]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    assert!(
+        r.stdout
+            .contains("fit          1 iterations, converged: false, stop reason: max_iterations\n"),
+        "{}",
+        r.stdout
+    );
+    let r = crowdqc(&["aggregate", s(&j), "--method", "mv", "--format", "json"]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
+    assert_eq!(v["fit"]["stop_reason"], "closed_form");
+    assert_eq!(v["fit"]["converged"], true);
+    let r = crowdqc(&[
+        "aggregate",
+        s(&j),
+        "--method",
+        "ds",
+        "--max-iter",
+        "1",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
+    assert_eq!(v["fit"]["stop_reason"], "max_iterations");
+    assert_eq!(v["fit"]["converged"], false);
+}

@@ -442,3 +442,44 @@ fn plan_errors_name_the_file_line() {
         r.stderr
     );
 }
+
+/// Issue 9: a fit is reported with its stop reason wherever it is used.
+#[test]
+fn score_with_a_model_reports_its_fit_and_stop_reason() {
+    let Some((j, g)) = toy() else {
+        return;
+    };
+    let r = crowdqc(&["gold", "score", s(&j), "--gold", s(&g), "--model", "mv"]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    assert!(
+        r.stdout.contains(
+            "consensus from mv: 0 iterations, converged: true, stop reason: closed_form\n"
+        ),
+        "{}",
+        r.stdout
+    );
+    let r = crowdqc(&[
+        "gold",
+        "score",
+        s(&j),
+        "--gold",
+        s(&g),
+        "--model",
+        "ds",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    let v: Value = serde_json::from_str(&r.stdout).expect("json");
+    let fit = &v["model_fit"];
+    let reason = fit["stop_reason"].as_str().expect("stop reason");
+    assert!(
+        ["converged", "objective_decreased", "max_iterations"].contains(&reason),
+        "{fit}"
+    );
+    assert_eq!(fit["converged"], reason == "converged", "{fit}");
+    assert!(fit["iterations"].as_u64().is_some_and(|n| n >= 1), "{fit}");
+    let r = crowdqc(&["gold", "score", s(&j), "--gold", s(&g), "--format", "json"]);
+    let v: Value = serde_json::from_str(&r.stdout).expect("json");
+    assert_eq!(v["model_fit"], Value::Null);
+}

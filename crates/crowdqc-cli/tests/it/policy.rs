@@ -482,3 +482,33 @@ fn eval_stats_says_window_rules_cannot_be_evaluated() {
     assert!(!r.stdout.contains("sustained-low` (line"), "{}", r.stdout);
     assert!(!r.stdout.contains("unknown"), "{}", r.stdout);
 }
+
+/// Issue 9: `policy eval` with a fitted model says which model and why its fit stopped.
+#[test]
+fn eval_with_a_model_reports_its_fit_and_stop_reason() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let j = file(dir.path(), "j.csv", judgments());
+    let g = file(dir.path(), "g.csv", GOLD);
+    let p = file(dir.path(), "p.toml", POLICY);
+    let args = ["policy", "eval", "--policy", s(&p), s(&j), "--gold", s(&g)];
+    let r = crowdqc(&[&args[..], &["--model", "always", "--format", "json"]].concat());
+    assert_eq!(r.code, Some(0), "{r:?}");
+    let v: Value = serde_json::from_str(&r.stdout).expect("json");
+    assert_eq!(v["model"]["method"], "ds");
+    let fit = &v["model"]["fit"];
+    let reason = fit["stop_reason"].as_str().expect("stop reason");
+    assert!(
+        ["converged", "objective_decreased", "max_iterations"].contains(&reason),
+        "{fit}"
+    );
+    assert_eq!(fit["converged"], reason == "converged", "{fit}");
+    let r = crowdqc(&[&args[..], &["--model", "always"]].concat());
+    let line = format!(
+        "model `ds`: {} iterations, converged: {}, stop reason: {reason}\n",
+        fit["iterations"], fit["converged"]
+    );
+    assert!(r.stdout.contains(&line), "{}", r.stdout);
+    let r = crowdqc(&[&args[..], &["--model", "never", "--format", "json"]].concat());
+    let v: Value = serde_json::from_str(&r.stdout).expect("json");
+    assert_eq!(v.get("model"), None);
+}

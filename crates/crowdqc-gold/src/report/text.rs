@@ -48,11 +48,11 @@ impl GoldScoreReport {
             100.0 * self.confidence,
             self.duplicate_rule
         );
-        if self.duplicate_pairs > 0 {
+        if let (Some(name), Some(fit)) = (self.model, &self.model_fit) {
             let _ = writeln!(
                 o,
-                "note: {} repeated (item, worker) pairs in the judgments",
-                self.duplicate_pairs
+                "consensus from {name}: {} iterations, converged: {}, stop reason: {}",
+                fit.iterations, fit.converged, fit.stop_reason
             );
         }
         if !self.forgiven_workers_changed.is_empty() {
