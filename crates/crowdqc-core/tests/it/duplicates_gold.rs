@@ -79,7 +79,7 @@ fn duplicate_error_names_worker_item_and_rows() {
     let s = e.to_string();
     assert!(matches!(e, Error::Conflict(_)));
     assert!(
-        s.contains("worker `w1` judged item `t1` more than once (rows 0 and 1)"),
+        s.contains("worker `w1` judged item `t1` more than once (data rows 1 and 2, 1-based)"),
         "{s}"
     );
 }
@@ -121,11 +121,14 @@ fn gold_join_counts_unknown_items_and_checks_labels() {
     assert_eq!(m.gold().label(1), Some(2));
 
     let e = build(rows, &[("t2", "b"), ("t2", "a")], IngestOptions::default()).unwrap_err();
-    assert!(matches!(e, Error::Conflict(_)));
     assert!(
-        e.to_string()
-            .contains("gold item `t2` has two different labels"),
-        "{e}"
+        matches!(e, Error::InvalidValue { row: Some(1), .. }),
+        "{e:?}"
+    );
+    assert_eq!(
+        e.to_string(),
+        "row 2, column `label`: gold item `t2` has two different labels: `b` (first given in \
+         data row 1) and `a`; keep one answer per gold item"
     );
 
     // no gold given: no gold report at all
