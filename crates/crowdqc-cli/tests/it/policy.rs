@@ -429,12 +429,12 @@ fn replay_integer_timestamps_need_a_unit() {
     assert_eq!(v["events"][0]["time"], "2024-05-01T12:05:00.000Z");
 }
 
-/// Issue 9: the README's replay line runs as written on the bundled example (which
-/// has no timestamp column): item order, no clock, said on the first line.
+/// Issue 9: the README's replay line runs as written on the bundled example, which
+/// carries timestamps (ms since the epoch): the replay runs on the clock.
 #[test]
 fn readme_replay_line_runs_on_the_bundled_example() {
     let ex = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/example/");
-    let r = crowdqc(&[
+    let line = [
         "policy",
         "replay",
         "--policy",
@@ -442,14 +442,33 @@ fn readme_replay_line_runs_on_the_bundled_example() {
         &format!("{ex}judgments.csv"),
         "--gold",
         &format!("{ex}gold.csv"),
-    ]);
+        "--time-unit",
+        "ms",
+    ];
+    let r = crowdqc(&line);
     assert_eq!(r.code, Some(0), "{r:?}");
-    assert!(r.stdout.contains("no timestamp column"), "{}", r.stdout);
+    let first = r.stdout.lines().next().unwrap_or_default();
     assert!(
-        r.stdout.contains("judgments replayed item by item"),
-        "{}",
-        r.stdout
+        first.starts_with("policy `toloka-like`: 3000 judgments replayed in time order"),
+        "{first}"
     );
+    assert!(!r.stdout.contains("no timestamp column"), "{}", r.stdout);
+    // decisions are stamped on the example's clock (it starts 2024-01-01T00:00:00Z)
+    let second = r.stdout.lines().nth(1).unwrap_or_default();
+    assert!(second.starts_with("2024-01-01T"), "{second}");
+    let r = crowdqc(&[&line[..], &["--format", "json"]].concat());
+    let v: Value = serde_json::from_str(&r.stdout).expect("json");
+    assert_eq!(v["clock"], "timestamps");
+    let ts = v["events"][0]["timestamp_ms"].as_i64();
+    assert!(
+        ts.is_some_and(|t| t >= 1_704_067_200_000),
+        "{}",
+        v["events"][0]
+    );
+    // without the unit, a plain integer column is refused (exit 2)
+    let r = crowdqc(&line[..7]);
+    assert_eq!(r.code, Some(2), "{r:?}");
+    assert!(r.stderr.contains("--time-unit"), "{}", r.stderr);
 }
 
 /// Issue 9: from aggregate stats a window rule was printed as `unknown` with "1 more
