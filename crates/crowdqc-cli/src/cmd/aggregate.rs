@@ -140,7 +140,7 @@ pub fn run(args: Args) -> Result<()> {
     let t1 = Instant::now();
     let bar = Bar::stderr();
     bar.start(&format!("fitting {}", info.name), None);
-    let model = registry::fit(info.name, &m, &run);
+    let model = registry::fit_with_progress(info.name, &m, &run, &bar);
     bar.finish();
     let model = model?;
     let t_fit = t1.elapsed();

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crowdqc::aggregation::registry::{self, RunOptions};
+use crowdqc::aggregation::registry::{RunOptions, fit_with_progress};
 use crowdqc::core::evidence::GoldSource;
 use crowdqc::gold::{GoldPool, GoldScheduler, ScheduleParams};
 use crowdqc::policy::replay::replay_with;
@@ -219,7 +219,8 @@ fn eval(a: EvalArgs) -> Result<()> {
                 }
             };
             if fit {
-                t.fill_from_model(registry::fit("ds", &m, &RunOptions::default())?.as_ref());
+                let model = fit_with_progress("ds", &m, &RunOptions::default(), &Bar::stderr())?;
+                t.fill_from_model(model.as_ref());
             }
             t
         }

@@ -498,3 +498,29 @@ fn the_fit_reports_its_stop_reason_next_to_converged() {
     assert_eq!(v["fit"]["stop_reason"], "max_iterations");
     assert_eq!(v["fit"]["converged"], false);
 }
+
+/// Issue 9: long fits (MACE's restarts) show a progress bar on a terminal: the fit
+/// itself reports to the bar, not just a spinner. Runs under `script` (a pseudo
+/// terminal); skipped where `script` or the dataset is missing.
+#[test]
+fn mace_restarts_show_a_progress_bar_on_a_terminal() {
+    let Some(d) = dogs() else { return };
+    let bin = env!("CARGO_BIN_EXE_crowdqc");
+    let judgments = d.join("judgments.csv");
+    let line = format!(
+        "{bin} aggregate {} --method mace --format json > /dev/null",
+        s(&judgments)
+    );
+    let Ok(out) = std::process::Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .output()
+    else {
+        eprintln!("skipped: no `script`");
+        return;
+    };
+    assert!(out.status.success(), "{out:?}");
+    let tty = String::from_utf8_lossy(&out.stdout);
+    // the bar of the fit: "mace [====>   ] done/total (elapsed, eta …)"
+    assert!(tty.contains("mace ["), "{tty}");
+    assert!(tty.contains("/5,000"), "{tty}"); // 10 restarts × 500 iterations at most
+}
