@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use crowdqc::core::progress::Progress;
-use crowdqc::core::summary::similar_labels;
+use crowdqc::core::summary::ingest_notes;
 use crowdqc::core::{ColumnMap, DuplicatePolicy, IngestOptions, JudgmentMatrix};
 use crowdqc::{Error, Result};
 
@@ -111,53 +111,6 @@ pub fn load(path: &Path, input: &InputOpts, gold: Option<&Path>) -> Result<Judgm
         eprintln!("{line}");
     }
     Ok(m)
-}
-
-/// What ingest found that the user should know: duplicate pairs and what was done with
-/// them, and labels that differ only by surrounding spaces or case.
-pub fn ingest_notes(m: &JudgmentMatrix, trimmed: bool) -> Vec<String> {
-    let r = m.report();
-    let mut notes = Vec::new();
-    if r.duplicate_pairs > 0 {
-        let done = match r.duplicate_policy {
-            DuplicatePolicy::KeepAll => {
-                "all rows kept (--duplicates first or last keeps one)".to_string()
-            }
-            p => format!(
-                "kept the {} row of each pair, dropped {} rows",
-                p.as_str(),
-                r.dropped_duplicate_rows
-            ),
-        };
-        notes.push(format!(
-            "note: {} duplicate (item, worker) pairs ({} extra rows), {} with conflicting labels; {done}",
-            r.duplicate_pairs, r.duplicate_extra_rows, r.conflicting_duplicate_pairs
-        ));
-    }
-    let similar = similar_labels(m.classes().iter().map(|l| l.to_string()));
-    if !similar.is_empty() {
-        let shown: Vec<String> = similar
-            .iter()
-            .take(3)
-            .map(|g| {
-                g.iter()
-                    .map(|l| format!("`{l}`"))
-                    .collect::<Vec<_>>()
-                    .join(" / ")
-            })
-            .collect();
-        let fix = if trimmed {
-            "they differ by case: fix the labels"
-        } else {
-            "use --trim-labels to trim spaces, or fix the labels"
-        };
-        notes.push(format!(
-            "warning: {} groups of labels differ only by surrounding spaces or case and are separate classes (e.g. {}); {fix}",
-            similar.len(),
-            shown.join(", ")
-        ));
-    }
-    notes
 }
 
 /// Writes `text` to stdout. A closed pipe (e.g. `crowdqc inspect f | head`) is not an
