@@ -2,17 +2,14 @@
 
 use std::fmt::Write as _;
 
+use crowdqc_core::text::fit_width;
+
 use super::{GoldScoreReport, WorkerRow};
 use crate::table::Id;
 
 /// An id cut to `width` characters (the last one an ellipsis) so tables stay aligned.
 fn cell(id: &Id, width: usize) -> String {
-    let s = id.to_string();
-    if s.chars().count() <= width {
-        s
-    } else {
-        s.chars().take(width - 1).chain(['…']).collect()
-    }
+    fit_width(&id.to_string(), width)
 }
 
 fn num(x: Option<f64>) -> String {
