@@ -194,6 +194,8 @@ fn simulate_compares_policies_deterministically() {
     let v: Value = serde_json::from_str(&a).expect("json");
     assert_eq!(v["reports"].as_array().map(Vec::len), Some(2));
     assert_eq!(v["reports"][0]["archetypes"][1]["archetype"], "uniform");
+    assert_eq!(v["warnings"][0]["policy"], "toloka-like");
+    assert!(v["warnings"][1]["warnings"].is_array(), "{}", v["warnings"]);
     assert_eq!(a, run());
     let r = crowdqc(&[
         "policy",
@@ -211,6 +213,14 @@ fn simulate_compares_policies_deterministically() {
     assert!(
         r.stdout
             .contains("| archetype | toloka-like | appen-like |"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains(
+            "\nside by side: P(restricted = ban, suspend or untrust) (median gold answers \
+             until it) · share of work on gold\n\n| archetype |"
+        ),
         "{}",
         r.stdout
     );
