@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use crowdqc::core::progress::Progress;
-use crowdqc::core::summary::similar_labels;
+use crowdqc::core::summary::ingest_notes;
 use crowdqc::core::{ColumnMap, DuplicatePolicy, IngestOptions, JudgmentMatrix};
 use crowdqc::{Error, Result};
 
@@ -113,53 +113,6 @@ pub fn load(path: &Path, input: &InputOpts, gold: Option<&Path>) -> Result<Judgm
     Ok(m)
 }
 
-/// What ingest found that the user should know: duplicate pairs and what was done with
-/// them, and labels that differ only by surrounding spaces or case.
-pub fn ingest_notes(m: &JudgmentMatrix, trimmed: bool) -> Vec<String> {
-    let r = m.report();
-    let mut notes = Vec::new();
-    if r.duplicate_pairs > 0 {
-        let done = match r.duplicate_policy {
-            DuplicatePolicy::KeepAll => {
-                "all rows kept (--duplicates first or last keeps one)".to_string()
-            }
-            p => format!(
-                "kept the {} row of each pair, dropped {} rows",
-                p.as_str(),
-                r.dropped_duplicate_rows
-            ),
-        };
-        notes.push(format!(
-            "note: {} duplicate (item, worker) pairs ({} extra rows), {} with conflicting labels; {done}",
-            r.duplicate_pairs, r.duplicate_extra_rows, r.conflicting_duplicate_pairs
-        ));
-    }
-    let similar = similar_labels(m.classes().iter().map(|l| l.to_string()));
-    if !similar.is_empty() {
-        let shown: Vec<String> = similar
-            .iter()
-            .take(3)
-            .map(|g| {
-                g.iter()
-                    .map(|l| format!("`{l}`"))
-                    .collect::<Vec<_>>()
-                    .join(" / ")
-            })
-            .collect();
-        let fix = if trimmed {
-            "they differ by case: fix the labels"
-        } else {
-            "use --trim-labels to trim spaces, or fix the labels"
-        };
-        notes.push(format!(
-            "warning: {} groups of labels differ only by surrounding spaces or case and are separate classes (e.g. {}); {fix}",
-            similar.len(),
-            shown.join(", ")
-        ));
-    }
-    notes
-}
-
 /// Writes `text` to stdout. A closed pipe (e.g. `crowdqc inspect f | head`) is not an
 /// error.
 ///
@@ -184,17 +137,6 @@ pub fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
     serde_json::to_string_pretty(value)
         .map(|s| s + "\n")
         .map_err(|e| Error::library("json output", e))
-}
-
-/// `s` cut to at most `width` characters, ending in `…` when cut, so text tables stay
-/// aligned with long ids.
-pub fn fit_width(s: &str, width: usize) -> String {
-    if s.chars().count() <= width {
-        return s.to_string();
-    }
-    let mut t: String = s.chars().take(width.saturating_sub(1)).collect();
-    t.push('…');
-    t
 }
 
 /// Prints the error (if any) and maps it to the exit code: 0 ok, 2 bad input, 1 runtime.

@@ -359,7 +359,8 @@ impl JudgmentMatrixBuilder {
     /// Appends one gold label.
     ///
     /// # Errors
-    /// When the item already has a different gold label.
+    /// [`Error::InvalidValue`] (naming the row) when the item already has a different
+    /// gold label.
     pub fn push_gold_row(&mut self, item: IdRef<'_>, label: IdRef<'_>) -> Result<()> {
         let i = self.gold_items.intern(item);
         let l = self
@@ -376,14 +377,18 @@ impl JudgmentMatrixBuilder {
         if i < self.gold_labels.len() {
             let prev = self.gold_labels[i];
             if prev != l {
-                return Err(Error::Conflict(format!(
-                    "gold item `{}` has two different labels: `{}` (gold row {}) and `{}` (gold row {row}); \
-                     keep one answer per gold item",
-                    self.gold_items.get(i as u32),
-                    self.gold_label_dict.get(prev),
-                    self.gold_rows[i],
-                    self.gold_label_dict.get(l),
-                )));
+                return Err(Error::value(
+                    self.gold_label_column.as_deref().unwrap_or("label"),
+                    Some(row),
+                    format!(
+                        "gold item `{}` has two different labels: `{}` (first given in data \
+                         row {}) and `{}`; keep one answer per gold item",
+                        self.gold_items.get(i as u32),
+                        self.gold_label_dict.get(prev),
+                        self.gold_rows[i] + 1,
+                        self.gold_label_dict.get(l),
+                    ),
+                ));
             }
             self.gold_repeated += 1;
         } else {
@@ -524,12 +529,12 @@ impl JudgmentMatrixBuilder {
                     .map(|r| r as u64)
                     .collect();
                 return Err(Error::Conflict(format!(
-                    "worker `{}` judged item `{}` more than once (rows {} and {}); \
-                         choose a duplicate policy: keep-all, first or last",
+                    "worker `{}` judged item `{}` more than once (data rows {} and {}, \
+                         1-based); choose a duplicate policy: keep-all, first or last",
                     self.workers.get(w),
                     self.items.get(i),
-                    rows.first().copied().unwrap_or(0),
-                    rows.get(1).copied().unwrap_or(0),
+                    rows.first().copied().unwrap_or(0) + 1,
+                    rows.get(1).copied().unwrap_or(0) + 1,
                 )));
             }
             drop(std::mem::take(&mut self.coo_item));

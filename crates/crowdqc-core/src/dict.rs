@@ -5,6 +5,9 @@
 //! id) and looked up through a hash table of codes.
 
 use std::fmt;
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, Int64Array, StringArray};
 
 use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
 use std::hash::BuildHasher;
@@ -76,6 +79,24 @@ impl From<IdRef<'_>> for Id {
 impl fmt::Display for Id {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.as_ref().fmt(f)
+    }
+}
+
+impl Id {
+    /// An Arrow column of ids that keeps their input type: `Int64` when every id is an
+    /// integer, `Utf8` otherwise (integers then in decimal).
+    pub fn column<'a>(ids: impl Iterator<Item = &'a Id> + Clone) -> ArrayRef {
+        let all_int: Option<Vec<i64>> = ids
+            .clone()
+            .map(|i| match i {
+                Id::Int(v) => Some(*v),
+                Id::Str(_) => None,
+            })
+            .collect();
+        match all_int {
+            Some(v) => Arc::new(Int64Array::from(v)),
+            None => Arc::new(StringArray::from_iter_values(ids.map(Id::to_string))),
+        }
     }
 }
 
@@ -365,5 +386,24 @@ mod tests {
             assert_eq!(d.intern_str(&format!("w{i}")), i);
             assert_eq!(d.get(i), IdRef::Str(&format!("w{i}")));
         }
+    }
+
+    #[test]
+    fn id_columns_keep_the_input_type() {
+        use arrow_array::Array;
+        let ints = [Id::Int(7), Id::Int(-2)];
+        let c = Id::column(ints.iter());
+        let c = c
+            .as_any()
+            .downcast_ref::<Int64Array>()
+            .expect("all ints: Int64");
+        assert_eq!(c.values().to_vec(), vec![7, -2]);
+        let mixed = [Id::Int(7), Id::Str("w1".into())];
+        let c = Id::column(mixed.iter());
+        let c = c
+            .as_any()
+            .downcast_ref::<StringArray>()
+            .expect("mixed: Utf8");
+        assert_eq!((c.value(0), c.value(1)), ("7", "w1"));
     }
 }

@@ -60,6 +60,8 @@ pub mod numeric;
 mod options;
 pub mod progress;
 pub mod summary;
+mod summary_text;
+pub mod text;
 pub mod votes;
 
 pub use builder::JudgmentMatrixBuilder;

@@ -111,7 +111,23 @@ impl ColumnMap {
 
 /// Options for building a [`JudgmentMatrix`](crate::JudgmentMatrix); build it with the
 /// `with_*` methods (see [`ColumnMap`]).
+///
+/// ```
+/// use crowdqc_core::{DuplicatePolicy, IngestOptions};
+/// let opts = IngestOptions::default()
+///     .with_duplicates(DuplicatePolicy::First)
+///     .with_classes(["no", "yes"]);
+/// assert_eq!(opts.classes.as_deref(), Some(&["no".to_string(), "yes".to_string()][..]));
+/// ```
+///
+/// The struct is `#[non_exhaustive]`: new options can be added without breaking
+/// callers, so a struct literal does not compile outside this crate:
+///
+/// ```compile_fail
+/// let opts = crowdqc_core::IngestOptions { trim_labels: true, ..Default::default() };
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct IngestOptions {
     /// Column names.
     pub columns: ColumnMap,

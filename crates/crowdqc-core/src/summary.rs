@@ -129,6 +129,55 @@ pub fn similar_labels(labels: impl IntoIterator<Item = String>) -> Vec<Vec<Strin
         .collect()
 }
 
+/// What ingest found that a user should be told (the CLI prints these on stderr after
+/// every load): duplicate `(item, worker)` pairs and what was done with them, and
+/// labels that differ only by surrounding spaces or case (`trimmed`: whether labels
+/// were already trimmed, which changes the suggested fix). Empty when all is well.
+pub fn ingest_notes(m: &JudgmentMatrix, trimmed: bool) -> Vec<String> {
+    let r = m.report();
+    let mut notes = Vec::new();
+    if r.duplicate_pairs > 0 {
+        let done = match r.duplicate_policy {
+            DuplicatePolicy::KeepAll => {
+                "all rows kept (--duplicates first or last keeps one)".to_string()
+            }
+            p => format!(
+                "kept the {} row of each pair, dropped {} rows",
+                p.as_str(),
+                r.dropped_duplicate_rows
+            ),
+        };
+        notes.push(format!(
+            "note: {} duplicate (item, worker) pairs ({} extra rows), {} with conflicting labels; {done}",
+            r.duplicate_pairs, r.duplicate_extra_rows, r.conflicting_duplicate_pairs
+        ));
+    }
+    let similar = similar_labels(m.classes().iter().map(|l| l.to_string()));
+    if !similar.is_empty() {
+        let shown: Vec<String> = similar
+            .iter()
+            .take(3)
+            .map(|g| {
+                g.iter()
+                    .map(|l| format!("`{l}`"))
+                    .collect::<Vec<_>>()
+                    .join(" / ")
+            })
+            .collect();
+        let fix = if trimmed {
+            "they differ by case: fix the labels"
+        } else {
+            "use --trim-labels to trim spaces, or fix the labels"
+        };
+        notes.push(format!(
+            "warning: {} groups of labels differ only by surrounding spaces or case and are separate classes (e.g. {}); {fix}",
+            similar.len(),
+            shown.join(", ")
+        ));
+    }
+    notes
+}
+
 impl MatrixSummary {
     /// Summarises a loaded matrix.
     pub fn of(m: &JudgmentMatrix) -> MatrixSummary {
@@ -337,5 +386,41 @@ mod tests {
             ]
         );
         assert!(similar_labels(["a", "b"].iter().map(|s| s.to_string())).is_empty());
+    }
+
+    #[test]
+    fn ingest_notes_say_what_was_done_with_duplicates_and_similar_labels() {
+        use crate::{IdRef, IngestOptions, JudgmentMatrixBuilder};
+        let build = |opts: IngestOptions| {
+            let mut b = JudgmentMatrixBuilder::new(opts).expect("opts");
+            for (i, w, l) in [("t1", "a", "yes"), ("t1", "a", "no"), ("t2", "a", " yes")] {
+                b.push_row(IdRef::Str(i), IdRef::Str(w), IdRef::Str(l))
+                    .expect("row");
+            }
+            b.finish().expect("matrix")
+        };
+        let m = build(IngestOptions::default());
+        assert_eq!(
+            ingest_notes(&m, false),
+            [
+                "note: 1 duplicate (item, worker) pairs (1 extra rows), 1 with conflicting \
+                 labels; all rows kept (--duplicates first or last keeps one)",
+                "warning: 1 groups of labels differ only by surrounding spaces or case and are \
+                 separate classes (e.g. ` yes` / `yes`); use --trim-labels to trim spaces, or \
+                 fix the labels",
+            ]
+        );
+        let m = build(
+            IngestOptions::default()
+                .with_duplicates(DuplicatePolicy::First)
+                .with_trim_labels(true),
+        );
+        assert_eq!(
+            ingest_notes(&m, true),
+            [
+                "note: 1 duplicate (item, worker) pairs (1 extra rows), 1 with conflicting \
+              labels; kept the first row of each pair, dropped 1 rows"
+            ]
+        );
     }
 }

@@ -259,10 +259,7 @@ mod tests {
     use crate::{DuplicatePolicy, IdRef, IngestOptions, JudgmentMatrixBuilder};
 
     fn matrix(rows: &[(&str, &str, &str)]) -> JudgmentMatrix {
-        let opts = IngestOptions {
-            duplicates: DuplicatePolicy::KeepAll,
-            ..IngestOptions::default()
-        };
+        let opts = IngestOptions::default().with_duplicates(DuplicatePolicy::KeepAll);
         let mut b = JudgmentMatrixBuilder::new(opts).expect("opts");
         for (i, w, l) in rows {
             b.push_row(IdRef::Str(i), IdRef::Str(w), IdRef::Str(l))

@@ -166,6 +166,8 @@ mod schedule;
 mod score;
 mod table;
 
+/// The owned id of every report table (core's, re-exported).
+pub use crowdqc_core::Id;
 pub use interval::{
     Interval, IntervalMethod, binomial_interval, binomial_test, check_confidence,
     jeffreys_prob_below, lower_bound,
@@ -182,4 +184,3 @@ pub use score::{
     DUPLICATE_RULE, DivergenceDirection, Forgive, Forgiven, GoldItem, GoldParams, GoldScores,
     ModelComparison, WorkerGold,
 };
-pub use table::Id;

@@ -1,54 +1,10 @@
-//! Owned ids and the Arrow columns of the gold reports.
+//! The Arrow columns of the gold reports.
 
 use std::sync::Arc;
 
 use arrow_array::{ArrayRef, BooleanArray, Float64Array, Int64Array, StringArray};
-use crowdqc_core::IdRef;
-use serde::Serialize;
 
-/// An owned worker id that keeps its input type: integers stay integers in every
-/// output (JSON numbers, Arrow `Int64`), strings stay strings.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(untagged)]
-pub enum Id {
-    /// An integer id.
-    Int(i64),
-    /// A string id.
-    Str(String),
-}
-
-impl From<IdRef<'_>> for Id {
-    fn from(id: IdRef<'_>) -> Self {
-        match id {
-            IdRef::Int(v) => Id::Int(v),
-            IdRef::Str(s) => Id::Str(s.to_string()),
-        }
-    }
-}
-
-impl std::fmt::Display for Id {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Id::Int(v) => write!(f, "{v}"),
-            Id::Str(s) => f.write_str(s),
-        }
-    }
-}
-
-/// An id column: `Int64` when every id is an integer, `Utf8` otherwise.
-pub(crate) fn id_column<'a>(ids: impl Iterator<Item = &'a Id> + Clone) -> ArrayRef {
-    let all_int: Option<Vec<i64>> = ids
-        .clone()
-        .map(|i| match i {
-            Id::Int(v) => Some(*v),
-            Id::Str(_) => None,
-        })
-        .collect();
-    match all_int {
-        Some(v) => Arc::new(Int64Array::from(v)),
-        None => Arc::new(StringArray::from_iter_values(ids.map(Id::to_string))),
-    }
-}
+pub(crate) use crowdqc_core::Id;
 
 pub(crate) fn strings<S: AsRef<str>>(v: impl Iterator<Item = S>) -> ArrayRef {
     Arc::new(StringArray::from_iter_values(v))

@@ -47,16 +47,17 @@ pub fn read_judgments_with_progress(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<JudgmentMatrix> {
     let mut builder = JudgmentMatrixBuilder::new(opts.clone())?;
+    let mut gold_lines: Vec<u64> = Vec::new();
     if let Some(gpath) = gold {
         let mut reader = BatchReader::open_gold(gpath, &opts.columns)?;
-        let mut row0 = 0;
         while let Some(batch) = reader.next() {
             let batch = batch?;
+            // gold files are small: keep every row's line, so errors found later (a
+            // conflicting label, a label outside the classes) name the file line too
+            gold_lines.extend(reader.take_lines().unwrap_or_default());
             if let Err(e) = builder.push_gold_batch(&batch) {
-                let lines = reader.take_lines();
-                return Err(with_line(e, lines.as_deref(), row0).in_file(gpath));
+                return Err(with_line(e, Some(&gold_lines), 0).in_file(gpath));
             }
-            row0 += batch.num_rows() as u64;
         }
     }
     let reader = BatchReader::open_judgments(path, &opts.columns)?;
@@ -98,7 +99,7 @@ pub fn read_judgments_with_progress(
     })?;
     builder.finish().map_err(|e| match (gold, &e) {
         (Some(g), Error::InvalidValue { message, .. }) if message.starts_with("gold label") => {
-            e.in_file(g)
+            with_line(e, Some(&gold_lines), 0).in_file(g)
         }
         _ => e.in_file(path),
     })

@@ -2,7 +2,7 @@
 //! fitted aggregation model) or from a table of per-worker statistics.
 
 use crowdqc_core::JudgmentMatrix;
-use crowdqc_core::estimator::FittedModel;
+use crowdqc_core::estimator::{FitReport, FittedModel};
 use crowdqc_core::evidence::WorkerEvidence;
 
 use crate::replay::evidence_from_matrix;
@@ -22,6 +22,18 @@ pub struct EvidenceTable {
     pub window_known: Vec<bool>,
     /// Caveats about the evidence, in words (no timestamps, no gold, ...).
     pub notes: Vec<String>,
+    /// The model whose worker accuracy and spammer score filled the evidence
+    /// ([`EvidenceTable::fill_from_model`]), with how its fit went.
+    pub model: Option<ModelFit>,
+}
+
+/// Which aggregation model an evaluation used, and how its fit went.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ModelFit {
+    /// The method's short name (e.g. `ds`).
+    pub method: String,
+    /// Iterations, convergence and stop reason of the fit.
+    pub fit: FitReport,
 }
 
 /// Whether the policy has a condition on a model metric (`model_accuracy`,
@@ -62,6 +74,7 @@ impl EvidenceTable {
             window_known: vec![true; evidence.len()],
             evidence,
             notes,
+            model: None,
         }
     }
 
@@ -69,6 +82,10 @@ impl EvidenceTable {
     /// (its `spammer_score` worker column, when it reports one, e.g. Dawid–Skene)
     /// from a model fitted on the same matrix. Non-finite values stay unknown.
     pub fn fill_from_model(&mut self, model: &dyn FittedModel) {
+        self.model = Some(ModelFit {
+            method: model.method().to_string(),
+            fit: model.fit_report().clone(),
+        });
         let acc = model.worker_accuracy();
         let spam = model
             .worker_columns()

@@ -212,8 +212,10 @@ mod table;
 pub mod timeline;
 mod workers_table;
 
+/// The owned id of every report table (core's, re-exported).
+pub use crowdqc_core::Id;
 pub use eval::{Ban, Decision, TierChange, WorkerState};
-pub use evidence::{EvidenceTable, needs_model};
+pub use evidence::{EvidenceTable, ModelFit, needs_model};
 pub use exact_report::{CurveMethod, ExactOptions, ExactReport, ExactRow, exact_report};
 pub use explain::{Clause, Explanation};
 pub use replay_log::{LogEntry, ReplayLog};
@@ -221,5 +223,4 @@ pub use report::{Evaluation, TierMove, WorkerDecision};
 pub use spec::{
     Action, Bound, Comparison, Condition, Metric, Policy, Rule, Tiers, parse_policy, read_policy,
 };
-pub use table::Id;
 pub use timeline::{ReplayOptions, TimeUnit};

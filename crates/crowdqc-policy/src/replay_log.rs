@@ -133,10 +133,7 @@ impl ReplayLog {
                 "timestamp_ms",
                 table::opt_ints(e.iter().map(|x| x.timestamp_ms)),
             ),
-            (
-                "worker",
-                table::id_column(e.iter().map(|x| &x.decision.worker)),
-            ),
+            ("worker", Id::column(e.iter().map(|x| &x.decision.worker))),
             (
                 "action",
                 table::strings(e.iter().map(|x| x.decision.action.name())),

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::eval::Decision;
-use crate::evidence::EvidenceTable;
+use crate::evidence::{EvidenceTable, ModelFit};
 use crate::explain::{Explanation, fmt_duration};
 use crate::spec::{Action, Policy};
 use crate::table::{self, Id};
@@ -120,6 +120,9 @@ pub struct Evaluation {
     pub untrusted: Vec<Id>,
     /// One decision per worker, in table order.
     pub decisions: Vec<WorkerDecision>,
+    /// The model behind `model_accuracy` and `spammer_score`, when one was fitted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<ModelFit>,
 }
 
 impl Policy {
@@ -156,6 +159,7 @@ impl Policy {
                 .map(|d| d.worker.clone())
                 .collect(),
             decisions,
+            model: t.model.clone(),
         }
     }
 }
@@ -170,7 +174,7 @@ impl Evaluation {
     pub fn to_record_batch(&self) -> Result<RecordBatch> {
         let d = &self.decisions;
         Ok(RecordBatch::try_from_iter([
-            ("worker", table::id_column(d.iter().map(|r| &r.worker))),
+            ("worker", Id::column(d.iter().map(|r| &r.worker))),
             ("action", table::strings(d.iter().map(|r| r.action.name()))),
             (
                 "duration_ms",
@@ -212,6 +216,13 @@ impl Evaluation {
             self.policy,
             self.decisions.len()
         );
+        if let Some(m) = &self.model {
+            let _ = writeln!(
+                s,
+                "model `{}`: {} iterations, converged: {}, stop reason: {}",
+                m.method, m.fit.iterations, m.fit.converged, m.fit.stop_reason
+            );
+        }
         for a in Action::ALL.iter().rev() {
             let n = self.summary.get(a.name()).copied().unwrap_or(0);
             if n > 0 {

@@ -61,7 +61,7 @@
 //! assert_ne!(ds.posteriors(), clamped.posteriors());
 //! let labels = ds.labels(); // classes are sorted: 0 = "no", 1 = "yes"
 //! assert_eq!(labels[m.items().lookup(IdRef::Str("t5")).unwrap() as usize], 1);
-//! assert!(ds.fit_report().converged);
+//! assert!(ds.fit_report().converged); // why it stopped: `ds.fit_report().stop_reason`
 //!
 //! // 3. gold scoring with Wilson intervals
 //! let scores = GoldParams::new().score(&m)?;

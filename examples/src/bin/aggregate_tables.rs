@@ -24,7 +24,7 @@ fn main() -> Result<()> {
     };
     let opts = IngestOptions::default();
     let m = crowdqc::io::read_judgments(judgments, &opts, None)?;
-    println!("{:#?}", MatrixSummary::of(&m)); // `crowdqc inspect`
+    print!("{}", MatrixSummary::of(&m)); // the text of `crowdqc inspect`
 
     let model = registry::fit("ds", &m, &RunOptions::default())?;
     let items = report::items_table(&m, model.as_ref(), 0..m.n_items() as u32)?; // --out
@@ -50,7 +50,7 @@ fn main() -> Result<()> {
         workers.num_rows(),
         names(&workers)
     );
-    println!("{summary:#?}");
+    print!("{summary}"); // the text of `crowdqc aggregate` (fit with its stop reason)
     let dir = std::env::temp_dir();
     crowdqc::io::write_table(&dir.join("items.parquet"), &items)?;
     crowdqc::io::write_table(&dir.join("workers.csv"), &workers)?;

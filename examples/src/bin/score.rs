@@ -17,7 +17,13 @@ fn main() -> crowdqc::Result<()> {
     let m = crowdqc::io::read_judgments(path.as_ref(), &IngestOptions::default(), gold)?;
     let model = DawidSkene::params().clamp_gold(gold.is_some()).fit(&m)?;
     let r = model.fit_report();
-    println!("{} items, {} iterations", m.n_items(), r.iterations);
+    println!(
+        "{} items, {} iterations, converged: {}, stop reason: {}",
+        m.n_items(),
+        r.iterations,
+        r.converged,
+        r.stop_reason
+    );
     let (acc, spam) = (model.worker_accuracy(), model.spammer_scores());
     let mut workers: Vec<usize> = (0..m.n_workers()).collect();
     workers.sort_by(|&a, &b| acc[a].total_cmp(&acc[b]));

@@ -1,6 +1,7 @@
 //! [`AggregateSummary`]: what a fit did, on what data, and how it scored.
 
 use crowdqc_core::estimator::{FitReport, FittedModel};
+use crowdqc_core::text::fit_width;
 use crowdqc_core::{Id, JudgmentMatrix};
 
 use super::eval::Evaluation;
@@ -101,5 +102,60 @@ impl AggregateSummary {
             gold,
             eval,
         }
+    }
+}
+
+impl std::fmt::Display for AggregateSummary {
+    /// The text summary of `crowdqc aggregate`: method, data, fit (iterations,
+    /// convergence and stop reason), objective, label distribution, gold use and
+    /// accuracy against evaluation gold.
+    fn fmt(&self, t: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(t, "method       {}", self.method)?;
+        writeln!(
+            t,
+            "data         {} judgments, {} items, {} workers, {} classes",
+            self.judgments, self.items, self.workers, self.classes
+        )?;
+        writeln!(
+            t,
+            "fit          {} iterations, converged: {}, stop reason: {}",
+            self.fit.iterations, self.fit.converged, self.fit.stop_reason
+        )?;
+        if let Some(x) = self.objective {
+            writeln!(t, "objective    {x:.9}")?;
+        }
+        writeln!(t, "labels")?;
+        let width = self
+            .label_distribution
+            .iter()
+            .map(|d| d.label.to_string().chars().count())
+            .max()
+            .unwrap_or(0)
+            .clamp(12, 40);
+        for d in &self.label_distribution {
+            let label = fit_width(&d.label.to_string(), width);
+            writeln!(t, "  {label:<width$} {}", d.items)?;
+        }
+        if let Some(g) = &self.gold {
+            writeln!(t, "gold         {}", g.describe(&self.method))?;
+        }
+        if let Some(e) = &self.eval {
+            let acc = e.accuracy.map_or("n/a".to_string(), |a| format!("{a:.6}"));
+            writeln!(
+                t,
+                "accuracy     {acc} ({} of {} evaluation items; {} unknown items, {} labels \
+                 outside the classes)",
+                e.correct, e.scored, e.unknown_items, e.labels_outside_classes
+            )?;
+            if e.held_out_only {
+                writeln!(
+                    t,
+                    "             on held-out items only: {} evaluation items were gold used \
+                     to fit and are not scored",
+                    e.excluded_fit_gold
+                )?;
+            }
+        }
+        Ok(())
     }
 }

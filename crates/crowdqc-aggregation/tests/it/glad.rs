@@ -439,10 +439,7 @@ fn timing_per_iteration_vs_dawid_skene() {
 #[test]
 fn unseen_classes_and_items_without_judgments() {
     use crowdqc_aggregation::{Kos, Mace, Mmsr};
-    let opts = IngestOptions {
-        classes: Some(vec!["x".into(), "maybe".into(), "y".into()]),
-        ..IngestOptions::default()
-    };
+    let opts = IngestOptions::default().with_classes(vec!["x", "maybe", "y"]);
     let mut b = JudgmentMatrixBuilder::new(opts).unwrap();
     for (i, w, l) in [
         ("t1", "a", "x"),

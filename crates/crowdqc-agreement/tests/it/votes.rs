@@ -13,10 +13,7 @@ use crowdqc_testkit::fixtures::{dataset_dir, load_dataset};
 /// t1: a gives y twice, b, c, d give x (x 3, y 2); t2: a, b give x; t3: a gives y
 /// twice, b gives x (y 2, x 1: y wins only if both of a's rows vote).
 fn with_duplicates() -> JudgmentMatrix {
-    let opts = IngestOptions {
-        duplicates: DuplicatePolicy::KeepAll,
-        ..IngestOptions::default()
-    };
+    let opts = IngestOptions::default().with_duplicates(DuplicatePolicy::KeepAll);
     let mut b = JudgmentMatrixBuilder::new(opts).expect("options");
     for (i, w, l) in [
         ("t1", "a", "y"),

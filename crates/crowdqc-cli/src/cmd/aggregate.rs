@@ -140,7 +140,7 @@ pub fn run(args: Args) -> Result<()> {
     let t1 = Instant::now();
     let bar = Bar::stderr();
     bar.start(&format!("fitting {}", info.name), None);
-    let model = registry::fit(info.name, &m, &run);
+    let model = registry::fit_with_progress(info.name, &m, &run, &bar);
     bar.finish();
     let model = model?;
     let t_fit = t1.elapsed();
@@ -177,56 +177,7 @@ pub fn run(args: Args) -> Result<()> {
 }
 
 fn text(o: &Output<'_>) -> String {
-    let s = o.summary;
-    let mut t = String::new();
-    let _ = writeln!(t, "method       {}", s.method);
-    let _ = writeln!(
-        t,
-        "data         {} judgments, {} items, {} workers, {} classes",
-        s.judgments, s.items, s.workers, s.classes
-    );
-    let _ = writeln!(
-        t,
-        "fit          {} iterations, converged: {}",
-        s.fit.iterations, s.fit.converged
-    );
-    if let Some(x) = s.objective {
-        let _ = writeln!(t, "objective    {x:.9}");
-    }
-    let _ = writeln!(t, "labels");
-    let width = s
-        .label_distribution
-        .iter()
-        .map(|d| d.label.to_string().chars().count())
-        .max()
-        .unwrap_or(0)
-        .clamp(12, 40);
-    for d in &s.label_distribution {
-        let _ = writeln!(
-            t,
-            "  {:<width$} {}",
-            common::fit_width(&d.label.to_string(), width),
-            d.items
-        );
-    }
-    if let Some(g) = &s.gold {
-        let _ = writeln!(t, "gold         {}", g.describe(&s.method));
-    }
-    if let Some(e) = &s.eval {
-        let acc = e.accuracy.map_or("n/a".to_string(), |a| format!("{a:.6}"));
-        let _ = writeln!(
-            t,
-            "accuracy     {acc} ({} of {} evaluation items; {} unknown items, {} labels outside the classes)",
-            e.correct, e.scored, e.unknown_items, e.labels_outside_classes
-        );
-        if e.held_out_only {
-            let _ = writeln!(
-                t,
-                "             on held-out items only: {} evaluation items were gold used to fit and are not scored",
-                e.excluded_fit_gold
-            );
-        }
-    }
+    let mut t = o.summary.to_string();
     for p in [&o.out, &o.workers_out].into_iter().flatten() {
         let _ = writeln!(t, "wrote        {p}");
     }

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use arrow_array::RecordBatch;
-use crowdqc::aggregation::registry::{self, RunOptions};
+use crowdqc::aggregation::registry::{RunOptions, fit_with_progress};
 use crowdqc::core::columns::Role;
 use crowdqc::gold::{
     GoldParams, GoldScoreReport, Id, PageParams, PagePlanReport, check_disjoint, forgive_edits,
@@ -13,6 +13,7 @@ use crowdqc::gold::{
 use crowdqc::{Error, Result};
 
 use crate::common::{self, Format, InputOpts};
+use crate::progress::Bar;
 
 /// Subcommands of `crowdqc gold`.
 #[derive(Debug, clap::Subcommand)]
@@ -150,7 +151,12 @@ fn score(a: ScoreArgs) -> Result<()> {
         .collect::<Result<Vec<_>>>()?;
     let edits = forgive_edits(&m, &a.forgive, &correct)?;
     let model = match &a.model {
-        Some(name) => Some(registry::fit(name, &m, &RunOptions::default())?),
+        Some(name) => Some(fit_with_progress(
+            name,
+            &m,
+            &RunOptions::default(),
+            &Bar::stderr(),
+        )?),
         None => None,
     };
     let r = GoldScoreReport::build(&m, &params, model.as_deref(), &edits)?;

@@ -3,16 +3,17 @@
 
 use std::path::PathBuf;
 
-use crowdqc::aggregation::registry::{self, RunOptions};
+use crowdqc::aggregation::registry::{RunOptions, fit_with_progress};
 use crowdqc::core::evidence::GoldSource;
 use crowdqc::gold::{GoldPool, GoldScheduler, ScheduleParams};
 use crowdqc::policy::replay::replay_with;
-use crowdqc::policy::simulate::{Archetype, SimConfig, SimReport, simulate_with_progress};
+use crowdqc::policy::simulate::{
+    Archetype, SimComparison, SimConfig, SimReport, simulate_with_progress,
+};
 use crowdqc::policy::{
     EvidenceTable, ExactOptions, Policy, ReplayOptions, exact_report, needs_model, read_policy,
 };
 use crowdqc::{Error, Result};
-use serde_json::json;
 
 use crate::common::{self, Format, InputOpts};
 use crate::progress::Bar;
@@ -219,7 +220,8 @@ fn eval(a: EvalArgs) -> Result<()> {
                 }
             };
             if fit {
-                t.fill_from_model(registry::fit("ds", &m, &RunOptions::default())?.as_ref());
+                let model = fit_with_progress("ds", &m, &RunOptions::default(), &Bar::stderr())?;
+                t.fill_from_model(model.as_ref());
             }
             t
         }
@@ -315,26 +317,10 @@ fn simulate(a: SimulateArgs) -> Result<()> {
     if let Some(p) = &a.out {
         crowdqc_io::write_table(p, &SimReport::table(&reports)?)?;
     }
+    let all = SimComparison::new(&policies, reports);
     common::print_out(&match a.format {
-        Format::Json => common::to_json(&json!({
-            "warnings": policies.iter().map(|p| json!({"policy": p.name, "warnings": p.warnings})).collect::<Vec<_>>(),
-            "reports": reports,
-        }))?,
-        Format::Text => {
-            let mut s = String::new();
-            for (p, r) in policies.iter().zip(&reports) {
-                p.warnings
-                    .iter()
-                    .for_each(|w| s.push_str(&format!("warning: {w}\n")));
-                s.push_str(&r.text());
-                s.push('\n');
-            }
-            if reports.len() > 1 {
-                s.push_str("side by side: P(restricted = ban, suspend or untrust) (median gold answers until it) · share of work on gold\n\n");
-                s.push_str(&SimReport::compare_markdown(&reports));
-            }
-            s
-        }
+        Format::Json => common::to_json(&all)?,
+        Format::Text => all.to_string(),
     })
 }
 

@@ -465,3 +465,62 @@ fn weight_worker_ids_join_as_written_and_follow_the_column_mapping() {
         serde_json::json!([{"label": "a", "items": 1}, {"label": "b", "items": 1}])
     );
 }
+
+#[test]
+fn the_fit_reports_its_stop_reason_next_to_converged() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let j = file(tmp.path(), "j.csv", TOY);
+    // one iteration cannot meet crowd-kit's rule (it compares two objectives)
+    let r = crowdqc(&["aggregate", s(&j), "--method", "ds", "--max-iter", "1"]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    assert!(
+        r.stdout
+            .contains("fit          1 iterations, converged: false, stop reason: max_iterations\n"),
+        "{}",
+        r.stdout
+    );
+    let r = crowdqc(&["aggregate", s(&j), "--method", "mv", "--format", "json"]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
+    assert_eq!(v["fit"]["stop_reason"], "closed_form");
+    assert_eq!(v["fit"]["converged"], true);
+    let r = crowdqc(&[
+        "aggregate",
+        s(&j),
+        "--method",
+        "ds",
+        "--max-iter",
+        "1",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
+    assert_eq!(v["fit"]["stop_reason"], "max_iterations");
+    assert_eq!(v["fit"]["converged"], false);
+}
+
+/// Issue 9: long fits (MACE's restarts) show a progress bar on a terminal: the fit
+/// itself reports to the bar, not just a spinner. Runs under `script` (a pseudo
+/// terminal); skipped where `script` or the dataset is missing.
+#[test]
+fn mace_restarts_show_a_progress_bar_on_a_terminal() {
+    let Some(d) = dogs() else { return };
+    let bin = env!("CARGO_BIN_EXE_crowdqc");
+    let judgments = d.join("judgments.csv");
+    let line = format!(
+        "{bin} aggregate {} --method mace --format json > /dev/null",
+        s(&judgments)
+    );
+    let Ok(out) = std::process::Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .output()
+    else {
+        eprintln!("skipped: no `script`");
+        return;
+    };
+    assert!(out.status.success(), "{out:?}");
+    let tty = String::from_utf8_lossy(&out.stdout);
+    // the bar of the fit: "mace [====>   ] done/total (elapsed, eta …)"
+    assert!(tty.contains("mace ["), "{tty}");
+    assert!(tty.contains("/5,000"), "{tty}"); // 10 restarts × 500 iterations at most
+}

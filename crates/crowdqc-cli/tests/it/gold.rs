@@ -442,3 +442,98 @@ fn plan_errors_name_the_file_line() {
         r.stderr
     );
 }
+
+/// Issue 9: a fit is reported with its stop reason wherever it is used.
+#[test]
+fn score_with_a_model_reports_its_fit_and_stop_reason() {
+    let Some((j, g)) = toy() else {
+        return;
+    };
+    let r = crowdqc(&["gold", "score", s(&j), "--gold", s(&g), "--model", "mv"]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    assert!(
+        r.stdout.contains(
+            "consensus from mv: 0 iterations, converged: true, stop reason: closed_form\n"
+        ),
+        "{}",
+        r.stdout
+    );
+    let r = crowdqc(&[
+        "gold",
+        "score",
+        s(&j),
+        "--gold",
+        s(&g),
+        "--model",
+        "ds",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    let v: Value = serde_json::from_str(&r.stdout).expect("json");
+    let fit = &v["model_fit"];
+    let reason = fit["stop_reason"].as_str().expect("stop reason");
+    assert!(
+        ["converged", "objective_decreased", "max_iterations"].contains(&reason),
+        "{fit}"
+    );
+    assert_eq!(fit["converged"], reason == "converged", "{fit}");
+    assert!(fit["iterations"].as_u64().is_some_and(|n| n >= 1), "{fit}");
+    let r = crowdqc(&["gold", "score", s(&j), "--gold", s(&g), "--format", "json"]);
+    let v: Value = serde_json::from_str(&r.stdout).expect("json");
+    assert_eq!(v["model_fit"], Value::Null);
+}
+
+/// Issue 9: conflicting gold names the data row (1-based) and the file line, in
+/// `gold score` and `aggregate --gold` alike (a quoted id spans two lines here).
+#[test]
+fn conflicting_gold_names_the_row_and_the_file_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let j = file(
+        dir.path(),
+        "j.csv",
+        "item,worker,label\nt1,w1,a\nt1,w2,a\nt2,w1,b\nt2,w2,b\n",
+    );
+    let g = file(dir.path(), "g.csv", "item,label\nt1,a\n\"t\n2\",b\nt1,b\n");
+    let want = "row 3, column `label`: gold item `t1` has two different labels: `a` (first \
+                given in data row 1) and `b`; keep one answer per gold item (line 5)";
+    for args in [
+        vec!["gold", "score", s(&j), "--gold", s(&g)],
+        vec!["aggregate", s(&j), "--gold", s(&g)],
+    ] {
+        let r = crowdqc(&args);
+        assert_eq!(r.code, Some(2), "{r:?}");
+        assert!(r.stderr.contains(want), "{}", r.stderr);
+        assert!(r.stderr.contains("g.csv"), "{}", r.stderr);
+    }
+}
+
+/// Issue 9: repeated (item, worker) pairs are reported once, on stderr (not again on
+/// stdout by `gold score`).
+#[test]
+fn score_reports_duplicates_once_on_stderr() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let j = file(
+        dir.path(),
+        "j.csv",
+        "item,worker,label\nt1,w1,a\nt1,w1,b\nt1,w2,a\nt2,w1,b\n",
+    );
+    let g = file(dir.path(), "g.csv", "item,label\nt1,a\n");
+    let r = crowdqc(&["gold", "score", s(&j), "--gold", s(&g)]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    assert_eq!(
+        r.stderr.matches("duplicate (item, worker) pairs").count(),
+        1,
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("1 duplicate (item, worker) pairs (1 extra rows), 1 with conflicting labels"),
+        "{}",
+        r.stderr
+    );
+    // (the old stdout note was "1 repeated (item, worker) pairs in the judgments")
+    assert!(!r.stdout.contains("pairs in the judgments"), "{}", r.stdout);
+    assert!(!r.stdout.contains("duplicate (item"), "{}", r.stdout);
+}

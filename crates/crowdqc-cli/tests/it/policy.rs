@@ -194,6 +194,8 @@ fn simulate_compares_policies_deterministically() {
     let v: Value = serde_json::from_str(&a).expect("json");
     assert_eq!(v["reports"].as_array().map(Vec::len), Some(2));
     assert_eq!(v["reports"][0]["archetypes"][1]["archetype"], "uniform");
+    assert_eq!(v["warnings"][0]["policy"], "toloka-like");
+    assert!(v["warnings"][1]["warnings"].is_array(), "{}", v["warnings"]);
     assert_eq!(a, run());
     let r = crowdqc(&[
         "policy",
@@ -211,6 +213,14 @@ fn simulate_compares_policies_deterministically() {
     assert!(
         r.stdout
             .contains("| archetype | toloka-like | appen-like |"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains(
+            "\nside by side: P(restricted = ban, suspend or untrust) (median gold answers \
+             until it) · share of work on gold\n\n| archetype |"
+        ),
         "{}",
         r.stdout
     );
@@ -429,12 +439,12 @@ fn replay_integer_timestamps_need_a_unit() {
     assert_eq!(v["events"][0]["time"], "2024-05-01T12:05:00.000Z");
 }
 
-/// Issue 9: the README's replay line runs as written on the bundled example (which
-/// has no timestamp column): item order, no clock, said on the first line.
+/// Issue 9: the README's replay line runs as written on the bundled example, which
+/// carries timestamps (ms since the epoch): the replay runs on the clock.
 #[test]
 fn readme_replay_line_runs_on_the_bundled_example() {
     let ex = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/example/");
-    let r = crowdqc(&[
+    let line = [
         "policy",
         "replay",
         "--policy",
@@ -442,14 +452,33 @@ fn readme_replay_line_runs_on_the_bundled_example() {
         &format!("{ex}judgments.csv"),
         "--gold",
         &format!("{ex}gold.csv"),
-    ]);
+        "--time-unit",
+        "ms",
+    ];
+    let r = crowdqc(&line);
     assert_eq!(r.code, Some(0), "{r:?}");
-    assert!(r.stdout.contains("no timestamp column"), "{}", r.stdout);
+    let first = r.stdout.lines().next().unwrap_or_default();
     assert!(
-        r.stdout.contains("judgments replayed item by item"),
-        "{}",
-        r.stdout
+        first.starts_with("policy `toloka-like`: 3000 judgments replayed in time order"),
+        "{first}"
     );
+    assert!(!r.stdout.contains("no timestamp column"), "{}", r.stdout);
+    // decisions are stamped on the example's clock (it starts 2024-01-01T00:00:00Z)
+    let second = r.stdout.lines().nth(1).unwrap_or_default();
+    assert!(second.starts_with("2024-01-01T"), "{second}");
+    let r = crowdqc(&[&line[..], &["--format", "json"]].concat());
+    let v: Value = serde_json::from_str(&r.stdout).expect("json");
+    assert_eq!(v["clock"], "timestamps");
+    let ts = v["events"][0]["timestamp_ms"].as_i64();
+    assert!(
+        ts.is_some_and(|t| t >= 1_704_067_200_000),
+        "{}",
+        v["events"][0]
+    );
+    // without the unit, a plain integer column is refused (exit 2)
+    let r = crowdqc(&line[..7]);
+    assert_eq!(r.code, Some(2), "{r:?}");
+    assert!(r.stderr.contains("--time-unit"), "{}", r.stderr);
 }
 
 /// Issue 9: from aggregate stats a window rule was printed as `unknown` with "1 more
@@ -481,4 +510,34 @@ fn eval_stats_says_window_rules_cannot_be_evaluated() {
     );
     assert!(!r.stdout.contains("sustained-low` (line"), "{}", r.stdout);
     assert!(!r.stdout.contains("unknown"), "{}", r.stdout);
+}
+
+/// Issue 9: `policy eval` with a fitted model says which model and why its fit stopped.
+#[test]
+fn eval_with_a_model_reports_its_fit_and_stop_reason() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let j = file(dir.path(), "j.csv", judgments());
+    let g = file(dir.path(), "g.csv", GOLD);
+    let p = file(dir.path(), "p.toml", POLICY);
+    let args = ["policy", "eval", "--policy", s(&p), s(&j), "--gold", s(&g)];
+    let r = crowdqc(&[&args[..], &["--model", "always", "--format", "json"]].concat());
+    assert_eq!(r.code, Some(0), "{r:?}");
+    let v: Value = serde_json::from_str(&r.stdout).expect("json");
+    assert_eq!(v["model"]["method"], "ds");
+    let fit = &v["model"]["fit"];
+    let reason = fit["stop_reason"].as_str().expect("stop reason");
+    assert!(
+        ["converged", "objective_decreased", "max_iterations"].contains(&reason),
+        "{fit}"
+    );
+    assert_eq!(fit["converged"], reason == "converged", "{fit}");
+    let r = crowdqc(&[&args[..], &["--model", "always"]].concat());
+    let line = format!(
+        "model `ds`: {} iterations, converged: {}, stop reason: {reason}\n",
+        fit["iterations"], fit["converged"]
+    );
+    assert!(r.stdout.contains(&line), "{}", r.stdout);
+    let r = crowdqc(&[&args[..], &["--model", "never", "--format", "json"]].concat());
+    let v: Value = serde_json::from_str(&r.stdout).expect("json");
+    assert_eq!(v.get("model"), None);
 }

@@ -191,10 +191,8 @@ fn missing_and_mistyped_columns_are_named() {
     );
 
     // explicit mapping: the default names are not tried any more
-    let opts = IngestOptions {
-        columns: ColumnMap::default().with_item("url").with_label("answer"),
-        ..Default::default()
-    };
+    let opts = IngestOptions::default()
+        .with_columns(ColumnMap::default().with_item("url").with_label("answer"));
     let mut b = JudgmentMatrixBuilder::new(opts).unwrap();
     b.push_batch(&batch(vec![
         ("url", strs(&["a"])),
@@ -210,10 +208,7 @@ fn empty_input_and_declared_classes() {
     let b = JudgmentMatrixBuilder::new(IngestOptions::default()).unwrap();
     assert!(matches!(b.finish(), Err(Error::InsufficientData(_))));
 
-    let opts = IngestOptions {
-        classes: Some(vec!["no".into(), "yes".into(), "maybe".into()]),
-        ..Default::default()
-    };
+    let opts = IngestOptions::default().with_classes(vec!["no", "yes", "maybe"]);
     let mut b = JudgmentMatrixBuilder::new(opts.clone()).unwrap();
     b.push_batch(&batch(vec![
         ("item", strs(&["a", "b"])),
@@ -248,18 +243,11 @@ fn empty_input_and_declared_classes() {
     );
 
     assert!(
-        JudgmentMatrixBuilder::new(IngestOptions {
-            classes: Some(vec![]),
-            ..Default::default()
-        })
-        .is_err()
+        JudgmentMatrixBuilder::new(IngestOptions::default().with_classes(Vec::<String>::new()))
+            .is_err()
     );
     assert!(
-        JudgmentMatrixBuilder::new(IngestOptions {
-            classes: Some(vec!["a".into(), "a".into()]),
-            ..Default::default()
-        })
-        .is_err()
+        JudgmentMatrixBuilder::new(IngestOptions::default().with_classes(vec!["a", "a"])).is_err()
     );
 }
 

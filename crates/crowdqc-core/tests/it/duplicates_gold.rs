@@ -30,14 +30,7 @@ const ROWS: &[(&str, &str, &str)] = &[
 ];
 
 fn with(policy: DuplicatePolicy) -> crowdqc_core::Result<JudgmentMatrix> {
-    build(
-        ROWS,
-        &[],
-        IngestOptions {
-            duplicates: policy,
-            ..Default::default()
-        },
-    )
+    build(ROWS, &[], IngestOptions::default().with_duplicates(policy))
 }
 
 #[test]
@@ -86,7 +79,7 @@ fn duplicate_error_names_worker_item_and_rows() {
     let s = e.to_string();
     assert!(matches!(e, Error::Conflict(_)));
     assert!(
-        s.contains("worker `w1` judged item `t1` more than once (rows 0 and 1)"),
+        s.contains("worker `w1` judged item `t1` more than once (data rows 1 and 2, 1-based)"),
         "{s}"
     );
 }
@@ -120,10 +113,7 @@ fn gold_join_counts_unknown_items_and_checks_labels() {
     let m = build(
         rows,
         &[("t2", "c")],
-        IngestOptions {
-            extend_classes_with_gold: true,
-            ..Default::default()
-        },
+        IngestOptions::default().with_extend_classes_with_gold(true),
     )
     .unwrap();
     assert_eq!(m.n_classes(), 3);
@@ -131,11 +121,14 @@ fn gold_join_counts_unknown_items_and_checks_labels() {
     assert_eq!(m.gold().label(1), Some(2));
 
     let e = build(rows, &[("t2", "b"), ("t2", "a")], IngestOptions::default()).unwrap_err();
-    assert!(matches!(e, Error::Conflict(_)));
     assert!(
-        e.to_string()
-            .contains("gold item `t2` has two different labels"),
-        "{e}"
+        matches!(e, Error::InvalidValue { row: Some(1), .. }),
+        "{e:?}"
+    );
+    assert_eq!(
+        e.to_string(),
+        "row 2, column `label`: gold item `t2` has two different labels: `b` (first given in \
+         data row 1) and `a`; keep one answer per gold item"
     );
 
     // no gold given: no gold report at all
@@ -180,10 +173,7 @@ fn dawid_skene_1979_duplicates_match_source() {
     assert_eq!(m.classes().counts(), &[127, 125, 48, 15]);
     let first = crowdqc_testkit::fixtures::load_dataset(
         &dir,
-        IngestOptions {
-            duplicates: DuplicatePolicy::First,
-            ..Default::default()
-        },
+        IngestOptions::default().with_duplicates(DuplicatePolicy::First),
         false,
     );
     assert_eq!(first.n_judgments(), 225);
@@ -197,10 +187,8 @@ fn gold_batches_fall_back_to_default_names_when_columns_are_mapped() {
     use crowdqc_core::ColumnMap;
 
     let strs = |v: &[&str]| Arc::new(StringArray::from(v.to_vec())) as ArrayRef;
-    let opts = IngestOptions {
-        columns: ColumnMap::default().with_item("url").with_label("answer"),
-        ..Default::default()
-    };
+    let opts = IngestOptions::default()
+        .with_columns(ColumnMap::default().with_item("url").with_label("answer"));
     let mut b = JudgmentMatrixBuilder::new(opts).unwrap();
     let j = RecordBatch::try_from_iter([
         ("url", strs(&["u1", "u2"])),

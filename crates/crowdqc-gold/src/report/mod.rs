@@ -6,7 +6,7 @@ pub mod plan;
 mod text;
 
 use arrow_array::RecordBatch;
-use crowdqc_core::estimator::FittedModel;
+use crowdqc_core::estimator::{FitReport, FittedModel};
 use crowdqc_core::{Error, IdRef, JudgmentMatrix, Result};
 use serde::Serialize;
 
@@ -95,6 +95,8 @@ pub struct GoldScoreReport {
     /// The aggregation method whose posteriors are the consensus (`None`: vote
     /// shares).
     pub model: Option<&'static str>,
+    /// How the model's fit went (iterations, convergence, stop reason), with a model.
+    pub model_fit: Option<FitReport>,
     /// The duplicate rule, in words ([`DUPLICATE_RULE_TEXT`]).
     pub duplicate_rule: &'static str,
     /// Repeated `(item, worker)` pairs in the judgments (as ingested).
@@ -203,7 +205,7 @@ impl GoldScoreReport {
         Ok(Self::from_scores(
             m,
             &scores,
-            model.map(|f| f.method()),
+            model.map(|f| (f.method(), f.fit_report().clone())),
             comparison.as_deref(),
             &changed,
         ))
@@ -212,7 +214,7 @@ impl GoldScoreReport {
     fn from_scores(
         m: &JudgmentMatrix,
         s: &GoldScores,
-        model: Option<&'static str>,
+        model: Option<(&'static str, FitReport)>,
         cmp: Option<&[ModelComparison]>,
         changed: &[u32],
     ) -> Self {
@@ -227,7 +229,8 @@ impl GoldScoreReport {
             confidence: p.confidence_level(),
             contest_confidence: p.contest_confidence_level(),
             contest_min_answers: p.contest_min_answer_count(),
-            model,
+            model: model.as_ref().map(|(name, _)| *name),
+            model_fit: model.map(|(_, fit)| fit),
             duplicate_rule: DUPLICATE_RULE_TEXT,
             duplicate_pairs: m.report().duplicate_pairs,
             gold_items: s.items().len(),
@@ -291,7 +294,7 @@ impl GoldScoreReport {
     pub fn worker_batch(&self) -> Result<RecordBatch> {
         let w = &self.workers;
         let mut cols = vec![
-            ("worker", table::id_column(w.iter().map(|r| &r.worker))),
+            ("worker", Id::column(w.iter().map(|r| &r.worker))),
             (
                 "gold_answered",
                 table::ints(w.iter().map(|r| table::count(r.gold_answered))),
@@ -344,11 +347,8 @@ impl GoldScoreReport {
     pub fn item_batch(&self) -> Result<RecordBatch> {
         let it = &self.items;
         Ok(RecordBatch::try_from_iter([
-            ("item", table::id_column(it.iter().map(|r| &r.item))),
-            (
-                "gold_label",
-                table::id_column(it.iter().map(|r| &r.gold_label)),
-            ),
+            ("item", Id::column(it.iter().map(|r| &r.item))),
+            ("gold_label", Id::column(it.iter().map(|r| &r.gold_label))),
             (
                 "answers",
                 table::ints(it.iter().map(|r| table::count(r.answers))),
@@ -364,7 +364,7 @@ impl GoldScoreReport {
             ("miss_rate", table::floats(it.iter().map(|r| r.miss_rate))),
             (
                 "consensus_label",
-                table::id_column(it.iter().map(|r| &r.consensus_label)),
+                Id::column(it.iter().map(|r| &r.consensus_label)),
             ),
             (
                 "consensus_confidence",

@@ -223,13 +223,13 @@ impl PagePlanReport {
             table::opt_strings(labels.iter().map(|l| l.as_ref().map(Id::to_string)))
         };
         Ok(RecordBatch::try_from_iter([
-            ("worker", table::id_column(r.iter().map(|x| &x.worker))),
+            ("worker", Id::column(r.iter().map(|x| &x.worker))),
             ("page", table::ints(r.iter().map(|x| i64::from(x.page)))),
             (
                 "position",
                 table::ints(r.iter().map(|x| i64::from(x.position))),
             ),
-            ("item", table::id_column(r.iter().map(|x| &x.item))),
+            ("item", Id::column(r.iter().map(|x| &x.item))),
             ("kind", table::strings(r.iter().map(|x| x.kind))),
             ("gold_label", label_col),
         ])?)

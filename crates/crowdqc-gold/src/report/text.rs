@@ -2,17 +2,14 @@
 
 use std::fmt::Write as _;
 
+use crowdqc_core::text::fit_width;
+
 use super::{GoldScoreReport, WorkerRow};
 use crate::table::Id;
 
 /// An id cut to `width` characters (the last one an ellipsis) so tables stay aligned.
 fn cell(id: &Id, width: usize) -> String {
-    let s = id.to_string();
-    if s.chars().count() <= width {
-        s
-    } else {
-        s.chars().take(width - 1).chain(['…']).collect()
-    }
+    fit_width(&id.to_string(), width)
 }
 
 fn num(x: Option<f64>) -> String {
@@ -48,11 +45,11 @@ impl GoldScoreReport {
             100.0 * self.confidence,
             self.duplicate_rule
         );
-        if self.duplicate_pairs > 0 {
+        if let (Some(name), Some(fit)) = (self.model, &self.model_fit) {
             let _ = writeln!(
                 o,
-                "note: {} repeated (item, worker) pairs in the judgments",
-                self.duplicate_pairs
+                "consensus from {name}: {} iterations, converged: {}, stop reason: {}",
+                fit.iterations, fit.converged, fit.stop_reason
             );
         }
         if !self.forgiven_workers_changed.is_empty() {

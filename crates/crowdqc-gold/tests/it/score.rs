@@ -12,10 +12,7 @@ pub fn build(
     gold: &[(&str, &str)],
     dup: DuplicatePolicy,
 ) -> JudgmentMatrix {
-    let opts = IngestOptions {
-        duplicates: dup,
-        ..IngestOptions::default()
-    };
+    let opts = IngestOptions::default().with_duplicates(dup);
     let mut b = JudgmentMatrixBuilder::new(opts).expect("options");
     for &(i, w, l) in rows {
         b.push_row(IdRef::Str(i), IdRef::Str(w), IdRef::Str(l))

@@ -26,10 +26,8 @@ fn missing_column_lists_found_columns_and_aliases_tried() {
     );
     assert!(e.is_user_error());
     // an explicit mapping is the only name tried
-    let mut opts = IngestOptions {
-        columns: ColumnMap::default().with_worker("annotator_id"),
-        ..IngestOptions::default()
-    };
+    let mut opts =
+        IngestOptions::default().with_columns(ColumnMap::default().with_worker("annotator_id"));
     let s = crowdqc_io::read_judgments(&p, &opts, None)
         .expect_err("must fail")
         .to_string();
@@ -284,10 +282,7 @@ fn label_outside_declared_classes_names_row_and_line() {
         "c.csv",
         "item,worker,label\nt1,a,yes\nt1,b,maybe\n",
     );
-    let opts = IngestOptions {
-        classes: Some(vec!["no".into(), "yes".into()]),
-        ..IngestOptions::default()
-    };
+    let opts = IngestOptions::default().with_classes(vec!["no", "yes"]);
     let e = crowdqc_io::read_judgments(&p, &opts, None).expect_err("unknown label");
     assert!(e.is_user_error());
     let s = e.to_string();

@@ -281,10 +281,7 @@ fn every_dataset_loads_with_the_stated_counts() {
 #[test]
 fn numeric_datasets_load_with_gold_extending_the_scale() {
     let Some(dir) = data_dir() else { return };
-    let opts = IngestOptions {
-        extend_classes_with_gold: true,
-        ..IngestOptions::default()
-    };
+    let opts = IngestOptions::default().with_extend_classes_with_gold(true);
     // (name, items, workers, judgments, gold given)
     for (name, items, workers, judgments, gold) in [
         ("snow2008-affect", 700, 38, 7000, 700),

@@ -35,6 +35,7 @@
 //! # Ok(()) }
 //! ```
 
+mod comparison;
 mod report;
 
 use crowdqc_core::evidence::{GoldSource, NextTask, WorkerEvidence};
@@ -44,6 +45,7 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
+pub use comparison::{PolicyWarnings, SimComparison};
 pub use report::{ActionStat, ArchetypeReport, SimReport};
 
 use crate::eval::WorkerState;

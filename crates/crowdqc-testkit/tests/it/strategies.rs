@@ -42,7 +42,7 @@ proptest! {
 
     #[test]
     fn no_duplicates_when_disabled(c in small_crowd(CrowdParams { duplicates: false, ..Default::default() })) {
-        let m = c.to_matrix(IngestOptions { duplicates: DuplicatePolicy::Error, ..Default::default() });
+        let m = c.to_matrix(IngestOptions::default().with_duplicates(DuplicatePolicy::Error));
         prop_assert_eq!(m.report().duplicate_pairs, 0);
     }
 

@@ -571,6 +571,7 @@ fn example_fixture_is_the_generator_output() {
         class_prior: ClassPrior::Weights(vec![0.5, 0.3, 0.2]),
         redundancy: Redundancy::Fixed(5),
         gold_fraction: 0.1,
+        times: true,
         ..Default::default()
     }
     .with_judgments(3000);
@@ -581,9 +582,15 @@ fn example_fixture_is_the_generator_output() {
             format!("i{:03}", j.item),
             format!("w{:02}", j.worker),
             format!("c{}", j.label),
+            j.timestamp_ms.to_string(),
+            j.duration_ms.to_string(),
         ]
     };
     let expected: Vec<Vec<String>> = c.judgments().map(|j| fmt(&j)).collect();
+    assert_eq!(
+        crowdqc_testkit::fixtures::read_csv_rows(&dir.join("judgments.csv")).0,
+        ["item", "worker", "label", "timestamp", "duration_ms"]
+    );
     assert_eq!(
         rows("judgments.csv"),
         expected,
@@ -610,4 +617,14 @@ fn example_fixture_is_the_generator_output() {
         (3000, 600, 40, 3)
     );
     assert_eq!(m.gold().items().len(), gold.len());
+    // the clock: ms since the epoch from 2024-01-01T00:00:00Z, non-decreasing in row
+    // order (the replay in the README runs on it)
+    let ts: Vec<i64> = expected.iter().map(|r| r[3].parse().expect("ms")).collect();
+    assert_eq!(ts[0], 1_704_067_200_000);
+    assert!(ts.windows(2).all(|w| w[0] <= w[1]));
+    assert!(
+        expected
+            .iter()
+            .all(|r| r[4].parse::<u64>().is_ok_and(|d| d > 0))
+    );
 }
