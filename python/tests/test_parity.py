@@ -1,0 +1,150 @@
+"""Parity with crowd-kit 1.4.2 on every categorical dataset of the shared data.
+
+crowd-kit and crowdqc run on the same pandas DataFrame (ids and labels as strings).
+Dawid–Skene and one-coin posteriors agree within 1e-6 with equal iteration counts;
+vote methods agree on every task without a tie (ties go to the smallest label in
+crowdqc, to the label seen first in crowd-kit under pandas 3; tied tasks are counted);
+GLAD and MACE are at least as accurate on gold as crowd-kit. crowd-kit's outputs are
+cached in pytest's cache directory (its GLAD and MACE take minutes on the larger sets).
+"""
+
+from __future__ import annotations
+
+import pickle
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import CATEGORICAL, crowdkit, dataset
+
+import crowdqc.aggregation as cq
+
+WITH_GOLD = [n for n in CATEGORICAL if n != "dawid-skene-1979-anaesthesia"]
+
+
+def cached(request: pytest.FixtureRequest, key: str, compute: Callable[[], Any]) -> Any:
+    """crowd-kit's result for ``key``, computed once and kept in pytest's cache."""
+    ck = crowdkit()
+    d = request.config.cache.mkdir("crowdkit-results")
+    path = d / f"{key}-{ck.__version__ if hasattr(ck, '__version__') else '1.4.2'}-pd{pd.__version__}.pkl"
+    if path.is_file():
+        with open(path, "rb") as f:
+            return pickle.load(f)
+    value = compute()
+    with open(path, "wb") as f:
+        pickle.dump(value, f)
+    return value
+
+
+def aligned(ours: pd.DataFrame, theirs: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    theirs = theirs.copy()
+    theirs.columns = [str(c) for c in theirs.columns]
+    theirs.index = [str(i) for i in theirs.index]
+    cols = [str(c) for c in ours.columns]
+    t = theirs.reindex(index=[str(i) for i in ours.index], columns=cols).fillna(0.0)
+    return ours.to_numpy(), t.to_numpy()
+
+
+def tied(probas: pd.DataFrame) -> np.ndarray:
+    p = probas.to_numpy()
+    top = p.max(axis=1, keepdims=True)
+    return (np.abs(p - top) <= 1e-12 * np.maximum(top, 1.0)).sum(axis=1) > 1
+
+
+def accuracy(labels: pd.Series, gold: pd.Series) -> float:
+    common = labels.index.intersection(gold.index)
+    return float((labels.loc[common].astype(str) == gold.loc[common].astype(str)).mean())
+
+
+@pytest.mark.parametrize("name", CATEGORICAL)
+@pytest.mark.parametrize("with_gold", [False, True])
+def test_dawid_skene_posteriors_and_iterations(request: pytest.FixtureRequest, name: str, with_gold: bool) -> None:
+    df, gold = dataset(name)
+    if with_gold and gold is None:
+        pytest.skip(f"{name} has no gold")
+    gold = gold[gold.index.isin(df.task)] if with_gold else None
+    ck = crowdkit()
+
+    def run() -> tuple[pd.DataFrame, int]:
+        m = ck.aggregation.DawidSkene().fit(df, true_labels=gold)
+        return m.probas_, len(m.loss_history_)
+
+    ck_probas, ck_iters = cached(request, f"ds-{name}-{with_gold}", run)
+    ours = cq.DawidSkene().fit(df, true_labels=gold)
+    a, b = aligned(ours.probas_, ck_probas)
+    assert np.abs(a - b).max() < 1e-6
+    assert len(ours.loss_history_) == ck_iters
+
+
+@pytest.mark.parametrize("name", CATEGORICAL)
+def test_one_coin_posteriors_and_iterations(request: pytest.FixtureRequest, name: str) -> None:
+    df, _ = dataset(name)
+    ck = crowdkit()
+
+    def run() -> tuple[pd.DataFrame, int, pd.Series]:
+        m = ck.aggregation.OneCoinDawidSkene().fit(df)
+        return m.probas_, len(m.loss_history_), m.skills_
+
+    ck_probas, ck_iters, ck_skills = cached(request, f"ocds-{name}", run)
+    ours = cq.OneCoinDawidSkene().fit(df)
+    a, b = aligned(ours.probas_, ck_probas)
+    assert np.abs(a - b).max() < 1e-6
+    assert len(ours.loss_history_) == ck_iters
+    s = ck_skills.reindex(ours.skills_.index)
+    assert np.abs(ours.skills_.to_numpy() - s.to_numpy()).max() < 1e-6
+
+
+VOTES = {
+    "mv": (lambda ck: ck.aggregation.MajorityVote(), lambda: cq.MajorityVote(), False),
+    "wawa": (lambda ck: ck.aggregation.Wawa(), lambda: cq.Wawa(), False),
+    "zbs": (lambda ck: ck.aggregation.ZeroBasedSkill(), lambda: cq.ZeroBasedSkill(), False),
+    "gold-mv": (lambda ck: ck.aggregation.GoldMajorityVote(), lambda: cq.GoldMajorityVote(), True),
+}
+
+
+@pytest.mark.parametrize("name", CATEGORICAL)
+@pytest.mark.parametrize("method", list(VOTES))
+def test_vote_labels_up_to_ties(request: pytest.FixtureRequest, name: str, method: str) -> None:
+    df, gold = dataset(name)
+    make_ck, make_cq, needs_gold = VOTES[method]
+    if needs_gold:
+        if gold is None:
+            pytest.skip(f"{name} has no gold")
+        gold = gold[gold.index.isin(df.task)]
+    ck = crowdkit()
+
+    def run() -> pd.Series:
+        m = make_ck(ck)
+        return (m.fit(df, gold) if needs_gold else m.fit(df)).labels_
+
+    ck_labels = cached(request, f"{method}-{name}", run)
+    m = make_cq()
+    m = m.fit(df, gold) if needs_gold else m.fit(df)
+    ties = tied(m.probas_)
+    theirs = ck_labels.reindex(m.labels_.index).astype(str).to_numpy()
+    ours = m.labels_.astype(str).to_numpy()
+    differ = ours != theirs
+    assert not (differ & ~ties).any(), f"{int((differ & ~ties).sum())} untied tasks differ"
+    print(f"{method} {name}: {int(ties.sum())} tied tasks, {int(differ.sum())} decided differently")
+
+
+# (dataset) where crowdqc's MACE is below crowd-kit's accuracy; see issue 9 part 6
+MACE_BELOW: set[str] = set()
+
+
+@pytest.mark.parametrize("name", WITH_GOLD)
+@pytest.mark.parametrize("method", ["glad", "mace"])
+def test_glad_mace_accuracy_at_least_crowdkit(request: pytest.FixtureRequest, name: str, method: str) -> None:
+    if method == "mace" and name in MACE_BELOW:
+        request.applymarker(pytest.mark.xfail(strict=True, reason="MACE repair in progress (issue 9 part 6)"))
+    df, gold = dataset(name)
+    assert gold is not None
+    ck = crowdkit()
+    make_ck = {"glad": lambda: ck.aggregation.GLAD(), "mace": lambda: ck.aggregation.MACE()}[method]
+    make_cq = {"glad": cq.GLAD, "mace": cq.MACE}[method]
+    ck_labels = cached(request, f"{method}-{name}", lambda: make_ck().fit(df).labels_)
+    ours = make_cq().fit_predict(df)
+    ck_acc, our_acc = accuracy(ck_labels, gold), accuracy(ours, gold)
+    print(f"{method} {name}: crowdqc {our_acc:.4f} crowd-kit {ck_acc:.4f}")
+    assert our_acc >= ck_acc - 1e-12
