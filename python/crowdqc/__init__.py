@@ -30,7 +30,7 @@ from typing import Any, Literal
 
 from . import _native
 from ._base import NotFittedError
-from ._native import (
+from ._errors import (
     Error,
     InsufficientDataError,
     InvalidParameterError,

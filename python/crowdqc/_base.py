@@ -8,7 +8,7 @@ from typing import Any, Dict, Optional
 import numpy as np
 import pandas as pd
 
-from . import _frames, _native
+from . import _errors, _frames, _native
 from ._frames import Data
 
 
@@ -72,7 +72,16 @@ class BaseAggregator:
         """probas_, labels_ and skills_ of a vote-based fit."""
         self.probas_ = _frames.probas_frame(d, model.posteriors())
         self.labels_ = _frames.labels_series(d, model.labels())
-        self.skills_ = _frames.worker_series(d, model.worker_accuracy(), "skill")
+        # crowd-kit's skills_ come from a sorted groupby: sorted by worker id
+        self.skills_ = _frames.worker_series(d, model.worker_accuracy(), "skill").sort_index()
+
+
+def tol(value: float) -> float:
+    """crowd-kit's ``tol``: stop when the objective improves by less than it. crowdqc
+    needs ``tol > 0``; ``tol=0`` (run until the objective stops increasing) is passed as
+    the smallest positive float, which differs only when an iteration changes the
+    objective by exactly 0."""
+    return 5e-324 if value == 0 else value
 
 
 def skill_weights(
@@ -101,28 +110,32 @@ def skill_weights(
         One weight per worker index.
     """
     if on_missing_skill != "value" and default_skill is not None:
-        raise _native.InvalidParameterError(
+        raise _errors.InvalidParameterError(
             'default_skill is used but on_missing_skill is not "value"'
         )
     w = _frames.workers(d)
-    values = pd.Series(skills).reindex(w).to_numpy(dtype=np.float64)
+    values = np.array(pd.Series(skills).reindex(w).to_numpy(dtype=np.float64), copy=True)
     missing = np.isnan(values)
     if missing.any():
         if on_missing_skill == "error":
-            raise _native.InvalidValueError(
+            raise _errors.InvalidValueError(
                 f"{int(missing.sum())} workers have no skill (first: {w[missing][0]!r}); "
                 'pass on_missing_skill="ignore" or "value"'
             )
         if on_missing_skill == "ignore":
+            if missing.all():
+                raise _errors.InvalidValueError(
+                    "no worker has a skill: every answer would be ignored"
+                )
             values[missing] = 0.0
         elif on_missing_skill == "value":
             if default_skill is None:
-                raise _native.InvalidParameterError(
+                raise _errors.InvalidParameterError(
                     'default_skill must be given with on_missing_skill="value"'
                 )
             values[missing] = default_skill
         else:
-            raise _native.InvalidParameterError(
+            raise _errors.InvalidParameterError(
                 f"unknown on_missing_skill {on_missing_skill!r}; one of error, ignore, value"
             )
     return [float(v) for v in values]

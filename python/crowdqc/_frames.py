@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from . import _native
+from . import _errors, _native
 from ._native import Matrix
 
 ITEM_ALIASES = ("task", "item")
@@ -38,7 +38,7 @@ def _pick(found: Sequence[str], wanted: str, aliases: Sequence[str]) -> str:
     for name in aliases:
         if name in found:
             return name
-    raise _native.MissingColumnError(
+    raise _errors.MissingColumnError(
         f"missing column `{wanted}`: tried {', '.join(aliases)}; found columns "
         f"[{', '.join(found)}]; rename the column to one of the names tried"
     )
@@ -70,7 +70,7 @@ def _pandas_to_arrow(df: pd.DataFrame, columns: Sequence[str]) -> pa.Table:
             (c for c in columns if df[c].dtype == object and _mixed(df[c])), None
         )
         where = f"column `{bad}`" if bad is not None else "a column"
-        raise _native.SchemaError(
+        raise _errors.SchemaError(
             f"{where} mixes value types ({e}); use one type per column, e.g. "
             f"df[{bad!r}].astype(str)"
         ) from None
@@ -83,7 +83,7 @@ def _mixed(s: pd.Series) -> bool:
 
 def _numpy_to_arrow(a: np.ndarray) -> pa.Table:
     if a.ndim != 2 or a.shape[1] != 3:
-        raise _native.InvalidParameterError(
+        raise _errors.InvalidParameterError(
             f"a numpy array input must have shape (n, 3) with columns task, worker, "
             f"label; got shape {a.shape}"
         )

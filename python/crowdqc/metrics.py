@@ -12,7 +12,7 @@ from typing import Any, Callable, Hashable, Optional, Union
 import numpy as np
 import pandas as pd
 
-from . import _frames, _native
+from . import _errors, _frames, _native
 from .aggregation import MajorityVote
 
 
@@ -57,7 +57,7 @@ def alpha_krippendorff(
     """
     _check_answers(answers)
     if distance is not binary_distance and getattr(distance, "__name__", "") != "binary_distance":
-        raise _native.InvalidParameterError(
+        raise _errors.InvalidParameterError(
             "alpha_krippendorff supports the nominal binary_distance only; use "
             "crowdqc's agreement library for other levels"
         )
@@ -71,7 +71,7 @@ def _skills_vector(d: _frames.Data, skills: "pd.Series[Any]") -> list[float]:
     values = pd.Series(skills).reindex(w)
     if values.isna().any():
         missing = set(w[values.isna().to_numpy()].tolist())
-        raise _native.InvalidValueError(
+        raise _errors.InvalidValueError(
             f"Did not provide skills for workers: {missing}. Please provide workers skills."
         )
     return [float(v) for v in values.to_numpy(dtype=np.float64)]
@@ -109,14 +109,14 @@ def consistency(
         if hasattr(aggregator, "skills_"):
             workers_skills = aggregator.skills_
         else:
-            raise _native.InvalidParameterError(
+            raise _errors.InvalidParameterError(
                 "This aggregator is not supported. Please, provide workers skills."
             )
     d = _frames.build(answers)
     tasks, cls = _frames.items(d), _frames.classes(d)
     consensus = cls.get_indexer(pd.Series(aggregated).reindex(tasks))
     if (consensus < 0).any():
-        raise _native.InvalidValueError("the aggregator gave a label no answer has, or no label")
+        raise _errors.InvalidValueError("the aggregator gave a label no answer has, or no label")
     values = _native.consistency(d.matrix, [int(c) for c in consensus], _skills_vector(d, workers_skills))
     per_task = pd.Series(_frames.numbers(values), index=tasks)
     return per_task if by_task else float(per_task.mean())
@@ -155,7 +155,7 @@ def uncertainty(
         if hasattr(aggregator, "skills_"):
             workers_skills = aggregator.skills_
         else:
-            raise _native.InvalidParameterError(
+            raise _errors.InvalidParameterError(
                 "This aggregator is not supported. Please, provide workers skills."
             )
     d = _frames.build(answers)
@@ -198,7 +198,7 @@ def accuracy_on_aggregates(
     w = _frames.workers(d)
     if by is not None:
         if by != "worker":
-            raise _native.InvalidParameterError(f"by must be None or 'worker', got {by!r}")
+            raise _errors.InvalidParameterError(f"by must be None or 'worker', got {by!r}")
         s = pd.Series(acc, index=w)
         return s[~np.isnan(acc)]
     # overall: hits / answers over distinct (task, worker, label) on aggregated tasks

@@ -73,3 +73,45 @@ def dataset(name: str) -> tuple[pd.DataFrame, Optional[pd.Series]]:
         g = pd.read_csv(d / "gold.csv", dtype=str, keep_default_na=False)
         gold = pd.Series(g["label"].to_numpy(), index=pd.Index(g["item"], name="task"), name="true_label")
     return df, gold
+
+
+_INTERNALS = "tests crowd-kit's private methods (_init, _e_step, ...), which crowdqc does not have"
+_EMPTY = "an empty input raises InsufficientDataError in crowdqc (crowd-kit returns empty results)"
+_ZERO_ITER = "crowdqc requires n_iter >= 1 (InvalidParameterError); crowd-kit returns its initialisation"
+
+# crowd-kit's own tests (test_crowdkit_suite.py) expected to fail against crowdqc, with
+# the reason; keys are the re-exported test name, optionally with "[parameter id]".
+EXPECTED_DIFFERENT: dict[str, str] = {
+    "test_classification_aggregation__fit_predict_classification_aggregations_methods[MMSR":
+        "crowdqc's M-MSR is its own implementation (sparse covariance, its own random "
+        "start): its skills differ from crowd-kit's pinned values",
+    "test_classification_aggregation_edge_cases__gold_mv_empty": _EMPTY,
+    "test_ds_aggregation__dawid_skene_on_empty_input": _EMPTY,
+    "test_kos_aggregation__kos_on_empty_input": _EMPTY,
+    "test_classification_aggregation_edge_cases__zero_iter": _ZERO_ITER,
+    "test_ds_aggregation__ds_gold_probas_correction_with_iters[0]": _ZERO_ITER,
+    "Test_ds_aggregation__WorkerInitError::test_addition_inner_state_on_toy_ysda": _ZERO_ITER,
+    "Test_ds_aggregation__WorkerInitError::test_assign_inner_state_on_toy_ysda": _ZERO_ITER,
+    "test_ds_aggregation__dawid_skene_step_by_step": _INTERNALS,
+    "test_glad_aggregation__glad_e_step": _INTERNALS,
+    "test_glad_aggregation__glad_derivative": _INTERNALS,
+    "test_mace_aggregation__aggregate_mace_on_simple[em]":
+        "crowd-kit pins its MACE-EM accuracy 0.9 on this set; crowdqc's MACE-EM gets 1.0",
+    "test_mace_aggregation__thetas_on_simple":
+        "crowdqc's MACE has its own initialisation and fixes crowd-kit's worker/label "
+        "index misalignment, so thetas_ differ (accuracy is compared instead)",
+    "test_majority_vote__gold_mv_multiple_gt":
+        "crowdqc takes one gold label per task; two different labels are a ParseError",
+}
+
+
+def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    """Mark the crowd-kit tests listed in ``EXPECTED_DIFFERENT`` as strict xfails."""
+    for item in items:
+        if "test_crowdkit_suite.py" not in item.nodeid:
+            continue
+        name = item.nodeid.split("test_crowdkit_suite.py::", 1)[1]
+        for key, reason in EXPECTED_DIFFERENT.items():
+            if name == key or name.startswith(key + "[") or ("[" in key and name.startswith(key)):
+                item.add_marker(pytest.mark.xfail(strict=True, reason=reason))
+                break

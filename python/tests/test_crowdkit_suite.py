@@ -8,7 +8,8 @@ so ``from crowdkit.aggregation import DawidSkene`` in those files binds crowdqc'
 The collected tests are re-exported here under ``test_<file>__<name>``.
 
 Tests that check crowd-kit internals, or behaviour crowdqc documents as different,
-are marked ``xfail(strict=True)`` in ``EXPECTED_DIFFERENT`` with the reason.
+are marked ``xfail(strict=True)`` with the reason by ``conftest.EXPECTED_DIFFERENT``
+(keyed by test name, optionally with the parameter id).
 """
 
 from __future__ import annotations
@@ -33,10 +34,6 @@ FILES = [
     "test_mace_aggregation",
     "test_majority_vote",
 ]
-
-# test name (after re-export) -> reason it is expected to fail against crowdqc
-EXPECTED_DIFFERENT: dict[str, str] = {}
-
 
 def _load() -> dict[str, Any]:
     try:
@@ -86,7 +83,4 @@ if not _loaded:
         raise RuntimeError(f"crowd-kit or its tests ({TESTS}) are missing and CROWDQC_REQUIRE_DATA=1")
     pytest.skip(f"crowd-kit or its tests ({TESTS}) are not available", allow_module_level=True)
 
-for _name, _obj in _loaded.items():
-    if _name in EXPECTED_DIFFERENT:
-        _obj = pytest.mark.xfail(strict=True, reason=EXPECTED_DIFFERENT[_name])(_obj)
-    globals()[_name] = _obj
+globals().update(_loaded)

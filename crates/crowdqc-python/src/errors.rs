@@ -1,99 +1,46 @@
 //! Python exceptions mapped from [`crowdqc_core::Error`].
 //!
-//! `crowdqc.Error` derives from `ValueError`; each variant of the Rust error has a
-//! subclass. I/O errors become `OSError` and an interrupted fit `KeyboardInterrupt`,
-//! the exceptions Python code already handles for those.
+//! The exception classes are defined in Python (`crowdqc._errors`: `Error`, a
+//! `ValueError`, and one subclass per kind of error; `MissingColumnError` is also a
+//! `KeyError`, as crowd-kit raises for a missing column). I/O errors become `OSError`
+//! and an interrupted fit `KeyboardInterrupt`, the exceptions Python code already
+//! handles for those.
 
 use crowdqc_core::Error;
 use pyo3::exceptions::{PyKeyboardInterrupt, PyOSError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::types::PyType;
 
-pyo3::create_exception!(
-    crowdqc,
-    CrowdqcError,
-    PyValueError,
-    "Base class of crowdqc's errors (a ValueError)."
-);
-pyo3::create_exception!(
-    crowdqc,
-    InvalidParameterError,
-    CrowdqcError,
-    "A parameter is outside its valid range."
-);
-pyo3::create_exception!(
-    crowdqc,
-    MissingColumnError,
-    CrowdqcError,
-    "A required column is missing; the message lists the names tried and the columns found."
-);
-pyo3::create_exception!(
-    crowdqc,
-    SchemaError,
-    CrowdqcError,
-    "A column has a type crowdqc cannot use (e.g. mixed-type labels)."
-);
-pyo3::create_exception!(
-    crowdqc,
-    InvalidValueError,
-    CrowdqcError,
-    "A value is not acceptable (null id or label, unknown label, ...); names column and row."
-);
-pyo3::create_exception!(
-    crowdqc,
-    InsufficientDataError,
-    CrowdqcError,
-    "The data do not support the computation (empty input, one class, ...)."
-);
-pyo3::create_exception!(
-    crowdqc,
-    NumericalError,
-    CrowdqcError,
-    "A numerical failure (non-finite objective, ...)."
-);
-pyo3::create_exception!(
-    crowdqc,
-    ParseError,
-    CrowdqcError,
-    "Malformed file content or conflicting rows."
-);
+/// The class `name` of `crowdqc._errors` (`ValueError` if the package is not importable).
+fn class<'py>(py: Python<'py>, name: &str) -> Bound<'py, PyType> {
+    py.import("crowdqc._errors")
+        .and_then(|m| m.getattr(name))
+        .and_then(|c| c.cast_into::<PyType>().map_err(PyErr::from))
+        .unwrap_or_else(|_| py.get_type::<PyValueError>())
+}
 
-/// Adds the exception classes to the module (`Error` is the base class).
-pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    let py = m.py();
-    m.add("Error", py.get_type::<CrowdqcError>())?;
-    m.add("InvalidParameterError", py.get_type::<InvalidParameterError>())?;
-    m.add("MissingColumnError", py.get_type::<MissingColumnError>())?;
-    m.add("SchemaError", py.get_type::<SchemaError>())?;
-    m.add("InvalidValueError", py.get_type::<InvalidValueError>())?;
-    m.add("InsufficientDataError", py.get_type::<InsufficientDataError>())?;
-    m.add("NumericalError", py.get_type::<NumericalError>())?;
-    m.add("ParseError", py.get_type::<ParseError>())?;
-    Ok(())
+/// The Python exception of the crowdqc error kind `e`, with `msg`.
+fn of_kind(py: Python<'_>, e: &Error, msg: String) -> PyErr {
+    let name = match e {
+        Error::InvalidParameter { .. } => "InvalidParameterError",
+        Error::MissingColumn { .. } => "MissingColumnError",
+        Error::Schema { .. } => "SchemaError",
+        Error::InvalidValue { .. } => "InvalidValueError",
+        Error::InsufficientData(_) => "InsufficientDataError",
+        Error::Numerical { .. } => "NumericalError",
+        Error::Parse { .. } | Error::Conflict(_) => "ParseError",
+        Error::Io { .. } => return PyOSError::new_err(msg),
+        Error::Interrupted => return PyKeyboardInterrupt::new_err("crowdqc: interrupted"),
+        Error::InFile { source, .. } => return of_kind(py, source, msg),
+        _ => "Error",
+    };
+    PyErr::from_type(class(py, name), msg)
 }
 
 /// The Python exception for a crowdqc error, with the library's message.
 pub fn to_py(e: Error) -> PyErr {
     let msg = e.to_string();
-    match e {
-        Error::InvalidParameter { .. } => InvalidParameterError::new_err(msg),
-        Error::MissingColumn { .. } => MissingColumnError::new_err(msg),
-        Error::Schema { .. } => SchemaError::new_err(msg),
-        Error::InvalidValue { .. } => InvalidValueError::new_err(msg),
-        Error::InsufficientData(_) => InsufficientDataError::new_err(msg),
-        Error::Numerical { .. } => NumericalError::new_err(msg),
-        Error::Parse { .. } | Error::Conflict(_) => ParseError::new_err(msg),
-        Error::Io { .. } => PyOSError::new_err(msg),
-        Error::InFile { source, .. } => {
-            // keep the class of the underlying error, with the path in the message
-            let inner = to_py(*source);
-            Python::attach(|py| {
-                let ty = inner.get_type(py);
-                PyErr::from_type(ty, msg)
-            })
-        }
-        Error::Interrupted => PyKeyboardInterrupt::new_err("crowdqc: interrupted"),
-        _ => CrowdqcError::new_err(msg),
-    }
+    Python::attach(|py| of_kind(py, &e, msg))
 }
 
 /// `Result` conversion shorthand.

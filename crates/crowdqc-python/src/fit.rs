@@ -11,6 +11,7 @@ use crowdqc_core::{Error, JudgmentMatrix};
 use ndarray::Array3;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
+use std::sync::Arc;
 
 use crate::arrow_out::{f64s, u32s};
 use crate::errors::to_py;
@@ -262,9 +263,9 @@ pub fn fit(
     method: &str,
     params: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<Model> {
-    let m = &matrix.inner;
-    let spec = spec(method, &Params(params), m)?;
-    let inner = interruptible(py, |p| run(&spec, m, p))?;
+    let m = Arc::clone(&matrix.inner);
+    let spec = spec(method, &Params(params), &m)?;
+    let inner = interruptible(py, move |p| run(&spec, &m, p))?;
     Ok(Model { inner })
 }
 

@@ -5,6 +5,7 @@ use arrow_array::ffi_stream::RecordBatchStreamReader;
 use arrow_pyarrow::FromPyArrow;
 use crowdqc_core::{ColumnMap, Error, IngestOptions, JudgmentMatrix, JudgmentMatrixBuilder};
 use pyo3::prelude::*;
+use std::sync::Arc;
 
 use crate::arrow_out;
 use crate::errors::IntoPy;
@@ -19,7 +20,7 @@ use crate::errors::IntoPy;
 /// occur, sorted. Duplicate `(item, worker)` rows are all kept, as crowd-kit does.
 #[pyclass(frozen, module = "crowdqc._native")]
 pub struct Matrix {
-    pub(crate) inner: JudgmentMatrix,
+    pub(crate) inner: Arc<JudgmentMatrix>,
 }
 
 fn stream(obj: &Bound<'_, PyAny>) -> PyResult<RecordBatchStreamReader> {
@@ -80,7 +81,9 @@ impl Matrix {
                 b.finish()
             })
             .py_err()?;
-        Ok(Matrix { inner })
+        Ok(Matrix {
+            inner: Arc::new(inner),
+        })
     }
 
     /// The column names of an Arrow C stream's schema (without reading its batches).

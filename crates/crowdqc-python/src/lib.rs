@@ -16,7 +16,7 @@
 //! - metric functions over `crowdqc-agreement` and `read_table` over `crowdqc-io`.
 //!
 //! Errors are mapped from [`crowdqc_core::Error`] to `crowdqc.Error` (a `ValueError`)
-//! and one subclass per variant (see [`errors`]).
+//! and one subclass per kind, defined in `crowdqc._errors` (see [`errors`]).
 
 mod arrow_out;
 pub mod errors;
@@ -33,7 +33,6 @@ pub use ingest::Matrix;
 /// The native module `crowdqc._native`.
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    errors::register(m)?;
     m.add_class::<Matrix>()?;
     m.add_class::<Model>()?;
     m.add_function(wrap_pyfunction!(fit::fit, m)?)?;

@@ -7,8 +7,8 @@ from typing import Any, List, Literal, Optional
 import numpy as np
 import pandas as pd
 
-from .. import _frames, _native
-from .._base import BaseAggregator, weighted_vote
+from .. import _errors, _frames, _native
+from .._base import BaseAggregator, tol, weighted_vote
 from .._frames import Data
 
 
@@ -259,7 +259,7 @@ def _errors_frame(d: Data, confusion: Any) -> pd.DataFrame:
 
 def _initial_error_array(d: Data, initial_error: pd.DataFrame, strategy: str) -> list[float]:
     if list(initial_error.index.names) != ["worker", "label"]:
-        raise _native.InvalidParameterError(
+        raise _errors.InvalidParameterError(
             "The index of initial_error must be: ['worker', 'label'], "
             f"but got: {list(initial_error.index.names)}"
         )
@@ -272,9 +272,15 @@ def _initial_error_array(d: Data, initial_error: pd.DataFrame, strategy: str) ->
         missing = ~wanted.isin(initial_error.index)
         if missing.any():
             n = len(pd.unique(wanted[missing].get_level_values(0)))
-            raise _native.InvalidValueError(
+            raise _errors.InvalidValueError(
                 "All the workers in data should be in initial_error: "
                 f"Can not find {n} workers' error matrix in initial_error"
+            )
+        if (initial_error <= 1.0).all().all() and not np.allclose(
+            initial_error.groupby(level="worker", sort=False).sum(), 1.0
+        ):
+            raise _errors.InvalidValueError(
+                "The sum of each worker's error matrix in initial_error should be 1.0"
             )
     out = np.zeros((m.n_workers, k, k))
     wi = workers.get_indexer(initial_error.index.get_level_values(0))
@@ -355,7 +361,7 @@ class DawidSkene(BaseAggregator):
             ``self``.
         """
         d = _frames.build(data, true_labels)
-        params: dict = {"n_iter": self.n_iter, "tol": self.tol, "clamp_gold": true_labels is not None}
+        params: dict = {"n_iter": self.n_iter, "tol": tol(self.tol), "clamp_gold": true_labels is not None}
         if initial_error is not None and self.initial_error_strategy is not None:
             params["initial_error"] = _initial_error_array(d, initial_error, self.initial_error_strategy)
             params["initial_error_strategy"] = self.initial_error_strategy
@@ -413,7 +419,7 @@ class OneCoinDawidSkene(DawidSkene):
     def fit(self, data: Any) -> "OneCoinDawidSkene":  # type: ignore[override]
         """Fit by EM on judgments ``data``; returns ``self``."""
         d = _frames.build(data)
-        model = _native.fit(d.matrix, self._method, {"n_iter": self.n_iter, "tol": self.tol})
+        model = _native.fit(d.matrix, self._method, {"n_iter": self.n_iter, "tol": tol(self.tol)})
         self._set_fitted(d, model)
         self.skills_ = _frames.worker_series(d, model.arrays()["skills"], "skill")
         return self
@@ -493,10 +499,10 @@ class GLAD(_SimpleFit):
         """Fit on judgments ``data``; returns ``self``."""
         for name in ("labels_priors", "alphas_priors_mean", "betas_priors_mean"):
             if getattr(self, name) is not None:
-                raise _native.InvalidParameterError(
+                raise _errors.InvalidParameterError(
                     f"`{name}` is not supported by crowdqc's GLAD; leave it None"
                 )
-        d, model = self._fit_native(data, {"n_iter": self.n_iter, "tol": self.tol})
+        d, model = self._fit_native(data, {"n_iter": self.n_iter, "tol": tol(self.tol)})
         _set_em(self, d, model)
         arrays = model.arrays()
         self.alphas_ = _frames.worker_series(d, arrays["alpha"], "alpha")
@@ -649,7 +655,7 @@ class MMSR(BaseAggregator):
 
     def fit(self, data: Any) -> "MMSR":
         """Fit on judgments ``data``; returns ``self``."""
-        params = {"n_iter": self.n_iter, "tol": self.tol, "random_state": self.random_state}
+        params = {"n_iter": self.n_iter, "tol": tol(self.tol), "random_state": self.random_state}
         d, model = self._fit_native(data, params)
         self.skills_ = _frames.worker_series(d, model.arrays()["skills"], "skill")
         self.scores_ = _frames.probas_frame(d, model.posteriors())
