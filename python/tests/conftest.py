@@ -8,8 +8,9 @@ when ``CROWDQC_REQUIRE_DATA=1``.
 from __future__ import annotations
 
 import os
+import pickle
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import pandas as pd
 import pytest
@@ -53,7 +54,8 @@ def crowdkit() -> Any:
     """The crowd-kit package, or skip/fail."""
     try:
         import crowdkit.aggregation  # noqa: F401
-        import crowdkit.metrics  # noqa: F401
+        import crowdkit.metrics.data  # noqa: F401
+        import crowdkit.metrics.workers  # noqa: F401
     except ImportError:
         missing("crowd-kit")
     import crowdkit
@@ -73,6 +75,20 @@ def dataset(name: str) -> tuple[pd.DataFrame, Optional[pd.Series]]:
         g = pd.read_csv(d / "gold.csv", dtype=str, keep_default_na=False)
         gold = pd.Series(g["label"].to_numpy(), index=pd.Index(g["item"], name="task"), name="true_label")
     return df, gold
+
+
+def cached(request: pytest.FixtureRequest, key: str, compute: Callable[[], Any]) -> Any:
+    """crowd-kit's result for ``key``, computed once and kept in pytest's cache."""
+    ck = crowdkit()
+    d = request.config.cache.mkdir("crowdkit-results")
+    path = d / f"{key}-{ck.__version__ if hasattr(ck, '__version__') else '1.4.2'}-pd{pd.__version__}.pkl"
+    if path.is_file():
+        with open(path, "rb") as f:
+            return pickle.load(f)
+    value = compute()
+    with open(path, "wb") as f:
+        pickle.dump(value, f)
+    return value
 
 
 _INTERNALS = "tests crowd-kit's private methods (_init, _e_step, ...), which crowdqc does not have"
