@@ -86,7 +86,7 @@ def tol(value: float) -> float:
 
 def skill_weights(
     d: Data,
-    skills: "pd.Series[Any]",
+    skills: pd.Series[Any],
     on_missing_skill: str = "error",
     default_skill: Optional[float] = None,
 ) -> list[float]:
@@ -144,14 +144,12 @@ def skill_weights(
 def weighted_vote(
     aggregator: BaseAggregator,
     data: Any,
-    skills: "pd.Series[Any]",
+    skills: pd.Series[Any],
     on_missing_skill: str = "error",
     default_skill: Optional[float] = None,
-) -> tuple[pd.DataFrame, "pd.Series[Any]"]:
+) -> tuple[pd.DataFrame, pd.Series[Any]]:
     """Majority vote of ``data`` weighted by per-worker ``skills``: (probas, labels)."""
     d = _frames.build(data)
     weights = skill_weights(d, skills, on_missing_skill, default_skill)
     model = _native.fit(d.matrix, "mv", {"weights": weights})
-    return _frames.probas_frame(d, model.posteriors()), _frames.labels_series(
-        d, model.labels()
-    )
+    return _frames.probas_frame(d, model.posteriors()), _frames.labels_series(d, model.labels())

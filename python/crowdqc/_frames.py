@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from . import _errors, _native
+from . import _errors
 from ._native import Matrix
 
 ITEM_ALIASES = ("task", "item")
@@ -66,9 +66,7 @@ def _pandas_to_arrow(df: pd.DataFrame, columns: Sequence[str]) -> pa.Table:
     try:
         return pa.Table.from_pandas(df[list(columns)], preserve_index=False)
     except (pa.ArrowTypeError, pa.ArrowInvalid) as e:
-        bad = next(
-            (c for c in columns if df[c].dtype == object and _mixed(df[c])), None
-        )
+        bad = next((c for c in columns if df[c].dtype == object and _mixed(df[c])), None)
         where = f"column `{bad}`" if bad is not None else "a column"
         raise _errors.SchemaError(
             f"{where} mixes value types ({e}); use one type per column, e.g. "
@@ -154,8 +152,11 @@ def workers(d: Data) -> pd.Index:
 def classes(d: Data) -> pd.Index:
     """Labels in class order, converted back to the input label dtype when possible."""
     idx = _index(d.matrix.classes(), "label")
-    if d.label_dtype is not None and d.label_dtype == bool:
+    dt = d.label_dtype
+    if dt is not None and pd.api.types.is_bool_dtype(dt):
         return pd.Index([v in ("true", "True", 1, True) for v in idx], name="label")
+    if dt is not None and pd.api.types.is_float_dtype(dt) and not pd.api.types.is_float_dtype(idx):
+        return pd.Index(idx.astype(np.float64), name="label")
     return idx
 
 

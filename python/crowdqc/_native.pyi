@@ -1,13 +1,26 @@
 """Type stubs of the native module ``crowdqc._native`` (see the Rust crate crowdqc-python)."""
 
 from os import PathLike
-from typing import Any, Optional, Union
+from typing import Any, Optional, Union, final
 
 import pyarrow as pa
 
+__all__ = [
+    "Matrix",
+    "Model",
+    "fit",
+    "krippendorff_alpha",
+    "uncertainty",
+    "consistency",
+    "mv_skills",
+    "read_table",
+    "_panic_for_tests",
+    "__version__",
+]
+
 __version__: str
 
-
+@final
 class Matrix:
     @staticmethod
     def from_arrow(
@@ -34,6 +47,7 @@ class Matrix:
     def classes(self) -> pa.Array: ...
     def judgments(self) -> tuple[pa.Array, pa.Array, pa.Array]: ...
 
+@final
 class Model:
     @property
     def method(self) -> str: ...

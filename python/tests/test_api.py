@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import crowdqc
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
-
-import crowdqc
 from crowdqc.aggregation import (
     GLAD,
     KOS,
@@ -55,7 +54,9 @@ def test_pandas_arrow_polars_numpy_give_identical_results() -> None:
     ref = DawidSkene().fit(DF)
     for data in (pa.Table.from_pandas(DF), pl.from_pandas(DF), DF.to_numpy()):
         got = DawidSkene().fit(data)
-        pd.testing.assert_frame_equal(got.probas_, ref.probas_, check_exact=True, check_index_type=False)
+        pd.testing.assert_frame_equal(
+            got.probas_, ref.probas_, check_exact=True, check_index_type=False
+        )
         assert got.loss_history_ == ref.loss_history_
 
 
@@ -66,7 +67,11 @@ def test_crowdqc_column_names_accepted() -> None:
 
 def test_missing_column_lists_found_and_tried() -> None:
     df = DF.rename(columns={"worker": "who"})
-    with pytest.raises(ValueError, match=r"missing column `worker`.*tried worker, performer, annotator.*found columns \[task, who, label\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"missing column `worker`.*tried worker, performer, annotator.*"
+        r"found columns \[task, who, label\]",
+    ):
         DawidSkene().fit(df)
     with pytest.raises(crowdqc.MissingColumnError):
         DawidSkene().fit(pa.Table.from_pandas(df))

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import crowdqc.metrics as cm
 import numpy as np
 import pandas as pd
 import pytest
 from conftest import CATEGORICAL, cached, crowdkit, dataset
-
-import crowdqc.metrics as cm
 from crowdqc.aggregation import MajorityVote
 
 
@@ -24,7 +23,7 @@ class Fixed:
         self.labels_ = labels
         self.skills_ = skills
 
-    def fit(self, data: Any) -> "Fixed":
+    def fit(self, data: Any) -> Fixed:
         return self
 
     def fit_predict(self, data: Any) -> pd.Series:
@@ -38,7 +37,9 @@ def data(request: pytest.FixtureRequest) -> tuple[pd.DataFrame, Fixed, str]:
     return df, Fixed(mv.labels_, mv.skills_), request.param
 
 
-def test_alpha_krippendorff(data: tuple[pd.DataFrame, Fixed, str], request: pytest.FixtureRequest) -> None:
+def test_alpha_krippendorff(
+    data: tuple[pd.DataFrame, Fixed, str], request: pytest.FixtureRequest
+) -> None:
     df, _, name = data
     ck = crowdkit()
     if len(df) > 20000:
@@ -52,7 +53,9 @@ def test_consistency(data: tuple[pd.DataFrame, Fixed, str], request: pytest.Fixt
     df, agg, name = data
     ck = crowdkit()
     theirs = cached(
-        request, f"consistency-{name}", lambda: ck.metrics.data.consistency(df, aggregator=agg, by_task=True)
+        request,
+        f"consistency-{name}",
+        lambda: ck.metrics.data.consistency(df, aggregator=agg, by_task=True),
     )
     ours = cm.consistency(df, aggregator=agg, by_task=True)
     t = theirs.reindex(ours.index).to_numpy(dtype=float)
@@ -61,14 +64,18 @@ def test_consistency(data: tuple[pd.DataFrame, Fixed, str], request: pytest.Fixt
 
 
 @pytest.mark.parametrize("compute_by", ["task", "worker"])
-def test_uncertainty(data: tuple[pd.DataFrame, Fixed, str], compute_by: str, request: pytest.FixtureRequest) -> None:
+def test_uncertainty(
+    data: tuple[pd.DataFrame, Fixed, str], compute_by: str, request: pytest.FixtureRequest
+) -> None:
     df, agg, name = data
     ck = crowdkit()
     for i, skills in enumerate((None, agg.skills_)):
         theirs = cached(
             request,
             f"uncertainty-{name}-{compute_by}-{i}",
-            lambda: ck.metrics.data.uncertainty(df, workers_skills=skills, compute_by=compute_by, aggregate=False),
+            lambda skills=skills: ck.metrics.data.uncertainty(
+                df, workers_skills=skills, compute_by=compute_by, aggregate=False
+            ),
         )
         ours = cm.uncertainty(df, workers_skills=skills, compute_by=compute_by, aggregate=False)
         t = theirs.reindex(ours.index).to_numpy(dtype=float)
@@ -76,7 +83,9 @@ def test_uncertainty(data: tuple[pd.DataFrame, Fixed, str], compute_by: str, req
 
 
 @pytest.mark.parametrize("by", [None, "worker"])
-def test_accuracy_on_aggregates(data: tuple[pd.DataFrame, Fixed, str], by: Any, request: pytest.FixtureRequest) -> None:
+def test_accuracy_on_aggregates(
+    data: tuple[pd.DataFrame, Fixed, str], by: Any, request: pytest.FixtureRequest
+) -> None:
     df, agg, name = data
     ck = crowdkit()
     theirs = cached(

@@ -12,18 +12,19 @@ cached in pytest's cache directory (its GLAD and MACE take minutes on the larger
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
+import crowdqc.aggregation as cq
 import numpy as np
 import pandas as pd
 import pytest
 from conftest import CATEGORICAL, cached, crowdkit, dataset
-
-import crowdqc.aggregation as cq
 from crowdqc import InsufficientDataError
 
 # gal-hitspam-mturk's gold does not join its judgments (see its SOURCE.md)
-WITH_GOLD = [n for n in CATEGORICAL if n not in ("dawid-skene-1979-anaesthesia", "gal-hitspam-mturk")]
+WITH_GOLD = [
+    n for n in CATEGORICAL if n not in ("dawid-skene-1979-anaesthesia", "gal-hitspam-mturk")
+]
 
 
 def aligned(ours: pd.DataFrame, theirs: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -62,7 +63,9 @@ def accuracy(labels: pd.Series, gold: pd.Series) -> float:
 
 @pytest.mark.parametrize("name", CATEGORICAL)
 @pytest.mark.parametrize("with_gold", [False, True])
-def test_dawid_skene_posteriors_and_iterations(request: pytest.FixtureRequest, name: str, with_gold: bool) -> None:
+def test_dawid_skene_posteriors_and_iterations(
+    request: pytest.FixtureRequest, name: str, with_gold: bool
+) -> None:
     df, gold = dataset(name)
     if with_gold and gold is None:
         pytest.skip(f"{name} has no gold")
@@ -152,9 +155,13 @@ MACE_BELOW: set[str] = set()
 
 @pytest.mark.parametrize("name", WITH_GOLD)
 @pytest.mark.parametrize("method", ["glad", "mace"])
-def test_glad_mace_accuracy_at_least_crowdkit(request: pytest.FixtureRequest, name: str, method: str) -> None:
+def test_glad_mace_accuracy_at_least_crowdkit(
+    request: pytest.FixtureRequest, name: str, method: str
+) -> None:
     if method == "mace" and name in MACE_BELOW:
-        request.applymarker(pytest.mark.xfail(strict=True, reason="MACE repair in progress (issue 9 part 6)"))
+        request.applymarker(
+            pytest.mark.xfail(strict=True, reason="MACE repair in progress (issue 9 part 6)")
+        )
     df, gold = dataset(name)
     assert gold is not None
     ck = crowdkit()

@@ -7,7 +7,6 @@ import sys
 import textwrap
 
 import pytest
-
 from crowdqc import _native
 
 INTERRUPT = textwrap.dedent(

@@ -38,7 +38,7 @@ class MajorityVote(BaseAggregator):
         self.default_skill = default_skill
         self.on_missing_skill = on_missing_skill
 
-    def fit(self, data: Any, skills: Optional["pd.Series[Any]"] = None) -> "MajorityVote":
+    def fit(self, data: Any, skills: Optional[pd.Series[Any]] = None) -> MajorityVote:
         """Fit on judgments ``data`` (``task``, ``worker``, ``label``).
 
         Parameters
@@ -63,11 +63,11 @@ class MajorityVote(BaseAggregator):
             self.skills_ = pd.Series(skills, name="skill")
         return self
 
-    def fit_predict(self, data: Any, skills: Optional["pd.Series[Any]"] = None) -> "pd.Series[Any]":
+    def fit_predict(self, data: Any, skills: Optional[pd.Series[Any]] = None) -> pd.Series[Any]:
         """Fit and return ``labels_`` (see :meth:`fit`)."""
         return self.fit(data, skills).labels_
 
-    def fit_predict_proba(self, data: Any, skills: Optional["pd.Series[Any]"] = None) -> pd.DataFrame:
+    def fit_predict_proba(self, data: Any, skills: Optional[pd.Series[Any]] = None) -> pd.DataFrame:
         """Fit and return ``probas_`` (see :meth:`fit`)."""
         return self.fit(data, skills).probas_
 
@@ -75,7 +75,7 @@ class MajorityVote(BaseAggregator):
 class _SkillVote(BaseAggregator):
     """Vote methods that learn skills and can predict on new data with them."""
 
-    def predict(self, data: Any) -> "pd.Series[Any]":
+    def predict(self, data: Any) -> pd.Series[Any]:
         """Labels of ``data`` by majority vote weighted with the fitted ``skills_``.
 
         Parameters
@@ -116,7 +116,7 @@ class _SkillVote(BaseAggregator):
     def _native_params(self) -> dict:
         return {}
 
-    def fit_predict(self, data: Any) -> "pd.Series[Any]":
+    def fit_predict(self, data: Any) -> pd.Series[Any]:
         """Fit and return ``labels_``."""
         return self.fit(data).labels_
 
@@ -211,7 +211,7 @@ class GoldMajorityVote(_SkillVote):
     def __init__(self) -> None:
         pass
 
-    def fit(self, data: Any, true_labels: "pd.Series[Any]") -> "GoldMajorityVote":  # type: ignore[override]
+    def fit(self, data: Any, true_labels: pd.Series[Any]) -> GoldMajorityVote:  # type: ignore[override]
         """Fit on ``data`` with gold ``true_labels`` (a Series indexed by task).
 
         Parameters
@@ -230,16 +230,16 @@ class GoldMajorityVote(_SkillVote):
         self._set_votes(d, model)
         return self
 
-    def fit_predict(self, data: Any, true_labels: "pd.Series[Any]") -> "pd.Series[Any]":  # type: ignore[override]
+    def fit_predict(self, data: Any, true_labels: pd.Series[Any]) -> pd.Series[Any]:  # type: ignore[override]
         """Fit and return ``labels_``."""
         return self.fit(data, true_labels).labels_
 
-    def fit_predict_proba(self, data: Any, true_labels: "pd.Series[Any]") -> pd.DataFrame:  # type: ignore[override]
+    def fit_predict_proba(self, data: Any, true_labels: pd.Series[Any]) -> pd.DataFrame:  # type: ignore[override]
         """Fit and return ``probas_``."""
         return self.fit(data, true_labels).probas_
 
 
-def _set_em(self: BaseAggregator, d: Data, model: Any) -> None:
+def _set_em(self: Any, d: Data, model: Any) -> None:
     self.probas_ = _frames.probas_frame(d, model.posteriors())
     self.labels_ = _frames.labels_series(d, model.labels())
     self.loss_history_ = list(model.report()[2])
@@ -253,7 +253,9 @@ def _errors_frame(d: Data, confusion: Any) -> pd.DataFrame:
     w_idx, l_idx = _frames.observed_pairs(d)
     values = c[w_idx, :, l_idx]  # (pairs, true)
     workers, labels = _frames.workers(d), _frames.classes(d)
-    index = pd.MultiIndex.from_arrays([workers.take(w_idx), labels.take(l_idx)], names=["worker", "label"])
+    index = pd.MultiIndex.from_arrays(
+        [workers.take(w_idx), labels.take(l_idx)], names=["worker", "label"]
+    )
     return pd.DataFrame(values, index=index, columns=labels)
 
 
@@ -340,9 +342,9 @@ class DawidSkene(BaseAggregator):
     def fit(
         self,
         data: Any,
-        true_labels: Optional["pd.Series[Any]"] = None,
+        true_labels: Optional[pd.Series[Any]] = None,
         initial_error: Optional[pd.DataFrame] = None,
-    ) -> "DawidSkene":
+    ) -> DawidSkene:
         """Fit by EM.
 
         Parameters
@@ -361,9 +363,15 @@ class DawidSkene(BaseAggregator):
             ``self``.
         """
         d = _frames.build(data, true_labels)
-        params: dict = {"n_iter": self.n_iter, "tol": tol(self.tol), "clamp_gold": true_labels is not None}
+        params: dict = {
+            "n_iter": self.n_iter,
+            "tol": tol(self.tol),
+            "clamp_gold": true_labels is not None,
+        }
         if initial_error is not None and self.initial_error_strategy is not None:
-            params["initial_error"] = _initial_error_array(d, initial_error, self.initial_error_strategy)
+            params["initial_error"] = _initial_error_array(
+                d, initial_error, self.initial_error_strategy
+            )
             params["initial_error_strategy"] = self.initial_error_strategy
         model = _native.fit(d.matrix, self._method, params)
         self._set_fitted(d, model)
@@ -372,13 +380,15 @@ class DawidSkene(BaseAggregator):
     def _set_fitted(self, d: Data, model: Any) -> None:
         _set_em(self, d, model)
         arrays = model.arrays()
-        self.priors_ = pd.Series(_frames.numbers(arrays["priors"]), index=_frames.classes(d), name="prior")
+        self.priors_ = pd.Series(
+            _frames.numbers(arrays["priors"]), index=_frames.classes(d), name="prior"
+        )
         self.errors_ = _errors_frame(d, arrays["confusion"])
 
     def fit_predict_proba(
         self,
         data: Any,
-        true_labels: Optional["pd.Series[Any]"] = None,
+        true_labels: Optional[pd.Series[Any]] = None,
         initial_error: Optional[pd.DataFrame] = None,
     ) -> pd.DataFrame:
         """Fit and return ``probas_`` (see :meth:`fit`)."""
@@ -387,9 +397,9 @@ class DawidSkene(BaseAggregator):
     def fit_predict(
         self,
         data: Any,
-        true_labels: Optional["pd.Series[Any]"] = None,
+        true_labels: Optional[pd.Series[Any]] = None,
         initial_error: Optional[pd.DataFrame] = None,
-    ) -> "pd.Series[Any]":
+    ) -> pd.Series[Any]:
         """Fit and return ``labels_`` (see :meth:`fit`)."""
         return self.fit(data, true_labels, initial_error).labels_
 
@@ -416,7 +426,7 @@ class OneCoinDawidSkene(DawidSkene):
 
     _method = "one-coin-ds"
 
-    def fit(self, data: Any) -> "OneCoinDawidSkene":  # type: ignore[override]
+    def fit(self, data: Any) -> OneCoinDawidSkene:  # type: ignore[override]
         """Fit by EM on judgments ``data``; returns ``self``."""
         d = _frames.build(data)
         model = _native.fit(d.matrix, self._method, {"n_iter": self.n_iter, "tol": tol(self.tol)})
@@ -428,13 +438,13 @@ class OneCoinDawidSkene(DawidSkene):
         """Fit and return ``probas_``."""
         return self.fit(data).probas_
 
-    def fit_predict(self, data: Any) -> "pd.Series[Any]":  # type: ignore[override]
+    def fit_predict(self, data: Any) -> pd.Series[Any]:  # type: ignore[override]
         """Fit and return ``labels_``."""
         return self.fit(data).labels_
 
 
 class _SimpleFit(BaseAggregator):
-    def fit_predict(self, data: Any) -> "pd.Series[Any]":
+    def fit_predict(self, data: Any) -> pd.Series[Any]:
         """Fit and return ``labels_``."""
         return self.fit(data).labels_  # type: ignore[attr-defined]
 
@@ -480,9 +490,9 @@ class GLAD(_SimpleFit):
         n_iter: int = 100,
         tol: float = 1e-5,
         silent: bool = True,
-        labels_priors: Optional["pd.Series[Any]"] = None,
-        alphas_priors_mean: Optional["pd.Series[Any]"] = None,
-        betas_priors_mean: Optional["pd.Series[Any]"] = None,
+        labels_priors: Optional[pd.Series[Any]] = None,
+        alphas_priors_mean: Optional[pd.Series[Any]] = None,
+        betas_priors_mean: Optional[pd.Series[Any]] = None,
         m_step_max_iter: int = 25,
         m_step_tol: float = 1e-2,
     ):
@@ -495,7 +505,7 @@ class GLAD(_SimpleFit):
         self.m_step_max_iter = m_step_max_iter
         self.m_step_tol = m_step_tol
 
-    def fit(self, data: Any) -> "GLAD":
+    def fit(self, data: Any) -> GLAD:
         """Fit on judgments ``data``; returns ``self``."""
         for name in ("labels_priors", "alphas_priors_mean", "betas_priors_mean"):
             if getattr(self, name) is not None:
@@ -506,7 +516,9 @@ class GLAD(_SimpleFit):
         _set_em(self, d, model)
         arrays = model.arrays()
         self.alphas_ = _frames.worker_series(d, arrays["alpha"], "alpha")
-        self.betas_ = pd.Series(_frames.numbers(arrays["log_beta"]), index=_frames.items(d), name="beta")
+        self.betas_ = pd.Series(
+            _frames.numbers(arrays["log_beta"]), index=_frames.items(d), name="beta"
+        )
         return self
 
 
@@ -568,7 +580,7 @@ class MACE(_SimpleFit):
         self.random_state = random_state
         self.verbose = verbose
 
-    def fit(self, data: Any) -> "MACE":
+    def fit(self, data: Any) -> MACE:
         """Fit on judgments ``data``; returns ``self``."""
         params = {
             "n_restarts": self.n_restarts,
@@ -584,7 +596,9 @@ class MACE(_SimpleFit):
         arrays = model.arrays()
         spam = _frames.numbers(arrays["spamming"])
         self.spamming_ = np.column_stack([spam, 1.0 - spam])
-        self.thetas_ = _frames.numbers(arrays["strategies"]).reshape(d.matrix.n_workers, d.matrix.n_classes)
+        self.thetas_ = _frames.numbers(arrays["strategies"]).reshape(
+            d.matrix.n_workers, d.matrix.n_classes
+        )
         self.smoothing_ = 0.01 / d.matrix.n_classes
         return self
 
@@ -611,13 +625,15 @@ class KOS(BaseAggregator):
         self.n_iter = n_iter
         self.random_state = random_state
 
-    def fit(self, data: Any) -> "KOS":
+    def fit(self, data: Any) -> KOS:
         """Fit on binary judgments ``data``; returns ``self``."""
-        d, model = self._fit_native(data, {"n_iter": self.n_iter, "random_state": self.random_state})
+        d, model = self._fit_native(
+            data, {"n_iter": self.n_iter, "random_state": self.random_state}
+        )
         self.labels_ = _frames.labels_series(d, model.labels())
         return self
 
-    def fit_predict(self, data: Any) -> "pd.Series[Any]":
+    def fit_predict(self, data: Any) -> pd.Series[Any]:
         """Fit and return ``labels_``."""
         return self.fit(data).labels_
 
@@ -653,7 +669,7 @@ class MMSR(BaseAggregator):
         self.tol = tol
         self.random_state = random_state
 
-    def fit(self, data: Any) -> "MMSR":
+    def fit(self, data: Any) -> MMSR:
         """Fit on judgments ``data``; returns ``self``."""
         params = {"n_iter": self.n_iter, "tol": tol(self.tol), "random_state": self.random_state}
         d, model = self._fit_native(data, params)
@@ -663,7 +679,7 @@ class MMSR(BaseAggregator):
         self.loss_history_ = list(model.report()[2])
         return self
 
-    def predict(self, data: Any) -> "pd.Series[Any]":
+    def predict(self, data: Any) -> pd.Series[Any]:
         """Labels of ``data`` by a vote weighted with the fitted ``skills_``."""
         self.scores_, self.labels_ = weighted_vote(self, data, self.skills_)
         return self.labels_
@@ -673,7 +689,7 @@ class MMSR(BaseAggregator):
         self.predict(data)
         return self.scores_
 
-    def fit_predict(self, data: Any) -> "pd.Series[Any]":
+    def fit_predict(self, data: Any) -> pd.Series[Any]:
         """Fit and return ``labels_``."""
         return self.fit(data).labels_
 
