@@ -64,11 +64,23 @@ class MajorityVote(BaseAggregator):
         return self
 
     def fit_predict(self, data: Any, skills: Optional[pd.Series[Any]] = None) -> pd.Series[Any]:
-        """Fit and return ``labels_`` (see :meth:`fit`)."""
+        """Fit (see :meth:`fit` for the parameters) and return ``labels_``.
+
+        Returns
+        -------
+        pandas.Series
+            Label per task.
+        """
         return self.fit(data, skills).labels_
 
     def fit_predict_proba(self, data: Any, skills: Optional[pd.Series[Any]] = None) -> pd.DataFrame:
-        """Fit and return ``probas_`` (see :meth:`fit`)."""
+        """Fit (see :meth:`fit` for the parameters) and return ``probas_``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Probability per task and label.
+        """
         return self.fit(data, skills).probas_
 
 
@@ -108,7 +120,18 @@ class _SkillVote(BaseAggregator):
         return self.probas_
 
     def fit(self, data: Any) -> Any:
-        """Fit on judgments ``data`` (``task``, ``worker``, ``label``); returns ``self``."""
+        """Fit on judgments ``data`` (``task``, ``worker``, ``label``).
+
+        Parameters
+        ----------
+        data : pandas.DataFrame or Arrow C stream source
+            Judgments with ``task``, ``worker`` and ``label`` columns.
+
+        Returns
+        -------
+        self
+            The fitted aggregator.
+        """
         d, model = self._fit_native(data, self._native_params())
         self._set_votes(d, model)
         return self
@@ -117,11 +140,33 @@ class _SkillVote(BaseAggregator):
         return {}
 
     def fit_predict(self, data: Any) -> pd.Series[Any]:
-        """Fit and return ``labels_``."""
+        """Fit and return ``labels_``.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame or Arrow C stream source
+            Judgments with ``task``, ``worker`` and ``label`` columns.
+
+        Returns
+        -------
+        pandas.Series
+            Label per task (``agg_label``, indexed by ``task``).
+        """
         return self.fit(data).labels_
 
     def fit_predict_proba(self, data: Any) -> pd.DataFrame:
-        """Fit and return ``probas_``."""
+        """Fit and return ``probas_``.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame or Arrow C stream source
+            Judgments with ``task``, ``worker`` and ``label`` columns.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Probability per task (rows) and label (columns).
+        """
         return self.fit(data).probas_
 
 
@@ -231,11 +276,33 @@ class GoldMajorityVote(_SkillVote):
         return self
 
     def fit_predict(self, data: Any, true_labels: pd.Series[Any]) -> pd.Series[Any]:  # type: ignore[override]
-        """Fit and return ``labels_``."""
+        """Fit and return ``labels_``.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame or Arrow C stream source
+            Judgments with ``task``, ``worker`` and ``label`` columns.
+
+        Returns
+        -------
+        pandas.Series
+            Label per task (``agg_label``, indexed by ``task``).
+        """
         return self.fit(data, true_labels).labels_
 
     def fit_predict_proba(self, data: Any, true_labels: pd.Series[Any]) -> pd.DataFrame:  # type: ignore[override]
-        """Fit and return ``probas_``."""
+        """Fit and return ``probas_``.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame or Arrow C stream source
+            Judgments with ``task``, ``worker`` and ``label`` columns.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Probability per task (rows) and label (columns).
+        """
         return self.fit(data, true_labels).probas_
 
 
@@ -391,7 +458,13 @@ class DawidSkene(BaseAggregator):
         true_labels: Optional[pd.Series[Any]] = None,
         initial_error: Optional[pd.DataFrame] = None,
     ) -> pd.DataFrame:
-        """Fit and return ``probas_`` (see :meth:`fit`)."""
+        """Fit (see :meth:`fit` for the parameters) and return ``probas_``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Probability per task and label.
+        """
         return self.fit(data, true_labels, initial_error).probas_
 
     def fit_predict(
@@ -400,7 +473,13 @@ class DawidSkene(BaseAggregator):
         true_labels: Optional[pd.Series[Any]] = None,
         initial_error: Optional[pd.DataFrame] = None,
     ) -> pd.Series[Any]:
-        """Fit and return ``labels_`` (see :meth:`fit`)."""
+        """Fit (see :meth:`fit` for the parameters) and return ``labels_``.
+
+        Returns
+        -------
+        pandas.Series
+            Label per task.
+        """
         return self.fit(data, true_labels, initial_error).labels_
 
 
@@ -427,7 +506,18 @@ class OneCoinDawidSkene(DawidSkene):
     _method = "one-coin-ds"
 
     def fit(self, data: Any) -> OneCoinDawidSkene:  # type: ignore[override]
-        """Fit by EM on judgments ``data``; returns ``self``."""
+        """Fit by EM on judgments ``data``.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame or Arrow C stream source
+            Judgments with ``task``, ``worker`` and ``label`` columns.
+
+        Returns
+        -------
+        OneCoinDawidSkene
+            ``self``.
+        """
         d = _frames.build(data)
         model = _native.fit(d.matrix, self._method, {"n_iter": self.n_iter, "tol": tol(self.tol)})
         self._set_fitted(d, model)
@@ -435,21 +525,65 @@ class OneCoinDawidSkene(DawidSkene):
         return self
 
     def fit_predict_proba(self, data: Any) -> pd.DataFrame:  # type: ignore[override]
-        """Fit and return ``probas_``."""
+        """Fit and return ``probas_``.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame or Arrow C stream source
+            Judgments with ``task``, ``worker`` and ``label`` columns.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Probability per task (rows) and label (columns).
+        """
         return self.fit(data).probas_
 
     def fit_predict(self, data: Any) -> pd.Series[Any]:  # type: ignore[override]
-        """Fit and return ``labels_``."""
+        """Fit and return ``labels_``.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame or Arrow C stream source
+            Judgments with ``task``, ``worker`` and ``label`` columns.
+
+        Returns
+        -------
+        pandas.Series
+            Label per task (``agg_label``, indexed by ``task``).
+        """
         return self.fit(data).labels_
 
 
 class _SimpleFit(BaseAggregator):
     def fit_predict(self, data: Any) -> pd.Series[Any]:
-        """Fit and return ``labels_``."""
+        """Fit and return ``labels_``.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame or Arrow C stream source
+            Judgments with ``task``, ``worker`` and ``label`` columns.
+
+        Returns
+        -------
+        pandas.Series
+            Label per task (``agg_label``, indexed by ``task``).
+        """
         return self.fit(data).labels_  # type: ignore[attr-defined]
 
     def fit_predict_proba(self, data: Any) -> pd.DataFrame:
-        """Fit and return ``probas_``."""
+        """Fit and return ``probas_``.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame or Arrow C stream source
+            Judgments with ``task``, ``worker`` and ``label`` columns.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Probability per task (rows) and label (columns).
+        """
         return self.fit(data).probas_  # type: ignore[attr-defined]
 
 
@@ -506,7 +640,18 @@ class GLAD(_SimpleFit):
         self.m_step_tol = m_step_tol
 
     def fit(self, data: Any) -> GLAD:
-        """Fit on judgments ``data``; returns ``self``."""
+        """Fit on judgments ``data``.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame or Arrow C stream source
+            Judgments with ``task``, ``worker`` and ``label`` columns.
+
+        Returns
+        -------
+        self
+            The fitted aggregator.
+        """
         for name in ("labels_priors", "alphas_priors_mean", "betas_priors_mean"):
             if getattr(self, name) is not None:
                 raise _errors.InvalidParameterError(
@@ -581,7 +726,18 @@ class MACE(_SimpleFit):
         self.verbose = verbose
 
     def fit(self, data: Any) -> MACE:
-        """Fit on judgments ``data``; returns ``self``."""
+        """Fit on judgments ``data``.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame or Arrow C stream source
+            Judgments with ``task``, ``worker`` and ``label`` columns.
+
+        Returns
+        -------
+        self
+            The fitted aggregator.
+        """
         params = {
             "n_restarts": self.n_restarts,
             "n_iter": self.n_iter,
@@ -626,7 +782,18 @@ class KOS(BaseAggregator):
         self.random_state = random_state
 
     def fit(self, data: Any) -> KOS:
-        """Fit on binary judgments ``data``; returns ``self``."""
+        """Fit on binary judgments ``data``.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame or Arrow C stream source
+            Judgments with ``task``, ``worker`` and ``label`` columns.
+
+        Returns
+        -------
+        self
+            The fitted aggregator.
+        """
         d, model = self._fit_native(
             data, {"n_iter": self.n_iter, "random_state": self.random_state}
         )
@@ -634,7 +801,18 @@ class KOS(BaseAggregator):
         return self
 
     def fit_predict(self, data: Any) -> pd.Series[Any]:
-        """Fit and return ``labels_``."""
+        """Fit and return ``labels_``.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame or Arrow C stream source
+            Judgments with ``task``, ``worker`` and ``label`` columns.
+
+        Returns
+        -------
+        pandas.Series
+            Label per task (``agg_label``, indexed by ``task``).
+        """
         return self.fit(data).labels_
 
 
@@ -670,7 +848,18 @@ class MMSR(BaseAggregator):
         self.random_state = random_state
 
     def fit(self, data: Any) -> MMSR:
-        """Fit on judgments ``data``; returns ``self``."""
+        """Fit on judgments ``data``.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame or Arrow C stream source
+            Judgments with ``task``, ``worker`` and ``label`` columns.
+
+        Returns
+        -------
+        self
+            The fitted aggregator.
+        """
         params = {"n_iter": self.n_iter, "tol": tol(self.tol), "random_state": self.random_state}
         d, model = self._fit_native(data, params)
         self.skills_ = _frames.worker_series(d, model.arrays()["skills"], "skill")
@@ -680,21 +869,65 @@ class MMSR(BaseAggregator):
         return self
 
     def predict(self, data: Any) -> pd.Series[Any]:
-        """Labels of ``data`` by a vote weighted with the fitted ``skills_``."""
+        """Labels of ``data`` by a vote weighted with the fitted ``skills_``.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame or Arrow C stream source
+            Judgments whose workers all have a fitted skill.
+
+        Returns
+        -------
+        pandas.Series
+            Label per task.
+        """
         self.scores_, self.labels_ = weighted_vote(self, data, self.skills_)
         return self.labels_
 
     def predict_score(self, data: Any) -> pd.DataFrame:
-        """Skill-weighted vote shares of ``data`` (see :meth:`predict`)."""
+        """Skill-weighted vote shares of ``data`` (see :meth:`predict`).
+
+        Parameters
+        ----------
+        data : pandas.DataFrame or Arrow C stream source
+            Judgments whose workers all have a fitted skill.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Weighted vote shares per task and label.
+        """
         self.predict(data)
         return self.scores_
 
     def fit_predict(self, data: Any) -> pd.Series[Any]:
-        """Fit and return ``labels_``."""
+        """Fit and return ``labels_``.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame or Arrow C stream source
+            Judgments with ``task``, ``worker`` and ``label`` columns.
+
+        Returns
+        -------
+        pandas.Series
+            Label per task (``agg_label``, indexed by ``task``).
+        """
         return self.fit(data).labels_
 
     def fit_predict_score(self, data: Any) -> pd.DataFrame:
-        """Fit and return ``scores_``."""
+        """Fit and return ``scores_``.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame or Arrow C stream source
+            Judgments with ``task``, ``worker`` and ``label`` columns.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Skill-weighted vote shares per task and label.
+        """
         return self.fit(data).scores_
 
 
