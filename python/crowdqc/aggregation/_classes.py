@@ -307,9 +307,9 @@ class GoldMajorityVote(_SkillVote):
 
 
 def _set_em(self: Any, d: Data, model: Any) -> None:
-    self.probas_ = _frames.probas_frame(d, model.posteriors())
     self.labels_ = _frames.labels_series(d, model.labels())
     self.loss_history_ = list(model.report()[2])
+    self._defer(probas_=lambda: _frames.probas_frame(d, model.posteriors()))
 
 
 def _errors_frame(d: Data, confusion: Any) -> pd.DataFrame:
@@ -447,10 +447,12 @@ class DawidSkene(BaseAggregator):
     def _set_fitted(self, d: Data, model: Any) -> None:
         _set_em(self, d, model)
         arrays = model.arrays()
-        self.priors_ = pd.Series(
-            _frames.numbers(arrays["priors"]), index=_frames.classes(d), name="prior"
+        self._defer(
+            priors_=lambda: pd.Series(
+                _frames.numbers(arrays["priors"]), index=_frames.classes(d), name="prior"
+            ),
+            errors_=lambda: _errors_frame(d, arrays["confusion"]),
         )
-        self.errors_ = _errors_frame(d, arrays["confusion"])
 
     def fit_predict_proba(
         self,
@@ -660,9 +662,11 @@ class GLAD(_SimpleFit):
         d, model = self._fit_native(data, {"n_iter": self.n_iter, "tol": tol(self.tol)})
         _set_em(self, d, model)
         arrays = model.arrays()
-        self.alphas_ = _frames.worker_series(d, arrays["alpha"], "alpha")
-        self.betas_ = pd.Series(
-            _frames.numbers(arrays["log_beta"]), index=_frames.items(d), name="beta"
+        self._defer(
+            alphas_=lambda: _frames.worker_series(d, arrays["alpha"], "alpha"),
+            betas_=lambda: pd.Series(
+                _frames.numbers(arrays["log_beta"]), index=_frames.items(d), name="beta"
+            ),
         )
         return self
 
