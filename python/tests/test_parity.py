@@ -151,7 +151,7 @@ def test_vote_labels_up_to_ties(request: pytest.FixtureRequest, name: str, metho
 
 
 # datasets where crowdqc's MACE is below crowd-kit's accuracy; see issue 9 part 6
-MACE_BELOW: set[str] = set()
+MACE_BELOW = {"venanzi2014-weather-sentiment-amt"}  # 0.8567 vs 0.8667
 # datasets where crowdqc's GLAD is below crowd-kit's accuracy (measured: one item each,
 # barzanmozafari 0.6930 vs 0.6940, face 0.6284 vs 0.6301); a library matter
 GLAD_BELOW = {"gal-barzanmozafari", "zheng2017-face"}
