@@ -52,5 +52,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
 #[pyfunction]
 #[pyo3(name = "_panic_for_tests")]
 fn panic_for_tests(py: Python<'_>, message: String) -> PyResult<()> {
-    run::interruptible(py, move |_| -> crowdqc_core::Result<()> { panic!("{message}") })
+    run::interruptible(py, move |_| -> crowdqc_core::Result<()> {
+        panic!("{message}")
+    })
 }
