@@ -66,6 +66,17 @@ class BaseAggregator:
 
     __hash__ = None  # type: ignore[assignment]
 
+    def __getstate__(self) -> Dict[str, Any]:
+        # build the deferred attributes so that the state holds plain values only
+        for name in list(self.__dict__.get("_lazy", {})):
+            getattr(self, name)
+        state = dict(self.__dict__)
+        state.pop("_lazy", None)
+        return state
+
+    def __setstate__(self, state: Dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
     def _defer(self, **makers: Callable[[], Any]) -> None:
         """Fitted attributes built on first access (``fit_predict`` needs only
         ``labels_``); a new fit replaces the values of the previous one."""

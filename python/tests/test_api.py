@@ -193,3 +193,23 @@ def test_read_judgments_formats(tmp_path) -> None:  # type: ignore[no-untyped-de
     assert isinstance(t, pa.Table) and t.num_rows == 9
     with pytest.raises(OSError):
         crowdqc.read_judgments(tmp_path / "absent.parquet")
+
+
+def test_fitted_model_pickles_with_all_attributes() -> None:
+    import pickle
+
+    ds = DawidSkene().fit(DF)
+    back = pickle.loads(pickle.dumps(ds))
+    pd.testing.assert_frame_equal(back.probas_, ds.probas_)
+    pd.testing.assert_frame_equal(back.errors_, ds.errors_)
+    assert back.loss_history_ == ds.loss_history_
+    assert repr(back) == repr(ds)
+
+
+def test_refit_replaces_every_attribute() -> None:
+    ds = DawidSkene().fit(DF)
+    first = ds.probas_
+    other = DF.assign(task=DF.task + "x")
+    ds.fit(other)
+    assert list(ds.probas_.index) == [t + "x" for t in first.index]
+    assert list(ds.errors_.columns) == ["cat", "dog"]
