@@ -3,15 +3,13 @@
 use arrow_array::RecordBatch;
 
 use crate::classes::{ClassOrder, ClassSet, sorted_order};
+use crate::columns::{self, Role};
 use crate::dict::{IdDictionary, IdRef};
 use crate::error::{Error, Result};
 use crate::gold::{Gold, GoldReport};
-use crate::ingest::{
-    DURATION_ALIASES, DictCache, DuplicatePolicy, GOLD_LABEL_ALIASES, ITEM_ALIASES, IngestOptions,
-    LABEL_ALIASES, TIMESTAMP_ALIASES, WORKER_ALIASES, encode_durations, encode_ids,
-    encode_timestamps, resolve_column,
-};
+use crate::ingest::{DictCache, encode_durations, encode_ids, encode_timestamps, trim_strings};
 use crate::matrix::{IngestReport, JudgmentMatrix, find_duplicates, worker_index};
+use crate::options::{DuplicatePolicy, IngestOptions};
 
 /// Builds a [`JudgmentMatrix`] from any number of Arrow record batches (or single rows),
 /// without concatenating them first.
@@ -82,6 +80,7 @@ impl JudgmentMatrixBuilder {
                 return Err(Error::param("classes", "the declared class set is empty"));
             }
             for c in classes {
+                let c = if opts.trim_labels { c.trim() } else { c };
                 if labels.lookup(IdRef::Str(c)).is_some() {
                     return Err(Error::param(
                         "classes",
@@ -135,33 +134,17 @@ impl JudgmentMatrixBuilder {
         }
         let c = &self.opts.columns;
         let name = |i: usize| batch.schema().field(i).name().clone();
-        let item = resolve_column(batch, "item", c.item.as_deref(), ITEM_ALIASES, true)?.map(name);
-        let worker =
-            resolve_column(batch, "worker", c.worker.as_deref(), WORKER_ALIASES, true)?.map(name);
-        let label =
-            resolve_column(batch, "label", c.label.as_deref(), LABEL_ALIASES, true)?.map(name);
-        let timestamp = resolve_column(
-            batch,
-            "timestamp",
-            c.timestamp.as_deref(),
-            TIMESTAMP_ALIASES,
-            false,
-        )?
-        .map(name);
-        let duration = resolve_column(
-            batch,
-            "duration",
-            c.duration.as_deref(),
-            DURATION_ALIASES,
-            false,
-        )?
-        .map(name);
+        let schema = batch.schema();
+        let required = |role: Role| columns::resolve(&schema, role, role.mapped(c)).map(name);
+        let optional = |role: Role| {
+            Ok::<_, Error>(columns::resolve_optional(&schema, role, role.mapped(c))?.map(name))
+        };
         let r = Resolved {
-            item: item.unwrap_or_default(),
-            worker: worker.unwrap_or_default(),
-            label: label.unwrap_or_default(),
-            timestamp,
-            duration,
+            item: required(Role::Item)?,
+            worker: required(Role::Worker)?,
+            label: required(Role::Label)?,
+            timestamp: optional(Role::Timestamp)?,
+            duration: optional(Role::Duration)?,
         };
         if r.timestamp.is_some() {
             self.timestamps = Some(Vec::new());
@@ -200,6 +183,13 @@ impl JudgmentMatrixBuilder {
         let row0 = self.rows;
         let start = self.coo_label.len();
         let (item_col, worker_col, label_col) = (col(&r.item)?, col(&r.worker)?, col(&r.label)?);
+        let trimmed;
+        let label_col = if self.opts.trim_labels {
+            trimmed = trim_strings(label_col)?;
+            &trimmed
+        } else {
+            label_col
+        };
         // The three id columns go to three independent dictionaries: encode the item
         // column on one thread and the worker and label columns on another. Each
         // dictionary is still filled in row order, so codes are the same as sequential
@@ -305,6 +295,7 @@ impl JudgmentMatrixBuilder {
                 "cannot be mixed with batches that have timestamp or duration columns",
             ));
         }
+        let label = trim_label(label, self.opts.trim_labels);
         let l = self.labels.intern(label);
         if self.declared > 0 && l as usize >= self.declared {
             return Err(self.unknown_label("label", self.rows, &label.to_string()));
@@ -325,9 +316,9 @@ impl JudgmentMatrixBuilder {
         // Gold files often keep the default names even when the judgments' columns are
         // mapped: try the mapped name first, then the aliases.
         let c = &self.opts.columns;
-        let ii = resolve_gold_column(batch, "item", c.item.as_deref(), ITEM_ALIASES)?;
-        let li = resolve_gold_column(batch, "label", c.label.as_deref(), GOLD_LABEL_ALIASES)?;
         let schema = batch.schema();
+        let ii = columns::resolve_fallback(&schema, Role::Item, c.item.as_deref())?;
+        let li = columns::resolve_fallback(&schema, Role::GoldLabel, c.label.as_deref())?;
         let (iname, lname) = (
             schema.field(ii).name().clone(),
             schema.field(li).name().clone(),
@@ -344,8 +335,13 @@ impl JudgmentMatrixBuilder {
             row0,
             &mut DictCache::default(),
         )?;
+        let label_col = if self.opts.trim_labels {
+            trim_strings(batch.column(li))?
+        } else {
+            batch.column(li).clone()
+        };
         encode_ids(
-            batch.column(li).as_ref(),
+            label_col.as_ref(),
             &mut self.gold_label_dict,
             &mut lcodes,
             &lname,
@@ -366,7 +362,9 @@ impl JudgmentMatrixBuilder {
     /// When the item already has a different gold label.
     pub fn push_gold_row(&mut self, item: IdRef<'_>, label: IdRef<'_>) -> Result<()> {
         let i = self.gold_items.intern(item);
-        let l = self.gold_label_dict.intern(label);
+        let l = self
+            .gold_label_dict
+            .intern(trim_label(label, self.opts.trim_labels));
         self.add_gold(i, l, self.gold_row_count)?;
         self.gold_row_count += 1;
         self.gold_given = true;
@@ -588,24 +586,10 @@ impl JudgmentMatrixBuilder {
     }
 }
 
-/// Finds a gold column: the mapped name when present, else the first alias present.
-fn resolve_gold_column(
-    batch: &RecordBatch,
-    wanted: &str,
-    explicit: Option<&str>,
-    aliases: &[&str],
-) -> Result<usize> {
-    let schema = batch.schema();
-    let tried: Vec<&str> = explicit
-        .into_iter()
-        .chain(aliases.iter().copied())
-        .collect();
-    tried
-        .iter()
-        .find_map(|name| schema.index_of(name).ok())
-        .ok_or_else(|| Error::MissingColumn {
-            wanted: wanted.into(),
-            tried: tried.iter().map(|s| s.to_string()).collect(),
-            found: schema.fields().iter().map(|f| f.name().clone()).collect(),
-        })
+/// `label` without surrounding whitespace when `trim` is set and it is a string.
+fn trim_label(label: IdRef<'_>, trim: bool) -> IdRef<'_> {
+    match label {
+        IdRef::Str(s) if trim => IdRef::Str(s.trim()),
+        l => l,
+    }
 }

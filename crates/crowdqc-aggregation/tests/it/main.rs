@@ -8,6 +8,8 @@ mod mmsr;
 mod accuracy;
 mod bad_input;
 mod parity;
+mod progress;
 mod props;
 mod reference;
 mod support;
+mod votes;

@@ -15,8 +15,8 @@ use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use crowdqc_core::{ColumnMap, Error, Result};
 
-use crate::columns::{Role, select};
 use crate::errors;
+use crate::projection::{Role, select};
 
 /// Inferred type of one CSV column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,11 +126,7 @@ pub(crate) fn open(
     let (indices, float_ok, strict): (Vec<usize>, Vec<bool>, Vec<bool>) = match role {
         Some((columns, role)) => {
             let sel = select(&all, columns, role)?;
-            let f = sel
-                .indices
-                .iter()
-                .map(|&i| Some(i) == sel.duration)
-                .collect();
+            let f = sel.indices.iter().map(|&i| Some(i) == sel.number).collect();
             let k = sel.indices.iter().map(|i| sel.keys.contains(i)).collect();
             (sel.indices, f, k)
         }
