@@ -51,15 +51,17 @@ impl Matrix {
     ) -> PyResult<Matrix> {
         let reader = stream(data)?;
         let gold = gold.map(stream).transpose()?;
-        let opts = IngestOptions {
-            columns: ColumnMap {
-                item,
-                worker,
-                label,
-                ..ColumnMap::default()
-            },
-            ..IngestOptions::default()
-        };
+        let mut columns = ColumnMap::default();
+        if let Some(name) = item {
+            columns = columns.with_item(name);
+        }
+        if let Some(name) = worker {
+            columns = columns.with_worker(name);
+        }
+        if let Some(name) = label {
+            columns = columns.with_label(name);
+        }
+        let opts = IngestOptions::default().with_columns(columns);
         let inner = py
             .detach(move || -> crowdqc_core::Result<JudgmentMatrix> {
                 let mut b = JudgmentMatrixBuilder::new(opts)?;
