@@ -78,16 +78,17 @@ def test_missing_column_lists_found_and_tried() -> None:
 
 
 def test_null_label_names_column_and_row() -> None:
+    # rows are numbered from 1 in messages (pandas position 4 is row 5)
     df = DF.copy()
     df.loc[4, "label"] = None
-    with pytest.raises(crowdqc.InvalidValueError, match=r"row 4, column `label`: null value"):
+    with pytest.raises(crowdqc.InvalidValueError, match=r"row 5, column `label`: null value"):
         DawidSkene().fit(df)
 
 
 def test_null_task_names_column_and_row() -> None:
     df = DF.copy()
     df.loc[2, "task"] = np.nan
-    with pytest.raises(crowdqc.Error, match=r"row 2, column `task`"):
+    with pytest.raises(crowdqc.Error, match=r"row 3, column `task`"):
         MajorityVote().fit(df)
 
 
