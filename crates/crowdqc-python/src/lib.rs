@@ -1,0 +1,58 @@
+//! # crowdqc-python
+//!
+//! The native module `crowdqc._native` of the Python package `crowdqc` (PyO3, abi3 for
+//! CPython ≥ 3.9, built with maturin). It parses Python objects, calls the crowdqc
+//! libraries and returns Arrow arrays; it implements no statistics. The crowd-kit
+//! compatible classes live in Python (`python/crowdqc/`) over this module.
+//!
+//! - [`Matrix`]: a judgment matrix built from anything exporting the Arrow C stream
+//!   interface (`__arrow_c_stream__`: pyarrow tables and readers, polars and pandas
+//!   ≥ 2.2 data frames) without copying the input columns; the GIL is released
+//!   while the batches are ingested.
+//! - [`Model`]: a fitted truth-inference model (`fit`); the fit runs on a worker
+//!   thread with the GIL released while the calling thread polls for Ctrl-C and
+//!   interrupts the fit through [`crowdqc_core::progress::InterruptFlag`]. A Rust
+//!   panic surfaces as `pyo3_runtime.PanicException`.
+//! - metric functions over `crowdqc-agreement` and `read_table` over `crowdqc-io`.
+//!
+//! Errors are mapped from [`crowdqc_core::Error`] to `crowdqc.Error` (a `ValueError`)
+//! and one subclass per kind, defined in `crowdqc._errors` (see [`errors`]).
+
+mod arrow_out;
+pub mod errors;
+mod fit;
+mod ingest;
+mod metrics;
+mod run;
+
+use pyo3::prelude::*;
+
+pub use fit::Model;
+pub use ingest::Matrix;
+
+/// The native module `crowdqc._native`.
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Matrix>()?;
+    m.add_class::<Model>()?;
+    m.add_function(wrap_pyfunction!(fit::fit, m)?)?;
+    m.add_function(wrap_pyfunction!(metrics::krippendorff_alpha, m)?)?;
+    m.add_function(wrap_pyfunction!(metrics::uncertainty, m)?)?;
+    m.add_function(wrap_pyfunction!(metrics::consistency, m)?)?;
+    m.add_function(wrap_pyfunction!(metrics::mv_skills, m)?)?;
+    m.add_function(wrap_pyfunction!(metrics::read_table, m)?)?;
+    m.add_function(wrap_pyfunction!(panic_for_tests, m)?)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}
+
+/// Panics with `message` on the fit thread (`crowdqc._native._panic_for_tests`): lets
+/// the tests check that a Rust panic surfaces as a Python `PanicException` instead of
+/// aborting the interpreter.
+#[pyfunction]
+#[pyo3(name = "_panic_for_tests")]
+fn panic_for_tests(py: Python<'_>, message: String) -> PyResult<()> {
+    run::interruptible(py, move |_| -> crowdqc_core::Result<()> {
+        panic!("{message}")
+    })
+}

@@ -1,0 +1,193 @@
+from typing import Any, List, Literal, Optional
+
+import numpy as np
+import pandas as pd
+
+from .._base import BaseAggregator
+
+__all__ = [
+    "GLAD",
+    "KOS",
+    "MACE",
+    "MMSR",
+    "DawidSkene",
+    "GoldMajorityVote",
+    "MajorityVote",
+    "OneCoinDawidSkene",
+    "Wawa",
+    "ZeroBasedSkill",
+]
+
+class MajorityVote(BaseAggregator):
+    default_skill: Optional[float]
+    on_missing_skill: str
+    labels_: pd.Series
+    probas_: pd.DataFrame
+    skills_: pd.Series
+    def __init__(
+        self, default_skill: Optional[float] = None, on_missing_skill: str = "error"
+    ) -> None: ...
+    def fit(self, data: Any, skills: Optional[pd.Series] = None) -> MajorityVote: ...
+    def fit_predict(self, data: Any, skills: Optional[pd.Series] = None) -> pd.Series: ...
+    def fit_predict_proba(self, data: Any, skills: Optional[pd.Series] = None) -> pd.DataFrame: ...
+
+class _SkillVote(BaseAggregator):
+    labels_: pd.Series
+    probas_: pd.DataFrame
+    skills_: pd.Series
+    def predict(self, data: Any) -> pd.Series: ...
+    def predict_proba(self, data: Any) -> pd.DataFrame: ...
+    def fit(self, data: Any) -> Any: ...
+    def fit_predict(self, data: Any) -> pd.Series: ...
+    def fit_predict_proba(self, data: Any) -> pd.DataFrame: ...
+
+class Wawa(_SkillVote):
+    def __init__(self) -> None: ...
+    def fit(self, data: Any) -> Wawa: ...
+
+class ZeroBasedSkill(_SkillVote):
+    n_iter: int
+    lr_init: float
+    lr_steps_to_reduce: int
+    lr_reduce_factor: float
+    eps: float
+    def __init__(
+        self,
+        n_iter: int = 100,
+        lr_init: float = 1.0,
+        lr_steps_to_reduce: int = 20,
+        lr_reduce_factor: float = 0.5,
+        eps: float = 1e-05,
+    ) -> None: ...
+    def fit(self, data: Any) -> ZeroBasedSkill: ...
+
+class GoldMajorityVote(_SkillVote):
+    def __init__(self) -> None: ...
+    def fit(self, data: Any, true_labels: pd.Series) -> GoldMajorityVote: ...  # type: ignore[override]
+    def fit_predict(self, data: Any, true_labels: pd.Series) -> pd.Series: ...  # type: ignore[override]
+    def fit_predict_proba(self, data: Any, true_labels: pd.Series) -> pd.DataFrame: ...  # type: ignore[override]
+
+class DawidSkene(BaseAggregator):
+    n_iter: int
+    tol: float
+    initial_error_strategy: Optional[Literal["assign", "addition"]]
+    labels_: pd.Series
+    probas_: pd.DataFrame
+    priors_: pd.Series
+    errors_: pd.DataFrame
+    loss_history_: List[float]
+    def __init__(
+        self,
+        n_iter: int = 100,
+        tol: float = 1e-05,
+        initial_error_strategy: Optional[Literal["assign", "addition"]] = None,
+    ) -> None: ...
+    def fit(
+        self,
+        data: Any,
+        true_labels: Optional[pd.Series] = None,
+        initial_error: Optional[pd.DataFrame] = None,
+    ) -> DawidSkene: ...
+    def fit_predict_proba(
+        self,
+        data: Any,
+        true_labels: Optional[pd.Series] = None,
+        initial_error: Optional[pd.DataFrame] = None,
+    ) -> pd.DataFrame: ...
+    def fit_predict(
+        self,
+        data: Any,
+        true_labels: Optional[pd.Series] = None,
+        initial_error: Optional[pd.DataFrame] = None,
+    ) -> pd.Series: ...
+
+class OneCoinDawidSkene(DawidSkene):
+    skills_: pd.Series
+    def fit(self, data: Any) -> OneCoinDawidSkene: ...  # type: ignore[override]
+    def fit_predict_proba(self, data: Any) -> pd.DataFrame: ...  # type: ignore[override]
+    def fit_predict(self, data: Any) -> pd.Series: ...  # type: ignore[override]
+
+class _SimpleFit(BaseAggregator):
+    def fit_predict(self, data: Any) -> pd.Series: ...
+    def fit_predict_proba(self, data: Any) -> pd.DataFrame: ...
+
+class GLAD(_SimpleFit):
+    n_iter: int
+    tol: float
+    silent: bool
+    labels_priors: Optional[pd.Series]
+    alphas_priors_mean: Optional[pd.Series]
+    betas_priors_mean: Optional[pd.Series]
+    m_step_max_iter: int
+    m_step_tol: float
+    labels_: pd.Series
+    probas_: pd.DataFrame
+    alphas_: pd.Series
+    betas_: pd.Series
+    loss_history_: List[float]
+    def __init__(
+        self,
+        n_iter: int = 100,
+        tol: float = 1e-05,
+        silent: bool = True,
+        labels_priors: Optional[pd.Series] = None,
+        alphas_priors_mean: Optional[pd.Series] = None,
+        betas_priors_mean: Optional[pd.Series] = None,
+        m_step_max_iter: int = 25,
+        m_step_tol: float = 0.01,
+    ) -> None: ...
+    def fit(self, data: Any) -> GLAD: ...
+
+class MACE(_SimpleFit):
+    n_restarts: int
+    n_iter: int
+    method: str
+    smoothing: float
+    default_noise: float
+    alpha: float
+    beta: float
+    random_state: int
+    verbose: int
+    labels_: pd.Series
+    probas_: pd.DataFrame
+    spamming_: np.ndarray
+    thetas_: np.ndarray
+    smoothing_: float
+    def __init__(
+        self,
+        n_restarts: int = 10,
+        n_iter: int = 50,
+        method: str = "vb",
+        smoothing: float = 0.1,
+        default_noise: float = 0.5,
+        alpha: float = 0.5,
+        beta: float = 0.5,
+        random_state: int = 0,
+        verbose: int = 0,
+    ) -> None: ...
+    def fit(self, data: Any) -> MACE: ...
+
+class KOS(BaseAggregator):
+    n_iter: int
+    random_state: int
+    labels_: pd.Series
+    def __init__(self, n_iter: int = 100, random_state: int = 0) -> None: ...
+    def fit(self, data: Any) -> KOS: ...
+    def fit_predict(self, data: Any) -> pd.Series: ...
+
+class MMSR(BaseAggregator):
+    n_iter: int
+    tol: float
+    random_state: Optional[int]
+    skills_: pd.Series
+    scores_: pd.DataFrame
+    labels_: pd.Series
+    loss_history_: List[float]
+    def __init__(
+        self, n_iter: int = 10000, tol: float = 1e-10, random_state: Optional[int] = 0
+    ) -> None: ...
+    def fit(self, data: Any) -> MMSR: ...
+    def predict(self, data: Any) -> pd.Series: ...
+    def predict_score(self, data: Any) -> pd.DataFrame: ...
+    def fit_predict(self, data: Any) -> pd.Series: ...
+    def fit_predict_score(self, data: Any) -> pd.DataFrame: ...
