@@ -4,6 +4,7 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
+use crowdqc_core::progress::{NoProgress, Progress};
 use crowdqc_core::{Error, Result};
 
 use crate::alpha::{AlphaItems, prepare};
@@ -145,12 +146,79 @@ pub(crate) fn draw_multiplicities(seed: u64, r: usize, mult: &mut [u32]) {
     }
 }
 
+/// Replicates run between two progress reports: the interruption check and
+/// [`Progress::advance`] happen on the calling thread between blocks of at least this
+/// many replicates (8 per thread, or 1% of them, when that is more), never inside a
+/// replicate.
+const BLOCK: usize = 64;
+
+/// Runs `f(r, scratch)` for `r` in `0..n` in parallel on rayon's current pool and
+/// returns the results in index order (bit-identical for any thread count). Between
+/// blocks of replicates it reports them to `progress` and stops with
+/// [`Error::Interrupted`] when asked to.
+pub(crate) fn run_replicates<T, S, I, F>(
+    n: usize,
+    progress: &dyn Progress,
+    init: I,
+    f: F,
+) -> Result<Vec<T>>
+where
+    T: Send,
+    I: Fn() -> S + Sync + Send,
+    F: Fn(usize, &mut S) -> T + Sync + Send,
+{
+    // Blocks only decide when progress is reported: every replicate draws from its
+    // own stream and results are kept in index order, so any block size gives the
+    // same values.
+    let block = BLOCK
+        .max(8 * rayon::current_num_threads())
+        .max(n.div_ceil(100));
+    let mut out = Vec::with_capacity(n);
+    let mut start = 0;
+    while start < n {
+        progress.check()?;
+        let end = (start + block).min(n);
+        out.par_extend((start..end).into_par_iter().map_init(&init, |s, r| f(r, s)));
+        progress.advance((end - start) as u64);
+        start = end;
+    }
+    Ok(out)
+}
+
+/// Runs one long operation under `progress`: [`Progress::start`], the body, then
+/// [`Progress::finish`] whatever the outcome.
+pub(crate) fn reporting<T>(
+    progress: &dyn Progress,
+    what: &str,
+    total: usize,
+    body: impl FnOnce() -> Result<T>,
+) -> Result<T> {
+    progress.start(what, Some(total as u64));
+    let r = body();
+    progress.finish();
+    r
+}
+
+/// Forwards [`Progress::advance`] and [`Progress::interrupted`] to the inner
+/// progress and ignores `start` / `finish`: several bootstraps under one bar.
+pub(crate) struct Within<'a>(pub &'a dyn Progress);
+
+impl Progress for Within<'_> {
+    fn advance(&self, n: u64) {
+        self.0.advance(n);
+    }
+
+    fn interrupted(&self) -> bool {
+        self.0.interrupted()
+    }
+}
+
 /// A generic nonparametric bootstrap over `n_items` items: replicate `r` resamples
 /// the items with replacement (multiplicities drawn from `ChaCha8Rng` seeded with
 /// `opts.seed` on stream `r`) and calls `stat(multiplicities, scratch)`; `None` means
 /// undefined on that replicate. Replicates run in parallel on rayon's current pool
 /// and are collected in index order, so the result is bit-identical for any number
-/// of threads.
+/// of threads. [`bootstrap_items_with_progress`] reports progress.
 ///
 /// # Errors
 /// As [`BootstrapOptions::validate`]; insufficient data when `n_items` is 0;
@@ -161,6 +229,45 @@ pub fn bootstrap_items<S, I, F>(
     thresholds: &[f64],
     init: I,
     stat: F,
+) -> Result<BootstrapSummary>
+where
+    I: Fn() -> S + Sync + Send,
+    F: Fn(&[u32], &mut S) -> Option<f64> + Sync + Send,
+{
+    items_inner(n_items, opts, thresholds, init, stat, &NoProgress)
+}
+
+/// [`bootstrap_items`] reporting replicates to `progress` (`start("bootstrap",
+/// replicates)`, `advance` between blocks of replicates, `finish`) and stopping
+/// between blocks when [`Progress::interrupted`] is true. The result is
+/// bit-identical to [`bootstrap_items`].
+///
+/// # Errors
+/// As [`bootstrap_items`]; [`Error::Interrupted`] when interrupted.
+pub fn bootstrap_items_with_progress<S, I, F>(
+    n_items: usize,
+    opts: &BootstrapOptions,
+    thresholds: &[f64],
+    init: I,
+    stat: F,
+    progress: &dyn Progress,
+) -> Result<BootstrapSummary>
+where
+    I: Fn() -> S + Sync + Send,
+    F: Fn(&[u32], &mut S) -> Option<f64> + Sync + Send,
+{
+    reporting(progress, "bootstrap", opts.replicates, || {
+        items_inner(n_items, opts, thresholds, init, stat, progress)
+    })
+}
+
+pub(crate) fn items_inner<S, I, F>(
+    n_items: usize,
+    opts: &BootstrapOptions,
+    thresholds: &[f64],
+    init: I,
+    stat: F,
+    progress: &dyn Progress,
 ) -> Result<BootstrapSummary>
 where
     I: Fn() -> S + Sync + Send,
@@ -179,16 +286,15 @@ where
             ),
         ));
     }
-    let reps: Vec<Option<f64>> = (0..opts.replicates)
-        .into_par_iter()
-        .map_init(
-            || (vec![0u32; n_items], init()),
-            |(mult, s), r| {
-                draw_multiplicities(opts.seed, r, mult);
-                stat(mult, s).filter(|v| v.is_finite())
-            },
-        )
-        .collect();
+    let reps = run_replicates(
+        opts.replicates,
+        progress,
+        || (vec![0u32; n_items], init()),
+        |r, (mult, s)| {
+            draw_multiplicities(opts.seed, r, mult);
+            stat(mult, s).filter(|v| v.is_finite())
+        },
+    )?;
     let undefined = reps.iter().filter(|v| v.is_none()).count();
     let values = reps.into_iter().flatten().collect();
     Ok(summarize(values, undefined, opts, thresholds))
@@ -213,6 +319,8 @@ pub enum CountsCoefficient {
 /// per-item counts (no re-scan of judgments): each replicate costs
 /// `O(items + Σ distinct categories per item)`.
 ///
+/// [`bootstrap_counts_with_progress`] reports progress.
+///
 /// # Errors
 /// As [`bootstrap_items`]; `weights` when `w` does not fit the data; `level` as in
 /// [`krippendorff_alpha`](crate::krippendorff_alpha).
@@ -222,6 +330,35 @@ pub fn bootstrap_counts(
     w: &WeightMatrix,
     opts: &BootstrapOptions,
     thresholds: &[f64],
+) -> Result<BootstrapSummary> {
+    counts_inner(data, coefficient, w, opts, thresholds, &NoProgress)
+}
+
+/// [`bootstrap_counts`] reporting progress as [`bootstrap_items_with_progress`]; the
+/// result is bit-identical.
+///
+/// # Errors
+/// As [`bootstrap_counts`]; [`Error::Interrupted`] when interrupted.
+pub fn bootstrap_counts_with_progress(
+    data: &ItemCounts,
+    coefficient: CountsCoefficient,
+    w: &WeightMatrix,
+    opts: &BootstrapOptions,
+    thresholds: &[f64],
+    progress: &dyn Progress,
+) -> Result<BootstrapSummary> {
+    reporting(progress, "bootstrap", opts.replicates, || {
+        counts_inner(data, coefficient, w, opts, thresholds, progress)
+    })
+}
+
+pub(crate) fn counts_inner(
+    data: &ItemCounts,
+    coefficient: CountsCoefficient,
+    w: &WeightMatrix,
+    opts: &BootstrapOptions,
+    thresholds: &[f64],
+    progress: &dyn Progress,
 ) -> Result<BootstrapSummary> {
     if w.len() != data.n_categories() {
         return Err(Error::param(
@@ -238,12 +375,13 @@ pub fn bootstrap_counts(
             let (data, metric) = prepare(data, level)?;
             let data = data.as_ref();
             let items = AlphaItems::new(data, &metric);
-            return bootstrap_items(
+            return items_inner(
                 data.n_items(),
                 opts,
                 thresholds,
                 || (metric.clone(), Vec::new(), Vec::new()),
                 |mult, (m, marg, scratch)| items.value(data, m, mult, marg, scratch),
+                progress,
             );
         }
         CountsCoefficient::PercentAgreement => Family::Percent,
@@ -251,11 +389,12 @@ pub fn bootstrap_counts(
         CountsCoefficient::GwetAc => Family::Gwet,
         CountsCoefficient::BrennanPrediger => Family::BrennanPrediger,
     };
-    bootstrap_items(
+    items_inner(
         data.n_items(),
         opts,
         thresholds,
         || (),
         |mult, _| multi_value(family, data, w, Some(mult)).value(),
+        progress,
     )
 }

@@ -3,7 +3,9 @@
 
 use crowdqc_core::{Error, JudgmentMatrix, Result};
 
-use crate::bootstrap::{BootstrapOptions, BootstrapSummary, bootstrap_items};
+use crowdqc_core::progress::{NoProgress, Progress};
+
+use crate::bootstrap::{BootstrapOptions, BootstrapSummary, items_inner, reporting};
 use crate::coefficient::{Coefficient, Undefined};
 use crate::weights::WeightMatrix;
 
@@ -246,6 +248,7 @@ pub fn conger_kappa(m: &JudgmentMatrix, w: &WeightMatrix) -> Result<Coefficient>
 
 /// Bootstrap over items of [`conger_kappa`]. Each replicate re-reads the judgments
 /// (Conger needs per-rater shares), so it costs `O(judgments)` per replicate.
+/// [`bootstrap_conger_with_progress`] reports progress.
 ///
 /// # Errors
 /// As [`bootstrap_items`](crate::bootstrap_items); `weights` as [`conger_kappa`].
@@ -254,12 +257,39 @@ pub fn bootstrap_conger(
     w: &WeightMatrix,
     opts: &BootstrapOptions,
 ) -> Result<BootstrapSummary> {
+    conger_inner(m, w, opts, &NoProgress)
+}
+
+/// [`bootstrap_conger`] reporting progress as
+/// [`bootstrap_items_with_progress`](crate::bootstrap_items_with_progress); the result
+/// is bit-identical.
+///
+/// # Errors
+/// As [`bootstrap_conger`]; `Error::Interrupted` when interrupted.
+pub fn bootstrap_conger_with_progress(
+    m: &JudgmentMatrix,
+    w: &WeightMatrix,
+    opts: &BootstrapOptions,
+    progress: &dyn Progress,
+) -> Result<BootstrapSummary> {
+    reporting(progress, "bootstrap", opts.replicates, || {
+        conger_inner(m, w, opts, progress)
+    })
+}
+
+fn conger_inner(
+    m: &JudgmentMatrix,
+    w: &WeightMatrix,
+    opts: &BootstrapOptions,
+    progress: &dyn Progress,
+) -> Result<BootstrapSummary> {
     check(m, w)?;
-    bootstrap_items(
+    items_inner(
         m.n_items(),
         opts,
         &[],
         || (),
         |mult, _| conger_value(m, w, Some(mult)).value(),
+        progress,
     )
 }

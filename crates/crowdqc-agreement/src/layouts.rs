@@ -1,129 +1,71 @@
 //! The contingency-table and counts-table layouts read from Arrow record batches
-//! (e.g. from `crowdqc_io::read_table` or any Arrow source).
+//! (e.g. from `crowdqc_io::read_table` or any Arrow source). Every cell is read
+//! through [`crowdqc_core::columns`], so labels may be Utf8, LargeUtf8, Utf8View,
+//! integers or dictionaries of those, and counts any number type or numeric text.
 
-use arrow_array::cast::AsArray;
-use arrow_array::types::{Float64Type, Int32Type, Int64Type, UInt32Type, UInt64Type};
-use arrow_array::{Array, RecordBatch};
-use arrow_schema::DataType;
+use arrow_array::RecordBatch;
 
+use crowdqc_core::columns::{self, IdColumn, NumberColumn};
 use crowdqc_core::{Error, Result};
 
 use crate::counts::ItemCounts;
 use crate::pairwise::Contingency;
 
-/// The text of every cell of column `col` (nulls as `None`).
-fn column_strings(batch: &RecordBatch, col: usize, name: &str) -> Result<Vec<Option<String>>> {
-    let a = batch.column(col);
-    let n = a.len();
-    let get = |i: usize| !a.is_null(i);
-    Ok(match a.data_type() {
-        DataType::Utf8 => {
-            let s = a.as_string::<i32>();
-            (0..n)
-                .map(|i| get(i).then(|| s.value(i).to_string()))
-                .collect()
-        }
-        DataType::LargeUtf8 => {
-            let s = a.as_string::<i64>();
-            (0..n)
-                .map(|i| get(i).then(|| s.value(i).to_string()))
-                .collect()
-        }
-        DataType::Int64 => {
-            let s = a.as_primitive::<Int64Type>();
-            (0..n)
-                .map(|i| get(i).then(|| s.value(i).to_string()))
-                .collect()
-        }
-        DataType::Int32 => {
-            let s = a.as_primitive::<Int32Type>();
-            (0..n)
-                .map(|i| get(i).then(|| s.value(i).to_string()))
-                .collect()
-        }
-        DataType::UInt32 => {
-            let s = a.as_primitive::<UInt32Type>();
-            (0..n)
-                .map(|i| get(i).then(|| s.value(i).to_string()))
-                .collect()
-        }
-        DataType::UInt64 => {
-            let s = a.as_primitive::<UInt64Type>();
-            (0..n)
-                .map(|i| get(i).then(|| s.value(i).to_string()))
-                .collect()
-        }
-        DataType::Float64 => {
-            let s = a.as_primitive::<Float64Type>();
-            (0..n)
-                .map(|i| get(i).then(|| s.value(i).to_string()))
-                .collect()
-        }
-        other => {
-            return Err(Error::Schema {
-                column: name.into(),
-                expected: "text or numbers".into(),
-                found: other.to_string(),
-            });
-        }
-    })
-}
-
-/// A non-negative whole count; `None` (blank) is 0.
-fn parse_count(v: Option<&str>, column: &str, row: u64) -> Result<u64> {
-    let Some(v) = v.map(str::trim).filter(|v| !v.is_empty()) else {
+/// Row `i` of `col` as a non-negative whole count; null (or blank) is 0.
+fn count(col: &NumberColumn, i: usize, name: &str, row: u64) -> Result<u64> {
+    let Some(x) = col.get_opt(i) else {
         return Ok(0);
     };
-    v.parse::<u64>()
-        .ok()
-        .or_else(|| {
-            v.parse::<f64>()
-                .ok()
-                .filter(|x| *x >= 0.0 && x.fract() == 0.0 && *x < 9.0e15)
-                .map(|x| x as u64)
-        })
-        .ok_or_else(|| {
-            Error::value(
-                column,
-                Some(row),
-                format!("`{v}` is not a non-negative whole count"),
-            )
-        })
+    if x >= 0.0 && x.fract() == 0.0 && x < 9.0e15 {
+        Ok(x as u64)
+    } else {
+        Err(Error::value(
+            name,
+            Some(row),
+            format!("`{x}` is not a non-negative whole count"),
+        ))
+    }
+}
+
+/// Row `i` of a label column as text; null or empty is an error.
+fn label(col: &IdColumn<'_>, i: usize) -> Result<String> {
+    let v = col.get(i)?.to_string();
+    if v.is_empty() {
+        return Err(Error::value(
+            col.name(),
+            Some(col.file_row(i)),
+            "empty label; fill it or drop the row",
+        ));
+    }
+    Ok(v)
 }
 
 impl Contingency {
-    /// A table from record batches with columns `label_a`, `label_b` (text or numbers)
-    /// and `count` (whole non-negative numbers); categories in order of first
-    /// appearance, as [`Contingency::from_rows`].
+    /// A table from record batches with columns `label_a`, `label_b` (text, integers or
+    /// dictionaries of those) and `count` (whole non-negative numbers; null is 0);
+    /// categories in order of first appearance, as [`Contingency::from_rows`]. Rows
+    /// in errors are zero-based data rows across the batches (shown one-based).
     ///
     /// # Errors
-    /// A missing column, an unsupported column type, an empty label, a count that is
-    /// not a whole non-negative number (naming the column and row), no row.
-    pub fn from_batches(batches: &[RecordBatch]) -> Result<Contingency> {
+    /// A missing column, an unsupported column type, an empty or null label, a count
+    /// that is not a whole non-negative number (naming the column and row), no row.
+    pub fn from_batches<'b>(
+        batches: impl IntoIterator<Item = &'b RecordBatch>,
+    ) -> Result<Contingency> {
         let mut rows: Vec<(String, String, u64)> = Vec::new();
         for batch in batches {
             let schema = batch.schema();
-            let idx = |name: &str| {
-                schema.index_of(name).map_err(|_| Error::MissingColumn {
-                    wanted: name.into(),
-                    tried: vec![name.into()],
-                    found: schema.fields().iter().map(|f| f.name().clone()).collect(),
-                })
-            };
-            let a = column_strings(batch, idx("label_a")?, "label_a")?;
-            let b = column_strings(batch, idx("label_b")?, "label_b")?;
-            let c = column_strings(batch, idx("count")?, "count")?;
+            let row0 = rows.len() as u64;
+            let col =
+                |name: &str| -> Result<usize> { columns::resolve_named(&schema, name, &[name]) };
+            let a = IdColumn::new(batch.column(col("label_a")?), "label_a", row0)?;
+            let b = IdColumn::new(batch.column(col("label_b")?), "label_b", row0)?;
+            let c = NumberColumn::new(batch.column(col("count")?), "count", row0)?;
             for i in 0..batch.num_rows() {
-                let row = rows.len() as u64;
-                let label = |v: &Option<String>, col: &str| {
-                    v.clone()
-                        .filter(|s| !s.is_empty())
-                        .ok_or_else(|| Error::value(col, Some(row), "empty label"))
-                };
                 rows.push((
-                    label(&a[i], "label_a")?,
-                    label(&b[i], "label_b")?,
-                    parse_count(c[i].as_deref(), "count", row)?,
+                    label(&a, i)?,
+                    label(&b, i)?,
+                    count(&c, i, "count", row0 + i as u64)?,
                 ));
             }
         }
@@ -134,12 +76,15 @@ impl Contingency {
 impl ItemCounts {
     /// Counts from record batches in the Fleiss layout `item,<class…>`: the first
     /// column names the item (ignored), every other column is a category (column
-    /// order = category order) holding whole non-negative counts; nulls are 0.
+    /// order = category order) holding whole non-negative counts (any number type or
+    /// numeric text); nulls are 0.
     ///
     /// # Errors
     /// Fewer than two columns, an unsupported column type, a count that is not a whole
     /// non-negative number (naming the column and row), as [`ItemCounts::from_table`].
-    pub fn from_batches(batches: &[RecordBatch]) -> Result<ItemCounts> {
+    pub fn from_batches<'b>(
+        batches: impl IntoIterator<Item = &'b RecordBatch>,
+    ) -> Result<ItemCounts> {
         let mut names: Option<Vec<String>> = None;
         let mut rows: Vec<Vec<u64>> = Vec::new();
         for batch in batches {
@@ -152,15 +97,16 @@ impl ItemCounts {
                 ));
             }
             names.get_or_insert_with(|| fields[1..].to_vec());
-            let cols: Vec<Vec<Option<String>>> = (1..fields.len())
-                .map(|k| column_strings(batch, k, &fields[k]))
+            let row0 = rows.len() as u64;
+            let cols: Vec<NumberColumn> = (1..fields.len())
+                .map(|k| NumberColumn::new(batch.column(k), &fields[k], row0))
                 .collect::<Result<_>>()?;
             for i in 0..batch.num_rows() {
-                let row = rows.len() as u64;
+                let row = row0 + i as u64;
                 rows.push(
                     cols.iter()
                         .zip(&fields[1..])
-                        .map(|(c, name)| parse_count(c[i].as_deref(), name, row))
+                        .map(|(c, name)| count(c, i, name, row))
                         .collect::<Result<_>>()?,
                 );
             }
@@ -174,17 +120,104 @@ impl ItemCounts {
 mod tests {
     use std::sync::Arc;
 
-    use arrow_array::{Float64Array, Int64Array, StringArray};
+    use arrow_array::{ArrayRef, Float64Array, Int64Array, StringArray};
 
     use super::*;
 
     #[test]
     fn counts_parse() {
-        assert_eq!(parse_count(None, "c", 0).expect("blank"), 0);
-        assert_eq!(parse_count(Some("12"), "c", 0).expect("int"), 12);
-        assert_eq!(parse_count(Some("3.0"), "c", 0).expect("float"), 3);
-        let e = parse_count(Some("-1"), "c", 4).expect_err("neg");
+        let arr: ArrayRef = Arc::new(StringArray::from(vec![
+            Some(""),
+            None,
+            Some("12"),
+            Some("3.0"),
+            Some("-1"),
+            Some("x"),
+        ]));
+        let e = NumberColumn::new(&arr, "c", 0).expect_err("text");
+        assert!(e.to_string().contains("row 6"), "{e}");
+        let arr: ArrayRef = Arc::new(Float64Array::from(vec![
+            None,
+            Some(12.0),
+            Some(3.0),
+            Some(-1.0),
+            Some(0.5),
+        ]));
+        let c = NumberColumn::new(&arr, "c", 0).expect("numbers");
+        assert_eq!(count(&c, 0, "c", 0).expect("null"), 0);
+        assert_eq!(count(&c, 1, "c", 1).expect("int"), 12);
+        assert_eq!(count(&c, 2, "c", 2).expect("float"), 3);
+        let e = count(&c, 3, "c", 3).expect_err("neg");
         assert!(e.to_string().contains("row 4"), "{e}");
+        assert!(count(&c, 4, "c", 4).is_err());
+    }
+
+    #[test]
+    fn labels_of_every_string_and_dictionary_type() {
+        use arrow_array::types::Int8Type;
+        use arrow_array::{DictionaryArray, LargeStringArray, StringViewArray};
+        // pandas sends LargeUtf8, polars Utf8View, Parquet often dictionaries.
+        let dict: DictionaryArray<Int8Type> = vec!["yes", "no", "no"].into_iter().collect();
+        let b = RecordBatch::try_from_iter([
+            ("label_a", Arc::new(dict) as ArrayRef),
+            (
+                "label_b",
+                Arc::new(StringViewArray::from(vec!["yes", "yes", "no"])) as _,
+            ),
+            (
+                "count",
+                Arc::new(StringArray::from(vec!["4", " 2 ", "3"])) as _,
+            ),
+        ])
+        .expect("batch");
+        let t = Contingency::from_batches(&[b]).expect("table");
+        assert_eq!(t.category_names(), ["yes", "no"]);
+        assert_eq!(
+            (t.count(0, 0), t.count(1, 0), t.count(1, 1)),
+            (4.0, 2.0, 3.0)
+        );
+        let large = RecordBatch::try_from_iter([
+            (
+                "label_a",
+                Arc::new(LargeStringArray::from(vec!["a", "b"])) as ArrayRef,
+            ),
+            (
+                "label_b",
+                Arc::new(LargeStringArray::from(vec!["a", ""])) as _,
+            ),
+            ("count", Arc::new(Int64Array::from(vec![1, 1])) as _),
+        ])
+        .expect("batch");
+        // The second batch starts at data row 3: the empty label is on row 5 (1-based).
+        let first = RecordBatch::try_from_iter([
+            (
+                "label_a",
+                Arc::new(StringArray::from(vec!["a", "a", "b"])) as ArrayRef,
+            ),
+            (
+                "label_b",
+                Arc::new(StringArray::from(vec!["a", "b", "b"])) as _,
+            ),
+            ("count", Arc::new(Int64Array::from(vec![1, 2, 3])) as _),
+        ])
+        .expect("batch");
+        let e = Contingency::from_batches(&[first, large]).expect_err("empty");
+        assert!(
+            e.to_string().contains("row 5") && e.to_string().contains("`label_b`"),
+            "{e}"
+        );
+        let dict: DictionaryArray<Int8Type> = vec!["2", "1"].into_iter().collect();
+        let counts = RecordBatch::try_from_iter([
+            (
+                "item",
+                Arc::new(LargeStringArray::from(vec!["i1", "i2"])) as ArrayRef,
+            ),
+            ("yes", Arc::new(dict) as _),
+            ("no", Arc::new(StringViewArray::from(vec!["1", ""])) as _),
+        ])
+        .expect("batch");
+        let c = ItemCounts::from_batches(&[counts]).expect("counts");
+        assert_eq!(c.category_totals(), [3, 1]);
     }
 
     #[test]

@@ -85,12 +85,34 @@
 //!   sufficient statistics;
 //! - Hayes & Krippendorff's (2007) bootstrap for alpha
 //!   ([`hayes_krippendorff_bootstrap`]) with `P(α < 0.667)` and `P(α < 0.800)`.
+//!   Its replicates are samples of a fixed number of *pairs of values* (at most 25
+//!   per non-zero coincidence cell, whatever the size of the data) with the expected
+//!   disagreement held fixed, so on large data its interval is much wider than the
+//!   item bootstrap's, which resamples all the items: they answer different
+//!   questions, and [`AgreementReport::interval_notes`] says so.
+//!
+//! Every bootstrap has a `_with_progress` twin taking a
+//! [`&dyn Progress`](crowdqc_core::progress::Progress): it reports replicates between
+//! blocks, stops with `Error::Interrupted` when asked to, and returns bit-identical
+//! results.
+//!
+//! ## Reports
+//!
+//! [`report`] computes everything that applies to a layout (judgments, a contingency
+//! table or a counts table: [`AgreementData`]) under [`ReportOptions`] and returns an
+//! [`AgreementReport`]: typed, `serde::Serialize` (the CLI's JSON), rendered as text
+//! by its `Display`, and an Arrow table with one row per coefficient
+//! ([`AgreementReport::to_record_batch`]). [`item_agreement_table`] and
+//! [`worker_agreement_table`] give the per-item and per-worker views as Arrow tables.
 //!
 //! ## Per-item and per-worker views
 //!
 //! [`item_agreement`] (top-label share, entropy, pairwise agreement),
 //! [`worker_agreement`] (agreement with peers, with the leave-one-out consensus and
-//! with majority vote), and crowd-kit's [`uncertainty`] and [`consistency`].
+//! with majority vote), and crowd-kit's [`uncertainty`] and [`consistency`]. Majority
+//! labels, vote shares and the majority-vote skill come from
+//! [`crowdqc_core::votes`]; duplicate judgments count as ratings everywhere except in
+//! the majority-vote skill, which counts identical rows once as crowd-kit does.
 //!
 //! ## Verification
 //!
@@ -117,19 +139,32 @@ mod counts;
 mod layouts;
 mod multi;
 mod pairwise;
+mod report;
 mod stats;
 mod views;
 mod weights;
 
-pub use alpha::{HayesKrippendorff, hayes_krippendorff_bootstrap, krippendorff_alpha};
+pub use alpha::{
+    HayesKrippendorff, hayes_krippendorff_bootstrap, hayes_krippendorff_bootstrap_with_progress,
+    krippendorff_alpha,
+};
 pub use bootstrap::{
-    BootstrapOptions, BootstrapSummary, CountsCoefficient, bootstrap_counts, bootstrap_items,
+    BootstrapOptions, BootstrapSummary, CountsCoefficient, bootstrap_counts,
+    bootstrap_counts_with_progress, bootstrap_items, bootstrap_items_with_progress,
 };
 pub use coefficient::{Coefficient, Estimate, Undefined};
-pub use conger::{bootstrap_conger, conger_kappa};
+pub use conger::{bootstrap_conger, bootstrap_conger_with_progress, conger_kappa};
 pub use counts::ItemCounts;
 pub use multi::{brennan_prediger, fleiss_kappa, gwet_ac, percent_agreement};
-pub use pairwise::{Contingency, PairwiseCoefficient, bootstrap_pairwise, cohen_kappa, scott_pi};
+pub use pairwise::{
+    Contingency, PairwiseCoefficient, bootstrap_pairwise, bootstrap_pairwise_with_progress,
+    cohen_kappa, scott_pi,
+};
+pub use report::{
+    AgreementData, AgreementReport, BootstrapReport, CoefficientName, CoefficientReport,
+    HayesReport, InputSummary, Interval, IntervalKind, Layout, ReportOptions, SeMethod,
+    item_agreement_table, report, report_with_progress, worker_agreement_table,
+};
 pub use views::{
     ItemAgreement, UncertaintyBy, WorkerAgreement, consistency, item_agreement,
     majority_vote_with_skills, uncertainty, worker_agreement,

@@ -1,6 +1,19 @@
 //! Per-item and per-worker views of agreement, and crowd-kit's `uncertainty` and
 //! `consistency` metrics.
+//!
+//! # Duplicate judgments and ties
+//!
+//! With [`DuplicatePolicy::KeepAll`](crowdqc_core::DuplicatePolicy::KeepAll) a worker
+//! may have several judgments of one item. Every view counts each judgment as a rating
+//! (as crowd-kit's majority vote, `uncertainty` and `consistency` do), except the
+//! majority-vote skill ([`WorkerAgreement::mv_agreement`] and the skills of
+//! [`majority_vote_with_skills`]), which follows crowd-kit's `get_accuracy`: identical
+//! `(item, worker, label)` rows count once
+//! ([`DuplicateRule::DropIdenticalRows`]). Majority labels are the largest vote share
+//! with ties to the lowest class index ([`TieRule::LowestIndex`]), all from
+//! [`crowdqc_core::votes`].
 
+use crowdqc_core::votes::{self, DuplicateRule, TieRule};
 use crowdqc_core::{Error, JudgmentMatrix, Result};
 
 /// Agreement within one item.
@@ -8,7 +21,9 @@ use crowdqc_core::{Error, JudgmentMatrix, Result};
 pub struct ItemAgreement {
     /// Number of ratings.
     pub n_ratings: usize,
-    /// Class index of the most frequent label (ties: lowest class index).
+    /// Class index of the most frequent label (every judgment counts; ties: lowest
+    /// class index, i.e. [`TieRule::LowestIndex`] over the vote shares of
+    /// [`votes::vote_shares`]).
     pub top_class: u32,
     /// Share of the ratings that gave the top label.
     pub top_share: f64,
@@ -79,7 +94,9 @@ pub struct WorkerAgreement {
     pub consensus_agreement: Option<f64>,
     /// crowd-kit's majority-vote skill: the share of the worker's judgments equal to
     /// the majority vote of the item *including* the worker (ties to the lowest class
-    /// index, as crowd-kit's first label in sorted order).
+    /// index, as crowd-kit's first label in sorted order), identical
+    /// `(item, worker, label)` rows counted once as crowd-kit's `get_accuracy`
+    /// ([`DuplicateRule::DropIdenticalRows`]); 0 for a worker without judgments.
     pub mv_agreement: f64,
 }
 
@@ -91,7 +108,7 @@ pub fn worker_agreement(m: &JudgmentMatrix) -> Vec<WorkerAgreement> {
     let mut peer = vec![0.0; nw];
     let mut cons = vec![0.0; nw];
     let mut shared = vec![0usize; nw];
-    let mut mv_hits = vec![0usize; nw];
+    let mut mv_labels = vec![0u32; m.n_items()];
     let mut total = vec![0usize; nw];
     let mut tally = vec![0usize; q];
     let mut touched: Vec<u32> = Vec::new();
@@ -114,12 +131,10 @@ pub fn worker_agreement(m: &JudgmentMatrix) -> Vec<WorkerAgreement> {
                 mv = c;
             }
         }
+        mv_labels[i as usize] = mv;
         for p in range {
             let (w, c) = (workers[p] as usize, classes[p]);
             total[w] += 1;
-            if c == mv {
-                mv_hits[w] += 1;
-            }
             if r < 2 {
                 continue;
             }
@@ -147,18 +162,25 @@ pub fn worker_agreement(m: &JudgmentMatrix) -> Vec<WorkerAgreement> {
         }
         touched.clear();
     }
+    let mv = mv_skills(m, &mv_labels);
     (0..nw)
         .map(|w| WorkerAgreement {
             n_judgments: total[w],
             n_shared: shared[w],
             peer_agreement: (shared[w] > 0).then(|| peer[w] / shared[w] as f64),
             consensus_agreement: (shared[w] > 0).then(|| cons[w] / shared[w] as f64),
-            mv_agreement: if total[w] > 0 {
-                mv_hits[w] as f64 / total[w] as f64
-            } else {
-                0.0
-            },
+            mv_agreement: mv[w],
         })
+        .collect()
+}
+
+/// crowd-kit's majority-vote skills against `labels`: `get_accuracy` drops identical
+/// rows; 0 for a worker without judgments.
+fn mv_skills(m: &JudgmentMatrix, labels: &[u32]) -> Vec<f64> {
+    votes::accuracy_against(m, labels, DuplicateRule::DropIdenticalRows)
+        .accuracy()
+        .into_iter()
+        .map(|a| if a.is_nan() { 0.0 } else { a })
         .collect()
 }
 
@@ -273,11 +295,15 @@ pub fn uncertainty(
     })
 }
 
-/// Majority vote per item (ties to the lowest class index) and crowd-kit's MV skills
-/// (share of each worker's judgments equal to the majority vote).
+/// crowd-kit's `MajorityVote`: the label with the largest vote share per item (every
+/// judgment votes; ties to the lowest class index, [`TieRule::LowestIndex`]) and its
+/// `skills_`, each worker's accuracy against those labels with identical
+/// `(item, worker, label)` rows counted once ([`DuplicateRule::DropIdenticalRows`],
+/// crowd-kit's `get_accuracy`; 0 for a worker without judgments).
 pub fn majority_vote_with_skills(m: &JudgmentMatrix) -> (Vec<u32>, Vec<f64>) {
-    let labels: Vec<u32> = item_agreement(m).iter().map(|a| a.top_class).collect();
-    let skills = worker_agreement(m).iter().map(|w| w.mv_agreement).collect();
+    let shares = votes::vote_shares(m, |_| 1.0);
+    let labels = votes::labels_with_ties(m, &shares, TieRule::LowestIndex);
+    let skills = mv_skills(m, &labels);
     (labels, skills)
 }
 

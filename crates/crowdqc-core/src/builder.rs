@@ -3,13 +3,12 @@
 use arrow_array::RecordBatch;
 
 use crate::classes::{ClassOrder, ClassSet, sorted_order};
+use crate::columns::{self, Role};
 use crate::dict::{IdDictionary, IdRef};
 use crate::error::{Error, Result};
 use crate::gold::{Gold, GoldReport};
 use crate::ingest::{
-    DURATION_ALIASES, DictCache, DuplicatePolicy, GOLD_LABEL_ALIASES, ITEM_ALIASES, IngestOptions,
-    LABEL_ALIASES, TIMESTAMP_ALIASES, WORKER_ALIASES, encode_durations, encode_ids,
-    encode_timestamps, resolve_column,
+    DictCache, DuplicatePolicy, IngestOptions, encode_durations, encode_ids, encode_timestamps,
 };
 use crate::matrix::{IngestReport, JudgmentMatrix, find_duplicates, worker_index};
 
@@ -135,33 +134,17 @@ impl JudgmentMatrixBuilder {
         }
         let c = &self.opts.columns;
         let name = |i: usize| batch.schema().field(i).name().clone();
-        let item = resolve_column(batch, "item", c.item.as_deref(), ITEM_ALIASES, true)?.map(name);
-        let worker =
-            resolve_column(batch, "worker", c.worker.as_deref(), WORKER_ALIASES, true)?.map(name);
-        let label =
-            resolve_column(batch, "label", c.label.as_deref(), LABEL_ALIASES, true)?.map(name);
-        let timestamp = resolve_column(
-            batch,
-            "timestamp",
-            c.timestamp.as_deref(),
-            TIMESTAMP_ALIASES,
-            false,
-        )?
-        .map(name);
-        let duration = resolve_column(
-            batch,
-            "duration",
-            c.duration.as_deref(),
-            DURATION_ALIASES,
-            false,
-        )?
-        .map(name);
+        let schema = batch.schema();
+        let required = |role: Role| columns::resolve(&schema, role, role.mapped(c)).map(name);
+        let optional = |role: Role| {
+            Ok::<_, Error>(columns::resolve_optional(&schema, role, role.mapped(c))?.map(name))
+        };
         let r = Resolved {
-            item: item.unwrap_or_default(),
-            worker: worker.unwrap_or_default(),
-            label: label.unwrap_or_default(),
-            timestamp,
-            duration,
+            item: required(Role::Item)?,
+            worker: required(Role::Worker)?,
+            label: required(Role::Label)?,
+            timestamp: optional(Role::Timestamp)?,
+            duration: optional(Role::Duration)?,
         };
         if r.timestamp.is_some() {
             self.timestamps = Some(Vec::new());
@@ -325,9 +308,9 @@ impl JudgmentMatrixBuilder {
         // Gold files often keep the default names even when the judgments' columns are
         // mapped: try the mapped name first, then the aliases.
         let c = &self.opts.columns;
-        let ii = resolve_gold_column(batch, "item", c.item.as_deref(), ITEM_ALIASES)?;
-        let li = resolve_gold_column(batch, "label", c.label.as_deref(), GOLD_LABEL_ALIASES)?;
         let schema = batch.schema();
+        let ii = columns::resolve_fallback(&schema, Role::Item, c.item.as_deref())?;
+        let li = columns::resolve_fallback(&schema, Role::GoldLabel, c.label.as_deref())?;
         let (iname, lname) = (
             schema.field(ii).name().clone(),
             schema.field(li).name().clone(),
@@ -586,26 +569,4 @@ impl JudgmentMatrixBuilder {
         m.report = report;
         Ok(m)
     }
-}
-
-/// Finds a gold column: the mapped name when present, else the first alias present.
-fn resolve_gold_column(
-    batch: &RecordBatch,
-    wanted: &str,
-    explicit: Option<&str>,
-    aliases: &[&str],
-) -> Result<usize> {
-    let schema = batch.schema();
-    let tried: Vec<&str> = explicit
-        .into_iter()
-        .chain(aliases.iter().copied())
-        .collect();
-    tried
-        .iter()
-        .find_map(|name| schema.index_of(name).ok())
-        .ok_or_else(|| Error::MissingColumn {
-            wanted: wanted.into(),
-            tried: tried.iter().map(|s| s.to_string()).collect(),
-            found: schema.fields().iter().map(|f| f.name().clone()).collect(),
-        })
 }

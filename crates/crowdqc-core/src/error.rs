@@ -54,11 +54,12 @@ pub enum Error {
     },
 
     /// A value is not acceptable (null id, unknown label, unparsable number, ...).
-    #[error("{}column `{column}`: {message}", .row.map(|r| format!("row {r}, ")).unwrap_or_default())]
+    #[error("{}column `{column}`: {message}", .row.map(|r| format!("row {}, ", r + 1)).unwrap_or_default())]
     InvalidValue {
         /// Column name.
         column: String,
-        /// Zero-based data row (header excluded) across the whole input, when known.
+        /// Zero-based data row (header excluded) across the whole input, when known;
+        /// messages show it one-based (`row 1` is the first data row).
         row: Option<u64>,
         /// What is wrong and how to fix it.
         message: String,
@@ -214,7 +215,7 @@ mod tests {
         let e = Error::value("label", Some(7), "null value; every judgment needs a label");
         assert_eq!(
             e.to_string(),
-            "row 7, column `label`: null value; every judgment needs a label"
+            "row 8, column `label`: null value; every judgment needs a label"
         );
         let e = Error::MissingColumn {
             wanted: "item".into(),

@@ -9,7 +9,7 @@ use arrow_array::types::{
 };
 use std::sync::Arc;
 
-use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_array::{Array, ArrayRef};
 use arrow_schema::{DataType, TimeUnit};
 
 use crate::dict::IdDictionary;
@@ -63,7 +63,7 @@ impl DuplicatePolicy {
 /// Column names for judgments and gold. `None` means "use the default aliases".
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ColumnMap {
-    /// Item column (default aliases: `item`, `task`).
+    /// Item column (default aliases: [`ITEM_ALIASES`](crate::columns::ITEM_ALIASES)).
     pub item: Option<String>,
     /// Worker column (default aliases: `worker`, `performer`, `annotator`).
     pub worker: Option<String>,
@@ -74,13 +74,6 @@ pub struct ColumnMap {
     /// Optional duration column in milliseconds (default alias: `duration_ms`).
     pub duration: Option<String>,
 }
-
-pub(crate) const ITEM_ALIASES: &[&str] = &["item", "task"];
-pub(crate) const WORKER_ALIASES: &[&str] = &["worker", "performer", "annotator"];
-pub(crate) const LABEL_ALIASES: &[&str] = &["label"];
-pub(crate) const GOLD_LABEL_ALIASES: &[&str] = &["label", "true_label", "gold"];
-pub(crate) const TIMESTAMP_ALIASES: &[&str] = &["timestamp"];
-pub(crate) const DURATION_ALIASES: &[&str] = &["duration_ms"];
 
 /// Options for building a [`JudgmentMatrix`](crate::JudgmentMatrix).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -96,34 +89,6 @@ pub struct IngestOptions {
     /// classes, or sorted in with the observed ones). Off by default: such a gold
     /// label is an error.
     pub extend_classes_with_gold: bool,
-}
-
-/// Finds a column by explicit name or by the first matching alias.
-pub(crate) fn resolve_column(
-    batch: &RecordBatch,
-    wanted: &str,
-    explicit: Option<&str>,
-    aliases: &[&str],
-    required: bool,
-) -> Result<Option<usize>> {
-    let schema = batch.schema();
-    let tried: Vec<&str> = match explicit {
-        Some(name) => vec![name],
-        None => aliases.to_vec(),
-    };
-    for name in &tried {
-        if let Ok(i) = schema.index_of(name) {
-            return Ok(Some(i));
-        }
-    }
-    if required || explicit.is_some() {
-        return Err(Error::MissingColumn {
-            wanted: wanted.into(),
-            tried: tried.iter().map(|s| s.to_string()).collect(),
-            found: schema.fields().iter().map(|f| f.name().clone()).collect(),
-        });
-    }
-    Ok(None)
 }
 
 fn first_null(arr: &dyn Array) -> Option<usize> {

@@ -47,6 +47,7 @@
 
 mod builder;
 mod classes;
+pub mod columns;
 mod dict;
 mod error;
 pub mod estimator;
@@ -57,6 +58,7 @@ pub mod interval;
 mod matrix;
 pub mod numeric;
 pub mod progress;
+pub mod votes;
 
 pub use builder::JudgmentMatrixBuilder;
 pub use classes::{ClassOrder, ClassSet};

@@ -58,23 +58,27 @@
 
 #![deny(missing_docs)]
 
-mod columns;
-mod csv_read;
-mod csv_write;
+mod batch_reader;
+mod csv_input;
+mod csv_output;
+mod dictionaries;
 mod errors;
 mod format;
 mod guard;
-mod parquet_read;
-mod read;
-mod reader;
-mod writer;
+mod judgments;
+mod parquet_input;
+mod projection;
+mod table;
+mod table_writer;
 
-pub use columns::{
+pub use batch_reader::{BATCH_SIZE, BatchReader};
+/// The default column names, defined once in [`crowdqc_core::columns`].
+pub use crowdqc_core::columns::{
     DURATION_ALIASES, GOLD_LABEL_ALIASES, ITEM_ALIASES, LABEL_ALIASES, TIMESTAMP_ALIASES,
     WORKER_ALIASES,
 };
 pub use format::FileFormat;
 pub use guard::in_guarded_decode;
-pub use read::{Progress, read_judgments, read_judgments_with_progress, read_table};
-pub use reader::{BATCH_SIZE, BatchReader};
-pub use writer::{TableWriter, check_output_path, write_table};
+pub use judgments::{Progress, read_judgments, read_judgments_with_progress};
+pub use table::{Table, read_table, read_table_with_lines};
+pub use table_writer::{TableWriter, check_output_path, write_table};

@@ -11,3 +11,4 @@ mod parity;
 mod props;
 mod reference;
 mod support;
+mod votes;

@@ -1,14 +1,13 @@
 //! Hayes & Krippendorff (2007) bootstrap of alpha: resampling pairs of values from
 //! the observed coincidences, with the expected disagreement held fixed.
 
+use crowdqc_core::progress::{NoProgress, Progress};
+use crowdqc_core::{Error, Result};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use rayon::prelude::*;
-
-use crowdqc_core::{Error, Result};
 
 use super::{alpha_sums, prepare};
-use crate::bootstrap::{BootstrapOptions, BootstrapSummary, summarize};
+use crate::bootstrap::{BootstrapOptions, BootstrapSummary, reporting, run_replicates, summarize};
 use crate::counts::ItemCounts;
 use crate::weights::Level;
 
@@ -43,6 +42,15 @@ pub struct HayesKrippendorff {
 /// any number of threads. The summary includes `P(α* < t)` for `thresholds`
 /// (Krippendorff recommends 0.667 and 0.800).
 ///
+/// [`hayes_krippendorff_bootstrap_with_progress`] reports progress.
+///
+/// **What its interval is.** Each replicate is a sample of `M` pairs of values, not
+/// of the data's units, and `D_e` is held fixed: `M` is capped at 25 per non-zero
+/// coincidence cell whatever the size of the data, so on large data sets (thousands of
+/// units, few categories) its interval describes a sample of at most a few hundred
+/// pairs and is far wider than the item bootstrap of
+/// [`bootstrap_counts`](crate::bootstrap_counts), which resamples all the units.
+///
 /// # Errors
 /// `bootstrap`: `opts` invalid (0 replicates, level outside (0, 1)); `level` as in
 /// [`krippendorff_alpha`](crate::krippendorff_alpha); insufficient data when alpha is
@@ -52,6 +60,34 @@ pub fn hayes_krippendorff_bootstrap(
     level: Level,
     opts: &BootstrapOptions,
     thresholds: &[f64],
+) -> Result<HayesKrippendorff> {
+    hayes_inner(data, level, opts, thresholds, &NoProgress)
+}
+
+/// [`hayes_krippendorff_bootstrap`] reporting progress as
+/// [`bootstrap_items_with_progress`](crate::bootstrap_items_with_progress); the result
+/// is bit-identical.
+///
+/// # Errors
+/// As [`hayes_krippendorff_bootstrap`]; `Error::Interrupted` when interrupted.
+pub fn hayes_krippendorff_bootstrap_with_progress(
+    data: &ItemCounts,
+    level: Level,
+    opts: &BootstrapOptions,
+    thresholds: &[f64],
+    progress: &dyn Progress,
+) -> Result<HayesKrippendorff> {
+    reporting(progress, "bootstrap", opts.replicates, || {
+        hayes_inner(data, level, opts, thresholds, progress)
+    })
+}
+
+fn hayes_inner(
+    data: &ItemCounts,
+    level: Level,
+    opts: &BootstrapOptions,
+    thresholds: &[f64],
+    progress: &dyn Progress,
 ) -> Result<HayesKrippendorff> {
     opts.validate()?;
     let (data, mut metric) = prepare(data, level)?;
@@ -121,9 +157,11 @@ pub fn hayes_krippendorff_bootstrap(
         .floor()
         .max(1.0) as usize;
     let total = acc;
-    let mut alphas: Vec<f64> = (0..opts.replicates)
-        .into_par_iter()
-        .map(|r| {
+    let mut alphas: Vec<f64> = run_replicates(
+        opts.replicates,
+        progress,
+        || (),
+        |r, ()| {
             let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
             rng.set_stream(r as u64);
             let mut s = 0.0;
@@ -133,8 +171,8 @@ pub fn hayes_krippendorff_bootstrap(
                 s += cell_delta[j];
             }
             (1.0 - s / (m_pairs as f64 * de)).max(-1.0)
-        })
-        .collect();
+        },
+    )?;
     // Correction for replicates without variation (alpha = 1 - 0/0).
     if diag_nonzero == 1 {
         alphas

@@ -2,7 +2,9 @@
 
 mod hayes;
 
-pub use hayes::{HayesKrippendorff, hayes_krippendorff_bootstrap};
+pub use hayes::{
+    HayesKrippendorff, hayes_krippendorff_bootstrap, hayes_krippendorff_bootstrap_with_progress,
+};
 
 use std::borrow::Cow;
 

@@ -1,13 +1,12 @@
 //! Cohen's kappa and Scott's pi on a contingency table, with asymptotic SEs.
 
+use crowdqc_core::progress::{NoProgress, Progress};
+use crowdqc_core::{Error, Result};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use rayon::prelude::*;
-
-use crowdqc_core::{Error, Result};
 
 use super::Contingency;
-use crate::bootstrap::{BootstrapOptions, BootstrapSummary, summarize};
+use crate::bootstrap::{BootstrapOptions, BootstrapSummary, reporting, run_replicates, summarize};
 use crate::coefficient::{Coefficient, Undefined};
 use crate::weights::WeightMatrix;
 
@@ -142,7 +141,7 @@ pub fn scott_pi(t: &Contingency, w: &WeightMatrix) -> Result<Coefficient> {
 /// Bootstrap over items (subjects) of Cohen's kappa or Scott's pi: each replicate
 /// draws `n` subjects with replacement from the table's cells. Seeded per replicate
 /// (`ChaCha8Rng`, stream = replicate index), parallel, bit-identical for any number
-/// of threads.
+/// of threads. [`bootstrap_pairwise_with_progress`] reports progress.
 ///
 /// # Errors
 /// As [`BootstrapOptions::validate`]; `weights` when `w` is not `q × q`; insufficient
@@ -152,6 +151,34 @@ pub fn bootstrap_pairwise(
     kind: PairwiseCoefficient,
     w: &WeightMatrix,
     opts: &BootstrapOptions,
+) -> Result<BootstrapSummary> {
+    pairwise_inner(t, kind, w, opts, &NoProgress)
+}
+
+/// [`bootstrap_pairwise`] reporting progress as
+/// [`bootstrap_items_with_progress`](crate::bootstrap_items_with_progress); the result
+/// is bit-identical.
+///
+/// # Errors
+/// As [`bootstrap_pairwise`]; `Error::Interrupted` when interrupted.
+pub fn bootstrap_pairwise_with_progress(
+    t: &Contingency,
+    kind: PairwiseCoefficient,
+    w: &WeightMatrix,
+    opts: &BootstrapOptions,
+    progress: &dyn Progress,
+) -> Result<BootstrapSummary> {
+    reporting(progress, "bootstrap", opts.replicates, || {
+        pairwise_inner(t, kind, w, opts, progress)
+    })
+}
+
+fn pairwise_inner(
+    t: &Contingency,
+    kind: PairwiseCoefficient,
+    w: &WeightMatrix,
+    opts: &BootstrapOptions,
+    progress: &dyn Progress,
 ) -> Result<BootstrapSummary> {
     opts.validate()?;
     check(t, w)?;
@@ -166,23 +193,22 @@ pub fn bootstrap_pairwise(
         acc += c;
         cum.push(acc);
     }
-    let reps: Vec<Option<f64>> = (0..opts.replicates)
-        .into_par_iter()
-        .map_init(
-            || vec![0.0; q * q],
-            |cells, r| {
-                let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
-                rng.set_stream(r as u64);
-                cells.iter_mut().for_each(|c| *c = 0.0);
-                for _ in 0..n {
-                    let u = rng.random::<f64>() * acc;
-                    let j = cum.partition_point(|&c| c <= u).min(q * q - 1);
-                    cells[j] += 1.0;
-                }
-                compute(kind, q, cells, w).value()
-            },
-        )
-        .collect();
+    let reps: Vec<Option<f64>> = run_replicates(
+        opts.replicates,
+        progress,
+        || vec![0.0; q * q],
+        |r, cells| {
+            let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
+            rng.set_stream(r as u64);
+            cells.iter_mut().for_each(|c| *c = 0.0);
+            for _ in 0..n {
+                let u = rng.random::<f64>() * acc;
+                let j = cum.partition_point(|&c| c <= u).min(q * q - 1);
+                cells[j] += 1.0;
+            }
+            compute(kind, q, cells, w).value()
+        },
+    )?;
     let undefined = reps.iter().filter(|v| v.is_none()).count();
     Ok(summarize(
         reps.into_iter().flatten().collect(),

@@ -2,7 +2,10 @@
 
 mod kappa;
 
-pub use kappa::{PairwiseCoefficient, bootstrap_pairwise, cohen_kappa, scott_pi};
+pub use kappa::{
+    PairwiseCoefficient, bootstrap_pairwise, bootstrap_pairwise_with_progress, cohen_kappa,
+    scott_pi,
+};
 
 use crowdqc_core::{Error, JudgmentMatrix, Result};
 

@@ -1,6 +1,7 @@
 //! Values of irrCAC 0.4.4 (standard errors) and of the `krippendorff` 0.9.0 package
-//! (alpha on real datasets), recorded in `fixtures/agreement/expected.json` by
-//! `fixtures/agreement/generate.py`.
+//! (alpha on real datasets and on the worked examples at every level), recorded in
+//! `fixtures/agreement/expected.json` by `fixtures/agreement/generate.py` and
+//! `generate_krippendorff_examples.py`.
 
 use crowdqc_agreement::{
     ItemCounts, Level, WeightMatrix, brennan_prediger, conger_kappa, fleiss_kappa, gwet_ac,
@@ -135,6 +136,30 @@ fn irrcac_weighted_values_and_standard_errors() {
                 close5(c.value(), &r[key]["value"]);
                 close5(c.se(), &r[key]["se"]);
             }
+        }
+    }
+}
+
+#[test]
+fn krippendorff_package_on_worked_examples() {
+    let e = expected();
+    let examples = e["krippendorff_examples"].as_object().expect("map");
+    assert_eq!(examples.len(), 2);
+    for (name, levels) in examples {
+        let Some(p) = example(&format!("{name}.csv")) else {
+            return;
+        };
+        let data = ItemCounts::from_matrix(&load_long(&p, None));
+        for (level, v) in levels.as_object().expect("map") {
+            let a = krippendorff_alpha(&data, level.parse().expect("level"))
+                .expect("alpha")
+                .value()
+                .expect("defined");
+            let v = v.as_f64().expect("number");
+            assert!(
+                (a - v).abs() < 1e-12,
+                "{name} {level}: {a} vs krippendorff {v}"
+            );
         }
     }
 }

@@ -223,6 +223,19 @@ fn bad_input_exits_2_with_a_message() {
     let r = crowdqc(&["agreement", "--table", s(&t)]);
     assert_eq!(r.code, Some(2), "{r:?}");
     assert!(r.stderr.contains("count"), "{}", r.stderr);
+    // The message names the file, the 1-based row and the file's line.
+    let t = file(
+        dir.path(),
+        "t2.csv",
+        "label_a,label_b,count\nx,x,3\nx,y,-2\n",
+    );
+    let r = crowdqc(&["agreement", "--table", s(&t)]);
+    assert_eq!(r.code, Some(2), "{r:?}");
+    assert!(
+        r.stderr.contains("t2.csv") && r.stderr.contains("row 2") && r.stderr.contains("line 3"),
+        "{}",
+        r.stderr
+    );
     let r = crowdqc(&["agreement"]);
     assert_eq!(r.code, Some(2), "{r:?}");
 }
@@ -266,4 +279,45 @@ fn per_item_and_per_worker_views() {
     let r = crowdqc(&["agreement", "--counts", s(&p), "--items-out", s(&out)]);
     assert_eq!(r.code, Some(2), "{r:?}");
     assert!(r.stderr.contains("`items-out`"), "{}", r.stderr);
+}
+
+#[test]
+fn text_says_what_each_interval_is() {
+    let Some(p) = example("gwet2014_raw_5observers.csv") else {
+        return;
+    };
+    let r = crowdqc(&["agreement", s(&p), "--bootstrap", "200", "--seed", "7"]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    let out = &r.stdout;
+    // Each row names its interval; the notes say what the item bootstrap and the
+    // Hayes-Krippendorff bootstrap resample (15 items; 116 pairs per replicate).
+    assert!(out.contains("bootstrap percentile"), "{out}");
+    assert!(
+        out.contains("resamples of all the items (200 replicates of the 15 items, seed 7)"),
+        "{out}"
+    );
+    assert!(out.contains("200 replicates of 116 pairs each"), "{out}");
+    assert!(
+        out.contains("the two alpha intervals answer different questions"),
+        "{out}"
+    );
+    // Without a bootstrap the interval is irrCAC's t interval, and the text says so.
+    let r = crowdqc(&["agreement", s(&p)]);
+    assert!(
+        r.stdout.contains("t (irrCAC)") && r.stdout.contains("analytic SE"),
+        "{}",
+        r.stdout
+    );
+    // JSON lists every interval of alpha with what it is.
+    let v = json(&["agreement", s(&p), "--bootstrap", "50"]);
+    let kinds: Vec<&str> = v["krippendorff_alpha"]["intervals"]
+        .as_array()
+        .expect("intervals")
+        .iter()
+        .map(|i| i["method"].as_str().expect("method"))
+        .collect();
+    assert_eq!(
+        kinds,
+        ["bootstrap percentile", "t (irrCAC)", "Hayes-Krippendorff"]
+    );
 }

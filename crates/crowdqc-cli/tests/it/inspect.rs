@@ -372,7 +372,7 @@ fn declared_classes_and_column_mapping() {
     assert_eq!(r.code, Some(2), "{r:?}");
     assert!(
         r.stderr
-            .contains("row 1, column `answer`: label `no` is not in the declared class set")
+            .contains("row 2, column `answer`: label `no` is not in the declared class set")
             && r.stderr.contains("(line 3)"),
         "{r:?}"
     );

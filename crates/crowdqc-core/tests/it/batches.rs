@@ -122,7 +122,7 @@ fn rows_in_errors_count_across_batches() {
         "{e}"
     );
     assert!(
-        e.to_string().contains("row 4, column `worker`: null value"),
+        e.to_string().contains("row 5, column `worker`: null value"),
         "{e}"
     );
 }
@@ -186,7 +186,7 @@ fn missing_and_mistyped_columns_are_named() {
         .unwrap_err();
     assert!(
         e.to_string()
-            .contains("row 1, column `label`: value NaN is not a finite number"),
+            .contains("row 2, column `label`: value NaN is not a finite number"),
         "{e}"
     );
 
@@ -247,7 +247,7 @@ fn empty_input_and_declared_classes() {
         .unwrap_err();
     let s = e.to_string();
     assert!(
-        s.contains("row 2") && s.contains("`never`") && s.contains("[no, yes, maybe]"),
+        s.contains("row 3") && s.contains("`never`") && s.contains("[no, yes, maybe]"),
         "{s}"
     );
 

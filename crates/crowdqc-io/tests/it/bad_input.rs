@@ -57,7 +57,7 @@ fn missing_gold_label_column_names_the_gold_file() {
     let g = file(dir.path(), "g3.csv", "item,label\nt1,x\nt2,\n");
     let s = read(&j, Some(&g)).expect_err("null gold").to_string();
     assert!(
-        s.contains("g3.csv: row 1, column `label`: null") && s.contains("(line 3)"),
+        s.contains("g3.csv: row 2, column `label`: null") && s.contains("(line 3)"),
         "{s}"
     );
     // crowd-kit's true_label is accepted
@@ -144,17 +144,17 @@ fn nulls_name_column_and_row() {
     write_table(&p, &batch).expect("write");
     let (e, s) = fails(&p);
     assert!(matches!(e.innermost(), Error::InvalidValue { .. }), "{e:?}");
-    assert!(s.contains("n.parquet: row 2, column `worker`: null"), "{s}");
+    assert!(s.contains("n.parquet: row 3, column `worker`: null"), "{s}");
     // CSV: empty field is null; the message adds the line
     let p = file(dir.path(), "n.csv", "item,worker,label\nt1,a,x\nt2,b,\n");
     let s = fails(&p).1;
     assert!(
-        s.contains("n.csv: row 1, column `label`: null") && s.contains("(line 3)"),
+        s.contains("n.csv: row 2, column `label`: null") && s.contains("(line 3)"),
         "{s}"
     );
     let p = file(dir.path(), "n2.csv", "item,worker,label\n,a,x\n");
     let s = fails(&p).1;
-    assert!(s.contains("row 0, column `item`: null"), "{s}");
+    assert!(s.contains("row 1, column `item`: null"), "{s}");
 }
 
 #[test]
@@ -296,7 +296,7 @@ fn label_outside_declared_classes_names_row_and_line() {
     let s = e.to_string();
     assert!(
         s.contains(
-            "c.csv: row 1, column `label`: label `maybe` is not in the declared class set [no, yes]"
+            "c.csv: row 2, column `label`: label `maybe` is not in the declared class set [no, yes]"
         ) && s.contains("(line 3)"),
         "{s}"
     );

@@ -111,7 +111,7 @@ fn quoting_crlf_bom_and_multiline_fields() {
     );
     let s = fails(&p).1;
     assert!(
-        s.contains("row 1, column `worker`: null") && s.contains("(line 4)"),
+        s.contains("row 2, column `worker`: null") && s.contains("(line 4)"),
         "{s}"
     );
 }
@@ -146,7 +146,7 @@ fn large_csv_is_read_in_batches_with_right_rows_and_lines() {
     let p = file(dir.path(), "big2.csv", &text);
     let s = fails(&p).1;
     assert!(
-        s.contains("row 150000, column `label`: null") && s.contains("(line 150002)"),
+        s.contains("row 150001, column `label`: null") && s.contains("(line 150002)"),
         "{s}"
     );
 }

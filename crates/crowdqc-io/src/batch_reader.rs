@@ -10,12 +10,12 @@ use arrow_schema::SchemaRef;
 use crowdqc_core::{ColumnMap, Error, Result};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReader;
 
-use crate::columns::{Role, select};
-use crate::csv_read::{self, CsvBatches};
+use crate::csv_input::{self, CsvBatches};
 use crate::errors;
 use crate::format::FileFormat;
 use crate::guard::guarded;
-use crate::parquet_read;
+use crate::parquet_input;
+use crate::projection::{Role, select};
 
 /// Rows per record batch when reading (Parquet, CSV).
 pub const BATCH_SIZE: usize = 65_536;
@@ -99,11 +99,11 @@ impl BatchReader {
         let format = FileFormat::from_path(path)?;
         let (inner, schema, total_rows) = match format {
             FileFormat::Parquet => {
-                let o = guarded("Parquet", || parquet_read::open(path, role, batch_size))?;
+                let o = guarded("Parquet", || parquet_input::open(path, role, batch_size))?;
                 (Inner::Parquet(o.reader), o.schema, Some(o.rows))
             }
             FileFormat::Csv | FileFormat::Tsv => {
-                let (b, rows) = csv_read::open(path, role, batch_size, format.delimiter())?;
+                let (b, rows) = csv_input::open(path, role, batch_size, format.delimiter())?;
                 let schema = b.schema();
                 (Inner::Csv(Box::new(b)), schema, Some(rows))
             }

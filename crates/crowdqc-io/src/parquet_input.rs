@@ -17,9 +17,9 @@ use parquet::column::page::{Page, PageReader};
 use parquet::file::metadata::ParquetMetaData;
 use parquet::file::serialized_reader::SerializedPageReader;
 
-use crate::columns::{Role, select};
+use crate::dictionaries::DICTIONARY_ROWS_PER_ENTRY;
 use crate::errors;
-use crate::read::DICTIONARY_ROWS_PER_ENTRY;
+use crate::projection::{Role, select};
 
 /// An open Parquet reader and what is known about it before reading.
 pub(crate) struct Opened {

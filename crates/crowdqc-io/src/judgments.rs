@@ -1,14 +1,11 @@
-//! Whole-file reads: judgments (+ gold) into a matrix, small tables into batches.
+//! Judgment files (and their gold file) read into a [`JudgmentMatrix`].
 
 use std::path::Path;
-use std::sync::Arc;
-
-use arrow_array::cast::AsArray;
-use arrow_array::{Array, ArrayRef, RecordBatch};
-use arrow_schema::Schema;
+use arrow_array::RecordBatch;
 use crowdqc_core::{Error, IngestOptions, JudgmentMatrix, JudgmentMatrixBuilder, Result};
 
-use crate::reader::BatchReader;
+use crate::batch_reader::BatchReader;
+use crate::dictionaries::plain_large_dictionaries;
 
 /// Progress of a long read, reported after every batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,45 +102,6 @@ pub fn read_judgments_with_progress(
     })
 }
 
-/// Replaces dictionary columns whose dictionary is large compared with the batch (more
-/// than one entry per [`DICTIONARY_ROWS_PER_ENTRY`] rows) by plain arrays. Ingest maps a
-/// dictionary by interning each entry used in the batch, which pays off only when
-/// entries repeat often within the batch; a Parquet column chunk's dictionary can hold
-/// far more entries than one batch uses (e.g. 100 000 worker ids).
-fn plain_large_dictionaries(batch: RecordBatch) -> Result<RecordBatch> {
-    let large = |c: &ArrayRef| {
-        c.as_any_dictionary_opt()
-            .is_some_and(|d| d.values().len() * DICTIONARY_ROWS_PER_ENTRY > c.len())
-    };
-    if !batch.columns().iter().any(large) {
-        return Ok(batch);
-    }
-    let schema = batch.schema();
-    let mut fields = Vec::with_capacity(schema.fields().len());
-    let mut columns = Vec::with_capacity(schema.fields().len());
-    for (f, c) in schema.fields().iter().zip(batch.columns()) {
-        match c.as_any_dictionary_opt() {
-            Some(d) if large(c) => {
-                let plain = arrow_select::take::take(d.values().as_ref(), d.keys(), None)?;
-                fields.push(Arc::new(
-                    f.as_ref().clone().with_data_type(plain.data_type().clone()),
-                ));
-                columns.push(plain);
-            }
-            _ => {
-                fields.push(f.clone());
-                columns.push(c.clone());
-            }
-        }
-    }
-    let schema = Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()));
-    Ok(RecordBatch::try_new(schema, columns)?)
-}
-
-/// A dictionary pays off in ingest when each entry is used by at least this many rows
-/// of a batch (see [`plain_large_dictionaries`]).
-pub(crate) const DICTIONARY_ROWS_PER_ENTRY: usize = 16;
-
 /// A batch of judgments and, for CSV input, the one-based line of each of its rows.
 struct Decoded {
     batch: RecordBatch,
@@ -152,7 +110,7 @@ struct Decoded {
 
 /// Adds the CSV line number to a value error that names a row of the current batch
 /// (`lines` holds the line of each row of the batch, which starts at row `row0`).
-fn with_line(e: Error, lines: Option<&[u64]>, row0: u64) -> Error {
+pub(crate) fn with_line(e: Error, lines: Option<&[u64]>, row0: u64) -> Error {
     match e {
         Error::InvalidValue {
             column,
@@ -174,14 +132,4 @@ fn with_line(e: Error, lines: Option<&[u64]>, row0: u64) -> Error {
         }
         e => e,
     }
-}
-
-/// Reads a whole (small) table, e.g. a contingency table or counts file, as batches of
-/// at most [`BATCH_SIZE`](crate::BATCH_SIZE) rows. CSV columns are integers when every
-/// value parses as one, else floats when every value parses as one, else text.
-///
-/// # Errors
-/// Unreadable or malformed files, wrapped with the path.
-pub fn read_table(path: &Path) -> Result<Vec<RecordBatch>> {
-    BatchReader::open(path)?.collect()
 }

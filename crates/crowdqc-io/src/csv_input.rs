@@ -15,8 +15,8 @@ use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use crowdqc_core::{ColumnMap, Error, Result};
 
-use crate::columns::{Role, select};
 use crate::errors;
+use crate::projection::{Role, select};
 
 /// Inferred type of one CSV column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

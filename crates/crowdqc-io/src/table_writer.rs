@@ -14,7 +14,7 @@ use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 use tempfile::NamedTempFile;
 
-use crate::csv_write::CsvTableWriter;
+use crate::csv_output::CsvTableWriter;
 use crate::errors;
 use crate::format::FileFormat;
 
