@@ -2,6 +2,7 @@ import os
 from typing import Any, Literal, Union
 
 from . import aggregation as aggregation
+from . import agreement as agreement
 from . import metrics as metrics
 from ._base import NotFittedError as NotFittedError
 from ._errors import Error as Error

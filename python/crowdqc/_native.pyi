@@ -51,3 +51,28 @@ def uncertainty(
 def consistency(matrix: Matrix, consensus: list[int], skills: list[float]) -> pa.Array: ...
 def mv_skills(matrix: Matrix) -> tuple[pa.Array, pa.Array]: ...
 def read_table(path: Union[str, PathLike[str]]) -> pa.Table: ...
+
+# crowdqc.agreement (crates/crowdqc-python/src/agreement.rs)
+def agreement_report(
+    matrix: Matrix,
+    level: str = "nominal",
+    weights: Optional[Union[str, list[float]]] = None,
+    rank_spacing: bool = False,
+    confidence: float = 0.95,
+    bootstrap: int = 0,
+    seed: int = 0,
+    hayes_krippendorff: bool = True,
+) -> tuple[pa.RecordBatch, dict[str, Any], list[dict[str, Any]]]: ...
+def agreement_report_counts(
+    categories: list[str],
+    rows: list[list[int]],
+    level: str = "nominal",
+    weights: Optional[Union[str, list[float]]] = None,
+    rank_spacing: bool = False,
+    confidence: float = 0.95,
+    bootstrap: int = 0,
+    seed: int = 0,
+    hayes_krippendorff: bool = True,
+) -> tuple[pa.RecordBatch, dict[str, Any], list[dict[str, Any]]]: ...
+def item_agreement_table(matrix: Matrix) -> pa.RecordBatch: ...
+def worker_agreement_table(matrix: Matrix) -> pa.RecordBatch: ...

@@ -18,6 +18,7 @@
 //! Errors are mapped from [`crowdqc_core::Error`] to `crowdqc.Error` (a `ValueError`)
 //! and one subclass per kind, defined in `crowdqc._errors` (see [`errors`]).
 
+mod agreement;
 mod arrow_out;
 pub mod errors;
 mod fit;
@@ -41,6 +42,10 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(metrics::consistency, m)?)?;
     m.add_function(wrap_pyfunction!(metrics::mv_skills, m)?)?;
     m.add_function(wrap_pyfunction!(metrics::read_table, m)?)?;
+    m.add_function(wrap_pyfunction!(agreement::agreement_report, m)?)?;
+    m.add_function(wrap_pyfunction!(agreement::agreement_report_counts, m)?)?;
+    m.add_function(wrap_pyfunction!(agreement::item_agreement_table, m)?)?;
+    m.add_function(wrap_pyfunction!(agreement::worker_agreement_table, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }
