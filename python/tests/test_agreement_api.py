@@ -34,8 +34,13 @@ def close5(x: float | None, v: float) -> None:
 def test_judgments_report_matches_irrcac() -> None:
     r = ag.report(example("gwet2014_raw_4raters.csv"))
     x = EXPECTED["irrcac"]["gwet2014_raw_4raters"]
-    for key in ["gwet_ac1", "fleiss_kappa", "brennan_prediger", "krippendorff_alpha",
-                "conger_kappa"]:
+    for key in [
+        "gwet_ac1",
+        "fleiss_kappa",
+        "brennan_prediger",
+        "krippendorff_alpha",
+        "conger_kappa",
+    ]:
         c = r[key]
         close5(c.value, x[key]["value"])
         close5(c.se, x[key]["se"])
@@ -78,8 +83,9 @@ def test_custom_weight_matrix_equals_named_weights() -> None:
         assert custom[key].value == pytest.approx(linear[key].value, abs=1e-12)
 
 
-@pytest.mark.parametrize("name", ["krippendorff2011_4coders_12units",
-                                  "krippendorff_3coders_15units"])
+@pytest.mark.parametrize(
+    "name", ["krippendorff2011_4coders_12units", "krippendorff_3coders_15units"]
+)
 @pytest.mark.parametrize("level", ["nominal", "ordinal", "interval", "ratio"])
 def test_alpha_levels_match_krippendorff_package(name: str, level: str) -> None:
     r = ag.report(example(name + ".csv"), level=level)
@@ -123,7 +129,10 @@ def test_bootstrap_intervals_seeded_and_typed() -> None:
     assert a.bootstrap_replicates == 300 and a.seed == 5
     assert alpha.ci is not None and alpha.ci.kind == "bootstrap percentile"
     assert [i.kind for i in alpha.intervals] == [
-        "bootstrap percentile", "t (irrCAC)", "Hayes-Krippendorff"]
+        "bootstrap percentile",
+        "t (irrCAC)",
+        "Hayes-Krippendorff",
+    ]
     assert alpha.bootstrap is not None and alpha.bootstrap.replicates == 300
     assert alpha.ci.low == alpha.bootstrap.ci_low and alpha.ci.high == alpha.bootstrap.ci_high
     hk = alpha.hayes_krippendorff
@@ -139,8 +148,7 @@ def test_bootstrap_intervals_seeded_and_typed() -> None:
 
 
 def test_no_hayes_krippendorff_when_not_asked() -> None:
-    r = ag.report(example("gwet2014_raw_4raters.csv"), bootstrap=50,
-                  hayes_krippendorff=False)
+    r = ag.report(example("gwet2014_raw_4raters.csv"), bootstrap=50, hayes_krippendorff=False)
     assert r["krippendorff_alpha"].hayes_krippendorff is None
 
 
@@ -159,9 +167,13 @@ def test_outputs_agree_across_types() -> None:
 
 
 def test_item_and_worker_tables_values() -> None:
-    df = pd.DataFrame({"task": [1, 1, 1, 2, 2, 3],
-                       "worker": ["a", "b", "c", "a", "b", "a"],
-                       "label": ["x", "x", "y", "y", "y", "x"]})
+    df = pd.DataFrame(
+        {
+            "task": [1, 1, 1, 2, 2, 3],
+            "worker": ["a", "b", "c", "a", "b", "a"],
+            "label": ["x", "x", "y", "y", "y", "x"],
+        }
+    )
     items = ag.item_agreement_table(df)
     assert items["item"].tolist() == [1, 2, 3]
     assert items["ratings"].tolist() == [3, 2, 1]
