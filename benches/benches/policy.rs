@@ -109,10 +109,7 @@ fn bench(c: &mut Criterion) {
             black_box(events)
         })
     });
-    let cfg = SimConfig {
-        runs: 200,
-        ..SimConfig::default()
-    };
+    let cfg = SimConfig::new().runs(200);
     g.throughput(Throughput::Elements(
         cfg.runs * cfg.tasks * cfg.workers.len() as u64,
     ));

@@ -55,6 +55,29 @@
 //! # Ok(()) }
 //! ```
 //!
+//! The tables `crowdqc gold score` writes, from the library (worker ids keep their
+//! input type; counts are `Int64`):
+//!
+//! ```
+//! use crowdqc_core::{IdRef, IngestOptions, JudgmentMatrixBuilder};
+//! use crowdqc_gold::{GoldParams, GoldScoreReport};
+//! # fn main() -> crowdqc_core::Result<()> {
+//! let mut b = JudgmentMatrixBuilder::new(IngestOptions::default())?;
+//! for (item, worker, label) in [(1, 10, 0), (1, 11, 1), (2, 10, 1), (2, 11, 1)] {
+//!     b.push_row(IdRef::Int(item), IdRef::Int(worker), IdRef::Int(label))?;
+//! }
+//! b.push_gold_row(IdRef::Int(1), IdRef::Int(0))?;
+//! b.push_gold_row(IdRef::Int(2), IdRef::Int(1))?;
+//! let m = b.finish()?;
+//! let report = GoldScoreReport::build(&m, &GoldParams::new(), None, &[])?;
+//! let workers = report.worker_batch()?; // worker, gold_answered, gold_correct, ...
+//! assert_eq!(workers.schema().field(0).data_type(), &arrow_schema::DataType::Int64);
+//! assert_eq!(report.workers[0].gold_correct, 2); // worker 10: both right
+//! let items = report.item_batch()?; // item, gold_label, answers, exposure, misses, ...
+//! assert_eq!(items.num_rows(), 2);
+//! # Ok(()) }
+//! ```
+//!
 //! Scheduling, per request:
 //!
 //! ```
@@ -112,10 +135,11 @@
 //!   Checco, Bates & Demartini, JAIR 2020). [`plan_pages`] lays out pages with a fixed
 //!   number of gold rows per page (Appen's page model).
 //!
-//! **Duplicates**: each judgment on a gold item counts as one gold answer (as
-//! crowd-kit's `get_accuracy` counts rows); choose the `first` or `last` duplicate
-//! policy at ingest to count one answer per `(item, worker)`. Gold item *exposure*
-//! counts distinct workers.
+//! **Duplicates**: each judgment on a gold item counts as one gold answer
+//! ([`DUPLICATE_RULE`] = `DuplicateRule::CountAll` of `crowdqc_core::votes`; crowd-kit's
+//! `get_accuracy` drops identical `(task, worker, label)` rows instead); choose the
+//! `first` or `last` duplicate policy at ingest to count one answer per `(item, worker)`.
+//! Gold item *exposure* counts distinct workers.
 //!
 //! **Sharing with access policies**: [`GoldScores::to_evidence`] converts scores to
 //! `crowdqc_core::evidence::WorkerEvidence`, and [`GoldScheduler`] implements
@@ -137,18 +161,25 @@
 #![deny(missing_docs)]
 
 mod interval;
+mod report;
 mod schedule;
 mod score;
+mod table;
 
 pub use interval::{
     Interval, IntervalMethod, binomial_interval, binomial_test, check_confidence,
     jeffreys_prob_below, lower_bound,
+};
+pub use report::plan::{LayoutRow, PagePlanReport, check_disjoint, read_gold_rows, read_ids};
+pub use report::{
+    DUPLICATE_RULE_TEXT, GoldScoreReport, ItemRow, ModelRow, WorkerRow, forgive_edits,
 };
 pub use schedule::{
     GoldPool, GoldReason, GoldScheduler, PageParams, PagePlan, PlanRow, RowKind, ScheduleParams,
     ScheduleStats, Slot, WorkerStatus, WorkerView, plan_pages,
 };
 pub use score::{
-    DivergenceDirection, Forgive, Forgiven, GoldItem, GoldParams, GoldScores, ModelComparison,
-    WorkerGold,
+    DUPLICATE_RULE, DivergenceDirection, Forgive, Forgiven, GoldItem, GoldParams, GoldScores,
+    ModelComparison, WorkerGold,
 };
+pub use table::Id;

@@ -193,6 +193,16 @@ pub(crate) fn tier_target(t: &Tiers, ev: &WorkerEvidence, cur: u16) -> Option<u1
     None
 }
 
+/// A ban in force: permanent, or until a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Ban {
+    /// Banned for good.
+    Permanent,
+    /// Banned until this time (ms since the epoch; the worker may return then).
+    Until(i64),
+}
+
 /// A worker's live policy state (one per worker, kept by the platform).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WorkerState {
@@ -206,8 +216,8 @@ pub struct WorkerState {
     pub firing: u64,
     /// Sequential tests that have stopped (cleared, fired, or truncated).
     pub sprt_closed: u64,
-    /// Banned: `Some(None)` permanently, `Some(Some(t))` until `t` (ms).
-    pub banned: Option<Option<i64>>,
+    /// Banned: permanently or until a time (`None`: not banned).
+    pub banned: Option<Ban>,
     /// Suspended until (ms).
     pub suspended_until: Option<i64>,
     /// Judgments excluded.
@@ -227,8 +237,8 @@ impl WorkerState {
     /// Whether the worker may take tasks at `now_ms`.
     pub fn active(&self, now_ms: i64) -> bool {
         let banned = match self.banned {
-            Some(None) => true,
-            Some(Some(t)) => now_ms < t,
+            Some(Ban::Permanent) => true,
+            Some(Ban::Until(t)) => now_ms < t,
             None => false,
         };
         !banned && self.suspended_until.is_none_or(|t| now_ms >= t)
@@ -241,13 +251,23 @@ impl Policy {
     /// tier is `evidence.tier` (or the start tier), and dwell is checked from
     /// `tier_since`/`last_seen` when both are known.
     pub fn evaluate(&self, ev: &WorkerEvidence) -> Decision {
+        self.evaluate_known(ev, true)
+    }
+
+    /// [`Policy::evaluate`] when the order of the recent gold answers may be unknown
+    /// (`window_known = false`, e.g. evidence from a table of aggregate counts): rules
+    /// and tiers over a gold `window` are then skipped, never evaluated on an empty
+    /// window ([`Policy::uses_window`] says which).
+    pub fn evaluate_known(&self, ev: &WorkerEvidence, window_known: bool) -> Decision {
         let mut d = Decision::default();
         for (i, r) in self.rules.iter().enumerate() {
-            if rule_fires(r, ev) {
+            if (window_known || !r.uses_window()) && rule_fires(r, ev) {
                 d.add(i, r);
             }
         }
-        if let Some(t) = &self.tiers {
+        if let Some(t) = &self.tiers
+            && (window_known || t.window.is_none())
+        {
             let cur = ev.tier.unwrap_or(t.start).min(t.levels.len() as u16 - 1);
             let dwell_ok = match (ev.tier_since, ev.last_seen) {
                 (Some(s), Some(l)) => l - s >= t.min_dwell_ms,
@@ -264,6 +284,21 @@ impl Policy {
             }
         }
         d
+    }
+
+    /// Ids of the rules (and `tiers`) that look at a window of the last gold answers:
+    /// they need the answers' order, which aggregate counts do not carry.
+    pub fn uses_window(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = self
+            .rules
+            .iter()
+            .filter(|r| r.uses_window())
+            .map(|r| r.id.as_str())
+            .collect();
+        if self.tiers.as_ref().is_some_and(|t| t.window.is_some()) {
+            out.push("tiers");
+        }
+        out
     }
 
     /// [`Policy::evaluate`] for many workers, in parallel (rayon); the result is in
@@ -364,11 +399,11 @@ impl Policy {
             match r.action {
                 Action::Ban => {
                     let until = r.duration_ms.map(|x| now_ms.saturating_add(x));
-                    state.banned = match (state.banned, until) {
-                        (Some(None), _) | (_, None) => Some(None),
-                        (Some(Some(a)), Some(b)) => Some(Some(a.max(b))),
-                        (None, Some(b)) => Some(Some(b)),
-                    };
+                    state.banned = Some(match (state.banned, until) {
+                        (Some(Ban::Permanent), _) | (_, None) => Ban::Permanent,
+                        (Some(Ban::Until(a)), Some(b)) => Ban::Until(a.max(b)),
+                        (None, Some(b)) => Ban::Until(b),
+                    });
                 }
                 Action::Suspend => {
                     let until = now_ms.saturating_add(r.duration_ms.unwrap_or(0));
@@ -378,7 +413,7 @@ impl Policy {
                 _ => {}
             }
         }
-        if matches!(d.action, Action::Suspend) || matches!(state.banned, Some(Some(_))) {
+        if matches!(d.action, Action::Suspend) || matches!(state.banned, Some(Ban::Until(_))) {
             // history is not kept after a temporary restriction
             ev.recent_gold = RecentGold::new();
             state.firing = 0;

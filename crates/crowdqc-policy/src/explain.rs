@@ -296,6 +296,17 @@ impl Policy {
     /// nothing fired, the restrictive rule nearest to firing (fewest wrong gold
     /// answers away).
     pub fn explain(&self, d: &Decision, ev: &WorkerEvidence) -> Vec<Explanation> {
+        self.explain_known(d, ev, true)
+    }
+
+    /// [`Policy::explain`] for a decision of [`Policy::evaluate_known`]: with
+    /// `window_known = false` the nearest rule is never a window rule.
+    pub fn explain_known(
+        &self,
+        d: &Decision,
+        ev: &WorkerEvidence,
+        window_known: bool,
+    ) -> Vec<Explanation> {
         let mut out: Vec<Explanation> = d
             .fired
             .iter()
@@ -350,6 +361,7 @@ impl Policy {
                 .rules
                 .iter()
                 .filter(|r| r.action >= Action::Warn && r.counts_gold())
+                .filter(|r| window_known || !r.uses_window())
                 .filter_map(|r| answers_to_flip(r, ev, false, true).map(|k| (k, r)))
                 .min_by_key(|(k, _)| *k);
             if let Some((_, r)) = nearest {

@@ -35,6 +35,32 @@
 //! # Ok(()) }
 //! ```
 //!
+//! From judgments to the decisions table `crowdqc policy eval` writes (a fitted
+//! aggregation model can fill `model_accuracy` and `spammer_score` through
+//! [`EvidenceTable::fill_from_model`]):
+//!
+//! ```
+//! use crowdqc_core::{IdRef, IngestOptions, JudgmentMatrixBuilder};
+//! use crowdqc_policy::{Action, EvidenceTable, parse_policy};
+//! # fn main() -> crowdqc_core::Result<()> {
+//! let mut b = JudgmentMatrixBuilder::new(IngestOptions::default())?;
+//! for g in 0..4 {
+//!     b.push_row(IdRef::Int(g), IdRef::Str("ann"), IdRef::Str("yes"))?;
+//!     b.push_row(IdRef::Int(g), IdRef::Str("bob"), IdRef::Str("no"))?;
+//!     b.push_gold_row(IdRef::Int(g), IdRef::Str("yes"))?;
+//! }
+//! let m = b.finish()?;
+//! let policy = parse_policy(
+//!     "[[rules]]\nid = \"wrong\"\naction = \"ban\"\nmin_evidence = 3\n\
+//!      when = [{ metric = \"gold_wrong\", at_least = 3 }]\n",
+//! )?;
+//! let eval = policy.evaluate_table(&EvidenceTable::from_matrix(&m, &policy));
+//! assert_eq!(eval.decisions[1].action, Action::Ban); // bob: 4 of 4 wrong
+//! let table = eval.to_record_batch()?; // worker, action, duration_ms, untrust, rules, ...
+//! assert_eq!(table.num_rows(), 2);
+//! # Ok(()) }
+//! ```
+//!
 //! ## The policy file
 //!
 //! A policy is a list of `[[rules]]` and optional `[tiers]`. Unknown keys, metrics and
@@ -172,15 +198,28 @@
 #![deny(missing_docs)]
 
 pub mod eval;
+pub mod evidence;
 pub mod exact;
+pub mod exact_report;
 pub mod explain;
 pub mod replay;
+pub mod replay_log;
+pub mod report;
 pub mod simulate;
 pub mod spec;
 pub mod stats;
+mod table;
+pub mod timeline;
+mod workers_table;
 
-pub use eval::{Decision, TierChange, WorkerState};
+pub use eval::{Ban, Decision, TierChange, WorkerState};
+pub use evidence::{EvidenceTable, needs_model};
+pub use exact_report::{CurveMethod, ExactOptions, ExactReport, ExactRow, exact_report};
 pub use explain::{Clause, Explanation};
+pub use replay_log::{LogEntry, ReplayLog};
+pub use report::{Evaluation, TierMove, WorkerDecision};
 pub use spec::{
     Action, Bound, Comparison, Condition, Metric, Policy, Rule, Tiers, parse_policy, read_policy,
 };
+pub use table::Id;
+pub use timeline::{ReplayOptions, TimeUnit};

@@ -3,18 +3,23 @@
 //! would have made it.
 
 use crowdqc_core::evidence::{FastAnswers, WorkerEvidence};
-use crowdqc_core::{Error, JudgmentMatrix, Result};
+use crowdqc_core::{JudgmentMatrix, Result};
 use serde::Serialize;
 
 use crate::eval::{Decision, WorkerState};
 use crate::explain::Explanation;
 use crate::spec::Policy;
+use crate::timeline::ReplayOptions;
 
 /// Positions of the matrix in time order (ties and missing timestamps: input
 /// position order).
 fn time_order(m: &JudgmentMatrix) -> Vec<u32> {
+    order_by(m, m.timestamps())
+}
+
+fn order_by(m: &JudgmentMatrix, ts: Option<&[i64]>) -> Vec<u32> {
     let mut order: Vec<u32> = (0..m.n_judgments() as u32).collect();
-    if let Some(ts) = m.timestamps() {
+    if let Some(ts) = ts {
         order.sort_by_key(|&p| (ts[p as usize], p));
     }
     order
@@ -110,6 +115,17 @@ fn feed(
     }
 }
 
+/// What ordered a replay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Clock {
+    /// The judgments' timestamps (ms since the epoch).
+    Timestamps,
+    /// No timestamp column: item by item (items in order of first appearance, an
+    /// item's judgments in file order), every judgment at time 0.
+    ItemOrder,
+}
+
 /// One decision of the replay.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ReplayEvent {
@@ -131,6 +147,8 @@ pub struct ReplayEvent {
 /// The replay's result.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ReplayReport {
+    /// What ordered the judgments.
+    pub clock: Clock,
     /// Decisions in time order.
     pub events: Vec<ReplayEvent>,
     /// Judgments submitted while the worker was banned or suspended (a live platform
@@ -146,14 +164,43 @@ pub struct ReplayReport {
     pub states: Vec<WorkerState>,
 }
 
-/// Replays the judgments in timestamp order through the policy.
+/// Replays the judgments in timestamp order through the policy, with the default
+/// [`ReplayOptions`] (timestamps read as ingested: Arrow timestamps and RFC 3339
+/// strings in their own unit, plain integers as milliseconds).
 ///
 /// # Errors
-/// [`Error::InsufficientData`] when the matrix has no timestamps.
+/// As [`replay_with`].
 pub fn replay(policy: &Policy, m: &JudgmentMatrix) -> Result<ReplayReport> {
-    let ts = m.timestamps().ok_or_else(|| {
-        Error::insufficient("replay needs a `timestamp` column (map one with --timestamp-column)")
-    })?;
+    replay_with(policy, m, &ReplayOptions::default())
+}
+
+/// Replays the judgments in timestamp order through the policy. Without a timestamp
+/// column the judgments are replayed item by item (items in order of first appearance,
+/// an item's judgments in file order) with no clock
+/// ([`ReplayReport::clock`] is [`Clock::ItemOrder`]): every judgment happens at time
+/// 0, so suspensions and temporary bans last to the end of the data and a tier's
+/// `min_dwell` never elapses.
+///
+/// # Errors
+/// None today (the signature leaves room for checks of the options).
+pub fn replay_with(
+    policy: &Policy,
+    m: &JudgmentMatrix,
+    opts: &ReplayOptions,
+) -> Result<ReplayReport> {
+    let zeros;
+    let scaled;
+    let (ts, clock): (&[i64], Clock) = match (m.timestamps(), opts.integer_time_unit) {
+        (Some(t), Some(u)) => {
+            scaled = t.iter().map(|&v| u.to_ms(v)).collect::<Vec<i64>>();
+            (&scaled, Clock::Timestamps)
+        }
+        (Some(t), None) => (t, Clock::Timestamps),
+        (None, _) => {
+            zeros = vec![0i64; m.n_judgments()];
+            (&zeros, Clock::ItemOrder)
+        }
+    };
     let fast_ms = policy.fast_ms();
     let durations = m.durations();
     let gold = m.gold();
@@ -161,7 +208,7 @@ pub fn replay(policy: &Policy, m: &JudgmentMatrix) -> Result<ReplayReport> {
     let mut states: Vec<Option<WorkerState>> = vec![None; m.n_workers()];
     let mut events = Vec::new();
     let mut after = 0u64;
-    for p in time_order(m) {
+    for p in order_by(m, Some(ts)) {
         let p = p as usize;
         let w = m.judgment_workers()[p];
         let now = ts[p];
@@ -201,6 +248,7 @@ pub fn replay(policy: &Policy, m: &JudgmentMatrix) -> Result<ReplayReport> {
         .map(|(w, _)| w as u32)
         .collect();
     Ok(ReplayReport {
+        clock,
         events,
         after_restriction: after,
         untrusted,

@@ -13,7 +13,7 @@ use clap::Parser;
 use crowdqc::core::evidence::WorkerEvidence;
 use crowdqc::gold::{GoldPool, GoldScheduler, ScheduleParams, Slot};
 use crowdqc::policy::explain::fmt_duration;
-use crowdqc::policy::{Action, WorkerState, read_policy};
+use crowdqc::policy::{Action, Ban, WorkerState, read_policy};
 
 /// Command-line options.
 #[derive(Debug, Parser)]
@@ -157,8 +157,8 @@ fn main() -> crowdqc::Result<()> {
             format!(", tier {}", t.levels[st.tier as usize].name)
         });
         let status = match (st.banned, st.suspended_until) {
-            (Some(None), _) => "banned".to_string(),
-            (Some(Some(t)), _) => format!("banned until t={}s", t / 1000),
+            (Some(Ban::Permanent), _) => "banned".to_string(),
+            (Some(Ban::Until(t)), _) => format!("banned until t={}s", t / 1000),
             (None, Some(t)) if t > args.requests as i64 * 1000 => {
                 format!("suspended until t={}s", t / 1000)
             }

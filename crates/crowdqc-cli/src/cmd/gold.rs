@@ -1,14 +1,18 @@
 //! `crowdqc gold score` (workers' gold accuracy with intervals, gold item report,
 //! forgive) and `crowdqc gold plan` (lay tasks out into pages with gold mixed in).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use crowdqc::Result;
+use arrow_array::RecordBatch;
+use crowdqc::aggregation::registry::{self, RunOptions};
+use crowdqc::core::columns::Role;
+use crowdqc::gold::{
+    GoldParams, GoldScoreReport, Id, PageParams, PagePlanReport, check_disjoint, forgive_edits,
+    read_gold_rows, read_ids,
+};
+use crowdqc::{Error, Result};
 
-use crate::common::{Format, InputOpts};
-
-mod plan;
-mod score;
+use crate::common::{self, Format, InputOpts};
 
 /// Subcommands of `crowdqc gold`.
 #[derive(Debug, clap::Subcommand)]
@@ -117,7 +121,72 @@ pub struct PlanArgs {
 /// Bad arguments or input files, I/O failures.
 pub fn run(cmd: Command) -> Result<()> {
     match cmd {
-        Command::Score(a) => score::run(*a),
-        Command::Plan(a) => plan::run(a),
+        Command::Score(a) => score(*a),
+        Command::Plan(a) => plan(a),
     }
+}
+
+fn score(a: ScoreArgs) -> Result<()> {
+    let params = GoldParams::new()
+        .interval(a.interval.parse()?)
+        .confidence(a.confidence)
+        .contest_confidence(a.contest_confidence)
+        .contest_min_answers(a.contest_min_answers);
+    params.validate()?;
+    for p in [&a.out, &a.items_out].into_iter().flatten() {
+        crowdqc_io::check_output_path(p)?;
+    }
+    let m = common::load(&a.judgments, &a.input, Some(&a.gold))?;
+    let correct = a
+        .correct
+        .iter()
+        .map(|s| match s.split_once('=') {
+            Some((i, l)) => Ok((i.to_string(), l.to_string())),
+            None => Err(Error::param(
+                "correct",
+                format!("expected ITEM=LABEL, got `{s}`"),
+            )),
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let edits = forgive_edits(&m, &a.forgive, &correct)?;
+    let model = match &a.model {
+        Some(name) => Some(registry::fit(name, &m, &RunOptions::default())?),
+        None => None,
+    };
+    let r = GoldScoreReport::build(&m, &params, model.as_deref(), &edits)?;
+    if let Some(p) = &a.out {
+        crowdqc_io::write_table(p, &r.worker_batch()?)?;
+    }
+    if let Some(p) = &a.items_out {
+        crowdqc_io::write_table(p, &r.item_batch()?)?;
+    }
+    common::print_out(&match a.format {
+        Format::Json => common::to_json(&r)?,
+        Format::Text => r.text(a.top),
+    })
+}
+
+fn plan(a: PlanArgs) -> Result<()> {
+    let params = PageParams::new(a.page_size, a.gold_per_page)
+        .redundancy(a.redundancy)
+        .quiz(a.quiz)
+        .max_exposure(a.max_exposure)
+        .seed(a.seed);
+    params.validate()?;
+    crowdqc_io::check_output_path(&a.out)?;
+    let read = |p: &Path, f: &dyn Fn(&[RecordBatch]) -> Result<Vec<Id>>| {
+        let t = crowdqc_io::read_table_with_lines(p)?;
+        f(&t.clone().into_batches()).map_err(|e| t.locate(e))
+    };
+    let tasks = read(&a.tasks, &|b| read_ids(b, Role::Item, true))?;
+    let workers = read(&a.workers, &|b| read_ids(b, Role::Worker, true))?;
+    let gt = crowdqc_io::read_table_with_lines(&a.gold)?;
+    let gold = read_gold_rows(&gt.clone().into_batches()).map_err(|e| gt.locate(e))?;
+    check_disjoint(&tasks, &gold).map_err(|e| gt.locate(e))?;
+    let r = PagePlanReport::build(&tasks, &gold, &workers, &params)?;
+    crowdqc_io::write_table(&a.out, &r.to_record_batch()?)?;
+    common::print_out(&match a.format {
+        Format::Json => common::to_json(&r)?,
+        Format::Text => format!("{}layout written to {}\n", r.text(), a.out.display()),
+    })
 }

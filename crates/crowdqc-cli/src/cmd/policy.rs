@@ -1,20 +1,21 @@
 //! `crowdqc policy eval|replay|simulate`: access rules over worker evidence, a
 //! time-ordered replay of judgments, and the policy simulator.
 
-use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use crowdqc::Result;
-use crowdqc::policy::explain::fmt_duration;
-use crowdqc::policy::{Action, Decision, Explanation, Policy};
-use serde_json::{Value, json};
+use crowdqc::aggregation::registry::{self, RunOptions};
+use crowdqc::core::evidence::GoldSource;
+use crowdqc::gold::{GoldPool, GoldScheduler, ScheduleParams};
+use crowdqc::policy::replay::replay_with;
+use crowdqc::policy::simulate::{Archetype, SimConfig, SimReport, simulate_with_progress};
+use crowdqc::policy::{
+    EvidenceTable, ExactOptions, Policy, ReplayOptions, exact_report, needs_model, read_policy,
+};
+use crowdqc::{Error, Result};
+use serde_json::json;
 
-use crate::common::{Format, InputOpts};
-
-mod eval;
-mod exact;
-mod replay;
-mod simulate;
+use crate::common::{self, Format, InputOpts};
+use crate::progress::Bar;
 
 /// Subcommands of `crowdqc policy`.
 #[derive(Debug, clap::Subcommand)]
@@ -28,8 +29,9 @@ pub enum Command {
     /// Run policies against simulated workers: per archetype, the probability of each
     /// action, the median gold answers until it, and the share of work spent on gold.
     Simulate(SimulateArgs),
-    /// Exact probability (dynamic programming, no simulation) that restrictive rules
-    /// fire within N gold answers, for workers of given accuracies.
+    /// Probability that restrictive rules (all together) fire within N gold answers,
+    /// for workers of given accuracies: exact (dynamic programming) when the chain is
+    /// small enough, otherwise a labelled Monte Carlo with 95% intervals.
     Exact(ExactArgs),
 }
 
@@ -52,6 +54,16 @@ pub struct ExactArgs {
     /// Gold answers.
     #[arg(long, default_value_t = 100, value_name = "N")]
     pub horizon: u64,
+    /// Simulated workers per accuracy when the rules are too large for the exact
+    /// chain (a sliding window over 20 answers, or windows with cumulative rules).
+    #[arg(long, default_value_t = 100_000, value_name = "R")]
+    pub runs: u64,
+    /// Seed of that Monte Carlo.
+    #[arg(long, default_value_t = 0, value_name = "S")]
+    pub seed: u64,
+    /// Write the table here (.parquet or .csv).
+    #[arg(long, value_name = "TABLE")]
+    pub out: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -105,6 +117,10 @@ pub struct ReplayArgs {
     /// Gold labels file.
     #[arg(long, value_name = "GOLD")]
     pub gold: Option<PathBuf>,
+    /// Unit of a plain integer timestamp column: s, ms, us or ns (required for one;
+    /// Arrow timestamp columns and RFC 3339 strings carry their unit).
+    #[arg(long, value_name = "UNIT")]
+    pub time_unit: Option<String>,
     /// Write the decision log here (.parquet or .csv): timestamp_ms, worker, action,
     /// duration_ms, untrust, rules, gold_answered, gold_correct, explanation.
     #[arg(long, value_name = "LOG")]
@@ -159,6 +175,9 @@ pub struct SimulateArgs {
     /// worker).
     #[arg(long, default_value_t = 500, value_name = "N")]
     pub gold_pool: u32,
+    /// Write the per-archetype table here (.parquet or .csv; all policies).
+    #[arg(long, value_name = "TABLE")]
+    pub out: Option<PathBuf>,
     /// Output format (text: one table per policy, then a side-by-side Markdown table).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -170,47 +189,170 @@ pub struct SimulateArgs {
 /// Bad arguments, policy or input files; I/O failures.
 pub fn run(cmd: Command) -> Result<()> {
     match cmd {
-        Command::Eval(a) => eval::run(a),
-        Command::Replay(a) => replay::run(a),
-        Command::Simulate(a) => simulate::run(a),
-        Command::Exact(a) => exact::run(a),
+        Command::Eval(a) => eval(a),
+        Command::Replay(a) => replay(a),
+        Command::Simulate(a) => simulate(a),
+        Command::Exact(a) => exact(a),
     }
 }
 
-fn warnings_text(p: &Policy) -> String {
-    p.warnings
+fn check_out(p: Option<&PathBuf>) -> Result<()> {
+    p.map_or(Ok(()), |p| crowdqc_io::check_output_path(p))
+}
+
+fn eval(a: EvalArgs) -> Result<()> {
+    let policy = read_policy(&a.policy)?;
+    check_out(a.out.as_ref())?;
+    let table = match (&a.judgments, &a.stats) {
+        (Some(j), _) => {
+            let m = common::load(j, &a.input, a.gold.as_deref())?;
+            let mut t = EvidenceTable::from_matrix(&m, &policy);
+            let fit = match a.model.as_str() {
+                "never" => false,
+                "always" => true,
+                "auto" => needs_model(&policy),
+                other => {
+                    return Err(Error::param(
+                        "--model",
+                        format!("unknown value `{other}`; valid: auto, always, never"),
+                    ));
+                }
+            };
+            if fit {
+                t.fill_from_model(registry::fit("ds", &m, &RunOptions::default())?.as_ref());
+            }
+            t
+        }
+        (None, Some(s)) => {
+            let t = crowdqc_io::read_table_with_lines(s)?;
+            EvidenceTable::from_stats(&t.clone().into_batches(), &policy)
+                .map_err(|e| t.locate(e))?
+        }
+        (None, None) => {
+            return Err(Error::param(
+                "JUDGMENTS",
+                "give a judgments file or --stats WORKERS",
+            ));
+        }
+    };
+    let r = policy.evaluate_table(&table);
+    if let Some(p) = &a.out {
+        crowdqc_io::write_table(p, &r.to_record_batch()?)?;
+    }
+    common::print_out(&match a.format {
+        Format::Json => {
+            let mut shown = r.clone();
+            shown.decisions.retain(|d| a.all || d.is_event());
+            common::to_json(&shown)?
+        }
+        Format::Text => r.text(a.all),
+    })
+}
+
+fn replay(a: ReplayArgs) -> Result<()> {
+    let policy = read_policy(&a.policy)?;
+    check_out(a.out.as_ref())?;
+    let unit = a.time_unit.as_deref().map(str::parse).transpose()?;
+    let schema = crowdqc_io::BatchReader::open(&a.judgments)?.schema();
+    let opts = ReplayOptions::for_schema(&schema, a.input.timestamp_column.as_deref(), unit)
+        .map_err(|e| e.in_file(&a.judgments))?;
+    let m = common::load(&a.judgments, &a.input, a.gold.as_deref())?;
+    let log = replay_with(&policy, &m, &opts)?.log(&policy, &m);
+    if let Some(p) = &a.out {
+        crowdqc_io::write_table(p, &log.to_record_batch()?)?;
+    }
+    common::print_out(&match a.format {
+        Format::Json => common::to_json(&log)?,
+        Format::Text => log.text(),
+    })
+}
+
+fn simulate(a: SimulateArgs) -> Result<()> {
+    let policies: Vec<Policy> = a
+        .policy
         .iter()
-        .map(|w| format!("warning: {w}\n"))
-        .collect()
-}
-fn action_words(p: &Policy, d: &Decision) -> String {
-    let mut s = d.action.name().to_string();
-    if let Some(ms) = d.duration_ms {
-        let _ = write!(s, " {}", fmt_duration(ms));
+        .map(|p| read_policy(p))
+        .collect::<Result<_>>()?;
+    check_out(a.out.as_ref())?;
+    let cfg = SimConfig::new()
+        .workers(Archetype::parse_list(&a.workers)?)
+        .gold_rate(a.gold_rate)
+        .front_gold(a.front_gold)
+        .tasks(a.tasks)
+        .runs(a.runs)
+        .seed(a.seed)
+        .classes(a.classes);
+    cfg.validate()?;
+    let (rate, front) = (a.gold_rate, a.front_gold);
+    let gold: Box<dyn Fn(u64) -> Box<dyn GoldSource> + Sync> = match a.schedule.as_str() {
+        "fixed" => Box::new(move |seed| {
+            Box::new(crowdqc::policy::simulate::FixedRateGold::new(
+                rate, front, seed,
+            )) as _
+        }),
+        "adaptive" => {
+            let pool = GoldPool::new((0..a.gold_pool).map(|i| (i, i % a.classes)))?;
+            // validate once, so the per-worker factory cannot fail
+            GoldScheduler::new(ScheduleParams::new(), pool.clone())?;
+            Box::new(move |seed| {
+                Box::new(
+                    GoldScheduler::new(ScheduleParams::new().seed(seed), pool.clone())
+                        .expect("parameters validated above"),
+                ) as _
+            })
+        }
+        other => {
+            return Err(Error::param(
+                "--schedule",
+                format!("unknown value `{other}`; valid: fixed, adaptive"),
+            ));
+        }
+    };
+    let reports: Vec<SimReport> = policies
+        .iter()
+        .map(|p| simulate_with_progress(p, &cfg, gold.as_ref(), &Bar::stderr()))
+        .collect::<Result<_>>()?;
+    if let Some(p) = &a.out {
+        crowdqc_io::write_table(p, &SimReport::table(&reports)?)?;
     }
-    if d.untrust && d.action != Action::Untrust {
-        s.push_str(" + untrust");
-    }
-    if let (Some(tc), Some(t)) = (d.tier, &p.tiers) {
-        let _ = write!(
-            s,
-            " (tier {} -> {})",
-            t.levels[tc.from as usize].name, t.levels[tc.to as usize].name
-        );
-    }
-    s
+    common::print_out(&match a.format {
+        Format::Json => common::to_json(&json!({
+            "warnings": policies.iter().map(|p| json!({"policy": p.name, "warnings": p.warnings})).collect::<Vec<_>>(),
+            "reports": reports,
+        }))?,
+        Format::Text => {
+            let mut s = String::new();
+            for (p, r) in policies.iter().zip(&reports) {
+                p.warnings
+                    .iter()
+                    .for_each(|w| s.push_str(&format!("warning: {w}\n")));
+                s.push_str(&r.text());
+                s.push('\n');
+            }
+            if reports.len() > 1 {
+                s.push_str("side by side: P(restricted = ban, suspend or untrust) (median gold answers until it) · share of work on gold\n\n");
+                s.push_str(&SimReport::compare_markdown(&reports));
+            }
+            s
+        }
+    })
 }
 
-fn decision_json(p: &Policy, worker: &str, d: &Decision, x: &[Explanation]) -> Value {
-    json!({
-        "worker": worker,
-        "action": d.action.name(),
-        "duration_ms": d.duration_ms,
-        "untrust": d.untrust,
-        "rules": d.fired.iter().map(|&i| p.rules[i as usize].id.as_str()).collect::<Vec<_>>(),
-        "tier": d.tier.and_then(|tc| p.tiers.as_ref().map(|t| json!({
-            "from": t.levels[tc.from as usize].name, "to": t.levels[tc.to as usize].name
-        }))),
-        "explanations": x,
+fn exact(a: ExactArgs) -> Result<()> {
+    let policy = read_policy(&a.policy)?;
+    check_out(a.out.as_ref())?;
+    let opts = ExactOptions::new()
+        .rules(a.rules)
+        .accuracies(a.accuracy)
+        .horizon(a.horizon)
+        .runs(a.runs)
+        .seed(a.seed);
+    let r = exact_report(&policy, &opts, &Bar::stderr())?;
+    if let Some(p) = &a.out {
+        crowdqc_io::write_table(p, &r.to_record_batch()?)?;
+    }
+    common::print_out(&match a.format {
+        Format::Json => common::to_json(&r)?,
+        Format::Text => r.text(),
     })
 }

@@ -373,3 +373,72 @@ fn model_comparison_columns_and_model_consensus() {
     assert_eq!(r.code, Some(2), "{r:?}");
     assert!(r.stderr.contains("method"), "{}", r.stderr);
 }
+
+/// Issue 9: `gold score` says which gold items have no judgments (they are not
+/// scored), and names its duplicate rule.
+#[test]
+fn score_mentions_gold_without_judgments() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let j = file(
+        dir.path(),
+        "j.csv",
+        "item,worker,label\ni1,a,x\ni1,b,x\ni2,a,y\ni2,b,x\n",
+    );
+    let g = file(dir.path(), "g.csv", "item,label\ni1,x\ni2,x\nzz,x\nqq,y\n");
+    let r = crowdqc(&["gold", "score", s(&j), "--gold", s(&g)]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    assert!(
+        r.stdout
+            .contains("2 gold items have no judgments and are not scored (e.g. zz, qq)"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("counts as one gold answer"),
+        "{}",
+        r.stdout
+    );
+    let r = crowdqc(&["gold", "score", s(&j), "--gold", s(&g), "--format", "json"]);
+    let v: Value = serde_json::from_str(&r.stdout).expect("json");
+    assert_eq!(v["gold_without_judgments"], 2);
+    assert_eq!(v["workers"][0]["gold_answered"], 2);
+}
+
+/// Issue 9: gold errors of `gold plan` name the file and its line.
+#[test]
+fn plan_errors_name_the_file_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let t = file(dir.path(), "t.csv", "item\nt1\nt2\nt3\n");
+    let w = file(dir.path(), "w.csv", "worker\nw1\nw2\n");
+    let g = file(dir.path(), "g.csv", "item,label\ng1,x\ng2,x\ng1,y\n");
+    let out = dir.path().join("o.csv");
+    let args = |g: &Path| {
+        crowdqc(&[
+            "gold",
+            "plan",
+            "--tasks",
+            s(&t),
+            "--gold",
+            s(g),
+            "--workers",
+            s(&w),
+            "--out",
+            s(&out),
+        ])
+    };
+    let r = args(&g);
+    assert_eq!(r.code, Some(2), "{r:?}");
+    assert!(
+        r.stderr.contains("g.csv") && r.stderr.contains("line 4") && r.stderr.contains("`g1`"),
+        "{}",
+        r.stderr
+    );
+    let g = file(dir.path(), "g2.csv", "item,label\ng1,x\nt2,x\n");
+    let r = args(&g);
+    assert_eq!(r.code, Some(2), "{r:?}");
+    assert!(
+        r.stderr.contains("g2.csv") && r.stderr.contains("line 3"),
+        "{}",
+        r.stderr
+    );
+}

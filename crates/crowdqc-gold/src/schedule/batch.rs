@@ -17,6 +17,7 @@ use super::pool::{ExposureOrder, GoldPool};
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct PageParams {
     page_size: u32,
     gold_per_page: u32,
@@ -27,6 +28,11 @@ pub struct PageParams {
 }
 
 impl PageParams {
+    /// Judgments per task.
+    pub fn redundancy_count(&self) -> u32 {
+        self.redundancy
+    }
+
     /// Pages of `page_size` rows of which `gold_per_page` are gold (Appen's default is
     /// 1 gold per page for 1–19 rows, 2 for 20–29); redundancy 1, no quiz, no
     /// retirement, seed 0.

@@ -26,6 +26,7 @@ use crate::interval::check_confidence;
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct ScheduleParams {
     pub(crate) quiz: u32,
     pub(crate) quiz_pass: f64,

@@ -1,9 +1,10 @@
 //! Gold scoring: per-worker gold accuracy with intervals and confusion, per-gold-item
 //! exposure, miss rate and contested flag; forgive; gold-vs-model comparison.
 //!
-//! **Duplicates.** Every judgment on a gold item counts as one gold answer, so with
-//! the `keep-all` duplicate policy a worker who answered the same gold item twice has
-//! two gold answers (as crowd-kit's `get_accuracy` counts rows). Choose the `first` or
+//! **Duplicates.** Every judgment on a gold item counts as one gold answer
+//! ([`DUPLICATE_RULE`], through `crowdqc_core::votes`), so with the `keep-all` duplicate
+//! policy a worker who answered the same gold item twice has two gold answers (unlike
+//! crowd-kit's `get_accuracy`, which drops identical rows first). Choose the `first` or
 //! `last` policy at ingest to count one answer per `(item, worker)`. An item's
 //! *exposure* counts distinct workers, its *answers* count judgments.
 
@@ -16,7 +17,15 @@ pub use compare::{DivergenceDirection, ModelComparison};
 pub use forgive::{Forgive, Forgiven};
 pub use params::GoldParams;
 
+use crowdqc_core::votes::{self, DuplicateRule};
 use crowdqc_core::{Gold, JudgmentMatrix, Result};
+
+/// The duplicate rule of gold scoring: every judgment on a gold item is one gold
+/// answer ([`DuplicateRule::CountAll`]), so a worker who answered the same gold item
+/// twice has two gold answers. crowd-kit's `get_accuracy` instead drops identical
+/// `(task, worker, label)` rows ([`DuplicateRule::DropIdenticalRows`]); ingest with the
+/// `first` or `last` duplicate policy to count one answer per `(item, worker)`.
+pub const DUPLICATE_RULE: DuplicateRule = DuplicateRule::CountAll;
 use ndarray::{Array3, ArrayView2, ArrayView3};
 use rayon::prelude::*;
 
@@ -97,21 +106,21 @@ impl GoldScores {
         consensus: Option<ArrayView2<'_, f64>>,
     ) -> Result<Self> {
         let (nw, k) = (matrix.n_workers(), matrix.n_classes());
-        let mut answered = vec![0u64; nw];
-        let mut correct = vec![0u64; nw];
+        // per-worker gold answers and hits: the shared votes module, every judgment
+        // counted (see [`DUPLICATE_RULE`])
+        let hits = votes::accuracy_against(matrix, gold.as_slice(), DUPLICATE_RULE);
+        let (answered, correct) = (hits.answered, hits.correct);
         let mut confusion = Array3::<u64>::zeros((nw, k, k));
         let conf = confusion
             .as_slice_mut()
             .expect("a fresh Array3 is contiguous");
         let workers = matrix.judgment_workers();
         let classes = matrix.judgment_classes();
-        // Pass 1 (serial, integer counts): per-worker answers, hits and confusion.
+        // Pass 1 (serial, integer counts): per-worker confusion on gold.
         for &i in gold.items() {
             let g = gold.as_slice()[i as usize];
             for p in matrix.item_range(i) {
                 let (w, c) = (workers[p] as usize, classes[p]);
-                answered[w] += 1;
-                correct[w] += u64::from(c == g);
                 conf[(w * k + g as usize) * k + c as usize] += 1;
             }
         }
@@ -133,7 +142,7 @@ impl GoldScores {
                         .iter_mut()
                         .zip(c.row(i as usize))
                         .for_each(|(r, v)| *r = *v),
-                    None => vote_shares(&classes[range.clone()], row),
+                    None => votes::item_vote_shares(&classes[range.clone()], row),
                 }
                 let mut report =
                     item_report(&params, i, g, range.len() as u64, exposure, misses, row);
@@ -255,20 +264,6 @@ pub(crate) fn accuracy(correct: u64, answered: u64) -> f64 {
 }
 
 /// Fraction of judgments per class (uniform for an item without judgments).
-fn vote_shares(classes: &[u32], row: &mut [f64]) {
-    row.iter_mut().for_each(|r| *r = 0.0);
-    if classes.is_empty() {
-        let u = 1.0 / row.len().max(1) as f64;
-        row.iter_mut().for_each(|r| *r = u);
-        return;
-    }
-    for &c in classes {
-        row[c as usize] += 1.0;
-    }
-    let n = classes.len() as f64;
-    row.iter_mut().for_each(|r| *r /= n);
-}
-
 pub(crate) fn item_report(
     params: &GoldParams,
     item: u32,

@@ -17,6 +17,7 @@ use crate::interval::{IntervalMethod, check_confidence};
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
 pub struct GoldParams {
     interval: IntervalMethod,
     confidence: f64,

@@ -112,3 +112,66 @@ fn rejects_bad_input() {
     let e = plan_pages(&p, &[1, 10_003], &g, 2).unwrap_err();
     assert!(e.to_string().contains("gold item"), "{e}");
 }
+
+/// `gold plan` over tables: integer ids keep their type in the layout table, repeated
+/// gold rows count once, and input errors name the row.
+#[test]
+fn plan_report_over_id_tables() {
+    use std::sync::Arc;
+
+    use arrow_array::{Array, Int64Array, RecordBatch, StringArray};
+    use arrow_schema::DataType;
+    use crowdqc_core::columns::Role;
+    use crowdqc_gold::{Id, PagePlanReport, check_disjoint, read_gold_rows, read_ids};
+
+    let tasks = RecordBatch::try_from_iter([(
+        "task",
+        Arc::new(Int64Array::from((1..=20).collect::<Vec<i64>>())) as _,
+    )])
+    .expect("batch");
+    let workers =
+        RecordBatch::try_from_iter([("annotator", Arc::new(Int64Array::from(vec![7, 8])) as _)])
+            .expect("batch");
+    let gold = RecordBatch::try_from_iter([
+        ("item", Arc::new(Int64Array::from(vec![100, 101, 100])) as _),
+        (
+            "true_label",
+            Arc::new(StringArray::from(vec!["x", "y", "x"])) as _,
+        ),
+    ])
+    .expect("batch");
+    let t = read_ids(std::slice::from_ref(&tasks), Role::Item, true).expect("tasks");
+    let w = read_ids(&[workers], Role::Worker, true).expect("workers");
+    let g = read_gold_rows(&[gold]).expect("gold");
+    let r = PagePlanReport::build(&t, &g, &w, &PageParams::new(5, 1).seed(1)).expect("plan");
+    assert_eq!((r.tasks, r.workers, r.gold_items), (20, 2, 2));
+    // 10 tasks per worker on pages of 4 tasks + 1 gold: 3 pages each, 6 gold slots;
+    // the pool has 2 distinct gold items and no worker sees one twice: 4 filled
+    assert_eq!((r.pages, r.gold_rows, r.rows), (6, 4, 24));
+    assert_eq!(r.gold_shortfall, 2);
+    let b = r.to_record_batch().expect("table");
+    for (col, ty) in [
+        ("worker", DataType::Int64),
+        ("page", DataType::Int64),
+        ("item", DataType::Int64),
+        ("gold_label", DataType::Utf8),
+    ] {
+        assert_eq!(b.column_by_name(col).expect(col).data_type(), &ty, "{col}");
+    }
+    assert_eq!(
+        b.column_by_name("gold_label").expect("labels").null_count(),
+        20
+    );
+    // errors name the (1-based) row
+    let e = read_ids(&[tasks.clone(), tasks], Role::Item, true).expect_err("twice");
+    assert_eq!(
+        e.to_string(),
+        "row 21, column `task`: item `1` is listed twice"
+    );
+    let e = check_disjoint(&t, &[(Id::Int(3), Id::Str("x".into()))]).expect_err("overlap");
+    assert!(
+        e.to_string()
+            .starts_with("row 1, column `item`: `3` is both"),
+        "{e}"
+    );
+}

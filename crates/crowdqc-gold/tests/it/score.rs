@@ -157,6 +157,35 @@ fn duplicates_count_per_judgment_and_exposure_per_worker() {
     assert_eq!(s.worker(worker(&m, "a")).answered, 1);
 }
 
+/// Gold scoring names its duplicate rule (issue 9): identical `(item, worker, label)`
+/// rows each count, where crowd-kit's `get_accuracy` (`drop_duplicates()`) counts them
+/// once. Worker `a` answered gold `g` with `x` three times and `y` once.
+#[test]
+fn duplicate_rule_is_count_all_not_crowdkits_drop_identical_rows() {
+    use crowdqc_core::votes::{DuplicateRule, accuracy_against};
+    use crowdqc_gold::{DUPLICATE_RULE, GoldScoreReport};
+    assert_eq!(DUPLICATE_RULE, DuplicateRule::CountAll);
+    let rows = [
+        ("g", "a", "x"),
+        ("g", "a", "x"),
+        ("g", "a", "x"),
+        ("g", "a", "y"),
+        ("g", "b", "x"),
+    ];
+    let m = build(&rows, &[("g", "x")], DuplicatePolicy::KeepAll);
+    let s = GoldParams::new().score(&m).unwrap();
+    let a = s.worker(worker(&m, "a"));
+    // count-all: 4 answers, 3 correct
+    assert_eq!((a.answered, a.correct), (4, 3));
+    // crowd-kit: rows (g, a, x) and (g, a, y) once each -> 1 of 2
+    let ck = accuracy_against(&m, m.gold().as_slice(), DuplicateRule::DropIdenticalRows);
+    let wa = worker(&m, "a") as usize;
+    assert_eq!((ck.answered[wa], ck.correct[wa]), (2, 1));
+    let r = GoldScoreReport::build(&m, &GoldParams::new(), None, &[]).unwrap();
+    assert!(r.duplicate_rule.contains("counts as one gold answer"));
+    assert_eq!(r.duplicate_pairs, 1);
+}
+
 #[test]
 fn contested_with_given_consensus_and_thresholds() {
     let rows = [

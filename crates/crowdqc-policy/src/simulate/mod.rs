@@ -27,11 +27,9 @@
 //! action = "ban"
 //! sprt = { good = 0.92, bad = 0.80, alpha = 0.01, beta = 0.05 }
 //! "#)?;
-//! let cfg = SimConfig {
-//!     workers: vec![Archetype::Accuracy(0.92), Archetype::UniformSpammer],
-//!     runs: 200,
-//!     ..SimConfig::default()
-//! };
+//! let cfg = SimConfig::new()
+//!     .workers(vec![Archetype::Accuracy(0.92), Archetype::UniformSpammer])
+//!     .runs(200);
 //! let report = simulate(&p, &cfg)?;
 //! assert!(report.archetypes[1].probability(crowdqc_policy::Action::Ban) > 0.95);
 //! # Ok(()) }
@@ -40,6 +38,7 @@
 mod report;
 
 use crowdqc_core::evidence::{GoldSource, NextTask, WorkerEvidence};
+use crowdqc_core::progress::{NoProgress, Progress};
 use crowdqc_core::{Error, Result};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -207,8 +206,9 @@ impl GoldSource for FixedRateGold {
     }
 }
 
-/// Simulator settings.
+/// Simulator settings (build with [`SimConfig::new`] and the setters).
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct SimConfig {
     /// Worker archetypes (default: [`Archetype::default_roster`]).
     pub workers: Vec<Archetype>,
@@ -244,6 +244,59 @@ impl Default for SimConfig {
 }
 
 impl SimConfig {
+    /// The defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Sets [`SimConfig::workers`].
+    #[must_use]
+    pub fn workers(mut self, v: Vec<Archetype>) -> Self {
+        self.workers = v;
+        self
+    }
+    /// Sets [`SimConfig::gold_rate`].
+    #[must_use]
+    pub fn gold_rate(mut self, v: f64) -> Self {
+        self.gold_rate = v;
+        self
+    }
+    /// Sets [`SimConfig::front_gold`].
+    #[must_use]
+    pub fn front_gold(mut self, v: u64) -> Self {
+        self.front_gold = v;
+        self
+    }
+    /// Sets [`SimConfig::tasks`].
+    #[must_use]
+    pub fn tasks(mut self, v: u64) -> Self {
+        self.tasks = v;
+        self
+    }
+    /// Sets [`SimConfig::runs`].
+    #[must_use]
+    pub fn runs(mut self, v: u64) -> Self {
+        self.runs = v;
+        self
+    }
+    /// Sets [`SimConfig::seed`].
+    #[must_use]
+    pub fn seed(mut self, v: u64) -> Self {
+        self.seed = v;
+        self
+    }
+    /// Sets [`SimConfig::classes`].
+    #[must_use]
+    pub fn classes(mut self, v: u32) -> Self {
+        self.classes = v;
+        self
+    }
+    /// Sets [`SimConfig::task_ms`].
+    #[must_use]
+    pub fn task_ms(mut self, v: i64) -> Self {
+        self.task_ms = v;
+        self
+    }
+
     /// Checks the settings.
     ///
     /// # Errors
@@ -321,7 +374,7 @@ pub fn simulate_worker(
     for task in 0..cfg.tasks {
         let now = task as i64 * cfg.task_ms;
         if !state.active(now) {
-            if matches!(state.banned, Some(None)) {
+            if matches!(state.banned, Some(crate::eval::Ban::Permanent)) {
                 break;
             }
             continue;
@@ -388,24 +441,52 @@ pub fn simulate_with(
     cfg: &SimConfig,
     gold: &(dyn Fn(u64) -> Box<dyn GoldSource> + Sync),
 ) -> Result<SimReport> {
+    simulate_with_progress(policy, cfg, gold, &NoProgress)
+}
+
+/// Simulated workers between two progress reports and interruption checks.
+const BLOCK: usize = 4096;
+
+/// [`simulate_with`], reporting simulated workers to `progress` and stopping at the
+/// next block of 4096 workers once it is interrupted. Every worker draws from its own
+/// seed, so the report is identical with or without progress and for any thread
+/// count.
+///
+/// # Errors
+/// Invalid settings ([`SimConfig::validate`]); [`Error::Interrupted`].
+pub fn simulate_with_progress(
+    policy: &Policy,
+    cfg: &SimConfig,
+    gold: &(dyn Fn(u64) -> Box<dyn GoldSource> + Sync),
+    progress: &dyn Progress,
+) -> Result<SimReport> {
     cfg.validate()?;
-    let n = cfg.workers.len() as u64 * cfg.runs;
-    let outcomes: Vec<WorkerOutcome> = (0..n as usize)
-        .into_par_iter()
-        .with_min_len(64)
-        .map(|k| {
-            let k = k as u64;
-            let a = k / cfg.runs;
-            let j = k % cfg.runs;
-            let mut g = gold(derive_seed(cfg.seed, a, j ^ (1 << 63)));
-            simulate_worker(
-                policy,
-                cfg,
-                cfg.workers[a as usize],
-                g.as_mut(),
-                derive_seed(cfg.seed, a, j),
-            )
-        })
-        .collect();
+    let n = (cfg.workers.len() as u64 * cfg.runs) as usize;
+    progress.start(&format!("simulating `{}`", policy.name), Some(n as u64));
+    let mut outcomes: Vec<WorkerOutcome> = Vec::with_capacity(n);
+    for start in (0..n).step_by(BLOCK) {
+        progress.check()?;
+        let end = (start + BLOCK).min(n);
+        let block: Vec<WorkerOutcome> = (start..end)
+            .into_par_iter()
+            .with_min_len(64)
+            .map(|k| {
+                let k = k as u64;
+                let a = k / cfg.runs;
+                let j = k % cfg.runs;
+                let mut g = gold(derive_seed(cfg.seed, a, j ^ (1 << 63)));
+                simulate_worker(
+                    policy,
+                    cfg,
+                    cfg.workers[a as usize],
+                    g.as_mut(),
+                    derive_seed(cfg.seed, a, j),
+                )
+            })
+            .collect();
+        outcomes.extend(block);
+        progress.advance((end - start) as u64);
+    }
+    progress.finish();
     Ok(SimReport::build(policy, cfg, &outcomes))
 }

@@ -231,3 +231,52 @@ fn cell(s: Option<&ActionStat>) -> String {
         },
     }
 }
+
+impl SimReport {
+    /// One row per archetype and action: `policy`, `archetype`, `workers`, `action`,
+    /// `probability`, `std_error`, `median_gold`, `gold_share`, `mean_worked`.
+    ///
+    /// # Errors
+    /// Arrow failures (none expected).
+    pub fn to_record_batch(&self) -> crowdqc_core::Result<arrow_array::RecordBatch> {
+        Self::table(std::slice::from_ref(self))
+    }
+
+    /// [`SimReport::to_record_batch`] of several reports (policies) in one table.
+    ///
+    /// # Errors
+    /// Arrow failures (none expected).
+    pub fn table(reports: &[SimReport]) -> crowdqc_core::Result<arrow_array::RecordBatch> {
+        use crate::table::{count, floats, ints, strings};
+        type Row<'a> = (&'a str, &'a ArchetypeReport, &'a ActionStat);
+        let rows: Vec<Row<'_>> = reports
+            .iter()
+            .flat_map(|r| {
+                r.archetypes
+                    .iter()
+                    .flat_map(move |a| a.actions.iter().map(move |s| (r.policy.as_str(), a, s)))
+            })
+            .collect();
+        let a = |f: &dyn Fn(&ArchetypeReport) -> f64| floats(rows.iter().map(|r| Some(f(r.1))));
+        Ok(arrow_array::RecordBatch::try_from_iter([
+            ("policy", strings(rows.iter().map(|r| r.0))),
+            (
+                "archetype",
+                strings(rows.iter().map(|r| r.1.archetype.as_str())),
+            ),
+            ("workers", ints(rows.iter().map(|r| count(r.1.workers)))),
+            ("action", strings(rows.iter().map(|r| r.2.action.as_str()))),
+            (
+                "probability",
+                floats(rows.iter().map(|r| Some(r.2.probability))),
+            ),
+            (
+                "std_error",
+                floats(rows.iter().map(|r| Some(r.2.std_error))),
+            ),
+            ("median_gold", floats(rows.iter().map(|r| r.2.median_gold))),
+            ("gold_share", a(&|x| x.gold_share)),
+            ("mean_worked", a(&|x| x.mean_worked)),
+        ])?)
+    }
+}

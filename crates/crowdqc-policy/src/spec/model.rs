@@ -275,6 +275,11 @@ pub struct Rule {
 }
 
 impl Rule {
+    /// Whether a condition looks at a window of the last gold answers.
+    pub fn uses_window(&self) -> bool {
+        self.conditions.iter().any(|c| c.window.is_some())
+    }
+
     /// Whether the rule's evidence unit is gold answers.
     pub fn counts_gold(&self) -> bool {
         self.sprt.is_some()

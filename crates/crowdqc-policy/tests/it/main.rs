@@ -8,6 +8,7 @@ mod real_data;
 mod recommended;
 mod replay;
 mod simulate;
+mod stats_table;
 
 /// Reads one of the repository's example policies.
 pub fn example_policy(name: &str) -> crowdqc_policy::Policy {

@@ -36,15 +36,13 @@ fn recommended_policy_bans_few_good_workers_and_almost_all_spammers() {
 
     // spammers: 100 000 workers, gold on every slot, 30 slots
     let n_spam = 100_000u64;
-    let cfg = SimConfig {
-        workers: vec![Archetype::UniformSpammer],
-        gold_rate: 1.0,
-        tasks: 30,
-        runs: n_spam,
-        seed: 2026,
-        classes: 2,
-        ..SimConfig::default()
-    };
+    let cfg = SimConfig::new()
+        .workers(vec![Archetype::UniformSpammer])
+        .gold_rate(1.0)
+        .tasks(30)
+        .runs(n_spam)
+        .seed(2026)
+        .classes(2);
     let r = simulate(&p, &cfg).expect("simulate");
     let caught = r.archetypes[0].probability(Action::Ban);
     let k = (caught * n_spam as f64).round() as u64;
@@ -57,12 +55,11 @@ fn recommended_policy_bans_few_good_workers_and_almost_all_spammers() {
 
     // 92%-accurate workers: 20 000 workers, 400 gold answers each
     let n_good = 20_000u64;
-    let cfg = SimConfig {
-        workers: vec![Archetype::Accuracy(0.92)],
-        tasks: 400,
-        runs: n_good,
-        ..cfg
-    };
+    let cfg = cfg
+        .clone()
+        .workers(vec![Archetype::Accuracy(0.92)])
+        .tasks(400)
+        .runs(n_good);
     let r = simulate(&p, &cfg).expect("simulate");
     let banned = r.archetypes[0].probability(Action::Ban);
     let k = (banned * n_good as f64).round() as u64;

@@ -4,8 +4,9 @@ use std::sync::Arc;
 
 use arrow_array::{Float64Array, Int64Array, RecordBatch, StringArray};
 use crowdqc_core::{IdRef, IngestOptions, JudgmentMatrix, JudgmentMatrixBuilder};
-use crowdqc_policy::replay::{evidence_from_matrix, peer_agreement, replay};
+use crowdqc_policy::replay::{Clock, evidence_from_matrix, peer_agreement, replay, replay_with};
 use crowdqc_policy::{Action, parse_policy};
+use crowdqc_policy::{ReplayOptions, TimeUnit};
 
 /// Worker `bad` answers gold item g1..g6 wrongly except g1, worker `good` answers all
 /// right; rows are given out of time order on purpose.
@@ -99,13 +100,63 @@ when = [{ metric = "gold_wrong", at_least = 2 }]
     assert_eq!(kept.n_judgments(), 6);
 }
 
+/// Without a timestamp column the replay runs item by item with no clock, and says
+/// so (the README's replay line on the bundled example, which has none).
 #[test]
-fn replay_needs_timestamps() {
+fn replay_without_timestamps_runs_in_item_order() {
     let mut b = JudgmentMatrixBuilder::new(IngestOptions::default()).expect("builder");
     b.push_row(IdRef::Str("i"), IdRef::Str("w"), IdRef::Str("a"))
         .expect("row");
     let m = b.finish().expect("matrix");
     let p = parse_policy("[[rules]]\nid = \"r\"\naction = \"warn\"\nmin_evidence = 1\nwhen = [{ metric = \"judgments\", above = 0 }]\n").expect("valid");
-    let e = replay(&p, &m).expect_err("no timestamps");
-    assert!(e.to_string().contains("timestamp"), "{e}");
+    let r = replay(&p, &m).expect("item order");
+    assert_eq!(r.clock, Clock::ItemOrder);
+    let log = r.log(&p, &m);
+    assert_eq!(log.events.len(), 1);
+    assert_eq!(log.events[0].timestamp_ms, None);
+    assert!(log.text().contains("no timestamp column"), "{}", log.text());
+    let t = log.to_record_batch().expect("table");
+    assert_eq!(t.column(0).null_count(), 1);
+}
+
+/// Plain integer timestamps need their unit (issue 9: epoch seconds were read as
+/// milliseconds, putting every judgment in January 1970); with `s` a suspension of
+/// 1000 s ends 1000 later in the file's unit.
+#[test]
+fn integer_timestamps_need_a_unit() {
+    use arrow_schema::{DataType, TimeUnit as ArrowUnit};
+    let e = ReplayOptions::for_column("timestamp", &DataType::Int64, None).expect_err("no unit");
+    assert!(e.to_string().contains("--time-unit s|ms|us|ns"), "{e}");
+    let ts = DataType::Timestamp(ArrowUnit::Second, None);
+    assert!(ReplayOptions::for_column("timestamp", &ts, Some(TimeUnit::Seconds)).is_err());
+    assert_eq!(
+        ReplayOptions::for_column("timestamp", &ts, None).expect("carries its unit"),
+        ReplayOptions::new()
+    );
+    use arrow_schema::{Field, Schema};
+    let schema = Schema::new(vec![Field::new("item", DataType::Utf8, false)]);
+    let e = ReplayOptions::for_schema(&schema, None, Some(TimeUnit::Seconds)).expect_err("none");
+    assert!(e.to_string().contains("no timestamp column"), "{e}");
+    assert_eq!(
+        ReplayOptions::for_schema(&schema, None, None).expect("item order"),
+        ReplayOptions::new()
+    );
+    let secs = ReplayOptions::for_column("t", &DataType::Int64, Some(TimeUnit::Seconds))
+        .expect("unit given");
+    let m = matrix();
+    let p = parse_policy(
+        "[[rules]]\nid = \"two-wrong\"\naction = \"ban\"\nmin_evidence = 2\nwhen = [{ metric = \"gold_wrong\", at_least = 2 }]\n",
+    )
+    .expect("valid");
+    let r = replay_with(&p, &m, &secs).expect("replay");
+    assert_eq!(r.events[0].timestamp_ms, (1_000_000 - 5000 - 1) * 1000);
+    let log = r.log(&p, &m);
+    // 994 999 s after the epoch
+    assert_eq!(
+        log.events[0].time.as_deref(),
+        Some("1970-01-12T12:23:19.000Z")
+    );
+    let us = ReplayOptions::new().integer_time_unit(Some(TimeUnit::Microseconds));
+    let r = replay_with(&p, &m, &us).expect("replay");
+    assert_eq!(r.events[0].timestamp_ms, (1_000_000 - 5000 - 1) / 1000);
 }

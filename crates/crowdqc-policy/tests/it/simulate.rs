@@ -27,26 +27,11 @@ fn worker_specs_parse_and_reject() {
 fn settings_are_validated() {
     let p = example_policy("toloka.toml");
     for cfg in [
-        SimConfig {
-            gold_rate: 0.0,
-            ..SimConfig::default()
-        },
-        SimConfig {
-            gold_rate: 1.5,
-            ..SimConfig::default()
-        },
-        SimConfig {
-            tasks: 0,
-            ..SimConfig::default()
-        },
-        SimConfig {
-            runs: 0,
-            ..SimConfig::default()
-        },
-        SimConfig {
-            classes: 1,
-            ..SimConfig::default()
-        },
+        SimConfig::new().gold_rate(0.0),
+        SimConfig::new().gold_rate(1.5),
+        SimConfig::new().tasks(0),
+        SimConfig::new().runs(0),
+        SimConfig::new().classes(1),
     ] {
         assert!(simulate(&p, &cfg).is_err());
     }
@@ -55,12 +40,7 @@ fn settings_are_validated() {
 #[test]
 fn identical_for_any_thread_count_and_seeded() {
     let p = example_policy("recommended.toml");
-    let cfg = SimConfig {
-        runs: 60,
-        tasks: 400,
-        seed: 3,
-        ..SimConfig::default()
-    };
+    let cfg = SimConfig::new().runs(60).tasks(400).seed(3);
     let one = rayon::ThreadPoolBuilder::new()
         .num_threads(1)
         .build()
@@ -72,19 +52,14 @@ fn identical_for_any_thread_count_and_seeded() {
     let a = one.install(|| simulate(&p, &cfg)).expect("sim");
     let b = three.install(|| simulate(&p, &cfg)).expect("sim");
     assert_eq!(a, b);
-    let c = simulate(&p, &SimConfig { seed: 4, ..cfg }).expect("sim");
+    let c = simulate(&p, &cfg.clone().seed(4)).expect("sim");
     assert_ne!(a, c);
 }
 
 #[test]
 fn report_has_gold_share_actions_and_medians() {
     let p = example_policy("toloka.toml");
-    let cfg = SimConfig {
-        runs: 400,
-        tasks: 500,
-        gold_rate: 0.2,
-        ..SimConfig::default()
-    };
+    let cfg = SimConfig::new().runs(400).tasks(500).gold_rate(0.2);
     let r = simulate(&p, &cfg).expect("sim");
     assert_eq!(r.archetypes.len(), 7);
     for a in &r.archetypes {
@@ -118,17 +93,15 @@ fn report_has_gold_share_actions_and_medians() {
 #[test]
 fn degrading_worker_is_caught_after_the_drop() {
     let p = example_policy("recommended.toml");
-    let cfg = SimConfig {
-        workers: vec![Archetype::Degrading {
+    let cfg = SimConfig::new()
+        .workers(vec![Archetype::Degrading {
             from: 0.97,
             to: 0.6,
             at: 0.5,
-        }],
-        runs: 300,
-        tasks: 2000,
-        gold_rate: 0.1,
-        ..SimConfig::default()
-    };
+        }])
+        .runs(300)
+        .tasks(2000)
+        .gold_rate(0.1);
     let r = simulate(&p, &cfg).expect("sim");
     let a = &r.archetypes[0];
     // suspended by the sustained-low rule after the drop at ~100 gold answers
@@ -139,4 +112,37 @@ fn degrading_worker_is_caught_after_the_drop() {
     // and promoted before it, by the tiers
     assert!(a.probability(Action::Promote) > 0.9, "{}", r.text());
     assert!(a.probability(Action::Ban) < 0.01, "{}", r.text());
+}
+
+/// Progress sees every simulated worker; the report is the same as without it; an
+/// interrupted simulation stops with `Error::Interrupted`.
+#[test]
+fn progress_and_interruption() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    use crowdqc_core::Error;
+    use crowdqc_core::evidence::GoldSource;
+    use crowdqc_core::progress::{InterruptFlag, Progress};
+    use crowdqc_policy::simulate::{FixedRateGold, simulate_with_progress};
+
+    #[derive(Default)]
+    struct Count(AtomicU64);
+    impl Progress for Count {
+        fn advance(&self, n: u64) {
+            self.0.fetch_add(n, Ordering::Relaxed);
+        }
+    }
+    let p = example_policy("toloka.toml");
+    let cfg = SimConfig::new().runs(700).tasks(200);
+    let gold = |seed: u64| Box::new(FixedRateGold::new(0.1, 0, seed)) as Box<dyn GoldSource>;
+    let count = Count::default();
+    let with = simulate_with_progress(&p, &cfg, &gold, &count).expect("sim");
+    assert_eq!(count.0.load(Ordering::Relaxed), 7 * 700);
+    assert_eq!(with, simulate(&p, &cfg).expect("sim"));
+    let flag = InterruptFlag::new();
+    flag.handle().store(true, Ordering::Relaxed);
+    let r = simulate_with_progress(&p, &cfg, &gold, &flag);
+    assert!(matches!(r, Err(Error::Interrupted)));
+    let t = with.to_record_batch().expect("table");
+    assert_eq!(t.num_columns(), 9);
 }

@@ -1,0 +1,96 @@
+//! Worker evidence for a one-shot evaluation, from judgments (plus, optionally, a
+//! fitted aggregation model) or from a table of per-worker statistics.
+
+use crowdqc_core::JudgmentMatrix;
+use crowdqc_core::estimator::FittedModel;
+use crowdqc_core::evidence::WorkerEvidence;
+
+use crate::replay::evidence_from_matrix;
+use crate::spec::{Metric, Policy};
+use crate::table::Id;
+
+/// Per-worker evidence with the worker ids, ready for [`Policy::evaluate_table`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct EvidenceTable {
+    /// Worker ids, one per row.
+    pub workers: Vec<Id>,
+    /// Evidence, aligned with `workers`.
+    pub evidence: Vec<WorkerEvidence>,
+    /// Per worker: whether the order of the recent gold answers is known (always
+    /// from judgments; from a stats table only with a `recent_gold` column or when
+    /// every gold answer was correct). Window rules are not evaluated without it.
+    pub window_known: Vec<bool>,
+    /// Caveats about the evidence, in words (no timestamps, no gold, ...).
+    pub notes: Vec<String>,
+}
+
+/// Whether the policy has a condition on a model metric (`model_accuracy`,
+/// `spammer_score`), i.e. whether evidence from judgments needs a fitted model.
+pub fn needs_model(policy: &Policy) -> bool {
+    policy
+        .rules
+        .iter()
+        .flat_map(|r| &r.conditions)
+        .any(|c| matches!(c.metric, Metric::ModelAccuracy | Metric::SpammerScore))
+}
+
+impl EvidenceTable {
+    /// Evidence from judgments and gold ([`evidence_from_matrix`]): gold counts and
+    /// recent outcomes in time order, fast answers, peer agreement; every worker starts
+    /// in the policy's start tier. Notes say when windows follow item order (no
+    /// timestamps) and when there is no gold.
+    pub fn from_matrix(m: &JudgmentMatrix, policy: &Policy) -> Self {
+        let mut notes = Vec::new();
+        if !policy.uses_window().is_empty() && m.timestamps().is_none() {
+            notes.push(
+                "the judgments have no timestamp column: windows of \"last N gold answers\" \
+                 follow item order, not time order"
+                    .to_string(),
+            );
+        }
+        if m.gold().is_empty() {
+            notes.push("no gold labels: gold rules never fire (pass --gold)".to_string());
+        }
+        let mut evidence = evidence_from_matrix(m, policy.fast_ms());
+        let start = policy.tiers.as_ref().map(|t| t.start);
+        evidence.iter_mut().for_each(|e| e.tier = start);
+        let workers = (0..m.n_workers() as u32)
+            .map(|w| Id::from(m.workers().get(w)))
+            .collect();
+        EvidenceTable {
+            workers,
+            window_known: vec![true; evidence.len()],
+            evidence,
+            notes,
+        }
+    }
+
+    /// Fills `model_accuracy` (the model's per-worker accuracy) and `spammer_score`
+    /// (its `spammer_score` worker column, when it reports one, e.g. Dawid–Skene)
+    /// from a model fitted on the same matrix. Non-finite values stay unknown.
+    pub fn fill_from_model(&mut self, model: &dyn FittedModel) {
+        let acc = model.worker_accuracy();
+        let spam = model
+            .worker_columns()
+            .into_iter()
+            .find(|c| c.name == "spammer_score")
+            .map(|c| c.values);
+        for (w, e) in self.evidence.iter_mut().enumerate() {
+            e.model_accuracy = acc.get(w).copied().filter(|v| v.is_finite());
+            e.spammer_score = spam
+                .as_ref()
+                .and_then(|s| s.get(w).copied())
+                .filter(|v| v.is_finite());
+        }
+    }
+
+    /// Number of workers.
+    pub fn len(&self) -> usize {
+        self.workers.len()
+    }
+
+    /// Whether the table has no worker.
+    pub fn is_empty(&self) -> bool {
+        self.workers.is_empty()
+    }
+}
