@@ -22,6 +22,7 @@ mod agreement;
 mod arrow_out;
 pub mod errors;
 mod fit;
+mod gold;
 mod ingest;
 mod metrics;
 mod run;
@@ -46,6 +47,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(agreement::agreement_report_counts, m)?)?;
     m.add_function(wrap_pyfunction!(agreement::item_agreement_table, m)?)?;
     m.add_function(wrap_pyfunction!(agreement::worker_agreement_table, m)?)?;
+    m.add_function(wrap_pyfunction!(gold::gold_score, m)?)?;
+    m.add_class::<gold::NativeGoldScheduler>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }
