@@ -98,6 +98,6 @@ __all__ = [
     "read_judgments",
 ]
 
-from . import agreement, gold  # noqa: E402
+from . import agreement, gold, policy  # noqa: E402
 
-__all__ += ["agreement", "gold"]
+__all__ += ["agreement", "gold", "policy"]

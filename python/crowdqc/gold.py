@@ -330,9 +330,7 @@ class GoldScheduler:
         try:
             return self._item_code[item]
         except (KeyError, TypeError):
-            raise _errors.InvalidValueError(
-                f"item `{item}` is not in the gold pool"
-            ) from None
+            raise _errors.InvalidValueError(f"item `{item}` is not in the gold pool") from None
 
     def next_task(self, worker: Id) -> Slot:
         """Decide what the worker is served next (a new worker is registered).

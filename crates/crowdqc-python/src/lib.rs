@@ -25,6 +25,7 @@ mod fit;
 mod gold;
 mod ingest;
 mod metrics;
+mod policy;
 mod run;
 
 use pyo3::prelude::*;
@@ -49,6 +50,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(agreement::worker_agreement_table, m)?)?;
     m.add_function(wrap_pyfunction!(gold::gold_score, m)?)?;
     m.add_class::<gold::NativeGoldScheduler>()?;
+    m.add_class::<policy::NativePolicy>()?;
+    m.add_class::<policy::NativePolicySession>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }
