@@ -1,7 +1,7 @@
 """Type stubs of the native module ``crowdqc._native`` (see the Rust crate crowdqc-python)."""
 
 from os import PathLike
-from typing import Any, Optional, Union
+from typing import Any, Optional, Union, final
 
 import pyarrow as pa
 
@@ -76,3 +76,87 @@ def agreement_report_counts(
 ) -> tuple[pa.RecordBatch, dict[str, Any], list[dict[str, Any]]]: ...
 def item_agreement_table(matrix: Matrix) -> pa.RecordBatch: ...
 def worker_agreement_table(matrix: Matrix) -> pa.RecordBatch: ...
+
+# crowdqc.gold (crates/crowdqc-python/src/gold.rs)
+def gold_score(
+    matrix: Matrix,
+    interval: str = "wilson",
+    confidence: float = 0.95,
+    contest_confidence: float = 0.8,
+    contest_min_answers: int = 3,
+    forgive: list[str] = ...,
+    correct: list[tuple[str, str]] = ...,
+) -> tuple[pa.RecordBatch, pa.RecordBatch, dict[str, Any]]: ...
+
+@final
+class GoldScheduler:
+    def __new__(
+        cls,
+        items: list[int],
+        answers: list[int],
+        quiz: int = 0,
+        quiz_pass: float = 0.7,
+        onboarding_gold: int = 10,
+        onboarding_rate: float = 0.5,
+        threshold: float = 0.8,
+        confidence: float = 0.95,
+        max_rate: float = 0.3,
+        floor: float = 0.02,
+        max_exposure: int = 0,
+        seed: int = 0,
+    ) -> GoldScheduler: ...
+    def next(self, worker: int) -> tuple[str, Optional[int], Optional[str]]: ...
+    def record(self, worker: int, item: int, correct: bool) -> None: ...
+    def record_answer(self, worker: int, item: int, answer: int) -> bool: ...
+    def worker(self, worker: int) -> Optional[dict[str, Any]]: ...
+    def stats(self) -> dict[str, int]: ...
+    def exposure(self, item: int) -> Optional[int]: ...
+    def retired(self) -> list[int]: ...
+    def unseen_gold(self, worker: int) -> int: ...
+
+# crowdqc.policy (crates/crowdqc-python/src/policy.rs)
+@final
+class Policy:
+    @staticmethod
+    def parse(text: str) -> Policy: ...
+    @staticmethod
+    def read(path: Union[str, PathLike[str]]) -> Policy: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def description(self) -> Optional[str]: ...
+    @property
+    def warnings(self) -> list[str]: ...
+    @property
+    def rules(self) -> list[tuple[str, str, Optional[int], bool]]: ...
+    def evaluate(
+        self, matrix: Matrix
+    ) -> tuple[pa.RecordBatch, dict[str, Any], list[dict[str, Any]]]: ...
+    def replay(
+        self, matrix: Matrix
+    ) -> tuple[pa.RecordBatch, dict[str, Any], list[dict[str, Any]]]: ...
+    def exact(
+        self,
+        accuracies: Optional[list[float]] = None,
+        horizon: int = 100,
+        rules: Optional[list[str]] = None,
+        runs: int = 100000,
+        seed: int = 0,
+    ) -> tuple[pa.RecordBatch, dict[str, Any]]: ...
+    def simulate(
+        self,
+        workers: Optional[str] = None,
+        gold_rate: float = 0.1,
+        front_gold: int = 0,
+        tasks: int = 1000,
+        runs: int = 1000,
+        seed: int = 0,
+        classes: int = 2,
+    ) -> tuple[pa.RecordBatch, str]: ...
+    def session(self, worker: str, now_ms: int = 0) -> PolicySession: ...
+
+@final
+class PolicySession:
+    def record_gold(self, correct: bool, now_ms: int = 0) -> Optional[dict[str, Any]]: ...
+    def active(self, now_ms: int = 0) -> bool: ...
+    def state(self) -> dict[str, Any]: ...
