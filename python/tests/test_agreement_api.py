@@ -212,3 +212,40 @@ def test_bad_input_names_the_parameter_or_column() -> None:
         ag.report_counts(np.array([[1.5, 2.0]]))
     with pytest.raises(crowdqc.InvalidParameterError, match="output"):
         ag.item_agreement_table(df, output="json")  # type: ignore[arg-type]
+
+
+INTERRUPT = """
+import os, signal, threading, time
+import numpy as np, pandas as pd
+import crowdqc.agreement as ag
+rng = np.random.default_rng(0)
+n = 20000
+df = pd.DataFrame({"task": np.repeat(np.arange(n), 5), "worker": np.tile(np.arange(5), n),
+                   "label": rng.integers(0, 4, 5 * n)})
+threading.Timer(1.0, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+t0 = time.perf_counter()
+try:
+    ag.report(df, bootstrap=1_000_000, seed=1)
+    print("finished", time.perf_counter() - t0)
+except KeyboardInterrupt:
+    print("interrupted", time.perf_counter() - t0 - 1.0)
+"""
+
+
+def test_ctrl_c_interrupts_a_bootstrap_within_a_second() -> None:
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-c", INTERRUPT], capture_output=True, text=True, timeout=300
+    )
+    assert out.returncode == 0, out.stderr
+    word, seconds = out.stdout.split()
+    assert word == "interrupted", out.stdout
+    assert float(seconds) < 1.0
+
+
+def test_docstring_examples() -> None:
+    import doctest
+
+    assert doctest.testmod(ag, raise_on_error=True).attempted > 0

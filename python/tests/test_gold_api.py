@@ -174,3 +174,9 @@ def test_scheduler_retires_exposed_gold_and_rejects_bad_records() -> None:
         s.record(2, "a", True)
     with pytest.raises(crowdqc.InvalidParameterError):
         gold.GoldScheduler(POOL, floor=0.5, max_rate=0.3)
+
+
+def test_docstring_examples() -> None:
+    import doctest
+
+    assert doctest.testmod(gold, raise_on_error=True).attempted > 0

@@ -185,3 +185,9 @@ def test_policy_errors_name_line_and_options() -> None:
         cp.exact(p, rules=["nope"])
     assert p.rules == [("wrong", "ban", None, False)]
     assert "min_evidence" not in " ".join(p.warnings)
+
+
+def test_docstring_examples() -> None:
+    import doctest
+
+    assert doctest.testmod(cp, raise_on_error=True).attempted > 0
