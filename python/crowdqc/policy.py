@@ -42,6 +42,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Literal, Optional, Sequence, Union
 
+import pandas as pd
 import pyarrow as pa
 
 from . import _frames, _native
@@ -329,6 +330,25 @@ def _policy(policy: Union[Policy, str, os.PathLike[str]]) -> Policy:
     return policy if isinstance(policy, Policy) else load(policy)
 
 
+# optional columns the policy evidence uses (read by the library's ingest by name)
+_EXTRA_COLUMNS = ("timestamp", "duration_ms")
+
+
+def _matrix(judgments: Any, gold: Any) -> Any:
+    """The native matrix of ``judgments``, keeping a pandas frame's ``timestamp`` and
+    ``duration_ms`` columns (other inputs pass every column through)."""
+    if isinstance(judgments, pd.DataFrame):
+        extra = [c for c in _EXTRA_COLUMNS if c in judgments.columns]
+        if extra:
+            cols = _frames.resolve_columns(judgments)
+            source = _frames._pandas_to_arrow(judgments, [*cols, *extra])
+            g = None if gold is None else _frames.gold_to_arrow(gold)
+            return _native.Matrix.from_arrow(
+                source, g, item=cols.item, worker=cols.worker, label=cols.label
+            )
+    return _frames.build(judgments, gold).matrix
+
+
 @dataclass(frozen=True)
 class Evaluation:
     """Decisions for every worker of a table.
@@ -390,7 +410,8 @@ def evaluate(
     ----------
     policy : Policy, path or TOML text
     judgments : pandas.DataFrame, pyarrow.Table, polars.DataFrame or numpy.ndarray
-        Judgments with ``task``, ``worker`` and ``label`` columns.
+        Judgments with ``task``, ``worker`` and ``label`` columns, optionally
+        ``timestamp`` (orders the gold outcomes) and ``duration_ms`` (fast answers).
     gold : dict, pandas.Series or frame, optional
         Gold answers ``{task: label}``.
 
@@ -399,7 +420,7 @@ def evaluate(
     Evaluation
     """
     p = _policy(policy)
-    m = _frames.build(judgments, gold).matrix
+    m = _matrix(judgments, gold)
     table, s, ds = p._native.evaluate(m)
     return Evaluation(
         policy=s["policy"],
@@ -480,14 +501,16 @@ def replay(
 ) -> ReplayResult:
     """Replay historical judgments through the live evaluator.
 
-    Judgments are replayed item by item in order of first appearance (every judgment
-    at time 0, so suspensions last to the end of the data).
+    With a ``timestamp`` column (Arrow/pandas datetimes, RFC 3339 text, or integers in
+    ms) the judgments are replayed in time order; without one, item by item in order of
+    first appearance (every judgment at time 0, so suspensions last to the end).
 
     Parameters
     ----------
     policy : Policy, path or TOML text
     judgments : frame
-        Judgments with ``task``, ``worker``, ``label``.
+        Judgments with ``task``, ``worker``, ``label`` and optionally ``timestamp`` and
+        ``duration_ms``.
     gold : dict, pandas.Series or frame, optional
         Gold answers.
 
@@ -496,7 +519,7 @@ def replay(
     ReplayResult
     """
     p = _policy(policy)
-    m = _frames.build(judgments, gold).matrix
+    m = _matrix(judgments, gold)
     table, s, es = p._native.replay(m)
     return ReplayResult(
         policy=s["policy"],

@@ -191,3 +191,30 @@ def test_docstring_examples() -> None:
     import doctest
 
     assert doctest.testmod(cp, raise_on_error=True).attempted > 0
+
+
+def test_replay_in_time_order_with_pandas_timestamps() -> None:
+    p = cp.load(
+        '[[rules]]\nid = "w"\naction = "suspend"\nduration = "1h"\nmin_evidence = 2\n'
+        'when = [{ metric = "gold_wrong", window = 2, at_least = 2 }]\n'
+    )
+    t0 = pd.Timestamp("2026-01-01T00:00:00Z")
+    offsets = ["0min", "1min", "2min", "3h", "3h1min"]
+    rows = [
+        (f"g{i}", w, lab, t0 + pd.Timedelta(o))
+        for i, o in enumerate(offsets)
+        for w, lab in (("bob", "no"), ("ann", "yes"))
+    ]
+    # shuffled: the replay orders by time, not by row
+    df = pd.DataFrame(rows[::-1], columns=["task", "worker", "label", "timestamp"])
+    r = cp.replay(p, df, {f"g{i}": "yes" for i in range(5)})
+    assert r.clock == "timestamps"
+    ms0 = t0.value // 1_000_000
+    # suspended after the 2nd wrong answer (00:01); the 00:02 answer falls inside the
+    # suspension; after it ends the window is empty, so the next suspension needs two
+    # more wrong answers (03:00 and 03:01)
+    assert [e.timestamp_ms for e in r.events] == [ms0 + 60_000, ms0 + 3 * 3_600_000 + 60_000]
+    assert [e.time for e in r.events] == ["2026-01-01T00:01:00.000Z", "2026-01-01T03:01:00.000Z"]
+    assert [e.gold_answered for e in r.events] == [2, 4]
+    assert r.after_restriction == 1
+    assert all(e.action == "suspend" and e.duration_ms == 3_600_000 for e in r.events)
