@@ -160,3 +160,14 @@ class PolicySession:
     def record_gold(self, correct: bool, now_ms: int = 0) -> Optional[dict[str, Any]]: ...
     def active(self, now_ms: int = 0) -> bool: ...
     def state(self) -> dict[str, Any]: ...
+def gold_plan_pages(
+    tasks: list[Union[int, str]],
+    gold: list[tuple[Union[int, str], Union[int, str]]],
+    workers: list[Union[int, str]],
+    page_size: int,
+    gold_per_page: int = 1,
+    redundancy: int = 1,
+    quiz: int = 0,
+    max_exposure: int = 0,
+    seed: int = 0,
+) -> tuple[pa.RecordBatch, dict[str, Any], str]: ...

@@ -5,6 +5,8 @@
 consensus and contested flag, optionally after forgiving bad gold. :class:`GoldScheduler`
 is the object a serving loop calls per task request: it says whether to serve gold
 (quiz, onboarding, adaptive rate) or regular work, and learns from the answers.
+:func:`plan_pages` lays a batch of tasks out in pages with a fixed number of gold rows
+per page (Appen's page model).
 
 The statistics and the scheduling live in the Rust library ``crowdqc-gold``; this
 module converts ids and tables only.
@@ -30,7 +32,7 @@ import pandas as pd
 from . import _errors, _frames, _native
 from .agreement import _check_output, _convert
 
-__all__ = ["GoldScheduler", "GoldScore", "Slot", "WorkerView", "score"]
+__all__ = ["GoldScheduler", "GoldScore", "PagePlan", "Slot", "WorkerView", "plan_pages", "score"]
 
 Id = Union[int, str]
 
@@ -408,3 +410,108 @@ class GoldScheduler:
         """Gold items the worker has not been served yet."""
         code = self._worker(worker, False)
         return len(self._items) if code is None else int(self._native.unseen_gold(code))
+
+
+def _plain(x: Any) -> Any:
+    """A numpy scalar as the Python int/str it holds."""
+    return x.item() if hasattr(x, "item") and not isinstance(x, (str, bytes)) else x
+
+
+@dataclass(frozen=True)
+class PagePlan:
+    """A page layout of tasks and gold.
+
+    Attributes
+    ----------
+    layout : DataFrame (or pyarrow/polars table)
+        Rows by worker, page, position: ``worker``, ``page``, ``position``, ``item``,
+        ``kind`` (``quiz``, ``gold`` or ``task``), ``gold_label``.
+    rows, tasks, workers, redundancy, pages, gold_rows, gold_items : int
+        Sizes.
+    gold_share : float
+        Share of rows that are gold.
+    gold_shortfall : int
+        Gold rows left empty (the worker had seen every usable gold item).
+    exposure_min, exposure_max : int
+        Fewest and most workers a gold item went to.
+    text : str
+        The summary as text.
+    """
+
+    layout: Any
+    rows: int
+    tasks: int
+    workers: int
+    redundancy: int
+    pages: int
+    gold_rows: int
+    gold_share: float
+    gold_shortfall: int
+    gold_items: int
+    exposure_min: int
+    exposure_max: int
+    text: str
+
+
+def plan_pages(
+    tasks: Sequence[Id],
+    gold: Any,
+    workers: Sequence[Id],
+    page_size: int,
+    gold_per_page: int = 1,
+    redundancy: int = 1,
+    quiz: int = 0,
+    max_exposure: int = 0,
+    seed: int = 0,
+    output: Literal["pandas", "arrow", "polars"] = "pandas",
+) -> PagePlan:
+    """Lay tasks out in pages of ``page_size`` rows with ``gold_per_page`` gold rows each.
+
+    Each task goes to ``redundancy`` distinct workers; no worker sees a gold item twice;
+    gold is spread over the least-exposed items.
+
+    Parameters
+    ----------
+    tasks : sequence of ids
+        Task ids (none of them gold).
+    gold : dict, pandas.Series or DataFrame
+        Gold ``{item: answer}`` or a frame with ``task`` and ``true_label``.
+    workers : sequence of ids
+        Worker ids.
+    page_size, gold_per_page : int
+        Rows per page and gold rows among them.
+    redundancy : int
+        Judgments per task, by distinct workers.
+    quiz : int
+        Gold rows of a quiz page before each worker's work (0 = none).
+    max_exposure : int
+        Stop using a gold item in work pages once this many workers have it (0 = never).
+    seed : int
+        Seed of the task order, gold tie order and positions.
+    output : {"pandas", "arrow", "polars"}
+        Type of ``layout``.
+
+    Returns
+    -------
+    PagePlan
+
+    Raises
+    ------
+    crowdqc.InvalidParameterError
+        A parameter out of range (named), redundancy above the number of workers.
+    crowdqc.InvalidValueError
+        A task that is also a gold item (named).
+    """
+    _check_output(output)
+    table, s, text = _native.gold_plan_pages(
+        [_plain(t) for t in tasks],
+        [(_plain(i), _plain(a)) for i, a in _gold_pairs(gold)],
+        [_plain(w) for w in workers],
+        page_size,
+        gold_per_page=gold_per_page,
+        redundancy=redundancy,
+        quiz=quiz,
+        max_exposure=max_exposure,
+        seed=seed,
+    )
+    return PagePlan(layout=_convert(table, output), text=text, **s)

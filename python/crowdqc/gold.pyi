@@ -3,7 +3,7 @@ from typing import Any, Literal, Mapping, Optional, Sequence, Union
 
 Id = Union[int, str]
 
-__all__ = ["GoldScheduler", "GoldScore", "Slot", "WorkerView", "score"]
+__all__ = ["GoldScheduler", "GoldScore", "PagePlan", "Slot", "WorkerView", "plan_pages", "score"]
 
 @dataclass(frozen=True)
 class GoldScore:
@@ -77,3 +77,32 @@ class GoldScheduler:
     def exposure(self, item: Id) -> int: ...
     def retired(self) -> list[Any]: ...
     def unseen_gold(self, worker: Id) -> int: ...
+
+@dataclass(frozen=True)
+class PagePlan:
+    layout: Any
+    rows: int
+    tasks: int
+    workers: int
+    redundancy: int
+    pages: int
+    gold_rows: int
+    gold_share: float
+    gold_shortfall: int
+    gold_items: int
+    exposure_min: int
+    exposure_max: int
+    text: str
+
+def plan_pages(
+    tasks: Sequence[Id],
+    gold: Any,
+    workers: Sequence[Id],
+    page_size: int,
+    gold_per_page: int = 1,
+    redundancy: int = 1,
+    quiz: int = 0,
+    max_exposure: int = 0,
+    seed: int = 0,
+    output: Literal["pandas", "arrow", "polars"] = "pandas",
+) -> PagePlan: ...

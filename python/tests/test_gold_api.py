@@ -180,3 +180,48 @@ def test_docstring_examples() -> None:
     import doctest
 
     assert doctest.testmod(gold, raise_on_error=True).attempted > 0
+
+
+def test_plan_pages_layout_properties() -> None:
+    tasks = [f"t{i}" for i in range(40)]
+    pool = {f"g{i}": f"l{i % 3}" for i in range(12)}
+    p = gold.plan_pages(
+        tasks, pool, ["a", "b", "c", "d"], page_size=6, gold_per_page=2, redundancy=3, seed=5
+    )
+    lay = p.layout
+    work = lay[lay["kind"] == "task"]
+    # every task 3 times, by 3 distinct workers
+    per_task = work.groupby("item")["worker"].agg(["size", "nunique"])
+    assert set(per_task.index) == set(tasks)
+    assert (per_task["size"] == 3).all() and (per_task["nunique"] == 3).all()
+    gold_rows = lay[lay["kind"] == "gold"]
+    assert gold_rows["gold_label"].tolist() == [pool[i] for i in gold_rows["item"]]
+    assert not gold_rows.duplicated(["worker", "item"]).any()  # no gold twice to a worker
+    pages = lay.groupby(["worker", "page"])
+    assert (pages.size() <= 6).all()
+    assert (pages["kind"].apply(lambda k: (k == "gold").sum()) <= 2).all()
+    assert p.rows == len(lay) and p.tasks == 40 and p.redundancy == 3
+    assert p.gold_rows == len(gold_rows) and p.pages == pages.ngroups
+    assert p.gold_share == pytest.approx(p.gold_rows / p.rows)
+    exposure = gold_rows.groupby("item")["worker"].nunique()
+    assert p.exposure_max == exposure.max()
+    again = gold.plan_pages(
+        tasks,
+        pool,
+        ["a", "b", "c", "d"],
+        page_size=6,
+        gold_per_page=2,
+        redundancy=3,
+        seed=5,
+        output="arrow",
+    )
+    assert again.layout.to_pandas().equals(lay)
+
+
+def test_plan_pages_bad_input() -> None:
+    with pytest.raises(crowdqc.InvalidValueError, match="t1"):
+        gold.plan_pages(["t1", "t2"], {"t1": "x"}, ["a"], page_size=3)
+    with pytest.raises(crowdqc.InvalidParameterError, match="redundancy"):
+        gold.plan_pages(["t1"], {"g": "x"}, ["a"], page_size=3, redundancy=2)
+    with pytest.raises(crowdqc.InvalidParameterError, match="gold_per_page"):
+        gold.plan_pages(["t1"], {"g": "x"}, ["a"], page_size=3, gold_per_page=3)

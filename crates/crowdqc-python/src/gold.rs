@@ -1,12 +1,12 @@
 //! Gold over `crowdqc-gold`: [`gold_score`] (the typed [`GoldScoreReport`], its worker
 //! and item tables as pyarrow `RecordBatch`es) and [`NativeGoldScheduler`] (the
 //! per-request [`GoldScheduler`] on `u32` ids; `crowdqc.gold.GoldScheduler` maps the
-//! caller's ids onto them).
+//! caller's ids onto them) and [`gold_plan_pages`] (the [`PagePlanReport`] layout).
 
 use arrow_pyarrow::ToPyArrow;
 use crowdqc_gold::{
-    GoldParams, GoldPool, GoldReason, GoldScheduler, GoldScoreReport, IntervalMethod,
-    ScheduleParams, Slot, WorkerStatus, forgive_edits,
+    GoldParams, GoldPool, GoldReason, GoldScheduler, GoldScoreReport, Id, IntervalMethod,
+    PagePlanReport, PageParams, ScheduleParams, Slot, WorkerStatus, forgive_edits,
 };
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -202,4 +202,70 @@ impl NativeGoldScheduler {
     fn unseen_gold(&self, worker: u32) -> usize {
         self.inner.unseen_gold(worker)
     }
+}
+
+/// A task, gold item, label or worker id from Python: an integer or a string.
+#[derive(FromPyObject)]
+pub enum IdArg {
+    /// An integer id.
+    Int(i64),
+    /// A string id.
+    Str(String),
+}
+
+impl From<IdArg> for Id {
+    fn from(a: IdArg) -> Id {
+        match a {
+            IdArg::Int(v) => Id::Int(v),
+            IdArg::Str(s) => Id::Str(s),
+        }
+    }
+}
+
+/// Lays tasks and gold out in pages (`crowdqc_gold::PagePlanReport`): `(layout table,
+/// summary dict, text)`.
+#[pyfunction]
+#[pyo3(signature = (tasks, gold, workers, page_size, gold_per_page=1, redundancy=1,
+    quiz=0, max_exposure=0, seed=0))]
+#[allow(clippy::too_many_arguments)]
+pub fn gold_plan_pages<'py>(
+    py: Python<'py>,
+    tasks: Vec<IdArg>,
+    gold: Vec<(IdArg, IdArg)>,
+    workers: Vec<IdArg>,
+    page_size: u32,
+    gold_per_page: u32,
+    redundancy: u32,
+    quiz: u32,
+    max_exposure: u32,
+    seed: u64,
+) -> PyResult<Bound<'py, PyAny>> {
+    let tasks: Vec<Id> = tasks.into_iter().map(Id::from).collect();
+    let gold: Vec<(Id, Id)> = gold
+        .into_iter()
+        .map(|(i, l)| (Id::from(i), Id::from(l)))
+        .collect();
+    let workers: Vec<Id> = workers.into_iter().map(Id::from).collect();
+    let params = PageParams::new(page_size, gold_per_page)
+        .redundancy(redundancy)
+        .quiz(quiz)
+        .max_exposure(max_exposure)
+        .seed(seed);
+    let r = py
+        .detach(move || PagePlanReport::build(&tasks, &gold, &workers, &params))
+        .py_err()?;
+    let table = r.to_record_batch().py_err()?.to_pyarrow(py)?;
+    let s = PyDict::new(py);
+    s.set_item("rows", r.rows)?;
+    s.set_item("tasks", r.tasks)?;
+    s.set_item("workers", r.workers)?;
+    s.set_item("redundancy", r.redundancy)?;
+    s.set_item("pages", r.pages)?;
+    s.set_item("gold_rows", r.gold_rows)?;
+    s.set_item("gold_share", r.gold_share)?;
+    s.set_item("gold_shortfall", r.gold_shortfall)?;
+    s.set_item("gold_items", r.gold_items)?;
+    s.set_item("exposure_min", r.exposure_min)?;
+    s.set_item("exposure_max", r.exposure_max)?;
+    Ok((table, s, r.text()).into_pyobject(py)?.into_any())
 }

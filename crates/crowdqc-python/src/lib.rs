@@ -49,6 +49,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(agreement::item_agreement_table, m)?)?;
     m.add_function(wrap_pyfunction!(agreement::worker_agreement_table, m)?)?;
     m.add_function(wrap_pyfunction!(gold::gold_score, m)?)?;
+    m.add_function(wrap_pyfunction!(gold::gold_plan_pages, m)?)?;
     m.add_class::<gold::NativeGoldScheduler>()?;
     m.add_class::<policy::NativePolicy>()?;
     m.add_class::<policy::NativePolicySession>()?;
