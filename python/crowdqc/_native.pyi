@@ -86,6 +86,8 @@ def gold_score(
     contest_min_answers: int = 3,
     forgive: list[str] = ...,
     correct: list[tuple[str, str]] = ...,
+    model: Optional[str] = None,
+    seed: Optional[int] = None,
 ) -> tuple[pa.RecordBatch, pa.RecordBatch, dict[str, Any]]: ...
 
 @final
@@ -130,7 +132,7 @@ class Policy:
     @property
     def rules(self) -> list[tuple[str, str, Optional[int], bool]]: ...
     def evaluate(
-        self, matrix: Matrix
+        self, matrix: Matrix, model: Optional[str] = None, seed: Optional[int] = None
     ) -> tuple[pa.RecordBatch, dict[str, Any], list[dict[str, Any]]]: ...
     def replay(
         self, matrix: Matrix

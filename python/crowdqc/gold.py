@@ -24,7 +24,7 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping, Optional, Sequence, Union
 
 import pandas as pd
@@ -55,6 +55,8 @@ class GoldScore:
         ``contested``.
     interval : str
         Interval method (``wilson``, ``jeffreys``, ``clopper-pearson``).
+    model : str or None
+        The aggregation method compared with gold, if any.
     confidence : float
         Two-sided confidence level of the intervals.
     gold_items, gold_answered, gold_correct, contested : int
@@ -70,9 +72,10 @@ class GoldScore:
         Workers whose score changed by forgiving gold.
     """
 
-    workers: Any
-    items: Any
+    workers: Any = field(repr=False)
+    items: Any = field(repr=False)
     interval: str
+    model: Optional[str]
     confidence: float
     contest_confidence: float
     contest_min_answers: int
@@ -97,6 +100,8 @@ def score(
     contest_min_answers: int = 3,
     forgive: Sequence[Id] = (),
     correct: Optional[Mapping[Id, Id]] = None,
+    model: Optional[str] = None,
+    seed: Optional[int] = None,
     output: Literal["pandas", "arrow", "polars"] = "pandas",
 ) -> GoldScore:
     """Score every worker on gold with confidence intervals.
@@ -121,6 +126,14 @@ def score(
         Gold items to drop before scoring (bad gold).
     correct : mapping of id to label, optional
         Gold answers to replace before scoring.
+    model : str, optional
+        An aggregation method (``"ds"``, ``"glad"``, ``"mace"``, ``"mv"``, ... as in
+        ``crowdqc aggregate --method``) fitted on the judgments without gold: its
+        posteriors become the consensus of the contested flag, and its per-worker
+        accuracy is compared with gold (``model_accuracy``, ``model_p_value``,
+        ``model_q_value``, ``model_divergence`` columns of ``workers``).
+    seed : int, optional
+        Seed of a randomised ``model``.
     output : {"pandas", "arrow", "polars"}
         Type of the ``workers`` and ``items`` tables.
 
@@ -151,11 +164,14 @@ def score(
         contest_min_answers=contest_min_answers,
         forgive=[str(i) for i in forgive],
         correct=[(str(k), str(v)) for k, v in (correct or {}).items()],
+        model=model,
+        seed=seed,
     )
     return GoldScore(
         workers=_convert(workers, output),
         items=_convert(items, output),
         interval=s["interval"],
+        model=s["model"],
         confidence=s["confidence"],
         contest_confidence=s["contest_confidence"],
         contest_min_answers=s["contest_min_answers"],

@@ -10,6 +10,7 @@ class GoldScore:
     workers: Any
     items: Any
     interval: str
+    model: Optional[str]
     confidence: float
     contest_confidence: float
     contest_min_answers: int
@@ -33,6 +34,8 @@ def score(
     contest_min_answers: int = 3,
     forgive: Sequence[Id] = (),
     correct: Optional[Mapping[Id, Id]] = None,
+    model: Optional[str] = None,
+    seed: Optional[int] = None,
     output: Literal["pandas", "arrow", "polars"] = "pandas",
 ) -> GoldScore: ...
 

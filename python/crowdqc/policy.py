@@ -274,9 +274,15 @@ class Policy:
         """A live session for one worker starting at ``now_ms``."""
         return Session(self._native.session(str(worker), now_ms), str(worker))
 
-    def evaluate(self, judgments: Any, gold: Any = None) -> Evaluation:
+    def evaluate(
+        self,
+        judgments: Any,
+        gold: Any = None,
+        model: Optional[str] = None,
+        seed: Optional[int] = None,
+    ) -> Evaluation:
         """See :func:`evaluate`."""
-        return evaluate(self, judgments, gold)
+        return evaluate(self, judgments, gold, model=model, seed=seed)
 
     def replay(self, judgments: Any, gold: Any = None) -> ReplayResult:
         """See :func:`replay`."""
@@ -399,7 +405,11 @@ class Evaluation:
 
 
 def evaluate(
-    policy: Union[Policy, str, os.PathLike[str]], judgments: Any, gold: Any = None
+    policy: Union[Policy, str, os.PathLike[str]],
+    judgments: Any,
+    gold: Any = None,
+    model: Optional[str] = None,
+    seed: Optional[int] = None,
 ) -> Evaluation:
     """Evaluate the policy for every worker of a judgment table.
 
@@ -414,6 +424,12 @@ def evaluate(
         ``timestamp`` (orders the gold outcomes) and ``duration_ms`` (fast answers).
     gold : dict, pandas.Series or frame, optional
         Gold answers ``{task: label}``.
+    model : str, optional
+        An aggregation method (``"ds"``, ``"glad"``, ...) fitted on the judgments for
+        the ``model_accuracy`` and ``spammer_score`` metrics; without it, conditions on
+        them do not hold.
+    seed : int, optional
+        Seed of a randomised ``model``.
 
     Returns
     -------
@@ -421,7 +437,7 @@ def evaluate(
     """
     p = _policy(policy)
     m = _matrix(judgments, gold)
-    table, s, ds = p._native.evaluate(m)
+    table, s, ds = p._native.evaluate(m, model=model, seed=seed)
     return Evaluation(
         policy=s["policy"],
         warnings=tuple(s["warnings"]),

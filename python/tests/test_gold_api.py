@@ -225,3 +225,33 @@ def test_plan_pages_bad_input() -> None:
         gold.plan_pages(["t1"], {"g": "x"}, ["a"], page_size=3, redundancy=2)
     with pytest.raises(crowdqc.InvalidParameterError, match="gold_per_page"):
         gold.plan_pages(["t1"], {"g": "x"}, ["a"], page_size=3, gold_per_page=3)
+
+
+def test_model_comparison_binomial_test_and_bh() -> None:
+    stats = pytest.importorskip("scipy.stats")
+    multitest = pytest.importorskip("statsmodels.stats.multitest")
+    df, g = dataset("zhou2012-dogs")
+    assert g is not None
+    s = gold.score(df, g, model="ds")
+    assert s.model == "ds"
+    w = s.workers
+    tested = w[w["model_p_value"].notna()]
+    assert len(tested) > 10
+    # the exact two-sided (central) binomial test of gold correct against the model's
+    # accuracy: min(1, 2 min(P(X <= x), P(X >= x))), X ~ Bin(answered, model accuracy)
+    for _, r in tested.iterrows():
+        x, n, p0 = int(r.gold_correct), int(r.gold_answered), float(r.model_accuracy)
+        want = min(1.0, 2 * min(stats.binom.cdf(x, n, p0), stats.binom.sf(x - 1, n, p0)))
+        assert r.model_p_value == pytest.approx(want, rel=1e-9, abs=1e-12)
+    # Benjamini-Hochberg over the tested workers
+    _, q, _, _ = multitest.multipletests(tested["model_p_value"], method="fdr_bh")
+    np.testing.assert_allclose(tested["model_q_value"], q, rtol=1e-9)
+    # flagged exactly when the model accuracy lies outside the gold interval
+    outside = (tested["model_accuracy"] < tested["gold_accuracy_low"]) | (
+        tested["model_accuracy"] > tested["gold_accuracy_high"]
+    )
+    assert (tested["model_divergence"].notna() == outside).all()
+    higher = tested["model_divergence"] == "gold_higher"
+    assert (tested.loc[higher, "gold_accuracy_low"] > tested.loc[higher, "model_accuracy"]).all()
+    with pytest.raises(crowdqc.InvalidParameterError, match="method"):
+        gold.score(df, g, model="no-such-method")

@@ -218,3 +218,25 @@ def test_replay_in_time_order_with_pandas_timestamps() -> None:
     assert [e.gold_answered for e in r.events] == [2, 4]
     assert r.after_restriction == 1
     assert all(e.action == "suspend" and e.duration_ms == 3_600_000 for e in r.events)
+
+
+def test_evaluate_with_a_model_metric() -> None:
+    # three reliable workers and one who always disagrees; no gold at all
+    rows = []
+    for t in range(30):
+        truth = "yes" if t % 3 else "no"
+        rows += [(t, w, truth) for w in ("a", "b", "c")]
+        rows.append((t, "z", "no" if truth == "yes" else "yes"))
+    df = pd.DataFrame(rows, columns=["task", "worker", "label"])
+    p = cp.load(
+        '[[rules]]\nid = "model"\naction = "untrust"\nmin_evidence = 10\n'
+        'when = [{ metric = "model_accuracy", below = 0.5 }]\n'
+    )
+    without = cp.evaluate(p, df)
+    assert without.summary["untrust"] == 0  # unknown model accuracy: the rule cannot fire
+    e = cp.evaluate(p, df, model="mv")
+    assert e.decision("z").action == "untrust" and e.decision("z").untrust
+    assert e.untrusted == ("z",)
+    (clause,) = [c for c in e.decision("z").explanations[0].clauses if "model" in c.metric]
+    assert clause.value == 0.0 and clause.holds  # z never agrees with the majority
+    assert all(e.decision(w).action == "allow" for w in "abc")

@@ -8,6 +8,7 @@ use crowdqc_gold::{
     GoldParams, GoldPool, GoldReason, GoldScheduler, GoldScoreReport, Id, IntervalMethod,
     PagePlanReport, PageParams, ScheduleParams, Slot, WorkerStatus, forgive_edits,
 };
+use crowdqc_aggregation::registry::{self, RunOptions};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use std::sync::Arc;
@@ -17,10 +18,12 @@ use crate::ingest::Matrix;
 
 /// Gold scores of the matrix (which must carry gold): `(worker table, item table,
 /// summary dict)`. `forgive` drops gold items, `correct` replaces gold answers
-/// (`(item, label)` pairs, ids as text) before scoring.
+/// (`(item, label)` pairs, ids as text) before scoring. With `model` (a method name of
+/// `crowdqc_aggregation::registry`, fitted on the matrix without gold) its posteriors
+/// are the consensus and its worker accuracy is compared with gold.
 #[pyfunction]
 #[pyo3(signature = (matrix, interval="wilson", confidence=0.95, contest_confidence=0.8,
-    contest_min_answers=3, forgive=Vec::new(), correct=Vec::new()))]
+    contest_min_answers=3, forgive=Vec::new(), correct=Vec::new(), model=None, seed=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn gold_score<'py>(
     py: Python<'py>,
@@ -31,6 +34,8 @@ pub fn gold_score<'py>(
     contest_min_answers: u64,
     forgive: Vec<String>,
     correct: Vec<(String, String)>,
+    model: Option<String>,
+    seed: Option<u64>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let method: IntervalMethod = interval.parse().py_err()?;
     let params = GoldParams::new()
@@ -42,13 +47,23 @@ pub fn gold_score<'py>(
     let r = py
         .detach(move || -> crowdqc_core::Result<GoldScoreReport> {
             let edits = forgive_edits(&m, &forgive, &correct)?;
-            GoldScoreReport::build(&m, &params, None, &edits)
+            let fitted = model
+                .map(|name| {
+                    let opts = RunOptions {
+                        seed,
+                        ..RunOptions::default()
+                    };
+                    registry::fit(&name, &m, &opts)
+                })
+                .transpose()?;
+            GoldScoreReport::build(&m, &params, fitted.as_deref(), &edits)
         })
         .py_err()?;
     let workers = r.worker_batch().py_err()?.to_pyarrow(py)?;
     let items = r.item_batch().py_err()?.to_pyarrow(py)?;
     let s = PyDict::new(py);
     s.set_item("interval", r.interval)?;
+    s.set_item("model", r.model)?;
     s.set_item("confidence", r.confidence)?;
     s.set_item("contest_confidence", r.contest_confidence)?;
     s.set_item("contest_min_answers", r.contest_min_answers)?;

@@ -11,6 +11,7 @@ use crowdqc_policy::{
     Ban, EvidenceTable, ExactOptions, Explanation, Id, Policy, WorkerDecision, WorkerState,
     exact_report, parse_policy, read_policy,
 };
+use crowdqc_aggregation::registry::{self, RunOptions};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 use std::path::PathBuf;
@@ -123,10 +124,31 @@ impl NativePolicy {
     }
 
     /// Evaluates every worker of the matrix (evidence from its gold, judgments and
-    /// peer agreement): `(decisions table, summary dict, decision dicts)`.
-    fn evaluate<'py>(&self, py: Python<'py>, matrix: &Matrix) -> PyResult<Bound<'py, PyAny>> {
+    /// peer agreement, and with `model` — a method name of
+    /// `crowdqc_aggregation::registry` — the model's worker accuracy and spammer score):
+    /// `(decisions table, summary dict, decision dicts)`.
+    #[pyo3(signature = (matrix, model=None, seed=None))]
+    fn evaluate<'py>(
+        &self,
+        py: Python<'py>,
+        matrix: &Matrix,
+        model: Option<String>,
+        seed: Option<u64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let (p, m) = (Arc::clone(&self.inner), Arc::clone(&matrix.inner));
-        let e = py.detach(move || p.evaluate_table(&EvidenceTable::from_matrix(&m, &p)));
+        let e = py
+            .detach(move || -> crowdqc_core::Result<_> {
+                let mut t = EvidenceTable::from_matrix(&m, &p);
+                if let Some(name) = model {
+                    let opts = RunOptions {
+                        seed,
+                        ..RunOptions::default()
+                    };
+                    t.fill_from_model(&*registry::fit(&name, &m, &opts)?);
+                }
+                Ok(p.evaluate_table(&t))
+            })
+            .py_err()?;
         let table = e.to_record_batch().py_err()?.to_pyarrow(py)?;
         let s = PyDict::new(py);
         s.set_item("policy", &e.policy)?;
