@@ -4,11 +4,11 @@
 //! caller's ids onto them) and [`gold_plan_pages`] (the [`PagePlanReport`] layout).
 
 use arrow_pyarrow::ToPyArrow;
+use crowdqc_aggregation::registry::{self, RunOptions};
 use crowdqc_gold::{
     GoldParams, GoldPool, GoldReason, GoldScheduler, GoldScoreReport, Id, IntervalMethod,
-    PagePlanReport, PageParams, ScheduleParams, Slot, WorkerStatus, forgive_edits,
+    PageParams, PagePlanReport, ScheduleParams, Slot, WorkerStatus, forgive_edits,
 };
-use crowdqc_aggregation::registry::{self, RunOptions};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use std::sync::Arc;

@@ -4,6 +4,7 @@
 //! (`NativePolicySession`) for `Policy::step`.
 
 use arrow_pyarrow::ToPyArrow;
+use crowdqc_aggregation::registry::{self, RunOptions};
 use crowdqc_core::evidence::{GoldSource, WorkerEvidence};
 use crowdqc_core::progress::Progress;
 use crowdqc_policy::simulate::{Archetype, FixedRateGold, SimConfig, simulate_with_progress};
@@ -11,7 +12,6 @@ use crowdqc_policy::{
     Ban, EvidenceTable, ExactOptions, Explanation, Id, Policy, WorkerDecision, WorkerState,
     exact_report, parse_policy, read_policy,
 };
-use crowdqc_aggregation::registry::{self, RunOptions};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 use std::path::PathBuf;
