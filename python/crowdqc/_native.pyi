@@ -74,6 +74,18 @@ def agreement_report_counts(
     seed: int = 0,
     hayes_krippendorff: bool = True,
 ) -> tuple[pa.RecordBatch, dict[str, Any], list[dict[str, Any]]]: ...
+def agreement_report_table(
+    rows: Optional[list[tuple[str, str, int]]] = None,
+    categories: Optional[list[str]] = None,
+    counts: Optional[list[int]] = None,
+    level: str = "nominal",
+    weights: Optional[Union[str, list[float]]] = None,
+    rank_spacing: bool = False,
+    confidence: float = 0.95,
+    bootstrap: int = 0,
+    seed: int = 0,
+    hayes_krippendorff: bool = True,
+) -> tuple[pa.RecordBatch, dict[str, Any], list[dict[str, Any]]]: ...
 def item_agreement_table(matrix: Matrix) -> pa.RecordBatch: ...
 def worker_agreement_table(matrix: Matrix) -> pa.RecordBatch: ...
 

@@ -6,8 +6,9 @@ kappa, Conger's kappa, Brennan-Prediger, Gwet's AC1/AC2 and, with exactly two ra
 Cohen's kappa and Scott's pi) with its analytic standard error and t interval (irrCAC's
 conventions) and, with ``bootstrap=n``, the item bootstrap of each coefficient and Hayes &
 Krippendorff's bootstrap of alpha. :func:`report_counts` does the same from a Fleiss
-counts table. :func:`item_agreement_table` and :func:`worker_agreement_table` give the
-per-item and per-worker views.
+counts table and :func:`report_table` from a two-rater contingency table.
+:func:`item_agreement_table` and :func:`worker_agreement_table` give the per-item and
+per-worker views.
 
 All the statistics are computed by the Rust library ``crowdqc-agreement``; this module
 converts inputs and outputs only. Bootstraps release the GIL and stop on Ctrl-C.
@@ -50,6 +51,7 @@ __all__ = [
     "item_agreement_table",
     "report",
     "report_counts",
+    "report_table",
     "worker_agreement_table",
 ]
 
@@ -471,13 +473,7 @@ def report_counts(
             if categories is not None
             else [str(i) for i in range(values.shape[1])]
         )
-    num = np.asarray(values, dtype=np.float64)
-    if num.size and (np.isnan(num).any() or (num < 0).any() or (num != np.floor(num)).any()):
-        raise _errors.InvalidParameterError(
-            "parameter `counts` must hold non-negative whole numbers (no NaN); "
-            "fill missing cells with 0"
-        )
-    rows = num.astype(np.uint64).tolist()
+    rows = _whole(values, "counts").tolist()
     native = _native.agreement_report_counts(
         names,
         rows,
@@ -490,6 +486,83 @@ def report_counts(
         hayes_krippendorff=hayes_krippendorff,
     )
     return AgreementReport._from_native(native)
+
+
+def report_table(
+    table: Any,
+    categories: Optional[Sequence[str]] = None,
+    level: Literal["nominal", "ordinal", "interval", "ratio"] = "nominal",
+    weights: Optional[_WeightsLike] = None,
+    bootstrap: int = 0,
+    seed: int = 0,
+    confidence: float = 0.95,
+    rank_spacing: bool = False,
+    hayes_krippendorff: bool = True,
+) -> AgreementReport:
+    """Agreement of two raters from a contingency table (Cohen's kappa, Scott's pi, ...).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame or array-like of shape (q, q)
+        A frame with ``label_a``, ``label_b`` and ``count`` columns (categories in order
+        of first appearance), or a square matrix of counts (rows: rater A) whose
+        categories are ``categories``.
+    categories : sequence of str, optional
+        Category names of a matrix, in order (default ``"0"``, ``"1"``, ...).
+    level, weights, bootstrap, seed, confidence, rank_spacing, hayes_krippendorff
+        As in :func:`report`.
+
+    Returns
+    -------
+    AgreementReport
+
+    Raises
+    ------
+    crowdqc.InvalidParameterError
+        Negative or fractional counts, a non-square matrix, repeated categories.
+    """
+    boot = _check_bootstrap(bootstrap)
+    common = dict(
+        level=level,
+        weights=_weights(weights),
+        rank_spacing=rank_spacing,
+        confidence=confidence,
+        bootstrap=boot,
+        seed=seed,
+        hayes_krippendorff=hayes_krippendorff,
+    )
+    if isinstance(table, pd.DataFrame) and {"label_a", "label_b", "count"} <= set(table.columns):
+        counts = _whole(table["count"].to_numpy(), "table")
+        rows = [
+            (str(a), str(b), int(c)) for a, b, c in zip(table["label_a"], table["label_b"], counts)
+        ]
+        native = _native.agreement_report_table(rows=rows, **common)
+    else:
+        m = np.asarray(table)
+        if m.ndim != 2 or m.shape[0] != m.shape[1]:
+            raise _errors.InvalidParameterError(
+                "parameter `table` must be a frame with label_a, label_b, count columns "
+                f"or a square q x q matrix of counts, got shape {m.shape}"
+            )
+        names = (
+            [str(c) for c in categories]
+            if categories is not None
+            else [str(i) for i in range(m.shape[0])]
+        )
+        native = _native.agreement_report_table(
+            categories=names, counts=[int(c) for c in _whole(m.ravel(), "table")], **common
+        )
+    return AgreementReport._from_native(native)
+
+
+def _whole(values: Any, name: str) -> np.ndarray:
+    num = np.asarray(values, dtype=np.float64)
+    if num.size and (np.isnan(num).any() or (num < 0).any() or (num != np.floor(num)).any()):
+        raise _errors.InvalidParameterError(
+            f"parameter `{name}` must hold non-negative whole numbers (no NaN); "
+            "fill missing cells with 0"
+        )
+    return num.astype(np.uint64)
 
 
 def item_agreement_table(data: Any, output: _Output = "pandas") -> Any:

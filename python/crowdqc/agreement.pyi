@@ -19,6 +19,7 @@ __all__ = [
     "item_agreement_table",
     "report",
     "report_counts",
+    "report_table",
     "worker_agreement_table",
 ]
 
@@ -106,6 +107,17 @@ def report(
 ) -> AgreementReport: ...
 def report_counts(
     counts: Any,
+    categories: Optional[Sequence[str]] = None,
+    level: _Level = "nominal",
+    weights: Optional[_WeightsLike] = None,
+    bootstrap: int = 0,
+    seed: int = 0,
+    confidence: float = 0.95,
+    rank_spacing: bool = False,
+    hayes_krippendorff: bool = True,
+) -> AgreementReport: ...
+def report_table(
+    table: Any,
     categories: Optional[Sequence[str]] = None,
     level: _Level = "nominal",
     weights: Optional[_WeightsLike] = None,

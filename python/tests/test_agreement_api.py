@@ -249,3 +249,33 @@ def test_docstring_examples() -> None:
     import doctest
 
     assert doctest.testmod(ag, raise_on_error=True).attempted > 0
+
+
+@pytest.mark.parametrize(
+    "name", ["gwet2014_cont3x3_abstractors", "gwet_cont4x4_diagnosis", "sas_cohen_kappa_3x3"]
+)
+@pytest.mark.parametrize("weights", ["identity", "linear", "quadratic"])
+def test_contingency_table_matches_irrcac(name: str, weights: str) -> None:
+    table = example(name + ".csv")
+    r = ag.report_table(table, weights=weights)  # type: ignore[arg-type]
+    x = EXPECTED["irrcac_table"][name]
+    assert r.layout == "table" and r.raters == 2
+    for key in ("cohen_kappa", "scott_pi"):
+        close5(r[key].value, x[f"{key}_{weights}"]["value"])
+        close5(r[key].se, x[f"{key}_{weights}"]["se"])
+    # the same table as a square matrix in the frame's category order
+    cats = list(dict.fromkeys([*table["label_a"], *table["label_b"]]))
+    m = (
+        table.pivot_table(index="label_a", columns="label_b", values="count", aggfunc="sum")
+        .reindex(index=cats, columns=cats)
+        .fillna(0)
+    )
+    r2 = ag.report_table(m.to_numpy(), categories=cats, weights=weights)  # type: ignore[arg-type]
+    assert r2["cohen_kappa"].value == r["cohen_kappa"].value
+
+
+def test_contingency_table_bad_input() -> None:
+    with pytest.raises(crowdqc.InvalidParameterError, match="table"):
+        ag.report_table(np.ones((2, 3)))
+    with pytest.raises(crowdqc.InvalidParameterError, match="table"):
+        ag.report_table(np.array([[1, -1], [0, 2]]))

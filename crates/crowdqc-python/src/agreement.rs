@@ -1,13 +1,14 @@
 //! Agreement over `crowdqc-agreement`'s typed report: [`agreement_report`] (judgments),
-//! [`agreement_report_counts`] (a Fleiss counts table) and the per-item and per-worker
+//! [`agreement_report_counts`] (a Fleiss counts table), [`agreement_report_table`] (a
+//! two-rater contingency table) and the per-item and per-worker
 //! agreement tables. The report comes back as a pyarrow `RecordBatch` (one row per
 //! coefficient, [`AgreementReport::to_record_batch`]) and as plain Python values
 //! (dicts, lists, floats) that `crowdqc.agreement` wraps in typed objects.
 
 use arrow_pyarrow::ToPyArrow;
 use crowdqc_agreement::{
-    AgreementReport, CoefficientReport, HayesReport, ItemCounts, Level, ReportOptions, SeMethod,
-    Weights,
+    AgreementReport, CoefficientReport, Contingency, HayesReport, ItemCounts, Level, ReportOptions,
+    SeMethod, Weights,
 };
 use crowdqc_core::progress::Progress;
 use pyo3::prelude::*;
@@ -217,6 +218,51 @@ pub fn agreement_report_counts<'py>(
     let counts = ItemCounts::from_table(&categories, &rows).py_err()?;
     let r = interruptible(py, move |p: &dyn Progress| {
         crowdqc_agreement::report_with_progress(&counts, &opts, p)
+    })?;
+    render(py, &r)
+}
+
+/// The agreement report of a two-rater contingency table, from `(label_a, label_b,
+/// count)` rows or from `categories` and `q × q` row-major `counts`: Cohen's kappa,
+/// Scott's pi and the multi-rater coefficients on its subjects. Returns as
+/// [`agreement_report`].
+#[pyfunction]
+#[pyo3(signature = (rows=None, categories=None, counts=None, level="nominal", weights=None,
+    rank_spacing=false, confidence=0.95, bootstrap=0, seed=0, hayes_krippendorff=true))]
+#[allow(clippy::too_many_arguments)]
+pub fn agreement_report_table<'py>(
+    py: Python<'py>,
+    rows: Option<Vec<(String, String, u64)>>,
+    categories: Option<Vec<String>>,
+    counts: Option<Vec<u64>>,
+    level: &str,
+    weights: Option<WeightsArg>,
+    rank_spacing: bool,
+    confidence: f64,
+    bootstrap: usize,
+    seed: u64,
+    hayes_krippendorff: bool,
+) -> PyResult<Bound<'py, PyAny>> {
+    let opts = options(
+        level,
+        weights,
+        rank_spacing,
+        confidence,
+        bootstrap,
+        seed,
+        hayes_krippendorff,
+    )?;
+    let table = match (rows, categories, counts) {
+        (Some(r), None, None) => Contingency::from_rows(&r),
+        (None, Some(c), Some(n)) => Contingency::new(&c, &n),
+        _ => Err(crowdqc_core::Error::param(
+            "table",
+            "give either (label_a, label_b, count) rows or categories and q x q counts",
+        )),
+    }
+    .py_err()?;
+    let r = interruptible(py, move |p: &dyn Progress| {
+        crowdqc_agreement::report_with_progress(&table, &opts, p)
     })?;
     render(py, &r)
 }

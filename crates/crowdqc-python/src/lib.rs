@@ -46,6 +46,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(metrics::read_table, m)?)?;
     m.add_function(wrap_pyfunction!(agreement::agreement_report, m)?)?;
     m.add_function(wrap_pyfunction!(agreement::agreement_report_counts, m)?)?;
+    m.add_function(wrap_pyfunction!(agreement::agreement_report_table, m)?)?;
     m.add_function(wrap_pyfunction!(agreement::item_agreement_table, m)?)?;
     m.add_function(wrap_pyfunction!(agreement::worker_agreement_table, m)?)?;
     m.add_function(wrap_pyfunction!(gold::gold_score, m)?)?;
