@@ -240,3 +240,31 @@ def test_evaluate_with_a_model_metric() -> None:
     (clause,) = [c for c in e.decision("z").explanations[0].clauses if "model" in c.metric]
     assert clause.value == 0.0 and clause.holds  # z never agrees with the majority
     assert all(e.decision(w).action == "allow" for w in "abc")
+
+
+INTERRUPT = """
+import os, signal, threading, time
+import crowdqc.policy as cp
+p = cp.load('[[rules]]\\nid = "r"\\naction = "ban"\\nmin_evidence = 10\\n'
+            'when = [{ metric = "gold_accuracy", window = 10, below = 0.85 }]\\n')
+threading.Timer(1.0, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+t0 = time.perf_counter()
+try:
+    cp.simulate(p, runs=10_000_000, tasks=10_000)
+    print("finished", time.perf_counter() - t0)
+except KeyboardInterrupt:
+    print("interrupted", time.perf_counter() - t0 - 1.0)
+"""
+
+
+def test_ctrl_c_interrupts_a_simulation_within_a_second() -> None:
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-c", INTERRUPT], capture_output=True, text=True, timeout=300
+    )
+    assert out.returncode == 0, out.stderr
+    word, seconds = out.stdout.split()
+    assert word == "interrupted", out.stdout
+    assert float(seconds) < 1.0
