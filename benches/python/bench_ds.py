@@ -46,7 +46,7 @@ class PeakRss:
             self.peak = max(self.peak, rss())
             time.sleep(0.001)
 
-    def __enter__(self) -> "PeakRss":
+    def __enter__(self) -> PeakRss:
         self._t.start()
         return self
 
@@ -87,12 +87,18 @@ def median_time(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--sizes", nargs="*", type=float, default=[1e5, 1e6])
     ap.add_argument("--with-1e7", action="store_true", help="also run 1e7 judgments")
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--skip-crowdkit-above", type=float, default=float("inf"),
-                    help="do not run crowd-kit above this many judgments")
+    ap.add_argument(
+        "--skip-crowdkit-above",
+        type=float,
+        default=float("inf"),
+        help="do not run crowd-kit above this many judgments",
+    )
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes] + ([10_000_000] if args.with_1e7 else [])
 
@@ -105,23 +111,29 @@ def main() -> None:
         CDS = None
 
     print(f"crowdqc {crowdqc.__version__}, pandas {pd.__version__}, repeat {args.repeat} (medians)")
-    print("| judgments | crowd-kit s | crowdqc s | speed-up | crowdqc peak RSS above frame MB | matrix MB | ratio | same labels |")
+    print(
+        "| judgments | crowd-kit s | crowdqc s | speed-up | crowdqc peak RSS above frame MB "
+        "| matrix MB | ratio | same labels |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for n in sizes:
         df = make_frame(n)
         base = rss()
         with PeakRss() as mem:
-            t_q, ours = median_time(lambda: QDS().fit_predict(df), args.repeat)
+            t_q, ours = median_time(lambda df=df: QDS().fit_predict(df), args.repeat)
         peak = (mem.peak - base) / 1e6
         matrix_mb = crowdqc._frames.build(df).matrix.heap_bytes / 1e6
         if CDS is not None and n <= args.skip_crowdkit_above:
-            t_c, theirs = median_time(lambda: CDS().fit_predict(df), args.repeat)
+            t_c, theirs = median_time(lambda df=df: CDS().fit_predict(df), args.repeat)
             same = float((theirs.reindex(ours.index) == ours).mean())
             ck, speed, same_s = f"{t_c:.3f}", f"{t_c / t_q:.0f}x", f"{same:.4f}"
         else:
             ck = speed = same_s = "-"
-        print(f"| {n:.0e} | {ck} | {t_q:.3f} | {speed} | {peak:.0f} | {matrix_mb:.0f} | "
-              f"{peak / matrix_mb:.2f} | {same_s} |", flush=True)
+        print(
+            f"| {n:.0e} | {ck} | {t_q:.3f} | {speed} | {peak:.0f} | {matrix_mb:.0f} | "
+            f"{peak / matrix_mb:.2f} | {same_s} |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -45,7 +45,7 @@ __version__: str = _native.__version__
 
 
 def read_judgments(
-    path: "str | os.PathLike[str]", output: Literal["pandas", "arrow", "polars"] = "pandas"
+    path: str | os.PathLike[str], output: Literal["pandas", "arrow", "polars"] = "pandas"
 ) -> Any:
     """Read a Parquet, CSV or Arrow IPC file (chosen by extension).
 

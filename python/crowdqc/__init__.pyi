@@ -17,7 +17,21 @@ from ._errors import ParseError as ParseError
 from ._errors import SchemaError as SchemaError
 
 __version__: str
-__all__: list[str]
+__all__ = [
+    "Error",
+    "InsufficientDataError",
+    "InvalidParameterError",
+    "InvalidValueError",
+    "MissingColumnError",
+    "NotFittedError",
+    "NumericalError",
+    "ParseError",
+    "SchemaError",
+    "__version__",
+    "aggregation",
+    "metrics",
+    "read_judgments",
+]
 
 def read_judgments(
     path: Union[str, os.PathLike[str]], output: Literal["pandas", "arrow", "polars"] = "pandas"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from typing import Any, Dict, Optional
+from typing import Any, Callable, Dict, Optional
 
 import numpy as np
 import pandas as pd
@@ -31,6 +31,11 @@ class BaseAggregator:
     _method: str = ""
 
     def __getattr__(self, name: str) -> Any:
+        lazy = self.__dict__.get("_lazy")
+        if lazy and name in lazy:
+            value = lazy.pop(name)()
+            setattr(self, name, value)
+            return value
         if name.endswith("_") and not name.startswith("_"):
             raise NotFittedError(
                 f"This {type(self).__name__} instance is not fitted yet: call fit(data) "
@@ -61,6 +66,25 @@ class BaseAggregator:
 
     __hash__ = None  # type: ignore[assignment]
 
+    def __getstate__(self) -> Dict[str, Any]:
+        # build the deferred attributes so that the state holds plain values only
+        for name in list(self.__dict__.get("_lazy", {})):
+            getattr(self, name)
+        state = dict(self.__dict__)
+        state.pop("_lazy", None)
+        return state
+
+    def __setstate__(self, state: Dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+    def _defer(self, **makers: Callable[[], Any]) -> None:
+        """Fitted attributes built on first access (``fit_predict`` needs only
+        ``labels_``); a new fit replaces the values of the previous one."""
+        lazy = self.__dict__.setdefault("_lazy", {})
+        for name, make in makers.items():
+            self.__dict__.pop(name, None)
+            lazy[name] = make
+
     def _fit_native(
         self, data: Any, params: Optional[Dict[str, Any]] = None, true_labels: Any = None
     ) -> tuple[Data, Any]:
@@ -70,10 +94,12 @@ class BaseAggregator:
 
     def _set_votes(self, d: Data, model: Any) -> None:
         """probas_, labels_ and skills_ of a vote-based fit."""
-        self.probas_ = _frames.probas_frame(d, model.posteriors())
         self.labels_ = _frames.labels_series(d, model.labels())
-        # crowd-kit's skills_ come from a sorted groupby: sorted by worker id
-        self.skills_ = _frames.worker_series(d, model.worker_accuracy(), "skill").sort_index()
+        self._defer(
+            probas_=lambda: _frames.probas_frame(d, model.posteriors()),
+            # crowd-kit's skills_ come from a sorted groupby: sorted by worker id
+            skills_=lambda: _frames.worker_series(d, model.worker_accuracy(), "skill").sort_index(),
+        )
 
 
 def tol(value: float) -> float:
@@ -86,7 +112,7 @@ def tol(value: float) -> float:
 
 def skill_weights(
     d: Data,
-    skills: "pd.Series[Any]",
+    skills: pd.Series[Any],
     on_missing_skill: str = "error",
     default_skill: Optional[float] = None,
 ) -> list[float]:
@@ -144,14 +170,12 @@ def skill_weights(
 def weighted_vote(
     aggregator: BaseAggregator,
     data: Any,
-    skills: "pd.Series[Any]",
+    skills: pd.Series[Any],
     on_missing_skill: str = "error",
     default_skill: Optional[float] = None,
-) -> tuple[pd.DataFrame, "pd.Series[Any]"]:
+) -> tuple[pd.DataFrame, pd.Series[Any]]:
     """Majority vote of ``data`` weighted by per-worker ``skills``: (probas, labels)."""
     d = _frames.build(data)
     weights = skill_weights(d, skills, on_missing_skill, default_skill)
     model = _native.fit(d.matrix, "mv", {"weights": weights})
-    return _frames.probas_frame(d, model.posteriors()), _frames.labels_series(
-        d, model.labels()
-    )
+    return _frames.probas_frame(d, model.posteriors()), _frames.labels_series(d, model.labels())

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from . import _errors, _native
+from . import _errors
 from ._native import Matrix
 
 ITEM_ALIASES = ("task", "item")
@@ -66,9 +66,7 @@ def _pandas_to_arrow(df: pd.DataFrame, columns: Sequence[str]) -> pa.Table:
     try:
         return pa.Table.from_pandas(df[list(columns)], preserve_index=False)
     except (pa.ArrowTypeError, pa.ArrowInvalid) as e:
-        bad = next(
-            (c for c in columns if df[c].dtype == object and _mixed(df[c])), None
-        )
+        bad = next((c for c in columns if df[c].dtype == object and _mixed(df[c])), None)
         where = f"column `{bad}`" if bad is not None else "a column"
         raise _errors.SchemaError(
             f"{where} mixes value types ({e}); use one type per column, e.g. "
@@ -115,11 +113,19 @@ def gold_to_arrow(true_labels: Any) -> pa.Table:
     return to_arrow(true_labels)
 
 
-class Data(NamedTuple):
-    """A built matrix and the input information needed to render outputs."""
+class Data:
+    """A built matrix, the input's label dtype, and its id indexes (built once)."""
 
-    matrix: Matrix
-    label_dtype: Any
+    def __init__(self, matrix: Matrix, label_dtype: Any) -> None:
+        self.matrix = matrix
+        self.label_dtype = label_dtype
+        self._cache: dict[str, pd.Index] = {}
+
+    def index(self, what: str) -> pd.Index:
+        """The ``task``, ``worker`` or ``label`` index (cached)."""
+        if what not in self._cache:
+            self._cache[what] = _build_index(self, what)
+        return self._cache[what]
 
 
 def build(data: Any, true_labels: Any = None) -> Data:
@@ -141,22 +147,33 @@ def _index(arr: pa.Array, name: str) -> pd.Index:
     return pd.Index(arr.to_pandas(), name=name)
 
 
+def _build_index(d: Data, what: str) -> pd.Index:
+    if what == "task":
+        return _index(d.matrix.items(), "task")
+    if what == "worker":
+        return _index(d.matrix.workers(), "worker")
+    idx = _index(d.matrix.classes(), "label")
+    dt = d.label_dtype
+    if dt is not None and pd.api.types.is_bool_dtype(dt):
+        return pd.Index([v in ("true", "True", 1, True) for v in idx], name="label")
+    if dt is not None and pd.api.types.is_float_dtype(dt) and not pd.api.types.is_float_dtype(idx):
+        return pd.Index(idx.astype(np.float64), name="label")
+    return idx
+
+
 def items(d: Data) -> pd.Index:
     """Task ids in first-appearance order."""
-    return _index(d.matrix.items(), "task")
+    return d.index("task")
 
 
 def workers(d: Data) -> pd.Index:
     """Worker ids in first-appearance order."""
-    return _index(d.matrix.workers(), "worker")
+    return d.index("worker")
 
 
 def classes(d: Data) -> pd.Index:
     """Labels in class order, converted back to the input label dtype when possible."""
-    idx = _index(d.matrix.classes(), "label")
-    if d.label_dtype is not None and d.label_dtype == bool:
-        return pd.Index([v in ("true", "True", 1, True) for v in idx], name="label")
-    return idx
+    return d.index("label")
 
 
 def numbers(arr: pa.Array) -> np.ndarray:
@@ -185,10 +202,8 @@ def worker_series(d: Data, arr: pa.Array, name: str) -> pd.Series:
 
 def observed_pairs(d: Data) -> tuple[np.ndarray, np.ndarray]:
     """The distinct ``(worker index, class index)`` pairs of the judgments, sorted."""
-    _, w, c = d.matrix.judgments()
-    n_classes = max(d.matrix.n_classes, 1)
-    key = np.unique(
-        np.asarray(w.to_numpy(), dtype=np.int64) * n_classes
-        + np.asarray(c.to_numpy(), dtype=np.int64)
+    w, c = d.matrix.observed_pairs()
+    return (
+        np.asarray(w.to_numpy(), dtype=np.int64),
+        np.asarray(c.to_numpy(), dtype=np.int64),
     )
-    return key // n_classes, key % n_classes

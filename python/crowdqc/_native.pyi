@@ -5,9 +5,32 @@ from typing import Any, Optional, Union, final
 
 import pyarrow as pa
 
+__all__ = [
+    "Matrix",
+    "Model",
+    "fit",
+    "krippendorff_alpha",
+    "uncertainty",
+    "consistency",
+    "mv_skills",
+    "read_table",
+    "_panic_for_tests",
+    "__version__",
+    "agreement_report",
+    "agreement_report_counts",
+    "agreement_report_table",
+    "item_agreement_table",
+    "worker_agreement_table",
+    "gold_score",
+    "gold_plan_pages",
+    "GoldScheduler",
+    "Policy",
+    "PolicySession",
+]
+
 __version__: str
 
-
+@final
 class Matrix:
     @staticmethod
     def from_arrow(
@@ -33,7 +56,9 @@ class Matrix:
     def workers(self) -> pa.Array: ...
     def classes(self) -> pa.Array: ...
     def judgments(self) -> tuple[pa.Array, pa.Array, pa.Array]: ...
+    def observed_pairs(self) -> tuple[pa.Array, pa.Array]: ...
 
+@final
 class Model:
     @property
     def method(self) -> str: ...
@@ -51,6 +76,7 @@ def uncertainty(
 def consistency(matrix: Matrix, consensus: list[int], skills: list[float]) -> pa.Array: ...
 def mv_skills(matrix: Matrix) -> tuple[pa.Array, pa.Array]: ...
 def read_table(path: Union[str, PathLike[str]]) -> pa.Table: ...
+def _panic_for_tests(message: str) -> None: ...
 
 # crowdqc.agreement (crates/crowdqc-python/src/agreement.rs)
 def agreement_report(

@@ -66,7 +66,7 @@ def alpha_krippendorff(
     return 1.0 if value is None else float(value)
 
 
-def _skills_vector(d: _frames.Data, skills: "pd.Series[Any]") -> list[float]:
+def _skills_vector(d: _frames.Data, skills: pd.Series[Any]) -> list[float]:
     w = _frames.workers(d)
     values = pd.Series(skills).reindex(w)
     if values.isna().any():
@@ -79,10 +79,10 @@ def _skills_vector(d: _frames.Data, skills: "pd.Series[Any]") -> list[float]:
 
 def consistency(
     answers: pd.DataFrame,
-    workers_skills: Optional["pd.Series[Any]"] = None,
+    workers_skills: Optional[pd.Series[Any]] = None,
     aggregator: Any = None,
     by_task: bool = False,
-) -> Union[float, "pd.Series[Any]"]:
+) -> Union[float, pd.Series[Any]]:
     """Consistency of the aggregated labels with the answers (crowd-kit's ``consistency``).
 
     Parameters
@@ -117,18 +117,20 @@ def consistency(
     consensus = cls.get_indexer(pd.Series(aggregated).reindex(tasks))
     if (consensus < 0).any():
         raise _errors.InvalidValueError("the aggregator gave a label no answer has, or no label")
-    values = _native.consistency(d.matrix, [int(c) for c in consensus], _skills_vector(d, workers_skills))
+    values = _native.consistency(
+        d.matrix, [int(c) for c in consensus], _skills_vector(d, workers_skills)
+    )
     per_task = pd.Series(_frames.numbers(values), index=tasks)
     return per_task if by_task else float(per_task.mean())
 
 
 def uncertainty(
     answers: pd.DataFrame,
-    workers_skills: Optional["pd.Series[Any]"] = None,
+    workers_skills: Optional[pd.Series[Any]] = None,
     aggregator: Any = None,
     compute_by: str = "task",
     aggregate: bool = True,
-) -> Union[float, "pd.Series[Any]"]:
+) -> Union[float, pd.Series[Any]]:
     """Entropy of the skill-weighted label distribution (crowd-kit's ``uncertainty``).
 
     Parameters
@@ -169,9 +171,9 @@ def uncertainty(
 def accuracy_on_aggregates(
     answers: pd.DataFrame,
     aggregator: Any = None,
-    aggregates: Optional["pd.Series[Any]"] = None,
+    aggregates: Optional[pd.Series[Any]] = None,
     by: Optional[str] = None,
-) -> Union[float, "pd.Series[Any]"]:
+) -> Union[float, pd.Series[Any]]:
     """Share of answers equal to the aggregated label (crowd-kit's ``accuracy_on_aggregates``).
 
     Parameters

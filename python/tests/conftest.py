@@ -8,8 +8,9 @@ when ``CROWDQC_REQUIRE_DATA=1``.
 from __future__ import annotations
 
 import os
+import pickle
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import pandas as pd
 import pytest
@@ -53,7 +54,8 @@ def crowdkit() -> Any:
     """The crowd-kit package, or skip/fail."""
     try:
         import crowdkit.aggregation  # noqa: F401
-        import crowdkit.metrics  # noqa: F401
+        import crowdkit.metrics.data  # noqa: F401
+        import crowdkit.metrics.workers  # noqa: F401
     except ImportError:
         missing("crowd-kit")
     import crowdkit
@@ -71,20 +73,40 @@ def dataset(name: str) -> tuple[pd.DataFrame, Optional[pd.Series]]:
     gold = None
     if (d / "gold.csv").is_file():
         g = pd.read_csv(d / "gold.csv", dtype=str, keep_default_na=False)
-        gold = pd.Series(g["label"].to_numpy(), index=pd.Index(g["item"], name="task"), name="true_label")
+        gold = pd.Series(
+            g["label"].to_numpy(), index=pd.Index(g["item"], name="task"), name="true_label"
+        )
     return df, gold
+
+
+def cached(request: pytest.FixtureRequest, key: str, compute: Callable[[], Any]) -> Any:
+    """crowd-kit's result for ``key``, computed once and kept in pytest's cache."""
+    ck = crowdkit()
+    d = request.config.cache.mkdir("crowdkit-results")
+    version = getattr(ck, "__version__", "1.4.2")
+    path = d / f"{key}-{version}-pd{pd.__version__}.pkl"
+    if path.is_file():
+        with open(path, "rb") as f:
+            return pickle.load(f)
+    value = compute()
+    with open(path, "wb") as f:
+        pickle.dump(value, f)
+    return value
 
 
 _INTERNALS = "tests crowd-kit's private methods (_init, _e_step, ...), which crowdqc does not have"
 _EMPTY = "an empty input raises InsufficientDataError in crowdqc (crowd-kit returns empty results)"
-_ZERO_ITER = "crowdqc requires n_iter >= 1 (InvalidParameterError); crowd-kit returns its initialisation"
+_ZERO_ITER = (
+    "crowdqc requires n_iter >= 1 (InvalidParameterError); crowd-kit returns its initialisation"
+)
 
 # crowd-kit's own tests (test_crowdkit_suite.py) expected to fail against crowdqc, with
 # the reason; keys are the re-exported test name, optionally with "[parameter id]".
 EXPECTED_DIFFERENT: dict[str, str] = {
-    "test_classification_aggregation__fit_predict_classification_aggregations_methods[MMSR":
+    "test_classification_aggregation__fit_predict_classification_aggregations_methods[MMSR": (
         "crowdqc's M-MSR is its own implementation (sparse covariance, its own random "
-        "start): its skills differ from crowd-kit's pinned values",
+        "start): its skills differ from crowd-kit's pinned values"
+    ),
     "test_classification_aggregation_edge_cases__gold_mv_empty": _EMPTY,
     "test_ds_aggregation__dawid_skene_on_empty_input": _EMPTY,
     "test_kos_aggregation__kos_on_empty_input": _EMPTY,
@@ -95,13 +117,16 @@ EXPECTED_DIFFERENT: dict[str, str] = {
     "test_ds_aggregation__dawid_skene_step_by_step": _INTERNALS,
     "test_glad_aggregation__glad_e_step": _INTERNALS,
     "test_glad_aggregation__glad_derivative": _INTERNALS,
-    "test_mace_aggregation__aggregate_mace_on_simple[em]":
-        "crowd-kit pins its MACE-EM accuracy 0.9 on this set; crowdqc's MACE-EM gets 1.0",
-    "test_mace_aggregation__thetas_on_simple":
+    "test_mace_aggregation__aggregate_mace_on_simple[em]": (
+        "crowd-kit pins its MACE-EM accuracy 0.9 on this set; crowdqc's MACE-EM gets 1.0"
+    ),
+    "test_mace_aggregation__thetas_on_simple": (
         "crowdqc's MACE has its own initialisation and fixes crowd-kit's worker/label "
-        "index misalignment, so thetas_ differ (accuracy is compared instead)",
-    "test_majority_vote__gold_mv_multiple_gt":
-        "crowdqc takes one gold label per task; two different labels are a ParseError",
+        "index misalignment, so thetas_ differ (accuracy is compared instead)"
+    ),
+    "test_majority_vote__gold_mv_multiple_gt": (
+        "crowdqc takes one gold label per task; two different labels are a ParseError"
+    ),
 }
 
 

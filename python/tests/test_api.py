@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import crowdqc
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
-
-import crowdqc
 from crowdqc.aggregation import (
     GLAD,
     KOS,
@@ -55,7 +54,9 @@ def test_pandas_arrow_polars_numpy_give_identical_results() -> None:
     ref = DawidSkene().fit(DF)
     for data in (pa.Table.from_pandas(DF), pl.from_pandas(DF), DF.to_numpy()):
         got = DawidSkene().fit(data)
-        pd.testing.assert_frame_equal(got.probas_, ref.probas_, check_exact=True, check_index_type=False)
+        pd.testing.assert_frame_equal(
+            got.probas_, ref.probas_, check_exact=True, check_index_type=False
+        )
         assert got.loss_history_ == ref.loss_history_
 
 
@@ -66,23 +67,28 @@ def test_crowdqc_column_names_accepted() -> None:
 
 def test_missing_column_lists_found_and_tried() -> None:
     df = DF.rename(columns={"worker": "who"})
-    with pytest.raises(ValueError, match=r"missing column `worker`.*tried worker, performer, annotator.*found columns \[task, who, label\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"missing column `worker`.*tried worker, performer, annotator.*"
+        r"found columns \[task, who, label\]",
+    ):
         DawidSkene().fit(df)
     with pytest.raises(crowdqc.MissingColumnError):
         DawidSkene().fit(pa.Table.from_pandas(df))
 
 
 def test_null_label_names_column_and_row() -> None:
+    # rows are numbered from 1 in messages (pandas position 4 is row 5)
     df = DF.copy()
     df.loc[4, "label"] = None
-    with pytest.raises(crowdqc.InvalidValueError, match=r"row 4, column `label`: null value"):
+    with pytest.raises(crowdqc.InvalidValueError, match=r"row 5, column `label`: null value"):
         DawidSkene().fit(df)
 
 
 def test_null_task_names_column_and_row() -> None:
     df = DF.copy()
     df.loc[2, "task"] = np.nan
-    with pytest.raises(crowdqc.Error, match=r"row 2, column `task`"):
+    with pytest.raises(crowdqc.Error, match=r"row 3, column `task`"):
         MajorityVote().fit(df)
 
 
@@ -188,3 +194,23 @@ def test_read_judgments_formats(tmp_path) -> None:  # type: ignore[no-untyped-de
     assert isinstance(t, pa.Table) and t.num_rows == 9
     with pytest.raises(OSError):
         crowdqc.read_judgments(tmp_path / "absent.parquet")
+
+
+def test_fitted_model_pickles_with_all_attributes() -> None:
+    import pickle
+
+    ds = DawidSkene().fit(DF)
+    back = pickle.loads(pickle.dumps(ds))
+    pd.testing.assert_frame_equal(back.probas_, ds.probas_)
+    pd.testing.assert_frame_equal(back.errors_, ds.errors_)
+    assert back.loss_history_ == ds.loss_history_
+    assert repr(back) == repr(ds)
+
+
+def test_refit_replaces_every_attribute() -> None:
+    ds = DawidSkene().fit(DF)
+    first = ds.probas_
+    other = DF.assign(task=DF.task + "x")
+    ds.fit(other)
+    assert list(ds.probas_.index) == [t + "x" for t in first.index]
+    assert list(ds.errors_.columns) == ["cat", "dog"]

@@ -35,6 +35,7 @@ FILES = [
     "test_majority_vote",
 ]
 
+
 def _load() -> dict[str, Any]:
     try:
         import crowdkit.aggregation as real
@@ -80,7 +81,9 @@ def _load() -> dict[str, Any]:
 _loaded = _load()
 if not _loaded:
     if REQUIRE:
-        raise RuntimeError(f"crowd-kit or its tests ({TESTS}) are missing and CROWDQC_REQUIRE_DATA=1")
+        raise RuntimeError(
+            f"crowd-kit or its tests ({TESTS}) are missing and CROWDQC_REQUIRE_DATA=1"
+        )
     pytest.skip(f"crowd-kit or its tests ({TESTS}) are not available", allow_module_level=True)
 
 globals().update(_loaded)

@@ -133,9 +133,19 @@ pub(crate) fn observed_classes(m: &JudgmentMatrix, method: &str) -> Result<(Vec<
     Ok((observed, k_obs))
 }
 
-/// Fails when the matrix has fewer than two classes with judgments.
+/// Fails when the matrix has fewer than two classes: observed, or declared by the
+/// caller (`IngestOptions::classes`). Vote-based methods need nothing more: unanimous
+/// data with declared classes (every judgment `yes` of `no, yes`) is a valid vote.
 pub(crate) fn require_two_classes(m: &JudgmentMatrix, method: &str) -> Result<()> {
-    ActiveClasses::new(m, None, method).map(|_| ())
+    if m.n_classes() < 2 {
+        return Err(Error::insufficient(format!(
+            "{method} needs at least two classes, found {} in the judgments and none \
+             declared (declare the class set, e.g. `--classes no,yes`, when the data \
+             are unanimous)",
+            m.n_classes()
+        )));
+    }
+    Ok(())
 }
 
 /// Per-worker accuracy against reference labels (`NONE` = no label) with crowd-kit's

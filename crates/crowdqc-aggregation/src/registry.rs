@@ -17,6 +17,7 @@
 //! ```
 
 use crowdqc_core::estimator::{Estimator, FittedModel};
+use crowdqc_core::progress::{NoProgress, Progress};
 use crowdqc_core::{Error, JudgmentMatrix, Result};
 
 use crate::{
@@ -161,6 +162,21 @@ pub struct RunOptions {
 /// An unknown method name ([`Error::InvalidParameter`] `method`, listing the names);
 /// `wmv` without weights; anything the method's own `fit` returns.
 pub fn fit(name: &str, m: &JudgmentMatrix, opts: &RunOptions) -> Result<Box<dyn FittedModel>> {
+    fit_with_progress(name, m, opts, &NoProgress)
+}
+
+/// Like [`fit`], reporting to `progress` and stopping with
+/// [`Error::Interrupted`] at the next iteration boundary once it asks to (see
+/// [`Estimator::fit_with_progress`]; closed-form methods ignore it).
+///
+/// # Errors
+/// As [`fit`], plus [`Error::Interrupted`].
+pub fn fit_with_progress(
+    name: &str,
+    m: &JudgmentMatrix,
+    opts: &RunOptions,
+    progress: &dyn Progress,
+) -> Result<Box<dyn FittedModel>> {
     fn boxed<M: FittedModel + 'static>(r: Result<M>) -> Result<Box<dyn FittedModel>> {
         r.map(|m| Box::new(m) as Box<dyn FittedModel>)
     }
@@ -170,23 +186,27 @@ pub fn fit(name: &str, m: &JudgmentMatrix, opts: &RunOptions) -> Result<Box<dyn 
             if let Some(seed) = opts.seed {
                 p = p.tie_rule(TieRule::Random { seed });
             }
-            boxed(p.fit(m))
+            boxed(p.fit_with_progress(m, progress))
         }
         "wmv" => {
             let w = opts.weights.clone().ok_or_else(|| {
                 Error::param("weights", "wmv needs per-worker weights (none given)")
             })?;
-            boxed(MajorityVote::params().weights(w).fit(m))
+            boxed(
+                MajorityVote::params()
+                    .weights(w)
+                    .fit_with_progress(m, progress),
+            )
         }
-        "wawa" => boxed(Wawa::params().fit(m)),
+        "wawa" => boxed(Wawa::params().fit_with_progress(m, progress)),
         "zbs" => {
             let mut p = ZeroBasedSkill::params();
             if let Some(n) = opts.max_iter {
                 p = p.n_iter(n);
             }
-            boxed(p.fit(m))
+            boxed(p.fit_with_progress(m, progress))
         }
-        "gold-mv" => boxed(GoldMajorityVote::params().fit(m)),
+        "gold-mv" => boxed(GoldMajorityVote::params().fit_with_progress(m, progress)),
         "ds" => {
             let mut p = DawidSkene::params().clamp_gold(opts.use_gold);
             if let Some(n) = opts.max_iter {
@@ -195,7 +215,7 @@ pub fn fit(name: &str, m: &JudgmentMatrix, opts: &RunOptions) -> Result<Box<dyn 
             if let Some(t) = opts.tol {
                 p = p.tol(t);
             }
-            boxed(p.fit(m))
+            boxed(p.fit_with_progress(m, progress))
         }
         "one-coin-ds" => {
             let mut p = OneCoinDawidSkene::params();
@@ -205,9 +225,9 @@ pub fn fit(name: &str, m: &JudgmentMatrix, opts: &RunOptions) -> Result<Box<dyn 
             if let Some(t) = opts.tol {
                 p = p.tol(t);
             }
-            boxed(p.fit(m))
+            boxed(p.fit_with_progress(m, progress))
         }
-        other => match fit_external(other, m, opts) {
+        other => match fit_external(other, m, opts, progress) {
             Some(r) => r,
             None => Err(Error::param(
                 "method",
@@ -229,6 +249,7 @@ fn fit_external(
     name: &str,
     m: &JudgmentMatrix,
     opts: &RunOptions,
+    progress: &dyn Progress,
 ) -> Option<Result<Box<dyn FittedModel>>> {
     fn boxed<M: FittedModel + 'static>(r: Result<M>) -> Option<Result<Box<dyn FittedModel>>> {
         Some(r.map(|m| Box::new(m) as Box<dyn FittedModel>))
@@ -242,7 +263,7 @@ fn fit_external(
             if let Some(t) = opts.tol {
                 p = p.tol(t);
             }
-            boxed(p.fit(m))
+            boxed(p.fit_with_progress(m, progress))
         }
         "mace" => {
             let mut p = crate::mace::Mace::params();
@@ -255,7 +276,7 @@ fn fit_external(
             if let Some(s) = opts.seed {
                 p = p.seed(s);
             }
-            boxed(p.fit(m))
+            boxed(p.fit_with_progress(m, progress))
         }
         "kos" => {
             let mut p = crate::kos::Kos::params();
@@ -265,7 +286,7 @@ fn fit_external(
             if let Some(s) = opts.seed {
                 p = p.seed(s);
             }
-            boxed(p.fit(m))
+            boxed(p.fit_with_progress(m, progress))
         }
         "mmsr" => {
             let mut p = crate::mmsr::Mmsr::params();
@@ -278,7 +299,7 @@ fn fit_external(
             if let Some(s) = opts.seed {
                 p = p.seed(s);
             }
-            boxed(p.fit(m))
+            boxed(p.fit_with_progress(m, progress))
         }
         _ => None,
     }

@@ -1,12 +1,17 @@
 //! Shared pieces of the subcommands: input options, loading (with a progress bar on a
 //! terminal), output, exit codes.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
-use crowdqc::core::{DuplicatePolicy, IdRef, IngestOptions, JudgmentMatrix};
+use crowdqc::core::progress::Progress;
+use crowdqc::core::summary::similar_labels;
+use crowdqc::core::{ColumnMap, DuplicatePolicy, IngestOptions, JudgmentMatrix};
 use crowdqc::{Error, Result};
+
+use crate::progress::Bar;
 
 /// Output format of a subcommand's report on stdout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -45,6 +50,10 @@ pub struct InputOpts {
     /// Let gold labels outside the class set extend it instead of failing.
     #[arg(long)]
     pub extend_classes: bool,
+    /// Trim surrounding spaces from string labels (judgments, gold, --classes), so that
+    /// `yes` and ` yes` are one class.
+    #[arg(long)]
+    pub trim_labels: bool,
 }
 
 impl InputOpts {
@@ -54,49 +63,101 @@ impl InputOpts {
     /// An unknown duplicate policy.
     pub fn ingest_options(&self) -> Result<IngestOptions> {
         let duplicates: DuplicatePolicy = self.duplicates.parse()?;
-        let mut opts = IngestOptions {
-            duplicates,
-            ..IngestOptions::default()
-        };
-        opts.columns.item = self.item_column.clone();
-        opts.columns.worker = self.worker_column.clone();
-        opts.columns.label = self.label_column.clone();
-        opts.columns.timestamp = self.timestamp_column.clone();
-        opts.columns.duration = self.duration_column.clone();
-        opts.classes = self.classes.clone();
-        opts.extend_classes_with_gold = self.extend_classes;
+        let mut columns = ColumnMap::default();
+        columns.item.clone_from(&self.item_column);
+        columns.worker.clone_from(&self.worker_column);
+        columns.label.clone_from(&self.label_column);
+        columns.timestamp.clone_from(&self.timestamp_column);
+        columns.duration.clone_from(&self.duration_column);
+        let mut opts = IngestOptions::default()
+            .with_columns(columns)
+            .with_duplicates(duplicates)
+            .with_extend_classes_with_gold(self.extend_classes)
+            .with_trim_labels(self.trim_labels);
+        opts.classes.clone_from(&self.classes);
         Ok(opts)
     }
 }
 
-/// Loads a judgment file (and optional gold file) into a matrix, with a progress bar on
-/// stderr when stderr is a terminal (silent otherwise).
+/// Ingest taking longer than this shows a progress bar (on a terminal).
+const BAR_AFTER: Duration = Duration::from_secs(2);
+
+/// Loads a judgment file (and optional gold file) into a matrix. On a terminal, a read
+/// still running after two seconds shows a progress bar on stderr. Then says on stderr
+/// what was done with duplicate `(item, worker)` pairs and warns about labels that
+/// differ only by surrounding spaces or case.
 ///
 /// # Errors
 /// Those of [`crowdqc_io::read_judgments`].
 pub fn load(path: &Path, input: &InputOpts, gold: Option<&Path>) -> Result<JudgmentMatrix> {
     let opts = input.ingest_options()?;
-    if !std::io::stderr().is_terminal() {
-        return crowdqc_io::read_judgments(path, &opts, gold);
-    }
-    let bar = indicatif::ProgressBar::with_draw_target(
-        None,
-        indicatif::ProgressDrawTarget::stderr_with_hz(8),
-    );
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "{msg} [{bar:30}] {human_pos}/{human_len} rows ({per_sec}, eta {eta})",
-    ) {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar.set_message(format!("reading {}", path.display()));
-    let result = crowdqc_io::read_judgments_with_progress(path, &opts, gold, &mut |p| {
-        if let Some(t) = p.total {
-            bar.set_length(t);
+    let bar = Bar::stderr();
+    let t0 = Instant::now();
+    let mut shown = 0u64;
+    let mut started = false;
+    let m = crowdqc_io::read_judgments_with_progress(path, &opts, gold, &mut |p| {
+        if !started && t0.elapsed() >= BAR_AFTER {
+            bar.start(&format!("reading {}", path.display()), p.total);
+            started = true;
         }
-        bar.set_position(p.rows);
+        if started {
+            bar.advance(p.rows - shown);
+            shown = p.rows;
+        }
     });
-    bar.finish_and_clear();
-    result
+    bar.finish();
+    let m = m?;
+    for line in ingest_notes(&m, input.trim_labels) {
+        eprintln!("{line}");
+    }
+    Ok(m)
+}
+
+/// What ingest found that the user should know: duplicate pairs and what was done with
+/// them, and labels that differ only by surrounding spaces or case.
+pub fn ingest_notes(m: &JudgmentMatrix, trimmed: bool) -> Vec<String> {
+    let r = m.report();
+    let mut notes = Vec::new();
+    if r.duplicate_pairs > 0 {
+        let done = match r.duplicate_policy {
+            DuplicatePolicy::KeepAll => {
+                "all rows kept (--duplicates first or last keeps one)".to_string()
+            }
+            p => format!(
+                "kept the {} row of each pair, dropped {} rows",
+                p.as_str(),
+                r.dropped_duplicate_rows
+            ),
+        };
+        notes.push(format!(
+            "note: {} duplicate (item, worker) pairs ({} extra rows), {} with conflicting labels; {done}",
+            r.duplicate_pairs, r.duplicate_extra_rows, r.conflicting_duplicate_pairs
+        ));
+    }
+    let similar = similar_labels(m.classes().iter().map(|l| l.to_string()));
+    if !similar.is_empty() {
+        let shown: Vec<String> = similar
+            .iter()
+            .take(3)
+            .map(|g| {
+                g.iter()
+                    .map(|l| format!("`{l}`"))
+                    .collect::<Vec<_>>()
+                    .join(" / ")
+            })
+            .collect();
+        let fix = if trimmed {
+            "they differ by case: fix the labels"
+        } else {
+            "use --trim-labels to trim spaces, or fix the labels"
+        };
+        notes.push(format!(
+            "warning: {} groups of labels differ only by surrounding spaces or case and are separate classes (e.g. {}); {fix}",
+            similar.len(),
+            shown.join(", ")
+        ));
+    }
+    notes
 }
 
 /// Writes `text` to stdout. A closed pipe (e.g. `crowdqc inspect f | head`) is not an
@@ -122,18 +183,18 @@ pub fn print_out(text: &str) -> Result<()> {
 pub fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
     serde_json::to_string_pretty(value)
         .map(|s| s + "\n")
-        .map_err(|e| Error::External {
-            context: "json output".into(),
-            message: e.to_string(),
-        })
+        .map_err(|e| Error::library("json output", e))
 }
 
-/// An id or label as JSON: integers stay numbers, strings stay strings.
-pub fn id_json(id: IdRef<'_>) -> serde_json::Value {
-    match id {
-        IdRef::Int(v) => serde_json::Value::from(v),
-        IdRef::Str(s) => serde_json::Value::from(s),
+/// `s` cut to at most `width` characters, ending in `…` when cut, so text tables stay
+/// aligned with long ids.
+pub fn fit_width(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        return s.to_string();
     }
+    let mut t: String = s.chars().take(width.saturating_sub(1)).collect();
+    t.push('…');
+    t
 }
 
 /// Prints the error (if any) and maps it to the exit code: 0 ok, 2 bad input, 1 runtime.

@@ -2,11 +2,6 @@
 //! terminal, nothing otherwise; Ctrl-C is left to the default handler (the process
 //! exits), so [`Progress::interrupted`] is never true here.
 
-#![allow(
-    dead_code,
-    reason = "the subcommands adopt it as their long operations report progress"
-)]
-
 use std::io::IsTerminal;
 
 use crowdqc::core::progress::Progress;
@@ -45,7 +40,11 @@ impl Progress for Bar {
         bar.set_position(0);
         match total {
             Some(t) => bar.set_length(t),
-            None => bar.unset_length(),
+            None => {
+                bar.unset_length();
+                // nothing to count: keep the spinner and the clock moving
+                bar.enable_steady_tick(std::time::Duration::from_millis(125));
+            }
         }
     }
 

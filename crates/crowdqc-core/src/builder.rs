@@ -7,10 +7,9 @@ use crate::columns::{self, Role};
 use crate::dict::{IdDictionary, IdRef};
 use crate::error::{Error, Result};
 use crate::gold::{Gold, GoldReport};
-use crate::ingest::{
-    DictCache, DuplicatePolicy, IngestOptions, encode_durations, encode_ids, encode_timestamps,
-};
+use crate::ingest::{DictCache, encode_durations, encode_ids, encode_timestamps, trim_strings};
 use crate::matrix::{IngestReport, JudgmentMatrix, find_duplicates, worker_index};
+use crate::options::{DuplicatePolicy, IngestOptions};
 
 /// Builds a [`JudgmentMatrix`] from any number of Arrow record batches (or single rows),
 /// without concatenating them first.
@@ -81,6 +80,7 @@ impl JudgmentMatrixBuilder {
                 return Err(Error::param("classes", "the declared class set is empty"));
             }
             for c in classes {
+                let c = if opts.trim_labels { c.trim() } else { c };
                 if labels.lookup(IdRef::Str(c)).is_some() {
                     return Err(Error::param(
                         "classes",
@@ -183,6 +183,13 @@ impl JudgmentMatrixBuilder {
         let row0 = self.rows;
         let start = self.coo_label.len();
         let (item_col, worker_col, label_col) = (col(&r.item)?, col(&r.worker)?, col(&r.label)?);
+        let trimmed;
+        let label_col = if self.opts.trim_labels {
+            trimmed = trim_strings(label_col)?;
+            &trimmed
+        } else {
+            label_col
+        };
         // The three id columns go to three independent dictionaries: encode the item
         // column on one thread and the worker and label columns on another. Each
         // dictionary is still filled in row order, so codes are the same as sequential
@@ -288,6 +295,7 @@ impl JudgmentMatrixBuilder {
                 "cannot be mixed with batches that have timestamp or duration columns",
             ));
         }
+        let label = trim_label(label, self.opts.trim_labels);
         let l = self.labels.intern(label);
         if self.declared > 0 && l as usize >= self.declared {
             return Err(self.unknown_label("label", self.rows, &label.to_string()));
@@ -327,8 +335,13 @@ impl JudgmentMatrixBuilder {
             row0,
             &mut DictCache::default(),
         )?;
+        let label_col = if self.opts.trim_labels {
+            trim_strings(batch.column(li))?
+        } else {
+            batch.column(li).clone()
+        };
         encode_ids(
-            batch.column(li).as_ref(),
+            label_col.as_ref(),
             &mut self.gold_label_dict,
             &mut lcodes,
             &lname,
@@ -349,7 +362,9 @@ impl JudgmentMatrixBuilder {
     /// When the item already has a different gold label.
     pub fn push_gold_row(&mut self, item: IdRef<'_>, label: IdRef<'_>) -> Result<()> {
         let i = self.gold_items.intern(item);
-        let l = self.gold_label_dict.intern(label);
+        let l = self
+            .gold_label_dict
+            .intern(trim_label(label, self.opts.trim_labels));
         self.add_gold(i, l, self.gold_row_count)?;
         self.gold_row_count += 1;
         self.gold_given = true;
@@ -568,5 +583,13 @@ impl JudgmentMatrixBuilder {
         m.classes = ClassSet::new(m.classes.dictionary().clone(), counts, order);
         m.report = report;
         Ok(m)
+    }
+}
+
+/// `label` without surrounding whitespace when `trim` is set and it is a string.
+fn trim_label(label: IdRef<'_>, trim: bool) -> IdRef<'_> {
+    match label {
+        IdRef::Str(s) if trim => IdRef::Str(s.trim()),
+        l => l,
     }
 }

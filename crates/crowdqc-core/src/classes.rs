@@ -5,6 +5,7 @@ use crate::dict::{IdDictionary, IdKind, IdRef};
 /// How the class order was decided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
 pub enum ClassOrder {
     /// The caller declared the classes; their order is the class order.
     Declared,

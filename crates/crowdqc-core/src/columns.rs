@@ -33,13 +33,15 @@ use arrow_array::types::{
     Float16Type, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type,
     UInt16Type, UInt32Type, UInt64Type,
 };
-use arrow_array::{Array, ArrayRef, GenericStringArray, StringViewArray};
+use std::sync::Arc;
+
+use arrow_array::{Array, ArrayRef, GenericStringArray, Int64Array, StringArray, StringViewArray};
 use arrow_buffer::NullBuffer;
 use arrow_schema::{DataType, Schema};
 
-use crate::dict::IdRef;
+use crate::dict::{IdDictionary, IdKind, IdRef};
 use crate::error::{Error, Result};
-use crate::ingest::ColumnMap;
+use crate::options::ColumnMap;
 
 /// Default names of the item column.
 pub const ITEM_ALIASES: &[&str] = &["item", "task"];
@@ -582,6 +584,24 @@ impl NumberColumn {
                 "null value; every row needs a number here",
             )
         })
+    }
+}
+
+/// The ids of `codes` as an Arrow column in their input type: Int64 when every id of
+/// `dict` is an integer, Utf8 otherwise. Every table crowdqc writes uses it, so an id
+/// column has the same type in every output.
+pub fn id_array(dict: &IdDictionary, codes: impl Iterator<Item = u32>) -> ArrayRef {
+    match dict.kind() {
+        IdKind::Int => Arc::new(Int64Array::from_iter_values(codes.map(|c| {
+            match dict.get(c) {
+                IdRef::Int(v) => v,
+                // an integer dictionary holds integers only
+                IdRef::Str(_) => unreachable!("string id in an integer dictionary"),
+            }
+        }))),
+        IdKind::Str => Arc::new(StringArray::from_iter_values(
+            codes.map(|c| dict.get(c).to_string()),
+        )),
     }
 }
 

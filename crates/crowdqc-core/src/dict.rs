@@ -42,6 +42,43 @@ impl IdRef<'_> {
     }
 }
 
+/// An owned external id or label: an integer or a string. Serializes as a JSON number
+/// or string, so ids keep their input type in reports.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(untagged))]
+pub enum Id {
+    /// An integer id.
+    Int(i64),
+    /// A string id.
+    Str(String),
+}
+
+impl Id {
+    /// The borrowed form.
+    pub fn as_ref(&self) -> IdRef<'_> {
+        match self {
+            Id::Int(v) => IdRef::Int(*v),
+            Id::Str(s) => IdRef::Str(s),
+        }
+    }
+}
+
+impl From<IdRef<'_>> for Id {
+    fn from(id: IdRef<'_>) -> Self {
+        match id {
+            IdRef::Int(v) => Id::Int(v),
+            IdRef::Str(s) => Id::Str(s.to_string()),
+        }
+    }
+}
+
+impl fmt::Display for Id {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.as_ref().fmt(f)
+    }
+}
+
 /// Which kind of values a dictionary holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IdKind {

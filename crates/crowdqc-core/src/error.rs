@@ -118,7 +118,30 @@ pub enum Error {
     #[error("interrupted")]
     Interrupted,
 
-    /// An error from the Arrow or Parquet libraries, with context.
+    /// A file that a decoder (Parquet, Arrow IPC) rejects: corrupt, truncated or not of
+    /// its format. The decoder's error is kept as the [`source`](std::error::Error::source).
+    #[error("invalid, corrupt or truncated {format} file: {source}")]
+    BadFile {
+        /// The file format (`Parquet`, `Arrow IPC`).
+        format: String,
+        /// The decoder's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
+    },
+
+    /// A failure inside a library (Arrow, Parquet, CSV, JSON) while crowdqc was doing
+    /// `context`; the library's error is kept as the [`source`](std::error::Error::source).
+    #[error("{context}: {source}")]
+    Library {
+        /// What crowdqc was doing.
+        context: String,
+        /// The library's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
+    },
+
+    /// An error from a library, with context, when only its message is known (prefer
+    /// [`Error::Library`], which keeps the error itself).
     #[error("{context}: {message}")]
     External {
         /// What crowdqc was doing.
@@ -182,7 +205,8 @@ impl Error {
             | Error::InvalidValue { .. }
             | Error::Conflict(_)
             | Error::InsufficientData(_)
-            | Error::Parse { .. } => true,
+            | Error::Parse { .. }
+            | Error::BadFile { .. } => true,
             Error::Io { source, .. } => matches!(
                 source.kind(),
                 std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied
@@ -192,12 +216,22 @@ impl Error {
     }
 }
 
+impl Error {
+    /// Shorthand for [`Error::Library`].
+    pub fn library(
+        context: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Error::Library {
+            context: context.into(),
+            source: Box::new(source),
+        }
+    }
+}
+
 impl From<arrow_schema::ArrowError> for Error {
     fn from(e: arrow_schema::ArrowError) -> Self {
-        Error::External {
-            context: "arrow".into(),
-            message: e.to_string(),
-        }
+        Error::library("arrow", e)
     }
 }
 
@@ -240,5 +274,24 @@ mod tests {
             "numerical failure in dawid-skene at iteration 3: nan"
         );
         assert!(!e.is_user_error());
+    }
+
+    #[test]
+    fn library_errors_keep_their_source() {
+        use std::error::Error as _;
+        let e = Error::from(arrow_schema::ArrowError::ComputeError("boom".into()));
+        assert_eq!(e.to_string(), "arrow: Compute error: boom");
+        let src = e.source().expect("the arrow error is kept");
+        assert!(src.downcast_ref::<arrow_schema::ArrowError>().is_some());
+        assert!(!e.is_user_error());
+        let e = Error::BadFile {
+            format: "Parquet".into(),
+            source: "bad footer".into(),
+        };
+        assert!(e.is_user_error() && e.source().is_some());
+        // wrapping with the file keeps the chain
+        let e = e.in_file("/tmp/x.parquet");
+        let inner = e.source().expect("wrapped");
+        assert!(inner.source().is_some());
     }
 }

@@ -11,16 +11,76 @@ use crate::JudgmentMatrix;
 use crate::error::Result;
 use crate::progress::Progress;
 
+/// Why a fit stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum StopReason {
+    /// The method's stopping rule was met: the objective rose by less than the
+    /// tolerance (or the parameters stopped moving) in one iteration.
+    Converged,
+    /// The objective went down in the last iteration, and the method's rule stops on
+    /// that (crowd-kit's Dawid–Skene rule does: its objective is not the one EM
+    /// maximises). Not convergence: the parameters may still be moving.
+    ObjectiveDecreased,
+    /// The iteration limit was reached before the stopping rule was met (also every
+    /// fit of a method that runs a fixed number of iterations without a stopping rule).
+    #[default]
+    MaxIterations,
+    /// The iteration diverged (a non-finite iterate); the last finite iterate is kept.
+    Diverged,
+    /// A closed-form method (majority vote and friends): nothing to iterate.
+    ClosedForm,
+}
+
+impl StopReason {
+    /// The snake_case name used in reports (`converged`, `objective_decreased`,
+    /// `max_iterations`, `diverged`, `closed_form`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StopReason::Converged => "converged",
+            StopReason::ObjectiveDecreased => "objective_decreased",
+            StopReason::MaxIterations => "max_iterations",
+            StopReason::Diverged => "diverged",
+            StopReason::ClosedForm => "closed_form",
+        }
+    }
+
+    /// The usual rule of an iterative fit that maximises an objective: `None` (go
+    /// on) while `value` rose by at least `tol` over `previous`, else
+    /// [`ObjectiveDecreased`](StopReason::ObjectiveDecreased) when it went down,
+    /// [`Converged`](StopReason::Converged) when it rose by less than `tol` or stayed.
+    pub fn from_change(previous: f64, value: f64, tol: f64) -> Option<StopReason> {
+        if value - previous >= tol {
+            None
+        } else if value < previous {
+            Some(StopReason::ObjectiveDecreased)
+        } else {
+            Some(StopReason::Converged)
+        }
+    }
+}
+
+impl std::fmt::Display for StopReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// How an iterative fit went.
 #[derive(Debug, Clone, Default, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct FitReport {
     /// Iterations run (0 for closed-form methods such as majority vote).
     pub iterations: usize,
-    /// Whether the stopping rule was met before `max_iter` (true for closed-form methods).
+    /// Whether the fit converged: true exactly when `stop_reason` is
+    /// [`StopReason::Converged`] or [`StopReason::ClosedForm`] (so false when
+    /// crowd-kit's rule stopped because its objective decreased).
     pub converged: bool,
     /// The objective after each iteration (method-specific; documented per method).
     pub objective: Vec<f64>,
+    /// Why the fit stopped.
+    pub stop_reason: StopReason,
 }
 
 impl FitReport {
@@ -30,7 +90,25 @@ impl FitReport {
             iterations: 0,
             converged: true,
             objective: Vec::new(),
+            stop_reason: StopReason::ClosedForm,
         }
+    }
+
+    /// A report from its iterations, objective trace and stop reason (`converged` is
+    /// derived from the reason).
+    pub fn new(iterations: usize, objective: Vec<f64>, stop_reason: StopReason) -> Self {
+        FitReport {
+            iterations,
+            converged: matches!(stop_reason, StopReason::Converged | StopReason::ClosedForm),
+            objective,
+            stop_reason,
+        }
+    }
+
+    /// Records why the fit stopped (and `converged` accordingly).
+    pub fn stop(&mut self, reason: StopReason) {
+        self.stop_reason = reason;
+        self.converged = matches!(reason, StopReason::Converged | StopReason::ClosedForm);
     }
 }
 
@@ -76,7 +154,7 @@ pub trait FittedModel: Send + Sync {
         Vec::new()
     }
 
-    /// Iterations, convergence and objective trace.
+    /// Iterations, convergence, stop reason and objective trace.
     fn fit_report(&self) -> &FitReport;
 }
 
@@ -105,5 +183,45 @@ pub trait Estimator {
     ) -> Result<Self::Model> {
         let _ = progress;
         self.fit(matrix)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stop_reasons() {
+        assert_eq!(StopReason::from_change(-1.0, -0.5, 1e-3), None);
+        assert_eq!(
+            StopReason::from_change(-1.0, -1.0 + 1e-4, 1e-3),
+            Some(StopReason::Converged)
+        );
+        assert_eq!(
+            StopReason::from_change(-1.0, -1.0, 1e-3),
+            Some(StopReason::Converged)
+        );
+        assert_eq!(
+            StopReason::from_change(-1.0, -1.1, 1e-3),
+            Some(StopReason::ObjectiveDecreased)
+        );
+        // the first iteration (previous = -inf) never stops
+        assert_eq!(StopReason::from_change(f64::NEG_INFINITY, -3.0, 1e-3), None);
+        let mut r = FitReport::default();
+        assert_eq!(
+            (r.stop_reason, r.converged),
+            (StopReason::MaxIterations, false)
+        );
+        r.stop(StopReason::ObjectiveDecreased);
+        assert!(!r.converged);
+        r.stop(StopReason::Converged);
+        assert!(r.converged);
+        let c = FitReport::closed_form();
+        assert!(c.converged && c.stop_reason == StopReason::ClosedForm);
+        assert_eq!(
+            StopReason::ObjectiveDecreased.to_string(),
+            "objective_decreased"
+        );
+        assert!(!FitReport::new(3, vec![0.0; 3], StopReason::MaxIterations).converged);
     }
 }

@@ -1,4 +1,4 @@
-//! Ingest options and the conversion of Arrow columns to dense codes.
+//! The conversion of Arrow columns to dense codes (the hot path of ingest).
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
@@ -9,86 +9,34 @@ use arrow_array::types::{
 };
 use std::sync::Arc;
 
-use arrow_array::{Array, ArrayRef};
+use arrow_array::{Array, ArrayRef, StringArray};
 use arrow_schema::{DataType, TimeUnit};
 
 use crate::dict::IdDictionary;
 use crate::error::{Error, Result};
 
-/// What to do with repeated `(item, worker)` pairs. They are always counted and reported.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
-pub enum DuplicatePolicy {
-    /// Keep every judgment (crowd-kit's behaviour; the 1979 Dawid–Skene data rates
-    /// patients repeatedly). The default.
-    #[default]
-    KeepAll,
-    /// Keep the first judgment of each pair in input order.
-    First,
-    /// Keep the last judgment of each pair in input order.
-    Last,
-    /// Fail on the first repeated pair, naming the item, the worker and both rows.
-    Error,
-}
-
-impl std::str::FromStr for DuplicatePolicy {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "keep-all" => Ok(Self::KeepAll),
-            "first" => Ok(Self::First),
-            "last" => Ok(Self::Last),
-            "error" => Ok(Self::Error),
-            other => Err(Error::param(
-                "duplicates",
-                format!("must be one of keep-all, first, last, error; got `{other}`"),
-            )),
-        }
+/// `arr` with surrounding whitespace trimmed from every string (plain string columns
+/// and dictionaries of strings); other columns are returned as they are.
+pub(crate) fn trim_strings(arr: &ArrayRef) -> Result<ArrayRef> {
+    fn trimmed<'a>(it: impl Iterator<Item = Option<&'a str>>) -> ArrayRef {
+        Arc::new(StringArray::from_iter(it.map(|v| v.map(str::trim))))
     }
-}
-
-impl DuplicatePolicy {
-    /// The policy's name as accepted by [`str::parse`].
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::KeepAll => "keep-all",
-            Self::First => "first",
-            Self::Last => "last",
-            Self::Error => "error",
-        }
-    }
-}
-
-/// Column names for judgments and gold. `None` means "use the default aliases".
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ColumnMap {
-    /// Item column (default aliases: [`ITEM_ALIASES`](crate::columns::ITEM_ALIASES)).
-    pub item: Option<String>,
-    /// Worker column (default aliases: `worker`, `performer`, `annotator`).
-    pub worker: Option<String>,
-    /// Label column (default aliases: `label`; for gold also `true_label`, `gold`).
-    pub label: Option<String>,
-    /// Optional timestamp column (default alias: `timestamp`).
-    pub timestamp: Option<String>,
-    /// Optional duration column in milliseconds (default alias: `duration_ms`).
-    pub duration: Option<String>,
-}
-
-/// Options for building a [`JudgmentMatrix`](crate::JudgmentMatrix).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct IngestOptions {
-    /// Column names.
-    pub columns: ColumnMap,
-    /// Duplicate `(item, worker)` policy.
-    pub duplicates: DuplicatePolicy,
-    /// The declared class set, in class order. Labels are matched by their text
-    /// (`1` matches integer label 1). A judgment label outside it is an error.
-    pub classes: Option<Vec<String>>,
-    /// Let gold labels outside the class set extend it (appended after declared
-    /// classes, or sorted in with the observed ones). Off by default: such a gold
-    /// label is an error.
-    pub extend_classes_with_gold: bool,
+    Ok(match arr.data_type() {
+        DataType::Utf8 => trimmed(arr.as_string::<i32>().iter()),
+        DataType::LargeUtf8 => trimmed(arr.as_string::<i64>().iter()),
+        DataType::Utf8View => trimmed(arr.as_string_view().iter()),
+        DataType::Dictionary(..) => match arr.as_any_dictionary_opt() {
+            Some(d) => {
+                let values = trim_strings(d.values())?;
+                if Arc::ptr_eq(&values, d.values()) {
+                    return Ok(Arc::clone(arr));
+                }
+                d.with_values(values)
+            }
+            None => Arc::clone(arr),
+        },
+        _ => Arc::clone(arr),
+    })
 }
 
 fn first_null(arr: &dyn Array) -> Option<usize> {

@@ -57,13 +57,16 @@ mod ingest;
 pub mod interval;
 mod matrix;
 pub mod numeric;
+mod options;
 pub mod progress;
+pub mod summary;
 pub mod votes;
 
 pub use builder::JudgmentMatrixBuilder;
 pub use classes::{ClassOrder, ClassSet};
-pub use dict::{IdDictionary, IdKind, IdRef};
+pub use dict::{Id, IdDictionary, IdKind, IdRef};
 pub use error::{Error, Result};
 pub use gold::{Gold, GoldReport};
-pub use ingest::{ColumnMap, DuplicatePolicy, IngestOptions};
 pub use matrix::{IngestReport, JudgmentMatrix};
+pub use options::{ColumnMap, DuplicatePolicy, IngestOptions};
+pub use summary::MatrixSummary;

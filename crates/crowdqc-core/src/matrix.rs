@@ -6,7 +6,7 @@ use crate::classes::ClassSet;
 use crate::dict::IdDictionary;
 use crate::error::{Error, Result};
 use crate::gold::{Gold, GoldReport};
-use crate::ingest::DuplicatePolicy;
+use crate::options::DuplicatePolicy;
 
 /// What happened during ingest: every input row is accounted for here.
 ///

@@ -5,7 +5,7 @@
 //! with what they are about to do, [`Progress::advance`] as units complete (iterations,
 //! replicates, runs, rows), and check [`Progress::interrupted`] at safe points (between
 //! iterations or replicates, never inside a hot loop over judgments); when it returns
-//! `true` they stop and return [`Error::Interrupted`](crate::Error::Interrupted).
+//! `true` they stop and return [`Error::Interrupted`].
 //!
 //! Front ends implement it: the CLI draws a progress bar on a terminal, the Python
 //! package sets an interrupt flag when the user presses Ctrl-C. Libraries never draw

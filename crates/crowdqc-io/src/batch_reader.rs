@@ -95,6 +95,17 @@ impl BatchReader {
         Self::open_with(path, Some((columns, Role::Gold)), BATCH_SIZE).map_err(|e| e.in_file(path))
     }
 
+    /// Opens a table of per-worker weights, reading only the worker column (mapped
+    /// name, else `worker`, `performer`, `annotator`; CSV ids typed as in judgments) and
+    /// the weight column (`weight` or `skill`).
+    ///
+    /// # Errors
+    /// As [`open_judgments`](Self::open_judgments).
+    pub fn open_weights(path: &Path, columns: &ColumnMap) -> Result<Self> {
+        Self::open_with(path, Some((columns, Role::Weights)), BATCH_SIZE)
+            .map_err(|e| e.in_file(path))
+    }
+
     fn open_with(path: &Path, role: Option<(&ColumnMap, Role)>, batch_size: usize) -> Result<Self> {
         let format = FileFormat::from_path(path)?;
         let (inner, schema, total_rows) = match format {

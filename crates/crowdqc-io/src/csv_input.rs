@@ -126,11 +126,7 @@ pub(crate) fn open(
     let (indices, float_ok, strict): (Vec<usize>, Vec<bool>, Vec<bool>) = match role {
         Some((columns, role)) => {
             let sel = select(&all, columns, role)?;
-            let f = sel
-                .indices
-                .iter()
-                .map(|&i| Some(i) == sel.duration)
-                .collect();
+            let f = sel.indices.iter().map(|&i| Some(i) == sel.number).collect();
             let k = sel.indices.iter().map(|i| sel.keys.contains(i)).collect();
             (sel.indices, f, k)
         }

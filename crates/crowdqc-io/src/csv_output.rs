@@ -75,13 +75,28 @@ fn format_value(arr: &dyn Array, i: usize, out: &mut String) {
         DataType::UInt16 => prim!(UInt16Type),
         DataType::UInt32 => prim!(UInt32Type),
         DataType::UInt64 => prim!(UInt64Type),
-        DataType::Float32 => prim!(Float32Type),
-        DataType::Float64 => prim!(Float64Type),
+        // the shortest text that parses back to the same value: plain decimals (`1`,
+        // `0.25`), an exponent for very large or small magnitudes (`1e-300`, not 300
+        // digits)
+        DataType::Float32 => shortest(out, arr.as_primitive::<Float32Type>().value(i)),
+        DataType::Float64 => shortest(out, arr.as_primitive::<Float64Type>().value(i)),
         DataType::Utf8 => out.push_str(arr.as_string::<i32>().value(i)),
         DataType::LargeUtf8 => out.push_str(arr.as_string::<i64>().value(i)),
         DataType::Utf8View => out.push_str(arr.as_string_view().value(i)),
         _ => {}
     }
+}
+
+/// Appends the shorter of `v`'s plain decimal form and its exponent form (both are the
+/// shortest digits that round-trip; ties go to the plain form).
+fn shortest<T: std::fmt::Display + std::fmt::Debug>(out: &mut String, v: T) {
+    let plain = v.to_string();
+    let debug = format!("{v:?}");
+    out.push_str(if debug.len() < plain.len() {
+        &debug
+    } else {
+        &plain
+    });
 }
 
 impl<W: Write> CsvTableWriter<W> {
@@ -147,6 +162,6 @@ impl<W: Write> CsvTableWriter<W> {
     pub(crate) fn finish(self) -> Result<W> {
         self.w
             .into_inner()
-            .map_err(|e| errors::write("CSV", e.error()))
+            .map_err(|e| errors::write("CSV", e.into_error()))
     }
 }

@@ -15,10 +15,10 @@ pub(crate) fn io(path: &Path, source: std::io::Error) -> Error {
 }
 
 /// A Parquet decoding error: the file is corrupt, truncated or not Parquet.
-pub(crate) fn parquet(e: &ParquetError) -> Error {
-    Error::Parse {
-        line: None,
-        message: format!("invalid, corrupt or truncated Parquet file: {e}"),
+pub(crate) fn parquet(e: ParquetError) -> Error {
+    Error::BadFile {
+        format: "Parquet".into(),
+        source: Box::new(e),
     }
 }
 
@@ -28,19 +28,16 @@ pub(crate) fn arrow_read(kind: &str, path: &Path, e: ArrowError) -> Error {
         ArrowError::IoError(_, source) if source.kind() != std::io::ErrorKind::UnexpectedEof => {
             io(path, source)
         }
-        e => Error::Parse {
-            line: None,
-            message: format!("invalid, corrupt or truncated {kind} file: {e}"),
+        e => Error::BadFile {
+            format: kind.into(),
+            source: Box::new(e),
         },
     }
 }
 
 /// A failure while writing (always a runtime failure, exit code 1).
-pub(crate) fn write(kind: &str, e: impl std::fmt::Display) -> Error {
-    Error::External {
-        context: format!("writing {kind}"),
-        message: e.to_string(),
-    }
+pub(crate) fn write(kind: &str, e: impl std::error::Error + Send + Sync + 'static) -> Error {
+    Error::library(format!("writing {kind}"), e)
 }
 
 /// A CSV reading error, with its line number.
@@ -70,5 +67,31 @@ pub(crate) fn csv(path: &Path, e: csv::Error) -> Error {
             line,
             message: format!("malformed CSV: {other:?}"),
         },
+    }
+}
+
+/// Adds the CSV line number to a value error that names a row of the current batch
+/// (`lines` holds the line of each row of the batch, which starts at row `row0`).
+pub(crate) fn with_line(e: Error, lines: Option<&[u64]>, row0: u64) -> Error {
+    match e {
+        Error::InvalidValue {
+            column,
+            row: Some(row),
+            message,
+        } => {
+            let line = row
+                .checked_sub(row0)
+                .and_then(|r| lines?.get(usize::try_from(r).ok()?).copied());
+            let message = match line {
+                Some(l) => format!("{message} (line {l})"),
+                None => message,
+            };
+            Error::InvalidValue {
+                column,
+                row: Some(row),
+                message,
+            }
+        }
+        e => e,
     }
 }

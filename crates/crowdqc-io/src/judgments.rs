@@ -1,14 +1,16 @@
 //! Judgment files (and their gold file) read into a [`JudgmentMatrix`].
 
-use std::path::Path;
 use arrow_array::RecordBatch;
 use crowdqc_core::{Error, IngestOptions, JudgmentMatrix, JudgmentMatrixBuilder, Result};
+use std::path::Path;
 
 use crate::batch_reader::BatchReader;
 use crate::dictionaries::plain_large_dictionaries;
+use crate::errors::with_line;
 
 /// Progress of a long read, reported after every batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Progress {
     /// Judgment rows read so far.
     pub rows: u64,
@@ -106,30 +108,4 @@ pub fn read_judgments_with_progress(
 struct Decoded {
     batch: RecordBatch,
     lines: Option<Vec<u64>>,
-}
-
-/// Adds the CSV line number to a value error that names a row of the current batch
-/// (`lines` holds the line of each row of the batch, which starts at row `row0`).
-pub(crate) fn with_line(e: Error, lines: Option<&[u64]>, row0: u64) -> Error {
-    match e {
-        Error::InvalidValue {
-            column,
-            row: Some(row),
-            message,
-        } => {
-            let line = row
-                .checked_sub(row0)
-                .and_then(|r| lines?.get(usize::try_from(r).ok()?).copied());
-            let message = match line {
-                Some(l) => format!("{message} (line {l})"),
-                None => message,
-            };
-            Error::InvalidValue {
-                column,
-                row: Some(row),
-                message,
-            }
-        }
-        e => e,
-    }
 }

@@ -46,10 +46,26 @@
 //! ([`Error::InFile`](crowdqc_core::Error::InFile)) and names the column and row (or
 //! line) at fault.
 //!
+//! ## Small tables
+//!
+//! Side inputs (weights, evaluation gold, worker stats, task lists) are read whole with
+//! [`read_table_with_lines`], which keeps each CSV row's line; their cells are read
+//! with [`crowdqc_core::columns`] (the same names and Arrow types as judgments) and
+//! errors go through [`Table::locate`] to name the file, row and line.
+//!
+//! ## Modules
+//!
+//! `judgments` (files into a matrix), `batch_reader` ([`BatchReader`]), `projection`
+//! (the columns a judgment or gold file needs), `parquet_input`, `csv_input`,
+//! `dictionaries` (when dictionary-encoded ids pay off), `table` (small tables),
+//! `table_writer` and `csv_output` (atomic writers), `format`, `guard` (decoder
+//! panics), `errors`. Dependencies run one way: `judgments` → `batch_reader` →
+//! `parquet_input` / `csv_input` → `projection` / `dictionaries`.
+//!
 //! ## Writing
 //!
-//! [`write_table`] and the streaming [`TableWriter`] write Parquet (zstd), CSV or
-//! Arrow IPC by extension, to a temporary file in the output's directory that is
+//! [`write_table`], [`write_batches`] and the streaming [`TableWriter`] write Parquet
+//! (zstd), CSV (floats in their shortest round-trip form) or Arrow IPC by extension, to a temporary file in the output's directory that is
 //! renamed into place only when complete; call [`check_output_path`] before any work.
 //!
 //! ## Crate features
@@ -80,5 +96,5 @@ pub use crowdqc_core::columns::{
 pub use format::FileFormat;
 pub use guard::in_guarded_decode;
 pub use judgments::{Progress, read_judgments, read_judgments_with_progress};
-pub use table::{Table, read_table, read_table_with_lines};
-pub use table_writer::{TableWriter, check_output_path, write_table};
+pub use table::{Table, read_gold_table, read_table, read_table_with_lines, read_weights_table};
+pub use table_writer::{TableWriter, check_output_path, write_batches, write_table};

@@ -74,8 +74,8 @@ pub(crate) fn open(
     batch_size: usize,
 ) -> Result<Opened> {
     let file = File::open(path).map_err(|e| errors::io(path, e))?;
-    let mut meta = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new())
-        .map_err(|e| errors::parquet(&e))?;
+    let mut meta =
+        ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).map_err(errors::parquet)?;
     let schema = meta.schema().clone();
     let selection = match role {
         Some((columns, role)) => Some(select(&schema, columns, role)?),
@@ -117,7 +117,7 @@ pub(crate) fn open(
         if changed {
             let hint = Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()));
             meta = ArrowReaderMetadata::try_new(pq, ArrowReaderOptions::new().with_schema(hint))
-                .map_err(|e| errors::parquet(&e))?;
+                .map_err(errors::parquet)?;
         }
     }
     let rows = u64::try_from(meta.metadata().file_metadata().num_rows()).unwrap_or(0);
@@ -127,7 +127,7 @@ pub(crate) fn open(
         let mask = ProjectionMask::roots(builder.parquet_schema(), sel.indices.iter().copied());
         builder = builder.with_projection(mask);
     }
-    let reader = builder.build().map_err(|e| errors::parquet(&e))?;
+    let reader = builder.build().map_err(errors::parquet)?;
     let schema = arrow_array::RecordBatchReader::schema(&reader);
     Ok(Opened {
         reader,

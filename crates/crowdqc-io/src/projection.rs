@@ -11,6 +11,8 @@ use crowdqc_core::{ColumnMap, Result};
 pub(crate) enum Role {
     Judgments,
     Gold,
+    /// Per-worker weights: a worker column and a weight column.
+    Weights,
 }
 
 /// The indices (in file order) of the columns to read, and which one holds durations.
@@ -21,8 +23,8 @@ pub(crate) struct Selection {
     /// Indices of the id columns (item, worker and label), which may be read as
     /// dictionaries.
     pub ids: Vec<usize>,
-    /// Index of the duration column (read as a number from CSV).
-    pub duration: Option<usize>,
+    /// Index of the column read as a number (floats allowed) from CSV: durations, weights.
+    pub number: Option<usize>,
     /// Indices of the item and worker columns: read from CSV as integers only when
     /// every value is written canonically (`7`, not `007`), so ids keep their text.
     pub keys: Vec<usize>,
@@ -49,7 +51,7 @@ pub(crate) fn select(schema: &Schema, map: &ColumnMap, role: Role) -> Result<Sel
                 .into_iter()
                 .flatten()
                 .collect();
-            sel.duration = duration;
+            sel.number = duration;
         }
         Role::Gold => {
             // As in core: the mapped name when the gold file has it, else the aliases.
@@ -58,6 +60,14 @@ pub(crate) fn select(schema: &Schema, map: &ColumnMap, role: Role) -> Result<Sel
             sel.ids = vec![item, label];
             sel.keys = vec![item];
             sel.indices = sel.ids.clone();
+        }
+        Role::Weights => {
+            let worker = columns::resolve_fallback(schema, Column::Worker, map.worker.as_deref())?;
+            let weight = columns::resolve(schema, Column::Weight, None)?;
+            sel.ids = vec![worker];
+            sel.keys = vec![worker];
+            sel.indices = vec![worker, weight];
+            sel.number = Some(weight);
         }
     }
     sel.indices.sort_unstable();

@@ -5,10 +5,10 @@ use std::path::{Path, PathBuf};
 
 use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
-use crowdqc_core::{Error, Result};
+use crowdqc_core::{ColumnMap, Error, Result};
 
 use crate::batch_reader::BatchReader;
-use crate::judgments::with_line;
+use crate::errors::with_line;
 
 /// A whole table read from a file, batch by batch, remembering for CSV input the
 /// one-based line of every row.
@@ -100,7 +100,31 @@ pub fn read_table(path: &Path) -> Result<Vec<RecordBatch>> {
 /// # Errors
 /// As [`read_table`].
 pub fn read_table_with_lines(path: &Path) -> Result<Table> {
-    let mut reader = BatchReader::open(path)?;
+    collect(BatchReader::open(path)?, path)
+}
+
+/// A gold-like table (gold, evaluation gold): only the item and gold label columns,
+/// found as for gold (the mapped names of `columns`, else the aliases), with CSV item
+/// ids read as text unless every one is a canonical integer (`7`, not `007`), exactly
+/// as judgment item ids are, so that they join.
+///
+/// # Errors
+/// As [`read_table`], plus [`Error::MissingColumn`](crowdqc_core::Error::MissingColumn).
+pub fn read_gold_table(path: &Path, columns: &ColumnMap) -> Result<Table> {
+    collect(BatchReader::open_gold(path, columns)?, path)
+}
+
+/// A table of per-worker weights: only the worker column (the mapped name of
+/// `columns` when present, else the aliases; CSV ids typed as judgment worker ids are, so that they
+/// join) and the weight column (`weight` or `skill`).
+///
+/// # Errors
+/// As [`read_table`], plus [`Error::MissingColumn`](crowdqc_core::Error::MissingColumn).
+pub fn read_weights_table(path: &Path, columns: &ColumnMap) -> Result<Table> {
+    collect(BatchReader::open_weights(path, columns)?, path)
+}
+
+fn collect(mut reader: BatchReader, path: &Path) -> Result<Table> {
     let schema = reader.schema();
     let mut batches = Vec::new();
     let mut lines: Option<Vec<u64>> = None;

@@ -54,6 +54,18 @@ pub fn check_output_path(path: &Path) -> Result<()> {
             ),
         });
     }
+    // the output is written to a temporary file in `dir`, then renamed: make sure one
+    // can be created there now rather than after the work
+    tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::Io {
+        path: dir.to_path_buf(),
+        source: std::io::Error::new(
+            e.kind(),
+            format!(
+                "cannot create files in the output directory (for `{}`): {e}",
+                path.display()
+            ),
+        ),
+    })?;
     Ok(())
 }
 
@@ -88,6 +100,29 @@ fn parent_dir(path: &Path) -> &Path {
 pub fn write_table(path: &Path, batch: &RecordBatch) -> Result<()> {
     let mut w = TableWriter::create(path, batch.schema())?;
     w.write(batch)?;
+    w.finish()
+}
+
+/// Writes batches (all of one schema, the first giving it) to `path` atomically, one at
+/// a time (e.g. the items table of a large model, built batch by batch).
+/// An empty iterator writes nothing and is an error.
+///
+/// # Errors
+/// As [`write_table`], the first error of `batches`, or no batch at all.
+pub fn write_batches(
+    path: &Path,
+    batches: impl IntoIterator<Item = Result<RecordBatch>>,
+) -> Result<()> {
+    let mut batches = batches.into_iter();
+    let first = batches
+        .next()
+        .ok_or_else(|| Error::insufficient("no table to write"))??;
+    let mut w = TableWriter::create(path, first.schema())?;
+    w.write(&first)?;
+    drop(first);
+    for b in batches {
+        w.write(&b?)?;
+    }
     w.finish()
 }
 

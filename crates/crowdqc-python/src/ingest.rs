@@ -51,15 +51,17 @@ impl Matrix {
     ) -> PyResult<Matrix> {
         let reader = stream(data)?;
         let gold = gold.map(stream).transpose()?;
-        let opts = IngestOptions {
-            columns: ColumnMap {
-                item,
-                worker,
-                label,
-                ..ColumnMap::default()
-            },
-            ..IngestOptions::default()
-        };
+        let mut columns = ColumnMap::default();
+        if let Some(name) = item {
+            columns = columns.with_item(name);
+        }
+        if let Some(name) = worker {
+            columns = columns.with_worker(name);
+        }
+        if let Some(name) = label {
+            columns = columns.with_label(name);
+        }
+        let opts = IngestOptions::default().with_columns(columns);
         let inner = py
             .detach(move || -> crowdqc_core::Result<JudgmentMatrix> {
                 let mut b = JudgmentMatrixBuilder::new(opts)?;
@@ -150,6 +152,33 @@ impl Matrix {
             arrow_out::u32s(py, m.judgment_workers().to_vec())?,
             arrow_out::u32s(py, m.judgment_classes().to_vec())?,
         ))
+    }
+
+    /// The distinct `(worker index, class index)` pairs of the judgments, sorted by
+    /// worker then class, as two pyarrow `uint32` arrays (the rows of crowd-kit's
+    /// `errors_`). One pass over the judgments.
+    fn observed_pairs<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
+        let m = &self.inner;
+        let k = m.n_classes();
+        let classes = m.judgment_classes();
+        let (mut ws, mut cs) = (Vec::new(), Vec::new());
+        let mut seen = vec![false; k];
+        for w in 0..m.n_workers() as u32 {
+            for &p in m.worker_judgments(w) {
+                seen[classes[p as usize] as usize] = true;
+            }
+            for (c, s) in seen.iter_mut().enumerate() {
+                if *s {
+                    ws.push(w);
+                    cs.push(c as u32);
+                    *s = false;
+                }
+            }
+        }
+        Ok((arrow_out::u32s(py, ws)?, arrow_out::u32s(py, cs)?))
     }
 
     /// Bytes of heap the matrix holds.

@@ -44,6 +44,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(metrics::consistency, m)?)?;
     m.add_function(wrap_pyfunction!(metrics::mv_skills, m)?)?;
     m.add_function(wrap_pyfunction!(metrics::read_table, m)?)?;
+    m.add_function(wrap_pyfunction!(panic_for_tests, m)?)?;
     m.add_function(wrap_pyfunction!(agreement::agreement_report, m)?)?;
     m.add_function(wrap_pyfunction!(agreement::agreement_report_counts, m)?)?;
     m.add_function(wrap_pyfunction!(agreement::agreement_report_table, m)?)?;
@@ -56,4 +57,15 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<policy::NativePolicySession>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
+}
+
+/// Panics with `message` on the fit thread (`crowdqc._native._panic_for_tests`): lets
+/// the tests check that a Rust panic surfaces as a Python `PanicException` instead of
+/// aborting the interpreter.
+#[pyfunction]
+#[pyo3(name = "_panic_for_tests")]
+fn panic_for_tests(py: Python<'_>, message: String) -> PyResult<()> {
+    run::interruptible(py, move |_| -> crowdqc_core::Result<()> {
+        panic!("{message}")
+    })
 }

@@ -1,8 +1,8 @@
 //! Running a long computation with the GIL released and Ctrl-C honoured.
 
+use std::sync::Mutex;
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{RecvTimeoutError, channel};
-use std::sync::Mutex;
 use std::time::Duration;
 
 use crowdqc_core::progress::{InterruptFlag, Progress};

@@ -54,8 +54,11 @@
 //! let alpha = krippendorff_alpha(&counts, Level::Nominal)?;
 //! assert!(alpha.value().is_some_and(|a| a > 0.0 && a < 1.0));
 //!
-//! // 2. truth inference (crowd-kit's defaults); gold items are clamped to their label
+//! // 2. truth inference with crowd-kit's defaults, which do not use gold: the gold of t1
+//! //    and t4 stays out of the fit (`.clamp_gold(true)` would fix those items' labels)
 //! let ds = DawidSkene::params().fit(&m)?;
+//! let clamped = DawidSkene::params().clamp_gold(true).fit(&m)?;
+//! assert_ne!(ds.posteriors(), clamped.posteriors());
 //! let labels = ds.labels(); // classes are sorted: 0 = "no", 1 = "yes"
 //! assert_eq!(labels[m.items().lookup(IdRef::Str("t5")).unwrap() as usize], 1);
 //! assert!(ds.fit_report().converged);

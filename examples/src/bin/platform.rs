@@ -13,7 +13,7 @@ use clap::Parser;
 use crowdqc::core::evidence::WorkerEvidence;
 use crowdqc::gold::{GoldPool, GoldScheduler, ScheduleParams, Slot};
 use crowdqc::policy::explain::fmt_duration;
-use crowdqc::policy::{Action, Ban, WorkerState, read_policy};
+use crowdqc::policy::{Action, WorkerState, read_policy};
 
 /// Command-line options.
 #[derive(Debug, Parser)]
@@ -156,14 +156,8 @@ fn main() -> crowdqc::Result<()> {
         let tier = policy.tiers.as_ref().map_or_else(String::new, |t| {
             format!(", tier {}", t.levels[st.tier as usize].name)
         });
-        let status = match (st.banned, st.suspended_until) {
-            (Some(Ban::Permanent), _) => "banned".to_string(),
-            (Some(Ban::Until(t)), _) => format!("banned until t={}s", t / 1000),
-            (None, Some(t)) if t > args.requests as i64 * 1000 => {
-                format!("suspended until t={}s", t / 1000)
-            }
-            _ => "active".to_string(),
-        };
+        // the clock after the last request (one every 10 s, in milliseconds)
+        let status = crowdqc_examples::status_at(st, args.requests as i64 * 10_000);
         println!(
             "  {:<38} {status}{tier}{}; {} tasks, {} gold ({:.0}% of work), {} correct",
             worker.name,

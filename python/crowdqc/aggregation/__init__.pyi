@@ -5,7 +5,18 @@ import pandas as pd
 
 from .._base import BaseAggregator
 
-__all__: List[str]
+__all__ = [
+    "GLAD",
+    "KOS",
+    "MACE",
+    "MMSR",
+    "DawidSkene",
+    "GoldMajorityVote",
+    "MajorityVote",
+    "OneCoinDawidSkene",
+    "Wawa",
+    "ZeroBasedSkill",
+]
 
 class MajorityVote(BaseAggregator):
     default_skill: Optional[float]
@@ -13,7 +24,9 @@ class MajorityVote(BaseAggregator):
     labels_: pd.Series
     probas_: pd.DataFrame
     skills_: pd.Series
-    def __init__(self, default_skill: Optional[float] = None, on_missing_skill: str = "error") -> None: ...
+    def __init__(
+        self, default_skill: Optional[float] = None, on_missing_skill: str = "error"
+    ) -> None: ...
     def fit(self, data: Any, skills: Optional[pd.Series] = None) -> MajorityVote: ...
     def fit_predict(self, data: Any, skills: Optional[pd.Series] = None) -> pd.Series: ...
     def fit_predict_proba(self, data: Any, skills: Optional[pd.Series] = None) -> pd.DataFrame: ...
@@ -170,7 +183,9 @@ class MMSR(BaseAggregator):
     scores_: pd.DataFrame
     labels_: pd.Series
     loss_history_: List[float]
-    def __init__(self, n_iter: int = 10000, tol: float = 1e-10, random_state: Optional[int] = 0) -> None: ...
+    def __init__(
+        self, n_iter: int = 10000, tol: float = 1e-10, random_state: Optional[int] = 0
+    ) -> None: ...
     def fit(self, data: Any) -> MMSR: ...
     def predict(self, data: Any) -> pd.Series: ...
     def predict_score(self, data: Any) -> pd.DataFrame: ...

@@ -38,7 +38,7 @@ class MajorityVote(BaseAggregator):
         self.default_skill = default_skill
         self.on_missing_skill = on_missing_skill
 
-    def fit(self, data: Any, skills: Optional["pd.Series[Any]"] = None) -> "MajorityVote":
+    def fit(self, data: Any, skills: Optional[pd.Series[Any]] = None) -> MajorityVote:
         """Fit on judgments ``data`` (``task``, ``worker``, ``label``).
 
         Parameters
@@ -63,19 +63,31 @@ class MajorityVote(BaseAggregator):
             self.skills_ = pd.Series(skills, name="skill")
         return self
 
-    def fit_predict(self, data: Any, skills: Optional["pd.Series[Any]"] = None) -> "pd.Series[Any]":
-        """Fit and return ``labels_`` (see :meth:`fit`)."""
+    def fit_predict(self, data: Any, skills: Optional[pd.Series[Any]] = None) -> pd.Series[Any]:
+        """Fit (see :meth:`fit` for the parameters) and return ``labels_``.
+
+        Returns
+        -------
+        pandas.Series
+            Label per task.
+        """
         return self.fit(data, skills).labels_
 
-    def fit_predict_proba(self, data: Any, skills: Optional["pd.Series[Any]"] = None) -> pd.DataFrame:
-        """Fit and return ``probas_`` (see :meth:`fit`)."""
+    def fit_predict_proba(self, data: Any, skills: Optional[pd.Series[Any]] = None) -> pd.DataFrame:
+        """Fit (see :meth:`fit` for the parameters) and return ``probas_``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Probability per task and label.
+        """
         return self.fit(data, skills).probas_
 
 
 class _SkillVote(BaseAggregator):
     """Vote methods that learn skills and can predict on new data with them."""
 
-    def predict(self, data: Any) -> "pd.Series[Any]":
+    def predict(self, data: Any) -> pd.Series[Any]:
         """Labels of ``data`` by majority vote weighted with the fitted ``skills_``.
 
         Parameters
@@ -108,7 +120,18 @@ class _SkillVote(BaseAggregator):
         return self.probas_
 
     def fit(self, data: Any) -> Any:
-        """Fit on judgments ``data`` (``task``, ``worker``, ``label``); returns ``self``."""
+        """Fit on judgments ``data`` (``task``, ``worker``, ``label``).
+
+        Parameters
+        ----------
+        data : pandas.DataFrame or Arrow C stream source
+            Judgments with ``task``, ``worker`` and ``label`` columns.
+
+        Returns
+        -------
+        self
+            The fitted aggregator.
+        """
         d, model = self._fit_native(data, self._native_params())
         self._set_votes(d, model)
         return self
@@ -116,12 +139,34 @@ class _SkillVote(BaseAggregator):
     def _native_params(self) -> dict:
         return {}
 
-    def fit_predict(self, data: Any) -> "pd.Series[Any]":
-        """Fit and return ``labels_``."""
+    def fit_predict(self, data: Any) -> pd.Series[Any]:
+        """Fit and return ``labels_``.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame or Arrow C stream source
+            Judgments with ``task``, ``worker`` and ``label`` columns.
+
+        Returns
+        -------
+        pandas.Series
+            Label per task (``agg_label``, indexed by ``task``).
+        """
         return self.fit(data).labels_
 
     def fit_predict_proba(self, data: Any) -> pd.DataFrame:
-        """Fit and return ``probas_``."""
+        """Fit and return ``probas_``.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame or Arrow C stream source
+            Judgments with ``task``, ``worker`` and ``label`` columns.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Probability per task (rows) and label (columns).
+        """
         return self.fit(data).probas_
 
 
@@ -211,7 +256,7 @@ class GoldMajorityVote(_SkillVote):
     def __init__(self) -> None:
         pass
 
-    def fit(self, data: Any, true_labels: "pd.Series[Any]") -> "GoldMajorityVote":  # type: ignore[override]
+    def fit(self, data: Any, true_labels: pd.Series[Any]) -> GoldMajorityVote:  # type: ignore[override]
         """Fit on ``data`` with gold ``true_labels`` (a Series indexed by task).
 
         Parameters
@@ -230,19 +275,41 @@ class GoldMajorityVote(_SkillVote):
         self._set_votes(d, model)
         return self
 
-    def fit_predict(self, data: Any, true_labels: "pd.Series[Any]") -> "pd.Series[Any]":  # type: ignore[override]
-        """Fit and return ``labels_``."""
+    def fit_predict(self, data: Any, true_labels: pd.Series[Any]) -> pd.Series[Any]:  # type: ignore[override]
+        """Fit and return ``labels_``.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame or Arrow C stream source
+            Judgments with ``task``, ``worker`` and ``label`` columns.
+
+        Returns
+        -------
+        pandas.Series
+            Label per task (``agg_label``, indexed by ``task``).
+        """
         return self.fit(data, true_labels).labels_
 
-    def fit_predict_proba(self, data: Any, true_labels: "pd.Series[Any]") -> pd.DataFrame:  # type: ignore[override]
-        """Fit and return ``probas_``."""
+    def fit_predict_proba(self, data: Any, true_labels: pd.Series[Any]) -> pd.DataFrame:  # type: ignore[override]
+        """Fit and return ``probas_``.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame or Arrow C stream source
+            Judgments with ``task``, ``worker`` and ``label`` columns.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Probability per task (rows) and label (columns).
+        """
         return self.fit(data, true_labels).probas_
 
 
-def _set_em(self: BaseAggregator, d: Data, model: Any) -> None:
-    self.probas_ = _frames.probas_frame(d, model.posteriors())
+def _set_em(self: Any, d: Data, model: Any) -> None:
     self.labels_ = _frames.labels_series(d, model.labels())
     self.loss_history_ = list(model.report()[2])
+    self._defer(probas_=lambda: _frames.probas_frame(d, model.posteriors()))
 
 
 def _errors_frame(d: Data, confusion: Any) -> pd.DataFrame:
@@ -253,7 +320,9 @@ def _errors_frame(d: Data, confusion: Any) -> pd.DataFrame:
     w_idx, l_idx = _frames.observed_pairs(d)
     values = c[w_idx, :, l_idx]  # (pairs, true)
     workers, labels = _frames.workers(d), _frames.classes(d)
-    index = pd.MultiIndex.from_arrays([workers.take(w_idx), labels.take(l_idx)], names=["worker", "label"])
+    index = pd.MultiIndex.from_arrays(
+        [workers.take(w_idx), labels.take(l_idx)], names=["worker", "label"]
+    )
     return pd.DataFrame(values, index=index, columns=labels)
 
 
@@ -340,9 +409,9 @@ class DawidSkene(BaseAggregator):
     def fit(
         self,
         data: Any,
-        true_labels: Optional["pd.Series[Any]"] = None,
+        true_labels: Optional[pd.Series[Any]] = None,
         initial_error: Optional[pd.DataFrame] = None,
-    ) -> "DawidSkene":
+    ) -> DawidSkene:
         """Fit by EM.
 
         Parameters
@@ -361,9 +430,15 @@ class DawidSkene(BaseAggregator):
             ``self``.
         """
         d = _frames.build(data, true_labels)
-        params: dict = {"n_iter": self.n_iter, "tol": tol(self.tol), "clamp_gold": true_labels is not None}
+        params: dict = {
+            "n_iter": self.n_iter,
+            "tol": tol(self.tol),
+            "clamp_gold": true_labels is not None,
+        }
         if initial_error is not None and self.initial_error_strategy is not None:
-            params["initial_error"] = _initial_error_array(d, initial_error, self.initial_error_strategy)
+            params["initial_error"] = _initial_error_array(
+                d, initial_error, self.initial_error_strategy
+            )
             params["initial_error_strategy"] = self.initial_error_strategy
         model = _native.fit(d.matrix, self._method, params)
         self._set_fitted(d, model)
@@ -372,25 +447,41 @@ class DawidSkene(BaseAggregator):
     def _set_fitted(self, d: Data, model: Any) -> None:
         _set_em(self, d, model)
         arrays = model.arrays()
-        self.priors_ = pd.Series(_frames.numbers(arrays["priors"]), index=_frames.classes(d), name="prior")
-        self.errors_ = _errors_frame(d, arrays["confusion"])
+        self._defer(
+            priors_=lambda: pd.Series(
+                _frames.numbers(arrays["priors"]), index=_frames.classes(d), name="prior"
+            ),
+            errors_=lambda: _errors_frame(d, arrays["confusion"]),
+        )
 
     def fit_predict_proba(
         self,
         data: Any,
-        true_labels: Optional["pd.Series[Any]"] = None,
+        true_labels: Optional[pd.Series[Any]] = None,
         initial_error: Optional[pd.DataFrame] = None,
     ) -> pd.DataFrame:
-        """Fit and return ``probas_`` (see :meth:`fit`)."""
+        """Fit (see :meth:`fit` for the parameters) and return ``probas_``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Probability per task and label.
+        """
         return self.fit(data, true_labels, initial_error).probas_
 
     def fit_predict(
         self,
         data: Any,
-        true_labels: Optional["pd.Series[Any]"] = None,
+        true_labels: Optional[pd.Series[Any]] = None,
         initial_error: Optional[pd.DataFrame] = None,
-    ) -> "pd.Series[Any]":
-        """Fit and return ``labels_`` (see :meth:`fit`)."""
+    ) -> pd.Series[Any]:
+        """Fit (see :meth:`fit` for the parameters) and return ``labels_``.
+
+        Returns
+        -------
+        pandas.Series
+            Label per task.
+        """
         return self.fit(data, true_labels, initial_error).labels_
 
 
@@ -416,8 +507,19 @@ class OneCoinDawidSkene(DawidSkene):
 
     _method = "one-coin-ds"
 
-    def fit(self, data: Any) -> "OneCoinDawidSkene":  # type: ignore[override]
-        """Fit by EM on judgments ``data``; returns ``self``."""
+    def fit(self, data: Any) -> OneCoinDawidSkene:  # type: ignore[override]
+        """Fit by EM on judgments ``data``.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame or Arrow C stream source
+            Judgments with ``task``, ``worker`` and ``label`` columns.
+
+        Returns
+        -------
+        OneCoinDawidSkene
+            ``self``.
+        """
         d = _frames.build(data)
         model = _native.fit(d.matrix, self._method, {"n_iter": self.n_iter, "tol": tol(self.tol)})
         self._set_fitted(d, model)
@@ -425,21 +527,65 @@ class OneCoinDawidSkene(DawidSkene):
         return self
 
     def fit_predict_proba(self, data: Any) -> pd.DataFrame:  # type: ignore[override]
-        """Fit and return ``probas_``."""
+        """Fit and return ``probas_``.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame or Arrow C stream source
+            Judgments with ``task``, ``worker`` and ``label`` columns.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Probability per task (rows) and label (columns).
+        """
         return self.fit(data).probas_
 
-    def fit_predict(self, data: Any) -> "pd.Series[Any]":  # type: ignore[override]
-        """Fit and return ``labels_``."""
+    def fit_predict(self, data: Any) -> pd.Series[Any]:  # type: ignore[override]
+        """Fit and return ``labels_``.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame or Arrow C stream source
+            Judgments with ``task``, ``worker`` and ``label`` columns.
+
+        Returns
+        -------
+        pandas.Series
+            Label per task (``agg_label``, indexed by ``task``).
+        """
         return self.fit(data).labels_
 
 
 class _SimpleFit(BaseAggregator):
-    def fit_predict(self, data: Any) -> "pd.Series[Any]":
-        """Fit and return ``labels_``."""
+    def fit_predict(self, data: Any) -> pd.Series[Any]:
+        """Fit and return ``labels_``.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame or Arrow C stream source
+            Judgments with ``task``, ``worker`` and ``label`` columns.
+
+        Returns
+        -------
+        pandas.Series
+            Label per task (``agg_label``, indexed by ``task``).
+        """
         return self.fit(data).labels_  # type: ignore[attr-defined]
 
     def fit_predict_proba(self, data: Any) -> pd.DataFrame:
-        """Fit and return ``probas_``."""
+        """Fit and return ``probas_``.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame or Arrow C stream source
+            Judgments with ``task``, ``worker`` and ``label`` columns.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Probability per task (rows) and label (columns).
+        """
         return self.fit(data).probas_  # type: ignore[attr-defined]
 
 
@@ -480,9 +626,9 @@ class GLAD(_SimpleFit):
         n_iter: int = 100,
         tol: float = 1e-5,
         silent: bool = True,
-        labels_priors: Optional["pd.Series[Any]"] = None,
-        alphas_priors_mean: Optional["pd.Series[Any]"] = None,
-        betas_priors_mean: Optional["pd.Series[Any]"] = None,
+        labels_priors: Optional[pd.Series[Any]] = None,
+        alphas_priors_mean: Optional[pd.Series[Any]] = None,
+        betas_priors_mean: Optional[pd.Series[Any]] = None,
         m_step_max_iter: int = 25,
         m_step_tol: float = 1e-2,
     ):
@@ -495,8 +641,19 @@ class GLAD(_SimpleFit):
         self.m_step_max_iter = m_step_max_iter
         self.m_step_tol = m_step_tol
 
-    def fit(self, data: Any) -> "GLAD":
-        """Fit on judgments ``data``; returns ``self``."""
+    def fit(self, data: Any) -> GLAD:
+        """Fit on judgments ``data``.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame or Arrow C stream source
+            Judgments with ``task``, ``worker`` and ``label`` columns.
+
+        Returns
+        -------
+        self
+            The fitted aggregator.
+        """
         for name in ("labels_priors", "alphas_priors_mean", "betas_priors_mean"):
             if getattr(self, name) is not None:
                 raise _errors.InvalidParameterError(
@@ -505,8 +662,12 @@ class GLAD(_SimpleFit):
         d, model = self._fit_native(data, {"n_iter": self.n_iter, "tol": tol(self.tol)})
         _set_em(self, d, model)
         arrays = model.arrays()
-        self.alphas_ = _frames.worker_series(d, arrays["alpha"], "alpha")
-        self.betas_ = pd.Series(_frames.numbers(arrays["log_beta"]), index=_frames.items(d), name="beta")
+        self._defer(
+            alphas_=lambda: _frames.worker_series(d, arrays["alpha"], "alpha"),
+            betas_=lambda: pd.Series(
+                _frames.numbers(arrays["log_beta"]), index=_frames.items(d), name="beta"
+            ),
+        )
         return self
 
 
@@ -568,8 +729,19 @@ class MACE(_SimpleFit):
         self.random_state = random_state
         self.verbose = verbose
 
-    def fit(self, data: Any) -> "MACE":
-        """Fit on judgments ``data``; returns ``self``."""
+    def fit(self, data: Any) -> MACE:
+        """Fit on judgments ``data``.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame or Arrow C stream source
+            Judgments with ``task``, ``worker`` and ``label`` columns.
+
+        Returns
+        -------
+        self
+            The fitted aggregator.
+        """
         params = {
             "n_restarts": self.n_restarts,
             "n_iter": self.n_iter,
@@ -584,7 +756,9 @@ class MACE(_SimpleFit):
         arrays = model.arrays()
         spam = _frames.numbers(arrays["spamming"])
         self.spamming_ = np.column_stack([spam, 1.0 - spam])
-        self.thetas_ = _frames.numbers(arrays["strategies"]).reshape(d.matrix.n_workers, d.matrix.n_classes)
+        self.thetas_ = _frames.numbers(arrays["strategies"]).reshape(
+            d.matrix.n_workers, d.matrix.n_classes
+        )
         self.smoothing_ = 0.01 / d.matrix.n_classes
         return self
 
@@ -611,14 +785,38 @@ class KOS(BaseAggregator):
         self.n_iter = n_iter
         self.random_state = random_state
 
-    def fit(self, data: Any) -> "KOS":
-        """Fit on binary judgments ``data``; returns ``self``."""
-        d, model = self._fit_native(data, {"n_iter": self.n_iter, "random_state": self.random_state})
+    def fit(self, data: Any) -> KOS:
+        """Fit on binary judgments ``data``.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame or Arrow C stream source
+            Judgments with ``task``, ``worker`` and ``label`` columns.
+
+        Returns
+        -------
+        self
+            The fitted aggregator.
+        """
+        d, model = self._fit_native(
+            data, {"n_iter": self.n_iter, "random_state": self.random_state}
+        )
         self.labels_ = _frames.labels_series(d, model.labels())
         return self
 
-    def fit_predict(self, data: Any) -> "pd.Series[Any]":
-        """Fit and return ``labels_``."""
+    def fit_predict(self, data: Any) -> pd.Series[Any]:
+        """Fit and return ``labels_``.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame or Arrow C stream source
+            Judgments with ``task``, ``worker`` and ``label`` columns.
+
+        Returns
+        -------
+        pandas.Series
+            Label per task (``agg_label``, indexed by ``task``).
+        """
         return self.fit(data).labels_
 
 
@@ -653,8 +851,19 @@ class MMSR(BaseAggregator):
         self.tol = tol
         self.random_state = random_state
 
-    def fit(self, data: Any) -> "MMSR":
-        """Fit on judgments ``data``; returns ``self``."""
+    def fit(self, data: Any) -> MMSR:
+        """Fit on judgments ``data``.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame or Arrow C stream source
+            Judgments with ``task``, ``worker`` and ``label`` columns.
+
+        Returns
+        -------
+        self
+            The fitted aggregator.
+        """
         params = {"n_iter": self.n_iter, "tol": tol(self.tol), "random_state": self.random_state}
         d, model = self._fit_native(data, params)
         self.skills_ = _frames.worker_series(d, model.arrays()["skills"], "skill")
@@ -663,22 +872,66 @@ class MMSR(BaseAggregator):
         self.loss_history_ = list(model.report()[2])
         return self
 
-    def predict(self, data: Any) -> "pd.Series[Any]":
-        """Labels of ``data`` by a vote weighted with the fitted ``skills_``."""
+    def predict(self, data: Any) -> pd.Series[Any]:
+        """Labels of ``data`` by a vote weighted with the fitted ``skills_``.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame or Arrow C stream source
+            Judgments whose workers all have a fitted skill.
+
+        Returns
+        -------
+        pandas.Series
+            Label per task.
+        """
         self.scores_, self.labels_ = weighted_vote(self, data, self.skills_)
         return self.labels_
 
     def predict_score(self, data: Any) -> pd.DataFrame:
-        """Skill-weighted vote shares of ``data`` (see :meth:`predict`)."""
+        """Skill-weighted vote shares of ``data`` (see :meth:`predict`).
+
+        Parameters
+        ----------
+        data : pandas.DataFrame or Arrow C stream source
+            Judgments whose workers all have a fitted skill.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Weighted vote shares per task and label.
+        """
         self.predict(data)
         return self.scores_
 
-    def fit_predict(self, data: Any) -> "pd.Series[Any]":
-        """Fit and return ``labels_``."""
+    def fit_predict(self, data: Any) -> pd.Series[Any]:
+        """Fit and return ``labels_``.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame or Arrow C stream source
+            Judgments with ``task``, ``worker`` and ``label`` columns.
+
+        Returns
+        -------
+        pandas.Series
+            Label per task (``agg_label``, indexed by ``task``).
+        """
         return self.fit(data).labels_
 
     def fit_predict_score(self, data: Any) -> pd.DataFrame:
-        """Fit and return ``scores_``."""
+        """Fit and return ``scores_``.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame or Arrow C stream source
+            Judgments with ``task``, ``worker`` and ``label`` columns.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Skill-weighted vote shares per task and label.
+        """
         return self.fit(data).scores_
 
 

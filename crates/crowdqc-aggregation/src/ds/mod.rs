@@ -18,18 +18,17 @@
 //! Classes with no judgment are left out of the EM (crowd-kit fits on the labels that
 //! occur) and get probability 0.
 
-mod model;
 mod params;
 
 use crowdqc_core::estimator::Estimator;
+use crowdqc_core::progress::{NoProgress, Progress};
 use crowdqc_core::{Error, JudgmentMatrix, Result};
-use ndarray::{Array1, Array2, Array3};
 
-pub use model::DawidSkeneModel;
-pub use params::{ClassPriors, DawidSkeneParams, InitialConfusion, StopRule};
+pub use crate::em::{DawidSkeneModel, InitialConfusion, StopRule};
+pub use params::{ClassPriors, DawidSkeneParams};
 
 use crate::common::ActiveClasses;
-use crate::em::{self, EmConfig, EmData, EmResult, MStep, Priors};
+use crate::em::{self, EmConfig, EmData, MStep, Priors, build_model};
 
 /// Dawid–Skene: namespace for [`DawidSkene::params`].
 ///
@@ -70,6 +69,19 @@ impl Estimator for DawidSkeneParams {
     /// initial confusion or fixed priors whose shape does not match the matrix; a
     /// non-finite objective ([`Error::Numerical`] naming the iteration).
     fn fit(&self, m: &JudgmentMatrix) -> Result<DawidSkeneModel> {
+        self.fit_with_progress(m, &NoProgress)
+    }
+
+    /// One progress unit per EM iteration (`max_iter` announced); interruption is
+    /// checked before each iteration.
+    ///
+    /// # Errors
+    /// As [`fit`](Estimator::fit), plus [`Error::Interrupted`].
+    fn fit_with_progress(
+        &self,
+        m: &JudgmentMatrix,
+        progress: &dyn Progress,
+    ) -> Result<DawidSkeneModel> {
         self.validate()?;
         let gold = self.clamp_gold.then(|| m.gold());
         let active = ActiveClasses::new(m, gold, "dawid-skene")?;
@@ -126,55 +138,9 @@ impl Estimator for DawidSkeneParams {
             priors,
             initial: initial.as_ref().map(|(f, h)| (f.as_slice(), *h)),
             stop: self.stop,
+            progress,
         };
         let r = em::run(&d, &cfg)?;
         Ok(build_model("ds", m, &active, r, None))
-    }
-}
-
-/// Expands an EM result to the matrix's classes and the public layouts.
-pub(crate) fn build_model(
-    method: &'static str,
-    m: &JudgmentMatrix,
-    active: &ActiveClasses,
-    r: EmResult,
-    skills: Option<Vec<f64>>,
-) -> DawidSkeneModel {
-    let k = active.len();
-    let n = m.n_classes();
-    let EmResult {
-        q,
-        priors: em_priors,
-        conf,
-        report,
-        log_likelihood,
-    } = r;
-    // every class active: the posteriors buffer becomes the array without a copy
-    let posteriors = if active.is_identity() {
-        Array2::from_shape_vec((m.n_items(), k), q).expect("q is n_items x k")
-    } else {
-        active.expand_rows(&q, m.n_items())
-    };
-    let mut confusion = Array3::zeros((m.n_workers(), n, n));
-    for w in 0..m.n_workers() {
-        for (l, &ml) in active.to_matrix.iter().enumerate() {
-            for (t, &mt) in active.to_matrix.iter().enumerate() {
-                confusion[[w, mt as usize, ml as usize]] = conf[(w * k + l) * k + t];
-            }
-        }
-    }
-    let mut priors = Array1::zeros(n);
-    for (a, &c) in active.to_matrix.iter().enumerate() {
-        priors[c as usize] = em_priors[a];
-    }
-    DawidSkeneModel {
-        method,
-        posteriors,
-        confusion,
-        priors,
-        skills: skills.map(Array1::from),
-        report,
-        log_likelihood,
-        class_names: m.classes().iter().map(|l| l.to_string()).collect(),
     }
 }

@@ -4,34 +4,7 @@ use crowdqc_core::{Error, Result};
 use ndarray::Array3;
 
 use crate::common::{check_max_iter, check_range, check_tol};
-
-/// How an initial confusion enters the first M-step (crowd-kit's
-/// `initial_error_strategy`); the loop's M-steps never use it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InitialConfusion {
-    /// The given matrices replace the first M-step's counts (then floored and
-    /// normalised over each worker's observed labels). A warm start.
-    Assign,
-    /// The given values are added to the first M-step's counts (pseudo-counts).
-    Addition,
-}
-
-/// When EM stops.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum StopRule {
-    /// crowd-kit 1.4's rule: stop when its per-judgment objective (an ELBO with the
-    /// log-prior counted once per judgment) improves by less than `tol`, or decreases.
-    /// That objective is not the one EM maximises, so it can stop early (on the 1979
-    /// Dawid–Skene data after 4 iterations). The default, for parity.
-    #[default]
-    CrowdKit,
-    /// Stop when the marginal log-likelihood per judgment improves by less than `tol`
-    /// (the classic rule; EM never decreases it). The fit report's objective is then
-    /// that log-likelihood per judgment, and the posteriors returned are those of the
-    /// returned parameters (an E-step with the final confusion and priors), where
-    /// crowd-kit's rule returns the posteriors its last M-step was computed from.
-    LogLikelihood,
-}
+use crate::em::{InitialConfusion, StopRule};
 
 /// Class priors: estimated by EM (crowd-kit) or fixed.
 #[derive(Debug, Clone, PartialEq, Default)]

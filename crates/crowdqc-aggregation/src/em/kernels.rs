@@ -6,10 +6,10 @@ use std::f64::consts::LN_2;
 
 use rayon::prelude::*;
 
+use super::InitialConfusion;
 use super::fixed::pass_fixed;
 use super::{Buffers, EmData, PassSums};
 use crate::common::EPS;
-use crate::ds::InitialConfusion;
 
 const STACK_K: usize = 64;
 /// `-EPS ln EPS`: the entropy term of a floored zero.

@@ -1,5 +1,8 @@
 //! The EM engine shared by Dawid–Skene and one-coin Dawid–Skene, following crowd-kit
-//! 1.4.2's update order exactly (see `ds` for the rules).
+//! 1.4.2's update order exactly (see `ds` for the rules). It owns its configuration
+//! ([`config`]: stop rule, initial confusion, priors) and the step from an EM result
+//! to the fitted model ([`model`]); `ds` and `one_coin` only turn their params into
+//! an [`EmConfig`] and call [`run`] and [`build_model`].
 //!
 //! Layout: posteriors `q` are `(n_items, k)` row-major; the count table `S`, the
 //! confusion and its `log2` are `(worker slot, k_observed, k_true)` row-major, so the
@@ -22,17 +25,21 @@
 //! values in registers and computes `2^x` with a vectorised polynomial (`fixed`).
 //! Nothing is allocated or hashed inside the loop.
 
+mod config;
 mod fixed;
 mod kernels;
+mod model;
 
-use crowdqc_core::estimator::FitReport;
+use crowdqc_core::estimator::{FitReport, StopReason};
 use crowdqc_core::{Error, JudgmentMatrix, Result};
 use rayon::prelude::*;
 
 use crate::common::{ActiveClasses, EPS, NONE};
-use crate::ds::{InitialConfusion, StopRule};
-
+pub(crate) use config::{EmConfig, EmResult, Priors};
+pub use config::{InitialConfusion, StopRule};
 pub(crate) use kernels::MStep;
+pub use model::DawidSkeneModel;
+pub(crate) use model::build_model;
 
 /// Largest per-chunk count table (bytes) for scatter mode.
 const SCATTER_MAX_TABLE: usize = 8 << 20;
@@ -262,35 +269,6 @@ impl Aligned {
     }
 }
 
-/// How the priors are handled.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Priors {
-    Estimated,
-    Fixed(Vec<f64>),
-}
-
-/// One EM run's settings.
-pub(crate) struct EmConfig<'a> {
-    pub(crate) method: &'static str,
-    pub(crate) max_iter: usize,
-    pub(crate) tol: f64,
-    pub(crate) m_step: MStep,
-    pub(crate) priors: Priors,
-    /// `[w][observed][true]` initial confusion (active classes) for the first M-step.
-    pub(crate) initial: Option<(&'a [f64], InitialConfusion)>,
-    pub(crate) stop: StopRule,
-}
-
-/// What an EM run returns (active classes).
-pub(crate) struct EmResult {
-    pub(crate) q: Vec<f64>,
-    pub(crate) priors: Vec<f64>,
-    /// `[w][observed][true]`.
-    pub(crate) conf: Vec<f64>,
-    pub(crate) report: FitReport,
-    pub(crate) log_likelihood: Vec<f64>,
-}
-
 /// Sums from one pass over the items.
 pub(crate) struct PassSums {
     /// `Σ_t q[t, c]` of the posteriors the pass wrote.
@@ -343,7 +321,18 @@ pub(crate) struct Buffers {
 /// one written and every iteration costs one pass. The log-likelihood rule needs the
 /// pass with `theta_it` first; it then returns `E(theta_n)`, the posteriors of the
 /// returned parameters.
+///
+/// Reports to `cfg.progress` (start with the iteration limit, one unit per iteration,
+/// finish also on error) and stops with [`Error::Interrupted`] before an iteration
+/// once it asks to.
 pub(crate) fn run(d: &EmData<'_>, cfg: &EmConfig<'_>) -> Result<EmResult> {
+    cfg.progress.start(cfg.method, Some(cfg.max_iter as u64));
+    let r = run_loop(d, cfg);
+    cfg.progress.finish();
+    r
+}
+
+fn run_loop(d: &EmData<'_>, cfg: &EmConfig<'_>) -> Result<EmResult> {
     let k = d.k;
     let cells = d.n_workers * k * k;
     let mut buf = Buffers {
@@ -384,8 +373,9 @@ pub(crate) fn run(d: &EmData<'_>, cfg: &EmConfig<'_>) -> Result<EmResult> {
     let mut loglik = vec![sums.loglik];
     let mut objective = Vec::new();
     let mut loss_prev = f64::NEG_INFINITY;
-    let mut converged = false;
+    let mut stop = StopReason::MaxIterations;
     for it in 1..=cfg.max_iter {
+        cfg.progress.check()?;
         // q holds q_it, `sums` its sums
         if let Priors::Estimated = cfg.priors {
             p = mean_over_items(d, &sums.prior);
@@ -419,8 +409,9 @@ pub(crate) fn run(d: &EmData<'_>, cfg: &EmConfig<'_>) -> Result<EmResult> {
             }
         };
         objective.push(value);
-        if value - loss_prev < cfg.tol {
-            converged = true;
+        cfg.progress.advance(1);
+        if let Some(reason) = StopReason::from_change(loss_prev, value, cfg.tol) {
+            stop = reason;
             break;
         }
         loss_prev = value;
@@ -439,11 +430,7 @@ pub(crate) fn run(d: &EmData<'_>, cfg: &EmConfig<'_>) -> Result<EmResult> {
         conf_w[w as usize * kk..(w as usize + 1) * kk]
             .copy_from_slice(&conf[sl * kk..(sl + 1) * kk]);
     }
-    let report = FitReport {
-        iterations: objective.len(),
-        converged,
-        objective,
-    };
+    let report = FitReport::new(objective.len(), objective, stop);
     Ok(EmResult {
         q,
         priors: p,
@@ -457,7 +444,6 @@ pub(crate) fn run(d: &EmData<'_>, cfg: &EmConfig<'_>) -> Result<EmResult> {
 mod tests {
     use super::*;
     use crate::common::ActiveClasses;
-    use crate::ds::StopRule;
     use crowdqc_core::IngestOptions;
     use crowdqc_testkit::synth::{BatchOptions, Redundancy, SynthConfig, SynthCrowd};
 
@@ -477,6 +463,7 @@ mod tests {
             priors: Priors::Estimated,
             initial: None,
             stop,
+            progress: &crowdqc_core::progress::NoProgress,
         };
         run(&d, &cfg).expect("fit")
     }

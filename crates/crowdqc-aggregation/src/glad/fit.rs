@@ -27,7 +27,8 @@
 use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
-use crowdqc_core::estimator::{Estimator, FitReport};
+use crowdqc_core::estimator::{Estimator, FitReport, StopReason};
+use crowdqc_core::progress::{NoProgress, Progress};
 use crowdqc_core::{Error, JudgmentMatrix, Result};
 use ndarray::{Array1, Array2};
 use rayon::prelude::*;
@@ -83,27 +84,74 @@ fn slope_from_e(x: f64, e: f64, s: f64) -> (f64, f64) {
     (s - sig, e * inv * inv)
 }
 
+/// `Σ ln(1 + e_j)` over `e_j` in `[0, 1]` with one `ln` per [`LOG_BLOCK`] terms: the
+/// factors `1 + e_j` lie in `[1, 2]`, so a block's product stays below `2^512`.
+struct Log1pSum {
+    sum: f64,
+    prod: f64,
+    n: usize,
+}
+
+/// Factors multiplied before one `ln` in [`Log1pSum`].
+const LOG_BLOCK: usize = 512;
+
+impl Log1pSum {
+    fn new() -> Self {
+        Log1pSum {
+            sum: 0.0,
+            prod: 1.0,
+            n: 0,
+        }
+    }
+
+    #[inline(always)]
+    fn add(&mut self, e: f64) {
+        self.prod *= 1.0 + e;
+        self.n += 1;
+        if self.n == LOG_BLOCK {
+            self.sum += self.prod.ln();
+            (self.prod, self.n) = (1.0, 0);
+        }
+    }
+
+    fn total(&self) -> f64 {
+        self.sum + self.prod.ln()
+    }
+}
+
 /// One block coordinate's smooth 1-D problem, for [`newton_1d`].
 trait Coordinate {
+    /// Whether `f` is known to be concave in `x` (or in a monotone reparametrisation
+    /// of `x`) between `a` and `b`: then a step from `a` to `b` whose end slope still
+    /// points the way of the step raised `f`, with no function evaluation.
+    fn concave_between(&self, a: f64, b: f64) -> bool;
     /// `(f'(x), curvature > 0)`; `trial`: `x` is a candidate step, not the current
     /// point (one `exp` per judgment).
     fn slope(&mut self, x: f64, trial: bool) -> (f64, f64);
     /// `f(x)`.
     fn value(&self, x: f64) -> f64;
+    /// `(f'(x), curvature, f(x))`, as [`slope`](Coordinate::slope) and
+    /// [`value`](Coordinate::value) (a coordinate may compute them in one pass).
+    fn slope_value(&mut self, x: f64, trial: bool) -> (f64, f64, f64) {
+        let (g, c) = self.slope(x, trial);
+        (g, c, self.value(x))
+    }
     /// The last trial point became the current point.
     fn accept(&mut self);
 }
 
 /// Maximises a smooth 1-D function from `x` with `steps` damped Newton steps.
 ///
-/// A step `d` is accepted when the slope at `x + d` still points the way of `d` (no
-/// overshoot: for a concave function, as every ability's is, `f` then rose along the
-/// whole step), or when it overshot but at least halved the slope (a Newton step
-/// landing near the maximum); otherwise only if `f` did not decrease (`value` is
-/// evaluated only then), else it is halved.
+/// Every accepted step raises `f` or leaves it unchanged: a step `d` is accepted when
+/// `f(x + d) >= f(x)`, or when `f` is concave along it
+/// ([`Coordinate::concave_between`]) and the slope at `x + d` still points the way of
+/// `d` (no overshoot: `f'` then has the sign of `d` along the whole step, so `f` rose;
+/// this keeps steps whose gain is below rounding). A rejected step is halved. The
+/// value comes from the pass that computes the slope
+/// ([`Coordinate::slope_value`]).
 #[inline]
-fn newton_1d(mut x: f64, steps: usize, c: &mut impl Coordinate) -> f64 {
-    let (mut g, mut curv) = c.slope(x, false);
+fn newton_1d<C: Coordinate>(mut x: f64, steps: usize, c: &mut C) -> f64 {
+    let (mut g, mut curv, mut fx) = c.slope_value(x, false);
     for _ in 0..steps {
         if g.is_nan() || g.abs() <= 1e-12 {
             break;
@@ -114,17 +162,12 @@ fn newton_1d(mut x: f64, steps: usize, c: &mut impl Coordinate) -> f64 {
             // function values that differ below rounding.
             break;
         }
-        let mut f0 = None;
         let mut accepted = false;
         for _ in 0..MAX_HALVINGS {
-            let (g2, c2) = c.slope(x + d, true);
-            let ok = g2 * d >= 0.0 || g2.abs() <= 0.5 * g.abs() || {
-                let f0 = *f0.get_or_insert_with(|| c.value(x));
-                c.value(x + d) >= f0
-            };
-            if ok {
+            let (g2, c2, f2) = c.slope_value(x + d, true);
+            if f2 >= fx || (g2 * d >= 0.0 && c.concave_between(x, x + d)) {
                 x += d;
-                (g, curv) = (g2, c2);
+                (g, curv, fx) = (g2, c2, f2);
                 c.accept();
                 accepted = true;
                 break;
@@ -227,6 +270,12 @@ struct AlphaCoord<'a> {
 }
 
 impl Coordinate for AlphaCoord<'_> {
+    // −(a − mu)²/2 plus terms `s·x − softplus(x)` (concave in x) with `x = a·b`
+    // linear in `a`: concave everywhere.
+    fn concave_between(&self, _: f64, _: f64) -> bool {
+        true
+    }
+
     fn slope(&mut self, a: f64, trial: bool) -> (f64, f64) {
         let (mut g, mut c) = (self.mu - a, 1.0);
         if trial {
@@ -256,6 +305,26 @@ impl Coordinate for AlphaCoord<'_> {
         f
     }
 
+    /// Slope, curvature and value in one pass: `f = prior + Σ (s·x − max(x, 0)) −
+    /// Σ ln(1 + e^{−|x|})`, the last sum with one `ln` per block ([`Log1pSum`]).
+    fn slope_value(&mut self, a: f64, trial: bool) -> (f64, f64, f64) {
+        let (mut g, mut c) = (self.mu - a, 1.0);
+        let mut f = -0.5 * (a - self.mu).powi(2);
+        let mut logs = Log1pSum::new();
+        for (r, &t) in self.recs.iter().zip(self.items) {
+            let (b, s) = (self.eb[t as usize], r.s());
+            let x = a * b;
+            // the current ability: `e` at exactly this `x`, left by the E-step
+            let e = if trial { exp_neg_abs(x) } else { r.e() };
+            let (gj, cj) = slope_from_e(x, e, s);
+            g += gj * b;
+            c += cj * b * b;
+            f += s * x - x.max(0.0);
+            logs.add(e);
+        }
+        (g, c, f - logs.total())
+    }
+
     fn accept(&mut self) {}
 }
 
@@ -274,8 +343,11 @@ struct BetaCoord<'a, 'b, 'c> {
     trial: &'b mut [f64],
 }
 
-impl Coordinate for BetaCoord<'_, '_, '_> {
-    fn slope(&mut self, b: f64, trial: bool) -> (f64, f64) {
+impl BetaCoord<'_, '_, '_> {
+    /// `(f'(b), curvature)`, and `f(b)` when `VALUE` (one pass: the softplus of each
+    /// term reuses the slope's `exp(−|x|)`).
+    #[inline(always)]
+    fn pass<const VALUE: bool>(&mut self, b: f64, trial: bool) -> (f64, f64, f64) {
         let ctx = self.ctx;
         let eb = if trial {
             self.eb_trial = b.exp();
@@ -284,6 +356,13 @@ impl Coordinate for BetaCoord<'_, '_, '_> {
             self.eb_cur
         };
         let (mut g, mut h) = (ctx.mu_b - b, -1.0);
+        // f = prior + Σ (s·x − max(x, 0)) − Σ ln(1 + e^{−|x|}), the last sum in blocks
+        let mut f = if VALUE {
+            -0.5 * (b - ctx.mu_b).powi(2)
+        } else {
+            0.0
+        };
+        let mut logs = Log1pSum::new();
         let keep = if trial {
             &mut *self.trial
         } else {
@@ -296,24 +375,56 @@ impl Coordinate for BetaCoord<'_, '_, '_> {
             if let Some(k) = keep.get_mut(j) {
                 *k = e;
             }
-            let (gj, cj) = slope_from_e(x, e, self.qrow[ctx.classes[p] as usize]);
+            let s = self.qrow[ctx.classes[p] as usize];
+            let (gj, cj) = slope_from_e(x, e, s);
             g += gj * x;
             h += gj * x - cj * x * x;
+            if VALUE {
+                f += s * x - x.max(0.0);
+                logs.add(e);
+            }
+        }
+        if VALUE {
+            f -= logs.total();
         }
         // d²f/d(ln beta)² can be positive away from the optimum: never divide by less
         // than the prior's curvature (a damped gradient step, still checked).
-        (g, f64::max(-h, 1.0))
+        (g, f64::max(-h, 1.0), f)
+    }
+}
+
+impl Coordinate for BetaCoord<'_, '_, '_> {
+    // Not concave in `b = ln beta`, but in `y = beta = e^b` (monotone in `b`, so the
+    // no-overshoot argument carries over) wherever `b <= mu_b + 1`: the terms
+    // `s·x − softplus(x)` are concave in `x = alpha·y`, and the prior
+    // `−(ln y − mu_b)²/2` has second derivative `−(1 − (ln y − mu_b)) / y²`.
+    fn concave_between(&self, a: f64, b: f64) -> bool {
+        a.max(b) <= self.ctx.mu_b + 1.0
     }
 
+    fn slope(&mut self, b: f64, trial: bool) -> (f64, f64) {
+        let (g, c, _) = self.pass::<false>(b, trial);
+        (g, c)
+    }
+
+    fn slope_value(&mut self, b: f64, trial: bool) -> (f64, f64, f64) {
+        self.pass::<true>(b, trial)
+    }
+
+    /// The value [`slope_value`](Coordinate::slope_value) computes, alone (same
+    /// operations in the same order, so the two compare exactly).
     fn value(&self, b: f64) -> f64 {
         let ctx = self.ctx;
         let eb = b.exp();
         let mut f = -0.5 * (b - ctx.mu_b).powi(2);
+        let mut logs = Log1pSum::new();
         for p in self.range.clone() {
             let x = self.alpha[ctx.workers[p] as usize] * eb;
-            f += term_value(x, self.qrow[ctx.classes[p] as usize]);
+            let s = self.qrow[ctx.classes[p] as usize];
+            f += s * x - x.max(0.0);
+            logs.add(exp_neg_abs(x));
         }
-        f
+        f - logs.total()
     }
 
     fn accept(&mut self) {
@@ -467,7 +578,26 @@ impl Estimator for GladParams {
     /// Invalid parameters; no judgment or fewer than two observed classes
     /// ([`Error::InsufficientData`]); a non-finite objective ([`Error::Numerical`]).
     fn fit(&self, m: &JudgmentMatrix) -> Result<GladModel> {
+        self.fit_with_progress(m, &NoProgress)
+    }
+
+    /// One progress unit per EM iteration (`max_iter` announced); interruption is checked before each iteration.
+    ///
+    /// # Errors
+    /// As [`fit`](Estimator::fit), plus
+    /// [`Error::Interrupted`](crowdqc_core::Error::Interrupted).
+    fn fit_with_progress(&self, m: &JudgmentMatrix, progress: &dyn Progress) -> Result<GladModel> {
         self.validate()?;
+        progress.start("glad", Some(self.max_iter as u64));
+        let r = self.fit_run(m, progress);
+        progress.finish();
+        r
+    }
+}
+
+impl GladParams {
+    /// The fit of [`Estimator::fit_with_progress`] (parameters already validated).
+    fn fit_run(&self, m: &JudgmentMatrix, progress: &dyn Progress) -> Result<GladModel> {
         let (observed, k_obs) = crate::common::observed_classes(m, "glad")?;
         let (n, w, k) = (m.n_items(), m.n_workers(), m.n_classes());
         let log_prior: Vec<f64> = observed
@@ -509,6 +639,7 @@ impl Estimator for GladParams {
         let mut prev = (ll + ctx.log_prior_density(&alpha, &lb)) * per;
         let mut report = FitReport::default();
         for it in 1..=self.max_iter {
+            progress.check()?;
             ctx.alpha_block(&mut alpha, &eb, self.newton_steps);
             let steps = Some(self.newton_steps);
             let ll = ctx.item_pass(&alpha, steps, &mut lb, &mut eb, &mut q, &mut partial);
@@ -522,8 +653,9 @@ impl Estimator for GladParams {
             }
             report.objective.push(obj);
             report.iterations = it;
-            if obj - prev < self.tol {
-                report.converged = true;
+            progress.advance(1);
+            if let Some(reason) = StopReason::from_change(prev, obj, self.tol) {
+                report.stop(reason);
                 break;
             }
             prev = obj;
@@ -571,3 +703,6 @@ impl Estimator for GladParams {
         })
     }
 }
+
+#[cfg(test)]
+mod tests;

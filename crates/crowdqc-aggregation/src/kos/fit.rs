@@ -1,6 +1,7 @@
 //! KOS message passing over the CSR (items) and the worker index.
 
-use crowdqc_core::estimator::{Estimator, FitReport};
+use crowdqc_core::estimator::{Estimator, FitReport, StopReason};
+use crowdqc_core::progress::{NoProgress, Progress};
 use crowdqc_core::{Error, JudgmentMatrix, Result};
 use ndarray::{Array1, Array2};
 use rand::{RngExt, SeedableRng};
@@ -31,7 +32,26 @@ impl Estimator for KosParams {
     /// naming `method`: KOS is binary-only); no judgment or one observed class
     /// ([`Error::InsufficientData`]).
     fn fit(&self, m: &JudgmentMatrix) -> Result<KosModel> {
+        self.fit_with_progress(m, &NoProgress)
+    }
+
+    /// One progress unit per message-passing iteration (`n_iter` announced); interruption is checked before each iteration.
+    ///
+    /// # Errors
+    /// As [`fit`](Estimator::fit), plus
+    /// [`Error::Interrupted`](crowdqc_core::Error::Interrupted).
+    fn fit_with_progress(&self, m: &JudgmentMatrix, progress: &dyn Progress) -> Result<KosModel> {
         self.validate()?;
+        progress.start("kos", Some(self.n_iter as u64));
+        let r = self.fit_run(m, progress);
+        progress.finish();
+        r
+    }
+}
+
+impl KosParams {
+    /// The fit of [`Estimator::fit_with_progress`] (parameters already validated).
+    fn fit_run(&self, m: &JudgmentMatrix, progress: &dyn Progress) -> Result<KosModel> {
         let observed: Vec<u32> = (0..m.n_classes() as u32)
             .filter(|&c| m.classes().counts()[c as usize] > 0)
             .collect();
@@ -89,6 +109,7 @@ impl Estimator for KosParams {
         let mut report = FitReport::default();
         let mut last_change = f64::INFINITY;
         for _ in 0..self.n_iter {
+            progress.check()?;
             // Item step: x_{t→j} = Σ_{j' ≠ j} A_tj' y_{j'→t}.
             item_sum
                 .par_iter_mut()
@@ -131,13 +152,20 @@ impl Estimator for KosParams {
                 })
                 .reduce(|| 0.0, f64::max);
             report.iterations += 1;
+            progress.advance(1);
             report.objective.push(if scale > 0.0 {
                 scale.ln()
             } else {
                 f64::NEG_INFINITY
             });
         }
-        report.converged = last_change < 1e-9;
+        // KOS runs its `n_iter` iterations (no early stop); the messages converged
+        // when the last one moved them by less than 1e-9
+        report.stop(if last_change < 1e-9 {
+            StopReason::Converged
+        } else {
+            StopReason::MaxIterations
+        });
 
         // Final item scores from all incoming messages, and worker reliabilities.
         let scores: Vec<f64> = (0..n)

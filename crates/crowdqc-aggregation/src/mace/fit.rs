@@ -1,6 +1,7 @@
 //! MACE: variational Bayes (or EM) in log space over flat arrays, seeded restarts.
 
-use crowdqc_core::estimator::{Estimator, FitReport};
+use crowdqc_core::estimator::{Estimator, FitReport, StopReason};
+use crowdqc_core::progress::{NoProgress, Progress};
 use crowdqc_core::{Error, JudgmentMatrix, Result};
 use ndarray::{Array1, Array2};
 use rand::{RngExt, SeedableRng};
@@ -280,7 +281,26 @@ impl Estimator for MaceParams {
     /// Invalid parameters; no judgment or fewer than two observed classes
     /// ([`Error::InsufficientData`]); a non-finite objective ([`Error::Numerical`]).
     fn fit(&self, m: &JudgmentMatrix) -> Result<MaceModel> {
+        self.fit_with_progress(m, &NoProgress)
+    }
+
+    /// One progress unit per iteration of every restart (`n_restarts × max_iter` announced; a restart that converges early advances by its remaining iterations); interruption is checked before each iteration.
+    ///
+    /// # Errors
+    /// As [`fit`](Estimator::fit), plus
+    /// [`Error::Interrupted`](crowdqc_core::Error::Interrupted).
+    fn fit_with_progress(&self, m: &JudgmentMatrix, progress: &dyn Progress) -> Result<MaceModel> {
         self.validate()?;
+        progress.start("mace", Some((self.n_restarts * self.max_iter) as u64));
+        let r = self.fit_run(m, progress);
+        progress.finish();
+        r
+    }
+}
+
+impl MaceParams {
+    /// The fit of [`Estimator::fit_with_progress`] (parameters already validated).
+    fn fit_run(&self, m: &JudgmentMatrix, progress: &dyn Progress) -> Result<MaceModel> {
         let (observed, k_obs) = crate::common::observed_classes(m, "mace")?;
         let (n, w, k) = (m.n_items(), m.n_workers(), m.n_classes());
         let ctx = Ctx {
@@ -339,6 +359,7 @@ impl Estimator for MaceParams {
             let mut report = FitReport::default();
             let mut prev = f64::NEG_INFINITY;
             for it in 1..=self.max_iter {
+                progress.check()?;
                 ctx.m_step(&mut s);
                 ctx.class_prior_step(&mut s);
                 ctx.tables(&mut s);
@@ -353,11 +374,16 @@ impl Estimator for MaceParams {
                 }
                 report.objective.push(obj);
                 report.iterations = it;
-                if obj - prev < self.tol {
-                    report.converged = true;
+                progress.advance(1);
+                if let Some(reason) = StopReason::from_change(prev, obj, self.tol) {
+                    report.stop(reason);
                     break;
                 }
                 prev = obj;
+            }
+            // a restart that stopped early: the bar still reaches its end
+            if report.iterations < self.max_iter {
+                progress.advance((self.max_iter - report.iterations) as u64);
             }
             let obj = *report.objective.last().expect("max_iter >= 1");
             restart_objectives.push(obj);

@@ -1,6 +1,7 @@
 //! M-MSR over the sparse worker–worker agreement graph.
 
-use crowdqc_core::estimator::{Estimator, FitReport};
+use crowdqc_core::estimator::{Estimator, FitReport, StopReason};
+use crowdqc_core::progress::{NoProgress, Progress};
 use crowdqc_core::{JudgmentMatrix, Result};
 use ndarray::{Array1, Array2};
 use rand::{RngExt, SeedableRng};
@@ -201,7 +202,26 @@ impl Estimator for MmsrParams {
     /// ([`Error::InsufficientData`](crowdqc_core::Error::InsufficientData)). A diverging iteration is not an error: the last
     /// finite iterate is kept and the fit report says it did not converge.
     fn fit(&self, m: &JudgmentMatrix) -> Result<MmsrModel> {
+        self.fit_with_progress(m, &NoProgress)
+    }
+
+    /// One progress unit per iteration (`max_iter` announced); interruption is checked before each iteration.
+    ///
+    /// # Errors
+    /// As [`fit`](Estimator::fit), plus
+    /// [`Error::Interrupted`](crowdqc_core::Error::Interrupted).
+    fn fit_with_progress(&self, m: &JudgmentMatrix, progress: &dyn Progress) -> Result<MmsrModel> {
         self.validate()?;
+        progress.start("mmsr", Some(self.max_iter as u64));
+        let r = self.fit_run(m, progress);
+        progress.finish();
+        r
+    }
+}
+
+impl MmsrParams {
+    /// The fit of [`Estimator::fit_with_progress`] (parameters already validated).
+    fn fit_run(&self, m: &JudgmentMatrix, progress: &dyn Progress) -> Result<MmsrModel> {
         let (observed, k_obs) = crate::common::observed_classes(m, "mmsr")?;
         let (n, w, k) = (m.n_items(), m.n_workers(), m.n_classes());
         let g = pairs(m, k_obs);
@@ -227,6 +247,7 @@ impl Estimator for MmsrParams {
         }
         let mut report = FitReport::default();
         for it in 1..=self.max_iter {
+            progress.check()?;
             u_prev.copy_from_slice(&u);
             v_prev.copy_from_slice(&v);
             msr_half_step(&g, &xabs, &mut segs, &u, &mut v, f, n);
@@ -254,12 +275,14 @@ impl Estimator for MmsrParams {
                 // report no convergence.
                 u.copy_from_slice(&u_prev);
                 v.copy_from_slice(&v_prev);
+                report.stop(StopReason::Diverged);
                 break;
             }
             report.objective.push(loss);
             report.iterations = it;
+            progress.advance(1);
             if loss < self.tol {
-                report.converged = true;
+                report.stop(StopReason::Converged);
                 break;
             }
         }

@@ -7,11 +7,11 @@
 //! re-normalised. crowd-kit's `fit_predict` raises; here it is an ordinary fit.
 
 use crowdqc_core::estimator::Estimator;
+use crowdqc_core::progress::{NoProgress, Progress};
 use crowdqc_core::{JudgmentMatrix, Result};
 
 use crate::common::{ActiveClasses, check_max_iter, check_tol};
-use crate::ds::{DawidSkeneModel, build_model};
-use crate::em::{self, EmConfig, EmData, MStep, Priors};
+use crate::em::{self, DawidSkeneModel, EmConfig, EmData, MStep, Priors, StopRule, build_model};
 
 /// One-coin Dawid–Skene: namespace for [`OneCoinDawidSkene::params`].
 #[derive(Debug, Clone, Copy)]
@@ -74,6 +74,20 @@ impl Estimator for OneCoinDawidSkeneParams {
     /// # Errors
     /// Invalid parameters; fewer than two classes; a non-finite objective.
     fn fit(&self, m: &JudgmentMatrix) -> Result<DawidSkeneModel> {
+        self.fit_with_progress(m, &NoProgress)
+    }
+
+    /// One progress unit per EM iteration (`max_iter` announced); interruption is
+    /// checked before each iteration.
+    ///
+    /// # Errors
+    /// As [`fit`](Estimator::fit), plus
+    /// [`Error::Interrupted`](crowdqc_core::Error::Interrupted).
+    fn fit_with_progress(
+        &self,
+        m: &JudgmentMatrix,
+        progress: &dyn Progress,
+    ) -> Result<DawidSkeneModel> {
         self.validate()?;
         let active = ActiveClasses::new(m, None, "one-coin dawid-skene")?;
         let d = EmData::new(m, &active, false);
@@ -84,7 +98,8 @@ impl Estimator for OneCoinDawidSkeneParams {
             m_step: MStep::OneCoin,
             priors: Priors::Estimated,
             initial: None,
-            stop: crate::ds::StopRule::CrowdKit,
+            stop: StopRule::CrowdKit,
+            progress,
         };
         let r = em::run(&d, &cfg)?;
         let k = active.len();

@@ -3,7 +3,8 @@
 //!
 //! Checked against crowd-kit 1.4.2's `ZeroBasedSkill` (same defaults and schedule).
 
-use crowdqc_core::estimator::{Estimator, FitReport, WorkerColumn};
+use crowdqc_core::estimator::{Estimator, FitReport, StopReason, WorkerColumn};
+use crowdqc_core::progress::{NoProgress, Progress};
 use crowdqc_core::{JudgmentMatrix, Result};
 
 use crowdqc_core::numeric::argmax;
@@ -109,7 +110,26 @@ impl Estimator for ZeroBasedSkillParams {
     /// # Errors
     /// Invalid parameters; fewer than two classes.
     fn fit(&self, m: &JudgmentMatrix) -> Result<VoteModel> {
+        self.fit_with_progress(m, &NoProgress)
+    }
+
+    /// One progress unit per iteration (`n_iter` announced); interruption is checked before each iteration.
+    ///
+    /// # Errors
+    /// As [`fit`](Estimator::fit), plus
+    /// [`Error::Interrupted`](crowdqc_core::Error::Interrupted).
+    fn fit_with_progress(&self, m: &JudgmentMatrix, progress: &dyn Progress) -> Result<VoteModel> {
         self.validate()?;
+        progress.start("zbs", Some(self.n_iter as u64));
+        let r = self.fit_run(m, progress);
+        progress.finish();
+        r
+    }
+}
+
+impl ZeroBasedSkillParams {
+    /// The fit of [`Estimator::fit_with_progress`] (parameters already validated).
+    fn fit_run(&self, m: &JudgmentMatrix, progress: &dyn Progress) -> Result<VoteModel> {
         let k = ActiveClasses::new(m, None, "zero-based skill")?.len();
         let n_classes = m.n_classes();
         let (ws, cs) = (m.judgment_workers(), m.judgment_classes());
@@ -131,6 +151,8 @@ impl Estimator for ZeroBasedSkillParams {
         let mut scores = vec![0.0; n_classes];
         let (mut hits, mut total) = (vec![0.0; m.n_workers()], vec![0u64; m.n_workers()]);
         for it in 1..=self.n_iter {
+            progress.check()?;
+            progress.advance(1);
             if it % self.lr_steps_to_reduce == 0 {
                 lr *= self.lr_reduce_factor;
             }
@@ -170,11 +192,8 @@ impl Estimator for ZeroBasedSkillParams {
             name: "skill".into(),
             values: skills.clone(),
         }];
-        let report = FitReport {
-            iterations: self.n_iter,
-            converged: true,
-            objective: Vec::new(),
-        };
+        // crowd-kit's zero-based skill runs `n_iter` steps without a stopping rule
+        let report = FitReport::new(self.n_iter, Vec::new(), StopReason::MaxIterations);
         Ok(VoteModel::new(
             "zbs", shares, labels, skills, columns, report,
         ))

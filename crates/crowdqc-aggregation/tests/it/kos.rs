@@ -9,8 +9,10 @@ use crate::glad::{
     shuffled_relabelled, synthetic,
 };
 
-/// (binary dataset, accuracy on gold here with the defaults (100 iterations, seed 0),
-/// crowd-kit 1.4.2 `KOS()`). Identical on every dataset. KOS follows the leading
+/// (binary dataset, accuracy on gold here with the defaults (100 iterations, seed 0):
+/// a regression guard measured by crowdqc, crowd-kit 1.4.2 `KOS()`: checked against
+/// its stored output in `fixtures/aggregation-advanced/crowdkit_accuracy.json`).
+/// Identical on every dataset. KOS follows the leading
 /// direction of its message-passing operator, which on RTE and temp is a dominant
 /// answer pattern rather than the truth (both implementations: 0.4975 and 0.569).
 const KOS_ACCURACY: &[(&str, f64, f64)] = &[
@@ -27,6 +29,7 @@ const KOS_ACCURACY: &[(&str, f64, f64)] = &[
 #[test]
 fn accuracy_on_real_datasets() {
     for &(name, expected, crowdkit) in KOS_ACCURACY {
+        crate::support::assert_stored_crowdkit(name, "kos", crowdkit);
         let Some(m) = dataset(name) else { return };
         let model = Kos::params().fit(&m).unwrap();
         let acc = gold_accuracy(&m, &model.labels());

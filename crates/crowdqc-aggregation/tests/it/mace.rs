@@ -7,62 +7,73 @@ use crowdqc_core::{Error, IdRef, IngestOptions, JudgmentMatrixBuilder};
 use crate::glad::{
     assert_rows_sum_to_one, dataset, gold_accuracy, in_pool, matrix, shuffled_relabelled, synthetic,
 };
+use crate::support::{crowdkit_accuracy, crowdkit_mace_aligned};
 
-/// (dataset, accuracy on gold here with the defaults (VB, 10 restarts, seed 0),
-/// crowd-kit 1.4.2 `MACE()` as published, crowd-kit with ids renamed so that its
-/// first-appearance and sorted orders agree, i.e. with its misalignment removed; NaN =
-/// not run). crowd-kit values: `fixtures/aggregation-advanced/`.
-///
-/// Aligned crowd-kit agrees with this implementation exactly on 6 datasets and within
-/// one item on temp and websearch. Unaligned crowd-kit fits a different (scrambled)
-/// model: better than MACE on product (0.929; aligned: 0.816) and weather, worse on
-/// bluebirds, face, barzan and copyright. MACE's uniform prior on the true class is a
-/// poor fit for product's 88/12 class imbalance: spammers with a strategy biased to
-/// `0` explain the `0` answers away (see `estimate_class_priors`).
-const MACE_ACCURACY: &[(&str, f64, f64, f64)] = &[
-    ("welinder2010-bluebirds", 0.861111, 0.805556, 0.861111),
-    ("zhou2012-dogs", 0.830235, 0.830235, 0.830235),
-    ("zheng2017-face", 0.643836, 0.635274, 0.643836),
-    (
-        "venanzi2014-weather-sentiment-amt",
-        0.856667,
-        0.866667,
-        0.856667,
-    ),
-    ("snow2008-rte", 0.926250, 0.925000, 0.926250),
-    ("snow2008-temp", 0.941558, 0.939394, 0.943723),
-    ("snow2008-wsd", 0.994350, 0.994350, f64::NAN),
-    ("gal-barzanmozafari", 0.722000, 0.693000, 0.722000),
-    ("gal-copyright-infringement", 0.777778, 0.666667, f64::NAN),
-    ("gal-adultcontent-toy", 0.600000, 0.600000, f64::NAN),
-    ("crowdkit-toy", 1.0, 1.0, f64::NAN),
-    ("crowdkit-simple", 1.0, 1.0, f64::NAN),
+/// Regression guard (values measured by this implementation, not a reference):
+/// accuracy on gold with the defaults (VB, 10 restarts, seed 0, up to 500 iterations,
+/// every restart converged). The references each value is compared against are
+/// crowd-kit 1.4.2's stored outputs: `MACE()` as published
+/// ([`crowdkit_accuracy`]) and `MACE()` with ids renamed so that its first-appearance
+/// and sorted orders agree, i.e. with its misalignment removed
+/// ([`crowdkit_mace_aligned`]).
+const MACE_ACCURACY: &[(&str, f64)] = &[
+    ("welinder2010-bluebirds", 0.861111),
+    ("zhou2012-dogs", 0.830235),
+    ("zheng2017-face", 0.643836),
+    ("venanzi2014-weather-sentiment-amt", 0.856667),
+    ("snow2008-rte", 0.926250),
+    ("snow2008-temp", 0.941558),
+    ("snow2008-wsd", 0.994350),
+    ("gal-barzanmozafari", 0.722000),
+    ("gal-copyright-infringement", 0.777778),
+    ("gal-adultcontent-toy", 0.600000),
+    ("crowdkit-toy", 1.0),
+    ("crowdkit-simple", 1.0),
 ];
 
-/// The larger datasets (slow in a debug build): run with
-/// `cargo test --release -p crowdqc-aggregation -- --ignored`.
-const MACE_ACCURACY_LARGE: &[(&str, f64, f64, f64)] = &[
-    ("zheng2017-product", 0.827300, 0.929044, 0.816236),
-    ("zhou2012-websearch", 0.838296, 0.826611, 0.838673),
-    ("gal-adultcontent2", 0.780781, f64::NAN, f64::NAN),
-    ("gal-hitspam-crowdflower", 0.660000, 0.660000, f64::NAN),
+/// The larger datasets (about 12 s in a debug build; the accuracy table test covers
+/// them by default): `cargo test -p crowdqc-aggregation -- --ignored`.
+const MACE_ACCURACY_LARGE: &[(&str, f64)] = &[
+    ("zheng2017-product", 0.842093),
+    ("zhou2012-websearch", 0.838296),
+    ("gal-adultcontent2", 0.780781),
+    ("gal-hitspam-crowdflower", 0.660000),
 ];
 
-fn check(table: &[(&str, f64, f64, f64)]) {
-    for &(name, expected, crowdkit, aligned) in table {
+/// Where published crowd-kit `MACE()` is more accurate than this implementation. Its
+/// misalignment (workers and labels receive each other's strategies) happens to help
+/// there; with it removed, crowd-kit's own variational mode gives 0.816 on product
+/// and 0.857 on weather, at or below the values here. MACE's model does not reach
+/// 0.929 / 0.867: on weather every restart here converges to the same optimum, and
+/// estimating the class priors (below) gives 0.931 on product but 0.860 on weather.
+pub(crate) const CROWDKIT_AHEAD: &[&str] =
+    &["zheng2017-product", "venanzi2014-weather-sentiment-amt"];
+
+fn check(table: &[(&str, f64)]) {
+    for &(name, expected) in table {
         let Some(m) = dataset(name) else { return };
         let model = Mace::params().fit(&m).expect("fit");
         let acc = gold_accuracy(&m, &model.labels());
-        eprintln!("mace {name}: {acc:.6} (crowd-kit {crowdkit:.6}, aligned {aligned:.6})");
+        let crowdkit = crowdkit_accuracy(name, "mace");
+        let aligned = crowdkit_mace_aligned(name);
+        eprintln!("mace {name}: {acc:.6} (crowd-kit {crowdkit:?}, aligned {aligned:?})");
         assert!(
             (acc - expected).abs() <= 0.002,
             "{name}: {acc} vs recorded {expected}"
         );
         assert_rows_sum_to_one(&model);
+        assert!(model.fit_report().converged, "{name}: not converged");
+        let ck = crowdkit.unwrap_or_else(|| panic!("{name}: no stored crowd-kit accuracy"));
+        if CROWDKIT_AHEAD.contains(&name) {
+            // documented exception; fails (to be removed) once MACE catches up
+            assert!(acc < ck, "{name}: {acc} now >= crowd-kit {ck}");
+        } else {
+            assert!(acc >= ck - 1e-6, "{name}: {acc} below crowd-kit {ck}");
+        }
         // At most one gold item below crowd-kit with its misalignment removed (equal
         // on bluebirds, dogs, face, weather, RTE and barzan; one item on temp and
-        // websearch; above it on product: 0.827 vs 0.816).
-        if aligned.is_finite() {
+        // websearch; above it on product: 0.842 vs 0.816).
+        if let Some(aligned) = aligned {
             let one = 1.0 / m.gold().len() as f64;
             assert!(
                 acc >= aligned - 1.5 * one,
@@ -78,31 +89,30 @@ fn accuracy_on_real_datasets() {
 }
 
 #[test]
-#[ignore = "slow in debug builds; run with --release"]
+#[ignore = "about 12 s in a debug build; the accuracy table test covers these datasets"]
 fn accuracy_on_large_real_datasets() {
     check(MACE_ACCURACY_LARGE);
 }
 
-/// `estimate_class_priors(true)` (not in Hovy et al. or crowd-kit) on the real datasets
-/// where it changes the accuracy: it fixes product's class imbalance, and costs
-/// elsewhere, hence off by default. (bluebirds, dogs, wsd, copyright, hitspam, toys:
-/// unchanged.)
+/// Regression guard for `estimate_class_priors(true)` (not in Hovy et al. or
+/// crowd-kit) on the real datasets where it changes the accuracy: it fixes product's
+/// class imbalance (0.842 → 0.931, above crowd-kit's 0.929), and costs elsewhere,
+/// hence off by default. (bluebirds, dogs, wsd, copyright, hitspam, toys: unchanged.)
+/// adultcontent2 (0.781 → 0.739) is left out: 9 s in a debug build.
 const MACE_ESTIMATED_PRIORS: &[(&str, f64, f64)] = &[
     // (dataset, uniform priors, estimated priors)
-    ("zheng2017-product", 0.827300, 0.930247),
+    ("zheng2017-product", 0.842093, 0.930849),
     ("zheng2017-face", 0.643836, 0.636986),
     ("venanzi2014-weather-sentiment-amt", 0.856667, 0.860000),
     ("zhou2012-websearch", 0.838296, 0.825858),
-    ("snow2008-rte", 0.926250, 0.927500),
+    ("snow2008-rte", 0.926250, 0.926250),
     ("snow2008-temp", 0.941558, 0.939394),
-    ("gal-adultcontent2", 0.780781, 0.738739),
     ("gal-barzanmozafari", 0.722000, 0.694000),
 ];
 
 #[test]
-#[ignore = "slow in debug builds; run with --release"]
 fn accuracy_with_estimated_class_priors() {
-    for &(name, _, expected) in MACE_ESTIMATED_PRIORS {
+    for &(name, uniform, expected) in MACE_ESTIMATED_PRIORS {
         let Some(m) = dataset(name) else { return };
         let model = Mace::params().estimate_class_priors(true).fit(&m).unwrap();
         let acc = gold_accuracy(&m, &model.labels());
@@ -110,6 +120,11 @@ fn accuracy_with_estimated_class_priors() {
             (acc - expected).abs() <= 0.002,
             "{name}: {acc} vs recorded {expected}"
         );
+        assert!(model.fit_report().converged, "{name}");
+        if name == "zheng2017-product" {
+            let ck = crowdkit_accuracy(name, "mace").expect("stored");
+            assert!(acc >= ck && acc > uniform + 0.05, "{name}: {acc} vs {ck}");
+        }
     }
 }
 
@@ -153,6 +168,7 @@ fn objective_never_decreases() {
             .method(method)
             .estimate_class_priors(est)
             .n_restarts(2)
+            .max_iter(50)
             .tol(1e-14)
             .fit(&m)
             .unwrap();

@@ -8,6 +8,7 @@ mod mmsr;
 mod accuracy;
 mod bad_input;
 mod parity;
+mod progress;
 mod props;
 mod reference;
 mod support;

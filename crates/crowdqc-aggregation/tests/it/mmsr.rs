@@ -9,8 +9,9 @@ use crate::glad::{
     shuffled_relabelled, synthetic,
 };
 
-/// (dataset, accuracy on gold here with the defaults, crowd-kit 1.4.2 `MMSR()`; NaN =
-/// crowd-kit failed: on product it raises "Skill value is missing in 24945
+/// (dataset, accuracy on gold here with the defaults (a regression guard measured by
+/// crowdqc), crowd-kit 1.4.2 `MMSR()` (checked against its stored output in
+/// `fixtures/aggregation-advanced/crowdkit_accuracy.json`); NaN = crowd-kit failed: on product it raises "Skill value is missing in 24945
 /// assignments"). Equal on 8 datasets, higher on RTE (+20 items), temp (+3),
 /// adultcontent2 (+4) and barzan (+1), lower on dogs (−3), weather (−1) and websearch
 /// (−34). The differences come from the sign step (see the module docs: crowd-kit
@@ -38,6 +39,7 @@ const MMSR_ACCURACY: &[(&str, f64, f64)] = &[
 #[test]
 fn accuracy_on_real_datasets() {
     for &(name, expected, crowdkit) in MMSR_ACCURACY {
+        crate::support::assert_stored_crowdkit(name, "mmsr", crowdkit);
         let Some(m) = dataset(name) else { return };
         let model = Mmsr::params().fit(&m).unwrap();
         let acc = gold_accuracy(&m, &model.labels());

@@ -5,7 +5,7 @@
 use crowdqc_aggregation::{
     DawidSkene, DawidSkeneModel, MajorityVote, OneCoinDawidSkene, TieRule, Wawa,
 };
-use crowdqc_core::estimator::{Estimator, FittedModel};
+use crowdqc_core::estimator::{Estimator, FittedModel, StopReason};
 use crowdqc_core::{Gold, JudgmentMatrix};
 use serde_json::Value;
 
@@ -48,6 +48,20 @@ fn check_em(name: &str, what: &str, m: &JudgmentMatrix, model: &DawidSkeneModel,
         "{name} {what}: iterations"
     );
     let losses = exp["loss_history"].as_array().expect("loss");
+    // The stop reason crowd-kit's own trace implies (its rule, defaults n_iter = 100,
+    // tol = 1e-5: stop when the loss rises by less than tol, or falls).
+    let lh: Vec<f64> = losses.iter().map(|v| v.as_f64().expect("f64")).collect();
+    let want = match lh.as_slice() {
+        [.., a, b] if b < a => StopReason::ObjectiveDecreased,
+        [.., a, b] if b - a < 1e-5 => StopReason::Converged,
+        _ => StopReason::MaxIterations,
+    };
+    assert_eq!(r.stop_reason, want, "{name} {what}: stop reason ({lh:?})");
+    assert_eq!(
+        r.converged,
+        want == StopReason::Converged,
+        "{name} {what}: converged"
+    );
     for (i, (a, b)) in r.objective.iter().zip(losses).enumerate() {
         let b = b.as_f64().expect("f64");
         assert!(

@@ -103,3 +103,45 @@ pub fn matrix_owned(rows: &[(String, String, String)]) -> JudgmentMatrix {
         .collect();
     matrix(&r)
 }
+
+/// A JSON file of `fixtures/aggregation-advanced/` (crowd-kit's stored outputs).
+fn advanced_fixture(file: &str) -> serde_json::Value {
+    // this crate's own checkout (not the testkit's compile-time root)
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/aggregation-advanced")
+        .join(file);
+    let s = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    serde_json::from_str(&s).expect("json")
+}
+
+/// crowd-kit 1.4.2's accuracy on gold of `method` (`glad`, `mace`, `kos`, `mmsr`) with
+/// its defaults on `dataset`, as stored in
+/// `fixtures/aggregation-advanced/crowdkit_accuracy.json` (None: not run, or crowd-kit
+/// raised an error).
+pub fn crowdkit_accuracy(dataset: &str, method: &str) -> Option<f64> {
+    advanced_fixture("crowdkit_accuracy.json")[format!("{dataset}/{method}")]["accuracy"].as_f64()
+}
+
+/// crowd-kit 1.4.2's `MACE()` accuracy with its parameter misalignment removed (ids
+/// renamed so that its two orders agree), from
+/// `fixtures/aggregation-advanced/crowdkit_mace_aligned.json`.
+pub fn crowdkit_mace_aligned(dataset: &str) -> Option<f64> {
+    advanced_fixture("crowdkit_mace_aligned.json")[dataset]["accuracy"].as_f64()
+}
+
+/// Asserts that a test table's crowd-kit column holds crowd-kit's stored output for
+/// `dataset/method` (`crowdkit_accuracy.json`; NaN in the table = not stored: not run,
+/// or crowd-kit raised an error), so that tables compare against crowd-kit's own
+/// numbers, never numbers printed by crowdqc.
+pub fn assert_stored_crowdkit(dataset: &str, method: &str, in_table: f64) {
+    match crowdkit_accuracy(dataset, method) {
+        Some(stored) => assert!(
+            (stored - in_table).abs() < 1e-12,
+            "{dataset}/{method}: table says crowd-kit {in_table}, stored output {stored}"
+        ),
+        None => assert!(
+            in_table.is_nan(),
+            "{dataset}/{method}: table says crowd-kit {in_table}, nothing stored"
+        ),
+    }
+}

@@ -72,3 +72,38 @@ fn gold_majority_vote_scores_distinct_rows_against_gold() {
     // gold_judgments counts every row (w1: 4 judgments on gold items)
     assert_eq!(gold_judgments.values[0], 4.0);
 }
+
+/// Unanimous judgments with a declared class set: every vote method accepts them (it
+/// used to refuse: "needs at least two classes").
+#[test]
+#[allow(clippy::field_reassign_with_default)]
+fn unanimous_data_with_declared_classes_is_a_valid_vote() {
+    let mut opts = IngestOptions::default();
+    opts.classes = Some(vec!["no".into(), "yes".into()]);
+    let mut b = JudgmentMatrixBuilder::new(opts).expect("options");
+    for (i, w) in [("t1", "a"), ("t1", "b"), ("t2", "a")] {
+        b.push_row(IdRef::Str(i), IdRef::Str(w), IdRef::Str("yes"))
+            .expect("row");
+    }
+    b.push_gold_row(IdRef::Str("t1"), IdRef::Str("yes"))
+        .expect("gold");
+    let m = b.finish().expect("matrix");
+    assert_eq!(m.n_classes(), 2);
+    let yes = m.classes().index_of(IdRef::Str("yes")).expect("class") as usize;
+    let mv = MajorityVote::params()
+        .fit(&m)
+        .expect("mv accepts unanimous data");
+    assert_eq!(mv.labels(), [yes as u32; 2]);
+    assert_eq!(mv.posteriors()[[0, yes]], 1.0);
+    assert_eq!(mv.posteriors()[[0, 1 - yes]], 0.0);
+    assert_eq!(mv.worker_accuracy().to_vec(), [1.0, 1.0]);
+    let wmv = MajorityVote::params()
+        .weights(vec![2.0, 1.0])
+        .fit(&m)
+        .expect("wmv");
+    assert_eq!(wmv.labels(), [yes as u32; 2]);
+    let wawa = Wawa::params().fit(&m).expect("wawa");
+    assert_eq!(wawa.labels(), [yes as u32; 2]);
+    let gold = GoldMajorityVote::params().fit(&m).expect("gold-mv");
+    assert_eq!(gold.labels(), [yes as u32; 2]);
+}

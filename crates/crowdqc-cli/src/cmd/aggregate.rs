@@ -1,24 +1,17 @@
 //! `crowdqc aggregate`: truth inference with any method of the registry; item and
 //! worker tables to Parquet/CSV, a summary (text or JSON) on stdout.
 
-use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::time::Instant;
 
-use arrow_array::cast::AsArray;
-use arrow_array::types::{Float32Type, Float64Type, Int32Type, Int64Type, UInt32Type, UInt64Type};
-use arrow_array::{
-    Array, ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray, UInt64Array,
-};
-use arrow_schema::DataType;
 use crowdqc::aggregation::registry::{self, RunOptions};
-use crowdqc::core::estimator::FittedModel;
-use crowdqc::core::{IdDictionary, IdKind, IdRef, JudgmentMatrix};
+use crowdqc::aggregation::report::{self, AggregateSummary, EvalGold, GoldUse};
+use crowdqc::core::progress::Progress;
 use crowdqc::{Error, Result};
-use serde_json::{Value, json};
 
 use crate::common::{self, Format, InputOpts};
+use crate::progress::Bar;
 
 /// Arguments of `crowdqc aggregate`.
 #[derive(Debug, clap::Args)]
@@ -63,6 +56,23 @@ pub struct Args {
     pub input: InputOpts,
 }
 
+/// What `aggregate --format json` prints: the library's summary plus the files written
+/// and the time taken.
+#[derive(Debug, serde::Serialize)]
+struct Output<'a> {
+    #[serde(flatten)]
+    summary: &'a AggregateSummary,
+    out: Option<String>,
+    workers_out: Option<String>,
+    seconds: Seconds,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct Seconds {
+    read: f64,
+    fit: f64,
+}
+
 /// Runs the subcommand.
 ///
 /// # Errors
@@ -91,9 +101,16 @@ pub fn run(args: Args) -> Result<()> {
             "--method wmv needs --weights WEIGHTS",
         ));
     }
-    let spinner = Spinner::new();
+    let opts = args.input.ingest_options()?;
+    // evaluation gold is read and validated before the (long) judgments
+    let eval_gold = match &args.eval {
+        Some(p) => {
+            let t = crowdqc::io::read_gold_table(p, &opts.columns)?;
+            Some(EvalGold::from_batches(t.batches(), &opts.columns).map_err(|e| t.locate(e))?)
+        }
+        None => None,
+    };
     let t0 = Instant::now();
-    spinner.set("reading judgments");
     let m = common::load(&args.judgments, &args.input, args.gold.as_deref())?;
     let t_read = t0.elapsed();
     if info.name == "kos" {
@@ -106,401 +123,117 @@ pub fn run(args: Args) -> Result<()> {
         }
     }
     let weights = match &args.weights {
-        Some(p) => Some(read_weights(p, &m)?),
+        Some(p) => {
+            let t = crowdqc::io::read_weights_table(p, &opts.columns)?;
+            Some(report::worker_weights(&m, t.batches(), &opts.columns).map_err(|e| t.locate(e))?)
+        }
         None => None,
     };
-    let opts = RunOptions {
+    let use_gold = args.gold.is_some() && info.uses_gold;
+    let run = RunOptions {
         max_iter: args.max_iter,
         tol: args.tol,
         seed: args.seed,
-        use_gold: args.gold.is_some() && info.uses_gold,
+        use_gold,
         weights,
     };
-    spinner.set(&format!("fitting {}", info.name));
     let t1 = Instant::now();
-    let model = registry::fit(info.name, &m, &opts)?;
+    let bar = Bar::stderr();
+    bar.start(&format!("fitting {}", info.name), None);
+    let model = registry::fit(info.name, &m, &run);
+    bar.finish();
+    let model = model?;
     let t_fit = t1.elapsed();
-    let eval = match &args.eval {
-        Some(p) => Some(evaluate(p, &m, &model.labels())?),
-        None => None,
-    };
-    spinner.set("writing outputs");
+    let eval = eval_gold.map(|g| g.evaluate(&m, &model.labels(), use_gold));
     if let Some(p) = &args.out {
-        write_items(p, &m, model.as_ref())?;
+        crowdqc::io::write_batches(p, report::item_batches(&m, model.as_ref()))?;
     }
     if let Some(p) = &args.workers_out {
-        crowdqc::io::write_table(p, &workers_table(&m, model.as_ref())?)?;
+        crowdqc::io::write_table(p, &report::workers_table(&m, model.as_ref())?)?;
     }
-    spinner.finish();
-    let gold_note = match (&args.gold, info.uses_gold) {
-        (None, _) => Value::Null,
-        (Some(_), true) => json!(format!(
-            "{} gold items used by {}",
-            m.gold().len(),
-            info.name
-        )),
-        (Some(_), false) => json!(format!(
-            "{} cannot use gold; the {} gold items were not used (use --eval to score against them)",
-            info.name,
-            m.gold().len()
-        )),
-    };
-    let summary = summary(&args, &m, model.as_ref(), eval, gold_note, t_read, t_fit);
-    match args.format {
-        Format::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(&summary).map_err(|e| Error::External {
-                context: "json".into(),
-                message: e.to_string(),
-            })?
-        ),
-        Format::Text => print!("{}", text(&summary)),
-    }
-    Ok(())
-}
-
-/// A spinner on stderr when it is a terminal (silent otherwise).
-struct Spinner(Option<indicatif::ProgressBar>);
-
-impl Spinner {
-    fn new() -> Self {
-        if !std::io::stderr().is_terminal() {
-            return Spinner(None);
+    let items = m.gold().len() as u64;
+    let gold = args.gold.as_ref().map(|_| {
+        if info.uses_gold {
+            GoldUse::Used { items }
+        } else {
+            GoldUse::Ignored { items }
         }
-        let pb = indicatif::ProgressBar::new_spinner();
-        pb.enable_steady_tick(Duration::from_millis(120));
-        Spinner(Some(pb))
-    }
-
-    fn set(&self, msg: &str) {
-        if let Some(pb) = &self.0 {
-            pb.set_message(format!("{msg} ({:.1?})", pb.elapsed()));
-        }
-    }
-
-    fn finish(&self) {
-        if let Some(pb) = &self.0 {
-            pb.finish_and_clear();
-        }
-    }
-}
-
-/// The id at `row` of an id-like column (strings or integers); `None` for null.
-fn id_at(a: &dyn Array, row: usize) -> Result<Option<IdRef<'_>>> {
-    if a.is_null(row) {
-        return Ok(None);
-    }
-    Ok(Some(match a.data_type() {
-        DataType::Utf8 => IdRef::Str(a.as_string::<i32>().value(row)),
-        DataType::LargeUtf8 => IdRef::Str(a.as_string::<i64>().value(row)),
-        DataType::Utf8View => IdRef::Str(a.as_string_view().value(row)),
-        DataType::Int64 => IdRef::Int(a.as_primitive::<Int64Type>().value(row)),
-        DataType::Int32 => IdRef::Int(i64::from(a.as_primitive::<Int32Type>().value(row))),
-        DataType::UInt32 => IdRef::Int(i64::from(a.as_primitive::<UInt32Type>().value(row))),
-        DataType::UInt64 => IdRef::Int(a.as_primitive::<UInt64Type>().value(row) as i64),
-        other => {
-            return Err(Error::Schema {
-                column: "item/label".into(),
-                expected: "strings or integers".into(),
-                found: other.to_string(),
-            });
-        }
-    }))
-}
-
-fn f64_at(a: &dyn Array, row: usize) -> Option<f64> {
-    if a.is_null(row) {
-        return None;
-    }
-    match a.data_type() {
-        DataType::Float64 => Some(a.as_primitive::<Float64Type>().value(row)),
-        DataType::Float32 => Some(f64::from(a.as_primitive::<Float32Type>().value(row))),
-        DataType::Int64 => Some(a.as_primitive::<Int64Type>().value(row) as f64),
-        DataType::Int32 => Some(f64::from(a.as_primitive::<Int32Type>().value(row))),
-        DataType::Utf8 => a.as_string::<i32>().value(row).trim().parse().ok(),
-        _ => None,
-    }
-}
-
-fn column<'a>(batch: &'a RecordBatch, names: &[&str], path: &Path) -> Result<&'a ArrayRef> {
-    let schema = batch.schema();
-    names
-        .iter()
-        .find_map(|n| schema.index_of(n).ok())
-        .map(|i| batch.column(i))
-        .ok_or_else(|| {
-            Error::MissingColumn {
-                wanted: names[0].into(),
-                tried: names.iter().map(|s| s.to_string()).collect(),
-                found: schema.fields().iter().map(|f| f.name().clone()).collect(),
-            }
-            .in_file(path)
-        })
-}
-
-/// Per-worker weights from a `worker, weight` table; every worker needs one.
-fn read_weights(path: &Path, m: &JudgmentMatrix) -> Result<Vec<f64>> {
-    let mut w = vec![f64::NAN; m.n_workers()];
-    let mut row0 = 0u64;
-    for b in crowdqc::io::read_table(path)? {
-        let (ids, vals) = (
-            column(&b, &["worker", "performer", "annotator"], path)?,
-            column(&b, &["weight", "skill"], path)?,
-        );
-        for r in 0..b.num_rows() {
-            let v = f64_at(vals.as_ref(), r).ok_or_else(|| {
-                Error::value("weight", Some(row0 + r as u64), "not a number").in_file(path)
-            })?;
-            if let Some(id) = id_at(ids.as_ref(), r)?
-                && let Some(i) = m.workers().lookup(id)
-            {
-                w[i as usize] = v;
-            }
-        }
-        row0 += b.num_rows() as u64;
-    }
-    let missing = w.iter().filter(|v| v.is_nan()).count();
-    if missing > 0 {
-        return Err(Error::value(
-            "weight",
-            None,
-            format!("{missing} workers of the judgments have no weight; give every worker one"),
-        )
-        .in_file(path));
-    }
-    Ok(w)
-}
-
-/// Accuracy of `labels` against an evaluation gold file (never used for fitting).
-struct Eval {
-    given: u64,
-    scored: u64,
-    correct: u64,
-    unknown_items: u64,
-    unknown_labels: u64,
-}
-
-fn evaluate(path: &Path, m: &JudgmentMatrix, labels: &[u32]) -> Result<Eval> {
-    let mut e = Eval {
-        given: 0,
-        scored: 0,
-        correct: 0,
-        unknown_items: 0,
-        unknown_labels: 0,
-    };
-    let mut seen = vec![false; m.n_items()];
-    for b in crowdqc::io::read_table(path)? {
-        let items = column(&b, &["item", "task"], path)?;
-        let golds = column(&b, &["label", "true_label", "gold"], path)?;
-        for r in 0..b.num_rows() {
-            let (Some(id), Some(g)) = (id_at(items.as_ref(), r)?, id_at(golds.as_ref(), r)?) else {
-                continue;
-            };
-            e.given += 1;
-            let Some(i) = m.items().lookup(id) else {
-                e.unknown_items += 1;
-                continue;
-            };
-            if std::mem::replace(&mut seen[i as usize], true) {
-                continue; // repeated row for the same item
-            }
-            e.scored += 1;
-            match m.classes().index_of(g) {
-                Some(c) => e.correct += u64::from(labels[i as usize] == c),
-                None => e.unknown_labels += 1,
-            }
-        }
-    }
-    Ok(e)
-}
-
-fn id_column(d: &IdDictionary, codes: impl Iterator<Item = u32>) -> ArrayRef {
-    match d.kind() {
-        IdKind::Int => Arc::new(Int64Array::from_iter_values(codes.map(
-            |c| match d.get(c) {
-                IdRef::Int(v) => v,
-                IdRef::Str(_) => 0,
-            },
-        ))),
-        IdKind::Str => Arc::new(StringArray::from_iter_values(
-            codes.map(|c| d.get(c).to_string()),
-        )),
-    }
-}
-
-/// Rows per batch of the items output (written streaming, atomically).
-const ITEM_BATCH: u32 = 1 << 20;
-
-fn write_items(path: &Path, m: &JudgmentMatrix, model: &dyn FittedModel) -> Result<()> {
-    let labels = model.labels();
-    let n = m.n_items() as u32;
-    let first = items_table(m, model, &labels, 0..n.min(ITEM_BATCH))?;
-    let mut w = crowdqc::io::TableWriter::create(path, first.schema())?;
-    w.write(&first)?;
-    drop(first);
-    let mut start = ITEM_BATCH;
-    while start < n {
-        let end = n.min(start.saturating_add(ITEM_BATCH));
-        w.write(&items_table(m, model, &labels, start..end)?)?;
-        start = end;
-    }
-    w.finish()
-}
-
-fn items_table(
-    m: &JudgmentMatrix,
-    model: &dyn FittedModel,
-    labels: &[u32],
-    rows: std::ops::Range<u32>,
-) -> Result<RecordBatch> {
-    let post = model.posteriors();
-    let (lo, hi) = (rows.start as usize, rows.end as usize);
-    let mut cols: Vec<(String, ArrayRef)> = vec![
-        ("item".into(), id_column(m.items(), rows.clone())),
-        (
-            "label".into(),
-            id_column(m.classes().dictionary(), labels[lo..hi].iter().copied()),
-        ),
-        (
-            "confidence".into(),
-            Arc::new(Float64Array::from_iter_values(
-                (lo..hi).map(|i| post[[i, labels[i] as usize]]),
-            )),
-        ),
-    ];
-    for (c, l) in m.classes().iter().enumerate() {
-        cols.push((
-            format!("p_{l}"),
-            Arc::new(Float64Array::from_iter_values(
-                (lo..hi).map(|i| post[[i, c]]),
-            )),
-        ));
-    }
-    Ok(RecordBatch::try_from_iter(cols)?)
-}
-
-fn workers_table(m: &JudgmentMatrix, model: &dyn FittedModel) -> Result<RecordBatch> {
-    let n = m.n_workers() as u32;
-    let mut cols: Vec<(String, ArrayRef)> = vec![
-        ("worker".into(), id_column(m.workers(), 0..n)),
-        (
-            "judgments".into(),
-            Arc::new(UInt64Array::from_iter_values(
-                (0..n).map(|w| m.worker_count(w) as u64),
-            )),
-        ),
-        (
-            "accuracy".into(),
-            Arc::new(Float64Array::from(model.worker_accuracy().to_vec())),
-        ),
-    ];
-    for c in model.worker_columns() {
-        if c.values.len() == m.n_workers() {
-            cols.push((c.name, Arc::new(Float64Array::from(c.values))));
-        }
-    }
-    Ok(RecordBatch::try_from_iter(cols)?)
-}
-
-fn summary(
-    args: &Args,
-    m: &JudgmentMatrix,
-    model: &dyn FittedModel,
-    eval: Option<Eval>,
-    gold_note: Value,
-    t_read: Duration,
-    t_fit: Duration,
-) -> Value {
-    let r = model.fit_report();
-    let mut dist = vec![0u64; m.n_classes()];
-    for c in model.labels() {
-        dist[c as usize] += 1;
-    }
-    let dist: Vec<Value> = m
-        .classes()
-        .iter()
-        .zip(&dist)
-        .map(|(l, &n)| json!({"label": l.to_string(), "items": n}))
-        .collect();
-    let eval = eval.map(|e| {
-        json!({
-            "file": args.eval.as_ref().map(|p| p.display().to_string()),
-            "gold_rows": e.given,
-            "items_scored": e.scored,
-            "correct": e.correct,
-            "accuracy": if e.scored > 0 { json!(e.correct as f64 / e.scored as f64) } else { Value::Null },
-            "unknown_items": e.unknown_items,
-            "labels_outside_classes": e.unknown_labels,
-        })
     });
-    json!({
-        "method": model.method(),
-        "judgments": m.n_judgments(),
-        "items": m.n_items(),
-        "workers": m.n_workers(),
-        "classes": m.n_classes(),
-        "iterations": r.iterations,
-        "converged": r.converged,
-        "objective": r.objective.last(),
-        "label_distribution": dist,
-        "gold": gold_note,
-        "eval": eval,
-        "out": args.out.as_ref().map(|p| p.display().to_string()),
-        "workers_out": args.workers_out.as_ref().map(|p| p.display().to_string()),
-        "seconds": {"read": t_read.as_secs_f64(), "fit": t_fit.as_secs_f64()},
-    })
+    let summary = AggregateSummary::new(&m, model.as_ref(), gold, eval);
+    let output = Output {
+        summary: &summary,
+        out: args.out.as_ref().map(|p| p.display().to_string()),
+        workers_out: args.workers_out.as_ref().map(|p| p.display().to_string()),
+        seconds: Seconds {
+            read: t_read.as_secs_f64(),
+            fit: t_fit.as_secs_f64(),
+        },
+    };
+    let text = match args.format {
+        Format::Json => common::to_json(&output)?,
+        Format::Text => text(&output),
+    };
+    common::print_out(&text)
 }
 
-fn text(s: &Value) -> String {
-    use std::fmt::Write as _;
-    let mut o = String::new();
-    let _ = writeln!(o, "method       {}", s["method"].as_str().unwrap_or("?"));
+fn text(o: &Output<'_>) -> String {
+    let s = o.summary;
+    let mut t = String::new();
+    let _ = writeln!(t, "method       {}", s.method);
     let _ = writeln!(
-        o,
+        t,
         "data         {} judgments, {} items, {} workers, {} classes",
-        s["judgments"], s["items"], s["workers"], s["classes"]
+        s.judgments, s.items, s.workers, s.classes
     );
     let _ = writeln!(
-        o,
+        t,
         "fit          {} iterations, converged: {}",
-        s["iterations"], s["converged"]
+        s.fit.iterations, s.fit.converged
     );
-    if let Some(x) = s["objective"].as_f64() {
-        let _ = writeln!(o, "objective    {x:.9}");
+    if let Some(x) = s.objective {
+        let _ = writeln!(t, "objective    {x:.9}");
     }
-    let _ = writeln!(o, "labels");
-    for d in s["label_distribution"].as_array().into_iter().flatten() {
+    let _ = writeln!(t, "labels");
+    let width = s
+        .label_distribution
+        .iter()
+        .map(|d| d.label.to_string().chars().count())
+        .max()
+        .unwrap_or(0)
+        .clamp(12, 40);
+    for d in &s.label_distribution {
         let _ = writeln!(
-            o,
-            "  {:<12} {}",
-            d["label"].as_str().unwrap_or("?"),
-            d["items"]
+            t,
+            "  {:<width$} {}",
+            common::fit_width(&d.label.to_string(), width),
+            d.items
         );
     }
-    if let Some(g) = s["gold"].as_str() {
-        let _ = writeln!(o, "gold         {g}");
+    if let Some(g) = &s.gold {
+        let _ = writeln!(t, "gold         {}", g.describe(&s.method));
     }
-    if s["eval"].is_object() {
-        let e = &s["eval"];
-        let acc = e["accuracy"]
-            .as_f64()
-            .map_or("n/a".to_string(), |a| format!("{a:.6}"));
+    if let Some(e) = &s.eval {
+        let acc = e.accuracy.map_or("n/a".to_string(), |a| format!("{a:.6}"));
         let _ = writeln!(
-            o,
+            t,
             "accuracy     {acc} ({} of {} evaluation items; {} unknown items, {} labels outside the classes)",
-            e["correct"], e["items_scored"], e["unknown_items"], e["labels_outside_classes"]
+            e.correct, e.scored, e.unknown_items, e.labels_outside_classes
         );
-    }
-    for k in ["out", "workers_out"] {
-        if let Some(p) = s[k].as_str() {
-            let _ = writeln!(o, "wrote        {p}");
+        if e.held_out_only {
+            let _ = writeln!(
+                t,
+                "             on held-out items only: {} evaluation items were gold used to fit and are not scored",
+                e.excluded_fit_gold
+            );
         }
     }
+    for p in [&o.out, &o.workers_out].into_iter().flatten() {
+        let _ = writeln!(t, "wrote        {p}");
+    }
     let _ = writeln!(
-        o,
+        t,
         "time         read {:.2} s, fit {:.2} s",
-        s["seconds"]["read"].as_f64().unwrap_or(0.0),
-        s["seconds"]["fit"].as_f64().unwrap_or(0.0)
+        o.seconds.read, o.seconds.fit
     );
-    o
+    t
 }

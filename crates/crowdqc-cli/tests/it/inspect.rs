@@ -47,9 +47,13 @@ fn json_report_has_the_counts() {
             "1 (item, worker) pairs were judged more than once with different labels; all are kept (choose --duplicates first or last to keep one)"
         ])
     );
-    assert!(
-        r.stderr.is_empty(),
-        "no progress bar when not a terminal: {r:?}"
+    // no progress bar when not a terminal; the one line on stderr says what was done
+    // with the duplicate pair
+    assert_eq!(
+        r.stderr,
+        "note: 2 duplicate (item, worker) pairs (2 extra rows), 1 with conflicting labels; \
+         all rows kept (--duplicates first or last keeps one)\n",
+        "{r:?}"
     );
 
     // the duplicate policy drops rows and says so; no gold key without gold
@@ -82,6 +86,27 @@ fn text_report_is_aligned() {
     ] {
         assert!(out.contains(needle), "missing {needle:?} in\n{out}");
     }
+}
+
+#[test]
+fn class_table_stays_aligned_with_long_labels() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let long = "a-very-long-label-that-someone-pasted-from-a-spreadsheet-cell";
+    let j = file(
+        dir.path(),
+        "j.csv",
+        format!("item,worker,label\nt1,w1,{long}\nt1,w2,no\nt2,w1,no\n"),
+    );
+    let r = crowdqc(&["inspect", s(&j)]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    let rows: Vec<&str> = r.stdout.lines().filter(|l| l.contains('%')).collect();
+    assert_eq!(rows.len(), 2, "{}", r.stdout);
+    // the long label is cut to 40 characters ending in an ellipsis
+    let cut: String = long.chars().take(39).collect::<String>() + "…";
+    assert!(rows[0].starts_with(&format!("    {cut}  ")), "{}", r.stdout);
+    // both rows have the same width in characters, so the columns line up
+    let widths: Vec<usize> = rows.iter().map(|l| l.chars().count()).collect();
+    assert_eq!(widths[0], widths[1], "{}", r.stdout);
 }
 
 #[test]
@@ -187,7 +212,7 @@ fn runtime_failure_exits_1() {
         .expect("run");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.starts_with("error: <stdout>:"), "{stderr}");
+    assert!(stderr.contains("\nerror: <stdout>:"), "{stderr}");
 }
 
 #[test]
@@ -251,7 +276,10 @@ fn closed_stdout_pipe_is_not_an_error() {
     let out = child.wait_with_output().expect("wait");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
-    assert!(stderr.is_empty(), "{stderr}");
+    assert!(
+        stderr.starts_with("note: 2 duplicate") && !stderr.contains("error"),
+        "{stderr}"
+    );
 }
 
 #[test]

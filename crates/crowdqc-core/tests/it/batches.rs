@@ -192,11 +192,7 @@ fn missing_and_mistyped_columns_are_named() {
 
     // explicit mapping: the default names are not tried any more
     let opts = IngestOptions {
-        columns: ColumnMap {
-            item: Some("url".into()),
-            label: Some("answer".into()),
-            ..Default::default()
-        },
+        columns: ColumnMap::default().with_item("url").with_label("answer"),
         ..Default::default()
     };
     let mut b = JudgmentMatrixBuilder::new(opts).unwrap();

@@ -198,11 +198,7 @@ fn gold_batches_fall_back_to_default_names_when_columns_are_mapped() {
 
     let strs = |v: &[&str]| Arc::new(StringArray::from(v.to_vec())) as ArrayRef;
     let opts = IngestOptions {
-        columns: ColumnMap {
-            item: Some("url".into()),
-            label: Some("answer".into()),
-            ..Default::default()
-        },
+        columns: ColumnMap::default().with_item("url").with_label("answer"),
         ..Default::default()
     };
     let mut b = JudgmentMatrixBuilder::new(opts).unwrap();

@@ -27,10 +27,7 @@ fn missing_column_lists_found_columns_and_aliases_tried() {
     assert!(e.is_user_error());
     // an explicit mapping is the only name tried
     let mut opts = IngestOptions {
-        columns: ColumnMap {
-            worker: Some("annotator_id".into()),
-            ..ColumnMap::default()
-        },
+        columns: ColumnMap::default().with_worker("annotator_id"),
         ..IngestOptions::default()
     };
     let s = crowdqc_io::read_judgments(&p, &opts, None)

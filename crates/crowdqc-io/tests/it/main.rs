@@ -5,4 +5,5 @@ mod csv_input;
 mod proptests;
 mod real_data;
 mod roundtrip;
+mod small_tables;
 mod util;

@@ -1,8 +1,11 @@
-//! The fitted [`DawidSkeneModel`].
+//! The fitted [`DawidSkeneModel`] and the step from an EM result to it.
 
+use crowdqc_core::JudgmentMatrix;
 use crowdqc_core::estimator::{FitReport, FittedModel, WorkerColumn};
 use ndarray::{Array1, Array2, Array3, ArrayView1, ArrayView2, ArrayView3};
 
+use super::EmResult;
+use crate::common::ActiveClasses;
 use crate::spam::spammer_scores;
 
 /// A fitted Dawid–Skene or one-coin Dawid–Skene model.
@@ -117,5 +120,52 @@ impl FittedModel for DawidSkeneModel {
 
     fn fit_report(&self) -> &FitReport {
         &self.report
+    }
+}
+
+/// Expands an EM result to the matrix's classes and the public layouts.
+pub(crate) fn build_model(
+    method: &'static str,
+    m: &JudgmentMatrix,
+    active: &ActiveClasses,
+    r: EmResult,
+    skills: Option<Vec<f64>>,
+) -> DawidSkeneModel {
+    let k = active.len();
+    let n = m.n_classes();
+    let EmResult {
+        q,
+        priors: em_priors,
+        conf,
+        report,
+        log_likelihood,
+    } = r;
+    // every class active: the posteriors buffer becomes the array without a copy
+    let posteriors = if active.is_identity() {
+        Array2::from_shape_vec((m.n_items(), k), q).expect("q is n_items x k")
+    } else {
+        active.expand_rows(&q, m.n_items())
+    };
+    let mut confusion = Array3::zeros((m.n_workers(), n, n));
+    for w in 0..m.n_workers() {
+        for (l, &ml) in active.to_matrix.iter().enumerate() {
+            for (t, &mt) in active.to_matrix.iter().enumerate() {
+                confusion[[w, mt as usize, ml as usize]] = conf[(w * k + l) * k + t];
+            }
+        }
+    }
+    let mut priors = Array1::zeros(n);
+    for (a, &c) in active.to_matrix.iter().enumerate() {
+        priors[c as usize] = em_priors[a];
+    }
+    DawidSkeneModel {
+        method,
+        posteriors,
+        confusion,
+        priors,
+        skills: skills.map(Array1::from),
+        report,
+        log_likelihood,
+        class_names: m.classes().iter().map(|l| l.to_string()).collect(),
     }
 }
