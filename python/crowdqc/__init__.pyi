@@ -31,6 +31,9 @@ __all__ = [
     "aggregation",
     "metrics",
     "read_judgments",
+    "agreement",
+    "gold",
+    "policy",
 ]
 
 def read_judgments(
