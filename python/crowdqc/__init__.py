@@ -97,3 +97,7 @@ __all__ = [
     "metrics",
     "read_judgments",
 ]
+
+from . import agreement, gold, policy  # noqa: E402
+
+__all__ += ["agreement", "gold", "policy"]

@@ -2,7 +2,10 @@ import os
 from typing import Any, Literal, Union
 
 from . import aggregation as aggregation
+from . import agreement as agreement
+from . import gold as gold
 from . import metrics as metrics
+from . import policy as policy
 from ._base import NotFittedError as NotFittedError
 from ._errors import Error as Error
 from ._errors import InsufficientDataError as InsufficientDataError
@@ -28,6 +31,9 @@ __all__ = [
     "aggregation",
     "metrics",
     "read_judgments",
+    "agreement",
+    "gold",
+    "policy",
 ]
 
 def read_judgments(

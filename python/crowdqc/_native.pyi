@@ -16,6 +16,16 @@ __all__ = [
     "read_table",
     "_panic_for_tests",
     "__version__",
+    "agreement_report",
+    "agreement_report_counts",
+    "agreement_report_table",
+    "item_agreement_table",
+    "worker_agreement_table",
+    "gold_score",
+    "gold_plan_pages",
+    "GoldScheduler",
+    "Policy",
+    "PolicySession",
 ]
 
 __version__: str
@@ -67,3 +77,137 @@ def consistency(matrix: Matrix, consensus: list[int], skills: list[float]) -> pa
 def mv_skills(matrix: Matrix) -> tuple[pa.Array, pa.Array]: ...
 def read_table(path: Union[str, PathLike[str]]) -> pa.Table: ...
 def _panic_for_tests(message: str) -> None: ...
+
+# crowdqc.agreement (crates/crowdqc-python/src/agreement.rs)
+def agreement_report(
+    matrix: Matrix,
+    level: str = "nominal",
+    weights: Optional[Union[str, list[float]]] = None,
+    rank_spacing: bool = False,
+    confidence: float = 0.95,
+    bootstrap: int = 0,
+    seed: int = 0,
+    hayes_krippendorff: bool = True,
+) -> tuple[pa.RecordBatch, dict[str, Any], list[dict[str, Any]]]: ...
+def agreement_report_counts(
+    categories: list[str],
+    rows: list[list[int]],
+    level: str = "nominal",
+    weights: Optional[Union[str, list[float]]] = None,
+    rank_spacing: bool = False,
+    confidence: float = 0.95,
+    bootstrap: int = 0,
+    seed: int = 0,
+    hayes_krippendorff: bool = True,
+) -> tuple[pa.RecordBatch, dict[str, Any], list[dict[str, Any]]]: ...
+def agreement_report_table(
+    rows: Optional[list[tuple[str, str, int]]] = None,
+    categories: Optional[list[str]] = None,
+    counts: Optional[list[int]] = None,
+    level: str = "nominal",
+    weights: Optional[Union[str, list[float]]] = None,
+    rank_spacing: bool = False,
+    confidence: float = 0.95,
+    bootstrap: int = 0,
+    seed: int = 0,
+    hayes_krippendorff: bool = True,
+) -> tuple[pa.RecordBatch, dict[str, Any], list[dict[str, Any]]]: ...
+def item_agreement_table(matrix: Matrix) -> pa.RecordBatch: ...
+def worker_agreement_table(matrix: Matrix) -> pa.RecordBatch: ...
+
+# crowdqc.gold (crates/crowdqc-python/src/gold.rs)
+def gold_score(
+    matrix: Matrix,
+    interval: str = "wilson",
+    confidence: float = 0.95,
+    contest_confidence: float = 0.8,
+    contest_min_answers: int = 3,
+    forgive: list[str] = ...,
+    correct: list[tuple[str, str]] = ...,
+    model: Optional[str] = None,
+    seed: Optional[int] = None,
+) -> tuple[pa.RecordBatch, pa.RecordBatch, dict[str, Any]]: ...
+
+@final
+class GoldScheduler:
+    def __new__(
+        cls,
+        items: list[int],
+        answers: list[int],
+        quiz: int = 0,
+        quiz_pass: float = 0.7,
+        onboarding_gold: int = 10,
+        onboarding_rate: float = 0.5,
+        threshold: float = 0.8,
+        confidence: float = 0.95,
+        max_rate: float = 0.3,
+        floor: float = 0.02,
+        max_exposure: int = 0,
+        seed: int = 0,
+    ) -> GoldScheduler: ...
+    def next(self, worker: int) -> tuple[str, Optional[int], Optional[str]]: ...
+    def record(self, worker: int, item: int, correct: bool) -> None: ...
+    def record_answer(self, worker: int, item: int, answer: int) -> bool: ...
+    def worker(self, worker: int) -> Optional[dict[str, Any]]: ...
+    def stats(self) -> dict[str, int]: ...
+    def exposure(self, item: int) -> Optional[int]: ...
+    def retired(self) -> list[int]: ...
+    def unseen_gold(self, worker: int) -> int: ...
+
+# crowdqc.policy (crates/crowdqc-python/src/policy.rs)
+@final
+class Policy:
+    @staticmethod
+    def parse(text: str) -> Policy: ...
+    @staticmethod
+    def read(path: Union[str, PathLike[str]]) -> Policy: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def description(self) -> Optional[str]: ...
+    @property
+    def warnings(self) -> list[str]: ...
+    @property
+    def rules(self) -> list[tuple[str, str, Optional[int], bool]]: ...
+    def evaluate(
+        self, matrix: Matrix, model: Optional[str] = None, seed: Optional[int] = None
+    ) -> tuple[pa.RecordBatch, dict[str, Any], list[dict[str, Any]]]: ...
+    def replay(
+        self, matrix: Matrix
+    ) -> tuple[pa.RecordBatch, dict[str, Any], list[dict[str, Any]]]: ...
+    def exact(
+        self,
+        accuracies: Optional[list[float]] = None,
+        horizon: int = 100,
+        rules: Optional[list[str]] = None,
+        runs: int = 100000,
+        seed: int = 0,
+    ) -> tuple[pa.RecordBatch, dict[str, Any]]: ...
+    def simulate(
+        self,
+        workers: Optional[str] = None,
+        gold_rate: float = 0.1,
+        front_gold: int = 0,
+        tasks: int = 1000,
+        runs: int = 1000,
+        seed: int = 0,
+        classes: int = 2,
+    ) -> tuple[pa.RecordBatch, str]: ...
+    def session(self, worker: str, now_ms: int = 0) -> PolicySession: ...
+
+@final
+class PolicySession:
+    def record_gold(self, correct: bool, now_ms: int = 0) -> Optional[dict[str, Any]]: ...
+    def active(self, now_ms: int = 0) -> bool: ...
+    def state(self) -> dict[str, Any]: ...
+def gold_plan_pages(
+    tasks: list[Union[int, str]],
+    gold: list[tuple[Union[int, str], Union[int, str]]],
+    workers: list[Union[int, str]],
+    page_size: int,
+    gold_per_page: int = 1,
+    redundancy: int = 1,
+    quiz: int = 0,
+    max_exposure: int = 0,
+    seed: int = 0,
+) -> tuple[pa.RecordBatch, dict[str, Any], str]: ...

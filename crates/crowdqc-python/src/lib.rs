@@ -18,11 +18,14 @@
 //! Errors are mapped from [`crowdqc_core::Error`] to `crowdqc.Error` (a `ValueError`)
 //! and one subclass per kind, defined in `crowdqc._errors` (see [`errors`]).
 
+mod agreement;
 mod arrow_out;
 pub mod errors;
 mod fit;
+mod gold;
 mod ingest;
 mod metrics;
+mod policy;
 mod run;
 
 use pyo3::prelude::*;
@@ -42,6 +45,16 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(metrics::mv_skills, m)?)?;
     m.add_function(wrap_pyfunction!(metrics::read_table, m)?)?;
     m.add_function(wrap_pyfunction!(panic_for_tests, m)?)?;
+    m.add_function(wrap_pyfunction!(agreement::agreement_report, m)?)?;
+    m.add_function(wrap_pyfunction!(agreement::agreement_report_counts, m)?)?;
+    m.add_function(wrap_pyfunction!(agreement::agreement_report_table, m)?)?;
+    m.add_function(wrap_pyfunction!(agreement::item_agreement_table, m)?)?;
+    m.add_function(wrap_pyfunction!(agreement::worker_agreement_table, m)?)?;
+    m.add_function(wrap_pyfunction!(gold::gold_score, m)?)?;
+    m.add_function(wrap_pyfunction!(gold::gold_plan_pages, m)?)?;
+    m.add_class::<gold::NativeGoldScheduler>()?;
+    m.add_class::<policy::NativePolicy>()?;
+    m.add_class::<policy::NativePolicySession>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -1,0 +1,738 @@
+"""Access policies for crowd workers: declarative rules, explained and statistically honest.
+
+A policy (TOML, see the crate ``crowdqc-policy``) lists rules over per-worker evidence
+(gold accuracy with confidence bounds, sliding windows, sequential tests, model
+accuracy, peer agreement, ...) and optional tiers. This module:
+
+- :func:`load` parses a policy from a file path or TOML text;
+- :func:`evaluate` decides, for every worker of a judgment table with gold, the action
+  and why (one :class:`Decision` per worker with its :class:`Explanation` objects);
+- :func:`step` (over a :class:`Session`) is what a live platform calls after each gold
+  answer of a worker;
+- :func:`replay` feeds historical judgments (timestamp order, else item order) through
+  the live evaluator and logs each decision when it would have been made;
+- :func:`exact` computes the exact probability that rules fire within N gold answers
+  for workers of given accuracies (false-ban curves);
+- :func:`simulate` runs the policy against simulated workers (good workers, spammers,
+  a degrading worker) under a gold rate.
+
+Every computation is done by the Rust library; exact and simulate release the GIL and
+stop on Ctrl-C.
+
+Examples
+--------
+>>> import crowdqc.policy as cp
+>>> p = cp.load('''
+... [[rules]]
+... id = "wrong"
+... action = "ban"
+... min_evidence = 3
+... when = [{ metric = "gold_wrong", at_least = 3 }]
+... ''')
+>>> s = p.session("ann")
+>>> [cp.step(s, False) for _ in range(2)]
+[None, None]
+>>> cp.step(s, False).action
+'ban'
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any, Literal, Optional, Sequence, Union
+
+import pandas as pd
+import pyarrow as pa
+
+from . import _frames, _native
+from .agreement import _check_output, _convert
+
+__all__ = [
+    "Clause",
+    "Decision",
+    "Evaluation",
+    "ExactResult",
+    "Explanation",
+    "Policy",
+    "ReplayResult",
+    "Session",
+    "SimulationResult",
+    "evaluate",
+    "exact",
+    "load",
+    "replay",
+    "simulate",
+    "step",
+]
+
+_OutputT = Literal["pandas", "arrow", "polars"]
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One compared quantity of a rule.
+
+    Attributes
+    ----------
+    metric : str
+        What is measured, in words.
+    evidence : str
+        The evidence it was computed from, e.g. ``"18 of 20 gold correct"``.
+    value : float or None
+        The value (None when unknown).
+    comparison : str
+        Comparison symbol.
+    threshold : float
+        The threshold.
+    confidence : float or None
+        Confidence of a bound or sequential test.
+    holds : bool
+        Whether the clause holds.
+    """
+
+    metric: str
+    evidence: str
+    value: Optional[float]
+    comparison: str
+    threshold: float
+    confidence: Optional[float]
+    holds: bool
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why a rule fired, or how close it is to firing.
+
+    Attributes
+    ----------
+    rule : str
+        Rule id (``"tiers"`` for a tier move).
+    line : int
+        Line of the rule in the policy file.
+    action : str
+        The rule's action.
+    duration_ms : int or None
+        Duration of the action.
+    fired : bool
+        Whether the rule fired.
+    clauses : tuple of Clause
+        The compared quantities.
+    change : str or None
+        What would change the outcome, in words (e.g. how many correct gold answers
+        would clear the rule).
+    text : str
+        The whole explanation in one sentence.
+    """
+
+    rule: str
+    line: int
+    action: str
+    duration_ms: Optional[int]
+    fired: bool
+    clauses: tuple[Clause, ...]
+    change: Optional[str]
+    text: str
+
+    @classmethod
+    def _from_native(cls, d: dict[str, Any]) -> Explanation:
+        return cls(**{**d, "clauses": tuple(Clause(**c) for c in d["clauses"])})
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A decision on one worker.
+
+    Attributes
+    ----------
+    worker : int or str
+        Worker id.
+    action : str
+        The most severe action that fired: allow, promote, warn, demote, untrust,
+        suspend or ban.
+    duration_ms : int or None
+        Duration of a suspension or temporary ban.
+    untrust : bool
+        Whether the worker's judgments are to be excluded.
+    rules : tuple of str
+        Ids of the rules that fired.
+    tier_from, tier_to : str or None
+        A tier move.
+    explanations : tuple of Explanation
+        Why (each fired rule, a tier move, or the restrictive rule nearest to firing).
+    window_evaluated : bool
+        Whether rules over a gold window could be evaluated.
+    timestamp_ms, time : int, str or None
+        When (replay with timestamps only).
+    gold_answered, gold_correct : int or None
+        Gold counts at that moment (replay only).
+    """
+
+    worker: Any
+    action: str
+    duration_ms: Optional[int]
+    untrust: bool
+    rules: tuple[str, ...]
+    tier_from: Optional[str]
+    tier_to: Optional[str]
+    explanations: tuple[Explanation, ...]
+    window_evaluated: bool
+    timestamp_ms: Optional[int] = None
+    time: Optional[str] = None
+    gold_answered: Optional[int] = None
+    gold_correct: Optional[int] = None
+
+    @property
+    def text(self) -> str:
+        """The explanations, one sentence each, joined by newlines."""
+        return "\n".join(x.text for x in self.explanations)
+
+    @classmethod
+    def _from_native(cls, d: dict[str, Any]) -> Decision:
+        return cls(
+            **{
+                **d,
+                "rules": tuple(d["rules"]),
+                "explanations": tuple(Explanation._from_native(x) for x in d["explanations"]),
+            }
+        )
+
+
+class Session:
+    """One worker's live policy state (created by :meth:`Policy.session`).
+
+    Call :func:`step` (or :meth:`record_gold`) after each gold answer.
+    """
+
+    def __init__(self, native: Any, worker: str) -> None:
+        self._native = native
+        self.worker = worker
+
+    def record_gold(self, correct: bool, now_ms: int = 0) -> Optional[Decision]:
+        """Record a gold answer at ``now_ms`` and step the policy.
+
+        Returns
+        -------
+        Decision or None
+            The decision when something happens (a rule starts firing, a tier move).
+        """
+        d = self._native.record_gold(bool(correct), now_ms)
+        return None if d is None else Decision._from_native(d)
+
+    def active(self, now_ms: int = 0) -> bool:
+        """Whether the worker may take tasks at ``now_ms`` (not banned or suspended)."""
+        return bool(self._native.active(now_ms))
+
+    @property
+    def state(self) -> dict[str, Any]:
+        """Tier index, ``banned`` (``"permanent"``, an end time in ms, or None),
+        ``suspended_until``, ``untrusted``, ``gold_answered``, ``gold_correct``."""
+        return dict(self._native.state())
+
+    def __repr__(self) -> str:
+        return f"Session(worker={self.worker!r}, state={self.state})"
+
+
+class Policy:
+    """A validated access policy (see :func:`load`).
+
+    Attributes
+    ----------
+    name : str
+    description : str or None
+    warnings : list of str
+        Non-fatal findings (e.g. a rule without ``min_evidence``).
+    rules : list of tuple
+        ``(id, action, duration_ms, untrust)`` per rule, in file order.
+    """
+
+    def __init__(self, native: Any) -> None:
+        self._native = native
+
+    @property
+    def name(self) -> str:
+        """The policy's name."""
+        return str(self._native.name)
+
+    @property
+    def description(self) -> Optional[str]:
+        """The policy's description."""
+        d = self._native.description
+        return None if d is None else str(d)
+
+    @property
+    def warnings(self) -> list[str]:
+        """Non-fatal findings."""
+        return list(self._native.warnings)
+
+    @property
+    def rules(self) -> list[tuple[str, str, Optional[int], bool]]:
+        """``(id, action, duration_ms, untrust)`` per rule."""
+        return list(self._native.rules)
+
+    def session(self, worker: Union[int, str], now_ms: int = 0) -> Session:
+        """A live session for one worker starting at ``now_ms``."""
+        return Session(self._native.session(str(worker), now_ms), str(worker))
+
+    def evaluate(
+        self,
+        judgments: Any,
+        gold: Any = None,
+        model: Optional[str] = None,
+        seed: Optional[int] = None,
+    ) -> Evaluation:
+        """See :func:`evaluate`."""
+        return evaluate(self, judgments, gold, model=model, seed=seed)
+
+    def replay(self, judgments: Any, gold: Any = None) -> ReplayResult:
+        """See :func:`replay`."""
+        return replay(self, judgments, gold)
+
+    def exact(self, **kwargs: Any) -> ExactResult:
+        """See :func:`exact`."""
+        return exact(self, **kwargs)
+
+    def simulate(self, **kwargs: Any) -> SimulationResult:
+        """See :func:`simulate`."""
+        return simulate(self, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"Policy(name={self.name!r}, rules={[r[0] for r in self.rules]})"
+
+
+def load(source: Union[str, os.PathLike[str]]) -> Policy:
+    """Load a policy from a TOML file path or from TOML text.
+
+    Parameters
+    ----------
+    source : str or os.PathLike
+        A path to an existing file, or the policy's TOML text (a string that is not
+        an existing path and contains a newline, ``[[`` or ``=``).
+
+    Returns
+    -------
+    Policy
+
+    Raises
+    ------
+    crowdqc.Error
+        An invalid policy: unknown keys, metrics or actions (the message names the
+        line and lists the valid options), out-of-range values.
+    OSError
+        The file cannot be read.
+    """
+    if isinstance(source, os.PathLike):
+        return Policy(_native.Policy.read(os.fspath(source)))
+    if not isinstance(source, str):
+        raise TypeError(f"source must be a path or TOML text, got {type(source)}")
+    if os.path.exists(source):
+        return Policy(_native.Policy.read(source))
+    if "\n" in source or "[[" in source or "=" in source:
+        return Policy(_native.Policy.parse(source))
+    return Policy(_native.Policy.read(source))  # raises OSError naming the path
+
+
+def _policy(policy: Union[Policy, str, os.PathLike[str]]) -> Policy:
+    return policy if isinstance(policy, Policy) else load(policy)
+
+
+# optional columns the policy evidence uses (read by the library's ingest by name)
+_EXTRA_COLUMNS = ("timestamp", "duration_ms")
+
+
+def _matrix(judgments: Any, gold: Any) -> Any:
+    """The native matrix of ``judgments``, keeping a pandas frame's ``timestamp`` and
+    ``duration_ms`` columns (other inputs pass every column through)."""
+    if isinstance(judgments, pd.DataFrame):
+        extra = [c for c in _EXTRA_COLUMNS if c in judgments.columns]
+        if extra:
+            cols = _frames.resolve_columns(judgments)
+            source = _frames._pandas_to_arrow(judgments, [*cols, *extra])
+            g = None if gold is None else _frames.gold_to_arrow(gold)
+            return _native.Matrix.from_arrow(
+                source, g, item=cols.item, worker=cols.worker, label=cols.label
+            )
+    return _frames.build(judgments, gold).matrix
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Decisions for every worker of a table.
+
+    Attributes
+    ----------
+    policy : str
+        Policy name.
+    warnings : tuple of str
+        The policy's warnings and notes on the data.
+    workers : int
+        Workers evaluated.
+    summary : dict of str to int
+        Workers per action.
+    untrusted : tuple
+        Workers whose judgments are to be excluded.
+    decisions : tuple of Decision
+        One per worker, in table order.
+    """
+
+    policy: str
+    warnings: tuple[str, ...]
+    workers: int
+    summary: dict[str, int]
+    untrusted: tuple[Any, ...]
+    decisions: tuple[Decision, ...]
+    _table: pa.RecordBatch = field(repr=False, compare=False)
+
+    def to_arrow(self) -> pa.Table:
+        """The decisions table: ``worker``, ``action``, ``duration_ms``, ``untrust``,
+        ``rules`` (``;``-separated), ``tier``, ``window_evaluated``, ``explanation``."""
+        return pa.Table.from_batches([self._table])
+
+    def to_pandas(self) -> Any:
+        """The decisions table as a DataFrame (see :meth:`to_arrow`)."""
+        return self._table.to_pandas()
+
+    def to_polars(self) -> Any:
+        """The decisions table as a polars DataFrame."""
+        return _convert(self._table, "polars")
+
+    def decision(self, worker: Any) -> Decision:
+        """The decision on ``worker``."""
+        for d in self.decisions:
+            if d.worker == worker:
+                return d
+        raise KeyError(f"worker {worker!r} is not in the evaluation")
+
+
+def evaluate(
+    policy: Union[Policy, str, os.PathLike[str]],
+    judgments: Any,
+    gold: Any = None,
+    model: Optional[str] = None,
+    seed: Optional[int] = None,
+) -> Evaluation:
+    """Evaluate the policy for every worker of a judgment table.
+
+    Evidence per worker comes from the judgments: gold counts and the recent gold
+    outcomes (in file order), judgments, leave-one-out peer agreement.
+
+    Parameters
+    ----------
+    policy : Policy, path or TOML text
+    judgments : pandas.DataFrame, pyarrow.Table, polars.DataFrame or numpy.ndarray
+        Judgments with ``task``, ``worker`` and ``label`` columns, optionally
+        ``timestamp`` (orders the gold outcomes) and ``duration_ms`` (fast answers).
+    gold : dict, pandas.Series or frame, optional
+        Gold answers ``{task: label}``.
+    model : str, optional
+        An aggregation method (``"ds"``, ``"glad"``, ...) fitted on the judgments for
+        the ``model_accuracy`` and ``spammer_score`` metrics; without it, conditions on
+        them do not hold.
+    seed : int, optional
+        Seed of a randomised ``model``.
+
+    Returns
+    -------
+    Evaluation
+    """
+    p = _policy(policy)
+    m = _matrix(judgments, gold)
+    table, s, ds = p._native.evaluate(m, model=model, seed=seed)
+    return Evaluation(
+        policy=s["policy"],
+        warnings=tuple(s["warnings"]),
+        workers=s["workers"],
+        summary=dict(s["summary"]),
+        untrusted=tuple(s["untrusted"]),
+        decisions=tuple(Decision._from_native(d) for d in ds),
+        _table=table,
+    )
+
+
+def step(session: Session, correct: bool, now_ms: int = 0) -> Optional[Decision]:
+    """One live step: record a worker's gold answer and apply the policy.
+
+    Parameters
+    ----------
+    session : Session
+        The worker's session (:meth:`Policy.session`); it keeps the state (tier,
+        bans, suspensions, stopped sequential tests) between calls.
+    correct : bool
+        Whether the gold answer was correct.
+    now_ms : int
+        Time of the answer, ms since the epoch.
+
+    Returns
+    -------
+    Decision or None
+        The decision when a rule starts firing or the tier moves, else None.
+    """
+    return session.record_gold(correct, now_ms)
+
+
+@dataclass(frozen=True)
+class ReplayResult:
+    """A replay's log.
+
+    Attributes
+    ----------
+    policy : str
+    warnings : tuple of str
+    clock : {"timestamps", "item_order"}
+        What ordered the judgments.
+    judgments : int
+        Judgments replayed.
+    after_restriction : int
+        Judgments from workers while banned or suspended (not evaluated).
+    untrusted : tuple
+        Workers untrusted by the end.
+    events : tuple of Decision
+        Decisions in order, with ``gold_answered``/``gold_correct`` at that moment.
+    """
+
+    policy: str
+    warnings: tuple[str, ...]
+    clock: str
+    judgments: int
+    after_restriction: int
+    untrusted: tuple[Any, ...]
+    events: tuple[Decision, ...]
+    _table: pa.RecordBatch = field(repr=False, compare=False)
+
+    def to_arrow(self) -> pa.Table:
+        """The log as a pyarrow Table, one row per decision."""
+        return pa.Table.from_batches([self._table])
+
+    def to_pandas(self) -> Any:
+        """The log as a DataFrame."""
+        return self._table.to_pandas()
+
+    def to_polars(self) -> Any:
+        """The log as a polars DataFrame."""
+        return _convert(self._table, "polars")
+
+
+def replay(
+    policy: Union[Policy, str, os.PathLike[str]], judgments: Any, gold: Any = None
+) -> ReplayResult:
+    """Replay historical judgments through the live evaluator.
+
+    With a ``timestamp`` column (Arrow/pandas datetimes, RFC 3339 text, or integers in
+    ms) the judgments are replayed in time order; without one, item by item in order of
+    first appearance (every judgment at time 0, so suspensions last to the end).
+
+    Parameters
+    ----------
+    policy : Policy, path or TOML text
+    judgments : frame
+        Judgments with ``task``, ``worker``, ``label`` and optionally ``timestamp`` and
+        ``duration_ms``.
+    gold : dict, pandas.Series or frame, optional
+        Gold answers.
+
+    Returns
+    -------
+    ReplayResult
+    """
+    p = _policy(policy)
+    m = _matrix(judgments, gold)
+    table, s, es = p._native.replay(m)
+    return ReplayResult(
+        policy=s["policy"],
+        warnings=tuple(s["warnings"]),
+        clock=s["clock"],
+        judgments=s["judgments"],
+        after_restriction=s["after_restriction"],
+        untrusted=tuple(s["untrusted"]),
+        events=tuple(Decision._from_native(e) for e in es),
+        _table=table,
+    )
+
+
+@dataclass(frozen=True)
+class ExactResult:
+    """False-action probabilities of a policy's rules.
+
+    Attributes
+    ----------
+    table : DataFrame (or pyarrow/polars table)
+        One row per accuracy: ``accuracy``, ``probability`` (that a selected rule
+        fires within ``horizon`` gold answers), ``low``, ``high`` (a Monte Carlo
+        interval; equal to the probability when exact), ``median_gold``.
+    rules : tuple of str
+        Ids of the rules computed together.
+    horizon : int
+        Gold answers.
+    method : {"exact", "monte_carlo"}
+        How the probabilities were computed...
+    method_reason : str or None
+        ...and why not exactly.
+    warnings : tuple of str
+    text : str
+        The table as text, saying how it was computed.
+    """
+
+    table: Any
+    policy: str
+    rules: tuple[str, ...]
+    horizon: int
+    method: str
+    method_reason: Optional[str]
+    warnings: tuple[str, ...]
+    text: str
+
+
+def exact(
+    policy: Union[Policy, str, os.PathLike[str]],
+    accuracies: Optional[Sequence[float]] = None,
+    horizon: int = 100,
+    rules: Optional[Sequence[str]] = None,
+    runs: int = 100_000,
+    seed: int = 0,
+    output: _OutputT = "pandas",
+) -> ExactResult:
+    """Exact probability that rules fire within ``horizon`` gold answers.
+
+    Dynamic programming over the rules' state (windows, counts, sequential tests) for
+    workers answering independently with each accuracy; a labelled Monte Carlo of
+    ``runs`` workers when the chain is too large.
+
+    Parameters
+    ----------
+    policy : Policy, path or TOML text
+    accuracies : sequence of float, optional
+        Worker accuracies (default 0.97, 0.95, 0.92, 0.90, 0.85, 0.80, 0.70, 0.50).
+    horizon : int
+        Gold answers, in 1..5000.
+    rules : sequence of str, optional
+        Rule ids (default every rule that untrusts, suspends or bans).
+    runs, seed : int
+        Monte Carlo size and seed (used only beyond the exact chain's size).
+    output : {"pandas", "arrow", "polars"}
+        Type of ``table``.
+
+    Returns
+    -------
+    ExactResult
+
+    Raises
+    ------
+    crowdqc.InvalidParameterError
+        Unknown rule ids, no restrictive rule, a horizon outside 1..5000, accuracies
+        outside [0, 1].
+    """
+    _check_output(output)
+    p = _policy(policy)
+    table, s = p._native.exact(
+        accuracies=None if accuracies is None else [float(a) for a in accuracies],
+        horizon=horizon,
+        rules=None if rules is None else [str(r) for r in rules],
+        runs=runs,
+        seed=seed,
+    )
+    return ExactResult(
+        table=_convert(table, output),
+        policy=s["policy"],
+        rules=tuple(s["rules"]),
+        horizon=s["horizon"],
+        method=s["method"],
+        method_reason=s["method_reason"],
+        warnings=tuple(s["warnings"]),
+        text=s["text"],
+    )
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    """What a policy does to simulated workers.
+
+    Attributes
+    ----------
+    table : DataFrame (or pyarrow/polars table)
+        One row per archetype and action: ``policy``, ``archetype``, ``workers``,
+        ``action``, ``probability``, ``std_error``, ``median_gold``, ``gold_share``,
+        ``mean_worked``.
+    text : str
+        The report as text.
+    """
+
+    table: Any
+    text: str
+    _arrow: pa.RecordBatch = field(repr=False, compare=False)
+
+    def probability(self, archetype: str, action: str) -> float:
+        """Probability of ``action`` for ``archetype`` (0 when absent)."""
+        t = self._arrow
+        for a, act, prob in zip(
+            t.column("archetype").to_pylist(),
+            t.column("action").to_pylist(),
+            t.column("probability").to_pylist(),
+        ):
+            if a == archetype and act == action:
+                return float(prob)
+        return 0.0
+
+
+def simulate(
+    policy: Union[Policy, str, os.PathLike[str]],
+    workers: Optional[Union[str, Sequence[Union[float, str]]]] = None,
+    gold_rate: float = 0.1,
+    front_gold: int = 0,
+    tasks: int = 1000,
+    runs: int = 1000,
+    seed: int = 0,
+    classes: int = 2,
+    output: _OutputT = "pandas",
+) -> SimulationResult:
+    """Simulate the policy on workers of known quality.
+
+    Parameters
+    ----------
+    policy : Policy, path or TOML text
+    workers : str or sequence, optional
+        Archetypes: accuracies (``0.92``), ``"uniform"``, ``"constant"`` spammers and
+        ``"degrade:0.95>0.7@0.5"``; a comma-separated string or a sequence. Default: 0.97,
+        0.92, 0.85, 0.70, uniform, constant and a degrading worker.
+    gold_rate : float
+        Share of task slots that are gold.
+    front_gold : int
+        The first slots that are all gold.
+    tasks : int
+        Task slots per simulated worker.
+    runs : int
+        Simulated workers per archetype.
+    seed : int
+        Seed; results are identical for any thread count.
+    classes : int
+        Classes of the gold items (a uniform spammer is right 1/classes of the time).
+    output : {"pandas", "arrow", "polars"}
+        Type of ``table``.
+
+    Returns
+    -------
+    SimulationResult
+
+    Raises
+    ------
+    crowdqc.InvalidParameterError
+        A bad archetype (named) or setting.
+    KeyboardInterrupt
+        Ctrl-C.
+    """
+    _check_output(output)
+    p = _policy(policy)
+    spec: Optional[str]
+    if workers is None or isinstance(workers, str):
+        spec = workers
+    else:
+        spec = ",".join(str(w) for w in workers)
+    table, text = p._native.simulate(
+        workers=spec,
+        gold_rate=gold_rate,
+        front_gold=front_gold,
+        tasks=tasks,
+        runs=runs,
+        seed=seed,
+        classes=classes,
+    )
+    return SimulationResult(table=_convert(table, output), text=text, _arrow=table)
