@@ -36,6 +36,8 @@ import pandas as pd
 import pyarrow as pa
 
 from . import _errors, _frames, _native
+from ._tables import check_output as _check_output
+from ._tables import convert as _convert
 
 _Output = Literal["pandas", "arrow", "polars"]
 _WeightsLike = Union[
@@ -54,23 +56,6 @@ __all__ = [
     "report_table",
     "worker_agreement_table",
 ]
-
-
-def _convert(table: Any, output: str) -> Any:
-    """A pyarrow Table/RecordBatch as ``output`` (pandas, arrow or polars)."""
-    if isinstance(table, pa.RecordBatch):
-        table = pa.Table.from_batches([table])
-    if output == "pandas":
-        return table.to_pandas()
-    if output == "arrow":
-        return table
-    if output == "polars":
-        import polars as pl
-
-        return pl.from_arrow(table)
-    raise _errors.InvalidParameterError(
-        f"parameter `output` must be 'pandas', 'arrow' or 'polars', got {output!r}"
-    )
 
 
 @dataclass(frozen=True)
@@ -356,6 +341,34 @@ def _check_bootstrap(bootstrap: int) -> int:
     return int(bootstrap)
 
 
+def _options(
+    level: str,
+    weights: Optional[_WeightsLike],
+    bootstrap: int,
+    seed: int,
+    confidence: float,
+    rank_spacing: bool,
+    hayes_krippendorff: bool,
+) -> dict[str, Any]:
+    """The native call's options shared by :func:`report`, :func:`report_counts` and
+    :func:`report_table` (``bootstrap`` and ``weights`` checked and converted)."""
+    boot = _check_bootstrap(bootstrap)
+    return dict(
+        level=level,
+        weights=_weights(weights),
+        rank_spacing=rank_spacing,
+        confidence=confidence,
+        bootstrap=boot,
+        seed=seed,
+        hayes_krippendorff=hayes_krippendorff,
+    )
+
+
+def _category_names(categories: Optional[Sequence[str]], n: int) -> list[str]:
+    """``categories`` as strings, or ``"0"``, ``"1"``, ... for ``n`` categories."""
+    return [str(c) for c in categories] if categories is not None else [str(i) for i in range(n)]
+
+
 def report(
     data: Any,
     level: Literal["nominal", "ordinal", "interval", "ratio"] = "nominal",
@@ -407,18 +420,10 @@ def report(
     KeyboardInterrupt
         Ctrl-C during a bootstrap.
     """
-    boot = _check_bootstrap(bootstrap)
-    m = _frames.build(data).matrix
-    native = _native.agreement_report(
-        m,
-        level=level,
-        weights=_weights(weights),
-        rank_spacing=rank_spacing,
-        confidence=confidence,
-        bootstrap=boot,
-        seed=seed,
-        hayes_krippendorff=hayes_krippendorff,
+    options = _options(
+        level, weights, bootstrap, seed, confidence, rank_spacing, hayes_krippendorff
     )
+    native = _native.agreement_report(_frames.build(data).matrix, **options)
     return AgreementReport._from_native(native)
 
 
@@ -457,7 +462,9 @@ def report_counts(
     crowdqc.InvalidParameterError
         Counts that are negative, fractional or of the wrong shape; bad options.
     """
-    boot = _check_bootstrap(bootstrap)
+    options = _options(
+        level, weights, bootstrap, seed, confidence, rank_spacing, hayes_krippendorff
+    )
     if isinstance(counts, pd.DataFrame):
         frame = counts.drop(columns=[c for c in ("item", "task") if c in counts.columns])
         names = [str(c) for c in frame.columns]
@@ -468,23 +475,9 @@ def report_counts(
             raise _errors.InvalidParameterError(
                 f"parameter `counts` must be 2-D (items x categories), got shape {values.shape}"
             )
-        names = (
-            [str(c) for c in categories]
-            if categories is not None
-            else [str(i) for i in range(values.shape[1])]
-        )
+        names = _category_names(categories, values.shape[1])
     rows = _whole(values, "counts").tolist()
-    native = _native.agreement_report_counts(
-        names,
-        rows,
-        level=level,
-        weights=_weights(weights),
-        rank_spacing=rank_spacing,
-        confidence=confidence,
-        bootstrap=boot,
-        seed=seed,
-        hayes_krippendorff=hayes_krippendorff,
-    )
+    native = _native.agreement_report_counts(names, rows, **options)
     return AgreementReport._from_native(native)
 
 
@@ -521,16 +514,7 @@ def report_table(
     crowdqc.InvalidParameterError
         Negative or fractional counts, a non-square matrix, repeated categories.
     """
-    boot = _check_bootstrap(bootstrap)
-    common = dict(
-        level=level,
-        weights=_weights(weights),
-        rank_spacing=rank_spacing,
-        confidence=confidence,
-        bootstrap=boot,
-        seed=seed,
-        hayes_krippendorff=hayes_krippendorff,
-    )
+    common = _options(level, weights, bootstrap, seed, confidence, rank_spacing, hayes_krippendorff)
     if isinstance(table, pd.DataFrame) and {"label_a", "label_b", "count"} <= set(table.columns):
         counts = _whole(table["count"].to_numpy(), "table")
         rows = [
@@ -544,11 +528,7 @@ def report_table(
                 "parameter `table` must be a frame with label_a, label_b, count columns "
                 f"or a square q x q matrix of counts, got shape {m.shape}"
             )
-        names = (
-            [str(c) for c in categories]
-            if categories is not None
-            else [str(i) for i in range(m.shape[0])]
-        )
+        names = _category_names(categories, m.shape[0])
         native = _native.agreement_report_table(
             categories=names, counts=[int(c) for c in _whole(m.ravel(), "table")], **common
         )
@@ -605,10 +585,3 @@ def worker_agreement_table(data: Any, output: _Output = "pandas") -> Any:
     """
     _check_output(output)
     return _convert(_native.worker_agreement_table(_frames.build(data).matrix), output)
-
-
-def _check_output(output: str) -> None:
-    if output not in ("pandas", "arrow", "polars"):
-        raise _errors.InvalidParameterError(
-            f"parameter `output` must be 'pandas', 'arrow' or 'polars', got {output!r}"
-        )

@@ -30,7 +30,8 @@ from typing import Any, Literal, Mapping, Optional, Sequence, Union
 import pandas as pd
 
 from . import _errors, _frames, _native
-from .agreement import _check_output, _convert
+from ._tables import check_output as _check_output
+from ._tables import convert as _convert
 
 __all__ = ["GoldScheduler", "GoldScore", "PagePlan", "Slot", "WorkerView", "plan_pages", "score"]
 
@@ -167,25 +168,10 @@ def score(
         model=model,
         seed=seed,
     )
-    return GoldScore(
-        workers=_convert(workers, output),
-        items=_convert(items, output),
-        interval=s["interval"],
-        model=s["model"],
-        confidence=s["confidence"],
-        contest_confidence=s["contest_confidence"],
-        contest_min_answers=s["contest_min_answers"],
-        gold_items=s["gold_items"],
-        gold_answered=s["gold_answered"],
-        gold_correct=s["gold_correct"],
-        gold_accuracy=s["gold_accuracy"],
-        contested=s["contested"],
-        gold_without_judgments=s["gold_without_judgments"],
-        gold_without_judgments_examples=tuple(s["gold_without_judgments_examples"]),
-        duplicate_rule=s["duplicate_rule"],
-        duplicate_pairs=s["duplicate_pairs"],
-        forgiven_workers_changed=tuple(s["forgiven_workers_changed"]),
-    )
+    for key in ("gold_without_judgments_examples", "forgiven_workers_changed"):
+        s[key] = tuple(s[key])
+    # the summary's keys are GoldScore's other fields (a missing or extra key fails here)
+    return GoldScore(workers=_convert(workers, output), items=_convert(items, output), **s)
 
 
 @dataclass(frozen=True)
@@ -344,6 +330,12 @@ class GoldScheduler:
             self._workers[worker] = code
         return code
 
+    def _served(self, worker: Any) -> int:
+        code = self._worker(worker, False)
+        if code is None:
+            raise _errors.InvalidValueError(f"worker `{worker}` was never served gold")
+        return code
+
     def _item(self, item: Any) -> int:
         try:
             return self._item_code[item]
@@ -376,9 +368,7 @@ class GoldScheduler:
             The item is not in the pool or was not served to the worker, or the worker
             has no outstanding gold answer.
         """
-        code = self._worker(worker, False)
-        if code is None:
-            raise _errors.InvalidValueError(f"worker `{worker}` was never served gold")
+        code = self._served(worker)
         self._native.record(code, self._item(item), bool(correct))
 
     def record_answer(self, worker: Id, item: Id, answer: Any) -> bool:
@@ -389,9 +379,7 @@ class GoldScheduler:
         crowdqc.InvalidValueError
             As :meth:`record`.
         """
-        code = self._worker(worker, False)
-        if code is None:
-            raise _errors.InvalidValueError(f"worker `{worker}` was never served gold")
+        code = self._served(worker)
         item_code = self._item(item)
         a = self._answer_code.get(answer)
         if a is None:  # an answer outside the gold answers is wrong

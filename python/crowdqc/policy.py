@@ -46,7 +46,10 @@ import pandas as pd
 import pyarrow as pa
 
 from . import _frames, _native
-from .agreement import _check_output, _convert
+from ._policy_records import Clause, Decision, Explanation, Session
+from ._tables import TableResult
+from ._tables import check_output as _check_output
+from ._tables import convert as _convert
 
 __all__ = [
     "Clause",
@@ -68,169 +71,10 @@ __all__ = [
 
 _OutputT = Literal["pandas", "arrow", "polars"]
 
-
-@dataclass(frozen=True)
-class Clause:
-    """One compared quantity of a rule.
-
-    Attributes
-    ----------
-    metric : str
-        What is measured, in words.
-    evidence : str
-        The evidence it was computed from, e.g. ``"18 of 20 gold correct"``.
-    value : float or None
-        The value (None when unknown).
-    comparison : str
-        Comparison symbol.
-    threshold : float
-        The threshold.
-    confidence : float or None
-        Confidence of a bound or sequential test.
-    holds : bool
-        Whether the clause holds.
-    """
-
-    metric: str
-    evidence: str
-    value: Optional[float]
-    comparison: str
-    threshold: float
-    confidence: Optional[float]
-    holds: bool
-
-
-@dataclass(frozen=True)
-class Explanation:
-    """Why a rule fired, or how close it is to firing.
-
-    Attributes
-    ----------
-    rule : str
-        Rule id (``"tiers"`` for a tier move).
-    line : int
-        Line of the rule in the policy file.
-    action : str
-        The rule's action.
-    duration_ms : int or None
-        Duration of the action.
-    fired : bool
-        Whether the rule fired.
-    clauses : tuple of Clause
-        The compared quantities.
-    change : str or None
-        What would change the outcome, in words (e.g. how many correct gold answers
-        would clear the rule).
-    text : str
-        The whole explanation in one sentence.
-    """
-
-    rule: str
-    line: int
-    action: str
-    duration_ms: Optional[int]
-    fired: bool
-    clauses: tuple[Clause, ...]
-    change: Optional[str]
-    text: str
-
-    @classmethod
-    def _from_native(cls, d: dict[str, Any]) -> Explanation:
-        return cls(**{**d, "clauses": tuple(Clause(**c) for c in d["clauses"])})
-
-
-@dataclass(frozen=True)
-class Decision:
-    """A decision on one worker.
-
-    Attributes
-    ----------
-    worker : int or str
-        Worker id.
-    action : str
-        The most severe action that fired: allow, promote, warn, demote, untrust,
-        suspend or ban.
-    duration_ms : int or None
-        Duration of a suspension or temporary ban.
-    untrust : bool
-        Whether the worker's judgments are to be excluded.
-    rules : tuple of str
-        Ids of the rules that fired.
-    tier_from, tier_to : str or None
-        A tier move.
-    explanations : tuple of Explanation
-        Why (each fired rule, a tier move, or the restrictive rule nearest to firing).
-    window_evaluated : bool
-        Whether rules over a gold window could be evaluated.
-    timestamp_ms, time : int, str or None
-        When (replay with timestamps only).
-    gold_answered, gold_correct : int or None
-        Gold counts at that moment (replay only).
-    """
-
-    worker: Any
-    action: str
-    duration_ms: Optional[int]
-    untrust: bool
-    rules: tuple[str, ...]
-    tier_from: Optional[str]
-    tier_to: Optional[str]
-    explanations: tuple[Explanation, ...]
-    window_evaluated: bool
-    timestamp_ms: Optional[int] = None
-    time: Optional[str] = None
-    gold_answered: Optional[int] = None
-    gold_correct: Optional[int] = None
-
-    @property
-    def text(self) -> str:
-        """The explanations, one sentence each, joined by newlines."""
-        return "\n".join(x.text for x in self.explanations)
-
-    @classmethod
-    def _from_native(cls, d: dict[str, Any]) -> Decision:
-        return cls(
-            **{
-                **d,
-                "rules": tuple(d["rules"]),
-                "explanations": tuple(Explanation._from_native(x) for x in d["explanations"]),
-            }
-        )
-
-
-class Session:
-    """One worker's live policy state (created by :meth:`Policy.session`).
-
-    Call :func:`step` (or :meth:`record_gold`) after each gold answer.
-    """
-
-    def __init__(self, native: Any, worker: str) -> None:
-        self._native = native
-        self.worker = worker
-
-    def record_gold(self, correct: bool, now_ms: int = 0) -> Optional[Decision]:
-        """Record a gold answer at ``now_ms`` and step the policy.
-
-        Returns
-        -------
-        Decision or None
-            The decision when something happens (a rule starts firing, a tier move).
-        """
-        d = self._native.record_gold(bool(correct), now_ms)
-        return None if d is None else Decision._from_native(d)
-
-    def active(self, now_ms: int = 0) -> bool:
-        """Whether the worker may take tasks at ``now_ms`` (not banned or suspended)."""
-        return bool(self._native.active(now_ms))
-
-    @property
-    def state(self) -> dict[str, Any]:
-        """Tier index, ``banned`` (``"permanent"``, an end time in ms, or None),
-        ``suspended_until``, ``untrusted``, ``gold_answered``, ``gold_correct``."""
-        return dict(self._native.state())
-
-    def __repr__(self) -> str:
-        return f"Session(worker={self.worker!r}, state={self.state})"
+# the records live in a private module; pickles and help() name this public one
+for _cls in (Clause, Decision, Explanation, Session):
+    _cls.__module__ = __name__
+del _cls
 
 
 class Policy:
@@ -356,8 +200,12 @@ def _matrix(judgments: Any, gold: Any) -> Any:
 
 
 @dataclass(frozen=True)
-class Evaluation:
+class Evaluation(TableResult):
     """Decisions for every worker of a table.
+
+    :meth:`to_arrow`, :meth:`to_pandas` and :meth:`to_polars` give the decisions table:
+    ``worker``, ``action``, ``duration_ms``, ``untrust``, ``rules`` (``;``-separated),
+    ``tier``, ``window_evaluated``, ``explanation``.
 
     Attributes
     ----------
@@ -382,19 +230,6 @@ class Evaluation:
     untrusted: tuple[Any, ...]
     decisions: tuple[Decision, ...]
     _table: pa.RecordBatch = field(repr=False, compare=False)
-
-    def to_arrow(self) -> pa.Table:
-        """The decisions table: ``worker``, ``action``, ``duration_ms``, ``untrust``,
-        ``rules`` (``;``-separated), ``tier``, ``window_evaluated``, ``explanation``."""
-        return pa.Table.from_batches([self._table])
-
-    def to_pandas(self) -> Any:
-        """The decisions table as a DataFrame (see :meth:`to_arrow`)."""
-        return self._table.to_pandas()
-
-    def to_polars(self) -> Any:
-        """The decisions table as a polars DataFrame."""
-        return _convert(self._table, "polars")
 
     def decision(self, worker: Any) -> Decision:
         """The decision on ``worker``."""
@@ -471,8 +306,9 @@ def step(session: Session, correct: bool, now_ms: int = 0) -> Optional[Decision]
 
 
 @dataclass(frozen=True)
-class ReplayResult:
-    """A replay's log.
+class ReplayResult(TableResult):
+    """A replay's log (:meth:`to_arrow`, :meth:`to_pandas`, :meth:`to_polars`: one row
+    per decision).
 
     Attributes
     ----------
@@ -498,18 +334,6 @@ class ReplayResult:
     untrusted: tuple[Any, ...]
     events: tuple[Decision, ...]
     _table: pa.RecordBatch = field(repr=False, compare=False)
-
-    def to_arrow(self) -> pa.Table:
-        """The log as a pyarrow Table, one row per decision."""
-        return pa.Table.from_batches([self._table])
-
-    def to_pandas(self) -> Any:
-        """The log as a DataFrame."""
-        return self._table.to_pandas()
-
-    def to_polars(self) -> Any:
-        """The log as a polars DataFrame."""
-        return _convert(self._table, "polars")
 
 
 def replay(

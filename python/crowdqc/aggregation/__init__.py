@@ -27,18 +27,9 @@ Documented differences from crowd-kit:
   ``m_step_max_iter``/``m_step_tol`` are accepted and ignored.
 """
 
-from ._classes import (
-    GLAD,
-    KOS,
-    MACE,
-    MMSR,
-    DawidSkene,
-    GoldMajorityVote,
-    MajorityVote,
-    OneCoinDawidSkene,
-    Wawa,
-    ZeroBasedSkill,
-)
+from ._dawid_skene import DawidSkene, OneCoinDawidSkene
+from ._latent import GLAD, KOS, MACE, MMSR
+from ._votes import GoldMajorityVote, MajorityVote, Wawa, ZeroBasedSkill
 
 __all__ = [
     "GLAD",
@@ -52,3 +43,9 @@ __all__ = [
     "Wawa",
     "ZeroBasedSkill",
 ]
+
+# The classes live in private modules; pickles and help() name this public module, so
+# the private layout can change without breaking saved models.
+for _name in __all__:
+    globals()[_name].__module__ = __name__
+del _name
