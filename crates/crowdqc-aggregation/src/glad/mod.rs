@@ -67,15 +67,30 @@
 //! | welinder2010-bluebirds | 0.7222 | 0.7222 | 0.7685 |
 //! | zheng2017-product | 0.9283 | 0.9283 | 0.9223 |
 //! | zhou2012-dogs | 0.8340 | 0.8340 | 0.8352 |
-//! | zheng2017-face | 0.6284 | 0.6301 (stopped after 2 iterations) | 0.6301 |
+//! | zheng2017-face | 0.6284 | 0.6301 (stopped after 2 iterations; 0.6284 run to convergence) | 0.6301 |
 //! | venanzi2014-weather-sentiment-amt | 0.8533 | 0.8533 | |
 //! | zhou2012-websearch | 0.8244 | 0.8213 | |
 //! | snow2008-rte | 0.9250 | 0.9250 | |
 //! | snow2008-temp | 0.9351 | 0.9351 | |
 //! | snow2008-wsd | 0.9944 | 0.9944 | |
 //! | gal-adultcontent2 (333 gold) | 0.7598 | 0.7598 | |
-//! | gal-barzanmozafari | 0.6930 | 0.6940 (stopped after 2 iterations) | |
+//! | gal-barzanmozafari | 0.6930 | 0.6940 (stopped after 2 iterations; 0.6930 run to convergence) | |
 //! | gal-hitspam-crowdflower (100 gold) | 0.6600 | 0.6600 | |
+//!
+//! On face and barzanmozafari crowd-kit's `GLAD()` is one gold item ahead, and not
+//! because it finds a better optimum of the same model: its objective `Q` (per melted
+//! row) *decreases* at its second iteration (face −0.20532 → −0.20551, barzan
+//! −0.26153 → −0.26282), its stop test `Q − last_Q < tol` fires on that decrease, and
+//! it returns the posteriors of the E-step after a single M-step. With its stop test
+//! disabled (`tol = -inf`, 100 iterations) crowd-kit's own GLAD converges to exactly
+//! the accuracy here (0.628425 and 0.693; stored in `fixtures/aggregation-advanced/
+//! crowdkit_glad_unstopped.json`). Looser tolerances here (up to `1e-3`) leave face
+//! at 0.6284 (reaching barzan's 0.694 only at `1e-3`, which costs dogs an item); only
+//! stopping after the first iteration would match, which costs dogs and RTE. Run to
+//! convergence (`tol = 1e-10`), this implementation and crowd-kit's reach the same
+//! accuracy on every stored dataset (bluebirds, dogs, face, weather, RTE, temp, wsd,
+//! barzan, copyright; `tests/it/glad.rs`): the same optimum. On copyright (9 gold
+//! items) both default runs stop early at 0.4444, converged both give 0.5556.
 //!
 //! Class priors stay uniform, as in crowd-kit: estimating them (tried) lowers accuracy
 //! on 8 of these datasets (bluebirds 0.722 → 0.593, adultcontent2 0.760 → 0.706).

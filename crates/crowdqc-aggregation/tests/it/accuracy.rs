@@ -29,8 +29,9 @@ pub const METHODS: [&str; 10] = [
 /// (None: method not applicable, e.g. KOS on more than two classes). Not a
 /// reference; the references are [`DS_REFERENCE`] (published EM accuracies) for `ds`
 /// and crowd-kit 1.4.2's stored accuracies (`fixtures/aggregation-advanced/
-/// crowdkit_accuracy.json`) for `mace`, which every cell of that column must reach
-/// except where documented in `mace.rs` (`CROWDKIT_AHEAD`).
+/// crowdkit_accuracy.json`) for `glad` and `mace`, which every cell of those columns
+/// must reach except where documented in `glad.rs` (`GLAD_CROWDKIT_AHEAD`) and
+/// `mace.rs` (`CROWDKIT_AHEAD`).
 #[rustfmt::skip]
 const RECORDED: &[(&str, [Option<f64>; 10])] = &[
     ("welinder2010-bluebirds", [Some(0.7593), Some(0.7593), Some(0.7593), Some(0.7870), Some(0.8889), Some(0.5833), Some(0.7222), Some(0.8611), Some(0.7222), Some(0.7130)]),
@@ -106,6 +107,17 @@ fn check(name: &str) {
                 "{name} {method}: {a:.4} vs recorded {r:.4}"
             ),
             (a, r) => assert_eq!(a.is_some(), r.is_some(), "{name} {method}"),
+        }
+    }
+    // GLAD (column 6) against crowd-kit's stored GLAD() accuracy
+    if let (Some(glad), Some(ck)) = (row[6], crowdkit_accuracy(name, "glad")) {
+        if crate::glad::GLAD_CROWDKIT_AHEAD.contains(&name) {
+            assert!(glad < ck, "{name}: glad {glad:.4} now >= crowd-kit {ck}");
+        } else {
+            assert!(
+                glad >= ck - 1e-6,
+                "{name}: glad {glad:.4} below crowd-kit {ck}"
+            );
         }
     }
     // MACE (column 7) against crowd-kit's stored MACE() accuracy

@@ -161,9 +161,9 @@ const GLAD_ACCURACY: &[(&str, f64, f64, Option<f64>)] = &[
     ("welinder2010-bluebirds", 0.722222, 0.722222, Some(0.7685)),
     ("zheng2017-product", 0.928322, 0.928322, Some(0.9223)),
     ("zhou2012-dogs", 0.833953, 0.833953, Some(0.8352)),
-    // crowd-kit stops after 2 iterations here (its first stop test compares Q per
-    // melted row with the un-normalised initial Q, then Q changes by < 1e-5 per row
-    // of M·K); the converged MAP differs on one item.
+    // crowd-kit stops after 2 iterations here (its Q decreases at iteration 2, and
+    // its stop test `Q - last_Q < tol` fires on a decrease); run on to convergence,
+    // crowd-kit's own GLAD gives 0.628425, as here (`GLAD_CROWDKIT_AHEAD`).
     ("zheng2017-face", 0.628425, 0.630137, Some(0.6301)),
     (
         "venanzi2014-weather-sentiment-amt",
@@ -176,6 +176,8 @@ const GLAD_ACCURACY: &[(&str, f64, f64, Option<f64>)] = &[
     ("snow2008-temp", 0.935065, 0.935065, None),
     ("snow2008-wsd", 0.994350, 0.994350, None),
     ("gal-adultcontent2", 0.759760, 0.759760, None),
+    // as face: crowd-kit stops at iteration 2 on a decrease of its Q; run on to
+    // convergence it gives 0.693, as here
     ("gal-barzanmozafari", 0.693000, 0.694000, None),
     ("gal-copyright-infringement", 0.444444, 0.444444, None),
     ("gal-hitspam-crowdflower", 0.660000, 0.660000, None),
@@ -206,6 +208,80 @@ fn accuracy_on_real_datasets() {
         if let Some(agree) = crowdkit_label_agreement(&m, &model.labels(), name, "glad") {
             eprintln!("  label agreement with crowd-kit: {agree:.4}");
             assert!(agree >= 0.98, "{name}: {agree}");
+        }
+    }
+}
+
+/// crowd-kit 1.4.2 `GLAD` with its stop test disabled (`tol = -inf`, 100 iterations),
+/// as stored in `fixtures/aggregation-advanced/crowdkit_glad_unstopped.json`: per
+/// dataset, its accuracy on gold at the point its EM converges to, and the loss
+/// history of `GLAD()` with the defaults.
+fn crowdkit_glad_unstopped() -> serde_json::Map<String, serde_json::Value> {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/aggregation-advanced/crowdkit_glad_unstopped.json");
+    let s = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    match serde_json::from_str(&s).expect("json") {
+        serde_json::Value::Object(o) => o,
+        v => panic!("{}: not an object: {v}", p.display()),
+    }
+}
+
+/// Where crowd-kit's `GLAD()` is more accurate than this implementation (one gold item
+/// each). Not a better optimum: crowd-kit stops after its second iteration because its
+/// stop test (`Q − last_Q < tol`) fires on a *decrease* of its objective, and returns
+/// the posteriors of the E-step after one M-step. Run on to convergence (stop test
+/// disabled), crowd-kit's own GLAD reaches exactly the accuracy here.
+pub(crate) const GLAD_CROWDKIT_AHEAD: &[&str] = &["zheng2017-face", "gal-barzanmozafari"];
+
+#[test]
+fn as_accurate_as_crowdkit_run_to_convergence() {
+    let stored = crowdkit_glad_unstopped();
+    for name in GLAD_CROWDKIT_AHEAD {
+        assert!(stored.contains_key(*name), "{name}: not stored");
+    }
+    for (name, v) in &stored {
+        let Some(m) = dataset(name) else { return };
+        let converged = v["accuracy"].as_f64().expect("accuracy");
+        // crowd-kit ran on to a fixed point: its objective no longer moves
+        assert_eq!(v["iterations"].as_u64(), Some(100), "{name}");
+        assert!(v["last_loss_change"].as_f64().expect("change").abs() < 1e-9);
+        // Run to convergence here too: the same optimum, item for item on gold.
+        let tight = Glad::params().tol(1e-10).max_iter(1000).fit(&m).unwrap();
+        assert!(tight.fit_report().converged, "{name}");
+        let acc_tight = gold_accuracy(&m, &tight.labels());
+        assert!(
+            (acc_tight - converged).abs() < 1e-6,
+            "{name}: converged {acc_tight} vs converged crowd-kit {converged}"
+        );
+        let model = Glad::params().fit(&m).unwrap();
+        let acc = gold_accuracy(&m, &model.labels());
+        eprintln!("glad {name}: {acc:.6} (crowd-kit run to convergence {converged:.6})");
+        let published = crate::support::crowdkit_accuracy(name, "glad").expect("stored");
+        if GLAD_CROWDKIT_AHEAD.contains(&name.as_str()) {
+            // documented exception; fails (to be removed) once GLAD catches up
+            assert!(
+                acc < published,
+                "{name}: {acc} now >= crowd-kit {published}"
+            );
+            // the same converged point as crowd-kit's own EM
+            assert!(
+                (acc - converged).abs() < 1e-6,
+                "{name}: {acc} vs {converged}"
+            );
+            // crowd-kit's GLAD() stopped at iteration 2 on a decrease of its Q
+            let h: Vec<f64> = v["default_loss_history"]
+                .as_array()
+                .expect("history")
+                .iter()
+                .map(|x| x.as_f64().expect("loss"))
+                .collect();
+            assert_eq!(h.len(), 2, "{name}: {h:?}");
+            assert!(h[1] < h[0], "{name}: {h:?}");
+        } else {
+            assert!(
+                acc >= published - 1e-6,
+                "{name}: {acc} below crowd-kit {published}"
+            );
         }
     }
 }
