@@ -4,9 +4,8 @@
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crowdqc::core::progress::Progress;
 use crowdqc::core::summary::ingest_notes;
 use crowdqc::core::{ColumnMap, DuplicatePolicy, IngestOptions, JudgmentMatrix};
 use crowdqc::{Error, Result};
@@ -91,22 +90,8 @@ const BAR_AFTER: Duration = Duration::from_secs(2);
 /// Those of [`crowdqc_io::read_judgments`].
 pub fn load(path: &Path, input: &InputOpts, gold: Option<&Path>) -> Result<JudgmentMatrix> {
     let opts = input.ingest_options()?;
-    let bar = Bar::stderr();
-    let t0 = Instant::now();
-    let mut shown = 0u64;
-    let mut started = false;
-    let m = crowdqc_io::read_judgments_with_progress(path, &opts, gold, &mut |p| {
-        if !started && t0.elapsed() >= BAR_AFTER {
-            bar.start(&format!("reading {}", path.display()), p.total);
-            started = true;
-        }
-        if started {
-            bar.advance(p.rows - shown);
-            shown = p.rows;
-        }
-    });
-    bar.finish();
-    let m = m?;
+    let bar = Bar::stderr_after(BAR_AFTER);
+    let m = crowdqc_io::read_judgments_with_progress(path, &opts, gold, &bar)?;
     for line in ingest_notes(&m, input.trim_labels) {
         eprintln!("{line}");
     }

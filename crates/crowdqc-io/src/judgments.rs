@@ -1,22 +1,13 @@
 //! Judgment files (and their gold file) read into a [`JudgmentMatrix`].
 
 use arrow_array::RecordBatch;
+use crowdqc_core::progress::{NoProgress, Progress};
 use crowdqc_core::{Error, IngestOptions, JudgmentMatrix, JudgmentMatrixBuilder, Result};
 use std::path::Path;
 
 use crate::batch_reader::BatchReader;
 use crate::dictionaries::plain_large_dictionaries;
 use crate::errors::with_line;
-
-/// Progress of a long read, reported after every batch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Progress {
-    /// Judgment rows read so far.
-    pub rows: u64,
-    /// Total judgment rows, when known in advance (Parquet, CSV).
-    pub total: Option<u64>,
-}
 
 /// Reads judgments (and optionally gold) from files into a [`JudgmentMatrix`].
 /// The format is chosen by extension: `.parquet`, `.csv`, `.tsv`, `.arrow` / `.ipc`. Only the
@@ -33,18 +24,21 @@ pub fn read_judgments(
     opts: &IngestOptions,
     gold: Option<&Path>,
 ) -> Result<JudgmentMatrix> {
-    read_judgments_with_progress(path, opts, gold, &mut |_| {})
+    read_judgments_with_progress(path, opts, gold, &NoProgress)
 }
 
-/// [`read_judgments`], calling `progress` after every batch of judgments.
+/// [`read_judgments`], reporting to `progress`: one [`Progress::start`] (`"reading
+/// <file>"`, with the file's row count when known in advance: Parquet, CSV), then
+/// [`Progress::advance`] by each batch's rows; the read stops between batches when
+/// [`Progress::interrupted`] is true.
 ///
 /// # Errors
-/// As [`read_judgments`].
+/// As [`read_judgments`], plus [`Error::Interrupted`].
 pub fn read_judgments_with_progress(
     path: &Path,
     opts: &IngestOptions,
     gold: Option<&Path>,
-    progress: &mut dyn FnMut(Progress),
+    progress: &dyn Progress,
 ) -> Result<JudgmentMatrix> {
     let mut builder = JudgmentMatrixBuilder::new(opts.clone())?;
     let mut gold_lines: Vec<u64> = Vec::new();
@@ -65,10 +59,11 @@ pub fn read_judgments_with_progress(
     if let Some(n) = total {
         builder.reserve(usize::try_from(n).unwrap_or(0));
     }
+    progress.start(&format!("reading {}", path.display()), total);
     // Decoding runs on a second thread, one or two batches ahead of ingest, so Parquet
     // or CSV decoding overlaps with dictionary encoding. Batches arrive in file order,
     // so the result does not depend on timing.
-    std::thread::scope(|scope| -> Result<()> {
+    let read = std::thread::scope(|scope| -> Result<()> {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Decoded>>(2);
         scope.spawn(move || {
             let mut reader = reader;
@@ -90,13 +85,13 @@ pub fn read_judgments_with_progress(
             if let Err(e) = builder.push_batch(&batch) {
                 return Err(with_line(e, lines.as_deref(), row0).in_file(path));
             }
-            progress(Progress {
-                rows: builder.rows(),
-                total,
-            });
+            progress.advance(builder.rows() - row0);
+            progress.check()?;
         }
         Ok(())
-    })?;
+    });
+    progress.finish();
+    read?;
     builder.finish().map_err(|e| match (gold, &e) {
         (Some(g), Error::InvalidValue { message, .. }) if message.starts_with("gold label") => {
             with_line(e, Some(&gold_lines), 0).in_file(g)

@@ -95,6 +95,6 @@ pub use crowdqc_core::columns::{
 };
 pub use format::FileFormat;
 pub use guard::in_guarded_decode;
-pub use judgments::{Progress, read_judgments, read_judgments_with_progress};
+pub use judgments::{read_judgments, read_judgments_with_progress};
 pub use table::{Table, read_gold_table, read_table, read_table_with_lines, read_weights_table};
 pub use table_writer::{TableWriter, check_output_path, write_batches, write_table};

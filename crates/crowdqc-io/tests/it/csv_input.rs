@@ -129,12 +129,11 @@ fn large_csv_is_read_in_batches_with_right_rows_and_lines() {
     assert_eq!(r.total_rows(), Some(n));
     let sizes: Vec<usize> = r.map(|b| b.expect("batch").num_rows()).collect();
     assert_eq!(sizes, [65_536, 65_536, 18_928]);
-    let mut seen = Vec::new();
+    let progress = Recorder::default();
     let m =
-        crowdqc_io::read_judgments_with_progress(&p, &IngestOptions::default(), None, &mut |p| {
-            seen.push((p.rows, p.total))
-        })
-        .expect("read");
+        crowdqc_io::read_judgments_with_progress(&p, &IngestOptions::default(), None, &progress)
+            .expect("read");
+    let seen = progress.seen();
     assert_eq!(
         (m.n_items(), m.n_workers(), m.n_judgments()),
         (50_000, 101, 150_000)
@@ -292,4 +291,47 @@ fn tsv_reads_and_writes_like_csv() {
         "{text}"
     );
     assert_eq!(read(&out, None).expect("back").n_judgments(), 5);
+}
+
+/// Records what a read reports: `(rows so far, total)` after every batch.
+#[derive(Default)]
+struct Recorder {
+    total: std::sync::Mutex<Option<u64>>,
+    rows: std::sync::Mutex<Vec<u64>>,
+}
+
+impl Recorder {
+    fn seen(&self) -> Vec<(u64, Option<u64>)> {
+        let total = *self.total.lock().expect("lock");
+        let rows = self.rows.lock().expect("lock");
+        rows.iter().map(|&r| (r, total)).collect()
+    }
+}
+
+impl crowdqc_core::progress::Progress for Recorder {
+    fn start(&self, _what: &str, total: Option<u64>) {
+        *self.total.lock().expect("lock") = total;
+    }
+
+    fn advance(&self, n: u64) {
+        let mut rows = self.rows.lock().expect("lock");
+        let last = rows.last().copied().unwrap_or(0);
+        rows.push(last + n);
+    }
+}
+
+#[test]
+fn a_read_stops_between_batches_when_interrupted() {
+    let dir = tmp();
+    let mut text = String::from("item,worker,label\n");
+    for i in 0..150_000 {
+        let _ = writeln!(text, "i{},w{},{}", i / 3, i % 101, i % 2);
+    }
+    let p = file(dir.path(), "big.csv", &text);
+    let flag = crowdqc_core::progress::InterruptFlag::new();
+    flag.handle()
+        .store(true, std::sync::atomic::Ordering::Relaxed);
+    let e = crowdqc_io::read_judgments_with_progress(&p, &IngestOptions::default(), None, &flag)
+        .expect_err("interrupted");
+    assert!(matches!(e, crowdqc_core::Error::Interrupted), "{e}");
 }
