@@ -1,0 +1,1 @@
+//! Gold ratings: evidence for policies.

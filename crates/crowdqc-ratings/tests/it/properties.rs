@@ -1,0 +1,1 @@
+//! Invariances: row order, id relabelling, thread count.
