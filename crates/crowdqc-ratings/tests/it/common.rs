@@ -48,9 +48,17 @@ pub fn gold(dir: &Path) -> Vec<(String, f64)> {
 }
 
 /// A roitero2020 scale file (`S3`, `S6`, `S100`) with the column map the CLI would use.
+///
+/// The attention checks (`source = gold_question`, statement `HIGH` or `LOW`, no
+/// `name_unique`) are left out, as pandas' groupby leaves out their null item.
 pub fn roitero(dir: &Path, scale: &str) -> (RatingMatrix, Vec<Vec<String>>, Vec<String>) {
     let (header, rows) =
         crowdqc_testkit::fixtures::read_csv_rows(&dir.join(format!("{scale}.csv")));
+    let item = header
+        .iter()
+        .position(|h| h == "name_unique")
+        .expect("name_unique");
+    let rows: Vec<Vec<String>> = rows.into_iter().filter(|r| !r[item].is_empty()).collect();
     let cols: Vec<(&str, Vec<String>)> = header
         .iter()
         .enumerate()
