@@ -83,26 +83,17 @@ pub(crate) fn kendall_of(c: &Complete, total_items: usize) -> KendallW {
         .map(|&ch| {
             let mut sums = vec![0.0; n];
             let mut ties = 0.0;
-            let mut col: Vec<(f64, u32)> = Vec::with_capacity(n);
-            for j in ch * CHUNK..((ch + 1) * CHUNK).min(k) {
-                col.clear();
-                col.extend((0..n).map(|r| (c.values[r * k + j], r as u32)));
-                col.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-                let mut s = 0;
-                while s < n {
-                    let mut e = s + 1;
-                    while e < n && col[e].0 == col[s].0 {
-                        e += 1;
-                    }
-                    // positions s..e share rank (s + 1 + e) / 2
-                    let rank = (s + 1 + e) as f64 / 2.0;
-                    for &(_, r) in &col[s..e] {
-                        sums[r as usize] += rank;
-                    }
-                    let t = (e - s) as f64;
-                    ties += t * t * t - t;
-                    s = e;
+            let mut ranker = Ranker::default();
+            let (j0, j1) = (ch * CHUNK, ((ch + 1) * CHUNK).min(k));
+            // the chunk's columns, gathered in one pass over the rows
+            let mut cols = vec![vec![0.0; n]; j1 - j0];
+            for r in 0..n {
+                for (col, &x) in cols.iter_mut().zip(&c.row(r)[j0..j1]) {
+                    col[r] = x;
                 }
+            }
+            for col in &cols {
+                ties += ranker.add_ranks(col, &mut sums);
             }
             (sums, ties)
         })
@@ -135,6 +126,80 @@ pub(crate) fn kendall_of(c: &Complete, total_items: usize) -> KendallW {
     out
 }
 
+/// Average ranks of one rater's column, added to the item rank sums.
+#[derive(Debug, Default)]
+struct Ranker {
+    counts: Vec<u32>,
+    rank: Vec<f64>,
+    sorted: Vec<f64>,
+    distinct: Vec<(f64, f64)>,
+}
+
+/// Integer ratings spanning at most this many values (or `2n`) are ranked by counting.
+const COUNTING_SPAN: f64 = 65_536.0;
+
+impl Ranker {
+    /// Adds the average rank (1-based, ties sharing their mean rank) of every value of
+    /// `col` to `sums`, and returns the tie term `Σ (t³ − t)` over tie groups. Small
+    /// integer scales (the usual 1–5, 0–100) are ranked by counting in `O(n + span)`,
+    /// anything else by sorting a copy and a binary search per value.
+    fn add_ranks(&mut self, col: &[f64], sums: &mut [f64]) -> f64 {
+        let (mut lo, mut hi, mut integral) = (f64::INFINITY, f64::NEG_INFINITY, true);
+        for &x in col {
+            lo = lo.min(x);
+            hi = hi.max(x);
+            integral &= x.fract() == 0.0;
+        }
+        let span = hi - lo + 1.0;
+        let mut ties = 0.0;
+        if integral && span <= COUNTING_SPAN.max(2.0 * col.len() as f64) {
+            let span = span as usize;
+            self.counts.clear();
+            self.counts.resize(span, 0);
+            for &x in col {
+                self.counts[(x - lo) as usize] += 1;
+            }
+            self.rank.clear();
+            self.rank.resize(span, 0.0);
+            let mut below = 0u64;
+            for (c, r) in self.counts.iter().zip(self.rank.iter_mut()) {
+                let t = u64::from(*c);
+                *r = below as f64 + (t as f64 + 1.0) / 2.0;
+                below += t;
+                let t = t as f64;
+                ties += t * t * t - t;
+            }
+            for (s, &x) in sums.iter_mut().zip(col) {
+                *s += self.rank[(x - lo) as usize];
+            }
+            return ties;
+        }
+        self.sorted.clear();
+        self.sorted.extend_from_slice(col);
+        self.sorted.sort_unstable_by(f64::total_cmp);
+        self.distinct.clear();
+        let mut s = 0;
+        while s < self.sorted.len() {
+            let mut e = s + 1;
+            while e < self.sorted.len() && self.sorted[e] == self.sorted[s] {
+                e += 1;
+            }
+            self.distinct
+                .push((self.sorted[s], (s + 1 + e) as f64 / 2.0));
+            let t = (e - s) as f64;
+            ties += t * t * t - t;
+            s = e;
+        }
+        for (s, &x) in sums.iter_mut().zip(col) {
+            let i = self
+                .distinct
+                .partition_point(|&(v, _)| v.total_cmp(&x).is_lt());
+            *s += self.distinct[i].1;
+        }
+        ties
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,6 +229,22 @@ mod tests {
         assert!((r.chi2.expect("defined") - 4.0).abs() < 1e-12);
         let r = kendall_of(&block(&[&[1.0, 2.0, 3.0], &[3.0, 2.0, 1.0]]), 3);
         assert!(r.w.expect("defined").abs() < 1e-15);
+    }
+
+    /// Counting and sorting give the same ranks: 3 tied at the bottom share rank 2, …
+    #[test]
+    fn both_rankers_agree() {
+        let col = [5.0, 1.0, 1.0, 3.0, 1.0, 5.0];
+        let want = [5.5, 2.0, 2.0, 4.0, 2.0, 5.5];
+        let mut r = Ranker::default();
+        let mut sums = vec![0.0; 6];
+        let ties = r.add_ranks(&col, &mut sums);
+        assert_eq!(sums, want);
+        assert_eq!(ties, 24.0 + 6.0);
+        let frac: Vec<f64> = col.iter().map(|x| x + 0.5).collect();
+        let mut sums = vec![0.0; 6];
+        assert_eq!(r.add_ranks(&frac, &mut sums), 30.0);
+        assert_eq!(sums, want);
     }
 
     #[test]

@@ -198,10 +198,7 @@ fn roitero_truthfulness_correlations() {
                 }
                 // a positive association everywhere; the truth-discovery methods fall to
                 // 0.15 on S100-ABC (workers rate ~9 statements each: noisy weights)
-                assert!(
-                    p > if method.is_iterative() { 0.1 } else { 0.35 },
-                    "{line}"
-                );
+                assert!(p > if method.is_iterative() { 0.1 } else { 0.35 }, "{line}");
             }
             eprintln!("{line}");
         }

@@ -128,3 +128,60 @@ fn correlation_helpers() {
     assert_eq!(acc.n, 1);
     assert!((acc.mae - 0.4).abs() < 1e-12 && acc.within_tolerance == 1.0);
 }
+
+/// Part 3 on real data: Roitero et al.'s attention checks (statement `HIGH`, expected
+/// at the top of the scale, and `LOW`, expected at 0; correct within half the scale)
+/// as gold ratings. The counts equal pandas' on the same rows
+/// (`((df[c] - df.statement_id.map({'HIGH': top, 'LOW': 0})).abs() <= tol)` summed per
+/// `unit_id` over the `gold_question` rows): S6 — 178 workers pass both checks, 21 one,
+/// none both wrong; S100 — 164 and 34.
+#[test]
+fn roitero_attention_checks_become_gold_evidence() {
+    let Some(dir) = crowdqc_testkit::fixtures::dataset_dir("roitero2020-truthfulness") else {
+        return;
+    };
+    for (scale, top, tol, want) in [
+        ("S6", 5.0, 2.0, [0, 21, 178]),
+        ("S100", 100.0, 50.0, [0, 34, 164]),
+    ] {
+        let (header, rows) =
+            crowdqc_testkit::fixtures::read_csv_rows(&dir.join(format!("{scale}.csv")));
+        let col = |n: &str| header.iter().position(|h| h == n).expect("column");
+        let (name, stmt, worker, level) = (
+            col("name_unique"),
+            col("statement_id"),
+            col("unit_id"),
+            col(&format!("{scale}_truth_level")),
+        );
+        // item: the statement's unique name, or HIGH / LOW for the attention checks
+        let triples: Vec<(String, String, f64)> = rows
+            .iter()
+            .map(|r| {
+                let item = if r[name].is_empty() {
+                    r[stmt].clone()
+                } else {
+                    r[name].clone()
+                };
+                (item, r[worker].clone(), r[level].parse().expect("rating"))
+            })
+            .collect();
+        let m = matrix(&triples, DuplicatePolicy::KeepAll);
+        let g = GoldRatings::from_triples(
+            &m,
+            [
+                (IdRef::Str("HIGH"), top, tol),
+                (IdRef::Str("LOW"), 0.0, tol),
+            ],
+        )
+        .expect("gold");
+        let ev = gold_evidence(&m, &g);
+        let mut hist = [0usize; 3];
+        for (_, e) in &ev {
+            assert_eq!(e.gold_answered, 2);
+            hist[e.gold_correct as usize] += 1;
+        }
+        assert_eq!(hist, want, "{scale}");
+        let judged: u64 = ev.iter().map(|(_, e)| e.judgments).sum();
+        assert_eq!(judged as usize, rows.len());
+    }
+}

@@ -3,7 +3,7 @@
 
 use crowdqc_core::DuplicatePolicy;
 use crowdqc_ratings::{Method, RatingMatrix, RatingParams, rating_agreement};
-use rand::{Rng, RngExt, SeedableRng};
+use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::common::{by_id, matrix};
