@@ -98,7 +98,7 @@ impl RatingAggregation {
     ) -> Self {
         let std_errors = (0..m.n_items())
             .into_par_iter()
-            .map(|i| std_error(m, i, weights.as_deref(), &worker_stats, scores[i]))
+            .map(|i| std_error(m, i, weights.as_deref(), &worker_stats))
             .collect();
         RatingAggregation {
             method,
@@ -231,7 +231,6 @@ fn std_error(
     i: usize,
     weights: Option<&[f64]>,
     stats: &[WorkerRatingStats],
-    _score: f64,
 ) -> Option<f64> {
     let r = m.item_range(i);
     let n = r.len();

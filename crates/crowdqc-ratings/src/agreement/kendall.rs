@@ -50,7 +50,7 @@ pub struct KendallW {
 /// bit-identical for any thread count. Time `O(N log n)`, memory linear.
 ///
 /// # Errors
-/// [`Error::Conflict`] when a worker rated an item twice (keep-all duplicates).
+/// [`Error::Conflict`](crowdqc_core::Error::Conflict) when a worker rated an item twice (keep-all duplicates).
 pub fn kendall_w(m: &RatingMatrix) -> Result<KendallW> {
     let c = Complete::new(m)?;
     Ok(kendall_of(&c, m.n_items()))
