@@ -63,7 +63,10 @@
 //! worked example and `pingouin.intraclass_corr`); [`kendall_w`] gives Kendall's W with
 //! the tie correction and Friedman's χ² test (checked against `pingouin.friedman`).
 //! **Missing ratings**: both use the items rated by every worker (listwise deletion, as
-//! psych and pingouin do) and report how many items were dropped. Undefined values (a
+//! psych and pingouin do) and report how many items were dropped; because crowdsourced
+//! workers usually rate different subsets of items, [`IccReport::all_ratings`] adds
+//! ICC(1,1) from every rating (one-way ANOVA with unequal group sizes, `n₀` for `k`),
+//! which equals `ICC1` on complete data. Undefined values (a
 //! constant rating column, too few complete items) are `None` with the reason, never
 //! NaN and never an error. Krippendorff's interval and ordinal alpha, which use every
 //! rating, are in `crowdqc-agreement`.

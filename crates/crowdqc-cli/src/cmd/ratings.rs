@@ -350,7 +350,7 @@ fn agreement_text(o: &AgreementOutput<'_>) -> String {
         "df2",
         "p"
     );
-    for f in &i.forms {
+    for f in i.forms.iter().chain([&i.all_ratings]) {
         let ci = match (f.ci_low, f.ci_high) {
             (Some(l), Some(h)) => format!("[{l:.4}, {h:.4}]"),
             _ => "-".into(),
@@ -372,6 +372,9 @@ fn agreement_text(o: &AgreementOutput<'_>) -> String {
     }
     if let Some(r) = i.forms.iter().find_map(|f| f.undefined.as_deref()) {
         let _ = writeln!(t, "ICC undefined: {r}");
+    }
+    if let Some(r) = &i.all_ratings.undefined {
+        let _ = writeln!(t, "ICC1u undefined: {r}");
     }
     let w = &a.kendall_w;
     match w.w {

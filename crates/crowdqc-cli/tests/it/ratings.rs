@@ -57,7 +57,7 @@ fn agreement_reports_all_forms_and_kendall_w() {
         table.starts_with("statistic,value,ci_low,ci_high"),
         "{table}"
     );
-    assert_eq!(table.lines().count(), 8);
+    assert_eq!(table.lines().count(), 9);
     // text output names every form
     let r = crowdqc(&["ratings", "agreement", s(&f)]);
     assert_eq!(r.code, Some(0));

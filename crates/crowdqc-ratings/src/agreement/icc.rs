@@ -66,6 +66,10 @@ pub struct IccReport {
     pub mean_squares: Option<MeanSquares>,
     /// The six forms in the order ICC1, ICC2, ICC3, ICC1k, ICC2k, ICC3k.
     pub forms: Vec<IccForm>,
+    /// ICC(1,1) from every rating (one-way ANOVA with unequal group sizes, no
+    /// deletion): the usable form when workers rate different subsets of items, as on
+    /// most crowdsourcing platforms. Equals `ICC1` on complete data.
+    pub all_ratings: IccForm,
 }
 
 const NAMES: [(&str, &str, &str); 6] = [
@@ -135,7 +139,8 @@ fn undefined_forms(n: usize, k: usize, reason: &str) -> Vec<IccForm> {
 /// Items are the targets (rows) and workers the raters (columns). **Missing
 /// ratings**: only items rated by every worker are used (listwise deletion, as
 /// `psych::ICC` and `pingouin.intraclass_corr(nan_policy="omit")`); the report says
-/// how many were dropped. When fewer than two items or two raters remain, or every
+/// how many were dropped, and [`IccReport::all_ratings`] gives ICC(1,1) from every rating
+/// without deletion. When fewer than two items or two raters remain, or every
 /// rating used is the same (a constant rating column), every form is reported
 /// undefined with the reason — not an error.
 ///
@@ -149,7 +154,9 @@ fn undefined_forms(n: usize, k: usize, reason: &str) -> Vec<IccForm> {
 pub fn icc(m: &RatingMatrix, confidence: f64) -> Result<IccReport> {
     crowdqc_core::interval::check_confidence(confidence)?;
     let c = Complete::new(m)?;
-    Ok(icc_of(&c, m.n_items(), confidence))
+    let mut r = icc_of(&c, m.n_items(), confidence);
+    r.all_ratings = super::oneway::icc1_unbalanced(m, confidence);
+    Ok(r)
 }
 
 pub(crate) fn icc_of(c: &Complete, total_items: usize, confidence: f64) -> IccReport {
@@ -161,6 +168,7 @@ pub(crate) fn icc_of(c: &Complete, total_items: usize, confidence: f64) -> IccRe
         confidence,
         mean_squares: None,
         forms: Vec::new(),
+        all_ratings: undefined_forms(0, 0, "not computed").swap_remove(0),
     };
     if n < 2 || k < 2 {
         report.forms = undefined_forms(

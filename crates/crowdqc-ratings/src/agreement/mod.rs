@@ -4,6 +4,7 @@
 mod complete;
 mod icc;
 mod kendall;
+mod oneway;
 
 pub use icc::{IccForm, IccReport, MeanSquares, icc};
 pub use kendall::{KendallW, kendall_w};
@@ -31,21 +32,29 @@ pub struct RatingAgreement {
 pub fn rating_agreement(m: &RatingMatrix, confidence: f64) -> Result<RatingAgreement> {
     crowdqc_core::interval::check_confidence(confidence)?;
     let c = complete::Complete::new(m)?;
+    let mut icc = icc::icc_of(&c, m.n_items(), confidence);
+    icc.all_ratings = oneway::icc1_unbalanced(m, confidence);
     Ok(RatingAgreement {
-        icc: icc::icc_of(&c, m.n_items(), confidence),
+        icc,
         kendall_w: kendall::kendall_of(&c, m.n_items()),
     })
 }
 
 impl RatingAgreement {
-    /// One row per statistic: `statistic` (`ICC1` … `ICC3k`, `kendall_w`), `value`,
+    /// One row per statistic: `statistic` (`ICC1` … `ICC3k`, `ICC1u` — ICC(1,1) from
+    /// every rating —, `kendall_w`), `value`,
     /// `ci_low`, `ci_high`, `statistic_value` (F or χ²), `df1`, `df2` (null for W),
     /// `p_value`, `undefined` (the reason, null when defined).
     ///
     /// # Errors
     /// Arrow failures (none expected).
     pub fn to_record_batch(&self) -> Result<RecordBatch> {
-        let f = &self.icc.forms;
+        let f: Vec<&IccForm> = self
+            .icc
+            .forms
+            .iter()
+            .chain([&self.icc.all_ratings])
+            .collect();
         let w = &self.kendall_w;
         let names: Vec<&str> = f.iter().map(|x| x.form).chain(["kendall_w"]).collect();
         let col = |v: Vec<Option<f64>>| Arc::new(Float64Array::from(v)) as ArrayRef;

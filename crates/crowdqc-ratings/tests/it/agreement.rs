@@ -52,6 +52,23 @@ fn close(got: f64, want: f64, tol: f64, what: &str) {
 
 fn check(m: &RatingMatrix, case: &Value, name: &str) {
     let a = rating_agreement(m, 0.95).expect("agreement");
+    if a.icc.n_items_dropped == 0 {
+        // complete data: ICC(1,1) from every rating is pingouin's ICC1, interval included
+        let (u, want) = (&a.icc.all_ratings, &case["icc"]["ICC1"]);
+        for (got, key) in [
+            (u.value, "icc"),
+            (u.f, "f"),
+            (u.ci_low, "ci_low"),
+            (u.ci_high, "ci_high"),
+        ] {
+            close(
+                got.expect("defined"),
+                want[key].as_f64().expect("n"),
+                1e-6,
+                &format!("{name} ICC1u {key}"),
+            );
+        }
+    }
     for form in ["ICC1", "ICC2", "ICC3", "ICC1k", "ICC2k", "ICC3k"] {
         let want = &case["icc"][form];
         let got = a.icc.form(form).expect("form");
@@ -223,8 +240,9 @@ fn constant_ratings_are_undefined_not_errors() {
     }
     assert!(a.kendall_w.w.is_none() && a.kendall_w.undefined.is_some());
     let batch = a.to_record_batch().expect("batch");
-    assert_eq!(batch.num_rows(), 7);
-    assert_eq!(batch.column(1).null_count(), 7);
+    assert_eq!(batch.num_rows(), 8);
+    assert_eq!(batch.column(1).null_count(), 8);
+    assert!(a.icc.all_ratings.value.is_none());
 }
 
 /// Keep-all duplicates are refused with a message naming the fix.
@@ -240,4 +258,33 @@ fn duplicates_need_a_policy() {
     assert!(e.to_string().contains("first or last"), "{e}");
     let m = matrix(&rows, DuplicatePolicy::Last);
     assert!(kendall_w(&m).is_ok());
+}
+
+/// ICC(1,1) from every rating on unequal groups, by exact arithmetic: items A = (1, 2, 3),
+/// B = (4, 6), C = (5); MSB = 13.5 / 2, MSW = 4 / 3, n0 = (6 − 14/6) / 2, so
+/// ICC = (MSB − MSW) / (MSB + (n0 − 1) MSW) = 195/283 and F = 81/16 on (2, 3) df.
+#[test]
+fn icc1_from_every_rating_with_unequal_groups() {
+    let rows: Vec<(String, String, f64)> = [
+        ("A", "x", 1.0),
+        ("A", "y", 2.0),
+        ("A", "z", 3.0),
+        ("B", "x", 4.0),
+        ("B", "w", 6.0),
+        ("C", "y", 5.0),
+    ]
+    .iter()
+    .map(|(i, w, x)| ((*i).to_string(), (*w).to_string(), *x))
+    .collect();
+    let m = matrix(&rows, DuplicatePolicy::Error);
+    let a = rating_agreement(&m, 0.95).expect("agreement");
+    // no item is rated by all four workers: the six forms are undefined ...
+    assert!(a.icc.forms.iter().all(|f| f.value.is_none()));
+    // ... the all-ratings form is not
+    let u = &a.icc.all_ratings;
+    assert!((u.value.expect("icc") - 195.0 / 283.0).abs() < 1e-14);
+    assert!((u.f.expect("f") - 81.0 / 16.0).abs() < 1e-14);
+    assert_eq!((u.df1, u.df2), (2.0, 3.0));
+    let (lo, hi) = (u.ci_low.expect("lo"), u.ci_high.expect("hi"));
+    assert!(lo < 195.0 / 283.0 && 195.0 / 283.0 < hi && hi <= 1.0);
 }
