@@ -192,7 +192,7 @@ impl RatingsBuilder {
     /// # Errors
     /// [`Error::InsufficientData`] for no rating; [`Error::Conflict`] naming the item,
     /// the worker and both rows under the `error` duplicate policy.
-    pub fn finish(self) -> Result<RatingMatrix> {
+    pub fn finish(mut self) -> Result<RatingMatrix> {
         let n = self.value.len();
         if n == 0 {
             return Err(Error::insufficient(
@@ -216,6 +216,7 @@ impl RatingsBuilder {
             next[i as usize] += 1;
         }
         drop(next);
+        self.item = Vec::new(); // the CSR order replaces it; keep the peak low
         // duplicates: per item, the first position of each worker
         let policy = self.opts.duplicates;
         let mut report = IngestReport {
@@ -281,6 +282,8 @@ impl RatingsBuilder {
         report.judgments = keep.len() as u64;
         let worker: Vec<u32> = keep.iter().map(|&r| self.worker[r as usize]).collect();
         let value: Vec<f64> = keep.iter().map(|&r| self.value[r as usize]).collect();
+        self.worker = Vec::new();
+        self.value = Vec::new();
         // worker index in input order: sort kept positions by their input row
         let mut pos_by_row: Vec<u32> = (0..keep.len() as u32).collect();
         pos_by_row.sort_unstable_by_key(|&p| keep[p as usize]);
