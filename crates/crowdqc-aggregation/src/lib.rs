@@ -135,9 +135,11 @@
 //!
 #![deny(missing_docs)]
 
+pub mod auto;
 pub mod glad;
 pub mod kos;
 pub mod mace;
+pub mod minimax;
 pub mod mmsr;
 
 mod common;
@@ -160,6 +162,7 @@ pub use glad::{Glad, GladModel, GladParams};
 pub use gold_mv::{GoldMajorityVote, GoldMajorityVoteParams, MissingSkill};
 pub use kos::{Kos, KosModel, KosParams};
 pub use mace::{Mace, MaceMethod, MaceModel, MaceParams};
+pub use minimax::{Minimax, MinimaxModel, MinimaxParams, MinimaxVariant};
 pub use mmsr::{Mmsr, MmsrModel, MmsrParams};
 pub use mv::{MajorityVote, MajorityVoteParams, VoteModel};
 pub use one_coin::{OneCoinDawidSkene, OneCoinDawidSkeneParams};

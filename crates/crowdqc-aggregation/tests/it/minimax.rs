@@ -1,0 +1,340 @@
+//! Minimax conditional entropy: accuracy on every categorical dataset with gold next
+//! to the authors' code (Zhou & Liu's MATLAB, run under Octave, stored in
+//! `fixtures/aggregation-advanced/minimax_reference.json`), properties and bad input.
+
+use std::collections::HashMap;
+
+use crowdqc_aggregation::minimax::{Minimax, MinimaxVariant};
+use crowdqc_aggregation::registry::{self, RunOptions};
+use crowdqc_core::estimator::{Estimator, FittedModel};
+use crowdqc_core::{Error, IdRef, IngestOptions, JudgmentMatrix, JudgmentMatrixBuilder};
+use crowdqc_testkit::fixtures::CATEGORICAL_WITH_GOLD;
+
+use crate::support::{gold_accuracy, load, matrix, matrix_owned, synth};
+
+/// Tolerance on accuracies.
+const ACC_TOL: f64 = 0.002;
+
+/// The authors' code's accuracy on gold of `variant` (`categorical` / `ordinal`) on
+/// `dataset`, from `fixtures/aggregation-advanced/minimax_reference.json` (None: not
+/// run).
+pub fn reference(dataset: &str, variant: &str) -> Option<f64> {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/aggregation-advanced/minimax_reference.json");
+    let s = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    let v: serde_json::Value = serde_json::from_str(&s).expect("json");
+    v[dataset][variant]["accuracy"].as_f64()
+}
+
+/// Regression guard: crowdqc's own accuracies (minimax, minimax-ordinal; None: the
+/// ordinal variant refuses unordered string labels). Not a reference: the reference
+/// is the authors' code ([`reference`]), which every cell must match to
+/// [`ACC_TOL`] except where listed in [`REFERENCE_DIFFERS`].
+#[rustfmt::skip]
+pub const RECORDED: &[(&str, Option<f64>, Option<f64>)] = &[
+    ("welinder2010-bluebirds", Some(0.9167), Some(0.9167)),
+];
+
+/// Datasets where crowdqc and the authors' code differ by more than [`ACC_TOL`]
+/// (variant, and why).
+pub const REFERENCE_DIFFERS: &[(&str, &str, &str)] = &[];
+
+fn fit_acc(m: &JudgmentMatrix, method: &str) -> Option<f64> {
+    match registry::fit(method, m, &RunOptions::default()) {
+        Ok(model) => Some(gold_accuracy(m, &model.labels())),
+        Err(Error::InvalidParameter { name, .. }) if name == "classes" => None,
+        Err(e) => panic!("{method}: {e}"),
+    }
+}
+
+fn check(name: &str) {
+    let Some(m) = load(name, true) else { return };
+    let cat = fit_acc(&m, "minimax");
+    let ord = fit_acc(&m, "minimax-ordinal");
+    if std::env::var("CROWDQC_PRINT_TABLE").is_ok() {
+        let f = |a: Option<f64>| a.map_or("None".into(), |v| format!("Some({v:.4})"));
+        println!(
+            "    (\"{name}\", {}, {}), // reference {:?} {:?}",
+            f(cat),
+            f(ord),
+            reference(name, "categorical"),
+            reference(name, "ordinal")
+        );
+        return;
+    }
+    let rec = RECORDED
+        .iter()
+        .find(|r| r.0 == name)
+        .unwrap_or_else(|| panic!("no recorded minimax accuracies for {name}"));
+    for (variant, ours, recorded) in [("categorical", cat, rec.1), ("ordinal", ord, rec.2)] {
+        match (ours, recorded) {
+            (Some(a), Some(r)) => assert!(
+                (a - r).abs() <= ACC_TOL,
+                "{name} {variant}: {a:.4} vs recorded {r:.4}"
+            ),
+            (a, r) => assert_eq!(a.is_some(), r.is_some(), "{name} {variant}"),
+        }
+        let (Some(a), Some(reference)) = (ours, reference(name, variant)) else {
+            continue;
+        };
+        if REFERENCE_DIFFERS
+            .iter()
+            .any(|(d, v, _)| *d == name && *v == variant)
+        {
+            assert!(
+                (a - reference).abs() > ACC_TOL,
+                "{name} {variant}: now matches the authors' code ({a:.4} vs {reference:.4}); \
+                 remove it from REFERENCE_DIFFERS"
+            );
+        } else {
+            assert!(
+                (a - reference).abs() <= ACC_TOL,
+                "{name} {variant}: {a:.4} vs the authors' code {reference:.4}"
+            );
+        }
+    }
+}
+
+macro_rules! dataset_tests {
+    ($($f:ident => $name:literal),* $(,)?) => {
+        $(#[test] fn $f() { check($name) })*
+
+        #[test]
+        fn every_categorical_dataset_with_gold_has_a_test() {
+            let covered = [$($name),*];
+            for n in CATEGORICAL_WITH_GOLD {
+                assert!(covered.contains(n), "no minimax accuracy test for {n}");
+            }
+        }
+    };
+}
+
+dataset_tests! {
+    accuracy_bluebirds => "welinder2010-bluebirds",
+    accuracy_product => "zheng2017-product",
+    accuracy_dogs => "zhou2012-dogs",
+    accuracy_face => "zheng2017-face",
+    accuracy_weather => "venanzi2014-weather-sentiment-amt",
+    accuracy_websearch => "zhou2012-websearch",
+    accuracy_rte => "snow2008-rte",
+    accuracy_temp => "snow2008-temp",
+    accuracy_wsd => "snow2008-wsd",
+    accuracy_adultcontent2 => "gal-adultcontent2",
+    accuracy_barzan => "gal-barzanmozafari",
+    accuracy_copyright => "gal-copyright-infringement",
+    accuracy_hitspam => "gal-hitspam-crowdflower",
+    accuracy_adultcontent_toy => "gal-adultcontent-toy",
+    accuracy_crowdkit_toy => "crowdkit-toy",
+    accuracy_crowdkit_simple => "crowdkit-simple",
+}
+
+/// Posteriors keyed by item id.
+fn by_id(m: &JudgmentMatrix, model: &dyn FittedModel) -> HashMap<String, Vec<f64>> {
+    let p = model.posteriors();
+    (0..m.n_items())
+        .map(|i| (m.items().get(i as u32).to_string(), p.row(i).to_vec()))
+        .collect()
+}
+
+#[test]
+fn posteriors_sum_to_one_and_objective_rises() {
+    for (seed, k) in [(1, 2), (2, 3), (3, 5)] {
+        let (rows, truth) = synth(seed, 300, 15, 5, k, (0.45, 0.95));
+        let m = matrix_owned(&rows);
+        for variant in [MinimaxVariant::Categorical, MinimaxVariant::Ordinal] {
+            let model = Minimax::params().variant(variant).fit(&m).expect("fit");
+            for row in model.posteriors().rows() {
+                assert!((row.sum() - 1.0).abs() < 1e-12);
+                assert!(row.iter().all(|v| (0.0..=1.0).contains(v)));
+            }
+            let conf = model.confusion();
+            for w in 0..m.n_workers() {
+                for c in 0..m.n_classes() {
+                    let s: f64 = conf.slice(ndarray::s![w, c, ..]).sum();
+                    assert!((s - 1.0).abs() < 1e-12, "confusion row {w} {c}: {s}");
+                }
+            }
+            // block coordinate ascent on the penalised likelihood: the objective
+            // rises (up to the inner solvers' tolerance)
+            let obj = &model.fit_report().objective;
+            for w in obj.windows(2) {
+                assert!(w[1] >= w[0] - 1e-6, "{variant:?} objective fell: {obj:?}");
+            }
+            // a good synthetic crowd is recovered (accuracy well above chance)
+            let labels = model.labels();
+            let hits = (0..m.n_items())
+                .filter(|&i| {
+                    let id = m.items().get(i as u32).to_string();
+                    let t: usize = id[1..].parse().expect("id");
+                    m.classes().label(labels[i]).to_string() == format!("c{}", truth[t])
+                })
+                .count();
+            assert!(
+                hits as f64 / m.n_items() as f64 > 0.9,
+                "{variant:?} k={k}: {hits}"
+            );
+        }
+    }
+}
+
+#[test]
+fn invariant_to_row_order_and_id_relabelling() {
+    let (rows, _) = synth(5, 120, 9, 4, 3, (0.5, 0.95));
+    let m = matrix_owned(&rows);
+    let mut shuffled = rows.clone();
+    let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(9);
+    for i in (1..shuffled.len()).rev() {
+        let j = rand::RngExt::random_range(&mut rng, 0..=i);
+        shuffled.swap(i, j);
+    }
+    let relabelled: Vec<(String, String, String)> = shuffled
+        .iter()
+        .map(|(i, w, l)| {
+            (
+                format!("x{}", (i[1..].parse::<usize>().expect("id") * 37) % 127),
+                format!("z{w}"),
+                l.clone(),
+            )
+        })
+        .collect();
+    let back: HashMap<String, String> = shuffled
+        .iter()
+        .zip(&relabelled)
+        .map(|(a, b)| (b.0.clone(), a.0.clone()))
+        .collect();
+    assert_eq!(back.len(), m.n_items());
+    for method in ["minimax", "minimax-ordinal"] {
+        let fit = |mm: &JudgmentMatrix| {
+            let model = registry::fit(method, mm, &RunOptions::default()).expect(method);
+            by_id(mm, model.as_ref())
+        };
+        let a = fit(&m);
+        let b = fit(&matrix_owned(&shuffled));
+        let c = fit(&matrix_owned(&relabelled));
+        for (id, pa) in &a {
+            for (x, y) in pa.iter().zip(&b[id]) {
+                assert!((x - y).abs() < 1e-9, "{method} row order: {id} {x} vs {y}");
+            }
+        }
+        for (id, pc) in &c {
+            for (x, y) in a[&back[id]].iter().zip(pc) {
+                assert!((x - y).abs() < 1e-9, "{method} relabel: {id} {x} vs {y}");
+            }
+        }
+    }
+}
+
+#[test]
+fn bit_identical_for_any_thread_count() {
+    let (rows, _) = synth(17, 3000, 400, 4, 4, (0.4, 0.95));
+    let m = matrix_owned(&rows);
+    for variant in [MinimaxVariant::Categorical, MinimaxVariant::Ordinal] {
+        let fit = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("pool");
+            pool.install(|| {
+                let model = Minimax::params().variant(variant).fit(&m).expect("fit");
+                (
+                    model.posteriors().to_owned(),
+                    model.confusion().to_owned(),
+                    model.fit_report().objective.clone(),
+                )
+            })
+        };
+        let one = fit(1);
+        for t in [2, 3] {
+            let other = fit(t);
+            let same =
+                |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits());
+            assert!(
+                same(one.0.as_slice().expect("c"), other.0.as_slice().expect("c")),
+                "{variant:?} posteriors, {t} threads"
+            );
+            assert!(
+                same(one.1.as_slice().expect("c"), other.1.as_slice().expect("c")),
+                "{variant:?} confusion, {t} threads"
+            );
+            assert!(same(&one.2, &other.2), "{variant:?} objective, {t} threads");
+        }
+    }
+}
+
+#[test]
+fn ordinal_needs_an_order() {
+    let rows = [
+        ("t1", "a", "x"),
+        ("t1", "b", "y"),
+        ("t2", "a", "y"),
+        ("t2", "b", "y"),
+    ];
+    let m = matrix(&rows);
+    match Minimax::ordinal().fit(&m) {
+        Err(Error::InvalidParameter { name, constraint }) => {
+            assert_eq!(name, "classes");
+            assert!(constraint.contains("--classes"), "{constraint}");
+        }
+        other => panic!("expected a classes error, got {other:?}"),
+    }
+    // categorical needs no order
+    assert!(Minimax::params().fit(&m).is_ok());
+    // declared order: accepted
+    let mut b = JudgmentMatrixBuilder::new(IngestOptions::default().with_classes(["y", "x"]))
+        .expect("opts");
+    for (i, w, l) in rows {
+        b.push_row(IdRef::Str(i), IdRef::Str(w), IdRef::Str(l))
+            .expect("row");
+    }
+    let declared = b.finish().expect("matrix");
+    assert!(Minimax::ordinal().fit(&declared).is_ok());
+    // numeric labels: accepted
+    let numeric = matrix(&[
+        ("t1", "a", "1"),
+        ("t1", "b", "3"),
+        ("t2", "a", "2"),
+        ("t2", "b", "3"),
+    ]);
+    assert!(Minimax::ordinal().fit(&numeric).is_ok());
+}
+
+#[test]
+fn bad_input() {
+    let one_class = matrix(&[("t1", "a", "x"), ("t2", "b", "x")]);
+    assert!(matches!(
+        Minimax::params().fit(&one_class),
+        Err(Error::InsufficientData(_))
+    ));
+    let m = matrix(&[("t1", "a", "x"), ("t1", "b", "y")]);
+    for (p, name) in [
+        (Minimax::params().worker_penalty(0.0), "worker_penalty"),
+        (Minimax::params().item_penalty(-1.0), "item_penalty"),
+        (Minimax::params().worker_penalty(f64::NAN), "worker_penalty"),
+        (Minimax::params().max_iter(0), "max_iter"),
+        (Minimax::params().tol(0.0), "tol"),
+        (Minimax::params().inner_max_iter(0), "inner_max_iter"),
+    ] {
+        match p.fit(&m) {
+            Err(Error::InvalidParameter { name: n, .. }) => assert_eq!(n, name),
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn default_penalties_follow_the_authors_rule() {
+    // K = 3 observed classes: worker penalty 0.25 * 9; 4 items, 2 workers: item
+    // penalty = 2.25 * (mean per worker 4 / mean per item 2) = 4.5
+    let m = matrix(&[
+        ("t1", "a", "x"),
+        ("t1", "b", "y"),
+        ("t2", "a", "z"),
+        ("t2", "b", "z"),
+        ("t3", "a", "x"),
+        ("t3", "b", "x"),
+        ("t4", "a", "y"),
+        ("t4", "b", "y"),
+    ]);
+    let model = Minimax::params().fit(&m).expect("fit");
+    assert_eq!(model.penalties(), (2.25, 4.5));
+}
