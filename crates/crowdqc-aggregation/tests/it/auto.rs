@@ -135,6 +135,9 @@ fn accuracy_against_the_best_method_and_dawid_skene() {
     let mut real = 0;
     for name in CATEGORICAL_WITH_GOLD {
         let Some(m) = load(name, true) else { return };
+        if print {
+            eprintln!("DATASET {name}");
+        }
         let auto = Auto::params().fit(&m).expect("auto");
         let acc = gold_accuracy(&m, &auto.labels());
         let mut best = f64::NEG_INFINITY;
@@ -142,6 +145,9 @@ fn accuracy_against_the_best_method_and_dawid_skene() {
         for method in COMPARED {
             if let Ok(model) = registry::fit(method, &m, &RunOptions::default()) {
                 let a = gold_accuracy(&m, &model.labels());
+                if print {
+                    eprintln!("ACC {name} {method} {a}");
+                }
                 best = best.max(a);
                 if *method == "ds" {
                     ds = a;

@@ -338,3 +338,67 @@ fn default_penalties_follow_the_authors_rule() {
     let model = Minimax::params().fit(&m).expect("fit");
     assert_eq!(model.penalties(), (2.25, 4.5));
 }
+
+/// Time per outer iteration of minimax (categorical, ordinal) against Dawid–Skene's
+/// per-iteration time on synthetic crowds (sizes from `CROWDQC_TIMING=M:K,M:K`,
+/// default 1e6 judgments with K = 2 and 5); best of 3 rounds. Run in release:
+/// `cargo test --release -p crowdqc-aggregation --test it -- --ignored minimax::timing --nocapture`.
+#[test]
+#[ignore = "timing; run in release with --nocapture"]
+fn timing_per_outer_iteration_vs_dawid_skene() {
+    use crowdqc_aggregation::DawidSkene;
+    use std::time::Instant;
+    let sizes: Vec<(usize, usize)> = std::env::var("CROWDQC_TIMING")
+        .map(|v| {
+            v.split(',')
+                .map(|p| {
+                    let (m, k) = p.split_once(':').expect("M:K");
+                    (m.parse().expect("M"), k.parse().expect("K"))
+                })
+                .collect()
+        })
+        .unwrap_or_else(|_| vec![(1_000_000, 2), (1_000_000, 5)]);
+    for (n_judgments, k) in sizes {
+        let (m, _) = crate::glad::synthetic(1, n_judgments / 5, 1_000, 5, k);
+        let iters = 5;
+        type Run<'a> = Box<dyn Fn() -> usize + 'a>;
+        let runs: Vec<(&str, Run<'_>)> = vec![
+            (
+                "ds",
+                Box::new(|| {
+                    let p = DawidSkene::params().max_iter(20).tol(1e-300);
+                    p.fit(&m).expect("ds").fit_report().iterations
+                }),
+            ),
+            (
+                "minimax",
+                Box::new(|| {
+                    let p = Minimax::params().max_iter(iters).tol(1e-300);
+                    p.fit(&m).expect("minimax").fit_report().iterations
+                }),
+            ),
+            (
+                "minimax-ordinal",
+                Box::new(|| {
+                    let p = Minimax::ordinal().max_iter(iters).tol(1e-300);
+                    p.fit(&m).expect("ordinal").fit_report().iterations
+                }),
+            ),
+        ];
+        let mut best = vec![f64::INFINITY; runs.len()];
+        for _ in 0..3 {
+            for (b, (_, f)) in best.iter_mut().zip(&runs) {
+                let t = Instant::now();
+                let it = f();
+                *b = b.min(t.elapsed().as_secs_f64() / it as f64);
+            }
+        }
+        for (b, (name, _)) in best.iter().zip(&runs) {
+            eprintln!(
+                "M={n_judgments:>8} K={k} {name:<15} {:>9.3} ms/iter {:>6.2}x ds",
+                b * 1e3,
+                b / best[0]
+            );
+        }
+    }
+}
