@@ -31,6 +31,7 @@ struct Ctx<'a> {
     li: f64,
     inner_max: usize,
     inner_tol: f64,
+    prog_tol: f64,
 }
 
 /// Iterates; all arrays are flat, row-major.
@@ -103,6 +104,7 @@ impl Ctx<'_> {
                             self.lw,
                             self.inner_max,
                             self.inner_tol,
+                            self.prog_tol,
                             s,
                             pass_for(w),
                         );
@@ -116,7 +118,15 @@ impl Ctx<'_> {
                 .for_each_init(
                     || Scratch::new(k, d),
                     |s, (w, x)| {
-                        solve_rows(x, self.lw, self.inner_max, self.inner_tol, s, pass_for(w));
+                        solve_rows(
+                            x,
+                            self.lw,
+                            self.inner_max,
+                            self.inner_tol,
+                            self.prog_tol,
+                            s,
+                            pass_for(w),
+                        );
                     },
                 );
         }
@@ -179,17 +189,29 @@ impl Ctx<'_> {
                     self.li,
                     self.inner_max,
                     self.inner_tol,
+                    self.prog_tol,
                     s,
                     pass,
                 );
             }
             None => {
-                solve_rows(tau_i, self.li, self.inner_max, self.inner_tol, s, pass);
+                solve_rows(
+                    tau_i,
+                    self.li,
+                    self.inner_max,
+                    self.inner_tol,
+                    self.prog_tol,
+                    s,
+                    pass,
+                );
             }
         }
-        // E-step
+        // E-step: products of probabilities (rescaled into logs every 32 judgments,
+        // far from underflow) instead of a logarithm per judgment and class
         logp.copy_from_slice(log_prior);
-        for (&w, &l) in workers.iter().zip(lab) {
+        let (prod, z) = z.split_at_mut(k);
+        prod.fill(1.0);
+        for (j, (&w, &l)) in workers.iter().zip(lab).enumerate() {
             let sw = &sigma[w as usize * kk..(w as usize + 1) * kk];
             for r in 0..k {
                 let mut mx = f64::NEG_INFINITY;
@@ -197,9 +219,19 @@ impl Ctx<'_> {
                     z[c] = sw[r * k + c] + tau_i[r * k + c];
                     mx = mx.max(z[c]);
                 }
+                let zl = z[l as usize];
                 let sum: f64 = z.iter().map(|v| (v - mx).exp()).sum();
-                logp[r] += z[l as usize] - mx - sum.ln();
+                prod[r] *= (zl - mx).exp() / sum;
             }
+            if j % 32 == 31 {
+                for (lp, p) in logp.iter_mut().zip(prod.iter_mut()) {
+                    *lp += p.ln();
+                    *p = 1.0;
+                }
+            }
+        }
+        for (lp, p) in logp.iter_mut().zip(prod.iter()) {
+            *lp += p.ln();
         }
         let mx = logp.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         let mut tot = 0.0;
@@ -219,7 +251,7 @@ impl Ctx<'_> {
     fn item_step(&self, st: &mut State) -> ChunkSums {
         let (k, kk, d) = (self.k, self.k * self.k, self.d);
         let (sigma, log_prior) = (&st.sigma, &st.log_prior);
-        let init = || (Scratch::new(k, d), vec![0.0; 3 * k]);
+        let init = || (Scratch::new(k, d), vec![0.0; 4 * k]);
         let sums: Vec<ChunkSums> = if self.ordinal {
             st.tau
                 .par_chunks_mut(CHUNK * kk)
@@ -470,6 +502,7 @@ impl MinimaxParams {
             li,
             inner_max: self.inner_max_iter,
             inner_tol: self.inner_tol,
+            prog_tol: self.inner_prog_tol,
         };
         let mut st = State {
             sigma: vec![0.0; nw * k * k],

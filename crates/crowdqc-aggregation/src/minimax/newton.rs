@@ -186,12 +186,16 @@ fn max_abs(v: &[f64]) -> f64 {
 /// Categorical M-step of one block: every row of the `K × K` logits `x` is its own
 /// problem `min −Σ_j w_j[r] ln softmax(x[r] + other_j[r])[l_j] + λ/2 ‖x[r]‖²`; the rows
 /// share passes over the judgments. `pass(trial, active, acc)` must clear nothing and
-/// add every judgment of the block with [`accumulate`]. Returns the passes made.
+/// add every judgment of the block with [`accumulate`]. A row stops when every
+/// gradient component is at most `tol`, after `max_steps` Newton steps, or after a
+/// step whose predicted decrease (half the Newton decrement) is at most `prog_tol`
+/// (that step is taken without another pass). Returns the passes made.
 pub(super) fn solve_rows(
     x: &mut [f64],
     lambda: f64,
     max_steps: usize,
     tol: f64,
+    prog_tol: f64,
     s: &mut Scratch,
     mut pass: impl FnMut(&[f64], &[bool], &mut Acc, &mut [f64]),
 ) -> usize {
@@ -242,6 +246,16 @@ pub(super) fn solve_rows(
             let d = &mut s.dir[r * k..(r + 1) * k];
             s.gd[r] = direction(h, g, k, d);
             s.t[r] = 1.0;
+            if -0.5 * s.gd[r] <= prog_tol {
+                // the Newton model predicts a change below `prog_tol`: take the step
+                // and stop without another pass (the authors' L-BFGS stops on a
+                // function change below its progTol)
+                for c in 0..k {
+                    x[r * k + c] += d[c];
+                }
+                s.active[r] = false;
+                continue;
+            }
             for c in 0..k {
                 s.trial[r * k + c] = x[r * k + c] + d[c];
             }
@@ -292,6 +306,7 @@ pub(super) fn solve_ordinal(
     lambda: f64,
     max_steps: usize,
     tol: f64,
+    prog_tol: f64,
     s: &mut Scratch,
     mut pass: impl FnMut(&[f64], &[bool], &mut Acc, &mut [f64]),
 ) -> usize {
@@ -356,6 +371,12 @@ pub(super) fn solve_ordinal(
         steps += 1;
         gd = direction(&mut s.hx, &s.gx, d, &mut s.dir[..d]);
         t = 1.0;
+        if -0.5 * gd <= prog_tol {
+            for b in 0..d {
+                x[b] += s.dir[b];
+            }
+            break;
+        }
         for b in 0..d {
             s.xd[b] = x[b] + s.dir[b];
         }
@@ -402,7 +423,7 @@ mod tests {
         let zeros = vec![0.0; k * k];
         let w = [1.0, 0.0];
         let labels = [0usize, 0, 1];
-        solve_rows(&mut x, 1.0, 25, 1e-12, &mut s, |tr, act, acc, z| {
+        solve_rows(&mut x, 1.0, 25, 1e-12, 0.0, &mut s, |tr, act, acc, z| {
             for &l in &labels {
                 accumulate(k, tr, &zeros, &w, l, act, acc, z);
             }

@@ -37,6 +37,7 @@ pub struct MinimaxParams {
     pub(crate) learn_prior: bool,
     pub(crate) inner_max_iter: usize,
     pub(crate) inner_tol: f64,
+    pub(crate) inner_prog_tol: f64,
 }
 
 impl Default for MinimaxParams {
@@ -50,6 +51,7 @@ impl Default for MinimaxParams {
             learn_prior: false,
             inner_max_iter: 25,
             inner_tol: 1e-3,
+            inner_prog_tol: 1e-3,
         }
     }
 }
@@ -120,6 +122,17 @@ impl MinimaxParams {
         self
     }
 
+    /// An M-step block also stops after a Newton step whose predicted decrease of the
+    /// block's objective is at most `tol` (the step is taken without another pass over
+    /// the block's judgments; the authors' L-BFGS stops on a function change below its
+    /// `progTol`, also `1e-3`). Default `1e-3`; must be finite and `>= 0` (0: always
+    /// verify).
+    #[must_use]
+    pub fn inner_progress_tol(mut self, tol: f64) -> Self {
+        self.inner_prog_tol = tol;
+        self
+    }
+
     /// Checks every parameter.
     ///
     /// # Errors
@@ -130,6 +143,12 @@ impl MinimaxParams {
         check_tol("tol", self.tol)?;
         check_max_iter("inner_max_iter", self.inner_max_iter)?;
         check_tol("inner_tol", self.inner_tol)?;
+        if !(self.inner_prog_tol.is_finite() && self.inner_prog_tol >= 0.0) {
+            return Err(Error::param(
+                "inner_progress_tol",
+                format!("must be finite and >= 0, got {}", self.inner_prog_tol),
+            ));
+        }
         for (name, v) in [
             ("worker_penalty", self.worker_penalty),
             ("item_penalty", self.item_penalty),
