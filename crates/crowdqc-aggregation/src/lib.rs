@@ -50,6 +50,9 @@
 //! | `gold-mv` | [`GoldMajorityVote`] | uses | workers weighted by gold accuracy |
 //! | `ds` | [`DawidSkene`] | clamps | full confusion, crowd-kit parity |
 //! | `one-coin-ds` | [`OneCoinDawidSkene`] | no | one accuracy per worker |
+//! | `minimax` | [`Minimax`] | no | minimax conditional entropy (Zhou et al.), worker and item confusions |
+//! | `minimax-ordinal` | [`Minimax::ordinal`] | no | the same for ordered classes (numeric or declared order) |
+//! | `auto` | [`auto::Auto`] | no | gold-free chooser: held-out judgment likelihood over seeded folds, reports why |
 //!
 //! Spammer scores: [`spammer_scores`] (Raykar & Yu) and [`answer_patterns`]
 //! (constant-label, uniform-answer workers).

@@ -265,7 +265,7 @@ pub fn fit_with_progress(
     }
 }
 
-/// The methods implemented in `glad`, `mace`, `kos` and `mmsr`.
+/// The methods implemented in `glad`, `mace`, `kos`, `mmsr`, `minimax` and `auto`.
 fn fit_external(
     name: &str,
     m: &JudgmentMatrix,

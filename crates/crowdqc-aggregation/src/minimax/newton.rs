@@ -330,8 +330,8 @@ pub(super) fn solve_ordinal(
             if t < MIN_STEP {
                 break;
             }
-            for b in 0..d {
-                s.xd[b] = x[b] + t * s.dir[b];
+            for ((xd, xv), dv) in s.xd.iter_mut().zip(x.iter()).zip(&s.dir) {
+                *xd = xv + t * dv;
             }
             continue;
         }
@@ -339,8 +339,8 @@ pub(super) fn solve_ordinal(
         x.copy_from_slice(&s.xd);
         f_cur = f;
         // gradient and Hessian in parameter space
-        for b in 0..d {
-            s.gx[b] = lambda * x[b];
+        for (g, xv) in s.gx.iter_mut().zip(x.iter()) {
+            *g = lambda * xv;
         }
         s.hx.fill(0.0);
         for b in 0..d {
@@ -372,13 +372,13 @@ pub(super) fn solve_ordinal(
         gd = direction(&mut s.hx, &s.gx, d, &mut s.dir[..d]);
         t = 1.0;
         if -0.5 * gd <= prog_tol {
-            for b in 0..d {
-                x[b] += s.dir[b];
+            for (xv, dv) in x.iter_mut().zip(&s.dir) {
+                *xv += dv;
             }
             break;
         }
-        for b in 0..d {
-            s.xd[b] = x[b] + s.dir[b];
+        for ((xd, xv), dv) in s.xd.iter_mut().zip(x.iter()).zip(&s.dir) {
+            *xd = xv + dv;
         }
     }
     ordinal_logits(k, feat, x, logits);

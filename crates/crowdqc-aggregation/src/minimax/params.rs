@@ -153,13 +153,13 @@ impl MinimaxParams {
             ("worker_penalty", self.worker_penalty),
             ("item_penalty", self.item_penalty),
         ] {
-            if let Some(v) = v {
-                if !(v.is_finite() && v > 0.0) {
-                    return Err(Error::param(
-                        name,
-                        format!("must be finite and > 0, got {v}"),
-                    ));
-                }
+            if let Some(v) = v
+                && !(v.is_finite() && v > 0.0)
+            {
+                return Err(Error::param(
+                    name,
+                    format!("must be finite and > 0, got {v}"),
+                ));
             }
         }
         Ok(())

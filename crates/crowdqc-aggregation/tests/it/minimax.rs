@@ -209,7 +209,10 @@ fn posteriors_sum_to_one_and_objective_rises() {
             };
             let ds = registry::fit("ds", &m, &RunOptions::default()).expect("ds");
             let (a, b) = (acc(&model.labels()), acc(&ds.labels()));
-            assert!(a > 1.5 / k as f64 && a >= b - 0.03, "{variant:?} k={k}: {a} vs ds {b}");
+            assert!(
+                a > 1.5 / k as f64 && a >= b - 0.03,
+                "{variant:?} k={k}: {a} vs ds {b}"
+            );
         }
     }
 }
@@ -438,5 +441,24 @@ fn timing_per_outer_iteration_vs_dawid_skene() {
                 b / best[0]
             );
         }
+    }
+}
+
+/// The learned class prior (an option; off by default, as in the authors' code) on
+/// the imbalanced product data and on websearch (regression guard of crowdqc's own
+/// accuracies; see the module docs).
+#[test]
+fn learned_prior_on_product_and_websearch() {
+    for (name, recorded) in [
+        ("zheng2017-product", 0.9363),
+        ("zhou2012-websearch", 0.7591),
+    ] {
+        let Some(m) = load(name, true) else { return };
+        let model = Minimax::params().learn_prior(true).fit(&m).expect("fit");
+        let a = gold_accuracy(&m, &model.labels());
+        assert!(
+            (a - recorded).abs() <= ACC_TOL,
+            "{name}: {a:.4} vs recorded {recorded:.4}"
+        );
     }
 }
