@@ -87,5 +87,39 @@ fn others(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, dawid_skene, others);
+/// Minimax conditional entropy (categorical and ordinal) per outer iteration next to
+/// Dawid–Skene per iteration at 1e6 judgments, K = 2 and 5 (issue 11's target: within
+/// 20×). Each fit runs a fixed number of iterations (`tol` tiny); throughput is in
+/// judgment-iterations, so criterion's elem/s compare per iteration directly.
+fn minimax_vs_ds(c: &mut Criterion) {
+    use crowdqc::aggregation::minimax::Minimax;
+    let mut g = c.benchmark_group("minimax_vs_ds_1e6");
+    g.sample_size(10).warm_up_time(Duration::from_secs(1));
+    const OUTER: usize = 3;
+    for k in [2usize, 5] {
+        let m = data(1_000_000, k);
+        let ds = DawidSkene::params()
+            .max_iter(ITERS)
+            .tol(1e-300)
+            .stop_rule(StopRule::LogLikelihood);
+        let iters = ds.fit(&m).expect("fit").fit_report().iterations as u64;
+        g.throughput(Throughput::Elements(m.n_judgments() as u64 * iters));
+        g.bench_with_input(BenchmarkId::new("ds", k), &m, |b, m| {
+            b.iter(|| black_box(ds.fit(m).expect("fit")))
+        });
+        g.throughput(Throughput::Elements(m.n_judgments() as u64 * OUTER as u64));
+        for (name, p) in [
+            ("minimax", Minimax::params()),
+            ("minimax_ordinal", Minimax::ordinal()),
+        ] {
+            let p = p.max_iter(OUTER).tol(1e-300);
+            g.bench_with_input(BenchmarkId::new(name, k), &m, |b, m| {
+                b.iter(|| black_box(p.fit(m).expect("fit")))
+            });
+        }
+    }
+    g.finish();
+}
+
+criterion_group!(benches, dawid_skene, others, minimax_vs_ds);
 criterion_main!(benches);

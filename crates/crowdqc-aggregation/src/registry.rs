@@ -118,6 +118,27 @@ pub const METHODS: &[MethodInfo] = &[
         true,
         true,
     ),
+    info(
+        "minimax",
+        "minimax conditional entropy, categorical (Zhou et al. 2012/2014)",
+        false,
+        true,
+        false,
+    ),
+    info(
+        "minimax-ordinal",
+        "minimax conditional entropy, ordinal classes (Zhou et al. 2014); needs numeric or declared class order",
+        false,
+        true,
+        false,
+    ),
+    info(
+        "auto",
+        "picks a gold-free method by held-out judgment likelihood over seeded folds",
+        false,
+        true,
+        true,
+    ),
 ];
 
 const fn info(
@@ -244,7 +265,7 @@ pub fn fit_with_progress(
     }
 }
 
-/// The methods implemented in `glad`, `mace`, `kos` and `mmsr`.
+/// The methods implemented in `glad`, `mace`, `kos`, `mmsr`, `minimax` and `auto`.
 fn fit_external(
     name: &str,
     m: &JudgmentMatrix,
@@ -296,6 +317,27 @@ fn fit_external(
             if let Some(t) = opts.tol {
                 p = p.tol(t);
             }
+            if let Some(s) = opts.seed {
+                p = p.seed(s);
+            }
+            boxed(p.fit_with_progress(m, progress))
+        }
+        "minimax" | "minimax-ordinal" => {
+            let mut p = if name == "minimax" {
+                crate::minimax::Minimax::params()
+            } else {
+                crate::minimax::Minimax::ordinal()
+            };
+            if let Some(n) = opts.max_iter {
+                p = p.max_iter(n);
+            }
+            if let Some(t) = opts.tol {
+                p = p.tol(t);
+            }
+            boxed(p.fit_with_progress(m, progress))
+        }
+        "auto" => {
+            let mut p = crate::auto::Auto::params();
             if let Some(s) = opts.seed {
                 p = p.seed(s);
             }

@@ -238,6 +238,29 @@ impl JudgmentMatrix {
         m
     }
 
+    /// A matrix with only the judgments at positions `p` where `keep[p]` is true (e.g.
+    /// a training fold). Dictionaries, classes and gold are kept, so indices keep their
+    /// meaning; items and workers may be left with no judgment.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`](crate::Error) `keep` when its length is not
+    /// [`n_judgments`](Self::n_judgments).
+    pub fn keep_positions(&self, keep: &[bool]) -> crate::Result<JudgmentMatrix> {
+        if keep.len() != self.n_judgments() {
+            return Err(crate::Error::param(
+                "keep",
+                format!(
+                    "needs one flag per judgment ({}), got {}",
+                    self.n_judgments(),
+                    keep.len()
+                ),
+            ));
+        }
+        let mut m = self.filter_positions(keep);
+        m.report.judgments = m.n_judgments() as u64;
+        Ok(m)
+    }
+
     /// Keeps positions where `keep[p]` is true, rebuilding offsets and the worker index.
     pub(crate) fn filter_positions(&self, keep: &[bool]) -> JudgmentMatrix {
         let n_items = self.n_items();

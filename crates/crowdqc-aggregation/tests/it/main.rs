@@ -5,6 +5,9 @@ mod kos;
 mod mace;
 mod mmsr;
 
+mod auto;
+mod minimax;
+
 mod accuracy;
 mod bad_input;
 mod parity;
