@@ -135,6 +135,7 @@
 //!
 #![deny(missing_docs)]
 
+pub mod ebcc;
 pub mod glad;
 pub mod kos;
 pub mod mace;
@@ -156,6 +157,7 @@ pub use common::TieRule;
 pub use ds::{
     ClassPriors, DawidSkene, DawidSkeneModel, DawidSkeneParams, InitialConfusion, StopRule,
 };
+pub use ebcc::{Ebcc, EbccModel, EbccParams, Ibcc};
 pub use glad::{Glad, GladModel, GladParams};
 pub use gold_mv::{GoldMajorityVote, GoldMajorityVoteParams, MissingSkill};
 pub use kos::{Kos, KosModel, KosParams};

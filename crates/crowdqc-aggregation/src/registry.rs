@@ -118,6 +118,20 @@ pub const METHODS: &[MethodInfo] = &[
         true,
         true,
     ),
+    info(
+        "ebcc",
+        "EBCC: correlated workers via latent subtypes, variational Bayes (Li et al. 2019)",
+        false,
+        true,
+        true,
+    ),
+    info(
+        "ibcc",
+        "IBCC: independent Bayesian classifier combination, variational Bayes",
+        false,
+        true,
+        false,
+    ),
 ];
 
 const fn info(
@@ -244,7 +258,7 @@ pub fn fit_with_progress(
     }
 }
 
-/// The methods implemented in `glad`, `mace`, `kos` and `mmsr`.
+/// The methods implemented in `glad`, `mace`, `kos`, `mmsr` and `ebcc`.
 fn fit_external(
     name: &str,
     m: &JudgmentMatrix,
@@ -290,6 +304,23 @@ fn fit_external(
         }
         "mmsr" => {
             let mut p = crate::mmsr::Mmsr::params();
+            if let Some(n) = opts.max_iter {
+                p = p.max_iter(n);
+            }
+            if let Some(t) = opts.tol {
+                p = p.tol(t);
+            }
+            if let Some(s) = opts.seed {
+                p = p.seed(s);
+            }
+            boxed(p.fit_with_progress(m, progress))
+        }
+        "ebcc" | "ibcc" => {
+            let mut p = if name == "ebcc" {
+                crate::ebcc::Ebcc::params()
+            } else {
+                crate::ebcc::Ibcc::params()
+            };
             if let Some(n) = opts.max_iter {
                 p = p.max_iter(n);
             }
