@@ -84,6 +84,7 @@
 //! # Ok(()) }
 //! ```
 
+mod ctx;
 mod fit;
 mod model;
 mod params;

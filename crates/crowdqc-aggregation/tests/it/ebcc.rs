@@ -93,13 +93,19 @@ fn max_diff(
     let mut worst: f64 = 0.0;
     for (id, row) in items
         .as_array()
-        .unwrap()
+        .expect("stored reference layout")
         .iter()
-        .zip(post.as_array().unwrap())
+        .zip(post.as_array().expect("stored reference layout"))
     {
-        let i = idx[id.as_str().unwrap()];
-        for (c, v) in row.as_array().unwrap().iter().enumerate() {
-            worst = worst.max((p[[i, classes[c]]] - v.as_f64().unwrap()).abs());
+        let i = idx[id.as_str().expect("stored reference layout")];
+        for (c, v) in row
+            .as_array()
+            .expect("stored reference layout")
+            .iter()
+            .enumerate()
+        {
+            worst = worst
+                .max((p[[i, classes[c]]] - v.as_f64().expect("stored reference layout")).abs());
         }
     }
     worst
@@ -159,43 +165,68 @@ fn ebcc_from_the_authors_initialisation_reproduces_their_posteriors() {
     );
 }
 
-/// crowdqc's EBCC and IBCC accuracy (defaults, duplicates kept as crowdqc reads them)
-/// next to the authors' code on the same data (identical rows dropped, as their
-/// notebook does): IBCC is deterministic and must match; EBCC's best-ELBO restart
-/// comes from other random draws (ChaCha8 vs NumPy), so crowdqc's accuracy must lie
-/// within the range of the authors' 40 restarts and, where recorded in the table,
-/// equal it. Regression values of crowdqc's own are in `accuracy.rs`.
+/// Datasets where crowdqc's best-of-10 EBCC restart (ChaCha8 draws) and the best of
+/// the authors' 40 (NumPy draws) are different optima, with (crowdqc, authors)
+/// accuracy on the authors' reading of the data. Everywhere else they agree exactly.
+/// On bluebirds the authors' published notebook run also gives 0.8611 (their seeds
+/// there were unseeded).
+pub const EBCC_OTHER_OPTIMUM: &[(&str, f64, f64)] = &[
+    ("welinder2010-bluebirds", 0.8611, 0.8981),
+    ("zheng2017-face", 0.6336, 0.6353),
+    ("venanzi2014-weather-sentiment-amt", 0.8567, 0.8600),
+    ("gal-copyright-infringement", 0.3333, 0.4444),
+    ("gal-adultcontent-toy", 0.6000, 0.4000),
+];
+
+/// crowdqc's EBCC and IBCC accuracy (defaults) next to the authors' code on the same
+/// data (identical rows dropped, as their notebook does; crowdqc's own table in
+/// `accuracy.rs` keeps every row): IBCC is deterministic and must match; EBCC's
+/// best-ELBO restart comes from other random draws (ChaCha8 vs NumPy), so its
+/// accuracy must lie within the range of the authors' 40 restarts and equal their
+/// best except on [`EBCC_OTHER_OPTIMUM`].
 #[test]
 fn accuracy_next_to_the_authors_code() {
     let mut rows = Vec::new();
     for name in crowdqc_testkit::fixtures::CATEGORICAL_WITH_GOLD {
         let r = &reference()[*name];
-        let Some(m) = load(name, true) else { continue };
         let Some(dd) = load_dedup(name) else { continue };
-        let ibcc = gold_accuracy(&m, &Ibcc::params().fit(&m).expect(name).labels());
-        let ebcc = gold_accuracy(&m, &Ebcc::params().fit(&m).expect(name).labels());
-        // on the authors' reading of the data (identical rows dropped)
-        let ibcc_dd = gold_accuracy(&dd, &Ibcc::params().fit(&dd).expect(name).labels());
-        let ebcc_dd = gold_accuracy(&dd, &Ebcc::params().fit(&dd).expect(name).labels());
+        let ibcc = gold_accuracy(&dd, &Ibcc::params().fit(&dd).expect(name).labels());
+        let ebcc = gold_accuracy(&dd, &Ebcc::params().fit(&dd).expect(name).labels());
         let ref_ibcc = r["ibcc"]["acc_lowest"].as_f64().expect("ibcc");
         let e = &r["ebcc"];
         let (lo, hi, best) = (
-            e["acc_lowest_min"].as_f64().unwrap(),
-            e["acc_lowest_max"].as_f64().unwrap(),
-            e["best"]["acc_lowest"].as_f64().unwrap(),
+            e["acc_lowest_min"].as_f64().expect("min"),
+            e["acc_lowest_max"].as_f64().expect("max"),
+            e["best"]["acc_lowest"].as_f64().expect("best"),
         );
         rows.push(format!(
-            "{name:<36} ibcc {ibcc:.4} (dedup {ibcc_dd:.4}, authors {ref_ibcc:.4})  \
-             ebcc {ebcc:.4} (dedup {ebcc_dd:.4}, authors best {best:.4}, range {lo:.4}-{hi:.4})"
+            "{name:<36} ibcc {ibcc:.4} (authors {ref_ibcc:.4})  \
+             ebcc {ebcc:.4} (authors best {best:.4}, range {lo:.4}-{hi:.4})"
         ));
         assert!(
-            (ibcc_dd - ref_ibcc).abs() < 1e-9,
-            "{name}: ibcc {ibcc_dd} vs authors {ref_ibcc}"
+            (ibcc - ref_ibcc).abs() < 1e-9,
+            "{name}: ibcc {ibcc} vs authors {ref_ibcc}"
         );
         assert!(
-            ebcc_dd >= lo - 1e-9 && ebcc_dd <= hi + 1e-9,
-            "{name}: ebcc {ebcc_dd} outside the authors' restarts {lo}..{hi}"
+            ebcc >= lo - 1e-9 && ebcc <= hi + 1e-9,
+            "{name}: ebcc {ebcc} outside the authors' restarts {lo}..{hi}"
         );
+        match EBCC_OTHER_OPTIMUM.iter().find(|(n, _, _)| n == name) {
+            Some(&(_, ours, theirs)) => {
+                assert!(
+                    (ebcc - ours).abs() < 5e-5,
+                    "{name}: ebcc {ebcc}, listed {ours}"
+                );
+                assert!(
+                    (best - theirs).abs() < 5e-5,
+                    "{name}: authors {best}, listed {theirs}"
+                );
+            }
+            None => assert!(
+                (ebcc - best).abs() < 1e-9,
+                "{name}: ebcc {ebcc}, authors' best restart {best}"
+            ),
+        }
     }
     if std::env::var("CROWDQC_PRINT_TABLE").is_ok() {
         println!("{}", rows.join("\n"));
@@ -320,9 +351,9 @@ fn item_relabelling_changes_only_the_random_draws() {
     let p = Ebcc::params().n_subtypes(4);
     let a = p.fit_from(&m, init.view()).unwrap();
     let b = p.fit_from(&m2, init2.view()).unwrap();
-    for i in 0..m.n_items() {
-        for c in 0..m.n_classes() {
-            let (x, y) = (a.posteriors()[[i, c]], b.posteriors()[[map[i], class2[c]]]);
+    for (i, &i2) in map.iter().enumerate() {
+        for (c, &c2) in class2.iter().enumerate() {
+            let (x, y) = (a.posteriors()[[i, c]], b.posteriors()[[i2, c2]]);
             assert!((x - y).abs() < 1e-9, "{x} vs {y}");
         }
     }
@@ -448,17 +479,32 @@ struct Recorder {
 
 impl Progress for Recorder {
     fn start(&self, _what: &str, total: Option<u64>) {
-        self.log.lock().unwrap().0.push(total);
+        self.log
+            .lock()
+            .expect("no test thread panicked holding the log")
+            .0
+            .push(total);
     }
     fn advance(&self, n: u64) {
-        self.log.lock().unwrap().1 += n;
+        self.log
+            .lock()
+            .expect("no test thread panicked holding the log")
+            .1 += n;
     }
     fn finish(&self) {
-        self.log.lock().unwrap().2 += 1;
+        self.log
+            .lock()
+            .expect("no test thread panicked holding the log")
+            .2 += 1;
     }
     fn interrupted(&self) -> bool {
-        self.stop_after
-            .is_some_and(|s| self.log.lock().unwrap().1 >= s)
+        self.stop_after.is_some_and(|s| {
+            self.log
+                .lock()
+                .expect("no test thread panicked holding the log")
+                .1
+                >= s
+        })
     }
 }
 
