@@ -5,7 +5,7 @@ use rayon::prelude::*;
 
 use crate::data::{Comparisons, Outcome};
 use crate::fit::Raw;
-use crate::mm::{Adjacency, info_term, mm_step, ordered_sum};
+use crate::mm::{Adjacency, PairSums, info_term, ordered_sum};
 
 /// Fractional wins of each item: 1 per win, ½ per tie.
 pub(crate) fn wins(c: &Comparisons) -> Vec<f64> {
@@ -34,14 +34,14 @@ fn l1(a: &[f64], b: &[f64]) -> f64 {
 /// when the L1 change of `p` falls below `tol` (checked from the second step on).
 pub(crate) fn bradley_terry(c: &Comparisons, max_iter: usize, tol: f64, prior: f64) -> Raw {
     let n = c.n_items();
-    let adj = Adjacency::build(n, &c.left, &c.right, None);
+    let mut sums = PairSums::new(n, c.len());
     let w = wins(c);
     let mut p = vec![1.0 / n as f64; n];
     let mut next = vec![0.0; n];
     let mut iterations = 0;
     let mut converged = false;
     for it in 0..max_iter {
-        mm_step(&adj, &p, &w, None, prior, &mut next);
+        sums.step(&c.left, &c.right, &p, &w, prior, &mut next);
         normalise(&mut next);
         iterations += 1;
         let change = l1(&next, &p);
@@ -86,7 +86,7 @@ pub(crate) fn add_prior_info(info: &mut [f64], p: &[f64], prior: f64) {
 /// then `ν ← T / Σ_k √(p_i p_j) / D_k` (`T` ties). Without ties `ν = 0` and this is BT.
 pub(crate) fn davidson(c: &Comparisons, max_iter: usize, tol: f64, prior: f64) -> Result<Raw> {
     let n = c.n_items();
-    let adj = Adjacency::build(n, &c.left, &c.right, None);
+    let adj = Adjacency::build(n, &c.left, &c.right);
     let w = wins(c);
     let ties = c.report.ties as f64;
     let m = c.len() as f64;
@@ -102,27 +102,33 @@ pub(crate) fn davidson(c: &Comparisons, max_iter: usize, tol: f64, prior: f64) -
     let mut iterations = 0;
     let mut converged = false;
     for it in 0..max_iter {
-        next.par_chunks_mut(4096).enumerate().for_each(|(ci, chunk)| {
-            for (o, slot) in chunk.iter_mut().enumerate() {
-                let i = ci * 4096 + o;
-                let pi = p[i];
-                let mut denom = 0.0;
-                for &j in &adj.other[adj.offsets[i]..adj.offsets[i + 1]] {
-                    let pj = p[j as usize];
-                    let g = (pi * pj).sqrt();
-                    let d = pi + pj + nu * g;
-                    if d > 0.0 {
-                        let ratio = if pi > 0.0 { (pj / pi).sqrt() } else { 0.0 };
-                        denom += (1.0 + 0.5 * nu * ratio) / d;
+        next.par_chunks_mut(4096)
+            .enumerate()
+            .for_each(|(ci, chunk)| {
+                for (o, slot) in chunk.iter_mut().enumerate() {
+                    let i = ci * 4096 + o;
+                    let pi = p[i];
+                    let mut denom = 0.0;
+                    for &j in &adj.other[adj.offsets[i]..adj.offsets[i + 1]] {
+                        let pj = p[j as usize];
+                        let g = (pi * pj).sqrt();
+                        let d = pi + pj + nu * g;
+                        if d > 0.0 {
+                            let ratio = if pi > 0.0 { (pj / pi).sqrt() } else { 0.0 };
+                            denom += (1.0 + 0.5 * nu * ratio) / d;
+                        }
                     }
+                    if prior > 0.0 {
+                        denom += 2.0 * prior / (pi + 1.0);
+                    }
+                    let num = w[i] + prior;
+                    *slot = if num > 0.0 && denom > 0.0 {
+                        num / denom
+                    } else {
+                        0.0
+                    };
                 }
-                if prior > 0.0 {
-                    denom += 2.0 * prior / (pi + 1.0);
-                }
-                let num = w[i] + prior;
-                *slot = if num > 0.0 && denom > 0.0 { num / denom } else { 0.0 };
-            }
-        });
+            });
         normalise(&mut next);
         if ties > 0.0 {
             let s = ordered_sum(c.len(), |k| {

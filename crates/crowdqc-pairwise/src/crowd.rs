@@ -17,7 +17,7 @@ use rayon::prelude::*;
 use crate::bt::add_prior_info;
 use crate::data::{Comparisons, Outcome};
 use crate::fit::Raw;
-use crate::mm::{Adjacency, COMP_CHUNK, info_term, mm_step};
+use crate::mm::{LogSum, finish_step, info_term, parts_of};
 
 /// Which worker model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +30,30 @@ pub(crate) enum Kind {
 /// so it starts in the "workers are mostly right" mode of the likelihood (the model is
 /// symmetric under reversing every order and every reliability).
 const START_RELIABILITY: f64 = 0.8;
+
+/// One E-step part's sums: per item (wins, MM denominator), per worker (agreeing
+/// responsibility, off-model left choices), and the log-likelihood.
+struct Partial {
+    ll: f64,
+    item: Vec<[f64; 2]>,
+    worker: Vec<[f64; 2]>,
+}
+
+impl Partial {
+    fn new(n_items: usize, n_workers: usize) -> Self {
+        Partial {
+            ll: 0.0,
+            item: vec![[0.0; 2]; n_items],
+            worker: vec![[0.0; 2]; n_workers],
+        }
+    }
+
+    fn clear(&mut self) {
+        self.ll = 0.0;
+        self.item.iter_mut().for_each(|x| *x = [0.0; 2]);
+        self.worker.iter_mut().for_each(|x| *x = [0.0; 2]);
+    }
+}
 
 pub(crate) struct Config {
     pub kind: Kind,
@@ -48,11 +72,12 @@ struct Flat {
 }
 
 fn flatten(c: &Comparisons) -> Flat {
+    let m = c.len().saturating_sub(c.report.ties as usize);
     let mut f = Flat {
-        win: Vec::new(),
-        lose: Vec::new(),
-        worker: Vec::new(),
-        left_won: Vec::new(),
+        win: Vec::with_capacity(m),
+        lose: Vec::with_capacity(m),
+        worker: Vec::with_capacity(m),
+        left_won: Vec::with_capacity(m),
     };
     for k in 0..c.len() {
         let (l, r) = (c.left[k], c.right[k]);
@@ -79,45 +104,70 @@ pub(crate) fn fit(c: &Comparisons, cfg: &Config) -> Result<Raw> {
             "every comparison is a tie; crowd-bt and noisy-bt need comparisons with a winner",
         ));
     }
-    let adj = Adjacency::build(n, &f.win, &f.lose, None);
     let (a, b) = cfg.beta;
     let mut p = vec![1.0; n];
     let mut next = vec![0.0; n];
     let mut rel = vec![START_RELIABILITY; nw];
     let mut bias = vec![0.5; nw];
-    let mut r = vec![0.0; m];
-    let mut ll = vec![0.0; m.div_ceil(COMP_CHUNK)];
-    let mut wins = vec![0.0; n];
+    // the E-step runs in a fixed number of parts (never depending on the thread
+    // count), each accumulating its own sums, reduced in part order
+    let (parts, part_len) = parts_of(m);
+    let mut acc: Vec<Partial> = (0..parts).map(|_| Partial::new(n, nw)).collect();
+    let mut count = vec![0.0; nw];
+    for k in 0..m {
+        count[f.worker[k] as usize] += 1.0;
+    }
     let mut trace = Vec::new();
     let mut iterations = 0;
     let mut converged = false;
     let mut prev = f64::NEG_INFINITY;
     for it in 0..=cfg.max_iter {
-        // E-step (and the log-likelihood at the current parameters)
-        r.par_chunks_mut(COMP_CHUNK)
-            .zip(ll.par_iter_mut())
-            .enumerate()
-            .for_each(|(ci, (rc, llc))| {
-                let mut s = 0.0;
-                for (o, rk) in rc.iter_mut().enumerate() {
-                    let k = ci * COMP_CHUNK + o;
-                    let (pw, pl) = (p[f.win[k] as usize], p[f.lose[k] as usize]);
-                    let sigma = if pw + pl > 0.0 { pw / (pw + pl) } else { 0.5 };
-                    let w = f.worker[k] as usize;
-                    let (num, alt) = match cfg.kind {
-                        Kind::Crowd => (rel[w] * sigma, (1.0 - rel[w]) * (1.0 - sigma)),
-                        Kind::Noisy => {
-                            let side = if f.left_won[k] { bias[w] } else { 1.0 - bias[w] };
-                            (rel[w] * sigma, (1.0 - rel[w]) * side)
-                        }
-                    };
-                    let prob = num + alt;
-                    *rk = if prob > 0.0 { num / prob } else { 0.5 };
-                    s += prob.ln();
+        // E-step: responsibilities, the log-likelihood at the current parameters, and
+        // the sums the M-step needs (the MM denominators use the same strengths)
+        acc.par_iter_mut().enumerate().for_each(|(pi, part)| {
+            part.clear();
+            let mut ll = LogSum::new();
+            for k in pi * part_len..((pi + 1) * part_len).min(m) {
+                let (wi, li) = (f.win[k] as usize, f.lose[k] as usize);
+                let t = p[wi] + p[li];
+                let inv = if t > 0.0 { 1.0 / t } else { 0.0 };
+                let sigma = if t > 0.0 { p[wi] * inv } else { 0.5 };
+                let w = f.worker[k] as usize;
+                let e = rel[w];
+                let alt = match cfg.kind {
+                    Kind::Crowd => (1.0 - e) * (1.0 - sigma),
+                    Kind::Noisy => {
+                        (1.0 - e)
+                            * if f.left_won[k] {
+                                bias[w]
+                            } else {
+                                1.0 - bias[w]
+                            }
+                    }
+                };
+                let num = e * sigma;
+                let prob = num + alt;
+                let q = if prob > 0.0 { num / prob } else { 0.5 };
+                ll.add(prob);
+                part.worker[w][0] += q;
+                if cfg.kind == Kind::Noisy && f.left_won[k] {
+                    part.worker[w][1] += 1.0 - q;
                 }
-                *llc = s;
-            });
-        let mut objective: f64 = ll.iter().sum();
+                // wins and the MM denominator: weight 1 (crowd) or q (noisy)
+                let d = match cfg.kind {
+                    Kind::Crowd => {
+                        part.item[li][0] += 1.0 - q;
+                        inv
+                    }
+                    Kind::Noisy => q * inv,
+                };
+                part.item[wi][0] += q;
+                part.item[wi][1] += d;
+                part.item[li][1] += d;
+            }
+            part.ll = ll.value();
+        });
+        let mut objective: f64 = acc.iter().map(|x| x.ll).sum();
         objective += log_prior(&p, &rel, &bias, cfg);
         if !objective.is_finite() {
             return Err(Error::Numerical {
@@ -140,44 +190,25 @@ pub(crate) fn fit(c: &Comparisons, cfg: &Config) -> Result<Raw> {
         if it == cfg.max_iter {
             break;
         }
-        // M-step: worker parameters
-        let mut agree = vec![0.0; nw];
-        let mut count = vec![0.0; nw];
-        let mut off_left = vec![0.0; nw];
-        let mut off = vec![0.0; nw];
-        for k in 0..m {
-            let w = f.worker[k] as usize;
-            agree[w] += r[k];
-            count[w] += 1.0;
-            off[w] += 1.0 - r[k];
-            if f.left_won[k] {
-                off_left[w] += 1.0 - r[k];
-            }
-        }
+        // M-step: worker parameters (closed form, MAP)
         for w in 0..nw {
-            rel[w] = (agree[w] + a - 1.0) / (count[w] + a + b - 2.0).max(f64::MIN_POSITIVE);
-            if count[w] == 0.0 {
-                rel[w] = START_RELIABILITY;
-            }
-            bias[w] = (off_left[w] + 1.0) / (off[w] + 2.0);
+            let agree: f64 = acc.iter().map(|x| x.worker[w][0]).sum();
+            let off_left: f64 = acc.iter().map(|x| x.worker[w][1]).sum();
+            rel[w] = if count[w] == 0.0 {
+                START_RELIABILITY
+            } else {
+                (agree + a - 1.0) / (count[w] + a + b - 2.0).max(f64::MIN_POSITIVE)
+            };
+            bias[w] = (off_left + 1.0) / (count[w] - agree + 2.0);
         }
         // M-step: strengths (one MM step on the expected complete-data likelihood)
-        wins.iter_mut().for_each(|x| *x = 0.0);
-        match cfg.kind {
-            Kind::Crowd => {
-                for k in 0..m {
-                    wins[f.win[k] as usize] += r[k];
-                    wins[f.lose[k] as usize] += 1.0 - r[k];
-                }
-                mm_step(&adj, &p, &wins, None, cfg.prior, &mut next);
-            }
-            Kind::Noisy => {
-                for k in 0..m {
-                    wins[f.win[k] as usize] += r[k];
-                }
-                mm_step(&adj, &p, &wins, Some(&r), cfg.prior, &mut next);
-            }
-        }
+        finish_step(
+            |i| acc.iter().map(|x| x.item[i][1]).sum(),
+            |i| acc.iter().map(|x| x.item[i][0]).sum(),
+            &p,
+            cfg.prior,
+            &mut next,
+        );
         if cfg.prior == 0.0 {
             // no anchor: fix the scale (geometric mean of positive strengths 1)
             let pos: Vec<f64> = next.iter().copied().filter(|&x| x > 0.0).collect();
@@ -201,7 +232,11 @@ pub(crate) fn fit(c: &Comparisons, cfg: &Config) -> Result<Raw> {
         let (ca, cb) = match cfg.kind {
             Kind::Crowd => (2.0 * rel[w] - 1.0, 1.0 - rel[w]),
             Kind::Noisy => {
-                let side = if f.left_won[k] { bias[w] } else { 1.0 - bias[w] };
+                let side = if f.left_won[k] {
+                    bias[w]
+                } else {
+                    1.0 - bias[w]
+                };
                 (rel[w], (1.0 - rel[w]) * side)
             }
         };

@@ -83,7 +83,11 @@ impl ComparisonsReport {
                     c.items,
                     if c.items == 1 { "" } else { "s" },
                     c.examples.join(", "),
-                    if c.items > c.examples.len() { ", …" } else { "" }
+                    if c.items > c.examples.len() {
+                        ", …"
+                    } else {
+                        ""
+                    }
                 )
             })
             .collect();
@@ -123,8 +127,7 @@ impl Comparisons {
     ///
     /// # Errors
     /// [`Error::InvalidValue`](crowdqc_core::Error::InvalidValue) for a self-comparison
-    /// (naming the row) and [`Error::InvalidParameter`](crowdqc_core::Error) for columns of
-    /// different lengths.
+    /// (naming the row).
     pub fn from_codes(
         rows: impl IntoIterator<Item = (u32, u32, u32, Outcome)>,
     ) -> crowdqc_core::Result<Self> {

@@ -43,7 +43,10 @@ pub(crate) fn components(n_items: usize, left: &[u32], right: &[u32]) -> (Vec<u3
         let r = find(&mut parent, i);
         comp[i as usize] = rank[root_index[r as usize] as usize];
     }
-    let sorted = order.into_iter().map(|c| std::mem::take(&mut members[c])).collect();
+    let sorted = order
+        .into_iter()
+        .map(|c| std::mem::take(&mut members[c]))
+        .collect();
     (comp, sorted)
 }
 

@@ -281,7 +281,14 @@ impl ComparisonsBuilder {
         let pair = |k: u128| k >> 32;
         let row = |k: u128| (k & u128::from(u32::MAX)) as usize;
         let mut duplicate_rows = 0u64;
-        let mut dropped_row = vec![false; if matches!(self.opts.duplicates, DuplicatePolicy::KeepAll) { 0 } else { n }];
+        let mut dropped_row = vec![
+            false;
+            if matches!(self.opts.duplicates, DuplicatePolicy::KeepAll) {
+                0
+            } else {
+                n
+            }
+        ];
         let mut s = 0;
         while s < n {
             let mut e = s + 1;
@@ -292,8 +299,12 @@ impl ComparisonsBuilder {
                 duplicate_rows += (e - s - 1) as u64;
                 match self.opts.duplicates {
                     DuplicatePolicy::KeepAll => {}
-                    DuplicatePolicy::First => (s + 1..e).for_each(|j| dropped_row[row(keys[j])] = true),
-                    DuplicatePolicy::Last => (s..e - 1).for_each(|j| dropped_row[row(keys[j])] = true),
+                    DuplicatePolicy::First => {
+                        (s + 1..e).for_each(|j| dropped_row[row(keys[j])] = true)
+                    }
+                    DuplicatePolicy::Last => {
+                        (s..e - 1).for_each(|j| dropped_row[row(keys[j])] = true)
+                    }
                     DuplicatePolicy::Error => {
                         let (a, b) = (row(keys[s]), row(keys[s + 1]));
                         return Err(Error::Conflict(format!(
@@ -330,13 +341,16 @@ impl ComparisonsBuilder {
             self.worker.truncate(j);
             self.outcome.truncate(j);
         }
-        let (_, members) =
-            crate::graph::components(self.items.len(), &self.left, &self.right);
+        let (_, members) = crate::graph::components(self.items.len(), &self.left, &self.right);
         let components = members
             .iter()
             .map(|m| Component {
                 items: m.len(),
-                examples: m.iter().take(3).map(|&c| self.items.get(c).to_string()).collect(),
+                examples: m
+                    .iter()
+                    .take(3)
+                    .map(|&c| self.items.get(c).to_string())
+                    .collect(),
             })
             .collect();
         let ties = self.outcome.iter().filter(|&&o| o == Outcome::Tie).count() as u64;

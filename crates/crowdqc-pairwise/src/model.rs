@@ -81,7 +81,13 @@ pub struct PairwiseFit {
 /// Competition ranks (1 = highest score; equal scores share the lower rank; NaN last).
 pub fn competition_ranks(scores: &[f64]) -> Vec<u32> {
     let mut order: Vec<usize> = (0..scores.len()).collect();
-    let key = |i: usize| if scores[i].is_nan() { f64::NEG_INFINITY } else { scores[i] };
+    let key = |i: usize| {
+        if scores[i].is_nan() {
+            f64::NEG_INFINITY
+        } else {
+            scores[i]
+        }
+    };
     order.sort_by(|&a, &b| key(b).total_cmp(&key(a)).then(a.cmp(&b)));
     let mut ranks = vec![0u32; scores.len()];
     for (pos, &i) in order.iter().enumerate() {
@@ -141,15 +147,21 @@ impl PairwiseFit {
                     Some(b) => b,
                     None => info
                         .iter()
-                        .map(|&i| if i > 0.0 { 1.0 / i.sqrt() } else { f64::INFINITY })
+                        .map(|&i| {
+                            if i > 0.0 {
+                                1.0 / i.sqrt()
+                            } else {
+                                f64::INFINITY
+                            }
+                        })
                         .collect(),
                 };
                 // crowd-kit's scales: strengths summing to 1, or expit(log-strength)
                 let scale = |x: f64| -> f64 {
-                    if method == Method::NoisyBt {
-                        x / (1.0 + x)
-                    } else {
-                        x
+                    match method {
+                        Method::NoisyBt if x.is_infinite() => 1.0,
+                        Method::NoisyBt => x / (1.0 + x),
+                        _ => x,
                     }
                 };
                 let total: f64 = p.iter().sum();
@@ -171,7 +183,11 @@ impl PairwiseFit {
                     } else {
                         x
                     };
-                    se.push(if s.is_finite() { deriv * s } else { f64::INFINITY });
+                    se.push(if s.is_finite() {
+                        deriv * s
+                    } else {
+                        f64::INFINITY
+                    });
                     lo.push(scale(x * (-Z95 * s).exp()));
                     hi.push(if s.is_finite() {
                         scale(x * (Z95 * s).exp())
@@ -197,7 +213,13 @@ impl PairwiseFit {
                             .collect();
                         (s, None, se, lo, hi)
                     }
-                    None => (s, None, vec![f64::NAN; n], vec![f64::NAN; n], vec![f64::NAN; n]),
+                    None => (
+                        s,
+                        None,
+                        vec![f64::NAN; n],
+                        vec![f64::NAN; n],
+                        vec![f64::NAN; n],
+                    ),
                 }
             }
         };
@@ -208,7 +230,10 @@ impl PairwiseFit {
         let mut ties = vec![0u64; nw];
         for k in 0..data.len() {
             let w = data.worker[k] as usize;
-            let (l, r) = (scores[data.left[k] as usize], scores[data.right[k] as usize]);
+            let (l, r) = (
+                scores[data.left[k] as usize],
+                scores[data.right[k] as usize],
+            );
             let (win, lose) = match data.outcome[k] {
                 Outcome::Left => (l, r),
                 Outcome::Right => (r, l),

@@ -219,12 +219,18 @@ impl PairwiseParams {
         if let Some(t) = self.tol
             && !(t.is_finite() && t >= 0.0)
         {
-            return Err(Error::param("tol", format!("must be finite and >= 0, got {t}")));
+            return Err(Error::param(
+                "tol",
+                format!("must be finite and >= 0, got {t}"),
+            ));
         }
         if let Some(p) = self.prior
             && !(p.is_finite() && p >= 0.0)
         {
-            return Err(Error::param("prior", format!("must be finite and >= 0, got {p}")));
+            return Err(Error::param(
+                "prior",
+                format!("must be finite and >= 0, got {p}"),
+            ));
         }
         let (a, b) = self.reliability_prior;
         if !(a.is_finite() && b.is_finite() && a >= 1.0 && b >= 1.0) {
@@ -259,9 +265,9 @@ impl PairwiseParams {
     /// Fits the method to `data`.
     ///
     /// # Errors
-    /// Those of [`validate`](Self::validate); [`Error::InsufficientData`] for no
-    /// comparisons (or, for `crowd-bt`/`noisy-bt`, none that is not a tie);
-    /// [`Error::Numerical`] for a non-finite objective.
+    /// Those of [`validate`](Self::validate); [`Error::InsufficientData`] when
+    /// `crowd-bt`/`noisy-bt` get only ties; [`Error::Numerical`] for a non-finite
+    /// objective. No comparisons at all give an empty fit (as crowd-kit).
     pub fn fit(&self, data: &Comparisons) -> Result<PairwiseFit> {
         self.validate()?;
         crate::fit::fit(self, data)

@@ -32,7 +32,10 @@ impl PairwiseFit {
     /// An Arrow error building the batch (not expected).
     pub fn items_table(&self) -> Result<RecordBatch> {
         let n = self.scores.len();
-        let theta = self.log_strength.clone().unwrap_or_else(|| vec![f64::NAN; n]);
+        let theta = self
+            .log_strength
+            .clone()
+            .unwrap_or_else(|| vec![f64::NAN; n]);
         RecordBatch::try_from_iter([
             ("item", id_array(&self.items, 0..n as u32)),
             ("score", floats(self.scores.iter().copied())),
@@ -43,9 +46,21 @@ impl PairwiseFit {
             ("log_strength", floats(theta.into_iter())),
             ("comparisons", ints(self.comparisons.iter().copied())),
             ("wins", floats(self.wins.iter().copied())),
-            ("component", ints(self.component.iter().map(|&c| u64::from(c)))),
+            (
+                "component",
+                ints(self.component.iter().map(|&c| u64::from(c))),
+            ),
         ])
         .map_err(Error::from)
+    }
+
+    /// The items table ([`items_table`](Self::items_table)), under the name the other
+    /// crates' reports use.
+    ///
+    /// # Errors
+    /// As [`items_table`](Self::items_table).
+    pub fn to_record_batch(&self) -> Result<RecordBatch> {
+        self.items_table()
     }
 
     /// One row per worker (code order): `worker`, `comparisons`, `ties`, `agreement`
@@ -175,7 +190,11 @@ impl fmt::Display for PairwiseSummary {
             "fit          {} iteration{}, {}",
             r.iterations,
             if r.iterations == 1 { "" } else { "s" },
-            if r.converged { "converged" } else { "not converged" }
+            if r.converged {
+                "converged"
+            } else {
+                "not converged"
+            }
         )?;
         if let Some(ll) = r.log_likelihood {
             write!(f, ", log-likelihood {ll:.4}")?;
@@ -185,7 +204,11 @@ impl fmt::Display for PairwiseSummary {
         }
         writeln!(f)?;
         if r.ties_ignored > 0 {
-            writeln!(f, "ties         {} left out by {}", r.ties_ignored, self.method)?;
+            writeln!(
+                f,
+                "ties         {} left out by {}",
+                r.ties_ignored, self.method
+            )?;
         }
         writeln!(f, "top items    rank  score         stderr")?;
         for t in &self.top {

@@ -4,5 +4,5 @@ pub mod aggregate;
 pub mod agreement;
 pub mod gold;
 pub mod inspect;
-pub mod policy;
 pub mod pairwise;
+pub mod policy;

@@ -133,13 +133,18 @@ fn read_levels(path: &Path) -> Result<Vec<(Id, f64)>> {
         let schema = batch.schema();
         let located = |e: Error| e.in_file(path);
         let ii = columns::resolve(&schema, Role::Item, None).map_err(located)?;
-        let li = columns::resolve_named(&schema, "level", &["level", "gold", "label", "true_label"])
-            .map_err(located)?;
-        let ids = IdColumn::new(batch.column(ii), schema.field(ii).name(), row0).map_err(located)?;
-        let lv = NumberColumn::new(batch.column(li), schema.field(li).name(), row0)
-            .map_err(located)?;
+        let li =
+            columns::resolve_named(&schema, "level", &["level", "gold", "label", "true_label"])
+                .map_err(located)?;
+        let ids =
+            IdColumn::new(batch.column(ii), schema.field(ii).name(), row0).map_err(located)?;
+        let lv =
+            NumberColumn::new(batch.column(li), schema.field(li).name(), row0).map_err(located)?;
         for i in 0..batch.num_rows() {
-            out.push((Id::from(ids.get(i).map_err(located)?), lv.get(i).map_err(located)?));
+            out.push((
+                Id::from(ids.get(i).map_err(located)?),
+                lv.get(i).map_err(located)?,
+            ));
         }
         row0 += batch.num_rows() as u64;
     }
@@ -151,7 +156,9 @@ fn aggregate(args: AggregateArgs) -> Result<()> {
     for p in [&args.out, &args.workers_out].into_iter().flatten() {
         crowdqc::io::check_output_path(p)?;
     }
-    let mut params = PairwiseParams::new(method).seed(args.seed).elo_k(args.elo_k);
+    let mut params = PairwiseParams::new(method)
+        .seed(args.seed)
+        .elo_k(args.elo_k);
     if let Some(n) = args.max_iter {
         params = params.max_iter(n);
     }
@@ -189,7 +196,10 @@ fn aggregate(args: AggregateArgs) -> Result<()> {
     let fit = params.fit(&data)?;
     let t_fit = t1.elapsed();
     let eval = match &levels {
-        Some(l) => Some(evaluate_fit(&fit, l.iter().map(|(id, v)| (id.as_ref(), *v)))?),
+        Some(l) => Some(evaluate_fit(
+            &fit,
+            l.iter().map(|(id, v)| (id.as_ref(), *v)),
+        )?),
         None => None,
     };
     if let Some(p) = &args.out {
@@ -234,4 +244,86 @@ fn text(o: &Output<'_>) -> String {
         o.seconds.read, o.seconds.fit
     );
     t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::cast::AsArray;
+
+    fn args(dir: &Path, csv: &str, method: &str) -> AggregateArgs {
+        let input = dir.join("c.csv");
+        std::fs::write(&input, csv).expect("write");
+        AggregateArgs {
+            comparisons: input,
+            method: method.into(),
+            out: Some(dir.join("items.parquet")),
+            workers_out: Some(dir.join("workers.csv")),
+            eval: None,
+            max_iter: None,
+            tol: None,
+            prior: None,
+            bootstrap: None,
+            seed: 0,
+            elo_k: 32.0,
+            worker_column: None,
+            left_column: None,
+            right_column: None,
+            winner_column: None,
+            loser_column: None,
+            tie_markers: None,
+            duplicates: "keep-all".into(),
+            format: Format::Json,
+        }
+    }
+
+    const CSV: &str = "worker,left,right,label\nw1,a,b,a\nw1,b,c,b\nw1,c,a,a\nw2,a,c,tie\n";
+
+    #[test]
+    fn writes_items_and_workers_tables() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let a = args(dir.path(), CSV, "crowd-bt");
+        aggregate(a).expect("runs");
+        let items = crowdqc::io::read_table(&dir.path().join("items.parquet")).expect("items");
+        let b = &items[0];
+        assert_eq!(b.num_rows(), 3);
+        let names: Vec<&str> = b
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().as_str())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "item",
+                "score",
+                "stderr",
+                "lower",
+                "upper",
+                "rank",
+                "log_strength",
+                "comparisons",
+                "wins",
+                "component"
+            ]
+        );
+        let ranks = b.column(5).as_primitive::<arrow_array::types::Int64Type>();
+        // a beats b and c; b beats c: ranks 1, 2, 3 in item order a, b, c
+        assert_eq!(ranks.values().to_vec(), [1, 2, 3]);
+        let workers = crowdqc::io::read_table(&dir.path().join("workers.csv")).expect("workers");
+        assert_eq!(workers[0].num_rows(), 2);
+    }
+
+    #[test]
+    fn rejects_bad_rows_and_methods() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let e = aggregate(args(dir.path(), "worker,left,right,label\nw,a,b,c\n", "bt"))
+            .expect_err("bad winner");
+        assert!(e.to_string().contains("`c` is neither"), "{e}");
+        assert!(e.is_user_error());
+        let e = aggregate(args(dir.path(), CSV, "bradley")).expect_err("bad method");
+        assert!(e.to_string().contains("unknown method `bradley`"), "{e}");
+        assert!(!dir.path().join("items.parquet").exists());
+    }
 }

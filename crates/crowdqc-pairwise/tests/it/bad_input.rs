@@ -22,25 +22,45 @@ fn build(cols: Vec<(&str, ArrayRef)>, opts: PairwiseOptions) -> crowdqc_core::Re
 
 fn layout(l: &[&str], r: &[&str], o: &[&str]) -> Vec<(&'static str, ArrayRef)> {
     let w: Vec<&str> = l.iter().map(|_| "w").collect();
-    vec![("worker", strs(&w)), ("left", strs(l)), ("right", strs(r)), ("label", strs(o))]
+    vec![
+        ("worker", strs(&w)),
+        ("left", strs(l)),
+        ("right", strs(r)),
+        ("label", strs(o)),
+    ]
 }
 
 #[test]
 fn self_comparison_names_the_row() {
-    let e = build(layout(&["a", "b"], &["b", "b"], &["a", "b"]), PairwiseOptions::default())
-        .expect_err("self-comparison");
+    let e = build(
+        layout(&["a", "b"], &["b", "b"], &["a", "b"]),
+        PairwiseOptions::default(),
+    )
+    .expect_err("self-comparison");
     let s = e.to_string();
-    assert!(matches!(e, Error::InvalidValue { row: Some(1), .. }), "{e:?}");
-    assert!(s.contains("row 2") && s.contains("`b` is compared with itself"), "{s}");
+    assert!(
+        matches!(e, Error::InvalidValue { row: Some(1), .. }),
+        "{e:?}"
+    );
+    assert!(
+        s.contains("row 2") && s.contains("`b` is compared with itself"),
+        "{s}"
+    );
 }
 
 #[test]
 fn bad_winner_names_value_and_accepted_markers() {
-    let e = build(layout(&["a", "b"], &["b", "c"], &["a", "zzz"]), PairwiseOptions::default())
-        .expect_err("bad winner");
+    let e = build(
+        layout(&["a", "b"], &["b", "c"], &["a", "zzz"]),
+        PairwiseOptions::default(),
+    )
+    .expect_err("bad winner");
     let s = e.to_string();
     assert!(s.contains("row 2") && s.contains("`zzz`"), "{s}");
-    assert!(s.contains("`left`") && s.contains("`tie`") && s.contains("`draw`"), "{s}");
+    assert!(
+        s.contains("`left`") && s.contains("`tie`") && s.contains("`draw`"),
+        "{s}"
+    );
 }
 
 #[test]
@@ -55,13 +75,28 @@ fn outcome_markers_and_mixed_id_types() {
     let c = build(cols, PairwiseOptions::default()).expect("valid");
     assert_eq!(
         c.outcome(),
-        [Outcome::Right, Outcome::Tie, Outcome::Left, Outcome::Right, Outcome::Left]
+        [
+            Outcome::Right,
+            Outcome::Tie,
+            Outcome::Left,
+            Outcome::Right,
+            Outcome::Left
+        ]
     );
     // custom tie markers replace the defaults
-    let opts = PairwiseOptions { tie_markers: vec!["same".into()], ..PairwiseOptions::default() };
+    let opts = PairwiseOptions {
+        tie_markers: vec!["same".into()],
+        ..PairwiseOptions::default()
+    };
     let e = build(layout(&["a"], &["b"], &["tie"]), opts.clone()).expect_err("tie not a marker");
     assert!(e.to_string().contains("`same`"), "{e}");
-    assert_eq!(build(layout(&["a"], &["b"], &["same"]), opts).expect("ok").report().ties, 1);
+    assert_eq!(
+        build(layout(&["a"], &["b"], &["same"]), opts)
+            .expect("ok")
+            .report()
+            .ties,
+        1
+    );
 }
 
 #[test]
@@ -78,11 +113,22 @@ fn winner_loser_layout() {
 
 #[test]
 fn missing_columns_are_named() {
-    let cols = vec![("worker", strs(&["w"])), ("first", strs(&["a"])), ("label", strs(&["a"]))];
+    let cols = vec![
+        ("worker", strs(&["w"])),
+        ("first", strs(&["a"])),
+        ("label", strs(&["a"])),
+    ];
     let e = build(cols, PairwiseOptions::default()).expect_err("no left");
     let s = e.to_string();
-    assert!(s.contains("missing column `left`") && s.contains("found columns [worker, first, label]"), "{s}");
-    let cols = vec![("left", strs(&["a"])), ("right", strs(&["b"])), ("label", strs(&["a"]))];
+    assert!(
+        s.contains("missing column `left`") && s.contains("found columns [worker, first, label]"),
+        "{s}"
+    );
+    let cols = vec![
+        ("left", strs(&["a"])),
+        ("right", strs(&["b"])),
+        ("label", strs(&["a"])),
+    ];
     let e = build(cols, PairwiseOptions::default()).expect_err("no worker");
     assert!(e.to_string().contains("missing column `worker`"), "{e}");
 }
@@ -96,36 +142,65 @@ fn null_ids_are_rejected_with_row() {
         ("label", strs(&["a", "b"])),
     ];
     let e = build(cols, PairwiseOptions::default()).expect_err("null");
-    assert!(e.to_string().contains("row 2, column `left`: null value"), "{e}");
+    assert!(
+        e.to_string().contains("row 2, column `left`: null value"),
+        "{e}"
+    );
 }
 
 #[test]
 fn duplicates_counted_and_policy_applied() {
     // w compares a/b three times (once as b/a)
-    let l = layout(&["a", "b", "a", "c"], &["b", "a", "b", "a"], &["a", "a", "b", "c"]);
+    let l = layout(
+        &["a", "b", "a", "c"],
+        &["b", "a", "b", "a"],
+        &["a", "a", "b", "c"],
+    );
     let keep = build(l.clone(), PairwiseOptions::default()).expect("keep-all");
-    assert_eq!((keep.len(), keep.report().duplicate_rows, keep.report().duplicates_dropped), (4, 2, 0));
-    let first = PairwiseOptions { duplicates: DuplicatePolicy::First, ..PairwiseOptions::default() };
+    assert_eq!(
+        (
+            keep.len(),
+            keep.report().duplicate_rows,
+            keep.report().duplicates_dropped
+        ),
+        (4, 2, 0)
+    );
+    let first = PairwiseOptions {
+        duplicates: DuplicatePolicy::First,
+        ..PairwiseOptions::default()
+    };
     let c = build(l.clone(), first).expect("first");
     assert_eq!((c.len(), c.report().duplicates_dropped), (2, 2));
     assert_eq!(c.outcome()[0], Outcome::Left); // the first a/b row: a won
-    let last = PairwiseOptions { duplicates: DuplicatePolicy::Last, ..PairwiseOptions::default() };
+    let last = PairwiseOptions {
+        duplicates: DuplicatePolicy::Last,
+        ..PairwiseOptions::default()
+    };
     let c = build(l.clone(), last).expect("last");
     assert_eq!(c.outcome()[0], Outcome::Right); // the last a/b row: b won
-    let err = PairwiseOptions { duplicates: DuplicatePolicy::Error, ..PairwiseOptions::default() };
+    let err = PairwiseOptions {
+        duplicates: DuplicatePolicy::Error,
+        ..PairwiseOptions::default()
+    };
     let e = build(l, err).expect_err("error policy");
     assert!(e.to_string().contains("rows 1 and 2"), "{e}");
 }
 
 #[test]
 fn disconnected_graph_warns_with_components() {
-    let c = build(layout(&["a", "c", "d"], &["b", "d", "e"], &["a", "c", "e"]), PairwiseOptions::default())
-        .expect("valid");
+    let c = build(
+        layout(&["a", "c", "d"], &["b", "d", "e"], &["a", "c", "e"]),
+        PairwiseOptions::default(),
+    )
+    .expect("valid");
     let r = c.report();
     assert_eq!(r.components.len(), 2);
     assert_eq!((r.components[0].items, r.components[1].items), (3, 2));
     let w = r.disconnected_warning().expect("warning");
-    assert!(w.contains("2 disconnected components") && w.contains("c, d, e") && w.contains("a, b"), "{w}");
+    assert!(
+        w.contains("2 disconnected components") && w.contains("c, d, e") && w.contains("a, b"),
+        "{w}"
+    );
     let fit = PairwiseParams::new(Method::Bt).fit(&c).expect("fit");
     assert_eq!(fit.components(), [1, 1, 0, 0, 0]);
     let connected = build(layout(&["a"], &["b"], &["a"]), PairwiseOptions::default()).expect("ok");
@@ -134,7 +209,10 @@ fn disconnected_graph_warns_with_components() {
 
 #[test]
 fn empty_tie_marker_rejected() {
-    let opts = PairwiseOptions { tie_markers: vec![" ".into()], ..PairwiseOptions::default() };
+    let opts = PairwiseOptions {
+        tie_markers: vec![" ".into()],
+        ..PairwiseOptions::default()
+    };
     let e = ComparisonsBuilder::new(opts).expect_err("empty marker");
     assert!(e.to_string().contains("tie_markers"), "{e}");
 }
@@ -151,20 +229,39 @@ fn param_error(p: PairwiseParams, name: &str) {
 fn one_rejection_per_parameter() {
     param_error(PairwiseParams::new(Method::Bt).tol(-1.0), "tol");
     param_error(PairwiseParams::new(Method::Bt).tol(f64::NAN), "tol");
-    param_error(PairwiseParams::new(Method::Bt).prior(f64::INFINITY), "prior");
-    param_error(PairwiseParams::new(Method::CrowdBt).reliability_prior(0.5, 1.0), "reliability_prior");
+    param_error(
+        PairwiseParams::new(Method::Bt).prior(f64::INFINITY),
+        "prior",
+    );
+    param_error(
+        PairwiseParams::new(Method::CrowdBt).reliability_prior(0.5, 1.0),
+        "reliability_prior",
+    );
     param_error(PairwiseParams::new(Method::Elo).elo_k(0.0), "elo_k");
-    param_error(PairwiseParams::new(Method::Bt).bootstrap(10_001), "bootstrap");
-    param_error(PairwiseParams::new(Method::Bt).max_iter(2_000_000), "max_iter");
+    param_error(
+        PairwiseParams::new(Method::Bt).bootstrap(10_001),
+        "bootstrap",
+    );
+    param_error(
+        PairwiseParams::new(Method::Bt).max_iter(2_000_000),
+        "max_iter",
+    );
     let e = "bradley".parse::<Method>().expect_err("unknown");
-    assert!(e.to_string().contains("one of bt, bt-ties, noisy-bt, crowd-bt, elo, win-rate"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("one of bt, bt-ties, noisy-bt, crowd-bt, elo, win-rate"),
+        "{e}"
+    );
 }
 
 #[test]
 fn worker_models_need_a_non_tie() {
     let c = Comparisons::from_codes([(0, 0, 1, Outcome::Tie)]).expect("valid");
     for m in [Method::CrowdBt, Method::NoisyBt] {
-        assert!(matches!(PairwiseParams::new(m).fit(&c), Err(Error::InsufficientData(_))));
+        assert!(matches!(
+            PairwiseParams::new(m).fit(&c),
+            Err(Error::InsufficientData(_))
+        ));
     }
     // the others handle it: a tie is half a win each
     let f = PairwiseParams::new(Method::Bt).fit(&c).expect("bt");

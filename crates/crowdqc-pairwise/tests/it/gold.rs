@@ -8,12 +8,15 @@ use crate::support;
 
 #[test]
 fn readability_gold_accuracy_matches_the_data_set() {
-    let Some(r) = support::readability() else { return };
-    let known =
-        KnownOrder::from_levels(&r.data, r.levels.iter().map(|&(i, l)| (IdRef::Int(i), l)))
-            .expect("levels");
+    let Some(r) = support::readability() else {
+        return;
+    };
+    let known = KnownOrder::from_levels(&r.data, r.levels.iter().map(|&(i, l)| (IdRef::Int(i), l)))
+        .expect("levels");
     assert_eq!(known.unknown_items, 0);
-    let fit = PairwiseParams::new(Method::CrowdBt).fit(&r.data).expect("fit");
+    let fit = PairwiseParams::new(Method::CrowdBt)
+        .fit(&r.data)
+        .expect("fit");
     let ev = worker_evidence(&r.data, Some(&known), Some(&fit));
     assert_eq!(ev.len(), 624);
     let answered: u64 = ev.iter().map(|e| e.gold_answered).sum();
@@ -21,16 +24,27 @@ fn readability_gold_accuracy_matches_the_data_set() {
     // equal-level pairs were dropped by the preprocessing: every comparison is gold;
     // SOURCE.md: "winner has higher gold level in 67.4% of comparisons"
     assert_eq!(answered, 11_763);
-    assert!((correct as f64 / answered as f64 - 0.674).abs() < 5e-4, "{correct}/{answered}");
-    assert!(ev.iter().all(|e| e.judgments == e.gold_answered && e.model_accuracy.is_some()));
+    assert!(
+        (correct as f64 / answered as f64 - 0.674).abs() < 5e-4,
+        "{correct}/{answered}"
+    );
+    assert!(
+        ev.iter()
+            .all(|e| e.judgments == e.gold_answered && e.model_accuracy.is_some())
+    );
     // Crowd-BT's reliability, learnt without gold, tracks gold accuracy across workers
     let (mut a, mut b) = (Vec::new(), Vec::new());
     for e in ev.iter().filter(|e| e.gold_answered >= 20) {
         a.push(e.model_accuracy.expect("fit given"));
         b.push(e.gold_accuracy().expect("answered"));
     }
-    let rho = crowdqc_pairwise::eval::evaluate(&a, &b).expect("eval").spearman_rho;
-    eprintln!("{} workers with >= 20 answers: spearman(eta, gold accuracy) = {rho:.3}", a.len());
+    let rho = crowdqc_pairwise::eval::evaluate(&a, &b)
+        .expect("eval")
+        .spearman_rho;
+    eprintln!(
+        "{} workers with >= 20 answers: spearman(eta, gold accuracy) = {rho:.3}",
+        a.len()
+    );
     assert!(rho > 0.5, "rho {rho}");
 }
 

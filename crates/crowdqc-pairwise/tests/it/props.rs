@@ -28,21 +28,36 @@ fn rows() -> impl Strategy<Value = Vec<Row>> {
 fn fits(rows: &[Row], map: impl Fn(u32) -> u32) -> Vec<(Method, PairwiseFit, Comparisons)> {
     let c = Comparisons::from_codes(rows.iter().map(|&(w, l, r, o)| (w, map(l), map(r), o)))
         .expect("valid");
-    [Method::Bt, Method::BtTies, Method::CrowdBt, Method::NoisyBt, Method::WinRate]
-        .into_iter()
-        .filter_map(|m| {
-            // crowd-bt / noisy-bt need a comparison with a winner
-            let f = PairwiseParams::new(m).max_iter(30).tol(0.0).prior(0.5).fit(&c).ok()?;
-            Some((m, f, c.clone()))
-        })
-        .collect()
+    [
+        Method::Bt,
+        Method::BtTies,
+        Method::CrowdBt,
+        Method::NoisyBt,
+        Method::WinRate,
+    ]
+    .into_iter()
+    .filter_map(|m| {
+        // crowd-bt / noisy-bt need a comparison with a winner
+        let f = PairwiseParams::new(m)
+            .max_iter(30)
+            .tol(0.0)
+            .prior(0.5)
+            .fit(&c)
+            .ok()?;
+        Some((m, f, c.clone()))
+    })
+    .collect()
 }
 
 fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-9 * (1.0 + a.abs().max(b.abs())) || (a.is_nan() && b.is_nan())
 }
 
-fn same_scores(a: &[(Method, PairwiseFit, Comparisons)], b: &[(Method, PairwiseFit, Comparisons)], map: impl Fn(i64) -> i64) -> Result<(), TestCaseError> {
+fn same_scores(
+    a: &[(Method, PairwiseFit, Comparisons)],
+    b: &[(Method, PairwiseFit, Comparisons)],
+    map: impl Fn(i64) -> i64,
+) -> Result<(), TestCaseError> {
     prop_assert_eq!(a.len(), b.len());
     for ((m, fa, _), (_, fb, _)) in a.iter().zip(b) {
         for (code, id) in fa.items().iter().enumerate() {
@@ -110,7 +125,11 @@ fn large() -> Comparisons {
         .map(|_| {
             let l = next() % n_items;
             let r = (l + 1 + next() % (n_items - 1)) % n_items;
-            let o = if next() % 3 == 0 { Outcome::Right } else { Outcome::Left };
+            let o = if next() % 3 == 0 {
+                Outcome::Right
+            } else {
+                Outcome::Left
+            };
             ((next() % 500) as u32, l as u32, r as u32, o)
         })
         .collect();
@@ -121,7 +140,10 @@ fn large() -> Comparisons {
 fn bit_identical_for_any_thread_count() {
     let c = large();
     let run = |threads: usize, m: Method| {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("pool");
         pool.install(|| {
             let f = PairwiseParams::new(m).max_iter(15).fit(&c).expect("fit");
             let mut bits: Vec<u64> = f.scores().iter().map(|x| x.to_bits()).collect();
@@ -134,10 +156,23 @@ fn bit_identical_for_any_thread_count() {
         assert_eq!(run(1, m), run(3, m), "{m}");
     }
     let boot = |threads: usize| {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
-        let small = Comparisons::from_codes((0..300u32).map(|k| (k % 5, k % 11, (k % 11 + 1 + k % 3) % 11, Outcome::Left))).expect("valid");
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("pool");
+        let small = Comparisons::from_codes(
+            (0..300u32).map(|k| (k % 5, k % 11, (k % 11 + 1 + k % 3) % 11, Outcome::Left)),
+        )
+        .expect("valid");
         pool.install(|| {
-            PairwiseParams::new(Method::Bt).prior(0.5).bootstrap(20).seed(7).fit(&small).expect("fit").stderr().to_vec()
+            PairwiseParams::new(Method::Bt)
+                .prior(0.5)
+                .bootstrap(20)
+                .seed(7)
+                .fit(&small)
+                .expect("fit")
+                .stderr()
+                .to_vec()
         })
     };
     let (a, b) = (boot(1), boot(3));

@@ -36,27 +36,52 @@ fn crowd_bt_beats_bradley_terry_on_readability() {
     // every passage of the gold has comparisons; pairs with different levels
     assert_eq!(bt.pairs, 99_057);
     // Crowd-BT ahead of Bradley–Terry on all three measures
-    assert!(crowd.kendall_tau_b > bt.kendall_tau_b + 0.02, "{crowd:?} vs {bt:?}");
-    assert!(crowd.spearman_rho > bt.spearman_rho + 0.02, "{crowd:?} vs {bt:?}");
-    assert!(crowd.pair_accuracy > bt.pair_accuracy + 0.01, "{crowd:?} vs {bt:?}");
+    assert!(
+        crowd.kendall_tau_b > bt.kendall_tau_b + 0.02,
+        "{crowd:?} vs {bt:?}"
+    );
+    assert!(
+        crowd.spearman_rho > bt.spearman_rho + 0.02,
+        "{crowd:?} vs {bt:?}"
+    );
+    assert!(
+        crowd.pair_accuracy > bt.pair_accuracy + 0.01,
+        "{crowd:?} vs {bt:?}"
+    );
     // and both within 0.005 (accuracy) / 0.01 (tau) of the published values; the
     // published fits are gradient-based (torch) MLEs of the same models, ours MM / EM
     assert!((bt.pair_accuracy - PUBLISHED_BT.0).abs() < 0.005, "{bt:?}");
     assert!((bt.kendall_tau_b - PUBLISHED_BT.1).abs() < 0.01, "{bt:?}");
-    assert!((crowd.pair_accuracy - PUBLISHED_CROWD_BT.0).abs() < 0.005, "{crowd:?}");
-    assert!((crowd.kendall_tau_b - PUBLISHED_CROWD_BT.1).abs() < 0.01, "{crowd:?}");
+    assert!(
+        (crowd.pair_accuracy - PUBLISHED_CROWD_BT.0).abs() < 0.005,
+        "{crowd:?}"
+    );
+    assert!(
+        (crowd.kendall_tau_b - PUBLISHED_CROWD_BT.1).abs() < 0.01,
+        "{crowd:?}"
+    );
 }
 
 #[test]
 fn crowd_bt_objective_never_decreases() {
-    let Some(r) = support::readability() else { return };
+    let Some(r) = support::readability() else {
+        return;
+    };
     for m in [Method::CrowdBt, Method::NoisyBt] {
         let fit = PairwiseParams::new(m).fit(&r.data).expect("fit");
         let obj = &fit.report().objective;
         assert!(obj.len() > 10);
         for w in obj.windows(2) {
-            assert!(w[1] >= w[0] - 1e-9 * w[0].abs(), "{m}: {} then {}", w[0], w[1]);
+            assert!(
+                w[1] >= w[0] - 1e-9 * w[0].abs(),
+                "{m}: {} then {}",
+                w[0],
+                w[1]
+            );
         }
-        assert!(fit.report().converged, "{m} converged within the default iterations");
+        assert!(
+            fit.report().converged,
+            "{m} converged within the default iterations"
+        );
     }
 }

@@ -10,7 +10,9 @@ use crowdqc_testkit::fixtures;
 /// Comparisons from `(worker, left, right, label)` string rows (crowd-kit's layout).
 pub fn from_rows(rows: &[[&str; 4]]) -> Comparisons {
     let col = |i: usize| -> ArrayRef {
-        Arc::new(StringArray::from(rows.iter().map(|r| r[i]).collect::<Vec<_>>()))
+        Arc::new(StringArray::from(
+            rows.iter().map(|r| r[i]).collect::<Vec<_>>(),
+        ))
     };
     let batch = RecordBatch::try_from_iter([
         ("worker", col(0)),
@@ -25,10 +27,17 @@ pub fn from_rows(rows: &[[&str; 4]]) -> Comparisons {
 }
 
 /// crowd-kit's `data_abc` (tests/aggregation/test_bt_aggregation.py).
-pub const ABC: [[&str; 4]; 3] = [["w1", "a", "b", "a"], ["w1", "b", "c", "b"], ["w1", "c", "a", "a"]];
+pub const ABC: [[&str; 4]; 3] = [
+    ["w1", "a", "b", "a"],
+    ["w1", "b", "c", "b"],
+    ["w1", "c", "a", "a"],
+];
 /// crowd-kit's `data_equal`.
-pub const EQUAL: [[&str; 4]; 3] =
-    [["w1", "a", "b", "a"], ["w1", "b", "c", "b"], ["w1", "c", "a", "c"]];
+pub const EQUAL: [[&str; 4]; 3] = [
+    ["w1", "a", "b", "a"],
+    ["w1", "b", "c", "b"],
+    ["w1", "c", "a", "c"],
+];
 
 /// The readability comparisons with left/right as the crowd-kit reference script
 /// builds them (winner left on even rows, right on odd rows), and the gold levels.
