@@ -325,8 +325,8 @@ impl ComparisonsBuilder {
         let mut dropped = 0u64;
         if !dropped_row.is_empty() {
             let mut j = 0;
-            for k in 0..n {
-                if dropped_row[k] {
+            for (k, &gone) in dropped_row.iter().enumerate() {
+                if gone {
                     dropped += 1;
                     continue;
                 }

@@ -287,12 +287,8 @@ mod tests {
         let items = crowdqc::io::read_table(&dir.path().join("items.parquet")).expect("items");
         let b = &items[0];
         assert_eq!(b.num_rows(), 3);
-        let names: Vec<&str> = b
-            .schema()
-            .fields()
-            .iter()
-            .map(|f| f.name().as_str())
-            .collect();
+        let schema = b.schema();
+        let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
         assert_eq!(
             names,
             [
