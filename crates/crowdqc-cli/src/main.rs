@@ -35,6 +35,9 @@ enum Command {
     /// Pairwise comparisons: Bradley–Terry, Crowd-BT, ... with worker reliability.
     #[command(subcommand)]
     Pairwise(cmd::pairwise::Command),
+    /// Numeric or ordinal ratings: aggregate (scores, worker bias) and agreement (ICC, W).
+    #[command(subcommand)]
+    Ratings(cmd::ratings::Command),
 }
 
 fn main() -> ExitCode {
@@ -58,6 +61,7 @@ fn main() -> ExitCode {
         Command::Gold(c) => cmd::gold::run(c),
         Command::Policy(c) => cmd::policy::run(c),
         Command::Pairwise(c) => cmd::pairwise::run(c),
+        Command::Ratings(c) => cmd::ratings::run(c),
     };
     common::exit(result)
 }

@@ -6,3 +6,4 @@ pub mod gold;
 pub mod inspect;
 pub mod pairwise;
 pub mod policy;
+pub mod ratings;
