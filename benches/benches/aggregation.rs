@@ -143,11 +143,15 @@ fn ebcc_vs_ds(c: &mut Criterion) {
             ("ibcc", ibcc.fit(&m).expect("fit").fit_report().iterations),
         ] {
             g.throughput(Throughput::Elements(m.n_judgments() as u64 * iters as u64));
-            g.bench_with_input(BenchmarkId::new(name, format!("k{k}")), &m, |b, m| match name {
-                "ds" => b.iter(|| black_box(ds.fit(m).expect("fit"))),
-                "ebcc" => b.iter(|| black_box(ebcc.fit(m).expect("fit"))),
-                _ => b.iter(|| black_box(ibcc.fit(m).expect("fit"))),
-            });
+            g.bench_with_input(
+                BenchmarkId::new(name, format!("k{k}")),
+                &m,
+                |b, m| match name {
+                    "ds" => b.iter(|| black_box(ds.fit(m).expect("fit"))),
+                    "ebcc" => b.iter(|| black_box(ebcc.fit(m).expect("fit"))),
+                    _ => b.iter(|| black_box(ibcc.fit(m).expect("fit"))),
+                },
+            );
         }
     }
     g.finish();
