@@ -87,6 +87,40 @@ fn others(c: &mut Criterion) {
     g.finish();
 }
 
+/// Minimax conditional entropy (categorical and ordinal) per outer iteration next to
+/// Dawid–Skene per iteration at 1e6 judgments, K = 2 and 5 (issue 11's target: within
+/// 20×). Each fit runs a fixed number of iterations (`tol` tiny); throughput is in
+/// judgment-iterations, so criterion's elem/s compare per iteration directly.
+fn minimax_vs_ds(c: &mut Criterion) {
+    use crowdqc::aggregation::minimax::Minimax;
+    let mut g = c.benchmark_group("minimax_vs_ds_1e6");
+    g.sample_size(10).warm_up_time(Duration::from_secs(1));
+    const OUTER: usize = 3;
+    for k in [2usize, 5] {
+        let m = data(1_000_000, k);
+        let ds = DawidSkene::params()
+            .max_iter(ITERS)
+            .tol(1e-300)
+            .stop_rule(StopRule::LogLikelihood);
+        let iters = ds.fit(&m).expect("fit").fit_report().iterations as u64;
+        g.throughput(Throughput::Elements(m.n_judgments() as u64 * iters));
+        g.bench_with_input(BenchmarkId::new("ds", k), &m, |b, m| {
+            b.iter(|| black_box(ds.fit(m).expect("fit")))
+        });
+        g.throughput(Throughput::Elements(m.n_judgments() as u64 * OUTER as u64));
+        for (name, p) in [
+            ("minimax", Minimax::params()),
+            ("minimax_ordinal", Minimax::ordinal()),
+        ] {
+            let p = p.max_iter(OUTER).tol(1e-300);
+            g.bench_with_input(BenchmarkId::new(name, k), &m, |b, m| {
+                b.iter(|| black_box(p.fit(m).expect("fit")))
+            });
+        }
+    }
+    g.finish();
+}
+
 /// EBCC (one restart, M = 10) and IBCC against Dawid–Skene per iteration at 1e6
 /// judgments: every fit runs a fixed 20 iterations (tolerances too small to stop), so
 /// the ratio of the throughputs is the ratio of the per-iteration costs (preparation
@@ -109,15 +143,19 @@ fn ebcc_vs_ds(c: &mut Criterion) {
             ("ibcc", ibcc.fit(&m).expect("fit").fit_report().iterations),
         ] {
             g.throughput(Throughput::Elements(m.n_judgments() as u64 * iters as u64));
-            g.bench_with_input(BenchmarkId::new(name, format!("k{k}")), &m, |b, m| match name {
-                "ds" => b.iter(|| black_box(ds.fit(m).expect("fit"))),
-                "ebcc" => b.iter(|| black_box(ebcc.fit(m).expect("fit"))),
-                _ => b.iter(|| black_box(ibcc.fit(m).expect("fit"))),
-            });
+            g.bench_with_input(
+                BenchmarkId::new(name, format!("k{k}")),
+                &m,
+                |b, m| match name {
+                    "ds" => b.iter(|| black_box(ds.fit(m).expect("fit"))),
+                    "ebcc" => b.iter(|| black_box(ebcc.fit(m).expect("fit"))),
+                    _ => b.iter(|| black_box(ibcc.fit(m).expect("fit"))),
+                },
+            );
         }
     }
     g.finish();
 }
 
-criterion_group!(benches, dawid_skene, others, ebcc_vs_ds);
+criterion_group!(benches, dawid_skene, others, minimax_vs_ds, ebcc_vs_ds);
 criterion_main!(benches);

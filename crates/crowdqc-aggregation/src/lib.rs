@@ -50,6 +50,9 @@
 //! | `gold-mv` | [`GoldMajorityVote`] | uses | workers weighted by gold accuracy |
 //! | `ds` | [`DawidSkene`] | clamps | full confusion, crowd-kit parity |
 //! | `one-coin-ds` | [`OneCoinDawidSkene`] | no | one accuracy per worker |
+//! | `minimax` | [`Minimax`] | no | minimax conditional entropy (Zhou et al.), worker and item confusions |
+//! | `minimax-ordinal` | [`Minimax::ordinal`] | no | the same for ordered classes (numeric or declared order) |
+//! | `auto` | [`auto::Auto`] | no | gold-free chooser: held-out judgment likelihood over seeded folds, reports why |
 //! | `ebcc` | [`Ebcc`] | no | correlated workers via latent subtypes (Li et al. 2019); seeded restarts |
 //! | `ibcc` | [`Ibcc`] | no | independent Bayesian classifier combination (EBCC with one subtype) |
 //!
@@ -149,10 +152,12 @@
 //!
 #![deny(missing_docs)]
 
+pub mod auto;
 pub mod ebcc;
 pub mod glad;
 pub mod kos;
 pub mod mace;
+pub mod minimax;
 pub mod mmsr;
 
 mod common;
@@ -176,6 +181,7 @@ pub use glad::{Glad, GladModel, GladParams};
 pub use gold_mv::{GoldMajorityVote, GoldMajorityVoteParams, MissingSkill};
 pub use kos::{Kos, KosModel, KosParams};
 pub use mace::{Mace, MaceMethod, MaceModel, MaceParams};
+pub use minimax::{Minimax, MinimaxModel, MinimaxParams, MinimaxVariant};
 pub use mmsr::{Mmsr, MmsrModel, MmsrParams};
 pub use mv::{MajorityVote, MajorityVoteParams, VoteModel};
 pub use one_coin::{OneCoinDawidSkene, OneCoinDawidSkeneParams};

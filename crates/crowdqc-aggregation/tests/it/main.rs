@@ -6,6 +6,9 @@ mod kos;
 mod mace;
 mod mmsr;
 
+mod auto;
+mod minimax;
+
 mod accuracy;
 mod bad_input;
 mod parity;
