@@ -123,6 +123,7 @@ mod fit;
 mod model;
 mod newton;
 mod params;
+mod run;
 
 pub use model::MinimaxModel;
 pub use params::{MinimaxParams, MinimaxVariant};
