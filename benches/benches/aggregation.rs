@@ -121,5 +121,41 @@ fn minimax_vs_ds(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, dawid_skene, others, minimax_vs_ds);
+/// EBCC (one restart, M = 10) and IBCC against Dawid–Skene per iteration at 1e6
+/// judgments: every fit runs a fixed 20 iterations (tolerances too small to stop), so
+/// the ratio of the throughputs is the ratio of the per-iteration costs (preparation
+/// included in both). Target: EBCC within 20× of Dawid–Skene.
+fn ebcc_vs_ds(c: &mut Criterion) {
+    use crowdqc::aggregation::ebcc::{Ebcc, Ibcc};
+    let mut g = c.benchmark_group("ebcc_vs_ds_1e6");
+    g.sample_size(10).warm_up_time(Duration::from_secs(1));
+    let ds = DawidSkene::params()
+        .max_iter(ITERS)
+        .tol(1e-300)
+        .stop_rule(StopRule::LogLikelihood);
+    let ebcc = Ebcc::params().n_restarts(1).max_iter(ITERS).tol(1e-300);
+    let ibcc = Ibcc::params().max_iter(ITERS).tol(1e-300);
+    for k in [2usize, 5] {
+        let m = data(1_000_000, k);
+        for (name, iters) in [
+            ("ds", ds.fit(&m).expect("fit").fit_report().iterations),
+            ("ebcc", ebcc.fit(&m).expect("fit").fit_report().iterations),
+            ("ibcc", ibcc.fit(&m).expect("fit").fit_report().iterations),
+        ] {
+            g.throughput(Throughput::Elements(m.n_judgments() as u64 * iters as u64));
+            g.bench_with_input(
+                BenchmarkId::new(name, format!("k{k}")),
+                &m,
+                |b, m| match name {
+                    "ds" => b.iter(|| black_box(ds.fit(m).expect("fit"))),
+                    "ebcc" => b.iter(|| black_box(ebcc.fit(m).expect("fit"))),
+                    _ => b.iter(|| black_box(ibcc.fit(m).expect("fit"))),
+                },
+            );
+        }
+    }
+    g.finish();
+}
+
+criterion_group!(benches, dawid_skene, others, minimax_vs_ds, ebcc_vs_ds);
 criterion_main!(benches);

@@ -139,6 +139,20 @@ pub const METHODS: &[MethodInfo] = &[
         true,
         true,
     ),
+    info(
+        "ebcc",
+        "EBCC: correlated workers via latent subtypes, variational Bayes (Li et al. 2019)",
+        false,
+        true,
+        true,
+    ),
+    info(
+        "ibcc",
+        "IBCC: independent Bayesian classifier combination, variational Bayes",
+        false,
+        true,
+        false,
+    ),
 ];
 
 const fn info(
@@ -265,7 +279,7 @@ pub fn fit_with_progress(
     }
 }
 
-/// The methods implemented in `glad`, `mace`, `kos`, `mmsr`, `minimax` and `auto`.
+/// The methods implemented in `glad`, `mace`, `kos`, `mmsr`, `minimax`, `auto` and `ebcc`.
 fn fit_external(
     name: &str,
     m: &JudgmentMatrix,
@@ -338,6 +352,23 @@ fn fit_external(
         }
         "auto" => {
             let mut p = crate::auto::Auto::params();
+            if let Some(s) = opts.seed {
+                p = p.seed(s);
+            }
+            boxed(p.fit_with_progress(m, progress))
+        }
+        "ebcc" | "ibcc" => {
+            let mut p = if name == "ebcc" {
+                crate::ebcc::Ebcc::params()
+            } else {
+                crate::ebcc::Ibcc::params()
+            };
+            if let Some(n) = opts.max_iter {
+                p = p.max_iter(n);
+            }
+            if let Some(t) = opts.tol {
+                p = p.tol(t);
+            }
             if let Some(s) = opts.seed {
                 p = p.seed(s);
             }

@@ -32,6 +32,12 @@ enum Command {
     /// Access-rule policies: evaluate, replay, simulate.
     #[command(subcommand)]
     Policy(cmd::policy::Command),
+    /// Pairwise comparisons: Bradley–Terry, Crowd-BT, ... with worker reliability.
+    #[command(subcommand)]
+    Pairwise(cmd::pairwise::Command),
+    /// Numeric or ordinal ratings: aggregate (scores, worker bias) and agreement (ICC, W).
+    #[command(subcommand)]
+    Ratings(cmd::ratings::Command),
 }
 
 fn main() -> ExitCode {
@@ -54,6 +60,8 @@ fn main() -> ExitCode {
         Command::Aggregate(a) => cmd::aggregate::run(a),
         Command::Gold(c) => cmd::gold::run(c),
         Command::Policy(c) => cmd::policy::run(c),
+        Command::Pairwise(c) => cmd::pairwise::run(c),
+        Command::Ratings(c) => cmd::ratings::run(c),
     };
     common::exit(result)
 }

@@ -57,6 +57,15 @@ pub const TIMESTAMP_ALIASES: &[&str] = &["timestamp"];
 pub const DURATION_ALIASES: &[&str] = &["duration_ms"];
 /// Default names of the weight column of per-worker weights (`skill` as in crowd-kit).
 pub const WEIGHT_ALIASES: &[&str] = &["weight", "skill"];
+/// Default names of the left item column of pairwise comparisons.
+pub const LEFT_ALIASES: &[&str] = &["left"];
+/// Default names of the right item column of pairwise comparisons.
+pub const RIGHT_ALIASES: &[&str] = &["right"];
+/// Default names of the outcome column of pairwise comparisons (crowd-kit calls it
+/// `label`: the id of the winning item).
+pub const WINNER_ALIASES: &[&str] = &["winner", "label"];
+/// Default names of the losing item column of comparisons given as `winner, loser`.
+pub const LOSER_ALIASES: &[&str] = &["loser"];
 
 /// A logical column and the names it goes by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -76,6 +85,14 @@ pub enum Role {
     Duration,
     /// A per-worker weight.
     Weight,
+    /// The left item of a pairwise comparison.
+    Left,
+    /// The right item of a pairwise comparison.
+    Right,
+    /// The outcome of a pairwise comparison (the winner's id or a tie marker).
+    Winner,
+    /// The losing item of a comparison given as `winner, loser`.
+    Loser,
 }
 
 impl Role {
@@ -88,6 +105,10 @@ impl Role {
             Role::Timestamp => "timestamp",
             Role::Duration => "duration",
             Role::Weight => "weight",
+            Role::Left => "left",
+            Role::Right => "right",
+            Role::Winner => "winner",
+            Role::Loser => "loser",
         }
     }
 
@@ -101,6 +122,10 @@ impl Role {
             Role::Timestamp => TIMESTAMP_ALIASES,
             Role::Duration => DURATION_ALIASES,
             Role::Weight => WEIGHT_ALIASES,
+            Role::Left => LEFT_ALIASES,
+            Role::Right => RIGHT_ALIASES,
+            Role::Winner => WINNER_ALIASES,
+            Role::Loser => LOSER_ALIASES,
         }
     }
 
@@ -113,7 +138,7 @@ impl Role {
             Role::Label | Role::GoldLabel => map.label.as_deref(),
             Role::Timestamp => map.timestamp.as_deref(),
             Role::Duration => map.duration.as_deref(),
-            Role::Weight => None,
+            Role::Weight | Role::Left | Role::Right | Role::Winner | Role::Loser => None,
         }
     }
 }

@@ -1,9 +1,11 @@
 //! [`fit`] and the fitted [`Model`].
 
+use crowdqc_aggregation::auto::{Auto, AutoModel, AutoParams};
 use crowdqc_aggregation::{
-    DawidSkene, DawidSkeneModel, Glad, GladModel, GoldMajorityVote, InitialConfusion, Kos,
-    KosModel, Mace, MaceMethod, MaceModel, MajorityVote, Mmsr, MmsrModel, OneCoinDawidSkene,
-    VoteModel, Wawa, ZeroBasedSkill,
+    DawidSkene, DawidSkeneModel, Ebcc, EbccModel, EbccParams, Glad, GladModel, GoldMajorityVote,
+    Ibcc, InitialConfusion, Kos, KosModel, Mace, MaceMethod, MaceModel, MajorityVote, Minimax,
+    MinimaxModel, MinimaxParams, Mmsr, MmsrModel, OneCoinDawidSkene, VoteModel, Wawa,
+    ZeroBasedSkill,
 };
 use crowdqc_core::estimator::{Estimator, FittedModel};
 use crowdqc_core::progress::Progress;
@@ -26,6 +28,9 @@ enum Fitted {
     Mace(MaceModel),
     Kos(KosModel),
     Mmsr(MmsrModel),
+    Minimax(MinimaxModel),
+    Ebcc(EbccModel),
+    Auto(AutoModel),
 }
 
 impl Fitted {
@@ -37,6 +42,9 @@ impl Fitted {
             Fitted::Mace(m) => m,
             Fitted::Kos(m) => m,
             Fitted::Mmsr(m) => m,
+            Fitted::Minimax(m) => m,
+            Fitted::Ebcc(m) => m,
+            Fitted::Auto(m) => m,
         }
     }
 }
@@ -80,6 +88,9 @@ enum Spec {
     Mace(crowdqc_aggregation::MaceParams),
     Kos(crowdqc_aggregation::KosParams),
     Mmsr(crowdqc_aggregation::MmsrParams),
+    Minimax(MinimaxParams),
+    Ebcc(EbccParams),
+    Auto(AutoParams),
 }
 
 fn spec(method: &str, p: &Params<'_, '_>, m: &JudgmentMatrix) -> PyResult<Spec> {
@@ -223,12 +234,74 @@ fn spec(method: &str, p: &Params<'_, '_>, m: &JudgmentMatrix) -> PyResult<Spec> 
             }
             Spec::Mmsr(s)
         }
+        "minimax" | "minimax-ordinal" => {
+            let mut s = if method == "minimax" {
+                Minimax::params()
+            } else {
+                Minimax::ordinal()
+            };
+            if let Some(v) = n_iter {
+                s = s.max_iter(v);
+            }
+            if let Some(v) = tol {
+                s = s.tol(v);
+            }
+            if let Some(v) = p.get::<f64>("worker_penalty")? {
+                s = s.worker_penalty(v);
+            }
+            if let Some(v) = p.get::<f64>("item_penalty")? {
+                s = s.item_penalty(v);
+            }
+            if let Some(v) = p.get::<bool>("learn_prior")? {
+                s = s.learn_prior(v);
+            }
+            Spec::Minimax(s)
+        }
+        "ebcc" | "ibcc" => {
+            let mut s = if method == "ebcc" {
+                Ebcc::params()
+            } else {
+                Ibcc::params()
+            };
+            if let Some(v) = n_iter {
+                s = s.max_iter(v);
+            }
+            if let Some(v) = tol {
+                s = s.tol(v);
+            }
+            if let Some(v) = seed {
+                s = s.seed(v);
+            }
+            if let Some(v) = p.get::<usize>("n_subtypes")? {
+                s = s.n_subtypes(v);
+            }
+            if let Some(v) = p.get::<usize>("n_restarts")? {
+                s = s.n_restarts(v);
+            }
+            Spec::Ebcc(s)
+        }
+        "auto" => {
+            let mut s = Auto::params();
+            if let Some(v) = seed {
+                s = s.seed(v);
+            }
+            if let Some(v) = p.get::<usize>("folds")? {
+                s = s.folds(v);
+            }
+            if let Some(v) = p.get::<Vec<String>>("candidates")? {
+                s = s.candidates(v);
+            }
+            if let Some(v) = p.get::<bool>("ordinal")? {
+                s = s.ordinal(v);
+            }
+            Spec::Auto(s)
+        }
         other => {
             return Err(to_py(Error::param(
                 "method",
                 format!(
                     "unknown method '{other}'; one of mv, wawa, zbs, gold-mv, ds, one-coin-ds, \
-                     glad, mace, kos, mmsr"
+                     glad, mace, kos, mmsr, minimax, minimax-ordinal, ebcc, ibcc, auto"
                 ),
             )));
         }
@@ -247,11 +320,14 @@ fn run(spec: &Spec, m: &JudgmentMatrix, p: &dyn Progress) -> crowdqc_core::Resul
         Spec::Mace(s) => Fitted::Mace(s.fit_with_progress(m, p)?),
         Spec::Kos(s) => Fitted::Kos(s.fit_with_progress(m, p)?),
         Spec::Mmsr(s) => Fitted::Mmsr(s.fit_with_progress(m, p)?),
+        Spec::Minimax(s) => Fitted::Minimax(s.fit_with_progress(m, p)?),
+        Spec::Ebcc(s) => Fitted::Ebcc(s.fit_with_progress(m, p)?),
+        Spec::Auto(s) => Fitted::Auto(s.fit_with_progress(m, p)?),
     })
 }
 
 /// Fits `method` (`mv`, `wawa`, `zbs`, `gold-mv`, `ds`, `one-coin-ds`, `glad`, `mace`,
-/// `kos`, `mmsr`) on `matrix` with crowd-kit-named parameters from `params`
+/// `kos`, `mmsr`, `minimax`, `minimax-ordinal`, `ebcc`, `ibcc`, `auto`) on `matrix` with crowd-kit-named parameters from `params`
 /// (`n_iter`, `tol`, `random_state`, ...; `None` values mean the default). The fit runs
 /// with the GIL released; Ctrl-C stops it at the next iteration and raises
 /// `KeyboardInterrupt`.
@@ -341,8 +417,49 @@ impl Model {
                     put(&c.name, c.values)?;
                 }
             }
+            Fitted::Minimax(m) => {
+                put("confusion", m.confusion().iter().copied().collect())?;
+                put("priors", m.class_prior().to_vec())?;
+            }
+            Fitted::Ebcc(m) => {
+                put("confusion", m.confusion().iter().copied().collect())?;
+                put("priors", m.class_prior().to_vec())?;
+                put("restart_elbos", m.restart_elbos().to_vec())?;
+            }
+            Fitted::Auto(_) => {}
         }
         Ok(d)
+    }
+
+    /// For `auto`: `(chosen method, reason, [(candidate, held-out log-likelihood per
+    /// judgment or None, error or None)], folds, seed, judgments used)`; `None` for
+    /// other methods.
+    #[allow(clippy::type_complexity)]
+    fn auto_report(
+        &self,
+    ) -> Option<(
+        String,
+        String,
+        Vec<(String, Option<f64>, Option<String>)>,
+        usize,
+        u64,
+        usize,
+    )> {
+        let Fitted::Auto(m) = &self.inner else {
+            return None;
+        };
+        let r = m.report();
+        Some((
+            r.chosen.clone(),
+            r.reason.clone(),
+            r.candidates
+                .iter()
+                .map(|c| (c.method.clone(), c.heldout_loglik, c.error.clone()))
+                .collect(),
+            r.folds,
+            r.seed,
+            r.selection_judgments,
+        ))
     }
 
     fn __repr__(&self) -> String {

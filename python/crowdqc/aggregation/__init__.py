@@ -22,23 +22,32 @@ Documented differences from crowd-kit:
 - ``GoldMajorityVote`` gives workers without gold answers the mean gold accuracy
   (crowd-kit raises) and takes one gold label per task;
 - fitted attributes other than ``labels_`` are built on first access;
+- beyond crowd-kit: :class:`MinimaxEntropy` (categorical and ordinal),
+  :class:`EBCC`, :class:`IBCC` and the gold-free chooser :class:`Auto`, with the same
+  ``fit``/``fit_predict``/``fit_predict_proba`` shape;
 - GLAD's ``labels_priors``, ``alphas_priors_mean`` and ``betas_priors_mean`` Series are
   not supported (a non-``None`` value raises); its M-step is a Newton step, so
   ``m_step_max_iter``/``m_step_tol`` are accepted and ignored.
 """
 
+from ._beyond import EBCC, IBCC, Auto, Candidate, MinimaxEntropy
 from ._dawid_skene import DawidSkene, OneCoinDawidSkene
 from ._latent import GLAD, KOS, MACE, MMSR
 from ._votes import GoldMajorityVote, MajorityVote, Wawa, ZeroBasedSkill
 
 __all__ = [
+    "EBCC",
     "GLAD",
+    "IBCC",
     "KOS",
     "MACE",
     "MMSR",
+    "Auto",
+    "Candidate",
     "DawidSkene",
     "GoldMajorityVote",
     "MajorityVote",
+    "MinimaxEntropy",
     "OneCoinDawidSkene",
     "Wawa",
     "ZeroBasedSkill",

@@ -1,4 +1,4 @@
-from typing import Any, List, Literal, Optional
+from typing import Any, List, Literal, NamedTuple, Optional, Sequence
 
 import numpy as np
 import pandas as pd
@@ -6,13 +6,18 @@ import pandas as pd
 from .._base import BaseAggregator
 
 __all__ = [
+    "EBCC",
     "GLAD",
+    "IBCC",
     "KOS",
     "MACE",
     "MMSR",
+    "Auto",
+    "Candidate",
     "DawidSkene",
     "GoldMajorityVote",
     "MajorityVote",
+    "MinimaxEntropy",
     "OneCoinDawidSkene",
     "Wawa",
     "ZeroBasedSkill",
@@ -189,3 +194,73 @@ class MMSR(_FitLabels):
     def predict(self, data: Any) -> pd.Series: ...
     def predict_score(self, data: Any) -> pd.DataFrame: ...
     def fit_predict_score(self, data: Any) -> pd.DataFrame: ...
+
+class _ConfusionFit(_SimpleFit):
+    labels_: pd.Series
+    probas_: pd.DataFrame
+    priors_: pd.Series
+    errors_: pd.DataFrame
+    loss_history_: List[float]
+    def fit(self, data: Any) -> Any: ...
+
+class MinimaxEntropy(_ConfusionFit):
+    ordinal: bool
+    n_iter: int
+    tol: float
+    worker_penalty: Optional[float]
+    item_penalty: Optional[float]
+    learn_prior: bool
+    def __init__(
+        self,
+        ordinal: bool = False,
+        n_iter: int = 50,
+        tol: float = 5e-3,
+        worker_penalty: Optional[float] = None,
+        item_penalty: Optional[float] = None,
+        learn_prior: bool = False,
+    ) -> None: ...
+
+class EBCC(_ConfusionFit):
+    n_subtypes: int
+    n_restarts: int
+    n_iter: int
+    tol: float
+    random_state: int
+    elbos_: List[float]
+    def __init__(
+        self,
+        n_subtypes: int = 10,
+        n_restarts: int = 10,
+        n_iter: int = 500,
+        tol: float = 1e-3,
+        random_state: int = 0,
+    ) -> None: ...
+
+class IBCC(_ConfusionFit):
+    n_iter: int
+    tol: float
+    def __init__(self, n_iter: int = 500, tol: float = 1e-3) -> None: ...
+
+class Candidate(NamedTuple):
+    method: str
+    heldout_loglik: Optional[float]
+    error: Optional[str]
+
+class Auto(_SimpleFit):
+    candidates: Optional[Sequence[str]]
+    folds: Optional[int]
+    ordinal: bool
+    random_state: int
+    labels_: pd.Series
+    probas_: pd.DataFrame
+    chosen_: str
+    reason_: str
+    candidates_: List[Candidate]
+    def __init__(
+        self,
+        candidates: Optional[Sequence[str]] = None,
+        folds: Optional[int] = None,
+        ordinal: bool = False,
+        random_state: int = 0,
+    ) -> None: ...
+    def fit(self, data: Any) -> Auto: ...

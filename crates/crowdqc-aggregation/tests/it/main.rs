@@ -1,5 +1,6 @@
 //! Integration tests of crowdqc-aggregation (one binary).
 
+mod ebcc;
 mod glad;
 mod kos;
 mod mace;

@@ -4,4 +4,6 @@ pub mod aggregate;
 pub mod agreement;
 pub mod gold;
 pub mod inspect;
+pub mod pairwise;
 pub mod policy;
+pub mod ratings;

@@ -5,4 +5,5 @@ mod agreement;
 mod gold;
 mod inspect;
 mod policy;
+mod ratings;
 mod util;

@@ -1,0 +1,8 @@
+//! Integration tests of crowdqc-pairwise (one binary).
+
+mod bad_input;
+mod gold;
+mod parity;
+mod props;
+mod readability;
+mod support;
