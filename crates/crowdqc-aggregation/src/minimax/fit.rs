@@ -1,16 +1,10 @@
 //! The fit: block coordinate ascent (workers' M-step, then items' M-step fused with
 //! the E-step), parallel over workers and over fixed chunks of items.
 
-use crowdqc_core::estimator::{Estimator, FitReport, StopReason};
-use crowdqc_core::progress::{NoProgress, Progress};
-use crowdqc_core::{ClassOrder, Error, JudgmentMatrix, Result};
-use ndarray::{Array1, Array2, Array3};
+use crowdqc_core::JudgmentMatrix;
 use rayon::prelude::*;
 
-use super::model::MinimaxModel;
-use super::newton::{Acc, Scratch, accumulate, ordinal_features, solve_ordinal, solve_rows};
-use super::params::{MinimaxParams, MinimaxVariant};
-use crate::common::ActiveClasses;
+use super::newton::{Acc, Scratch, accumulate, solve_ordinal, solve_rows};
 
 /// Items per parallel chunk of the item pass (fixed: sums independent of thread count).
 const CHUNK: usize = 512;
@@ -18,44 +12,44 @@ const CHUNK: usize = 512;
 const WORKERS_PER_JOB: usize = 8;
 
 /// Constant inputs of every pass.
-struct Ctx<'a> {
-    m: &'a JudgmentMatrix,
-    k: usize,
+pub(super) struct Ctx<'a> {
+    pub(super) m: &'a JudgmentMatrix,
+    pub(super) k: usize,
     /// Parameters per worker and per item: `K²` (categorical) or `4K` (ordinal).
-    d: usize,
-    ordinal: bool,
-    feat: Vec<u16>,
+    pub(super) d: usize,
+    pub(super) ordinal: bool,
+    pub(super) feat: Vec<u16>,
     /// Active class of every judgment position.
-    lab: Vec<u32>,
-    lw: f64,
-    li: f64,
-    inner_max: usize,
-    inner_tol: f64,
-    prog_tol: f64,
+    pub(super) lab: Vec<u32>,
+    pub(super) lw: f64,
+    pub(super) li: f64,
+    pub(super) inner_max: usize,
+    pub(super) inner_tol: f64,
+    pub(super) prog_tol: f64,
 }
 
 /// Iterates; all arrays are flat, row-major.
-struct State {
+pub(super) struct State {
     /// Logits `[true, observed]` of every worker and every item (`K²` each).
-    sigma: Vec<f64>,
-    tau: Vec<f64>,
+    pub(super) sigma: Vec<f64>,
+    pub(super) tau: Vec<f64>,
     /// Ordinal parameters (`4K` each; empty for categorical).
-    xw: Vec<f64>,
-    xi: Vec<f64>,
+    pub(super) xw: Vec<f64>,
+    pub(super) xi: Vec<f64>,
     /// Posteriors over the active classes (`n_items × K`).
-    mu: Vec<f64>,
-    log_prior: Vec<f64>,
+    pub(super) mu: Vec<f64>,
+    pub(super) log_prior: Vec<f64>,
 }
 
 /// What one chunk of the item pass returns: `Σ ln Z_t`, the largest posterior change.
 #[derive(Clone, Copy)]
-struct ChunkSums {
-    ll: f64,
-    diff: f64,
+pub(super) struct ChunkSums {
+    pub(super) ll: f64,
+    pub(super) diff: f64,
 }
 
 impl Ctx<'_> {
-    fn method(&self) -> &'static str {
+    pub(super) fn method(&self) -> &'static str {
         if self.ordinal {
             "minimax-ordinal"
         } else {
@@ -64,7 +58,7 @@ impl Ctx<'_> {
     }
 
     /// M-step of every worker (parallel over workers; each solve is sequential).
-    fn worker_step(&self, st: &mut State) {
+    pub(super) fn worker_step(&self, st: &mut State) {
         let (k, kk, d) = (self.k, self.k * self.k, self.d);
         let (tau, mu) = (&st.tau, &st.mu);
         let items = self.m.judgment_items();
@@ -248,7 +242,7 @@ impl Ctx<'_> {
     }
 
     /// M-step of every item fused with the E-step, over fixed chunks of items.
-    fn item_step(&self, st: &mut State) -> ChunkSums {
+    pub(super) fn item_step(&self, st: &mut State) -> ChunkSums {
         let (k, kk, d) = (self.k, self.k * self.k, self.d);
         let (sigma, log_prior) = (&st.sigma, &st.log_prior);
         let init = || (Scratch::new(k, d), vec![0.0; 4 * k]);
@@ -299,7 +293,7 @@ impl Ctx<'_> {
     }
 
     /// `λ_w/2 Σ ‖x_w‖² + λ_i/2 Σ ‖x_i‖²` (sequential sums).
-    fn penalty(&self, st: &State) -> f64 {
+    pub(super) fn penalty(&self, st: &State) -> f64 {
         let sq = |v: &[f64]| v.iter().map(|x| x * x).sum::<f64>();
         let (w, i) = if self.ordinal {
             (sq(&st.xw), sq(&st.xi))
@@ -310,7 +304,7 @@ impl Ctx<'_> {
     }
 
     /// Majority-vote shares over the active classes (the authors' initialisation).
-    fn init_mu(&self, mu: &mut [f64]) {
+    pub(super) fn init_mu(&self, mu: &mut [f64]) {
         let k = self.k;
         for (i, row) in mu.chunks_mut(k).enumerate() {
             let range = self.m.item_range(i as u32);
@@ -327,7 +321,7 @@ impl Ctx<'_> {
     }
 
     /// The class prior as the mean posterior of the items with judgments (floored).
-    fn learned_log_prior(&self, mu: &[f64], out: &mut [f64]) {
+    pub(super) fn learned_log_prior(&self, mu: &[f64], out: &mut [f64]) {
         let k = self.k;
         let mut col = vec![0.0; k];
         let mut n = 0usize;
@@ -347,7 +341,7 @@ impl Ctx<'_> {
     /// Expected confusion `[true, observed]` of each worker over their own items
     /// (weights: the posteriors), and the model accuracy; rows with no weight use the
     /// worker's item-free logits.
-    fn worker_confusion(&self, st: &State) -> (Vec<f64>, Vec<f64>) {
+    pub(super) fn worker_confusion(&self, st: &State) -> (Vec<f64>, Vec<f64>) {
         let (k, kk) = (self.k, self.k * self.k);
         let items = self.m.judgment_items();
         let mut conf = vec![0.0; self.m.n_workers() * kk];
@@ -403,177 +397,4 @@ fn softmax_sum(a: &[f64], b: &[f64], out: &mut [f64]) {
         s += *o;
     }
     out.iter_mut().for_each(|o| *o /= s);
-}
-
-impl Estimator for MinimaxParams {
-    type Model = MinimaxModel;
-
-    /// Fits minimax conditional entropy (see the [module docs](super)).
-    ///
-    /// # Errors
-    /// Invalid parameters ([`Error::InvalidParameter`]); fewer than two classes used
-    /// by the judgments ([`Error::InsufficientData`]); the ordinal variant on labels
-    /// with no order ([`Error::InvalidParameter`] `classes`); a non-finite objective
-    /// ([`Error::Numerical`] naming the iteration).
-    fn fit(&self, m: &JudgmentMatrix) -> Result<MinimaxModel> {
-        self.fit_with_progress(m, &NoProgress)
-    }
-
-    /// As [`fit`](Estimator::fit), one progress unit per outer iteration.
-    ///
-    /// # Errors
-    /// As [`fit`](Estimator::fit), plus
-    /// [`Error::Interrupted`](crowdqc_core::Error::Interrupted).
-    fn fit_with_progress(
-        &self,
-        m: &JudgmentMatrix,
-        progress: &dyn Progress,
-    ) -> Result<MinimaxModel> {
-        self.validate()?;
-        let ordinal = self.variant == MinimaxVariant::Ordinal;
-        let name = if ordinal {
-            "minimax-ordinal"
-        } else {
-            "minimax"
-        };
-        if ordinal && m.classes().order() == ClassOrder::Lexicographic {
-            return Err(Error::param(
-                "classes",
-                format!(
-                    "minimax-ordinal needs ordered classes, but the labels ({}) are not all \
-                     numbers; declare the class order (CLI: `--classes` with the labels \
-                     from lowest to highest, e.g. `--classes G,P,R,X`; library: \
-                     `IngestOptions::classes`), or use `minimax` for unordered classes",
-                    m.classes()
-                        .iter()
-                        .take(6)
-                        .map(|l| l.to_string())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            ));
-        }
-        progress.start(name, Some(self.max_iter as u64));
-        let r = self.fit_run(m, ordinal, progress);
-        progress.finish();
-        r
-    }
-}
-
-impl MinimaxParams {
-    fn fit_run(
-        &self,
-        m: &JudgmentMatrix,
-        ordinal: bool,
-        progress: &dyn Progress,
-    ) -> Result<MinimaxModel> {
-        let name = if ordinal {
-            "minimax-ordinal"
-        } else {
-            "minimax"
-        };
-        let active = ActiveClasses::new(m, None, name)?;
-        let k = active.len();
-        let (n, nw) = (m.n_items(), m.n_workers());
-        let d = if ordinal { 4 * k } else { k * k };
-        let lw = self.worker_penalty.unwrap_or(0.25 * (k * k) as f64);
-        // mean judgments per worker / mean judgments per item = items / workers
-        let items_with = (0..n as u32).filter(|&i| m.item_count(i) > 0).count();
-        let workers_with = (0..nw as u32).filter(|&w| m.worker_count(w) > 0).count();
-        let li = self
-            .item_penalty
-            .unwrap_or(lw * items_with as f64 / workers_with.max(1) as f64);
-        let ctx = Ctx {
-            m,
-            k,
-            d,
-            ordinal,
-            feat: if ordinal {
-                ordinal_features(k)
-            } else {
-                Vec::new()
-            },
-            lab: m
-                .judgment_classes()
-                .iter()
-                .map(|&c| active.to_active[c as usize])
-                .collect(),
-            lw,
-            li,
-            inner_max: self.inner_max_iter,
-            inner_tol: self.inner_tol,
-            prog_tol: self.inner_prog_tol,
-        };
-        let mut st = State {
-            sigma: vec![0.0; nw * k * k],
-            tau: vec![0.0; n * k * k],
-            xw: vec![0.0; if ordinal { nw * d } else { 0 }],
-            xi: vec![0.0; if ordinal { n * d } else { 0 }],
-            mu: vec![0.0; n * k],
-            log_prior: vec![-(k as f64).ln(); k],
-        };
-        ctx.init_mu(&mut st.mu);
-        let nj = m.n_judgments().max(1) as f64;
-        let mut report = FitReport::default();
-        for it in 1..=self.max_iter {
-            progress.check()?;
-            if self.learn_prior {
-                let mut lp = std::mem::take(&mut st.log_prior);
-                ctx.learned_log_prior(&st.mu, &mut lp);
-                st.log_prior = lp;
-            }
-            ctx.worker_step(&mut st);
-            let sums = ctx.item_step(&mut st);
-            let objective = (sums.ll - ctx.penalty(&st)) / nj;
-            if !objective.is_finite() {
-                return Err(Error::Numerical {
-                    context: ctx.method().into(),
-                    iteration: Some(it),
-                    message: format!(
-                        "the penalised log-likelihood is not finite ({objective}); \
-                         check for extreme penalties"
-                    ),
-                });
-            }
-            report.objective.push(objective);
-            report.iterations = it;
-            progress.advance(1);
-            if sums.diff < self.tol {
-                report.stop(StopReason::Converged);
-                break;
-            }
-        }
-        let (conf, acc) = ctx.worker_confusion(&st);
-        let kf = m.n_classes();
-        let mut confusion = Array3::zeros((nw, kf, kf));
-        for w in 0..nw {
-            for r in 0..k {
-                for c in 0..k {
-                    confusion[[
-                        w,
-                        active.to_matrix[r] as usize,
-                        active.to_matrix[c] as usize,
-                    ]] = conf[w * k * k + r * k + c];
-                }
-            }
-        }
-        let mut prior = Array1::zeros(kf);
-        for r in 0..k {
-            prior[active.to_matrix[r] as usize] = st.log_prior[r].exp();
-        }
-        let s: f64 = prior.sum();
-        prior.mapv_inplace(|v| v / s);
-        let posteriors: Array2<f64> = active.expand_rows(&st.mu, n);
-        Ok(MinimaxModel {
-            ordinal,
-            posteriors,
-            confusion,
-            accuracy: Array1::from(acc),
-            class_prior: prior,
-            worker_penalty: lw,
-            item_penalty: li,
-            class_names: m.classes().iter().map(|l| l.to_string()).collect(),
-            report,
-        })
-    }
 }
