@@ -25,8 +25,8 @@ Examples
 ...                    "rating": [1, 2, 4, 5]})
 >>> rt.aggregate(df).items["score"].tolist()
 [1.5, 4.5]
->>> rt.agreement(df).to_pandas().loc["ICC1", "value"] > 0.8
-True
+>>> round(rt.agreement(df).icc["ICC1"].value, 4)
+0.8947
 """
 
 from __future__ import annotations
@@ -85,6 +85,11 @@ def _source(
         rating or _frames._pick(found, "rating", RATING_ALIASES),
     )
     if isinstance(data, pd.DataFrame):
+        values = data[cols[2]]
+        if values.dtype == object and _frames._mixed(values):
+            # numbers and text in one column: read every value as text (nulls kept) so
+            # the library names a value that is not a number and its row
+            data = data[list(cols)].assign(**{cols[2]: values.astype("string")})
         data = _frames._pandas_to_arrow(data, cols)
     return data, cols[0], cols[1], cols[2]
 
@@ -368,9 +373,7 @@ def aggregate(
         worker=w,
         label=r,
     )
-    return RatingAggregation(
-        items=_convert(items, output), workers=_convert(workers, output), **s
-    )
+    return RatingAggregation(items=_convert(items, output), workers=_convert(workers, output), **s)
 
 
 def agreement(

@@ -86,7 +86,11 @@ def test_trimmed_mean_equals_scipy() -> None:
 
 def sf_frame() -> pd.DataFrame:
     return pd.DataFrame(
-        [(f"t{i + 1}", f"j{j + 1}", float(x)) for i, row in enumerate(SF) for j, x in enumerate(row)],
+        [
+            (f"t{i + 1}", f"j{j + 1}", float(x))
+            for i, row in enumerate(SF)
+            for j, x in enumerate(row)
+        ],
         columns=["item", "worker", "rating"],
     )
 
@@ -139,15 +143,19 @@ def test_icc_and_kendall_w_equal_pingouin(name: str) -> None:
 
 def test_ordinal_levels_are_ranks() -> None:
     df = pd.DataFrame(
-        {"task": [1, 1, 1, 2, 2], "worker": ["a", "b", "c", "a", "b"],
-         "label": ["low", "high", "high", "mid", "low"]}
+        {
+            "task": [1, 1, 1, 2, 2],
+            "worker": ["a", "b", "c", "a", "b"],
+            "label": ["low", "high", "high", "mid", "low"],
+        }
     )
     r = rt.aggregate(df, levels=["low", "mid", "high"])
     assert r.items["score"].tolist() == [4 / 3, 0.5]
     assert r.items["item"].tolist() == [1, 2]
     with pytest.raises(crowdqc.InvalidValueError, match="`top` is not one of the declared"):
-        rt.aggregate(df.assign(label=["low", "top", "mid", "mid", "low"]),
-                     levels=["low", "mid", "high"])
+        rt.aggregate(
+            df.assign(label=["low", "top", "mid", "mid", "low"]), levels=["low", "mid", "high"]
+        )
 
 
 def test_aliases_explicit_names_and_outputs() -> None:
@@ -170,14 +178,20 @@ def test_aliases_explicit_names_and_outputs() -> None:
 
 
 def test_non_numeric_rating_names_the_value() -> None:
-    df = pd.DataFrame({"item": ["a", "a", "b"], "worker": ["x", "y", "x"],
-                       "rating": ["3", "4", "high"]})
+    df = pd.DataFrame(
+        {"item": ["a", "a", "b"], "worker": ["x", "y", "x"], "rating": ["3", "4", "high"]}
+    )
     with pytest.raises(ValueError, match="`high` is not a number") as e:
         rt.aggregate(df)
     assert isinstance(e.value, crowdqc.InvalidValueError)
     assert "rating" in str(e.value) and "3" in str(e.value)  # the column and the row
     with pytest.raises(crowdqc.InvalidValueError, match="`high` is not a number"):
         rt.agreement(df)
+    # numbers and text mixed in one object column: still the value and its row
+    mixed = df.assign(rating=[3, 4.5, "high"])
+    with pytest.raises(crowdqc.InvalidValueError, match="row 3, column `rating`: `high`"):
+        rt.aggregate(mixed)
+    assert rt.aggregate(mixed.head(2)).items["score"].tolist() == [3.75]
 
 
 @pytest.mark.parametrize(
