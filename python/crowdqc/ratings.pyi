@@ -4,9 +4,9 @@ from typing import Any, Literal, Optional, Sequence
 import pandas as pd
 import pyarrow as pa
 
-_Output = Literal["pandas", "arrow", "polars"]
-_Method = Literal["mean", "median", "trimmed-mean", "catd", "crh", "lfc"]
-_Duplicates = Literal["keep-all", "first", "last", "error"]
+_OutputName = Literal["pandas", "arrow", "polars"]
+_MethodName = Literal["mean", "median", "trimmed-mean", "catd", "crh", "lfc"]
+_DuplicatePolicy = Literal["keep-all", "first", "last", "error"]
 
 __all__ = [
     "IccForm",
@@ -88,25 +88,25 @@ class RatingAgreement:
 
 def aggregate(
     data: Any,
-    method: _Method = "mean",
+    method: _MethodName = "mean",
     *,
     trim: float = 0.1,
     max_iter: int = 100,
     tol: float = 1e-6,
     alpha: float = 0.05,
     levels: Optional[Sequence[Any]] = None,
-    duplicates: _Duplicates = "keep-all",
+    duplicates: _DuplicatePolicy = "keep-all",
     item: Optional[str] = None,
     worker: Optional[str] = None,
     rating: Optional[str] = None,
-    output: _Output = "pandas",
+    output: _OutputName = "pandas",
 ) -> RatingAggregation: ...
 def agreement(
     data: Any,
     *,
     confidence: float = 0.95,
     levels: Optional[Sequence[Any]] = None,
-    duplicates: _Duplicates = "keep-all",
+    duplicates: _DuplicatePolicy = "keep-all",
     item: Optional[str] = None,
     worker: Optional[str] = None,
     rating: Optional[str] = None,
