@@ -1,9 +1,9 @@
 //! Ratings over `crowdqc-ratings`: [`ratings_aggregate`] (one score per item, worker
 //! bias and variance) and [`ratings_agreement`] (ICC in six forms, ICC(1,1) from every
-//! rating, Kendall's W). Both read an Arrow C stream into a
-//! [`RatingMatrix`](crowdqc_ratings::RatingMatrix) and compute on a worker thread with
-//! the GIL released (Ctrl-C → `KeyboardInterrupt`); tables come back as pyarrow
-//! `RecordBatch`es and the rest as plain dicts that `crowdqc.ratings` wraps.
+//! rating, Kendall's W). Both read an Arrow C stream into a [`RatingMatrix`] and compute
+//! on a worker thread with the GIL released (Ctrl-C → `KeyboardInterrupt`); tables come
+//! back as pyarrow `RecordBatch`es and the rest as plain dicts that `crowdqc.ratings`
+//! wraps.
 
 use arrow_array::ffi_stream::RecordBatchStreamReader;
 use arrow_pyarrow::{FromPyArrow, ToPyArrow};
