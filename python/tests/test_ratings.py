@@ -232,3 +232,71 @@ def test_undefined_statistics_are_none_not_nan() -> None:
     a = rt.agreement(const)
     assert a.kendall_w.w is None and a.kendall_w.undefined
     assert any(f.value is None and f.undefined for f in a.icc.values())
+
+
+def large_ratings(n: int) -> pd.DataFrame:
+    rng = np.random.default_rng(3)
+    return pd.DataFrame(
+        {
+            "item": rng.integers(0, n // 10, n),
+            "worker": rng.integers(0, 500, n),
+            "rating": rng.normal(50.0, 10.0, n),
+        }
+    )
+
+
+def test_aggregate_releases_the_gil() -> None:
+    import threading
+    import time
+
+    df = large_ratings(100_000)
+    # LFC on random ratings never meets tol=0, so it runs max_iter iterations; grow them
+    # until the fit lasts long enough to show anything (debug and release builds)
+    for max_iter in (20, 80, 320, 1280, 5120):
+        t = threading.Thread(
+            target=rt.aggregate, args=(df, "lfc"), kwargs={"max_iter": max_iter, "tol": 0.0}
+        )
+        t0 = time.perf_counter()
+        t.start()
+        spins = 0
+        while t.is_alive():
+            spins += 1
+        elapsed = time.perf_counter() - t0
+        t.join()
+        if elapsed > 0.3:
+            # with the GIL held during the fit this loop could not run while it lasts
+            assert spins > 10_000, (elapsed, spins)
+            return
+    pytest.fail(f"the fit is too short to show anything ({elapsed:.3f} s)")
+
+
+INTERRUPT = """
+import os, signal, threading, time
+import numpy as np, pandas as pd
+import crowdqc.ratings as rt
+
+rng = np.random.default_rng(3)
+n = 100_000
+df = pd.DataFrame({"item": rng.integers(0, n // 10, n), "worker": rng.integers(0, 500, n),
+                   "rating": rng.normal(50.0, 10.0, n)})
+threading.Timer(1.0, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+t0 = time.perf_counter()
+try:
+    rt.aggregate(df, "lfc", max_iter=10_000_000, tol=0.0)
+    print("finished", time.perf_counter() - t0)
+except KeyboardInterrupt:
+    print("interrupted", time.perf_counter() - t0 - 1.0)
+"""
+
+
+def test_ctrl_c_interrupts_a_long_aggregation() -> None:
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-c", INTERRUPT], capture_output=True, text=True, timeout=300
+    )
+    assert out.returncode == 0, out.stderr
+    word, seconds = out.stdout.split()
+    assert word == "interrupted", out.stdout
+    assert float(seconds) < 1.0
