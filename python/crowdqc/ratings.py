@@ -84,6 +84,12 @@ def _source(
         worker or _frames._pick(found, "worker", _frames.WORKER_ALIASES),
         rating or _frames._pick(found, "rating", RATING_ALIASES),
     )
+    absent = [c for c in (item, worker, rating) if c is not None and c not in found]
+    if absent:
+        raise _errors.MissingColumnError(
+            f"missing column `{absent[0]}`; found columns [{', '.join(found)}]; pass the "
+            "name of an existing column"
+        )
     if isinstance(data, pd.DataFrame):
         values = data[cols[2]]
         if values.dtype == object and _frames._mixed(values):

@@ -213,6 +213,8 @@ def test_bad_input() -> None:
     df = sf_frame()
     with pytest.raises(crowdqc.MissingColumnError, match="rating, label, score"):
         rt.aggregate(df.drop(columns=["rating"]))
+    with pytest.raises(crowdqc.MissingColumnError, match="missing column `stars`"):
+        rt.aggregate(df, rating="stars")
     with pytest.raises(crowdqc.InvalidParameterError, match="confidence"):
         rt.agreement(df, confidence=1.5)
     dup = pd.concat([df, df.head(1).assign(rating=1.0)])
