@@ -72,7 +72,7 @@ def _source(
                 "a numpy array input must have shape (n, 3) with columns item, worker, "
                 f"rating; got shape {data.shape}"
             )
-        data = pa.table({"item": data[:, 0], "worker": data[:, 1], "rating": data[:, 2]})
+        data = pd.DataFrame({"item": data[:, 0], "worker": data[:, 1], "rating": data[:, 2]})
     elif not isinstance(data, pd.DataFrame) and not hasattr(data, "__arrow_c_stream__"):
         raise TypeError(
             "data must be a pandas DataFrame, an object with __arrow_c_stream__ (pyarrow "
