@@ -192,6 +192,8 @@ def test_non_numeric_rating_names_the_value() -> None:
     with pytest.raises(crowdqc.InvalidValueError, match="row 3, column `rating`: `high`"):
         rt.aggregate(mixed)
     assert rt.aggregate(mixed.head(2)).items["score"].tolist() == [3.75]
+    with pytest.raises(crowdqc.InvalidValueError, match="row 3, column `rating`: `high`"):
+        rt.aggregate(mixed.to_numpy())
 
 
 @pytest.mark.parametrize(
