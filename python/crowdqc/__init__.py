@@ -7,6 +7,8 @@ A fast, crowd-kit compatible Python package over crowdqc's Rust libraries:
   ``KOS``, ``MMSR`` with crowd-kit 1.4.2's parameters, methods and attributes;
 - :mod:`crowdqc.metrics`: ``alpha_krippendorff``, ``consistency``, ``uncertainty``,
   ``accuracy_on_aggregates``;
+- :mod:`crowdqc.ratings`: numeric and ordinal ratings (mean, median, trimmed mean,
+  CATD, CRH, LFC; ICC and Kendall's W);
 - :func:`read_judgments`: Parquet, CSV or Arrow IPC files.
 
 Inputs are pandas DataFrames, anything exporting ``__arrow_c_stream__`` (pyarrow,
@@ -101,3 +103,7 @@ __all__ = [
 from . import agreement, gold, policy  # noqa: E402
 
 __all__ += ["agreement", "gold", "policy"]
+
+from . import ratings  # noqa: E402
+
+__all__ += ["ratings"]

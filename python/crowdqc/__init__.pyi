@@ -6,6 +6,7 @@ from . import agreement as agreement
 from . import gold as gold
 from . import metrics as metrics
 from . import policy as policy
+from . import ratings as ratings
 from ._base import NotFittedError as NotFittedError
 from ._errors import Error as Error
 from ._errors import InsufficientDataError as InsufficientDataError
@@ -34,6 +35,7 @@ __all__ = [
     "agreement",
     "gold",
     "policy",
+    "ratings",
 ]
 
 def read_judgments(

@@ -26,6 +26,8 @@ __all__ = [
     "GoldScheduler",
     "Policy",
     "PolicySession",
+    "ratings_aggregate",
+    "ratings_agreement",
 ]
 
 __version__: str
@@ -216,3 +218,25 @@ def gold_plan_pages(
     max_exposure: int = 0,
     seed: int = 0,
 ) -> tuple[pa.RecordBatch, dict[str, Any], str]: ...
+def ratings_aggregate(
+    data: Any,
+    method: str = "mean",
+    trim: float = 0.1,
+    max_iter: int = 100,
+    tol: float = 1e-06,
+    alpha: float = 0.05,
+    levels: Optional[list[str]] = None,
+    duplicates: str = "keep-all",
+    item: Optional[str] = None,
+    worker: Optional[str] = None,
+    label: Optional[str] = None,
+) -> tuple[pa.RecordBatch, pa.RecordBatch, dict[str, Any]]: ...
+def ratings_agreement(
+    data: Any,
+    confidence: float = 0.95,
+    levels: Optional[list[str]] = None,
+    duplicates: str = "keep-all",
+    item: Optional[str] = None,
+    worker: Optional[str] = None,
+    label: Optional[str] = None,
+) -> tuple[pa.RecordBatch, dict[str, Any]]: ...

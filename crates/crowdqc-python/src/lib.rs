@@ -14,6 +14,7 @@
 //!   interrupts the fit through [`crowdqc_core::progress::InterruptFlag`]. A Rust
 //!   panic surfaces as `pyo3_runtime.PanicException`.
 //! - metric functions over `crowdqc-agreement` and `read_table` over `crowdqc-io`.
+//! - rating aggregation, ICC and Kendall's W over `crowdqc-ratings` (`ratings_*`).
 //!
 //! Errors are mapped from [`crowdqc_core::Error`] to `crowdqc.Error` (a `ValueError`)
 //! and one subclass per kind, defined in `crowdqc._errors` (see [`errors`]).
@@ -26,6 +27,7 @@ mod gold;
 mod ingest;
 mod metrics;
 mod policy;
+mod ratings;
 mod run;
 
 use pyo3::prelude::*;
@@ -55,6 +57,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<gold::NativeGoldScheduler>()?;
     m.add_class::<policy::NativePolicy>()?;
     m.add_class::<policy::NativePolicySession>()?;
+    m.add_function(wrap_pyfunction!(ratings::ratings_aggregate, m)?)?;
+    m.add_function(wrap_pyfunction!(ratings::ratings_agreement, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }
