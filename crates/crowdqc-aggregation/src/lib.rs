@@ -161,7 +161,7 @@ pub use gold_mv::{GoldMajorityVote, GoldMajorityVoteParams, MissingSkill};
 pub use kos::{Kos, KosModel, KosParams};
 pub use mace::{Mace, MaceMethod, MaceModel, MaceParams};
 pub use mmsr::{Mmsr, MmsrModel, MmsrParams};
-pub use mv::{MajorityVote, MajorityVoteParams, VoteModel};
+pub use mv::{MAX_DENSE_SHARE_CELLS, MajorityVote, MajorityVoteParams, VoteModel};
 pub use one_coin::{OneCoinDawidSkene, OneCoinDawidSkeneParams};
 pub use spam::{AnswerPatterns, answer_patterns, spammer_scores};
 pub use wawa::{Wawa, WawaParams};

@@ -55,7 +55,7 @@ pub(crate) fn gwet_family_se(
                 / r;
             x -= 2.0 * (1.0 - kappa) * (pe_i - pe) / (1.0 - pe);
         }
-        ss += (x - kappa) * (x - kappa);
+        ss += data.weight(i) * (x - kappa) * (x - kappa);
     }
     let se = (ss / (n * (n - 1.0))).sqrt();
     se.is_finite().then_some(se)
