@@ -22,6 +22,8 @@ pub(crate) fn gwet_family_se(
     let q = data.n_categories();
     // Per-category weights of the chance term of each item.
     let per_cat: Vec<f64> = match family {
+        // identity weights: Σ_l (w_kl + w_lk)/2 π_l = π_k (linear in q, not q²)
+        Family::Fleiss if w.is_identity() => p.pi.clone(),
         Family::Fleiss => (0..q)
             .map(|k| {
                 (0..q)
