@@ -7,6 +7,7 @@ mod mmsr;
 
 mod accuracy;
 mod bad_input;
+mod limits;
 mod parity;
 mod progress;
 mod props;
