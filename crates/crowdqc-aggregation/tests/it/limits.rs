@@ -11,21 +11,21 @@ use crowdqc_core::{Error, IdRef, IngestOptions, JudgmentMatrix, JudgmentMatrixBu
 
 const K: u32 = 100_000;
 
-/// 20,000 items × 6 judgments over 10^5 labels: four labels of its own per item
-/// (`5i + r`), then twice the label `7i + 4` (mod 10^5), so an item's majority is
-/// `7i + 4` with share 2/6 unless it coincides with one of its own labels.
+/// 20,000 items × 7 judgments over 10^5 labels: five labels of its own per item
+/// (`5i + r`, so every label occurs), then twice the label `7i + 4` (mod 10^5), so an
+/// item's majority is `7i + 4` with share 2/7 unless it is one of its own labels.
 fn big_k() -> JudgmentMatrix {
     let mut b = JudgmentMatrixBuilder::new(IngestOptions::default()).expect("options");
     for i in 0..20_000u32 {
-        for r in 0..6u32 {
-            let label = if r < 4 {
+        for r in 0..7u32 {
+            let label = if r < 5 {
                 (i * 5 + r) % K
             } else {
                 (i * 7 + 4) % K
             };
             b.push_row(
                 IdRef::Int(i64::from(i)),
-                IdRef::Int(i64::from((i * 6 + r) % 300)),
+                IdRef::Int(i64::from((i * 7 + r) % 300)),
                 IdRef::Int(i64::from(label)),
             )
             .expect("row");
@@ -36,7 +36,7 @@ fn big_k() -> JudgmentMatrix {
 
 /// The expected shares of item `i`, by hand from the construction.
 fn expected_row(i: u32) -> Vec<(u32, f64)> {
-    let mut votes: Vec<u32> = (0..4).map(|r| (i * 5 + r) % K).collect();
+    let mut votes: Vec<u32> = (0..5).map(|r| (i * 5 + r) % K).collect();
     votes.extend([(i * 7 + 4) % K; 2]);
     votes.sort_unstable();
     let mut row: Vec<(u32, f64)> = Vec::new();
@@ -46,7 +46,7 @@ fn expected_row(i: u32) -> Vec<(u32, f64)> {
             _ => row.push((v, 1.0)),
         }
     }
-    row.iter_mut().for_each(|(_, n)| *n /= 6.0);
+    row.iter_mut().for_each(|(_, n)| *n /= 7.0);
     row
 }
 

@@ -18,12 +18,13 @@ pub const MAX_COUNT: u64 = 1 << 53;
 
 /// Refuses a total above [`MAX_COUNT`].
 fn check_total(counts: &[f64]) -> Result<()> {
-    let total: f64 = counts.iter().sum();
-    if total > MAX_COUNT as f64 {
+    // whole counts up to 2^53 each (checked on input): an integer sum is exact
+    let total: u128 = counts.iter().map(|&c| c.max(0.0) as u128).sum();
+    if total > u128::from(MAX_COUNT) {
         return Err(Error::param(
             "table",
             format!(
-                "the counts add up to {total:e}, above 2^53 = {MAX_COUNT}, the largest total the \
+                "the counts add up to {total}, above 2^53 = {MAX_COUNT}, the largest total the \
                  coefficients compute with exactly; scale the counts down"
             ),
         ));
