@@ -4,5 +4,6 @@ mod aggregate;
 mod agreement;
 mod gold;
 mod inspect;
+mod limits;
 mod policy;
 mod util;
