@@ -63,7 +63,7 @@ fn majority_vote_on_a_hundred_thousand_labels_is_sparse_and_exact() {
     let labels = model.labels();
     // integer labels: class index = label value (classes 0..10^5 all occur)
     let items = m.items();
-    for i in 0..m.n_items() {
+    for (i, &label) in labels.iter().enumerate() {
         let id = match items.get(i as u32) {
             IdRef::Int(v) => v as u32,
             other => panic!("integer ids expected, got {other:?}"),
@@ -80,7 +80,7 @@ fn majority_vote_on_a_hundred_thousand_labels_is_sparse_and_exact() {
             .iter()
             .fold((0u32, 0.0), |b, &(c, p)| if p > b.1 { (c, p) } else { b });
         assert_eq!(
-            m.classes().label(labels[i]).to_string(),
+            m.classes().label(label).to_string(),
             best.0.to_string(),
             "item {id}"
         );
