@@ -145,7 +145,7 @@ impl Estimator for MajorityVoteParams {
 /// A fitted vote-based model (majority vote, weighted majority vote, Wawa, zero-based
 /// skill, gold majority vote): vote shares as posteriors, labels with the tie rule of
 /// the params, per-worker accuracy. Shares are dense or, for very many classes,
-/// sparse (see the [module docs](self)).
+/// sparse (see [`MAX_DENSE_SHARE_CELLS`]).
 #[derive(Debug, Clone)]
 pub struct VoteModel {
     method: &'static str,
