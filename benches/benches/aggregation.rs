@@ -12,11 +12,9 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use crowdqc::aggregation::{
-    DawidSkene, Mace, MajorityVote, Mmsr, OneCoinDawidSkene, StopRule, Wawa,
-};
+use crowdqc::aggregation::{DawidSkene, MajorityVote, OneCoinDawidSkene, StopRule, Wawa};
 use crowdqc_core::estimator::{Estimator, FittedModel};
-use crowdqc_core::{IdRef, IngestOptions, JudgmentMatrix, JudgmentMatrixBuilder};
+use crowdqc_core::{IngestOptions, JudgmentMatrix};
 use crowdqc_testkit::synth::{BatchOptions, Redundancy, SynthConfig, SynthCrowd};
 
 const ITERS: usize = 20;
@@ -89,12 +87,83 @@ fn others(c: &mut Criterion) {
     g.finish();
 }
 
+/// Minimax conditional entropy (categorical and ordinal) per outer iteration next to
+/// Dawid–Skene per iteration at 1e6 judgments, K = 2 and 5 (issue 11's target: within
+/// 20×). Each fit runs a fixed number of iterations (`tol` tiny); throughput is in
+/// judgment-iterations, so criterion's elem/s compare per iteration directly.
+fn minimax_vs_ds(c: &mut Criterion) {
+    use crowdqc::aggregation::minimax::Minimax;
+    let mut g = c.benchmark_group("minimax_vs_ds_1e6");
+    g.sample_size(10).warm_up_time(Duration::from_secs(1));
+    const OUTER: usize = 3;
+    for k in [2usize, 5] {
+        let m = data(1_000_000, k);
+        let ds = DawidSkene::params()
+            .max_iter(ITERS)
+            .tol(1e-300)
+            .stop_rule(StopRule::LogLikelihood);
+        let iters = ds.fit(&m).expect("fit").fit_report().iterations as u64;
+        g.throughput(Throughput::Elements(m.n_judgments() as u64 * iters));
+        g.bench_with_input(BenchmarkId::new("ds", k), &m, |b, m| {
+            b.iter(|| black_box(ds.fit(m).expect("fit")))
+        });
+        g.throughput(Throughput::Elements(m.n_judgments() as u64 * OUTER as u64));
+        for (name, p) in [
+            ("minimax", Minimax::params()),
+            ("minimax_ordinal", Minimax::ordinal()),
+        ] {
+            let p = p.max_iter(OUTER).tol(1e-300);
+            g.bench_with_input(BenchmarkId::new(name, k), &m, |b, m| {
+                b.iter(|| black_box(p.fit(m).expect("fit")))
+            });
+        }
+    }
+    g.finish();
+}
+
+/// EBCC (one restart, M = 10) and IBCC against Dawid–Skene per iteration at 1e6
+/// judgments: every fit runs a fixed 20 iterations (tolerances too small to stop), so
+/// the ratio of the throughputs is the ratio of the per-iteration costs (preparation
+/// included in both). Target: EBCC within 20× of Dawid–Skene.
+fn ebcc_vs_ds(c: &mut Criterion) {
+    use crowdqc::aggregation::ebcc::{Ebcc, Ibcc};
+    let mut g = c.benchmark_group("ebcc_vs_ds_1e6");
+    g.sample_size(10).warm_up_time(Duration::from_secs(1));
+    let ds = DawidSkene::params()
+        .max_iter(ITERS)
+        .tol(1e-300)
+        .stop_rule(StopRule::LogLikelihood);
+    let ebcc = Ebcc::params().n_restarts(1).max_iter(ITERS).tol(1e-300);
+    let ibcc = Ibcc::params().max_iter(ITERS).tol(1e-300);
+    for k in [2usize, 5] {
+        let m = data(1_000_000, k);
+        for (name, iters) in [
+            ("ds", ds.fit(&m).expect("fit").fit_report().iterations),
+            ("ebcc", ebcc.fit(&m).expect("fit").fit_report().iterations),
+            ("ibcc", ibcc.fit(&m).expect("fit").fit_report().iterations),
+        ] {
+            g.throughput(Throughput::Elements(m.n_judgments() as u64 * iters as u64));
+            g.bench_with_input(
+                BenchmarkId::new(name, format!("k{k}")),
+                &m,
+                |b, m| match name {
+                    "ds" => b.iter(|| black_box(ds.fit(m).expect("fit"))),
+                    "ebcc" => b.iter(|| black_box(ebcc.fit(m).expect("fit"))),
+                    _ => b.iter(|| black_box(ibcc.fit(m).expect("fit"))),
+                },
+            );
+        }
+    }
+    g.finish();
+}
+
 /// Many tiny workers (issue 12, F9): the same judgments (items of redundancy 10, two
 /// classes, seeded 70%-accurate answers) from 5,000 workers or from one worker per
 /// judgment. `workers = 0` in the id means one worker per judgment. MACE runs one
 /// restart of 20 iterations and M-MSR 20 iterations (tolerances too small to stop
 /// earlier), so the times compare the per-iteration cost plus the one-off preparation.
 fn tiny_workers_data(n_judgments: u64, n_workers: Option<u64>) -> JudgmentMatrix {
+    use crowdqc_core::{IdRef, JudgmentMatrixBuilder};
     let mut b = JudgmentMatrixBuilder::new(IngestOptions::default()).expect("options");
     let mut state = 0x9E37_79B9_7F4A_7C15u64;
     for j in 0..n_judgments {
@@ -112,6 +181,7 @@ fn tiny_workers_data(n_judgments: u64, n_workers: Option<u64>) -> JudgmentMatrix
 }
 
 fn many_tiny_workers(c: &mut Criterion) {
+    use crowdqc::aggregation::{Mace, Mmsr};
     let mut g = c.benchmark_group("many_tiny_workers");
     g.sample_size(10).warm_up_time(Duration::from_secs(1));
     let mace = Mace::params().n_restarts(1).max_iter(20).tol(1e-300);
@@ -135,5 +205,12 @@ fn many_tiny_workers(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, dawid_skene, others, many_tiny_workers);
+criterion_group!(
+    benches,
+    dawid_skene,
+    others,
+    minimax_vs_ds,
+    ebcc_vs_ds,
+    many_tiny_workers
+);
 criterion_main!(benches);

@@ -118,6 +118,41 @@ pub const METHODS: &[MethodInfo] = &[
         true,
         true,
     ),
+    info(
+        "minimax",
+        "minimax conditional entropy, categorical (Zhou et al. 2012/2014)",
+        false,
+        true,
+        false,
+    ),
+    info(
+        "minimax-ordinal",
+        "minimax conditional entropy, ordinal classes (Zhou et al. 2014); needs numeric or declared class order",
+        false,
+        true,
+        false,
+    ),
+    info(
+        "auto",
+        "picks a gold-free method by held-out judgment likelihood over seeded folds",
+        false,
+        true,
+        true,
+    ),
+    info(
+        "ebcc",
+        "EBCC: correlated workers via latent subtypes, variational Bayes (Li et al. 2019)",
+        false,
+        true,
+        true,
+    ),
+    info(
+        "ibcc",
+        "IBCC: independent Bayesian classifier combination, variational Bayes",
+        false,
+        true,
+        false,
+    ),
 ];
 
 const fn info(
@@ -245,7 +280,7 @@ pub fn fit_with_progress(
     }
 }
 
-/// The methods implemented in `glad`, `mace`, `kos` and `mmsr`.
+/// The methods implemented in `glad`, `mace`, `kos`, `mmsr`, `minimax`, `auto` and `ebcc`.
 fn fit_external(
     name: &str,
     m: &JudgmentMatrix,
@@ -291,6 +326,44 @@ fn fit_external(
         }
         "mmsr" => {
             let mut p = crate::mmsr::Mmsr::params();
+            if let Some(n) = opts.max_iter {
+                p = p.max_iter(n);
+            }
+            if let Some(t) = opts.tol {
+                p = p.tol(t);
+            }
+            if let Some(s) = opts.seed {
+                p = p.seed(s);
+            }
+            boxed(p.fit_with_progress(m, progress))
+        }
+        "minimax" | "minimax-ordinal" => {
+            let mut p = if name == "minimax" {
+                crate::minimax::Minimax::params()
+            } else {
+                crate::minimax::Minimax::ordinal()
+            };
+            if let Some(n) = opts.max_iter {
+                p = p.max_iter(n);
+            }
+            if let Some(t) = opts.tol {
+                p = p.tol(t);
+            }
+            boxed(p.fit_with_progress(m, progress))
+        }
+        "auto" => {
+            let mut p = crate::auto::Auto::params();
+            if let Some(s) = opts.seed {
+                p = p.seed(s);
+            }
+            boxed(p.fit_with_progress(m, progress))
+        }
+        "ebcc" | "ibcc" => {
+            let mut p = if name == "ebcc" {
+                crate::ebcc::Ebcc::params()
+            } else {
+                crate::ebcc::Ibcc::params()
+            };
             if let Some(n) = opts.max_iter {
                 p = p.max_iter(n);
             }

@@ -36,6 +36,9 @@ enum Command {
     /// Access-rule policies: evaluate, replay, simulate.
     #[command(subcommand)]
     Policy(cmd::policy::Command),
+    /// Numeric or ordinal ratings: aggregate (scores, worker bias) and agreement (ICC, W).
+    #[command(subcommand)]
+    Ratings(cmd::ratings::Command),
 }
 
 fn main() -> ExitCode {
@@ -59,6 +62,7 @@ fn main() -> ExitCode {
         Command::Aggregate(a) => cmd::aggregate::run(a),
         Command::Gold(c) => cmd::gold::run(c),
         Command::Policy(c) => cmd::policy::run(c),
+        Command::Ratings(c) => cmd::ratings::run(c),
     };
     common::exit(result)
 }

@@ -190,10 +190,10 @@ impl JudgmentMatrixBuilder {
         } else {
             label_col
         };
-        // The three id columns go to three independent dictionaries: encode the item
-        // column on one thread and the worker and label columns on another. Each
-        // dictionary is still filled in row order, so codes are the same as sequential
-        // encoding; errors are reported item, worker, label first as before.
+        // The three id columns go to three independent dictionaries: encode them as
+        // three tasks (rayon runs them on whichever threads are free). Each dictionary
+        // is still filled in row order, so codes are the same as sequential encoding;
+        // errors are reported item, worker, label first as before.
         let JudgmentMatrixBuilder {
             items,
             workers,
@@ -215,7 +215,7 @@ impl JudgmentMatrixBuilder {
                 item_cache,
             )
         };
-        let mut encode_rest = || {
+        let mut encode_worker = || {
             encode_ids(
                 worker_col.as_ref(),
                 workers,
@@ -223,7 +223,9 @@ impl JudgmentMatrixBuilder {
                 &r.worker,
                 row0,
                 worker_cache,
-            )?;
+            )
+        };
+        let mut encode_label = || {
             encode_ids(
                 label_col.as_ref(),
                 labels,
@@ -233,13 +235,14 @@ impl JudgmentMatrixBuilder {
                 label_cache,
             )
         };
-        let (ri, rw) = if batch.num_rows() >= PARALLEL_MIN_ROWS {
-            rayon::join(encode_item, encode_rest)
+        let (ri, (rw, rl)) = if batch.num_rows() >= PARALLEL_MIN_ROWS {
+            rayon::join(encode_item, || rayon::join(encode_worker, encode_label))
         } else {
-            (encode_item(), encode_rest())
+            (encode_item(), (encode_worker(), encode_label()))
         };
         ri?;
         rw?;
+        rl?;
         if self.declared > 0
             && let Some(i) = self.coo_label[start..]
                 .iter()
@@ -488,29 +491,44 @@ impl JudgmentMatrixBuilder {
         for i in 0..n_items {
             offsets[i + 1] += offsets[i];
         }
-        let mut cursor = offsets[..n_items].to_vec();
-        let mut worker = vec![0u32; n];
-        let mut class = vec![0u32; n];
-        let mut ts = self.timestamps.as_ref().map(|_| vec![0i64; n]);
-        let mut du = self.durations.as_ref().map(|_| vec![0f64; n]);
-        for r in 0..n {
-            let i = self.coo_item[r] as usize;
-            let p = cursor[i];
-            cursor[i] += 1;
-            worker[p] = self.coo_worker[r];
-            class[p] = self.coo_label[r];
-            if let (Some(out), Some(src)) = (ts.as_mut(), self.timestamps.as_ref()) {
-                out[p] = src[r];
+        // Input already grouped by item (each item's rows contiguous, as in most dumps):
+        // item codes are assigned in order of first appearance, so the item column is
+        // non-decreasing and the rows are already in CSR order — no scatter.
+        let grouped = self.coo_item.windows(2).all(|w| w[0] <= w[1]);
+        let (item, worker, class, ts, du) = if grouped {
+            (
+                std::mem::take(&mut self.coo_item),
+                std::mem::take(&mut self.coo_worker),
+                std::mem::take(&mut self.coo_label),
+                self.timestamps.take(),
+                self.durations.take(),
+            )
+        } else {
+            let mut cursor = offsets[..n_items].to_vec();
+            let mut worker = vec![0u32; n];
+            let mut class = vec![0u32; n];
+            let mut ts = self.timestamps.as_ref().map(|_| vec![0i64; n]);
+            let mut du = self.durations.as_ref().map(|_| vec![0f64; n]);
+            for r in 0..n {
+                let i = self.coo_item[r] as usize;
+                let p = cursor[i];
+                cursor[i] += 1;
+                worker[p] = self.coo_worker[r];
+                class[p] = self.coo_label[r];
+                if let (Some(out), Some(src)) = (ts.as_mut(), self.timestamps.as_ref()) {
+                    out[p] = src[r];
+                }
+                if let (Some(out), Some(src)) = (du.as_mut(), self.durations.as_ref()) {
+                    out[p] = src[r];
+                }
             }
-            if let (Some(out), Some(src)) = (du.as_mut(), self.durations.as_ref()) {
-                out[p] = src[r];
+            drop(cursor);
+            let mut item = Vec::with_capacity(n);
+            for i in 0..n_items {
+                item.resize(offsets[i + 1], i as u32);
             }
-        }
-        drop(cursor);
-        let mut item = Vec::with_capacity(n);
-        for i in 0..n_items {
-            item.resize(offsets[i + 1], i as u32);
-        }
+            (item, worker, class, ts, du)
+        };
 
         // 4. duplicates and the worker index. Only the `error` policy needs the input
         // rows afterwards (to name the two rows of the first repeated pair); otherwise
@@ -521,13 +539,22 @@ impl JudgmentMatrixBuilder {
         let n_workers = self.workers.len();
         let policy = self.opts.duplicates;
         let (dups, (worker_offsets, by_worker)) = if policy == DuplicatePolicy::Error {
-            let dups = find_duplicates(&offsets, &worker, &class, policy);
+            let dups = find_duplicates(&offsets, &worker, &class, n_workers, policy);
             if let Some(&(i, w)) = dups.first_pair.as_ref() {
-                let rows: Vec<u64> = (0..n)
-                    .filter(|&r| self.coo_item[r] == i && self.coo_worker[r] == w)
-                    .take(2)
-                    .map(|r| r as u64)
-                    .collect();
+                // grouped input kept no row arrays: there positions are the rows
+                let rows: Vec<u64> = if grouped {
+                    (offsets[i as usize]..offsets[i as usize + 1])
+                        .filter(|&p| worker[p] == w)
+                        .take(2)
+                        .map(|p| p as u64)
+                        .collect()
+                } else {
+                    (0..n)
+                        .filter(|&r| self.coo_item[r] == i && self.coo_worker[r] == w)
+                        .take(2)
+                        .map(|r| r as u64)
+                        .collect()
+                };
                 return Err(Error::Conflict(format!(
                     "worker `{}` judged item `{}` more than once (data rows {} and {}, \
                          1-based); choose a duplicate policy: keep-all, first or last",
@@ -544,7 +571,7 @@ impl JudgmentMatrixBuilder {
             drop(std::mem::take(&mut self.coo_item));
             drop(std::mem::take(&mut self.coo_worker));
             rayon::join(
-                || find_duplicates(&offsets, &worker, &class, policy),
+                || find_duplicates(&offsets, &worker, &class, n_workers, policy),
                 || worker_index(&worker, n_workers),
             )
         };

@@ -165,11 +165,17 @@ impl StrStore {
     }
 }
 
+/// Integer ids below this are also cached in a direct table (labels 0..K, small ids).
+const SMALL_INTS: usize = 256;
+
 #[derive(Clone)]
 enum Repr {
     Int {
         values: Vec<i64>,
         index: HashMap<i64, u32>,
+        /// `small[v]` = code of `v` for `0 <= v < SMALL_INTS`, `u32::MAX` when absent
+        /// (empty until the first small id).
+        small: Vec<u32>,
     },
     Str(StrStore),
 }
@@ -205,6 +211,7 @@ impl IdDictionary {
             repr: Repr::Int {
                 values: Vec::new(),
                 index: HashMap::new(),
+                small: Vec::new(),
             },
         }
     }
@@ -266,10 +273,30 @@ impl IdDictionary {
     /// Adds an integer id (if new) and returns its code.
     pub fn intern_int(&mut self, v: i64) -> u32 {
         match &mut self.repr {
-            Repr::Int { values, index } => *index.entry(v).or_insert_with(|| {
-                values.push(v);
-                (values.len() - 1) as u32
-            }),
+            Repr::Int {
+                values,
+                index,
+                small,
+            } => {
+                let slot = usize::try_from(v).ok().filter(|&s| s < SMALL_INTS);
+                if let Some(s) = slot
+                    && let Some(&c) = small.get(s)
+                    && c != u32::MAX
+                {
+                    return c;
+                }
+                let code = *index.entry(v).or_insert_with(|| {
+                    values.push(v);
+                    (values.len() - 1) as u32
+                });
+                if let Some(s) = slot {
+                    if small.is_empty() {
+                        small.resize(SMALL_INTS, u32::MAX);
+                    }
+                    small[s] = code;
+                }
+                code
+            }
             Repr::Str(st) => {
                 let mut buf = itoa_buf(v);
                 st.intern(buf.as_str_mut())
@@ -311,7 +338,11 @@ impl IdDictionary {
     /// Approximate heap bytes used.
     pub fn heap_bytes(&self) -> usize {
         match &self.repr {
-            Repr::Int { values, index } => values.capacity() * 8 + index.capacity() * 16,
+            Repr::Int {
+                values,
+                index,
+                small,
+            } => values.capacity() * 8 + index.capacity() * 16 + small.capacity() * 4,
             Repr::Str(s) => s.arena.capacity() + s.offsets.capacity() * 8 + s.table.capacity() * 4,
         }
     }

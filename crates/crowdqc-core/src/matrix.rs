@@ -238,6 +238,29 @@ impl JudgmentMatrix {
         m
     }
 
+    /// A matrix with only the judgments at positions `p` where `keep[p]` is true (e.g.
+    /// a training fold). Dictionaries, classes and gold are kept, so indices keep their
+    /// meaning; items and workers may be left with no judgment.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`](crate::Error) `keep` when its length is not
+    /// [`n_judgments`](Self::n_judgments).
+    pub fn keep_positions(&self, keep: &[bool]) -> crate::Result<JudgmentMatrix> {
+        if keep.len() != self.n_judgments() {
+            return Err(crate::Error::param(
+                "keep",
+                format!(
+                    "needs one flag per judgment ({}), got {}",
+                    self.n_judgments(),
+                    keep.len()
+                ),
+            ));
+        }
+        let mut m = self.filter_positions(keep);
+        m.report.judgments = m.n_judgments() as u64;
+        Ok(m)
+    }
+
     /// Keeps positions where `keep[p]` is true, rebuilding offsets and the worker index.
     pub(crate) fn filter_positions(&self, keep: &[bool]) -> JudgmentMatrix {
         let n_items = self.n_items();
@@ -314,11 +337,14 @@ pub(crate) struct Duplicates {
     pub(crate) keep: Option<Vec<bool>>,
 }
 
-/// Finds repeated workers within each item's positions.
+/// Finds repeated workers within each item's positions. A first pass marks each
+/// worker with the last item it was seen on (linear, no sorting); only items where a
+/// worker repeats are sorted to count and resolve their repeated pairs.
 pub(crate) fn find_duplicates(
     offsets: &[usize],
     worker: &[u32],
     class: &[u32],
+    n_workers: usize,
     policy: DuplicatePolicy,
 ) -> Duplicates {
     let mut d = Duplicates {
@@ -329,9 +355,21 @@ pub(crate) fn find_duplicates(
         keep: None,
     };
     let mut buf: Vec<(u32, u32)> = Vec::new(); // (worker, position)
+    // seen[w] = 1 + the last item on which worker w was seen (0: not yet)
+    let mut seen = vec![0u64; n_workers];
     for i in 0..offsets.len() - 1 {
         let (a, b) = (offsets[i], offsets[i + 1]);
         if b - a < 2 {
+            continue;
+        }
+        let mark = i as u64 + 1;
+        let mut repeated = false;
+        for &w in &worker[a..b] {
+            let s = &mut seen[w as usize];
+            repeated |= *s == mark;
+            *s = mark;
+        }
+        if !repeated {
             continue;
         }
         buf.clear();

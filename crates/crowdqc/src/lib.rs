@@ -119,6 +119,7 @@ pub use crowdqc_gold as gold;
 #[cfg(feature = "io")]
 pub use crowdqc_io as io;
 pub use crowdqc_policy as policy;
+pub use crowdqc_ratings as ratings;
 
 pub use crowdqc_core::{Error, JudgmentMatrix, JudgmentMatrixBuilder, Result};
 

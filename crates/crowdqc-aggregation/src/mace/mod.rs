@@ -109,7 +109,7 @@
 mod fit;
 mod model;
 mod params;
-mod special;
+pub(crate) mod special;
 
 pub use model::MaceModel;
 pub use params::{MaceMethod, MaceParams};

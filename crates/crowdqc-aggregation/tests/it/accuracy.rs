@@ -4,6 +4,7 @@
 //! optimistic upper reference, not a fair comparison).
 
 use crowdqc_aggregation::registry::{self, RunOptions};
+use crowdqc_core::JudgmentMatrix;
 use crowdqc_testkit::fixtures::CATEGORICAL_WITH_GOLD;
 
 use crate::support::{crowdkit_accuracy, gold_accuracy, load};
@@ -11,8 +12,11 @@ use crate::support::{crowdkit_accuracy, gold_accuracy, load};
 /// Tolerance on recorded accuracies.
 const ACC_TOL: f64 = 0.002;
 
-/// Methods of the table, in column order.
-pub const METHODS: [&str; 10] = [
+/// Columns of the table (methods with default parameters).
+const N: usize = 12;
+
+/// Methods of the table, in column order (new methods join at the end).
+pub const METHODS: [&str; N] = [
     "mv",
     "wawa",
     "zbs",
@@ -23,6 +27,8 @@ pub const METHODS: [&str; 10] = [
     "mace",
     "kos",
     "mmsr",
+    "ebcc",
+    "ibcc",
 ];
 
 /// Regression guard: accuracies measured by crowdqc itself with default parameters
@@ -33,23 +39,23 @@ pub const METHODS: [&str; 10] = [
 /// must reach except where documented in `glad.rs` (`GLAD_CROWDKIT_AHEAD`) and
 /// `mace.rs` (`CROWDKIT_AHEAD`).
 #[rustfmt::skip]
-const RECORDED: &[(&str, [Option<f64>; 10])] = &[
-    ("welinder2010-bluebirds", [Some(0.7593), Some(0.7593), Some(0.7593), Some(0.7870), Some(0.8889), Some(0.5833), Some(0.7222), Some(0.8611), Some(0.7222), Some(0.7130)]),
-    ("zheng2017-product", [Some(0.8966), Some(0.8966), Some(0.8966), Some(0.9219), Some(0.9397), Some(0.9084), Some(0.9283), Some(0.8421), Some(0.8955), Some(0.9263)]),
-    ("zhou2012-dogs", [Some(0.8178), Some(0.8290), Some(0.8302), Some(0.8364), Some(0.8426), Some(0.8302), Some(0.8340), Some(0.8302), None, Some(0.8240)]),
-    ("zheng2017-face", [Some(0.6301), Some(0.6301), Some(0.6301), Some(0.6455), Some(0.6404), Some(0.6113), Some(0.6284), Some(0.6438), None, Some(0.6301)]),
-    ("venanzi2014-weather-sentiment-amt", [Some(0.8467), Some(0.8533), Some(0.8533), Some(0.8600), Some(0.8400), Some(0.8567), Some(0.8533), Some(0.8567), None, Some(0.8567)]),
-    ("zhou2012-websearch", [Some(0.7765), Some(0.8168), Some(0.8262), Some(0.8624), Some(0.8292), Some(0.7486), Some(0.8243), Some(0.8383), None, Some(0.6706)]),
-    ("snow2008-rte", [Some(0.9187), Some(0.9213), Some(0.9213), Some(0.9275), Some(0.9275), Some(0.9250), Some(0.9250), Some(0.9263), Some(0.4975), Some(0.9275)]),
-    ("snow2008-temp", [Some(0.9394), Some(0.9437), Some(0.9437), Some(0.9459), Some(0.9416), Some(0.9394), Some(0.9351), Some(0.9416), Some(0.5693), Some(0.9307)]),
-    ("snow2008-wsd", [Some(0.9944), Some(0.9944), Some(0.9944), Some(0.9944), Some(0.9944), Some(0.9944), Some(0.9944), Some(0.9944), None, Some(0.9944)]),
-    ("gal-adultcontent2", [Some(0.7628), Some(0.7658), Some(0.7658), Some(0.7748), Some(0.7658), Some(0.7087), Some(0.7598), Some(0.7808), None, Some(0.7628)]),
-    ("gal-barzanmozafari", [Some(0.6960), Some(0.6960), Some(0.6960), Some(0.6960), Some(0.7090), Some(0.6680), Some(0.6930), Some(0.7220), Some(0.6580), Some(0.6920)]),
-    ("gal-copyright-infringement", [Some(0.4444), Some(0.4444), Some(0.4444), Some(0.7778), Some(0.7778), Some(0.3333), Some(0.4444), Some(0.7778), None, Some(0.4444)]),
-    ("gal-hitspam-crowdflower", [Some(0.6600), Some(0.6600), Some(0.6600), Some(0.6600), Some(0.6600), Some(0.6600), Some(0.6600), Some(0.6600), Some(0.6600), Some(0.6600)]),
-    ("gal-adultcontent-toy", [Some(0.4000), Some(0.4000), Some(0.4000), Some(0.4000), Some(0.6000), Some(0.6000), Some(0.6000), Some(0.6000), Some(0.6000), Some(0.6000)]),
-    ("crowdkit-toy", [Some(0.5000), Some(0.5000), Some(0.5000), Some(1.0000), Some(1.0000), Some(1.0000), Some(1.0000), Some(1.0000), Some(0.5000), Some(0.5000)]),
-    ("crowdkit-simple", [Some(1.0000), Some(1.0000), Some(1.0000), Some(1.0000), Some(1.0000), Some(1.0000), Some(1.0000), Some(1.0000), None, Some(1.0000)]),
+const RECORDED: &[(&str, [Option<f64>; N])] = &[
+("welinder2010-bluebirds", [Some(0.7593), Some(0.7593), Some(0.7593), Some(0.7870), Some(0.8889), Some(0.5833), Some(0.7222), Some(0.8611), Some(0.7222), Some(0.7130), Some(0.8611), Some(0.8889)]),
+    ("zheng2017-product", [Some(0.8966), Some(0.8966), Some(0.8966), Some(0.9219), Some(0.9397), Some(0.9084), Some(0.9283), Some(0.8421), Some(0.8955), Some(0.9263), Some(0.9349), Some(0.9383)]),
+    ("zhou2012-dogs", [Some(0.8178), Some(0.8290), Some(0.8302), Some(0.8364), Some(0.8426), Some(0.8302), Some(0.8340), Some(0.8302), None, Some(0.8240), Some(0.8401), Some(0.8389)]),
+    ("zheng2017-face", [Some(0.6301), Some(0.6301), Some(0.6301), Some(0.6455), Some(0.6404), Some(0.6113), Some(0.6284), Some(0.6438), None, Some(0.6301), Some(0.6336), Some(0.6404)]),
+    ("venanzi2014-weather-sentiment-amt", [Some(0.8467), Some(0.8533), Some(0.8533), Some(0.8600), Some(0.8400), Some(0.8567), Some(0.8533), Some(0.8567), None, Some(0.8567), Some(0.8567), Some(0.8567)]),
+    ("zhou2012-websearch", [Some(0.7765), Some(0.8168), Some(0.8262), Some(0.8624), Some(0.8292), Some(0.7486), Some(0.8243), Some(0.8383), None, Some(0.6706), Some(0.7437), Some(0.7508)]),
+    ("snow2008-rte", [Some(0.9187), Some(0.9213), Some(0.9213), Some(0.9275), Some(0.9275), Some(0.9250), Some(0.9250), Some(0.9263), Some(0.4975), Some(0.9275), Some(0.9313), Some(0.9275)]),
+    ("snow2008-temp", [Some(0.9394), Some(0.9437), Some(0.9437), Some(0.9459), Some(0.9416), Some(0.9394), Some(0.9351), Some(0.9416), Some(0.5693), Some(0.9307), Some(0.9416), Some(0.9416)]),
+    ("snow2008-wsd", [Some(0.9944), Some(0.9944), Some(0.9944), Some(0.9944), Some(0.9944), Some(0.9944), Some(0.9944), Some(0.9944), None, Some(0.9944), Some(0.9944), Some(0.9944)]),
+    ("gal-adultcontent2", [Some(0.7628), Some(0.7658), Some(0.7658), Some(0.7748), Some(0.7658), Some(0.7087), Some(0.7598), Some(0.7808), None, Some(0.7628), Some(0.7477), Some(0.7447)]),
+    ("gal-barzanmozafari", [Some(0.6960), Some(0.6960), Some(0.6960), Some(0.6960), Some(0.7090), Some(0.6680), Some(0.6930), Some(0.7220), Some(0.6580), Some(0.6920), Some(0.7040), Some(0.7050)]),
+    ("gal-copyright-infringement", [Some(0.4444), Some(0.4444), Some(0.4444), Some(0.7778), Some(0.7778), Some(0.3333), Some(0.4444), Some(0.7778), None, Some(0.4444), Some(0.3333), Some(0.7778)]),
+    ("gal-hitspam-crowdflower", [Some(0.6600), Some(0.6600), Some(0.6600), Some(0.6600), Some(0.6600), Some(0.6600), Some(0.6600), Some(0.6600), Some(0.6600), Some(0.6600), Some(0.6600), Some(0.6600)]),
+    ("gal-adultcontent-toy", [Some(0.4000), Some(0.4000), Some(0.4000), Some(0.4000), Some(0.6000), Some(0.6000), Some(0.6000), Some(0.6000), Some(0.6000), Some(0.6000), Some(0.6000), Some(0.6000)]),
+    ("crowdkit-toy", [Some(0.5000), Some(0.5000), Some(0.5000), Some(1.0000), Some(1.0000), Some(1.0000), Some(1.0000), Some(1.0000), Some(0.5000), Some(0.5000), Some(1.0000), Some(1.0000)]),
+    ("crowdkit-simple", [Some(1.0000), Some(1.0000), Some(1.0000), Some(1.0000), Some(1.0000), Some(1.0000), Some(1.0000), Some(1.0000), None, Some(1.0000), Some(0.9000), Some(1.0000)]),
 ];
 
 /// Published Dawid–Skene (EM) accuracies from the datasets' SOURCE.md files (Zheng et
@@ -64,9 +70,45 @@ const DS_REFERENCE: &[(&str, f64)] = &[
     ("zheng2017-face", 0.6404),
 ];
 
-fn accuracies(name: &str) -> Option<[Option<f64>; 10]> {
+/// Majority vote's expected accuracy on the gold items when ties are split uniformly
+/// at random (how published MV figures are computed): an item whose gold class is
+/// among `t` tied top classes counts `1/t`. Exact, no sampling. Every judgment counts
+/// (duplicates kept, as crowdqc reads the data by default).
+fn mv_random_ties(m: &JudgmentMatrix) -> f64 {
+    let (offsets, classes) = (m.item_offsets(), m.judgment_classes());
+    let mut counts = vec![0usize; m.n_classes()];
+    let items = m.gold().items();
+    let mut total = 0.0;
+    for &i in items {
+        let i = i as usize;
+        counts.iter_mut().for_each(|c| *c = 0);
+        classes[offsets[i]..offsets[i + 1]]
+            .iter()
+            .for_each(|&c| counts[c as usize] += 1);
+        let top = counts.iter().copied().max().unwrap_or(0);
+        let gold = m.gold().label(i as u32).expect("gold item") as usize;
+        if top > 0 && counts[gold] == top {
+            total += 1.0 / counts.iter().filter(|&&c| c == top).count() as f64;
+        }
+    }
+    total / items.len() as f64
+}
+
+/// The random-tie majority-vote accuracy stated in the dataset's SOURCE.md (computed
+/// by the data curator's script, independent of crowdqc: "accuracy 0.730651 with ties
+/// broken uniformly at random (expected value)"), rounded to 6 decimals.
+fn source_mv_random_ties(name: &str) -> Option<f64> {
+    let dir = crowdqc_testkit::fixtures::dataset_dir(name)?;
+    let text = std::fs::read_to_string(dir.join("SOURCE.md")).ok()?;
+    let key = " with ties broken uniformly at random (expected value)";
+    let end = text.find(key)?;
+    let start = text[..end].rfind("accuracy ")? + "accuracy ".len();
+    text[start..end].trim().parse().ok()
+}
+
+fn accuracies(name: &str) -> Option<[Option<f64>; N]> {
     let m = load(name, true)?;
-    let mut row = [None; 10];
+    let mut row = [None; N];
     for (j, method) in METHODS.iter().enumerate() {
         let opts = RunOptions {
             use_gold: *method == "gold-mv",
@@ -88,7 +130,15 @@ fn accuracies(name: &str) -> Option<[Option<f64>; 10]> {
 
 fn check(name: &str) {
     let Some(row) = accuracies(name) else { return };
+    let m = load(name, true).expect("loaded above");
+    let mv_random = mv_random_ties(&m);
+    let stated = source_mv_random_ties(name).expect("SOURCE.md states MV with random ties");
+    assert!(
+        (mv_random - stated).abs() < 1e-6,
+        "{name}: mv with random ties {mv_random:.6}, SOURCE.md {stated}"
+    );
     if std::env::var("CROWDQC_PRINT_TABLE").is_ok() {
+        println!("    // {name}: mv random ties {mv_random:.4}");
         let cells: Vec<String> = row
             .iter()
             .map(|a| a.map_or("None".into(), |v| format!("Some({v:.4})")))

@@ -1,9 +1,13 @@
 //! Integration tests of crowdqc-aggregation (one binary).
 
+mod ebcc;
 mod glad;
 mod kos;
 mod mace;
 mod mmsr;
+
+mod auto;
+mod minimax;
 
 mod accuracy;
 mod bad_input;

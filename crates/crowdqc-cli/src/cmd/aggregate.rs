@@ -5,8 +5,10 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::time::Instant;
 
+use crowdqc::aggregation::auto::{Auto, AutoReport};
 use crowdqc::aggregation::registry::{self, RunOptions};
 use crowdqc::aggregation::report::{self, AggregateSummary, EvalGold, GoldUse};
+use crowdqc::core::estimator::Estimator;
 use crowdqc::core::progress::Progress;
 use crowdqc::{Error, Result};
 
@@ -18,9 +20,16 @@ use crate::progress::Bar;
 pub struct Args {
     /// Judgments file (.parquet, .csv, .arrow/.ipc) with item, worker and label columns.
     pub judgments: PathBuf,
-    /// Method: mv, wmv, wawa, zbs, gold-mv, ds, one-coin-ds, glad, mace, kos, mmsr.
+    /// Method: mv, wmv, wawa, zbs, gold-mv, ds, one-coin-ds, glad, mace, kos, mmsr,
+    /// minimax, minimax-ordinal, auto (picks a gold-free method by held-out judgment
+    /// likelihood and prints what it chose and why).
     #[arg(long, default_value = "ds", value_name = "METHOD")]
     pub method: String,
+    /// Treat the classes as ordered (lowest to highest: numeric labels, or the order
+    /// given by --classes): `--method minimax --ordinal` runs minimax-ordinal, and
+    /// `--method auto --ordinal` also compares minimax-ordinal.
+    #[arg(long)]
+    pub ordinal: bool,
     /// Known labels the method uses (ds clamps these items; gold-mv weights workers by
     /// them); other methods ignore them and say so.
     #[arg(long, value_name = "GOLD")]
@@ -65,6 +74,9 @@ struct Output<'a> {
     out: Option<String>,
     workers_out: Option<String>,
     seconds: Seconds,
+    /// What `--method auto` chose and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    auto: Option<&'a AutoReport>,
 }
 
 #[derive(Debug, serde::Serialize)]
@@ -78,7 +90,18 @@ struct Seconds {
 /// # Errors
 /// Unknown method, unreadable inputs, bad parameters, or a failed fit.
 pub fn run(args: Args) -> Result<()> {
-    let info = registry::method(&args.method).ok_or_else(|| {
+    let name = match (args.method.as_str(), args.ordinal) {
+        ("minimax" | "minimax-ordinal", true) => "minimax-ordinal",
+        ("auto", true) => "auto",
+        (other, true) => {
+            return Err(Error::param(
+                "ordinal",
+                format!("--ordinal applies to --method minimax or auto, not `{other}`"),
+            ));
+        }
+        (other, false) => other,
+    };
+    let info = registry::method(name).ok_or_else(|| {
         Error::param(
             "method",
             format!(
@@ -140,9 +163,20 @@ pub fn run(args: Args) -> Result<()> {
     let t1 = Instant::now();
     let bar = Bar::stderr();
     bar.start(&format!("fitting {}", info.name), None);
-    let model = registry::fit_with_progress(info.name, &m, &run, &bar);
-    bar.finish();
-    let model = model?;
+    let (model, auto) = if info.name == "auto" {
+        let mut p = Auto::params().ordinal(args.ordinal);
+        if let Some(s) = run.seed {
+            p = p.seed(s);
+        }
+        let r = p.fit_with_progress(&m, &bar);
+        bar.finish();
+        let (model, report) = r?.into_parts();
+        (model, Some(report))
+    } else {
+        let r = registry::fit_with_progress(info.name, &m, &run, &bar);
+        bar.finish();
+        (r?, None)
+    };
     let t_fit = t1.elapsed();
     let eval = eval_gold.map(|g| g.evaluate(&m, &model.labels(), use_gold));
     if let Some(p) = &args.out {
@@ -168,6 +202,7 @@ pub fn run(args: Args) -> Result<()> {
             read: t_read.as_secs_f64(),
             fit: t_fit.as_secs_f64(),
         },
+        auto: auto.as_ref(),
     };
     let text = match args.format {
         Format::Json => common::to_json(&output)?,
@@ -177,7 +212,27 @@ pub fn run(args: Args) -> Result<()> {
 }
 
 fn text(o: &Output<'_>) -> String {
-    let mut t = o.summary.to_string();
+    let mut t = String::new();
+    if let Some(a) = o.auto {
+        let _ = writeln!(t, "auto chose   {}", a.chosen);
+        let _ = writeln!(t, "why          {}", a.reason);
+        for c in &a.candidates {
+            match (c.heldout_loglik, &c.error) {
+                (Some(v), _) => {
+                    let _ = writeln!(t, "  {:<16} held-out log-likelihood {v:.5}", c.method);
+                }
+                (None, e) => {
+                    let _ = writeln!(
+                        t,
+                        "  {:<16} not scored: {}",
+                        c.method,
+                        e.as_deref().unwrap_or("")
+                    );
+                }
+            }
+        }
+    }
+    t.push_str(&o.summary.to_string());
     for p in [&o.out, &o.workers_out].into_iter().flatten() {
         let _ = writeln!(t, "wrote        {p}");
     }

@@ -5,3 +5,4 @@ pub mod agreement;
 pub mod gold;
 pub mod inspect;
 pub mod policy;
+pub mod ratings;

@@ -6,4 +6,5 @@ mod gold;
 mod inspect;
 mod limits;
 mod policy;
+mod ratings;
 mod util;

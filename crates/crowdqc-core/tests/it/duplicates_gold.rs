@@ -211,3 +211,82 @@ fn gold_batches_fall_back_to_default_names_when_columns_are_mapped() {
         "{e}"
     );
 }
+
+/// `ROWS` reordered so each item's rows are contiguous (input order kept within an
+/// item): the builder's no-scatter path for grouped input.
+const GROUPED: &[(&str, &str, &str)] = &[
+    ("t1", "w1", "a"),
+    ("t1", "w1", "b"),
+    ("t1", "w2", "a"),
+    ("t1", "w1", "a"),
+    ("t2", "w1", "a"),
+    ("t2", "w1", "a"),
+    ("t2", "w1", "a"),
+];
+
+#[test]
+fn grouped_input_gives_the_same_matrix_as_interleaved_input() {
+    for policy in [
+        DuplicatePolicy::KeepAll,
+        DuplicatePolicy::First,
+        DuplicatePolicy::Last,
+    ] {
+        let opts = IngestOptions::default().with_duplicates(policy);
+        let a = build(ROWS, &[], opts.clone()).unwrap();
+        let b = build(GROUPED, &[], opts).unwrap();
+        assert_eq!(a.n_judgments(), b.n_judgments(), "{policy:?}");
+        for i in 0..a.n_items() as u32 {
+            let (ra, rb) = (a.item_range(i), b.item_range(i));
+            assert_eq!(ra, rb, "{policy:?} item {i}");
+            assert_eq!(
+                a.judgment_workers()[ra.clone()],
+                b.judgment_workers()[rb.clone()]
+            );
+            assert_eq!(a.judgment_classes()[ra], b.judgment_classes()[rb]);
+        }
+        let (ra, rb) = (a.report(), b.report());
+        assert_eq!(
+            (
+                ra.duplicate_pairs,
+                ra.duplicate_extra_rows,
+                ra.conflicting_duplicate_pairs
+            ),
+            (
+                rb.duplicate_pairs,
+                rb.duplicate_extra_rows,
+                rb.conflicting_duplicate_pairs
+            ),
+        );
+        assert_eq!(b.worker_count(0), a.worker_count(0));
+    }
+    // grouped: the repeated pair (t1, w1) is on data rows 1 and 2 (1-based) as well
+    let e = build(
+        GROUPED,
+        &[],
+        IngestOptions::default().with_duplicates(DuplicatePolicy::Error),
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("worker `w1` judged item `t1` more than once (data rows 1 and 2, 1-based)"),
+        "{e}"
+    );
+    // a pair repeated only on a later item is found too (the first item has none)
+    let late = &[
+        ("t1", "w1", "a"),
+        ("t2", "w2", "a"),
+        ("t2", "w3", "a"),
+        ("t2", "w2", "b"),
+    ];
+    let e = build(
+        late,
+        &[],
+        IngestOptions::default().with_duplicates(DuplicatePolicy::Error),
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("worker `w2` judged item `t2` more than once (data rows 2 and 4, 1-based)"),
+        "{e}"
+    );
+}

@@ -1,0 +1,440 @@
+//! The M-step solvers: damped Newton on one worker's (or one item's) parameters, with
+//! every judgment's contribution accumulated row by row of the `K × K` confusion
+//! logits. No allocation: every buffer lives in a [`Scratch`] reused across blocks.
+
+/// Armijo constant of the backtracking line search.
+const ARMIJO: f64 = 1e-4;
+/// Smallest step fraction tried before a block gives up for this M-step.
+const MIN_STEP: f64 = 1e-10;
+
+/// Per-row sums of one pass over a block's judgments: the negated weighted
+/// log-likelihood `f[r]`, its gradient `g[r, ·]` and Hessian `h[r, ·, ·]` with respect
+/// to row `r` of the block's logits.
+pub(super) struct Acc {
+    pub(super) f: Vec<f64>,
+    pub(super) g: Vec<f64>,
+    pub(super) h: Vec<f64>,
+}
+
+impl Acc {
+    fn new(k: usize) -> Self {
+        Acc {
+            f: vec![0.0; k],
+            g: vec![0.0; k * k],
+            h: vec![0.0; k * k * k],
+        }
+    }
+
+    fn clear(&mut self, k: usize, active: &[bool]) {
+        for r in (0..k).filter(|&r| active[r]) {
+            self.f[r] = 0.0;
+            self.g[r * k..(r + 1) * k].fill(0.0);
+            self.h[r * k * k..(r + 1) * k * k].fill(0.0);
+        }
+    }
+}
+
+/// Buffers of one thread's solves (sized for `K` classes and `d` parameters per block).
+pub(super) struct Scratch {
+    k: usize,
+    acc: Acc,
+    z: Vec<f64>,
+    active: Vec<bool>,
+    /// Trial logits (`K × K`).
+    trial: Vec<f64>,
+    /// Per row (categorical) or for the whole block (ordinal): current value, step,
+    /// directional derivative, step fraction, Newton steps taken.
+    f_cur: Vec<f64>,
+    dir: Vec<f64>,
+    gd: Vec<f64>,
+    t: Vec<f64>,
+    steps: Vec<usize>,
+    /// Ordinal: parameters, gradient, Hessian (`d × d`) of the block.
+    xd: Vec<f64>,
+    gx: Vec<f64>,
+    hx: Vec<f64>,
+}
+
+impl Scratch {
+    pub(super) fn new(k: usize, d: usize) -> Self {
+        Scratch {
+            k,
+            acc: Acc::new(k),
+            z: vec![0.0; k],
+            active: vec![false; k],
+            trial: vec![0.0; k * k],
+            f_cur: vec![0.0; k],
+            dir: vec![0.0; d.max(k * k)],
+            gd: vec![0.0; k],
+            t: vec![0.0; k],
+            steps: vec![0; k],
+            xd: vec![0.0; d],
+            gx: vec![0.0; d],
+            hx: vec![0.0; d * d],
+        }
+    }
+}
+
+/// Adds one judgment: the block's logits `own` plus the other party's `other` (both
+/// `K × K`, `[true, observed]`), posterior weights `w` of the true classes, observed
+/// class `l`. Rows that are inactive or have zero weight are skipped.
+#[inline]
+#[allow(clippy::too_many_arguments)]
+pub(super) fn accumulate(
+    k: usize,
+    own: &[f64],
+    other: &[f64],
+    w: &[f64],
+    l: usize,
+    active: &[bool],
+    acc: &mut Acc,
+    z: &mut [f64],
+) {
+    for r in 0..k {
+        let wr = w[r];
+        if !active[r] || wr == 0.0 {
+            continue;
+        }
+        let o = &own[r * k..(r + 1) * k];
+        let q = &other[r * k..(r + 1) * k];
+        let mut mx = f64::NEG_INFINITY;
+        for c in 0..k {
+            z[c] = o[c] + q[c];
+            mx = mx.max(z[c]);
+        }
+        let zl = z[l];
+        let mut s = 0.0;
+        for v in z.iter_mut() {
+            *v = (*v - mx).exp();
+            s += *v;
+        }
+        let inv = 1.0 / s;
+        acc.f[r] += wr * (mx + s.ln() - zl);
+        let g = &mut acc.g[r * k..(r + 1) * k];
+        let h = &mut acc.h[r * k * k..(r + 1) * k * k];
+        for a in 0..k {
+            let pa = z[a] * inv;
+            let wpa = wr * pa;
+            g[a] += wpa;
+            let ha = &mut h[a * k..(a + 1) * k];
+            for b in 0..k {
+                ha[b] -= wpa * z[b] * inv;
+            }
+            ha[a] += wpa;
+        }
+        g[l] -= wr;
+    }
+}
+
+/// Cholesky solve of `a x = b` (`a` is `n × n`, symmetric positive definite,
+/// overwritten by its factor); `b` becomes `x`. False when `a` is not positive
+/// definite.
+fn cholesky_solve(a: &mut [f64], n: usize, b: &mut [f64]) -> bool {
+    for j in 0..n {
+        let mut d = a[j * n + j];
+        for p in 0..j {
+            d -= a[j * n + p] * a[j * n + p];
+        }
+        if !(d > 0.0 && d.is_finite()) {
+            return false;
+        }
+        let d = d.sqrt();
+        a[j * n + j] = d;
+        for i in j + 1..n {
+            let mut s = a[i * n + j];
+            for p in 0..j {
+                s -= a[i * n + p] * a[j * n + p];
+            }
+            a[i * n + j] = s / d;
+        }
+    }
+    for i in 0..n {
+        let mut s = b[i];
+        for p in 0..i {
+            s -= a[i * n + p] * b[p];
+        }
+        b[i] = s / a[i * n + i];
+    }
+    for i in (0..n).rev() {
+        let mut s = b[i];
+        for p in i + 1..n {
+            s -= a[p * n + i] * b[p];
+        }
+        b[i] = s / a[i * n + i];
+    }
+    true
+}
+
+/// Newton direction `dir = −h⁻¹ g` (steepest descent if `h` is not positive
+/// definite); returns `g · dir`.
+fn direction(h: &mut [f64], g: &[f64], n: usize, dir: &mut [f64]) -> f64 {
+    for (d, &gv) in dir.iter_mut().zip(g) {
+        *d = -gv;
+    }
+    if !cholesky_solve(h, n, dir) {
+        for (d, &gv) in dir.iter_mut().zip(g) {
+            *d = -gv;
+        }
+    }
+    g.iter().zip(dir.iter()).map(|(a, b)| a * b).sum()
+}
+
+fn max_abs(v: &[f64]) -> f64 {
+    v.iter().fold(0.0, |m, x| m.max(x.abs()))
+}
+
+/// Categorical M-step of one block: every row of the `K × K` logits `x` is its own
+/// problem `min −Σ_j w_j[r] ln softmax(x[r] + other_j[r])[l_j] + λ/2 ‖x[r]‖²`; the rows
+/// share passes over the judgments. `pass(trial, active, acc)` must clear nothing and
+/// add every judgment of the block with [`accumulate`]. A row stops when every
+/// gradient component is at most `tol`, after `max_steps` Newton steps, or after a
+/// step whose predicted decrease (half the Newton decrement) is at most `prog_tol`
+/// (that step is taken without another pass). Returns the passes made.
+pub(super) fn solve_rows(
+    x: &mut [f64],
+    lambda: f64,
+    max_steps: usize,
+    tol: f64,
+    prog_tol: f64,
+    s: &mut Scratch,
+    mut pass: impl FnMut(&[f64], &[bool], &mut Acc, &mut [f64]),
+) -> usize {
+    let k = s.k;
+    s.trial.copy_from_slice(x);
+    s.active.fill(true);
+    s.steps.fill(0);
+    s.t.fill(1.0);
+    let mut first = true;
+    let mut passes = 0;
+    while s.active.iter().any(|&a| a) {
+        s.acc.clear(k, &s.active);
+        pass(&s.trial, &s.active, &mut s.acc, &mut s.z);
+        passes += 1;
+        for r in 0..k {
+            if !s.active[r] {
+                continue;
+            }
+            let tr = &s.trial[r * k..(r + 1) * k];
+            let g = &mut s.acc.g[r * k..(r + 1) * k];
+            let h = &mut s.acc.h[r * k * k..(r + 1) * k * k];
+            let mut f = s.acc.f[r];
+            for c in 0..k {
+                f += 0.5 * lambda * tr[c] * tr[c];
+                g[c] += lambda * tr[c];
+                h[c * k + c] += lambda;
+            }
+            let accept = first || f <= s.f_cur[r] + ARMIJO * s.t[r] * s.gd[r];
+            if !accept {
+                s.t[r] *= 0.5;
+                if s.t[r] < MIN_STEP {
+                    s.active[r] = false; // keep x[r]
+                    continue;
+                }
+                let (t, d) = (s.t[r], &s.dir[r * k..(r + 1) * k]);
+                for c in 0..k {
+                    s.trial[r * k + c] = x[r * k + c] + t * d[c];
+                }
+                continue;
+            }
+            x[r * k..(r + 1) * k].copy_from_slice(&s.trial[r * k..(r + 1) * k]);
+            s.f_cur[r] = f;
+            if max_abs(g) <= tol || s.steps[r] >= max_steps {
+                s.active[r] = false;
+                continue;
+            }
+            s.steps[r] += 1;
+            let d = &mut s.dir[r * k..(r + 1) * k];
+            s.gd[r] = direction(h, g, k, d);
+            s.t[r] = 1.0;
+            if -0.5 * s.gd[r] <= prog_tol {
+                // the Newton model predicts a change below `prog_tol`: take the step
+                // and stop without another pass (the authors' L-BFGS stops on a
+                // function change below its progTol)
+                for c in 0..k {
+                    x[r * k + c] += d[c];
+                }
+                s.active[r] = false;
+                continue;
+            }
+            for c in 0..k {
+                s.trial[r * k + c] = x[r * k + c] + d[c];
+            }
+        }
+        first = false;
+    }
+    passes
+}
+
+/// The ordinal feature table: `feat[(r K + l) K + s]` is the index, in `0..4K`, of the
+/// parameter that threshold `s` contributes to logit `[r, l]` (Zhou et al. ICML 2014:
+/// one parameter per threshold and per side of it the true and observed classes fall).
+pub(super) fn ordinal_features(k: usize) -> Vec<u16> {
+    let mut feat = vec![0u16; k * k * k];
+    for r in 0..k {
+        for l in 0..k {
+            for s in 0..k {
+                let family = match (s <= r, s <= l) {
+                    (true, true) => 0,
+                    (true, false) => 1,
+                    (false, false) => 2,
+                    (false, true) => 3,
+                };
+                feat[(r * k + l) * k + s] = (family * k + s) as u16;
+            }
+        }
+    }
+    feat
+}
+
+/// The `K × K` logits of ordinal parameters `x` (`4K`).
+pub(super) fn ordinal_logits(k: usize, feat: &[u16], x: &[f64], out: &mut [f64]) {
+    for (cell, o) in out.iter_mut().enumerate().take(k * k) {
+        *o = feat[cell * k..(cell + 1) * k]
+            .iter()
+            .map(|&b| x[b as usize])
+            .sum();
+    }
+}
+
+/// Ordinal M-step of one block: Newton on its `4K` parameters `x`, whose logits go to
+/// `logits` (`K × K`) at the end. `pass` as in [`solve_rows`]. Returns the passes.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn solve_ordinal(
+    x: &mut [f64],
+    logits: &mut [f64],
+    feat: &[u16],
+    lambda: f64,
+    max_steps: usize,
+    tol: f64,
+    prog_tol: f64,
+    s: &mut Scratch,
+    mut pass: impl FnMut(&[f64], &[bool], &mut Acc, &mut [f64]),
+) -> usize {
+    let k = s.k;
+    let d = 4 * k;
+    s.xd.copy_from_slice(x);
+    s.active.fill(true);
+    let (mut f_cur, mut gd, mut t) = (0.0, 0.0, 1.0);
+    let mut steps = 0;
+    let mut passes = 0;
+    let mut first = true;
+    loop {
+        ordinal_logits(k, feat, &s.xd, &mut s.trial);
+        s.acc.clear(k, &s.active);
+        pass(&s.trial, &s.active, &mut s.acc, &mut s.z);
+        passes += 1;
+        let mut f: f64 = s.acc.f.iter().sum();
+        f += 0.5 * lambda * s.xd.iter().map(|v| v * v).sum::<f64>();
+        if !(first || f <= f_cur + ARMIJO * t * gd) {
+            t *= 0.5;
+            if t < MIN_STEP {
+                break;
+            }
+            for ((xd, xv), dv) in s.xd.iter_mut().zip(x.iter()).zip(&s.dir) {
+                *xd = xv + t * dv;
+            }
+            continue;
+        }
+        first = false;
+        x.copy_from_slice(&s.xd);
+        f_cur = f;
+        // gradient and Hessian in parameter space
+        for (g, xv) in s.gx.iter_mut().zip(x.iter()) {
+            *g = lambda * xv;
+        }
+        s.hx.fill(0.0);
+        for b in 0..d {
+            s.hx[b * d + b] = lambda;
+        }
+        for r in 0..k {
+            for l in 0..k {
+                let gl = s.acc.g[r * k + l];
+                let fl = &feat[(r * k + l) * k..(r * k + l + 1) * k];
+                for &b in fl {
+                    s.gx[b as usize] += gl;
+                }
+                for l2 in 0..k {
+                    let hv = s.acc.h[(r * k + l) * k + l2];
+                    let f2 = &feat[(r * k + l2) * k..(r * k + l2 + 1) * k];
+                    for &b in fl {
+                        let row = &mut s.hx[b as usize * d..(b as usize + 1) * d];
+                        for &b2 in f2 {
+                            row[b2 as usize] += hv;
+                        }
+                    }
+                }
+            }
+        }
+        if max_abs(&s.gx) <= tol || steps >= max_steps {
+            break;
+        }
+        steps += 1;
+        gd = direction(&mut s.hx, &s.gx, d, &mut s.dir[..d]);
+        t = 1.0;
+        if -0.5 * gd <= prog_tol {
+            for (xv, dv) in x.iter_mut().zip(&s.dir) {
+                *xv += dv;
+            }
+            break;
+        }
+        for ((xd, xv), dv) in s.xd.iter_mut().zip(x.iter()).zip(&s.dir) {
+            *xd = xv + dv;
+        }
+    }
+    ordinal_logits(k, feat, x, logits);
+    passes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cholesky_solves_a_spd_system() {
+        // [[4, 2], [2, 3]] x = [2, 1] -> x = [0.5, 0]
+        let mut a = [4.0, 2.0, 2.0, 3.0];
+        let mut b = [2.0, 1.0];
+        assert!(cholesky_solve(&mut a, 2, &mut b));
+        assert!((b[0] - 0.5).abs() < 1e-15 && b[1].abs() < 1e-15);
+        let mut bad = [0.0, 1.0, 1.0, 0.0];
+        assert!(!cholesky_solve(&mut bad, 2, &mut [1.0, 1.0]));
+    }
+
+    #[test]
+    fn each_cell_gets_one_feature_per_threshold() {
+        let k = 3;
+        let feat = ordinal_features(k);
+        // logit [0, 2] with thresholds s = 0, 1, 2: (0<=0, 0<=2) -> family 0;
+        // (1<=0 false, 1<=2) -> family 3; (2<=0 false, 2<=2) -> family 3.
+        assert_eq!(&feat[(2) * k..3 * k], &[0, 3 * 3 + 1, 3 * 3 + 2]);
+        let x: Vec<f64> = (0..4 * k).map(|v| v as f64).collect();
+        let mut m = vec![0.0; k * k];
+        ordinal_logits(k, &feat, &x, &mut m);
+        assert_eq!(m[2], 0.0 + 10.0 + 11.0);
+    }
+
+    #[test]
+    fn row_newton_reaches_the_stationary_point() {
+        // one row problem: weights 1 on labels 0,0,1 (K = 2), lambda = 1, no offsets;
+        // stationary: g = (p0 - 2/3)*3 + x0 ... checked through the final gradient
+        let k = 2;
+        let mut s = Scratch::new(k, k * k);
+        let mut x = vec![0.0; k * k];
+        let zeros = vec![0.0; k * k];
+        let w = [1.0, 0.0];
+        let labels = [0usize, 0, 1];
+        solve_rows(&mut x, 1.0, 25, 1e-12, 0.0, &mut s, |tr, act, acc, z| {
+            for &l in &labels {
+                accumulate(k, tr, &zeros, &w, l, act, acc, z);
+            }
+        });
+        let (a, b) = (x[0], x[1]);
+        let p0 = a.exp() / (a.exp() + b.exp());
+        // gradient of f = -Σ ln p + ½(a² + b²): 3 p0 - 2 + a = 0, (3(1-p0) - 1) + b = 0
+        assert!((3.0 * p0 - 2.0 + a).abs() < 1e-10);
+        assert!((3.0 * (1.0 - p0) - 1.0 + b).abs() < 1e-10);
+        assert!(a > 0.0 && b < 0.0 && (a + b).abs() < 1e-10);
+        // row 1 has zero weight: stays at 0
+        assert_eq!(&x[2..], &[0.0, 0.0]);
+    }
+}

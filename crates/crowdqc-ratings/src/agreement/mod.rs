@@ -1,0 +1,85 @@
+//! Agreement for ratings: intraclass correlation (six forms) and Kendall's W, over the
+//! items rated by every worker.
+
+mod complete;
+mod icc;
+mod kendall;
+mod oneway;
+
+pub use icc::{IccForm, IccReport, MeanSquares, icc};
+pub use kendall::{KendallW, kendall_w};
+
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray};
+use crowdqc_core::Result;
+
+use crate::data::RatingMatrix;
+
+/// ICC and Kendall's W together (the complete block is built once).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct RatingAgreement {
+    /// The six ICC forms.
+    pub icc: IccReport,
+    /// Kendall's W.
+    pub kendall_w: KendallW,
+}
+
+/// [`icc`] and [`kendall_w`] in one pass over the data.
+///
+/// # Errors
+/// Those of [`icc`].
+pub fn rating_agreement(m: &RatingMatrix, confidence: f64) -> Result<RatingAgreement> {
+    crowdqc_core::interval::check_confidence(confidence)?;
+    let c = complete::Complete::new(m)?;
+    let mut icc = icc::icc_of(&c, m.n_items(), confidence);
+    icc.all_ratings = oneway::icc1_unbalanced(m, confidence);
+    Ok(RatingAgreement {
+        icc,
+        kendall_w: kendall::kendall_of(&c, m.n_items()),
+    })
+}
+
+impl RatingAgreement {
+    /// One row per statistic: `statistic` (`ICC1` … `ICC3k`, `ICC1u` — ICC(1,1) from
+    /// every rating —, `kendall_w`), `value`,
+    /// `ci_low`, `ci_high`, `statistic_value` (F or χ²), `df1`, `df2` (null for W),
+    /// `p_value`, `undefined` (the reason, null when defined).
+    ///
+    /// # Errors
+    /// Arrow failures (none expected).
+    pub fn to_record_batch(&self) -> Result<RecordBatch> {
+        let f: Vec<&IccForm> = self
+            .icc
+            .forms
+            .iter()
+            .chain([&self.icc.all_ratings])
+            .collect();
+        let w = &self.kendall_w;
+        let names: Vec<&str> = f.iter().map(|x| x.form).chain(["kendall_w"]).collect();
+        let col = |v: Vec<Option<f64>>| Arc::new(Float64Array::from(v)) as ArrayRef;
+        let values = col(f.iter().map(|x| x.value).chain([w.w]).collect());
+        let lo = col(f.iter().map(|x| x.ci_low).chain([None]).collect());
+        let hi = col(f.iter().map(|x| x.ci_high).chain([None]).collect());
+        let stat = col(f.iter().map(|x| x.f).chain([w.chi2]).collect());
+        let df1 = col(f.iter().map(|x| Some(x.df1)).chain([Some(w.df)]).collect());
+        let df2 = col(f.iter().map(|x| Some(x.df2)).chain([None]).collect());
+        let p = col(f.iter().map(|x| x.p_value).chain([w.p_value]).collect());
+        let und: Vec<Option<String>> = f
+            .iter()
+            .map(|x| x.undefined.clone())
+            .chain([w.undefined.clone()])
+            .collect();
+        Ok(RecordBatch::try_from_iter([
+            ("statistic", Arc::new(StringArray::from(names)) as ArrayRef),
+            ("value", values),
+            ("ci_low", lo),
+            ("ci_high", hi),
+            ("statistic_value", stat),
+            ("df1", df1),
+            ("df2", df2),
+            ("p_value", p),
+            ("undefined", Arc::new(StringArray::from(und)) as ArrayRef),
+        ])?)
+    }
+}
