@@ -157,5 +157,60 @@ fn ebcc_vs_ds(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, dawid_skene, others, minimax_vs_ds, ebcc_vs_ds);
+/// Many tiny workers (issue 12, F9): the same judgments (items of redundancy 10, two
+/// classes, seeded 70%-accurate answers) from 5,000 workers or from one worker per
+/// judgment. `workers = 0` in the id means one worker per judgment. MACE runs one
+/// restart of 20 iterations and M-MSR 20 iterations (tolerances too small to stop
+/// earlier), so the times compare the per-iteration cost plus the one-off preparation.
+fn tiny_workers_data(n_judgments: u64, n_workers: Option<u64>) -> JudgmentMatrix {
+    use crowdqc_core::{IdRef, JudgmentMatrixBuilder};
+    let mut b = JudgmentMatrixBuilder::new(IngestOptions::default()).expect("options");
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    for j in 0..n_judgments {
+        let item = (j / 10) as i64;
+        let worker = n_workers.map_or(j, |w| j % w) as i64;
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let truth = item % 2;
+        let label = if state % 10 < 7 { truth } else { 1 - truth };
+        b.push_row(IdRef::Int(item), IdRef::Int(worker), IdRef::Int(label))
+            .expect("row");
+    }
+    b.finish().expect("matrix")
+}
+
+fn many_tiny_workers(c: &mut Criterion) {
+    use crowdqc::aggregation::{Mace, Mmsr};
+    let mut g = c.benchmark_group("many_tiny_workers");
+    g.sample_size(10).warm_up_time(Duration::from_secs(1));
+    let mace = Mace::params().n_restarts(1).max_iter(20).tol(1e-300);
+    let mmsr = Mmsr::params().max_iter(20).tol(1e-300);
+    for n in [100_000u64, 1_000_000]
+        .into_iter()
+        .filter(|&n| sizes().iter().any(|&s| s >= n))
+    {
+        for workers in [Some(5_000u64), None] {
+            let m = tiny_workers_data(n, workers);
+            let id = format!("{n}/workers={}", workers.unwrap_or(0));
+            g.throughput(Throughput::Elements(n));
+            g.bench_with_input(BenchmarkId::new("mace", &id), &m, |b, m| {
+                b.iter(|| black_box(mace.fit(m).expect("fit").posteriors().len()));
+            });
+            g.bench_with_input(BenchmarkId::new("mmsr", &id), &m, |b, m| {
+                b.iter(|| black_box(mmsr.fit(m).expect("fit").posteriors().len()));
+            });
+        }
+    }
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    dawid_skene,
+    others,
+    minimax_vs_ds,
+    ebcc_vs_ds,
+    many_tiny_workers
+);
 criterion_main!(benches);

@@ -12,7 +12,6 @@ pub(crate) const EPS: f64 = 1e-10;
 pub(crate) const NONE: u32 = crowdqc_core::votes::NO_LABEL;
 
 pub use crowdqc_core::votes::TieRule;
-pub(crate) use crowdqc_core::votes::{labels_with_ties, vote_shares};
 
 /// Checks `max_iter >= 1`.
 pub(crate) fn check_max_iter(name: &str, v: usize) -> Result<()> {
@@ -146,6 +145,57 @@ pub(crate) fn require_two_classes(m: &JudgmentMatrix, method: &str) -> Result<()
         )));
     }
     Ok(())
+}
+
+/// The memory a method's dense tables take on `m`, in bytes (`None` when the
+/// estimate overflows), and what they are; `Ok(None)` for the vote-based methods,
+/// which keep their shares sparsely when they would be large (see
+/// [`MAX_DENSE_SHARE_CELLS`](crate::mv::MAX_DENSE_SHARE_CELLS)).
+///
+/// Every other method holds `(n_items, n_classes)` posteriors (counted twice: the
+/// posteriors and the E-step's working copy); Dawid–Skene-type methods also hold
+/// `(n_workers, n_classes, n_classes)` confusion matrices, MACE `(n_workers,
+/// n_classes)` strategies (six of them).
+pub(crate) fn dense_estimate(method: &str, m: &JudgmentMatrix) -> Option<(Option<u64>, String)> {
+    use crowdqc_core::memory::bytes_of;
+    let (n, w, k) = (m.n_items(), m.n_workers(), m.n_classes());
+    let add = |a: Option<u64>, b: Option<u64>| a.zip(b).and_then(|(a, b)| a.checked_add(b));
+    let post = bytes_of::<f64>(&[n, k, 2]);
+    let posts = format!("posteriors ({n} items x {k} classes)");
+    match method {
+        "mv" | "wmv" | "wawa" | "zbs" | "gold-mv" => None,
+        "ds" | "ebcc" | "ibcc" => Some((
+            add(post, bytes_of::<f64>(&[w, k, k])),
+            format!("{posts} and confusion matrices ({w} workers x {k} x {k} classes)"),
+        )),
+        "mace" => Some((
+            add(post, bytes_of::<f64>(&[w, k, 6])),
+            format!("{posts} and strategies ({w} workers x {k} classes)"),
+        )),
+        _ => Some((post, posts)),
+    }
+}
+
+/// Refuses, with [`Error::ResourceLimit`] naming the estimate, a method whose dense
+/// tables ([`dense_estimate`]) exceed the memory budget of
+/// [`crowdqc_core::memory`] (the memory available, or the caller's limit).
+///
+/// # Errors
+/// [`Error::ResourceLimit`] as described.
+pub(crate) fn check_dense_memory(method: &str, m: &JudgmentMatrix) -> Result<()> {
+    let Some((bytes, what)) = dense_estimate(method, m) else {
+        return Ok(());
+    };
+    crowdqc_core::memory::check(
+        bytes,
+        &format!("{method}: {what}"),
+        &format!(
+            "with {} classes use majority vote (--method mv, or wawa, zbs, gold-mv), which \
+             keeps vote shares sparsely in memory linear in the judgments; or merge rare \
+             labels into fewer classes",
+            m.n_classes()
+        ),
+    )
 }
 
 /// Per-worker accuracy against reference labels (`NONE` = no label) with crowd-kit's

@@ -183,7 +183,7 @@ pub use kos::{Kos, KosModel, KosParams};
 pub use mace::{Mace, MaceMethod, MaceModel, MaceParams};
 pub use minimax::{Minimax, MinimaxModel, MinimaxParams, MinimaxVariant};
 pub use mmsr::{Mmsr, MmsrModel, MmsrParams};
-pub use mv::{MajorityVote, MajorityVoteParams, VoteModel};
+pub use mv::{MAX_DENSE_SHARE_CELLS, MajorityVote, MajorityVoteParams, VoteModel};
 pub use one_coin::{OneCoinDawidSkene, OneCoinDawidSkeneParams};
 pub use spam::{AnswerPatterns, answer_patterns, spammer_scores};
 pub use wawa::{Wawa, WawaParams};

@@ -215,6 +215,7 @@ pub fn fit_with_progress(
     fn boxed<M: FittedModel + 'static>(r: Result<M>) -> Result<Box<dyn FittedModel>> {
         r.map(|m| Box::new(m) as Box<dyn FittedModel>)
     }
+    crate::common::check_dense_memory(name, m)?;
     match name {
         "mv" => {
             let mut p = MajorityVote::params();

@@ -300,6 +300,84 @@ where
     Ok(summarize(values, undefined, opts, thresholds))
 }
 
+/// The most subject draws one bootstrap may make (`subjects × replicates`) on data
+/// whose items stand for many subjects (a contingency table): each replicate draws
+/// every subject, so the work grows with the counts. 10¹⁰ draws take minutes.
+pub const MAX_BOOTSTRAP_DRAWS: u64 = 10_000_000_000;
+
+/// Refuses a bootstrap drawing `subjects` per replicate beyond [`MAX_BOOTSTRAP_DRAWS`]
+/// (or beyond `u32::MAX` subjects, the draw's range).
+pub(crate) fn check_draws(subjects: u64, replicates: usize) -> Result<()> {
+    let draws = subjects.saturating_mul(replicates as u64);
+    if draws > MAX_BOOTSTRAP_DRAWS || subjects > u64::from(u32::MAX) {
+        return Err(Error::param(
+            "bootstrap",
+            format!(
+                "{replicates} replicates of {subjects} subjects are {draws} draws, more than \
+                 the {MAX_BOOTSTRAP_DRAWS} a bootstrap may make (at most {} subjects); use \
+                 fewer replicates, or the analytic standard errors (leave out --bootstrap), \
+                 which take the same time for any count",
+                u32::MAX
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// [`items_inner`] on counts whose items may stand for several subjects: each
+/// replicate draws every subject (`Σ multiplicities` uniform draws mapped to their
+/// stored item), which is the bootstrap of the expanded data without expanding it.
+fn counts_items_inner<S, I, F>(
+    data: &ItemCounts,
+    opts: &BootstrapOptions,
+    thresholds: &[f64],
+    init: I,
+    stat: F,
+    progress: &dyn Progress,
+) -> Result<BootstrapSummary>
+where
+    I: Fn() -> S + Sync + Send,
+    F: Fn(&[u32], &mut S) -> Option<f64> + Sync + Send,
+{
+    let Some(base) = data.multiplicities() else {
+        return items_inner(data.n_items(), opts, thresholds, init, stat, progress);
+    };
+    opts.validate()?;
+    let n = data.n_subjects();
+    if n == 0 {
+        return Err(Error::insufficient("the bootstrap needs at least one item"));
+    }
+    check_draws(n, opts.replicates)?;
+    let n32 = u32::try_from(n).map_err(|_| Error::param("bootstrap", "too many subjects"))?;
+    // ends[j] = subjects in items 0..=j: a draw x in 0..n belongs to the first item
+    // whose end exceeds it (subjects of an item are contiguous, as if expanded in
+    // item order)
+    let mut ends = Vec::with_capacity(base.len());
+    let mut acc = 0u64;
+    for &m in base {
+        acc += m;
+        ends.push(acc);
+    }
+    let reps = run_replicates(
+        opts.replicates,
+        progress,
+        || (vec![0u32; base.len()], init()),
+        |r, (mult, s)| {
+            mult.iter_mut().for_each(|m| *m = 0);
+            let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
+            rng.set_stream(r as u64);
+            for _ in 0..n32 {
+                let x = u64::from(rng.random_range(0..n32));
+                mult[ends.partition_point(|&e| e <= x)] += 1;
+            }
+            stat(mult, s).filter(|v| v.is_finite())
+        },
+    )?;
+    let undefined = reps.iter().filter(|v| v.is_none()).count();
+    let values = reps.into_iter().flatten().collect();
+    Ok(summarize(values, undefined, opts, thresholds))
+}
+
 /// The coefficients computed from [`ItemCounts`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CountsCoefficient {
@@ -375,8 +453,8 @@ pub(crate) fn counts_inner(
             let (data, metric) = prepare(data, level)?;
             let data = data.as_ref();
             let items = AlphaItems::new(data, &metric);
-            return items_inner(
-                data.n_items(),
+            return counts_items_inner(
+                data,
                 opts,
                 thresholds,
                 || (metric.clone(), Vec::new(), Vec::new()),
@@ -389,8 +467,8 @@ pub(crate) fn counts_inner(
         CountsCoefficient::GwetAc => Family::Gwet,
         CountsCoefficient::BrennanPrediger => Family::BrennanPrediger,
     };
-    items_inner(
-        data.n_items(),
+    counts_items_inner(
+        data,
         opts,
         thresholds,
         || (),

@@ -219,6 +219,20 @@ fn check(m: &JudgmentMatrix, w: &WeightMatrix) -> Result<()> {
             ),
         ));
     }
+    // dense per-rater shares (twice: value and SE) and the classes² chance table
+    let (nw, q) = (m.n_workers(), m.n_classes());
+    let bytes = crowdqc_core::memory::bytes_of::<f64>(&[nw, q, 2])
+        .zip(crowdqc_core::memory::bytes_of::<f64>(&[q, q]))
+        .and_then(|(a, b)| a.checked_add(b));
+    crowdqc_core::memory::check(
+        bytes,
+        &format!(
+            "Conger's kappa: per-rater shares ({nw} raters x {q} classes) and a {q} x {q} \
+             chance table"
+        ),
+        "with this many classes use Fleiss' kappa, Gwet's AC1 or nominal Krippendorff's \
+         alpha, which work sparsely",
+    )?;
     Ok(())
 }
 
@@ -240,7 +254,9 @@ fn check(m: &JudgmentMatrix, w: &WeightMatrix) -> Result<()> {
 /// (e.g. irr's sorted `slotN` columns).
 ///
 /// # Errors
-/// `weights`: `w` is not `q × q` for the matrix's classes.
+/// `weights`: `w` is not `q × q` for the matrix's classes;
+/// [`Error::ResourceLimit`] when its dense tables exceed the memory budget
+/// ([`crowdqc_core::memory`]).
 pub fn conger_kappa(m: &JudgmentMatrix, w: &WeightMatrix) -> Result<Coefficient> {
     check(m, w)?;
     Ok(conger_value(m, w, None))

@@ -16,6 +16,13 @@ use crate::weights::{CategoryScale, WeightMatrix, Weights, class_names};
 /// ([`Contingency::to_item_counts`](crate::Contingency::to_item_counts)).
 /// Rater identities are not kept: coefficients that need them (Cohen, Conger) take
 /// the matrix.
+///
+/// **Multiplicities.** A stored item may stand for several identical subjects
+/// ([`multiplicity`](Self::multiplicity)): a contingency table's cell `(a, b)` with
+/// count `c` is one stored item with multiplicity `c`, so a count of 10¹⁰ costs no
+/// more than a count of 1. Every coefficient, standard error and bootstrap weights
+/// items by their multiplicity; [`n_items`](Self::n_items) counts stored items,
+/// [`n_subjects`](Self::n_subjects) the subjects they stand for.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ItemCounts {
     names: Vec<String>,
@@ -24,6 +31,8 @@ pub struct ItemCounts {
     class: Vec<u32>,
     count: Vec<u32>,
     totals: Vec<u32>,
+    /// Subjects per stored item (`None`: one each).
+    mult: Option<Vec<u64>>,
 }
 
 impl ItemCounts {
@@ -71,6 +80,7 @@ impl ItemCounts {
             class,
             count,
             totals,
+            mult: None,
         }
     }
 
@@ -118,6 +128,7 @@ impl ItemCounts {
             class,
             count,
             totals,
+            mult: None,
         })
     }
 
@@ -128,6 +139,7 @@ impl ItemCounts {
         class: Vec<u32>,
         count: Vec<u32>,
         totals: Vec<u32>,
+        mult: Option<Vec<u64>>,
     ) -> ItemCounts {
         ItemCounts {
             names,
@@ -136,12 +148,40 @@ impl ItemCounts {
             class,
             count,
             totals,
+            mult,
         }
     }
 
-    /// Number of items (with at least one rating).
+    /// Number of stored items (with at least one rating); each stands for
+    /// [`multiplicity`](Self::multiplicity) subjects.
     pub fn n_items(&self) -> usize {
         self.totals.len()
+    }
+
+    /// How many identical subjects stored item `i` stands for (1 unless built from a
+    /// contingency table).
+    pub fn multiplicity(&self, i: usize) -> u64 {
+        self.mult.as_ref().map_or(1, |m| m[i])
+    }
+
+    /// The multiplicities when some item stands for more than one subject.
+    pub(crate) fn multiplicities(&self) -> Option<&[u64]> {
+        self.mult.as_deref()
+    }
+
+    /// Multiplicity of item `i` as a weight.
+    #[inline]
+    pub(crate) fn weight(&self, i: usize) -> f64 {
+        self.mult.as_ref().map_or(1.0, |m| m[i] as f64)
+    }
+
+    /// Number of subjects: the sum of the multiplicities (= [`n_items`](Self::n_items)
+    /// without multiplicities).
+    pub fn n_subjects(&self) -> u64 {
+        match &self.mult {
+            None => self.totals.len() as u64,
+            Some(m) => m.iter().fold(0u64, |a, &b| a.saturating_add(b)),
+        }
     }
 
     /// Number of categories `q` (declared or observed classes, or table columns).
@@ -165,9 +205,11 @@ impl ItemCounts {
         self.totals[i]
     }
 
-    /// Total number of ratings.
+    /// Total number of ratings (every subject's).
     pub fn n_ratings(&self) -> u64 {
-        self.totals.iter().map(|&t| t as u64).sum()
+        (0..self.n_items()).fold(0u64, |a, i| {
+            a.saturating_add((self.totals[i] as u64).saturating_mul(self.multiplicity(i)))
+        })
     }
 
     /// The `(category, count)` pairs of item `i` (categories it received).
@@ -185,11 +227,15 @@ impl ItemCounts {
         (&self.class[r.clone()], &self.count[r])
     }
 
-    /// Ratings per category over all items.
+    /// Ratings per category over all items (every subject's).
     pub fn category_totals(&self) -> Vec<u64> {
         let mut t = vec![0u64; self.n_categories()];
-        for (&c, &n) in self.class.iter().zip(&self.count) {
-            t[c as usize] += n as u64;
+        for i in 0..self.n_items() {
+            let m = self.multiplicity(i);
+            let (cs, ns) = self.item_slices(i);
+            for (&c, &n) in cs.iter().zip(ns) {
+                t[c as usize] = t[c as usize].saturating_add((n as u64).saturating_mul(m));
+            }
         }
         t
     }
@@ -246,6 +292,7 @@ impl ItemCounts {
             class,
             count,
             totals: self.totals.clone(),
+            mult: self.mult.clone(),
         })
     }
 

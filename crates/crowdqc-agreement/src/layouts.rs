@@ -9,15 +9,25 @@ use crowdqc_core::columns::{self, IdColumn, NumberColumn};
 use crowdqc_core::{Error, Result};
 
 use crate::counts::ItemCounts;
-use crate::pairwise::Contingency;
+use crate::pairwise::{Contingency, MAX_COUNT};
 
 /// Row `i` of `col` as a non-negative whole count; null (or blank) is 0.
 fn count(col: &NumberColumn, i: usize, name: &str, row: u64) -> Result<u64> {
     let Some(x) = col.get_opt(i) else {
         return Ok(0);
     };
-    if x >= 0.0 && x.fract() == 0.0 && x < 9.0e15 {
+    if x >= 0.0 && x.fract() == 0.0 && x <= MAX_COUNT as f64 {
         Ok(x as u64)
+    } else if x > MAX_COUNT as f64 && x.is_finite() {
+        Err(Error::value(
+            name,
+            Some(row),
+            format!(
+                "count `{x}` is above 2^53 = {MAX_COUNT}, the largest count the coefficients \
+                 compute with exactly; scale the counts down (coefficients depend only on \
+                 proportions, standard errors on the total)"
+            ),
+        ))
     } else {
         Err(Error::value(
             name,

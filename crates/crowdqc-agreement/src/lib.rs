@@ -149,7 +149,7 @@ pub use alpha::{
     krippendorff_alpha,
 };
 pub use bootstrap::{
-    BootstrapOptions, BootstrapSummary, CountsCoefficient, bootstrap_counts,
+    BootstrapOptions, BootstrapSummary, CountsCoefficient, MAX_BOOTSTRAP_DRAWS, bootstrap_counts,
     bootstrap_counts_with_progress, bootstrap_items, bootstrap_items_with_progress,
 };
 pub use coefficient::{Coefficient, Estimate, Undefined};
@@ -157,8 +157,8 @@ pub use conger::{bootstrap_conger, bootstrap_conger_with_progress, conger_kappa}
 pub use counts::ItemCounts;
 pub use multi::{brennan_prediger, fleiss_kappa, gwet_ac, percent_agreement};
 pub use pairwise::{
-    Contingency, PairwiseCoefficient, bootstrap_pairwise, bootstrap_pairwise_with_progress,
-    cohen_kappa, scott_pi,
+    Contingency, MAX_COUNT, PairwiseCoefficient, bootstrap_pairwise,
+    bootstrap_pairwise_with_progress, cohen_kappa, scott_pi,
 };
 pub use report::{
     AgreementData, AgreementReport, BootstrapReport, CoefficientName, CoefficientReport,

@@ -93,7 +93,8 @@ pub(crate) fn numeric_names<S: AsRef<str>>(names: &[S]) -> std::result::Result<V
         .collect()
 }
 
-/// A dense `q × q` matrix of agreement weights.
+/// A `q × q` matrix of agreement weights: dense, except the identity, which is
+/// implicit.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WeightMatrix {
     q: usize,
@@ -103,14 +104,13 @@ pub struct WeightMatrix {
 
 impl WeightMatrix {
     /// The identity weights for `q` categories.
+    ///
+    /// Stored implicitly (no `q × q` array), so unweighted coefficients work for any
+    /// number of categories (10⁵ labels and more).
     pub fn identity(q: usize) -> WeightMatrix {
-        let mut w = vec![0.0; q * q];
-        for k in 0..q {
-            w[k * q + k] = 1.0;
-        }
         WeightMatrix {
             q,
-            w,
+            w: Vec::new(),
             identity: true,
         }
     }
@@ -140,12 +140,24 @@ impl WeightMatrix {
                 (a.min(v), b.max(v))
             });
         let range = hi - lo;
-        let mut w = vec![0.0; q * q];
         match weights {
             Weights::Identity => return Ok(WeightMatrix::identity(q)),
             Weights::Linear | Weights::Quadratic if range.is_nan() || range <= 0.0 => {
                 return Ok(WeightMatrix::identity(q));
             }
+            Weights::Ordinal if q < 2 => return Ok(WeightMatrix::identity(q)),
+            _ => {}
+        }
+        crowdqc_core::memory::check(
+            crowdqc_core::memory::bytes_of::<f64>(&[q, q]),
+            &format!("agreement: the {q} x {q} weight matrix of {q} categories"),
+            "unweighted coefficients (--weights identity, the default) and nominal alpha \
+             work sparsely for any number of categories",
+        )?;
+        let mut w = vec![0.0; q * q];
+        match weights {
+            // returned above; an all-zero matrix would come out as the identity anyway
+            Weights::Identity => {}
             Weights::Linear => {
                 for k in 0..q {
                     for l in 0..q {
@@ -162,9 +174,6 @@ impl WeightMatrix {
                 }
             }
             Weights::Ordinal => {
-                if q < 2 {
-                    return Ok(WeightMatrix::identity(q));
-                }
                 let max = (q * (q - 1) / 2) as f64;
                 for k in 0..q {
                     for l in 0..q {
@@ -205,8 +214,14 @@ impl WeightMatrix {
                 w.copy_from_slice(c);
             }
         }
-        let identity = (0..q * q).all(|i| w[i] == if i / q == i % q { 1.0 } else { 0.0 });
-        Ok(WeightMatrix { q, w, identity })
+        if (0..q * q).all(|i| w[i] == if i / q == i % q { 1.0 } else { 0.0 }) {
+            return Ok(WeightMatrix::identity(q));
+        }
+        Ok(WeightMatrix {
+            q,
+            w,
+            identity: false,
+        })
     }
 
     /// Number of categories.
@@ -222,7 +237,11 @@ impl WeightMatrix {
     /// `w_kl`.
     #[inline]
     pub fn get(&self, k: usize, l: usize) -> f64 {
-        self.w[k * self.q + l]
+        if self.identity {
+            f64::from(u8::from(k == l))
+        } else {
+            self.w[k * self.q + l]
+        }
     }
 
     /// True when these are the identity weights (unweighted coefficients).
@@ -232,12 +251,23 @@ impl WeightMatrix {
 
     /// Sum of all weights (`q` for the identity).
     pub fn sum(&self) -> f64 {
-        self.w.iter().sum()
+        if self.identity {
+            self.q as f64
+        } else {
+            self.w.iter().sum()
+        }
     }
 
-    /// Row-major entries.
-    pub fn as_slice(&self) -> &[f64] {
-        &self.w
+    /// Row-major entries; `None` for the identity, which is not stored (see
+    /// [`to_dense`](Self::to_dense)).
+    pub fn as_slice(&self) -> Option<&[f64]> {
+        (!self.identity).then_some(self.w.as_slice())
+    }
+
+    /// Row-major entries, `q²` values (the identity too).
+    pub fn to_dense(&self) -> Vec<f64> {
+        let q = self.q;
+        (0..q * q).map(|i| self.get(i / q, i % q)).collect()
     }
 }
 
@@ -341,7 +371,7 @@ mod tests {
     #[test]
     fn linear_quadratic_ordinal_match_irrcac() {
         let w = WeightMatrix::new(&Weights::Linear, &CategoryScale::Ranks, 3).expect("w");
-        assert_eq!(w.as_slice(), &[1.0, 0.5, 0.0, 0.5, 1.0, 0.5, 0.0, 0.5, 1.0]);
+        assert_eq!(w.to_dense(), [1.0, 0.5, 0.0, 0.5, 1.0, 0.5, 0.0, 0.5, 1.0]);
         let w = WeightMatrix::new(&Weights::Quadratic, &CategoryScale::Ranks, 3).expect("w");
         assert_eq!(w.get(0, 1), 0.75);
         // irrCAC ordinal weights for q = 4: m(m-1)/2 = 0,1,3,6 -> 1, 5/6, 1/2, 0

@@ -124,6 +124,19 @@ pub fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
         .map_err(|e| Error::library("json output", e))
 }
 
+/// Parses `--max-memory` (bytes, or a size such as `512M`, `4G`).
+///
+/// # Errors
+/// As [`crowdqc::core::memory::parse_bytes`].
+pub fn parse_max_memory(s: &str) -> Result<u64> {
+    crowdqc::core::memory::parse_bytes(s)
+}
+
+/// Hands `--max-memory` to the libraries' memory checks.
+pub fn set_max_memory(bytes: Option<u64>) {
+    crowdqc::core::memory::set_limit(bytes);
+}
+
 /// Prints the error (if any) and maps it to the exit code: 0 ok, 2 bad input, 1 runtime.
 pub fn exit(result: Result<()>) -> ExitCode {
     match result {

@@ -14,6 +14,10 @@ mod progress;
 #[derive(Debug, Parser)]
 #[command(name = "crowdqc", version, about, propagate_version = true)]
 struct Cli {
+    /// Refuse (exit 2, before allocating) any computation whose largest table would
+    /// exceed this size: bytes or e.g. 512M, 4G. Default: the memory available.
+    #[arg(long, global = true, value_name = "BYTES", value_parser = common::parse_max_memory)]
+    max_memory: Option<u64>,
     #[command(subcommand)]
     command: Command,
 }
@@ -54,6 +58,7 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    common::set_max_memory(cli.max_memory);
     let result = match cli.command {
         Command::Inspect(a) => cmd::inspect::run(*a),
         Command::Agreement(a) => cmd::agreement::run(a),

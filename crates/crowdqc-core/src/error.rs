@@ -140,6 +140,28 @@ pub enum Error {
         source: Box<dyn std::error::Error + Send + Sync + 'static>,
     },
 
+    /// A computation would need more memory than the budget (the memory available, or
+    /// a caller's limit such as the CLI's `--max-memory`); see
+    /// [`memory`](crate::memory). Nothing was allocated.
+    #[error(
+        "{what} needs about {} ({bytes} bytes), more than {budget_kind} ({}); {way_out}",
+        crate::memory::format_bytes(*.bytes),
+        crate::memory::format_bytes(*.budget)
+    )]
+    ResourceLimit {
+        /// What needs the memory (method and table).
+        what: String,
+        /// The estimate, in bytes (`u64::MAX` when it overflowed).
+        bytes: u64,
+        /// The budget it was compared with, in bytes.
+        budget: u64,
+        /// Which budget (`the memory available`, `the memory limit (--max-memory)`).
+        budget_kind: String,
+        /// How to get a result anyway: a method or coefficient that works sparsely,
+        /// fewer classes, a higher limit.
+        way_out: String,
+    },
+
     /// An error from a library, with context, when only its message is known (prefer
     /// [`Error::Library`], which keeps the error itself).
     #[error("{context}: {message}")]
@@ -206,7 +228,8 @@ impl Error {
             | Error::Conflict(_)
             | Error::InsufficientData(_)
             | Error::Parse { .. }
-            | Error::BadFile { .. } => true,
+            | Error::BadFile { .. }
+            | Error::ResourceLimit { .. } => true,
             Error::Io { source, .. } => matches!(
                 source.kind(),
                 std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied

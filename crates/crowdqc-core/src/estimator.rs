@@ -131,6 +131,32 @@ pub trait FittedModel: Send + Sync {
     /// Items with no judgment get the model's prior (uniform when it has none).
     fn posteriors(&self) -> ArrayView2<'_, f64>;
 
+    /// Whether [`posteriors`](Self::posteriors) holds the full `(n_items, n_classes)`
+    /// table (true for every method but vote-based ones on very many classes). A
+    /// model that keeps its posteriors sparsely because the dense table would not fit
+    /// returns false; its `posteriors()` is then an empty `(n_items, 0)` view and
+    /// [`posterior_row`](Self::posterior_row) gives each item's posteriors.
+    fn has_dense_posteriors(&self) -> bool {
+        true
+    }
+
+    /// The posteriors of `item` that are not zero, as `(class, probability)` in class
+    /// order. Works for dense and sparse models alike (the default reads the dense
+    /// row). A sparse model returns an empty row for an item whose posterior is
+    /// uniform over every class (an item without judgment).
+    ///
+    /// # Panics
+    /// If `item >= n_items`.
+    fn posterior_row(&self, item: usize) -> Vec<(u32, f64)> {
+        self.posteriors()
+            .row(item)
+            .iter()
+            .enumerate()
+            .filter(|&(_, &p)| p != 0.0)
+            .map(|(c, &p)| (c as u32, p))
+            .collect()
+    }
+
     /// Hard labels: per item, the class with the largest posterior; ties go to the
     /// lowest class index (methods with other tie rules override this and say so).
     fn labels(&self) -> Vec<u32> {

@@ -56,6 +56,7 @@ mod gold;
 mod ingest;
 pub mod interval;
 mod matrix;
+pub mod memory;
 pub mod numeric;
 mod options;
 pub mod progress;

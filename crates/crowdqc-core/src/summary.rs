@@ -114,12 +114,17 @@ pub struct MatrixSummary {
 /// Groups of labels that are equal once surrounding spaces are trimmed and letter case
 /// is folded, each group in class order; labels without such a twin are left out.
 pub fn similar_labels(labels: impl IntoIterator<Item = String>) -> Vec<Vec<String>> {
+    // hashed, so 10^5 distinct labels take linear time (a scan per label is quadratic)
+    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     let mut groups: Vec<(String, Vec<String>)> = Vec::new();
     for l in labels {
         let key = l.trim().to_lowercase();
-        match groups.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, g)) => g.push(l),
-            None => groups.push((key, vec![l])),
+        match index.get(&key) {
+            Some(&g) => groups[g].1.push(l),
+            None => {
+                index.insert(key.clone(), groups.len());
+                groups.push((key, vec![l]));
+            }
         }
     }
     groups

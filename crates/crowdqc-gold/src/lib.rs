@@ -181,6 +181,6 @@ pub use schedule::{
     ScheduleStats, Slot, WorkerStatus, WorkerView, plan_pages,
 };
 pub use score::{
-    DUPLICATE_RULE, DivergenceDirection, Forgive, Forgiven, GoldItem, GoldParams, GoldScores,
-    ModelComparison, WorkerGold,
+    ConfusionCell, DUPLICATE_RULE, DivergenceDirection, Forgive, Forgiven, GoldItem, GoldParams,
+    GoldScores, MAX_DENSE_CONFUSION_CELLS, ModelComparison, WorkerGold,
 };

@@ -6,9 +6,7 @@
 use crowdqc_core::estimator::{Estimator, FitReport, WorkerColumn};
 use crowdqc_core::{Error, Gold, JudgmentMatrix, Result};
 
-use crate::common::{
-    NONE, TieRule, accuracy_against, labels_with_ties, require_two_classes, vote_shares,
-};
+use crate::common::{NONE, TieRule, accuracy_against, require_two_classes};
 use crate::mv::VoteModel;
 
 /// Gold majority vote: namespace for [`GoldMajorityVote::params`].
@@ -97,8 +95,8 @@ impl GoldMajorityVoteParams {
             .iter()
             .map(|&v| if v.is_nan() { fill } else { v })
             .collect();
-        let shares = vote_shares(m, |w| skills[w as usize]);
-        let labels = labels_with_ties(m, &shares, TieRule::LowestIndex);
+        // dense shares, or sparse ones for very many classes (same numbers)
+        let (shares, labels) = crate::mv::vote(m, |w| skills[w as usize], TieRule::LowestIndex);
         let columns = vec![
             WorkerColumn {
                 name: "skill".into(),

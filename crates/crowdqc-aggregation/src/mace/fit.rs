@@ -10,7 +10,7 @@ use rayon::prelude::*;
 
 use super::model::MaceModel;
 use super::params::{MaceMethod, MaceParams};
-use super::special::{digamma, kl_beta, ln_gamma};
+use super::special::{digamma, ln_gamma};
 
 /// Items per parallel chunk of the E-step (fixed: sums independent of thread count).
 const CHUNK: usize = 1024;
@@ -52,6 +52,47 @@ struct Ctx<'a> {
     b0: f64,
     g0: f64,
     smoothing: f64,
+    /// Per-worker constants of the M-step, computed once (a worker's strategy entry
+    /// for a label it never gave is `g0` exactly, whose special-function values do not
+    /// change; with 10^6 single-judgment workers most entries are such).
+    consts: Consts,
+}
+
+/// Special-function values the M-step would otherwise recompute for every worker.
+struct Consts {
+    /// `ln Γ(g0)`, `ψ(g0)`, `ln Γ(k_obs g0)`.
+    lg_g0: f64,
+    dg_g0: f64,
+    lg_kg0: f64,
+    /// `ln B(a0, b0)` of the Beta prior (VB's KL).
+    ln_b0: f64,
+    /// `ln(smoothing)` (EM: the strategy of a label never given).
+    ln_sm: f64,
+}
+
+impl Consts {
+    fn new(a0: f64, b0: f64, g0: f64, k_obs: usize, smoothing: f64) -> Consts {
+        Consts {
+            lg_g0: ln_gamma(g0),
+            dg_g0: digamma(g0),
+            lg_kg0: ln_gamma(k_obs as f64 * g0),
+            ln_b0: ln_gamma(a0) + ln_gamma(b0) - ln_gamma(a0 + b0),
+            ln_sm: smoothing.ln(),
+        }
+    }
+}
+
+/// `KL(Beta(a, b) || Beta(a0, b0))` as `special::kl_beta` computes it, from the digammas the
+/// M-step already has (`da = ψ(a)`, `db = ψ(b)`, `dab = ψ(a + b)`) and `ln B(a0, b0)`:
+/// the same operations in the same order, so the same bits.
+#[inline]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the digammas are passed in to be reused"
+)]
+fn kl_beta_with(a: f64, b: f64, a0: f64, b0: f64, da: f64, db: f64, dab: f64, ln_b0: f64) -> f64 {
+    let ln_b1 = ln_gamma(a) + ln_gamma(b) - ln_gamma(a + b);
+    ln_b0 - ln_b1 + (a - a0) * da + (b - b0) * db + (a0 - a + b0 - b) * dab
 }
 
 /// Per-restart state; allocated once and reused by every restart and iteration.
@@ -232,24 +273,31 @@ impl Ctx<'_> {
                 let st: f64 = strat.iter().sum();
                 match self.method {
                     MaceMethod::VariationalBayes => {
+                        let cs = &self.consts;
                         let (a, b) = (spam + self.a0, know + self.b0);
                         let dab = digamma(a + b);
-                        (*lspam, *lknow) = (digamma(a) - dab, digamma(b) - dab);
+                        let (da, db) = (digamma(a), digamma(b));
+                        (*lspam, *lknow) = (da - dab, db - dab);
                         let gsum = st + self.k_obs as f64 * self.g0;
                         let dg = digamma(gsum);
                         // −KL(Dir(strat + g0) || Dir(g0)) − KL(Beta(a, b) || Beta(a0, b0))
-                        let mut kl = ln_gamma(gsum) - ln_gamma(self.k_obs as f64 * self.g0);
+                        let mut kl = ln_gamma(gsum) - cs.lg_kg0;
                         for c in 0..k {
                             if !self.observed[c] {
                                 lxi[c] = f64::NEG_INFINITY;
                                 continue;
                             }
                             let g = strat[c] + self.g0;
-                            let dgc = digamma(g);
+                            // a label the worker never gave: g = g0, known values
+                            let (lgg, dgc) = if g == self.g0 {
+                                (cs.lg_g0, cs.dg_g0)
+                            } else {
+                                (ln_gamma(g), digamma(g))
+                            };
                             lxi[c] = dgc - dg;
-                            kl += -ln_gamma(g) + ln_gamma(self.g0) + strat[c] * (dgc - dg);
+                            kl += -lgg + cs.lg_g0 + strat[c] * (dgc - dg);
                         }
-                        *pen = -(kl + kl_beta(a, b, self.a0, self.b0));
+                        *pen = -(kl + kl_beta_with(a, b, self.a0, self.b0, da, db, dab, cs.ln_b0));
                     }
                     MaceMethod::Em => {
                         let sm = self.smoothing;
@@ -262,7 +310,9 @@ impl Ctx<'_> {
                                 lxi[c] = f64::NEG_INFINITY;
                                 continue;
                             }
-                            lxi[c] = (strat[c] + sm).ln() - gnorm;
+                            let g = strat[c] + sm;
+                            let lg = if g == sm { self.consts.ln_sm } else { g.ln() };
+                            lxi[c] = lg - gnorm;
                             lp += sm * lxi[c];
                         }
                         *pen = lp;
@@ -324,6 +374,13 @@ impl MaceParams {
             b0: self.competence_prior,
             g0: self.strategy_prior,
             smoothing: self.smoothing.unwrap_or(0.01 / k_obs as f64),
+            consts: Consts::new(
+                self.spam_prior,
+                self.competence_prior,
+                self.strategy_prior,
+                k_obs,
+                self.smoothing.unwrap_or(0.01 / k_obs as f64),
+            ),
         };
         let mut s = State {
             lspam: vec![0.0; w],
@@ -442,5 +499,31 @@ impl MaceParams {
             best_restart,
             report,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mace::special::kl_beta;
+
+    /// The M-step's shortcuts give the bits of the full computation: the inline KL of
+    /// the Beta posterior, and the constants of a label never given (`g = g0`).
+    #[test]
+    fn shortcuts_are_bit_identical() {
+        let (a0, b0, g0) = (0.5, 0.5, 10.0);
+        let c = Consts::new(a0, b0, g0, 3, 0.01 / 3.0);
+        for (a, b) in [(0.5, 0.5), (0.7311, 1.2689), (12.25, 3.5), (1000.5, 0.5)] {
+            let (da, db, dab) = (digamma(a), digamma(b), digamma(a + b));
+            assert_eq!(
+                kl_beta_with(a, b, a0, b0, da, db, dab, c.ln_b0).to_bits(),
+                kl_beta(a, b, a0, b0).to_bits(),
+                "{a} {b}"
+            );
+        }
+        let g = 0.0 + g0;
+        assert_eq!(c.lg_g0.to_bits(), ln_gamma(g).to_bits());
+        assert_eq!(c.dg_g0.to_bits(), digamma(g).to_bits());
+        assert_eq!(c.ln_sm.to_bits(), (0.0 + 0.01 / 3.0f64).ln().to_bits());
     }
 }

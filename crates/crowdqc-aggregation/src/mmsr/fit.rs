@@ -35,41 +35,41 @@ pub(crate) fn pairs(m: &JudgmentMatrix, k_obs: usize) -> Pairs {
         m.judgment_classes(),
     );
     let kf = k_obs as f64;
+    // Per worker: its (co-worker, agreed) pairs, sorted and counted. The scratch is
+    // the worker's own pairs, so a parallel job costs nothing per worker of the whole
+    // matrix (dense per-job counters of length n_workers cost 8 MB each at 10^6
+    // workers, and rayon starts thousands of jobs).
     let rows: Vec<Vec<(u32, f64, f64)>> = (0..w as u32)
         .into_par_iter()
         .with_min_len(64)
-        .map_init(
-            || (vec![0u32; w], vec![0u32; w], Vec::<u32>::new()),
-            |(cnt, agr, touched), wk| {
-                for &p in m.worker_judgments(wk) {
-                    let (t, l) = (items[p as usize], classes[p as usize]);
-                    for q in m.item_range(t) {
-                        let w2 = workers[q];
-                        if w2 == wk {
-                            continue;
-                        }
-                        let c = &mut cnt[w2 as usize];
-                        if *c == 0 {
-                            touched.push(w2);
-                        }
-                        *c += 1;
-                        agr[w2 as usize] += u32::from(classes[q] == l);
+        .map_init(Vec::<(u32, u32)>::new, |seen, wk| {
+            seen.clear();
+            for &p in m.worker_judgments(wk) {
+                let (t, l) = (items[p as usize], classes[p as usize]);
+                for q in m.item_range(t) {
+                    let w2 = workers[q];
+                    if w2 != wk {
+                        seen.push((w2, u32::from(classes[q] == l)));
                     }
                 }
-                touched.sort_unstable();
-                let row = touched
-                    .iter()
-                    .map(|&w2| {
-                        let (c, a) = (cnt[w2 as usize] as f64, agr[w2 as usize] as f64);
-                        cnt[w2 as usize] = 0;
-                        agr[w2 as usize] = 0;
-                        (w2, kf / (kf - 1.0) * (a / c) - 1.0 / (kf - 1.0), c)
-                    })
-                    .collect();
-                touched.clear();
-                row
-            },
-        )
+            }
+            seen.sort_unstable_by_key(|&(w2, _)| w2);
+            let mut row: Vec<(u32, f64, f64)> = Vec::new();
+            let mut start = 0;
+            while start < seen.len() {
+                let w2 = seen[start].0;
+                let end = start + seen[start..].partition_point(|&(x, _)| x == w2);
+                let c = (end - start) as f64;
+                let a: u32 = seen[start..end].iter().map(|&(_, a)| a).sum();
+                row.push((
+                    w2,
+                    kf / (kf - 1.0) * (f64::from(a) / c) - 1.0 / (kf - 1.0),
+                    c,
+                ));
+                start = end;
+            }
+            row
+        })
         .collect();
     let mut offsets = Vec::with_capacity(w + 1);
     offsets.push(0);

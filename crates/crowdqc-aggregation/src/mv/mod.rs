@@ -2,14 +2,28 @@
 //!
 //! Checked against crowd-kit 1.4.2's `MajorityVote` (vote shares, duplicates counted;
 //! worker accuracy against the majority labels with exact duplicate rows counted once).
+//!
+//! **Very many classes.** Vote shares are kept as a dense `(n_items, n_classes)` table
+//! up to [`MAX_DENSE_SHARE_CELLS`] cells (and while it fits the memory budget of
+//! [`crowdqc_core::memory`]); beyond that a [`VoteModel`] keeps, per item, only the
+//! classes it was voted for, so majority vote on 10⁵ labels takes memory linear in
+//! the judgments. Such a model says so with
+//! [`has_dense_posteriors`](FittedModel::has_dense_posteriors) = false: its
+//! [`posteriors`](FittedModel::posteriors) is an empty `(n_items, 0)` view and
+//! [`posterior_row`](FittedModel::posterior_row) gives each item's shares; labels,
+//! worker accuracy and every number are the same as in the dense form.
+
+mod sparse;
+
+pub use sparse::MAX_DENSE_SHARE_CELLS;
+use sparse::SparseShares;
+pub(crate) use sparse::{Shares, vote};
 
 use crowdqc_core::estimator::{Estimator, FitReport, FittedModel, WorkerColumn};
 use crowdqc_core::{Error, JudgmentMatrix, Result};
 use ndarray::{Array1, Array2, ArrayView2};
 
-use crate::common::{
-    TieRule, accuracy_against, labels_with_ties, require_two_classes, vote_shares,
-};
+use crate::common::{TieRule, accuracy_against, require_two_classes};
 
 /// Majority vote: namespace for [`MajorityVote::params`].
 ///
@@ -93,8 +107,8 @@ impl Estimator for MajorityVoteParams {
     fn fit(&self, m: &JudgmentMatrix) -> Result<VoteModel> {
         self.validate()?;
         require_two_classes(m, "majority vote")?;
-        let (name, shares) = match &self.weights {
-            None => ("mv", vote_shares(m, |_| 1.0)),
+        let (name, (shares, labels)) = match &self.weights {
+            None => ("mv", vote(m, |_| 1.0, self.tie_rule)),
             Some(w) => {
                 if w.len() != m.n_workers() {
                     return Err(Error::param(
@@ -106,10 +120,9 @@ impl Estimator for MajorityVoteParams {
                         ),
                     ));
                 }
-                ("wmv", vote_shares(m, |k| w[k as usize]))
+                ("wmv", vote(m, |k| w[k as usize], self.tie_rule))
             }
         };
-        let labels = labels_with_ties(m, &shares, self.tie_rule);
         let accuracy = accuracy_against(m, &labels);
         let mut columns = Vec::new();
         if let Some(w) = &self.weights {
@@ -131,10 +144,14 @@ impl Estimator for MajorityVoteParams {
 
 /// A fitted vote-based model (majority vote, weighted majority vote, Wawa, zero-based
 /// skill, gold majority vote): vote shares as posteriors, labels with the tie rule of
-/// the params, per-worker accuracy.
+/// the params, per-worker accuracy. Shares are dense or, for very many classes,
+/// sparse (see [`MAX_DENSE_SHARE_CELLS`]).
 #[derive(Debug, Clone)]
 pub struct VoteModel {
     method: &'static str,
+    /// The shares when kept sparsely.
+    sparse: Option<SparseShares>,
+    /// The dense shares, or an empty `(n_items, 0)` array when they are sparse.
     posteriors: Array2<f64>,
     labels: Vec<u32>,
     accuracy: Array1<f64>,
@@ -145,14 +162,19 @@ pub struct VoteModel {
 impl VoteModel {
     pub(crate) fn new(
         method: &'static str,
-        posteriors: Array2<f64>,
+        shares: impl Into<Shares>,
         labels: Vec<u32>,
         accuracy: Vec<f64>,
         columns: Vec<WorkerColumn>,
         report: FitReport,
     ) -> Self {
+        let (posteriors, sparse) = match shares.into() {
+            Shares::Dense(a) => (a, None),
+            Shares::Sparse(s) => (Array2::zeros((s.n_items(), 0)), Some(s)),
+        };
         VoteModel {
             method,
+            sparse,
             posteriors,
             labels,
             accuracy: Array1::from(accuracy),
@@ -167,9 +189,32 @@ impl FittedModel for VoteModel {
         self.method
     }
 
-    /// (Weighted) vote shares, `(n_items, n_classes)`.
+    /// (Weighted) vote shares, `(n_items, n_classes)`; an empty `(n_items, 0)` view
+    /// when the shares are kept sparsely (see
+    /// [`has_dense_posteriors`](FittedModel::has_dense_posteriors)).
     fn posteriors(&self) -> ArrayView2<'_, f64> {
         self.posteriors.view()
+    }
+
+    fn has_dense_posteriors(&self) -> bool {
+        self.sparse.is_none()
+    }
+
+    fn posterior_row(&self, item: usize) -> Vec<(u32, f64)> {
+        match &self.sparse {
+            Some(s) => {
+                let (cs, ps) = s.row(item);
+                cs.iter().copied().zip(ps.iter().copied()).collect()
+            }
+            None => self
+                .posteriors
+                .row(item)
+                .iter()
+                .enumerate()
+                .filter(|&(_, &p)| p != 0.0)
+                .map(|(c, &p)| (c as u32, p))
+                .collect(),
+        }
     }
 
     /// Labels chosen with the params' [`TieRule`] (majority vote) or the lowest class

@@ -14,7 +14,10 @@ pub const ITEM_BATCH_ROWS: u32 = 1 << 20;
 /// The items `rows` of the model's items table: `item` (Int64 for integer ids, else
 /// Utf8), `label` (the hard label, in the labels' input type), `confidence` (the
 /// posterior of that label) and `p_<label>` (the posterior of each class, in class
-/// order).
+/// order). A model that keeps its posteriors sparsely (majority vote on very many
+/// classes, [`FittedModel::has_dense_posteriors`] false) gets the top label only:
+/// `item`, `label`, `confidence` and `voted_classes` (how many classes have a
+/// non-zero posterior), no `p_` column.
 ///
 /// # Errors
 /// None in practice (the columns have equal lengths).
@@ -35,8 +38,41 @@ fn items_with_labels(
     labels: &[u32],
     rows: Range<u32>,
 ) -> Result<RecordBatch> {
-    let post = model.posteriors();
     let (lo, hi) = (rows.start as usize, rows.end as usize);
+    if !model.has_dense_posteriors() {
+        let sparse: Vec<Vec<(u32, f64)>> = (lo..hi).map(|i| model.posterior_row(i)).collect();
+        let k = m.n_classes().max(1) as f64;
+        let confidence = sparse.iter().zip(&labels[lo..hi]).map(|(row, &l)| {
+            if row.is_empty() {
+                1.0 / k // uniform
+            } else {
+                row.iter().find(|&&(c, _)| c == l).map_or(0.0, |&(_, p)| p)
+            }
+        });
+        let cols: Vec<(String, ArrayRef)> = vec![
+            ("item".into(), id_array(m.items(), rows.clone())),
+            (
+                "label".into(),
+                id_array(m.classes().dictionary(), labels[lo..hi].iter().copied()),
+            ),
+            (
+                "confidence".into(),
+                Arc::new(Float64Array::from_iter_values(confidence)),
+            ),
+            (
+                "voted_classes".into(),
+                Arc::new(Int64Array::from_iter_values(sparse.iter().map(|r| {
+                    if r.is_empty() {
+                        m.n_classes() as i64
+                    } else {
+                        r.len() as i64
+                    }
+                }))),
+            ),
+        ];
+        return Ok(RecordBatch::try_from_iter(cols)?);
+    }
+    let post = model.posteriors();
     let mut cols: Vec<(String, ArrayRef)> = vec![
         ("item".into(), id_array(m.items(), rows.clone())),
         (
@@ -124,7 +160,7 @@ pub const MAX_CONFUSION_CELLS: usize = 50_000_000;
 /// model's posteriors; `None` when the table would be too large.
 fn posterior_spammer_scores(m: &JudgmentMatrix, model: &dyn FittedModel) -> Option<Vec<f64>> {
     let (n, k) = (m.n_workers(), m.n_classes());
-    if n.checked_mul(k)?.checked_mul(k)? > MAX_CONFUSION_CELLS {
+    if !model.has_dense_posteriors() || n.checked_mul(k)?.checked_mul(k)? > MAX_CONFUSION_CELLS {
         return None;
     }
     let post = model.posteriors();

@@ -7,9 +7,7 @@
 use crowdqc_core::estimator::{Estimator, FitReport, WorkerColumn};
 use crowdqc_core::{JudgmentMatrix, Result};
 
-use crate::common::{
-    TieRule, accuracy_against, labels_with_ties, require_two_classes, vote_shares,
-};
+use crate::common::{TieRule, accuracy_against, require_two_classes};
 use crate::mv::VoteModel;
 
 /// Wawa: namespace for [`Wawa::params`].
@@ -56,11 +54,10 @@ impl Estimator for WawaParams {
     fn fit(&self, m: &JudgmentMatrix) -> Result<VoteModel> {
         self.validate()?;
         require_two_classes(m, "wawa")?;
-        let shares = vote_shares(m, |_| 1.0);
-        let mv_labels = labels_with_ties(m, &shares, self.mv_tie_rule);
+        // dense shares, or sparse ones for very many classes (same numbers)
+        let (_, mv_labels) = crate::mv::vote(m, |_| 1.0, self.mv_tie_rule);
         let skills = accuracy_against(m, &mv_labels);
-        let weighted = vote_shares(m, |w| skills[w as usize]);
-        let labels = labels_with_ties(m, &weighted, TieRule::LowestIndex);
+        let (weighted, labels) = crate::mv::vote(m, |w| skills[w as usize], TieRule::LowestIndex);
         let columns = vec![WorkerColumn {
             name: "skill".into(),
             values: skills.clone(),

@@ -7,11 +7,7 @@ use crowdqc_core::estimator::{Estimator, FitReport, StopReason, WorkerColumn};
 use crowdqc_core::progress::{NoProgress, Progress};
 use crowdqc_core::{JudgmentMatrix, Result};
 
-use crowdqc_core::numeric::argmax;
-
-use crate::common::{
-    ActiveClasses, TieRule, check_max_iter, check_range, labels_with_ties, vote_shares,
-};
+use crate::common::{ActiveClasses, TieRule, check_max_iter, check_range};
 use crate::mv::VoteModel;
 
 /// Zero-based skill: namespace for [`ZeroBasedSkill::params`].
@@ -149,6 +145,10 @@ impl ZeroBasedSkillParams {
         let mut lr = self.lr_init;
         let mut labels = vec![0u32; m.n_items()];
         let mut scores = vec![0.0; n_classes];
+        // the classes voted on the current item: only they are reset and scanned, so
+        // an iteration is linear in the judgments whatever the number of classes
+        let mut touched: Vec<u32> = Vec::new();
+        let mut seen = vec![false; n_classes];
         let (mut hits, mut total) = (vec![0.0; m.n_workers()], vec![0u64; m.n_workers()]);
         for it in 1..=self.n_iter {
             progress.check()?;
@@ -158,19 +158,30 @@ impl ZeroBasedSkillParams {
             }
             // skill-weighted vote, ties to the lowest class index
             for (i, label) in labels.iter_mut().enumerate() {
-                scores.fill(0.0);
                 let mut sum = 0.0;
                 for p in m.item_range(i as u32) {
                     let v = skills[ws[p] as usize];
-                    scores[cs[p] as usize] += v;
+                    let c = cs[p];
+                    if !seen[c as usize] {
+                        seen[c as usize] = true;
+                        touched.push(c);
+                    }
+                    scores[c as usize] += v;
                     sum += v;
                 }
-                *label = if sum > 0.0 {
-                    scores.iter_mut().for_each(|s| *s /= sum);
-                    argmax(&scores)
-                } else {
-                    0
-                };
+                // the largest share, ties to the lowest class index (unvoted classes
+                // have share 0 and skills are >= 0, so they never win when sum > 0)
+                let mut best = (f64::NEG_INFINITY, 0u32);
+                for &c in &touched {
+                    let s = scores[c as usize] / sum;
+                    if s > best.0 || (s == best.0 && c < best.1) {
+                        best = (s, c);
+                    }
+                    scores[c as usize] = 0.0;
+                    seen[c as usize] = false;
+                }
+                touched.clear();
+                *label = if sum > 0.0 { best.1 } else { 0 };
             }
             hits.fill(0.0);
             total.fill(0);
@@ -186,8 +197,8 @@ impl ZeroBasedSkillParams {
                 }
             }
         }
-        let shares = vote_shares(m, |w| skills[w as usize]);
-        let labels = labels_with_ties(m, &shares, TieRule::LowestIndex);
+        // dense shares, or sparse ones for very many classes (same numbers)
+        let (shares, labels) = crate::mv::vote(m, |w| skills[w as usize], TieRule::LowestIndex);
         let columns = vec![WorkerColumn {
             name: "skill".into(),
             values: skills.clone(),

@@ -11,6 +11,7 @@ mod minimax;
 
 mod accuracy;
 mod bad_input;
+mod limits;
 mod parity;
 mod progress;
 mod props;

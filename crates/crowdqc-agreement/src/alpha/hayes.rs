@@ -115,7 +115,7 @@ fn hayes_inner(
         }
         m_max = m_max.max(m);
         let (class, count) = data.item_slices(i);
-        let d = m as f64 - 1.0;
+        let d = (m as f64 - 1.0) / data.weight(i);
         for (&a, &ca) in class.iter().zip(count) {
             for (&b, &cb) in class.iter().zip(count) {
                 let v = if a == b {

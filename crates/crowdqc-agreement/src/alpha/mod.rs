@@ -157,7 +157,7 @@ pub(crate) fn alpha_sums(
     let q = data.n_categories();
     let mut marg = vec![0.0; q];
     let (mut n_dot, mut n_items) = (0.0, 0.0);
-    let weight = |i: usize| mult.map_or(1.0, |m| m[i] as f64);
+    let weight = |i: usize| mult.map_or_else(|| data.weight(i), |m| m[i] as f64);
     for i in 0..data.n_items() {
         let w = weight(i);
         if w == 0.0 || data.total(i) < 2 {
@@ -258,14 +258,45 @@ pub fn krippendorff_alpha(data: &ItemCounts, level: Level) -> Result<Coefficient
     Ok(Coefficient::Defined(est))
 }
 
+/// Above this many categories with values, [`irrcac_parts`] uses closed forms linear
+/// in the categories instead of loops over pairs of them (same values up to rounding;
+/// the pairwise loops are kept below it, so small data give the same bits as before).
+const MANY_CATEGORIES: usize = 256;
+
+/// The largest δ² between two of the categories `nz` (ascending), in time linear in
+/// them: δ² grows with the distance in category order (ordinal) or in value (interval,
+/// ratio on non-negative values), so the extremes give the maximum.
+fn max_delta(metric: &Metric, nz: &[usize]) -> f64 {
+    let (Some(&first), Some(&last)) = (nz.first(), nz.last()) else {
+        return 0.0;
+    };
+    match metric.level {
+        Level::Nominal | Level::Ordinal => metric.delta(first, last),
+        Level::Interval | Level::Ratio => {
+            let by_value = |a: &&usize, b: &&usize| metric.x[**a].total_cmp(&metric.x[**b]);
+            match (nz.iter().min_by(by_value), nz.iter().max_by(by_value)) {
+                (Some(&lo), Some(&hi)) => metric.delta(lo, hi),
+                _ => 0.0,
+            }
+        }
+    }
+}
+
 /// Fills irrCAC's `p_a`, `p_e` and SE for alpha (see `krippendorff_alpha`).
 fn irrcac_parts(data: &ItemCounts, metric: &Metric, s: &AlphaSums, est: &mut Estimate) {
     let q = data.n_categories();
     let nz: Vec<usize> = (0..q).filter(|&k| s.marg[k] > 0.0).collect();
+    // Many categories: the closed forms below are linear in them (the pairwise loops
+    // are quadratic: 10^10 steps for 10^5 labels).
+    let many = nz.len() > MANY_CATEGORIES;
     let mut dmax = 0.0f64;
-    for &a in &nz {
-        for &b in &nz {
-            dmax = dmax.max(metric.delta(a, b));
+    if many {
+        dmax = max_delta(metric, &nz);
+    } else {
+        for &a in &nz {
+            for &b in &nz {
+                dmax = dmax.max(metric.delta(a, b));
+            }
         }
     }
     if dmax.is_nan() || dmax <= 0.0 {
@@ -278,15 +309,39 @@ fn irrcac_parts(data: &ItemCounts, metric: &Metric, s: &AlphaSums, est: &mut Est
     let pe = 1.0 - s.de_sum / (nn * nn * dmax);
     // e_k = Σ_l δ_kl π_l, π_l = n_l / n..
     let mut e = vec![0.0; q];
-    for &k in &nz {
-        e[k] = nz
-            .iter()
-            .map(|&l| metric.delta(k, l) * s.marg[l] / nn)
-            .sum();
+    match metric.level {
+        // δ = 1 off the diagonal: e_k = 1 − π_k
+        Level::Nominal if many => {
+            for &k in &nz {
+                e[k] = (nn - s.marg[k]) / nn;
+            }
+        }
+        // δ = (x_k − x_l)²: e_k = x_k² − 2 x_k E[x] + E[x²]
+        Level::Interval if many => {
+            let (m1, m2) = nz.iter().fold((0.0, 0.0), |(a, b), &l| {
+                let (x, p) = (metric.x[l], s.marg[l] / nn);
+                (a + p * x, b + p * x * x)
+            });
+            for &k in &nz {
+                let x = metric.x[k];
+                e[k] = x * x - 2.0 * x * m1 + m2;
+            }
+        }
+        _ => {
+            for &k in &nz {
+                e[k] = nz
+                    .iter()
+                    .map(|&l| metric.delta(k, l) * s.marg[l] / nn)
+                    .sum();
+            }
+        }
     }
-    let mut a = Vec::with_capacity(n as usize);
-    let mut pe_i = Vec::with_capacity(n as usize);
-    let mut r_i = Vec::with_capacity(n as usize);
+    // one entry per stored item (not per subject: an item may stand for many)
+    let cap = data.n_items();
+    let mut a = Vec::with_capacity(cap);
+    let mut pe_i = Vec::with_capacity(cap);
+    let mut r_i = Vec::with_capacity(cap);
+    let mut w_i = Vec::with_capacity(cap);
     let mut scratch = Vec::new();
     for i in 0..data.n_items() {
         let m = data.total(i) as f64;
@@ -309,8 +364,9 @@ fn irrcac_parts(data: &ItemCounts, metric: &Metric, s: &AlphaSums, est: &mut Est
             .sum();
         pe_i.push((m - ek / dmax) / rbar);
         r_i.push(m);
+        w_i.push(data.weight(i));
     }
-    let pa_prime = a.iter().sum::<f64>() / n;
+    let pa_prime = a.iter().zip(&w_i).map(|(a, w)| a * w).sum::<f64>() / n;
     let pa = (1.0 - eps) * pa_prime + eps;
     est.observed = pa;
     est.expected = pe;
@@ -324,7 +380,7 @@ fn irrcac_parts(data: &ItemCounts, metric: &Metric, s: &AlphaSums, est: &mut Est
         let kappa_j = (a[j] - pa * adj - pe) / (1.0 - pe);
         let pe_j = pe_i[j] - pe * adj;
         let x = kappa_j - 2.0 * (1.0 - alpha_prime) * (pe_j - pe) / (1.0 - pe);
-        ss += (x - alpha_prime) * (x - alpha_prime);
+        ss += w_i[j] * (x - alpha_prime) * (x - alpha_prime);
     }
     let se = (ss / (n * (n - 1.0))).sqrt();
     est.se = se.is_finite().then_some(se);

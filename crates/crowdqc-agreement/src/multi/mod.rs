@@ -73,7 +73,7 @@ pub(crate) fn pass1(data: &ItemCounts, w: &WeightMatrix, mult: Option<&[u32]>) -
         let m = match mult {
             Some(m) if m[i] == 0 => continue,
             Some(m) => m[i] as f64,
-            None => 1.0,
+            None => data.weight(i),
         };
         let r = data.total(i) as f64;
         let (class, count) = data.item_slices(i);

@@ -22,6 +22,8 @@ pub(crate) fn gwet_family_se(
     let q = data.n_categories();
     // Per-category weights of the chance term of each item.
     let per_cat: Vec<f64> = match family {
+        // identity weights: Σ_l (w_kl + w_lk)/2 π_l = π_k (linear in q, not q²)
+        Family::Fleiss if w.is_identity() => p.pi.clone(),
         Family::Fleiss => (0..q)
             .map(|k| {
                 (0..q)
@@ -55,7 +57,7 @@ pub(crate) fn gwet_family_se(
                 / r;
             x -= 2.0 * (1.0 - kappa) * (pe_i - pe) / (1.0 - pe);
         }
-        ss += (x - kappa) * (x - kappa);
+        ss += data.weight(i) * (x - kappa) * (x - kappa);
     }
     let se = (ss / (n * (n - 1.0))).sqrt();
     se.is_finite().then_some(se)

@@ -187,6 +187,7 @@ fn pairwise_inner(
     if n == 0 {
         return Err(Error::insufficient("the table is empty"));
     }
+    crate::bootstrap::check_draws(n as u64, opts.replicates)?;
     let mut cum = Vec::with_capacity(q * q);
     let mut acc = 0.0;
     for &c in &t.counts {

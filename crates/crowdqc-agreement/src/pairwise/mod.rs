@@ -12,6 +12,36 @@ use crowdqc_core::{Error, JudgmentMatrix, Result};
 use crate::counts::{ItemCounts, check_names};
 use crate::weights::{CategoryScale, WeightMatrix, Weights, class_names};
 
+/// The largest count (and total count) of a contingency table: 2⁵³, up to which
+/// every whole number is exact in `f64` arithmetic.
+pub const MAX_COUNT: u64 = 1 << 53;
+
+/// Refuses a total above [`MAX_COUNT`].
+fn check_total(counts: &[f64]) -> Result<()> {
+    // whole counts up to 2^53 each (checked on input): an integer sum is exact
+    let total: u128 = counts.iter().map(|&c| c.max(0.0) as u128).sum();
+    if total > u128::from(MAX_COUNT) {
+        return Err(Error::param(
+            "table",
+            format!(
+                "the counts add up to {total}, above 2^53 = {MAX_COUNT}, the largest total the \
+                 coefficients compute with exactly; scale the counts down"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses a dense `q × q` table beyond the memory budget.
+fn check_dense(q: usize) -> Result<()> {
+    crowdqc_core::memory::check(
+        crowdqc_core::memory::bytes_of::<f64>(&[q, q]),
+        &format!("Cohen's kappa / Scott's pi: the {q} x {q} contingency table"),
+        "with this many categories use Fleiss' kappa, Gwet's AC1 or nominal \
+         Krippendorff's alpha, which work sparsely",
+    )
+}
+
 /// A two-rater contingency table: `count(a, b)` items that rater A put in category
 /// `a` and rater B in category `b`.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,7 +57,8 @@ impl Contingency {
     /// (rows: rater A). The names' order is the category order (weighted kappas).
     ///
     /// # Errors
-    /// `table`: no category, a repeated name, or `counts.len() != q²`.
+    /// `table`: no category, a repeated name, `counts.len() != q²`, or counts adding
+    /// up to more than [`MAX_COUNT`].
     pub fn new<S: AsRef<str>>(names: &[S], counts: &[u64]) -> Result<Contingency> {
         let names = check_names(names, "table")?;
         let q = names.len();
@@ -37,10 +68,12 @@ impl Contingency {
                 format!("{q} categories need {} counts, got {}", q * q, counts.len()),
             ));
         }
+        let counts: Vec<f64> = counts.iter().map(|&c| c as f64).collect();
+        check_total(&counts)?;
         Ok(Contingency {
             names,
             ordered: true,
-            counts: counts.iter().map(|&c| c as f64).collect(),
+            counts,
             raters: None,
         })
     }
@@ -50,7 +83,9 @@ impl Contingency {
     /// `label_a` then `label_b`; repeated cells add up.
     ///
     /// # Errors
-    /// `table`: no row, or an empty label.
+    /// `table`: no row, an empty label, or counts adding up to more than
+    /// [`MAX_COUNT`]; [`Error::ResourceLimit`] when the `q × q` table exceeds the
+    /// memory budget ([`crowdqc_core::memory`]).
     pub fn from_rows<S: AsRef<str>>(rows: &[(S, S, u64)]) -> Result<Contingency> {
         let mut names: Vec<String> = Vec::new();
         let mut idx = |s: &str| -> Result<usize> {
@@ -75,10 +110,12 @@ impl Contingency {
             return Err(Error::param("table", "has no row"));
         }
         let q = names.len();
+        check_dense(q)?;
         let mut counts = vec![0.0; q * q];
         for (a, b, c) in cells {
             counts[a * q + b] += c as f64;
         }
+        check_total(&counts)?;
         Ok(Contingency {
             names,
             ordered: true,
@@ -94,7 +131,8 @@ impl Contingency {
     /// # Errors
     /// `raters`: the matrix does not have exactly two workers with judgments (the
     /// message says to use Fleiss' / Conger's kappa or alpha); `duplicates`: a worker
-    /// rated an item twice.
+    /// rated an item twice; [`Error::ResourceLimit`] when the `q × q` table exceeds
+    /// the memory budget ([`crowdqc_core::memory`]).
     pub fn from_matrix(m: &JudgmentMatrix) -> Result<Contingency> {
         let active: Vec<u32> = (0..m.n_workers() as u32)
             .filter(|&w| m.worker_count(w) > 0)
@@ -111,6 +149,7 @@ impl Contingency {
         }
         let (names, ordered) = class_names(m.classes());
         let q = names.len();
+        check_dense(q)?;
         let mut counts = vec![0.0; q * q];
         let (wa, wb) = (active[0], active[1]);
         let (workers, classes) = (m.judgment_workers(), m.judgment_classes());
@@ -188,38 +227,42 @@ impl Contingency {
         WeightMatrix::new(weights, &scale, self.n_categories())
     }
 
-    /// The table as per-item counts (one item per counted subject, with its two
-    /// ratings), for the multi-rater coefficients.
+    /// The table as per-item counts for the multi-rater coefficients: one stored item
+    /// per non-zero cell, standing for its count of subjects (its
+    /// [multiplicity](ItemCounts::multiplicity)), each with its two ratings. Memory
+    /// and time depend on the number of non-zero cells, never on the counts.
     ///
     /// # Errors
     /// `table`: a non-integer or negative count.
     pub fn to_item_counts(&self) -> Result<ItemCounts> {
         let q = self.n_categories();
-        let (mut offsets, mut class, mut count, mut totals) =
-            (vec![0usize], Vec::new(), Vec::new(), Vec::new());
+        let (mut offsets, mut class, mut count, mut totals, mut mult) =
+            (vec![0usize], Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for a in 0..q {
             for b in 0..q {
                 let c = self.count(a, b);
-                if c < 0.0 || c.fract() != 0.0 {
+                if c < 0.0 || c.fract() != 0.0 || c > MAX_COUNT as f64 {
                     return Err(Error::param(
                         "table",
                         format!(
-                            "count {c} of ({}, {}) is not a whole number",
+                            "count {c} of ({}, {}) is not a whole number in [0, 2^53]",
                             self.names[a], self.names[b]
                         ),
                     ));
                 }
-                for _ in 0..c as u64 {
-                    if a == b {
-                        class.push(a as u32);
-                        count.push(2);
-                    } else {
-                        class.extend([a as u32, b as u32]);
-                        count.extend([1, 1]);
-                    }
-                    offsets.push(class.len());
-                    totals.push(2);
+                if c == 0.0 {
+                    continue;
                 }
+                if a == b {
+                    class.push(a as u32);
+                    count.push(2);
+                } else {
+                    class.extend([a as u32, b as u32]);
+                    count.extend([1, 1]);
+                }
+                offsets.push(class.len());
+                totals.push(2);
+                mult.push(c as u64);
             }
         }
         Ok(ItemCounts::from_parts(
@@ -229,6 +272,7 @@ impl Contingency {
             class,
             count,
             totals,
+            Some(mult),
         ))
     }
 }

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 
 use crowdqc_core::progress::{NoProgress, Progress};
-use crowdqc_core::{JudgmentMatrix, Result};
+use crowdqc_core::{Error, JudgmentMatrix, Result};
 
 use super::{
     AgreementData, AgreementReport, BootstrapReport, CoefficientName, CoefficientReport,
@@ -142,7 +142,7 @@ pub fn report_with_progress<'a>(
     Ok(AgreementReport {
         input: InputSummary {
             layout,
-            items: counts.n_items(),
+            items: usize::try_from(counts.n_subjects()).unwrap_or(usize::MAX),
             ratings: counts.n_ratings(),
             raters,
             categories: counts.category_names().to_vec(),
@@ -247,7 +247,17 @@ fn coefficients<'a>(
                     }
                 }
             }
-            row(N::CongerKappa, conger_kappa(m, w)?, Boot::Conger(m))
+            match conger_kappa(m, w) {
+                Ok(c) => row(N::CongerKappa, c, Boot::Conger(m)),
+                // too many classes for its dense tables: the report goes on without it
+                Err(e @ Error::ResourceLimit { .. }) => Row {
+                    name: N::CongerKappa,
+                    value: Err(format!("not computed: {e}")),
+                    boot: None,
+                    note: None,
+                },
+                Err(e) => return Err(e),
+            }
         }
         AgreementData::Table(t) => {
             let [cohen, scott] = pairwise(Cow::Borrowed(t))?;

@@ -5,6 +5,7 @@ mod bootstrap;
 mod common;
 mod crowdkit;
 mod errors;
+mod limits;
 mod progress;
 mod properties;
 mod published;

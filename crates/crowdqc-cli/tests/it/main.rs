@@ -4,6 +4,7 @@ mod aggregate;
 mod agreement;
 mod gold;
 mod inspect;
+mod limits;
 mod policy;
 mod ratings;
 mod util;

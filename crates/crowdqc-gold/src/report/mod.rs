@@ -189,6 +189,18 @@ impl GoldScoreReport {
     ) -> Result<Self> {
         params.validate()?;
         let mut scores = match model {
+            Some(fit) if !fit.has_dense_posteriors() => {
+                return Err(Error::param(
+                    "model",
+                    format!(
+                        "{} kept its posteriors sparsely ({} classes), and a model's consensus \
+                         needs them dense; leave out the model: the default consensus (vote \
+                         shares) is computed sparsely for any number of classes",
+                        fit.method(),
+                        m.n_classes()
+                    ),
+                ));
+            }
             Some(fit) => params.score_with(m, m.gold(), Some(fit.posteriors()))?,
             None => params.score(m)?,
         };

@@ -78,7 +78,7 @@ impl GoldScores {
         let (nw, k) = (matrix.n_workers(), matrix.n_classes());
         if nw != self.n_workers()
             || matrix.n_items() != self.gold.as_slice().len()
-            || self.confusion.dim().1 != k
+            || self.confusion.k() != k
         {
             return Err(Error::param(
                 "matrix",
@@ -121,21 +121,17 @@ impl GoldScores {
                     Some(class)
                 }
             };
-            let conf = out
-                .confusion
-                .as_slice_mut()
-                .expect("confusion is contiguous");
             let mut misses = 0u64;
             for p in matrix.item_range(item) {
                 let (w, c) = (workers[p] as usize, classes[p]);
                 out.answered[w] -= 1;
                 out.correct[w] -= u64::from(c == old);
-                conf[(w * k + old as usize) * k + c as usize] -= 1;
+                out.confusion.remove(workers[p], old, c);
                 if let Some(g) = new {
                     out.answered[w] += 1;
                     out.correct[w] += u64::from(c == g);
                     misses += u64::from(c != g);
-                    conf[(w * k + g as usize) * k + c as usize] += 1;
+                    out.confusion.add(workers[p], g, c);
                 }
                 touched.push(workers[p]);
             }
@@ -146,7 +142,7 @@ impl GoldScores {
             match new {
                 None => {
                     out.items.remove(pos);
-                    out.consensus.drain(pos * k..(pos + 1) * k);
+                    out.consensus.remove(pos);
                     out.gold = out.gold.without(item);
                 }
                 Some(g) => {
@@ -158,7 +154,8 @@ impl GoldScores {
                         r.answers,
                         r.exposure,
                         misses,
-                        &out.consensus[pos * k..(pos + 1) * k],
+                        &out.consensus[pos],
+                        k,
                     );
                     out.items[pos] = fresh;
                     out.gold = out.gold.with_label(item, g)?;

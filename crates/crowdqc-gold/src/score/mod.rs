@@ -9,11 +9,13 @@
 //! *exposure* counts distinct workers, its *answers* count judgments.
 
 mod compare;
+mod confusion;
 mod forgive;
 mod misses;
 mod params;
 
 pub use compare::{DivergenceDirection, ModelComparison};
+pub use confusion::{ConfusionCell, MAX_DENSE_CONFUSION_CELLS};
 pub use forgive::{Forgive, Forgiven};
 pub use params::GoldParams;
 
@@ -26,7 +28,9 @@ use crowdqc_core::{Gold, JudgmentMatrix, Result};
 /// `(task, worker, label)` rows ([`DuplicateRule::DropIdenticalRows`]); ingest with the
 /// `first` or `last` duplicate policy to count one answer per `(item, worker)`.
 pub const DUPLICATE_RULE: DuplicateRule = DuplicateRule::CountAll;
-use ndarray::{Array3, ArrayView2, ArrayView3};
+use ndarray::{ArrayView2, ArrayView3};
+
+use confusion::Confusion;
 use rayon::prelude::*;
 
 use crate::interval::{Interval, IntervalMethod, interval_unchecked, two_sided_z, wilson_z};
@@ -92,10 +96,11 @@ pub struct GoldScores {
     pub(crate) answered: Vec<u64>,
     pub(crate) correct: Vec<u64>,
     pub(crate) intervals: Vec<Interval>,
-    pub(crate) confusion: Array3<u64>,
+    pub(crate) confusion: Confusion,
     pub(crate) items: Vec<GoldItem>,
-    /// Consensus rows of the gold items, aligned with `items`: `items.len() × k`.
-    pub(crate) consensus: Vec<f64>,
+    /// Consensus rows of the gold items, aligned with `items`: the non-zero
+    /// `(class, probability)` entries in class order; empty = uniform.
+    pub(crate) consensus: Vec<Vec<(u32, f64)>>,
 }
 
 impl GoldScores {
@@ -110,46 +115,44 @@ impl GoldScores {
         // counted (see [`DUPLICATE_RULE`])
         let hits = votes::accuracy_against(matrix, gold.as_slice(), DUPLICATE_RULE);
         let (answered, correct) = (hits.answered, hits.correct);
-        let mut confusion = Array3::<u64>::zeros((nw, k, k));
-        let conf = confusion
-            .as_slice_mut()
-            .expect("a fresh Array3 is contiguous");
+        // dense up to MAX_DENSE_CONFUSION_CELLS, else sparse (10^5 classes)
+        let mut confusion = Confusion::new(nw, k);
         let workers = matrix.judgment_workers();
         let classes = matrix.judgment_classes();
         // Pass 1 (serial, integer counts): per-worker confusion on gold.
         for &i in gold.items() {
             let g = gold.as_slice()[i as usize];
             for p in matrix.item_range(i) {
-                let (w, c) = (workers[p] as usize, classes[p]);
-                conf[(w * k + g as usize) * k + c as usize] += 1;
+                confusion.add(workers[p], g, classes[p]);
             }
         }
         // Pass 2 (parallel over gold items; each item depends only on its own
         // judgments and the finished worker counts, so the result does not depend on
         // the thread count): exposure, misses, consensus, contested flag, miss test.
-        let mut rows = vec![0.0; gold.len() * k];
-        let items: Vec<GoldItem> = gold
+        let (items, rows): (Vec<GoldItem>, Vec<Vec<(u32, f64)>>) = gold
             .items()
             .par_iter()
-            .zip(rows.par_chunks_mut(k.max(1)))
             .with_min_len(256)
-            .map_init(misses::Scratch::default, |scratch, (&i, row)| {
+            .map_init(misses::Scratch::default, |scratch, &i| {
                 let g = gold.as_slice()[i as usize];
                 let range = matrix.item_range(i);
                 let (exposure, misses) = misses::prepare(matrix, i, g, scratch);
-                match &consensus {
-                    Some(c) => row
-                        .iter_mut()
-                        .zip(c.row(i as usize))
-                        .for_each(|(r, v)| *r = *v),
-                    None => votes::item_vote_shares(&classes[range.clone()], row),
-                }
+                let row = match &consensus {
+                    Some(c) => c
+                        .row(i as usize)
+                        .iter()
+                        .enumerate()
+                        .filter(|&(_, &p)| p != 0.0)
+                        .map(|(c, &p)| (c as u32, p))
+                        .collect(),
+                    None => sparse_vote_shares(&classes[range.clone()]),
+                };
                 let mut report =
-                    item_report(&params, i, g, range.len() as u64, exposure, misses, row);
+                    item_report(&params, i, g, range.len() as u64, exposure, misses, &row, k);
                 misses::finish(&answered, &correct, &mut report, scratch);
-                report
+                (report, row)
             })
-            .collect();
+            .unzip();
         let intervals = intervals_for(&params, &answered, &correct);
         Ok(GoldScores {
             params,
@@ -204,9 +207,24 @@ impl GoldScores {
     }
 
     /// Per-worker gold confusion counts, shape `(n_workers, n_classes, n_classes)`,
-    /// indexed `[worker, true (gold) class, observed class]`.
-    pub fn confusion(&self) -> ArrayView3<'_, u64> {
-        self.confusion.view()
+    /// indexed `[worker, true (gold) class, observed class]`; `None` when that table
+    /// would exceed [`MAX_DENSE_CONFUSION_CELLS`] or the memory budget (very many
+    /// classes), in which case the counts are kept sparsely: read them with
+    /// [`confusion_cells`](Self::confusion_cells) or
+    /// [`confusion_count`](Self::confusion_count), which work in both cases.
+    pub fn confusion(&self) -> Option<ArrayView3<'_, u64>> {
+        self.confusion.dense()
+    }
+
+    /// The non-zero gold confusion cells, in `(worker, gold, observed)` order.
+    pub fn confusion_cells(&self) -> Vec<ConfusionCell> {
+        self.confusion.cells()
+    }
+
+    /// Gold answers of `worker` on gold items of class `gold` that answered
+    /// `observed` (0 for indices out of range).
+    pub fn confusion_count(&self, worker: u32, gold: u32, observed: u32) -> u64 {
+        self.confusion.get(worker, gold, observed)
     }
 
     /// One worker's score.
@@ -235,13 +253,15 @@ impl GoldScores {
         &self.items
     }
 
-    /// The consensus class probabilities of the `g`-th gold item of [`Self::items`].
+    /// The consensus class probabilities of the `g`-th gold item of [`Self::items`]
+    /// that are not zero, as `(class, probability)` in class order (sparse, so that
+    /// 10⁵ classes cost nothing); empty when the consensus is uniform over every class
+    /// (vote shares of an item without judgment).
     ///
     /// # Panics
     /// If `g >= items().len()`.
-    pub fn consensus(&self, g: usize) -> &[f64] {
-        let k = self.confusion.dim().1;
-        &self.consensus[g * k..(g + 1) * k]
+    pub fn consensus(&self, g: usize) -> &[(u32, f64)] {
+        &self.consensus[g]
     }
 
     /// The contested gold items.
@@ -263,7 +283,27 @@ pub(crate) fn accuracy(correct: u64, answered: u64) -> f64 {
     }
 }
 
-/// Fraction of judgments per class (uniform for an item without judgments).
+/// Vote shares of one item's judged classes (as [`votes::item_vote_shares`]), sparse:
+/// `(class, share)` in class order; empty (uniform) without judgments.
+fn sparse_vote_shares(classes: &[u32]) -> Vec<(u32, f64)> {
+    let mut sorted = classes.to_vec();
+    sorted.sort_unstable();
+    let mut out: Vec<(u32, f64)> = Vec::new();
+    for c in sorted {
+        match out.last_mut() {
+            Some((last, n)) if *last == c => *n += 1.0,
+            _ => out.push((c, 1.0)),
+        }
+    }
+    let n = classes.len() as f64;
+    out.iter_mut().for_each(|(_, v)| *v /= n);
+    out
+}
+
+/// The report of one gold item from its sparse consensus row (`(class, p)` in class
+/// order, empty = uniform over `k` classes): the consensus class is the largest
+/// probability, ties to the lowest class index.
+#[expect(clippy::too_many_arguments, reason = "one item's counts and its row")]
 pub(crate) fn item_report(
     params: &GoldParams,
     item: u32,
@@ -271,14 +311,25 @@ pub(crate) fn item_report(
     answers: u64,
     exposure: u64,
     misses: u64,
-    consensus: &[f64],
+    consensus: &[(u32, f64)],
+    k: usize,
 ) -> GoldItem {
-    let top = crowdqc_core::numeric::argmax(consensus);
-    let top_p = consensus.get(top as usize).copied().unwrap_or(f64::NAN);
-    let gold_support = consensus
-        .get(gold_class as usize)
-        .copied()
-        .unwrap_or(f64::NAN);
+    let (top, top_p, gold_support) = if consensus.is_empty() {
+        let u = 1.0 / k.max(1) as f64;
+        (0, u, u)
+    } else {
+        let (mut top, mut top_p) = (0u32, f64::NEG_INFINITY);
+        for &(c, p) in consensus {
+            if p > top_p {
+                (top, top_p) = (c, p);
+            }
+        }
+        let gold = consensus
+            .iter()
+            .find(|&&(c, _)| c == gold_class)
+            .map_or(0.0, |&(_, p)| p);
+        (top, top_p, gold)
+    };
     let contested = top != gold_class
         && top_p >= params.contest_confidence_level()
         && answers >= params.contest_min_answer_count();

@@ -3,6 +3,7 @@
 mod evidence;
 mod forgive;
 mod interval;
+mod limits;
 mod plan;
 mod schedule;
 mod score;

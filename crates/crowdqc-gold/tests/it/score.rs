@@ -57,7 +57,7 @@ fn crowdkit_toy_matches_crowdkit_get_accuracy() {
     }
     // gold confusion of w5: both gold items are `yes`, answered `no` twice
     let (no, yes) = (0usize, 1usize);
-    let c = s.confusion();
+    let c = s.confusion().expect("dense for two classes");
     let w5 = worker(&m, "w5") as usize;
     assert_eq!(
         (c[[w5, yes, no]], c[[w5, yes, yes]], c[[w5, no, no]]),
