@@ -150,7 +150,7 @@ pub fn resolve_optional(
 ) -> Result<Option<usize>> {
     match explicit {
         Some(_) => resolve(schema, role, explicit).map(Some),
-        None => Ok(find(schema, role.aliases())),
+        None => find_unique(schema, role.aliases()),
     }
 }
 
@@ -174,10 +174,41 @@ pub fn resolve_fallback(schema: &Schema, role: Role, mapped: Option<&str>) -> Re
 /// # Errors
 /// [`Error::MissingColumn`] listing `names` and the columns found.
 pub fn resolve_named(schema: &Schema, wanted: &str, names: &[&str]) -> Result<usize> {
-    find(schema, names).ok_or_else(|| missing(schema, wanted, names))
+    find_unique(schema, names)?.ok_or_else(|| missing(schema, wanted, names))
 }
 
-/// The first of `names` present in `schema`.
+/// The first of `names` present in `schema`, refusing a name that more than one column
+/// has (which of them holds the data would be a guess).
+///
+/// # Errors
+/// [`Error::InvalidValue`] naming the column and how many times it appears.
+pub fn find_unique(schema: &Schema, names: &[&str]) -> Result<Option<usize>> {
+    for n in names {
+        let hits = schema.fields().iter().filter(|f| f.name() == n).count();
+        if hits > 1 {
+            return Err(duplicate_column(n, hits));
+        }
+        if hits == 1 {
+            return Ok(schema.index_of(n).ok());
+        }
+    }
+    Ok(None)
+}
+
+/// The error for a column name that appears `hits` times in a file's header.
+pub fn duplicate_column(name: &str, hits: usize) -> Error {
+    Error::value(
+        name,
+        None,
+        format!(
+            "the name appears {hits} times in the header; rename or drop the extra \
+             columns so that it is clear which one to read"
+        ),
+    )
+}
+
+/// The first of `names` present in `schema` (the first column of that name: see
+/// [`find_unique`] to refuse repeated names).
 pub fn find(schema: &Schema, names: &[&str]) -> Option<usize> {
     names.iter().find_map(|n| schema.index_of(n).ok())
 }

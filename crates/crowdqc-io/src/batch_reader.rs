@@ -108,6 +108,9 @@ impl BatchReader {
 
     fn open_with(path: &Path, role: Option<(&ColumnMap, Role)>, batch_size: usize) -> Result<Self> {
         let format = FileFormat::from_path(path)?;
+        if path.is_dir() {
+            return Err(errors::not_a_file(path));
+        }
         let (inner, schema, total_rows) = match format {
             FileFormat::Parquet => {
                 let o = guarded("Parquet", || parquet_input::open(path, role, batch_size))?;
@@ -212,6 +215,8 @@ impl Iterator for BatchReader {
 }
 
 const IPC_FILE_MAGIC: &[u8; 6] = b"ARROW1";
+/// The shortest Arrow IPC file: magic and padding (8), footer length (4), magic (6).
+const IPC_FILE_MIN_LEN: u64 = 18;
 
 fn open_ipc(
     path: &Path,
@@ -227,6 +232,18 @@ fn open_ipc(
     let n = open()?.read(&mut magic).map_err(|e| errors::io(path, e))?;
     let err = |e| errors::arrow_read("Arrow IPC", path, e);
     if n == 6 && &magic == IPC_FILE_MAGIC {
+        let len = std::fs::metadata(path)
+            .map_err(|e| errors::io(path, e))?
+            .len();
+        if len < IPC_FILE_MIN_LEN {
+            return Err(Error::Parse {
+                line: None,
+                message: format!(
+                    "truncated Arrow IPC file: {len} bytes, but the file format needs at \
+                     least {IPC_FILE_MIN_LEN} (magic, footer length, closing magic)"
+                ),
+            });
+        }
         let full = FileReader::try_new(open()?, None).map_err(err)?;
         let projection = match role {
             Some((c, r)) => Some(select(&full.schema(), c, r)?.indices),

@@ -2,7 +2,10 @@
 
 mod aggregate;
 mod agreement;
+mod fuzz_corpus;
 mod gold;
+mod hardening;
 mod inspect;
 mod policy;
+mod soak;
 mod util;
