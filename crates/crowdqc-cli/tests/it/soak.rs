@@ -120,7 +120,8 @@ fn generate(dir: &Path, rng: &mut Rng) -> Inputs {
         .take(12)
         .enumerate()
     {
-        let b = judgments(rng, 5 + rng.below(300), 2 + rng.below(5));
+        let (items, classes) = (5 + rng.below(300), 2 + rng.below(5));
+        let b = judgments(rng, items, classes);
         let p = dir.join(format!("j{k}.{ext}"));
         crowdqc_io::write_table(&p, &b).expect("write judgments");
         let bytes = std::fs::read(&p).expect("read");
@@ -205,11 +206,16 @@ fn generate(dir: &Path, rng: &mut Rng) -> Inputs {
     inp
 }
 
+/// A random path of `v`, as text.
+fn pick_path<'a>(rng: &mut Rng, v: &'a [PathBuf]) -> &'a str {
+    s(&v[rng.below(v.len())])
+}
+
 /// One random command line.
 fn command(rng: &mut Rng, inp: &Inputs, out: &Path) -> Vec<String> {
-    let j = s(rng.pick(&inp.judgments)).to_string();
-    let g = s(rng.pick(&inp.gold)).to_string();
-    let p = s(rng.pick(&inp.policies)).to_string();
+    let j = pick_path(rng, &inp.judgments).to_string();
+    let g = pick_path(rng, &inp.gold).to_string();
+    let p = pick_path(rng, &inp.policies).to_string();
     let big = [
         "0",
         "1",
@@ -235,14 +241,14 @@ fn command(rng: &mut Rng, inp: &Inputs, out: &Path) -> Vec<String> {
         3 => vec![
             "agreement".into(),
             "--table".into(),
-            s(rng.pick(&inp.tables)).into(),
+            pick_path(rng, &inp.tables).into(),
             "--bootstrap".into(),
             (*rng.pick(&["10", "0", "1000000000"])).into(),
         ],
         4 => vec![
             "agreement".into(),
             "--counts".into(),
-            s(rng.pick(&inp.counts)).into(),
+            pick_path(rng, &inp.counts).into(),
         ],
         5 => {
             let m = *rng.pick(&[
@@ -278,7 +284,7 @@ fn command(rng: &mut Rng, inp: &Inputs, out: &Path) -> Vec<String> {
             "--policy".into(),
             p,
             "--stats".into(),
-            s(rng.pick(&inp.stats)).into(),
+            pick_path(rng, &inp.stats).into(),
         ],
         9 => vec![
             "policy".into(),
