@@ -25,6 +25,22 @@ use crowdqc::core::progress::NoProgress;
 use crowdqc::core::summary::{MatrixSummary, ingest_notes};
 use crowdqc::core::{DuplicatePolicy, IdRef, IngestOptions, JudgmentMatrix, JudgmentMatrixBuilder};
 
+/// Installs (once) a panic hook that stays silent for panics inside the third-party
+/// decoders that crowdqc-io guards (it catches them and reports a bad file, and the
+/// `crowdqc` command's hook does the same), and hands every other panic to the hook
+/// installed before (libFuzzer's, which aborts: a crash).
+pub fn init() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !crowdqc_io::in_guarded_decode() {
+                previous(info);
+            }
+        }));
+    });
+}
+
 /// The names of the targets, in the order the README lists them.
 pub const TARGETS: &[&str] = &[
     "csv",
@@ -45,6 +61,7 @@ pub const TARGETS: &[&str] = &[
 /// # Panics
 /// On an unknown target name, or whatever the target itself panics on (a bug).
 pub fn run(name: &str, data: &[u8]) {
+    init();
     match name {
         "csv" => csv(data),
         "tsv" => tsv(data),
@@ -257,7 +274,7 @@ const NAMES: &[&str] = &[
 /// One column of `rows` values of a type chosen by the bytes.
 fn column(b: &mut Bytes<'_>, rows: usize) -> ArrayRef {
     let kind = b.byte() % 7;
-    let null = |b: &mut Bytes<'_>| b.byte() % 8 == 0;
+    let null = |b: &mut Bytes<'_>| b.byte().is_multiple_of(8);
     match kind {
         0 => {
             let mut a = StringBuilder::new();
@@ -317,9 +334,7 @@ fn column(b: &mut Bytes<'_>, rows: usize) -> ArrayRef {
             let mut a = StringDictionaryBuilder::<Int8Type>::new();
             for _ in 0..rows {
                 let v = format!("v{}", b.byte() % 100);
-                if null(b) {
-                    a.append_null();
-                } else if a.append(v).is_err() {
+                if null(b) || a.append(v).is_err() {
                     a.append_null();
                 }
             }
@@ -367,10 +382,10 @@ pub fn builder(data: &[u8]) {
     };
     let gold_batches = b.byte() % 3;
     for _ in 0..gold_batches {
-        if let Some(batch) = batch(&mut b) {
-            if let Err(e) = builder.push_gold_batch(&batch) {
-                return expect_user_error(&e);
-            }
+        if let Some(batch) = batch(&mut b)
+            && let Err(e) = builder.push_gold_batch(&batch)
+        {
+            return expect_user_error(&e);
         }
     }
     if flags & 32 != 0 {
@@ -381,10 +396,10 @@ pub fn builder(data: &[u8]) {
     }
     let batches = 1 + b.byte() % 3;
     for _ in 0..batches {
-        if let Some(batch) = batch(&mut b) {
-            if let Err(e) = builder.push_batch(&batch) {
-                return expect_user_error(&e);
-            }
+        if let Some(batch) = batch(&mut b)
+            && let Err(e) = builder.push_batch(&batch)
+        {
+            return expect_user_error(&e);
         }
     }
     match builder.finish() {

@@ -40,5 +40,7 @@ fn fuzz_seeds_replay_without_panics() {
 
 #[test]
 fn fuzz_regressions_replay_without_panics() {
-    replay("regressions");
+    // the two arrow decoder panics the IPC targets found (contained by crowdqc-io's
+    // guard: a bad-file error, exit code 2), and any added later
+    assert!(replay("regressions") >= 2);
 }
