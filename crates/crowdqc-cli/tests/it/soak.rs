@@ -126,7 +126,7 @@ fn generate(dir: &Path, rng: &mut Rng) -> Inputs {
         crowdqc_io::write_table(&p, &b).expect("write judgments");
         let bytes = std::fs::read(&p).expect("read");
         inp.judgments.push(p);
-        for d in 0..3 {
+        for d in 0..1 {
             inp.judgments.push(write(
                 dir,
                 &format!("j{k}-bad{d}.{ext}"),
@@ -307,7 +307,7 @@ fn command(rng: &mut Rng, inp: &Inputs, out: &Path) -> Vec<String> {
             (*rng.pick(&["1000", "1000000000000"])).into(),
         ],
     };
-    if rng.below(10) == 0 {
+    if rng.below(25) == 0 {
         v.push("--no-such-flag".into());
     }
     v
@@ -366,7 +366,7 @@ fn soak_random_invocations() {
     let mut failures = Vec::new();
     let started = Instant::now();
     for k in 0..runs {
-        let ext = *rng.pick(&["csv", "parquet", "arrow", "xlsx"]);
+        let ext = *rng.pick(&["csv", "parquet", "arrow", "csv", "parquet", "arrow", "xlsx"]);
         let args = command(&mut rng, &inputs, &out_dir.join(format!("o{k}.{ext}")));
         let (code, stderr, timed_out) = run(&args);
         let key = match (code, timed_out) {
