@@ -100,8 +100,9 @@ pub fn read_judgments_with_progress(
 
 /// Rows to reserve before reading: the rows counted by the CSV first pass; for a
 /// Parquet footer's declared count (which a corrupt or hostile file can set to
-/// anything), no more than the file has bytes, since even run-length encoded rows take
-/// some bytes per page; nothing for Arrow IPC. The builder caps and may skip it too.
+/// anything), no more than the file has bytes (only a hint: rows of a highly
+/// compressed file beyond it just grow the buffers); nothing for Arrow IPC. The
+/// builder caps the hint and skips a reservation the allocator refuses.
 fn reserve_hint(path: &Path, reader: &BatchReader) -> usize {
     let Some(n) = reader.total_rows() else {
         return 0;
