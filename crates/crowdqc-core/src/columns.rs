@@ -213,6 +213,18 @@ pub fn find(schema: &Schema, names: &[&str]) -> Option<usize> {
     names.iter().find_map(|n| schema.index_of(n).ok())
 }
 
+/// The keys of a dictionary array as indices into its values. Arrow's
+/// `normalized_keys` panics on a dictionary without values (found by fuzzing the
+/// builder); every key of one is out of range, given here as `usize::MAX` so that
+/// callers report it like any other out-of-range key.
+pub(crate) fn dictionary_keys(d: &dyn arrow_array::AnyDictionaryArray) -> Vec<usize> {
+    if d.values().is_empty() {
+        vec![usize::MAX; d.len()]
+    } else {
+        d.normalized_keys()
+    }
+}
+
 /// The accepted id types, for messages.
 const ID_TYPES: &str = "strings or integers (Utf8, LargeUtf8, Utf8View, any integer, boolean, \
                         or a dictionary of those)";
@@ -380,8 +392,11 @@ impl<'a> IdColumn<'a> {
                         },
                         e => e,
                     })?;
-                let keys = d.normalized_keys();
-                if let Some(i) = keys.iter().position(|&k| k >= d.values().len()) {
+                let keys = dictionary_keys(d);
+                let null = |i: usize| nulls.as_ref().is_some_and(|n| n.is_null(i));
+                if let Some(i) =
+                    (0..keys.len()).position(|i| keys[i] >= d.values().len() && !null(i))
+                {
                     return Err(Error::value(
                         name,
                         Some(first_row + i as u64),
@@ -537,7 +552,7 @@ fn numbers(arr: &dyn Array, name: &str, first_row: u64) -> Result<Vec<Option<f64
                 e => e,
             })?;
             let nulls = arr.logical_nulls();
-            d.normalized_keys()
+            dictionary_keys(d)
                 .into_iter()
                 .enumerate()
                 .map(|(i, k)| {
