@@ -149,8 +149,9 @@ pub use alpha::{
     krippendorff_alpha,
 };
 pub use bootstrap::{
-    BootstrapOptions, BootstrapSummary, CountsCoefficient, MAX_BOOTSTRAP_DRAWS, bootstrap_counts,
-    bootstrap_counts_with_progress, bootstrap_items, bootstrap_items_with_progress,
+    BootstrapOptions, BootstrapSummary, CountsCoefficient, MAX_BOOTSTRAP_DRAWS,
+    MAX_BOOTSTRAP_REPLICATES, bootstrap_counts, bootstrap_counts_with_progress, bootstrap_items,
+    bootstrap_items_with_progress,
 };
 pub use coefficient::{Coefficient, Estimate, Undefined};
 pub use conger::{bootstrap_conger, bootstrap_conger_with_progress, conger_kappa};

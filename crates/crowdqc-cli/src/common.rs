@@ -138,7 +138,15 @@ pub fn set_max_memory(bytes: Option<u64>) {
 }
 
 /// Prints the error (if any) and maps it to the exit code: 0 ok, 2 bad input, 1 runtime.
+/// Also says on stderr which stale temporary files of earlier, killed runs were
+/// removed while writing outputs.
 pub fn exit(result: Result<()>) -> ExitCode {
+    for p in crowdqc_io::take_removed_stale() {
+        eprintln!(
+            "note: removed {}, a temporary file left by an interrupted crowdqc run",
+            p.display()
+        );
+    }
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -146,6 +154,33 @@ pub fn exit(result: Result<()>) -> ExitCode {
             ExitCode::from(if e.is_user_error() { 2 } else { 1 })
         }
     }
+}
+
+/// On SIGINT (Ctrl-C) or SIGTERM: removes the temporary files of outputs being
+/// written, says so on stderr and exits with 128 + the signal (130, 143), as a shell
+/// reports a process killed by it. A second thread waits for the signals, so work on
+/// the main thread needs no checks.
+pub fn install_signal_handler() {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
+        return; // the default handlers stay: the process still ends on a signal
+    };
+    let spawned = std::thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || {
+            if let Some(sig) = signals.forever().next() {
+                let removed = crowdqc_io::abandon_writes();
+                let name = if sig == SIGINT { "SIGINT" } else { "SIGTERM" };
+                let note = if removed > 0 {
+                    format!("; removed {removed} unfinished output file(s)")
+                } else {
+                    String::new()
+                };
+                let _ = writeln!(std::io::stderr(), "interrupted by {name}{note}");
+                std::process::exit(128 + sig);
+            }
+        });
+    drop(spawned);
 }
 
 /// Replaces Rust's panic output (message, location, backtrace) with one line telling the

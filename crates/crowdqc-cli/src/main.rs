@@ -1,6 +1,7 @@
 //! The `crowdqc` command line: thin composition of the `crowdqc` library.
 //!
-//! Exit codes: 0 success, 1 runtime failure, 2 usage or bad input.
+//! Exit codes: 0 success, 1 runtime failure, 2 usage or bad input, 130 / 143 ended by
+//! SIGINT / SIGTERM (unfinished outputs removed).
 
 use std::process::ExitCode;
 
@@ -46,6 +47,7 @@ enum Command {
 
 fn main() -> ExitCode {
     common::install_panic_hook();
+    common::install_signal_handler();
     // Lets tests check that a panic never reaches the user as a Rust panic.
     if std::env::var_os("CROWDQC_DEBUG_PANIC").is_some() {
         panic!("deliberate panic requested by CROWDQC_DEBUG_PANIC");

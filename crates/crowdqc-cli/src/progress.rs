@@ -1,6 +1,7 @@
 //! The command line's [`Progress`]: a bar with an estimate on stderr when stderr is a
-//! terminal, nothing otherwise; Ctrl-C is left to the default handler (the process
-//! exits), so [`Progress::interrupted`] is never true here.
+//! terminal, nothing otherwise; Ctrl-C is handled by `common::install_signal_handler`
+//! (the process removes unfinished outputs and exits), so [`Progress::interrupted`] is
+//! never true here.
 
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, Ordering};

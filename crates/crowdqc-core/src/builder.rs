@@ -121,12 +121,27 @@ impl JudgmentMatrixBuilder {
         self.rows
     }
 
-    /// Reserves room for `n` more judgments.
+    /// Reserves room for `n` more judgments, as a hint: at most
+    /// [`RESERVE_HINT_CAP`](Self::RESERVE_HINT_CAP) rows are reserved, and a
+    /// reservation the allocator refuses is skipped (the buffers then grow as rows
+    /// arrive). A count declared by a file (a Parquet footer) can be anything, so it
+    /// never decides an allocation on its own.
     pub fn reserve(&mut self, n: usize) {
-        self.coo_item.reserve(n);
-        self.coo_worker.reserve(n);
-        self.coo_label.reserve(n);
+        let n = n.min(Self::RESERVE_HINT_CAP);
+        for v in [
+            &mut self.coo_item,
+            &mut self.coo_worker,
+            &mut self.coo_label,
+        ] {
+            if v.try_reserve(n).is_err() {
+                return;
+            }
+        }
     }
+
+    /// The most rows [`reserve`](Self::reserve) reserves in advance (2^24 rows, 192 MiB
+    /// for the three code columns); more rows are still accepted, by growth.
+    pub const RESERVE_HINT_CAP: usize = 1 << 24;
 
     fn resolve(&mut self, batch: &RecordBatch) -> Result<Resolved> {
         if let Some(r) = &self.columns {

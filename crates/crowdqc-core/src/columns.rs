@@ -175,7 +175,7 @@ pub fn resolve_optional(
 ) -> Result<Option<usize>> {
     match explicit {
         Some(_) => resolve(schema, role, explicit).map(Some),
-        None => Ok(find(schema, role.aliases())),
+        None => find_unique(schema, role.aliases()),
     }
 }
 
@@ -199,12 +199,55 @@ pub fn resolve_fallback(schema: &Schema, role: Role, mapped: Option<&str>) -> Re
 /// # Errors
 /// [`Error::MissingColumn`] listing `names` and the columns found.
 pub fn resolve_named(schema: &Schema, wanted: &str, names: &[&str]) -> Result<usize> {
-    find(schema, names).ok_or_else(|| missing(schema, wanted, names))
+    find_unique(schema, names)?.ok_or_else(|| missing(schema, wanted, names))
 }
 
-/// The first of `names` present in `schema`.
+/// The first of `names` present in `schema`, refusing a name that more than one column
+/// has (which of them holds the data would be a guess).
+///
+/// # Errors
+/// [`Error::InvalidValue`] naming the column and how many times it appears.
+pub fn find_unique(schema: &Schema, names: &[&str]) -> Result<Option<usize>> {
+    for n in names {
+        let hits = schema.fields().iter().filter(|f| f.name() == n).count();
+        if hits > 1 {
+            return Err(duplicate_column(n, hits));
+        }
+        if hits == 1 {
+            return Ok(schema.index_of(n).ok());
+        }
+    }
+    Ok(None)
+}
+
+/// The error for a column name that appears `hits` times in a file's header.
+pub fn duplicate_column(name: &str, hits: usize) -> Error {
+    Error::value(
+        name,
+        None,
+        format!(
+            "the name appears {hits} times in the header; rename or drop the extra \
+             columns so that it is clear which one to read"
+        ),
+    )
+}
+
+/// The first of `names` present in `schema` (the first column of that name: see
+/// [`find_unique`] to refuse repeated names).
 pub fn find(schema: &Schema, names: &[&str]) -> Option<usize> {
     names.iter().find_map(|n| schema.index_of(n).ok())
+}
+
+/// The keys of a dictionary array as indices into its values. Arrow's
+/// `normalized_keys` panics on a dictionary without values (found by fuzzing the
+/// builder); every key of one is out of range, given here as `usize::MAX` so that
+/// callers report it like any other out-of-range key.
+pub(crate) fn dictionary_keys(d: &dyn arrow_array::AnyDictionaryArray) -> Vec<usize> {
+    if d.values().is_empty() {
+        vec![usize::MAX; d.len()]
+    } else {
+        d.normalized_keys()
+    }
 }
 
 /// The accepted id types, for messages.
@@ -374,8 +417,11 @@ impl<'a> IdColumn<'a> {
                         },
                         e => e,
                     })?;
-                let keys = d.normalized_keys();
-                if let Some(i) = keys.iter().position(|&k| k >= d.values().len()) {
+                let keys = dictionary_keys(d);
+                let null = |i: usize| nulls.as_ref().is_some_and(|n| n.is_null(i));
+                if let Some(i) =
+                    (0..keys.len()).position(|i| keys[i] >= d.values().len() && !null(i))
+                {
                     return Err(Error::value(
                         name,
                         Some(first_row + i as u64),
@@ -531,7 +577,7 @@ fn numbers(arr: &dyn Array, name: &str, first_row: u64) -> Result<Vec<Option<f64
                 e => e,
             })?;
             let nulls = arr.logical_nulls();
-            d.normalized_keys()
+            dictionary_keys(d)
                 .into_iter()
                 .enumerate()
                 .map(|(i, k)| {

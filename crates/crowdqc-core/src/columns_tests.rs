@@ -165,3 +165,35 @@ fn numbers_from_every_numeric_type_and_dictionaries() {
     assert_eq!(read(&v), [1.5, 2.0]);
     assert_eq!(read(&d), [0.9, 0.1]);
 }
+
+#[test]
+fn dictionary_without_values_is_not_a_panic() {
+    // found by fuzzing the builder: arrow's `normalized_keys` asserts on a dictionary
+    // with no values (every key null), which `IdColumn`, `NumberColumn` and ingest used
+    let mut b =
+        arrow_array::builder::StringDictionaryBuilder::<arrow_array::types::Int8Type>::new();
+    b.append_null();
+    b.append_null();
+    let arr: arrow_array::ArrayRef = std::sync::Arc::new(b.finish());
+    let ids = IdColumn::new(&arr, "label", 0).expect("all null is readable");
+    assert_eq!(ids.get_opt(1), None);
+    assert!(ids.get(0).is_err());
+    let nums = NumberColumn::new(&arr, "label", 0).expect("all null");
+    assert_eq!(nums.get_opt(0), None);
+    let batch = arrow_array::RecordBatch::try_from_iter([
+        (
+            "item",
+            std::sync::Arc::new(arrow_array::StringArray::from(vec!["a", "b"])) as _,
+        ),
+        (
+            "worker",
+            std::sync::Arc::new(arrow_array::StringArray::from(vec!["w", "w"])) as _,
+        ),
+        ("label", arr),
+    ])
+    .expect("batch");
+    let mut m =
+        crate::JudgmentMatrixBuilder::new(crate::IngestOptions::default()).expect("builder");
+    let e = m.push_batch(&batch).expect_err("null labels");
+    assert!(e.is_user_error(), "{e}");
+}

@@ -188,7 +188,7 @@ pub(crate) fn encode_ids(
             macro_rules! by_key {
                 ($intern:expr) => {{
                     let mut intern = $intern;
-                    for (i, k) in any.normalized_keys().into_iter().enumerate() {
+                    for (i, k) in crate::columns::dictionary_keys(any).into_iter().enumerate() {
                         if k >= codes.len() {
                             return Err(Error::value(
                                 column,

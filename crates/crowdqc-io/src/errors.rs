@@ -6,12 +6,27 @@ use arrow_schema::ArrowError;
 use crowdqc_core::Error;
 use parquet::errors::ParquetError;
 
-/// An I/O error on `path`.
+/// An I/O error on `path`; a directory where a file was expected is a bad input, not a
+/// runtime failure.
 pub(crate) fn io(path: &Path, source: std::io::Error) -> Error {
+    if path.is_dir() {
+        return not_a_file(path);
+    }
     Error::Io {
         path: path.to_path_buf(),
         source,
     }
+}
+
+/// The error for a directory given where a file was expected.
+pub(crate) fn not_a_file(path: &Path) -> Error {
+    Error::Parse {
+        line: None,
+        message: "is a directory, not a file; give the path of a .parquet, .csv, .tsv or \
+                  .arrow file"
+            .into(),
+    }
+    .in_file(path)
 }
 
 /// A Parquet decoding error: the file is corrupt, truncated or not Parquet.
@@ -25,7 +40,16 @@ pub(crate) fn parquet(e: ParquetError) -> Error {
 /// An Arrow error while decoding a file of the given kind.
 pub(crate) fn arrow_read(kind: &str, path: &Path, e: ArrowError) -> Error {
     match e {
-        ArrowError::IoError(_, source) if source.kind() != std::io::ErrorKind::UnexpectedEof => {
+        // a seek before the start or past the end, or bytes that are not what the
+        // format says, come from the file's content: a bad file, not a failing disk
+        ArrowError::IoError(_, source)
+            if !matches!(
+                source.kind(),
+                std::io::ErrorKind::UnexpectedEof
+                    | std::io::ErrorKind::InvalidInput
+                    | std::io::ErrorKind::InvalidData
+            ) =>
+        {
             io(path, source)
         }
         e => Error::BadFile {

@@ -56,9 +56,7 @@ pub fn read_judgments_with_progress(
     }
     let reader = BatchReader::open_judgments(path, &opts.columns)?;
     let total = reader.total_rows();
-    if let Some(n) = total {
-        builder.reserve(usize::try_from(n).unwrap_or(0));
-    }
+    builder.reserve(reserve_hint(path, &reader));
     progress.start(&format!("reading {}", path.display()), total);
     // Decoding runs on a second thread, one or two batches ahead of ingest, so Parquet
     // or CSV decoding overlaps with dictionary encoding. Batches arrive in file order,
@@ -98,6 +96,25 @@ pub fn read_judgments_with_progress(
         }
         _ => e.in_file(path),
     })
+}
+
+/// Rows to reserve before reading: the rows counted by the CSV first pass; for a
+/// Parquet footer's declared count (which a corrupt or hostile file can set to
+/// anything), no more than the file has bytes (only a hint: rows of a highly
+/// compressed file beyond it just grow the buffers); nothing for Arrow IPC. The
+/// builder caps the hint and skips a reservation the allocator refuses.
+fn reserve_hint(path: &Path, reader: &BatchReader) -> usize {
+    let Some(n) = reader.total_rows() else {
+        return 0;
+    };
+    let n = usize::try_from(n).unwrap_or(usize::MAX);
+    match reader.format() {
+        crate::FileFormat::Parquet => {
+            let bytes = std::fs::metadata(path).map_or(0, |m| m.len());
+            n.min(usize::try_from(bytes).unwrap_or(usize::MAX))
+        }
+        _ => n,
+    }
 }
 
 /// A batch of judgments and, for CSV input, the one-based line of each of its rows.

@@ -67,6 +67,10 @@
 //! [`write_table`], [`write_batches`] and the streaming [`TableWriter`] write Parquet
 //! (zstd), CSV (floats in their shortest round-trip form) or Arrow IPC by extension, to a temporary file in the output's directory that is
 //! renamed into place only when complete; call [`check_output_path`] before any work.
+//! Nothing is left behind: the temp file is removed on error, by [`abandon_writes`]
+//! (signal handlers), and a later writer removes stale ones by the rule documented at
+//! [`remove_stale_temp_files`] (not locked by a running writer, untouched for a
+//! minute).
 //!
 //! ## Crate features
 //!
@@ -86,6 +90,7 @@ mod parquet_input;
 mod projection;
 mod table;
 mod table_writer;
+mod temp_files;
 
 pub use batch_reader::{BATCH_SIZE, BatchReader};
 /// The default column names, defined once in [`crowdqc_core::columns`].
@@ -98,3 +103,6 @@ pub use guard::in_guarded_decode;
 pub use judgments::{read_judgments, read_judgments_with_progress};
 pub use table::{Table, read_gold_table, read_table, read_table_with_lines, read_weights_table};
 pub use table_writer::{TableWriter, check_output_path, write_batches, write_table};
+pub use temp_files::{
+    STALE_AFTER, abandon_writes, is_temp_name, remove_stale_temp_files, take_removed_stale,
+};

@@ -17,6 +17,7 @@ use tempfile::NamedTempFile;
 use crate::csv_output::CsvTableWriter;
 use crate::errors;
 use crate::format::FileFormat;
+use crate::temp_files::{self, Registered};
 
 /// Checks, before any work is done, that an output path can be written: its extension is
 /// `.parquet`, `.csv` or `.arrow` / `.ipc`, its directory exists, and it is not itself a
@@ -135,12 +136,17 @@ enum Sink {
 /// A streaming, atomic table writer for outputs too large for one batch: create it, write
 /// any number of batches with the same schema, then [`finish`](Self::finish). Until
 /// `finish` succeeds the data lives in a hidden temporary file next to the output;
-/// dropping the writer (or any error) removes it.
+/// dropping the writer (or any error) removes it, and so does
+/// [`abandon_writes`](crate::abandon_writes) (for signal handlers). Creating a writer
+/// first removes stale temp files of crowdqc in the output's directory (the rule is
+/// in [`remove_stale_temp_files`](crate::remove_stale_temp_files)).
 pub struct TableWriter {
     path: PathBuf,
     format: FileFormat,
     tmp: NamedTempFile,
     sink: Sink,
+    /// Unregisters the temp file (after it was renamed or removed) when dropped.
+    _registered: Registered,
 }
 
 impl std::fmt::Debug for TableWriter {
@@ -167,16 +173,24 @@ impl TableWriter {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let prefix = format!(".{name}.");
+        temp_files::remove_stale_temp_files(dir);
+        let prefix = format!(".{name}{}", temp_files::MARKER);
         let mut builder = tempfile::Builder::new();
-        builder.prefix(&prefix).suffix(".tmp");
+        builder.prefix(&prefix).suffix(".tmp").rand_bytes(6);
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
             // 0o666 minus the umask, like any newly created file.
             builder.permissions(std::fs::Permissions::from_mode(0o666));
         }
-        let tmp = builder.tempfile_in(dir).map_err(|e| errors::io(dir, e))?;
+        let (tmp, registered) = temp_files::create_registered(
+            || builder.tempfile_in(dir).map_err(|e| errors::io(dir, e)),
+            |t| t.path().to_path_buf(),
+        )?;
+        // held until the file is renamed or removed: tells a later run's cleanup that
+        // this file is being written (see `temp_files`); a file system without locks
+        // only loses that protection
+        let _ = tmp.as_file().try_lock();
         let file = tmp.reopen().map_err(|e| errors::io(tmp.path(), e))?;
         let out = BufWriter::with_capacity(1 << 16, file);
         let sink = match format {
@@ -203,6 +217,7 @@ impl TableWriter {
             format,
             tmp,
             sink,
+            _registered: registered,
         })
     }
 
@@ -230,7 +245,11 @@ impl TableWriter {
     /// I/O failures; the temporary file is removed and the output path is untouched.
     pub fn finish(self) -> Result<()> {
         let TableWriter {
-            path, tmp, sink, ..
+            path,
+            tmp,
+            sink,
+            _registered,
+            ..
         } = self;
         let wrap = |e: Error| e.in_file(&path);
         let mut out = match sink {

@@ -53,6 +53,9 @@ impl Default for ExactOptions {
 }
 
 impl ExactOptions {
+    /// The most simulated workers per accuracy ([`ExactOptions::runs`]).
+    pub const MAX_RUNS: u64 = 10_000_000;
+
     /// The defaults.
     pub fn new() -> Self {
         Self::default()
@@ -172,7 +175,8 @@ fn select(policy: &Policy, ids: Option<&[String]>) -> Result<Vec<usize>> {
 ///
 /// # Errors
 /// Unknown rule ids, no restrictive rule, non-gold metrics, a horizon outside
-/// `1..=5000`, accuracies outside [0, 1], no runs; [`Error::Interrupted`].
+/// `1..=5000`, accuracies outside [0, 1], no runs or more than
+/// [`ExactOptions::MAX_RUNS`]; [`Error::Interrupted`].
 pub fn exact_report(
     policy: &Policy,
     opts: &ExactOptions,
@@ -181,7 +185,22 @@ pub fn exact_report(
     if opts.horizon == 0 || opts.horizon > 5000 {
         return Err(Error::param(
             "horizon",
-            format!("must be in 1..=5000, got {}", opts.horizon),
+            format!(
+                "must be in 1..=5000 gold answers, got {}: the exact chain and the Monte \
+                 Carlo histogram grow with it, and rules decide long before 5000 answers",
+                opts.horizon
+            ),
+        ));
+    }
+    if opts.runs > ExactOptions::MAX_RUNS {
+        return Err(Error::param(
+            "runs",
+            format!(
+                "at most {} simulated workers per accuracy, got {}: ten million put every \
+                 probability within ±0.0003, and each costs up to --horizon steps",
+                ExactOptions::MAX_RUNS,
+                opts.runs
+            ),
         ));
     }
     if let Some(a) = opts.accuracies.iter().find(|a| !(0.0..=1.0).contains(*a)) {

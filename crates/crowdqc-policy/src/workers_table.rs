@@ -1,5 +1,7 @@
 //! Evidence from a table of per-worker statistics (`policy eval --stats`).
 
+use std::collections::HashMap;
+
 use arrow_array::RecordBatch;
 use crowdqc_core::columns::{self, IdColumn, NumberColumn, Role};
 use crowdqc_core::evidence::{FastAnswers, RecentGold, WorkerEvidence};
@@ -23,16 +25,58 @@ const NUMBERS: [&str; 7] = [
     "fast_share",
 ];
 
+/// The largest count read exactly: 2^53, the last whole number a double (the type
+/// every numeric cell is read as) represents without rounding.
+const MAX_EXACT_COUNT: f64 = 9_007_199_254_740_992.0;
+
+/// The text columns of a stats table besides the worker column.
+const TEXTS: [&str; 2] = ["recent_gold", "tier"];
+
 fn count(col: &str, v: Option<f64>, row: u64) -> Result<u64> {
     match v {
         None => Ok(0),
-        Some(x) if x >= 0.0 && x.fract() == 0.0 => Ok(x as u64),
+        Some(x) if x >= 0.0 && x.fract() == 0.0 && x <= MAX_EXACT_COUNT => Ok(x as u64),
+        Some(x) if x > MAX_EXACT_COUNT => Err(Error::value(
+            col,
+            Some(row),
+            format!(
+                "{x:e} is beyond the exact range of counts (at most 2^53 = \
+                 9007199254740992); check the column"
+            ),
+        )),
         Some(x) => Err(Error::value(
             col,
             Some(row),
             format!("must be a count >= 0, got {x}"),
         )),
     }
+}
+
+/// Refuses a column that is not one of the stats table's (a misspelt column would
+/// otherwise be ignored, and its rule would fire for nobody).
+fn check_columns(schema: &arrow_schema::Schema, worker: usize) -> Result<()> {
+    for (i, f) in schema.fields().iter().enumerate() {
+        let name = f.name().as_str();
+        if i != worker && !NUMBERS.contains(&name) && !TEXTS.contains(&name) {
+            let known: Vec<&str> = std::iter::once("worker (or performer, annotator)")
+                .chain(NUMBERS)
+                .chain(TEXTS)
+                .collect();
+            return Err(Error::value(
+                name,
+                None,
+                format!(
+                    "unknown column in a worker stats table; the known columns are {}; \
+                     rename or drop it",
+                    known.join(", ")
+                ),
+            ));
+        }
+    }
+    for name in NUMBERS.iter().chain(&TEXTS) {
+        columns::find_unique(schema, &[name])?;
+    }
+    Ok(())
 }
 
 fn share(col: &str, v: Option<f64>, row: u64) -> Result<Option<f64>> {
@@ -61,13 +105,17 @@ impl EvidenceTable {
     /// # Errors
     /// A missing worker column, null worker ids, non-numeric cells, counts that are
     /// not whole numbers >= 0, `gold_correct > gold_answered`, shares outside [0, 1],
-    /// `recent_gold` with characters other than 0 and 1, unknown tiers.
+    /// `recent_gold` with characters other than 0 and 1, unknown tiers; a column
+    /// that is none of the above (the message lists the known ones), a column name
+    /// given twice, a worker on two rows, a count beyond 2^53.
     pub fn from_stats(batches: &[RecordBatch], policy: &Policy) -> Result<Self> {
         let mut t = EvidenceTable::default();
         let mut row0 = 0u64;
+        let mut seen: HashMap<Id, u64> = HashMap::new();
         for b in batches {
             let schema = b.schema();
             let wi = columns::resolve(&schema, Role::Worker, None)?;
+            check_columns(&schema, wi)?;
             let worker = IdColumn::new(b.column(wi), schema.field(wi).name(), row0)?;
             let nums: Vec<Option<NumberColumn>> = NUMBERS
                 .iter()
@@ -103,6 +151,17 @@ impl EvidenceTable {
                     c.as_ref().and_then(|c| c.get_opt(r)).map(|v| v.to_string())
                 };
                 let id = Id::from(worker.get(r)?);
+                if let Some(first) = seen.insert(id.clone(), row) {
+                    return Err(Error::value(
+                        worker.name(),
+                        Some(row),
+                        format!(
+                            "worker `{id}` appears again (first on row {}); give one row per \
+                             worker",
+                            first + 1
+                        ),
+                    ));
+                }
                 let mut e = WorkerEvidence {
                     gold_answered: count("gold_answered", num("gold_answered")?, row)?,
                     gold_correct: count("gold_correct", num("gold_correct")?, row)?,

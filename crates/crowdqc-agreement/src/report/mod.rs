@@ -128,7 +128,8 @@ impl ReportOptions {
     /// Checks the options.
     ///
     /// # Errors
-    /// `confidence` outside (0, 1); `bootstrap` of 0 replicates.
+    /// `confidence` outside (0, 1); `bootstrap` of 0 replicates or more than
+    /// [`MAX_BOOTSTRAP_REPLICATES`](crate::MAX_BOOTSTRAP_REPLICATES).
     pub fn validate(&self) -> Result<()> {
         if !(self.confidence > 0.0 && self.confidence < 1.0) {
             return Err(Error::param(
@@ -136,11 +137,8 @@ impl ReportOptions {
                 format!("must be in (0, 1), got {}", self.confidence),
             ));
         }
-        if self.bootstrap == Some(0) {
-            return Err(Error::param(
-                "bootstrap",
-                "the number of replicates must be >= 1, got 0",
-            ));
+        if let Some(n) = self.bootstrap {
+            crate::bootstrap::check_replicates(n)?;
         }
         Ok(())
     }

@@ -141,3 +141,23 @@ fn table_layouts_are_checked() {
     let e = ItemCounts::from_table(&["a"], &[vec![1, 2]]).expect_err("row");
     assert!(e.to_string().contains("`counts`"), "{e}");
 }
+
+#[test]
+fn bootstrap_replicates_have_an_upper_bound() {
+    // issue 12 F4: --bootstrap 1000000000 ran past any limit
+    use crowdqc_agreement::{BootstrapOptions, MAX_BOOTSTRAP_REPLICATES, ReportOptions};
+    let mut r = ReportOptions::default();
+    r.bootstrap = Some(MAX_BOOTSTRAP_REPLICATES);
+    assert!(r.validate().is_ok());
+    r.bootstrap = Some(1_000_000_000);
+    let m = r.validate().expect_err("1e9").to_string();
+    assert!(
+        m.starts_with("invalid parameter `bootstrap`: at most 1000000 replicates, got 1000000000"),
+        "{m}"
+    );
+    let b = BootstrapOptions {
+        replicates: MAX_BOOTSTRAP_REPLICATES + 1,
+        ..BootstrapOptions::default()
+    };
+    assert!(b.validate().is_err());
+}

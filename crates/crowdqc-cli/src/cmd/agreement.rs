@@ -39,7 +39,7 @@ pub struct Args {
     #[arg(long)]
     pub rank_spacing: bool,
     /// Bootstrap replicates over items for every coefficient (and Hayes–Krippendorff
-    /// for alpha); intervals are then bootstrap percentiles.
+    /// for alpha); intervals are then bootstrap percentiles. At most 1,000,000.
     #[arg(long, value_name = "N")]
     pub bootstrap: Option<usize>,
     /// Seed of the bootstrap (results are identical for any thread count).

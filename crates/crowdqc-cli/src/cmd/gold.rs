@@ -90,7 +90,7 @@ pub struct PlanArgs {
     /// Workers file with a `worker` column.
     #[arg(long, value_name = "WORKERS")]
     pub workers: PathBuf,
-    /// Rows per page.
+    /// Rows per page (at most 100,000).
     #[arg(long, default_value_t = 10, value_name = "P")]
     pub page_size: u32,
     /// Gold rows per page (Appen: 1 for 1–19 rows per page, 2 for 20–29).

@@ -52,11 +52,12 @@ pub struct ExactArgs {
         default_value = "0.97,0.95,0.92,0.90,0.85,0.80,0.70,0.50"
     )]
     pub accuracy: Vec<f64>,
-    /// Gold answers.
+    /// Gold answers (1 to 5000).
     #[arg(long, default_value_t = 100, value_name = "N")]
     pub horizon: u64,
     /// Simulated workers per accuracy when the rules are too large for the exact
-    /// chain (a sliding window over 20 answers, or windows with cumulative rules).
+    /// chain (a sliding window over 20 answers, or windows with cumulative rules); at
+    /// most 10,000,000.
     #[arg(long, default_value_t = 100_000, value_name = "R")]
     pub runs: u64,
     /// Seed of that Monte Carlo.
@@ -154,10 +155,11 @@ pub struct SimulateArgs {
     /// Gold slots served first to every worker (e.g. a quiz).
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub front_gold: u64,
-    /// Task slots per worker (one a minute of simulated time).
+    /// Task slots per worker (one a minute of simulated time); at most 10,000,000, and
+    /// archetypes × runs × tasks at most 2e10.
     #[arg(long, default_value_t = 1000, value_name = "N")]
     pub tasks: u64,
-    /// Simulated workers per archetype.
+    /// Simulated workers per archetype; at most 1,000,000.
     #[arg(long, default_value_t = 1000, value_name = "R")]
     pub runs: u64,
     /// Seed.

@@ -2,9 +2,12 @@
 
 mod aggregate;
 mod agreement;
+mod fuzz_corpus;
 mod gold;
+mod hardening;
 mod inspect;
 mod limits;
 mod policy;
 mod ratings;
+mod soak;
 mod util;

@@ -76,13 +76,28 @@ impl PageParams {
         self
     }
 
+    /// The largest page accepted ([`PageParams::new`]'s `page_size`).
+    pub const MAX_PAGE_SIZE: u32 = 100_000;
+
     /// Checks every parameter.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] naming `page_size`, `gold_per_page` or `redundancy`.
+    /// [`Error::InvalidParameter`] naming `page_size` (0, or above
+    /// [`MAX_PAGE_SIZE`](Self::MAX_PAGE_SIZE)), `gold_per_page` or `redundancy`.
     pub fn validate(&self) -> Result<()> {
         if self.page_size == 0 {
             return Err(Error::param("page_size", "must be >= 1, got 0"));
+        }
+        if self.page_size > Self::MAX_PAGE_SIZE {
+            return Err(Error::param(
+                "page_size",
+                format!(
+                    "at most {} rows per page, got {}: a page is what one worker is shown \
+                     at once (Appen's default is 10), and a page is laid out in memory",
+                    Self::MAX_PAGE_SIZE,
+                    self.page_size
+                ),
+            ));
         }
         if self.gold_per_page >= self.page_size {
             return Err(Error::param(

@@ -175,3 +175,28 @@ fn plan_report_over_id_tables() {
         "{e}"
     );
 }
+
+#[test]
+fn page_size_has_an_upper_bound() {
+    // issue 12 F4: a page of 4294967295 rows allocated 34 GB before any check
+    assert!(
+        PageParams::new(PageParams::MAX_PAGE_SIZE, 1)
+            .validate()
+            .is_ok()
+    );
+    let e = PageParams::new(u32::MAX, 1)
+        .validate()
+        .expect_err("absurd page");
+    let m = e.to_string();
+    assert!(
+        m.starts_with(
+            "invalid parameter `page_size`: at most 100000 rows per page, got 4294967295"
+        ),
+        "{m}"
+    );
+    assert!(
+        PageParams::new(PageParams::MAX_PAGE_SIZE + 1, 1)
+            .validate()
+            .is_err()
+    );
+}

@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod csv_input;
+mod hardening;
 mod proptests;
 mod real_data;
 mod roundtrip;

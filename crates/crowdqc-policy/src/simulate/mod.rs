@@ -299,10 +299,20 @@ impl SimConfig {
         self
     }
 
+    /// The most task slots per simulated worker ([`SimConfig::tasks`]).
+    pub const MAX_TASKS: u64 = 10_000_000;
+    /// The most simulated workers per archetype ([`SimConfig::runs`]).
+    pub const MAX_RUNS: u64 = 1_000_000;
+    /// The most task slots simulated in all (archetypes × runs × tasks): the work
+    /// estimate that refuses a run that would not finish.
+    pub const MAX_SLOTS: u64 = 20_000_000_000;
+
     /// Checks the settings.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] naming the setting.
+    /// [`Error::InvalidParameter`] naming the setting: ranges, and the bounds
+    /// [`MAX_TASKS`](Self::MAX_TASKS), [`MAX_RUNS`](Self::MAX_RUNS) and
+    /// [`MAX_SLOTS`](Self::MAX_SLOTS).
     pub fn validate(&self) -> Result<()> {
         if !(self.gold_rate > 0.0 && self.gold_rate <= 1.0) {
             return Err(Error::param(
@@ -313,8 +323,46 @@ impl SimConfig {
         if self.tasks == 0 {
             return Err(Error::param("tasks", "must be >= 1, got 0"));
         }
+        if self.tasks > Self::MAX_TASKS {
+            return Err(Error::param(
+                "tasks",
+                format!(
+                    "at most {} task slots per worker, got {}: counts per worker are 32-bit \
+                     and a simulated worker's life past ten million slots (19 years at one a \
+                     minute) says nothing new",
+                    Self::MAX_TASKS,
+                    self.tasks
+                ),
+            ));
+        }
         if self.runs == 0 {
             return Err(Error::param("runs", "must be >= 1, got 0"));
+        }
+        if self.runs > Self::MAX_RUNS {
+            return Err(Error::param(
+                "runs",
+                format!(
+                    "at most {} simulated workers per archetype, got {}: every worker's \
+                     outcome is kept (about 70 bytes each), and a million already puts each \
+                     probability within ±0.001",
+                    Self::MAX_RUNS,
+                    self.runs
+                ),
+            ));
+        }
+        let slots = (self.workers.len() as u128) * u128::from(self.runs) * u128::from(self.tasks);
+        if slots > u128::from(Self::MAX_SLOTS) {
+            return Err(Error::param(
+                "runs",
+                format!(
+                    "archetypes × runs × tasks = {} × {} × {} = {slots} simulated task slots, \
+                     above the limit of {} (tens of minutes of work); lower --runs or --tasks",
+                    self.workers.len(),
+                    self.runs,
+                    self.tasks,
+                    Self::MAX_SLOTS
+                ),
+            ));
         }
         if self.classes < 2 {
             return Err(Error::param(

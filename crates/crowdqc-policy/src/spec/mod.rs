@@ -7,4 +7,4 @@ pub use model::{
     Action, Bound, Comparison, Condition, Metric, Policy, PosteriorRule, Rule, Sprt, TierLevel,
     Tiers,
 };
-pub use parse::{MAX_RULES, parse_duration, parse_policy, read_policy};
+pub use parse::{MAX_DURATION_MS, MAX_RULES, parse_duration, parse_policy, read_policy};

@@ -163,8 +163,23 @@ pub fn parse_duration(name: &str, s: &str) -> Result<Option<i64>> {
             ));
         }
     };
-    Ok(Some((v * ms).round() as i64))
+    let total = (v * ms).round();
+    if total > MAX_DURATION_MS as f64 {
+        return Err(Error::param(
+            name,
+            format!(
+                "`{s}` is longer than the longest duration, 1000 years (365,250d); \
+                 write `permanent` for a decision that never expires"
+            ),
+        ));
+    }
+    Ok(Some(total as i64))
 }
+
+/// The longest duration a policy may give (1000 years of 365.25 days, in ms), far
+/// inside `i64` milliseconds so that `now + duration` cannot overflow; longer values
+/// are refused rather than silently capped (use `permanent`).
+pub const MAX_DURATION_MS: i64 = 1000 * 36_525 * 864_000;
 
 /// Reads a policy from TOML text.
 ///
@@ -561,9 +576,34 @@ fn tiers(cx: &Ctx<'_>, off: usize, t: TiersSpec, warnings: &mut Vec<String>) -> 
 /// [`Error::Io`] when the file cannot be read; otherwise those of [`parse_policy`],
 /// wrapped with the path.
 pub fn read_policy(path: &std::path::Path) -> Result<Policy> {
-    let src = std::fs::read_to_string(path).map_err(|source| Error::Io {
+    let bad = |message: String| Error::Parse {
+        line: None,
+        message,
+    };
+    if path.is_dir() {
+        return Err(bad("is a directory, not a policy file (TOML)".into()).in_file(path));
+    }
+    let bytes = std::fs::read(path).map_err(|source| Error::Io {
         path: path.to_path_buf(),
         source,
     })?;
+    let src = String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let line = e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+        Error::Parse {
+            line: Some(line),
+            message: format!(
+                "not UTF-8 text (invalid byte at offset {at}): a policy is a TOML text \
+                 file; re-encode it as UTF-8"
+            ),
+        }
+        .in_file(path)
+    })?;
+    if let Some(at) = src.find('\0') {
+        return Err(bad(format!(
+            "a NUL byte at offset {at}: this looks like a binary file, not a policy (TOML)"
+        ))
+        .in_file(path));
+    }
     parse_policy(&src).map_err(|e| e.in_file(path))
 }

@@ -2,6 +2,7 @@
 
 mod evaluate;
 mod exact;
+mod hardening;
 mod parse;
 mod props;
 mod real_data;

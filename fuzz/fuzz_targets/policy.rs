@@ -1,0 +1,6 @@
+//! Fuzz target `policy`: see ../README.md.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(init: crowdqc_fuzz::entries::init(), |data: &[u8]| {
+    crowdqc_fuzz::entries::policy(data);
+});
