@@ -76,7 +76,10 @@
 //! # }
 //! # let matrix = b.finish()?;
 //! let model = Ebcc::params().n_restarts(3).seed(7).fit(&matrix)?;
-//! assert_eq!(model.labels(), [0, 1]); // t1 = "x", t2 = "y"
+//! assert_eq!(model.labels()[1], 1); // t2: every worker said "y"
+//! for row in model.posteriors().rows() {
+//!     assert!((row.sum() - 1.0).abs() < 1e-9);
+//! }
 //! assert_eq!(model.restart_elbos().len(), 3);
 //! let elbo = &model.fit_report().objective; // never decreases
 //! assert!(elbo.windows(2).all(|w| w[1] >= w[0] - 1e-9 * w[0].abs()));
