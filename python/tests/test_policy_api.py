@@ -250,7 +250,7 @@ p = cp.load('[[rules]]\\nid = "r"\\naction = "ban"\\nmin_evidence = 10\\n'
 threading.Timer(1.0, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
 t0 = time.perf_counter()
 try:
-    cp.simulate(p, runs=10_000_000, tasks=10_000)
+    cp.simulate(p, runs=1_000_000, tasks=2_000)  # within the bounds, ~1e10 worker-tasks
     print("finished", time.perf_counter() - t0)
 except KeyboardInterrupt:
     print("interrupted", time.perf_counter() - t0 - 1.0)
