@@ -223,6 +223,17 @@ impl Shard {
         self.items.as_ref()
     }
 
+    /// Item `t`'s judgments: worker codes and label codes (global), ordered by
+    /// `(worker, label)`. For adapters that compute other statistics on a shard
+    /// (agreement counts, gold counts).
+    ///
+    /// # Panics
+    /// When `t >= n_items()`.
+    pub fn item_judgments(&self, t: usize) -> (&[u32], &[u32]) {
+        let r = self.offsets[t]..self.offsets[t + 1];
+        (&self.workers[r.clone()], &self.labels[r])
+    }
+
     /// Heap bytes held.
     pub fn heap_bytes(&self) -> usize {
         self.offsets.capacity() * 8
