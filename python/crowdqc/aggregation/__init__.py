@@ -33,6 +33,16 @@ Documented differences from crowd-kit:
 from ._beyond import EBCC, IBCC, Auto, Candidate, MinimaxEntropy
 from ._dawid_skene import DawidSkene, OneCoinDawidSkene
 from ._latent import GLAD, KOS, MACE, MMSR
+from ._pairwise import (
+    BradleyTerry,
+    BradleyTerryTies,
+    CrowdBT,
+    DisconnectedComparisonsWarning,
+    Elo,
+    NoisyBradleyTerry,
+    RankingEvaluation,
+    WinRate,
+)
 from ._votes import GoldMajorityVote, MajorityVote, Wawa, ZeroBasedSkill
 
 __all__ = [
@@ -51,6 +61,14 @@ __all__ = [
     "OneCoinDawidSkene",
     "Wawa",
     "ZeroBasedSkill",
+    "BradleyTerry",
+    "BradleyTerryTies",
+    "CrowdBT",
+    "DisconnectedComparisonsWarning",
+    "Elo",
+    "NoisyBradleyTerry",
+    "RankingEvaluation",
+    "WinRate",
 ]
 
 # The classes live in private modules; pickles and help() name this public module, so
