@@ -169,8 +169,16 @@ class _Pairwise(BaseAggregator):
             A required column is missing.
         """
         src = _source(data, self._need_worker)
+        cols = src.columns
         items_b, workers_b, summary = _native.pairwise_fit(
-            src.data, method=self._method, **self._params(), **src.columns
+            src.data,
+            self._method,
+            worker=cols.get("worker"),
+            left=cols.get("left"),
+            right=cols.get("right"),
+            winner=cols.get("winner"),
+            loser=cols.get("loser"),
+            **self._params(),
         )
         ingest = summary["ingest"]
         if ingest["warning"]:
