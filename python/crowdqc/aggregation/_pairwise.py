@@ -14,6 +14,7 @@ from __future__ import annotations
 import warnings
 from typing import Any, NamedTuple, Optional, Tuple
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -116,7 +117,7 @@ def _source(data: Any, need_worker: bool) -> _Source:
         table = data
     if not has_worker:
         table = pa.table(table)
-        table = table.append_column("worker", pa.array([0] * table.num_rows, pa.int64()))
+        table = table.append_column("worker", pa.array(np.zeros(table.num_rows, dtype=np.int64)))
         cols["worker"] = "worker"
     return _Source(table, cols, has_worker)
 
