@@ -152,6 +152,21 @@ def test_noisy_bradley_terry_orders_items_as_crowdkit() -> None:
     assert s["c"] < s["b"] <= s["a"]
 
 
+def test_noisy_bradley_terry_has_crowdkits_attributes() -> None:
+    """Index, names and dtypes of scores_, skills_ and biases_ as crowd-kit 1.4.2's
+    (run live; the values are compared by order above)."""
+    ck = crowdkit()
+    df = pd.concat([ABC, ABC.assign(worker="w0")], ignore_index=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # crowd-kit's overflow warnings
+        theirs = ck.aggregation.NoisyBradleyTerry().fit(df)
+    ours = cq.NoisyBradleyTerry().fit(df)
+    for attr in ("scores_", "skills_", "biases_"):
+        a, b = getattr(ours, attr), getattr(theirs, attr)
+        pd.testing.assert_index_equal(a.index, b.index)
+        assert (a.name, a.dtype) == (b.name, b.dtype), attr
+
+
 def test_crowd_bt_beats_bradley_terry_on_readability() -> None:
     df, gold = readability()
     scipy_stats = pytest.importorskip("scipy.stats")
