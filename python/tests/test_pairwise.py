@@ -386,6 +386,15 @@ def test_bad_input_names_the_row_and_the_value() -> None:
         cq.CrowdBT(reliability_prior=(0.5, 1.0)).fit(ABC)
     with pytest.raises(crowdqc.InvalidParameterError, match="elo_k"):
         cq.Elo(k_factor=0.0).fit(ABC)
+    for bad, name in [
+        (cq.BradleyTerry(n_iter=-1), "n_iter"),
+        (cq.BradleyTerry(n_iter=2.5), "n_iter"),  # type: ignore[arg-type]
+        (cq.CrowdBT(bootstrap=-2), "bootstrap"),
+        (cq.CrowdBT(reliability_prior=2.0), "reliability_prior"),  # type: ignore[arg-type]
+        (cq.NoisyBradleyTerry(tol="x"), "tol"),  # type: ignore[arg-type]
+    ]:
+        with pytest.raises(crowdqc.InvalidParameterError, match=f"`{name}`"):
+            bad.fit(ABC)
     with pytest.raises(TypeError, match="DataFrame"):
         cq.BradleyTerry().fit([1, 2, 3])
 

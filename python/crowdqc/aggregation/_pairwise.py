@@ -249,6 +249,22 @@ class _Pairwise(BaseAggregator):
         )
 
 
+def _count(name: str, value: Any) -> int:
+    """A non-negative integer parameter, or an error naming it."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+        raise _errors.InvalidParameterError(
+            f"parameter `{name}` must be a non-negative integer, got {value!r}"
+        )
+    return int(value)
+
+
+def _real(name: str, value: Any) -> float:
+    """A real-number parameter, or an error naming it (the library checks its range)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise _errors.InvalidParameterError(f"parameter `{name}` must be a number, got {value!r}")
+    return float(value)
+
+
 def _skills(workers: pd.DataFrame, column: str, name: str) -> pd.Series[Any]:
     return workers[column].astype("float64").rename(name)
 
@@ -316,7 +332,7 @@ class BradleyTerry(_Pairwise):
         self.tol = tol
 
     def _params(self) -> dict[str, Any]:
-        return {"max_iter": self.n_iter, "tol": float(self.tol)}
+        return {"max_iter": _count("n_iter", self.n_iter), "tol": _real("tol", self.tol)}
 
     def fit(self, data: Any) -> BradleyTerry:
         """Fit on comparisons ``data``.
@@ -396,9 +412,9 @@ class NoisyBradleyTerry(_Pairwise):
 
     def _params(self) -> dict[str, Any]:
         return {
-            "max_iter": self.n_iter,
-            "tol": float(self.tol),
-            "prior": float(self.regularization_ratio),
+            "max_iter": _count("n_iter", self.n_iter),
+            "tol": _real("tol", self.tol),
+            "prior": _real("regularization_ratio", self.regularization_ratio),
         }
 
     def _extra(self, items: pd.DataFrame, workers: pd.DataFrame, summary: dict[str, Any]) -> None:
@@ -477,14 +493,20 @@ class CrowdBT(_Pairwise):
         self.random_state = random_state
 
     def _params(self) -> dict[str, Any]:
-        a, b = self.reliability_prior
+        try:
+            a, b = self.reliability_prior
+        except (TypeError, ValueError):
+            raise _errors.InvalidParameterError(
+                "parameter `reliability_prior` must be a pair (a, b) of Beta parameters, "
+                f"got {self.reliability_prior!r}"
+            ) from None
         return {
-            "max_iter": self.n_iter,
-            "tol": float(self.tol),
-            "prior": float(self.prior),
-            "reliability_prior": (float(a), float(b)),
-            "bootstrap": self.bootstrap,
-            "seed": self.random_state,
+            "max_iter": _count("n_iter", self.n_iter),
+            "tol": _real("tol", self.tol),
+            "prior": _real("prior", self.prior),
+            "reliability_prior": (_real("reliability_prior", a), _real("reliability_prior", b)),
+            "bootstrap": _count("bootstrap", self.bootstrap),
+            "seed": _count("random_state", self.random_state),
         }
 
     def _extra(self, items: pd.DataFrame, workers: pd.DataFrame, summary: dict[str, Any]) -> None:
@@ -555,11 +577,11 @@ class BradleyTerryTies(_Pairwise):
 
     def _params(self) -> dict[str, Any]:
         return {
-            "max_iter": self.n_iter,
-            "tol": float(self.tol),
-            "prior": float(self.prior),
-            "bootstrap": self.bootstrap,
-            "seed": self.random_state,
+            "max_iter": _count("n_iter", self.n_iter),
+            "tol": _real("tol", self.tol),
+            "prior": _real("prior", self.prior),
+            "bootstrap": _count("bootstrap", self.bootstrap),
+            "seed": _count("random_state", self.random_state),
         }
 
     def _extra(self, items: pd.DataFrame, workers: pd.DataFrame, summary: dict[str, Any]) -> None:
@@ -607,7 +629,7 @@ class Elo(_Pairwise):
         self.k_factor = k_factor
 
     def _params(self) -> dict[str, Any]:
-        return {"elo_k": float(self.k_factor)}
+        return {"elo_k": _real("k_factor", self.k_factor)}
 
     def fit(self, data: Any) -> Elo:
         """Fit on comparisons ``data``.
