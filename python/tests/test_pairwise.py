@@ -71,6 +71,11 @@ def synthetic() -> pd.DataFrame:
     return pd.read_csv(REPO / "fixtures" / "pairwise" / "synthetic.csv")
 
 
+def digest(df: pd.DataFrame) -> str:
+    """A content hash for the keys of cached crowd-kit results (fixtures can change)."""
+    return f"{int(pd.util.hash_pandas_object(df, index=False).sum()) % 2**32:08x}"
+
+
 def frame(name: str) -> pd.DataFrame:
     if name == "abc":
         return ABC
@@ -90,7 +95,7 @@ def test_bradley_terry_equals_crowdkit(
     ck = crowdkit()
     theirs = cached(
         request,
-        f"bt-{name}-{n_iter}",
+        f"bt-{name}-{digest(df)}-{n_iter}",
         lambda: ck.aggregation.BradleyTerry(n_iter=n_iter, tol=0).fit(df).scores_,
     )
     ours = cq.BradleyTerry(n_iter=n_iter, tol=0).fit(df).scores_
@@ -111,7 +116,7 @@ def test_bradley_terry_stops_where_crowdkits_intended_rule_would(
     def run(n: int, tol: float = 0.0) -> pd.Series:
         return cached(
             request,
-            f"bt-synthetic-{n}-{tol}",
+            f"bt-synthetic-{digest(df)}-{n}-{tol}",
             lambda: ck.aggregation.BradleyTerry(n_iter=n, tol=tol).fit(df).scores_,
         )
 
