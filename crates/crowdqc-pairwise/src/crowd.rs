@@ -11,6 +11,7 @@
 //! EM, so the log-posterior never decreases). Ties carry no order information and are
 //! left out (counted in the fit report).
 
+use crowdqc_core::progress::Progress;
 use crowdqc_core::{Error, Result};
 use rayon::prelude::*;
 
@@ -71,30 +72,57 @@ struct Flat {
     left_won: Vec<bool>,
 }
 
+/// Items per block of the tiled order: a tile's strengths and per-item sums (two
+/// blocks of 8,192 items × 24 bytes, 384 KiB) stay in a core's L2 cache.
+const TILE_BITS: u32 = 13;
+
+/// The comparisons without ties, in tiled order: grouped by (winner's block, loser's
+/// block), input order within a tile (a stable counting sort). The E-step's random
+/// reads and writes of per-item values then stay within two blocks at a time instead
+/// of ranging over every item (at 10⁵ items they missed L2 on most comparisons). The
+/// order depends on the data alone, so results stay identical for any thread count.
 fn flatten(c: &Comparisons) -> Flat {
-    let m = c.len().saturating_sub(c.report.ties as usize);
+    let blocks = (c.n_items() >> TILE_BITS) + 1;
+    let tile = |w: u32, l: u32| (w >> TILE_BITS) as usize * blocks + (l >> TILE_BITS) as usize;
+    let side = |k: usize| {
+        let (l, r) = (c.left[k], c.right[k]);
+        match c.outcome[k] {
+            Outcome::Left => Some((l, r, true)),
+            Outcome::Right => Some((r, l, false)),
+            Outcome::Tie => None,
+        }
+    };
+    let mut start = vec![0usize; blocks * blocks + 1];
+    for k in 0..c.len() {
+        if let Some((w, l, _)) = side(k) {
+            start[tile(w, l) + 1] += 1;
+        }
+    }
+    for t in 0..blocks * blocks {
+        start[t + 1] += start[t];
+    }
+    let m = start[blocks * blocks];
     let mut f = Flat {
-        win: Vec::with_capacity(m),
-        lose: Vec::with_capacity(m),
-        worker: Vec::with_capacity(m),
-        left_won: Vec::with_capacity(m),
+        win: vec![0; m],
+        lose: vec![0; m],
+        worker: vec![0; m],
+        left_won: vec![false; m],
     };
     for k in 0..c.len() {
-        let (l, r) = (c.left[k], c.right[k]);
-        let (w, lo, lw) = match c.outcome[k] {
-            Outcome::Left => (l, r, true),
-            Outcome::Right => (r, l, false),
-            Outcome::Tie => continue,
-        };
-        f.win.push(w);
-        f.lose.push(lo);
-        f.worker.push(c.worker[k]);
-        f.left_won.push(lw);
+        if let Some((w, l, lw)) = side(k) {
+            let t = tile(w, l);
+            let at = start[t];
+            start[t] += 1;
+            f.win[at] = w;
+            f.lose[at] = l;
+            f.worker[at] = c.worker[k];
+            f.left_won[at] = lw;
+        }
     }
     f
 }
 
-pub(crate) fn fit(c: &Comparisons, cfg: &Config) -> Result<Raw> {
+pub(crate) fn fit(c: &Comparisons, cfg: &Config, progress: &dyn Progress) -> Result<Raw> {
     let n = c.n_items();
     let nw = c.n_workers();
     let f = flatten(c);
@@ -122,6 +150,8 @@ pub(crate) fn fit(c: &Comparisons, cfg: &Config) -> Result<Raw> {
     let mut converged = false;
     let mut prev = f64::NEG_INFINITY;
     for it in 0..=cfg.max_iter {
+        progress.check()?;
+        progress.advance(1);
         // E-step: responsibilities, the log-likelihood at the current parameters, and
         // the sums the M-step needs (the MM denominators use the same strengths)
         acc.par_iter_mut().enumerate().for_each(|(pi, part)| {

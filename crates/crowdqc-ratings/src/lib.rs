@@ -96,6 +96,7 @@ mod aggregate;
 mod agreement;
 mod data;
 mod gold;
+mod report;
 
 pub use aggregate::{Method, RatingAggregation, RatingParams, WorkerRatingStats};
 pub use agreement::{
@@ -106,3 +107,4 @@ pub use gold::{
     GoldRatings, ScoreAccuracy, TOLERANCE_ALIASES, gold_evidence, kendall_tau_b, pearson, ranks,
     score_accuracy,
 };
+pub use report::RatingSummary;
