@@ -168,7 +168,8 @@ impl fmt::Display for RatingAgreement {
         match w.w {
             Some(v) => writeln!(
                 t,
-                "kendall W    {v:.4} (tie-corrected; uncorrected {}), chi2 {} on {} df, p {}",
+                "kendall W    {v:.4} over the complete items (tie-corrected; uncorrected {}), chi2 \
+                 {} on {} df, p {}",
                 opt(w.w_uncorrected),
                 opt(w.chi2),
                 w.df,
@@ -179,7 +180,29 @@ impl fmt::Display for RatingAgreement {
                 "kendall W    undefined: {}",
                 w.undefined.as_deref().unwrap_or("")
             ),
+        }?;
+        if let Some(v) = &self.kendall_w_incomplete {
+            match v.w {
+                Some(x) => writeln!(
+                    t,
+                    "kendall W    {x:.4} from every rating (incomplete design, Brueckl 2011: mean \
+                     pairwise Spearman rho {} over {} rater pairs, {:.2} ratings per item), \
+                     chi2 {} on {} df, p {}",
+                    opt(v.mean_rho),
+                    v.rater_pairs,
+                    v.mean_k,
+                    opt(v.chi2),
+                    v.df,
+                    v.p_value.map_or("-".to_string(), |p| format!("{p:.3e}"))
+                )?,
+                None => writeln!(
+                    t,
+                    "kendall W    from every rating undefined: {}",
+                    v.undefined.as_deref().unwrap_or("")
+                )?,
+            }
         }
+        Ok(())
     }
 }
 
