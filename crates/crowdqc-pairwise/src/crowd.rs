@@ -250,29 +250,38 @@ pub(crate) fn fit(c: &Comparisons, cfg: &Config, progress: &dyn Progress) -> Res
         std::mem::swap(&mut p, &mut next);
         iterations += 1;
     }
-    // observed information of the log-strengths under the fitted model
-    let mut info = vec![0.0; n];
-    for k in 0..m {
-        let (wi, li) = (f.win[k] as usize, f.lose[k] as usize);
-        let t = p[wi] + p[li];
-        if t <= 0.0 {
-            continue;
-        }
-        let w = f.worker[k] as usize;
-        let (ca, cb) = match cfg.kind {
-            Kind::Crowd => (2.0 * rel[w] - 1.0, 1.0 - rel[w]),
-            Kind::Noisy => {
-                let side = if f.left_won[k] {
-                    bias[w]
-                } else {
-                    1.0 - bias[w]
-                };
-                (rel[w], (1.0 - rel[w]) * side)
+    // observed information of the log-strengths under the fitted model, in the
+    // E-step's parts (each its own per-item sums, reduced in part order)
+    acc.par_iter_mut().enumerate().for_each(|(pi, part)| {
+        part.clear();
+        for k in pi * part_len..((pi + 1) * part_len).min(m) {
+            let (wi, li) = (f.win[k] as usize, f.lose[k] as usize);
+            let t = p[wi] + p[li];
+            if t <= 0.0 {
+                continue;
             }
-        };
-        let i = info_term(p[wi] / t, ca, cb);
-        info[wi] += i;
-        info[li] += i;
+            let w = f.worker[k] as usize;
+            let (ca, cb) = match cfg.kind {
+                Kind::Crowd => (2.0 * rel[w] - 1.0, 1.0 - rel[w]),
+                Kind::Noisy => {
+                    let side = if f.left_won[k] {
+                        bias[w]
+                    } else {
+                        1.0 - bias[w]
+                    };
+                    (rel[w], (1.0 - rel[w]) * side)
+                }
+            };
+            let i = info_term(p[wi] / t, ca, cb);
+            part.item[wi][0] += i;
+            part.item[li][0] += i;
+        }
+    });
+    let mut info = vec![0.0; n];
+    for part in &acc {
+        for (x, v) in info.iter_mut().zip(&part.item) {
+            *x += v[0];
+        }
     }
     add_prior_info(&mut info, &p, cfg.prior);
     let mut raw = Raw::strengths(p, info, iterations, converged);
