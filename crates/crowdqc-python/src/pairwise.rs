@@ -141,9 +141,9 @@ pub fn pairwise_fit<'py>(
         opts.tie_markers = t;
     }
     let reader = RecordBatchStreamReader::from_pyarrow_bound(data)?;
-    let (c, fit) = interruptible(py, move |_: &dyn Progress| {
+    let (c, fit) = interruptible(py, move |p: &dyn Progress| {
         let c = load(reader, opts)?;
-        let fit = params.fit(&c)?;
+        let fit = params.fit_with_progress(&c, p)?;
         Ok((c, fit))
     })?;
     let items = fit.items_table().py_err()?.to_pyarrow(py)?;
