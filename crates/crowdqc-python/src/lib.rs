@@ -21,6 +21,7 @@
 
 mod agreement;
 mod arrow_out;
+mod distributed;
 pub mod errors;
 mod fit;
 mod gold;
@@ -60,6 +61,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(ratings::ratings_aggregate, m)?)?;
     m.add_function(wrap_pyfunction!(ratings::ratings_agreement, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    distributed::register(m)?;
     Ok(())
 }
 
