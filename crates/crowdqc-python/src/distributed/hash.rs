@@ -1,10 +1,4 @@
-//! Bindings of `crowdqc_aggregation::distributed` (issue 13, part 5) for
-//! `crowdqc.distributed`, the Ray adapter, plus the stable item hash its partitioning
-//! helper uses.
-//!
-//! Everything here is a plain function over bytes and Arrow arrays: parameters and
-//! statistics cross the Python boundary as `bytes`/numpy buffers (cheap to put in
-//! Ray's object store), ids as pyarrow arrays. No function knows about Ray.
+//! The stable item hash of `crowdqc.distributed.partition_by_item`.
 
 use arrow_array::Array;
 use arrow_array::cast::AsArray;
@@ -139,9 +133,3 @@ pub fn shard_of<'py>(
     u32s(py, out)
 }
 
-/// Adds this module's functions and classes to `crowdqc._native` (called last by the
-/// module initialiser, so other helpers' registrations never conflict with it).
-pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_function(wrap_pyfunction!(shard_of, m)?)?;
-    Ok(())
-}

@@ -1,0 +1,238 @@
+"""Shards resident in Ray actors: loading, global dictionaries, calls with shard errors.
+
+One actor per shard holds the shard's judgments (read with crowdqc's own Parquet
+reader, coded with the global sorted dictionaries) for its whole life; the driver only
+sends parameters and receives sufficient statistics, both as byte buffers.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Optional, Sequence, Union
+
+import numpy as np
+
+from . import _errors, _native
+from ._dist_partition import Partition
+
+
+class ShardError(RuntimeError):
+    """A shard's actor died or could not run (no Python exception of its own).
+
+    Attributes
+    ----------
+    shard : int
+        Index of the shard.
+    files : tuple of str
+        The shard's judgment files.
+    """
+
+    def __init__(self, message: str, shard: int, files: Sequence[str]) -> None:
+        super().__init__(message)
+        self.shard = shard
+        self.files = tuple(files)
+
+    def __reduce__(self) -> Any:
+        return (type(self), (self.args[0], self.shard, self.files))
+
+
+class _ShardActor:
+    """The body of a shard actor (wrapped with ``ray.remote`` at run time)."""
+
+    def __init__(self, index: int, files: list[str], gold_files: Optional[list[str]]) -> None:
+        self.index = index
+        self.files = files
+        self.gold_files = gold_files
+        self.shard: Any = None
+
+    def load(self) -> Any:
+        """Reads the files; returns the shard's sorted unique (items, workers, labels)."""
+        self.shard = _native.DistShard.read(self.files, self.gold_files)
+        return self.shard.ids()
+
+    def call(self, method: str, *args: Any) -> Any:
+        """Calls ``method`` of the native shard."""
+        return getattr(self.shard, method)(*args)
+
+    def pid(self) -> int:
+        """The actor's process id (for tests and diagnostics)."""
+        return os.getpid()
+
+
+def as_buffer(b: bytes) -> np.ndarray:
+    """Bytes as a read-only ``uint8`` numpy array: Ray's object store hands numpy arrays
+    to actors without copying (``bytes`` are copied on every ``get``)."""
+    return np.frombuffer(b, dtype=np.uint8)
+
+
+Files = Union[Partition, str, "os.PathLike[str]", Sequence[Union[str, "os.PathLike[str]"]]]
+
+
+def _partition(files: Files, gold_files: Optional[Sequence[Any]]) -> tuple[list, Optional[list]]:
+    if isinstance(files, Partition):
+        p = files
+    elif isinstance(files, (str, os.PathLike)) and Path(files).is_dir():
+        p = Partition.open(files)
+    elif isinstance(files, (str, os.PathLike)):
+        return [[os.fspath(files)]], None if gold_files is None else [[os.fspath(gold_files[0])]]
+    else:
+        shards = [[os.fspath(f)] for f in files]
+        gold = None if gold_files is None else [[os.fspath(f)] for f in gold_files]
+        if gold is not None and len(gold) != len(shards):
+            raise _errors.InvalidParameterError(
+                f"gold_files has {len(gold)} entries for {len(shards)} shards; give one "
+                "gold file per shard, partitioned the same way"
+            )
+        return shards, gold
+    shards = [[os.fspath(f)] for f in p.files]
+    gold = None if p.gold_files is None else [[os.fspath(f)] for f in p.gold_files]
+    return shards, gold
+
+
+class RayShards:
+    """Judgments partitioned by item, one shard resident in each of a set of Ray actors.
+
+    Each actor reads its shard's Parquet file(s) with crowdqc's reader once; the
+    driver merges the shards' sorted id sets into global dictionaries (independent of
+    the partitioning) and refuses data not partitioned by item. The estimators of
+    :mod:`crowdqc.distributed` then run over the resident shards.
+
+    Parameters
+    ----------
+    files : Partition, directory, file or sequence of files
+        What :func:`partition_by_item` returned, its directory, or one file per shard
+        (columns ``item``/``task``, ``worker``, ``label``).
+    gold_files : sequence of files, optional
+        One gold file per shard (``item``, ``label``), partitioned the same way; taken
+        from the partition when it has gold.
+    actor_options : dict, optional
+        Options of every actor (``ray.remote`` options such as ``num_cpus``,
+        ``memory``, ``scheduling_strategy``). By default an actor reserves no CPU, so
+        any number fit on a small cluster; on a real cluster give ``num_cpus``.
+
+    Raises
+    ------
+    crowdqc.InvalidParameterError
+        Ray is not initialised, or no files.
+    crowdqc.ParseError
+        An item is in two shards (the data are not partitioned by item); the message
+        names the item and the two shards.
+    Exception
+        A shard's own error (unreadable file, missing column, ...), with a note naming
+        the shard and its files; :class:`ShardError` when its actor died.
+    """
+
+    def __init__(
+        self,
+        files: Files,
+        gold_files: Optional[Sequence[Any]] = None,
+        actor_options: Optional[dict] = None,
+    ) -> None:
+        import ray
+
+        if not ray.is_initialized():
+            raise _errors.InvalidParameterError(
+                "Ray is not initialised: call ray.init() (or ray.init(address=...) to join "
+                "a cluster) before loading shards"
+            )
+        shards, gold = _partition(files, gold_files)
+        if not shards:
+            raise _errors.InvalidParameterError("files is empty: give at least one shard")
+        self._files = shards
+        self._actors: list[Any] = []
+        remote = ray.remote(_ShardActor)
+        opts = {"num_cpus": 0, **(actor_options or {})}
+        self._actors = [
+            remote.options(**opts).remote(i, f, None if gold is None else gold[i])
+            for i, f in enumerate(shards)
+        ]
+        try:
+            ids = self._gather([a.load.remote() for a in self._actors])
+            g = _native.dist_global_ids(ids)
+            self.n_items: int = g.n_items
+            self.n_workers: int = g.n_workers
+            self.n_classes: int = g.n_classes
+            self._global = g
+            shard_of, row = g.item_order()
+            self._item_order = (
+                np.asarray(shard_of.to_numpy(), dtype=np.int64),
+                np.asarray(row.to_numpy(), dtype=np.int64),
+            )
+            ref = ray.put(g.to_batches())
+            sizes = self._gather([a.call.remote("build", ref) for a in self._actors])
+        except BaseException:
+            self.close()
+            raise
+        self.n_judgments: int = int(sum(sizes))
+
+    @property
+    def n_shards(self) -> int:
+        """Number of shards (actors)."""
+        return len(self._actors)
+
+    def workers(self) -> Any:
+        """Worker ids in global code order (sorted), as a pyarrow array."""
+        return self._global.workers()
+
+    def classes(self) -> Any:
+        """Labels in class order, as a pyarrow array."""
+        return self._global.labels()
+
+    def map(self, method: str, *args: Any) -> list[Any]:
+        """Calls native shard ``method`` on every shard; results in shard order.
+
+        Object references in ``args`` (``ray.put``) reach the actors through Ray's
+        object store. A failing shard raises its own error (see the class docs).
+        """
+        self._check_open()
+        return self._gather([a.call.remote(method, *args) for a in self._actors])
+
+    def _gather(self, refs: list[Any]) -> list[Any]:
+        import ray
+        from ray.exceptions import RayActorError, RayTaskError
+
+        # wait for every shard, then report the lowest failing one (deterministic)
+        ray.wait(refs, num_returns=len(refs))
+        out = []
+        for i, ref in enumerate(refs):
+            files = [f for fs in self._files[i : i + 1] for f in fs]
+            where = f"shard {i} of {len(refs)} ({', '.join(files)})"
+            try:
+                out.append(ray.get(ref))
+            except RayTaskError as e:
+                cause = e.cause if isinstance(e.cause, BaseException) else None
+                if cause is None:
+                    raise ShardError(f"{where} failed: {e}", i, files) from e
+                if hasattr(cause, "add_note"):
+                    cause.add_note(f"raised by {where}")
+                elif cause.args and isinstance(cause.args[0], str):
+                    cause.args = (f"{where}: {cause.args[0]}", *cause.args[1:])
+                raise cause from e
+            except RayActorError as e:
+                raise ShardError(f"{where}: its actor died: {e}", i, files) from e
+        return out
+
+    def _check_open(self) -> None:
+        if not self._actors:
+            raise _errors.InvalidParameterError("these shards are closed: load them again")
+
+    def close(self) -> None:
+        """Stops the actors and frees their memory (also on ``with`` exit)."""
+        import ray
+
+        for a in self._actors:
+            ray.kill(a)
+        self._actors = []
+
+    def __enter__(self) -> RayShards:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return (
+            f"RayShards(n_shards={self.n_shards}, n_judgments={getattr(self, 'n_judgments', 0)}, "
+            f"n_items={getattr(self, 'n_items', 0)}, n_workers={getattr(self, 'n_workers', 0)})"
+        )
