@@ -230,3 +230,18 @@ impl DsDriverPy {
         Ok(d)
     }
 }
+
+/// `DsParams` bytes from flat values: `priors` (`n_classes`) and `confusion`
+/// (`n_workers · n_classes²`, `[worker, true, observed]`), e.g. a single-machine fit's,
+/// to warm-start or compare.
+#[pyfunction]
+pub fn ds_params_bytes<'py>(
+    py: Python<'py>,
+    n_workers: usize,
+    n_classes: usize,
+    priors: Vec<f64>,
+    confusion: Vec<f64>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let p = DsParams::from_flat(n_workers, n_classes, priors, confusion).py_err()?;
+    Ok(PyBytes::new(py, &p.to_bytes()))
+}

@@ -132,4 +132,3 @@ pub fn shard_of<'py>(
         .py_err()?;
     u32s(py, out)
 }
-

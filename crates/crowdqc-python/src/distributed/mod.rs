@@ -24,5 +24,6 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(driver::dist_global_ids, m)?)?;
     m.add_function(wrap_pyfunction!(driver::ds_merge, m)?)?;
     m.add_function(wrap_pyfunction!(driver::ds_params_arrays, m)?)?;
+    m.add_function(wrap_pyfunction!(driver::ds_params_bytes, m)?)?;
     Ok(())
 }

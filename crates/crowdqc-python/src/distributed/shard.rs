@@ -32,7 +32,10 @@ pub(crate) fn ids_of(batch: &RecordBatch, what: &str, sort: IdSort) -> Result<So
     if batch.num_columns() != 1 {
         return Err(Error::param(
             what,
-            format!("needs a one-column id batch, got {} columns", batch.num_columns()),
+            format!(
+                "needs a one-column id batch, got {} columns",
+                batch.num_columns()
+            ),
         ));
     }
     SortedIds::from_array(batch.column(0), what, sort)
@@ -171,7 +174,9 @@ impl DistShard {
     /// The statistics of the majority-vote start (`DsStats` bytes).
     fn init_stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
         let s = self.built()?;
-        let out = py.detach(move || dist::init_stats(&s).map(|st| st.to_bytes())).py_err()?;
+        let out = py
+            .detach(move || dist::init_stats(&s).map(|st| st.to_bytes()))
+            .py_err()?;
         Ok(PyBytes::new(py, &out))
     }
 
@@ -179,9 +184,7 @@ impl DistShard {
     fn e_step<'py>(&self, py: Python<'py>, params: &[u8]) -> PyResult<Bound<'py, PyBytes>> {
         let s = self.built()?;
         let out = py
-            .detach(|| -> Result<Vec<u8>> {
-                Ok(dist::e_step(&s, &params_of(params)?)?.to_bytes())
-            })
+            .detach(|| -> Result<Vec<u8>> { Ok(dist::e_step(&s, &params_of(params)?)?.to_bytes()) })
             .py_err()?;
         Ok(PyBytes::new(py, &out))
     }
@@ -255,8 +258,10 @@ impl DistShard {
 /// The shard's item ids as a one-column batch.
 fn item_batch(s: &Shard) -> Result<RecordBatch> {
     let items = s.items().ok_or_else(|| {
-        Error::param("shard", "has no item ids (built inside a single-machine fit)")
+        Error::param(
+            "shard",
+            "has no item ids (built inside a single-machine fit)",
+        )
     })?;
     id_batch(items)
 }
-
