@@ -137,6 +137,9 @@ fn spec(method: &str, p: &Params<'_, '_>, m: &JudgmentMatrix) -> PyResult<Spec> 
             if let Some(v) = p.get::<bool>("clamp_gold")? {
                 s = s.clamp_gold(v);
             }
+            if let Some(v) = p.get::<bool>("exact_sums")? {
+                s = s.exact_sums(v);
+            }
             if let Some(flat) = p.get::<Vec<f64>>("initial_error")? {
                 let how = match p.get::<String>("initial_error_strategy")?.as_deref() {
                     Some("assign") => InitialConfusion::Assign,
@@ -163,6 +166,9 @@ fn spec(method: &str, p: &Params<'_, '_>, m: &JudgmentMatrix) -> PyResult<Spec> 
             let mut s = OneCoinDawidSkene::params();
             if let Some(v) = n_iter {
                 s = s.max_iter(v);
+            }
+            if let Some(v) = p.get::<bool>("exact_sums")? {
+                s = s.exact_sums(v);
             }
             if let Some(v) = tol {
                 s = s.tol(v);
