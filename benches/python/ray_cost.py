@@ -32,7 +32,6 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -58,7 +57,6 @@ def make_table(n: int, k: int, seed: int = 0) -> pa.Table:
 
 def run_size(n: int, k: int, actors: list[int], iters: int, tmp: Path) -> list[dict]:
     import ray
-
     from crowdqc import _native
     from crowdqc import distributed as cd
 
@@ -113,7 +111,6 @@ def broadcast(workers: list[int], k: int, n_actors: int) -> list[dict]:
     """Seconds to put W×K×K parameters in the object store and have every actor read
     them, minus the same round trip with a 1-byte object."""
     import ray
-
     from crowdqc import _native
 
     @ray.remote(num_cpus=0)
@@ -167,8 +164,10 @@ def main() -> None:
     b = broadcast([int(w) for w in args.broadcast_workers], args.k, args.broadcast_actors)
     ray.shutdown()
     print()
-    print("| judgments | actors | workers | E-step ns/judgment (in actor) | round s | merge ms "
-          "| M-step ms | stats B/shard | params B | load s |")
+    print(
+        "| judgments | actors | workers | E-step ns/judgment (in actor) | round s | merge ms "
+        "| M-step ms | stats B/shard | params B | load s |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(

@@ -126,8 +126,7 @@ def _columns(table: pa.Table, item: Optional[str], worker: Optional[str], label:
     for wanted, name in zip(("item", "worker", "label"), names):
         if name not in found:
             raise _errors.MissingColumnError(
-                f"missing column `{name}` (the {wanted} column); found columns "
-                f"[{', '.join(found)}]"
+                f"missing column `{name}` (the {wanted} column); found columns [{', '.join(found)}]"
             )
     return names
 

@@ -68,12 +68,6 @@ class _ShardActor:
         return os.getpid()
 
 
-def as_buffer(b: bytes) -> np.ndarray:
-    """Bytes as a read-only ``uint8`` numpy array: Ray's object store hands numpy arrays
-    to actors without copying (``bytes`` are copied on every ``get``)."""
-    return np.frombuffer(b, dtype=np.uint8)
-
-
 Files = Union[Partition, str, "os.PathLike[str]", Sequence[Union[str, "os.PathLike[str]"]]]
 
 

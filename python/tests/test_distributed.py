@@ -33,6 +33,7 @@ from conftest import cached, crowdkit, dataset
 ray = pytest.importorskip("ray")
 
 import crowdqc.aggregation as cq  # noqa: E402
+import crowdqc.gold as gold_api  # noqa: E402
 from crowdqc import (  # noqa: E402
     InvalidParameterError,
     InvalidValueError,
@@ -104,7 +105,8 @@ def test_shard_of_refuses_nulls_and_zero_shards() -> None:
 
 
 def generated(n_items: int = 1200, n_workers: int = 40, k: int = 3, seed: int = 7) -> pd.DataFrame:
-    """Judgments drawn from a Dawid–Skene model (string ids, 5 workers per item)."""
+    """Judgments drawn from a Dawid–Skene model (string ids, 5 workers per item); the
+    true labels of every fourth item are in ``df.attrs["gold"]``."""
     rng = np.random.default_rng(seed)
     truth = rng.integers(0, k, n_items)
     acc = rng.uniform(0.45, 0.95, n_workers)
@@ -113,14 +115,21 @@ def generated(n_items: int = 1200, n_workers: int = 40, k: int = 3, seed: int = 
         for w in rng.choice(n_workers, 5, replace=False):
             lab = truth[t] if rng.random() < acc[w] else rng.integers(0, k)
             rows.append((f"item{t}", f"w{w}", f"c{lab}"))
-    return pd.DataFrame(rows, columns=["task", "worker", "label"])
+    df = pd.DataFrame(rows, columns=["task", "worker", "label"])
+    gold = pd.Series(
+        [f"c{c}" for c in truth[::4]], index=[f"item{t}" for t in range(0, n_items, 4)]
+    )
+    df.attrs["gold"] = gold.rename_axis("task")
+    return df
 
 
 @pytest.fixture(scope="module", params=("generated", *REAL))
 def data(request: pytest.FixtureRequest) -> tuple[str, pd.DataFrame]:
     if request.param == "generated":
         return "generated", generated()
-    df, _ = dataset(request.param)
+    df, gold = dataset(request.param)
+    if gold is not None:
+        df.attrs["gold"] = gold[gold.index.isin(df.task)]
     return request.param, df
 
 
@@ -151,14 +160,17 @@ def single_machine(df: pd.DataFrame, method: str) -> tuple[str, pd.DataFrame]:
 
 def fits(df: pd.DataFrame, tmp: Path) -> dict[int, dict[str, Any]]:
     out: dict[int, dict[str, Any]] = {}
+    gold = df.attrs.get("gold")
     for n in SHARD_COUNTS:
-        part = cd.partition_by_item(df, tmp / f"n{n}", n)
+        part = cd.partition_by_item(df, tmp / f"n{n}", n, gold=gold)
         with cd.RayShards(part) as shards:
             assert shards.n_judgments == len(df)
             out[n] = {
                 "ds": cd.DawidSkene().fit(shards),
                 "ocds": cd.OneCoinDawidSkene().fit(shards),
                 "mv": cd.MajorityVote().fit(shards),
+                "agreement": cd.agreement(shards),
+                "gold": None if gold is None else cd.gold_score(shards),
             }
     return out
 
@@ -172,7 +184,9 @@ def fitted(
 
 
 @pytest.mark.parametrize("method,key", [("ds", "ds"), ("one-coin-ds", "ocds")])
-def test_digest_same_for_1_3_8_shards_and_single_machine(fitted: Any, method: str, key: str) -> None:
+def test_digest_same_for_1_3_8_shards_and_single_machine(
+    fitted: Any, method: str, key: str
+) -> None:
     name, df, by_n = fitted
     digests = {n: by_n[n][key].digest() for n in SHARD_COUNTS}
     assert len(set(digests.values())) == 1, digests
@@ -217,6 +231,62 @@ def test_majority_vote_equals_single_machine(fitted: Any) -> None:
         assert np.array_equal(probas.to_numpy(), mv.probas_.to_numpy())
         skills = ref.skills_.reindex(mv.skills_.index)
         assert np.array_equal(skills.to_numpy(), mv.skills_.to_numpy(), equal_nan=True)
+
+
+def test_fleiss_kappa_equals_statsmodels(fitted: Any) -> None:
+    from statsmodels.stats.inter_rater import aggregate_raters
+    from statsmodels.stats.inter_rater import fleiss_kappa as sm_fleiss
+
+    name, df, by_n = fitted
+    values = {n: by_n[n]["agreement"]["fleiss_kappa"] for n in SHARD_COUNTS}
+    assert len(set(values.values())) == 1, values
+    per_item = df.groupby("task")["label"].size()
+    if per_item.nunique() != 1:
+        pytest.skip(f"{name}: statsmodels' Fleiss kappa needs the same number of ratings per item")
+    wide = df.assign(r=df.groupby("task").cumcount()).pivot(
+        index="task", columns="r", values="label"
+    )
+    table, _ = aggregate_raters(wide.to_numpy())
+    assert values[1] == pytest.approx(sm_fleiss(table, method="fleiss"), abs=1e-12)
+
+
+def test_krippendorff_alpha_equals_crowdkit(request: pytest.FixtureRequest, fitted: Any) -> None:
+    name, df, by_n = fitted
+    values = {n: by_n[n]["agreement"]["krippendorff_alpha"] for n in SHARD_COUNTS}
+    assert len(set(values.values())) == 1, values
+    ck = crowdkit()
+    theirs = cached(request, f"alpha-{name}", lambda: ck.metrics.data.alpha_krippendorff(df))
+    assert values[1] == pytest.approx(theirs, abs=1e-9)
+
+
+def test_gold_scores_equal_counts_and_statsmodels_wilson(fitted: Any) -> None:
+    from statsmodels.stats.proportion import proportion_confint
+
+    name, df, by_n = fitted
+    gold = df.attrs.get("gold")
+    if gold is None:
+        pytest.skip(f"{name} has no gold")
+    tables = {n: by_n[n]["gold"].workers for n in SHARD_COUNTS}
+    for n in SHARD_COUNTS[1:]:
+        pd.testing.assert_frame_equal(tables[n], tables[1])
+    # independent counts: every judgment on a gold item is one gold answer
+    j = df.merge(gold.rename("gold"), left_on="task", right_index=True)
+    answered = j.groupby("worker").size()
+    correct = (j["label"].astype(str) == j["gold"].astype(str)).groupby(j["worker"]).sum()
+    t = tables[1].set_index("worker")
+    has = t["gold_answered"] > 0
+    assert (t.loc[has, "gold_answered"] == answered.reindex(t.index[has])).all()
+    assert (t.loc[has, "gold_correct"] == correct.reindex(t.index[has])).all()
+    assert by_n[1]["gold"].gold_items == gold.index.isin(df.task).sum()
+    lo, hi = proportion_confint(
+        t.loc[has, "gold_correct"], t.loc[has, "gold_answered"], alpha=0.05, method="wilson"
+    )
+    assert np.allclose(t.loc[has, "gold_accuracy_low"], lo, rtol=0, atol=1e-12)
+    assert np.allclose(t.loc[has, "gold_accuracy_high"], hi, rtol=0, atol=1e-12)
+    # the single-machine scoring gives the same bits
+    ref = gold_api.score(df, gold).workers.set_index("worker").reindex(t.index[has])
+    for col in ("gold_answered", "gold_correct", "gold_accuracy_low", "gold_accuracy_high"):
+        assert np.array_equal(ref[col].to_numpy(dtype=float), t.loc[has, col].to_numpy(dtype=float))
 
 
 # ---------------------------------------------------------------- bad input

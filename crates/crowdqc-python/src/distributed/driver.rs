@@ -9,6 +9,7 @@ use crowdqc_core::{Error, Result};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 
+use super::counts;
 use super::shard::{batch_from_py, id_batch, ids_of};
 use crate::arrow_out::{f64s, to_py, u32s};
 use crate::errors::{IntoPy, to_py as err_to_py};
@@ -244,4 +245,54 @@ pub fn ds_params_bytes<'py>(
 ) -> PyResult<Bound<'py, PyBytes>> {
     let p = DsParams::from_flat(n_workers, n_classes, priors, confusion).py_err()?;
     Ok(PyBytes::new(py, &p.to_bytes()))
+}
+
+/// Nominal Krippendorff's alpha and Fleiss' kappa from every shard's
+/// `agreement_counts()` over `n_classes` categories: `(alpha, kappa)`, `None` where
+/// undefined (one category only, no pairable item).
+#[pyfunction]
+pub fn agreement_merge(
+    py: Python<'_>,
+    parts: Vec<Bound<'_, PyBytes>>,
+    n_classes: usize,
+) -> PyResult<(Option<f64>, Option<f64>)> {
+    let bytes: Vec<&[u8]> = parts.iter().map(|b| b.as_bytes()).collect();
+    let c = py
+        .detach(|| counts::agreement_merge(&bytes, n_classes))
+        .py_err()?;
+    Ok((
+        c.krippendorff_alpha_nominal().value(),
+        c.fleiss_kappa().value(),
+    ))
+}
+
+/// Gold scores from every shard's gold cells: a dict of per-worker lists
+/// `answered`, `correct`, `accuracy` (NaN without gold answers), `low`, `high` (the
+/// `interval` at `confidence`), by global worker code.
+#[pyfunction]
+#[pyo3(signature = (parts, n_workers, n_classes, interval="wilson", confidence=0.95))]
+pub fn gold_merge<'py>(
+    py: Python<'py>,
+    parts: Vec<Bound<'py, PyBytes>>,
+    n_workers: usize,
+    n_classes: usize,
+    interval: &str,
+    confidence: f64,
+) -> PyResult<Bound<'py, PyDict>> {
+    let bytes: Vec<&[u8]> = parts.iter().map(|b| b.as_bytes()).collect();
+    let (c, iv) = py
+        .detach(|| -> Result<_> {
+            let params = counts::gold_params(interval, confidence)?;
+            let c = counts::gold_merge(&bytes, n_workers, n_classes)?;
+            let iv = c.intervals(&params)?;
+            Ok((c, iv))
+        })
+        .py_err()?;
+    let d = PyDict::new(py);
+    d.set_item("answered", c.answered().to_vec())?;
+    d.set_item("correct", c.correct().to_vec())?;
+    d.set_item("accuracy", c.accuracy())?;
+    d.set_item("low", iv.iter().map(|i| i.low).collect::<Vec<f64>>())?;
+    d.set_item("high", iv.iter().map(|i| i.high).collect::<Vec<f64>>())?;
+    Ok(d)
 }

@@ -8,6 +8,7 @@
 //! [`hash::shard_of`] is the stable hash of the partitioning helper. Every call that
 //! touches judgments releases the GIL.
 
+mod counts;
 mod driver;
 mod hash;
 mod shard;
@@ -25,5 +26,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(driver::ds_merge, m)?)?;
     m.add_function(wrap_pyfunction!(driver::ds_params_arrays, m)?)?;
     m.add_function(wrap_pyfunction!(driver::ds_params_bytes, m)?)?;
+    m.add_function(wrap_pyfunction!(driver::agreement_merge, m)?)?;
+    m.add_function(wrap_pyfunction!(driver::gold_merge, m)?)?;
     Ok(())
 }

@@ -14,6 +14,7 @@ use crowdqc_core::{ColumnMap, Error, Result};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
+use super::counts;
 use crate::arrow_out::{f64s, u32s};
 use crate::errors::IntoPy;
 
@@ -55,6 +56,8 @@ pub struct DistShard {
     batches: Vec<RecordBatch>,
     gold: Vec<RecordBatch>,
     shard: Option<Arc<Shard>>,
+    /// The global labels (to code gold labels).
+    labels: Option<SortedIds>,
 }
 
 impl DistShard {
@@ -102,6 +105,7 @@ impl DistShard {
             batches,
             gold,
             shard: None,
+            labels: None,
         })
     }
 
@@ -132,18 +136,20 @@ impl DistShard {
         let (w, l, n_items): (Bound<'_, PyAny>, Bound<'_, PyAny>, usize) = dicts.extract()?;
         let (w, l) = (batch_from_py(&w)?, batch_from_py(&l)?);
         let batches = std::mem::take(&mut self.batches);
-        let shard = py
-            .detach(move || -> Result<Shard> {
+        let (shard, labels) = py
+            .detach(move || -> Result<(Shard, SortedIds)> {
                 let global = GlobalIds {
                     workers: ids_of(&w, "workers", IdSort::Ids)?,
                     labels: ids_of(&l, "labels", IdSort::Labels)?,
                     n_items,
                 };
-                Shard::from_batches(&batches, &ColumnMap::default(), &global)
+                let shard = Shard::from_batches(&batches, &ColumnMap::default(), &global)?;
+                Ok((shard, global.labels))
             })
             .py_err()?;
         let n = shard.n_judgments();
         self.shard = Some(Arc::new(shard));
+        self.labels = Some(labels);
         Ok(n)
     }
 
@@ -233,6 +239,35 @@ impl DistShard {
             mv.stats.correct,
             mv.stats.answered,
         ))
+    }
+
+    /// Agreement counts: the histogram of the items' category-count vectors (bytes,
+    /// merged by `agreement_merge`).
+    fn agreement_counts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let s = self.built()?;
+        let out = py.detach(move || counts::agreement_histogram(&s));
+        Ok(PyBytes::new(py, &out))
+    }
+
+    /// Gold counts of the shard's gold items: `(confusion cells bytes, gold items with
+    /// judgments here, gold rows whose item has no judgment here)`.
+    fn gold_counts<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyBytes>, u64, u64)> {
+        let s = self.built()?;
+        if self.gold.is_empty() {
+            return Err(crate::errors::to_py(Error::param(
+                "gold_files",
+                "this shard has no gold: partition the judgments with gold=... \
+                 (or give gold_files)",
+            )));
+        }
+        let (gold, labels) = (&self.gold, self.labels.as_ref());
+        let (cells, with, without) = py
+            .detach(|| -> Result<(Vec<u8>, u64, u64)> {
+                let labels = labels.ok_or_else(|| Error::param("shard", "is not built"))?;
+                counts::gold_cells(&s, gold, labels)
+            })
+            .py_err()?;
+        Ok((PyBytes::new(py, &cells), with, without))
     }
 
     /// Whether gold files were read.
