@@ -41,15 +41,15 @@ class ShardError(RuntimeError):
 class _ShardActor:
     """The body of a shard actor (wrapped with ``ray.remote`` at run time)."""
 
-    def __init__(self, index: int, files: list[str], gold_files: Optional[list[str]]) -> None:
+    def __init__(self, index: int) -> None:
         self.index = index
-        self.files = files
-        self.gold_files = gold_files
         self.shard: Any = None
 
-    def load(self) -> Any:
-        """Reads the files; returns the shard's sorted unique (items, workers, labels)."""
-        self.shard = _native.DistShard.read(self.files, self.gold_files)
+    def load(self, files: list[str], gold_files: Optional[list[str]]) -> Any:
+        """Reads the files (replacing any data held); returns the shard's sorted unique
+        (items, workers, labels)."""
+        self.shard = None
+        self.shard = _native.DistShard.read(files, gold_files)
         return self.shard.ids()
 
     def call(self, method: str, *args: Any) -> Any:
@@ -141,33 +141,69 @@ class RayShards:
         shards, gold = _partition(files, gold_files)
         if not shards:
             raise _errors.InvalidParameterError("files is empty: give at least one shard")
-        self._files = shards
         self._actors: list[Any] = []
         remote = ray.remote(_ShardActor)
         opts = {"num_cpus": 0, **(actor_options or {})}
-        self._actors = [
-            remote.options(**opts).remote(i, f, None if gold is None else gold[i])
-            for i, f in enumerate(shards)
-        ]
+        self._actors = [remote.options(**opts).remote(i) for i in range(len(shards))]
         try:
-            ids = self._gather([a.load.remote() for a in self._actors])
-            g = _native.dist_global_ids(ids)
-            self.n_items: int = g.n_items
-            self.n_workers: int = g.n_workers
-            self.n_classes: int = g.n_classes
-            self._global = g
-            shard_of, row = g.item_order()
-            self._item_order = (
-                np.asarray(shard_of.to_numpy(), dtype=np.int64),
-                np.asarray(row.to_numpy(), dtype=np.int64),
-            )
-            ref = ray.put(g.to_batches())
-            sizes = self._gather([a.call.remote("build", ref) for a in self._actors])
+            self._load(shards, gold)
         except BaseException:
             self.close()
             raise
+
+    def reload(self, files: Files, gold_files: Optional[Sequence[Any]] = None) -> None:
+        """Replace the shards' data with other files, keeping the actors (no process
+        start-up): one file per actor, the same checks as loading.
+
+        Parameters
+        ----------
+        files : Partition, directory or sequence of files
+            One file per shard; their number must equal :attr:`n_shards`.
+        gold_files : sequence of files, optional
+            One gold file per shard.
+
+        Raises
+        ------
+        crowdqc.InvalidParameterError
+            A different number of files.
+        """
+        if not self._actors:
+            raise _errors.InvalidParameterError("these shards are closed: load them again")
+        shards, gold = _partition(files, gold_files)
+        if len(shards) != len(self._actors):
+            raise _errors.InvalidParameterError(
+                f"reload needs one file per actor ({len(self._actors)}), got {len(shards)}; "
+                "start new RayShards for another shard count"
+            )
+        self._load(shards, gold)
+
+    def _load(self, shards: list, gold: Optional[list]) -> None:
+        import ray
+
+        self._files = shards
+        self._loaded = False
+        ids = self._gather(
+            [
+                a.load.remote(f, None if gold is None else gold[i])
+                for i, (a, f) in enumerate(zip(self._actors, shards))
+            ]
+        )
+        g = _native.dist_global_ids(ids)
+        shard_of, row = g.item_order()
+        item_order = (
+            np.asarray(shard_of.to_numpy(), dtype=np.int64),
+            np.asarray(row.to_numpy(), dtype=np.int64),
+        )
+        ref = ray.put(g.to_batches())
+        sizes = self._gather([a.call.remote("build", ref) for a in self._actors])
+        self._global = g
+        self._item_order = item_order
+        self.n_items: int = g.n_items
+        self.n_workers: int = g.n_workers
+        self.n_classes: int = g.n_classes
         self.shard_sizes: list[int] = [int(s) for s in sizes]
         self.n_judgments: int = int(sum(sizes))
+        self._loaded = True
 
     @property
     def n_shards(self) -> int:
@@ -224,6 +260,10 @@ class RayShards:
     def _check_open(self) -> None:
         if not self._actors:
             raise _errors.InvalidParameterError("these shards are closed: load them again")
+        if not getattr(self, "_loaded", False):
+            raise _errors.InvalidParameterError(
+                "the last load of these shards failed: reload them before fitting"
+            )
 
     def close(self) -> None:
         """Stops the actors and frees their memory (also on ``with`` exit)."""

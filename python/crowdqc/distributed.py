@@ -88,7 +88,11 @@ def _ordered(shards: RayShards, parts: list[tuple[Any, Any]], width: int) -> tup
     shard_of, row = shards._item_order
     pos = offsets[shard_of] + row
     values = np.concatenate(blocks)[pos] if blocks else np.zeros((0, width))
-    ids = pa.chunked_array([b.column(0) for b, _ in parts]).combine_chunks().take(pa.array(pos))
+    # empty shards list no ids (and their id type may differ): leave them out
+    chunks = [b.column(0) for b, _ in parts if b.num_rows > 0]
+    if not chunks:
+        return pd.Index([], name="task"), values
+    ids = pa.chunked_array(chunks).combine_chunks().take(pa.array(pos))
     return pd.Index(ids.to_pandas(), name="task"), values
 
 

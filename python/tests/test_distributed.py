@@ -104,9 +104,11 @@ def test_shard_of_refuses_nulls_and_zero_shards() -> None:
 # ---------------------------------------------------------------- data
 
 
-def generated(n_items: int = 1200, n_workers: int = 40, k: int = 3, seed: int = 7) -> pd.DataFrame:
-    """Judgments drawn from a Dawid–Skene model (string ids, 5 workers per item); the
-    true labels of every fourth item are in ``df.attrs["gold"]``."""
+def generated_with_gold(
+    n_items: int = 1200, n_workers: int = 40, k: int = 3, seed: int = 7
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Judgments drawn from a Dawid–Skene model (string ids, 5 workers per item) and the
+    true labels of every fourth item."""
     rng = np.random.default_rng(seed)
     truth = rng.integers(0, k, n_items)
     acc = rng.uniform(0.45, 0.95, n_workers)
@@ -119,18 +121,22 @@ def generated(n_items: int = 1200, n_workers: int = 40, k: int = 3, seed: int = 
     gold = pd.Series(
         [f"c{c}" for c in truth[::4]], index=[f"item{t}" for t in range(0, n_items, 4)]
     )
-    df.attrs["gold"] = gold.rename_axis("task")
-    return df
+    return df, gold.rename_axis("task")
+
+
+def generated(n_items: int = 1200, n_workers: int = 40, k: int = 3) -> pd.DataFrame:
+    """The judgments of :func:`generated_with_gold`."""
+    return generated_with_gold(n_items, n_workers, k)[0]
 
 
 @pytest.fixture(scope="module", params=("generated", *REAL))
-def data(request: pytest.FixtureRequest) -> tuple[str, pd.DataFrame]:
+def data(request: pytest.FixtureRequest) -> tuple[str, pd.DataFrame, Any]:
     if request.param == "generated":
-        return "generated", generated()
+        return ("generated", *generated_with_gold())
     df, gold = dataset(request.param)
     if gold is not None:
-        df.attrs["gold"] = gold[gold.index.isin(df.task)]
-    return request.param, df
+        gold = gold[gold.index.isin(df.task)]
+    return request.param, df, gold
 
 
 def single_machine(df: pd.DataFrame, method: str) -> tuple[str, pd.DataFrame]:
@@ -158,36 +164,52 @@ def single_machine(df: pd.DataFrame, method: str) -> tuple[str, pd.DataFrame]:
 # ---------------------------------------------------------------- fits
 
 
-def fits(df: pd.DataFrame, tmp: Path) -> dict[int, dict[str, Any]]:
+@pytest.fixture(scope="module")
+def pools(cluster: Any) -> Any:
+    """Shards of 1, 3 and 8 actors, started once and reloaded with each dataset."""
+    pools: dict[int, cd.RayShards] = {}
+    yield pools
+    for p in pools.values():
+        p.close()
+
+
+def loaded(pools: dict[int, cd.RayShards], part: cd.Partition) -> cd.RayShards:
+    if part.n_shards in pools:
+        pools[part.n_shards].reload(part)
+    else:
+        pools[part.n_shards] = cd.RayShards(part)
+    return pools[part.n_shards]
+
+
+def fits(df: pd.DataFrame, gold: Any, tmp: Path, pools: Any) -> dict[int, dict[str, Any]]:
     out: dict[int, dict[str, Any]] = {}
-    gold = df.attrs.get("gold")
     for n in SHARD_COUNTS:
         part = cd.partition_by_item(df, tmp / f"n{n}", n, gold=gold)
-        with cd.RayShards(part) as shards:
-            assert shards.n_judgments == len(df)
-            out[n] = {
-                "ds": cd.DawidSkene().fit(shards),
-                "ocds": cd.OneCoinDawidSkene().fit(shards),
-                "mv": cd.MajorityVote().fit(shards),
-                "agreement": cd.agreement(shards),
-                "gold": None if gold is None else cd.gold_score(shards),
-            }
+        shards = loaded(pools, part)
+        assert shards.n_judgments == len(df)
+        out[n] = {
+            "ds": cd.DawidSkene().fit(shards),
+            "ocds": cd.OneCoinDawidSkene().fit(shards),
+            "mv": cd.MajorityVote().fit(shards),
+            "agreement": cd.agreement(shards),
+            "gold": None if gold is None else cd.gold_score(shards),
+        }
     return out
 
 
 @pytest.fixture(scope="module")
 def fitted(
-    cluster: Any, data: tuple[str, pd.DataFrame], tmp_path_factory: pytest.TempPathFactory
-) -> tuple[str, pd.DataFrame, dict[int, dict[str, Any]]]:
-    name, df = data
-    return name, df, fits(df, tmp_path_factory.mktemp(name))
+    pools: Any, data: tuple[str, pd.DataFrame, Any], tmp_path_factory: pytest.TempPathFactory
+) -> tuple[str, pd.DataFrame, Any, dict[int, dict[str, Any]]]:
+    name, df, gold = data
+    return name, df, gold, fits(df, gold, tmp_path_factory.mktemp(name), pools)
 
 
 @pytest.mark.parametrize("method,key", [("ds", "ds"), ("one-coin-ds", "ocds")])
 def test_digest_same_for_1_3_8_shards_and_single_machine(
     fitted: Any, method: str, key: str
 ) -> None:
-    name, df, by_n = fitted
+    name, df, _, by_n = fitted
     digests = {n: by_n[n][key].digest() for n in SHARD_COUNTS}
     assert len(set(digests.values())) == 1, digests
     ref, ref_probas = single_machine(df, method)
@@ -197,7 +219,7 @@ def test_digest_same_for_1_3_8_shards_and_single_machine(
 
 
 def test_ds_labels_equal_crowdkit(request: pytest.FixtureRequest, fitted: Any) -> None:
-    name, df, by_n = fitted
+    name, df, _, by_n = fitted
     if name == "generated":
         pytest.skip("crowd-kit is compared on the real datasets")
     ck = crowdkit()
@@ -221,7 +243,7 @@ def _ck_ds(ck: Any, df: pd.DataFrame) -> tuple[pd.DataFrame, int]:
 
 
 def test_majority_vote_equals_single_machine(fitted: Any) -> None:
-    _, df, by_n = fitted
+    _, df, _, by_n = fitted
     ref = cq.MajorityVote().fit(df)
     for n in SHARD_COUNTS:
         mv = by_n[n]["mv"]
@@ -237,7 +259,7 @@ def test_fleiss_kappa_equals_statsmodels(fitted: Any) -> None:
     from statsmodels.stats.inter_rater import aggregate_raters
     from statsmodels.stats.inter_rater import fleiss_kappa as sm_fleiss
 
-    name, df, by_n = fitted
+    name, df, _, by_n = fitted
     values = {n: by_n[n]["agreement"]["fleiss_kappa"] for n in SHARD_COUNTS}
     assert len(set(values.values())) == 1, values
     per_item = df.groupby("task")["label"].size()
@@ -251,7 +273,7 @@ def test_fleiss_kappa_equals_statsmodels(fitted: Any) -> None:
 
 
 def test_krippendorff_alpha_equals_crowdkit(request: pytest.FixtureRequest, fitted: Any) -> None:
-    name, df, by_n = fitted
+    name, df, _, by_n = fitted
     values = {n: by_n[n]["agreement"]["krippendorff_alpha"] for n in SHARD_COUNTS}
     assert len(set(values.values())) == 1, values
     ck = crowdkit()
@@ -262,8 +284,7 @@ def test_krippendorff_alpha_equals_crowdkit(request: pytest.FixtureRequest, fitt
 def test_gold_scores_equal_counts_and_statsmodels_wilson(fitted: Any) -> None:
     from statsmodels.stats.proportion import proportion_confint
 
-    name, df, by_n = fitted
-    gold = df.attrs.get("gold")
+    name, df, gold, by_n = fitted
     if gold is None:
         pytest.skip(f"{name} has no gold")
     tables = {n: by_n[n]["gold"].workers for n in SHARD_COUNTS}
@@ -327,3 +348,16 @@ def test_data_not_partitioned_by_item_are_refused(cluster: Any, tmp_path: Path) 
         files.append(f)
     with pytest.raises(ParseError, match="not partitioned by item"):
         cd.RayShards(files)
+
+
+def test_empty_shards_take_part_without_changing_the_fit(pools: Any, tmp_path: Path) -> None:
+    df = generated(6, 5, k=2)
+    part = cd.partition_by_item(df, tmp_path, 8)
+    assert 0 in part.rows  # 6 items over 8 shards
+    ref = cq.MajorityVote().fit(df)
+    shards = loaded(pools, part)
+    mv = cd.MajorityVote().fit(shards)
+    ds = cd.DawidSkene().fit(shards)
+    assert list(mv.labels_.index) == sorted(df.task.unique())
+    assert (mv.labels_ == ref.labels_.reindex(mv.labels_.index)).all()
+    assert ds.digest() == single_machine(df, "ds")[0]
