@@ -202,6 +202,7 @@ def main() -> None:
     import ray
 
     print(f"load average at start: {load()}; cores {os.cpu_count()}")
+    os.environ["RAY_USAGE_STATS_ENABLED"] = "0"  # no usage-stats report to the network
     ray.init(num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False)
     with tempfile.TemporaryDirectory() as tmp:
         rows = []

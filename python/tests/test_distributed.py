@@ -20,6 +20,7 @@ What is checked, and against what:
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,8 @@ REAL = ("zhou2012-dogs", "snow2008-rte")
 
 @pytest.fixture(scope="module")
 def cluster() -> Any:
+    # a local cluster only: no usage-stats report to the network
+    os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     yield
     ray.shutdown()
