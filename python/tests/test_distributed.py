@@ -245,6 +245,19 @@ def _ck_ds(ck: Any, df: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     return m.probas_, len(m.loss_history_)
 
 
+def test_attributes_match_the_single_machine_estimators(fitted: Any) -> None:
+    _, df, _, by_n = fitted
+    ds, ref = by_n[3]["ds"], cq.DawidSkene().fit(df)
+    assert list(ds.errors_.index.names) == ["worker", "label"]
+    mine = ds.errors_.sort_index()
+    theirs = ref.errors_.sort_index().reindex(index=mine.index, columns=mine.columns)
+    assert np.abs(mine.to_numpy() - theirs.to_numpy()).max() < 1e-9
+    assert np.abs(ds.priors_ - ref.priors_.reindex(ds.priors_.index)).max() < 1e-9
+    assert ds.loss_history_ == pytest.approx(ref.loss_history_, abs=1e-9)
+    oc, oref = by_n[3]["ocds"], cq.OneCoinDawidSkene().fit(df)
+    assert np.abs(oc.skills_ - oref.skills_.reindex(oc.skills_.index)).max() < 1e-9
+
+
 def test_majority_vote_equals_single_machine(fitted: Any) -> None:
     _, df, _, by_n = fitted
     ref = cq.MajorityVote().fit(df)
