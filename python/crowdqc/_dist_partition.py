@@ -13,7 +13,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional, Sequence, Union
+from typing import Any, Iterator, Optional, Sequence, Union
 
 import numpy as np
 import pyarrow as pa
@@ -86,19 +86,32 @@ class Partition:
         )
 
 
-def _source_table(data: Any) -> pa.Table:
-    """``data`` as a pyarrow Table: a path (or paths) read with crowdqc's reader, or
-    anything :mod:`crowdqc` accepts as judgments."""
+def _source_batches(data: Any, batch_rows: int) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
+    """``data`` as a schema and a stream of record batches: Parquet files are streamed
+    (one batch in memory at a time), other files are read whole with crowdqc's reader,
+    frames and tables are cut into batches."""
+    import pyarrow.parquet as pq
+
+    paths: Optional[list] = None
     if isinstance(data, (str, os.PathLike)):
-        return _native.read_table(os.fspath(data))
-    if isinstance(data, (list, tuple)) and data and isinstance(data[0], (str, os.PathLike)):
-        return pa.concat_tables([_native.read_table(os.fspath(p)) for p in data])
-    src = _frames.to_arrow(data)
-    if isinstance(src, pa.Table):
-        return src
-    if isinstance(src, pa.RecordBatch):
-        return pa.Table.from_batches([src])
-    return pa.table(src)
+        paths = [data]
+    elif isinstance(data, (list, tuple)) and data and isinstance(data[0], (str, os.PathLike)):
+        paths = list(data)
+    if paths is not None:
+        if all(str(p).endswith(".parquet") for p in paths):
+            files = [pq.ParquetFile(os.fspath(p)) for p in paths]
+            schema = files[0].schema_arrow
+            return schema, (b for f in files for b in f.iter_batches(batch_size=batch_rows))
+        table = pa.concat_tables([_native.read_table(os.fspath(p)) for p in paths])
+    else:
+        src = _frames.to_arrow(data)
+        if isinstance(src, pa.Table):
+            table = src
+        elif isinstance(src, pa.RecordBatch):
+            table = pa.Table.from_batches([src])
+        else:
+            table = pa.table(src)
+    return table.schema, iter(table.to_batches(max_chunksize=batch_rows))
 
 
 def _decoded(col: Any) -> Any:
@@ -192,7 +205,8 @@ def partition_by_item(
         Column names; by default found by their aliases (``task``/``item``,
         ``worker``/``performer``/``annotator``, ``label``).
     row_group_size : int
-        Rows per Parquet row group.
+        Rows per Parquet row group, and per batch read: a Parquet input is streamed
+        one batch at a time, so partitioning needs memory for one batch, not the data.
 
     Returns
     -------
@@ -223,17 +237,35 @@ def partition_by_item(
     if isinstance(n_shards, bool) or not isinstance(n_shards, (int, np.integer)) or n_shards < 1:
         raise _errors.InvalidParameterError(f"n_shards must be an integer ≥ 1, got {n_shards!r}")
     n_shards = int(n_shards)
-    table = _source_table(data)
-    table = _select(table, _columns(table, item, worker, label), ("item", "worker", "label"))
+    schema, batches = _source_batches(data, row_group_size)
+    names = _columns(schema.empty_table(), item, worker, label)
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     width = max(5, len(str(n_shards - 1)))
-    files, rows = [], []
-    for s, part in enumerate(_split(table, n_shards)):
-        name = f"shard-{s:0{width}d}-of-{n_shards:0{width}d}.parquet"
-        pq.write_table(part, out / name, row_group_size=row_group_size)
-        files.append(name)
-        rows.append(part.num_rows)
+    files = [f"shard-{s:0{width}d}-of-{n_shards:0{width}d}.parquet" for s in range(n_shards)]
+    writers: list[Any] = [None] * n_shards
+    rows = [0] * n_shards
+    first: Optional[pa.Table] = None
+    try:
+        for batch in batches:
+            table = _select(pa.Table.from_batches([batch]), names, ("item", "worker", "label"))
+            first = table.slice(0, 0) if first is None else first
+            for s, part in enumerate(_split(table, n_shards)):
+                if part.num_rows == 0:
+                    continue
+                if writers[s] is None:
+                    writers[s] = pq.ParquetWriter(out / files[s], part.schema)
+                writers[s].write_table(part, row_group_size=row_group_size)
+                rows[s] += part.num_rows
+    finally:
+        for w in writers:
+            if w is not None:
+                w.close()
+    if first is None:
+        first = _select(schema.empty_table(), names, ("item", "worker", "label"))
+    for s in range(n_shards):
+        if writers[s] is None:  # an empty shard still gets its file
+            pq.write_table(first, out / files[s])
     gold_files = None
     if gold is not None:
         gold_files = []

@@ -104,6 +104,28 @@ def test_shard_of_refuses_nulls_and_zero_shards() -> None:
         _native.shard_of(pa.table({"item": ["a"]}), "item", 0)
 
 
+# ---------------------------------------------------------------- partitioning
+
+
+def test_partition_streams_parquet_and_puts_each_item_in_its_hash_shard(tmp_path: Path) -> None:
+    df = generated(300, 12)
+    src = tmp_path / "in.parquet"
+    pq.write_table(pa.Table.from_pandas(df, preserve_index=False), src, row_group_size=100)
+    # streamed from the file in batches of 70 rows vs cut from the whole frame
+    streamed = cd.partition_by_item(src, tmp_path / "a", 3, row_group_size=70)
+    whole = cd.partition_by_item(df, tmp_path / "b", 3)
+    assert streamed.rows == whole.rows and sum(streamed.rows) == len(df)
+    for s, (fa, fb) in enumerate(zip(streamed.files, whole.files)):
+        a = pq.read_table(fa).to_pandas()
+        b = pq.read_table(fb).to_pandas()
+        key = ["item", "worker", "label"]
+        pd.testing.assert_frame_equal(
+            a.sort_values(key).reset_index(drop=True), b.sort_values(key).reset_index(drop=True)
+        )
+        assert all(splitmix64_mix(fnv1a64(i.encode())) % 3 == s for i in a["item"])
+    assert cd.Partition.open(tmp_path / "a") == streamed
+
+
 # ---------------------------------------------------------------- data
 
 
