@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Optional, Sequence, Union
 
 import numpy as np
+import pandas as pd
 
 from . import _errors, _native
 from ._dist_partition import Partition
@@ -285,3 +286,18 @@ class RayShards:
             f"RayShards(n_shards={self.n_shards}, n_judgments={getattr(self, 'n_judgments', 0)}, "
             f"n_items={getattr(self, 'n_items', 0)}, n_workers={getattr(self, 'n_workers', 0)})"
         )
+
+
+def check_shards(shards: object) -> RayShards:
+    """``shards`` if it is a :class:`RayShards`, else a ``TypeError`` saying what to pass."""
+    if not isinstance(shards, RayShards):
+        raise TypeError(
+            "this takes a crowdqc.distributed.RayShards (the loaded shards); got "
+            f"{type(shards).__name__}: load them with RayShards(partition_by_item(...))"
+        )
+    return shards
+
+
+def worker_index(shards: RayShards) -> pd.Index:
+    """The worker ids of the global dictionary (sorted), as a pandas Index."""
+    return pd.Index(shards.workers().to_pandas(), name="worker")

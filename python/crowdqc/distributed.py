@@ -42,8 +42,7 @@ Examples
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
-from typing import Any, Literal, Optional
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -51,8 +50,9 @@ import pyarrow as pa
 
 from . import _native
 from ._base import BaseAggregator, tol
+from ._dist_counts import GoldScores, agreement, fleiss_kappa, gold_score, krippendorff_alpha
 from ._dist_partition import Partition, partition_by_item
-from ._dist_shards import RayShards, ShardError
+from ._dist_shards import RayShards, ShardError, check_shards, worker_index
 
 __all__ = [
     "DawidSkene",
@@ -68,15 +68,6 @@ __all__ = [
     "krippendorff_alpha",
     "partition_by_item",
 ]
-
-
-def _check_shards(shards: Any) -> RayShards:
-    if not isinstance(shards, RayShards):
-        raise TypeError(
-            "fit takes a crowdqc.distributed.RayShards (the loaded shards); got "
-            f"{type(shards).__name__}: load them with RayShards(partition_by_item(...))"
-        )
-    return shards
 
 
 def _ordered(shards: RayShards, parts: list[tuple[Any, Any]], width: int) -> tuple[pd.Index, Any]:
@@ -98,10 +89,6 @@ def _ordered(shards: RayShards, parts: list[tuple[Any, Any]], width: int) -> tup
 
 def _classes(shards: RayShards) -> pd.Index:
     return pd.Index(shards.classes().to_pandas(), name="label")
-
-
-def _workers(shards: RayShards) -> pd.Index:
-    return pd.Index(shards.workers().to_pandas(), name="worker")
 
 
 class _EmFit(BaseAggregator):
@@ -131,7 +118,7 @@ class _EmFit(BaseAggregator):
         """
         import ray
 
-        shards = _check_shards(shards)
+        shards = check_shards(shards)
         self._reset()
         driver = _native.DsDriver(self._method, self.n_iter, tol(self.tol))
         init = _native.ds_merge(shards.map("init_stats"))
@@ -150,7 +137,7 @@ class _EmFit(BaseAggregator):
         _, _, priors, confusion = _native.ds_params_arrays(res["params"])
         priors = np.asarray(priors.to_numpy())
         confusion = np.asarray(confusion.to_numpy()).reshape(w, k, k)
-        classes, workers = _classes(shards), _workers(shards)
+        classes, workers = _classes(shards), worker_index(shards)
         # DsStats bytes end with the judgment counts per (worker, observed label), u64 LE
         counts = np.frombuffer(init[len(init) - 8 * w * k :], dtype="<u8").reshape(w, k)
         labels = classes.take(np.argmax(probas, axis=1))
@@ -279,7 +266,7 @@ class OneCoinDawidSkene(_EmFit):
     def _set(self, shards: RayShards, res: dict, index: pd.Index, probas: Any, init: bytes) -> None:
         super()._set(shards, res, index, probas, init)
         diag = np.diagonal(self.confusion_, axis1=1, axis2=2)[:, 0]
-        self.skills_ = pd.Series(diag, index=_workers(shards), name="skill")
+        self.skills_ = pd.Series(diag, index=worker_index(shards), name="skill")
 
 
 class MajorityVote(BaseAggregator):
@@ -315,7 +302,7 @@ class MajorityVote(BaseAggregator):
         MajorityVote
             ``self``.
         """
-        shards = _check_shards(shards)
+        shards = check_shards(shards)
         for name in ("labels_", "probas_", "skills_"):
             self.__dict__.pop(name, None)
         parts = shards.map("majority_vote")
@@ -330,7 +317,7 @@ class MajorityVote(BaseAggregator):
         self.labels_ = pd.Series(
             classes.take(np.argmax(probas, axis=1)), index=index, name="agg_label"
         )
-        self.skills_ = pd.Series(skills, index=_workers(shards), name="skill")
+        self.skills_ = pd.Series(skills, index=worker_index(shards), name="skill")
         return self
 
     def fit_predict(self, shards: RayShards) -> pd.Series[Any]:
@@ -347,142 +334,3 @@ class MajorityVote(BaseAggregator):
             Label per task.
         """
         return self.fit(shards).labels_
-
-
-def agreement(shards: RayShards) -> dict[str, Optional[float]]:
-    """Nominal Krippendorff's alpha and Fleiss' kappa over the shards, in one pass.
-
-    Each shard sends the histogram of its items' category counts (integers); the
-    driver adds them and finishes both coefficients, so the values are the same bits
-    for any partitioning and equal the single-machine ones (``crowdqc.metrics``,
-    ``crowdqc.agreement``) up to floating-point rounding.
-
-    Parameters
-    ----------
-    shards : RayShards
-        The loaded shards.
-
-    Returns
-    -------
-    dict
-        ``{"krippendorff_alpha": float or None, "fleiss_kappa": float or None}``
-        (``None`` where undefined, e.g. a single category). No standard errors.
-    """
-    shards = _check_shards(shards)
-    alpha, kappa = _native.agreement_merge(shards.map("agreement_counts"), shards.n_classes)
-    return {"krippendorff_alpha": alpha, "fleiss_kappa": kappa}
-
-
-def krippendorff_alpha(shards: RayShards) -> Optional[float]:
-    """Nominal Krippendorff's alpha over the shards (see :func:`agreement`).
-
-    Parameters
-    ----------
-    shards : RayShards
-        The loaded shards.
-
-    Returns
-    -------
-    float or None
-        Alpha; ``None`` where undefined.
-    """
-    return agreement(shards)["krippendorff_alpha"]
-
-
-def fleiss_kappa(shards: RayShards) -> Optional[float]:
-    """Fleiss' kappa over the shards (see :func:`agreement`).
-
-    Parameters
-    ----------
-    shards : RayShards
-        The loaded shards.
-
-    Returns
-    -------
-    float or None
-        Kappa; ``None`` where undefined.
-    """
-    return agreement(shards)["fleiss_kappa"]
-
-
-@dataclass(frozen=True)
-class GoldScores:
-    """Per-worker gold scores over the shards.
-
-    Attributes
-    ----------
-    workers : pandas.DataFrame
-        One row per worker (sorted by id): ``worker``, ``gold_answered``,
-        ``gold_correct``, ``gold_accuracy`` (NaN without gold answers),
-        ``gold_accuracy_low``, ``gold_accuracy_high``.
-    gold_items : int
-        Gold items with judgments.
-    gold_without_judgments : int
-        Gold rows whose item has no judgment.
-    interval : str
-        Interval method.
-    confidence : float
-        Two-sided confidence level.
-    """
-
-    workers: pd.DataFrame = field(repr=False)
-    gold_items: int
-    gold_without_judgments: int
-    interval: str
-    confidence: float
-
-
-def gold_score(
-    shards: RayShards,
-    interval: Literal["wilson", "jeffreys", "clopper-pearson"] = "wilson",
-    confidence: float = 0.95,
-) -> GoldScores:
-    """Score every worker on gold over the shards.
-
-    Each shard counts its gold items' judgments per ``(worker, gold, answer)``
-    (integers); the driver merges the counts and computes accuracy and intervals with
-    the same code as :func:`crowdqc.gold.score`, so the values have the same bits. The
-    gold must be partitioned like the judgments (``partition_by_item(..., gold=...)``).
-
-    Parameters
-    ----------
-    shards : RayShards
-        Shards loaded with gold files.
-    interval : {"wilson", "jeffreys", "clopper-pearson"}
-        Interval method.
-    confidence : float
-        Two-sided confidence level in (0, 1).
-
-    Returns
-    -------
-    GoldScores
-
-    Raises
-    ------
-    crowdqc.InvalidParameterError
-        Shards without gold, a bad ``interval`` or ``confidence``.
-    crowdqc.InvalidValueError
-        A gold label that is not a label of the judgments.
-    """
-    shards = _check_shards(shards)
-    parts = shards.map("gold_counts")
-    d = _native.gold_merge(
-        [p[0] for p in parts], shards.n_workers, shards.n_classes, interval, confidence
-    )
-    workers = pd.DataFrame(
-        {
-            "worker": _workers(shards),
-            "gold_answered": np.asarray(d["answered"], dtype=np.int64),
-            "gold_correct": np.asarray(d["correct"], dtype=np.int64),
-            "gold_accuracy": np.asarray(d["accuracy"], dtype=np.float64),
-            "gold_accuracy_low": np.asarray(d["low"], dtype=np.float64),
-            "gold_accuracy_high": np.asarray(d["high"], dtype=np.float64),
-        }
-    )
-    return GoldScores(
-        workers=workers,
-        gold_items=int(sum(p[1] for p in parts)),
-        gold_without_judgments=int(sum(p[2] for p in parts)),
-        interval=interval,
-        confidence=confidence,
-    )
