@@ -102,20 +102,22 @@ impl GlobalDicts {
     }
 }
 
-fn stats_of(b: &Bound<'_, PyBytes>) -> Result<DsStats> {
-    DsStats::from_bytes(b.as_bytes())
-}
-
 /// Merges `DsStats` bytes in the given order (exact: any order gives the same bits).
-fn merged(stats: &[Bound<'_, PyBytes>]) -> Result<DsStats> {
+fn merged(stats: &[&[u8]]) -> Result<DsStats> {
     let Some(first) = stats.first() else {
         return Err(Error::insufficient("no shard statistics to merge"));
     };
-    let mut acc = stats_of(first)?;
+    let mut acc = DsStats::from_bytes(first)?;
     for s in &stats[1..] {
-        dist::merge(&mut acc, &stats_of(s)?)?;
+        dist::merge(&mut acc, &DsStats::from_bytes(s)?)?;
     }
     Ok(acc)
+}
+
+/// The byte slices of Python `bytes` objects (immutable: safe to read without the GIL
+/// while the objects are held).
+fn slices<'a>(stats: &'a [Bound<'_, PyBytes>]) -> Vec<&'a [u8]> {
+    stats.iter().map(|b| b.as_bytes()).collect()
 }
 
 /// Merges shards' `DsStats` bytes into one `DsStats` (exact, order-free).
@@ -124,8 +126,11 @@ pub fn ds_merge<'py>(
     py: Python<'py>,
     stats: Vec<Bound<'py, PyBytes>>,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let m = merged(&stats).py_err()?;
-    Ok(PyBytes::new(py, &m.to_bytes()))
+    let parts = slices(&stats);
+    let m = py
+        .detach(|| merged(&parts).map(|m| m.to_bytes()))
+        .py_err()?;
+    Ok(PyBytes::new(py, &m))
 }
 
 /// `DsParams` bytes as `(n_workers, n_classes, priors, confusion)`: pyarrow float64,
@@ -180,9 +185,12 @@ impl DsDriverPy {
         py: Python<'py>,
         stats: Vec<Bound<'py, PyBytes>>,
     ) -> PyResult<Bound<'py, PyBytes>> {
-        let m = merged(&stats).py_err()?;
-        let p = self.inner.start(&m).py_err()?;
-        Ok(PyBytes::new(py, &p.to_bytes()))
+        let parts = slices(&stats);
+        let inner = &mut self.inner;
+        let p = py
+            .detach(|| -> Result<Vec<u8>> { Ok(inner.start(&merged(&parts)?)?.to_bytes()) })
+            .py_err()?;
+        Ok(PyBytes::new(py, &p))
     }
 
     /// Merges one round's E-step statistics; returns the next parameters (bytes), or
@@ -192,8 +200,12 @@ impl DsDriverPy {
         py: Python<'py>,
         stats: Vec<Bound<'py, PyBytes>>,
     ) -> PyResult<Option<Bound<'py, PyBytes>>> {
-        let m = merged(&stats).py_err()?;
-        match self.inner.update(&m).py_err()? {
+        let parts = slices(&stats);
+        let inner = &mut self.inner;
+        let step = py
+            .detach(|| -> Result<Step> { inner.update(&merged(&parts)?) })
+            .py_err()?;
+        match step {
             Step::Continue(p) => Ok(Some(PyBytes::new(py, &p.to_bytes()))),
             Step::Done(fit) => {
                 self.fit = Some(fit);
