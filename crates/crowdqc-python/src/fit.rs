@@ -134,6 +134,9 @@ fn spec(method: &str, p: &Params<'_, '_>, m: &JudgmentMatrix) -> PyResult<Spec> 
             if let Some(v) = p.get::<bool>("clamp_gold")? {
                 s = s.clamp_gold(v);
             }
+            if let Some(v) = p.get::<bool>("exact_sums")? {
+                s = s.exact_sums(v);
+            }
             if let Some(flat) = p.get::<Vec<f64>>("initial_error")? {
                 let how = match p.get::<String>("initial_error_strategy")?.as_deref() {
                     Some("assign") => InitialConfusion::Assign,
@@ -156,7 +159,13 @@ fn spec(method: &str, p: &Params<'_, '_>, m: &JudgmentMatrix) -> PyResult<Spec> 
             }
             Spec::Ds(s)
         }
-        "one-coin-ds" => Spec::OneCoin(OneCoinDawidSkene::params().with_options(&o)),
+        "one-coin-ds" => {
+            let mut s = OneCoinDawidSkene::params().with_options(&o);
+            if let Some(v) = p.get::<bool>("exact_sums")? {
+                s = s.exact_sums(v);
+            }
+            Spec::OneCoin(s)
+        }
         "glad" => Spec::Glad(Glad::params().with_options(&o)),
         "mace" => {
             // crowd-kit's MACE has no tolerance: only its iterations and seed apply

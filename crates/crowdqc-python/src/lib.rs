@@ -23,6 +23,7 @@
 
 mod agreement;
 mod arrow_out;
+mod distributed;
 pub mod errors;
 mod fit;
 mod gold;
@@ -65,6 +66,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(pairwise::pairwise_fit, m)?)?;
     m.add_function(wrap_pyfunction!(pairwise::pairwise_evaluate, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    distributed::register(m)?;
     Ok(())
 }
 
