@@ -28,6 +28,8 @@ __all__ = [
     "PolicySession",
     "ratings_aggregate",
     "ratings_agreement",
+    "pairwise_fit",
+    "pairwise_evaluate",
 ]
 
 __version__: str
@@ -65,6 +67,8 @@ class Model:
     @property
     def method(self) -> str: ...
     def posteriors(self) -> pa.Array: ...
+    def has_dense_posteriors(self) -> bool: ...
+    def sparse_posteriors(self) -> tuple[pa.Array, pa.Array, pa.Array]: ...
     def labels(self) -> pa.Array: ...
     def worker_accuracy(self) -> pa.Array: ...
     def report(self) -> tuple[int, bool, list[float]]: ...
@@ -240,3 +244,22 @@ def ratings_agreement(
     worker: Optional[str] = None,
     label: Optional[str] = None,
 ) -> tuple[pa.RecordBatch, dict[str, Any]]: ...
+def pairwise_fit(
+    data: Any,
+    method: str = "bt",
+    max_iter: Optional[int] = None,
+    tol: Optional[float] = None,
+    prior: Optional[float] = None,
+    reliability_prior: tuple[float, float] = ...,
+    elo_k: float = 32.0,
+    bootstrap: int = 0,
+    seed: int = 0,
+    duplicates: str = "keep-all",
+    tie_markers: Optional[list[str]] = None,
+    worker: Optional[str] = None,
+    left: Optional[str] = None,
+    right: Optional[str] = None,
+    winner: Optional[str] = None,
+    loser: Optional[str] = None,
+) -> tuple[pa.RecordBatch, pa.RecordBatch, dict[str, Any]]: ...
+def pairwise_evaluate(scores: list[float], gold: list[float]) -> dict[str, Any]: ...

@@ -153,6 +153,7 @@
 #![deny(missing_docs)]
 
 pub mod auto;
+pub mod distributed;
 pub mod ebcc;
 pub mod glad;
 pub mod kos;
@@ -168,6 +169,7 @@ mod mv;
 mod one_coin;
 pub mod registry;
 pub mod report;
+mod settings;
 mod spam;
 mod wawa;
 mod zbs;
@@ -185,6 +187,7 @@ pub use minimax::{Minimax, MinimaxModel, MinimaxParams, MinimaxVariant};
 pub use mmsr::{Mmsr, MmsrModel, MmsrParams};
 pub use mv::{MAX_DENSE_SHARE_CELLS, MajorityVote, MajorityVoteParams, VoteModel};
 pub use one_coin::{OneCoinDawidSkene, OneCoinDawidSkeneParams};
+pub use settings::CommonSettings;
 pub use spam::{AnswerPatterns, answer_patterns, spammer_scores};
 pub use wawa::{Wawa, WawaParams};
 pub use zbs::{ZeroBasedSkill, ZeroBasedSkillParams};
