@@ -74,7 +74,10 @@ struct Flat {
 
 /// Items per block of the tiled order: a tile's strengths and per-item sums (two
 /// blocks of 8,192 items × 24 bytes, 384 KiB) stay in a core's L2 cache.
-const TILE_BITS: u32 = 13;
+const BLOCK: usize = 1 << 13;
+/// Most blocks per side (above 8.4M items blocks grow instead), so the tile table
+/// stays small (at most 1024² entries).
+const MAX_BLOCKS: usize = 1024;
 
 /// The comparisons without ties, in tiled order: grouped by (winner's block, loser's
 /// block), input order within a tile (a stable counting sort). The E-step's random
@@ -82,8 +85,9 @@ const TILE_BITS: u32 = 13;
 /// of ranging over every item (at 10⁵ items they missed L2 on most comparisons). The
 /// order depends on the data alone, so results stay identical for any thread count.
 fn flatten(c: &Comparisons) -> Flat {
-    let blocks = (c.n_items() >> TILE_BITS) + 1;
-    let tile = |w: u32, l: u32| (w >> TILE_BITS) as usize * blocks + (l >> TILE_BITS) as usize;
+    let size = BLOCK.max(c.n_items().div_ceil(MAX_BLOCKS));
+    let blocks = c.n_items().div_ceil(size).max(1);
+    let tile = |w: u32, l: u32| (w as usize / size) * blocks + l as usize / size;
     let side = |k: usize| {
         let (l, r) = (c.left[k], c.right[k]);
         match c.outcome[k] {
