@@ -110,9 +110,11 @@ fn costs(c: &mut Criterion) {
         g.bench_with_input(BenchmarkId::new("stats_bytes", workers), &stats, |b, s| {
             b.iter(|| black_box(DsStats::from_bytes(&s.to_bytes()).expect("bytes")))
         });
-        g.bench_with_input(BenchmarkId::new("params_bytes", workers), &params, |b, p| {
-            b.iter(|| black_box(DsParams::from_bytes(&p.to_bytes()).expect("bytes")))
-        });
+        g.bench_with_input(
+            BenchmarkId::new("params_bytes", workers),
+            &params,
+            |b, p| b.iter(|| black_box(DsParams::from_bytes(&p.to_bytes()).expect("bytes"))),
+        );
     }
     g.finish();
 }
