@@ -119,6 +119,7 @@
 //! ```
 
 mod fit;
+mod kernel;
 mod model;
 mod newton;
 mod params;
