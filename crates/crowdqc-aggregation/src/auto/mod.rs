@@ -78,6 +78,7 @@ use crowdqc_core::estimator::{Estimator, FitReport, FittedModel, WorkerColumn};
 use crowdqc_core::progress::{NoProgress, Progress};
 use crowdqc_core::{Error, JudgmentMatrix, Result};
 use ndarray::{Array1, ArrayView2};
+use rayon::prelude::*;
 
 use crate::registry::{self, RunOptions};
 
@@ -358,24 +359,43 @@ impl AutoParams {
                 });
             }
         }
-        for f in 0..self.folds as u32 {
-            let held: Vec<bool> = fold.iter().map(|&x| x == f).collect();
-            let keep: Vec<bool> = held.iter().map(|&h| !h).collect();
-            let train = sel.keep_positions(&keep)?;
-            for s in scores.iter_mut() {
-                progress.check()?;
-                progress.advance(1);
+        // The folds are fitted in parallel (each fit is deterministic for any thread
+        // count); their scores are added in fold order, and a candidate's first failing
+        // fold (in fold order) is the one reported, as in a sequential loop.
+        let methods: Vec<&str> = scores.iter().map(|s| s.method.as_str()).collect();
+        let per_fold: Vec<Vec<std::result::Result<f64, String>>> = (0..self.folds as u32)
+            .into_par_iter()
+            .map(|f| {
+                let held: Vec<bool> = fold.iter().map(|&x| x == f).collect();
+                let keep: Vec<bool> = held.iter().map(|&h| !h).collect();
+                let train = sel.keep_positions(&keep)?;
+                let mut out = Vec::with_capacity(methods.len());
+                for method in &methods {
+                    progress.check()?;
+                    progress.advance(1);
+                    out.push(match registry::fit(method, &train, &opts) {
+                        Ok(model) => Ok(score::heldout_loglik(
+                            sel,
+                            &train,
+                            model.posteriors(),
+                            &held,
+                        )),
+                        Err(e) => Err(format!("fold {f}: {e}")),
+                    });
+                }
+                Ok(out)
+            })
+            .collect::<Result<_>>()?;
+        for fold_scores in per_fold {
+            for (s, r) in scores.iter_mut().zip(fold_scores) {
                 let Some(acc) = s.heldout_loglik else {
                     continue;
                 };
-                match registry::fit(&s.method, &train, &opts) {
-                    Ok(model) => {
-                        let ll = score::heldout_loglik(sel, &train, model.posteriors(), &held);
-                        s.heldout_loglik = Some(acc + ll);
-                    }
+                match r {
+                    Ok(ll) => s.heldout_loglik = Some(acc + ll),
                     Err(e) => {
                         s.heldout_loglik = None;
-                        s.error = Some(format!("fold {f}: {e}"));
+                        s.error = Some(e);
                     }
                 }
             }

@@ -10,6 +10,7 @@ use super::ctx::{CHUNK, Ctx, State};
 use super::model::EbccModel;
 use super::params::EbccParams;
 use crate::mace::special::{digamma, digamma_ln_gamma, exp_nonpositive_in_place, ln_gamma};
+use crate::minimax::kernel::{prefetch, prefetch_u32};
 
 /// Softmax in place, returning `ln Σ exp` of the input.
 #[inline]
@@ -73,7 +74,17 @@ impl Ctx<'_> {
     fn worker_counts(&self, w: usize, zg: &[f64], cnt: &mut [f64]) {
         let (items, l) = (self.m.judgment_items(), self.l);
         cnt.iter_mut().for_each(|v| *v = 0.0);
-        for &p in self.m.worker_judgments(w as u32) {
+        let js = self.m.worker_judgments(w as u32);
+        for (j, &p) in js.iter().enumerate() {
+            // the item rows 8 judgments on (the pass waits on memory otherwise), and
+            // their positions 16 on
+            if let Some(&p2) = js.get(j + 16) {
+                prefetch_u32(items, p2 as usize);
+                prefetch_u32(&self.jc, p2 as usize);
+            }
+            if let Some(&p1) = js.get(j + 8) {
+                prefetch(zg, items[p1 as usize] as usize * l, l);
+            }
             let p = p as usize;
             let o = self.jc[p] as usize;
             let i = items[p] as usize;

@@ -4,11 +4,15 @@
 use crowdqc_core::JudgmentMatrix;
 use rayon::prelude::*;
 
-use super::kernel::{Acc, Side, accumulate, exp_blocks, exp_rows, softmax_prod};
+use super::kernel::{
+    Acc, Side, accumulate, exp_blocks, exp_rows, prefetch, prefetch_u32, softmax_prod,
+};
 use super::newton::{Scratch, solve_ordinal, solve_rows};
 
 /// Items per parallel chunk of the item pass (fixed: sums independent of thread count).
 const CHUNK: usize = 512;
+/// How many judgments ahead the worker pass prefetches item rows.
+const AHEAD: usize = 8;
 /// Workers per parallel job of the worker pass (a minimum; results do not depend on it).
 const WORKERS_PER_JOB: usize = 8;
 
@@ -71,7 +75,18 @@ impl Ctx<'_> {
         let lab = &self.lab;
         let pass_for = move |w: usize| {
             move |own: Side<'_>, act: &[bool], acc: &mut Acc, z: &mut [f64]| {
-                for &p in m.worker_judgments(w as u32) {
+                let js = m.worker_judgments(w as u32);
+                for (j, &p) in js.iter().enumerate() {
+                    // the item rows AHEAD judgments on, and their positions 2 AHEAD on
+                    if let Some(&p2) = js.get(j + 2 * AHEAD) {
+                        prefetch_u32(items, p2 as usize);
+                        prefetch_u32(lab, p2 as usize);
+                    }
+                    if let Some(&p1) = js.get(j + AHEAD) {
+                        let i1 = items[p1 as usize] as usize;
+                        prefetch(etau, i1 * kk, kk);
+                        prefetch(mu, i1 * k, k);
+                    }
                     let p = p as usize;
                     let i = items[p] as usize;
                     let other = Side {

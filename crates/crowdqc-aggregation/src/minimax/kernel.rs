@@ -195,3 +195,46 @@ pub(super) fn accumulate(
         g[l] -= wr;
     }
 }
+
+/// Asks the CPU to bring the cache lines of `v[start..start + len]` closer (a hint: no
+/// effect on results, and a no-op off x86-64). The worker sweep reads every judgment's
+/// item row (posteriors and exponential table) at random; without the hint each
+/// judgment waits for several cache misses.
+#[inline(always)]
+#[allow(unsafe_code)]
+pub(crate) fn prefetch(v: &[f64], start: usize, len: usize) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        let end = (start + len).min(v.len());
+        let mut i = start;
+        while i < end {
+            let p = v.as_ptr().wrapping_add(i).cast::<i8>();
+            // SAFETY: a prefetch reads nothing the program can observe and cannot
+            // fault, whatever the address (here always inside `v`); its only
+            // requirement, SSE, is part of the x86-64 baseline. There is no safe
+            // prefetch in stable Rust.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(p) }
+            i += 8;
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (v, start, len);
+}
+
+/// The same for one `u32` (the judgment arrays).
+#[inline(always)]
+#[allow(unsafe_code)]
+pub(crate) fn prefetch_u32(v: &[u32], i: usize) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        if i < v.len() {
+            let p = v.as_ptr().wrapping_add(i).cast::<i8>();
+            // SAFETY: as in `prefetch`: a hint that cannot fault or be observed.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(p) }
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (v, i);
+}

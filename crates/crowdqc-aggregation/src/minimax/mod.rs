@@ -119,7 +119,7 @@
 //! ```
 
 mod fit;
-mod kernel;
+pub(crate) mod kernel;
 mod model;
 mod newton;
 mod params;
