@@ -45,11 +45,13 @@
 //! barzanmozafari (Dawid–Skene 0.7090; minimax 0.7290).
 //!
 //! ## Speed
-//! On 1e6 synthetic judgments `auto` took 129 s (K = 2; chose minimax) and 131 s
-//! (K = 5; chose MACE) on the shared 2-core machine under load (target: under 30 s;
-//! `tests/it/auto.rs`, `timing_at_1e6`): 15 fits on the 1e5-judgment subset, then the
-//! winner on all judgments; the final fit dominates (minimax: ~2.5 s per outer
-//! iteration at 1e6, see the `minimax` module; MACE: 10 restarts).
+//! On 1e6 synthetic judgments `auto` takes 33.9 s (K = 2; chooses minimax) and 30.3 s
+//! (K = 5; chooses MACE) on the shared 2-core machine under load (target: under 30 s,
+//! missed narrowly; session 4: ~130 s; `tests/it/auto.rs`, `timing_at_1e6`): 15 fits
+//! on the 1e5-judgment subset, the folds fitted in parallel (each fit is
+//! deterministic for any thread count and the scores are added in fold order, so the
+//! result does not depend on it), then the winner on all judgments, which dominates
+//! (minimax: see the `minimax` module's speed; MACE: 10 restarts).
 //!
 //! # Examples
 //! ```

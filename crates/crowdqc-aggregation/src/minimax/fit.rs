@@ -231,7 +231,7 @@ impl Ctx<'_> {
         for (j, (&w, &l)) in workers.iter().zip(lab).enumerate() {
             let w = w as usize;
             let (sw, ew) = (&sigma[w * kk..(w + 1) * kk], &esigma[w * kk..(w + 1) * kk]);
-            for r in 0..k {
+            for (r, pr) in prod.iter_mut().enumerate() {
                 let row = r * k..(r + 1) * k;
                 let (sum, _) = softmax_prod(
                     &etau_i[row.clone()],
@@ -240,7 +240,7 @@ impl Ctx<'_> {
                     &sw[row],
                     z,
                 );
-                prod[r] *= z[l as usize] / sum;
+                *pr *= z[l as usize] / sum;
             }
             if j % 32 == 31 {
                 for (lp, p) in logp.iter_mut().zip(prod.iter_mut()) {
