@@ -127,6 +127,7 @@
 //! # Ok(()) }
 //! ```
 
+mod confusion;
 mod fit;
 pub(crate) mod kernel;
 mod model;
