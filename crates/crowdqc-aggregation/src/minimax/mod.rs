@@ -88,10 +88,11 @@
 //! MinimaxParams::inner_progress_tol), `1e-3`) follows the authors' `progTol`.
 //!
 //! ## Speed
-//! Per outer iteration 55× (K = 2) and 93× (K = 5) a Dawid–Skene iteration at 1e6
-//! judgments (criterion group `minimax_vs_ds_1e6`, 3 outer iterations per fit,
-//! preparation included; shared machine under load; `benches/README.md`), against the
-//! issue's target of 20× (missed; before: 94× and 227×). An outer iteration sweeps
+//! Per outer iteration 54× (K = 2) and 111× (K = 5) a Dawid–Skene iteration at 1e6
+//! judgments (ordinal 60× and 241×; `tests/it/minimax.rs` timing test, best of 3
+//! interleaved rounds; the criterion group `minimax_vs_ds_1e6` gave 55× and 93×;
+//! shared machine under load; `benches/README.md`), against the target of
+//! 20× (missed; before: 94× and 227×, ordinal 144× and 393×). An outer iteration sweeps
 //! the judgments about four times (worker Newton passes, item passes, the E-step) and
 //! each sweep evaluates a `K`-way softmax for each of the `K` true classes. What makes
 //! a sweep cheap: `exp(σ + τ) = exp(σ − max σ) · exp(τ − max τ) · e^{max σ + max τ}`,
