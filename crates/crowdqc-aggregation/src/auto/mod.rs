@@ -45,11 +45,13 @@
 //! barzanmozafari (Dawid–Skene 0.7090; minimax 0.7290).
 //!
 //! ## Speed
-//! On 1e6 synthetic judgments `auto` took 129 s (K = 2; chose minimax) and 131 s
-//! (K = 5; chose MACE) on the shared 2-core machine under load (target: under 30 s;
-//! `tests/it/auto.rs`, `timing_at_1e6`): 15 fits on the 1e5-judgment subset, then the
-//! winner on all judgments; the final fit dominates (minimax: ~2.5 s per outer
-//! iteration at 1e6, see the `minimax` module; MACE: 10 restarts).
+//! On 1e6 synthetic judgments `auto` takes 33.9 s (K = 2; chooses minimax) and 30.3 s
+//! (K = 5; chooses MACE) on the shared 2-core machine under load (target: under 30 s,
+//! missed narrowly; session 4: ~130 s; `tests/it/auto.rs`, `timing_at_1e6`): 15 fits
+//! on the 1e5-judgment subset, the folds fitted in parallel (each fit is
+//! deterministic for any thread count and the scores are added in fold order, so the
+//! result does not depend on it), then the winner on all judgments, which dominates
+//! (minimax: see the `minimax` module's speed; MACE: 10 restarts).
 //!
 //! # Examples
 //! ```
@@ -72,12 +74,15 @@
 //! # Ok(()) }
 //! ```
 
+mod model;
 mod score;
 
-use crowdqc_core::estimator::{Estimator, FitReport, FittedModel, WorkerColumn};
+pub use model::{AutoModel, AutoReport, CandidateScore};
+
+use crowdqc_core::estimator::Estimator;
 use crowdqc_core::progress::{NoProgress, Progress};
 use crowdqc_core::{Error, JudgmentMatrix, Result};
-use ndarray::{Array1, ArrayView2};
+use rayon::prelude::*;
 
 use crate::registry::{self, RunOptions};
 
@@ -194,99 +199,6 @@ impl AutoParams {
     }
 }
 
-/// One candidate's result in an [`AutoReport`].
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct CandidateScore {
-    /// Registry name.
-    pub method: String,
-    /// Mean log-likelihood per held-out judgment over all folds (higher is better);
-    /// `None` when the method failed on some fold (see `error`).
-    pub heldout_loglik: Option<f64>,
-    /// Why the method could not be scored (e.g. too few classes in a fold).
-    pub error: Option<String>,
-}
-
-/// What `auto` chose and why.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct AutoReport {
-    /// The method fitted on all judgments (registry name).
-    pub chosen: String,
-    /// Every candidate's score, in candidate order.
-    pub candidates: Vec<CandidateScore>,
-    /// Folds used.
-    pub folds: usize,
-    /// Seed of the folds.
-    pub seed: u64,
-    /// Judgments the choice was made on (all, or the seeded subset).
-    pub selection_judgments: usize,
-    /// One sentence: the winner, its score and the runner-up's.
-    pub reason: String,
-}
-
-/// The chosen method's fit plus the [`AutoReport`].
-pub struct AutoModel {
-    inner: Box<dyn FittedModel>,
-    report: AutoReport,
-}
-
-impl std::fmt::Debug for AutoModel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AutoModel")
-            .field("chosen", &self.report.chosen)
-            .field("report", &self.report)
-            .finish_non_exhaustive()
-    }
-}
-
-impl AutoModel {
-    /// What was chosen and why.
-    pub fn report(&self) -> &AutoReport {
-        &self.report
-    }
-
-    /// The chosen method's fitted model.
-    pub fn inner(&self) -> &dyn FittedModel {
-        self.inner.as_ref()
-    }
-
-    /// The chosen method's fitted model and the report.
-    pub fn into_parts(self) -> (Box<dyn FittedModel>, AutoReport) {
-        (self.inner, self.report)
-    }
-}
-
-impl FittedModel for AutoModel {
-    /// `auto` (the chosen method is [`AutoReport::chosen`]).
-    fn method(&self) -> &'static str {
-        "auto"
-    }
-
-    /// The chosen method's posteriors.
-    fn posteriors(&self) -> ArrayView2<'_, f64> {
-        self.inner.posteriors()
-    }
-
-    /// The chosen method's labels (and tie rule).
-    fn labels(&self) -> Vec<u32> {
-        self.inner.labels()
-    }
-
-    /// The chosen method's worker accuracy.
-    fn worker_accuracy(&self) -> Array1<f64> {
-        self.inner.worker_accuracy()
-    }
-
-    /// The chosen method's worker columns.
-    fn worker_columns(&self) -> Vec<WorkerColumn> {
-        self.inner.worker_columns()
-    }
-
-    /// The chosen method's fit report.
-    fn fit_report(&self) -> &FitReport {
-        self.inner.fit_report()
-    }
-}
-
 /// `auto`: namespace for [`Auto::params`].
 #[derive(Debug, Clone, Copy)]
 pub struct Auto;
@@ -358,24 +270,43 @@ impl AutoParams {
                 });
             }
         }
-        for f in 0..self.folds as u32 {
-            let held: Vec<bool> = fold.iter().map(|&x| x == f).collect();
-            let keep: Vec<bool> = held.iter().map(|&h| !h).collect();
-            let train = sel.keep_positions(&keep)?;
-            for s in scores.iter_mut() {
-                progress.check()?;
-                progress.advance(1);
+        // The folds are fitted in parallel (each fit is deterministic for any thread
+        // count); their scores are added in fold order, and a candidate's first failing
+        // fold (in fold order) is the one reported, as in a sequential loop.
+        let methods: Vec<&str> = scores.iter().map(|s| s.method.as_str()).collect();
+        let per_fold: Vec<Vec<std::result::Result<f64, String>>> = (0..self.folds as u32)
+            .into_par_iter()
+            .map(|f| {
+                let held: Vec<bool> = fold.iter().map(|&x| x == f).collect();
+                let keep: Vec<bool> = held.iter().map(|&h| !h).collect();
+                let train = sel.keep_positions(&keep)?;
+                let mut out = Vec::with_capacity(methods.len());
+                for method in &methods {
+                    progress.check()?;
+                    progress.advance(1);
+                    out.push(match registry::fit(method, &train, &opts) {
+                        Ok(model) => Ok(score::heldout_loglik(
+                            sel,
+                            &train,
+                            model.posteriors(),
+                            &held,
+                        )),
+                        Err(e) => Err(format!("fold {f}: {e}")),
+                    });
+                }
+                Ok(out)
+            })
+            .collect::<Result<_>>()?;
+        for fold_scores in per_fold {
+            for (s, r) in scores.iter_mut().zip(fold_scores) {
                 let Some(acc) = s.heldout_loglik else {
                     continue;
                 };
-                match registry::fit(&s.method, &train, &opts) {
-                    Ok(model) => {
-                        let ll = score::heldout_loglik(sel, &train, model.posteriors(), &held);
-                        s.heldout_loglik = Some(acc + ll);
-                    }
+                match r {
+                    Ok(ll) => s.heldout_loglik = Some(acc + ll),
                     Err(e) => {
                         s.heldout_loglik = None;
-                        s.error = Some(format!("fold {f}: {e}"));
+                        s.error = Some(e);
                     }
                 }
             }

@@ -9,17 +9,16 @@ use rayon::prelude::*;
 use super::ctx::{CHUNK, Ctx, State};
 use super::model::EbccModel;
 use super::params::EbccParams;
-use crate::mace::special::{digamma, ln_gamma};
+use crate::mace::special::{digamma, digamma_ln_gamma, exp_nonpositive_in_place, ln_gamma};
+use crate::minimax::kernel::{prefetch, prefetch_u32};
 
 /// Softmax in place, returning `ln Σ exp` of the input.
 #[inline]
 fn softmax_in_place(row: &mut [f64]) -> f64 {
     let m = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let mut s = 0.0;
-    for v in row.iter_mut() {
-        *v = (*v - m).exp();
-        s += *v;
-    }
+    row.iter_mut().for_each(|v| *v -= m);
+    exp_nonpositive_in_place(row);
+    let s: f64 = row.iter().sum();
     let inv = 1.0 / s;
     row.iter_mut().for_each(|v| *v *= inv);
     m + s.ln()
@@ -75,7 +74,17 @@ impl Ctx<'_> {
     fn worker_counts(&self, w: usize, zg: &[f64], cnt: &mut [f64]) {
         let (items, l) = (self.m.judgment_items(), self.l);
         cnt.iter_mut().for_each(|v| *v = 0.0);
-        for &p in self.m.worker_judgments(w as u32) {
+        let js = self.m.worker_judgments(w as u32);
+        for (j, &p) in js.iter().enumerate() {
+            // the item rows 8 judgments on (the pass waits on memory otherwise), and
+            // their positions 16 on
+            if let Some(&p2) = js.get(j + 16) {
+                prefetch_u32(items, p2 as usize);
+                prefetch_u32(&self.jc, p2 as usize);
+            }
+            if let Some(&p1) = js.get(j + 8) {
+                prefetch(zg, items[p1 as usize] as usize * l, l);
+            }
             let p = p as usize;
             let o = self.jc[p] as usize;
             let i = items[p] as usize;
@@ -91,6 +100,8 @@ impl Ctx<'_> {
     fn worker_step(&self, s: &mut State) {
         let (k, ms, l) = (self.k, self.ms, self.l);
         let zg = &s.zg;
+        // (ψ, ln Γ) of the prior alone, for the (common) cells with no count
+        let at_prior: Vec<(f64, f64)> = self.beta.iter().map(|&b| digamma_ln_gamma(b)).collect();
         s.tab
             .par_chunks_mut(k * l)
             .zip(s.wkl.par_iter_mut())
@@ -105,14 +116,19 @@ impl Ctx<'_> {
                         let c = km / ms;
                         let beta = &self.beta[c * k..(c + 1) * k];
                         let tot: f64 = (0..k).map(|o| beta[o] + cnt[o * l + km]).sum();
-                        let dt = digamma(tot);
-                        let mut part = ln_gamma(tot) - self.beta_const[c];
+                        let (dt, lgt) = digamma_ln_gamma(tot);
+                        let mut part = lgt - self.beta_const[c];
                         for o in 0..k {
                             let n = cnt[o * l + km];
                             let b = beta[o] + n;
-                            let e = digamma(b) - dt;
+                            let (db, lgb) = if n == 0.0 {
+                                at_prior[c * k + o]
+                            } else {
+                                digamma_ln_gamma(b)
+                            };
+                            let e = db - dt;
                             tab[o * l + km] = e;
-                            part += n * e - ln_gamma(b);
+                            part += n * e - lgb;
                         }
                         acc += part;
                     }

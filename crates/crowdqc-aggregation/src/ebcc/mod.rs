@@ -59,9 +59,14 @@
 //! Per iteration `O(judgments · K · M)` additions, `O(items · K · M)` exponentials and
 //! `O(workers · K² · M)` digamma / log-gamma evaluations; memory `(items + workers ·
 //! K) · K · M` doubles, twice (the best restart's state is kept while the next runs).
-//! Per iteration at 1e6 judgments EBCC costs 18–26× a Dawid–Skene iteration and
-//! IBCC 3–6× (release, shared 2-core machine; `benches/README.md`); the default fit
-//! runs up to 10 restarts of up to 500 iterations.
+//! Per iteration at 1e6 judgments EBCC costs 13.0× (K = 2) and 14.3× (K = 5) a
+//! Dawid–Skene iteration and IBCC 4.4× and 2.8× (release timing test, best of 3
+//! interleaved rounds, shared 2-core machine under load; the criterion group
+//! `ebcc_vs_ds_1e6` gave 9.3× and 7.7×; `benches/README.md`; issue 11's target 20×,
+//! before 18–26×): the worker sweep prefetches the item rows it reads at random, the
+//! special functions of a Dirichlet cell are evaluated together (and not at all for a
+//! cell with no count), and the E-step's `K·M` exponentials per item run on vector
+//! lanes. The default fit runs up to 10 restarts of up to 500 iterations.
 //!
 //! # Examples
 //! ```

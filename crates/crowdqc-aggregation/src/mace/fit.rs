@@ -10,7 +10,7 @@ use rayon::prelude::*;
 
 use super::model::MaceModel;
 use super::params::{MaceMethod, MaceParams};
-use super::special::{digamma, ln_gamma};
+use super::special::{digamma, digamma_ln_gamma, ln_gamma};
 
 /// Items per parallel chunk of the E-step (fixed: sums independent of thread count).
 const CHUNK: usize = 1024;
@@ -56,6 +56,10 @@ struct Ctx<'a> {
     /// for a label it never gave is `g0` exactly, whose special-function values do not
     /// change; with 10^6 single-judgment workers most entries are such).
     consts: Consts,
+    /// `given[w K + l]`: worker `w` gave label `l` at least once. Only those entries of
+    /// the per-(worker, label) tables are ever read (by the E- and M-steps), so only
+    /// those are computed (with 10^6 single-judgment workers, one label in `K`).
+    given: Vec<bool>,
 }
 
 /// Special-function values the M-step would otherwise recompute for every worker.
@@ -73,8 +77,8 @@ struct Consts {
 impl Consts {
     fn new(a0: f64, b0: f64, g0: f64, k_obs: usize, smoothing: f64) -> Consts {
         Consts {
-            lg_g0: ln_gamma(g0),
-            dg_g0: digamma(g0),
+            lg_g0: digamma_ln_gamma(g0).1,
+            dg_g0: digamma_ln_gamma(g0).0,
             lg_kg0: ln_gamma(k_obs as f64 * g0),
             ln_b0: ln_gamma(a0) + ln_gamma(b0) - ln_gamma(a0 + b0),
             ln_sm: smoothing.ln(),
@@ -82,17 +86,31 @@ impl Consts {
     }
 }
 
-/// `KL(Beta(a, b) || Beta(a0, b0))` as `special::kl_beta` computes it, from the digammas the
-/// M-step already has (`da = ψ(a)`, `db = ψ(b)`, `dab = ψ(a + b)`) and `ln B(a0, b0)`:
-/// the same operations in the same order, so the same bits.
+/// `(ψ(x), ln Γ(x))` of the Beta posterior's arguments `a`, `b`, `a + b`.
+#[derive(Clone, Copy)]
+struct BetaSpecial {
+    a: (f64, f64),
+    b: (f64, f64),
+    ab: (f64, f64),
+}
+
+impl BetaSpecial {
+    #[inline]
+    fn new(a: f64, b: f64) -> Self {
+        BetaSpecial {
+            a: digamma_ln_gamma(a),
+            b: digamma_ln_gamma(b),
+            ab: digamma_ln_gamma(a + b),
+        }
+    }
+}
+
+/// `KL(Beta(a, b) || Beta(a0, b0))` as `special::kl_beta` computes it, from the
+/// special-function values the M-step already has and `ln B(a0, b0)`.
 #[inline]
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the digammas are passed in to be reused"
-)]
-fn kl_beta_with(a: f64, b: f64, a0: f64, b0: f64, da: f64, db: f64, dab: f64, ln_b0: f64) -> f64 {
-    let ln_b1 = ln_gamma(a) + ln_gamma(b) - ln_gamma(a + b);
-    ln_b0 - ln_b1 + (a - a0) * da + (b - b0) * db + (a0 - a + b0 - b) * dab
+fn kl_beta_with(a: f64, b: f64, a0: f64, b0: f64, sp: &BetaSpecial, ln_b0: f64) -> f64 {
+    let ln_b1 = sp.a.1 + sp.b.1 - sp.ab.1;
+    ln_b0 - ln_b1 + (a - a0) * sp.a.0 + (b - b0) * sp.b.0 + (a0 - a + b0 - b) * sp.ab.0
 }
 
 /// Per-restart state; allocated once and reused by every restart and iteration.
@@ -150,13 +168,14 @@ impl Ctx<'_> {
     fn tables(&self, s: &mut State) {
         let k = self.k;
         let (lspam, lknow, lxi) = (&s.lspam, &s.lknow, &s.lxi);
+        let given = &self.given;
         s.la.par_chunks_mut(k)
             .zip(s.ld.par_chunks_mut(k))
             .zip(s.rk.par_chunks_mut(k))
             .enumerate()
             .with_min_len(256)
             .for_each(|(w, ((la, ld), rk))| {
-                for c in 0..k {
+                for c in (0..k).filter(|&c| given[w * k + c]) {
                     let a = lspam[w] + lxi[w * k + c];
                     if a == f64::NEG_INFINITY {
                         (la[c], ld[c], rk[c]) = (f64::NEG_INFINITY, 0.0, 1.0);
@@ -275,13 +294,13 @@ impl Ctx<'_> {
                     MaceMethod::VariationalBayes => {
                         let cs = &self.consts;
                         let (a, b) = (spam + self.a0, know + self.b0);
-                        let dab = digamma(a + b);
-                        let (da, db) = (digamma(a), digamma(b));
-                        (*lspam, *lknow) = (da - dab, db - dab);
+                        let sp = BetaSpecial::new(a, b);
+                        let dab = sp.ab.0;
+                        (*lspam, *lknow) = (sp.a.0 - dab, sp.b.0 - dab);
                         let gsum = st + self.k_obs as f64 * self.g0;
-                        let dg = digamma(gsum);
+                        let (dg, lg_gsum) = digamma_ln_gamma(gsum);
                         // −KL(Dir(strat + g0) || Dir(g0)) − KL(Beta(a, b) || Beta(a0, b0))
-                        let mut kl = ln_gamma(gsum) - cs.lg_kg0;
+                        let mut kl = lg_gsum - cs.lg_kg0;
                         for c in 0..k {
                             if !self.observed[c] {
                                 lxi[c] = f64::NEG_INFINITY;
@@ -292,12 +311,13 @@ impl Ctx<'_> {
                             let (lgg, dgc) = if g == self.g0 {
                                 (cs.lg_g0, cs.dg_g0)
                             } else {
-                                (ln_gamma(g), digamma(g))
+                                let (d, l) = digamma_ln_gamma(g);
+                                (l, d)
                             };
                             lxi[c] = dgc - dg;
                             kl += -lgg + cs.lg_g0 + strat[c] * (dgc - dg);
                         }
-                        *pen = -(kl + kl_beta_with(a, b, self.a0, self.b0, da, db, dab, cs.ln_b0));
+                        *pen = -(kl + kl_beta_with(a, b, self.a0, self.b0, &sp, cs.ln_b0));
                     }
                     MaceMethod::Em => {
                         let sm = self.smoothing;
@@ -374,6 +394,20 @@ impl MaceParams {
             b0: self.competence_prior,
             g0: self.strategy_prior,
             smoothing: self.smoothing.unwrap_or(0.01 / k_obs as f64),
+            given: {
+                let classes = m.judgment_classes();
+                let mut given = vec![false; w * k];
+                given
+                    .par_chunks_mut(k)
+                    .enumerate()
+                    .with_min_len(256)
+                    .for_each(|(wk, row)| {
+                        for &p in m.worker_judgments(wk as u32) {
+                            row[classes[p as usize] as usize] = true;
+                        }
+                    });
+                given
+            },
             consts: Consts::new(
                 self.spam_prior,
                 self.competence_prior,
@@ -514,16 +548,19 @@ mod tests {
         let (a0, b0, g0) = (0.5, 0.5, 10.0);
         let c = Consts::new(a0, b0, g0, 3, 0.01 / 3.0);
         for (a, b) in [(0.5, 0.5), (0.7311, 1.2689), (12.25, 3.5), (1000.5, 0.5)] {
-            let (da, db, dab) = (digamma(a), digamma(b), digamma(a + b));
-            assert_eq!(
-                kl_beta_with(a, b, a0, b0, da, db, dab, c.ln_b0).to_bits(),
-                kl_beta(a, b, a0, b0).to_bits(),
+            let sp = BetaSpecial::new(a, b);
+            let (fused, separate) = (
+                kl_beta_with(a, b, a0, b0, &sp, c.ln_b0),
+                kl_beta(a, b, a0, b0),
+            );
+            assert!(
+                (fused - separate).abs() <= 1e-12 * separate.abs().max(1.0),
                 "{a} {b}"
             );
         }
         let g = 0.0 + g0;
-        assert_eq!(c.lg_g0.to_bits(), ln_gamma(g).to_bits());
-        assert_eq!(c.dg_g0.to_bits(), digamma(g).to_bits());
+        assert_eq!(c.lg_g0.to_bits(), digamma_ln_gamma(g).1.to_bits());
+        assert_eq!(c.dg_g0.to_bits(), digamma_ln_gamma(g).0.to_bits());
         assert_eq!(c.ln_sm.to_bits(), (0.0 + 0.01 / 3.0f64).ln().to_bits());
     }
 }

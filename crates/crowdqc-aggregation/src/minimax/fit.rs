@@ -4,10 +4,15 @@
 use crowdqc_core::JudgmentMatrix;
 use rayon::prelude::*;
 
-use super::newton::{Acc, Scratch, accumulate, solve_ordinal, solve_rows};
+use super::kernel::{
+    Acc, Side, accumulate, exp_blocks, exp_rows, prefetch, prefetch_u32, softmax_prod,
+};
+use super::newton::{Scratch, solve_ordinal, solve_rows};
 
 /// Items per parallel chunk of the item pass (fixed: sums independent of thread count).
 const CHUNK: usize = 512;
+/// How many judgments ahead the worker pass prefetches item rows.
+const AHEAD: usize = 8;
 /// Workers per parallel job of the worker pass (a minimum; results do not depend on it).
 const WORKERS_PER_JOB: usize = 8;
 
@@ -33,6 +38,9 @@ pub(super) struct State {
     /// Logits `[true, observed]` of every worker and every item (`K²` each).
     pub(super) sigma: Vec<f64>,
     pub(super) tau: Vec<f64>,
+    /// Their row-normalised exponentials (rebuilt before each sweep that reads them).
+    pub(super) esigma: Vec<f64>,
+    pub(super) etau: Vec<f64>,
     /// Ordinal parameters (`4K` each; empty for categorical).
     pub(super) xw: Vec<f64>,
     pub(super) xi: Vec<f64>,
@@ -60,19 +68,35 @@ impl Ctx<'_> {
     /// M-step of every worker (parallel over workers; each solve is sequential).
     pub(super) fn worker_step(&self, st: &mut State) {
         let (k, kk, d) = (self.k, self.k * self.k, self.d);
-        let (tau, mu) = (&st.tau, &st.mu);
+        exp_blocks(k, &st.tau, &mut st.etau);
+        let (tau, etau, mu) = (&st.tau, &st.etau, &st.mu);
         let items = self.m.judgment_items();
         let m = self.m;
         let lab = &self.lab;
         let pass_for = move |w: usize| {
-            move |tr: &[f64], act: &[bool], acc: &mut Acc, z: &mut [f64]| {
-                for &p in m.worker_judgments(w as u32) {
+            move |own: Side<'_>, act: &[bool], acc: &mut Acc, z: &mut [f64]| {
+                let js = m.worker_judgments(w as u32);
+                for (j, &p) in js.iter().enumerate() {
+                    // the item rows AHEAD judgments on, and their positions 2 AHEAD on
+                    if let Some(&p2) = js.get(j + 2 * AHEAD) {
+                        prefetch_u32(items, p2 as usize);
+                        prefetch_u32(lab, p2 as usize);
+                    }
+                    if let Some(&p1) = js.get(j + AHEAD) {
+                        let i1 = items[p1 as usize] as usize;
+                        prefetch(etau, i1 * kk, kk);
+                        prefetch(mu, i1 * k, k);
+                    }
                     let p = p as usize;
                     let i = items[p] as usize;
+                    let other = Side {
+                        x: &tau[i * kk..(i + 1) * kk],
+                        e: &etau[i * kk..(i + 1) * kk],
+                    };
                     accumulate(
                         k,
-                        tr,
-                        &tau[i * kk..(i + 1) * kk],
+                        own,
+                        other,
                         &mu[i * k..(i + 1) * k],
                         lab[p] as usize,
                         act,
@@ -136,6 +160,7 @@ impl Ctx<'_> {
         xi_i: Option<&mut [f64]>,
         mu_i: &mut [f64],
         sigma: &[f64],
+        esigma: &[f64],
         log_prior: &[f64],
         s: &mut Scratch,
         buf: &mut [f64],
@@ -145,7 +170,9 @@ impl Ctx<'_> {
         let workers = &self.m.judgment_workers()[range.clone()];
         let lab = &self.lab[range];
         let (old, rest) = buf.split_at_mut(k);
-        let (logp, z) = rest.split_at_mut(k);
+        let (logp, rest) = rest.split_at_mut(k);
+        let (etau_i, rest) = rest.split_at_mut(kk);
+        let (mt, z) = rest.split_at_mut(k);
         old.copy_from_slice(mu_i);
         if workers.is_empty() {
             // no judgment: the prior
@@ -159,19 +186,14 @@ impl Ctx<'_> {
             return (0.0, diff);
         }
         let w_old: &[f64] = old;
-        let pass = |tr: &[f64], act: &[bool], acc: &mut Acc, z: &mut [f64]| {
+        let pass = |own: Side<'_>, act: &[bool], acc: &mut Acc, z: &mut [f64]| {
             for (&w, &l) in workers.iter().zip(lab) {
                 let w = w as usize;
-                accumulate(
-                    k,
-                    tr,
-                    &sigma[w * kk..(w + 1) * kk],
-                    w_old,
-                    l as usize,
-                    act,
-                    acc,
-                    z,
-                );
+                let other = Side {
+                    x: &sigma[w * kk..(w + 1) * kk],
+                    e: &esigma[w * kk..(w + 1) * kk],
+                };
+                accumulate(k, own, other, w_old, l as usize, act, acc, z);
             }
         };
         match xi_i {
@@ -205,17 +227,20 @@ impl Ctx<'_> {
         logp.copy_from_slice(log_prior);
         let (prod, z) = z.split_at_mut(k);
         prod.fill(1.0);
+        exp_rows(k, tau_i, etau_i, mt);
         for (j, (&w, &l)) in workers.iter().zip(lab).enumerate() {
-            let sw = &sigma[w as usize * kk..(w as usize + 1) * kk];
-            for r in 0..k {
-                let mut mx = f64::NEG_INFINITY;
-                for c in 0..k {
-                    z[c] = sw[r * k + c] + tau_i[r * k + c];
-                    mx = mx.max(z[c]);
-                }
-                let zl = z[l as usize];
-                let sum: f64 = z.iter().map(|v| (v - mx).exp()).sum();
-                prod[r] *= (zl - mx).exp() / sum;
+            let w = w as usize;
+            let (sw, ew) = (&sigma[w * kk..(w + 1) * kk], &esigma[w * kk..(w + 1) * kk]);
+            for (r, pr) in prod.iter_mut().enumerate() {
+                let row = r * k..(r + 1) * k;
+                let (sum, _) = softmax_prod(
+                    &etau_i[row.clone()],
+                    &ew[row.clone()],
+                    &tau_i[row.clone()],
+                    &sw[row],
+                    z,
+                );
+                *pr *= z[l as usize] / sum;
             }
             if j % 32 == 31 {
                 for (lp, p) in logp.iter_mut().zip(prod.iter_mut()) {
@@ -244,8 +269,9 @@ impl Ctx<'_> {
     /// M-step of every item fused with the E-step, over fixed chunks of items.
     pub(super) fn item_step(&self, st: &mut State) -> ChunkSums {
         let (k, kk, d) = (self.k, self.k * self.k, self.d);
-        let (sigma, log_prior) = (&st.sigma, &st.log_prior);
-        let init = || (Scratch::new(k, d), vec![0.0; 4 * k]);
+        exp_blocks(k, &st.sigma, &mut st.esigma);
+        let (sigma, esigma, log_prior) = (&st.sigma, &st.esigma, &st.log_prior);
+        let init = || (Scratch::new(k, d), vec![0.0; 5 * k + kk]);
         let sums: Vec<ChunkSums> = if self.ordinal {
             st.tau
                 .par_chunks_mut(CHUNK * kk)
@@ -260,8 +286,17 @@ impl Ctx<'_> {
                         .zip(xc.chunks_mut(d))
                         .enumerate()
                     {
-                        let (ll, diff) =
-                            self.item_block(c * CHUNK + j, t, Some(x), m, sigma, log_prior, s, buf);
+                        let (ll, diff) = self.item_block(
+                            c * CHUNK + j,
+                            t,
+                            Some(x),
+                            m,
+                            sigma,
+                            esigma,
+                            log_prior,
+                            s,
+                            buf,
+                        );
                         out.ll += ll;
                         out.diff = out.diff.max(diff);
                     }
@@ -276,8 +311,17 @@ impl Ctx<'_> {
                 .map_init(init, |(s, buf), (c, (tc, mc))| {
                     let mut out = ChunkSums { ll: 0.0, diff: 0.0 };
                     for (j, (t, m)) in tc.chunks_mut(kk).zip(mc.chunks_mut(k)).enumerate() {
-                        let (ll, diff) =
-                            self.item_block(c * CHUNK + j, t, None, m, sigma, log_prior, s, buf);
+                        let (ll, diff) = self.item_block(
+                            c * CHUNK + j,
+                            t,
+                            None,
+                            m,
+                            sigma,
+                            esigma,
+                            log_prior,
+                            s,
+                            buf,
+                        );
                         out.ll += ll;
                         out.diff = out.diff.max(diff);
                     }
@@ -337,64 +381,4 @@ impl Ctx<'_> {
             *o = (c / n.max(1) as f64).max(1e-10).ln();
         }
     }
-
-    /// Expected confusion `[true, observed]` of each worker over their own items
-    /// (weights: the posteriors), and the model accuracy; rows with no weight use the
-    /// worker's item-free logits.
-    pub(super) fn worker_confusion(&self, st: &State) -> (Vec<f64>, Vec<f64>) {
-        let (k, kk) = (self.k, self.k * self.k);
-        let items = self.m.judgment_items();
-        let mut conf = vec![0.0; self.m.n_workers() * kk];
-        let mut acc = vec![0.0; self.m.n_workers()];
-        conf.par_chunks_mut(kk)
-            .zip(acc.par_iter_mut())
-            .enumerate()
-            .with_min_len(WORKERS_PER_JOB)
-            .for_each(|(w, (c, a))| {
-                let sw = &st.sigma[w * kk..(w + 1) * kk];
-                let mut den = vec![0.0; k];
-                let mut z = vec![0.0; k];
-                for &p in self.m.worker_judgments(w as u32) {
-                    let i = items[p as usize] as usize;
-                    let (ti, mi) = (&st.tau[i * kk..(i + 1) * kk], &st.mu[i * k..(i + 1) * k]);
-                    for r in 0..k {
-                        softmax_sum(&sw[r * k..(r + 1) * k], &ti[r * k..(r + 1) * k], &mut z);
-                        den[r] += mi[r];
-                        for (cv, zv) in c[r * k..(r + 1) * k].iter_mut().zip(&z) {
-                            *cv += mi[r] * zv;
-                        }
-                    }
-                }
-                let zeros = vec![0.0; k];
-                let (mut hit, mut tot) = (0.0, 0.0);
-                for r in 0..k {
-                    let row = &mut c[r * k..(r + 1) * k];
-                    if den[r] > 0.0 {
-                        hit += row[r];
-                        tot += den[r];
-                        row.iter_mut().for_each(|v| *v /= den[r]);
-                    } else {
-                        softmax_sum(&sw[r * k..(r + 1) * k], &zeros, &mut z);
-                        row.copy_from_slice(&z);
-                    }
-                }
-                *a = if tot > 0.0 { hit / tot } else { f64::NAN };
-            });
-        (conf, acc)
-    }
-}
-
-/// `out = softmax(a + b)`.
-fn softmax_sum(a: &[f64], b: &[f64], out: &mut [f64]) {
-    let mut mx = f64::NEG_INFINITY;
-    for ((o, x), y) in out.iter_mut().zip(a).zip(b) {
-        *o = x + y;
-        mx = mx.max(*o);
-    }
-    let mut s = 0.0;
-    for o in out.iter_mut() {
-        *o = (*o - mx).exp();
-        s += *o;
-    }
-    out.iter_mut().for_each(|o| *o /= s);
 }

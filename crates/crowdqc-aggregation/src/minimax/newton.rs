@@ -2,37 +2,12 @@
 //! every judgment's contribution accumulated row by row of the `K × K` confusion
 //! logits. No allocation: every buffer lives in a [`Scratch`] reused across blocks.
 
+use super::kernel::{Acc, Side, exp_row};
+
 /// Armijo constant of the backtracking line search.
 const ARMIJO: f64 = 1e-4;
 /// Smallest step fraction tried before a block gives up for this M-step.
 const MIN_STEP: f64 = 1e-10;
-
-/// Per-row sums of one pass over a block's judgments: the negated weighted
-/// log-likelihood `f[r]`, its gradient `g[r, ·]` and Hessian `h[r, ·, ·]` with respect
-/// to row `r` of the block's logits.
-pub(super) struct Acc {
-    pub(super) f: Vec<f64>,
-    pub(super) g: Vec<f64>,
-    pub(super) h: Vec<f64>,
-}
-
-impl Acc {
-    fn new(k: usize) -> Self {
-        Acc {
-            f: vec![0.0; k],
-            g: vec![0.0; k * k],
-            h: vec![0.0; k * k * k],
-        }
-    }
-
-    fn clear(&mut self, k: usize, active: &[bool]) {
-        for r in (0..k).filter(|&r| active[r]) {
-            self.f[r] = 0.0;
-            self.g[r * k..(r + 1) * k].fill(0.0);
-            self.h[r * k * k..(r + 1) * k * k].fill(0.0);
-        }
-    }
-}
 
 /// Buffers of one thread's solves (sized for `K` classes and `d` parameters per block).
 pub(super) struct Scratch {
@@ -40,8 +15,10 @@ pub(super) struct Scratch {
     acc: Acc,
     z: Vec<f64>,
     active: Vec<bool>,
-    /// Trial logits (`K × K`).
+    /// Trial logits (`K × K`), their row-normalised exponentials and row maxima.
     trial: Vec<f64>,
+    etrial: Vec<f64>,
+    mo: Vec<f64>,
     /// Per row (categorical) or for the whole block (ordinal): current value, step,
     /// directional derivative, step fraction, Newton steps taken.
     f_cur: Vec<f64>,
@@ -63,6 +40,8 @@ impl Scratch {
             z: vec![0.0; k],
             active: vec![false; k],
             trial: vec![0.0; k * k],
+            etrial: vec![0.0; k * k],
+            mo: vec![0.0; k],
             f_cur: vec![0.0; k],
             dir: vec![0.0; d.max(k * k)],
             gd: vec![0.0; k],
@@ -72,57 +51,6 @@ impl Scratch {
             gx: vec![0.0; d],
             hx: vec![0.0; d * d],
         }
-    }
-}
-
-/// Adds one judgment: the block's logits `own` plus the other party's `other` (both
-/// `K × K`, `[true, observed]`), posterior weights `w` of the true classes, observed
-/// class `l`. Rows that are inactive or have zero weight are skipped.
-#[inline]
-#[allow(clippy::too_many_arguments)]
-pub(super) fn accumulate(
-    k: usize,
-    own: &[f64],
-    other: &[f64],
-    w: &[f64],
-    l: usize,
-    active: &[bool],
-    acc: &mut Acc,
-    z: &mut [f64],
-) {
-    for r in 0..k {
-        let wr = w[r];
-        if !active[r] || wr == 0.0 {
-            continue;
-        }
-        let o = &own[r * k..(r + 1) * k];
-        let q = &other[r * k..(r + 1) * k];
-        let mut mx = f64::NEG_INFINITY;
-        for c in 0..k {
-            z[c] = o[c] + q[c];
-            mx = mx.max(z[c]);
-        }
-        let zl = z[l];
-        let mut s = 0.0;
-        for v in z.iter_mut() {
-            *v = (*v - mx).exp();
-            s += *v;
-        }
-        let inv = 1.0 / s;
-        acc.f[r] += wr * (mx + s.ln() - zl);
-        let g = &mut acc.g[r * k..(r + 1) * k];
-        let h = &mut acc.h[r * k * k..(r + 1) * k * k];
-        for a in 0..k {
-            let pa = z[a] * inv;
-            let wpa = wr * pa;
-            g[a] += wpa;
-            let ha = &mut h[a * k..(a + 1) * k];
-            for b in 0..k {
-                ha[b] -= wpa * z[b] * inv;
-            }
-            ha[a] += wpa;
-        }
-        g[l] -= wr;
     }
 }
 
@@ -179,14 +107,23 @@ fn direction(h: &mut [f64], g: &[f64], n: usize, dir: &mut [f64]) -> f64 {
     g.iter().zip(dir.iter()).map(|(a, b)| a * b).sum()
 }
 
+/// Row-normalised exponentials of the active rows of the trial logits.
+fn trial_exp(k: usize, trial: &[f64], active: &[bool], e: &mut [f64], mo: &mut [f64]) {
+    for r in (0..k).filter(|&r| active[r]) {
+        let row = r * k..(r + 1) * k;
+        mo[r] = exp_row(&trial[row.clone()], &mut e[row]);
+    }
+}
+
 fn max_abs(v: &[f64]) -> f64 {
     v.iter().fold(0.0, |m, x| m.max(x.abs()))
 }
 
 /// Categorical M-step of one block: every row of the `K × K` logits `x` is its own
 /// problem `min −Σ_j w_j[r] ln softmax(x[r] + other_j[r])[l_j] + λ/2 ‖x[r]‖²`; the rows
-/// share passes over the judgments. `pass(trial, active, acc)` must clear nothing and
-/// add every judgment of the block with [`accumulate`]. A row stops when every
+/// share passes over the judgments. `pass(trial, active, acc, z)` must clear nothing
+/// and add every judgment of the block with
+/// [`accumulate`](super::kernel::accumulate). A row stops when every
 /// gradient component is at most `tol`, after `max_steps` Newton steps, or after a
 /// step whose predicted decrease (half the Newton decrement) is at most `prog_tol`
 /// (that step is taken without another pass). Returns the passes made.
@@ -197,7 +134,7 @@ pub(super) fn solve_rows(
     tol: f64,
     prog_tol: f64,
     s: &mut Scratch,
-    mut pass: impl FnMut(&[f64], &[bool], &mut Acc, &mut [f64]),
+    mut pass: impl FnMut(Side<'_>, &[bool], &mut Acc, &mut [f64]),
 ) -> usize {
     let k = s.k;
     s.trial.copy_from_slice(x);
@@ -208,16 +145,21 @@ pub(super) fn solve_rows(
     let mut passes = 0;
     while s.active.iter().any(|&a| a) {
         s.acc.clear(k, &s.active);
-        pass(&s.trial, &s.active, &mut s.acc, &mut s.z);
+        trial_exp(k, &s.trial, &s.active, &mut s.etrial, &mut s.mo);
+        let own = Side {
+            x: &s.trial,
+            e: &s.etrial,
+        };
+        pass(own, &s.active, &mut s.acc, &mut s.z);
         passes += 1;
         for r in 0..k {
             if !s.active[r] {
                 continue;
             }
             let tr = &s.trial[r * k..(r + 1) * k];
+            let mut f = s.acc.row_value(k, r, tr, s.mo[r]);
             let g = &mut s.acc.g[r * k..(r + 1) * k];
             let h = &mut s.acc.h[r * k * k..(r + 1) * k * k];
-            let mut f = s.acc.f[r];
             for c in 0..k {
                 f += 0.5 * lambda * tr[c] * tr[c];
                 g[c] += lambda * tr[c];
@@ -308,7 +250,7 @@ pub(super) fn solve_ordinal(
     tol: f64,
     prog_tol: f64,
     s: &mut Scratch,
-    mut pass: impl FnMut(&[f64], &[bool], &mut Acc, &mut [f64]),
+    mut pass: impl FnMut(Side<'_>, &[bool], &mut Acc, &mut [f64]),
 ) -> usize {
     let k = s.k;
     let d = 4 * k;
@@ -321,9 +263,17 @@ pub(super) fn solve_ordinal(
     loop {
         ordinal_logits(k, feat, &s.xd, &mut s.trial);
         s.acc.clear(k, &s.active);
-        pass(&s.trial, &s.active, &mut s.acc, &mut s.z);
+        trial_exp(k, &s.trial, &s.active, &mut s.etrial, &mut s.mo);
+        let own = Side {
+            x: &s.trial,
+            e: &s.etrial,
+        };
+        pass(own, &s.active, &mut s.acc, &mut s.z);
         passes += 1;
-        let mut f: f64 = s.acc.f.iter().sum();
+        s.acc.mirror(k);
+        let mut f: f64 = (0..k)
+            .map(|r| s.acc.row_value(k, r, &s.trial[r * k..(r + 1) * k], s.mo[r]))
+            .sum();
         f += 0.5 * lambda * s.xd.iter().map(|v| v * v).sum::<f64>();
         if !(first || f <= f_cur + ARMIJO * t * gd) {
             t *= 0.5;
@@ -387,6 +337,7 @@ pub(super) fn solve_ordinal(
 
 #[cfg(test)]
 mod tests {
+    use super::super::kernel::accumulate;
     use super::*;
 
     #[test]
@@ -421,11 +372,16 @@ mod tests {
         let mut s = Scratch::new(k, k * k);
         let mut x = vec![0.0; k * k];
         let zeros = vec![0.0; k * k];
+        let ones = vec![1.0; k * k];
+        let other = Side {
+            x: &zeros,
+            e: &ones,
+        };
         let w = [1.0, 0.0];
         let labels = [0usize, 0, 1];
-        solve_rows(&mut x, 1.0, 25, 1e-12, 0.0, &mut s, |tr, act, acc, z| {
+        solve_rows(&mut x, 1.0, 25, 1e-12, 0.0, &mut s, |own, act, acc, z| {
             for &l in &labels {
-                accumulate(k, tr, &zeros, &w, l, act, acc, z);
+                accumulate(k, own, other, &w, l, act, acc, z);
             }
         });
         let (a, b) = (x[0], x[1]);

@@ -113,6 +113,8 @@ impl MinimaxParams {
         let mut st = State {
             sigma: vec![0.0; nw * k * k],
             tau: vec![0.0; n * k * k],
+            esigma: vec![0.0; nw * k * k],
+            etau: vec![0.0; n * k * k],
             xw: vec![0.0; if ordinal { nw * d } else { 0 }],
             xi: vec![0.0; if ordinal { n * d } else { 0 }],
             mu: vec![0.0; n * k],

@@ -122,7 +122,7 @@ fn msr_half_step(
                 return;
             }
             let y = &mut seg[..len];
-            y.sort_unstable_by(f64::total_cmp);
+            sort_values(y);
             let a = *val;
             let below = y.partition_point(|&v| v < a);
             let above = len - y.partition_point(|&v| v <= a);
@@ -136,6 +136,28 @@ fn msr_half_step(
                 kept.iter().sum::<f64>() / kept.len() as f64
             };
         });
+}
+
+/// Sorts the non-negative, non-NaN ratios of a half-step ascending: the order of
+/// `f64::total_cmp` (no NaN or −0 can occur, so `<` orders them the same way; equal
+/// values are equal bits, so the trimmed sums do not depend on how ties are placed).
+/// Short rows (every worker with few co-workers, e.g. one judgment each) by an
+/// inlined insertion sort, longer ones by the library's.
+#[inline]
+fn sort_values(y: &mut [f64]) {
+    if y.len() > 24 {
+        y.sort_unstable_by(f64::total_cmp);
+        return;
+    }
+    for i in 1..y.len() {
+        let v = y[i];
+        let mut j = i;
+        while j > 0 && v < y[j - 1] {
+            y[j] = y[j - 1];
+            j -= 1;
+        }
+        y[j] = v;
+    }
 }
 
 fn dot(a: &[f64], b: &[f64]) -> f64 {
