@@ -46,6 +46,7 @@ from ._tables import convert as _convert
 __all__ = [
     "IccForm",
     "KendallW",
+    "KendallWIncomplete",
     "MeanSquares",
     "RatingAggregation",
     "RatingAgreement",
@@ -224,6 +225,47 @@ class KendallW:
 
 
 @dataclass(frozen=True)
+class KendallWIncomplete:
+    """Kendall's W generalised to incomplete designs (Brueckl 2011, R's
+    ``irrNA::kendallNA``): the weighted mean Spearman correlation of every pair of
+    raters over the items both rated, turned into ``W = (1 + rho (k - 1)) / k``.
+
+    Reported when the complete-block W had to drop items (workers did not all rate
+    every item).
+
+    Attributes
+    ----------
+    n_items, n_raters : int
+        Items (all of them) and raters used (workers with at least two ratings).
+    rater_pairs : int
+        Rater pairs sharing at least two items.
+    mean_rho : float or None
+        Mean pairwise Spearman rho, weighted by common items minus one.
+    mean_k : float
+        Mean number of ratings per item.
+    w, chi2 : float or None
+        W and ``chi2 = k (N - 1) W``.
+    df : float
+        ``N - 1``.
+    p_value : float or None
+        Upper-tail p-value of ``chi2``.
+    undefined : str or None
+        Why W is undefined.
+    """
+
+    n_items: int
+    n_raters: int
+    rater_pairs: int
+    mean_rho: Optional[float]
+    mean_k: float
+    w: Optional[float]
+    chi2: Optional[float]
+    df: float
+    p_value: Optional[float]
+    undefined: Optional[str]
+
+
+@dataclass(frozen=True)
 class MeanSquares:
     """The two-way ANOVA (items x raters) behind the ICC forms.
 
@@ -258,6 +300,8 @@ class RatingAgreement(TableResult):
         ICC(1,1) from every rating (one-way ANOVA with unequal group sizes).
     kendall_w : KendallW
         Kendall's W.
+    kendall_w_incomplete : KendallWIncomplete or None
+        Kendall's W from every rating when workers did not all rate every item.
     mean_squares : MeanSquares or None
         The ANOVA (None with fewer than two complete items or raters).
     n_items_used, n_items_dropped, n_raters : int
@@ -273,6 +317,7 @@ class RatingAgreement(TableResult):
     icc: dict[str, IccForm]
     all_ratings: IccForm
     kendall_w: KendallW
+    kendall_w_incomplete: Optional[KendallWIncomplete]
     mean_squares: Optional[MeanSquares]
     n_items_used: int
     n_items_dropped: int
@@ -433,6 +478,7 @@ def agreement(
         icc={f["form"]: IccForm(**f) for f in s.pop("forms")},
         all_ratings=IccForm(**s.pop("all_ratings")),
         kendall_w=KendallW(**s.pop("kendall_w")),
+        kendall_w_incomplete=None if (kw := s.pop("kendall_w_incomplete")) is None else KendallWIncomplete(**kw),
         mean_squares=None if ms is None else MeanSquares(**ms),
         _table=table,
         **s,

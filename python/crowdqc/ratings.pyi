@@ -11,6 +11,7 @@ _DuplicatePolicy = Literal["keep-all", "first", "last", "error"]
 __all__ = [
     "IccForm",
     "KendallW",
+    "KendallWIncomplete",
     "MeanSquares",
     "RatingAggregation",
     "RatingAgreement",
@@ -60,6 +61,19 @@ class KendallW:
     undefined: Optional[str]
 
 @dataclass(frozen=True)
+class KendallWIncomplete:
+    n_items: int
+    n_raters: int
+    rater_pairs: int
+    mean_rho: Optional[float]
+    mean_k: float
+    w: Optional[float]
+    chi2: Optional[float]
+    df: float
+    p_value: Optional[float]
+    undefined: Optional[str]
+
+@dataclass(frozen=True)
 class MeanSquares:
     msr: float
     msc: float
@@ -71,6 +85,7 @@ class RatingAgreement:
     icc: dict[str, IccForm]
     all_ratings: IccForm
     kendall_w: KendallW
+    kendall_w_incomplete: Optional[KendallWIncomplete]
     mean_squares: Optional[MeanSquares]
     n_items_used: int
     n_items_dropped: int

@@ -304,3 +304,31 @@ def test_ctrl_c_interrupts_a_long_aggregation() -> None:
     word, seconds = out.stdout.split()
     assert word == "interrupted", out.stdout
     assert float(seconds) < 1.0
+
+
+def test_kendall_w_for_incomplete_designs_by_hand() -> None:
+    # Brueckl's W (R irrNA::kendallNA) by exact arithmetic: A rates items 1-4 as
+    # 1, 2, 3, 4; B rates 1-3 as 3, 2, 1; C rates 2-4 as 1, 2, 3. rho(A,B) = -1 over 3
+    # items (weight 2), rho(A,C) = 1 over 3 (weight 2), rho(B,C) = -1 over 2 (weight 1):
+    # mean rho = -1/5; ratings per item 2, 3, 3, 2: k = 2.5;
+    # W = (1 - 0.2 * 1.5) / 2.5 = 0.28, chi2 = 2.5 * 3 * 0.28 = 2.1 on 3 df
+    df = pd.DataFrame(
+        {
+            "item": ["i1", "i2", "i3", "i4", "i1", "i2", "i3", "i2", "i3", "i4"],
+            "worker": ["A"] * 4 + ["B"] * 3 + ["C"] * 3,
+            "rating": [1.0, 2.0, 3.0, 4.0, 3.0, 2.0, 1.0, 1.0, 2.0, 3.0],
+        }
+    )
+    a = rt.agreement(df)
+    assert a.kendall_w.n_items_dropped == 2
+    w = a.kendall_w_incomplete
+    assert w is not None
+    assert w.rater_pairs == 3 and w.n_raters == 3 and w.n_items == 4
+    assert w.mean_rho == pytest.approx(-0.2, abs=1e-15)
+    assert w.mean_k == pytest.approx(2.5, abs=1e-15)
+    assert w.w == pytest.approx(0.28, abs=1e-15)
+    assert w.chi2 == pytest.approx(2.1, abs=1e-14)
+    assert w.df == 3.0
+    # complete data: nothing dropped, no incomplete W
+    full = df[df["item"].isin(["i2", "i3"])]
+    assert rt.agreement(full).kendall_w_incomplete is None

@@ -10,8 +10,8 @@ use arrow_pyarrow::{FromPyArrow, ToPyArrow};
 use crowdqc_core::progress::Progress;
 use crowdqc_core::{ColumnMap, DuplicatePolicy, Error, IngestReport};
 use crowdqc_ratings::{
-    IccForm, KendallW, Method, RatingMatrix, RatingParams, RatingScale, RatingsBuilder,
-    RatingsOptions, rating_agreement,
+    IccForm, KendallW, KendallWIncomplete, Method, RatingMatrix, RatingParams, RatingScale,
+    RatingsBuilder, RatingsOptions, rating_agreement,
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
@@ -155,12 +155,32 @@ fn kendall<'py>(py: Python<'py>, k: &KendallW) -> PyResult<Bound<'py, PyDict>> {
     Ok(d)
 }
 
+fn kendall_incomplete<'py>(
+    py: Python<'py>,
+    k: Option<&KendallWIncomplete>,
+) -> PyResult<Option<Bound<'py, PyDict>>> {
+    let Some(k) = k else { return Ok(None) };
+    let d = PyDict::new(py);
+    d.set_item("n_items", k.n_items)?;
+    d.set_item("n_raters", k.n_raters)?;
+    d.set_item("rater_pairs", k.rater_pairs)?;
+    d.set_item("mean_rho", k.mean_rho)?;
+    d.set_item("mean_k", k.mean_k)?;
+    d.set_item("w", k.w)?;
+    d.set_item("chi2", k.chi2)?;
+    d.set_item("df", k.df)?;
+    d.set_item("p_value", k.p_value)?;
+    d.set_item("undefined", k.undefined.as_deref())?;
+    Ok(Some(d))
+}
+
 /// ICC and Kendall's W of ratings: `(statistics RecordBatch, summary dict)`.
 ///
 /// The table is [`RatingAgreement::to_record_batch`](crowdqc_ratings::RatingAgreement::to_record_batch)
 /// (one row per statistic); the summary has the input counts, the ICC's `n_items`,
 /// `n_items_dropped`, `n_raters`, `confidence`, `mean_squares` (dict or None),
-/// `forms` (six dicts), `all_ratings` (ICC(1,1) from every rating) and `kendall_w`.
+/// `forms` (six dicts), `all_ratings` (ICC(1,1) from every rating), `kendall_w` and
+/// `kendall_w_incomplete` (Brueckl's W from every rating, or None).
 #[pyfunction]
 #[pyo3(signature = (data, confidence=0.95, levels=None, duplicates="keep-all", item=None,
     worker=None, label=None))]
@@ -208,5 +228,9 @@ pub fn ratings_agreement<'py>(
     s.set_item("forms", forms)?;
     s.set_item("all_ratings", form(py, &icc.all_ratings)?)?;
     s.set_item("kendall_w", kendall(py, &r.kendall_w)?)?;
+    s.set_item(
+        "kendall_w_incomplete",
+        kendall_incomplete(py, r.kendall_w_incomplete.as_ref())?,
+    )?;
     Ok((table, s).into_pyobject(py)?.into_any())
 }
