@@ -474,11 +474,12 @@ def agreement(
         label=r,
     )
     ms = s.pop("mean_squares")
+    kw = s.pop("kendall_w_incomplete")
     return RatingAgreement(
         icc={f["form"]: IccForm(**f) for f in s.pop("forms")},
         all_ratings=IccForm(**s.pop("all_ratings")),
         kendall_w=KendallW(**s.pop("kendall_w")),
-        kendall_w_incomplete=None if (kw := s.pop("kendall_w_incomplete")) is None else KendallWIncomplete(**kw),
+        kendall_w_incomplete=None if kw is None else KendallWIncomplete(**kw),
         mean_squares=None if ms is None else MeanSquares(**ms),
         _table=table,
         **s,

@@ -128,7 +128,10 @@ def test_icc_and_kendall_w_equal_pingouin(name: str) -> None:
     assert w.df == ref["kendall_w"]["ddof1"]
     close(w.p_value, ref["kendall_w"]["p"], rel=1e-6)
     table = a.to_pandas()
-    assert list(table.index) == [*a.icc, "ICC1u", "kendall_w"]
+    incomplete = ["kendall_w_incomplete"] if a.kendall_w_incomplete is not None else []
+    assert list(table.index) == [*a.icc, "ICC1u", "kendall_w", *incomplete]
+    # the incomplete-design W is there exactly when listwise deletion dropped items
+    assert (a.kendall_w_incomplete is not None) == (a.kendall_w.n_items_dropped > 0)
     assert table.loc["ICC2k", "value"] == a.icc["ICC2k"].value
     assert table.loc["kendall_w", "statistic_value"] == w.chi2
     assert a.form("ICC(2,1)") is a.icc["ICC2"]
