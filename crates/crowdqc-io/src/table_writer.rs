@@ -9,14 +9,12 @@ use arrow_array::RecordBatch;
 use arrow_ipc::writer::FileWriter;
 use arrow_schema::SchemaRef;
 use crowdqc_core::{Error, Result};
-use parquet::arrow::ArrowWriter;
-use parquet::basic::{Compression, ZstdLevel};
-use parquet::file::properties::WriterProperties;
 use tempfile::NamedTempFile;
 
 use crate::csv_output::CsvTableWriter;
 use crate::errors;
 use crate::format::FileFormat;
+use crate::parquet_output::ParallelParquet;
 use crate::temp_files::{self, Registered};
 
 /// Checks, before any work is done, that an output path can be written: its extension is
@@ -78,7 +76,7 @@ fn parent_dir(path: &Path) -> &Path {
 }
 
 /// Writes one table atomically (temp file in the same directory, then rename). The
-/// format is chosen by extension: `.parquet` (zstd), `.csv`, `.tsv`, `.arrow` / `.ipc`.
+/// format is chosen by extension: `.parquet` (zstd level 1, columns encoded in parallel), `.csv`, `.tsv`, `.arrow` / `.ipc`.
 ///
 /// # Errors
 /// Those of [`check_output_path`]; a column type the format cannot hold (CSV holds
@@ -128,7 +126,7 @@ pub fn write_batches(
 }
 
 enum Sink {
-    Parquet(ArrowWriter<BufWriter<File>>),
+    Parquet(Box<ParallelParquet>),
     Csv(CsvTableWriter<BufWriter<File>>),
     Ipc(FileWriter<BufWriter<File>>),
 }
@@ -194,15 +192,9 @@ impl TableWriter {
         let file = tmp.reopen().map_err(|e| errors::io(tmp.path(), e))?;
         let out = BufWriter::with_capacity(1 << 16, file);
         let sink = match format {
-            FileFormat::Parquet => {
-                let props = WriterProperties::builder()
-                    .set_compression(Compression::ZSTD(ZstdLevel::default()))
-                    .build();
-                Sink::Parquet(
-                    ArrowWriter::try_new(out, schema, Some(props))
-                        .map_err(|e| errors::write("Parquet", e).in_file(path))?,
-                )
-            }
+            FileFormat::Parquet => Sink::Parquet(Box::new(
+                ParallelParquet::try_new(out, schema).map_err(|e| e.in_file(path))?,
+            )),
             FileFormat::Csv | FileFormat::Tsv => Sink::Csv(
                 CsvTableWriter::try_new(out, &schema, format.delimiter())
                     .map_err(|e| e.in_file(path))?,
@@ -232,7 +224,7 @@ impl TableWriter {
     /// A schema different from the one given to [`create`](Self::create); I/O failures.
     pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
         let r = match &mut self.sink {
-            Sink::Parquet(w) => w.write(batch).map_err(|e| errors::write("Parquet", e)),
+            Sink::Parquet(w) => w.write(batch),
             Sink::Csv(w) => w.write(batch),
             Sink::Ipc(w) => w.write(batch).map_err(|e| errors::write("Arrow IPC", e)),
         };
@@ -253,9 +245,7 @@ impl TableWriter {
         } = self;
         let wrap = |e: Error| e.in_file(&path);
         let mut out = match sink {
-            Sink::Parquet(w) => w
-                .into_inner()
-                .map_err(|e| wrap(errors::write("Parquet", e)))?,
+            Sink::Parquet(w) => w.finish().map_err(wrap)?,
             Sink::Csv(w) => w.finish().map_err(wrap)?,
             Sink::Ipc(mut w) => {
                 w.finish()
