@@ -153,6 +153,7 @@
 #![deny(missing_docs)]
 
 pub mod auto;
+pub mod distributed;
 pub mod ebcc;
 pub mod glad;
 pub mod kos;

@@ -137,6 +137,7 @@ mod coefficient;
 mod conger;
 mod counts;
 mod layouts;
+mod mergeable;
 mod multi;
 mod pairwise;
 mod report;
@@ -156,6 +157,7 @@ pub use bootstrap::{
 pub use coefficient::{Coefficient, Estimate, Undefined};
 pub use conger::{bootstrap_conger, bootstrap_conger_with_progress, conger_kappa};
 pub use counts::ItemCounts;
+pub use mergeable::AgreementCounts;
 pub use multi::{brennan_prediger, fleiss_kappa, gwet_ac, percent_agreement};
 pub use pairwise::{
     Contingency, MAX_COUNT, PairwiseCoefficient, bootstrap_pairwise,

@@ -161,6 +161,7 @@
 #![deny(missing_docs)]
 
 mod interval;
+mod mergeable;
 mod report;
 mod schedule;
 mod score;
@@ -172,6 +173,7 @@ pub use interval::{
     Interval, IntervalMethod, binomial_interval, binomial_test, check_confidence,
     jeffreys_prob_below, lower_bound,
 };
+pub use mergeable::GoldCounts;
 pub use report::plan::{LayoutRow, PagePlanReport, check_disjoint, read_gold_rows, read_ids};
 pub use report::{
     DUPLICATE_RULE_TEXT, GoldScoreReport, ItemRow, ModelRow, WorkerRow, forgive_edits,

@@ -28,6 +28,7 @@ pub use crate::em::{DawidSkeneModel, InitialConfusion, StopRule};
 pub use params::{ClassPriors, DawidSkeneParams};
 
 use crate::common::ActiveClasses;
+use crate::distributed::{self, DsConfig, DsParams};
 use crate::em::{self, EmConfig, EmData, MStep, Priors, build_model};
 
 /// Dawid–Skene: namespace for [`DawidSkene::params`].
@@ -82,6 +83,52 @@ impl Estimator for DawidSkeneParams {
         m: &JudgmentMatrix,
         progress: &dyn Progress,
     ) -> Result<DawidSkeneModel> {
+        self.fit_impl(m, None, progress)
+    }
+}
+
+impl DawidSkeneParams {
+    /// Fits starting from given parameters instead of the majority-vote start: the
+    /// first E-step uses `params` (priors and confusion; zero cells are floored at
+    /// 1e-10; fixed [`priors`](Self::priors), when set, replace `params`' priors), then
+    /// EM runs as in [`fit`](Estimator::fit). The incremental re-scoring hook: start a
+    /// fit of new judgments from a saved model. `params` are over the matrix's worker
+    /// and class codes (`n_workers x n_classes x n_classes`, `[worker, true,
+    /// observed]`); a worker new to the saved model needs a row (for example uniform).
+    ///
+    /// # Errors
+    /// As [`fit`](Estimator::fit); [`Error::InvalidParameter`] naming `params` when its
+    /// shape does not match the matrix, or `initial_confusion` when one is also set.
+    pub fn fit_from(&self, m: &JudgmentMatrix, params: &DsParams) -> Result<DawidSkeneModel> {
+        self.fit_from_with_progress(m, params, &NoProgress)
+    }
+
+    /// [`fit_from`](Self::fit_from) with progress (one unit per iteration).
+    ///
+    /// # Errors
+    /// As [`fit_from`](Self::fit_from), plus [`Error::Interrupted`].
+    pub fn fit_from_with_progress(
+        &self,
+        m: &JudgmentMatrix,
+        params: &DsParams,
+        progress: &dyn Progress,
+    ) -> Result<DawidSkeneModel> {
+        if self.initial.is_some() {
+            return Err(Error::param(
+                "initial_confusion",
+                "cannot be combined with a warm start (fit_from); drop one of them",
+            ));
+        }
+        distributed::check_warm(m, params)?;
+        self.fit_impl(m, Some(params), progress)
+    }
+
+    fn fit_impl(
+        &self,
+        m: &JudgmentMatrix,
+        warm: Option<&DsParams>,
+        progress: &dyn Progress,
+    ) -> Result<DawidSkeneModel> {
         self.validate()?;
         let gold = self.clamp_gold.then(|| m.gold());
         let active = ActiveClasses::new(m, gold, "dawid-skene")?;
@@ -127,6 +174,27 @@ impl Estimator for DawidSkeneParams {
                 Some((flat, *how))
             }
         };
+        if self.exact {
+            let mut cfg = DsConfig::dawid_skene()
+                .max_iter(self.max_iter)
+                .tol(self.tol)
+                .stop_rule(self.stop)
+                .smoothing(self.smoothing);
+            if let Priors::Fixed(p) = &priors {
+                cfg = cfg.fixed_priors(p.clone());
+            }
+            let r = distributed::fit_matrix(
+                m,
+                &active,
+                &cfg,
+                self.clamp_gold,
+                warm,
+                "dawid-skene",
+                progress,
+            )?;
+            return Ok(build_model("ds", m, &active, r, None));
+        }
+        let start = warm.map(|p| distributed::warm_active(p, &active));
         let d = EmData::new(m, &active, self.clamp_gold);
         let cfg = EmConfig {
             method: "dawid-skene",
@@ -137,6 +205,7 @@ impl Estimator for DawidSkeneParams {
             },
             priors,
             initial: initial.as_ref().map(|(f, h)| (f.as_slice(), *h)),
+            start: start.as_ref().map(|(c, p)| (c.as_slice(), p.as_slice())),
             stop: self.stop,
             progress,
         };

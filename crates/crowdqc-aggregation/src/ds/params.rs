@@ -26,6 +26,7 @@ pub struct DawidSkeneParams {
     pub(crate) smoothing: f64,
     pub(crate) initial: Option<(Array3<f64>, InitialConfusion)>,
     pub(crate) stop: StopRule,
+    pub(crate) exact: bool,
 }
 
 impl Default for DawidSkeneParams {
@@ -38,6 +39,7 @@ impl Default for DawidSkeneParams {
             smoothing: 0.0,
             initial: None,
             stop: StopRule::CrowdKit,
+            exact: false,
         }
     }
 }
@@ -107,6 +109,19 @@ impl DawidSkeneParams {
         self.initial_confusion(previous.confusion().to_owned(), InitialConfusion::Assign)
     }
 
+    /// Accumulate the M-step sums in fixed point (exact integers, see
+    /// [`distributed`](crate::distributed)): the fit then has the same bits as a
+    /// sharded fit of the same data over any number of shards and threads. Default
+    /// `false` (the faster floating-point engine, equal up to rounding). Both stay
+    /// within crowd-kit's 1e-6. Not combinable with
+    /// [`initial_confusion`](Self::initial_confusion) (use
+    /// [`fit_from`](Self::fit_from) for a warm start).
+    #[must_use]
+    pub fn exact_sums(mut self, v: bool) -> Self {
+        self.exact = v;
+        self
+    }
+
     /// Checks the parameters.
     ///
     /// # Errors
@@ -127,6 +142,12 @@ impl DawidSkeneParams {
             if (s - 1.0).abs() > 1e-9 {
                 return Err(Error::param("priors", format!("must sum to 1, got {s}")));
             }
+        }
+        if self.exact && self.initial.is_some() {
+            return Err(Error::param(
+                "initial_confusion",
+                "cannot be combined with exact_sums; use fit_from for a warm start",
+            ));
         }
         if let Some((c, _)) = &self.initial
             && let Some(v) = c.iter().find(|v| !(v.is_finite() && **v >= 0.0))

@@ -49,6 +49,9 @@ pub(crate) struct EmConfig<'a> {
     pub(crate) priors: Priors,
     /// `[w][observed][true]` initial confusion (active classes) for the first M-step.
     pub(crate) initial: Option<(&'a [f64], InitialConfusion)>,
+    /// A warm start: `([w][observed][true]` confusion in worker order, priors`), both
+    /// over the active classes; replaces the majority-vote start and first M-step.
+    pub(crate) start: Option<(&'a [f64], &'a [f64])>,
     pub(crate) stop: StopRule,
     /// Told the iteration limit, advanced once per iteration, checked for an
     /// interruption before each iteration.

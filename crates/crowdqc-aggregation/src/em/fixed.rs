@@ -203,7 +203,7 @@ const C: [f64; 12] = [
 /// in the exponent bits. Results below `2^-1022` (subnormal) are returned as 0: they
 /// vanish next to the row's largest value, which is 1. Within 2 ulp of `f64::exp2`.
 #[inline(always)]
-pub(super) fn exp2_lanes<const P: usize>(x: &[f64; P]) -> [f64; P] {
+pub(crate) fn exp2_lanes<const P: usize>(x: &[f64; P]) -> [f64; P] {
     let mut t = [0.0; P];
     let mut f = [0.0; P];
     for c in 0..P {

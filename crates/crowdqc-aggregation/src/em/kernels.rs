@@ -13,7 +13,7 @@ use crate::common::EPS;
 
 const STACK_K: usize = 64;
 /// `-EPS ln EPS`: the entropy term of a floored zero.
-pub(super) const EPS_ENTROPY: f64 = 2.302_585_092_994_046e-9;
+pub(crate) const EPS_ENTROPY: f64 = 2.302_585_092_994_046e-9;
 /// Cells per task when adding chunk tables.
 const REDUCE_BLOCK: usize = 4096;
 

@@ -26,8 +26,8 @@
 //! Nothing is allocated or hashed inside the loop.
 
 mod config;
-mod fixed;
-mod kernels;
+pub(crate) mod fixed;
+pub(crate) mod kernels;
 mod model;
 
 use crowdqc_core::estimator::{FitReport, StopReason};
@@ -345,24 +345,44 @@ fn run_loop(d: &EmData<'_>, cfg: &EmConfig<'_>) -> Result<EmResult> {
     };
     let mut q = vec![0.0; d.n_items * k];
     let mut s = vec![0.0; cells];
-    let vote_sums = kernels::init_pass(d, &mut q, Some(&mut s), &mut buf);
-    let mut p = match &cfg.priors {
-        Priors::Fixed(f) => f.clone(),
-        Priors::Estimated => mean_over_items(d, &vote_sums),
-    };
     let mut conf = vec![0.0; cells];
     let mut loge2 = Aligned::new(cells);
-    if !d.scatter {
-        kernels::accumulate(d, &q, &mut s);
-    }
-    kernels::normalize(
-        d,
-        &s,
-        &mut conf,
-        loge2.as_mut_slice(),
-        &cfg.m_step,
-        cfg.initial,
-    );
+    let mut p = match cfg.start {
+        // warm start: theta_0 is given (worker order → slot order)
+        Some((c0, p0)) => {
+            let kk = k * k;
+            for (sl, &w) in d.by_slot.iter().enumerate() {
+                let src = &c0[w as usize * kk..(w as usize + 1) * kk];
+                conf[sl * kk..(sl + 1) * kk].copy_from_slice(src);
+            }
+            for (lv, &cv) in loge2.as_mut_slice().iter_mut().zip(&conf) {
+                *lv = if cv > 0.0 { cv.log2() } else { EPS.log2() };
+            }
+            match &cfg.priors {
+                Priors::Fixed(f) => f.clone(),
+                Priors::Estimated => p0.to_vec(),
+            }
+        }
+        None => {
+            let vote_sums = kernels::init_pass(d, &mut q, Some(&mut s), &mut buf);
+            let p = match &cfg.priors {
+                Priors::Fixed(f) => f.clone(),
+                Priors::Estimated => mean_over_items(d, &vote_sums),
+            };
+            if !d.scatter {
+                kernels::accumulate(d, &q, &mut s);
+            }
+            kernels::normalize(
+                d,
+                &s,
+                &mut conf,
+                loge2.as_mut_slice(),
+                &cfg.m_step,
+                cfg.initial,
+            );
+            p
+        }
+    };
     let mut log2p = floored_logs(&p).0;
     // q_1 = E(theta_0) (and, in scatter mode, its M-step sums).
     let mut sums = kernels::pass(d, &mut q, loge2.as_slice(), &log2p, Some(&mut s), &mut buf);
@@ -462,6 +482,7 @@ mod tests {
             m_step: MStep::Full { smoothing: 0.0 },
             priors: Priors::Estimated,
             initial: None,
+            start: None,
             stop,
             progress: &crowdqc_core::progress::NoProgress,
         };

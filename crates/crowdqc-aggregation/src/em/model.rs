@@ -62,6 +62,19 @@ impl DawidSkeneModel {
         self.log_likelihood.last().copied().unwrap_or(f64::NAN)
     }
 
+    /// The fitted priors and confusion as [`DsParams`](crate::distributed::DsParams)
+    /// (over the matrix's worker and class codes): what a saved model keeps, and what
+    /// [`DawidSkeneParams::fit_from`](crate::DawidSkeneParams::fit_from) starts from.
+    pub fn params(&self) -> crate::distributed::DsParams {
+        let (w, k, _) = self.confusion.dim();
+        crate::distributed::DsParams {
+            n_workers: w,
+            k,
+            priors: self.priors.to_vec(),
+            confusion: self.confusion.iter().copied().collect(),
+        }
+    }
+
     /// Raykar & Yu's spammer score per worker from the confusion (see
     /// [`spammer_scores`]).
     pub fn spammer_scores(&self) -> Array1<f64> {

@@ -11,6 +11,7 @@ use crowdqc_core::progress::{NoProgress, Progress};
 use crowdqc_core::{JudgmentMatrix, Result};
 
 use crate::common::{ActiveClasses, check_max_iter, check_tol};
+use crate::distributed::{self, DsConfig, DsParams};
 use crate::em::{self, DawidSkeneModel, EmConfig, EmData, MStep, Priors, StopRule, build_model};
 
 /// One-coin Dawid–Skene: namespace for [`OneCoinDawidSkene::params`].
@@ -29,6 +30,7 @@ impl OneCoinDawidSkene {
 pub struct OneCoinDawidSkeneParams {
     max_iter: usize,
     tol: f64,
+    exact: bool,
 }
 
 impl Default for OneCoinDawidSkeneParams {
@@ -36,6 +38,7 @@ impl Default for OneCoinDawidSkeneParams {
         OneCoinDawidSkeneParams {
             max_iter: 100,
             tol: 1e-5,
+            exact: false,
         }
     }
 }
@@ -53,6 +56,27 @@ impl OneCoinDawidSkeneParams {
     pub fn tol(mut self, v: f64) -> Self {
         self.tol = v;
         self
+    }
+
+    /// Accumulate the M-step sums in fixed point, as
+    /// [`DawidSkeneParams::exact_sums`](crate::DawidSkeneParams::exact_sums). Default
+    /// `false`.
+    #[must_use]
+    pub fn exact_sums(mut self, v: bool) -> Self {
+        self.exact = v;
+        self
+    }
+
+    /// Fits starting from given parameters (a warm start), as
+    /// [`DawidSkeneParams::fit_from`](crate::DawidSkeneParams::fit_from); the
+    /// confusion's diagonal and off-diagonal cells enter the first E-step as given.
+    ///
+    /// # Errors
+    /// As [`fit`](Estimator::fit); [`crowdqc_core::Error::InvalidParameter`] naming
+    /// `params` when its shape does not match the matrix.
+    pub fn fit_from(&self, m: &JudgmentMatrix, params: &DsParams) -> Result<DawidSkeneModel> {
+        distributed::check_warm(m, params)?;
+        self.fit_impl(m, Some(params), &NoProgress)
     }
 
     /// Checks the parameters.
@@ -88,8 +112,36 @@ impl Estimator for OneCoinDawidSkeneParams {
         m: &JudgmentMatrix,
         progress: &dyn Progress,
     ) -> Result<DawidSkeneModel> {
+        self.fit_impl(m, None, progress)
+    }
+}
+
+impl OneCoinDawidSkeneParams {
+    fn fit_impl(
+        &self,
+        m: &JudgmentMatrix,
+        warm: Option<&DsParams>,
+        progress: &dyn Progress,
+    ) -> Result<DawidSkeneModel> {
         self.validate()?;
         let active = ActiveClasses::new(m, None, "one-coin dawid-skene")?;
+        let k = active.len();
+        let skills_of = |conf: &[f64]| (0..m.n_workers()).map(|w| conf[w * k * k]).collect();
+        if self.exact {
+            let cfg = DsConfig::one_coin().max_iter(self.max_iter).tol(self.tol);
+            let r = distributed::fit_matrix(
+                m,
+                &active,
+                &cfg,
+                false,
+                warm,
+                "one-coin dawid-skene",
+                progress,
+            )?;
+            let skills = skills_of(&r.conf);
+            return Ok(build_model("one-coin-ds", m, &active, r, Some(skills)));
+        }
+        let start = warm.map(|p| distributed::warm_active(p, &active));
         let d = EmData::new(m, &active, false);
         let cfg = EmConfig {
             method: "one-coin dawid-skene",
@@ -98,13 +150,13 @@ impl Estimator for OneCoinDawidSkeneParams {
             m_step: MStep::OneCoin,
             priors: Priors::Estimated,
             initial: None,
+            start: start.as_ref().map(|(c, p)| (c.as_slice(), p.as_slice())),
             stop: StopRule::CrowdKit,
             progress,
         };
         let r = em::run(&d, &cfg)?;
-        let k = active.len();
         // s_w is the diagonal of the (unclipped) one-coin matrix.
-        let skills = (0..m.n_workers()).map(|w| r.conf[w * k * k]).collect();
+        let skills = skills_of(&r.conf);
         Ok(build_model("one-coin-ds", m, &active, r, Some(skills)))
     }
 }

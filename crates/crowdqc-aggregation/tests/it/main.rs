@@ -18,3 +18,5 @@ mod props;
 mod reference;
 mod support;
 mod votes;
+
+mod distributed;
