@@ -170,6 +170,7 @@ mod one_coin;
 pub mod registry;
 pub mod report;
 mod spam;
+pub mod state;
 mod wawa;
 mod zbs;
 

@@ -143,6 +143,38 @@ fn refusal(bytes: u64, budget: u64, budget_kind: &str, what: &str, way_out: &str
     }
 }
 
+/// Peak bytes per judgment of reading a judgment file and fitting Dawid–Skene on it
+/// (`crowdqc aggregate --method ds`), for inputs not grouped by item: the builder's
+/// code columns (9 bytes) and the CSR columns being filled (5), then the matrix with
+/// the widened classes Dawid–Skene reads (about 10 bytes at redundancy 5) and its
+/// posteriors (8 bytes per item and class, 8 per judgment at K = 5 and redundancy 5),
+/// plus the dictionaries. An upper bound from the layout, checked against measured
+/// peaks in `benches/README.md`.
+pub const AGGREGATE_BYTES_PER_JUDGMENT: u64 = 24;
+
+/// The estimated peak memory of reading and fitting `judgments` judgments
+/// ([`AGGREGATE_BYTES_PER_JUDGMENT`] each).
+pub fn aggregate_estimate(judgments: u64) -> u64 {
+    judgments.saturating_mul(AGGREGATE_BYTES_PER_JUDGMENT)
+}
+
+/// Fails before any reading when [`aggregate_estimate`] exceeds the [`budget`].
+///
+/// # Errors
+/// [`Error::ResourceLimit`] with the estimate, the budget and what to do.
+pub fn check_aggregate(judgments: u64) -> Result<()> {
+    check(
+        Some(aggregate_estimate(judgments)),
+        &format!(
+            "reading and fitting {judgments} judgments (about \
+             {AGGREGATE_BYTES_PER_JUDGMENT} bytes per judgment at peak)"
+        ),
+        "free memory, run on a machine with more, or split the input by item and fit \
+         the parts (or fit shards with crowdqc.distributed); --max-memory raises no \
+         limit above the memory available",
+    )
+}
+
 /// A byte count for people: `80.0 GB`, `512.0 MB`, `999 bytes` (decimal units), or
 /// `more than 18 EB` for an overflowed estimate.
 pub fn format_bytes(bytes: u64) -> String {

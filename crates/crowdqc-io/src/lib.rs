@@ -103,9 +103,12 @@ pub use crowdqc_core::columns::{
 };
 pub use format::FileFormat;
 pub use guard::in_guarded_decode;
+pub use judgments::declared_rows;
 pub use judgments::{read_judgments, read_judgments_with_progress};
 pub use table::{Table, read_gold_table, read_table, read_table_with_lines, read_weights_table};
-pub use table_writer::{TableWriter, check_output_path, write_batches, write_table};
+pub use table_writer::{
+    TableWriter, check_file_path, check_output_path, write_atomic, write_batches, write_table,
+};
 pub use temp_files::{
     STALE_AFTER, abandon_writes, is_temp_name, remove_stale_temp_files, take_removed_stale,
 };

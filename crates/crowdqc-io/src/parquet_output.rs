@@ -19,10 +19,10 @@ use std::sync::Arc;
 use arrow_array::RecordBatch;
 use arrow_schema::{DataType, SchemaRef};
 use crowdqc_core::{Error, Result};
-use parquet::arrow::ArrowSchemaConverter;
 use parquet::arrow::arrow_writer::{
     ArrowColumnChunk, ArrowColumnWriter, ArrowRowGroupWriterFactory, compute_leaves,
 };
+use parquet::arrow::{ArrowSchemaConverter, add_encoded_arrow_schema_to_metadata};
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 use parquet::file::writer::SerializedFileWriter;
@@ -63,7 +63,11 @@ fn wrap(e: parquet::errors::ParquetError) -> Error {
 
 impl ParallelParquet {
     pub(crate) fn try_new(out: BufWriter<File>, schema: SchemaRef) -> Result<Self> {
-        let props = Arc::new(properties(&schema));
+        let mut props = properties(&schema);
+        // the Arrow schema in the footer, as ArrowWriter writes it: readers get the
+        // same Arrow types back (dictionaries, timestamps with their unit)
+        add_encoded_arrow_schema_to_metadata(&schema, &mut props);
+        let props = Arc::new(props);
         let parquet_schema = ArrowSchemaConverter::new()
             .with_coerce_types(props.coerce_types())
             .convert(&schema)

@@ -131,6 +131,98 @@ enum Sink {
     Ipc(FileWriter<BufWriter<File>>),
 }
 
+/// Creates the hidden temporary file next to `path` (after removing stale ones), locks
+/// it and registers it for [`abandon_writes`](crate::abandon_writes).
+fn create_temp(path: &Path) -> Result<(NamedTempFile, Registered, BufWriter<File>)> {
+    let dir = parent_dir(path);
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    temp_files::remove_stale_temp_files(dir);
+    let prefix = format!(".{name}{}", temp_files::MARKER);
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".tmp").rand_bytes(6);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // 0o666 minus the umask, like any newly created file.
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let (tmp, registered) = temp_files::create_registered(
+        || builder.tempfile_in(dir).map_err(|e| errors::io(dir, e)),
+        |t| t.path().to_path_buf(),
+    )?;
+    // held until the file is renamed or removed: tells a later run's cleanup that
+    // this file is being written (see `temp_files`); a file system without locks
+    // only loses that protection
+    let _ = tmp.as_file().try_lock();
+    let file = tmp.reopen().map_err(|e| errors::io(tmp.path(), e))?;
+    Ok((tmp, registered, BufWriter::with_capacity(1 << 16, file)))
+}
+
+/// Checks that a file of any kind (e.g. a saved model) can be written at `path`: its
+/// directory exists and `path` is not a directory. [`check_output_path`] without the
+/// table extensions.
+///
+/// # Errors
+/// As [`check_output_path`], except for the extension.
+pub fn check_file_path(path: &Path) -> Result<()> {
+    if path.is_dir() {
+        return Err(Error::param(
+            "output",
+            format!("`{}` is a directory; give a file name", path.display()),
+        ));
+    }
+    let dir = parent_dir(path);
+    if !dir.is_dir() {
+        return Err(Error::Io {
+            path: dir.to_path_buf(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!(
+                    "output directory does not exist (for `{}`); create it first",
+                    path.display()
+                ),
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Writes a file of any kind atomically, like the table writers: `write` fills a
+/// temporary file next to `path`, which is flushed, synced and renamed into place only
+/// when `write` succeeded (on error it is removed and `path` is untouched; signal
+/// handlers remove it with [`abandon_writes`](crate::abandon_writes)).
+///
+/// # Errors
+/// Those of [`check_file_path`], of `write`, and I/O failures, wrapped with the path.
+///
+/// # Examples
+/// ```
+/// # fn main() -> crowdqc_core::Result<()> {
+/// let dir = tempfile::tempdir().expect("tempdir");
+/// let path = dir.path().join("model.crowdqc");
+/// crowdqc_io::write_atomic(&path, |w| {
+///     w.write_all(b"hello").map_err(|e| crowdqc_core::Error::Io { path: "x".into(), source: e })
+/// })?;
+/// assert_eq!(std::fs::read(&path).expect("written"), b"hello");
+/// # Ok(()) }
+/// ```
+pub fn write_atomic(path: &Path, write: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
+    check_file_path(path)?;
+    let (tmp, _registered, mut out) = create_temp(path)?;
+    write(&mut out).map_err(|e| e.in_file(path))?;
+    out.flush().map_err(|e| errors::io(path, e))?;
+    let file = out
+        .into_inner()
+        .map_err(|e| errors::io(path, e.into_error()))?;
+    file.sync_all().map_err(|e| errors::io(path, e))?;
+    drop(file);
+    tmp.persist(path).map_err(|e| errors::io(path, e.error))?;
+    Ok(())
+}
+
 /// A streaming, atomic table writer for outputs too large for one batch: create it, write
 /// any number of batches with the same schema, then [`finish`](Self::finish). Until
 /// `finish` succeeds the data lives in a hidden temporary file next to the output;
@@ -166,31 +258,7 @@ impl TableWriter {
     pub fn create(path: &Path, schema: SchemaRef) -> Result<Self> {
         check_output_path(path)?;
         let format = FileFormat::from_path(path)?;
-        let dir = parent_dir(path);
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        temp_files::remove_stale_temp_files(dir);
-        let prefix = format!(".{name}{}", temp_files::MARKER);
-        let mut builder = tempfile::Builder::new();
-        builder.prefix(&prefix).suffix(".tmp").rand_bytes(6);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            // 0o666 minus the umask, like any newly created file.
-            builder.permissions(std::fs::Permissions::from_mode(0o666));
-        }
-        let (tmp, registered) = temp_files::create_registered(
-            || builder.tempfile_in(dir).map_err(|e| errors::io(dir, e)),
-            |t| t.path().to_path_buf(),
-        )?;
-        // held until the file is renamed or removed: tells a later run's cleanup that
-        // this file is being written (see `temp_files`); a file system without locks
-        // only loses that protection
-        let _ = tmp.as_file().try_lock();
-        let file = tmp.reopen().map_err(|e| errors::io(tmp.path(), e))?;
-        let out = BufWriter::with_capacity(1 << 16, file);
+        let (tmp, registered, out) = create_temp(path)?;
         let sink = match format {
             FileFormat::Parquet => Sink::Parquet(Box::new(
                 ParallelParquet::try_new(out, schema).map_err(|e| e.in_file(path))?,

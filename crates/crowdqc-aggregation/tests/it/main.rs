@@ -20,3 +20,4 @@ mod support;
 mod votes;
 
 mod distributed;
+mod state;
