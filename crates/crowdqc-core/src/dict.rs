@@ -189,6 +189,11 @@ impl StrStore {
             }
         }
         let hash = self.hasher.hash_one(s);
+        self.intern_hashed(s, hash)
+    }
+
+    /// Interns `s` whose hash (by this store's hasher) is `hash`; the table exists.
+    fn intern_hashed(&mut self, s: &str, hash: u64) -> u32 {
         let StrStore {
             arena,
             offsets,
@@ -196,7 +201,7 @@ impl StrStore {
             hasher,
         } = self;
         let Some(table) = table.as_mut() else {
-            unreachable!("built above");
+            unreachable!("only called once the table is built");
         };
         let found = table.find(hash, |&c| {
             &arena[offsets[c as usize]..offsets[c as usize + 1]] == s
@@ -420,6 +425,33 @@ impl IdDictionary {
             }
             self.repr = Repr::Str(st);
         }
+    }
+
+    /// For a string dictionary that hashes (its table is built): the hash of `s`, for
+    /// [`intern_str_hashed`](Self::intern_str_hashed) and caches in front of the table.
+    pub(crate) fn str_hash(&self, s: &str) -> Option<u64> {
+        match &self.repr {
+            Repr::Str(st) if st.table.is_some() => Some(st.hasher.hash_one(s)),
+            _ => None,
+        }
+    }
+
+    /// The string id with code `code` of a string dictionary.
+    pub(crate) fn str_at(&self, code: u32) -> Option<&str> {
+        match &self.repr {
+            Repr::Str(st) => Some(st.get(code)),
+            Repr::Int { .. } => None,
+        }
+    }
+
+    /// [`intern_str`](Self::intern_str) with the hash from [`str_hash`](Self::str_hash).
+    pub(crate) fn intern_str_hashed(&mut self, s: &str, hash: u64) -> u32 {
+        if let Repr::Str(st) = &mut self.repr
+            && st.table.is_some()
+        {
+            return st.intern_hashed(s, hash);
+        }
+        self.intern_str(s)
     }
 
     /// Approximate heap bytes used.

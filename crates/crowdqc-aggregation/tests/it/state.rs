@@ -129,7 +129,7 @@ fn new_workers_start_from_the_mean_confusion() {
         .map(|(i, p)| {
             let w = m.judgment_workers()[p];
             let wid = m.workers().get(w).to_string();
-            let wid = if w % 2 == 0 {
+            let wid = if w.is_multiple_of(2) {
                 wid
             } else {
                 format!("new-{wid}")
