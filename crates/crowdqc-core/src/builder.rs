@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::ingest::{DictCache, encode_durations, encode_ids, encode_timestamps, trim_strings};
 use crate::options::IngestOptions;
 
-/// Builds a [`JudgmentMatrix`] from any number of Arrow record batches (or single rows),
+/// Builds a [`JudgmentMatrix`](crate::JudgmentMatrix) from any number of Arrow record batches (or single rows),
 /// without concatenating them first.
 ///
 /// ```
