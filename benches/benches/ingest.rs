@@ -152,7 +152,10 @@ fn output(c: &mut Criterion) {
         let model = MajorityVote::params().fit(&m).expect("fit");
         let items = m.n_items() as u64;
         g.throughput(Throughput::Elements(items));
-        for (name, file) in [("items_parquet", "items.parquet"), ("items_csv", "items.csv")] {
+        for (name, file) in [
+            ("items_parquet", "items.parquet"),
+            ("items_csv", "items.csv"),
+        ] {
             let path = dir.path().join(file);
             g.bench_with_input(BenchmarkId::new(name, items), &path, |b, p| {
                 b.iter(|| crowdqc_io::write_batches(p, item_batches(&m, &model)).expect("write"));
@@ -184,7 +187,10 @@ fn rescore(c: &mut Criterion) {
     .with_judgments(n + n / 10);
     let crowd = SynthCrowd::new(cfg).expect("config");
     // items of the last tenth are "the day"
-    let all: Vec<_> = crowd.batches(opts(IdFormat::Str)).expect("batches").collect();
+    let all: Vec<_> = crowd
+        .batches(opts(IdFormat::Str))
+        .expect("batches")
+        .collect();
     let rows: u64 = all.iter().map(|b| b.num_rows() as u64).sum();
     let build = |range: std::ops::Range<u64>| {
         let mut b = JudgmentMatrixBuilder::new(IngestOptions::default()).expect("options");
