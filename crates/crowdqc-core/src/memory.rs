@@ -144,13 +144,13 @@ fn refusal(bytes: u64, budget: u64, budget_kind: &str, what: &str, way_out: &str
 }
 
 /// Peak bytes per judgment of reading a judgment file and fitting Dawid–Skene on it
-/// (`crowdqc aggregate --method ds`), for inputs not grouped by item: the builder's
-/// code columns (9 bytes) and the CSR columns being filled (5), then the matrix with
-/// the widened classes Dawid–Skene reads (about 10 bytes at redundancy 5) and its
-/// posteriors (8 bytes per item and class, 8 per judgment at K = 5 and redundancy 5),
-/// plus the dictionaries. An upper bound from the layout, checked against measured
-/// peaks in `benches/README.md`.
-pub const AGGREGATE_BYTES_PER_JUDGMENT: u64 = 24;
+/// with the items table written (`crowdqc aggregate --method ds --out`), measured: 41
+/// bytes per judgment at 1e8 judgments (4.09 GB; K = 5, redundancy 5, 1M workers,
+/// string ids, rows not grouped by item). Of that, the matrix with its dictionaries
+/// is 12.6 bytes and the read peaks at 20; the rest is the fit's own buffers
+/// (posteriors, the `u32` class and item views, the per-worker group index) and the
+/// output. See `benches/README.md`.
+pub const AGGREGATE_BYTES_PER_JUDGMENT: u64 = 42;
 
 /// The estimated peak memory of reading and fitting `judgments` judgments
 /// ([`AGGREGATE_BYTES_PER_JUDGMENT`] each).

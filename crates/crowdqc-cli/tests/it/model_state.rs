@@ -153,11 +153,11 @@ fn parquet_input_too_large_for_memory_is_refused_before_reading() {
     ])
     .expect("batch");
     crowdqc::io::write_table(&p, &batch).expect("parquet");
-    // 100 000 judgments x 24 bytes = 2.4 MB > 1 MB
+    // 100 000 judgments x 42 bytes = 4.2 MB > 1 MB
     let r = crowdqc(&["--max-memory", "1M", "aggregate", s(&p), "--method", "ds"]);
     assert_eq!(r.code, Some(2), "{r:?}");
     assert!(
-        r.stderr.contains("100000 judgments") && r.stderr.contains("2.4 MB"),
+        r.stderr.contains("100000 judgments") && r.stderr.contains("4.2 MB"),
         "{r:?}"
     );
     assert_no_panic(&r);
