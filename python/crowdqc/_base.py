@@ -96,7 +96,7 @@ class BaseAggregator:
         """probas_, labels_ and skills_ of a vote-based fit."""
         self.labels_ = _frames.labels_series(d, model.labels())
         self._defer(
-            probas_=lambda: _frames.probas_frame(d, model.posteriors()),
+            probas_=lambda: _frames.probas_frame(d, model),
             # crowd-kit's skills_ come from a sorted groupby: sorted by worker id
             skills_=lambda: _frames.worker_series(d, model.worker_accuracy(), "skill").sort_index(),
         )
@@ -178,4 +178,4 @@ def weighted_vote(
     d = _frames.build(data)
     weights = skill_weights(d, skills, on_missing_skill, default_skill)
     model = _native.fit(d.matrix, "mv", {"weights": weights})
-    return _frames.probas_frame(d, model.posteriors()), _frames.labels_series(d, model.labels())
+    return _frames.probas_frame(d, model), _frames.labels_series(d, model.labels())

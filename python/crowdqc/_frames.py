@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 
 from . import _errors
-from ._native import Matrix
+from ._native import Matrix, Model
 
 ITEM_ALIASES = ("task", "item")
 WORKER_ALIASES = ("worker", "performer", "annotator")
@@ -181,11 +181,53 @@ def numbers(arr: pa.Array) -> np.ndarray:
     return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=np.float64)
 
 
-def probas_frame(d: Data, flat: pa.Array) -> pd.DataFrame:
-    """The ``tasks x labels`` posterior frame."""
+def probas_frame(d: Data, model: Model) -> pd.DataFrame:
+    """The ``tasks x labels`` posterior frame of a fitted native model.
+
+    A vote over very many classes keeps its posteriors sparsely (the dense table would
+    not fit in memory); its frame then has pandas sparse columns (fill value 0), built
+    from the non-zero posteriors only.
+    """
     m = d.matrix
-    values = numbers(flat).reshape(m.n_items, m.n_classes)
-    return pd.DataFrame(values, index=items(d), columns=classes(d))
+    if model.has_dense_posteriors():
+        values = numbers(model.posteriors()).reshape(m.n_items, m.n_classes)
+        return pd.DataFrame(values, index=items(d), columns=classes(d))
+    return _sparse_probas(d, model)
+
+
+def _sparse_array(values: np.ndarray, indices: np.ndarray, length: int) -> Any:
+    """A float SparseArray (fill 0) from its non-zero values, for pandas 1.5 to 3."""
+    from_indices = getattr(pd.arrays.SparseArray, "from_indices", None)
+    if from_indices is not None:
+        return from_indices(values, indices, length, fill_value=0.0)
+    from pandas._libs.sparse import IntIndex
+
+    return pd.arrays.SparseArray(
+        values, sparse_index=IntIndex(length, indices.astype(np.int32)), fill_value=0.0
+    )
+
+
+def _sparse_probas(d: Data, model: Model) -> pd.DataFrame:
+    """Sparse-column posterior frame; an item without judgment is uniform."""
+    m = d.matrix
+    n, k = m.n_items, m.n_classes
+    it, cl, val = (np.asarray(a.to_numpy(zero_copy_only=False)) for a in model.sparse_posteriors())
+    order = np.argsort(cl, kind="stable")  # item-major input: items stay ascending
+    it, cl, val = it[order].astype(np.int64), cl[order], val[order]
+    bounds = np.searchsorted(cl, np.arange(k + 1))
+    empty = np.setdiff1d(np.arange(n, dtype=np.int64), it)
+    uniform = np.full(len(empty), 1.0 / k)
+    columns = {}
+    for c in range(k):
+        idx, v = it[bounds[c] : bounds[c + 1]], val[bounds[c] : bounds[c + 1]]
+        if len(empty):
+            idx, v = np.concatenate([idx, empty]), np.concatenate([v, uniform])
+            by = np.argsort(idx, kind="stable")
+            idx, v = idx[by], v[by]
+        columns[c] = _sparse_array(v, idx, n)
+    frame = pd.DataFrame(columns, index=items(d), copy=False)
+    frame.columns = classes(d)
+    return frame
 
 
 def labels_series(d: Data, codes: pa.Array) -> pd.Series:

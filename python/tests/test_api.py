@@ -214,3 +214,29 @@ def test_refit_replaces_every_attribute() -> None:
     ds.fit(other)
     assert list(ds.probas_.index) == [t + "x" for t in first.index]
     assert list(ds.errors_.columns) == ["cat", "dog"]
+
+
+def test_majority_vote_over_very_many_classes_has_sparse_probas() -> None:
+    # 70,000 items x 2,000 classes = 1.4e8 cells, above the dense vote-share table's
+    # 2**27: the shares are kept sparsely, and probas_ has pandas sparse columns holding
+    # exactly pandas' own vote shares
+    n, k = 70_000, 2_000
+    items = np.repeat(np.arange(n), 3)
+    workers = np.tile(np.array(["a", "b", "c"]), n)
+    first = (np.arange(n) * 7) % k
+    labels = np.stack([first, first, (first + (np.arange(n) % 3 == 0)) % k], axis=1).ravel()
+    df = pd.DataFrame({"task": items, "worker": workers, "label": labels})
+    mv = MajorityVote().fit(df)
+    probas = mv.probas_
+    assert probas.shape == (n, k)
+    assert all(isinstance(t, pd.SparseDtype) for t in probas.dtypes.iloc[:3])
+    expected = df.groupby("task")["label"].value_counts(normalize=True)
+    coo = probas.sparse.to_coo()
+    actual = pd.Series(
+        coo.data, index=pd.MultiIndex.from_arrays([probas.index[coo.row], probas.columns[coo.col]])
+    ).sort_index()
+    expected.index.names = [None, None]
+    pd.testing.assert_series_equal(
+        actual, expected.sort_index().rename(None), check_names=False, rtol=0, atol=1e-15
+    )
+    assert (mv.labels_ == pd.Series(first, index=np.arange(n))).all()

@@ -33,6 +33,7 @@ FILES = [
     "test_kos_aggregation",
     "test_mace_aggregation",
     "test_majority_vote",
+    "test_bt_aggregation",
 ]
 
 

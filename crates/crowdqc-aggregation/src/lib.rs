@@ -69,6 +69,19 @@
 //! first appearance: [`TieRule::FirstSeen`]). Tested on crowd-kit's own test values
 //! and on crowd-kit runs over real datasets (`fixtures/aggregation/`).
 //!
+//! ## Sharded fits, exact sums and warm starts
+//!
+//! [`distributed`] runs Dawid–Skene, one-coin Dawid–Skene and majority vote over data
+//! partitioned by item, as plain functions (shard statistics, an exact merge, the
+//! M-step and the stopping rule on the driver) that know nothing of any engine; ids
+//! are coded by globally sorted dictionaries and every cross-item sum is fixed point,
+//! so the results are bit-identical for any number of shards and threads.
+//! [`DawidSkeneParams::exact_sums`] (and one-coin's) runs a single-machine fit through
+//! the same code, with the same bits. [`DawidSkeneParams::fit_from`] starts EM from
+//! given [`distributed::DsParams`] (for example a saved model's,
+//! [`DawidSkeneModel::params`]) instead of the majority-vote start: the incremental
+//! re-scoring hook.
+//!
 //! ## Accuracy on real data
 //!
 //! Accuracy on gold of every method with default parameters, on every categorical
@@ -169,6 +182,7 @@ mod mv;
 mod one_coin;
 pub mod registry;
 pub mod report;
+mod settings;
 mod spam;
 pub mod state;
 mod wawa;
@@ -187,6 +201,7 @@ pub use minimax::{Minimax, MinimaxModel, MinimaxParams, MinimaxVariant};
 pub use mmsr::{Mmsr, MmsrModel, MmsrParams};
 pub use mv::{MAX_DENSE_SHARE_CELLS, MajorityVote, MajorityVoteParams, VoteModel};
 pub use one_coin::{OneCoinDawidSkene, OneCoinDawidSkeneParams};
+pub use settings::CommonSettings;
 pub use spam::{AnswerPatterns, answer_patterns, spammer_scores};
 pub use wawa::{Wawa, WawaParams};
 pub use zbs::{ZeroBasedSkill, ZeroBasedSkillParams};

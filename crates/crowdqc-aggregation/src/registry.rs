@@ -21,7 +21,8 @@ use crowdqc_core::progress::{NoProgress, Progress};
 use crowdqc_core::{Error, JudgmentMatrix, Result};
 
 use crate::{
-    DawidSkene, GoldMajorityVote, MajorityVote, OneCoinDawidSkene, TieRule, Wawa, ZeroBasedSkill,
+    CommonSettings, DawidSkene, GoldMajorityVote, MajorityVote, OneCoinDawidSkene, TieRule, Wawa,
+    ZeroBasedSkill,
 };
 
 /// What a method is and what it can use.
@@ -235,34 +236,23 @@ pub fn fit_with_progress(
             )
         }
         "wawa" => boxed(Wawa::params().fit_with_progress(m, progress)),
-        "zbs" => {
-            let mut p = ZeroBasedSkill::params();
-            if let Some(n) = opts.max_iter {
-                p = p.n_iter(n);
-            }
-            boxed(p.fit_with_progress(m, progress))
-        }
+        "zbs" => boxed(
+            ZeroBasedSkill::params()
+                .with_options(opts)
+                .fit_with_progress(m, progress),
+        ),
         "gold-mv" => boxed(GoldMajorityVote::params().fit_with_progress(m, progress)),
-        "ds" => {
-            let mut p = DawidSkene::params().clamp_gold(opts.use_gold);
-            if let Some(n) = opts.max_iter {
-                p = p.max_iter(n);
-            }
-            if let Some(t) = opts.tol {
-                p = p.tol(t);
-            }
-            boxed(p.fit_with_progress(m, progress))
-        }
-        "one-coin-ds" => {
-            let mut p = OneCoinDawidSkene::params();
-            if let Some(n) = opts.max_iter {
-                p = p.max_iter(n);
-            }
-            if let Some(t) = opts.tol {
-                p = p.tol(t);
-            }
-            boxed(p.fit_with_progress(m, progress))
-        }
+        "ds" => boxed(
+            DawidSkene::params()
+                .clamp_gold(opts.use_gold)
+                .with_options(opts)
+                .fit_with_progress(m, progress),
+        ),
+        "one-coin-ds" => boxed(
+            OneCoinDawidSkene::params()
+                .with_options(opts)
+                .fit_with_progress(m, progress),
+        ),
         other => match fit_external(other, m, opts, progress) {
             Some(r) => r,
             None => Err(Error::param(
@@ -291,90 +281,51 @@ fn fit_external(
         Some(r.map(|m| Box::new(m) as Box<dyn FittedModel>))
     }
     match name {
-        "glad" => {
-            let mut p = crate::glad::Glad::params();
-            if let Some(n) = opts.max_iter {
-                p = p.max_iter(n);
-            }
-            if let Some(t) = opts.tol {
-                p = p.tol(t);
-            }
-            boxed(p.fit_with_progress(m, progress))
-        }
-        "mace" => {
-            let mut p = crate::mace::Mace::params();
-            if let Some(n) = opts.max_iter {
-                p = p.max_iter(n);
-            }
-            if let Some(t) = opts.tol {
-                p = p.tol(t);
-            }
-            if let Some(s) = opts.seed {
-                p = p.seed(s);
-            }
-            boxed(p.fit_with_progress(m, progress))
-        }
-        "kos" => {
-            let mut p = crate::kos::Kos::params();
-            if let Some(n) = opts.max_iter {
-                p = p.n_iter(n);
-            }
-            if let Some(s) = opts.seed {
-                p = p.seed(s);
-            }
-            boxed(p.fit_with_progress(m, progress))
-        }
-        "mmsr" => {
-            let mut p = crate::mmsr::Mmsr::params();
-            if let Some(n) = opts.max_iter {
-                p = p.max_iter(n);
-            }
-            if let Some(t) = opts.tol {
-                p = p.tol(t);
-            }
-            if let Some(s) = opts.seed {
-                p = p.seed(s);
-            }
-            boxed(p.fit_with_progress(m, progress))
-        }
-        "minimax" | "minimax-ordinal" => {
-            let mut p = if name == "minimax" {
-                crate::minimax::Minimax::params()
-            } else {
-                crate::minimax::Minimax::ordinal()
-            };
-            if let Some(n) = opts.max_iter {
-                p = p.max_iter(n);
-            }
-            if let Some(t) = opts.tol {
-                p = p.tol(t);
-            }
-            boxed(p.fit_with_progress(m, progress))
-        }
-        "auto" => {
-            let mut p = crate::auto::Auto::params();
-            if let Some(s) = opts.seed {
-                p = p.seed(s);
-            }
-            boxed(p.fit_with_progress(m, progress))
-        }
-        "ebcc" | "ibcc" => {
-            let mut p = if name == "ebcc" {
-                crate::ebcc::Ebcc::params()
-            } else {
-                crate::ebcc::Ibcc::params()
-            };
-            if let Some(n) = opts.max_iter {
-                p = p.max_iter(n);
-            }
-            if let Some(t) = opts.tol {
-                p = p.tol(t);
-            }
-            if let Some(s) = opts.seed {
-                p = p.seed(s);
-            }
-            boxed(p.fit_with_progress(m, progress))
-        }
+        "glad" => boxed(
+            crate::glad::Glad::params()
+                .with_options(opts)
+                .fit_with_progress(m, progress),
+        ),
+        "mace" => boxed(
+            crate::mace::Mace::params()
+                .with_options(opts)
+                .fit_with_progress(m, progress),
+        ),
+        "kos" => boxed(
+            crate::kos::Kos::params()
+                .with_options(opts)
+                .fit_with_progress(m, progress),
+        ),
+        "mmsr" => boxed(
+            crate::mmsr::Mmsr::params()
+                .with_options(opts)
+                .fit_with_progress(m, progress),
+        ),
+        "minimax" => boxed(
+            crate::minimax::Minimax::params()
+                .with_options(opts)
+                .fit_with_progress(m, progress),
+        ),
+        "minimax-ordinal" => boxed(
+            crate::minimax::Minimax::ordinal()
+                .with_options(opts)
+                .fit_with_progress(m, progress),
+        ),
+        "auto" => boxed(
+            crate::auto::Auto::params()
+                .with_options(opts)
+                .fit_with_progress(m, progress),
+        ),
+        "ebcc" => boxed(
+            crate::ebcc::Ebcc::params()
+                .with_options(opts)
+                .fit_with_progress(m, progress),
+        ),
+        "ibcc" => boxed(
+            crate::ebcc::Ibcc::params()
+                .with_options(opts)
+                .fit_with_progress(m, progress),
+        ),
         _ => None,
     }
 }

@@ -1,6 +1,7 @@
 //! Bradley–Terry (crowd-kit's MM iteration) and Davidson's tie extension.
 
 use crowdqc_core::Result;
+use crowdqc_core::progress::Progress;
 use rayon::prelude::*;
 
 use crate::data::{Comparisons, Outcome};
@@ -32,7 +33,13 @@ fn l1(a: &[f64], b: &[f64]) -> f64 {
 /// Hunter's MM for Bradley–Terry as crowd-kit iterates it: start from equal strengths,
 /// `p_i ← W_i / Σ_k 1/(p_i + p_j)`, normalise to sum 1, stop after `max_iter` steps or
 /// when the L1 change of `p` falls below `tol` (checked from the second step on).
-pub(crate) fn bradley_terry(c: &Comparisons, max_iter: usize, tol: f64, prior: f64) -> Raw {
+pub(crate) fn bradley_terry(
+    c: &Comparisons,
+    max_iter: usize,
+    tol: f64,
+    prior: f64,
+    progress: &dyn Progress,
+) -> Result<Raw> {
     let n = c.n_items();
     let mut sums = PairSums::new(n, c.len());
     let w = wins(c);
@@ -41,6 +48,8 @@ pub(crate) fn bradley_terry(c: &Comparisons, max_iter: usize, tol: f64, prior: f
     let mut iterations = 0;
     let mut converged = false;
     for it in 0..max_iter {
+        progress.check()?;
+        progress.advance(1);
         sums.step(&c.left, &c.right, &p, &w, prior, &mut next);
         normalise(&mut next);
         iterations += 1;
@@ -52,7 +61,7 @@ pub(crate) fn bradley_terry(c: &Comparisons, max_iter: usize, tol: f64, prior: f
         }
     }
     let info = bt_info(c, &p, prior);
-    Raw::strengths(p, info, iterations, converged)
+    Ok(Raw::strengths(p, info, iterations, converged))
 }
 
 /// Diagonal of the observed information of the log-strengths under plain BT.
@@ -84,7 +93,13 @@ pub(crate) fn add_prior_info(info: &mut [f64], p: &[f64], prior: f64) {
 /// `D = p_i + p_j + ν√(p_i p_j)`, fitted by the fixed-point (MM) iteration of Hunter
 /// (2004, §5): `p_i ← W_i / Σ_k (1 + ν/2·√(p_j/p_i)) / D_k` with `W_i` = wins + ½·ties,
 /// then `ν ← T / Σ_k √(p_i p_j) / D_k` (`T` ties). Without ties `ν = 0` and this is BT.
-pub(crate) fn davidson(c: &Comparisons, max_iter: usize, tol: f64, prior: f64) -> Result<Raw> {
+pub(crate) fn davidson(
+    c: &Comparisons,
+    max_iter: usize,
+    tol: f64,
+    prior: f64,
+    progress: &dyn Progress,
+) -> Result<Raw> {
     let n = c.n_items();
     let adj = Adjacency::build(n, &c.left, &c.right);
     let w = wins(c);
@@ -102,6 +117,8 @@ pub(crate) fn davidson(c: &Comparisons, max_iter: usize, tol: f64, prior: f64) -
     let mut iterations = 0;
     let mut converged = false;
     for it in 0..max_iter {
+        progress.check()?;
+        progress.advance(1);
         next.par_chunks_mut(4096)
             .enumerate()
             .for_each(|(ci, chunk)| {

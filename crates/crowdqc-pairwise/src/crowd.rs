@@ -11,6 +11,7 @@
 //! EM, so the log-posterior never decreases). Ties carry no order information and are
 //! left out (counted in the fit report).
 
+use crowdqc_core::progress::Progress;
 use crowdqc_core::{Error, Result};
 use rayon::prelude::*;
 
@@ -71,30 +72,61 @@ struct Flat {
     left_won: Vec<bool>,
 }
 
+/// Items per block of the tiled order: a tile's strengths and per-item sums (two
+/// blocks of 8,192 items × 24 bytes, 384 KiB) stay in a core's L2 cache.
+const BLOCK: usize = 1 << 13;
+/// Most blocks per side (above 8.4M items blocks grow instead), so the tile table
+/// stays small (at most 1024² entries).
+const MAX_BLOCKS: usize = 1024;
+
+/// The comparisons without ties, in tiled order: grouped by (winner's block, loser's
+/// block), input order within a tile (a stable counting sort). The E-step's random
+/// reads and writes of per-item values then stay within two blocks at a time instead
+/// of ranging over every item (at 10⁵ items they missed L2 on most comparisons). The
+/// order depends on the data alone, so results stay identical for any thread count.
 fn flatten(c: &Comparisons) -> Flat {
-    let m = c.len().saturating_sub(c.report.ties as usize);
+    let size = BLOCK.max(c.n_items().div_ceil(MAX_BLOCKS));
+    let blocks = c.n_items().div_ceil(size).max(1);
+    let tile = |w: u32, l: u32| (w as usize / size) * blocks + l as usize / size;
+    let side = |k: usize| {
+        let (l, r) = (c.left[k], c.right[k]);
+        match c.outcome[k] {
+            Outcome::Left => Some((l, r, true)),
+            Outcome::Right => Some((r, l, false)),
+            Outcome::Tie => None,
+        }
+    };
+    let mut start = vec![0usize; blocks * blocks + 1];
+    for k in 0..c.len() {
+        if let Some((w, l, _)) = side(k) {
+            start[tile(w, l) + 1] += 1;
+        }
+    }
+    for t in 0..blocks * blocks {
+        start[t + 1] += start[t];
+    }
+    let m = start[blocks * blocks];
     let mut f = Flat {
-        win: Vec::with_capacity(m),
-        lose: Vec::with_capacity(m),
-        worker: Vec::with_capacity(m),
-        left_won: Vec::with_capacity(m),
+        win: vec![0; m],
+        lose: vec![0; m],
+        worker: vec![0; m],
+        left_won: vec![false; m],
     };
     for k in 0..c.len() {
-        let (l, r) = (c.left[k], c.right[k]);
-        let (w, lo, lw) = match c.outcome[k] {
-            Outcome::Left => (l, r, true),
-            Outcome::Right => (r, l, false),
-            Outcome::Tie => continue,
-        };
-        f.win.push(w);
-        f.lose.push(lo);
-        f.worker.push(c.worker[k]);
-        f.left_won.push(lw);
+        if let Some((w, l, lw)) = side(k) {
+            let t = tile(w, l);
+            let at = start[t];
+            start[t] += 1;
+            f.win[at] = w;
+            f.lose[at] = l;
+            f.worker[at] = c.worker[k];
+            f.left_won[at] = lw;
+        }
     }
     f
 }
 
-pub(crate) fn fit(c: &Comparisons, cfg: &Config) -> Result<Raw> {
+pub(crate) fn fit(c: &Comparisons, cfg: &Config, progress: &dyn Progress) -> Result<Raw> {
     let n = c.n_items();
     let nw = c.n_workers();
     let f = flatten(c);
@@ -122,6 +154,8 @@ pub(crate) fn fit(c: &Comparisons, cfg: &Config) -> Result<Raw> {
     let mut converged = false;
     let mut prev = f64::NEG_INFINITY;
     for it in 0..=cfg.max_iter {
+        progress.check()?;
+        progress.advance(1);
         // E-step: responsibilities, the log-likelihood at the current parameters, and
         // the sums the M-step needs (the MM denominators use the same strengths)
         acc.par_iter_mut().enumerate().for_each(|(pi, part)| {
@@ -220,29 +254,38 @@ pub(crate) fn fit(c: &Comparisons, cfg: &Config) -> Result<Raw> {
         std::mem::swap(&mut p, &mut next);
         iterations += 1;
     }
-    // observed information of the log-strengths under the fitted model
-    let mut info = vec![0.0; n];
-    for k in 0..m {
-        let (wi, li) = (f.win[k] as usize, f.lose[k] as usize);
-        let t = p[wi] + p[li];
-        if t <= 0.0 {
-            continue;
-        }
-        let w = f.worker[k] as usize;
-        let (ca, cb) = match cfg.kind {
-            Kind::Crowd => (2.0 * rel[w] - 1.0, 1.0 - rel[w]),
-            Kind::Noisy => {
-                let side = if f.left_won[k] {
-                    bias[w]
-                } else {
-                    1.0 - bias[w]
-                };
-                (rel[w], (1.0 - rel[w]) * side)
+    // observed information of the log-strengths under the fitted model, in the
+    // E-step's parts (each its own per-item sums, reduced in part order)
+    acc.par_iter_mut().enumerate().for_each(|(pi, part)| {
+        part.clear();
+        for k in pi * part_len..((pi + 1) * part_len).min(m) {
+            let (wi, li) = (f.win[k] as usize, f.lose[k] as usize);
+            let t = p[wi] + p[li];
+            if t <= 0.0 {
+                continue;
             }
-        };
-        let i = info_term(p[wi] / t, ca, cb);
-        info[wi] += i;
-        info[li] += i;
+            let w = f.worker[k] as usize;
+            let (ca, cb) = match cfg.kind {
+                Kind::Crowd => (2.0 * rel[w] - 1.0, 1.0 - rel[w]),
+                Kind::Noisy => {
+                    let side = if f.left_won[k] {
+                        bias[w]
+                    } else {
+                        1.0 - bias[w]
+                    };
+                    (rel[w], (1.0 - rel[w]) * side)
+                }
+            };
+            let i = info_term(p[wi] / t, ca, cb);
+            part.item[wi][0] += i;
+            part.item[li][0] += i;
+        }
+    });
+    let mut info = vec![0.0; n];
+    for part in &acc {
+        for (x, v) in info.iter_mut().zip(&part.item) {
+            *x += v[0];
+        }
     }
     add_prior_info(&mut info, &p, cfg.prior);
     let mut raw = Raw::strengths(p, info, iterations, converged);

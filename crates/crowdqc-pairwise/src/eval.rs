@@ -23,6 +23,16 @@ pub struct RankingEval {
     pub pairs: u64,
 }
 
+impl std::fmt::Display for RankingEval {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} items: kendall tau-b {:.4}, spearman rho {:.4}, pair accuracy {:.4} over {} pairs",
+            self.items, self.kendall_tau_b, self.spearman_rho, self.pair_accuracy, self.pairs
+        )
+    }
+}
+
 fn avg_ranks(x: &[f64]) -> Vec<f64> {
     let mut order: Vec<usize> = (0..x.len()).collect();
     order.sort_by(|&a, &b| x[a].total_cmp(&x[b]));

@@ -2,6 +2,7 @@
 //! the seeded bootstrap.
 
 use crowdqc_core::Result;
+use crowdqc_core::progress::Progress;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
@@ -44,15 +45,15 @@ impl Raw {
     }
 }
 
-fn run(params: &PairwiseParams, data: &Comparisons) -> Result<Raw> {
+fn run(params: &PairwiseParams, data: &Comparisons, progress: &dyn Progress) -> Result<Raw> {
     let (it, tol, prior) = (
         params.iterations(),
         params.tolerance(),
         params.prior_strength(),
     );
     match params.method {
-        Method::Bt => Ok(bt::bradley_terry(data, it, tol, prior)),
-        Method::BtTies => bt::davidson(data, it, tol, prior),
+        Method::Bt => bt::bradley_terry(data, it, tol, prior, progress),
+        Method::BtTies => bt::davidson(data, it, tol, prior, progress),
         Method::CrowdBt | Method::NoisyBt => crowd::fit(
             data,
             &crowd::Config {
@@ -66,19 +67,33 @@ fn run(params: &PairwiseParams, data: &Comparisons) -> Result<Raw> {
                 prior,
                 beta: params.reliability_prior,
             },
+            progress,
         ),
         Method::Elo => Ok(elo(data, params.elo_k)),
         Method::WinRate => Ok(win_rate(data)),
     }
 }
 
-pub(crate) fn fit(params: &PairwiseParams, data: &Comparisons) -> Result<PairwiseFit> {
+/// Fits `params` to `data`, reporting iterations (then bootstrap replicates) to
+/// `progress` and stopping with [`Error::Interrupted`](crowdqc_core::Error::Interrupted)
+/// at the next iteration or replicate once it asks to.
+pub(crate) fn fit(
+    params: &PairwiseParams,
+    data: &Comparisons,
+    progress: &dyn Progress,
+) -> Result<PairwiseFit> {
     if data.is_empty() {
         return Ok(PairwiseFit::empty(params.method, data));
     }
-    let raw = run(params, data)?;
+    progress.start(params.method.name(), Some(params.iterations() as u64));
+    let raw = run(params, data, progress);
+    progress.finish();
+    let raw = raw?;
     let boot = if params.bootstrap > 0 && raw.strengths.is_some() {
-        Some(bootstrap(params, data)?)
+        progress.start("bootstrap", Some(params.bootstrap as u64));
+        let b = bootstrap(params, data, progress);
+        progress.finish();
+        Some(b?)
     } else {
         None
     };
@@ -109,7 +124,11 @@ pub(crate) fn fit(params: &PairwiseParams, data: &Comparisons) -> Result<Pairwis
 /// Standard deviation over `params.bootstrap` resamples of each item's log-strength.
 /// Replicate `b` draws from its own ChaCha8 generator seeded from (seed, b), so replicates can run in
 /// any order on any number of threads.
-fn bootstrap(params: &PairwiseParams, data: &Comparisons) -> Result<Vec<f64>> {
+fn bootstrap(
+    params: &PairwiseParams,
+    data: &Comparisons,
+    progress: &dyn Progress,
+) -> Result<Vec<f64>> {
     let n = data.len();
     let inner = PairwiseParams {
         bootstrap: 0,
@@ -118,6 +137,7 @@ fn bootstrap(params: &PairwiseParams, data: &Comparisons) -> Result<Vec<f64>> {
     let reps: Vec<Vec<f64>> = (0..params.bootstrap)
         .into_par_iter()
         .map(|b| {
+            progress.check()?;
             let mut rng = ChaCha8Rng::seed_from_u64(
                 params
                     .seed
@@ -136,7 +156,8 @@ fn bootstrap(params: &PairwiseParams, data: &Comparisons) -> Result<Vec<f64>> {
                 .iter()
                 .filter(|&&o| o == crate::Outcome::Tie)
                 .count() as u64;
-            let raw = run(&inner, &c)?;
+            let raw = run(&inner, &c, &crowdqc_core::progress::NoProgress)?;
+            progress.advance(1);
             Ok(raw
                 .strengths
                 .unwrap_or_default()

@@ -133,7 +133,7 @@ impl ComparisonsBuilder {
         })
     }
 
-    fn outcome_of(&self, l: IdRef<'_>, r: IdRef<'_>, o: IdRef<'_>) -> Option<Outcome> {
+    pub(crate) fn outcome_of(&self, l: IdRef<'_>, r: IdRef<'_>, o: IdRef<'_>) -> Option<Outcome> {
         if same_id(o, l) {
             return Some(Outcome::Left);
         }
@@ -153,7 +153,7 @@ impl ComparisonsBuilder {
         }
     }
 
-    fn accepted(&self) -> String {
+    pub(crate) fn accepted(&self) -> String {
         format!(
             "the winning item's id, `left`, `right`, or a tie marker ({})",
             self.ties
@@ -375,7 +375,7 @@ impl ComparisonsBuilder {
     }
 }
 
-fn self_comparison(column: &str, row: u64, id: IdRef<'_>) -> Error {
+pub(crate) fn self_comparison(column: &str, row: u64, id: IdRef<'_>) -> Error {
     Error::value(
         column,
         Some(row),

@@ -62,14 +62,25 @@
 //! to 1e-12 at a fixed number of iterations (`tol = 0`). crowd-kit's own stopping rule
 //! compares the strength vector with itself (`p_old` aliases `p_new`), so with any
 //! `tol > 0` it always stops after two iterations; crowdqc's `tol` measures the real
-//! change, and `max_iter(2).tol(0.0)` reproduces crowd-kit's default output. crowd-kit's
-//! `NoisyBradleyTerry` minimises its likelihood by L-BFGS-B from a random start with a
-//! hand-written gradient that is not the gradient of that likelihood (it writes the
-//! worker terms to shifted indices and overwrites instead of accumulating), so its
-//! output depends on where the optimiser stops; crowdqc fits the same model by EM and
-//! is compared on the order of the items, not on the values: Spearman's ρ between the
-//! two score vectors is 0.89 on the stored synthetic set and 0.88 on the readability
-//! data (the test requires > 0.85), and both put `c` last on crowd-kit's `data_abc`.
+//! change, and `max_iter(2).tol(0.0)` reproduces crowd-kit's default output.
+//!
+//! crowd-kit's `NoisyBradleyTerry` minimises its likelihood by scipy's L-BFGS-B from
+//! numpy's seed-0 uniform draws, with a hand-written gradient that is not the gradient
+//! of that objective (the data term's sign is flipped, the regulariser's gradient is
+//! missing, the worker terms are written to indices shifted by one and overwritten
+//! instead of accumulated). On crowd-kit's own test inputs every run ends in an
+//! abnormal line-search termination: on `data_equal` after **zero** iterations — the
+//! expected scores are `expit` of the random starting point — and on `data_abc` after
+//! three steps along a non-descent direction (`fixtures/pairwise/noisy_bt_optimizer.json`,
+//! pinned by a test). Reproducing those numbers would need numpy's MT19937 stream and
+//! a bit-for-bit copy of scipy's Fortran L-BFGS-B and its line search (no Rust crate
+//! implements L-BFGS-B; `argmin`'s L-BFGS differs in its first step and line search),
+//! to reproduce where an optimiser gives up on a wrong gradient, which says nothing
+//! about the model. So there is no compatibility mode: crowdqc fits the same model by
+//! EM and is compared on the order of the items, not on the values: Spearman's ρ
+//! between the two score vectors is 0.89 on the stored synthetic set and 0.88 on the
+//! readability data (the test requires > 0.85), and both put `c` last on crowd-kit's
+//! `data_abc`.
 //!
 //! ## Evaluation: readability (Chen et al. 2013)
 //!

@@ -269,7 +269,21 @@ impl PairwiseParams {
     /// `crowd-bt`/`noisy-bt` get only ties; [`Error::Numerical`] for a non-finite
     /// objective. No comparisons at all give an empty fit (as crowd-kit).
     pub fn fit(&self, data: &Comparisons) -> Result<PairwiseFit> {
+        self.fit_with_progress(data, &crowdqc_core::progress::NoProgress)
+    }
+
+    /// [`fit`](Self::fit), reporting to `progress` (one unit per iteration, then one
+    /// per bootstrap replicate) and polling it between iterations and replicates, as
+    /// the aggregation crate's EM loops do.
+    ///
+    /// # Errors
+    /// Those of [`fit`](Self::fit); [`Error::Interrupted`] once `progress` asks to stop.
+    pub fn fit_with_progress(
+        &self,
+        data: &Comparisons,
+        progress: &dyn crowdqc_core::progress::Progress,
+    ) -> Result<PairwiseFit> {
         self.validate()?;
-        crate::fit::fit(self, data)
+        crate::fit::fit(self, data, progress)
     }
 }

@@ -101,6 +101,28 @@ impl EvidenceTable {
         }
     }
 
+    /// Evidence computed elsewhere, one `(worker id, evidence)` per worker — e.g. from
+    /// gold comparisons (`crowdqc_pairwise::gold::evidence_by_worker`) or gold ratings
+    /// (`crowdqc_ratings::gold_evidence`). Every worker starts in the policy's start
+    /// tier; gold windows follow the evidence's order; a note says when no worker
+    /// answered any gold.
+    pub fn from_evidence(rows: Vec<(Id, WorkerEvidence)>, policy: &Policy) -> Self {
+        let start = policy.tiers.as_ref().map(|t| t.start);
+        let (workers, mut evidence): (Vec<Id>, Vec<WorkerEvidence>) = rows.into_iter().unzip();
+        evidence.iter_mut().for_each(|e| e.tier = start);
+        let mut notes = Vec::new();
+        if evidence.iter().all(|e| e.gold_answered == 0) {
+            notes.push("no worker answered a gold item: gold rules never fire".to_string());
+        }
+        EvidenceTable {
+            workers,
+            window_known: vec![true; evidence.len()],
+            evidence,
+            notes,
+            model: None,
+        }
+    }
+
     /// Number of workers.
     pub fn len(&self) -> usize {
         self.workers.len()

@@ -1,11 +1,12 @@
 //! [`fit`] and the fitted [`Model`].
 
 use crowdqc_aggregation::auto::{Auto, AutoModel, AutoParams};
+use crowdqc_aggregation::registry::RunOptions;
 use crowdqc_aggregation::{
-    DawidSkene, DawidSkeneModel, Ebcc, EbccModel, EbccParams, Glad, GladModel, GoldMajorityVote,
-    Ibcc, InitialConfusion, Kos, KosModel, Mace, MaceMethod, MaceModel, MajorityVote, Minimax,
-    MinimaxModel, MinimaxParams, Mmsr, MmsrModel, OneCoinDawidSkene, VoteModel, Wawa,
-    ZeroBasedSkill,
+    CommonSettings, DawidSkene, DawidSkeneModel, Ebcc, EbccModel, EbccParams, Glad, GladModel,
+    GoldMajorityVote, Ibcc, InitialConfusion, Kos, KosModel, Mace, MaceMethod, MaceModel,
+    MajorityVote, Minimax, MinimaxModel, MinimaxParams, Mmsr, MmsrModel, OneCoinDawidSkene,
+    VoteModel, Wawa, ZeroBasedSkill,
 };
 use crowdqc_core::estimator::{Estimator, FittedModel};
 use crowdqc_core::progress::Progress;
@@ -94,9 +95,14 @@ enum Spec {
 }
 
 fn spec(method: &str, p: &Params<'_, '_>, m: &JudgmentMatrix) -> PyResult<Spec> {
-    let n_iter = p.get::<usize>("n_iter")?;
-    let tol = p.get::<f64>("tol")?;
-    let seed = p.get::<u64>("random_state")?;
+    // crowd-kit's names for the shared settings, applied through the library's
+    // `CommonSettings` (each method takes the ones it has)
+    let o = RunOptions {
+        max_iter: p.get::<usize>("n_iter")?,
+        tol: p.get::<f64>("tol")?,
+        seed: p.get::<u64>("random_state")?,
+        ..RunOptions::default()
+    };
     Ok(match method {
         "mv" => {
             let mut s = MajorityVote::params();
@@ -107,10 +113,7 @@ fn spec(method: &str, p: &Params<'_, '_>, m: &JudgmentMatrix) -> PyResult<Spec> 
         }
         "wawa" => Spec::Wawa(Wawa::params()),
         "zbs" => {
-            let mut s = ZeroBasedSkill::params();
-            if let Some(v) = n_iter {
-                s = s.n_iter(v);
-            }
+            let mut s = ZeroBasedSkill::params().with_options(&o);
             if let Some(v) = p.get::<f64>("lr_init")? {
                 s = s.lr_init(v);
             }
@@ -127,15 +130,12 @@ fn spec(method: &str, p: &Params<'_, '_>, m: &JudgmentMatrix) -> PyResult<Spec> 
         }
         "gold-mv" => Spec::GoldMv(GoldMajorityVote::params()),
         "ds" => {
-            let mut s = DawidSkene::params();
-            if let Some(v) = n_iter {
-                s = s.max_iter(v);
-            }
-            if let Some(v) = tol {
-                s = s.tol(v);
-            }
+            let mut s = DawidSkene::params().with_options(&o);
             if let Some(v) = p.get::<bool>("clamp_gold")? {
                 s = s.clamp_gold(v);
+            }
+            if let Some(v) = p.get::<bool>("exact_sums")? {
+                s = s.exact_sums(v);
             }
             if let Some(flat) = p.get::<Vec<f64>>("initial_error")? {
                 let how = match p.get::<String>("initial_error_strategy")?.as_deref() {
@@ -160,32 +160,21 @@ fn spec(method: &str, p: &Params<'_, '_>, m: &JudgmentMatrix) -> PyResult<Spec> 
             Spec::Ds(s)
         }
         "one-coin-ds" => {
-            let mut s = OneCoinDawidSkene::params();
-            if let Some(v) = n_iter {
-                s = s.max_iter(v);
-            }
-            if let Some(v) = tol {
-                s = s.tol(v);
+            let mut s = OneCoinDawidSkene::params().with_options(&o);
+            if let Some(v) = p.get::<bool>("exact_sums")? {
+                s = s.exact_sums(v);
             }
             Spec::OneCoin(s)
         }
-        "glad" => {
-            let mut s = Glad::params();
-            if let Some(v) = n_iter {
-                s = s.max_iter(v);
-            }
-            if let Some(v) = tol {
-                s = s.tol(v);
-            }
-            Spec::Glad(s)
-        }
+        "glad" => Spec::Glad(Glad::params().with_options(&o)),
         "mace" => {
-            let mut s = Mace::params();
+            // crowd-kit's MACE has no tolerance: only its iterations and seed apply
+            let mut s = Mace::params().with_options(&RunOptions {
+                tol: None,
+                ..o.clone()
+            });
             if let Some(v) = p.get::<usize>("n_restarts")? {
                 s = s.n_restarts(v);
-            }
-            if let Some(v) = n_iter {
-                s = s.max_iter(v);
             }
             match p.get::<String>("method")?.as_deref() {
                 None | Some("vb") => {}
@@ -206,46 +195,17 @@ fn spec(method: &str, p: &Params<'_, '_>, m: &JudgmentMatrix) -> PyResult<Spec> 
             if let Some(v) = p.get::<f64>("beta")? {
                 s = s.competence_prior(v);
             }
-            if let Some(v) = seed {
-                s = s.seed(v);
-            }
             Spec::Mace(s)
         }
-        "kos" => {
-            let mut s = Kos::params();
-            if let Some(v) = n_iter {
-                s = s.n_iter(v);
-            }
-            if let Some(v) = seed {
-                s = s.seed(v);
-            }
-            Spec::Kos(s)
-        }
-        "mmsr" => {
-            let mut s = Mmsr::params();
-            if let Some(v) = n_iter {
-                s = s.max_iter(v);
-            }
-            if let Some(v) = tol {
-                s = s.tol(v);
-            }
-            if let Some(v) = seed {
-                s = s.seed(v);
-            }
-            Spec::Mmsr(s)
-        }
+        "kos" => Spec::Kos(Kos::params().with_options(&o)),
+        "mmsr" => Spec::Mmsr(Mmsr::params().with_options(&o)),
         "minimax" | "minimax-ordinal" => {
             let mut s = if method == "minimax" {
                 Minimax::params()
             } else {
                 Minimax::ordinal()
-            };
-            if let Some(v) = n_iter {
-                s = s.max_iter(v);
             }
-            if let Some(v) = tol {
-                s = s.tol(v);
-            }
+            .with_options(&o);
             if let Some(v) = p.get::<f64>("worker_penalty")? {
                 s = s.worker_penalty(v);
             }
@@ -262,16 +222,8 @@ fn spec(method: &str, p: &Params<'_, '_>, m: &JudgmentMatrix) -> PyResult<Spec> 
                 Ebcc::params()
             } else {
                 Ibcc::params()
-            };
-            if let Some(v) = n_iter {
-                s = s.max_iter(v);
             }
-            if let Some(v) = tol {
-                s = s.tol(v);
-            }
-            if let Some(v) = seed {
-                s = s.seed(v);
-            }
+            .with_options(&o);
             if let Some(v) = p.get::<usize>("n_subtypes")? {
                 s = s.n_subtypes(v);
             }
@@ -281,10 +233,7 @@ fn spec(method: &str, p: &Params<'_, '_>, m: &JudgmentMatrix) -> PyResult<Spec> 
             Spec::Ebcc(s)
         }
         "auto" => {
-            let mut s = Auto::params();
-            if let Some(v) = seed {
-                s = s.seed(v);
-            }
+            let mut s = Auto::params().with_options(&o);
             if let Some(v) = p.get::<usize>("folds")? {
                 s = s.folds(v);
             }
@@ -361,6 +310,31 @@ impl Model {
             None => p.iter().copied().collect(),
         };
         f64s(py, v)
+    }
+
+    /// Whether [`posteriors`](Self::posteriors) holds the dense `n_items * n_classes`
+    /// table (false only for vote methods on very many classes).
+    fn has_dense_posteriors(&self) -> bool {
+        self.inner.model().has_dense_posteriors()
+    }
+
+    /// The posteriors that are not zero as `(items, classes, values)` pyarrow arrays
+    /// (`uint32`, `uint32`, `float64`), item-major in class order; an item without
+    /// judgment (uniform posterior) has no entry.
+    fn sparse_posteriors<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>, Bound<'py, PyAny>)> {
+        let model = self.inner.model();
+        let (mut items, mut classes, mut values) = (Vec::new(), Vec::new(), Vec::new());
+        for i in 0..model.posteriors().nrows() {
+            for (c, p) in model.posterior_row(i) {
+                items.push(i as u32);
+                classes.push(c);
+                values.push(p);
+            }
+        }
+        Ok((u32s(py, items)?, u32s(py, classes)?, f64s(py, values)?))
     }
 
     /// Hard labels (class indices, the model's tie rule) as pyarrow `uint32`.

@@ -15,17 +15,21 @@
 //!   panic surfaces as `pyo3_runtime.PanicException`.
 //! - metric functions over `crowdqc-agreement` and `read_table` over `crowdqc-io`.
 //! - rating aggregation, ICC and Kendall's W over `crowdqc-ratings` (`ratings_*`).
+//! - pairwise comparisons (Bradley–Terry family, Crowd-BT, Elo, win rate) and their
+//!   evaluation over `crowdqc-pairwise` (`pairwise_*`).
 //!
 //! Errors are mapped from [`crowdqc_core::Error`] to `crowdqc.Error` (a `ValueError`)
 //! and one subclass per kind, defined in `crowdqc._errors` (see [`errors`]).
 
 mod agreement;
 mod arrow_out;
+mod distributed;
 pub mod errors;
 mod fit;
 mod gold;
 mod ingest;
 mod metrics;
+mod pairwise;
 mod policy;
 mod ratings;
 mod run;
@@ -59,7 +63,10 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<policy::NativePolicySession>()?;
     m.add_function(wrap_pyfunction!(ratings::ratings_aggregate, m)?)?;
     m.add_function(wrap_pyfunction!(ratings::ratings_agreement, m)?)?;
+    m.add_function(wrap_pyfunction!(pairwise::pairwise_fit, m)?)?;
+    m.add_function(wrap_pyfunction!(pairwise::pairwise_evaluate, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    distributed::register(m)?;
     Ok(())
 }
 

@@ -111,9 +111,9 @@ pub fn ratings_aggregate<'py>(
     params.validate().py_err()?;
     let opts = options(item, worker, label, levels, duplicates)?;
     let reader = RecordBatchStreamReader::from_pyarrow_bound(data)?;
-    let (m, fit) = interruptible(py, move |_: &dyn Progress| {
+    let (m, fit) = interruptible(py, move |p: &dyn Progress| {
         let m = load(reader, opts)?;
-        let fit = params.fit(&m)?;
+        let fit = params.fit_with_progress(&m, p)?;
         Ok((m, fit))
     })?;
     let items = fit.items_record_batch().py_err()?.to_pyarrow(py)?;

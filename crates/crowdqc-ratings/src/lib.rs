@@ -66,7 +66,10 @@
 //! psych and pingouin do) and report how many items were dropped; because crowdsourced
 //! workers usually rate different subsets of items, [`IccReport::all_ratings`] adds
 //! ICC(1,1) from every rating (one-way ANOVA with unequal group sizes, `n₀` for `k`),
-//! which equals `ICC1` on complete data. Undefined values (a
+//! which equals `ICC1` on complete data, and [`kendall_w_incomplete`] adds Kendall's W
+//! from every rating (Brueckl 2011's generalisation through the weighted mean pairwise
+//! Spearman ρ, as R's `irrNA::kendallNA`; equal to W on complete data without ties),
+//! reported by [`rating_agreement`] whenever an item was dropped. Undefined values (a
 //! constant rating column, too few complete items) are `None` with the reason, never
 //! NaN and never an error. Krippendorff's interval and ordinal alpha, which use every
 //! rating, are in `crowdqc-agreement`.
@@ -96,13 +99,16 @@ mod aggregate;
 mod agreement;
 mod data;
 mod gold;
+mod report;
 
 pub use aggregate::{Method, RatingAggregation, RatingParams, WorkerRatingStats};
 pub use agreement::{
-    IccForm, IccReport, KendallW, MeanSquares, RatingAgreement, icc, kendall_w, rating_agreement,
+    IccForm, IccReport, KendallW, KendallWIncomplete, MAX_PAIR_ENTRIES, MeanSquares,
+    RatingAgreement, icc, kendall_w, kendall_w_incomplete, rating_agreement,
 };
 pub use data::{RatingMatrix, RatingScale, RatingsBuilder, RatingsOptions};
 pub use gold::{
     GoldRatings, ScoreAccuracy, TOLERANCE_ALIASES, gold_evidence, kendall_tau_b, pearson, ranks,
     score_accuracy,
 };
+pub use report::RatingSummary;

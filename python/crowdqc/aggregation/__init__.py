@@ -25,6 +25,15 @@ Documented differences from crowd-kit:
 - beyond crowd-kit: :class:`MinimaxEntropy` (categorical and ordinal),
   :class:`EBCC`, :class:`IBCC` and the gold-free chooser :class:`Auto`, with the same
   ``fit``/``fit_predict``/``fit_predict_proba`` shape;
+- pairwise comparisons: :class:`BradleyTerry` and :class:`NoisyBradleyTerry` take
+  crowd-kit's parameters and set ``scores_`` (and ``skills_``/``biases_``);
+  ``BradleyTerry`` stops when the L1 change of the strengths is below ``tol``
+  (crowd-kit's check compares the strengths with themselves and always stops after two
+  iterations when ``tol > 0``), and ``NoisyBradleyTerry`` is fitted by EM (crowd-kit's
+  optimiser uses a gradient that is not its likelihood's: the item order agrees, the
+  values do not); an outcome that is neither side raises (crowd-kit drops the row).
+  Beyond crowd-kit: :class:`CrowdBT`, :class:`BradleyTerryTies`, :class:`Elo`,
+  :class:`WinRate`, standard errors and ``evaluate``;
 - GLAD's ``labels_priors``, ``alphas_priors_mean`` and ``betas_priors_mean`` Series are
   not supported (a non-``None`` value raises); its M-step is a Newton step, so
   ``m_step_max_iter``/``m_step_tol`` are accepted and ignored.
@@ -33,6 +42,16 @@ Documented differences from crowd-kit:
 from ._beyond import EBCC, IBCC, Auto, Candidate, MinimaxEntropy
 from ._dawid_skene import DawidSkene, OneCoinDawidSkene
 from ._latent import GLAD, KOS, MACE, MMSR
+from ._pairwise import (
+    BradleyTerry,
+    BradleyTerryTies,
+    CrowdBT,
+    DisconnectedComparisonsWarning,
+    Elo,
+    NoisyBradleyTerry,
+    RankingEvaluation,
+    WinRate,
+)
 from ._votes import GoldMajorityVote, MajorityVote, Wawa, ZeroBasedSkill
 
 __all__ = [
@@ -51,6 +70,14 @@ __all__ = [
     "OneCoinDawidSkene",
     "Wawa",
     "ZeroBasedSkill",
+    "BradleyTerry",
+    "BradleyTerryTies",
+    "CrowdBT",
+    "DisconnectedComparisonsWarning",
+    "Elo",
+    "NoisyBradleyTerry",
+    "RankingEvaluation",
+    "WinRate",
 ]
 
 # The classes live in private modules; pickles and help() name this public module, so

@@ -1,4 +1,4 @@
-from typing import Any, List, Literal, NamedTuple, Optional, Sequence
+from typing import Any, Dict, List, Literal, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
 import pandas as pd
@@ -21,6 +21,14 @@ __all__ = [
     "OneCoinDawidSkene",
     "Wawa",
     "ZeroBasedSkill",
+    "BradleyTerry",
+    "BradleyTerryTies",
+    "CrowdBT",
+    "DisconnectedComparisonsWarning",
+    "Elo",
+    "NoisyBradleyTerry",
+    "RankingEvaluation",
+    "WinRate",
 ]
 
 class MajorityVote(BaseAggregator):
@@ -264,3 +272,93 @@ class Auto(_SimpleFit):
         random_state: int = 0,
     ) -> None: ...
     def fit(self, data: Any) -> Auto: ...
+
+class DisconnectedComparisonsWarning(UserWarning): ...
+
+class RankingEvaluation(NamedTuple):
+    items: int
+    gold_unscored: int
+    kendall_tau_b: float
+    spearman_rho: float
+    pair_accuracy: float
+    pairs: int
+
+class _Pairwise(BaseAggregator):
+    scores_: pd.Series
+    items_: pd.DataFrame
+    workers_: pd.DataFrame
+    loss_history_: List[float]
+    n_iter_: int
+    converged_: bool
+    log_likelihood_: Optional[float]
+    ingest_: Dict[str, Any]
+    def fit(self, data: Any) -> Any: ...
+    def fit_predict(self, data: Any) -> pd.Series: ...
+    def evaluate(self, gold: Any) -> RankingEvaluation: ...
+
+class BradleyTerry(_Pairwise):
+    n_iter: int
+    tol: float
+    def __init__(self, n_iter: int = 100, tol: float = 1e-5) -> None: ...
+    def fit(self, data: Any) -> BradleyTerry: ...
+
+class NoisyBradleyTerry(_Pairwise):
+    n_iter: int
+    tol: float
+    regularization_ratio: float
+    random_state: int
+    skills_: pd.Series
+    biases_: pd.Series
+    def __init__(
+        self,
+        n_iter: int = 100,
+        tol: float = 1e-5,
+        regularization_ratio: float = 1e-5,
+        random_state: int = 0,
+    ) -> None: ...
+    def fit(self, data: Any) -> NoisyBradleyTerry: ...
+
+class CrowdBT(_Pairwise):
+    n_iter: int
+    tol: float
+    prior: float
+    reliability_prior: Tuple[float, float]
+    bootstrap: int
+    random_state: int
+    skills_: pd.Series
+    def __init__(
+        self,
+        n_iter: int = 500,
+        tol: float = 1e-5,
+        prior: float = 0.0,
+        reliability_prior: Tuple[float, float] = (1.0, 1.0),
+        bootstrap: int = 0,
+        random_state: int = 0,
+    ) -> None: ...
+    def fit(self, data: Any) -> CrowdBT: ...
+
+class BradleyTerryTies(_Pairwise):
+    n_iter: int
+    tol: float
+    prior: float
+    bootstrap: int
+    random_state: int
+    tie_parameter_: float
+    def __init__(
+        self,
+        n_iter: int = 100,
+        tol: float = 1e-5,
+        prior: float = 0.0,
+        bootstrap: int = 0,
+        random_state: int = 0,
+    ) -> None: ...
+    def fit(self, data: Any) -> BradleyTerryTies: ...
+
+class Elo(_Pairwise):
+    k_factor: float
+    def __init__(self, k_factor: float = 32.0) -> None: ...
+    def fit(self, data: Any) -> Elo: ...
+
+class WinRate(_Pairwise):
+    def __init__(self) -> None: ...
+    def fit(self, data: Any) -> WinRate: ...

@@ -275,7 +275,7 @@ class Auto(_SimpleFit):
         }
         d, model = self._fit_native(data, params)
         self.labels_ = _frames.labels_series(d, model.labels())
-        self._defer(probas_=lambda: _frames.probas_frame(d, model.posteriors()))
+        self._defer(probas_=lambda: _frames.probas_frame(d, model))
         chosen, reason, cands, _folds, _seed, _n = model.auto_report()
         self.chosen_: str = chosen
         self.reason_: str = reason

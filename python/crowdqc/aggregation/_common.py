@@ -55,4 +55,4 @@ def set_em(self: Any, d: Data, model: Any) -> None:
     """``labels_``, ``loss_history_`` and (deferred) ``probas_`` of an EM fit."""
     self.labels_ = _frames.labels_series(d, model.labels())
     self.loss_history_ = list(model.report()[2])
-    self._defer(probas_=lambda: _frames.probas_frame(d, model.posteriors()))
+    self._defer(probas_=lambda: _frames.probas_frame(d, model))

@@ -174,7 +174,7 @@ class MACE(_SimpleFit):
             "random_state": self.random_state,
         }
         d, model = self._fit_native(data, params)
-        self.probas_ = _frames.probas_frame(d, model.posteriors())
+        self.probas_ = _frames.probas_frame(d, model)
         self.labels_ = _frames.labels_series(d, model.labels())
         arrays = model.arrays()
         spam = _frames.numbers(arrays["spamming"])
@@ -275,7 +275,7 @@ class MMSR(_FitLabels):
         params = {"n_iter": self.n_iter, "tol": tol(self.tol), "random_state": self.random_state}
         d, model = self._fit_native(data, params)
         self.skills_ = _frames.worker_series(d, model.arrays()["skills"], "skill")
-        self.scores_ = _frames.probas_frame(d, model.posteriors())
+        self.scores_ = _frames.probas_frame(d, model)
         self.labels_ = _frames.labels_series(d, model.labels())
         self.loss_history_ = list(model.report()[2])
         return self

@@ -16,7 +16,7 @@ use super::params::{DsParams, DsStats};
 use super::shard::Shard;
 use crate::common::{EPS, NONE};
 use crate::em::fixed::exp2_lanes;
-use crate::em::kernels::EPS_ENTROPY;
+use crate::em::kernels::{AHEAD, EPS_ENTROPY, prefetch};
 use crowdqc_core::{Error, Result};
 
 /// Items per range below which a pass does not split further.
@@ -162,8 +162,17 @@ fn range_estep<const K: usize>(
     let mut v = vec![0.0; k];
     let (a, v) = (&mut a[..k], &mut v[..k]);
     let log2p = &p.log2p[..k];
+    let end = sh.offsets[items.end];
     for (r, t) in items.enumerate() {
         let (s, e) = (sh.offsets[t], sh.offsets[t + 1]);
+        // the rows of the judgments AHEAD positions on are requested now (tables
+        // larger than a core's cache would otherwise stall on every judgment)
+        for j in (s + AHEAD)..(e + AHEAD).min(end) {
+            let g = sh.workers[j] as usize * k + sh.labels[j] as usize;
+            prefetch(&p.loge2, g * k);
+            prefetch(&acc.s, g * k);
+            prefetch(&acc.s, g * k + k - 1);
+        }
         if s == e {
             if let Some(q) = q.as_deref_mut() {
                 q[r * k..(r + 1) * k].copy_from_slice(&p.empty_row);

@@ -28,8 +28,8 @@
 //!
 //! Every sum that crosses items (the M-step's `Σ q` per `(worker, label, class)`, the
 //! prior sums, crowd-kit's entropy, the log-likelihood) is accumulated in fixed point:
-//! each value rounded to a multiple of `2^-40` as an integer, sums in `i128` (the
-//! bounds are in [`SCALE`]'s docs: no overflow below 2^60 judgments). Integer sums are
+//! each value rounded to a multiple of `2^-52` as an integer, sums in `i128` (the
+//! bounds are in [`SCALE`]'s docs: no overflow below 2^56 judgments). Integer sums are
 //! exact, so the merged statistics — and the parameters, objective, iteration count and
 //! posteriors — are bit-identical for any number of shards, any merge order and any
 //! rayon thread count. Within an item the judgments are put in `(worker, label)` code

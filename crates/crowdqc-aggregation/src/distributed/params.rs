@@ -168,7 +168,7 @@ fn overflow() -> Error {
     Error::Numerical {
         context: "merging Dawid-Skene statistics".into(),
         iteration: None,
-        message: "a fixed-point sum overflowed (impossible below 2^60 judgments); \
+        message: "a fixed-point sum overflowed (impossible below 2^56 judgments); \
                   check that the statistics come from this fit"
             .into(),
     }
@@ -234,7 +234,7 @@ impl DsStats {
     /// # Errors
     /// [`Error::InvalidParameter`] when the shapes differ (statistics of different
     /// dictionaries); [`Error::Numerical`] on an overflow (impossible for data below
-    /// 2^60 judgments).
+    /// 2^56 judgments).
     pub fn merge(&mut self, other: &DsStats) -> Result<()> {
         if (self.n_workers, self.k) != (other.n_workers, other.k) {
             return Err(Error::param(

@@ -348,7 +348,7 @@ pub(crate) fn init_pass(
 }
 
 /// Prefetch distance in judgments.
-const AHEAD: usize = 40;
+pub(crate) const AHEAD: usize = 40;
 /// Tables (bytes) above which rows are prefetched: about a core's L2 cache.
 const PREFETCH_ABOVE: usize = 512 << 10;
 
@@ -356,7 +356,7 @@ const PREFETCH_ABOVE: usize = 512 << 10;
 /// results, and a no-op off x86-64).
 #[inline(always)]
 #[allow(unsafe_code)]
-fn prefetch(v: &[f64], i: usize) {
+pub(crate) fn prefetch<T>(v: &[T], i: usize) {
     #[cfg(target_arch = "x86_64")]
     {
         use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};

@@ -7,3 +7,4 @@ pub mod inspect;
 pub mod pairwise;
 pub mod policy;
 pub mod ratings;
+pub mod worker_policy;

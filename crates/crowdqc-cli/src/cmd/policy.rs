@@ -175,9 +175,9 @@ pub struct SimulateArgs {
     #[arg(long, default_value = "fixed", value_name = "KIND")]
     pub schedule: String,
     /// Gold items available to the adaptive schedule (each served at most once per
-    /// worker).
+    /// worker); at most 1,000,000, and pool × archetypes × runs at most 2e10.
     #[arg(long, default_value_t = 500, value_name = "N")]
-    pub gold_pool: u32,
+    pub gold_pool: u64,
     /// Write the per-archetype table here (.parquet or .csv; all policies).
     #[arg(long, value_name = "TABLE")]
     pub out: Option<PathBuf>,
@@ -295,7 +295,8 @@ fn simulate(a: SimulateArgs) -> Result<()> {
             )) as _
         }),
         "adaptive" => {
-            let pool = GoldPool::new((0..a.gold_pool).map(|i| (i, i % a.classes)))?;
+            let simulated = a.runs.saturating_mul(cfg.workers.len() as u64);
+            let pool = GoldPool::synthetic(a.gold_pool, a.classes, simulated)?;
             // validate once, so the per-worker factory cannot fail
             GoldScheduler::new(ScheduleParams::new(), pool.clone())?;
             Box::new(move |seed| {

@@ -1,17 +1,18 @@
-//! `crowdqc ratings aggregate|agreement`: numeric or ordinal ratings `(item, worker,
-//! rating)` — one score per item with worker bias and variance, and ICC / Kendall's W.
+//! `crowdqc ratings aggregate|agreement|policy`: numeric or ordinal ratings `(item,
+//! worker, rating)` — one score per item with worker bias and variance, ICC /
+//! Kendall's W, and policy decisions from gold ratings.
 
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crowdqc::core::{ColumnMap, DuplicatePolicy, IngestReport};
+use crowdqc::core::{ColumnMap, DuplicatePolicy};
 use crowdqc::ratings::{
-    GoldRatings, Method, RatingAggregation, RatingAgreement, RatingMatrix, RatingParams,
-    RatingScale, RatingsBuilder, RatingsOptions, ScoreAccuracy, rating_agreement, score_accuracy,
+    GoldRatings, Method, RatingAgreement, RatingMatrix, RatingParams, RatingScale, RatingSummary,
+    RatingsBuilder, RatingsOptions, gold_evidence, rating_agreement, score_accuracy,
 };
 use crowdqc::{Error, Result};
 
+use super::worker_policy::PolicyArgs;
 use crate::common::{self, Format};
 
 /// `crowdqc ratings …`
@@ -23,6 +24,9 @@ pub enum Command {
     /// Intraclass correlation (six Shrout–Fleiss / McGraw–Wong forms, F tests and
     /// intervals) and Kendall's W, over the items rated by every worker.
     Agreement(AgreementArgs),
+    /// Evaluate an access policy for every worker from gold ratings: a rating within
+    /// the gold value's tolerance is a correct gold answer.
+    Policy(PolicyCmd),
 }
 
 /// How to read a ratings file.
@@ -75,19 +79,28 @@ impl RatingsInput {
             b.push_batch(&batch?).map_err(|e| e.in_file(path))?;
         }
         let m = b.finish().map_err(|e| e.in_file(path))?;
-        let r = m.ingest_report();
-        if r.duplicate_pairs > 0 {
-            eprintln!(
-                "note: {} (item, worker) pairs rated more than once ({} extra rows, {} with \
-                 different ratings); policy {}: {} rows dropped",
-                r.duplicate_pairs,
-                r.duplicate_extra_rows,
-                r.conflicting_duplicate_pairs,
-                r.duplicate_policy.as_str(),
-                r.dropped_duplicate_rows
-            );
+        if let Some(n) = m.duplicate_note() {
+            eprintln!("{n}");
         }
         Ok(m)
+    }
+
+    /// Checks `--tolerance` (before any long work).
+    fn check_tolerance(tolerance: f64) -> Result<()> {
+        if tolerance.is_finite() && tolerance >= 0.0 {
+            return Ok(());
+        }
+        Err(Error::param(
+            "tolerance",
+            format!("must be finite and >= 0, got {tolerance}"),
+        ))
+    }
+
+    /// Gold ratings (item, value, optional tolerance column) joined to `m`.
+    fn gold(&self, path: &Path, m: &RatingMatrix, tolerance: f64) -> Result<GoldRatings> {
+        let t = crowdqc::io::read_table_with_lines(path)?;
+        GoldRatings::from_batches(m, t.batches(), &self.options()?.columns, tolerance)
+            .map_err(|e| t.locate(e))
     }
 }
 
@@ -144,6 +157,23 @@ pub struct AgreementArgs {
     pub format: Format,
 }
 
+/// Arguments of `crowdqc ratings policy`.
+#[derive(Debug, clap::Args)]
+pub struct PolicyCmd {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub input: RatingsInput,
+    /// Gold ratings: item column + label, true_label or gold; optional tolerance column.
+    #[arg(long, value_name = "GOLD")]
+    pub gold: PathBuf,
+    /// Tolerance of gold ratings without a tolerance column.
+    #[arg(long, default_value_t = 0.0, value_name = "T")]
+    pub tolerance: f64,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub policy: PolicyArgs,
+}
+
 /// Runs `crowdqc ratings …`.
 ///
 /// # Errors
@@ -152,27 +182,24 @@ pub fn run(cmd: Command) -> Result<()> {
     match cmd {
         Command::Aggregate(a) => aggregate(a),
         Command::Agreement(a) => agreement(a),
+        Command::Policy(a) => {
+            let policy = a.policy.open()?;
+            RatingsInput::check_tolerance(a.tolerance)?;
+            let m = a.input.load()?;
+            let gold = a.input.gold(&a.gold, &m, a.tolerance)?;
+            a.policy.decide(&policy, gold_evidence(&m, &gold))
+        }
     }
 }
 
 #[derive(Debug, serde::Serialize)]
 struct AggregateOutput<'a> {
     file: String,
-    items: usize,
-    workers: usize,
-    ratings: usize,
-    ingest: &'a IngestReport,
     #[serde(flatten)]
-    fit: &'a RatingAggregation,
-    eval: Option<ScoreAccuracy>,
+    summary: RatingSummary<'a>,
     out: Option<String>,
     workers_out: Option<String>,
     seconds: f64,
-}
-
-fn read_eval(path: &Path, m: &RatingMatrix, columns: &ColumnMap, tol: f64) -> Result<GoldRatings> {
-    let t = crowdqc::io::read_table_with_lines(path)?;
-    GoldRatings::from_batches(m, t.batches(), columns, tol).map_err(|e| t.locate(e))
 }
 
 fn aggregate(args: AggregateArgs) -> Result<()> {
@@ -182,12 +209,7 @@ fn aggregate(args: AggregateArgs) -> Result<()> {
         .max_iter(args.max_iter)
         .tol(args.tol);
     params.validate()?;
-    if !(args.tolerance.is_finite() && args.tolerance >= 0.0) {
-        return Err(Error::param(
-            "tolerance",
-            format!("must be finite and >= 0, got {}", args.tolerance),
-        ));
-    }
+    RatingsInput::check_tolerance(args.tolerance)?;
     for p in [&args.out, &args.workers_out].into_iter().flatten() {
         crowdqc::io::check_output_path(p)?;
     }
@@ -196,7 +218,7 @@ fn aggregate(args: AggregateArgs) -> Result<()> {
     let fit = params.fit(&m)?;
     let eval = match &args.eval {
         Some(p) => {
-            let g = read_eval(p, &m, &args.input.options()?.columns, args.tolerance)?;
+            let g = args.input.gold(p, &m, args.tolerance)?;
             Some(score_accuracy(fit.scores(), &g).map_err(|e| e.in_file(p))?)
         }
         None => None,
@@ -207,91 +229,24 @@ fn aggregate(args: AggregateArgs) -> Result<()> {
     if let Some(p) = &args.workers_out {
         crowdqc::io::write_table(p, &fit.workers_record_batch()?)?;
     }
+    let shown = |p: &Option<PathBuf>| p.as_ref().map(|p| p.display().to_string());
     let o = AggregateOutput {
         file: args.input.ratings.display().to_string(),
-        items: m.n_items(),
-        workers: m.n_workers(),
-        ratings: m.n_ratings(),
-        ingest: m.ingest_report(),
-        fit: &fit,
-        eval,
-        out: args.out.as_ref().map(|p| p.display().to_string()),
-        workers_out: args.workers_out.as_ref().map(|p| p.display().to_string()),
+        summary: RatingSummary::new(&m, &fit, eval),
+        out: shown(&args.out),
+        workers_out: shown(&args.workers_out),
         seconds: t0.elapsed().as_secs_f64(),
     };
-    let text = match args.format {
+    common::print_out(&match args.format {
         Format::Json => common::to_json(&o)?,
-        Format::Text => aggregate_text(&o),
-    };
-    common::print_out(&text)
-}
-
-fn aggregate_text(o: &AggregateOutput<'_>) -> String {
-    let mut t = String::new();
-    let _ = writeln!(t, "ratings      {}", o.file);
-    let _ = writeln!(
-        t,
-        "data         {} items, {} workers, {} ratings",
-        o.items, o.workers, o.ratings
-    );
-    let f = o.fit;
-    let _ = write!(t, "method       {}", f.method().name());
-    if f.method().is_iterative() {
-        let state = if f.converged() {
-            "converged"
-        } else {
-            "not converged"
-        };
-        let _ = write!(t, " ({} iterations, {state})", f.iterations());
-    }
-    t.push('\n');
-    if let Some(e) = &o.eval {
-        let c = |x: Option<f64>| x.map_or("undefined".to_string(), |v| format!("{v:.4}"));
-        let _ = writeln!(
-            t,
-            "eval         {} gold items: MAE {:.4}, RMSE {:.4}, Pearson {}, Spearman {}, \
-             Kendall tau-b {}, within tolerance {:.1}%",
-            e.n,
-            e.mae,
-            e.rmse,
-            c(e.pearson),
-            c(e.spearman),
-            c(e.kendall_tau_b),
-            100.0 * e.within_tolerance
-        );
-    }
-    // the workers furthest from the consensus
-    let mut idx: Vec<usize> = (0..f.worker_stats().len()).collect();
-    idx.sort_by(|&a, &b| {
-        f.worker_stats()[b]
-            .rmse
-            .total_cmp(&f.worker_stats()[a].rmse)
-    });
-    let _ = writeln!(
-        t,
-        "workers      {:<24} {:>8} {:>9} {:>9} {:>9}",
-        "(largest RMSE first)", "ratings", "bias", "sd", "rmse"
-    );
-    for &w in idx.iter().take(10) {
-        let s = &f.worker_stats()[w];
-        let sd = s
-            .variance
-            .map_or("-".to_string(), |v| format!("{:.3}", v.sqrt()));
-        let _ = writeln!(
-            t,
-            "             {:<24} {:>8} {:>9.3} {:>9} {:>9.3}",
-            f.workers()[w].to_string(),
-            s.n,
-            s.bias,
-            sd,
-            s.rmse
-        );
-    }
-    for p in [&o.out, &o.workers_out].into_iter().flatten() {
-        let _ = writeln!(t, "wrote        {p}");
-    }
-    let _ = writeln!(t, "time         {:.2} s", o.seconds);
-    t
+        Format::Text => {
+            let mut t = format!("ratings      {}\n{}", o.file, o.summary);
+            for p in [&o.out, &o.workers_out].into_iter().flatten() {
+                t += &format!("wrote        {p}\n");
+            }
+            t + &format!("time         {:.2} s\n", o.seconds)
+        }
+    })
 }
 
 #[derive(Debug, serde::Serialize)]
@@ -317,87 +272,13 @@ fn agreement(args: AgreementArgs) -> Result<()> {
         agreement: &a,
         out: args.out.as_ref().map(|p| p.display().to_string()),
     };
-    let text = match args.format {
+    common::print_out(&match args.format {
         Format::Json => common::to_json(&o)?,
-        Format::Text => agreement_text(&o),
-    };
-    common::print_out(&text)
-}
-
-fn opt(x: Option<f64>) -> String {
-    x.map_or("-".to_string(), |v| format!("{v:.4}"))
-}
-
-fn agreement_text(o: &AgreementOutput<'_>) -> String {
-    let a = o.agreement;
-    let i = &a.icc;
-    let mut t = String::new();
-    let _ = writeln!(t, "ratings      {}", o.file);
-    let _ = writeln!(
-        t,
-        "used         {} items rated by all {} workers ({} items dropped: missing ratings)",
-        i.n_items, i.n_raters, i.n_items_dropped
-    );
-    let _ = writeln!(
-        t,
-        "{:<8} {:<9} {:>8} {:>19} {:>10} {:>7} {:>8} {:>10}  description",
-        "form",
-        "S-F",
-        "value",
-        format!("{:.0}% CI", 100.0 * i.confidence),
-        "F",
-        "df1",
-        "df2",
-        "p"
-    );
-    for f in i.forms.iter().chain([&i.all_ratings]) {
-        let ci = match (f.ci_low, f.ci_high) {
-            (Some(l), Some(h)) => format!("[{l:.4}, {h:.4}]"),
-            _ => "-".into(),
-        };
-        let p = f.p_value.map_or("-".to_string(), |p| format!("{p:.3e}"));
-        let _ = writeln!(
-            t,
-            "{:<8} {:<9} {:>8} {:>19} {:>10} {:>7} {:>8} {:>10}  {}",
-            f.form,
-            f.shrout_fleiss,
-            opt(f.value),
-            ci,
-            opt(f.f),
-            f.df1,
-            f.df2,
-            p,
-            f.description
-        );
-    }
-    if let Some(r) = i.forms.iter().find_map(|f| f.undefined.as_deref()) {
-        let _ = writeln!(t, "ICC undefined: {r}");
-    }
-    if let Some(r) = &i.all_ratings.undefined {
-        let _ = writeln!(t, "ICC1u undefined: {r}");
-    }
-    let w = &a.kendall_w;
-    match w.w {
-        Some(v) => {
-            let _ = writeln!(
-                t,
-                "kendall W    {v:.4} (tie-corrected; uncorrected {}), chi2 {} on {} df, p {}",
-                opt(w.w_uncorrected),
-                opt(w.chi2),
-                w.df,
-                w.p_value.map_or("-".to_string(), |p| format!("{p:.3e}"))
-            );
+        Format::Text => {
+            let t = format!("ratings      {}\n{a}", o.file);
+            t + &o
+                .out
+                .map_or(String::new(), |p| format!("wrote        {p}\n"))
         }
-        None => {
-            let _ = writeln!(
-                t,
-                "kendall W    undefined: {}",
-                w.undefined.as_deref().unwrap_or("")
-            );
-        }
-    }
-    if let Some(p) = &o.out {
-        let _ = writeln!(t, "wrote        {p}");
-    }
-    t
+    })
 }

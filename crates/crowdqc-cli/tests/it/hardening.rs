@@ -92,6 +92,34 @@ fn work_parameters_have_bounds_that_name_themselves() {
         }
         bad_input(&crowdqc(&args), needles);
     }
+    // the adaptive schedule's gold pool: 4e9 items took ~120 GB (one pool copy per
+    // simulated worker)
+    for (value, runs, needles) in [
+        (
+            "4000000000",
+            "10",
+            &["`gold_pool`", "between 1 and 1000000", "4000000000"][..],
+        ),
+        (
+            "1000000",
+            "1000000",
+            &["`gold_pool`", "lower the pool size or the runs"][..],
+        ),
+    ] {
+        let r = crowdqc(&[
+            "policy",
+            "simulate",
+            "--policy",
+            s(&p),
+            "--schedule",
+            "adaptive",
+            "--gold-pool",
+            value,
+            "--runs",
+            runs,
+        ]);
+        bad_input(&r, needles);
+    }
     for (flag, value, needles) in [
         (
             "--runs",

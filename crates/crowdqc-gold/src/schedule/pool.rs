@@ -56,6 +56,61 @@ impl GoldPool {
         Ok(pool)
     }
 
+    /// The most items of a [`synthetic`](Self::synthetic) pool.
+    pub const MAX_SYNTHETIC: u64 = 1_000_000;
+    /// The most pool entries a simulation may copy in all (pool size × simulated
+    /// workers, each of which gets its own scheduler and pool): the work estimate that
+    /// refuses a simulation that would not finish.
+    pub const MAX_SYNTHETIC_COPIES: u64 = 20_000_000_000;
+
+    /// A simulation's pool: items `0..size`, item `i` answered by class `i mod classes`,
+    /// for `workers` simulated workers (each copies the pool).
+    ///
+    /// ```
+    /// use crowdqc_gold::GoldPool;
+    /// let pool = GoldPool::synthetic(5, 2, 1000).expect("small");
+    /// assert_eq!((pool.len(), pool.answer(3)), (5, Some(1)));
+    /// assert!(GoldPool::synthetic(4_000_000_000, 2, 1).is_err());
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] (`gold_pool`) for an empty pool, one above
+    /// [`MAX_SYNTHETIC`](Self::MAX_SYNTHETIC) items, or size × workers above
+    /// [`MAX_SYNTHETIC_COPIES`](Self::MAX_SYNTHETIC_COPIES); (`classes`) below 2.
+    pub fn synthetic(size: u64, classes: u32, workers: u64) -> Result<Self> {
+        if classes < 2 {
+            return Err(Error::param(
+                "classes",
+                format!("must be >= 2, got {classes}"),
+            ));
+        }
+        if size == 0 || size > Self::MAX_SYNTHETIC {
+            return Err(Error::param(
+                "gold_pool",
+                format!(
+                    "must be between 1 and {} gold items, got {size}: a simulated worker \
+                     is served each gold item at most once, and a million distinct items \
+                     outlast any simulated career",
+                    Self::MAX_SYNTHETIC
+                ),
+            ));
+        }
+        let copies = u128::from(size) * u128::from(workers);
+        if copies > u128::from(Self::MAX_SYNTHETIC_COPIES) {
+            return Err(Error::param(
+                "gold_pool",
+                format!(
+                    "gold pool × simulated workers = {size} × {workers} = {copies} pool \
+                     entries to copy (each simulated worker has its own scheduler), above \
+                     the limit of {}; lower the pool size or the runs",
+                    Self::MAX_SYNTHETIC_COPIES
+                ),
+            ));
+        }
+        // size <= 1e6 fits u32
+        Self::new((0..size as u32).map(|i| (i, i % classes)))
+    }
+
     /// A pool of every item of a [`Gold`] set (item indices of its matrix).
     ///
     /// # Errors

@@ -171,3 +171,67 @@ fn ipc_footer_declaring_a_huge_block_is_refused_before_allocating() {
     );
     assert!(started.elapsed() < std::time::Duration::from_secs(2));
 }
+
+/// A valid Arrow IPC stream of `judgments()`, and the byte offset and value of its record
+/// batch message's declared body length.
+fn ipc_stream_with_body_length_at() -> (Vec<u8>, usize, i64) {
+    let b = judgments();
+    let mut bytes = Vec::new();
+    let mut w = arrow_ipc::writer::StreamWriter::try_new(&mut bytes, &b.schema()).expect("w");
+    w.write(&b).expect("write");
+    w.finish().expect("finish");
+    drop(w);
+    // walk the messages: [0xffffffff][i32 metadata length][metadata][body]
+    let mut pos = 0;
+    loop {
+        let meta_len = i32::from_le_bytes(bytes[pos + 4..pos + 8].try_into().expect("4"));
+        let meta = &bytes[pos + 8..pos + 8 + meta_len as usize];
+        let m = arrow_ipc::root_as_message(meta).expect("message");
+        if m.header_type() == arrow_ipc::MessageHeader::RecordBatch {
+            let needle = m.bodyLength().to_le_bytes();
+            let at = meta
+                .windows(8)
+                .position(|w| w == needle)
+                .expect("body length in the header");
+            return (bytes.clone(), pos + 8 + at, m.bodyLength());
+        }
+        pos += 8 + meta_len as usize + m.bodyLength() as usize;
+    }
+}
+
+#[test]
+fn ipc_stream_declared_sizes_are_checked_before_allocating() {
+    let dir = tmp();
+    let (ok, at, body) = ipc_stream_with_body_length_at();
+    let p = file(dir.path(), "ok.arrows", ok.clone());
+    assert_eq!(read(&p, None).expect("valid stream").n_judgments(), 5);
+
+    // a record batch declaring a 2 GB body in a file of a few hundred bytes
+    let mut huge = ok.clone();
+    huge[at..at + 8].copy_from_slice(&(2_000_000_000i64).to_le_bytes());
+    let p = file(dir.path(), "huge.arrows", huge);
+    let started = std::time::Instant::now();
+    let e = read(&p, None).expect_err("declared body beyond the end");
+    let s = e.to_string();
+    assert!(e.is_user_error(), "{s}");
+    assert!(
+        s.contains("huge.arrows") && s.contains("2000000000-byte body beyond the file's"),
+        "{s}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+    assert!(body < 1_000, "the real body is small: {body}");
+
+    // a metadata length running past the end
+    let mut long_meta = ok.clone();
+    long_meta[4..8].copy_from_slice(&i32::MAX.to_le_bytes());
+    let p = file(dir.path(), "meta.arrows", long_meta);
+    let s = read(&p, None)
+        .expect_err("metadata beyond the end")
+        .to_string();
+    assert!(s.contains("metadata length 2147483647 runs beyond"), "{s}");
+
+    // cut inside a message header
+    let p = file(dir.path(), "cut.arrows", &ok[..6]);
+    let s = read(&p, None).expect_err("cut").to_string();
+    assert!(s.contains("cut short inside a message header"), "{s}");
+}

@@ -1,6 +1,7 @@
 //! Integration tests of crowdqc-pairwise (one binary).
 
 mod bad_input;
+mod cancel;
 mod gold;
 mod parity;
 mod props;

@@ -173,3 +173,41 @@ fn bt_standard_error_two_items() {
     let lo = f.scores()[0] * (-crowdqc_pairwise::Z95 * se_theta).exp();
     assert!((f.lower()[0] - lo).abs() < 1e-12);
 }
+
+/// Why there is no crowd-kit-compatible noisy-BT mode: inside crowd-kit 1.4.2's
+/// `NoisyBradleyTerry`, scipy's L-BFGS-B ends every run of crowd-kit's tests with an
+/// abnormal line-search termination (the supplied gradient is not the objective's), and
+/// on `data_equal` it takes no step at all: crowd-kit's expected scores are `expit` of
+/// numpy's seed-0 uniform starting point, not a property of the model. Outputs of
+/// `fixtures/pairwise/noisy_bt_optimizer.py`.
+#[test]
+fn crowdkit_noisy_bt_test_values_are_where_lbfgsb_gave_up() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/pairwise/noisy_bt_optimizer.json"
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("fixture")).expect("json");
+    // crowd-kit's test_bt_aggregation.py, fixture noisy_bt_result_equal
+    let expected_equal = [0.6715468044437242, 0.6462882683525435, 0.632947637600415];
+    for run in v["data_equal"].as_array().expect("runs") {
+        assert_eq!(run["nit"], 0, "{run}");
+        let start: Vec<f64> = serde_json::from_value(run["expit_x0_scores"].clone()).expect("x0");
+        let scores: Vec<f64> = serde_json::from_value(run["scores"].clone()).expect("scores");
+        assert_eq!(scores, start);
+        for (s, e) in scores.iter().zip(expected_equal) {
+            assert!((s - e).abs() < 1e-15);
+        }
+    }
+    for name in ["data_abc", "data_equal"] {
+        for run in v[name].as_array().expect("runs") {
+            assert!(
+                run["message"]
+                    .as_str()
+                    .expect("msg")
+                    .starts_with("ABNORMAL"),
+                "{run}"
+            );
+        }
+    }
+}

@@ -1,6 +1,7 @@
 //! The aggregation methods. Every per-item or per-worker computation reads its own
 //! ratings in a fixed order, so results do not depend on the rayon thread count.
 
+use crowdqc_core::progress::{NoProgress, Progress};
 use crowdqc_core::{Error, Result};
 use rayon::prelude::*;
 use statrs::distribution::{ChiSquared, ContinuousCDF};
@@ -23,7 +24,33 @@ impl RatingParams {
     /// [`Error::InvalidParameter`] for a setting out of range; [`Error::Numerical`] for a
     /// non-finite score (which finite ratings cannot produce).
     pub fn fit(&self, m: &RatingMatrix) -> Result<RatingAggregation> {
+        self.fit_with_progress(m, &NoProgress)
+    }
+
+    /// [`fit`](Self::fit), reporting the iterations of CATD, CRH and LFC to `progress`
+    /// (started with the iteration limit, one unit per iteration, finished also on
+    /// error) and polling it before every iteration, as the aggregation crate's EM
+    /// loops do.
+    ///
+    /// # Errors
+    /// Those of [`fit`](Self::fit); [`Error::Interrupted`] once `progress` asks to stop.
+    pub fn fit_with_progress(
+        &self,
+        m: &RatingMatrix,
+        progress: &dyn Progress,
+    ) -> Result<RatingAggregation> {
         self.validate()?;
+        if self.method.is_iterative() {
+            progress.start(self.method.name(), Some(self.max_iter as u64));
+        }
+        let r = self.fit_inner(m, progress);
+        if self.method.is_iterative() {
+            progress.finish();
+        }
+        r
+    }
+
+    fn fit_inner(&self, m: &RatingMatrix, progress: &dyn Progress) -> Result<RatingAggregation> {
         let item_of = item_of_positions(m);
         let (scores, weights, iterations, converged) = match self.method {
             Method::Mean => (per_item(m, mean), None, 0, true),
@@ -35,28 +62,30 @@ impl RatingParams {
             Method::Lfc => {
                 let (s, w, it, c) = iterate(
                     self,
+                    progress,
                     m,
                     &item_of,
                     per_item(m, mean),
                     |r| 1.0 / (r.sq / r.n as f64 + ERROR_FLOOR),
                     weighted_mean,
-                );
+                )?;
                 (s, Some(w), it, c)
             }
             Method::Catd => {
                 let alpha = self.alpha;
                 let (s, w, it, c) = iterate(
                     self,
+                    progress,
                     m,
                     &item_of,
                     per_item(m, median),
                     |r| chi2_lower(alpha / 2.0, r.n as f64) / (r.sq + ERROR_FLOOR),
                     weighted_mean,
-                );
+                )?;
                 (s, Some(w), it, c)
             }
             Method::Crh => {
-                let (s, w, it, c) = crh(self, m, &item_of);
+                let (s, w, it, c) = crh(self, progress, m, &item_of)?;
                 (s, Some(w), it, c)
             }
         };
@@ -209,15 +238,18 @@ type Fit = (Vec<f64>, Vec<f64>, usize, bool);
 /// until the squared change of the scores is at most `tol`.
 fn iterate(
     p: &RatingParams,
+    progress: &dyn Progress,
     m: &RatingMatrix,
     item_of: &[u32],
     init: Vec<f64>,
     weight: impl Fn(Residuals) -> f64 + Sync,
     combine: fn(&[f64], &[f64]) -> f64,
-) -> Fit {
+) -> Result<Fit> {
     let mut scores = init;
     let mut w = vec![0.0; m.n_workers()];
     for it in 1..=p.max_iter {
+        progress.check()?;
+        progress.advance(1);
         w.par_iter_mut()
             .enumerate()
             .for_each(|(k, x)| *x = weight(residuals(m, item_of, &scores, k)));
@@ -225,16 +257,21 @@ fn iterate(
         let change = squared_change(&next, &scores);
         scores = next;
         if change <= p.tol {
-            return (scores, w, it, true);
+            return Ok((scores, w, it, true));
         }
     }
-    (scores, w, p.max_iter, false)
+    Ok((scores, w, p.max_iter, false))
 }
 
 /// CRH with the normalized absolute loss: `sd_item` is the population standard
 /// deviation of the item's ratings (fixed, as in the paper); an item whose ratings are
 /// all equal contributes no loss.
-fn crh(p: &RatingParams, m: &RatingMatrix, item_of: &[u32]) -> Fit {
+fn crh(
+    p: &RatingParams,
+    progress: &dyn Progress,
+    m: &RatingMatrix,
+    item_of: &[u32],
+) -> Result<Fit> {
     let sd = per_item(m, |v| {
         let mu = mean(v);
         (v.iter().map(|x| (x - mu) * (x - mu)).sum::<f64>() / v.len() as f64).sqrt()
@@ -243,6 +280,8 @@ fn crh(p: &RatingParams, m: &RatingMatrix, item_of: &[u32]) -> Fit {
     let mut w = vec![0.0; m.n_workers()];
     let mut loss = vec![0.0; m.n_workers()];
     for it in 1..=p.max_iter {
+        progress.check()?;
+        progress.advance(1);
         loss.par_iter_mut().enumerate().for_each(|(k, l)| {
             let mut s = 0.0;
             for &q in m.worker_positions(k) {
@@ -266,8 +305,8 @@ fn crh(p: &RatingParams, m: &RatingMatrix, item_of: &[u32]) -> Fit {
         let change = squared_change(&next, &scores);
         scores = next;
         if change <= p.tol {
-            return (scores, w, it, true);
+            return Ok((scores, w, it, true));
         }
     }
-    (scores, w, p.max_iter, false)
+    Ok((scores, w, p.max_iter, false))
 }

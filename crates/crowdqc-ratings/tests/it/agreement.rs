@@ -288,3 +288,105 @@ fn icc1_from_every_rating_with_unequal_groups() {
     let (lo, hi) = (u.ci_low.expect("lo"), u.ci_high.expect("hi"));
     assert!(lo < 195.0 / 283.0 && 195.0 / 283.0 < hi && hi <= 1.0);
 }
+
+fn matrix_of(rows: &[(&str, &str, f64)]) -> crowdqc_ratings::RatingMatrix {
+    let mut b = crowdqc_ratings::RatingsBuilder::new(crowdqc_ratings::RatingsOptions::default())
+        .expect("builder");
+    for &(i, w, x) in rows {
+        b.push_row(crowdqc_core::IdRef::Str(i), crowdqc_core::IdRef::Str(w), x)
+            .expect("row");
+    }
+    b.finish().expect("matrix")
+}
+
+/// Brueckl's W by hand (exact arithmetic): A rates items 1–4 as 1, 2, 3, 4; B rates
+/// 1–3 as 3, 2, 1; C rates 2–4 as 1, 2, 3. ρ(A,B) = −1 over 3 items (weight 2),
+/// ρ(A,C) = 1 over 3 (weight 2), ρ(B,C) = −1 over items 2, 3 (weight 1): ρ̄ = −1/5;
+/// ratings per item 2, 3, 3, 2: k̄ = 2.5; W = (1 − 0.2 · 1.5) / 2.5 = 0.28,
+/// χ² = 2.5 · 3 · 0.28 = 2.1 on 3 df.
+#[test]
+fn kendall_w_incomplete_by_hand() {
+    let m = matrix_of(&[
+        ("i1", "A", 1.0),
+        ("i2", "A", 2.0),
+        ("i3", "A", 3.0),
+        ("i4", "A", 4.0),
+        ("i1", "B", 3.0),
+        ("i2", "B", 2.0),
+        ("i3", "B", 1.0),
+        ("i2", "C", 1.0),
+        ("i3", "C", 2.0),
+        ("i4", "C", 3.0),
+    ]);
+    let w = crowdqc_ratings::kendall_w_incomplete(&m).expect("w");
+    assert_eq!(w.rater_pairs, 3);
+    assert!((w.mean_rho.expect("rho") + 0.2).abs() < 1e-15);
+    assert!((w.mean_k - 2.5).abs() < 1e-15);
+    assert!((w.w.expect("w") - 0.28).abs() < 1e-15, "{w:?}");
+    assert!((w.chi2.expect("chi2") - 2.1).abs() < 1e-14);
+    assert_eq!(w.df, 3.0);
+    // rating_agreement reports it because items 1 and 4 were dropped
+    let a = crowdqc_ratings::rating_agreement(&m, 0.95).expect("agreement");
+    assert_eq!(a.kendall_w.n_items_dropped, 2);
+    assert_eq!(a.kendall_w_incomplete.as_ref(), Some(&w));
+    assert!(
+        a.to_string()
+            .contains("kendall W    0.2800 from every rating"),
+        "{a}"
+    );
+}
+
+/// irrNA's `ConsistNA` situation: every row and column has gaps, so listwise deletion
+/// leaves nothing, but every worker orders the items the same way: W = 1 exactly.
+#[test]
+fn kendall_w_incomplete_is_one_for_consistent_gappy_rankings() {
+    let mut rows = Vec::new();
+    let items = ["a", "b", "c", "d", "e", "f"];
+    let workers = ["w1", "w2", "w3", "w4"];
+    for (j, w) in workers.iter().enumerate() {
+        for (i, it) in items.iter().enumerate() {
+            if (i + j) % 3 != 0 {
+                // increasing in the item, on each worker's own scale
+                rows.push((*it, *w, (10 * j + 3 * i) as f64));
+            }
+        }
+    }
+    let m = matrix_of(&rows);
+    let a = crowdqc_ratings::rating_agreement(&m, 0.95).expect("agreement");
+    assert_eq!(a.kendall_w.n_items, 0);
+    assert!(a.kendall_w.w.is_none());
+    let w = a.kendall_w_incomplete.expect("incomplete W");
+    assert_eq!(w.mean_rho, Some(1.0));
+    assert_eq!(w.w, Some(1.0));
+}
+
+/// On complete data without ties the generalisation is Kendall's W itself (Kendall's
+/// identity ρ̄ = (mW − 1)/(m − 1)), which `kendall_w` computes from rank sums and
+/// pingouin confirms (above).
+#[test]
+fn kendall_w_incomplete_equals_w_on_complete_untied_data() {
+    // one column per rater, each a ranking without ties
+    let t = [
+        [1.0, 2.0, 5.0, 1.0],
+        [2.0, 1.0, 3.0, 3.0],
+        [3.0, 4.0, 1.0, 2.0],
+        [4.0, 3.0, 2.0, 5.0],
+        [5.0, 5.0, 4.0, 4.0],
+    ];
+    let names = ["t0", "t1", "t2", "t3", "t4"];
+    let raters = ["r0", "r1", "r2", "r3"];
+    let mut rows = Vec::new();
+    for (i, r) in t.iter().enumerate() {
+        for (j, x) in r.iter().enumerate() {
+            rows.push((names[i], raters[j], *x));
+        }
+    }
+    let m = matrix_of(&rows);
+    let classic = crowdqc_ratings::kendall_w(&m).expect("w");
+    let general = crowdqc_ratings::kendall_w_incomplete(&m).expect("w");
+    assert!((classic.w.expect("w") - general.w.expect("w")).abs() < 1e-12);
+    assert!((classic.chi2.expect("c") - general.chi2.expect("c")).abs() < 1e-10);
+    // complete data: rating_agreement does not add it
+    let a = crowdqc_ratings::rating_agreement(&m, 0.95).expect("agreement");
+    assert!(a.kendall_w_incomplete.is_none());
+}

@@ -2,6 +2,7 @@
 
 mod aggregate;
 mod agreement;
+mod cancel;
 mod common;
 mod gold;
 mod ingest;
