@@ -184,6 +184,7 @@ pub mod registry;
 pub mod report;
 mod settings;
 mod spam;
+pub mod state;
 mod wawa;
 mod zbs;
 

@@ -2,16 +2,14 @@
 
 use arrow_array::RecordBatch;
 
-use crate::classes::{ClassOrder, ClassSet, sorted_order};
+use crate::codes::{Chunked, LabelChunks};
 use crate::columns::{self, Role};
 use crate::dict::{IdDictionary, IdRef};
 use crate::error::{Error, Result};
-use crate::gold::{Gold, GoldReport};
 use crate::ingest::{DictCache, encode_durations, encode_ids, encode_timestamps, trim_strings};
-use crate::matrix::{IngestReport, JudgmentMatrix, find_duplicates, worker_index};
-use crate::options::{DuplicatePolicy, IngestOptions};
+use crate::options::IngestOptions;
 
-/// Builds a [`JudgmentMatrix`] from any number of Arrow record batches (or single rows),
+/// Builds a [`JudgmentMatrix`](crate::JudgmentMatrix) from any number of Arrow record batches (or single rows),
 /// without concatenating them first.
 ///
 /// ```
@@ -28,29 +26,49 @@ use crate::options::{DuplicatePolicy, IngestOptions};
 /// assert_eq!(m.gold().label(1), Some(1));
 /// # Ok(()) }
 /// ```
+///
+/// ## Memory
+///
+/// Rows are kept as codes in chunked columns that grow without copying: a `u32` worker
+/// and a one-byte label per row (four bytes once a 257th label appears), plus a `u32`
+/// item per row only when the input is not grouped by item — while every item's rows
+/// are contiguous (as in most dumps), a count per item is all that is kept, and
+/// [`finish`](Self::finish) moves the columns into the matrix without sorting. Otherwise
+/// `finish` scatters the rows into item order one column at a time, freeing each input
+/// chunk once read. Item ids that arrive in increasing order are appended to the item
+/// dictionary without a hash table (see [`IdDictionary`]).
 #[derive(Debug)]
 pub struct JudgmentMatrixBuilder {
-    opts: IngestOptions,
-    items: IdDictionary,
-    workers: IdDictionary,
-    labels: IdDictionary,
-    declared: usize,
-    coo_item: Vec<u32>,
-    coo_worker: Vec<u32>,
-    coo_label: Vec<u32>,
-    timestamps: Option<Vec<i64>>,
-    durations: Option<Vec<f64>>,
+    pub(crate) opts: IngestOptions,
+    pub(crate) items: IdDictionary,
+    pub(crate) workers: IdDictionary,
+    pub(crate) labels: IdDictionary,
+    pub(crate) declared: usize,
+    /// Rows per item code.
+    pub(crate) item_counts: Vec<usize>,
+    /// The item code of every row, once the input stopped being grouped by item
+    /// (`None` while grouped: then the rows are in item order and `item_counts` says
+    /// which rows belong to which item).
+    pub(crate) coo_item: Option<Chunked<u32>>,
+    /// Item code of the last row appended.
+    last_item: Option<u32>,
+    pub(crate) coo_worker: Chunked<u32>,
+    pub(crate) coo_label: LabelChunks,
+    /// Encoded codes of the current batch (item, worker, label), reused.
+    scratch: [Vec<u32>; 3],
+    pub(crate) timestamps: Option<Vec<i64>>,
+    pub(crate) durations: Option<Vec<f64>>,
     columns: Option<Resolved>,
-    rows: u64,
-    gold_items: IdDictionary,
-    gold_label_dict: IdDictionary,
-    gold_labels: Vec<u32>,
-    gold_rows: Vec<u64>,
-    gold_repeated: u64,
-    gold_given: bool,
+    pub(crate) rows: u64,
+    pub(crate) gold_items: IdDictionary,
+    pub(crate) gold_label_dict: IdDictionary,
+    pub(crate) gold_labels: Vec<u32>,
+    pub(crate) gold_rows: Vec<u64>,
+    pub(crate) gold_repeated: u64,
+    pub(crate) gold_given: bool,
     gold_row_count: u64,
     /// Name of the gold label column (for messages), once a gold batch was read.
-    gold_label_column: Option<String>,
+    pub(crate) gold_label_column: Option<String>,
     /// Dictionary-array caches of the item, worker and label columns.
     caches: [DictCache; 3],
 }
@@ -97,9 +115,12 @@ impl JudgmentMatrixBuilder {
             workers: IdDictionary::new(),
             labels,
             declared,
-            coo_item: Vec::new(),
-            coo_worker: Vec::new(),
-            coo_label: Vec::new(),
+            item_counts: Vec::new(),
+            coo_item: None,
+            last_item: None,
+            coo_worker: Chunked::default(),
+            coo_label: LabelChunks::default(),
+            scratch: Default::default(),
             timestamps: None,
             durations: None,
             columns: None,
@@ -121,27 +142,36 @@ impl JudgmentMatrixBuilder {
         self.rows
     }
 
-    /// Reserves room for `n` more judgments, as a hint: at most
-    /// [`RESERVE_HINT_CAP`](Self::RESERVE_HINT_CAP) rows are reserved, and a
-    /// reservation the allocator refuses is skipped (the buffers then grow as rows
-    /// arrive). A count declared by a file (a Parquet footer) can be anything, so it
-    /// never decides an allocation on its own.
+    /// A hint of how many judgments will come. Kept for compatibility: the columns
+    /// grow in fixed-size chunks, which never copy what they hold, so nothing is
+    /// reserved in advance (a count declared by a file can be anything).
     pub fn reserve(&mut self, n: usize) {
-        let n = n.min(Self::RESERVE_HINT_CAP);
-        for v in [
-            &mut self.coo_item,
-            &mut self.coo_worker,
-            &mut self.coo_label,
-        ] {
-            if v.try_reserve(n).is_err() {
-                return;
-            }
-        }
+        let _ = n;
     }
 
-    /// The most rows [`reserve`](Self::reserve) reserves in advance (2^24 rows, 192 MiB
-    /// for the three code columns); more rows are still accepted, by growth.
+    /// The most rows [`reserve`](Self::reserve) would reserve in advance; it now
+    /// reserves none (columns grow by chunks).
     pub const RESERVE_HINT_CAP: usize = 1 << 24;
+
+    /// Heap bytes held so far: the code columns, the per-item counts and the three
+    /// dictionaries (what ingest costs in memory before [`finish`](Self::finish)).
+    pub fn heap_bytes(&self) -> usize {
+        self.item_counts.capacity() * 8
+            + self.coo_item.as_ref().map_or(0, Chunked::heap_bytes)
+            + self.coo_worker.heap_bytes()
+            + self.coo_label.heap_bytes()
+            + self.timestamps.as_ref().map_or(0, |t| t.capacity() * 8)
+            + self.durations.as_ref().map_or(0, |t| t.capacity() * 8)
+            + self.items.heap_bytes()
+            + self.workers.heap_bytes()
+            + self.labels.heap_bytes()
+    }
+
+    /// True while every item's rows so far are contiguous (then
+    /// [`finish`](Self::finish) needs no sort).
+    pub fn is_grouped(&self) -> bool {
+        self.coo_item.is_none()
+    }
 
     fn resolve(&mut self, batch: &RecordBatch) -> Result<Resolved> {
         if let Some(r) = &self.columns {
@@ -196,7 +226,6 @@ impl JudgmentMatrixBuilder {
                 })
         };
         let row0 = self.rows;
-        let start = self.coo_label.len();
         let (item_col, worker_col, label_col) = (col(&r.item)?, col(&r.worker)?, col(&r.label)?);
         let trimmed;
         let label_col = if self.opts.trim_labels {
@@ -213,28 +242,22 @@ impl JudgmentMatrixBuilder {
             items,
             workers,
             labels,
-            coo_item,
-            coo_worker,
-            coo_label,
+            scratch,
             caches,
             ..
         } = self;
         let [item_cache, worker_cache, label_cache] = caches;
-        let mut encode_item = || {
-            encode_ids(
-                item_col.as_ref(),
-                items,
-                coo_item,
-                &r.item,
-                row0,
-                item_cache,
-            )
-        };
+        let [s_item, s_worker, s_label] = scratch;
+        for s in [&mut *s_item, &mut *s_worker, &mut *s_label] {
+            s.clear();
+        }
+        let mut encode_item =
+            || encode_ids(item_col.as_ref(), items, s_item, &r.item, row0, item_cache);
         let mut encode_worker = || {
             encode_ids(
                 worker_col.as_ref(),
                 workers,
-                coo_worker,
+                s_worker,
                 &r.worker,
                 row0,
                 worker_cache,
@@ -244,7 +267,7 @@ impl JudgmentMatrixBuilder {
             encode_ids(
                 label_col.as_ref(),
                 labels,
-                coo_label,
+                s_label,
                 &r.label,
                 row0,
                 label_cache,
@@ -259,11 +282,11 @@ impl JudgmentMatrixBuilder {
         rw?;
         rl?;
         if self.declared > 0
-            && let Some(i) = self.coo_label[start..]
+            && let Some(i) = self.scratch[2]
                 .iter()
                 .position(|&c| c as usize >= self.declared)
         {
-            let label = self.labels.get(self.coo_label[start + i]).to_string();
+            let label = self.labels.get(self.scratch[2][i]).to_string();
             return Err(self.unknown_label(&r.label, row0 + i as u64, &label));
         }
         if let (Some(name), Some(out)) = (&r.timestamp, self.timestamps.as_mut()) {
@@ -272,8 +295,45 @@ impl JudgmentMatrixBuilder {
         if let (Some(name), Some(out)) = (&r.duration, self.durations.as_mut()) {
             encode_durations(col(name)?.as_ref(), out, name, row0)?;
         }
+        self.check_len(batch.num_rows())?;
+        self.append_scratch();
         self.rows += batch.num_rows() as u64;
-        self.check_len()
+        Ok(())
+    }
+
+    /// Moves the codes of the batch in `scratch` into the columns.
+    fn append_scratch(&mut self) {
+        let [s_item, s_worker, s_label] = &self.scratch;
+        if s_item.is_empty() {
+            return;
+        }
+        self.item_counts.resize(self.items.len(), 0);
+        if self.coo_item.is_none() {
+            // still grouped when the batch's codes continue the non-decreasing run
+            let grouped = self.last_item.is_none_or(|l| s_item[0] >= l)
+                && s_item.windows(2).all(|w| w[0] <= w[1]);
+            if !grouped {
+                // expand the implied item codes of the rows so far
+                let mut col = Chunked::default();
+                let mut run = Vec::new();
+                for (i, &c) in self.item_counts.iter().enumerate() {
+                    run.clear();
+                    run.resize(c, i as u32);
+                    col.extend_from_slice(&run);
+                }
+                self.coo_item = Some(col);
+            }
+        }
+        if let Some(col) = self.coo_item.as_mut() {
+            col.extend_from_slice(s_item);
+        }
+        for &i in s_item {
+            self.item_counts[i as usize] += 1;
+        }
+        self.last_item = s_item.last().copied();
+        self.coo_worker.extend_from_slice(s_worker);
+        let max = s_label.iter().copied().max().unwrap_or(0);
+        self.coo_label.extend(s_label, max);
     }
 
     fn unknown_label(&self, column: &str, row: u64, label: &str) -> Error {
@@ -290,8 +350,8 @@ impl JudgmentMatrixBuilder {
         )
     }
 
-    fn check_len(&self) -> Result<()> {
-        if self.coo_label.len() > u32::MAX as usize {
+    fn check_len(&self, more: usize) -> Result<()> {
+        if self.coo_worker.len() + more > u32::MAX as usize {
             return Err(Error::insufficient(format!(
                 "more than {} judgments in one matrix; split the input",
                 u32::MAX
@@ -318,11 +378,16 @@ impl JudgmentMatrixBuilder {
         if self.declared > 0 && l as usize >= self.declared {
             return Err(self.unknown_label("label", self.rows, &label.to_string()));
         }
-        self.coo_item.push(self.items.intern(item));
-        self.coo_worker.push(self.workers.intern(worker));
-        self.coo_label.push(l);
+        self.check_len(1)?;
+        let i = self.items.intern(item);
+        let w = self.workers.intern(worker);
+        for (s, v) in self.scratch.iter_mut().zip([i, w, l]) {
+            s.clear();
+            s.push(v);
+        }
+        self.append_scratch();
         self.rows += 1;
-        self.check_len()
+        Ok(())
     }
 
     /// Appends a batch of gold labels with columns `item` (or `task`, or the mapped item
@@ -415,221 +480,6 @@ impl JudgmentMatrixBuilder {
             self.gold_rows.push(row);
         }
         Ok(())
-    }
-
-    /// Finishes the matrix: orders the classes, joins gold, sorts judgments by item,
-    /// applies the duplicate policy and builds the worker index.
-    ///
-    /// # Errors
-    /// Empty input; a duplicate pair under [`DuplicatePolicy::Error`]; a gold label
-    /// outside the class set (unless [`IngestOptions::extend_classes_with_gold`]).
-    pub fn finish(mut self) -> Result<JudgmentMatrix> {
-        if self.coo_label.is_empty() {
-            return Err(Error::insufficient("the input has no judgments"));
-        }
-        // 1. gold: join items, check / extend labels (before classes are ordered).
-        let mut gold_pairs: Vec<(u32, u32)> = Vec::new(); // (item, provisional label)
-        let mut gold_report = GoldReport {
-            given: self.gold_labels.len(),
-            repeated_rows: self.gold_repeated,
-            ..Default::default()
-        };
-        for (g, &gl) in self.gold_labels.iter().enumerate() {
-            let gid = self.gold_items.get(g as u32);
-            let Some(item) = self.items.lookup(gid) else {
-                gold_report.unknown_items += 1;
-                if gold_report.unknown_examples.len() < 5 {
-                    gold_report.unknown_examples.push(gid.to_string());
-                }
-                continue;
-            };
-            let glabel = self.gold_label_dict.get(gl);
-            let label = match self.labels.lookup(glabel) {
-                Some(l) => l,
-                None if self.opts.extend_classes_with_gold => self.labels.intern(glabel),
-                None => {
-                    let mut known: Vec<IdRef<'_>> = self.labels.iter().collect();
-                    known.sort();
-                    let shown: Vec<String> = known.iter().take(20).map(|l| l.to_string()).collect();
-                    let more = if known.len() > 20 {
-                        format!(", … {} more", known.len() - 20)
-                    } else {
-                        String::new()
-                    };
-                    return Err(Error::value(
-                        self.gold_label_column.as_deref().unwrap_or("label"),
-                        Some(self.gold_rows[g]),
-                        format!(
-                            "gold label `{glabel}` for item `{gid}` is not a class of the judgments [{}{more}]; \
-                             fix the gold or allow gold to extend the class set",
-                            shown.join(", ")
-                        ),
-                    ));
-                }
-            };
-            gold_pairs.push((item, label));
-        }
-        gold_report.joined = gold_pairs.len();
-
-        // 2. class order: declared first (extras from gold after), else sorted.
-        let n_labels = self.labels.len();
-        let (perm, order) = if self.declared > 0 {
-            let (mut tail, _) = sorted_order(&self.labels);
-            tail.retain(|&c| c as usize >= self.declared);
-            (
-                (0..self.declared as u32).chain(tail).collect::<Vec<_>>(),
-                ClassOrder::Declared,
-            )
-        } else {
-            sorted_order(&self.labels)
-        };
-        let mut remap = vec![0u32; n_labels];
-        let mut class_dict = IdDictionary::new();
-        for (k, &c) in perm.iter().enumerate() {
-            remap[c as usize] = k as u32;
-            class_dict.intern(self.labels.get(c));
-        }
-        for l in &mut self.coo_label {
-            *l = remap[*l as usize];
-        }
-        for (_, l) in &mut gold_pairs {
-            *l = remap[*l as usize];
-        }
-
-        // 3. counting sort by item (stable: input order within an item).
-        let n_items = self.items.len();
-        let n = self.coo_label.len();
-        let mut offsets = vec![0usize; n_items + 1];
-        for &i in &self.coo_item {
-            offsets[i as usize + 1] += 1;
-        }
-        for i in 0..n_items {
-            offsets[i + 1] += offsets[i];
-        }
-        // Input already grouped by item (each item's rows contiguous, as in most dumps):
-        // item codes are assigned in order of first appearance, so the item column is
-        // non-decreasing and the rows are already in CSR order — no scatter.
-        let grouped = self.coo_item.windows(2).all(|w| w[0] <= w[1]);
-        let (item, worker, class, ts, du) = if grouped {
-            (
-                std::mem::take(&mut self.coo_item),
-                std::mem::take(&mut self.coo_worker),
-                std::mem::take(&mut self.coo_label),
-                self.timestamps.take(),
-                self.durations.take(),
-            )
-        } else {
-            let mut cursor = offsets[..n_items].to_vec();
-            let mut worker = vec![0u32; n];
-            let mut class = vec![0u32; n];
-            let mut ts = self.timestamps.as_ref().map(|_| vec![0i64; n]);
-            let mut du = self.durations.as_ref().map(|_| vec![0f64; n]);
-            for r in 0..n {
-                let i = self.coo_item[r] as usize;
-                let p = cursor[i];
-                cursor[i] += 1;
-                worker[p] = self.coo_worker[r];
-                class[p] = self.coo_label[r];
-                if let (Some(out), Some(src)) = (ts.as_mut(), self.timestamps.as_ref()) {
-                    out[p] = src[r];
-                }
-                if let (Some(out), Some(src)) = (du.as_mut(), self.durations.as_ref()) {
-                    out[p] = src[r];
-                }
-            }
-            drop(cursor);
-            let mut item = Vec::with_capacity(n);
-            for i in 0..n_items {
-                item.resize(offsets[i + 1], i as u32);
-            }
-            (item, worker, class, ts, du)
-        };
-
-        // 4. duplicates and the worker index. Only the `error` policy needs the input
-        // rows afterwards (to name the two rows of the first repeated pair); otherwise
-        // they are freed first and both passes run on two threads.
-        drop(std::mem::take(&mut self.coo_label));
-        drop(self.timestamps.take());
-        drop(self.durations.take());
-        let n_workers = self.workers.len();
-        let policy = self.opts.duplicates;
-        let (dups, (worker_offsets, by_worker)) = if policy == DuplicatePolicy::Error {
-            let dups = find_duplicates(&offsets, &worker, &class, n_workers, policy);
-            if let Some(&(i, w)) = dups.first_pair.as_ref() {
-                // grouped input kept no row arrays: there positions are the rows
-                let rows: Vec<u64> = if grouped {
-                    (offsets[i as usize]..offsets[i as usize + 1])
-                        .filter(|&p| worker[p] == w)
-                        .take(2)
-                        .map(|p| p as u64)
-                        .collect()
-                } else {
-                    (0..n)
-                        .filter(|&r| self.coo_item[r] == i && self.coo_worker[r] == w)
-                        .take(2)
-                        .map(|r| r as u64)
-                        .collect()
-                };
-                return Err(Error::Conflict(format!(
-                    "worker `{}` judged item `{}` more than once (data rows {} and {}, \
-                         1-based); choose a duplicate policy: keep-all, first or last",
-                    self.workers.get(w),
-                    self.items.get(i),
-                    rows.first().copied().unwrap_or(0) + 1,
-                    rows.get(1).copied().unwrap_or(0) + 1,
-                )));
-            }
-            drop(std::mem::take(&mut self.coo_item));
-            drop(std::mem::take(&mut self.coo_worker));
-            (dups, worker_index(&worker, n_workers))
-        } else {
-            drop(std::mem::take(&mut self.coo_item));
-            drop(std::mem::take(&mut self.coo_worker));
-            rayon::join(
-                || find_duplicates(&offsets, &worker, &class, n_workers, policy),
-                || worker_index(&worker, n_workers),
-            )
-        };
-
-        let n_classes = class_dict.len();
-        let mut report = IngestReport {
-            rows_read: self.rows,
-            judgments: n as u64,
-            duplicate_pairs: dups.pairs,
-            duplicate_extra_rows: dups.extra_rows,
-            conflicting_duplicate_pairs: dups.conflicting,
-            dropped_duplicate_rows: 0,
-            duplicate_policy: self.opts.duplicates,
-            gold: self.gold_given.then_some(gold_report),
-        };
-        let gold = Gold::from_pairs(n_items, n_classes, gold_pairs)?;
-        let mut m = JudgmentMatrix {
-            items: self.items,
-            workers: self.workers,
-            classes: ClassSet::new(class_dict, vec![0; n_classes], order),
-            item_offsets: offsets,
-            item,
-            worker,
-            class,
-            worker_offsets,
-            by_worker,
-            timestamps: ts,
-            durations: du,
-            gold,
-            report: IngestReport::default(),
-        };
-        if let Some(keep) = dups.keep {
-            m = m.filter_positions(&keep);
-            report.dropped_duplicate_rows = report.rows_read - m.n_judgments() as u64;
-            report.judgments = m.n_judgments() as u64;
-        }
-        let mut counts = vec![0u64; n_classes];
-        for &c in &m.class {
-            counts[c as usize] += 1;
-        }
-        m.classes = ClassSet::new(m.classes.dictionary().clone(), counts, order);
-        m.report = report;
-        Ok(m)
     }
 }
 

@@ -114,7 +114,9 @@ struct StrStore {
     arena: String,
     /// `offsets[i]..offsets[i + 1]` is id `i` in `arena`; `offsets.len() == len + 1`.
     offsets: Vec<usize>,
-    table: HashTable<u32>,
+    /// Hash table of codes; `None` while the ids arrived in strictly increasing order
+    /// (then lookups binary-search the arena, and no table is held).
+    table: Option<HashTable<u32>>,
     hasher: DefaultHashBuilder,
 }
 
@@ -129,26 +131,78 @@ impl StrStore {
     }
 
     fn lookup(&self, s: &str) -> Option<u32> {
+        let Some(table) = &self.table else {
+            // sorted: binary search
+            let (mut lo, mut hi) = (0usize, self.len());
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2;
+                match self.get(mid as u32).cmp(s) {
+                    std::cmp::Ordering::Less => lo = mid + 1,
+                    std::cmp::Ordering::Greater => hi = mid,
+                    std::cmp::Ordering::Equal => return Some(mid as u32),
+                }
+            }
+            return None;
+        };
         let hash = self.hasher.hash_one(s);
         let (arena, offsets) = (&self.arena, &self.offsets);
-        self.table
+        table
             .find(hash, |&c| {
                 &arena[offsets[c as usize]..offsets[c as usize + 1]] == s
             })
             .copied()
     }
 
+    /// Builds the hash table of every id held (when the ids stop being sorted).
+    fn build_table(&mut self) {
+        let mut table = HashTable::with_capacity(self.len());
+        let StrStore {
+            arena,
+            offsets,
+            hasher,
+            ..
+        } = self;
+        let get = |c: u32| &arena[offsets[c as usize]..offsets[c as usize + 1]];
+        for c in 0..(offsets.len().saturating_sub(1)) as u32 {
+            table.insert_unique(hasher.hash_one(get(c)), c, |&c| hasher.hash_one(get(c)));
+        }
+        self.table = Some(table);
+    }
+
+    fn push(&mut self, s: &str) -> u32 {
+        let code = (self.offsets.len() - 1) as u32;
+        self.arena.push_str(s);
+        self.offsets.push(self.arena.len());
+        code
+    }
+
     fn intern(&mut self, s: &str) -> u32 {
         if self.offsets.is_empty() {
             self.offsets.push(0);
         }
+        if self.table.is_none() {
+            let n = self.len();
+            match n.checked_sub(1).map(|last| self.get(last as u32).cmp(s)) {
+                None | Some(std::cmp::Ordering::Less) => return self.push(s),
+                Some(std::cmp::Ordering::Equal) => return (n - 1) as u32,
+                Some(std::cmp::Ordering::Greater) => self.build_table(),
+            }
+        }
         let hash = self.hasher.hash_one(s);
+        self.intern_hashed(s, hash)
+    }
+
+    /// Interns `s` whose hash (by this store's hasher) is `hash`; the table exists.
+    fn intern_hashed(&mut self, s: &str, hash: u64) -> u32 {
         let StrStore {
             arena,
             offsets,
             table,
             hasher,
         } = self;
+        let Some(table) = table.as_mut() else {
+            unreachable!("only called once the table is built");
+        };
         let found = table.find(hash, |&c| {
             &arena[offsets[c as usize]..offsets[c as usize + 1]] == s
         });
@@ -163,6 +217,12 @@ impl StrStore {
         });
         code
     }
+
+    fn heap_bytes(&self) -> usize {
+        self.arena.capacity()
+            + self.offsets.capacity() * 8
+            + self.table.as_ref().map_or(0, |t| t.capacity() * 5)
+    }
 }
 
 /// Integer ids below this are also cached in a direct table (labels 0..K, small ids).
@@ -172,7 +232,9 @@ const SMALL_INTS: usize = 256;
 enum Repr {
     Int {
         values: Vec<i64>,
-        index: HashMap<i64, u32>,
+        /// `None` while the ids arrived in strictly increasing order (then lookups
+        /// binary-search `values`).
+        index: Option<HashMap<i64, u32>>,
         /// `small[v]` = code of `v` for `0 <= v < SMALL_INTS`, `u32::MAX` when absent
         /// (empty until the first small id).
         small: Vec<u32>,
@@ -184,6 +246,11 @@ enum Repr {
 ///
 /// Holds integers while every id seen is an integer; the first string id converts the
 /// dictionary to strings (integers become their decimal form, codes unchanged).
+///
+/// Strings live in one arena with an offset per id. While the ids arrive in strictly
+/// increasing order (input sorted by id, as many dumps are) no hash table is kept:
+/// a new id is compared with the last one only, and lookups binary-search. The first id
+/// out of order builds the table once; from then on ids are hashed.
 #[derive(Clone)]
 pub struct IdDictionary {
     repr: Repr,
@@ -210,7 +277,7 @@ impl IdDictionary {
         IdDictionary {
             repr: Repr::Int {
                 values: Vec::new(),
-                index: HashMap::new(),
+                index: None,
                 small: Vec::new(),
             },
         }
@@ -256,13 +323,17 @@ impl IdDictionary {
     /// The code of an id, if present. Integer and string forms match each other
     /// (`Int(7)` finds `"7"` and vice versa).
     pub fn lookup(&self, id: IdRef<'_>) -> Option<u32> {
+        let find = |values: &[i64], index: &Option<HashMap<i64, u32>>, v: i64| match index {
+            Some(index) => index.get(&v).copied(),
+            None => values.binary_search(&v).ok().map(|c| c as u32),
+        };
         match (&self.repr, id) {
-            (Repr::Int { index, .. }, IdRef::Int(v)) => index.get(&v).copied(),
-            (Repr::Int { index, .. }, IdRef::Str(s)) => {
+            (Repr::Int { values, index, .. }, IdRef::Int(v)) => find(values, index, v),
+            (Repr::Int { values, index, .. }, IdRef::Str(s)) => {
                 let v: i64 = s.parse().ok()?;
                 // only the canonical decimal form matches
                 (v.to_string() == s)
-                    .then(|| index.get(&v).copied())
+                    .then(|| find(values, index, v))
                     .flatten()
             }
             (Repr::Str(st), IdRef::Str(s)) => st.lookup(s),
@@ -285,10 +356,31 @@ impl IdDictionary {
                 {
                     return c;
                 }
-                let code = *index.entry(v).or_insert_with(|| {
-                    values.push(v);
-                    (values.len() - 1) as u32
-                });
+                if index.is_none() {
+                    match values.last() {
+                        Some(&last) if last == v => {
+                            return (values.len() - 1) as u32;
+                        }
+                        Some(&last) if last > v => {
+                            let mut map = HashMap::with_capacity(values.len());
+                            for (c, &x) in values.iter().enumerate() {
+                                map.insert(x, c as u32);
+                            }
+                            *index = Some(map);
+                        }
+                        _ => {}
+                    }
+                }
+                let code = match index {
+                    Some(index) => *index.entry(v).or_insert_with(|| {
+                        values.push(v);
+                        (values.len() - 1) as u32
+                    }),
+                    None => {
+                        values.push(v);
+                        (values.len() - 1) as u32
+                    }
+                };
                 if let Some(s) = slot {
                     if small.is_empty() {
                         small.resize(SMALL_INTS, u32::MAX);
@@ -335,6 +427,33 @@ impl IdDictionary {
         }
     }
 
+    /// For a string dictionary that hashes (its table is built): the hash of `s`, for
+    /// [`intern_str_hashed`](Self::intern_str_hashed) and caches in front of the table.
+    pub(crate) fn str_hash(&self, s: &str) -> Option<u64> {
+        match &self.repr {
+            Repr::Str(st) if st.table.is_some() => Some(st.hasher.hash_one(s)),
+            _ => None,
+        }
+    }
+
+    /// The string id with code `code` of a string dictionary.
+    pub(crate) fn str_at(&self, code: u32) -> Option<&str> {
+        match &self.repr {
+            Repr::Str(st) => Some(st.get(code)),
+            Repr::Int { .. } => None,
+        }
+    }
+
+    /// [`intern_str`](Self::intern_str) with the hash from [`str_hash`](Self::str_hash).
+    pub(crate) fn intern_str_hashed(&mut self, s: &str, hash: u64) -> u32 {
+        if let Repr::Str(st) = &mut self.repr
+            && st.table.is_some()
+        {
+            return st.intern_hashed(s, hash);
+        }
+        self.intern_str(s)
+    }
+
     /// Approximate heap bytes used.
     pub fn heap_bytes(&self) -> usize {
         match &self.repr {
@@ -342,8 +461,32 @@ impl IdDictionary {
                 values,
                 index,
                 small,
-            } => values.capacity() * 8 + index.capacity() * 16 + small.capacity() * 4,
-            Repr::Str(s) => s.arena.capacity() + s.offsets.capacity() * 8 + s.table.capacity() * 4,
+            } => {
+                values.capacity() * 8
+                    + index.as_ref().map_or(0, |i| i.capacity() * 17)
+                    + small.capacity() * 4
+            }
+            Repr::Str(s) => s.heap_bytes(),
+        }
+    }
+
+    /// True when no hash table is held: the ids were added in strictly increasing
+    /// order, and lookups binary-search.
+    pub fn is_sorted(&self) -> bool {
+        match &self.repr {
+            Repr::Int { index, .. } => index.is_none(),
+            Repr::Str(s) => s.table.is_none(),
+        }
+    }
+
+    /// Releases spare capacity of the id storage (after the last id was added).
+    pub fn shrink_to_fit(&mut self) {
+        match &mut self.repr {
+            Repr::Int { values, .. } => values.shrink_to_fit(),
+            Repr::Str(s) => {
+                s.arena.shrink_to_fit();
+                s.offsets.shrink_to_fit();
+            }
         }
     }
 }

@@ -56,6 +56,42 @@ pub(crate) struct DictCache {
     values: Option<ArrayRef>,
     /// Code of each dictionary value, `u32::MAX` until first used.
     codes: Vec<u32>,
+    /// Recently seen string ids, in front of the dictionary's hash table.
+    recent: Recent,
+}
+
+/// Slots of the [`Recent`] cache (2^14 × 16 bytes: 256 KiB, L2-resident).
+const RECENT_SLOTS: usize = 1 << 14;
+
+/// A direct-mapped cache of recently seen string ids (`hash → code`), so that ids that
+/// recur within a window of rows (an item's judgments spread over nearby rows, busy
+/// workers) are found without touching the dictionary's large hash table. A hit is
+/// verified against the dictionary's own string, so codes are exactly those of
+/// [`IdDictionary::intern_str`].
+#[derive(Debug, Default)]
+struct Recent {
+    /// `(hash, code + 1)`; code 0 marks an empty slot.
+    slots: Vec<(u64, u32)>,
+}
+
+impl Recent {
+    #[inline]
+    fn intern(&mut self, dict: &mut IdDictionary, s: &str) -> u32 {
+        let Some(h) = dict.str_hash(s) else {
+            return dict.intern_str(s);
+        };
+        if self.slots.is_empty() {
+            self.slots = vec![(0, 0); RECENT_SLOTS];
+        }
+        let slot = (h as usize) & (RECENT_SLOTS - 1);
+        let (sh, sc) = self.slots[slot];
+        if sh == h && sc != 0 && dict.str_at(sc - 1) == Some(s) {
+            return sc - 1;
+        }
+        let c = dict.intern_str_hashed(s, h);
+        self.slots[slot] = (h, c + 1);
+        c
+    }
 }
 
 /// Appends the codes of `arr` (interned into `dict`) to `out`.
@@ -78,12 +114,13 @@ pub(crate) fn encode_ids(
     macro_rules! strings {
         ($a:expr) => {{
             let a = $a;
+            let recent = &mut cache.recent;
             let mut prev: Option<(&str, u32)> = None;
             for i in 0..a.len() {
                 let s = a.value(i);
                 let code = match prev {
                     Some((p, c)) if p == s => c,
-                    _ => dict.intern_str(s),
+                    _ => recent.intern(dict, s),
                 };
                 prev = Some((s, code));
                 out.push(code);

@@ -32,6 +32,11 @@
 //! - Ids (items, workers) are strings or integers (Utf8, LargeUtf8, Utf8View, any
 //!   signed or unsigned integer, booleans, or dictionaries of those); they are encoded
 //!   to dense `u32` codes in order of first appearance.
+//! - Storage is compact: CSR by item with a `u32` worker and a one-byte class per
+//!   judgment (for at most 256 classes) and 8 bytes of offsets per item; other views
+//!   are built on first use (see [`JudgmentMatrix`]). Ingest streams batches into
+//!   chunked columns (no buffer doubling), and input already grouped by item is never
+//!   sorted; input sorted by item id also skips the item hash table.
 //! - Classes are the labels that occur, sorted (numerically for integer labels or
 //!   labels that all parse as numbers), unless the caller declares the class set.
 //! - Duplicate `(item, worker)` pairs follow a [`DuplicatePolicy`] and are always
@@ -46,7 +51,9 @@
 #![deny(missing_docs)]
 
 mod builder;
+mod builder_finish;
 mod classes;
+mod codes;
 pub mod columns;
 mod dict;
 mod error;
@@ -56,6 +63,7 @@ mod gold;
 mod ingest;
 pub mod interval;
 mod matrix;
+mod matrix_index;
 pub mod memory;
 pub mod numeric;
 mod options;
@@ -67,6 +75,7 @@ pub mod votes;
 
 pub use builder::JudgmentMatrixBuilder;
 pub use classes::{ClassOrder, ClassSet};
+pub use codes::ClassCodes;
 pub use dict::{Id, IdDictionary, IdKind, IdRef};
 pub use error::{Error, Result};
 pub use gold::{Gold, GoldReport};

@@ -1,11 +1,14 @@
 //! [`JudgmentMatrix`]: the compute representation every algorithm takes.
 
 use std::ops::Range;
+use std::sync::OnceLock;
 
 use crate::classes::ClassSet;
+use crate::codes::{ClassCodes, ClassVec};
 use crate::dict::IdDictionary;
 use crate::error::{Error, Result};
 use crate::gold::{Gold, GoldReport};
+use crate::matrix_index::{worker_offsets, worker_positions};
 use crate::options::DuplicatePolicy;
 
 /// What happened during ingest: every input row is accounted for here.
@@ -36,9 +39,19 @@ pub struct IngestReport {
 ///
 /// Storage is CSR by item: judgment positions `0..n_judgments()` are grouped by item
 /// (item `i` owns positions [`item_range(i)`](Self::item_range)), in input order within
-/// an item; for each position the item, worker and class index are stored in flat
-/// arrays. An index by worker lists, for each worker, its positions in ascending order.
-/// The dictionaries map every index back to the caller's ids.
+/// an item; for each position the worker (`u32`) and the class are stored in flat
+/// arrays, the class in one byte when there are at most 256 classes
+/// ([`class_codes`](Self::class_codes)). The dictionaries map every index back to the
+/// caller's ids.
+///
+/// That is all a matrix holds eagerly: about 5 bytes per judgment plus 8 per item. The
+/// views some methods want — the item of every position
+/// ([`judgment_items`](Self::judgment_items)), classes widened to `u32`
+/// ([`judgment_classes`](Self::judgment_classes), only when stored narrow) and the
+/// positions grouped by worker ([`worker_positions`](Self::worker_positions)) — are
+/// built on first use (4 bytes per judgment each) and kept; methods that read only the
+/// CSR columns (Dawid–Skene's kernel reads workers, classes and offsets) never pay for
+/// them. [`heap_bytes`](Self::heap_bytes) counts what is held.
 ///
 /// Built with [`JudgmentMatrixBuilder`](crate::JudgmentMatrixBuilder) (from Arrow
 /// batches or rows). Items always have at least one judgment after ingest; a matrix
@@ -49,15 +62,32 @@ pub struct JudgmentMatrix {
     pub(crate) workers: IdDictionary,
     pub(crate) classes: ClassSet,
     pub(crate) item_offsets: Vec<usize>,
-    pub(crate) item: Vec<u32>,
     pub(crate) worker: Vec<u32>,
-    pub(crate) class: Vec<u32>,
+    pub(crate) class: ClassVec,
     pub(crate) worker_offsets: Vec<usize>,
-    pub(crate) by_worker: Vec<u32>,
+    pub(crate) views: Views,
     pub(crate) timestamps: Option<Vec<i64>>,
     pub(crate) durations: Option<Vec<f64>>,
     pub(crate) gold: Gold,
     pub(crate) report: IngestReport,
+}
+
+/// Per-position views built on first use.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Views {
+    item: OnceLock<Vec<u32>>,
+    class: OnceLock<Vec<u32>>,
+    by_worker: OnceLock<Vec<u32>>,
+}
+
+impl Views {
+    fn heap_bytes(&self) -> usize {
+        [&self.item, &self.class, &self.by_worker]
+            .iter()
+            .filter_map(|v| v.get())
+            .map(|v| v.capacity() * 4)
+            .sum()
+    }
 }
 
 impl JudgmentMatrix {
@@ -78,7 +108,7 @@ impl JudgmentMatrix {
 
     /// Number of judgments (positions).
     pub fn n_judgments(&self) -> usize {
-        self.class.len()
+        self.worker.len()
     }
 
     /// Item ids (code = item index).
@@ -110,9 +140,17 @@ impl JudgmentMatrix {
         self.item_offsets[i as usize]..self.item_offsets[i as usize + 1]
     }
 
-    /// Item index of every position (non-decreasing).
+    /// Item index of every position (non-decreasing). Built from the item offsets on
+    /// first call (4 bytes per judgment, kept); loops over items need only
+    /// [`item_range`](Self::item_range).
     pub fn judgment_items(&self) -> &[u32] {
-        &self.item
+        self.views.item.get_or_init(|| {
+            let mut item = Vec::with_capacity(self.n_judgments());
+            for i in 0..self.n_items() {
+                item.resize(self.item_offsets[i + 1], i as u32);
+            }
+            item
+        })
     }
 
     /// Worker index of every position.
@@ -120,9 +158,23 @@ impl JudgmentMatrix {
         &self.worker
     }
 
-    /// Class index of every position.
+    /// Class index of every position, as `u32`. When the classes are stored in one
+    /// byte (at most 256 classes) the widened copy is built on first call (4 bytes per
+    /// judgment, kept): hot loops should read [`class_codes`](Self::class_codes).
     pub fn judgment_classes(&self) -> &[u32] {
-        &self.class
+        match &self.class {
+            ClassVec::U32(v) => v,
+            ClassVec::U8(v) => self
+                .views
+                .class
+                .get_or_init(|| v.iter().map(|&c| u32::from(c)).collect()),
+        }
+    }
+
+    /// Class index of every position in its stored width (one byte when there are at
+    /// most 256 classes).
+    pub fn class_codes(&self) -> ClassCodes<'_> {
+        self.class.view()
     }
 
     /// CSR offsets of the worker index: worker `w`'s positions are
@@ -131,9 +183,12 @@ impl JudgmentMatrix {
         &self.worker_offsets
     }
 
-    /// Positions grouped by worker, ascending within a worker.
+    /// Positions grouped by worker, ascending within a worker. Built on first call (a
+    /// counting sort, 4 bytes per judgment, kept).
     pub fn worker_positions(&self) -> &[u32] {
-        &self.by_worker
+        self.views
+            .by_worker
+            .get_or_init(|| worker_positions(&self.worker, &self.worker_offsets))
     }
 
     /// Positions of worker `w`'s judgments, ascending.
@@ -141,7 +196,16 @@ impl JudgmentMatrix {
     /// # Panics
     /// If `w >= n_workers()`.
     pub fn worker_judgments(&self, w: u32) -> &[u32] {
-        &self.by_worker[self.worker_offsets[w as usize]..self.worker_offsets[w as usize + 1]]
+        &self.worker_positions()
+            [self.worker_offsets[w as usize]..self.worker_offsets[w as usize + 1]]
+    }
+
+    /// Frees the views built on first use ([`judgment_items`](Self::judgment_items),
+    /// widened [`judgment_classes`](Self::judgment_classes),
+    /// [`worker_positions`](Self::worker_positions)); they are rebuilt if asked for
+    /// again. For long-lived matrices after a method that needed them.
+    pub fn release_views(&mut self) {
+        self.views = Views::default();
     }
 
     /// Number of judgments of item `i`.
@@ -205,15 +269,14 @@ impl JudgmentMatrix {
         &self.report
     }
 
-    /// Approximate heap bytes held by the matrix (arrays and dictionaries).
+    /// Approximate heap bytes held by the matrix (arrays, views built so far, and
+    /// dictionaries).
     pub fn heap_bytes(&self) -> usize {
-        let v32 = |v: &Vec<u32>| v.capacity() * 4;
         self.item_offsets.capacity() * 8
             + self.worker_offsets.capacity() * 8
-            + v32(&self.item)
-            + v32(&self.worker)
-            + v32(&self.class)
-            + v32(&self.by_worker)
+            + self.worker.capacity() * 4
+            + self.class.heap_bytes()
+            + self.views.heap_bytes()
             + self.timestamps.as_ref().map_or(0, |t| t.capacity() * 8)
             + self.durations.as_ref().map_or(0, |t| t.capacity() * 8)
             + self.gold.as_slice().len() * 4
@@ -267,19 +330,16 @@ impl JudgmentMatrix {
         let kept = keep.iter().filter(|&&k| k).count();
         let mut item_offsets = Vec::with_capacity(n_items + 1);
         item_offsets.push(0);
-        let (mut item, mut worker, mut class) = (
-            Vec::with_capacity(kept),
-            Vec::with_capacity(kept),
-            Vec::with_capacity(kept),
-        );
+        let mut worker = Vec::with_capacity(kept);
+        let mut class = ClassVec::with_capacity(self.n_classes(), kept);
+        let codes = self.class_codes();
         let mut ts = self.timestamps.as_ref().map(|_| Vec::with_capacity(kept));
         let mut du = self.durations.as_ref().map(|_| Vec::with_capacity(kept));
         for i in 0..n_items {
             for p in self.item_offsets[i]..self.item_offsets[i + 1] {
                 if keep[p] {
-                    item.push(self.item[p]);
                     worker.push(self.worker[p]);
-                    class.push(self.class[p]);
+                    class.push(codes.get(p));
                     if let (Some(out), Some(src)) = (ts.as_mut(), self.timestamps.as_ref()) {
                         out.push(src[p]);
                     }
@@ -288,123 +348,22 @@ impl JudgmentMatrix {
                     }
                 }
             }
-            item_offsets.push(item.len());
+            item_offsets.push(worker.len());
         }
-        let (worker_offsets, by_worker) = worker_index(&worker, self.n_workers());
+        let worker_offsets = worker_offsets(&worker, self.n_workers());
         JudgmentMatrix {
             items: self.items.clone(),
             workers: self.workers.clone(),
             classes: self.classes.clone(),
             item_offsets,
-            item,
             worker,
             class,
             worker_offsets,
-            by_worker,
+            views: Views::default(),
             timestamps: ts,
             durations: du,
             gold: self.gold.clone(),
             report: self.report.clone(),
         }
     }
-}
-
-/// Counting sort of positions by worker: `(offsets, positions)`.
-pub(crate) fn worker_index(worker: &[u32], n_workers: usize) -> (Vec<usize>, Vec<u32>) {
-    let mut offsets = vec![0usize; n_workers + 1];
-    for &w in worker {
-        offsets[w as usize + 1] += 1;
-    }
-    for w in 0..n_workers {
-        offsets[w + 1] += offsets[w];
-    }
-    let mut cursor = offsets[..n_workers].to_vec();
-    let mut by_worker = vec![0u32; worker.len()];
-    for (p, &w) in worker.iter().enumerate() {
-        let c = &mut cursor[w as usize];
-        by_worker[*c] = p as u32;
-        *c += 1;
-    }
-    (offsets, by_worker)
-}
-
-/// Repeated `(item, worker)` pairs found by [`find_duplicates`].
-pub(crate) struct Duplicates {
-    pub(crate) pairs: u64,
-    pub(crate) extra_rows: u64,
-    pub(crate) conflicting: u64,
-    pub(crate) first_pair: Option<(u32, u32)>,
-    pub(crate) keep: Option<Vec<bool>>,
-}
-
-/// Finds repeated workers within each item's positions. A first pass marks each
-/// worker with the last item it was seen on (linear, no sorting); only items where a
-/// worker repeats are sorted to count and resolve their repeated pairs.
-pub(crate) fn find_duplicates(
-    offsets: &[usize],
-    worker: &[u32],
-    class: &[u32],
-    n_workers: usize,
-    policy: DuplicatePolicy,
-) -> Duplicates {
-    let mut d = Duplicates {
-        pairs: 0,
-        extra_rows: 0,
-        conflicting: 0,
-        first_pair: None,
-        keep: None,
-    };
-    let mut buf: Vec<(u32, u32)> = Vec::new(); // (worker, position)
-    // seen[w] = 1 + the last item on which worker w was seen (0: not yet)
-    let mut seen = vec![0u64; n_workers];
-    for i in 0..offsets.len() - 1 {
-        let (a, b) = (offsets[i], offsets[i + 1]);
-        if b - a < 2 {
-            continue;
-        }
-        let mark = i as u64 + 1;
-        let mut repeated = false;
-        for &w in &worker[a..b] {
-            let s = &mut seen[w as usize];
-            repeated |= *s == mark;
-            *s = mark;
-        }
-        if !repeated {
-            continue;
-        }
-        buf.clear();
-        buf.extend((a..b).map(|p| (worker[p], p as u32)));
-        buf.sort_unstable();
-        let mut k = 0;
-        while k < buf.len() {
-            let mut e = k + 1;
-            while e < buf.len() && buf[e].0 == buf[k].0 {
-                e += 1;
-            }
-            if e - k > 1 {
-                d.pairs += 1;
-                d.extra_rows += (e - k - 1) as u64;
-                let c0 = class[buf[k].1 as usize];
-                if buf[k..e].iter().any(|&(_, p)| class[p as usize] != c0) {
-                    d.conflicting += 1;
-                }
-                if d.first_pair.is_none() {
-                    d.first_pair = Some((i as u32, buf[k].0));
-                }
-                let keep_pos = match policy {
-                    DuplicatePolicy::First => Some(buf[k].1),
-                    DuplicatePolicy::Last => Some(buf[e - 1].1),
-                    _ => None,
-                };
-                if let Some(kp) = keep_pos {
-                    let keep = d.keep.get_or_insert_with(|| vec![true; worker.len()]);
-                    for &(_, p) in &buf[k..e] {
-                        keep[p as usize] = p == kp;
-                    }
-                }
-            }
-            k = e;
-        }
-    }
-    d
 }

@@ -122,3 +122,16 @@ struct Decoded {
     batch: RecordBatch,
     lines: Option<Vec<u64>>,
 }
+
+/// The number of judgment rows a file declares before it is read: the row count in a
+/// Parquet footer; `None` for CSV and Arrow IPC (known only by reading them). For
+/// memory estimates before a long read.
+///
+/// # Errors
+/// Unreadable Parquet footer, wrapped with the path.
+pub fn declared_rows(path: &Path) -> Result<Option<u64>> {
+    match crate::FileFormat::from_path(path) {
+        Ok(crate::FileFormat::Parquet) => Ok(BatchReader::open(path)?.total_rows()),
+        _ => Ok(None),
+    }
+}

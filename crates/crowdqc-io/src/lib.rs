@@ -65,7 +65,9 @@
 //! ## Writing
 //!
 //! [`write_table`], [`write_batches`] and the streaming [`TableWriter`] write Parquet
-//! (zstd), CSV (floats in their shortest round-trip form) or Arrow IPC by extension, to a temporary file in the output's directory that is
+//! (zstd level 1, no dictionary for float columns, row groups of 2^20 rows, each row
+//! group's columns encoded in parallel and appended in order, so the bytes do not
+//! depend on the thread count), CSV (floats in their shortest round-trip form) or Arrow IPC by extension, to a temporary file in the output's directory that is
 //! renamed into place only when complete; call [`check_output_path`] before any work.
 //! Nothing is left behind: the temp file is removed on error, by [`abandon_writes`]
 //! (signal handlers), and a later writer removes stale ones by the rule documented at
@@ -87,6 +89,7 @@ mod format;
 mod guard;
 mod judgments;
 mod parquet_input;
+mod parquet_output;
 mod projection;
 mod table;
 mod table_writer;
@@ -100,9 +103,12 @@ pub use crowdqc_core::columns::{
 };
 pub use format::FileFormat;
 pub use guard::in_guarded_decode;
+pub use judgments::declared_rows;
 pub use judgments::{read_judgments, read_judgments_with_progress};
 pub use table::{Table, read_gold_table, read_table, read_table_with_lines, read_weights_table};
-pub use table_writer::{TableWriter, check_output_path, write_batches, write_table};
+pub use table_writer::{
+    TableWriter, check_file_path, check_output_path, write_atomic, write_batches, write_table,
+};
 pub use temp_files::{
     STALE_AFTER, abandon_writes, is_temp_name, remove_stale_temp_files, take_removed_stale,
 };

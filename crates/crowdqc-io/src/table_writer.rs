@@ -9,14 +9,12 @@ use arrow_array::RecordBatch;
 use arrow_ipc::writer::FileWriter;
 use arrow_schema::SchemaRef;
 use crowdqc_core::{Error, Result};
-use parquet::arrow::ArrowWriter;
-use parquet::basic::{Compression, ZstdLevel};
-use parquet::file::properties::WriterProperties;
 use tempfile::NamedTempFile;
 
 use crate::csv_output::CsvTableWriter;
 use crate::errors;
 use crate::format::FileFormat;
+use crate::parquet_output::ParallelParquet;
 use crate::temp_files::{self, Registered};
 
 /// Checks, before any work is done, that an output path can be written: its extension is
@@ -78,7 +76,7 @@ fn parent_dir(path: &Path) -> &Path {
 }
 
 /// Writes one table atomically (temp file in the same directory, then rename). The
-/// format is chosen by extension: `.parquet` (zstd), `.csv`, `.tsv`, `.arrow` / `.ipc`.
+/// format is chosen by extension: `.parquet` (zstd level 1, columns encoded in parallel), `.csv`, `.tsv`, `.arrow` / `.ipc`.
 ///
 /// # Errors
 /// Those of [`check_output_path`]; a column type the format cannot hold (CSV holds
@@ -128,9 +126,101 @@ pub fn write_batches(
 }
 
 enum Sink {
-    Parquet(ArrowWriter<BufWriter<File>>),
+    Parquet(Box<ParallelParquet>),
     Csv(CsvTableWriter<BufWriter<File>>),
     Ipc(FileWriter<BufWriter<File>>),
+}
+
+/// Creates the hidden temporary file next to `path` (after removing stale ones), locks
+/// it and registers it for [`abandon_writes`](crate::abandon_writes).
+fn create_temp(path: &Path) -> Result<(NamedTempFile, Registered, BufWriter<File>)> {
+    let dir = parent_dir(path);
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    temp_files::remove_stale_temp_files(dir);
+    let prefix = format!(".{name}{}", temp_files::MARKER);
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".tmp").rand_bytes(6);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // 0o666 minus the umask, like any newly created file.
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let (tmp, registered) = temp_files::create_registered(
+        || builder.tempfile_in(dir).map_err(|e| errors::io(dir, e)),
+        |t| t.path().to_path_buf(),
+    )?;
+    // held until the file is renamed or removed: tells a later run's cleanup that
+    // this file is being written (see `temp_files`); a file system without locks
+    // only loses that protection
+    let _ = tmp.as_file().try_lock();
+    let file = tmp.reopen().map_err(|e| errors::io(tmp.path(), e))?;
+    Ok((tmp, registered, BufWriter::with_capacity(1 << 16, file)))
+}
+
+/// Checks that a file of any kind (e.g. a saved model) can be written at `path`: its
+/// directory exists and `path` is not a directory. [`check_output_path`] without the
+/// table extensions.
+///
+/// # Errors
+/// As [`check_output_path`], except for the extension.
+pub fn check_file_path(path: &Path) -> Result<()> {
+    if path.is_dir() {
+        return Err(Error::param(
+            "output",
+            format!("`{}` is a directory; give a file name", path.display()),
+        ));
+    }
+    let dir = parent_dir(path);
+    if !dir.is_dir() {
+        return Err(Error::Io {
+            path: dir.to_path_buf(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!(
+                    "output directory does not exist (for `{}`); create it first",
+                    path.display()
+                ),
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Writes a file of any kind atomically, like the table writers: `write` fills a
+/// temporary file next to `path`, which is flushed, synced and renamed into place only
+/// when `write` succeeded (on error it is removed and `path` is untouched; signal
+/// handlers remove it with [`abandon_writes`](crate::abandon_writes)).
+///
+/// # Errors
+/// Those of [`check_file_path`], of `write`, and I/O failures, wrapped with the path.
+///
+/// # Examples
+/// ```
+/// # fn main() -> crowdqc_core::Result<()> {
+/// let dir = tempfile::tempdir().expect("tempdir");
+/// let path = dir.path().join("model.crowdqc");
+/// crowdqc_io::write_atomic(&path, |w| {
+///     w.write_all(b"hello").map_err(|e| crowdqc_core::Error::Io { path: "x".into(), source: e })
+/// })?;
+/// assert_eq!(std::fs::read(&path).expect("written"), b"hello");
+/// # Ok(()) }
+/// ```
+pub fn write_atomic(path: &Path, write: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
+    check_file_path(path)?;
+    let (tmp, _registered, mut out) = create_temp(path)?;
+    write(&mut out).map_err(|e| e.in_file(path))?;
+    out.flush().map_err(|e| errors::io(path, e))?;
+    let file = out
+        .into_inner()
+        .map_err(|e| errors::io(path, e.into_error()))?;
+    file.sync_all().map_err(|e| errors::io(path, e))?;
+    drop(file);
+    tmp.persist(path).map_err(|e| errors::io(path, e.error))?;
+    Ok(())
 }
 
 /// A streaming, atomic table writer for outputs too large for one batch: create it, write
@@ -168,41 +258,11 @@ impl TableWriter {
     pub fn create(path: &Path, schema: SchemaRef) -> Result<Self> {
         check_output_path(path)?;
         let format = FileFormat::from_path(path)?;
-        let dir = parent_dir(path);
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        temp_files::remove_stale_temp_files(dir);
-        let prefix = format!(".{name}{}", temp_files::MARKER);
-        let mut builder = tempfile::Builder::new();
-        builder.prefix(&prefix).suffix(".tmp").rand_bytes(6);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            // 0o666 minus the umask, like any newly created file.
-            builder.permissions(std::fs::Permissions::from_mode(0o666));
-        }
-        let (tmp, registered) = temp_files::create_registered(
-            || builder.tempfile_in(dir).map_err(|e| errors::io(dir, e)),
-            |t| t.path().to_path_buf(),
-        )?;
-        // held until the file is renamed or removed: tells a later run's cleanup that
-        // this file is being written (see `temp_files`); a file system without locks
-        // only loses that protection
-        let _ = tmp.as_file().try_lock();
-        let file = tmp.reopen().map_err(|e| errors::io(tmp.path(), e))?;
-        let out = BufWriter::with_capacity(1 << 16, file);
+        let (tmp, registered, out) = create_temp(path)?;
         let sink = match format {
-            FileFormat::Parquet => {
-                let props = WriterProperties::builder()
-                    .set_compression(Compression::ZSTD(ZstdLevel::default()))
-                    .build();
-                Sink::Parquet(
-                    ArrowWriter::try_new(out, schema, Some(props))
-                        .map_err(|e| errors::write("Parquet", e).in_file(path))?,
-                )
-            }
+            FileFormat::Parquet => Sink::Parquet(Box::new(
+                ParallelParquet::try_new(out, schema).map_err(|e| e.in_file(path))?,
+            )),
             FileFormat::Csv | FileFormat::Tsv => Sink::Csv(
                 CsvTableWriter::try_new(out, &schema, format.delimiter())
                     .map_err(|e| e.in_file(path))?,
@@ -232,7 +292,7 @@ impl TableWriter {
     /// A schema different from the one given to [`create`](Self::create); I/O failures.
     pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
         let r = match &mut self.sink {
-            Sink::Parquet(w) => w.write(batch).map_err(|e| errors::write("Parquet", e)),
+            Sink::Parquet(w) => w.write(batch),
             Sink::Csv(w) => w.write(batch),
             Sink::Ipc(w) => w.write(batch).map_err(|e| errors::write("Arrow IPC", e)),
         };
@@ -253,9 +313,7 @@ impl TableWriter {
         } = self;
         let wrap = |e: Error| e.in_file(&path);
         let mut out = match sink {
-            Sink::Parquet(w) => w
-                .into_inner()
-                .map_err(|e| wrap(errors::write("Parquet", e)))?,
+            Sink::Parquet(w) => w.finish().map_err(wrap)?,
             Sink::Csv(w) => w.finish().map_err(wrap)?,
             Sink::Ipc(mut w) => {
                 w.finish()

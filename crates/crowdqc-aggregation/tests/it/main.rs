@@ -21,3 +21,4 @@ mod support;
 mod votes;
 
 mod distributed;
+mod state;

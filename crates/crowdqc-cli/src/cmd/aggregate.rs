@@ -8,6 +8,7 @@ use std::time::Instant;
 use crowdqc::aggregation::auto::{Auto, AutoReport};
 use crowdqc::aggregation::registry::{self, RunOptions};
 use crowdqc::aggregation::report::{self, AggregateSummary, EvalGold, GoldUse};
+use crowdqc::aggregation::state::{self, ModelState, WarmStart};
 use crowdqc::core::estimator::Estimator;
 use crowdqc::core::progress::Progress;
 use crowdqc::{Error, Result};
@@ -57,6 +58,15 @@ pub struct Args {
     /// Seed of randomised methods (mv: ties broken at random with this seed).
     #[arg(long, value_name = "S")]
     pub seed: Option<u64>,
+    /// Save the fitted model (ds, one-coin-ds: priors, confusion matrices, worker and
+    /// class ids, fit report) to this file, for `--init-from` on later data.
+    #[arg(long = "save-model", value_name = "MODEL")]
+    pub save_model: Option<PathBuf>,
+    /// Start the fit (ds, one-coin-ds) from a model saved with `--save-model`: known
+    /// workers start from their saved confusion, new workers from the model's mean
+    /// confusion; the classes must be the model's.
+    #[arg(long = "init-from", value_name = "MODEL")]
+    pub init_from: Option<PathBuf>,
     /// Output format of the summary.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -77,12 +87,19 @@ struct Output<'a> {
     /// What `--method auto` chose and why.
     #[serde(skip_serializing_if = "Option::is_none")]
     auto: Option<&'a AutoReport>,
+    /// How `--init-from` matched the data's workers to the saved model.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    warm_start: Option<WarmStart>,
+    /// Where `--save-model` wrote the model.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    saved_model: Option<String>,
 }
 
 #[derive(Debug, serde::Serialize)]
 struct Seconds {
     read: f64,
     fit: f64,
+    write: f64,
 }
 
 /// Runs the subcommand.
@@ -117,6 +134,34 @@ pub fn run(args: Args) -> Result<()> {
     })?;
     for p in [&args.out, &args.workers_out].into_iter().flatten() {
         crowdqc::io::check_output_path(p)?;
+    }
+    let stateful = args.save_model.is_some() || args.init_from.is_some();
+    if stateful && !matches!(info.name, "ds" | "one-coin-ds") {
+        return Err(Error::param(
+            "method",
+            format!(
+                "--save-model and --init-from work with --method ds or one-coin-ds, not `{}`",
+                info.name
+            ),
+        ));
+    }
+    if let Some(p) = &args.save_model {
+        crowdqc::io::check_file_path(p)?;
+    }
+    // the saved model is read and checked before the (long) judgments
+    let warm: Option<ModelState> = match &args.init_from {
+        Some(p) => {
+            let bytes = std::fs::read(p).map_err(|e| Error::Io {
+                path: p.clone(),
+                source: e,
+            })?;
+            Some(ModelState::from_bytes(&bytes).map_err(|e| e.in_file(p))?)
+        }
+        None => None,
+    };
+    // refuse, before reading, a file whose judgments cannot fit in memory
+    if let Some(rows) = crowdqc::io::declared_rows(&args.judgments)? {
+        crowdqc::core::memory::check_aggregate(rows).map_err(|e| e.in_file(&args.judgments))?;
     }
     if info.name == "wmv" && args.weights.is_none() {
         return Err(Error::param(
@@ -163,7 +208,22 @@ pub fn run(args: Args) -> Result<()> {
     let t1 = Instant::now();
     let bar = Bar::stderr();
     bar.start(&format!("fitting {}", info.name), None);
-    let (model, auto) = if info.name == "auto" {
+    let mut warm_start = None;
+    let mut saved: Option<ModelState> = None;
+    let (model, auto) = if stateful {
+        let r = state::fit(info.name, &m, &run, warm.as_ref(), &bar);
+        bar.finish();
+        let (model, w) = r.map_err(|e| match (&args.init_from, &e) {
+            (Some(p), Error::InvalidParameter { name, .. }) if name == "init-from" => e.in_file(p),
+            _ => e,
+        })?;
+        warm_start = w;
+        if args.save_model.is_some() {
+            saved = Some(ModelState::from_model(info.name, &m, &model));
+        }
+        let boxed: Box<dyn crowdqc::core::estimator::FittedModel> = Box::new(model);
+        (boxed, None)
+    } else if info.name == "auto" {
         let mut p = Auto::params().ordinal(args.ordinal);
         if let Some(s) = run.seed {
             p = p.seed(s);
@@ -179,12 +239,17 @@ pub fn run(args: Args) -> Result<()> {
     };
     let t_fit = t1.elapsed();
     let eval = eval_gold.map(|g| g.evaluate(&m, &model.labels(), use_gold));
+    let t2 = Instant::now();
     if let Some(p) = &args.out {
         crowdqc::io::write_batches(p, report::item_batches(&m, model.as_ref()))?;
     }
     if let Some(p) = &args.workers_out {
         crowdqc::io::write_table(p, &report::workers_table(&m, model.as_ref())?)?;
     }
+    if let (Some(p), Some(s)) = (&args.save_model, &saved) {
+        crowdqc::io::write_atomic(p, |w| s.write_to(w))?;
+    }
+    let t_write = t2.elapsed();
     let items = m.gold().len() as u64;
     let gold = args.gold.as_ref().map(|_| {
         if info.uses_gold {
@@ -201,8 +266,11 @@ pub fn run(args: Args) -> Result<()> {
         seconds: Seconds {
             read: t_read.as_secs_f64(),
             fit: t_fit.as_secs_f64(),
+            write: t_write.as_secs_f64(),
         },
         auto: auto.as_ref(),
+        warm_start,
+        saved_model: args.save_model.as_ref().map(|p| p.display().to_string()),
     };
     let text = match args.format {
         Format::Json => common::to_json(&output)?,
@@ -232,14 +300,24 @@ fn text(o: &Output<'_>) -> String {
             }
         }
     }
+    if let Some(w) = &o.warm_start {
+        let _ = writeln!(
+            t,
+            "warm start   from a {} model of {} judgments: {} workers matched, {} new (mean confusion)",
+            w.method, w.state_judgments, w.matched_workers, w.new_workers
+        );
+    }
     t.push_str(&o.summary.to_string());
-    for p in [&o.out, &o.workers_out].into_iter().flatten() {
+    for p in [&o.out, &o.workers_out, &o.saved_model]
+        .into_iter()
+        .flatten()
+    {
         let _ = writeln!(t, "wrote        {p}");
     }
     let _ = writeln!(
         t,
-        "time         read {:.2} s, fit {:.2} s",
-        o.seconds.read, o.seconds.fit
+        "time         read {:.2} s, fit {:.2} s, write {:.2} s",
+        o.seconds.read, o.seconds.fit, o.seconds.write
     );
     t
 }

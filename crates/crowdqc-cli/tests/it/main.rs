@@ -7,6 +7,7 @@ mod gold;
 mod hardening;
 mod inspect;
 mod limits;
+mod model_state;
 mod pairwise;
 mod policy;
 mod ratings;

@@ -2,4 +2,5 @@
 
 mod batches;
 mod duplicates_gold;
+mod layout;
 mod properties;
