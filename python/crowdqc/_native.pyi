@@ -30,6 +30,7 @@ __all__ = [
     "ratings_agreement",
     "pairwise_fit",
     "pairwise_evaluate",
+    "pairwise_policy",
     "shard_of",
     "DistShard",
     "GlobalDicts",
@@ -273,6 +274,18 @@ def pairwise_fit(
     loser: Optional[str] = None,
 ) -> tuple[pa.RecordBatch, pa.RecordBatch, dict[str, Any]]: ...
 def pairwise_evaluate(scores: list[float], gold: list[float]) -> dict[str, Any]: ...
+def pairwise_policy(
+    policy: Policy,
+    data: Any,
+    gold: Any,
+    method: str = "crowd-bt",
+    tie_markers: Optional[list[str]] = None,
+    worker: Optional[str] = None,
+    left: Optional[str] = None,
+    right: Optional[str] = None,
+    winner: Optional[str] = None,
+    loser: Optional[str] = None,
+) -> tuple[pa.RecordBatch, dict[str, Any], list[dict[str, Any]]]: ...
 
 # crowdqc.distributed (src/distributed/)
 def shard_of(data: Any, column: str, n_shards: int) -> pa.Array: ...

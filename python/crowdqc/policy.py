@@ -62,6 +62,7 @@ __all__ = [
     "Session",
     "SimulationResult",
     "evaluate",
+    "evaluate_pairwise",
     "exact",
     "load",
     "replay",
@@ -273,6 +274,69 @@ def evaluate(
     p = _policy(policy)
     m = _matrix(judgments, gold)
     table, s, ds = p._native.evaluate(m, model=model, seed=seed)
+    return Evaluation(
+        policy=s["policy"],
+        warnings=tuple(s["warnings"]),
+        workers=s["workers"],
+        summary=dict(s["summary"]),
+        untrusted=tuple(s["untrusted"]),
+        decisions=tuple(Decision._from_native(d) for d in ds),
+        _table=table,
+    )
+
+
+def evaluate_pairwise(
+    policy: Union[Policy, str, os.PathLike[str]],
+    comparisons: Any,
+    gold: Any,
+    method: str = "crowd-bt",
+) -> Evaluation:
+    """Evaluate the policy for every worker of pairwise comparisons, on gold comparisons.
+
+    The same path as ``crowdqc pairwise policy``: each worker's answers on gold pairs
+    become gold evidence (correct = the pair ordered as the gold says), and the fitted
+    ``method``'s per-worker reliability fills ``model_accuracy``; the policy is then
+    evaluated exactly as :func:`evaluate` does for categorical judgments.
+
+    Parameters
+    ----------
+    policy : Policy, path or TOML text
+    comparisons : pandas.DataFrame or Arrow C stream source
+        Comparisons with ``worker``, ``left``, ``right`` and ``label`` (the winner's id)
+        columns, or ``worker``, ``winner``, ``loser``.
+    gold : dict, pandas.Series or pandas.DataFrame
+        Known levels per item (``{item: level}``, higher wins), or known winners as a
+        frame with the comparisons' column names (``left, right, label`` or
+        ``winner, loser``).
+    method : str
+        Pairwise method whose worker reliability feeds ``model_accuracy``
+        (``"crowd-bt"``, ``"noisy-bt"``, ``"bt"``, ...).
+
+    Returns
+    -------
+    Evaluation
+    """
+    from .aggregation._pairwise._base import _source
+
+    p = _policy(policy)
+    src = _source(comparisons, True)
+    cols = src.columns
+    if isinstance(gold, pd.DataFrame):
+        g: Any = pa.Table.from_pandas(gold, preserve_index=False)
+    else:
+        levels = pd.Series(gold, dtype="float64")
+        g = pa.table({"item": pa.array(list(levels.index)), "level": levels.to_numpy()})
+    table, s, ds = _native.pairwise_policy(
+        p._native,
+        src.data,
+        g,
+        method=method,
+        worker=cols.get("worker"),
+        left=cols.get("left"),
+        right=cols.get("right"),
+        winner=cols.get("winner"),
+        loser=cols.get("loser"),
+    )
     return Evaluation(
         policy=s["policy"],
         warnings=tuple(s["warnings"]),

@@ -15,6 +15,7 @@ __all__ = [
     "Session",
     "SimulationResult",
     "evaluate",
+    "evaluate_pairwise",
     "exact",
     "load",
     "replay",
@@ -115,6 +116,12 @@ def evaluate(
     gold: Any = None,
     model: Optional[str] = None,
     seed: Optional[int] = None,
+) -> Evaluation: ...
+def evaluate_pairwise(
+    policy: _PolicyLike,
+    comparisons: Any,
+    gold: Any,
+    method: str = "crowd-bt",
 ) -> Evaluation: ...
 def step(session: Session, correct: bool, now_ms: int = 0) -> Optional[Decision]: ...
 

@@ -478,3 +478,44 @@ def test_pairwise_fit_releases_the_gil() -> None:
     # with the GIL held by the fit this loop could not run while it lasts
     assert elapsed > 0.2, "the fit is too short to show anything"
     assert spins > 10_000, (elapsed, spins)
+
+
+def test_pairwise_random_clicker_is_banned_as_on_classification() -> None:
+    # the same gold answers twice: comparisons of items with known levels (higher
+    # wins), and classification judgments on gold items (label "a" = right answer),
+    # one a minute; the pairwise path must decide every worker as the categorical one
+    import pathlib
+
+    import crowdqc.policy as cp
+
+    policy = pathlib.Path(__file__).parents[2] / "policies" / "recommended.toml"
+    rng = np.random.default_rng(5)
+    workers = [("w0", 0.5), ("w1", 0.95), ("w2", 0.95), ("w3", 0.9), ("w4", 0.9), ("w5", 0.85)]
+    comps, judg = [], []
+    t0 = 1_714_564_800_000
+    for k in range(40):
+        for w, acc in workers:
+            left = int(rng.integers(30))
+            right = (left + 1 + int(rng.integers(29))) % 30
+            right_answer = bool(rng.random() < acc)
+            truth, other = max(left, right), min(left, right)
+            winner = truth if right_answer else other
+            comps.append((w, f"i{left}", f"i{right}", f"i{winner}"))
+            judg.append((f"g{k}_{w}", w, "a" if right_answer else "b", t0 + 60_000 * len(judg)))
+    c = pd.DataFrame(comps, columns=["worker", "left", "right", "label"])
+    j = pd.DataFrame(judg, columns=["task", "worker", "label", "timestamp"])
+    levels = {f"i{i}": float(i) for i in range(30)}
+    pw = cp.evaluate_pairwise(str(policy), c, levels)
+    cl = cp.evaluate(str(policy), j, gold={t: "a" for t in j["task"]})
+    assert pw.decision("w0").action == "ban"
+    assert "spammer" in pw.decision("w0").rules
+    assert pw.untrusted == ("w0",)
+    for w, _ in workers:
+        a, b = pw.decision(w), cl.decision(w)
+        assert (a.action, a.rules, a.untrust) == (b.action, b.rules, b.untrust), w
+    # known winners as a frame give the same decisions as the levels they come from
+    winners = c.assign(label=[f"i{max(int(x[1:]), int(y[1:]))}" for x, y in zip(c.left, c.right)])
+    pw2 = cp.evaluate_pairwise(str(policy), c, winners[["left", "right", "label"]])
+    assert [(d.worker, d.action, d.rules) for d in pw2.decisions] == [
+        (d.worker, d.action, d.rules) for d in pw.decisions
+    ]

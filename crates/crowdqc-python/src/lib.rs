@@ -65,6 +65,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(ratings::ratings_agreement, m)?)?;
     m.add_function(wrap_pyfunction!(pairwise::pairwise_fit, m)?)?;
     m.add_function(wrap_pyfunction!(pairwise::pairwise_evaluate, m)?)?;
+    m.add_function(wrap_pyfunction!(pairwise::pairwise_policy, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     distributed::register(m)?;
     Ok(())

@@ -11,10 +11,12 @@ use arrow_pyarrow::{FromPyArrow, ToPyArrow};
 use crowdqc_core::progress::Progress;
 use crowdqc_core::{DuplicatePolicy, Error};
 use crowdqc_pairwise::eval::{RankingEval, evaluate};
+use crowdqc_pairwise::gold::{KnownOrder, evidence_by_worker};
 use crowdqc_pairwise::{
     Comparisons, ComparisonsBuilder, ComparisonsReport, FitReport, Method, PairwiseOptions,
     PairwiseParams, StderrKind,
 };
+use crowdqc_policy::EvidenceTable;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
@@ -177,4 +179,72 @@ pub fn pairwise_evaluate<'py>(
     d.set_item("pair_accuracy", e.pair_accuracy)?;
     d.set_item("pairs", e.pairs)?;
     Ok(d)
+}
+
+/// Evaluates `policy` for the workers of comparisons `data` (Arrow C stream) against
+/// gold `gold` (Arrow C stream: known winners `left, right, winner` or `winner, loser`,
+/// or known levels `item, level`, found by the library's column aliases), with `method`'s fitted worker reliability as
+/// `model_accuracy` — the library path of `crowdqc pairwise policy`:
+/// `(decisions RecordBatch, summary dict, decision dicts)` as `Policy.evaluate`.
+#[pyfunction]
+#[pyo3(signature = (policy, data, gold, method="crowd-bt", tie_markers=None, worker=None,
+    left=None, right=None, winner=None, loser=None))]
+#[allow(clippy::too_many_arguments)]
+pub fn pairwise_policy<'py>(
+    py: Python<'py>,
+    policy: &crate::policy::NativePolicy,
+    data: &Bound<'py, PyAny>,
+    gold: &Bound<'py, PyAny>,
+    method: &str,
+    tie_markers: Option<Vec<String>>,
+    worker: Option<String>,
+    left: Option<String>,
+    right: Option<String>,
+    winner: Option<String>,
+    loser: Option<String>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let method: Method = method.parse().py_err()?;
+    let mut opts = PairwiseOptions {
+        worker,
+        left,
+        right,
+        winner,
+        loser,
+        ..PairwiseOptions::default()
+    };
+    if let Some(t) = tie_markers {
+        opts.tie_markers = t;
+    }
+    let reader = RecordBatchStreamReader::from_pyarrow_bound(data)?;
+    let gold_reader = RecordBatchStreamReader::from_pyarrow_bound(gold)?;
+    let p = std::sync::Arc::clone(&policy.inner);
+    let e = interruptible(py, move |progress: &dyn Progress| {
+        let c = load(reader, opts.clone())?;
+        let batches = gold_reader
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| Error::External {
+                context: "reading the gold stream".into(),
+                message: e.to_string(),
+            })?;
+        let mut row0 = 0u64;
+        let rows: Vec<(u64, &arrow_array::RecordBatch)> = batches
+            .iter()
+            .map(|b| {
+                let r = row0;
+                row0 += b.num_rows() as u64;
+                (r, b)
+            })
+            .collect();
+        // the gold's columns are found by the library's aliases (`item, level`,
+        // `left, right, winner|label`, `winner, loser`), not the comparisons' names
+        let gold_opts = PairwiseOptions {
+            tie_markers: opts.tie_markers.clone(),
+            ..PairwiseOptions::default()
+        };
+        let known = KnownOrder::from_batches(&c, rows, &gold_opts)?;
+        let fit = PairwiseParams::new(method).fit_with_progress(&c, progress)?;
+        let evidence = evidence_by_worker(&c, Some(&known), Some(&fit));
+        Ok(p.evaluate_table(&EvidenceTable::from_evidence(evidence, &p)))
+    })?;
+    crate::policy::evaluation_py(py, &e)
 }

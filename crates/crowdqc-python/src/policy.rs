@@ -24,7 +24,7 @@ use crate::run::interruptible;
 /// A validated access policy.
 #[pyclass(frozen, module = "crowdqc._native", name = "Policy")]
 pub struct NativePolicy {
-    inner: Arc<Policy>,
+    pub(crate) inner: Arc<Policy>,
 }
 
 fn explanation<'py>(py: Python<'py>, x: &Explanation) -> PyResult<Bound<'py, PyDict>> {
@@ -149,22 +149,7 @@ impl NativePolicy {
                 Ok(p.evaluate_table(&t))
             })
             .py_err()?;
-        let table = e.to_record_batch().py_err()?.to_pyarrow(py)?;
-        let s = PyDict::new(py);
-        s.set_item("policy", &e.policy)?;
-        s.set_item("warnings", &e.warnings)?;
-        s.set_item("workers", e.workers)?;
-        s.set_item("summary", e.summary.clone())?;
-        let untrusted = PyList::empty(py);
-        for w in &e.untrusted {
-            untrusted.append(id_py(py, w)?)?;
-        }
-        s.set_item("untrusted", untrusted)?;
-        let ds = PyList::empty(py);
-        for d in &e.decisions {
-            ds.append(decision(py, d)?)?;
-        }
-        Ok((table, s, ds).into_pyobject(py)?.into_any())
+        evaluation_py(py, &e)
     }
 
     /// Replays the matrix's judgments (timestamp order, else item order) through the
@@ -356,4 +341,27 @@ impl NativePolicySession {
         d.set_item("gold_correct", self.evidence.gold_correct)?;
         Ok(d)
     }
+}
+
+/// An evaluation as `(decisions RecordBatch, summary dict, decision dicts)`.
+pub(crate) fn evaluation_py<'py>(
+    py: Python<'py>,
+    e: &crowdqc_policy::Evaluation,
+) -> PyResult<Bound<'py, PyAny>> {
+    let table = e.to_record_batch().py_err()?.to_pyarrow(py)?;
+    let s = PyDict::new(py);
+    s.set_item("policy", &e.policy)?;
+    s.set_item("warnings", &e.warnings)?;
+    s.set_item("workers", e.workers)?;
+    s.set_item("summary", e.summary.clone())?;
+    let untrusted = PyList::empty(py);
+    for w in &e.untrusted {
+        untrusted.append(id_py(py, w)?)?;
+    }
+    s.set_item("untrusted", untrusted)?;
+    let ds = PyList::empty(py);
+    for d in &e.decisions {
+        ds.append(decision(py, d)?)?;
+    }
+    Ok((table, s, ds).into_pyobject(py)?.into_any())
 }
