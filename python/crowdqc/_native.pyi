@@ -31,6 +31,7 @@ __all__ = [
     "pairwise_fit",
     "pairwise_evaluate",
     "pairwise_policy",
+    "ratings_policy",
     "shard_of",
     "DistShard",
     "GlobalDicts",
@@ -255,6 +256,17 @@ def ratings_agreement(
     worker: Optional[str] = None,
     label: Optional[str] = None,
 ) -> tuple[pa.RecordBatch, dict[str, Any]]: ...
+def ratings_policy(
+    policy: Policy,
+    data: Any,
+    gold: Any,
+    tolerance: float = 0.0,
+    levels: Optional[list[str]] = None,
+    duplicates: str = "keep-all",
+    item: Optional[str] = None,
+    worker: Optional[str] = None,
+    label: Optional[str] = None,
+) -> tuple[pa.RecordBatch, dict[str, Any], list[dict[str, Any]]]: ...
 def pairwise_fit(
     data: Any,
     method: str = "bt",

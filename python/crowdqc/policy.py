@@ -63,6 +63,7 @@ __all__ = [
     "SimulationResult",
     "evaluate",
     "evaluate_pairwise",
+    "evaluate_ratings",
     "exact",
     "load",
     "replay",
@@ -336,6 +337,57 @@ def evaluate_pairwise(
         right=cols.get("right"),
         winner=cols.get("winner"),
         loser=cols.get("loser"),
+    )
+    return Evaluation(
+        policy=s["policy"],
+        warnings=tuple(s["warnings"]),
+        workers=s["workers"],
+        summary=dict(s["summary"]),
+        untrusted=tuple(s["untrusted"]),
+        decisions=tuple(Decision._from_native(d) for d in ds),
+        _table=table,
+    )
+
+
+def evaluate_ratings(
+    policy: Union[Policy, str, os.PathLike[str]],
+    ratings: Any,
+    gold: Any,
+    tolerance: float = 0.0,
+) -> Evaluation:
+    """Evaluate the policy for every worker of numeric ratings, on gold ratings.
+
+    The same path as ``crowdqc ratings policy``: a worker's rating of a gold item is a
+    correct gold answer when it is within the tolerance of the gold value; the policy
+    is then evaluated exactly as :func:`evaluate` does for categorical judgments.
+
+    Parameters
+    ----------
+    policy : Policy, path or TOML text
+    ratings : pandas.DataFrame, Arrow C stream source or numpy array
+        Ratings with ``item`` (or ``task``), ``worker`` and ``rating`` (or ``label``,
+        ``score``) columns.
+    gold : dict, pandas.Series or pandas.DataFrame
+        Gold values ``{item: value}``, or a frame with ``item`` and ``label`` columns and
+        optionally a per-item ``tolerance`` column.
+    tolerance : float
+        Tolerance of gold values without their own (>= 0).
+
+    Returns
+    -------
+    Evaluation
+    """
+    from .ratings import _source
+
+    p = _policy(policy)
+    source, i, w, r = _source(ratings, None, None, None)
+    if isinstance(gold, pd.DataFrame):
+        g: Any = pa.Table.from_pandas(gold, preserve_index=False)
+    else:
+        values = pd.Series(gold, dtype="float64")
+        g = pa.table({"item": pa.array(list(values.index)), "label": values.to_numpy()})
+    table, s, ds = _native.ratings_policy(
+        p._native, source, g, tolerance=float(tolerance), item=i, worker=w, label=r
     )
     return Evaluation(
         policy=s["policy"],

@@ -16,6 +16,7 @@ __all__ = [
     "SimulationResult",
     "evaluate",
     "evaluate_pairwise",
+    "evaluate_ratings",
     "exact",
     "load",
     "replay",
@@ -122,6 +123,12 @@ def evaluate_pairwise(
     comparisons: Any,
     gold: Any,
     method: str = "crowd-bt",
+) -> Evaluation: ...
+def evaluate_ratings(
+    policy: _PolicyLike,
+    ratings: Any,
+    gold: Any,
+    tolerance: float = 0.0,
 ) -> Evaluation: ...
 def step(session: Session, correct: bool, now_ms: int = 0) -> Optional[Decision]: ...
 

@@ -335,3 +335,48 @@ def test_kendall_w_for_incomplete_designs_by_hand() -> None:
     # complete data: nothing dropped, no incomplete W
     full = df[df["item"].isin(["i2", "i3"])]
     assert rt.agreement(full).kendall_w_incomplete is None
+
+
+def test_ratings_random_clicker_is_banned_as_on_classification() -> None:
+    # gold ratings on a 1-7 scale with tolerance 1, and the same answers as
+    # classification judgments (label "a" = within tolerance), one a minute: the
+    # ratings path must decide every worker as the categorical one
+    import pathlib
+
+    import crowdqc.policy as cp
+
+    policy = str(pathlib.Path(__file__).parents[2] / "policies" / "recommended.toml")
+    rng = np.random.default_rng(7)
+    workers = [("w0", None), ("w1", 0.95), ("w2", 0.95), ("w3", 0.95), ("w4", 0.9)]
+    truth = rng.integers(1, 8, size=40)
+    rows, judg = [], []
+    t0 = 1_714_564_800_000
+    for k, v in enumerate(truth):
+        for w, acc in workers:
+            if acc is None:
+                x = int(rng.integers(1, 8))  # uniform over the scale
+            elif rng.random() < acc:
+                x = int(v)
+            else:
+                x = 1 if v > 4 else 7
+            rows.append((f"r{k}", w, float(x)))
+            ok = "a" if abs(x - int(v)) <= 1 else "b"
+            judg.append((f"g{k}_{w}", w, ok, t0 + 60_000 * len(judg)))
+    ratings = pd.DataFrame(rows, columns=["item", "worker", "rating"])
+    j = pd.DataFrame(judg, columns=["task", "worker", "label", "timestamp"])
+    gold = {f"r{k}": float(v) for k, v in enumerate(truth)}
+    rt_ = cp.evaluate_ratings(policy, ratings, gold, tolerance=1.0)
+    cl = cp.evaluate(policy, j, gold={t: "a" for t in j["task"]})
+    assert rt_.decision("w0").action == "ban"
+    assert "spammer" in rt_.decision("w0").rules
+    for w, _ in workers:
+        a, b = rt_.decision(w), cl.decision(w)
+        assert (a.action, a.rules, a.untrust) == (b.action, b.rules, b.untrust), w
+    # a per-item tolerance column gives the same decisions as the default tolerance
+    frame = pd.DataFrame({"item": list(gold), "label": list(gold.values()), "tolerance": 1.0})
+    again = cp.evaluate_ratings(policy, ratings, frame)
+    assert [(d.worker, d.action) for d in again.decisions] == [
+        (d.worker, d.action) for d in rt_.decisions
+    ]
+    with pytest.raises(crowdqc.InvalidParameterError, match="tolerance"):
+        cp.evaluate_ratings(policy, ratings, gold, tolerance=-1.0)

@@ -63,6 +63,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<policy::NativePolicySession>()?;
     m.add_function(wrap_pyfunction!(ratings::ratings_aggregate, m)?)?;
     m.add_function(wrap_pyfunction!(ratings::ratings_agreement, m)?)?;
+    m.add_function(wrap_pyfunction!(ratings::ratings_policy, m)?)?;
     m.add_function(wrap_pyfunction!(pairwise::pairwise_fit, m)?)?;
     m.add_function(wrap_pyfunction!(pairwise::pairwise_evaluate, m)?)?;
     m.add_function(wrap_pyfunction!(pairwise::pairwise_policy, m)?)?;

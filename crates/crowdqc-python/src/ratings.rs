@@ -9,6 +9,8 @@ use arrow_array::ffi_stream::RecordBatchStreamReader;
 use arrow_pyarrow::{FromPyArrow, ToPyArrow};
 use crowdqc_core::progress::Progress;
 use crowdqc_core::{ColumnMap, DuplicatePolicy, Error, IngestReport};
+use crowdqc_policy::EvidenceTable;
+use crowdqc_ratings::{GoldRatings, gold_evidence};
 use crowdqc_ratings::{
     IccForm, KendallW, KendallWIncomplete, Method, RatingMatrix, RatingParams, RatingScale,
     RatingsBuilder, RatingsOptions, rating_agreement,
@@ -233,4 +235,60 @@ pub fn ratings_agreement<'py>(
         kendall_incomplete(py, r.kendall_w_incomplete.as_ref())?,
     )?;
     Ok((table, s).into_pyobject(py)?.into_any())
+}
+
+/// Evaluates `policy` for the workers of ratings `data` (Arrow C stream) against gold
+/// ratings `gold` (Arrow C stream with `item`, `label` and optionally `tolerance`
+/// columns): a rating within the tolerance of the gold value is a correct gold answer
+/// — the library path of `crowdqc ratings policy`. Returns `(decisions RecordBatch,
+/// summary dict, decision dicts)` as `Policy.evaluate`.
+#[pyfunction]
+#[pyo3(signature = (policy, data, gold, tolerance=0.0, levels=None, duplicates="keep-all",
+    item=None, worker=None, label=None))]
+#[allow(clippy::too_many_arguments)]
+pub fn ratings_policy<'py>(
+    py: Python<'py>,
+    policy: &crate::policy::NativePolicy,
+    data: &Bound<'py, PyAny>,
+    gold: &Bound<'py, PyAny>,
+    tolerance: f64,
+    levels: Option<Vec<String>>,
+    duplicates: &str,
+    item: Option<String>,
+    worker: Option<String>,
+    label: Option<String>,
+) -> PyResult<Bound<'py, PyAny>> {
+    if !(tolerance.is_finite() && tolerance >= 0.0) {
+        return Err(Error::param(
+            "tolerance",
+            format!("must be finite and >= 0, got {tolerance}"),
+        ))
+        .py_err();
+    }
+    let opts = options(item, worker, label, levels, duplicates)?;
+    let reader = RecordBatchStreamReader::from_pyarrow_bound(data)?;
+    let gold_reader = RecordBatchStreamReader::from_pyarrow_bound(gold)?;
+    let p = std::sync::Arc::clone(&policy.inner);
+    let e = interruptible(py, move |_: &dyn Progress| {
+        let m = load(reader, opts)?;
+        let batches = gold_reader
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| Error::External {
+                context: "reading the gold stream".into(),
+                message: e.to_string(),
+            })?;
+        let mut row0 = 0u64;
+        let rows: Vec<(u64, &arrow_array::RecordBatch)> = batches
+            .iter()
+            .map(|b| {
+                let r = row0;
+                row0 += b.num_rows() as u64;
+                (r, b)
+            })
+            .collect();
+        let g = GoldRatings::from_batches(&m, rows, &ColumnMap::default(), tolerance)?;
+        let evidence = gold_evidence(&m, &g);
+        Ok(p.evaluate_table(&EvidenceTable::from_evidence(evidence, &p)))
+    })?;
+    crate::policy::evaluation_py(py, &e)
 }
