@@ -233,6 +233,19 @@ class Evaluation(TableResult):
     decisions: tuple[Decision, ...]
     _table: pa.RecordBatch = field(repr=False, compare=False)
 
+    @classmethod
+    def _from_native(cls, table: pa.RecordBatch, s: dict[str, Any], ds: list[Any]) -> Evaluation:
+        """From a native evaluation: (decisions table, summary dict, decision dicts)."""
+        return cls(
+            policy=s["policy"],
+            warnings=tuple(s["warnings"]),
+            workers=s["workers"],
+            summary=dict(s["summary"]),
+            untrusted=tuple(s["untrusted"]),
+            decisions=tuple(Decision._from_native(d) for d in ds),
+            _table=table,
+        )
+
     def decision(self, worker: Any) -> Decision:
         """The decision on ``worker``."""
         for d in self.decisions:
@@ -275,15 +288,7 @@ def evaluate(
     p = _policy(policy)
     m = _matrix(judgments, gold)
     table, s, ds = p._native.evaluate(m, model=model, seed=seed)
-    return Evaluation(
-        policy=s["policy"],
-        warnings=tuple(s["warnings"]),
-        workers=s["workers"],
-        summary=dict(s["summary"]),
-        untrusted=tuple(s["untrusted"]),
-        decisions=tuple(Decision._from_native(d) for d in ds),
-        _table=table,
-    )
+    return Evaluation._from_native(table, s, ds)
 
 
 def evaluate_pairwise(
@@ -338,15 +343,7 @@ def evaluate_pairwise(
         winner=cols.get("winner"),
         loser=cols.get("loser"),
     )
-    return Evaluation(
-        policy=s["policy"],
-        warnings=tuple(s["warnings"]),
-        workers=s["workers"],
-        summary=dict(s["summary"]),
-        untrusted=tuple(s["untrusted"]),
-        decisions=tuple(Decision._from_native(d) for d in ds),
-        _table=table,
-    )
+    return Evaluation._from_native(table, s, ds)
 
 
 def evaluate_ratings(
@@ -389,15 +386,7 @@ def evaluate_ratings(
     table, s, ds = _native.ratings_policy(
         p._native, source, g, tolerance=float(tolerance), item=i, worker=w, label=r
     )
-    return Evaluation(
-        policy=s["policy"],
-        warnings=tuple(s["warnings"]),
-        workers=s["workers"],
-        summary=dict(s["summary"]),
-        untrusted=tuple(s["untrusted"]),
-        decisions=tuple(Decision._from_native(d) for d in ds),
-        _table=table,
-    )
+    return Evaluation._from_native(table, s, ds)
 
 
 def step(session: Session, correct: bool, now_ms: int = 0) -> Optional[Decision]:

@@ -34,6 +34,32 @@ fn arrow_err(context: &str, e: impl std::fmt::Display) -> Error {
     }
 }
 
+/// Every batch of an Arrow C stream (`what` names it in a read error).
+pub(crate) fn read_all(
+    reader: RecordBatchStreamReader,
+    what: &str,
+) -> crowdqc_core::Result<Vec<arrow_array::RecordBatch>> {
+    reader
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| arrow_err(&format!("reading the {what} stream"), e))
+}
+
+/// `batches` paired with the zero-based data row of each one's first row, as the
+/// libraries' table readers take them (so errors name the row).
+pub(crate) fn numbered(
+    batches: &[arrow_array::RecordBatch],
+) -> Vec<(u64, &arrow_array::RecordBatch)> {
+    let mut row0 = 0u64;
+    batches
+        .iter()
+        .map(|b| {
+            let r = row0;
+            row0 += b.num_rows() as u64;
+            (r, b)
+        })
+        .collect()
+}
+
 #[pymethods]
 impl Matrix {
     /// Builds the matrix from an Arrow C stream (see the class docs); `gold` is an

@@ -220,21 +220,8 @@ pub fn pairwise_policy<'py>(
     let p = std::sync::Arc::clone(&policy.inner);
     let e = interruptible(py, move |progress: &dyn Progress| {
         let c = load(reader, opts.clone())?;
-        let batches = gold_reader
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| Error::External {
-                context: "reading the gold stream".into(),
-                message: e.to_string(),
-            })?;
-        let mut row0 = 0u64;
-        let rows: Vec<(u64, &arrow_array::RecordBatch)> = batches
-            .iter()
-            .map(|b| {
-                let r = row0;
-                row0 += b.num_rows() as u64;
-                (r, b)
-            })
-            .collect();
+        let batches = crate::ingest::read_all(gold_reader, "gold")?;
+        let rows = crate::ingest::numbered(&batches);
         // the gold's columns are found by the library's aliases (`item, level`,
         // `left, right, winner|label`, `winner, loser`), not the comparisons' names
         let gold_opts = PairwiseOptions {

@@ -258,34 +258,15 @@ pub fn ratings_policy<'py>(
     worker: Option<String>,
     label: Option<String>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    if !(tolerance.is_finite() && tolerance >= 0.0) {
-        return Err(Error::param(
-            "tolerance",
-            format!("must be finite and >= 0, got {tolerance}"),
-        ))
-        .py_err();
-    }
+    GoldRatings::check_tolerance(tolerance).py_err()?;
     let opts = options(item, worker, label, levels, duplicates)?;
     let reader = RecordBatchStreamReader::from_pyarrow_bound(data)?;
     let gold_reader = RecordBatchStreamReader::from_pyarrow_bound(gold)?;
     let p = std::sync::Arc::clone(&policy.inner);
     let e = interruptible(py, move |_: &dyn Progress| {
         let m = load(reader, opts)?;
-        let batches = gold_reader
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| Error::External {
-                context: "reading the gold stream".into(),
-                message: e.to_string(),
-            })?;
-        let mut row0 = 0u64;
-        let rows: Vec<(u64, &arrow_array::RecordBatch)> = batches
-            .iter()
-            .map(|b| {
-                let r = row0;
-                row0 += b.num_rows() as u64;
-                (r, b)
-            })
-            .collect();
+        let batches = crate::ingest::read_all(gold_reader, "gold")?;
+        let rows = crate::ingest::numbered(&batches);
         let g = GoldRatings::from_batches(&m, rows, &ColumnMap::default(), tolerance)?;
         let evidence = gold_evidence(&m, &g);
         Ok(p.evaluate_table(&EvidenceTable::from_evidence(evidence, &p)))

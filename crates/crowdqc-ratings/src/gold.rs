@@ -43,6 +43,25 @@ impl GoldRatings {
         Ok(g)
     }
 
+    /// Checks a default tolerance (finite, >= 0) before any data is read.
+    ///
+    /// ```
+    /// assert!(crowdqc_ratings::GoldRatings::check_tolerance(0.5).is_ok());
+    /// assert!(crowdqc_ratings::GoldRatings::check_tolerance(-1.0).is_err());
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] (`tolerance`) for a negative or non-finite value.
+    pub fn check_tolerance(tolerance: f64) -> Result<()> {
+        if tolerance.is_finite() && tolerance >= 0.0 {
+            return Ok(());
+        }
+        Err(Error::param(
+            "tolerance",
+            format!("must be finite and >= 0, got {tolerance}"),
+        ))
+    }
+
     /// Gold from Arrow batches with the item column (mapped name or aliases), the gold
     /// label column (`label`, `true_label`, `gold`) holding numbers, and an optional
     /// `tolerance` column (default `tolerance` when the column is absent).

@@ -56,7 +56,7 @@ use crowdqc_core::{Error, Id, IdDictionary, JudgmentMatrix, Result};
 
 use crate::distributed::DsParams;
 use crate::registry::RunOptions;
-use crate::{DawidSkene, DawidSkeneModel, OneCoinDawidSkene};
+use crate::{CommonSettings, DawidSkene, DawidSkeneModel, OneCoinDawidSkene};
 
 pub use format::{FORMAT_VERSION, MAGIC};
 
@@ -148,6 +148,19 @@ impl ModelState {
     /// version (the message says which).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         format::read(bytes)
+    }
+
+    /// Reads the model file at `path` ([`from_bytes`](Self::from_bytes)), errors
+    /// naming the file.
+    ///
+    /// # Errors
+    /// [`Error::Io`] for an unreadable file; those of [`from_bytes`](Self::from_bytes).
+    pub fn read(path: &std::path::Path) -> Result<Self> {
+        let bytes = std::fs::read(path).map_err(|e| Error::Io {
+            path: path.to_path_buf(),
+            source: e,
+        })?;
+        Self::from_bytes(&bytes).map_err(|e| e.in_file(path))
     }
 
     /// The starting parameters for `m` by the [warm start rule](self).
@@ -242,6 +255,24 @@ fn class_mismatch(model: &[Id], data: &[Id]) -> Error {
     )
 }
 
+/// Checks that `method` keeps a model state (`ds`, `one-coin-ds`), before any data
+/// is read.
+///
+/// # Errors
+/// [`Error::InvalidParameter`] naming `method` for any other method.
+pub fn check_method(method: &str) -> Result<()> {
+    if matches!(method, "ds" | "one-coin-ds") {
+        return Ok(());
+    }
+    Err(Error::param(
+        "method",
+        format!(
+            "model state (--save-model / --init-from) is for ds and one-coin-ds: use \
+             --method ds or one-coin-ds, not `{method}`"
+        ),
+    ))
+}
+
 /// Fits `ds` or `one-coin-ds` with the run options of the registry (iterations,
 /// tolerance, gold clamping for `ds`), from the majority-vote start or, with `warm`,
 /// from a saved state by the [warm start rule](self).
@@ -259,13 +290,9 @@ pub fn fit(
     let warm = warm.map(|s| s.warm_params(m)).transpose()?;
     let model = match method {
         "ds" => {
-            let mut p = DawidSkene::params().clamp_gold(run.use_gold);
-            if let Some(n) = run.max_iter {
-                p = p.max_iter(n);
-            }
-            if let Some(t) = run.tol {
-                p = p.tol(t);
-            }
+            let p = DawidSkene::params()
+                .clamp_gold(run.use_gold)
+                .with_options(run);
             match &warm {
                 Some((params, _)) => p.fit_from_with_progress(m, params, progress)?,
                 None => {
@@ -275,13 +302,7 @@ pub fn fit(
             }
         }
         "one-coin-ds" => {
-            let mut p = OneCoinDawidSkene::params();
-            if let Some(n) = run.max_iter {
-                p = p.max_iter(n);
-            }
-            if let Some(t) = run.tol {
-                p = p.tol(t);
-            }
+            let p = OneCoinDawidSkene::params().with_options(run);
             match &warm {
                 Some((params, _)) => p.fit_from(m, params)?,
                 None => {
@@ -290,15 +311,7 @@ pub fn fit(
                 }
             }
         }
-        other => {
-            return Err(Error::param(
-                "method",
-                format!(
-                    "model state (--save-model / --init-from) is for ds and one-coin-ds, \
-                     not `{other}`"
-                ),
-            ));
-        }
+        other => return Err(check_method(other).expect_err("not ds or one-coin-ds")),
     };
     Ok((model, warm.map(|(_, w)| w)))
 }

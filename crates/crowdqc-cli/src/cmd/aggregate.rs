@@ -136,29 +136,18 @@ pub fn run(args: Args) -> Result<()> {
         crowdqc::io::check_output_path(p)?;
     }
     let stateful = args.save_model.is_some() || args.init_from.is_some();
-    if stateful && !matches!(info.name, "ds" | "one-coin-ds") {
-        return Err(Error::param(
-            "method",
-            format!(
-                "--save-model and --init-from work with --method ds or one-coin-ds, not `{}`",
-                info.name
-            ),
-        ));
+    if stateful {
+        state::check_method(info.name)?;
     }
     if let Some(p) = &args.save_model {
         crowdqc::io::check_file_path(p)?;
     }
     // the saved model is read and checked before the (long) judgments
-    let warm: Option<ModelState> = match &args.init_from {
-        Some(p) => {
-            let bytes = std::fs::read(p).map_err(|e| Error::Io {
-                path: p.clone(),
-                source: e,
-            })?;
-            Some(ModelState::from_bytes(&bytes).map_err(|e| e.in_file(p))?)
-        }
-        None => None,
-    };
+    let warm = args
+        .init_from
+        .as_deref()
+        .map(ModelState::read)
+        .transpose()?;
     // refuse, before reading, a file whose judgments cannot fit in memory
     if let Some(rows) = crowdqc::io::declared_rows(&args.judgments)? {
         crowdqc::core::memory::check_aggregate(rows).map_err(|e| e.in_file(&args.judgments))?;

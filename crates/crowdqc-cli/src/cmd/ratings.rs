@@ -5,12 +5,12 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use crowdqc::Result;
 use crowdqc::core::{ColumnMap, DuplicatePolicy};
 use crowdqc::ratings::{
     GoldRatings, Method, RatingAgreement, RatingMatrix, RatingParams, RatingScale, RatingSummary,
     RatingsBuilder, RatingsOptions, gold_evidence, rating_agreement, score_accuracy,
 };
-use crowdqc::{Error, Result};
 
 use super::worker_policy::PolicyArgs;
 use crate::common::{self, Format};
@@ -83,17 +83,6 @@ impl RatingsInput {
             eprintln!("{n}");
         }
         Ok(m)
-    }
-
-    /// Checks `--tolerance` (before any long work).
-    fn check_tolerance(tolerance: f64) -> Result<()> {
-        if tolerance.is_finite() && tolerance >= 0.0 {
-            return Ok(());
-        }
-        Err(Error::param(
-            "tolerance",
-            format!("must be finite and >= 0, got {tolerance}"),
-        ))
     }
 
     /// Gold ratings (item, value, optional tolerance column) joined to `m`.
@@ -184,7 +173,7 @@ pub fn run(cmd: Command) -> Result<()> {
         Command::Agreement(a) => agreement(a),
         Command::Policy(a) => {
             let policy = a.policy.open()?;
-            RatingsInput::check_tolerance(a.tolerance)?;
+            GoldRatings::check_tolerance(a.tolerance)?;
             let m = a.input.load()?;
             let gold = a.input.gold(&a.gold, &m, a.tolerance)?;
             a.policy.decide(&policy, gold_evidence(&m, &gold))
@@ -209,7 +198,7 @@ fn aggregate(args: AggregateArgs) -> Result<()> {
         .max_iter(args.max_iter)
         .tol(args.tol);
     params.validate()?;
-    RatingsInput::check_tolerance(args.tolerance)?;
+    GoldRatings::check_tolerance(args.tolerance)?;
     for p in [&args.out, &args.workers_out].into_iter().flatten() {
         crowdqc::io::check_output_path(p)?;
     }
