@@ -288,6 +288,7 @@ pub fn fit(
     progress: &dyn Progress,
 ) -> Result<(DawidSkeneModel, Option<WarmStart>)> {
     let warm = warm.map(|s| s.warm_params(m)).transpose()?;
+    check_method(method)?;
     let model = match method {
         "ds" => {
             let p = DawidSkene::params()
@@ -301,7 +302,8 @@ pub fn fit(
                 }
             }
         }
-        "one-coin-ds" => {
+        // check_method admits only the two
+        _ => {
             let p = OneCoinDawidSkene::params().with_options(run);
             match &warm {
                 Some((params, _)) => p.fit_from(m, params)?,
@@ -311,7 +313,6 @@ pub fn fit(
                 }
             }
         }
-        other => return Err(check_method(other).expect_err("not ds or one-coin-ds")),
     };
     Ok((model, warm.map(|(_, w)| w)))
 }
