@@ -3,14 +3,18 @@
 use rayon::prelude::*;
 
 use super::fit::{Ctx, State};
+use super::kernel::{prefetch, softmax_prod};
 
 /// Workers per parallel job (a minimum; results do not depend on it).
 const WORKERS_PER_JOB: usize = 8;
+/// How many judgments ahead the item rows are prefetched.
+const AHEAD: usize = 8;
 
 impl Ctx<'_> {
     /// Expected confusion `[true, observed]` of each worker over their own items
     /// (weights: the posteriors), and the model accuracy; rows with no weight use the
-    /// worker's item-free logits.
+    /// worker's item-free logits. Reads the exponential tables `st.esigma` and
+    /// `st.etau` of the last item pass (current for the final `sigma` and `tau`).
     pub(super) fn worker_confusion(&self, st: &State) -> (Vec<f64>, Vec<f64>) {
         let (k, kk) = (self.k, self.k * self.k);
         let items = self.m.judgment_items();
@@ -22,16 +26,37 @@ impl Ctx<'_> {
             .with_min_len(WORKERS_PER_JOB)
             .for_each(|(w, (c, a))| {
                 let sw = &st.sigma[w * kk..(w + 1) * kk];
+                let ew = &st.esigma[w * kk..(w + 1) * kk];
                 let mut den = vec![0.0; k];
                 let mut z = vec![0.0; k];
-                for &p in self.m.worker_judgments(w as u32) {
+                let js = self.m.worker_judgments(w as u32);
+                for (j, &p) in js.iter().enumerate() {
+                    if let Some(&p1) = js.get(j + AHEAD) {
+                        let i1 = items[p1 as usize] as usize;
+                        prefetch(&st.etau, i1 * kk, kk);
+                        prefetch(&st.tau, i1 * kk, kk);
+                        prefetch(&st.mu, i1 * k, k);
+                    }
                     let i = items[p as usize] as usize;
-                    let (ti, mi) = (&st.tau[i * kk..(i + 1) * kk], &st.mu[i * k..(i + 1) * k]);
+                    let (ti, ei) = (
+                        &st.tau[i * kk..(i + 1) * kk],
+                        &st.etau[i * kk..(i + 1) * kk],
+                    );
+                    let mi = &st.mu[i * k..(i + 1) * k];
                     for r in 0..k {
-                        softmax_sum(&sw[r * k..(r + 1) * k], &ti[r * k..(r + 1) * k], &mut z);
+                        let row = r * k..(r + 1) * k;
+                        // the softmax from the fit's exponential tables (no `exp`)
+                        let (s, _) = softmax_prod(
+                            &ew[row.clone()],
+                            &ei[row.clone()],
+                            &sw[row.clone()],
+                            &ti[row.clone()],
+                            &mut z,
+                        );
+                        let wr = mi[r] / s;
                         den[r] += mi[r];
-                        for (cv, zv) in c[r * k..(r + 1) * k].iter_mut().zip(&z) {
-                            *cv += mi[r] * zv;
+                        for (cv, zv) in c[row].iter_mut().zip(&z) {
+                            *cv += wr * zv;
                         }
                     }
                 }

@@ -66,9 +66,10 @@ impl Ctx<'_> {
     }
 
     /// M-step of every worker (parallel over workers; each solve is sequential).
+    /// `st.etau` must hold the exponential tables of `st.tau` ([`exp_blocks`]; the item
+    /// pass leaves them so).
     pub(super) fn worker_step(&self, st: &mut State) {
         let (k, kk, d) = (self.k, self.k * self.k, self.d);
-        exp_blocks(k, &st.tau, &mut st.etau);
         let (tau, etau, mu) = (&st.tau, &st.etau, &st.mu);
         let items = self.m.judgment_items();
         let m = self.m;
@@ -118,6 +119,7 @@ impl Ctx<'_> {
                         solve_ordinal(
                             x,
                             lg,
+                            None,
                             &self.feat,
                             self.lw,
                             self.inner_max,
@@ -138,6 +140,7 @@ impl Ctx<'_> {
                     |s, (w, x)| {
                         solve_rows(
                             x,
+                            None,
                             self.lw,
                             self.inner_max,
                             self.inner_tol,
@@ -151,12 +154,15 @@ impl Ctx<'_> {
     }
 
     /// M-step of item `i` (its logits `tau_i`, ordinal parameters `xi_i`), then its
-    /// E-step into `mu_i`. Returns `(ln Z_i, max |Δμ_i|)`.
+    /// E-step into `mu_i`. `etau_i` holds the exponential table of `tau_i` on entry
+    /// (the solve's first pass reads it) and on return (rebuilt if `tau_i` moved).
+    /// Returns `(ln Z_i, max |Δμ_i|)`.
     #[allow(clippy::too_many_arguments)]
     fn item_block(
         &self,
         i: usize,
         tau_i: &mut [f64],
+        etau_i: &mut [f64],
         xi_i: Option<&mut [f64]>,
         mu_i: &mut [f64],
         sigma: &[f64],
@@ -171,9 +177,10 @@ impl Ctx<'_> {
         let lab = &self.lab[range];
         let (old, rest) = buf.split_at_mut(k);
         let (logp, rest) = rest.split_at_mut(k);
-        let (etau_i, rest) = rest.split_at_mut(kk);
+        let (tau_old, rest) = rest.split_at_mut(kk);
         let (mt, z) = rest.split_at_mut(k);
         old.copy_from_slice(mu_i);
+        tau_old.copy_from_slice(tau_i);
         if workers.is_empty() {
             // no judgment: the prior
             let mx = log_prior.iter().copied().fold(f64::NEG_INFINITY, f64::max);
@@ -201,6 +208,7 @@ impl Ctx<'_> {
                 solve_ordinal(
                     x,
                     tau_i,
+                    Some(etau_i),
                     &self.feat,
                     self.li,
                     self.inner_max,
@@ -213,6 +221,7 @@ impl Ctx<'_> {
             None => {
                 solve_rows(
                     tau_i,
+                    Some(etau_i),
                     self.li,
                     self.inner_max,
                     self.inner_tol,
@@ -227,7 +236,14 @@ impl Ctx<'_> {
         logp.copy_from_slice(log_prior);
         let (prod, z) = z.split_at_mut(k);
         prod.fill(1.0);
-        exp_rows(k, tau_i, etau_i, mt);
+        if tau_i
+            .iter()
+            .zip(tau_old.iter())
+            .any(|(a, b)| a.to_bits() != b.to_bits())
+        {
+            exp_rows(k, tau_i, etau_i, mt);
+        }
+        let etau_i: &[f64] = etau_i;
         for (j, (&w, &l)) in workers.iter().zip(lab).enumerate() {
             let w = w as usize;
             let (sw, ew) = (&sigma[w * kk..(w + 1) * kk], &esigma[w * kk..(w + 1) * kk]);
@@ -275,13 +291,15 @@ impl Ctx<'_> {
         let sums: Vec<ChunkSums> = if self.ordinal {
             st.tau
                 .par_chunks_mut(CHUNK * kk)
+                .zip(st.etau.par_chunks_mut(CHUNK * kk))
                 .zip(st.mu.par_chunks_mut(CHUNK * k))
                 .zip(st.xi.par_chunks_mut(CHUNK * d))
                 .enumerate()
-                .map_init(init, |(s, buf), (c, ((tc, mc), xc))| {
+                .map_init(init, |(s, buf), (c, (((tc, ec), mc), xc))| {
                     let mut out = ChunkSums { ll: 0.0, diff: 0.0 };
-                    for (j, ((t, m), x)) in tc
+                    for (j, (((t, e), m), x)) in tc
                         .chunks_mut(kk)
+                        .zip(ec.chunks_mut(kk))
                         .zip(mc.chunks_mut(k))
                         .zip(xc.chunks_mut(d))
                         .enumerate()
@@ -289,6 +307,7 @@ impl Ctx<'_> {
                         let (ll, diff) = self.item_block(
                             c * CHUNK + j,
                             t,
+                            e,
                             Some(x),
                             m,
                             sigma,
@@ -306,14 +325,21 @@ impl Ctx<'_> {
         } else {
             st.tau
                 .par_chunks_mut(CHUNK * kk)
+                .zip(st.etau.par_chunks_mut(CHUNK * kk))
                 .zip(st.mu.par_chunks_mut(CHUNK * k))
                 .enumerate()
-                .map_init(init, |(s, buf), (c, (tc, mc))| {
+                .map_init(init, |(s, buf), (c, ((tc, ec), mc))| {
                     let mut out = ChunkSums { ll: 0.0, diff: 0.0 };
-                    for (j, (t, m)) in tc.chunks_mut(kk).zip(mc.chunks_mut(k)).enumerate() {
+                    for (j, ((t, e), m)) in tc
+                        .chunks_mut(kk)
+                        .zip(ec.chunks_mut(kk))
+                        .zip(mc.chunks_mut(k))
+                        .enumerate()
+                    {
                         let (ll, diff) = self.item_block(
                             c * CHUNK + j,
                             t,
+                            e,
                             None,
                             m,
                             sigma,

@@ -115,6 +115,22 @@ fn trial_exp(k: usize, trial: &[f64], active: &[bool], e: &mut [f64], mo: &mut [
     }
 }
 
+/// The exponential tables of the trial logits: the caller's table `ex` of the same
+/// logits when given (the values [`trial_exp`] would compute, so no `exp`), else
+/// computed.
+fn first_table(k: usize, ex: Option<&[f64]>, s: &mut Scratch) {
+    match ex {
+        Some(e) => {
+            s.etrial.copy_from_slice(e);
+            for r in 0..k {
+                let row = &s.trial[r * k..(r + 1) * k];
+                s.mo[r] = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            }
+        }
+        None => trial_exp(k, &s.trial, &s.active, &mut s.etrial, &mut s.mo),
+    }
+}
+
 fn max_abs(v: &[f64]) -> f64 {
     v.iter().fold(0.0, |m, x| m.max(x.abs()))
 }
@@ -126,9 +142,13 @@ fn max_abs(v: &[f64]) -> f64 {
 /// [`accumulate`](super::kernel::accumulate). A row stops when every
 /// gradient component is at most `tol`, after `max_steps` Newton steps, or after a
 /// step whose predicted decrease (half the Newton decrement) is at most `prog_tol`
-/// (that step is taken without another pass). Returns the passes made.
+/// (that step is taken without another pass). `ex`: the row-normalised exponentials
+/// of `x` ([`exp_rows`](super::kernel::exp_rows)) when the caller has them, used by
+/// the first pass instead of recomputing them. Returns the passes made.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn solve_rows(
     x: &mut [f64],
+    ex: Option<&[f64]>,
     lambda: f64,
     max_steps: usize,
     tol: f64,
@@ -145,7 +165,7 @@ pub(super) fn solve_rows(
     let mut passes = 0;
     while s.active.iter().any(|&a| a) {
         s.acc.clear(k, &s.active);
-        trial_exp(k, &s.trial, &s.active, &mut s.etrial, &mut s.mo);
+        first_table(k, first.then_some(ex).flatten(), s);
         let own = Side {
             x: &s.trial,
             e: &s.etrial,
@@ -239,11 +259,13 @@ pub(super) fn ordinal_logits(k: usize, feat: &[u16], x: &[f64], out: &mut [f64])
 }
 
 /// Ordinal M-step of one block: Newton on its `4K` parameters `x`, whose logits go to
-/// `logits` (`K × K`) at the end. `pass` as in [`solve_rows`]. Returns the passes.
+/// `logits` (`K × K`) at the end. `ex` (the table of `logits` on entry, which are the
+/// logits of `x`) and `pass` as in [`solve_rows`]. Returns the passes.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn solve_ordinal(
     x: &mut [f64],
     logits: &mut [f64],
+    ex: Option<&[f64]>,
     feat: &[u16],
     lambda: f64,
     max_steps: usize,
@@ -263,7 +285,7 @@ pub(super) fn solve_ordinal(
     loop {
         ordinal_logits(k, feat, &s.xd, &mut s.trial);
         s.acc.clear(k, &s.active);
-        trial_exp(k, &s.trial, &s.active, &mut s.etrial, &mut s.mo);
+        first_table(k, first.then_some(ex).flatten(), s);
         let own = Side {
             x: &s.trial,
             e: &s.etrial,
@@ -379,11 +401,20 @@ mod tests {
         };
         let w = [1.0, 0.0];
         let labels = [0usize, 0, 1];
-        solve_rows(&mut x, 1.0, 25, 1e-12, 0.0, &mut s, |own, act, acc, z| {
-            for &l in &labels {
-                accumulate(k, own, other, &w, l, act, acc, z);
-            }
-        });
+        solve_rows(
+            &mut x,
+            None,
+            1.0,
+            25,
+            1e-12,
+            0.0,
+            &mut s,
+            |own, act, acc, z| {
+                for &l in &labels {
+                    accumulate(k, own, other, &w, l, act, acc, z);
+                }
+            },
+        );
         let (a, b) = (x[0], x[1]);
         let p0 = a.exp() / (a.exp() + b.exp());
         // gradient of f = -Σ ln p + ½(a² + b²): 3 p0 - 2 + a = 0, (3(1-p0) - 1) + b = 0

@@ -121,6 +121,8 @@ impl MinimaxParams {
             log_prior: vec![-(k as f64).ln(); k],
         };
         ctx.init_mu(&mut st.mu);
+        // the item pass keeps these tables current from here on
+        super::kernel::exp_blocks(k, &st.tau, &mut st.etau);
         let nj = m.n_judgments().max(1) as f64;
         let mut report = FitReport::default();
         for it in 1..=self.max_iter {

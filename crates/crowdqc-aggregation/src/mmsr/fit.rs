@@ -10,9 +10,12 @@ use rayon::prelude::*;
 
 use super::model::MmsrModel;
 use super::params::MmsrParams;
+use super::trim::{NET_MAX, sort_network, trimmed_mean};
 
 /// Iterations of the signed-graph power iteration that recovers the signs.
 const SIGN_ITERS: usize = 1000;
+/// Workers per parallel job of the graph build (fixed; the graph does not depend on it).
+const PAIR_CHUNK: usize = 4096;
 
 /// The sparse symmetric worker–worker matrix `C` in CSR form (no diagonal).
 pub(crate) struct Pairs {
@@ -35,54 +38,59 @@ pub(crate) fn pairs(m: &JudgmentMatrix, k_obs: usize) -> Pairs {
         m.judgment_classes(),
     );
     let kf = k_obs as f64;
-    // Per worker: its (co-worker, agreed) pairs, sorted and counted. The scratch is
-    // the worker's own pairs, so a parallel job costs nothing per worker of the whole
-    // matrix (dense per-job counters of length n_workers cost 8 MB each at 10^6
-    // workers, and rayon starts thousands of jobs).
-    let rows: Vec<Vec<(u32, f64, f64)>> = (0..w as u32)
+    // Per worker: its (co-worker, agreed) pairs, sorted and counted, written into
+    // flat arrays per fixed chunk of workers (no allocation per worker: with one
+    // judgment per worker there are 10^6 rows of a few entries). The scratch is the
+    // worker's own pairs, so a job costs nothing per worker of the whole matrix.
+    let chunks: Vec<(Vec<usize>, Vec<u32>, Vec<f64>, Vec<f64>)> = (0..w.div_ceil(PAIR_CHUNK))
         .into_par_iter()
-        .with_min_len(64)
-        .map_init(Vec::<(u32, u32)>::new, |seen, wk| {
-            seen.clear();
-            for &p in m.worker_judgments(wk) {
-                let (t, l) = (items[p as usize], classes[p as usize]);
-                for q in m.item_range(t) {
-                    let w2 = workers[q];
-                    if w2 != wk {
-                        seen.push((w2, u32::from(classes[q] == l)));
+        .map(|c| {
+            let mut seen = Vec::<(u32, u32)>::new();
+            let ws = c * PAIR_CHUNK..((c + 1) * PAIR_CHUNK).min(w);
+            let mut lens = Vec::with_capacity(ws.len());
+            let (mut nbr, mut cov, mut common) = (Vec::new(), Vec::new(), Vec::new());
+            for wk in ws {
+                let wk = wk as u32;
+                seen.clear();
+                for &p in m.worker_judgments(wk) {
+                    let (t, l) = (items[p as usize], classes[p as usize]);
+                    for q in m.item_range(t) {
+                        let w2 = workers[q];
+                        if w2 != wk {
+                            seen.push((w2, u32::from(classes[q] == l)));
+                        }
                     }
                 }
+                seen.sort_unstable_by_key(|&(w2, _)| w2);
+                let before = nbr.len();
+                let mut start = 0;
+                while start < seen.len() {
+                    let w2 = seen[start].0;
+                    let end = start + seen[start..].partition_point(|&(x, _)| x == w2);
+                    let n = (end - start) as f64;
+                    let a: u32 = seen[start..end].iter().map(|&(_, a)| a).sum();
+                    nbr.push(w2);
+                    cov.push(kf / (kf - 1.0) * (f64::from(a) / n) - 1.0 / (kf - 1.0));
+                    common.push(n);
+                    start = end;
+                }
+                lens.push(nbr.len() - before);
             }
-            seen.sort_unstable_by_key(|&(w2, _)| w2);
-            let mut row: Vec<(u32, f64, f64)> = Vec::new();
-            let mut start = 0;
-            while start < seen.len() {
-                let w2 = seen[start].0;
-                let end = start + seen[start..].partition_point(|&(x, _)| x == w2);
-                let c = (end - start) as f64;
-                let a: u32 = seen[start..end].iter().map(|&(_, a)| a).sum();
-                row.push((
-                    w2,
-                    kf / (kf - 1.0) * (f64::from(a) / c) - 1.0 / (kf - 1.0),
-                    c,
-                ));
-                start = end;
-            }
-            row
+            (lens, nbr, cov, common)
         })
         .collect();
+    let total: usize = chunks.iter().map(|c| c.1.len()).sum();
     let mut offsets = Vec::with_capacity(w + 1);
     offsets.push(0);
-    let total: usize = rows.iter().map(Vec::len).sum();
     let (mut nbr, mut cov) = (Vec::with_capacity(total), Vec::with_capacity(total));
     let mut common = Vec::with_capacity(total);
-    for row in rows {
-        for (j, c, n) in row {
-            nbr.push(j);
-            cov.push(c);
-            common.push(n);
+    for (lens, n, c, k) in chunks {
+        for len in lens {
+            offsets.push(offsets.last().copied().unwrap_or(0) + len);
         }
-        offsets.push(nbr.len());
+        nbr.extend_from_slice(&n);
+        cov.extend_from_slice(&c);
+        common.extend_from_slice(&k);
     }
     Pairs {
         offsets,
@@ -93,9 +101,10 @@ pub(crate) fn pairs(m: &JudgmentMatrix, k_obs: usize) -> Pairs {
 }
 
 /// One half-step of M-MSR: `to[j]` = trimmed mean of `|C[i, j]| / from[i]` over the
-/// neighbours `i` of `j` (crowd-kit's `_remove_largest_and_smallest_F_value`: drop the
-/// `F` smallest values if at least `F` lie below the current value, else all of those
-/// below; the same above; a single remaining 0 becomes `1/√n_items`).
+/// neighbours `i` of `j` (crowd-kit's `_remove_largest_and_smallest_F_value`, see
+/// [`trimmed_mean`]). Rows of up to [`NET_MAX`] values are sorted on the stack by the
+/// sorting network, longer ones in their segment of the scratch by the library's sort
+/// (the same order: see [`super::trim`]).
 fn msr_half_step(
     g: &Pairs,
     xabs: &[f64],
@@ -108,56 +117,37 @@ fn msr_half_step(
     segs.par_iter_mut()
         .zip(to.par_iter_mut())
         .enumerate()
-        .with_min_len(16)
+        .with_min_len(256)
         .for_each(|(j, (seg, val))| {
-            let mut len = 0;
-            for e in g.offsets[j]..g.offsets[j + 1] {
+            let edges = g.offsets[j]..g.offsets[j + 1];
+            let short = edges.len() <= NET_MAX;
+            let ratios = edges.filter_map(|e| {
                 let d = from[g.nbr[e] as usize];
-                if d > 0.0 && d.is_finite() {
-                    seg[len] = xabs[e] / d;
+                (d > 0.0 && d.is_finite()).then(|| xabs[e] / d)
+            });
+            let out = if short {
+                let mut buf = [0.0; NET_MAX];
+                let mut len = 0;
+                for r in ratios {
+                    buf[len] = r;
                     len += 1;
                 }
-            }
-            if len == 0 {
-                return;
-            }
-            let y = &mut seg[..len];
-            sort_values(y);
-            let a = *val;
-            let below = y.partition_point(|&v| v < a);
-            let above = len - y.partition_point(|&v| v <= a);
-            let kept = &y[below.min(f)..len - above.min(f)];
-            if kept.is_empty() {
-                return;
-            }
-            *val = if kept.len() == 1 && kept[0] == 0.0 {
-                1.0 / (n_items as f64).sqrt()
+                sort_network(&mut buf, len);
+                trimmed_mean(&buf[..len], *val, f, n_items)
             } else {
-                kept.iter().sum::<f64>() / kept.len() as f64
+                let mut len = 0;
+                for r in ratios {
+                    seg[len] = r;
+                    len += 1;
+                }
+                let y = &mut seg[..len];
+                y.sort_unstable_by(f64::total_cmp);
+                trimmed_mean(y, *val, f, n_items)
             };
+            if let Some(v) = out {
+                *val = v;
+            }
         });
-}
-
-/// Sorts the non-negative, non-NaN ratios of a half-step ascending: the order of
-/// `f64::total_cmp` (no NaN or −0 can occur, so `<` orders them the same way; equal
-/// values are equal bits, so the trimmed sums do not depend on how ties are placed).
-/// Short rows (every worker with few co-workers, e.g. one judgment each) by an
-/// inlined insertion sort, longer ones by the library's.
-#[inline]
-fn sort_values(y: &mut [f64]) {
-    if y.len() > 24 {
-        y.sort_unstable_by(f64::total_cmp);
-        return;
-    }
-    for i in 1..y.len() {
-        let v = y[i];
-        let mut j = i;
-        while j > 0 && v < y[j - 1] {
-            y[j] = y[j - 1];
-            j -= 1;
-        }
-        y[j] = v;
-    }
 }
 
 fn dot(a: &[f64], b: &[f64]) -> f64 {
@@ -168,24 +158,54 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
 /// the lazy random walk `(I + D⁻¹ W) / 2` with signed edge weights
 /// `W_ij = n_ij · C_ij` (`n_ij` = judgment pairs behind the entry, so a pair of workers
 /// sharing one item weighs little) and `D` the sums of `|W_ij|`, started from all ones.
+///
+/// The signed weights `|W_ij| · sign(C_ij)` and the sums `D_i` do not change between
+/// iterations and are computed once (the same products and sums, in the same order, as
+/// computing them in every iteration; an edge with `C_ij = 0` adds `±0` to nothing).
 fn signs(g: &Pairs, w: usize) -> Vec<f64> {
     let mut z = vec![1.0; w];
     let mut next = vec![0.0; w];
+    let signed: Vec<f64> = g
+        .cov
+        .par_iter()
+        .zip(g.common.par_iter())
+        .map(|(&c, &n)| {
+            if c != 0.0 {
+                n * c.abs() * c.signum()
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    let dsum: Vec<f64> = (0..w)
+        .into_par_iter()
+        .with_min_len(1024)
+        .map(|i| {
+            let mut d = 0.0;
+            for e in g.offsets[i]..g.offsets[i + 1] {
+                let c = g.cov[e];
+                if c != 0.0 {
+                    d += g.common[e] * c.abs();
+                }
+            }
+            d
+        })
+        .collect();
     for _ in 0..SIGN_ITERS {
         next.par_iter_mut()
             .enumerate()
-            .with_min_len(64)
+            .with_min_len(1024)
             .for_each(|(i, out)| {
-                let (mut s, mut d) = (0.0, 0.0);
-                for e in g.offsets[i]..g.offsets[i + 1] {
-                    let c = g.cov[e];
-                    if c != 0.0 {
-                        let wgt = g.common[e] * c.abs();
-                        s += wgt * c.signum() * z[g.nbr[e] as usize];
-                        d += wgt;
+                let d = dsum[i];
+                if d > 0.0 {
+                    let mut s = 0.0;
+                    for e in g.offsets[i]..g.offsets[i + 1] {
+                        s += signed[e] * z[g.nbr[e] as usize];
                     }
+                    *out = 0.5 * (z[i] + s / d);
+                } else {
+                    *out = z[i];
                 }
-                *out = if d > 0.0 { 0.5 * (z[i] + s / d) } else { z[i] };
             });
         let mx = next.iter().fold(0.0f64, |a, v| a.max(v.abs()));
         if mx == 0.0 {
@@ -259,11 +279,13 @@ impl MmsrParams {
         let mut v: Vec<f64> = (0..w).map(|_| rng.random::<f64>()).collect();
         let (mut u_prev, mut v_prev) = (vec![0.0; w], vec![0.0; w]);
         let (mut du, mut dv) = (vec![0.0; w], vec![0.0; w]);
-        let mut scratch = vec![0.0; g.nbr.len()];
+        // scratch segments for the rows too long for the sorting network only
+        let long = |i: usize| if degree(i) > NET_MAX { degree(i) } else { 0 };
+        let mut scratch = vec![0.0; (0..w).map(long).sum()];
         let mut segs: Vec<&mut [f64]> = Vec::with_capacity(w);
         let mut rest: &mut [f64] = &mut scratch;
         for i in 0..w {
-            let (head, tail) = std::mem::take(&mut rest).split_at_mut(degree(i));
+            let (head, tail) = std::mem::take(&mut rest).split_at_mut(long(i));
             segs.push(head);
             rest = tail;
         }

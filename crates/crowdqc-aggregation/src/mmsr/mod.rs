@@ -106,6 +106,7 @@
 mod fit;
 mod model;
 mod params;
+mod trim;
 
 pub use model::MmsrModel;
 pub use params::MmsrParams;

@@ -1,0 +1,122 @@
+//! Times one method on the data of the speed targets, for profiling with `perf`
+//! (issue 11: minimax per outer iteration; issue 12 F9: many tiny workers).
+//!
+//! `cargo run --release -p crowdqc-aggregation --example speed_profile -- METHOD N WORKERS K REPS`
+//! - `METHOD`: `mace` (one restart, 20 iterations), `mmsr` (20 iterations), `ds` (20
+//!   iterations), `minimax` or `minimax-ordinal` (3 outer iterations);
+//! - `N` judgments; `WORKERS`: F9's data (redundancy 10, 70%-accurate answers, two
+//!   classes) from that many workers, 0 = one worker per judgment; or `synth`: the
+//!   seeded testkit generator with `K` classes and N/1000 workers (the data of the
+//!   criterion group `minimax_vs_ds_1e6`).
+#![allow(missing_docs)]
+
+use std::time::Instant;
+
+use crowdqc_aggregation::minimax::Minimax;
+use crowdqc_aggregation::{DawidSkene, Mace, Mmsr, StopRule};
+use crowdqc_core::estimator::{Estimator, FittedModel};
+use crowdqc_core::{IdRef, IngestOptions, JudgmentMatrix, JudgmentMatrixBuilder};
+use crowdqc_testkit::synth::{BatchOptions, Redundancy, SynthConfig, SynthCrowd};
+
+fn tiny(n: u64, workers: u64) -> JudgmentMatrix {
+    let mut b = JudgmentMatrixBuilder::new(IngestOptions::default()).expect("options");
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    for j in 0..n {
+        let item = (j / 10) as i64;
+        let worker = if workers == 0 { j } else { j % workers } as i64;
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let truth = item % 2;
+        let label = if state % 10 < 7 { truth } else { 1 - truth };
+        b.push_row(IdRef::Int(item), IdRef::Int(worker), IdRef::Int(label))
+            .expect("row");
+    }
+    b.finish().expect("matrix")
+}
+
+fn synth(n: u64, k: usize) -> JudgmentMatrix {
+    let cfg = SynthConfig {
+        seed: 42,
+        n_workers: (n / 1000).clamp(50, 20_000) as usize,
+        n_classes: k,
+        redundancy: Redundancy::Fixed(5),
+        ..SynthConfig::default()
+    }
+    .with_judgments(n);
+    SynthCrowd::new(cfg)
+        .expect("config")
+        .to_matrix(&BatchOptions::default(), IngestOptions::default())
+        .expect("matrix")
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let arg = |i: usize, d: &str| args.get(i).cloned().unwrap_or_else(|| d.to_string());
+    let method = arg(1, "mmsr");
+    let n: u64 = arg(2, "1000000").parse().expect("N");
+    let data = arg(3, "0");
+    let k: usize = arg(4, "2").parse().expect("K");
+    let reps: usize = arg(5, "1").parse().expect("REPS");
+    let m = match data.as_str() {
+        "synth" => synth(n, k),
+        w => tiny(n, w.parse().expect("WORKERS")),
+    };
+    for _ in 0..reps {
+        let t = Instant::now();
+        let it = match method.as_str() {
+            "mace" => {
+                Mace::params()
+                    .n_restarts(1)
+                    .max_iter(20)
+                    .tol(1e-300)
+                    .fit(&m)
+                    .expect("fit")
+                    .fit_report()
+                    .iterations
+            }
+            "mmsr" => {
+                Mmsr::params()
+                    .max_iter(20)
+                    .tol(1e-300)
+                    .fit(&m)
+                    .expect("fit")
+                    .fit_report()
+                    .iterations
+            }
+            "ds" => {
+                DawidSkene::params()
+                    .max_iter(20)
+                    .tol(1e-300)
+                    .stop_rule(StopRule::LogLikelihood)
+                    .fit(&m)
+                    .expect("fit")
+                    .fit_report()
+                    .iterations
+            }
+            "minimax" => {
+                Minimax::params()
+                    .max_iter(3)
+                    .tol(1e-300)
+                    .fit(&m)
+                    .expect("fit")
+                    .fit_report()
+                    .iterations
+            }
+            "minimax-ordinal" => {
+                Minimax::ordinal()
+                    .max_iter(3)
+                    .tol(1e-300)
+                    .fit(&m)
+                    .expect("fit")
+                    .fit_report()
+                    .iterations
+            }
+            other => panic!("unknown method {other}"),
+        };
+        eprintln!(
+            "{method} n={n} data={data} k={k}: {:.3} s ({it} iterations)",
+            t.elapsed().as_secs_f64()
+        );
+    }
+}
