@@ -27,6 +27,10 @@ pub(crate) struct Pairs {
     pub(crate) common: Vec<f64>,
 }
 
+/// Rows of the graph for one chunk of workers: row lengths, neighbours, `C` entries,
+/// judgment pairs.
+type RowChunk = (Vec<usize>, Vec<u32>, Vec<f64>, Vec<f64>);
+
 /// `C[i, j] = K/(K−1) · agree(i, j)/common(i, j) − 1/(K−1)` over the pairs of
 /// judgments two workers gave on the same items (`O(Σ_t n_t²)` time, memory linear in
 /// the number of co-occurring worker pairs; never a dense matrix).
@@ -42,7 +46,7 @@ pub(crate) fn pairs(m: &JudgmentMatrix, k_obs: usize) -> Pairs {
     // flat arrays per fixed chunk of workers (no allocation per worker: with one
     // judgment per worker there are 10^6 rows of a few entries). The scratch is the
     // worker's own pairs, so a job costs nothing per worker of the whole matrix.
-    let chunks: Vec<(Vec<usize>, Vec<u32>, Vec<f64>, Vec<f64>)> = (0..w.div_ceil(PAIR_CHUNK))
+    let chunks: Vec<RowChunk> = (0..w.div_ceil(PAIR_CHUNK))
         .into_par_iter()
         .map(|c| {
             let mut seen = Vec::<(u32, u32)>::new();
