@@ -50,6 +50,20 @@ fn synth(n: u64, k: usize) -> JudgmentMatrix {
         .expect("matrix")
 }
 
+/// CPU seconds (user + system) of the whole process so far, from `/proc/self/stat`
+/// (Linux; clock ticks of 10 ms). On the shared machine wall time says little; the CPU
+/// time of a fit (with `RAYON_NUM_THREADS=1`) is its cost.
+fn cpu_secs() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit(')').next().unwrap_or("");
+    let f: Vec<f64> = after
+        .split_whitespace()
+        .map(|v| v.parse().unwrap_or(0.0))
+        .collect();
+    // fields 14 and 15 of the whole line are the 12th and 13th after the name
+    (f.get(11).copied().unwrap_or(0.0) + f.get(12).copied().unwrap_or(0.0)) / 100.0
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let arg = |i: usize, d: &str| args.get(i).cloned().unwrap_or_else(|| d.to_string());
@@ -64,6 +78,7 @@ fn main() {
     };
     for _ in 0..reps {
         let t = Instant::now();
+        let c = cpu_secs();
         let it = match method.as_str() {
             "mace" => {
                 Mace::params()
@@ -115,8 +130,9 @@ fn main() {
             other => panic!("unknown method {other}"),
         };
         eprintln!(
-            "{method} n={n} data={data} k={k}: {:.3} s ({it} iterations)",
-            t.elapsed().as_secs_f64()
+            "{method} n={n} data={data} k={k}: {:.3} s wall, {:.2} s CPU ({it} iterations)",
+            t.elapsed().as_secs_f64(),
+            cpu_secs() - c
         );
     }
 }

@@ -86,6 +86,16 @@
 //! max_iter` units (a restart that converges early advances by the rest of its
 //! budget) and can be interrupted between iterations.
 //!
+//! One pass over the workers does the whole M-step: expected counts, the new
+//! parameters, the objective penalty and the per-(worker, label) tables of the next
+//! E-step (`ln(spam·ξ + know) − ln(spam·ξ)` and `know / (spam·ξ + know)` from one
+//! `exp` as softplus and sigmoid). `ψ` and `ln Γ` at `a + b` of the Beta posterior
+//! depend only on the worker's judgment count (`a + b = n + a0 + b0`) and come from a
+//! table. A worker with one judgment still costs four `ψ`/`ln Γ` evaluations per
+//! iteration, so 10⁶ one-judgment workers take several times as long as 5 000
+//! workers with the same judgments (issue 12's target of 3× is missed;
+//! `benches/README.md`).
+//!
 //! # Examples
 //! ```
 //! use crowdqc_aggregation::mace::Mace;

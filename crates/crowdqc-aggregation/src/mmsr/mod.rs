@@ -84,6 +84,18 @@
 //! reached from any start). Recorded in `tests/it/mmsr.rs`. Deterministic for a seed,
 //! bit-identical for any thread count.
 //!
+//! ## Speed
+//! A half-step costs one division per graph entry and one sort per worker. Rows of up
+//! to 32 co-workers (every worker when each gives one judgment: redundancy − 1) are
+//! sorted on the stack by a pruned Batcher network with branch-free `min`/`max`, which
+//! gives the order of a library sort, so the trimmed sums are the same bits. The
+//! graph is built into flat arrays per chunk of 4 096 workers (no allocation per
+//! worker), and the sign step's edge weights and degree sums are computed once. With
+//! one worker per judgment the graph has `r − 1` entries per judgment (9·10⁶ at 1e6
+//! judgments and redundancy 10) against a few ·10⁴ for the same judgments from 5 000
+//! workers, and every half-step visits all of them: issue 12's target (within 3× of
+//! the 5 000-worker fit) is missed (`benches/README.md`).
+//!
 //! # Examples
 //! ```
 //! use crowdqc_aggregation::mmsr::Mmsr;
