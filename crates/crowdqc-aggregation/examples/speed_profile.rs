@@ -50,6 +50,16 @@ fn synth(n: u64, k: usize) -> JudgmentMatrix {
         .expect("matrix")
 }
 
+/// Iterations and an FNV-1a hash of the posteriors' bits (to check that a speed change
+/// leaves the results bit-identical).
+fn summary<M: FittedModel>(model: &M) -> (usize, u64) {
+    let mut h = 0xcbf2_9ce4_8422_2325u64;
+    for v in model.posteriors() {
+        h = (h ^ v.to_bits()).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    (model.fit_report().iterations, h)
+}
+
 /// CPU seconds (user + system) of the whole process so far, from `/proc/self/stat`
 /// (Linux; clock ticks of 10 ms). On the shared machine wall time says little; the CPU
 /// time of a fit (with `RAYON_NUM_THREADS=1`) is its cost.
@@ -79,58 +89,48 @@ fn main() {
     for _ in 0..reps {
         let t = Instant::now();
         let c = cpu_secs();
-        let it = match method.as_str() {
-            "mace" => {
-                Mace::params()
+        let (it, hash) = match method.as_str() {
+            "mace" => summary(
+                &Mace::params()
                     .n_restarts(1)
                     .max_iter(20)
                     .tol(1e-300)
                     .fit(&m)
-                    .expect("fit")
-                    .fit_report()
-                    .iterations
-            }
-            "mmsr" => {
-                Mmsr::params()
+                    .expect("fit"),
+            ),
+            "mmsr" => summary(
+                &Mmsr::params()
                     .max_iter(20)
                     .tol(1e-300)
                     .fit(&m)
-                    .expect("fit")
-                    .fit_report()
-                    .iterations
-            }
-            "ds" => {
-                DawidSkene::params()
+                    .expect("fit"),
+            ),
+            "ds" => summary(
+                &DawidSkene::params()
                     .max_iter(20)
                     .tol(1e-300)
                     .stop_rule(StopRule::LogLikelihood)
                     .fit(&m)
-                    .expect("fit")
-                    .fit_report()
-                    .iterations
-            }
-            "minimax" => {
-                Minimax::params()
+                    .expect("fit"),
+            ),
+            "minimax" => summary(
+                &Minimax::params()
                     .max_iter(3)
                     .tol(1e-300)
                     .fit(&m)
-                    .expect("fit")
-                    .fit_report()
-                    .iterations
-            }
-            "minimax-ordinal" => {
-                Minimax::ordinal()
+                    .expect("fit"),
+            ),
+            "minimax-ordinal" => summary(
+                &Minimax::ordinal()
                     .max_iter(3)
                     .tol(1e-300)
                     .fit(&m)
-                    .expect("fit")
-                    .fit_report()
-                    .iterations
-            }
+                    .expect("fit"),
+            ),
             other => panic!("unknown method {other}"),
         };
         eprintln!(
-            "{method} n={n} data={data} k={k}: {:.3} s wall, {:.2} s CPU ({it} iterations)",
+            "{method} n={n} data={data} k={k}: {:.3} s wall, {:.2} s CPU ({it} iterations, posteriors {hash:016x})",
             t.elapsed().as_secs_f64(),
             cpu_secs() - c
         );
