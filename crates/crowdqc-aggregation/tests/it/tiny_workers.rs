@@ -1,6 +1,7 @@
 //! Many tiny workers (issue 12, F9): MACE and M-MSR on the same judgments from 5,000
 //! workers or from one worker per judgment (the data of the criterion group
-//! `many_tiny_workers` in `benches/benches/aggregation.rs`).
+//! `many_tiny_workers` in `benches/benches/aggregation.rs`, which measures the speed
+//! target; `examples/speed_profile.rs` times one fit for profiling).
 
 use crowdqc_aggregation::{Mace, Mmsr};
 use crowdqc_core::estimator::{Estimator, FittedModel};
@@ -63,44 +64,5 @@ fn single_judgment_workers_give_sensible_labels() {
                 "{name} {workers:?}: {acc} vs mv {mv_acc}"
             );
         }
-    }
-}
-
-/// Wall time of MACE (one restart, 20 iterations) and M-MSR (20 iterations) with
-/// 5,000 workers and with one worker per judgment (issue 12: within 3×). Sizes from
-/// `CROWDQC_TIMING` (judgments, default 1e6). Run in release:
-/// `cargo test --release -p crowdqc-aggregation --test it -- --ignored tiny_workers --nocapture`.
-#[test]
-#[ignore = "timing; run in release with --nocapture"]
-fn tiny_workers_timing() {
-    use std::time::Instant;
-    let n: u64 = std::env::var("CROWDQC_TIMING")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1_000_000);
-    let mace = Mace::params().n_restarts(1).max_iter(20).tol(1e-300);
-    let mmsr = Mmsr::params().max_iter(20).tol(1e-300);
-    let sets = [data(n, Some(5_000)), data(n, None)];
-    let mut best = [[f64::INFINITY; 2]; 2];
-    let mut iters = [[0usize; 2]; 2];
-    for _ in 0..3 {
-        for (s, m) in sets.iter().enumerate() {
-            let t = Instant::now();
-            iters[0][s] = mace.fit(m).expect("mace").fit_report().iterations;
-            best[0][s] = best[0][s].min(t.elapsed().as_secs_f64());
-            let t = Instant::now();
-            iters[1][s] = mmsr.fit(m).expect("mmsr").fit_report().iterations;
-            best[1][s] = best[1][s].min(t.elapsed().as_secs_f64());
-        }
-    }
-    for (r, name) in ["mace", "mmsr"].iter().enumerate() {
-        eprintln!(
-            "{name} {n}: 5000 workers {:.3} s ({} it), one per judgment {:.3} s ({} it): {:.2}x",
-            best[r][0],
-            iters[r][0],
-            best[r][1],
-            iters[r][1],
-            best[r][1] / best[r][0]
-        );
     }
 }
