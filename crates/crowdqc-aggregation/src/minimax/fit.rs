@@ -15,6 +15,18 @@ const CHUNK: usize = 512;
 const AHEAD: usize = 8;
 /// Workers per parallel job of the worker pass (a minimum; results do not depend on it).
 const WORKERS_PER_JOB: usize = 8;
+/// Largest `judgments × (K² + K)` values of a worker gathered for its solve (8 MB);
+/// larger workers read the item arrays directly in every pass.
+const GATHER_MAX: usize = 1 << 20;
+
+/// One worker's item rows in judgment order (a per-thread buffer, reused).
+#[derive(Default)]
+struct Gather {
+    e: Vec<f64>,
+    mu: Vec<f64>,
+    items: Vec<u32>,
+    lab: Vec<u32>,
+}
 
 /// Constant inputs of every pass.
 pub(super) struct Ctx<'a> {
@@ -74,8 +86,65 @@ impl Ctx<'_> {
         let items = self.m.judgment_items();
         let m = self.m;
         let lab = &self.lab;
-        let pass_for = move |w: usize| {
-            move |own: Side<'_>, act: &[bool], acc: &mut Acc, z: &mut [f64]| {
+        // Gathers worker `w`'s item rows (exponential table, posteriors), items and
+        // labels into `g`, in judgment order, when they fit: the solve's 2–5 passes
+        // then read them from cache instead of at random from the item arrays (the
+        // same values in the same order, so the same sums).
+        let gather = move |w: usize, g: &mut Gather| -> bool {
+            let js = m.worker_judgments(w as u32);
+            if js.len() * (kk + k) > GATHER_MAX {
+                return false;
+            }
+            g.e.clear();
+            g.mu.clear();
+            g.items.clear();
+            g.lab.clear();
+            for (j, &p) in js.iter().enumerate() {
+                if let Some(&p2) = js.get(j + 2 * AHEAD) {
+                    prefetch_u32(items, p2 as usize);
+                    prefetch_u32(lab, p2 as usize);
+                }
+                if let Some(&p1) = js.get(j + AHEAD) {
+                    let i1 = items[p1 as usize] as usize;
+                    prefetch(etau, i1 * kk, kk);
+                    prefetch(mu, i1 * k, k);
+                }
+                let p = p as usize;
+                let i = items[p] as usize;
+                g.items.push(i as u32);
+                g.lab.push(lab[p]);
+                g.e.extend_from_slice(&etau[i * kk..(i + 1) * kk]);
+                g.mu.extend_from_slice(&mu[i * k..(i + 1) * k]);
+            }
+            true
+        };
+        let pass = move |w: usize,
+                         g: Option<&Gather>,
+                         own: Side<'_>,
+                         act: &[bool],
+                         acc: &mut Acc,
+                         z: &mut [f64]| {
+            {
+                if let Some(g) = g {
+                    for (j, (&i, &l)) in g.items.iter().zip(&g.lab).enumerate() {
+                        let i = i as usize;
+                        let other = Side {
+                            x: &tau[i * kk..(i + 1) * kk],
+                            e: &g.e[j * kk..(j + 1) * kk],
+                        };
+                        accumulate(
+                            k,
+                            own,
+                            other,
+                            &g.mu[j * k..(j + 1) * k],
+                            l as usize,
+                            act,
+                            acc,
+                            z,
+                        );
+                    }
+                    return;
+                }
                 let js = m.worker_judgments(w as u32);
                 for (j, &p) in js.iter().enumerate() {
                     // the item rows AHEAD judgments on, and their positions 2 AHEAD on
@@ -114,8 +183,9 @@ impl Ctx<'_> {
                 .enumerate()
                 .with_min_len(WORKERS_PER_JOB)
                 .for_each_init(
-                    || Scratch::new(k, d),
-                    |s, (w, (lg, x))| {
+                    || (Scratch::new(k, d), Gather::default()),
+                    |(s, g), (w, (lg, x))| {
+                        let g = gather(w, g).then_some(&*g);
                         solve_ordinal(
                             x,
                             lg,
@@ -126,7 +196,9 @@ impl Ctx<'_> {
                             self.inner_tol,
                             self.prog_tol,
                             s,
-                            pass_for(w),
+                            |own: Side<'_>, act: &[bool], acc: &mut Acc, z: &mut [f64]| {
+                                pass(w, g, own, act, acc, z)
+                            },
                         );
                     },
                 );
@@ -136,8 +208,9 @@ impl Ctx<'_> {
                 .enumerate()
                 .with_min_len(WORKERS_PER_JOB)
                 .for_each_init(
-                    || Scratch::new(k, d),
-                    |s, (w, x)| {
+                    || (Scratch::new(k, d), Gather::default()),
+                    |(s, g), (w, x)| {
+                        let g = gather(w, g).then_some(&*g);
                         solve_rows(
                             x,
                             None,
@@ -146,7 +219,9 @@ impl Ctx<'_> {
                             self.inner_tol,
                             self.prog_tol,
                             s,
-                            pass_for(w),
+                            |own: Side<'_>, act: &[bool], acc: &mut Acc, z: &mut [f64]| {
+                                pass(w, g, own, act, acc, z)
+                            },
                         );
                     },
                 );
