@@ -43,6 +43,8 @@ enum Command {
     /// Numeric or ordinal ratings: aggregate (scores, worker bias) and agreement (ICC, W).
     #[command(subcommand)]
     Ratings(cmd::ratings::Command),
+    /// One self-contained HTML quality report: data, agreement, truth, workers, gold, policy.
+    Report(Box<cmd::report::Args>),
 }
 
 fn main() -> ExitCode {
@@ -69,6 +71,7 @@ fn main() -> ExitCode {
         Command::Policy(c) => cmd::policy::run(c),
         Command::Pairwise(c) => cmd::pairwise::run(c),
         Command::Ratings(c) => cmd::ratings::run(c),
+        Command::Report(a) => cmd::report::run(*a),
     };
     common::exit(result)
 }

@@ -1,0 +1,189 @@
+//! Truth inference: the label distribution, the confidence of each item's label, and
+//! the items most in doubt.
+
+use crowdqc_aggregation::report::AggregateSummary;
+use crowdqc_core::estimator::FittedModel;
+use crowdqc_core::{JudgmentMatrix, Result};
+
+use crate::html::{self, Cell, Section};
+use crate::plot;
+
+/// One item whose label is least certain.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DoubtRow {
+    /// Item id.
+    pub item: String,
+    /// The model's label.
+    pub label: String,
+    /// Its posterior probability.
+    pub confidence: f64,
+    /// The next most probable label and its probability.
+    pub runner_up: Option<(String, f64)>,
+    /// Judgments of the item.
+    pub judgments: u64,
+    /// The votes, `label: count`, most voted first.
+    pub votes: String,
+}
+
+/// What the truth-inference section shows.
+#[derive(Debug, Clone)]
+pub struct TruthSection {
+    /// The library's summary of the fit (method, iterations, label distribution).
+    pub summary: AggregateSummary,
+    /// Per item with judgments, the posterior of its label, in item order.
+    pub confidence: Vec<f64>,
+    /// The items most in doubt, least confident first.
+    pub doubt: Vec<DoubtRow>,
+}
+
+fn votes(m: &JudgmentMatrix, i: u32) -> String {
+    let mut tally = vec![0u64; m.n_classes()];
+    for &c in &m.judgment_classes()[m.item_range(i)] {
+        tally[c as usize] += 1;
+    }
+    let mut v: Vec<(usize, u64)> = tally.into_iter().enumerate().filter(|p| p.1 > 0).collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    v.iter()
+        .map(|&(c, n)| format!("{}: {n}", m.classes().label(c as u32)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl TruthSection {
+    /// Summarises a model fitted on `m`, keeping the `top` least confident items.
+    pub fn build(m: &JudgmentMatrix, model: &dyn FittedModel, top: usize) -> Self {
+        let labels = model.labels();
+        let k = m.n_classes().max(1) as f64;
+        let mut conf: Vec<(u32, f64)> = Vec::new();
+        for i in 0..m.n_items() as u32 {
+            if m.item_count(i) == 0 {
+                continue;
+            }
+            let row = model.posterior_row(i as usize);
+            let l = labels[i as usize];
+            let p = if row.is_empty() {
+                1.0 / k
+            } else {
+                row.iter().find(|e| e.0 == l).map_or(0.0, |e| e.1)
+            };
+            conf.push((i, p));
+        }
+        let mut order: Vec<usize> = (0..conf.len()).collect();
+        order.sort_by(|&a, &b| conf[a].1.total_cmp(&conf[b].1).then(a.cmp(&b)));
+        let doubt = order
+            .iter()
+            .take(top)
+            .map(|&j| {
+                let (i, p) = conf[j];
+                let l = labels[i as usize];
+                let mut row = model.posterior_row(i as usize);
+                row.retain(|e| e.0 != l);
+                row.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+                DoubtRow {
+                    item: m.items().get(i).to_string(),
+                    label: m.classes().label(l).to_string(),
+                    confidence: p,
+                    runner_up: row
+                        .first()
+                        .map(|&(c, q)| (m.classes().label(c).to_string(), q)),
+                    judgments: m.item_count(i) as u64,
+                    votes: votes(m, i),
+                }
+            })
+            .collect();
+        TruthSection {
+            summary: AggregateSummary::new(m, model, None, None),
+            confidence: conf.into_iter().map(|c| c.1).collect(),
+            doubt,
+        }
+    }
+
+    /// Renders the section.
+    ///
+    /// # Errors
+    /// A chart that cannot be drawn.
+    pub fn render(&self) -> Result<Section> {
+        let s = &self.summary;
+        let fit = &s.fit;
+        let mut body = html::facts(&[
+            ("method", s.method.clone()),
+            (
+                "fit",
+                format!(
+                    "{} iterations, stopped: {}{}",
+                    fit.iterations,
+                    fit.stop_reason,
+                    s.objective
+                        .map_or_else(String::new, |o| format!(", objective {o:.6}"))
+                ),
+            ),
+            (
+                "gold",
+                "not used to fit (gold only scores the workers below)".into(),
+            ),
+        ]);
+        let labels: Vec<String> = s
+            .label_distribution
+            .iter()
+            .map(|l| l.label.to_string())
+            .collect();
+        let items: Vec<f64> = s
+            .label_distribution
+            .iter()
+            .map(|l| l.items as f64)
+            .collect();
+        body.push_str(&html::figure(
+            &plot::bars("label", "items", &labels, &items, None)?,
+            &format!("Label distribution: items per label given by {}.", s.method),
+        ));
+        let (bl, bc) = plot::binned(&self.confidence, 0.0, 1.0, 20, 2);
+        body.push_str(&html::figure(
+            &plot::bars("posterior of the chosen label", "items", &bl, &bc, None)?,
+            &format!(
+                "Confidence: the posterior probability of each item's label, for the {} judged \
+                 items (bins of 0.05, labelled by their start).",
+                self.confidence.len()
+            ),
+        ));
+        let rows: Vec<Vec<Cell>> = self
+            .doubt
+            .iter()
+            .map(|d| {
+                vec![
+                    Cell::text(d.item.clone()),
+                    Cell::text(d.label.clone()),
+                    Cell::num(Some(d.confidence), 3),
+                    Cell::text(
+                        d.runner_up
+                            .as_ref()
+                            .map_or_else(String::new, |r| r.0.clone()),
+                    ),
+                    Cell::num(d.runner_up.as_ref().map(|r| r.1), 3),
+                    Cell::int(d.judgments),
+                    Cell::text(d.votes.clone()),
+                ]
+            })
+            .collect();
+        body.push_str(&format!(
+            "<h3>The {} items most in doubt</h3>\n",
+            self.doubt.len()
+        ));
+        body.push_str(&html::table(
+            &[
+                "item",
+                "label",
+                "confidence",
+                "runner-up",
+                "its posterior",
+                "judgments",
+                "votes",
+            ],
+            &rows,
+        ));
+        Ok(Section {
+            id: "truth",
+            title: "Truth inference",
+            body,
+        })
+    }
+}
