@@ -34,6 +34,9 @@ pub struct TruthSection {
     pub confidence: Vec<f64>,
     /// The items most in doubt, least confident first.
     pub doubt: Vec<DoubtRow>,
+    /// Against the gold of judged gold items (not used to fit): labels that equal
+    /// the gold label, and gold items scored.
+    pub gold_accuracy: Option<(u64, u64)>,
 }
 
 fn votes(m: &JudgmentMatrix, i: u32) -> String {
@@ -91,7 +94,19 @@ impl TruthSection {
                 }
             })
             .collect();
+        let g = m.gold();
+        let scored: Vec<u32> = g
+            .items()
+            .iter()
+            .copied()
+            .filter(|&i| m.item_count(i) > 0 && g.label(i).is_some())
+            .collect();
+        let correct = scored
+            .iter()
+            .filter(|&&i| g.label(i) == Some(labels[i as usize]))
+            .count() as u64;
         TruthSection {
+            gold_accuracy: (!scored.is_empty()).then_some((correct, scored.len() as u64)),
             summary: AggregateSummary::new(m, model, None, None),
             confidence: conf.into_iter().map(|c| c.1).collect(),
             doubt,
@@ -118,8 +133,16 @@ impl TruthSection {
                 ),
             ),
             (
-                "gold",
-                "not used to fit (gold only scores the workers below)".into(),
+                "accuracy on gold",
+                self.gold_accuracy.map_or_else(
+                    || "no gold given".into(),
+                    |(c, n)| {
+                        format!(
+                            "{} ({c} of {n} judged gold items; gold is not used to fit)",
+                            html::num(Some(c as f64 / n as f64), 4)
+                        )
+                    },
+                ),
             ),
         ]);
         let labels: Vec<String> = s
