@@ -11,5 +11,6 @@ mod model_state;
 mod pairwise;
 mod policy;
 mod ratings;
+mod report;
 mod soak;
 mod util;
