@@ -32,7 +32,7 @@ pub struct PolicySection {
     pub description: Option<String>,
     /// The decision for every worker (as `crowdqc policy eval`).
     pub evaluation: Evaluation,
-    /// P(restricted within [`CURVE_HORIZON`] gold answers) per accuracy, or why it
+    /// P(restricted within 100 gold answers) per accuracy, or why it
     /// could not be computed (e.g. rules on non-gold metrics).
     pub exact: std::result::Result<ExactReport, String>,
     /// The simulator's report for the default roster of worker archetypes, or why it
@@ -138,7 +138,7 @@ impl PolicySection {
         ));
         let mut decided: Vec<&crowdqc_policy::WorkerDecision> =
             e.decisions.iter().filter(|d| d.is_event()).collect();
-        decided.sort_by(|a, b| b.action.cmp(&a.action));
+        decided.sort_by_key(|d| std::cmp::Reverse(d.action));
         let rows: Vec<Vec<Cell>> = decided
             .iter()
             .map(|d| {
