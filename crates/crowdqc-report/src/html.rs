@@ -52,6 +52,8 @@ pub fn count(n: u64) -> String {
 pub enum Cell {
     /// Untrusted or plain text (escaped when rendered).
     Text(String),
+    /// Lines of untrusted text, one under the other (each escaped).
+    Lines(Vec<String>),
     /// A number shown right-aligned; `sort` is the value the sorting script uses.
     Num {
         /// What is shown.
@@ -97,6 +99,10 @@ pub fn table(headers: &[&str], rows: &[Vec<Cell>]) -> String {
             match c {
                 Cell::Text(s) => {
                     let _ = write!(t, "<td>{}</td>", escape(s));
+                }
+                Cell::Lines(lines) => {
+                    let shown: Vec<String> = lines.iter().map(|l| escape(l)).collect();
+                    let _ = write!(t, "<td>{}</td>", shown.join("<br>"));
                 }
                 Cell::Num { shown, sort } => {
                     let key = if sort.is_finite() {

@@ -126,9 +126,12 @@ fn dogs_report_has_every_section_with_reference_numbers() {
     assert!(html.contains(&format!(
         "<h3>Who and why ({decided} workers with a decision"
     )));
+    let policy_html = &html[html.find("<section id=\"policy\">").expect("policy")..];
     for d in eval.decisions.iter().filter(|d| d.is_event()) {
+        let lines: Vec<String> = d.explanations.iter().map(|x| escape(&x.text())).collect();
+        let cell = format!("<td>{}</td>", lines.join("<br>"));
         assert!(
-            html.contains(&escape(&d.explanation_text())),
+            row(policy_html, &escape(&d.worker.to_string())).contains(&cell),
             "{}",
             d.worker
         );

@@ -146,7 +146,7 @@ impl PolicySection {
                     Cell::text(d.worker.to_string()),
                     Cell::text(d.action_words()),
                     Cell::text(d.rules.join(", ")),
-                    Cell::text(d.explanation_text()),
+                    Cell::Lines(d.explanations.iter().map(|x| x.text()).collect()),
                 ]
             })
             .collect();

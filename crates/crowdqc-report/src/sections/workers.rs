@@ -285,10 +285,12 @@ impl WorkersSection {
             }
         }
         let mut order: Vec<usize> = (0..self.rows.len()).collect();
+        let few = |r: &WorkerRow| r.judgments < self.min_judgments;
         order.sort_by(|&a, &b| {
             let (x, y) = (&self.rows[a], &self.rows[b]);
-            x.spammer_score
-                .total_cmp(&y.spammer_score)
+            few(x)
+                .cmp(&few(y))
+                .then(x.spammer_score.total_cmp(&y.spammer_score))
                 .then(y.judgments.cmp(&x.judgments))
                 .then(a.cmp(&b))
         });
@@ -336,7 +338,11 @@ impl WorkersSection {
             ]);
         }
         let h: Vec<&str> = headers.iter().map(String::as_str).collect();
-        body.push_str("<h3>All workers, lowest spammer score first</h3>\n");
+        body.push_str(&format!(
+            "<h3>All workers: lowest spammer score first among those with at least {} \
+             judgments, then the others</h3>\n",
+            self.min_judgments
+        ));
         body.push_str(&html::table(&h, &rows));
         Ok(Section {
             id: "workers",
