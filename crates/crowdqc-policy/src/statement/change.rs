@@ -6,7 +6,7 @@
 //! all-time share or bound rises, a count grows, the sequential test's evidence
 //! ratio and the probability of low accuracy fall, minimum-answer conditions stay
 //! met). So the first `max window` steps are checked one by one and the rest by
-//! bisection on a predicate that changes at most once — the result equals adding
+//! doubling and bisection on a predicate that changes at most once — the result equals adding
 //! answers one at a time ([`brute_force`] does exactly that, for tests).
 
 use crowdqc_core::evidence::WorkerEvidence;
@@ -16,7 +16,7 @@ use crate::spec::Rule;
 
 /// The most further correct gold answers looked at: beyond this, nothing the worker
 /// can realistically do changes the rule.
-pub const MAX_ANSWERS: u64 = 10_000_000;
+pub const MAX_ANSWERS: u64 = 1_000_000;
 
 /// The evidence after `k` more gold answers, all correct or all wrong.
 pub fn after(ev: &WorkerEvidence, k: u64, correct: bool) -> WorkerEvidence {
@@ -61,11 +61,19 @@ pub fn correct_to_change(rule: &Rule, ev: &WorkerEvidence) -> Option<u64> {
     if !now {
         return None;
     }
-    // fires at `direct`, every window saturated: fires(k) is true then false
-    if rule_fires(rule, &after(ev, MAX_ANSWERS, true)) {
-        return None;
+    // fires at `direct`, every window saturated: fires(k) is true then false;
+    // doubling finds a k where it no longer fires, bisection the first one
+    let (mut lo, mut hi) = (direct, direct);
+    loop {
+        hi = (hi * 2).min(MAX_ANSWERS);
+        if !rule_fires(rule, &after(ev, hi, true)) {
+            break;
+        }
+        if hi == MAX_ANSWERS {
+            return None;
+        }
+        lo = hi;
     }
-    let (mut lo, mut hi) = (direct, MAX_ANSWERS); // fires at lo, not at hi
     while hi - lo > 1 {
         let mid = lo + (hi - lo) / 2;
         if rule_fires(rule, &after(ev, mid, true)) {

@@ -210,10 +210,11 @@ fn rule_words(rule: &Rule, ev: &WorkerEvidence, pay: Option<&PayTable>) -> Strin
         ));
     }
     if rule.min_evidence > 0 {
-        let unit = if rule.counts_gold() {
-            "gold answers"
-        } else {
-            "tasks"
+        let unit = match (rule.counts_gold(), rule.min_evidence) {
+            (true, 1) => "gold answer",
+            (true, _) => "gold answers",
+            (false, 1) => "task",
+            (false, _) => "tasks",
         };
         parts.push(format!(
             "it is checked from {} {unit} on (you have {})",
@@ -278,20 +279,25 @@ pub(super) fn standing(
     pay: Option<&PayTable>,
 ) -> RuleStanding {
     let conseq = consequence(rule.action, rule.duration_ms);
-    let change = if !rule.counts_gold() {
-        other_change(rule, applies)
-    } else if applies && rule.action == Action::Ban && rule.duration_ms.is_none() {
+    let change = if applies && rule.action == Action::Ban && rule.duration_ms.is_none() {
         Change::Nothing {
             reason: "a closed account is not reopened by later answers".into(),
         }
+    } else if !rule.counts_gold() {
+        other_change(rule, applies)
     } else if applies || rule.action == Action::Promote {
         match correct_to_change(rule, ev) {
             Some(k) if applies => Change::CorrectAnswers { answers: k },
             Some(k) => Change::CorrectToEarn { answers: k },
             None if applies => Change::Nothing {
                 reason: format!(
-                    "no number of further correct gold answers (we checked up to {MAX_ANSWERS}) \
-                     would lift it: it counts answers it never forgets"
+                    "no number of further correct gold answers (we checked up to {}) would \
+                     lift it: it counts wrong answers it never forgets",
+                    if MAX_ANSWERS == 1_000_000 {
+                        "a million".to_string()
+                    } else {
+                        MAX_ANSWERS.to_string()
+                    }
                 ),
             },
             None => Change::Clear,
