@@ -26,13 +26,13 @@ pub fn matrix(rows: &[Row<'_>], gold: &[(&str, &str)]) -> JudgmentMatrix {
             Arc::new(Float64Array::from_iter(rows.iter().map(|r| r.4))) as ArrayRef,
         ),
     ])
-    .unwrap();
-    let mut b = JudgmentMatrixBuilder::new(IngestOptions::default()).unwrap();
-    b.push_batch(&batch).unwrap();
+    .expect("batch");
+    let mut b = JudgmentMatrixBuilder::new(IngestOptions::default()).expect("builder");
+    b.push_batch(&batch).expect("rows");
     for (i, l) in gold {
-        b.push_gold_row(IdRef::Str(i), IdRef::Str(l)).unwrap();
+        b.push_gold_row(IdRef::Str(i), IdRef::Str(l)).expect("gold");
     }
-    b.finish().unwrap()
+    b.finish().expect("matrix")
 }
 
 const GOLD: [&str; 10] = ["g0", "g1", "g2", "g3", "g4", "g5", "g6", "g7", "g8", "g9"];
@@ -286,7 +286,7 @@ min_evidence = 4
 when = [{ metric = "gold_accuracy", below = 0.95 }]
 "#,
         )
-        .unwrap();
+        .expect("valid policy");
         let mut out: Vec<_> = [
             example_policy("toloka.toml"),
             example_policy("recommended.toml"),
