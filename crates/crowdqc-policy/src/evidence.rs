@@ -1,10 +1,12 @@
 //! Worker evidence for a one-shot evaluation, from judgments (plus, optionally, a
 //! fitted aggregation model) or from a table of per-worker statistics.
 
-use crowdqc_core::JudgmentMatrix;
 use crowdqc_core::estimator::{FitReport, FittedModel};
 use crowdqc_core::evidence::WorkerEvidence;
+use crowdqc_core::{Error, JudgmentMatrix, Result};
 
+use crate::activity::activity_by_worker;
+use crate::pay::{PayTable, WorkerPay};
 use crate::replay::evidence_from_matrix;
 use crate::spec::{Metric, Policy};
 use crate::table::Id;
@@ -66,6 +68,21 @@ impl EvidenceTable {
         let mut evidence = evidence_from_matrix(m, policy.fast_ms());
         let start = policy.tiers.as_ref().map(|t| t.start);
         evidence.iter_mut().for_each(|e| e.tier = start);
+        match activity_by_worker(m) {
+            Some(a) => {
+                for (e, a) in evidence.iter_mut().zip(a) {
+                    e.tasks_per_day = a.per_day();
+                }
+            }
+            None => {
+                if let Some((id, line)) = policy.rules_using(Metric::TasksPerDay).first() {
+                    notes.push(format!(
+                        "the judgments have no timestamp column: tasks_per_day is unknown and \
+                         rule `{id}` (line {line}) never fires"
+                    ));
+                }
+            }
+        }
         let workers = (0..m.n_workers() as u32)
             .map(|w| Id::from(m.workers().get(w)))
             .collect();
@@ -123,6 +140,28 @@ impl EvidenceTable {
         }
     }
 
+    /// Fills `hourly_pay` from per-worker pay aligned with the table's rows (e.g.
+    /// [`pay_by_worker`](crate::pay::pay_by_worker) on the same matrix).
+    ///
+    /// # Errors
+    /// A length that does not match the table.
+    pub fn fill_pay(&mut self, pay: &[WorkerPay]) -> Result<()> {
+        if pay.len() != self.evidence.len() {
+            return Err(Error::param(
+                "pay",
+                format!(
+                    "{} workers' pay for {} workers: compute it on the same judgments",
+                    pay.len(),
+                    self.evidence.len()
+                ),
+            ));
+        }
+        for (e, p) in self.evidence.iter_mut().zip(pay) {
+            e.hourly_pay = p.hourly;
+        }
+        Ok(())
+    }
+
     /// Number of workers.
     pub fn len(&self) -> usize {
         self.workers.len()
@@ -132,4 +171,23 @@ impl EvidenceTable {
     pub fn is_empty(&self) -> bool {
         self.workers.is_empty()
     }
+}
+
+/// Checks that a policy whose rules look at pay (`hourly_pay`) has a pay table.
+///
+/// # Errors
+/// [`Error::InvalidParameter`] naming `--pay` and the first such rule and its line.
+pub fn check_pay(policy: &Policy, pay: Option<&PayTable>) -> Result<()> {
+    if pay.is_none()
+        && let Some((id, line)) = policy.rules_using(Metric::HourlyPay).first()
+    {
+        return Err(Error::param(
+            "--pay",
+            format!(
+                "rule `{id}` (line {line}) looks at hourly_pay: give a pay table \
+                 (--pay PAY.toml) and judgments with a duration_ms column"
+            ),
+        ));
+    }
+    Ok(())
 }

@@ -197,16 +197,19 @@
 
 #![deny(missing_docs)]
 
+pub mod activity;
 pub mod eval;
 pub mod evidence;
 pub mod exact;
 pub mod exact_report;
 pub mod explain;
+pub mod pay;
 pub mod replay;
 pub mod replay_log;
 pub mod report;
 pub mod simulate;
 pub mod spec;
+pub mod statement;
 pub mod stats;
 mod table;
 pub mod timeline;
@@ -215,7 +218,7 @@ mod workers_table;
 /// The owned id of every report table (core's, re-exported).
 pub use crowdqc_core::Id;
 pub use eval::{Ban, Decision, TierChange, WorkerState};
-pub use evidence::{EvidenceTable, ModelFit, needs_model};
+pub use evidence::{EvidenceTable, ModelFit, check_pay, needs_model};
 pub use exact_report::{CurveMethod, ExactOptions, ExactReport, ExactRow, exact_report};
 pub use explain::{Clause, Explanation};
 pub use replay_log::{LogEntry, ReplayLog};

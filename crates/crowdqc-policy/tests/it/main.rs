@@ -9,6 +9,7 @@ mod real_data;
 mod recommended;
 mod replay;
 mod simulate;
+mod statement;
 mod stats_table;
 
 /// Reads one of the repository's example policies.
