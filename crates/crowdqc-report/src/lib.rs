@@ -11,7 +11,9 @@
 //! inference (any method of the aggregation registry: label distribution, confidence,
 //! the items most in doubt); workers (model and gold accuracy against volume,
 //! confusion heat maps of the least and most reliable, spammer scores); gold
-//! ([`GoldScoreReport`], with gold); and policy ([`crowdqc_policy::Evaluation`],
+//! ([`GoldScoreReport`], with gold); worker statements and pay
+//! ([`crowdqc_policy::statement::Statements`], with a policy and optionally a pay
+//! table); and policy ([`crowdqc_policy::Evaluation`],
 //! [`crowdqc_policy::ExactReport`], [`crowdqc_policy::simulate::SimReport`], with a
 //! policy).
 //!
@@ -39,6 +41,7 @@ use crowdqc_core::summary::MatrixSummary;
 use crowdqc_core::{Error, JudgmentMatrix, Result};
 use crowdqc_gold::GoldScoreReport;
 use crowdqc_policy::Policy;
+use crowdqc_policy::pay::PayTable;
 
 pub mod html;
 pub mod plot;
@@ -210,20 +213,45 @@ impl QualityReport {
         opts: &ReportOptions,
         policy: Option<&Policy>,
     ) -> Result<Self> {
-        Self::build_with_progress(m, opts, policy, &NoProgress)
+        Self::build_with_progress(m, opts, policy, None, &NoProgress)
     }
 
-    /// [`QualityReport::build`] reporting the fit and simulations to `progress`.
+    /// [`QualityReport::build`] with a pay table (worker statements then give
+    /// effective hourly pay; needs a policy and a `duration_ms` column), reporting the
+    /// fit and simulations to `progress`.
     ///
     /// # Errors
-    /// As [`QualityReport::build`]; [`Error::Interrupted`].
+    /// As [`QualityReport::build`]; a pay table without a policy (`pay`) or without
+    /// durations (`duration_ms`); a policy with a pay rule and no pay table (`--pay`);
+    /// [`Error::Interrupted`].
     pub fn build_with_progress(
         m: &JudgmentMatrix,
         opts: &ReportOptions,
         policy: Option<&Policy>,
+        pay: Option<&PayTable>,
         progress: &dyn Progress,
     ) -> Result<Self> {
         opts.validate()?;
+        if pay.is_some() && policy.is_none() {
+            return Err(Error::param(
+                "pay",
+                "pay is shown in the worker statements, which need a policy: add --policy \
+                 POLICY.toml",
+            ));
+        }
+        // pay is checked before the (long) fit: a pay rule needs a table, a table needs
+        // durations
+        let worker_pay = match (policy, pay) {
+            (Some(p), Some(table)) => {
+                crowdqc_policy::check_pay(p, Some(table))?;
+                Some(crowdqc_policy::pay::pay_by_worker(m, table)?)
+            }
+            (Some(p), None) => {
+                crowdqc_policy::check_pay(p, None)?;
+                None
+            }
+            _ => None,
+        };
         let agreement_opts =
             crowdqc_agreement::ReportOptions::default().confidence(opts.confidence);
         let agreement = crowdqc_agreement::report(m, &agreement_opts)?;
@@ -247,7 +275,14 @@ impl QualityReport {
         };
         let workers = WorkersSection::build(m, model.as_ref(), gold.as_ref(), opts.confidence)?;
         let policy = match policy {
-            Some(p) => Some(PolicySection::build(m, p, opts, model.as_ref(), progress)?),
+            Some(p) => Some(PolicySection::build(
+                m,
+                p,
+                pay.zip(worker_pay.as_deref()),
+                opts,
+                model.as_ref(),
+                progress,
+            )?),
             None => None,
         };
         Ok(QualityReport {
@@ -284,6 +319,7 @@ impl QualityReport {
         }
         if let Some(p) = &self.policy {
             s.push(p.render()?);
+            s.push(sections::statements::render(&p.statements)?);
         }
         let mut sub = format!(
             "{} judgments of {} items by {} workers",

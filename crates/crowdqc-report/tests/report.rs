@@ -50,7 +50,15 @@ fn dogs_report_has_every_section_with_reference_numbers() {
     let opts = ReportOptions::new().simulation(200, 300);
     let r = QualityReport::build(&m, &opts, Some(&policy)).expect("report");
     let html = r.to_html().expect("html");
-    for id in ["data", "agreement", "truth", "workers", "gold", "policy"] {
+    for id in [
+        "data",
+        "agreement",
+        "truth",
+        "workers",
+        "gold",
+        "policy",
+        "statements",
+    ] {
         assert!(
             html.contains(&format!("<section id=\"{id}\">")),
             "section {id}"
@@ -134,6 +142,19 @@ fn dogs_report_has_every_section_with_reference_numbers() {
             row(policy_html, &escape(&d.worker.to_string())).contains(&cell),
             "{}",
             d.worker
+        );
+    }
+    // every worker's statement is `workers statement`'s, written out in full
+    let st =
+        crowdqc_policy::statement::statements_from_matrix(&m, &policy, None).expect("statements");
+    assert_eq!(&r.policy.as_ref().expect("policy").statements, &st);
+    assert!(html.contains("<section id=\"statements\">"));
+    assert_eq!(st.statements.len(), 109);
+    for x in &st.statements {
+        assert!(
+            html.contains(&format!("<pre>{}</pre>", escape(&x.to_string()))),
+            "{}",
+            x.worker
         );
     }
     // the exact curve: a coin-flipping worker is caught, a 97% one almost never

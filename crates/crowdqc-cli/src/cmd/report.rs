@@ -1,9 +1,10 @@
 //! `crowdqc report`: one self-contained HTML quality report (data, agreement, truth
-//! inference, workers, gold, policy) written atomically.
+//! inference, workers, gold, policy, worker statements and pay) written atomically.
 
 use std::path::PathBuf;
 
 use crowdqc::Result;
+use crowdqc::policy::pay::read_pay;
 use crowdqc::policy::read_policy;
 use crowdqc_report::{QualityReport, ReportOptions, check_output_path};
 
@@ -22,6 +23,10 @@ pub struct Args {
     /// banned and why, and the policy's exact and simulated curves.
     #[arg(long, value_name = "POLICY.toml")]
     pub policy: Option<PathBuf>,
+    /// Pay table (TOML): the worker statements give effective hourly pay and the share
+    /// of unpaid time (needs --policy and a duration_ms column).
+    #[arg(long, value_name = "PAY.toml")]
+    pub pay: Option<PathBuf>,
     /// Truth-inference method (any of `crowdqc aggregate --method`).
     #[arg(long, default_value = "ds", value_name = "METHOD")]
     pub method: String,
@@ -55,8 +60,15 @@ pub fn run(a: Args) -> Result<()> {
         .source(name);
     opts.validate()?;
     let policy = a.policy.as_deref().map(read_policy).transpose()?;
+    let pay = a.pay.as_deref().map(read_pay).transpose()?;
     let m = common::load(&a.judgments, &a.input, a.gold.as_deref())?;
-    let report = QualityReport::build_with_progress(&m, &opts, policy.as_ref(), &Bar::stderr())?;
+    let report = QualityReport::build_with_progress(
+        &m,
+        &opts,
+        policy.as_ref(),
+        pay.as_ref(),
+        &Bar::stderr(),
+    )?;
     let html = report.to_html()?;
     crowdqc_io::write_atomic(&a.out, |w| {
         w.write_all(html.as_bytes())

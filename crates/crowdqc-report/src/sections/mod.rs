@@ -5,5 +5,6 @@ pub mod agreement;
 pub mod data;
 pub mod gold;
 pub mod policy;
+pub mod statements;
 pub mod truth;
 pub mod workers;

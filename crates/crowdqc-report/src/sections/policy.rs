@@ -4,8 +4,11 @@
 use crowdqc_core::estimator::FittedModel;
 use crowdqc_core::progress::Progress;
 use crowdqc_core::{Error, JudgmentMatrix, Result};
+use crowdqc_policy::activity::activity_by_worker;
+use crowdqc_policy::pay::{PayTable, WorkerPay};
 use crowdqc_policy::simulate::{SimConfig, SimReport, simulate_with_progress};
 use crowdqc_policy::spec::Action;
+use crowdqc_policy::statement::{Statements, statements};
 use crowdqc_policy::{
     CurveMethod, Evaluation, EvidenceTable, ExactOptions, ExactReport, Policy, exact_report,
     needs_model,
@@ -38,6 +41,8 @@ pub struct PolicySection {
     /// The simulator's report for the default roster of worker archetypes, or why it
     /// could not run.
     pub simulation: std::result::Result<SimReport, String>,
+    /// Every worker's statement (with pay when a pay table was given).
+    pub statements: Statements,
 }
 
 fn note(e: Error) -> Result<String> {
@@ -49,19 +54,25 @@ fn note(e: Error) -> Result<String> {
 
 impl PolicySection {
     /// Evaluates `policy` for every worker of `m` (model metrics from `model` when it
-    /// is Dawid–Skene, else from a Dawid–Skene fit, as `crowdqc policy eval` does),
-    /// computes its exact curve and simulates it (10% gold, the default archetypes).
+    /// is Dawid–Skene, else from a Dawid–Skene fit, as `crowdqc policy eval` does; pay
+    /// metrics from `pay`: the table and each worker's pay), writes every worker's
+    /// statement, computes the policy's exact curve and simulates it (10% gold, the
+    /// default archetypes).
     ///
     /// # Errors
     /// A Dawid–Skene fit failing; [`Error::Interrupted`].
     pub fn build(
         m: &JudgmentMatrix,
         policy: &Policy,
+        pay: Option<(&PayTable, &[WorkerPay])>,
         opts: &ReportOptions,
         model: &dyn FittedModel,
         progress: &dyn Progress,
     ) -> Result<Self> {
         let mut t = EvidenceTable::from_matrix(m, policy);
+        if let Some((_, wp)) = pay {
+            t.fill_pay(wp)?;
+        }
         if needs_model(policy) {
             if model.method() == "ds" {
                 t.fill_from_model(model);
@@ -76,6 +87,8 @@ impl PolicySection {
             }
         }
         let evaluation = policy.evaluate_table(&t);
+        let activity = activity_by_worker(m);
+        let statements = statements(policy, &t, activity.as_deref(), pay)?;
         let eo = ExactOptions::new()
             .accuracies(curve_accuracies())
             .horizon(CURVE_HORIZON)
@@ -104,6 +117,7 @@ impl PolicySection {
             evaluation,
             exact,
             simulation,
+            statements,
         })
     }
 
