@@ -90,12 +90,14 @@ pub fn render(r: &QualityReport) -> Result<Section> {
     let (labels, counts) = plot::count_bins(&r.per_item);
     body.push_str(&html::figure(
         &plot::bars("judgments per item", "items", &labels, &counts, None)?,
-        "Redundancy: how many judgments each item received.",
+        "Redundancy: how many judgments each item received (wide ranges in equal bins \
+         labelled by their first value).",
     ));
     let (labels, counts) = plot::count_bins(&r.per_worker);
     body.push_str(&html::figure(
         &plot::bars("judgments per worker", "workers", &labels, &counts, None)?,
-        "Activity: how many judgments each worker gave.",
+        "Activity: how many judgments each worker gave (wide ranges in equal bins labelled \
+         by their first value).",
     ));
     Ok(Section {
         id: "data",
