@@ -86,14 +86,19 @@ impl Cell {
     }
 }
 
+/// Rows shown by [`table`]; the rest are left out, and the page says so.
+pub const MAX_TABLE_ROWS: usize = 2000;
+
 /// An HTML table with a header row; columns sort on a header click when scripts run.
+/// At most [`MAX_TABLE_ROWS`] rows, in the order given (a note says how many more
+/// there are).
 pub fn table(headers: &[&str], rows: &[Vec<Cell>]) -> String {
     let mut t = String::from("<table class=\"sortable\"><thead><tr>");
     for h in headers {
         let _ = write!(t, "<th>{}</th>", escape(h));
     }
     t.push_str("</tr></thead><tbody>\n");
-    for row in rows {
+    for row in rows.iter().take(MAX_TABLE_ROWS) {
         t.push_str("<tr>");
         for c in row {
             match c {
@@ -122,6 +127,13 @@ pub fn table(headers: &[&str], rows: &[Vec<Cell>]) -> String {
         t.push_str("</tr>\n");
     }
     t.push_str("</tbody></table>\n");
+    if rows.len() > MAX_TABLE_ROWS {
+        let _ = writeln!(
+            t,
+            "<p class=\"note\">The first {MAX_TABLE_ROWS} of {} rows, in the order above.</p>",
+            rows.len()
+        );
+    }
     t
 }
 
@@ -238,6 +250,21 @@ mod tests {
             escape("<script>alert('x' & \"y\")</script>"),
             "&lt;script&gt;alert(&#39;x&#39; &amp; &quot;y&quot;)&lt;/script&gt;"
         );
+    }
+
+    #[test]
+    fn long_tables_are_cut_and_say_so() {
+        let rows: Vec<Vec<Cell>> = (0..MAX_TABLE_ROWS as u64 + 5)
+            .map(|i| vec![Cell::int(i)])
+            .collect();
+        let t = table(&["n"], &rows);
+        assert_eq!(t.matches("<tr>").count(), MAX_TABLE_ROWS + 1);
+        assert!(t.contains(&format!(
+            "The first {MAX_TABLE_ROWS} of {} rows",
+            MAX_TABLE_ROWS + 5
+        )));
+        let short = table(&["n"], &rows[..3]);
+        assert!(!short.contains("The first"));
     }
 
     #[test]

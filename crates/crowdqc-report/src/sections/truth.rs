@@ -8,6 +8,9 @@ use crowdqc_core::{JudgmentMatrix, Result};
 use crate::html::{self, Cell, Section};
 use crate::plot;
 
+/// Labels drawn in the label distribution (the most given).
+pub const MAX_LABEL_BARS: usize = 40;
+
 /// One item whose label is least certain.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DoubtRow {
@@ -145,19 +148,27 @@ impl TruthSection {
                 ),
             ),
         ]);
-        let labels: Vec<String> = s
-            .label_distribution
-            .iter()
-            .map(|l| l.label.to_string())
-            .collect();
-        let items: Vec<f64> = s
-            .label_distribution
-            .iter()
-            .map(|l| l.items as f64)
-            .collect();
+        // the most frequent labels, in class order, when there are too many to draw
+        let dist = &s.label_distribution;
+        let mut shown: Vec<usize> = (0..dist.len()).collect();
+        if shown.len() > MAX_LABEL_BARS {
+            shown.sort_by(|&a, &b| dist[b].items.cmp(&dist[a].items).then(a.cmp(&b)));
+            shown.truncate(MAX_LABEL_BARS);
+            shown.sort_unstable();
+        }
+        let labels: Vec<String> = shown.iter().map(|&c| dist[c].label.to_string()).collect();
+        let items: Vec<f64> = shown.iter().map(|&c| dist[c].items as f64).collect();
+        let cut = if shown.len() < dist.len() {
+            format!(" The {} most given of {} labels.", shown.len(), dist.len())
+        } else {
+            String::new()
+        };
         body.push_str(&html::figure(
             &plot::bars("label", "items", &labels, &items, None)?,
-            &format!("Label distribution: items per label given by {}.", s.method),
+            &format!(
+                "Label distribution: items per label given by {}.{cut}",
+                s.method
+            ),
         ));
         let (bl, bc) = plot::binned(&self.confidence, 0.0, 1.0, 20, 2);
         body.push_str(&html::figure(

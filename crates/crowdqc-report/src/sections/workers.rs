@@ -94,6 +94,9 @@ fn confusion(m: &JudgmentMatrix, model: &dyn FittedModel, w: u32) -> Vec<Vec<f64
     c
 }
 
+/// Workers drawn in the accuracy scatter plot (the most active).
+pub const MAX_SCATTER_WORKERS: usize = 3000;
+
 /// Heat maps are drawn for at most this many classes.
 pub const MAX_HEATMAP_CLASSES: usize = 12;
 
@@ -214,10 +217,15 @@ impl WorkersSection {
     /// A chart that cannot be drawn.
     pub fn render(&self) -> Result<Section> {
         let pct = format!("{:.0}%", self.confidence * 100.0);
+        // the most active workers, when there are too many points to draw
+        let mut drawn: Vec<&WorkerRow> = self.rows.iter().collect();
+        if drawn.len() > MAX_SCATTER_WORKERS {
+            drawn.sort_by_key(|r| std::cmp::Reverse(r.judgments));
+            drawn.truncate(MAX_SCATTER_WORKERS);
+        }
         let mut series = vec![Series {
             name: format!("model ({})", self.method),
-            points: self
-                .rows
+            points: drawn
                 .iter()
                 .filter(|r| r.model_accuracy.is_finite())
                 .map(|r| (r.judgments as f64, r.model_accuracy, r.model_interval))
@@ -226,8 +234,7 @@ impl WorkersSection {
         if self.rows.iter().any(|r| r.gold.is_some()) {
             series.push(Series {
                 name: "gold".into(),
-                points: self
-                    .rows
+                points: drawn
                     .iter()
                     .filter_map(|r| match r.gold {
                         Some((n, Some(a), lo, hi)) if n > 0 => {
@@ -244,7 +251,15 @@ impl WorkersSection {
                 "Accuracy against volume, one point per worker and estimate, with {pct} \
                  intervals: gold accuracy with its Wilson interval; the model's accuracy with \
                  a Wilson interval taking the worker's judgments as trials (it leaves out the \
-                 model's own uncertainty)."
+                 model's own uncertainty).{}",
+                if self.rows.len() > MAX_SCATTER_WORKERS {
+                    format!(
+                        " The {MAX_SCATTER_WORKERS} most active of {} workers are drawn.",
+                        self.rows.len()
+                    )
+                } else {
+                    String::new()
+                }
             ),
         );
         let spam: Vec<f64> = self.rows.iter().map(|r| r.spammer_score).collect();
