@@ -80,19 +80,25 @@ for spec in "zhou2012-dogs:--policy $POLICY" "snow2008-rte:" "venanzi2014-weathe
     fi
 done
 # the optional table sorter works: click the "judgments" header of the workers table
-# of the dogs report twice; the page logs the first and last values it then shows
+# of the dogs report twice; the page logs the first and last values it then shows (the
+# harness drops the page's Content-Security-Policy, which would refuse its probe).
+# And that policy works: the dogs report with a script injected into it must have the
+# injected script refused.
 if [[ -f "$OUT/zhou2012-dogs.html" ]] && command -v python3 >/dev/null 2>&1; then
-    python3 - "$OUT/zhou2012-dogs.html" "$OUT/sort.html" <<'PY'
-import sys
+    python3 - "$OUT/zhou2012-dogs.html" "$OUT/sort.html" "$OUT/injected.html" <<'PY'
+import re, sys
 h = open(sys.argv[1], encoding="utf-8").read()
 t0 = h.index('<table class="sortable"><thead><tr><th>worker</th><th>judgments</th>')
 t1 = h.index("</table>", t0) + 8
 s0 = h.index("<script>")
+head = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", h[: h.index("<nav>")])
 probe = ("<script>var th=document.querySelectorAll('th')[1],r=document.querySelector('tbody').rows;"
          "th.click();console.log('sorted '+r[0].cells[1].textContent+' '+r[r.length-1].cells[1].textContent);"
          "th.click();console.log('reversed '+r[0].cells[1].textContent);</script>")
 open(sys.argv[2], "w", encoding="utf-8").write(
-    h[: h.index("<nav>")] + h[t0:t1] + h[s0 : h.index("</script>", s0) + 9] + probe + "</body></html>")
+    head + h[t0:t1] + h[s0 : h.index("</script>", s0) + 9] + probe + "</body></html>")
+open(sys.argv[3], "w", encoding="utf-8").write(
+    h.replace("</h1>", "</h1><script>console.log('injected script ran')</script>", 1))
 PY
     # dogs: workers gave 1 to 345 judgments
     got="$(load "$OUT/sort.html" "$OUT/sort.png" | sed -n 's/.*"\(sorted [^"]*\|reversed [^"]*\)".*/\1/p' | tr '\n' ';' || true)"
@@ -100,6 +106,13 @@ PY
         echo "check-report: the table sorter sorts numbers both ways"
     else
         echo "check-report: FAILED: the table sorter gave '$got' (expected 'sorted 1 345;reversed 345;')" >&2
+        fail=1
+    fi
+    msgs="$(load "$OUT/injected.html" "$OUT/injected.png" || true)"
+    if grep -q "Content Security Policy.*blocked" <<<"$msgs" && ! grep -q "injected script ran" <<<"$msgs"; then
+        echo "check-report: a script injected into a report is refused by its Content-Security-Policy"
+    else
+        echo "check-report: FAILED: an injected script was not refused: $msgs" >&2
         fail=1
     fi
 fi
