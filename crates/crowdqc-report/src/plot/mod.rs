@@ -68,13 +68,19 @@ pub fn bars(
         .filter(|v| v.is_finite())
         .fold(0.0f64, f64::max);
     let top = if top > 0.0 { top * 1.08 } else { 1.0 };
-    let w = (120 + 28 * n).clamp(360, 640);
+    // room for each bar's label (up to 10 characters are drawn)
+    let longest = labels
+        .iter()
+        .map(|l| l.chars().count().min(10))
+        .max()
+        .unwrap_or(1) as u32;
+    let w = (120 + n * (7 * longest + 8).max(28)).clamp(360, 640);
     svg(w, 260, |root| {
         let mut chart = ChartBuilder::on(root)
             .margin(8)
             .x_label_area_size(42)
             .y_label_area_size(56)
-            .build_cartesian_2d((0u32..n).into_segmented(), 0f64..top)
+            .build_cartesian_2d((0u32..n - 1).into_segmented(), 0f64..top)
             .map_err(plot_err)?;
         let fmt = |v: &SegmentValue<u32>| match v {
             SegmentValue::CenterOf(i) => labels

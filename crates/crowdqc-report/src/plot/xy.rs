@@ -143,7 +143,7 @@ pub fn forest(x_desc: &str, rows: &[(String, f64, f64, f64)]) -> Result<String> 
             .margin(10)
             .x_label_area_size(40)
             .y_label_area_size(170)
-            .build_cartesian_2d((lo - pad)..(hi + pad), (0u32..n).into_segmented())
+            .build_cartesian_2d((lo - pad)..(hi + pad), (0u32..n - 1).into_segmented())
             .map_err(plot_err)?;
         let fmt = |v: &SegmentValue<u32>| match v {
             SegmentValue::CenterOf(i) => (n - 1)
@@ -195,7 +195,10 @@ pub fn heatmap(labels: &[String], cells: &[Vec<f64>]) -> Result<String> {
             .margin(8)
             .x_label_area_size(40)
             .y_label_area_size(80)
-            .build_cartesian_2d((0u32..k).into_segmented(), (0u32..k).into_segmented())
+            .build_cartesian_2d(
+                (0u32..k - 1).into_segmented(),
+                (0u32..k - 1).into_segmented(),
+            )
             .map_err(plot_err)?;
         let xf = |v: &SegmentValue<u32>| match v {
             SegmentValue::CenterOf(i) => labels
