@@ -36,6 +36,7 @@
 //! ```
 
 mod comparison;
+mod pace;
 mod report;
 
 use crowdqc_core::evidence::{GoldSource, NextTask, WorkerEvidence};
@@ -46,6 +47,7 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
 pub use comparison::{PolicyWarnings, SimComparison};
+pub use pace::{Pace, parse_roster};
 pub use report::{ActionStat, ArchetypeReport, SimReport};
 
 use crate::eval::WorkerState;
@@ -226,8 +228,18 @@ pub struct SimConfig {
     pub seed: u64,
     /// Classes of gold items (default 2).
     pub classes: u32,
-    /// Simulated time per task slot, ms (default 60 000: one task a minute).
+    /// Simulated time per task slot, ms (default 60 000: one task a minute), for
+    /// archetypes without a pace.
     pub task_ms: i64,
+    /// Per archetype (aligned with `workers`): its workers' speed, or `None` for one
+    /// task slot per `task_ms` (default: none). See [`Pace`].
+    pub paces: Vec<Option<Pace>>,
+    /// Working time per day of workers with a pace, ms (default 8 hours).
+    pub shift_ms: i64,
+    /// Pay per paid task after the platform's cut, for `hourly_pay` (default none).
+    pub piece_rate: Option<f64>,
+    /// Each worker's first N gold answers are unpaid (qualification; default 0).
+    pub qualification_gold: u64,
 }
 
 impl Default for SimConfig {
@@ -241,6 +253,10 @@ impl Default for SimConfig {
             seed: 0,
             classes: 2,
             task_ms: 60_000,
+            paces: Vec::new(),
+            shift_ms: 8 * 3_600_000,
+            piece_rate: None,
+            qualification_gold: 0,
         }
     }
 }
@@ -297,6 +313,47 @@ impl SimConfig {
     pub fn task_ms(mut self, v: i64) -> Self {
         self.task_ms = v;
         self
+    }
+
+    /// Sets [`SimConfig::workers`] and [`SimConfig::paces`] from a worker spec such
+    /// as `0.97~60s/0.3,0.92,uniform~5s` ([`parse_roster`]).
+    ///
+    /// # Errors
+    /// A bad spec, naming `workers` and the entry.
+    pub fn roster(mut self, spec: &str) -> Result<Self> {
+        let (w, p) = parse_roster(spec)?;
+        self.workers = w;
+        self.paces = p;
+        Ok(self)
+    }
+    /// Sets [`SimConfig::paces`].
+    #[must_use]
+    pub fn paces(mut self, v: Vec<Option<Pace>>) -> Self {
+        self.paces = v;
+        self
+    }
+    /// Sets [`SimConfig::shift_ms`].
+    #[must_use]
+    pub fn shift_ms(mut self, v: i64) -> Self {
+        self.shift_ms = v;
+        self
+    }
+    /// Sets [`SimConfig::piece_rate`].
+    #[must_use]
+    pub fn piece_rate(mut self, v: Option<f64>) -> Self {
+        self.piece_rate = v;
+        self
+    }
+    /// Sets [`SimConfig::qualification_gold`].
+    #[must_use]
+    pub fn qualification_gold(mut self, v: u64) -> Self {
+        self.qualification_gold = v;
+        self
+    }
+
+    /// The pace of archetype `a`, if any.
+    pub fn pace(&self, a: usize) -> Option<Pace> {
+        self.paces.get(a).copied().flatten()
     }
 
     /// The most task slots per simulated worker ([`SimConfig::tasks`]).
@@ -379,6 +436,33 @@ impl SimConfig {
         if self.workers.is_empty() {
             return Err(Error::param("workers", "no worker archetype given"));
         }
+        if self.paces.len() > self.workers.len() {
+            return Err(Error::param(
+                "paces",
+                format!(
+                    "{} paces for {} archetypes",
+                    self.paces.len(),
+                    self.workers.len()
+                ),
+            ));
+        }
+        if !(self.shift_ms > 0 && self.shift_ms <= crate::activity::DAY_MS) {
+            return Err(Error::param(
+                "shift",
+                format!(
+                    "the working time per day must be in (0, 24h], got {} ms",
+                    self.shift_ms
+                ),
+            ));
+        }
+        if let Some(r) = self.piece_rate
+            && !(r.is_finite() && r >= 0.0)
+        {
+            return Err(Error::param(
+                "piece_rate",
+                format!("must be a finite amount >= 0, got {r}"),
+            ));
+        }
         Ok(())
     }
 }
@@ -395,6 +479,37 @@ pub struct WorkerOutcome {
     pub worked: u32,
     /// Final tier.
     pub tier: u16,
+    /// Tasks per day worked after the last complete day (workers with a pace).
+    pub tasks_per_day: Option<f32>,
+    /// Effective hourly pay after the last complete day (with a piece rate).
+    pub hourly_pay: Option<f32>,
+}
+
+/// Notes a decision's actions in the outcome (first occurrence, at `g` gold answers).
+pub(crate) fn record(policy: &Policy, out: &mut WorkerOutcome, d: &crate::Decision, g: u32) {
+    let mut mark = |a: Action| {
+        let slot = &mut out.first[a as usize];
+        if slot.is_none() {
+            *slot = Some(g);
+        }
+    };
+    for &i in &d.fired {
+        let a = policy.rules[i as usize].action;
+        // with tiers, promote/demote count when the tier actually moves
+        if !(policy.tiers.is_some() && matches!(a, Action::Promote | Action::Demote)) {
+            mark(a);
+        }
+    }
+    if d.untrust {
+        mark(Action::Untrust);
+    }
+    if let Some(tc) = d.tier {
+        mark(if tc.to > tc.from {
+            Action::Promote
+        } else {
+            Action::Demote
+        });
+    }
 }
 
 /// Derives a per-worker seed (SplitMix64 over the inputs).
@@ -440,30 +555,7 @@ pub fn simulate_worker(
         ev.record_gold(correct);
         out.gold += 1;
         if let Some(d) = policy.step(&mut state, &mut ev, now) {
-            let g = ev.gold_answered as u32;
-            let mut mark = |a: Action| {
-                let slot = &mut out.first[a as usize];
-                if slot.is_none() {
-                    *slot = Some(g);
-                }
-            };
-            for &i in &d.fired {
-                let a = policy.rules[i as usize].action;
-                // with tiers, promote/demote count when the tier actually moves
-                if !(policy.tiers.is_some() && matches!(a, Action::Promote | Action::Demote)) {
-                    mark(a);
-                }
-            }
-            if d.untrust {
-                mark(Action::Untrust);
-            }
-            if let Some(tc) = d.tier {
-                mark(if tc.to > tc.from {
-                    Action::Promote
-                } else {
-                    Action::Demote
-                });
-            }
+            record(policy, &mut out, &d, ev.gold_answered as u32);
         }
     }
     out.tier = state.tier;
@@ -525,13 +617,12 @@ pub fn simulate_with_progress(
                 let a = k / cfg.runs;
                 let j = k % cfg.runs;
                 let mut g = gold(derive_seed(cfg.seed, a, j ^ (1 << 63)));
-                simulate_worker(
-                    policy,
-                    cfg,
-                    cfg.workers[a as usize],
-                    g.as_mut(),
-                    derive_seed(cfg.seed, a, j),
-                )
+                let seed = derive_seed(cfg.seed, a, j);
+                let kind = cfg.workers[a as usize];
+                match cfg.pace(a as usize) {
+                    Some(p) => pace::simulate_paced(policy, cfg, kind, p, g.as_mut(), seed),
+                    None => simulate_worker(policy, cfg, kind, g.as_mut(), seed),
+                }
             })
             .collect();
         outcomes.extend(block);

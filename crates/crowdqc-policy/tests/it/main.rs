@@ -3,6 +3,7 @@
 mod evaluate;
 mod exact;
 mod hardening;
+mod pace;
 mod parse;
 mod props;
 mod real_data;
