@@ -43,6 +43,9 @@ enum Command {
     /// Numeric or ordinal ratings: aggregate (scores, worker bias) and agreement (ICC, W).
     #[command(subcommand)]
     Ratings(cmd::ratings::Command),
+    /// The worker's side: plain-language statements of standing and pay.
+    #[command(subcommand)]
+    Workers(cmd::workers::Command),
 }
 
 fn main() -> ExitCode {
@@ -69,6 +72,7 @@ fn main() -> ExitCode {
         Command::Policy(c) => cmd::policy::run(c),
         Command::Pairwise(c) => cmd::pairwise::run(c),
         Command::Ratings(c) => cmd::ratings::run(c),
+        Command::Workers(c) => cmd::workers::run(c),
     };
     common::exit(result)
 }

@@ -218,7 +218,7 @@ mod workers_table;
 /// The owned id of every report table (core's, re-exported).
 pub use crowdqc_core::Id;
 pub use eval::{Ban, Decision, TierChange, WorkerState};
-pub use evidence::{EvidenceTable, ModelFit, check_pay, needs_model};
+pub use evidence::{EvidenceTable, FitModel, ModelFit, check_pay, needs_model};
 pub use exact_report::{CurveMethod, ExactOptions, ExactReport, ExactRow, exact_report};
 pub use explain::{Clause, Explanation};
 pub use replay_log::{LogEntry, ReplayLog};

@@ -8,3 +8,4 @@ pub mod pairwise;
 pub mod policy;
 pub mod ratings;
 pub mod worker_policy;
+pub mod workers;

@@ -13,3 +13,4 @@ mod policy;
 mod ratings;
 mod soak;
 mod util;
+mod workers;

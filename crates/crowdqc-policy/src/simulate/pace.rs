@@ -206,3 +206,14 @@ pub(super) fn simulate_paced(
     out.tier = state.tier;
     out
 }
+
+impl SimConfig {
+    /// Pays simulated work by a pay table: [`SimConfig::piece_rate`] is its default
+    /// rate after the platform's cut, [`SimConfig::qualification_gold`] its unpaid
+    /// qualification gold (pools and unpaid items do not apply to simulated tasks).
+    #[must_use]
+    pub fn pay(self, table: &crate::pay::PayTable) -> Self {
+        self.piece_rate(Some(table.net(&crate::pay::ItemPay::Default)))
+            .qualification_gold(table.qualification_gold)
+    }
+}

@@ -42,6 +42,7 @@
 //! answers), the statement says so and what, if anything, would.
 
 pub mod change;
+mod table;
 mod words;
 
 use crowdqc_core::interval::{two_sided_z, wilson_z};
