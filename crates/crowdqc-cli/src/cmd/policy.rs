@@ -15,7 +15,7 @@ use crowdqc::policy::{
 };
 use crowdqc::{Error, Result};
 
-use crate::cmd::worker_policy::show;
+use crate::cmd::worker_policy::PolicyArgs;
 use crate::common::{self, Format, InputOpts};
 use crate::progress::Bar;
 
@@ -75,9 +75,9 @@ pub struct ExactArgs {
 /// Arguments of `crowdqc policy eval`.
 #[derive(Debug, clap::Args)]
 pub struct EvalArgs {
-    /// Policy file (TOML).
-    #[arg(long, value_name = "P.toml")]
-    pub policy: PathBuf,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub decide: PolicyArgs,
     /// Judgments file (.parquet, .csv, .arrow/.ipc); evidence is computed from it.
     #[arg(required_unless_present = "stats", conflicts_with = "stats")]
     pub judgments: Option<PathBuf>,
@@ -98,16 +98,6 @@ pub struct EvalArgs {
     /// column in JUDGMENTS.
     #[arg(long, value_name = "PAY.toml")]
     pub pay: Option<PathBuf>,
-    /// Write the decisions table here (.parquet or .csv): worker, action,
-    /// duration_ms, untrust, rules, tier, explanation.
-    #[arg(long, value_name = "DECISIONS")]
-    pub out: Option<PathBuf>,
-    /// Also list workers for whom nothing fired (text output).
-    #[arg(long)]
-    pub all: bool,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub input: InputOpts,
@@ -218,10 +208,9 @@ fn check_out(p: Option<&PathBuf>) -> Result<()> {
 }
 
 fn eval(a: EvalArgs) -> Result<()> {
-    let policy = read_policy(&a.policy)?;
+    let policy = a.decide.open()?;
     let pay = a.pay.as_deref().map(read_pay).transpose()?;
     check_pay(&policy, pay.as_ref())?;
-    check_out(a.out.as_ref())?;
     let table = match (&a.judgments, &a.stats) {
         (Some(j), _) => {
             let m = common::load(j, &a.input, a.gold.as_deref())?;
@@ -247,12 +236,7 @@ fn eval(a: EvalArgs) -> Result<()> {
             ));
         }
     };
-    show(
-        &policy.evaluate_table(&table),
-        a.out.as_deref(),
-        a.all,
-        a.format,
-    )
+    a.decide.show(&policy.evaluate_table(&table))
 }
 
 fn replay(a: ReplayArgs) -> Result<()> {

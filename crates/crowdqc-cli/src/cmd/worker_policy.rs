@@ -2,7 +2,7 @@
 //! over per-worker evidence built by a task type's library, print and write the
 //! decisions exactly as `crowdqc policy eval` does.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crowdqc::Result;
 use crowdqc::core::Id;
@@ -47,26 +47,25 @@ impl PolicyArgs {
     /// # Errors
     /// Writing the decisions table.
     pub fn decide(&self, policy: &Policy, rows: Vec<(Id, WorkerEvidence)>) -> Result<()> {
-        let r = policy.evaluate_table(&EvidenceTable::from_evidence(rows, policy));
-        show(&r, self.out.as_deref(), self.all, self.format)
+        self.show(&policy.evaluate_table(&EvidenceTable::from_evidence(rows, policy)))
     }
-}
 
-/// Writes the decisions table to `out` (if any) and prints the evaluation (text, or
-/// JSON with only the workers something happened to unless `all`).
-///
-/// # Errors
-/// Writing the table or stdout.
-pub fn show(r: &Evaluation, out: Option<&Path>, all: bool, format: Format) -> Result<()> {
-    if let Some(p) = out {
-        crowdqc::io::write_table(p, &r.to_record_batch()?)?;
-    }
-    common::print_out(&match format {
-        Format::Json => {
-            let mut shown = r.clone();
-            shown.decisions.retain(|d| all || d.is_event());
-            common::to_json(&shown)?
+    /// Writes the decisions table to `--out` (if given) and prints the evaluation
+    /// (text, or JSON with only the workers something happened to unless `--all`).
+    ///
+    /// # Errors
+    /// Writing the table or stdout.
+    pub fn show(&self, r: &Evaluation) -> Result<()> {
+        if let Some(p) = &self.out {
+            crowdqc::io::write_table(p, &r.to_record_batch()?)?;
         }
-        Format::Text => r.text(all),
-    })
+        common::print_out(&match self.format {
+            Format::Json => {
+                let mut shown = r.clone();
+                shown.decisions.retain(|d| self.all || d.is_event());
+                common::to_json(&shown)?
+            }
+            Format::Text => r.text(self.all),
+        })
+    }
 }
