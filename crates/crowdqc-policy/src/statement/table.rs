@@ -22,7 +22,10 @@ impl Statements {
         Ok(RecordBatch::try_from_iter([
             ("worker", Id::column(s.iter().map(|x| &x.worker))),
             ("action", table::strings(s.iter().map(|x| x.action.name()))),
-            ("duration_ms", table::opt_ints(s.iter().map(|x| x.duration_ms))),
+            (
+                "duration_ms",
+                table::opt_ints(s.iter().map(|x| x.duration_ms)),
+            ),
             ("tasks", table::ints(s.iter().map(|x| count(x.work.tasks)))),
             (
                 "gold_answered",
@@ -50,7 +53,10 @@ impl Statements {
             ),
             (
                 "rules_applying",
-                table::ints(s.iter().map(|x| x.rules.iter().filter(|r| r.applies).count() as i64)),
+                table::ints(
+                    s.iter()
+                        .map(|x| x.rules.iter().filter(|r| r.applies).count() as i64),
+                ),
             ),
             ("hourly_pay", pay(&|p| p.pay.hourly)),
             ("unpaid_share", pay(&|p| p.pay.unpaid_share)),
@@ -59,7 +65,10 @@ impl Statements {
                 "below_floor",
                 table::opt_bools(s.iter().map(|x| x.pay.as_ref().and_then(|p| p.below_floor))),
             ),
-            ("statement", table::strings(s.iter().map(ToString::to_string))),
+            (
+                "statement",
+                table::strings(s.iter().map(ToString::to_string)),
+            ),
         ])?)
     }
 }

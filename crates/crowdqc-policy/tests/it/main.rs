@@ -7,6 +7,7 @@ mod pace;
 mod parse;
 mod props;
 mod real_data;
+mod real_pay;
 mod recommended;
 mod replay;
 mod simulate;
