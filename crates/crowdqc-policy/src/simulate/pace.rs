@@ -185,7 +185,10 @@ pub(super) fn simulate_paced(
             }
         }
         days_worked += u64::from(worked_today);
-        if complete && worked_today {
+        let end = start + (per_day as f64 * dur) as i64;
+        // a day cut short by a ban or a suspension is counted in the days worked
+        // but is no moment for a daily check
+        if complete && worked_today && state.active(end) {
             ev.tasks_per_day = Some(ev.judgments as f64 / days_worked as f64);
             if let Some(rate) = cfg.piece_rate {
                 let hours = ev.judgments as f64 * dur / 3_600_000.0;
@@ -193,7 +196,6 @@ pub(super) fn simulate_paced(
             }
             out.tasks_per_day = ev.tasks_per_day.map(|v| v as f32);
             out.hourly_pay = ev.hourly_pay.map(|v| v as f32);
-            let end = start + (per_day as f64 * dur) as i64;
             if let Some(d) = policy.step(&mut state, &mut ev, end) {
                 record(policy, &mut out, &d, ev.gold_answered as u32);
             }
