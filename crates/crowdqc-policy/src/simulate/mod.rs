@@ -3,8 +3,10 @@
 //! gold answers, and how much of the work was spent on gold.
 //!
 //! Each simulated worker does `tasks` task slots, one per `task_ms` of simulated
-//! time. Before each slot the gold source decides whether it is gold; after each gold
-//! answer the policy takes a live [`Policy::step`]. A banned worker stops; a
+//! time — or, for archetypes with a [`Pace`], at their own speed in working days
+//! (see [`pace`]: quotas and pay rules). Before each slot the gold source decides
+//! whether it is gold; after each gold answer the policy takes a live
+//! [`Policy::step`]. A banned worker stops; a
 //! suspended worker sits out the suspension (simulated time keeps running).
 //!
 //! Answer model: gold items have `classes` equiprobable classes. A worker of
@@ -36,7 +38,7 @@
 //! ```
 
 mod comparison;
-mod pace;
+pub mod pace;
 mod report;
 
 use crowdqc_core::evidence::{GoldSource, NextTask, WorkerEvidence};
