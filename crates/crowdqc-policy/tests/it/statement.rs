@@ -383,3 +383,24 @@ when = [{ metric = "gold_accuracy", below = 0.95 }]
         );
     }
 }
+
+/// Replay checks a daily quota when a day is over: ann did 10 gold tasks on 1 May
+/// (then r0, r1 on 2 May); under "fewer than 11 a day" the rule fires at her first
+/// judgment of 2 May (10 tasks over 1 complete day), not before.
+#[test]
+fn replay_checks_the_quota_at_the_day_boundary() {
+    let m = crowd();
+    let policy = parse_policy(
+        "[[rules]]\nid = \"quota\"\naction = \"suspend\"\nduration = \"1d\"\n\
+         min_evidence = 1\nwhen = [{ metric = \"tasks_per_day\", below = 11 }]\n",
+    )
+    .unwrap();
+    let r = crowdqc_policy::replay::replay(&policy, &m).unwrap();
+    let ann = m.workers().lookup(IdRef::Str("ann")).unwrap();
+    let ev: Vec<_> = r.events.iter().filter(|e| e.worker == ann).collect();
+    assert_eq!(ev.len(), 1, "{:?}", r.events);
+    // 2024-05-02T10:00:00Z
+    assert_eq!(ev[0].timestamp_ms, 1_714_644_000_000);
+    // bob did 12 tasks on 1 May only: no complete day before the data ends
+    assert!(r.events.iter().all(|e| e.worker == ann));
+}
