@@ -116,6 +116,9 @@ pub enum Change {
     /// The rule does not apply and is far from applying (no run of wrong answers
     /// within the look-ahead, or it does not look at gold answers and is clear).
     Clear,
+    /// The rule's sequential test has ended for the worker without applying (it
+    /// cleared them, or reached its last gold answer): it will not apply.
+    Ended,
     /// Nothing the worker can do through their answers changes it.
     Nothing {
         /// Why, in words.

@@ -4,7 +4,7 @@ use std::fmt::{self, Write as _};
 
 use crowdqc_core::evidence::WorkerEvidence;
 
-use super::change::{MAX_ANSWERS, correct_to_change, wrong_to_fire};
+use super::change::{MAX_ANSWERS, correct_to_change, sprt_ended, wrong_to_fire};
 use super::{Change, RuleStanding, Statement, Statements};
 use crate::eval::{Decision, condition_value, gold_counts, rule_evidence};
 use crate::explain::fmt_duration;
@@ -238,7 +238,16 @@ fn plural(k: u64, what: &str) -> String {
 }
 
 /// What other than gold answers would change a rule (no gold part).
-fn other_change(rule: &Rule, applies: bool) -> Change {
+fn other_change(rule: &Rule, ev: &WorkerEvidence, applies: bool) -> Change {
+    if !applies
+        && rule
+            .conditions
+            .iter()
+            .any(|c| condition_value(c, ev).is_none())
+    {
+        // a measurement that is not known for this worker never makes a rule apply
+        return Change::Clear;
+    }
     let what: Vec<String> = rule
         .conditions
         .iter()
@@ -254,7 +263,8 @@ fn other_change(rule: &Rule, applies: bool) -> Change {
                 Metric::HourlyPay => format!(
                     "a change in the pay rate or in how long the tasks take (the limit is {t} an hour)"
                 ),
-                Metric::FastShare => "taking more or less time over your answers".into(),
+                Metric::FastShare if towards == "more" => "answering faster".into(),
+                Metric::FastShare => "taking more time over your answers".into(),
                 Metric::ModelAccuracy | Metric::PeerAgreement | Metric::SpammerScore => {
                     "how your answers compare with other workers' on the same tasks".into()
                 }
@@ -284,7 +294,7 @@ pub(super) fn standing(
             reason: "a closed account is not reopened by later answers".into(),
         }
     } else if !rule.counts_gold() {
-        other_change(rule, applies)
+        other_change(rule, ev, applies)
     } else if applies || rule.action == Action::Promote {
         match correct_to_change(rule, ev) {
             Some(k) if applies => Change::CorrectAnswers { answers: k },
@@ -302,6 +312,8 @@ pub(super) fn standing(
             },
             None => Change::Clear,
         }
+    } else if sprt_ended(rule, ev) {
+        Change::Ended
     } else {
         wrong_to_fire(rule, ev).map_or(Change::Clear, |k| Change::WrongAnswers { answers: k })
     };
@@ -337,6 +349,7 @@ pub(super) fn standing(
             )
         }
         Change::Clear => Ok(()),
+        Change::Ended => write!(text, " This check has ended for you: it will not apply."),
         Change::Nothing { reason } => write!(text, " Nothing you can do changes this: {reason}."),
         Change::Other { what } if applies => write!(text, " What would change it: {what}."),
         Change::Other { what } => write!(text, " What would make it apply: {what}."),
