@@ -95,6 +95,7 @@ pub struct GoldAccuracy {
 /// What would change a rule's outcome for the worker.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
+#[non_exhaustive]
 pub enum Change {
     /// The rule applies; this many more correct gold answers (in a row) would lift it.
     CorrectAnswers {
