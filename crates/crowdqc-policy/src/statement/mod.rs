@@ -43,6 +43,7 @@
 
 pub mod change;
 mod table;
+mod text;
 mod words;
 
 use crowdqc_core::interval::{two_sided_z, wilson_z};
