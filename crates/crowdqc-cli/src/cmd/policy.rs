@@ -86,8 +86,8 @@ pub struct EvalArgs {
     pub gold: Option<PathBuf>,
     /// A table of per-worker statistics instead of judgments: column `worker` and any of
     /// gold_answered, gold_correct, recent_gold (0/1 string, oldest first),
-    /// model_accuracy, peer_agreement, spammer_score, fast_share, judgments, tier
-    /// (level name or index).
+    /// model_accuracy, peer_agreement, spammer_score, fast_share, judgments,
+    /// tasks_per_day, hourly_pay, tier (level name or index).
     #[arg(long, value_name = "WORKERS")]
     pub stats: Option<PathBuf>,
     /// Fit Dawid–Skene for model_accuracy and spammer_score: auto (when the policy
@@ -210,7 +210,9 @@ fn check_out(p: Option<&PathBuf>) -> Result<()> {
 fn eval(a: EvalArgs) -> Result<()> {
     let policy = a.decide.open()?;
     let pay = a.pay.as_deref().map(read_pay).transpose()?;
-    check_pay(&policy, pay.as_ref())?;
+    if a.stats.is_none() {
+        check_pay(&policy, pay.as_ref())?;
+    }
     let table = match (&a.judgments, &a.stats) {
         (Some(j), _) => {
             let m = common::load(j, &a.input, a.gold.as_deref())?;
