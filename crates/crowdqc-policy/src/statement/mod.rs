@@ -48,6 +48,7 @@ mod words;
 
 use crowdqc_core::interval::{two_sided_z, wilson_z};
 use crowdqc_core::{Error, JudgmentMatrix, Result};
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::activity::{Activity, activity_by_worker};
@@ -249,7 +250,9 @@ pub fn gold_accuracy(correct: u64, answered: u64) -> Option<GoldAccuracy> {
 }
 
 /// Statements for every worker of an evidence table (e.g. with a fitted model
-/// filled in), with optional activity and pay aligned with the table's rows.
+/// filled in), with optional activity and pay aligned with the table's rows. Workers
+/// are done in parallel (rayon); the result is in table order and identical for any
+/// thread count.
 ///
 /// # Errors
 /// A policy that looks at pay without `pay` ([`check_pay`]); `activity` or `pay`
@@ -269,6 +272,8 @@ pub fn statements(
         ));
     }
     let statements = (0..n)
+        .into_par_iter()
+        .with_min_len(256)
         .map(|w| {
             let ev = &table.evidence[w];
             let mut ev = ev.clone();
