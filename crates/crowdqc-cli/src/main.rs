@@ -45,6 +45,9 @@ enum Command {
     Ratings(cmd::ratings::Command),
     /// One self-contained HTML quality report: data, agreement, truth, workers, gold, policy.
     Report(Box<cmd::report::Args>),
+    /// The worker's side: plain-language statements of standing and pay.
+    #[command(subcommand)]
+    Workers(cmd::workers::Command),
 }
 
 fn main() -> ExitCode {
@@ -72,6 +75,7 @@ fn main() -> ExitCode {
         Command::Pairwise(c) => cmd::pairwise::run(c),
         Command::Ratings(c) => cmd::ratings::run(c),
         Command::Report(a) => cmd::report::run(*a),
+        Command::Workers(c) => cmd::workers::run(c),
     };
     common::exit(result)
 }

@@ -38,6 +38,45 @@ pub struct ModelFit {
     pub fit: FitReport,
 }
 
+/// When to fit an aggregation model for `model_accuracy` and `spammer_score`
+/// (`--model auto|always|never`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FitModel {
+    /// When the policy looks at a model metric ([`needs_model`]).
+    #[default]
+    Auto,
+    /// Always.
+    Always,
+    /// Never (model metrics stay unknown and their conditions never hold).
+    Never,
+}
+
+impl FitModel {
+    /// Whether to fit a model for this policy.
+    pub fn wanted(self, policy: &Policy) -> bool {
+        match self {
+            FitModel::Auto => needs_model(policy),
+            FitModel::Always => true,
+            FitModel::Never => false,
+        }
+    }
+}
+
+impl std::str::FromStr for FitModel {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "auto" => Ok(FitModel::Auto),
+            "always" => Ok(FitModel::Always),
+            "never" => Ok(FitModel::Never),
+            other => Err(Error::param(
+                "--model",
+                format!("unknown value `{other}`; valid: auto, always, never"),
+            )),
+        }
+    }
+}
+
 /// Whether the policy has a condition on a model metric (`model_accuracy`,
 /// `spammer_score`), i.e. whether evidence from judgments needs a fitted model.
 pub fn needs_model(policy: &Policy) -> bool {

@@ -9,3 +9,4 @@ pub mod policy;
 pub mod ratings;
 pub mod report;
 pub mod worker_policy;
+pub mod workers;

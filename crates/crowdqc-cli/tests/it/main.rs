@@ -14,3 +14,4 @@ mod ratings;
 mod report;
 mod soak;
 mod util;
+mod workers;

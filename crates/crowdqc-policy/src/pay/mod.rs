@@ -127,13 +127,18 @@ impl PayTable {
         self.gross(pay) * (1.0 - self.platform_cut)
     }
 
-    /// An amount with the currency, e.g. `4.32 USD` (two decimals; three below 0.1).
+    /// An amount with the table's currency ([`money`]).
     pub fn money(&self, v: f64) -> String {
-        if v != 0.0 && v.abs() < 0.1 {
-            format!("{v:.3} {}", self.currency)
-        } else {
-            format!("{v:.2} {}", self.currency)
-        }
+        money(v, &self.currency)
+    }
+}
+
+/// An amount with a currency, e.g. `4.32 USD` (two decimals; three below 0.1).
+pub fn money(v: f64, currency: &str) -> String {
+    if v != 0.0 && v.abs() < 0.1 {
+        format!("{v:.3} {currency}")
+    } else {
+        format!("{v:.2} {currency}")
     }
 }
 

@@ -87,8 +87,13 @@ pub fn correct_to_change(rule: &Rule, ev: &WorkerEvidence) -> Option<u64> {
 
 /// The smallest `k >= 1` such that after `k` more wrong gold answers in a row the
 /// rule fires, checked one by one up to the largest window plus
-/// [`crate::explain::LOOKAHEAD`]; `None` beyond.
+/// [`crate::explain::LOOKAHEAD`]; `None` beyond, and `None` when the rule's
+/// sequential test has ended ([`sprt_ended`]) or ends on the way (it reaches
+/// `max_gold` first), as a live platform would see it.
 pub fn wrong_to_fire(rule: &Rule, ev: &WorkerEvidence) -> Option<u64> {
+    if sprt_ended(rule, ev) {
+        return None;
+    }
     let w = rule
         .conditions
         .iter()
@@ -96,10 +101,47 @@ pub fn wrong_to_fire(rule: &Rule, ev: &WorkerEvidence) -> Option<u64> {
         .max()
         .map_or(0, u64::from);
     let mut e = ev.clone();
-    (1..=w + crate::explain::LOOKAHEAD).find(|_| {
+    for k in 1..=w + crate::explain::LOOKAHEAD {
         e.record_gold(false);
-        rule_fires(rule, &e)
-    })
+        if rule_fires(rule, &e) {
+            return Some(k);
+        }
+        if let Some(s) = &rule.sprt
+            && s.max_gold.is_some_and(|m| e.gold_answered >= m)
+        {
+            return None;
+        }
+    }
+    None
+}
+
+/// Whether the rule's sequential test has ended without firing, as a live platform
+/// ([`Policy::step`](crate::Policy::step)) would have ended it: the evidence ratio
+/// reached the clearing boundary, or `max_gold` answers were given. The path is
+/// known when every gold answer is among the recent ones (up to 128); beyond, only
+/// the truncation is known (ended when at least `max_gold` answers were given and
+/// the rule does not fire now).
+pub fn sprt_ended(rule: &Rule, ev: &WorkerEvidence) -> bool {
+    let Some(s) = &rule.sprt else {
+        return false;
+    };
+    if ev.gold_answered as usize <= ev.recent_gold.len() {
+        let (mut c, mut n) = (0u64, 0u64);
+        for o in ev.recent_gold.chronological() {
+            c += u64::from(o);
+            n += 1;
+            let llr = s.llr(c, n);
+            if llr >= s.upper {
+                return false;
+            }
+            if llr <= s.lower || s.max_gold.is_some_and(|m| n >= m) {
+                return true;
+            }
+        }
+        false
+    } else {
+        s.max_gold.is_some_and(|m| ev.gold_answered >= m) && !rule_fires(rule, ev)
+    }
 }
 
 /// Adds `correct` gold answers one at a time and re-evaluates, up to `limit`: the

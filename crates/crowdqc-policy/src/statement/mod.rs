@@ -42,10 +42,13 @@
 //! answers), the statement says so and what, if anything, would.
 
 pub mod change;
+mod table;
+mod text;
 mod words;
 
 use crowdqc_core::interval::{two_sided_z, wilson_z};
 use crowdqc_core::{Error, JudgmentMatrix, Result};
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::activity::{Activity, activity_by_worker};
@@ -94,6 +97,7 @@ pub struct GoldAccuracy {
 /// What would change a rule's outcome for the worker.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
+#[non_exhaustive]
 pub enum Change {
     /// The rule applies; this many more correct gold answers (in a row) would lift it.
     CorrectAnswers {
@@ -115,6 +119,9 @@ pub enum Change {
     /// The rule does not apply and is far from applying (no run of wrong answers
     /// within the look-ahead, or it does not look at gold answers and is clear).
     Clear,
+    /// The rule's sequential test has ended for the worker without applying (it
+    /// cleared them, or reached its last gold answer): it will not apply.
+    Ended,
     /// Nothing the worker can do through their answers changes it.
     Nothing {
         /// Why, in words.
@@ -243,7 +250,9 @@ pub fn gold_accuracy(correct: u64, answered: u64) -> Option<GoldAccuracy> {
 }
 
 /// Statements for every worker of an evidence table (e.g. with a fitted model
-/// filled in), with optional activity and pay aligned with the table's rows.
+/// filled in), with optional activity and pay aligned with the table's rows. Workers
+/// are done in parallel (rayon); the result is in table order and identical for any
+/// thread count.
 ///
 /// # Errors
 /// A policy that looks at pay without `pay` ([`check_pay`]); `activity` or `pay`
@@ -263,6 +272,8 @@ pub fn statements(
         ));
     }
     let statements = (0..n)
+        .into_par_iter()
+        .with_min_len(256)
         .map(|w| {
             let ev = &table.evidence[w];
             let mut ev = ev.clone();

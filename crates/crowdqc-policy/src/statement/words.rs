@@ -1,11 +1,11 @@
 //! The plain words of statements (no statistical jargon, no ids but the worker's).
 
-use std::fmt::{self, Write as _};
+use std::fmt::Write as _;
 
 use crowdqc_core::evidence::WorkerEvidence;
 
-use super::change::{MAX_ANSWERS, correct_to_change, wrong_to_fire};
-use super::{Change, RuleStanding, Statement, Statements};
+use super::change::{MAX_ANSWERS, correct_to_change, sprt_ended, wrong_to_fire};
+use super::{Change, RuleStanding};
 use crate::eval::{Decision, condition_value, gold_counts, rule_evidence};
 use crate::explain::fmt_duration;
 use crate::pay::PayTable;
@@ -238,7 +238,16 @@ fn plural(k: u64, what: &str) -> String {
 }
 
 /// What other than gold answers would change a rule (no gold part).
-fn other_change(rule: &Rule, applies: bool) -> Change {
+fn other_change(rule: &Rule, ev: &WorkerEvidence, applies: bool) -> Change {
+    if !applies
+        && rule
+            .conditions
+            .iter()
+            .any(|c| condition_value(c, ev).is_none())
+    {
+        // a measurement that is not known for this worker never makes a rule apply
+        return Change::Clear;
+    }
     let what: Vec<String> = rule
         .conditions
         .iter()
@@ -254,7 +263,8 @@ fn other_change(rule: &Rule, applies: bool) -> Change {
                 Metric::HourlyPay => format!(
                     "a change in the pay rate or in how long the tasks take (the limit is {t} an hour)"
                 ),
-                Metric::FastShare => "taking more or less time over your answers".into(),
+                Metric::FastShare if towards == "more" => "answering faster".into(),
+                Metric::FastShare => "taking more time over your answers".into(),
                 Metric::ModelAccuracy | Metric::PeerAgreement | Metric::SpammerScore => {
                     "how your answers compare with other workers' on the same tasks".into()
                 }
@@ -284,7 +294,7 @@ pub(super) fn standing(
             reason: "a closed account is not reopened by later answers".into(),
         }
     } else if !rule.counts_gold() {
-        other_change(rule, applies)
+        other_change(rule, ev, applies)
     } else if applies || rule.action == Action::Promote {
         match correct_to_change(rule, ev) {
             Some(k) if applies => Change::CorrectAnswers { answers: k },
@@ -302,6 +312,8 @@ pub(super) fn standing(
             },
             None => Change::Clear,
         }
+    } else if sprt_ended(rule, ev) {
+        Change::Ended
     } else {
         wrong_to_fire(rule, ev).map_or(Change::Clear, |k| Change::WrongAnswers { answers: k })
     };
@@ -337,6 +349,7 @@ pub(super) fn standing(
             )
         }
         Change::Clear => Ok(()),
+        Change::Ended => write!(text, " This check has ended for you: it will not apply."),
         Change::Nothing { reason } => write!(text, " Nothing you can do changes this: {reason}."),
         Change::Other { what } if applies => write!(text, " What would change it: {what}."),
         Change::Other { what } => write!(text, " What would make it apply: {what}."),
@@ -383,105 +396,4 @@ pub(super) fn outcome(policy: &Policy, d: &Decision) -> String {
         );
     }
     s
-}
-
-impl fmt::Display for Statement {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "Statement for worker {}", self.worker)?;
-        let w = &self.work;
-        write!(f, "Work: {} tasks", w.tasks)?;
-        if let (Some(d), Some(r)) = (w.active_days, w.tasks_per_day) {
-            write!(
-                f,
-                " over {d} day{} ({r:.1} a day)",
-                if d == 1 { "" } else { "s" }
-            )?;
-        }
-        writeln!(
-            f,
-            ", {} of them gold questions (questions with a known answer).",
-            w.gold_answered
-        )?;
-        match &self.gold {
-            Some(g) => writeln!(
-                f,
-                "Gold: {} of {} correct ({}). With this many answers your true accuracy is \
-                 likely between {} and {}.",
-                g.correct,
-                g.answered,
-                pct(g.accuracy),
-                pct(g.low),
-                pct(g.high)
-            )?,
-            None => writeln!(f, "Gold: you have not answered a gold question yet.")?,
-        }
-        writeln!(f, "Outcome: {}", self.outcome)?;
-        for (i, r) in self.rules.iter().enumerate() {
-            writeln!(f, "Rule {}: {}", i + 1, r.text)?;
-        }
-        if let Some(p) = &self.pay {
-            let money = |v: f64| {
-                if v != 0.0 && v.abs() < 0.1 {
-                    format!("{v:.3} {}", p.currency)
-                } else {
-                    format!("{v:.2} {}", p.currency)
-                }
-            };
-            let q = &p.pay;
-            let hours = q.paid_hours + q.unpaid_hours;
-            write!(
-                f,
-                "Pay: {} paid tasks and {} unpaid (training and qualification). You received \
-                 {} after the platform's {} share.",
-                q.paid_tasks,
-                q.unpaid_tasks,
-                money(q.earned),
-                pct(p.platform_cut)
-            )?;
-            if let (Some(h), Some(u)) = (q.hourly, q.unpaid_share) {
-                write!(
-                    f,
-                    " You spent {hours:.2} hours, {:.2} of them unpaid ({} of your time): \
-                     your work paid {} an hour.",
-                    q.unpaid_hours,
-                    pct(u),
-                    money(h)
-                )?;
-            } else {
-                write!(
-                    f,
-                    " How long your tasks took is not recorded, so the hourly pay is unknown."
-                )?;
-            }
-            if q.untimed_tasks > 0 {
-                write!(
-                    f,
-                    " ({} tasks had no recorded time and are left out of the hourly figure.)",
-                    q.untimed_tasks
-                )?;
-            }
-            if let (Some(fl), Some(b)) = (p.hourly_floor, p.below_floor) {
-                write!(
-                    f,
-                    " The hourly floor is {}: you are {} it.",
-                    money(fl),
-                    if b { "below" } else { "at or above" }
-                )?;
-            }
-            writeln!(f)?;
-        }
-        Ok(())
-    }
-}
-
-impl fmt::Display for Statements {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, s) in self.statements.iter().enumerate() {
-            if i > 0 {
-                writeln!(f)?;
-            }
-            write!(f, "{s}")?;
-        }
-        Ok(())
-    }
 }

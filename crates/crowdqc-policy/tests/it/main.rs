@@ -3,9 +3,11 @@
 mod evaluate;
 mod exact;
 mod hardening;
+mod pace;
 mod parse;
 mod props;
 mod real_data;
+mod real_pay;
 mod recommended;
 mod replay;
 mod simulate;

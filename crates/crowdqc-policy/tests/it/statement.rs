@@ -246,10 +246,13 @@ Pay: 10 paid tasks and 2 unpaid (training and qualification). You received 0.80 
 
 mod counts {
     use crowdqc_core::evidence::WorkerEvidence;
+    use crowdqc_policy::eval::WorkerState;
     use crowdqc_policy::eval::rule_fires;
     use crowdqc_policy::explain::LOOKAHEAD;
-    use crowdqc_policy::statement::change::{brute_force, correct_to_change, wrong_to_fire};
-    use crowdqc_policy::{Policy, parse_policy};
+    use crowdqc_policy::statement::change::{
+        brute_force, correct_to_change, sprt_ended, wrong_to_fire,
+    };
+    use crowdqc_policy::{Policy, Rule, parse_policy};
 
     use crate::example_policy;
 
@@ -334,15 +337,52 @@ when = [{ metric = "gold_accuracy", below = 0.95 }]
         assert_eq!(brute_force(r, &ev, true, 20_000), Some(10_000));
     }
 
+    /// The live engine's answer: the history and then wrong answers one at a time
+    /// through [`Policy::step`] with this rule alone; the first wrong answer at which
+    /// it fires (`None` within the look-ahead), and whether its sequential test had
+    /// ended. `None` when the rule already fired during the history.
+    fn live_wrong_to_fire(r: &Rule, outcomes: &[bool]) -> Option<(Option<u64>, bool)> {
+        let p = Policy {
+            name: "one".into(),
+            description: None,
+            rules: vec![r.clone()],
+            tiers: None,
+            warnings: Vec::new(),
+        };
+        let mut st = WorkerState::new(&p, 0);
+        let mut ev = WorkerEvidence::default();
+        for (t, &o) in outcomes.iter().enumerate() {
+            ev.record_gold(o);
+            if p.step(&mut st, &mut ev, t as i64).is_some() {
+                return None;
+            }
+        }
+        let ended = st.sprt_closed & 1 == 1;
+        let w = r
+            .conditions
+            .iter()
+            .filter_map(|c| c.window)
+            .max()
+            .unwrap_or(0);
+        let first = (1..=u64::from(w) + LOOKAHEAD).find(|k| {
+            ev.record_gold(false);
+            p.step(&mut st, &mut ev, (outcomes.len() as u64 + k) as i64)
+                .is_some()
+        });
+        Some((first, ended))
+    }
+
     /// The exact count equals adding correct answers one at a time, on 300 seeded
-    /// histories of 0–119 answers at accuracies from 0.3 to 0.98; the test asserts
-    /// that many rules fired (so the comparison is not vacuous).
+    /// histories of 0–119 answers at accuracies from 0.3 to 0.98; for rules that do
+    /// not apply, the wrong answers that would trigger them (and whether a sequential
+    /// test has ended) equal the live engine's. The test asserts that many rules
+    /// fired, were clear and had ended (so no comparison is vacuous).
     #[test]
     fn counts_equal_brute_force() {
         use rand::{RngExt, SeedableRng};
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
         let rules = rules();
-        let (mut fired, mut beyond, mut clear) = (0, 0, 0);
+        let (mut fired, mut beyond, mut clear, mut ended_n) = (0, 0, 0, 0);
         for case in 0..300 {
             let p = 0.3 + 0.68 * (case % 10) as f64 / 9.0;
             let n = rng.random_range(0..120);
@@ -359,27 +399,40 @@ when = [{ metric = "gold_accuracy", below = 0.95 }]
                     } else {
                         assert_eq!(got, want, "rule {} on {outcomes:?}", r.id);
                     }
-                } else {
+                } else if let Some((want, ended)) = live_wrong_to_fire(r, &outcomes) {
                     clear += 1;
-                    let w = r
-                        .conditions
-                        .iter()
-                        .filter_map(|c| c.window)
-                        .max()
-                        .unwrap_or(0);
-                    assert_eq!(
-                        wrong_to_fire(r, &ev),
-                        brute_force(r, &ev, false, u64::from(w) + LOOKAHEAD),
-                        "rule {}",
-                        r.id
-                    );
+                    ended_n += usize::from(ended);
+                    assert_eq!(sprt_ended(r, &ev), ended, "rule {} on {outcomes:?}", r.id);
+                    assert_eq!(wrong_to_fire(r, &ev), want, "rule {} on {outcomes:?}", r.id);
                 }
             }
         }
+        assert!(ended_n > 50, "ended {ended_n}");
         assert!(fired > 500 && clear > 500, "fired {fired}, clear {clear}");
         assert!(
             beyond > 0 && beyond < fired / 2,
             "beyond {beyond} of {fired}"
         );
     }
+}
+
+/// Replay checks a daily quota when a day is over: ann did 10 gold tasks on 1 May
+/// (then r0, r1 on 2 May); under "fewer than 11 a day" the rule fires at her first
+/// judgment of 2 May (10 tasks over 1 complete day), not before.
+#[test]
+fn replay_checks_the_quota_at_the_day_boundary() {
+    let m = crowd();
+    let policy = parse_policy(
+        "[[rules]]\nid = \"quota\"\naction = \"suspend\"\nduration = \"1d\"\n\
+         min_evidence = 1\nwhen = [{ metric = \"tasks_per_day\", below = 11 }]\n",
+    )
+    .unwrap();
+    let r = crowdqc_policy::replay::replay(&policy, &m).unwrap();
+    let ann = m.workers().lookup(IdRef::Str("ann")).unwrap();
+    let ev: Vec<_> = r.events.iter().filter(|e| e.worker == ann).collect();
+    assert_eq!(ev.len(), 1, "{:?}", r.events);
+    // 2024-05-02T10:00:00Z
+    assert_eq!(ev[0].timestamp_ms, 1_714_644_000_000);
+    // bob did 12 tasks on 1 May only: no complete day before the data ends
+    assert!(r.events.iter().all(|e| e.worker == ann));
 }
