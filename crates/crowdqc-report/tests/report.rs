@@ -115,6 +115,23 @@ fn dogs_report_has_every_section_with_reference_numbers() {
         "gold accuracy {c}/{n}"
     );
     assert!(html.contains(&format!("<dt>correct</dt><dd>{}</dd>", count(c))));
+    // contested gold items (the gold layer's flag) are listed first, each marked
+    let g = r.gold.as_ref().expect("gold");
+    let gold_html = &html[html.find("<section id=\"gold\">").expect("gold")..];
+    assert!(gold_html.contains(&format!("<dt>contested</dt><dd>{} gold items", g.contested)));
+    let contested: Vec<&crowdqc_gold::ItemRow> = g.items.iter().filter(|i| i.contested).collect();
+    let items_html = &gold_html[gold_html.find("<h3>Gold items most often").expect("items")..];
+    let items_html = &items_html[..items_html.find("</table>").expect("table")];
+    let flagged = items_html.matches("<td>contested</td></tr>").count();
+    assert!(!contested.is_empty());
+    assert_eq!(flagged, contested.len().min(opts.top));
+    for i in contested
+        .iter()
+        .filter(|i| items_html.contains(&format!("<tr><td>{}</td>", escape(&i.item.to_string()))))
+    {
+        let tr = row(items_html, &escape(&i.item.to_string()));
+        assert!(tr.ends_with("<td>contested</td>"), "{tr}");
+    }
     // the policy's decisions are `policy eval`'s: same evidence, same Dawid–Skene
     let mut t = EvidenceTable::from_matrix(&m, &policy);
     assert!(
