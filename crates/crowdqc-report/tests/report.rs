@@ -277,3 +277,54 @@ fn hostile_ids_and_labels_come_out_inert() {
     assert!(html.contains("&quot;&gt;&lt;img src=x onerror=alert(2)&gt;"));
     assert_self_contained(&html.replace(" src=x", ""));
 }
+
+#[test]
+fn exact_curves_over_gold_answers_where_the_chain_is_exact() {
+    let m = hostile();
+    let toloka = read_policy(&workspace_root().join("policies/toloka.toml")).expect("policy");
+    let r = QualityReport::build(&m, &ReportOptions::new().simulation(50, 100), Some(&toloka))
+        .expect("report");
+    let p = r.policy.as_ref().expect("policy");
+    let curves = p.curves.as_ref().expect("exact");
+    let (a, c) = curves.iter().find(|c| c.0 == 0.92).expect("0.92");
+    assert_eq!((*a, c.len()), (0.92, 101));
+    // toloka.toml states: a 92%-accurate worker is suspended with probability ~0.22
+    // within 20 control answers and ~0.60 within 100
+    assert!(
+        (c[20] - 0.22).abs() < 0.01 && (c[100] - 0.60).abs() < 0.01,
+        "{} {}",
+        c[20],
+        c[100]
+    );
+    // the same number as the exact table at the horizon, and never decreasing
+    let at = |acc: f64| {
+        p.exact
+            .as_ref()
+            .expect("table")
+            .rows
+            .iter()
+            .find(|x| (x.accuracy - acc).abs() < 1e-9)
+            .map(|x| x.probability)
+    };
+    for (acc, c) in curves {
+        assert!(c.windows(2).all(|w| w[1] >= w[0] - 1e-12));
+        if let Some(q) = at(*acc) {
+            assert!((q - c[100]).abs() < 1e-12, "{acc}: {q} vs {}", c[100]);
+        }
+    }
+    let html = r.to_html().expect("html");
+    assert!(html.contains("P(restricted by then)"));
+    // the recommended policy's chain is too large: the page says so instead
+    let r = QualityReport::build(
+        &m,
+        &ReportOptions::new().simulation(50, 100),
+        Some(&recommended()),
+    )
+    .expect("report");
+    assert!(r.policy.as_ref().expect("policy").curves.is_err());
+    assert!(
+        r.to_html()
+            .expect("html")
+            .contains("No exact curve over gold answers")
+    );
+}

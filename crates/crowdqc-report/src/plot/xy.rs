@@ -108,9 +108,11 @@ pub fn lines(x_desc: &str, y_desc: &str, series: &[(String, Vec<(f64, f64)>)]) -
                 .legend(move |(x, y)| {
                     PathElement::new([(x, y), (x + 14, y)], color.stroke_width(2))
                 });
-            chart
-                .draw_series(pts.iter().map(|&p| Circle::new(p, 3, color.filled())))
-                .map_err(plot_err)?;
+            if pts.len() <= 30 {
+                chart
+                    .draw_series(pts.iter().map(|&p| Circle::new(p, 3, color.filled())))
+                    .map_err(plot_err)?;
+            }
         }
         chart
             .configure_series_labels()

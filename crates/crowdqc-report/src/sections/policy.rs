@@ -43,6 +43,32 @@ pub struct PolicySection {
     pub simulation: std::result::Result<SimReport, String>,
     /// Every worker's statement (with pay when a pay table was given).
     pub statements: Statements,
+    /// Exact P(restricted by the t-th gold answer), `t = 0..=100`, for the accuracies
+    /// of [`CURVE_ACCURACIES`]: the false-ban curves of good workers and the catch
+    /// curves of poor ones; or why there is no exact chain (e.g. a long sliding window
+    /// with cumulative rules).
+    pub curves: std::result::Result<Vec<(f64, Vec<f64>)>, String>,
+}
+
+/// Worker accuracies of the exact curves over gold answers.
+pub const CURVE_ACCURACIES: [f64; 5] = [0.5, 0.7, 0.85, 0.92, 0.97];
+
+/// Exact curves over gold answers of the restrictive rules (untrust, suspend, ban).
+fn exact_curves(policy: &Policy) -> std::result::Result<Vec<(f64, Vec<f64>)>, String> {
+    let rules: Vec<usize> = (0..policy.rules.len())
+        .filter(|&i| policy.rules[i].action >= Action::Untrust)
+        .collect();
+    if rules.is_empty() {
+        return Err("the policy has no untrust, suspend or ban rule".into());
+    }
+    CURVE_ACCURACIES
+        .iter()
+        .map(|&a| {
+            crowdqc_policy::exact::fire_curve(policy, &rules, a, CURVE_HORIZON)
+                .map(|c| (a, c))
+                .map_err(|e| e.to_string())
+        })
+        .collect()
 }
 
 fn note(e: Error) -> Result<String> {
@@ -113,6 +139,7 @@ impl PolicySection {
             Err(e) => Err(note(e)?),
         };
         Ok(PolicySection {
+            curves: exact_curves(policy),
             description: policy.description.clone(),
             evaluation,
             exact,
@@ -175,6 +202,31 @@ impl PolicySection {
         match &self.exact {
             Ok(x) => body.push_str(&exact_part(x)?),
             Err(why) => body.push_str(&html::para(&format!("No exact curve: {why}"))),
+        }
+        match &self.curves {
+            Ok(c) => {
+                let series: Vec<(String, Vec<(f64, f64)>)> = c
+                    .iter()
+                    .map(|(a, curve)| {
+                        let pts = curve
+                            .iter()
+                            .enumerate()
+                            .map(|(t, &p)| (t as f64, p))
+                            .collect();
+                        (format!("accuracy {a:.2}"), pts)
+                    })
+                    .collect();
+                body.push_str(&html::figure(
+                    &plot::lines("gold answers", "P(restricted by then)", &series)?,
+                    "Exact (dynamic programming): the probability that a worker of each \
+                     accuracy has been restricted by each gold answer; the top curves catch \
+                     poor workers, the bottom ones are the false-ban rates of good ones.",
+                ));
+            }
+            Err(why) => body.push_str(&html::para(&format!(
+                "No exact curve over gold answers: {why}. The table above gives the median \
+                 gold answers to a restriction."
+            ))),
         }
         match &self.simulation {
             Ok(s) => body.push_str(&sim_part(s)?),
