@@ -195,6 +195,9 @@ class Policy:
     def evaluate(
         self, matrix: Matrix, model: Optional[str] = None, seed: Optional[int] = None
     ) -> tuple[pa.RecordBatch, dict[str, Any], list[dict[str, Any]]]: ...
+    def statements(
+        self, matrix: Matrix, pay: Optional[Union[str, PathLike[str]]] = None
+    ) -> tuple[pa.RecordBatch, str, str]: ...
     def replay(
         self, matrix: Matrix
     ) -> tuple[pa.RecordBatch, dict[str, Any], list[dict[str, Any]]]: ...
