@@ -293,6 +293,9 @@ pub(super) fn standing(
         Change::Nothing {
             reason: "a closed account is not reopened by later answers".into(),
         }
+    } else if applies && rule.action == Action::Promote {
+        // earned: nothing to lift
+        Change::Clear
     } else if !rule.counts_gold() {
         other_change(rule, ev, applies)
     } else if applies || rule.action == Action::Promote {
