@@ -112,22 +112,23 @@ fn condition_words(c: &Condition, ev: &WorkerEvidence, pay: Option<&PayTable>) -
             }
         },
         Metric::GoldCorrect | Metric::GoldWrong | Metric::GoldAnswered => {
-            let (what, v) = match c.metric {
-                Metric::GoldCorrect => ("correct", k),
-                Metric::GoldWrong => ("wrong", n - k),
-                _ => ("answered", n),
+            let v = match c.metric {
+                Metric::GoldCorrect => k,
+                Metric::GoldWrong => n - k,
+                _ => n,
             };
-            let scope = c.window.map_or_else(
-                || "gold answers".into(),
-                |w| format!("of your last {w} gold answers"),
-            );
+            let what = match (c.metric, c.window) {
+                (Metric::GoldCorrect, Some(w)) => {
+                    format!("correct among your last {w} gold answers")
+                }
+                (Metric::GoldWrong, Some(w)) => format!("wrong among your last {w} gold answers"),
+                (_, Some(w)) => format!("gold answers counted (up to your last {w})"),
+                (Metric::GoldCorrect, None) => "correct gold answers".into(),
+                (Metric::GoldWrong, None) => "wrong gold answers".into(),
+                (_, None) => "gold answers given".into(),
+            };
             format!(
-                "{v} {scope} {}; the rule looks for {} {}",
-                if what == "answered" {
-                    "given".to_string()
-                } else {
-                    format!("were {what}")
-                },
+                "{what}: {v}; the rule looks for {} {}",
                 compare(c.comparison, true),
                 num(t)
             )
