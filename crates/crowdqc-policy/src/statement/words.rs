@@ -29,7 +29,7 @@ fn num(v: f64) -> String {
     }
 }
 
-fn duration_words(ms: i64) -> String {
+pub(super) fn duration_words(ms: i64) -> String {
     let s = fmt_duration(ms);
     let (n, unit) = s.split_at(s.len() - 1);
     let unit = match unit {

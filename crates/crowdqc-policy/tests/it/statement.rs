@@ -479,3 +479,33 @@ fn promotion_wording() {
             .starts_with("You have earned this: you move up a level.")
     );
 }
+
+/// Levels: the answers that move a worker up or down equal adding them one at a
+/// time and evaluating (the recommended policy's tiers: last 50 gold, 90% bounds).
+#[test]
+fn level_counts_equal_evaluation() {
+    use crowdqc_core::evidence::WorkerEvidence;
+    use crowdqc_policy::EvidenceTable;
+    use crowdqc_policy::statement::statements;
+    let policy = crate::example_policy("recommended.toml");
+    let mut rows = Vec::new();
+    for (i, (c, n)) in [(34u64, 40u64), (18, 20), (45, 50)].into_iter().enumerate() {
+        let mut e = WorkerEvidence::default();
+        (0..n).for_each(|k| e.record_gold(k < c));
+        rows.push((crowdqc_policy::Id::Int(i as i64), e));
+    }
+    let t = EvidenceTable::from_evidence(rows, &policy);
+    let s = statements(&policy, &t, None, None).unwrap();
+    for (w, st) in s.statements.iter().enumerate() {
+        let l = st.level.as_ref().unwrap();
+        assert_eq!(l.level, "probation");
+        let mut e = t.evidence[w].clone();
+        let want = (1..=300u64).find(|_| {
+            e.record_gold(true);
+            policy.evaluate(&e).tier.is_some_and(|m| m.to == 1)
+        });
+        assert_eq!(l.correct_to_move_up, want, "worker {w}");
+        assert!(want.is_some());
+        assert!(l.text.contains("2 hours and 20 gold answers"), "{}", l.text);
+    }
+}
