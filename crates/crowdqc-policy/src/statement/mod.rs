@@ -42,6 +42,7 @@
 //! answers), the statement says so and what, if anything, would.
 
 pub mod change;
+mod level;
 mod table;
 mod text;
 mod words;
@@ -50,6 +51,8 @@ use crowdqc_core::interval::{two_sided_z, wilson_z};
 use crowdqc_core::{Error, JudgmentMatrix, Result};
 use rayon::prelude::*;
 use serde::Serialize;
+
+pub use level::LevelStanding;
 
 use crate::activity::{Activity, activity_by_worker};
 use crate::eval::rule_fires;
@@ -189,6 +192,8 @@ pub struct Statement {
     pub rules: Vec<RuleStanding>,
     /// Pay, with a pay table.
     pub pay: Option<PayLine>,
+    /// The level in the policy's tiers, when it has tiers.
+    pub level: Option<LevelStanding>,
 }
 
 /// Statements for every worker of an evaluation.
@@ -302,6 +307,7 @@ pub fn statements(
                 action: d.action,
                 duration_ms: d.duration_ms,
                 outcome: words::outcome(policy, &d),
+                level: level::level(policy, &ev, &d),
                 rules,
                 pay: pay.map(|(t, p)| PayLine {
                     currency: t.currency.clone(),

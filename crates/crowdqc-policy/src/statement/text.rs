@@ -39,6 +39,9 @@ impl fmt::Display for Statement {
         for (i, r) in self.rules.iter().enumerate() {
             writeln!(f, "Rule {}: {}", i + 1, r.text)?;
         }
+        if let Some(l) = &self.level {
+            writeln!(f, "{}", l.text)?;
+        }
         if let Some(p) = &self.pay {
             let money = |v: f64| crate::pay::money(v, &p.currency);
             let q = &p.pay;

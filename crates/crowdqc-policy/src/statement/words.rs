@@ -29,7 +29,7 @@ fn num(v: f64) -> String {
     }
 }
 
-fn duration_words(ms: i64) -> String {
+pub(super) fn duration_words(ms: i64) -> String {
     let s = fmt_duration(ms);
     let (n, unit) = s.split_at(s.len() - 1);
     let unit = match unit {
@@ -112,22 +112,23 @@ fn condition_words(c: &Condition, ev: &WorkerEvidence, pay: Option<&PayTable>) -
             }
         },
         Metric::GoldCorrect | Metric::GoldWrong | Metric::GoldAnswered => {
-            let (what, v) = match c.metric {
-                Metric::GoldCorrect => ("correct", k),
-                Metric::GoldWrong => ("wrong", n - k),
-                _ => ("answered", n),
+            let v = match c.metric {
+                Metric::GoldCorrect => k,
+                Metric::GoldWrong => n - k,
+                _ => n,
             };
-            let scope = c.window.map_or_else(
-                || "gold answers".into(),
-                |w| format!("of your last {w} gold answers"),
-            );
+            let what = match (c.metric, c.window) {
+                (Metric::GoldCorrect, Some(w)) => {
+                    format!("correct among your last {w} gold answers")
+                }
+                (Metric::GoldWrong, Some(w)) => format!("wrong among your last {w} gold answers"),
+                (_, Some(w)) => format!("gold answers counted (up to your last {w})"),
+                (Metric::GoldCorrect, None) => "correct gold answers".into(),
+                (Metric::GoldWrong, None) => "wrong gold answers".into(),
+                (_, None) => "gold answers given".into(),
+            };
             format!(
-                "{v} {scope} {}; the rule looks for {} {}",
-                if what == "answered" {
-                    "given".to_string()
-                } else {
-                    format!("were {what}")
-                },
+                "{what}: {v}; the rule looks for {} {}",
                 compare(c.comparison, true),
                 num(t)
             )
@@ -293,6 +294,9 @@ pub(super) fn standing(
         Change::Nothing {
             reason: "a closed account is not reopened by later answers".into(),
         }
+    } else if applies && rule.action == Action::Promote {
+        // earned: nothing to lift
+        Change::Clear
     } else if !rule.counts_gold() {
         other_change(rule, ev, applies)
     } else if applies || rule.action == Action::Promote {

@@ -436,3 +436,76 @@ fn replay_checks_the_quota_at_the_day_boundary() {
     // bob did 12 tasks on 1 May only: no complete day before the data ends
     assert!(r.events.iter().all(|e| e.worker == ann));
 }
+
+/// A promotion: not yet earned says how many correct answers earn it (checked by
+/// adding them one at a time); earned says nothing about lifting it.
+#[test]
+fn promotion_wording() {
+    use crowdqc_core::evidence::WorkerEvidence;
+    use crowdqc_policy::EvidenceTable;
+    use crowdqc_policy::statement::statements;
+    let policy = parse_policy(
+        "[[rules]]\nid = \"up\"\naction = \"promote\"\nmin_evidence = 10\n\
+         when = [{ metric = \"gold_accuracy\", at_least = 0.9 }]\n",
+    )
+    .unwrap();
+    let ev = |c: u64, n: u64| {
+        let mut e = WorkerEvidence::default();
+        (0..n).for_each(|i| e.record_gold(i < c));
+        e
+    };
+    // 7 of 10: (7+k)/(10+k) >= 0.9 first at k = 20; 9 of 10 has earned it
+    let rows = vec![
+        (crowdqc_policy::Id::Str("x".into()), ev(7, 10)),
+        (crowdqc_policy::Id::Str("y".into()), ev(9, 10)),
+    ];
+    let t = EvidenceTable::from_evidence(rows, &policy);
+    let s = statements(&policy, &t, None, None).unwrap();
+    assert_eq!(
+        s.statements[0].rules[0].change,
+        Change::CorrectToEarn { answers: 20 }
+    );
+    assert!(
+        s.statements[0].rules[0]
+            .text
+            .contains("20 more correct gold answers in a row would earn it"),
+        "{}",
+        s.statements[0].rules[0].text
+    );
+    assert_eq!(s.statements[1].rules[0].change, Change::Clear);
+    assert!(
+        s.statements[1].rules[0]
+            .text
+            .starts_with("You have earned this: you move up a level.")
+    );
+}
+
+/// Levels: the answers that move a worker up or down equal adding them one at a
+/// time and evaluating (the recommended policy's tiers: last 50 gold, 90% bounds).
+#[test]
+fn level_counts_equal_evaluation() {
+    use crowdqc_core::evidence::WorkerEvidence;
+    use crowdqc_policy::EvidenceTable;
+    use crowdqc_policy::statement::statements;
+    let policy = crate::example_policy("recommended.toml");
+    let mut rows = Vec::new();
+    for (i, (c, n)) in [(34u64, 40u64), (18, 20), (45, 50)].into_iter().enumerate() {
+        let mut e = WorkerEvidence::default();
+        (0..n).for_each(|k| e.record_gold(k < c));
+        rows.push((crowdqc_policy::Id::Int(i as i64), e));
+    }
+    let t = EvidenceTable::from_evidence(rows, &policy);
+    let s = statements(&policy, &t, None, None).unwrap();
+    for (w, st) in s.statements.iter().enumerate() {
+        let l = st.level.as_ref().unwrap();
+        assert_eq!(l.level, "probation");
+        let mut e = t.evidence[w].clone();
+        let want = (1..=300u64).find(|_| {
+            e.record_gold(true);
+            policy.evaluate(&e).tier.is_some_and(|m| m.to == 1)
+        });
+        assert_eq!(l.correct_to_move_up, want, "worker {w}");
+        assert!(want.is_some());
+        assert!(l.text.contains("2 hours and 20 gold answers"), "{}", l.text);
+    }
+}
