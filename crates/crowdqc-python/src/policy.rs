@@ -165,7 +165,10 @@ impl NativePolicy {
         let (p, m) = (Arc::clone(&self.inner), Arc::clone(&matrix.inner));
         let s = py
             .detach(move || -> crowdqc_core::Result<_> {
-                let pay = pay.as_deref().map(crowdqc_policy::pay::read_pay).transpose()?;
+                let pay = pay
+                    .as_deref()
+                    .map(crowdqc_policy::pay::read_pay)
+                    .transpose()?;
                 crowdqc_policy::statement::statements_from_matrix(&m, &p, pay.as_ref())
             })
             .py_err()?;

@@ -376,6 +376,10 @@ pub(super) fn standing(
 pub(super) fn outcome(policy: &Policy, d: &Decision) -> String {
     let mut s = match d.action {
         Action::Allow => "No rule applies to you: your access is unchanged.".to_string(),
+        // a level change without a rule firing (tier promotion or demotion)
+        a if d.fired.is_empty() => {
+            format!("No rule applies to you; {}.", consequence(a, d.duration_ms))
+        }
         a => {
             let n = d.fired.len();
             let rules = if n == 1 {

@@ -509,3 +509,25 @@ fn level_counts_equal_evaluation() {
         assert!(l.text.contains("2 hours and 20 gold answers"), "{}", l.text);
     }
 }
+
+/// A level change with no rule firing (a tier promotion) is not "0 rules apply": the
+/// outcome says no rule applies and what happens to the level.
+#[test]
+fn promotion_without_a_rule_is_worded_as_such() {
+    use crowdqc_core::evidence::WorkerEvidence;
+    use crowdqc_policy::EvidenceTable;
+    use crowdqc_policy::statement::statements;
+    let policy = crate::example_policy("recommended.toml");
+    let mut e = WorkerEvidence::default();
+    (0..300).for_each(|_| e.record_gold(true));
+    let d = policy.evaluate(&e);
+    assert!(
+        d.fired.is_empty() && d.tier.is_some_and(|m| m.to > m.from),
+        "{d:?}"
+    );
+    let t = EvidenceTable::from_evidence(vec![(crowdqc_policy::Id::Int(1), e)], &policy);
+    let s = statements(&policy, &t, None, None).unwrap();
+    let o = &s.statements[0].outcome;
+    assert!(o.starts_with("No rule applies to you; "), "{o}");
+    assert!(!o.contains("0 rules"), "{o}");
+}
