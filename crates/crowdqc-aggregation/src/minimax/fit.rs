@@ -124,56 +124,54 @@ impl Ctx<'_> {
                          act: &[bool],
                          acc: &mut Acc,
                          z: &mut [f64]| {
-            {
-                if let Some(g) = g {
-                    for (j, (&i, &l)) in g.items.iter().zip(&g.lab).enumerate() {
-                        let i = i as usize;
-                        let other = Side {
-                            x: &tau[i * kk..(i + 1) * kk],
-                            e: &g.e[j * kk..(j + 1) * kk],
-                        };
-                        accumulate(
-                            k,
-                            own,
-                            other,
-                            &g.mu[j * k..(j + 1) * k],
-                            l as usize,
-                            act,
-                            acc,
-                            z,
-                        );
-                    }
-                    return;
-                }
-                let js = m.worker_judgments(w as u32);
-                for (j, &p) in js.iter().enumerate() {
-                    // the item rows AHEAD judgments on, and their positions 2 AHEAD on
-                    if let Some(&p2) = js.get(j + 2 * AHEAD) {
-                        prefetch_u32(items, p2 as usize);
-                        prefetch_u32(lab, p2 as usize);
-                    }
-                    if let Some(&p1) = js.get(j + AHEAD) {
-                        let i1 = items[p1 as usize] as usize;
-                        prefetch(etau, i1 * kk, kk);
-                        prefetch(mu, i1 * k, k);
-                    }
-                    let p = p as usize;
-                    let i = items[p] as usize;
+            if let Some(g) = g {
+                for (j, (&i, &l)) in g.items.iter().zip(&g.lab).enumerate() {
+                    let i = i as usize;
                     let other = Side {
                         x: &tau[i * kk..(i + 1) * kk],
-                        e: &etau[i * kk..(i + 1) * kk],
+                        e: &g.e[j * kk..(j + 1) * kk],
                     };
                     accumulate(
                         k,
                         own,
                         other,
-                        &mu[i * k..(i + 1) * k],
-                        lab[p] as usize,
+                        &g.mu[j * k..(j + 1) * k],
+                        l as usize,
                         act,
                         acc,
                         z,
                     );
                 }
+                return;
+            }
+            let js = m.worker_judgments(w as u32);
+            for (j, &p) in js.iter().enumerate() {
+                // the item rows AHEAD judgments on, and their positions 2 AHEAD on
+                if let Some(&p2) = js.get(j + 2 * AHEAD) {
+                    prefetch_u32(items, p2 as usize);
+                    prefetch_u32(lab, p2 as usize);
+                }
+                if let Some(&p1) = js.get(j + AHEAD) {
+                    let i1 = items[p1 as usize] as usize;
+                    prefetch(etau, i1 * kk, kk);
+                    prefetch(mu, i1 * k, k);
+                }
+                let p = p as usize;
+                let i = items[p] as usize;
+                let other = Side {
+                    x: &tau[i * kk..(i + 1) * kk],
+                    e: &etau[i * kk..(i + 1) * kk],
+                };
+                accumulate(
+                    k,
+                    own,
+                    other,
+                    &mu[i * k..(i + 1) * k],
+                    lab[p] as usize,
+                    act,
+                    acc,
+                    z,
+                );
             }
         };
         if self.ordinal {
