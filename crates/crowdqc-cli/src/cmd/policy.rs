@@ -184,6 +184,10 @@ pub struct SimulateArgs {
     /// Output format (text: one table per policy, then a side-by-side Markdown table).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Instead, the gold economy: the adaptive schedule next to flat 10%, 20% and 30%
+    /// gold for good workers (0.97, 0.92, 0.85) and uniform spammers.
+    #[arg(long)]
+    pub economy: bool,
 }
 
 /// Runs the subcommand.
@@ -277,6 +281,9 @@ fn simulate(a: SimulateArgs) -> Result<()> {
         .iter()
         .map(|p| read_policy(p))
         .collect::<Result<_>>()?;
+    if a.economy {
+        return economy(&a, &policies);
+    }
     check_out(a.out.as_ref())?;
     let cfg = SimConfig::new()
         .workers(Archetype::parse_list(&a.workers)?)
@@ -343,5 +350,26 @@ fn exact(a: ExactArgs) -> Result<()> {
     common::print_out(&match a.format {
         Format::Json => common::to_json(&r)?,
         Format::Text => r.text(),
+    })
+}
+
+fn economy(a: &SimulateArgs, policies: &[Policy]) -> Result<()> {
+    use crowdqc::policy::simulate::economy::{EconomyConfig, GoldSchedule, gold_economy};
+    let cfg = (EconomyConfig::new()
+        .tasks(a.tasks)
+        .runs(a.runs)
+        .seed(a.seed))
+    .classes(a.classes);
+    cfg.validate()?;
+    let simulated = a.runs.saturating_mul(cfg.good.len() as u64 + 1);
+    let pool = GoldPool::synthetic(a.gold_pool, a.classes, simulated)?;
+    let adaptive = GoldScheduler::factory(ScheduleParams::new(), pool)?;
+    let mut schedules = vec![GoldSchedule::custom("adaptive", Box::new(adaptive))];
+    schedules.extend([0.1, 0.2, 0.3].map(GoldSchedule::flat));
+    let tables: Vec<_> =
+        (policies.iter().map(|p| gold_economy(p, &cfg, &schedules))).collect::<Result<_>>()?;
+    common::print_out(&match a.format {
+        Format::Json => common::to_json(&tables)?,
+        Format::Text => tables.iter().map(ToString::to_string).collect(),
     })
 }

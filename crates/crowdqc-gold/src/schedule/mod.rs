@@ -8,5 +8,5 @@ mod pool;
 
 pub use batch::{PageParams, PagePlan, PlanRow, RowKind, plan_pages};
 pub use online::{GoldReason, GoldScheduler, ScheduleStats, Slot, WorkerStatus, WorkerView};
-pub use params::ScheduleParams;
+pub use params::{AdaptiveRule, ScheduleParams};
 pub use pool::GoldPool;

@@ -36,6 +36,7 @@
 //! ```
 
 mod comparison;
+pub mod economy;
 mod report;
 
 use crowdqc_core::evidence::{GoldSource, NextTask, WorkerEvidence};
