@@ -181,7 +181,8 @@ pub use report::{
 };
 pub use schedule::{
     AdaptiveRule, GoldPool, GoldReason, GoldScheduler, PageParams, PagePlan, PlanRow, RowKind,
-    ScheduleParams, ScheduleStats, Slot, WorkerStatus, WorkerView, plan_pages,
+    STATE_MAGIC, STATE_VERSION, ScheduleParams, ScheduleStats, Slot, WorkerStatus, WorkerView,
+    plan_pages,
 };
 pub use score::{
     ConfusionCell, DUPLICATE_RULE, DivergenceDirection, Forgive, Forgiven, GoldItem, GoldParams,

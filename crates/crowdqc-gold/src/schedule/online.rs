@@ -96,15 +96,15 @@ pub struct ScheduleStats {
 }
 
 #[derive(Debug, Clone)]
-struct WorkerState {
+pub(super) struct WorkerState {
     /// Pool indices served to this worker, sorted.
-    seen: Vec<u32>,
-    slots: u64,
-    served: u32,
-    answered: u32,
-    correct: u32,
-    rate: f64,
-    status: WorkerStatus,
+    pub(super) seen: Vec<u32>,
+    pub(super) slots: u64,
+    pub(super) served: u32,
+    pub(super) answered: u32,
+    pub(super) correct: u32,
+    pub(super) rate: f64,
+    pub(super) status: WorkerStatus,
 }
 
 /// Decides, per task request, whether a worker's next slot is gold and which item.
@@ -135,12 +135,12 @@ struct WorkerState {
 /// ```
 #[derive(Debug, Clone)]
 pub struct GoldScheduler {
-    params: ScheduleParams,
-    pool: GoldPool,
-    exposure: ExposureOrder,
-    workers: HashMap<u32, WorkerState>,
-    z: f64,
-    stats: ScheduleStats,
+    pub(super) params: ScheduleParams,
+    pub(super) pool: GoldPool,
+    pub(super) exposure: ExposureOrder,
+    pub(super) workers: HashMap<u32, WorkerState>,
+    pub(super) z: f64,
+    pub(super) stats: ScheduleStats,
 }
 
 impl GoldScheduler {
@@ -389,7 +389,7 @@ impl GoldScheduler {
 }
 
 /// The checks of [`GoldScheduler::new`].
-fn check(params: &ScheduleParams, pool: &GoldPool) -> Result<()> {
+pub(super) fn check(params: &ScheduleParams, pool: &GoldPool) -> Result<()> {
     params.validate()?;
     if (pool.len() as u64) < u64::from(params.quiz) {
         return Err(Error::param(
