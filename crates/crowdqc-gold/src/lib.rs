@@ -175,6 +175,7 @@ pub use interval::{
     jeffreys_prob_below, lower_bound,
 };
 pub use mergeable::GoldCounts;
+pub use report::events::{pool_from_gold_rows, run_events};
 pub use report::plan::{LayoutRow, PagePlanReport, check_disjoint, read_gold_rows, read_ids};
 pub use report::{
     DUPLICATE_RULE_TEXT, GoldScoreReport, ItemRow, ModelRow, WorkerRow, forgive_edits,
