@@ -170,8 +170,8 @@ pub struct SimulateArgs {
     pub classes: u32,
     /// Gold schedule: `fixed` (each slot gold with probability --gold-rate, after
     /// --front-gold) or `adaptive` (crowdqc-gold's scheduler: 10 onboarding gold at
-    /// rate 0.5, then a rate driven by the Wilson interval around 0.8, between 0.02 and
-    /// 0.3; --gold-rate and --front-gold are ignored).
+    /// rate 0.5, then 0.02 + 0.28 × P(accuracy < 0.8) under the Jeffreys posterior;
+    /// --gold-rate and --front-gold are ignored).
     #[arg(long, default_value = "fixed", value_name = "KIND")]
     pub schedule: String,
     /// Gold items available to the adaptive schedule (each served at most once per
