@@ -7,7 +7,11 @@
 //!   Parquet and to CSV in a temporary directory, including the atomic rename and the
 //!   fsync. Throughput = rows. Targets: ≥ 10 M rows/s Parquet, ≥ 3.3 M rows/s CSV.
 //!
-//! Set `CROWDQC_BENCH_ROWS` to change the table size (default 1,000,000).
+//! Set `CROWDQC_BENCH_ROWS` to change the table size (default 1,000,000). With
+//! `CROWDQC_BENCH_CPU=N` each format is first written N times and the process's CPU
+//! time (user + system, from `/proc/self/stat`, Linux) per row is printed: on a shared
+//! machine CPU time is steadier than wall time, and divided by the cores in use it
+//! estimates the quiet wall time.
 #![allow(missing_docs)]
 
 use std::sync::Arc;
@@ -62,6 +66,39 @@ pub fn items_table(n: usize) -> RecordBatch {
     RecordBatch::try_from_iter(cols).expect("columns of equal length")
 }
 
+/// CPU seconds (user + system) of this process so far, from `/proc/self/stat`.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // fields after the command name (which ends with ')'): utime is the 12th, stime
+    // the 13th, in clock ticks (100 per second on Linux)
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<f64> = rest
+        .split_whitespace()
+        .map(|v| v.parse().unwrap_or(0.0))
+        .collect();
+    (f.get(11).copied().unwrap_or(0.0) + f.get(12).copied().unwrap_or(0.0)) / 100.0
+}
+
+fn cpu_report(table: &RecordBatch, dir: &std::path::Path, times: usize) {
+    for ext in ["parquet", "csv"] {
+        let path = dir.join(format!("items.{ext}"));
+        crowdqc_io::write_table(&path, table).expect("writes");
+        let (wall, cpu) = (std::time::Instant::now(), cpu_seconds());
+        for _ in 0..times {
+            crowdqc_io::write_table(&path, table).expect("writes");
+        }
+        let rows = (table.num_rows() * times) as f64;
+        let (w, c) = (wall.elapsed().as_secs_f64(), cpu_seconds() - cpu);
+        println!(
+            "{ext}: {:.2} M rows/s wall, {:.2} M rows per CPU-second ({:.0} ns CPU per row), {} bytes",
+            rows / w / 1e6,
+            rows / c / 1e6,
+            c / rows * 1e9,
+            std::fs::metadata(&path).map_or(0, |m| m.len())
+        );
+    }
+}
+
 fn bench_output(c: &mut Criterion) {
     let n: usize = std::env::var("CROWDQC_BENCH_ROWS")
         .ok()
@@ -69,6 +106,12 @@ fn bench_output(c: &mut Criterion) {
         .unwrap_or(1_000_000);
     let table = items_table(n);
     let dir = tempfile::tempdir().expect("tempdir");
+    if let Some(times) = std::env::var("CROWDQC_BENCH_CPU")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        cpu_report(&table, dir.path(), times);
+    }
     let mut g = c.benchmark_group("items_output");
     g.sample_size(10);
     g.throughput(Throughput::Elements(n as u64));
