@@ -231,3 +231,102 @@ impl ParallelParquet {
         started.writer.into_inner().map_err(wrap)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow_array::{ArrayRef, Float64Array, Int64Array, StringArray};
+    use parquet::basic::Encoding;
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+
+    use super::*;
+
+    /// An items table: unique string ids, 3 labels, floats, and unique integers.
+    fn items(n: usize) -> RecordBatch {
+        RecordBatch::try_from_iter([
+            (
+                "item",
+                Arc::new(StringArray::from_iter_values(
+                    (0..n).map(|i| format!("it{i}")),
+                )) as ArrayRef,
+            ),
+            (
+                "label",
+                Arc::new(StringArray::from_iter_values(
+                    (0..n).map(|i| ["a", "b", "c"][i % 3]),
+                )),
+            ),
+            (
+                "p",
+                Arc::new(Float64Array::from_iter_values(
+                    (0..n).map(|i| (i as f64).sin().abs()),
+                )),
+            ),
+            (
+                "n",
+                Arc::new(Int64Array::from_iter_values((0..n as i64).map(|i| i * 7))),
+            ),
+        ])
+        .expect("batch")
+    }
+
+    fn write(batches: &[RecordBatch], threads: usize) -> Vec<u8> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("t.parquet");
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("pool")
+            .install(|| {
+                let file = File::create(&path).expect("create");
+                let mut w = ParallelParquet::try_new(BufWriter::new(file), batches[0].schema())
+                    .expect("schema");
+                for b in batches {
+                    w.write(b).expect("write");
+                }
+                let mut out = w.finish().expect("finish");
+                std::io::Write::flush(&mut out).expect("flush");
+            });
+        std::fs::read(&path).expect("read")
+    }
+
+    #[test]
+    fn bytes_do_not_depend_on_threads_and_dictionaries_follow_the_data() {
+        let t = items(ROW_GROUP_ROWS + 5000);
+        let parts = [t.slice(0, 70_000), t.slice(70_000, t.num_rows() - 70_000)];
+        let one = write(&parts, 1);
+        assert_eq!(one, write(&parts, 3), "identical for any thread count");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("one.parquet");
+        std::fs::write(&path, &one).expect("write");
+        let r = SerializedFileReader::new(File::open(&path).expect("open")).expect("parquet");
+        let md = r.metadata();
+        assert_eq!(md.num_row_groups(), 2);
+        assert_eq!(md.file_metadata().num_rows() as usize, t.num_rows());
+        let rg = md.row_group(0);
+        let dict = |c: usize| {
+            rg.column(c)
+                .encodings()
+                .any(|e| e == Encoding::RLE_DICTIONARY || e == Encoding::PLAIN_DICTIONARY)
+        };
+        // unique ids and numbers: no dictionary; three labels: a dictionary
+        assert!(!dict(0) && dict(1) && !dict(2) && !dict(3));
+        assert_eq!(rg.column(2).compression(), Compression::UNCOMPRESSED);
+        assert!(matches!(rg.column(1).compression(), Compression::ZSTD(_)));
+    }
+
+    #[test]
+    fn an_empty_table_is_a_valid_file() {
+        let t = items(0);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("e.parquet");
+        let file = File::create(&path).expect("create");
+        let w = ParallelParquet::try_new(BufWriter::new(file), t.schema()).expect("schema");
+        let mut out = w.finish().expect("finish");
+        std::io::Write::flush(&mut out).expect("flush");
+        drop(out);
+        let r = SerializedFileReader::new(File::open(&path).expect("open")).expect("parquet");
+        assert_eq!(r.metadata().file_metadata().num_rows(), 0);
+    }
+}

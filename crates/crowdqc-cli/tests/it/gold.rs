@@ -554,7 +554,7 @@ fn schedule_events(n: usize) -> String {
         let w = ((x >> 33) % 12) as u32;
         out += &format!("{w},,\n");
         if let Slot::Gold { item, .. } = s.next(w) {
-            let right = w % 4 != 0 || (x >> 20) & 1 == 0;
+            let right = !w.is_multiple_of(4) || (x >> 20) & 1 == 0;
             let label = if right {
                 ["no", "yes"][(item % 2) as usize]
             } else {

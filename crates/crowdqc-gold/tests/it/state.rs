@@ -27,16 +27,16 @@ fn drive(s: &mut GoldScheduler, rng: &mut ChaCha8Rng, steps: usize) -> Vec<(u32,
     for _ in 0..steps {
         let w = rng.random_range(0..40u32) * 7 + 3; // sparse platform ids
         let slot = s.next(w);
-        if let Slot::Gold { item, .. } = slot {
-            if rng.random_bool(0.97) {
-                let acc = if w % 5 == 0 { 0.5 } else { 0.92 };
-                let answer = if rng.random_bool(acc) {
-                    s.pool().answer(item).expect("gold")
-                } else {
-                    99
-                };
-                s.record_answer(w, item, answer).expect("served");
-            }
+        if let Slot::Gold { item, .. } = slot
+            && rng.random_bool(0.97)
+        {
+            let acc = if w % 5 == 0 { 0.5 } else { 0.92 };
+            let answer = if rng.random_bool(acc) {
+                s.pool().answer(item).expect("gold")
+            } else {
+                99
+            };
+            s.record_answer(w, item, answer).expect("served");
         }
         out.push((w, slot));
     }
