@@ -128,7 +128,7 @@ pub fn write_batches(
 enum Sink {
     Parquet(Box<ParallelParquet>),
     Csv(CsvTableWriter<BufWriter<File>>),
-    Ipc(FileWriter<BufWriter<File>>),
+    Ipc(Box<FileWriter<BufWriter<File>>>),
 }
 
 /// Creates the hidden temporary file next to `path` (after removing stale ones), locks
@@ -267,10 +267,10 @@ impl TableWriter {
                 CsvTableWriter::try_new(out, &schema, format.delimiter())
                     .map_err(|e| e.in_file(path))?,
             ),
-            FileFormat::Ipc => Sink::Ipc(
+            FileFormat::Ipc => Sink::Ipc(Box::new(
                 FileWriter::try_new(out, &schema)
                     .map_err(|e| errors::write("Arrow IPC", e).in_file(path))?,
-            ),
+            )),
         };
         Ok(TableWriter {
             path: path.to_path_buf(),
@@ -318,7 +318,7 @@ impl TableWriter {
             Sink::Ipc(mut w) => {
                 w.finish()
                     .map_err(|e| wrap(errors::write("Arrow IPC", e)))?;
-                w.into_inner()
+                (*w).into_inner()
                     .map_err(|e| wrap(errors::write("Arrow IPC", e)))?
             }
         };

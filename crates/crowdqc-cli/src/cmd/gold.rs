@@ -24,6 +24,39 @@ pub enum Command {
     /// Lay tasks out into pages with gold mixed in (Appen's page model) for a set of
     /// workers: least-exposed gold first, never the same gold twice to a worker.
     Plan(PlanArgs),
+    /// Run a platform's task requests and gold answers (in row order) through the
+    /// online gold scheduler; resume from and save its state between runs.
+    Schedule(ScheduleArgs),
+}
+
+/// Arguments of `crowdqc gold schedule`.
+#[derive(Debug, clap::Args)]
+pub struct ScheduleArgs {
+    /// Events: integer `worker`; rows with `item` and `label` are gold answers, others
+    /// task requests.
+    pub events: PathBuf,
+    /// Gold file (integer item ids) with `label`, `true_label` or `gold`.
+    #[arg(long, value_name = "GOLD")]
+    pub gold: PathBuf,
+    /// Decisions (.parquet or .csv): row, worker, decision, item, reason, correct.
+    #[arg(long, value_name = "DECISIONS")]
+    pub out: PathBuf,
+    /// Resume from this state file (same gold and parameters, else an error naming
+    /// what differs).
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// Save the scheduler's state here afterwards (versioned, exact).
+    #[arg(long, value_name = "FILE")]
+    pub save_state: Option<PathBuf>,
+    /// Quiz length (0 = none).
+    #[arg(long, default_value_t = 0, value_name = "Q")]
+    pub quiz: u32,
+    /// Accuracy threshold of the adaptive rate.
+    #[arg(long, default_value_t = 0.8, value_name = "T")]
+    pub threshold: f64,
+    /// Seed.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
 }
 
 /// Arguments of `crowdqc gold score`.
@@ -124,6 +157,7 @@ pub fn run(cmd: Command) -> Result<()> {
     match cmd {
         Command::Score(a) => score(*a),
         Command::Plan(a) => plan(a),
+        Command::Schedule(a) => schedule(a),
     }
 }
 
@@ -195,4 +229,30 @@ fn plan(a: PlanArgs) -> Result<()> {
         Format::Json => common::to_json(&r)?,
         Format::Text => format!("{}layout written to {}\n", r.text(), a.out.display()),
     })
+}
+
+fn schedule(a: ScheduleArgs) -> Result<()> {
+    use crowdqc::gold::{GoldScheduler, ScheduleParams, pool_from_gold_rows, run_events};
+    let params = (ScheduleParams::new().quiz(a.quiz).threshold(a.threshold)).seed(a.seed);
+    crowdqc_io::check_output_path(&a.out)?;
+    let gt = crowdqc_io::read_table_with_lines(&a.gold)?;
+    let gold = read_gold_rows(&gt.clone().into_batches()).map_err(|e| gt.locate(e))?;
+    let (pool, labels) = pool_from_gold_rows(&gold).map_err(|e| gt.locate(e))?;
+    let mut s = match &a.state {
+        Some(p) => {
+            let bytes = std::fs::read(p).map_err(|source| Error::Io {
+                path: p.clone(),
+                source,
+            })?;
+            GoldScheduler::resume(params, pool, &bytes).map_err(|e| e.in_file(p))?
+        }
+        None => GoldScheduler::new(params, pool)?,
+    };
+    let et = crowdqc_io::read_table_with_lines(&a.events)?;
+    let d = run_events(&mut s, &labels, &et.clone().into_batches()).map_err(|e| et.locate(e))?;
+    crowdqc_io::write_table(&a.out, &d)?;
+    if let Some(p) = &a.save_state {
+        s.write_state(p)?;
+    }
+    common::print_out(&format!("{:?}\n", s.stats()))
 }

@@ -167,8 +167,8 @@ pub struct SimulateArgs {
     pub classes: u32,
     /// Gold schedule: `fixed` (each slot gold with probability --gold-rate, after
     /// --front-gold) or `adaptive` (crowdqc-gold's scheduler: 10 onboarding gold at
-    /// rate 0.5, then a rate driven by the Wilson interval around 0.8, between 0.02 and
-    /// 0.3; --gold-rate and --front-gold are ignored).
+    /// rate 0.5, then 0.02 + 0.28 × P(accuracy < 0.8) under the Jeffreys posterior;
+    /// --gold-rate and --front-gold are ignored).
     #[arg(long, default_value = "fixed", value_name = "KIND")]
     pub schedule: String,
     /// Gold items available to the adaptive schedule (each served at most once per
@@ -188,6 +188,10 @@ pub struct SimulateArgs {
     /// Output format (text: one table per policy, then a side-by-side Markdown table).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Instead, the gold economy: the adaptive schedule next to flat 10%, 20% and 30%
+    /// gold for good workers (0.97, 0.92, 0.85) and uniform spammers.
+    #[arg(long)]
+    pub economy: bool,
 }
 
 /// Runs the subcommand.
@@ -265,6 +269,9 @@ fn simulate(a: SimulateArgs) -> Result<()> {
         .iter()
         .map(|p| read_policy(p))
         .collect::<Result<_>>()?;
+    if a.economy {
+        return economy(&a, &policies);
+    }
     check_out(a.out.as_ref())?;
     let shift = crowdqc::policy::spec::parse_duration("--shift", &a.shift)?.unwrap_or(0);
     let mut cfg = SimConfig::new()
@@ -336,5 +343,26 @@ fn exact(a: ExactArgs) -> Result<()> {
     common::print_out(&match a.format {
         Format::Json => common::to_json(&r)?,
         Format::Text => r.text(),
+    })
+}
+
+fn economy(a: &SimulateArgs, policies: &[Policy]) -> Result<()> {
+    use crowdqc::policy::simulate::economy::{EconomyConfig, GoldSchedule, gold_economy};
+    let cfg = (EconomyConfig::new()
+        .tasks(a.tasks)
+        .runs(a.runs)
+        .seed(a.seed))
+    .classes(a.classes);
+    cfg.validate()?;
+    let simulated = a.runs.saturating_mul(cfg.good.len() as u64 + 1);
+    let pool = GoldPool::synthetic(a.gold_pool, a.classes, simulated)?;
+    let adaptive = GoldScheduler::factory(ScheduleParams::new(), pool)?;
+    let mut schedules = vec![GoldSchedule::custom("adaptive", Box::new(adaptive))];
+    schedules.extend([0.1, 0.2, 0.3].map(GoldSchedule::flat));
+    let tables: Vec<_> =
+        (policies.iter().map(|p| gold_economy(p, &cfg, &schedules))).collect::<Result<_>>()?;
+    common::print_out(&match a.format {
+        Format::Json => common::to_json(&tables)?,
+        Format::Text => tables.iter().map(ToString::to_string).collect(),
     })
 }

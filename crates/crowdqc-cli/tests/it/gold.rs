@@ -537,3 +537,104 @@ fn score_reports_duplicates_once_on_stderr() {
     assert!(!r.stdout.contains("pairs in the judgments"), "{}", r.stdout);
     assert!(!r.stdout.contains("duplicate (item"), "{}", r.stdout);
 }
+
+/// Events for `gold schedule`: requests from 12 workers and their gold answers, built
+/// by driving the library scheduler with the same parameters (so the answers refer to
+/// the gold it serves); `worker % 4 == 0` answers at random.
+fn schedule_events(n: usize) -> String {
+    use crowdqc::gold::{GoldPool, GoldScheduler, ScheduleParams, Slot};
+    let pool = GoldPool::new((0..30).map(|i| (100 + i, i % 2))).expect("pool");
+    let mut s = GoldScheduler::new(ScheduleParams::new().quiz(3).seed(5), pool).expect("s");
+    let mut out = String::from("worker,item,label\n");
+    let mut x = 7u64;
+    for _ in 0..n {
+        x = x
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        let w = ((x >> 33) % 12) as u32;
+        out += &format!("{w},,\n");
+        if let Slot::Gold { item, .. } = s.next(w) {
+            let right = !w.is_multiple_of(4) || (x >> 20) & 1 == 0;
+            let label = if right {
+                ["no", "yes"][(item % 2) as usize]
+            } else {
+                "maybe"
+            };
+            s.record_answer(w, item, if right { item % 2 } else { 9 })
+                .expect("served");
+            out += &format!("{w},{item},{label}\n");
+        }
+    }
+    out
+}
+
+#[test]
+fn schedule_resumes_from_a_saved_state_as_if_uninterrupted() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let gold: String = std::iter::once("item,label\n".to_string())
+        .chain((0..30).map(|i| format!("{},{}\n", 100 + i, ["no", "yes"][i % 2])))
+        .collect();
+    let gold = file(d, "gold.csv", gold);
+    let events = schedule_events(600);
+    let lines: Vec<&str> = events.lines().collect();
+    let (head, tail) = lines[1..].split_at(400);
+    let part = |name: &str, rows: &[&str]| {
+        file(d, name, format!("worker,item,label\n{}\n", rows.join("\n")))
+    };
+    let (all, p1, p2) = (
+        file(d, "all.csv", &events),
+        part("p1.csv", head),
+        part("p2.csv", tail),
+    );
+    let state = d.join("g.state");
+    let run = |ev: &Path, out: &str, extra: &[&str]| {
+        let mut args = vec![
+            "gold",
+            "schedule",
+            s(ev),
+            "--gold",
+            s(&gold),
+            "--quiz",
+            "3",
+            "--seed",
+            "5",
+        ];
+        let out = d.join(out);
+        args.extend(["--out", s(&out)]);
+        args.extend(extra);
+        let r = crowdqc(&args);
+        assert_no_panic(&r);
+        (r, std::fs::read_to_string(&out).unwrap_or_default())
+    };
+    let (r, whole) = run(&all, "all.out.csv", &[]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    let (r, first) = run(&p1, "p1.out.csv", &["--save-state", s(&state)]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    let (r, second) = run(&p2, "p2.out.csv", &["--state", s(&state)]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    // the same decisions (gold items, reasons, grading) after the row number
+    let body = |t: &str| -> Vec<String> {
+        t.lines()
+            .skip(1)
+            .map(|l| l.split_once(',').expect("row").1.to_string())
+            .collect()
+    };
+    let mut resumed = body(&first);
+    resumed.extend(body(&second));
+    assert_eq!(resumed, body(&whole));
+    assert!(whole.contains(",gold,") && whole.contains(",answer,") && whole.contains("false"));
+    // other parameters than the saved ones: exit 2 naming them
+    let (r, _) = run(
+        &p2,
+        "bad.out.csv",
+        &["--state", s(&state), "--threshold", "0.9"],
+    );
+    assert_eq!(r.code, Some(2), "{r:?}");
+    assert!(
+        r.stderr.contains("threshold (saved 0.8, given 0.9)"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("g.state"), "{}", r.stderr);
+}

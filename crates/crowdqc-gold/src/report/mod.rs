@@ -2,6 +2,7 @@
 //! comparison with a model), per-gold-item exposure, misses and contested flag, with
 //! ids resolved, as Arrow tables and text.
 
+pub mod events;
 pub mod plan;
 mod text;
 

@@ -5,8 +5,10 @@ mod batch;
 mod online;
 mod params;
 mod pool;
+mod state;
 
 pub use batch::{PageParams, PagePlan, PlanRow, RowKind, plan_pages};
 pub use online::{GoldReason, GoldScheduler, ScheduleStats, Slot, WorkerStatus, WorkerView};
-pub use params::ScheduleParams;
+pub use params::{AdaptiveRule, ScheduleParams};
 pub use pool::GoldPool;
+pub use state::{STATE_MAGIC, STATE_VERSION};

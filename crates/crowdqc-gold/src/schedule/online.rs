@@ -7,9 +7,9 @@ use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
-use super::params::ScheduleParams;
+use super::params::{AdaptiveRule, ScheduleParams};
 use super::pool::{ExposureOrder, GoldPool};
-use crate::interval::{two_sided_z, wilson_z};
+use crate::interval::{jeffreys_prob_below, two_sided_z, wilson_z};
 
 /// Why a gold item was served.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -96,15 +96,15 @@ pub struct ScheduleStats {
 }
 
 #[derive(Debug, Clone)]
-struct WorkerState {
+pub(super) struct WorkerState {
     /// Pool indices served to this worker, sorted.
-    seen: Vec<u32>,
-    slots: u64,
-    served: u32,
-    answered: u32,
-    correct: u32,
-    rate: f64,
-    status: WorkerStatus,
+    pub(super) seen: Vec<u32>,
+    pub(super) slots: u64,
+    pub(super) served: u32,
+    pub(super) answered: u32,
+    pub(super) correct: u32,
+    pub(super) rate: f64,
+    pub(super) status: WorkerStatus,
 }
 
 /// Decides, per task request, whether a worker's next slot is gold and which item.
@@ -135,12 +135,12 @@ struct WorkerState {
 /// ```
 #[derive(Debug, Clone)]
 pub struct GoldScheduler {
-    params: ScheduleParams,
-    pool: GoldPool,
-    exposure: ExposureOrder,
-    workers: HashMap<u32, WorkerState>,
-    z: f64,
-    stats: ScheduleStats,
+    pub(super) params: ScheduleParams,
+    pub(super) pool: GoldPool,
+    pub(super) exposure: ExposureOrder,
+    pub(super) workers: HashMap<u32, WorkerState>,
+    pub(super) z: f64,
+    pub(super) stats: ScheduleStats,
 }
 
 impl GoldScheduler {
@@ -150,27 +150,49 @@ impl GoldScheduler {
     /// Invalid parameters; a pool smaller than the quiz (checked here, before any
     /// scheduling).
     pub fn new(params: ScheduleParams, pool: GoldPool) -> Result<Self> {
-        params.validate()?;
-        if (pool.len() as u64) < u64::from(params.quiz) {
-            return Err(Error::param(
-                "quiz",
-                format!(
-                    "the quiz needs {} distinct gold items but the pool has {}",
-                    params.quiz,
-                    pool.len()
-                ),
-            ));
-        }
+        check(&params, &pool)?;
+        Ok(Self::build(params, pool))
+    }
+
+    /// A factory of independent schedulers, one per simulated worker, each with
+    /// `params` but its own seed (the policy simulator's gold source; see
+    /// `crowdqc_policy::simulate::simulate_with`). The parameters are checked once,
+    /// here, so the factory cannot fail.
+    ///
+    /// ```
+    /// use crowdqc_gold::{GoldPool, GoldScheduler, ScheduleParams};
+    /// let pool = GoldPool::synthetic(100, 2, 10).expect("small");
+    /// let make = GoldScheduler::factory(ScheduleParams::new(), pool).expect("valid");
+    /// let mut source = make(7); // a Box<dyn GoldSource> seeded with 7
+    /// # let _ = &mut source;
+    /// assert!(GoldScheduler::factory(ScheduleParams::new().quiz(200),
+    ///     GoldPool::synthetic(100, 2, 10).expect("small")).is_err());
+    /// ```
+    ///
+    /// # Errors
+    /// As [`new`](Self::new).
+    pub fn factory(
+        params: ScheduleParams,
+        pool: GoldPool,
+    ) -> Result<impl Fn(u64) -> Box<dyn GoldSource> + Send + Sync + 'static> {
+        check(&params, &pool)?;
+        Ok(move |seed| {
+            Box::new(Self::build(params.clone().seed(seed), pool.clone())) as Box<dyn GoldSource>
+        })
+    }
+
+    /// A scheduler from checked parameters.
+    fn build(params: ScheduleParams, pool: GoldPool) -> Self {
         let mut initial: Vec<u32> = (0..pool.len() as u32).collect();
         initial.shuffle(&mut ChaCha8Rng::seed_from_u64(params.seed));
-        Ok(GoldScheduler {
+        GoldScheduler {
             z: two_sided_z(params.confidence),
             exposure: ExposureOrder::new(initial),
             params,
             pool,
             workers: HashMap::new(),
             stats: ScheduleStats::default(),
-        })
+        }
     }
 
     /// The parameters.
@@ -366,6 +388,22 @@ impl GoldScheduler {
     }
 }
 
+/// The checks of [`GoldScheduler::new`].
+pub(super) fn check(params: &ScheduleParams, pool: &GoldPool) -> Result<()> {
+    params.validate()?;
+    if (pool.len() as u64) < u64::from(params.quiz) {
+        return Err(Error::param(
+            "quiz",
+            format!(
+                "the quiz needs {} distinct gold items but the pool has {}",
+                params.quiz,
+                pool.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
 fn fresh_state(params: &ScheduleParams, z: f64) -> WorkerState {
     WorkerState {
         seen: Vec::new(),
@@ -386,6 +424,12 @@ fn fresh_state(params: &ScheduleParams, z: f64) -> WorkerState {
 pub(crate) fn gold_rate(p: &ScheduleParams, z: f64, answered: u32, correct: u32) -> f64 {
     if answered < p.onboarding_gold {
         return p.onboarding_rate;
+    }
+    if p.rule == AdaptiveRule::Posterior {
+        // counts are consistent (correct <= answered) and the threshold is in (0, 1)
+        let q = jeffreys_prob_below(u64::from(correct), u64::from(answered), p.threshold)
+            .unwrap_or(1.0);
+        return p.floor + (p.max_rate - p.floor) * q;
     }
     let ci = wilson_z(u64::from(correct), u64::from(answered), z);
     let t = p.threshold;
@@ -440,6 +484,7 @@ mod tests {
     #[test]
     fn rate_decays_with_evidence_and_respects_bounds() {
         let p = ScheduleParams::new()
+            .rule(AdaptiveRule::Wilson)
             .threshold(0.8)
             .floor(0.02)
             .max_rate(0.3);

@@ -143,6 +143,11 @@ impl GoldPool {
         self.index.get(&item).map(|&k| self.answers[k as usize])
     }
 
+    /// Answers, in pool order.
+    pub(crate) fn answers(&self) -> &[u32] {
+        &self.answers
+    }
+
     /// The pool index of `item`.
     pub(crate) fn index_of(&self, item: u32) -> Option<u32> {
         self.index.get(&item).copied()
@@ -181,6 +186,47 @@ impl ExposureOrder {
             // start[0] = 0; start[1] = n (nothing has exposure >= 1 yet)
             start: vec![0, n as u32],
         }
+    }
+
+    /// `(order, count, start)`, for saving.
+    pub(crate) fn parts(&self) -> (&[u32], &[u32], &[u32]) {
+        (&self.order, &self.count, &self.start)
+    }
+
+    /// Rebuilds from [`parts`](Self::parts); None when they are inconsistent (not a
+    /// permutation, not sorted by exposure, bucket starts that do not match).
+    pub(crate) fn from_parts(order: Vec<u32>, count: Vec<u32>, start: Vec<u32>) -> Option<Self> {
+        let n = order.len();
+        if count.len() != n {
+            return None;
+        }
+        let mut pos = vec![u32::MAX; n];
+        for (p, &k) in order.iter().enumerate() {
+            let slot = pos.get_mut(k as usize)?;
+            if *slot != u32::MAX {
+                return None;
+            }
+            *slot = p as u32;
+        }
+        let along: Vec<u32> = order.iter().map(|&k| count[k as usize]).collect();
+        if along.windows(2).any(|w| w[0] > w[1]) {
+            return None;
+        }
+        let max = along.last().copied().unwrap_or(0) as usize;
+        if start.len() < max + 2 {
+            return None;
+        }
+        for (e, &s) in start.iter().enumerate() {
+            if along.partition_point(|&c| (c as usize) < e) != s as usize {
+                return None;
+            }
+        }
+        Some(ExposureOrder {
+            order,
+            pos,
+            count,
+            start,
+        })
     }
 
     pub(crate) fn exposure(&self, k: u32) -> u32 {

@@ -7,3 +7,4 @@ mod limits;
 mod plan;
 mod schedule;
 mod score;
+mod state;

@@ -5,7 +5,9 @@ use std::collections::HashSet;
 
 use crowdqc_core::Error;
 use crowdqc_core::evidence::{GoldSource, NextTask, WorkerEvidence};
-use crowdqc_gold::{GoldPool, GoldReason, GoldScheduler, ScheduleParams, Slot, WorkerStatus};
+use crowdqc_gold::{
+    AdaptiveRule, GoldPool, GoldReason, GoldScheduler, ScheduleParams, Slot, WorkerStatus,
+};
 use proptest::prelude::*;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -161,6 +163,7 @@ fn adaptive_rate_is_served_as_computed_and_separates_workers() {
 #[test]
 fn rate_is_max_while_the_interval_straddles_the_threshold() {
     let p = ScheduleParams::new()
+        .rule(AdaptiveRule::Wilson)
         .onboarding_gold(0)
         .threshold(0.8)
         .seed(1);
@@ -352,4 +355,32 @@ fn new_workers_get_front_loaded_gold() {
     assert!((f64::from(early) - n * 0.5).abs() < 4.0 * sd, "{early}");
     // 200,000 late slots at the decayed rate (< 0.1 for a perfect worker by then)
     assert!(f64::from(late) < 0.1 * 200_000.0, "{late}");
+}
+
+#[test]
+fn posterior_rate_is_the_jeffreys_probability_below_the_threshold() {
+    // rate = 0.02 + 0.28 · P(Beta(c + 1/2, n − c + 1/2) < 0.8); the probabilities are
+    // scipy 1.17.1 `scipy.stats.beta.cdf(0.8, c + 0.5, n - c + 0.5)`
+    for (c, n, q) in [
+        (8u32, 10u32, 0.533_495_955_161_641_4),
+        (5, 10, 0.984_914_602_417_213_1),
+        (20, 20, 0.002_641_248_115_275_341),
+        (27, 30, 0.076_795_043_502_337_11),
+    ] {
+        let p = ScheduleParams::new()
+            .onboarding_gold(0)
+            .threshold(0.8)
+            .seed(1);
+        let mut s = GoldScheduler::new(p, pool(100)).expect("s");
+        let mut k = 0;
+        while k < n {
+            if let Slot::Gold { item, .. } = s.next(1) {
+                s.record(1, item, k < c).expect("served");
+                k += 1;
+            }
+        }
+        let rate = s.worker(1).expect("seen").gold_rate;
+        let want = 0.02 + 0.28 * q;
+        assert!((rate - want).abs() < 1e-9, "{c}/{n}: {rate} vs {want}");
+    }
 }

@@ -40,6 +40,7 @@
 mod archetype;
 mod comparison;
 mod config;
+pub mod economy;
 pub mod pace;
 mod report;
 
