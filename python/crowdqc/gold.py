@@ -244,9 +244,12 @@ class GoldScheduler:
     Call :meth:`next_task` when a worker asks for a task; when it returns a gold
     :class:`Slot`, serve that item and report the answer with :meth:`record_answer`
     (or :meth:`record` when you grade answers yourself). The scheduler runs a quiz if
-    asked, front-loads gold for new workers, then serves gold at a rate driven by the
-    worker's Wilson interval around ``threshold`` (maximal while uncertain, decaying to
-    a covert ``floor``), never the same gold twice to a worker and least-exposed first.
+    asked, front-loads gold for new workers, then serves gold at an adaptive rate — by
+    default ``floor + (max_rate - floor) * P(accuracy < threshold)`` under the Jeffreys
+    posterior of the worker's gold record (``rule="posterior"``), or the older rule
+    driven by the Wilson interval around ``threshold`` (``rule="wilson"``: maximal while
+    uncertain, decaying to a covert ``floor``) — never the same gold twice to a worker
+    and least-exposed first. ``docs/gold-economy.md`` compares the two with flat rates.
 
     Parameters
     ----------
@@ -263,13 +266,15 @@ class GoldScheduler:
     threshold : float
         Accuracy the adaptive rate tests against.
     confidence : float
-        Confidence of the adaptive rate's Wilson interval.
+        Confidence of the Wilson interval (``rule="wilson"`` only).
     max_rate, floor : float
         Range of the adaptive gold rate.
     max_exposure : int
         Retire a gold item after this many workers (0 = never).
     seed : int
         Seed of the random choices (deterministic for a given sequence of calls).
+    rule : {"posterior", "wilson"}
+        The adaptive rate's rule.
 
     Raises
     ------
@@ -299,6 +304,7 @@ class GoldScheduler:
         floor: float = 0.02,
         max_exposure: int = 0,
         seed: int = 0,
+        rule: str = "posterior",
     ) -> None:
         pairs = _gold_pairs(gold)
         self._items: list[Any] = [i for i, _ in pairs]
@@ -321,6 +327,7 @@ class GoldScheduler:
             floor=floor,
             max_exposure=max_exposure,
             seed=seed,
+            rule=rule,
         )
 
     def _worker(self, worker: Any, register: bool) -> Optional[int]:

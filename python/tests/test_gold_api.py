@@ -176,6 +176,31 @@ def test_scheduler_retires_exposed_gold_and_rejects_bad_records() -> None:
         gold.GoldScheduler(POOL, floor=0.5, max_rate=0.3)
 
 
+def test_scheduler_rules_posterior_spends_less_gold_on_good_workers() -> None:
+    pool = {f"g{i}": i % 2 for i in range(2000)}
+
+    def adaptive(rule: str, right: bool) -> int:
+        s = gold.GoldScheduler(pool, seed=11, rule=rule)
+        for _ in range(1000):
+            slot = s.next_task("w")
+            if slot.is_gold:
+                answer = pool[slot.item] if right else 1 - pool[slot.item]  # type: ignore[index]
+                s.record_answer("w", slot.item, answer)  # type: ignore[arg-type]
+        return int(s.stats["adaptive"])
+
+    # a worker who is always right: the posterior of accuracy < 0.8 vanishes
+    # exponentially (rate -> floor 0.02), the Wilson rule decays like 1/sqrt(n)
+    good_post, good_wilson = adaptive("posterior", True), adaptive("wilson", True)
+    assert good_post < 0.06 * 1000 < good_wilson
+    # a worker who is always wrong: the posterior rule keeps the maximal rate (0.3,
+    # P(accuracy < 0.8) -> 1); the Wilson rule falls to the floor once the interval
+    # lies clear of the threshold, on either side
+    assert adaptive("posterior", False) > 0.25 * (1000 - 10)
+    assert adaptive("wilson", False) < 0.06 * 1000
+    with pytest.raises(crowdqc.InvalidParameterError, match="rule"):
+        gold.GoldScheduler(pool, rule="sometimes")
+
+
 def test_docstring_examples() -> None:
     import doctest
 

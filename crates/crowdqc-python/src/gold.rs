@@ -119,7 +119,7 @@ impl NativeGoldScheduler {
     #[new]
     #[pyo3(signature = (items, answers, quiz=0, quiz_pass=0.7, onboarding_gold=10,
         onboarding_rate=0.5, threshold=0.8, confidence=0.95, max_rate=0.3, floor=0.02,
-        max_exposure=0, seed=0))]
+        max_exposure=0, seed=0, rule="posterior"))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         items: Vec<u32>,
@@ -134,7 +134,9 @@ impl NativeGoldScheduler {
         floor: f64,
         max_exposure: u32,
         seed: u64,
+        rule: &str,
     ) -> PyResult<Self> {
+        let rule: crowdqc_gold::AdaptiveRule = rule.parse().py_err()?;
         let pool = GoldPool::new(items.into_iter().zip(answers)).py_err()?;
         let params = ScheduleParams::new()
             .quiz(quiz)
@@ -146,7 +148,8 @@ impl NativeGoldScheduler {
             .max_rate(max_rate)
             .floor(floor)
             .max_exposure(max_exposure)
-            .seed(seed);
+            .seed(seed)
+            .rule(rule);
         Ok(NativeGoldScheduler {
             inner: GoldScheduler::new(params, pool).py_err()?,
         })

@@ -63,6 +63,22 @@ pub enum AdaptiveRule {
     Wilson,
 }
 
+impl std::str::FromStr for AdaptiveRule {
+    type Err = Error;
+
+    /// `posterior` or `wilson` (case-insensitive).
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "posterior" => Ok(AdaptiveRule::Posterior),
+            "wilson" => Ok(AdaptiveRule::Wilson),
+            _ => Err(Error::param(
+                "rule",
+                format!("the adaptive gold rule is `posterior` or `wilson`, got {s:?}"),
+            )),
+        }
+    }
+}
+
 impl Default for ScheduleParams {
     fn default() -> Self {
         ScheduleParams {
