@@ -71,6 +71,24 @@ pub struct JudgmentMatrixBuilder {
     pub(crate) gold_label_column: Option<String>,
     /// Dictionary-array caches of the item, worker and label columns.
     caches: [DictCache; 3],
+    /// What pushed rows do: kept (one pass), counted (first of two passes) or placed
+    /// (second pass).
+    pub(crate) pass: Pass,
+    /// True once [`set_two_pass`](Self::set_two_pass) was called.
+    pub(crate) two_pass: bool,
+    /// Fingerprint of the first pass's row codes (two-pass reads).
+    pub(crate) fingerprint: u64,
+}
+
+/// What [`JudgmentMatrixBuilder::push_batch`] does with the rows.
+#[derive(Debug)]
+pub(crate) enum Pass {
+    /// Keep the rows' codes in chunked columns (one pass over the input).
+    Collect,
+    /// First of two passes: fill the dictionaries and count rows per item only.
+    Count,
+    /// Second of two passes: place every row straight into the CSR columns.
+    Scatter(Box<crate::second_pass::SecondPass>),
 }
 
 /// Batches at least this long encode their id columns on two threads.
@@ -134,7 +152,32 @@ impl JudgmentMatrixBuilder {
             gold_row_count: 0,
             gold_label_column: None,
             caches: Default::default(),
+            pass: Pass::Collect,
+            two_pass: false,
+            fingerprint: 0,
         })
+    }
+
+    /// Reads the input twice instead of keeping its rows (call before the first row):
+    /// the first pass fills the dictionaries and counts judgments per item, the second
+    /// ([`start_second_pass`](Self::start_second_pass), then the same rows again)
+    /// writes each row straight into its place in the matrix. Peak memory is the
+    /// matrix itself (5 bytes per judgment, 8 per item) plus the dictionaries, with no
+    /// per-row buffer (one pass keeps 9 bytes per row until [`finish`](Self::finish));
+    /// the matrix is the same, bit for bit.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] `two_pass` when rows were already pushed.
+    pub fn set_two_pass(&mut self) -> Result<()> {
+        if self.rows > 0 || self.two_pass {
+            return Err(Error::param(
+                "two_pass",
+                "must be chosen before the first row is pushed",
+            ));
+        }
+        self.pass = Pass::Count;
+        self.two_pass = true;
+        Ok(())
     }
 
     /// Judgment rows pushed so far.
@@ -165,6 +208,7 @@ impl JudgmentMatrixBuilder {
             + self.items.heap_bytes()
             + self.workers.heap_bytes()
             + self.labels.heap_bytes()
+            + self.second_pass_bytes()
     }
 
     /// True while every item's rows so far are contiguous (then
@@ -289,6 +333,15 @@ impl JudgmentMatrixBuilder {
             let label = self.labels.get(self.scratch[2][i]).to_string();
             return Err(self.unknown_label(&r.label, row0 + i as u64, &label));
         }
+        if !matches!(self.pass, Pass::Collect) {
+            // two passes keep no row: only this batch's values, for the second pass
+            for t in [&mut self.timestamps].into_iter().flatten() {
+                t.clear();
+            }
+            for d in [&mut self.durations].into_iter().flatten() {
+                d.clear();
+            }
+        }
         if let (Some(name), Some(out)) = (&r.timestamp, self.timestamps.as_mut()) {
             encode_timestamps(col(name)?.as_ref(), out, name, row0)?;
         }
@@ -296,16 +349,38 @@ impl JudgmentMatrixBuilder {
             encode_durations(col(name)?.as_ref(), out, name, row0)?;
         }
         self.check_len(batch.num_rows())?;
-        self.append_scratch();
+        self.append_scratch()?;
         self.rows += batch.num_rows() as u64;
         Ok(())
     }
 
-    /// Moves the codes of the batch in `scratch` into the columns.
-    fn append_scratch(&mut self) {
+    /// Moves the codes of the batch in `scratch` into the columns (or counts them, or
+    /// places them, in a two-pass read).
+    fn append_scratch(&mut self) -> Result<()> {
         let [s_item, s_worker, s_label] = &self.scratch;
         if s_item.is_empty() {
-            return;
+            return Ok(());
+        }
+        match &mut self.pass {
+            Pass::Collect => {}
+            Pass::Count => {
+                self.item_counts.resize(self.items.len(), 0);
+                let mut fp = self.fingerprint;
+                for ((&i, &w), &l) in s_item.iter().zip(s_worker).zip(s_label) {
+                    self.item_counts[i as usize] += 1;
+                    fp = crate::second_pass::fingerprint(fp, i, w, l);
+                }
+                self.fingerprint = fp;
+                return Ok(());
+            }
+            Pass::Scatter(sp) => {
+                return sp.place(
+                    self.rows,
+                    [s_item, s_worker, s_label],
+                    self.timestamps.as_deref(),
+                    self.durations.as_deref(),
+                );
+            }
         }
         self.item_counts.resize(self.items.len(), 0);
         if self.coo_item.is_none() {
@@ -334,6 +409,7 @@ impl JudgmentMatrixBuilder {
         self.coo_worker.extend_from_slice(s_worker);
         let max = s_label.iter().copied().max().unwrap_or(0);
         self.coo_label.extend(s_label, max);
+        Ok(())
     }
 
     fn unknown_label(&self, column: &str, row: u64, label: &str) -> Error {
@@ -351,7 +427,7 @@ impl JudgmentMatrixBuilder {
     }
 
     fn check_len(&self, more: usize) -> Result<()> {
-        if self.coo_worker.len() + more > u32::MAX as usize {
+        if self.rows as usize + more > u32::MAX as usize {
             return Err(Error::insufficient(format!(
                 "more than {} judgments in one matrix; split the input",
                 u32::MAX
@@ -385,7 +461,7 @@ impl JudgmentMatrixBuilder {
             s.clear();
             s.push(v);
         }
-        self.append_scratch();
+        self.append_scratch()?;
         self.rows += 1;
         Ok(())
     }

@@ -68,6 +68,7 @@ pub mod memory;
 pub mod numeric;
 mod options;
 pub mod progress;
+mod second_pass;
 pub mod summary;
 mod summary_text;
 pub mod text;
