@@ -89,9 +89,22 @@ const BAR_AFTER: Duration = Duration::from_secs(2);
 /// # Errors
 /// Those of [`crowdqc_io::read_judgments`].
 pub fn load(path: &Path, input: &InputOpts, gold: Option<&Path>) -> Result<JudgmentMatrix> {
+    load_passes(path, input, gold, crowdqc_io::ReadPasses::One)
+}
+
+/// [`load`] with one or two passes over the file (see [`crowdqc_io::plan_read`]).
+///
+/// # Errors
+/// Those of [`crowdqc_io::read_judgments_passes`].
+pub fn load_passes(
+    path: &Path,
+    input: &InputOpts,
+    gold: Option<&Path>,
+    passes: crowdqc_io::ReadPasses,
+) -> Result<JudgmentMatrix> {
     let opts = input.ingest_options()?;
     let bar = Bar::stderr_after(BAR_AFTER);
-    let m = crowdqc_io::read_judgments_with_progress(path, &opts, gold, &bar)?;
+    let m = crowdqc_io::read_judgments_passes(path, &opts, gold, &bar, passes)?;
     for line in ingest_notes(&m, input.trim_labels) {
         eprintln!("{line}");
     }

@@ -79,7 +79,9 @@ impl SecondPass {
             let i = i as usize;
             let p = self.cursor[i];
             if p >= self.worker.len() {
-                return Err(changed("an item with more rows than the first pass counted"));
+                return Err(changed(
+                    "an item with more rows than the first pass counted",
+                ));
             }
             self.cursor[i] = p + 1;
             self.worker[p] = w;

@@ -101,10 +101,13 @@ pub use crowdqc_core::columns::{
     DURATION_ALIASES, GOLD_LABEL_ALIASES, ITEM_ALIASES, LABEL_ALIASES, TIMESTAMP_ALIASES,
     WORKER_ALIASES,
 };
+pub use crowdqc_core::memory::ReadPasses;
 pub use format::FileFormat;
 pub use guard::in_guarded_decode;
 pub use judgments::declared_rows;
-pub use judgments::{read_judgments, read_judgments_with_progress};
+pub use judgments::{
+    plan_read, read_judgments, read_judgments_passes, read_judgments_with_progress,
+};
 pub use table::{Table, read_gold_table, read_table, read_table_with_lines, read_weights_table};
 pub use table_writer::{
     TableWriter, check_file_path, check_output_path, write_atomic, write_batches, write_table,

@@ -148,10 +148,9 @@ pub fn run(args: Args) -> Result<()> {
         .as_deref()
         .map(ModelState::read)
         .transpose()?;
-    // refuse, before reading, a file whose judgments cannot fit in memory
-    if let Some(rows) = crowdqc::io::declared_rows(&args.judgments)? {
-        crowdqc::core::memory::check_aggregate(rows).map_err(|e| e.in_file(&args.judgments))?;
-    }
+    // one or two passes over the file, from its row count and the memory; a file that
+    // cannot fit either way is refused before reading
+    let passes = crowdqc::io::plan_read(&args.judgments)?;
     if info.name == "wmv" && args.weights.is_none() {
         return Err(Error::param(
             "weights",
@@ -168,7 +167,7 @@ pub fn run(args: Args) -> Result<()> {
         None => None,
     };
     let t0 = Instant::now();
-    let m = common::load(&args.judgments, &args.input, args.gold.as_deref())?;
+    let m = common::load_passes(&args.judgments, &args.input, args.gold.as_deref(), passes)?;
     let t_read = t0.elapsed();
     if info.name == "kos" {
         let seen = m.classes().counts().iter().filter(|&&c| c > 0).count();

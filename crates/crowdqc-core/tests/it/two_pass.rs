@@ -5,7 +5,9 @@ use arrow_array::RecordBatch;
 use crowdqc_core::{
     DuplicatePolicy, Error, IdRef, IngestOptions, JudgmentMatrix, JudgmentMatrixBuilder,
 };
-use crowdqc_testkit::synth::{BatchOptions, IdFormat, LabelFormat, RowOrder, SynthConfig, SynthCrowd};
+use crowdqc_testkit::synth::{
+    BatchOptions, IdFormat, LabelFormat, RowOrder, SynthConfig, SynthCrowd,
+};
 
 fn batches(crowd: &SynthCrowd, opts: BatchOptions) -> (Vec<RecordBatch>, Vec<RecordBatch>) {
     let j = crowd.batches(opts).expect("batches").collect();
@@ -51,8 +53,16 @@ fn assert_same(a: &JudgmentMatrix, b: &JudgmentMatrix, what: &str) {
     };
     assert_eq!(ids(a), ids(b), "{what}: dictionaries");
     assert_eq!(a.item_offsets(), b.item_offsets(), "{what}: offsets");
-    assert_eq!(a.judgment_workers(), b.judgment_workers(), "{what}: workers");
-    assert_eq!(a.judgment_classes(), b.judgment_classes(), "{what}: classes");
+    assert_eq!(
+        a.judgment_workers(),
+        b.judgment_workers(),
+        "{what}: workers"
+    );
+    assert_eq!(
+        a.judgment_classes(),
+        b.judgment_classes(),
+        "{what}: classes"
+    );
     assert_eq!(a.class_codes().len(), b.class_codes().len(), "{what}");
     assert_eq!(
         matches!(a.class_codes(), crowdqc_core::ClassCodes::U8(_)),
@@ -60,22 +70,69 @@ fn assert_same(a: &JudgmentMatrix, b: &JudgmentMatrix, what: &str) {
         "{what}: class width"
     );
     assert_eq!(a.timestamps(), b.timestamps(), "{what}: timestamps");
-    let bits = |m: &JudgmentMatrix| m.durations().map(|d| d.iter().map(|x| x.to_bits()).collect::<Vec<_>>());
+    let bits = |m: &JudgmentMatrix| {
+        m.durations()
+            .map(|d| d.iter().map(|x| x.to_bits()).collect::<Vec<_>>())
+    };
     assert_eq!(bits(a), bits(b), "{what}: durations");
     assert_eq!(a.gold(), b.gold(), "{what}: gold");
     assert_eq!(a.classes().counts(), b.classes().counts(), "{what}: counts");
     assert_eq!(a.report(), b.report(), "{what}: report");
-    assert_eq!(a.worker_offsets(), b.worker_offsets(), "{what}: worker index");
+    assert_eq!(
+        a.worker_offsets(),
+        b.worker_offsets(),
+        "{what}: worker index"
+    );
 }
 
 #[test]
 fn two_passes_build_the_same_matrix_as_one() {
     for (seed, order, ids, labels, times, dups, policy) in [
-        (1, RowOrder::Shuffled, IdFormat::Str, LabelFormat::Int, true, 0.0, DuplicatePolicy::KeepAll),
-        (2, RowOrder::ByItem, IdFormat::Int, LabelFormat::Str, false, 0.0, DuplicatePolicy::KeepAll),
-        (3, RowOrder::Shuffled, IdFormat::Int, LabelFormat::Str, true, 0.1, DuplicatePolicy::First),
-        (4, RowOrder::Shuffled, IdFormat::Str, LabelFormat::Int, false, 0.1, DuplicatePolicy::Last),
-        (5, RowOrder::ByItem, IdFormat::Str, LabelFormat::Int, false, 0.1, DuplicatePolicy::KeepAll),
+        (
+            1,
+            RowOrder::Shuffled,
+            IdFormat::Str,
+            LabelFormat::Int,
+            true,
+            0.0,
+            DuplicatePolicy::KeepAll,
+        ),
+        (
+            2,
+            RowOrder::ByItem,
+            IdFormat::Int,
+            LabelFormat::Str,
+            false,
+            0.0,
+            DuplicatePolicy::KeepAll,
+        ),
+        (
+            3,
+            RowOrder::Shuffled,
+            IdFormat::Int,
+            LabelFormat::Str,
+            true,
+            0.1,
+            DuplicatePolicy::First,
+        ),
+        (
+            4,
+            RowOrder::Shuffled,
+            IdFormat::Str,
+            LabelFormat::Int,
+            false,
+            0.1,
+            DuplicatePolicy::Last,
+        ),
+        (
+            5,
+            RowOrder::ByItem,
+            IdFormat::Str,
+            LabelFormat::Int,
+            false,
+            0.1,
+            DuplicatePolicy::KeepAll,
+        ),
     ] {
         let cfg = SynthConfig {
             seed,
@@ -97,7 +154,10 @@ fn two_passes_build_the_same_matrix_as_one() {
         let (j, g) = batches(&crowd, opts);
         let ingest = IngestOptions::default().with_duplicates(policy);
         let (a, b) = (one_pass(&j, &g, &ingest), two_pass(&j, &g, &ingest));
-        assert!(a.n_judgments() > 10_000 && a.gold().len() > 100, "seed {seed}");
+        assert!(
+            a.n_judgments() > 10_000 && a.gold().len() > 100,
+            "seed {seed}"
+        );
         if dups > 0.0 && policy != DuplicatePolicy::KeepAll {
             assert!(a.report().dropped_duplicate_rows > 0, "seed {seed}");
         }
@@ -110,7 +170,11 @@ fn declared_classes_and_wide_labels_match_one_pass() {
     // 300 distinct labels: classes stored as u32; declared classes keep their order
     let mut rows = Vec::new();
     for r in 0..5_000u32 {
-        rows.push((format!("t{}", (r * 7919) % 1_000), format!("w{}", r % 37), (r * 31) % 300));
+        rows.push((
+            format!("t{}", (r * 7919) % 1_000),
+            format!("w{}", r % 37),
+            (r * 31) % 300,
+        ));
     }
     let push = |b: &mut JudgmentMatrixBuilder| {
         for (i, w, l) in &rows {
@@ -166,7 +230,10 @@ fn a_changed_input_or_a_misuse_is_an_error() {
         b.push_batch(x).expect("push");
     }
     let e = b.finish().expect_err("fewer rows");
-    assert!(e.to_string().contains("changed between the two passes"), "{e}");
+    assert!(
+        e.to_string().contains("changed between the two passes"),
+        "{e}"
+    );
     // the same rows in another order
     let mut b = first(&j);
     b.start_second_pass().expect("second");
@@ -182,7 +249,10 @@ fn a_changed_input_or_a_misuse_is_an_error() {
         b.push_batch(x).expect("push");
     }
     let e = b.push_batch(&j[0]).expect_err("more rows");
-    assert!(e.to_string().contains("more rows than the first pass"), "{e}");
+    assert!(
+        e.to_string().contains("more rows than the first pass"),
+        "{e}"
+    );
     // an id the first pass did not see
     let mut b = first(&j[1..]);
     b.start_second_pass().expect("second");
