@@ -89,22 +89,26 @@ const BAR_AFTER: Duration = Duration::from_secs(2);
 /// # Errors
 /// Those of [`crowdqc_io::read_judgments`].
 pub fn load(path: &Path, input: &InputOpts, gold: Option<&Path>) -> Result<JudgmentMatrix> {
-    load_passes(path, input, gold, crowdqc_io::ReadPasses::One)
+    let plan = crowdqc_io::ReadPlan {
+        passes: crowdqc_io::ReadPasses::One,
+        spill_dir: None,
+    };
+    load_planned(path, input, gold, &plan)
 }
 
-/// [`load`] with one or two passes over the file (see [`crowdqc_io::plan_read`]).
+/// [`load`] following a read plan (see [`crowdqc_io::plan_read_spilled`]).
 ///
 /// # Errors
-/// Those of [`crowdqc_io::read_judgments_passes`].
-pub fn load_passes(
+/// Those of [`crowdqc_io::read_judgments_planned`].
+pub fn load_planned(
     path: &Path,
     input: &InputOpts,
     gold: Option<&Path>,
-    passes: crowdqc_io::ReadPasses,
+    plan: &crowdqc_io::ReadPlan,
 ) -> Result<JudgmentMatrix> {
     let opts = input.ingest_options()?;
     let bar = Bar::stderr_after(BAR_AFTER);
-    let m = crowdqc_io::read_judgments_passes(path, &opts, gold, &bar, passes)?;
+    let m = crowdqc_io::read_judgments_planned(path, &opts, gold, &bar, plan)?;
     for line in ingest_notes(&m, input.trim_labels) {
         eprintln!("{line}");
     }

@@ -78,6 +78,45 @@ pub struct JudgmentMatrixBuilder {
     pub(crate) two_pass: bool,
     /// Fingerprint of the first pass's row codes (two-pass reads).
     pub(crate) fingerprint: u64,
+    /// Where the first pass of a two-pass read also sends its rows' codes (a spill
+    /// file), so the second pass can replay them instead of the input.
+    pub(crate) sink: Option<Box<dyn RowSink>>,
+}
+
+/// Receives the codes of every row of the first pass of a two-pass read
+/// ([`JudgmentMatrixBuilder::set_two_pass_with_sink`]), e.g. to spill them to disk and
+/// replay them with [`JudgmentMatrixBuilder::push_codes`] instead of reading the input
+/// again. Codes are first-appearance codes of the builder's dictionaries.
+pub trait RowSink: Send + std::fmt::Debug {
+    /// One batch of rows: item, worker and label codes, and the timestamps and
+    /// durations when the input has those columns.
+    ///
+    /// # Errors
+    /// Write failures (they end the read).
+    fn rows(&mut self, codes: RowCodes<'_>) -> Result<()>;
+
+    /// The first pass ended (called by
+    /// [`start_second_pass`](JudgmentMatrixBuilder::start_second_pass) before the sink
+    /// is dropped): flush what is buffered.
+    ///
+    /// # Errors
+    /// Write failures.
+    fn finish(&mut self) -> Result<()>;
+}
+
+/// The codes of a batch of rows (see [`RowSink`]).
+#[derive(Debug, Clone, Copy)]
+pub struct RowCodes<'a> {
+    /// Item codes.
+    pub items: &'a [u32],
+    /// Worker codes.
+    pub workers: &'a [u32],
+    /// Label codes (first appearance, before the classes are ordered).
+    pub labels: &'a [u32],
+    /// Timestamps (ms), when the input has them.
+    pub timestamps: Option<&'a [i64]>,
+    /// Durations (ms), when the input has them.
+    pub durations: Option<&'a [f64]>,
 }
 
 /// What [`JudgmentMatrixBuilder::push_batch`] does with the rows.
@@ -155,6 +194,7 @@ impl JudgmentMatrixBuilder {
             pass: Pass::Collect,
             two_pass: false,
             fingerprint: 0,
+            sink: None,
         })
     }
 
@@ -354,6 +394,45 @@ impl JudgmentMatrixBuilder {
         Ok(())
     }
 
+    /// [`set_two_pass`](Self::set_two_pass), with every row's codes of the first pass
+    /// also sent to `sink`; the second pass may then replay them with
+    /// [`push_codes`](Self::push_codes) instead of pushing the input again.
+    ///
+    /// # Errors
+    /// As [`set_two_pass`](Self::set_two_pass).
+    pub fn set_two_pass_with_sink(&mut self, sink: Box<dyn RowSink>) -> Result<()> {
+        self.set_two_pass()?;
+        self.sink = Some(sink);
+        Ok(())
+    }
+
+    /// Second pass of a two-pass read: places rows given as codes (as a [`RowSink`]
+    /// received them in the first pass, in the same order).
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] `two_pass` outside the second pass, or columns of
+    /// different lengths; a code the first pass did not produce, more rows than the
+    /// first pass (the input changed).
+    pub fn push_codes(&mut self, codes: RowCodes<'_>) -> Result<()> {
+        let n = codes.items.len();
+        let same = codes.workers.len() == n
+            && codes.labels.len() == n
+            && codes.timestamps.is_none_or(|t| t.len() == n)
+            && codes.durations.is_none_or(|d| d.len() == n);
+        let Pass::Scatter(sp) = &mut self.pass else {
+            return Err(Error::param(
+                "two_pass",
+                "push_codes is for the second pass of a two-pass read",
+            ));
+        };
+        if !same {
+            return Err(Error::param("codes", "the columns have different lengths"));
+        }
+        sp.place_codes(self.rows, codes)?;
+        self.rows += n as u64;
+        Ok(())
+    }
+
     /// Moves the codes of the batch in `scratch` into the columns (or counts them, or
     /// places them, in a two-pass read).
     fn append_scratch(&mut self) -> Result<()> {
@@ -371,6 +450,15 @@ impl JudgmentMatrixBuilder {
                     fp = crate::second_pass::fingerprint(fp, i, w, l);
                 }
                 self.fingerprint = fp;
+                if let Some(sink) = self.sink.as_mut() {
+                    sink.rows(RowCodes {
+                        items: s_item,
+                        workers: s_worker,
+                        labels: s_label,
+                        timestamps: self.timestamps.as_deref(),
+                        durations: self.durations.as_deref(),
+                    })?;
+                }
                 return Ok(());
             }
             Pass::Scatter(sp) => {

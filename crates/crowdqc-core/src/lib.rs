@@ -74,7 +74,7 @@ mod summary_text;
 pub mod text;
 pub mod votes;
 
-pub use builder::JudgmentMatrixBuilder;
+pub use builder::{JudgmentMatrixBuilder, RowCodes, RowSink};
 pub use classes::{ClassOrder, ClassSet};
 pub use codes::ClassCodes;
 pub use dict::{Id, IdDictionary, IdKind, IdRef};

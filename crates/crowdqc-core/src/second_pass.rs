@@ -2,7 +2,7 @@
 //! row goes straight to its place in the CSR columns, sized exactly from the first
 //! pass's counts, so no per-row buffer is ever held.
 
-use crate::builder::{JudgmentMatrixBuilder, Pass};
+use crate::builder::{JudgmentMatrixBuilder, Pass, RowCodes};
 use crate::builder_finish::{Columns, Prepared};
 use crate::codes::ClassVec;
 use crate::error::{Error, Result};
@@ -67,6 +67,27 @@ impl SecondPass {
         du: Option<&[f64]>,
     ) -> Result<()> {
         let [items, workers, labels] = codes;
+        self.place_codes(
+            row0,
+            RowCodes {
+                items,
+                workers,
+                labels,
+                timestamps: ts,
+                durations: du,
+            },
+        )
+    }
+
+    /// [`place`](Self::place) for codes given as slices.
+    pub(crate) fn place_codes(&mut self, row0: u64, codes: RowCodes<'_>) -> Result<()> {
+        let RowCodes {
+            items,
+            workers,
+            labels,
+            timestamps: ts,
+            durations: du,
+        } = codes;
         if row0 + items.len() as u64 > self.first_rows {
             return Err(changed("more rows than the first pass read"));
         }
@@ -126,6 +147,9 @@ impl JudgmentMatrixBuilder {
         if self.rows == 0 {
             return Err(Error::insufficient("the input has no judgments"));
         }
+        if let Some(sink) = self.sink.as_mut() {
+            sink.finish()?;
+        }
         let prepared = self.prepare_classes()?;
         let n_classes = prepared.class_dict.len();
         let n = usize::try_from(self.rows).unwrap_or(usize::MAX);
@@ -150,7 +174,17 @@ impl JudgmentMatrixBuilder {
         };
         self.pass = Pass::Scatter(Box::new(sp));
         self.rows = 0;
+        self.sink = None;
         Ok(())
+    }
+
+    /// Rows read by the first pass of a two-pass read (during the second pass; else the
+    /// rows pushed so far).
+    pub fn first_pass_rows(&self) -> u64 {
+        match &self.pass {
+            Pass::Scatter(sp) => sp.first_rows,
+            _ => self.rows,
+        }
     }
 
     /// Heap bytes of the second pass's columns (0 outside it).

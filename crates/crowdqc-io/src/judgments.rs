@@ -4,11 +4,12 @@ use arrow_array::RecordBatch;
 use crowdqc_core::memory::{self, ReadPasses};
 use crowdqc_core::progress::{NoProgress, Progress};
 use crowdqc_core::{Error, IngestOptions, JudgmentMatrix, JudgmentMatrixBuilder, Result};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::batch_reader::BatchReader;
 use crate::dictionaries::plain_large_dictionaries;
 use crate::errors::with_line;
+use crate::spill::Spill;
 
 /// Reads judgments (and optionally gold) from files into a [`JudgmentMatrix`].
 /// The format is chosen by extension: `.parquet`, `.csv`, `.tsv`, `.arrow` / `.ipc`. Only the
@@ -60,6 +61,44 @@ pub fn read_judgments_passes(
     progress: &dyn Progress,
     passes: ReadPasses,
 ) -> Result<JudgmentMatrix> {
+    read_judgments_planned(
+        path,
+        opts,
+        gold,
+        progress,
+        &ReadPlan {
+            passes,
+            spill_dir: None,
+        },
+    )
+}
+
+/// How to read a judgment file: one or two passes, and for two passes the directory
+/// where the first pass spills its rows' codes (then the second pass replays that file,
+/// about 9 bytes per judgment on disk, instead of decoding the input again).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadPlan {
+    /// One or two passes.
+    pub passes: ReadPasses,
+    /// Spill directory of a two-pass read (ignored for one pass).
+    pub spill_dir: Option<PathBuf>,
+}
+
+/// [`read_judgments_passes`] following a [`ReadPlan`]. A spill file is removed when
+/// the read ends, on success or error (and on Ctrl-C through
+/// [`abandon_writes`](crate::abandon_writes)).
+///
+/// # Errors
+/// As [`read_judgments_passes`]; a spill directory that is not a directory or cannot
+/// be written (the error names the spill file, e.g. a full disk).
+pub fn read_judgments_planned(
+    path: &Path,
+    opts: &IngestOptions,
+    gold: Option<&Path>,
+    progress: &dyn Progress,
+    plan: &ReadPlan,
+) -> Result<JudgmentMatrix> {
+    let passes = plan.passes;
     let mut builder = JudgmentMatrixBuilder::new(opts.clone())?;
     let mut gold_lines: Vec<u64> = Vec::new();
     if let Some(gpath) = gold {
@@ -82,12 +121,27 @@ pub fn read_judgments_passes(
     };
     match passes {
         ReadPasses::One => read_pass(path, opts, &mut builder, progress, "")?,
-        ReadPasses::Two => {
-            builder.set_two_pass()?;
-            read_pass(path, opts, &mut builder, progress, " (pass 1 of 2)")?;
-            builder.start_second_pass().map_err(gold_error)?;
-            read_pass(path, opts, &mut builder, progress, " (pass 2 of 2)")?;
-        }
+        ReadPasses::Two => match &plan.spill_dir {
+            None => {
+                builder.set_two_pass()?;
+                read_pass(path, opts, &mut builder, progress, " (pass 1 of 2)")?;
+                builder.start_second_pass().map_err(gold_error)?;
+                read_pass(path, opts, &mut builder, progress, " (pass 2 of 2)")?;
+            }
+            Some(dir) => {
+                let (spill, sink) = Spill::create(dir)?;
+                builder.set_two_pass_with_sink(sink)?;
+                read_pass(path, opts, &mut builder, progress, " (pass 1 of 2)")?;
+                builder.start_second_pass().map_err(gold_error)?;
+                progress.start(
+                    &format!("replaying {} (pass 2 of 2)", spill.path().display()),
+                    Some(builder.first_pass_rows()),
+                );
+                let r = spill.replay(&mut builder, progress);
+                progress.finish();
+                r?;
+            }
+        },
     }
     builder.finish().map_err(gold_error)
 }
@@ -104,6 +158,20 @@ pub fn plan_read(path: &Path) -> Result<ReadPasses> {
         Some(rows) => memory::plan_aggregate(rows, true).map_err(|e| e.in_file(path)),
         None => Ok(ReadPasses::One),
     }
+}
+
+/// [`plan_read`] with a spill directory for the two-pass read when one is given.
+///
+/// # Errors
+/// As [`plan_read`].
+pub fn plan_read_spilled(path: &Path, spill_dir: Option<&Path>) -> Result<ReadPlan> {
+    let passes = plan_read(path)?;
+    Ok(ReadPlan {
+        passes,
+        spill_dir: spill_dir
+            .filter(|_| passes == ReadPasses::Two)
+            .map(Path::to_path_buf),
+    })
 }
 
 /// Reads every batch of `path` into `builder` (one pass).

@@ -91,6 +91,7 @@ mod judgments;
 mod parquet_input;
 mod parquet_output;
 mod projection;
+mod spill;
 mod table;
 mod table_writer;
 mod temp_files;
@@ -106,7 +107,8 @@ pub use format::FileFormat;
 pub use guard::in_guarded_decode;
 pub use judgments::declared_rows;
 pub use judgments::{
-    plan_read, read_judgments, read_judgments_passes, read_judgments_with_progress,
+    ReadPlan, plan_read, plan_read_spilled, read_judgments, read_judgments_passes,
+    read_judgments_planned, read_judgments_with_progress,
 };
 pub use table::{Table, read_gold_table, read_table, read_table_with_lines, read_weights_table};
 pub use table_writer::{

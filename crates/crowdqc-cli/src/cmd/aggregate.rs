@@ -67,6 +67,11 @@ pub struct Args {
     /// confusion; the classes must be the model's.
     #[arg(long = "init-from", value_name = "MODEL")]
     pub init_from: Option<PathBuf>,
+    /// Directory for the spill file of a two-pass read (chosen when one pass would
+    /// not fit the memory): the first pass writes the rows' codes there (about 9 bytes
+    /// per judgment) and the second replays them instead of decoding the file again.
+    #[arg(long = "spill-dir", value_name = "DIR")]
+    pub spill_dir: Option<PathBuf>,
     /// Output format of the summary.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -150,7 +155,7 @@ pub fn run(args: Args) -> Result<()> {
         .transpose()?;
     // one or two passes over the file, from its row count and the memory; a file that
     // cannot fit either way is refused before reading
-    let passes = crowdqc::io::plan_read(&args.judgments)?;
+    let plan = crowdqc::io::plan_read_spilled(&args.judgments, args.spill_dir.as_deref())?;
     if info.name == "wmv" && args.weights.is_none() {
         return Err(Error::param(
             "weights",
@@ -167,7 +172,7 @@ pub fn run(args: Args) -> Result<()> {
         None => None,
     };
     let t0 = Instant::now();
-    let m = common::load_passes(&args.judgments, &args.input, args.gold.as_deref(), passes)?;
+    let m = common::load_planned(&args.judgments, &args.input, args.gold.as_deref(), &plan)?;
     let t_read = t0.elapsed();
     if info.name == "kos" {
         let seen = m.classes().counts().iter().filter(|&&c| c > 0).count();
