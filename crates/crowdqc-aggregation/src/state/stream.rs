@@ -142,3 +142,19 @@ impl Iterator for ItemStream<'_> {
         Some(self.batch())
     }
 }
+
+/// Refuses, with [`Error::ResourceLimit`](crowdqc_core::Error) naming the estimate, a
+/// streamed fit (no posterior table) whose per-worker tables — about five
+/// `workers × classes²` tables of `f64` during the fit — exceed the memory budget.
+pub(crate) fn check_memory(method: &str, m: &JudgmentMatrix) -> Result<()> {
+    let (w, k) = (m.n_workers(), m.n_classes());
+    crowdqc_core::memory::check(
+        crowdqc_core::memory::bytes_of::<f64>(&[w, k, k, 5]),
+        &format!("{method}: confusion matrices ({w} workers x {k} x {k} classes, five tables)"),
+        &format!(
+            "with {k} classes use majority vote (--method mv, or wawa, zbs, gold-mv), which \
+             keeps vote shares sparsely in memory linear in the judgments; or merge rare \
+             labels into fewer classes"
+        ),
+    )
+}

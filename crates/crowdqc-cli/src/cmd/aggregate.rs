@@ -8,8 +8,8 @@ use std::time::Instant;
 use crowdqc::aggregation::auto::{Auto, AutoReport};
 use crowdqc::aggregation::registry::{self, RunOptions};
 use crowdqc::aggregation::report::{self, AggregateSummary, EvalGold, GoldUse};
-use crowdqc::aggregation::state::{self, ModelState, WarmStart};
-use crowdqc::core::estimator::Estimator;
+use crowdqc::aggregation::state::{self, ItemStream, ModelState, WarmStart};
+use crowdqc::core::estimator::{Estimator, FittedModel};
 use crowdqc::core::progress::Progress;
 use crowdqc::{Error, Result};
 
@@ -203,8 +203,11 @@ pub fn run(args: Args) -> Result<()> {
     bar.start(&format!("fitting {}", info.name), None);
     let mut warm_start = None;
     let mut saved: Option<ModelState> = None;
-    let (model, auto) = if stateful {
-        let r = state::fit(info.name, &m, &run, warm.as_ref(), &bar);
+    // ds and one-coin-ds keep no items x K posterior table: the items are computed
+    // chunk by chunk as they are written (the same values)
+    let mut ds = None;
+    let (other, auto) = if state::check_method(info.name).is_ok() {
+        let r = state::fit_streamed(info.name, &m, &run, warm.as_ref(), &bar);
         bar.finish();
         let (model, w) = r.map_err(|e| match (&args.init_from, &e) {
             (Some(p), Error::InvalidParameter { name, .. }) if name == "init-from" => e.in_file(p),
@@ -214,8 +217,8 @@ pub fn run(args: Args) -> Result<()> {
         if args.save_model.is_some() {
             saved = Some(ModelState::from_model(info.name, &m, &model));
         }
-        let boxed: Box<dyn crowdqc::core::estimator::FittedModel> = Box::new(model);
-        (boxed, None)
+        ds = Some(model);
+        (None, None)
     } else if info.name == "auto" {
         let mut p = Auto::params().ordinal(args.ordinal);
         if let Some(s) = run.seed {
@@ -224,25 +227,44 @@ pub fn run(args: Args) -> Result<()> {
         let r = p.fit_with_progress(&m, &bar);
         bar.finish();
         let (model, report) = r?.into_parts();
-        (model, Some(report))
+        (Some(model), Some(report))
     } else {
         let r = registry::fit_with_progress(info.name, &m, &run, &bar);
         bar.finish();
-        (r?, None)
+        (Some(r?), None)
+    };
+    let model: &dyn FittedModel = match (&ds, &other) {
+        (Some(d), _) => d,
+        (None, Some(o)) => o.as_ref(),
+        (None, None) => return Err(Error::insufficient("no model was fitted")),
     };
     let t_fit = t1.elapsed();
-    let eval = eval_gold.map(|g| g.evaluate(&m, &model.labels(), use_gold));
     let t2 = Instant::now();
-    if let Some(p) = &args.out {
-        crowdqc::io::write_batches(p, report::item_batches(&m, model.as_ref()))?;
+    let (mut counts, mut labels) = (None, None);
+    if let Some(d) = &ds {
+        let mut s = ItemStream::new(&m, d);
+        if eval_gold.is_some() {
+            s = s.keep_labels();
+        }
+        match &args.out {
+            Some(p) => crowdqc::io::write_batches(p, &mut s)?,
+            None => s.count_all()?,
+        }
+        (counts, labels) = (Some(s.label_counts().to_vec()), s.take_labels());
+    } else if let Some(p) = &args.out {
+        crowdqc::io::write_batches(p, report::item_batches(&m, model))?;
     }
     if let Some(p) = &args.workers_out {
-        crowdqc::io::write_table(p, &report::workers_table(&m, model.as_ref())?)?;
+        crowdqc::io::write_table(p, &report::workers_table(&m, model)?)?;
     }
     if let (Some(p), Some(s)) = (&args.save_model, &saved) {
         crowdqc::io::write_atomic(p, |w| s.write_to(w))?;
     }
     let t_write = t2.elapsed();
+    let eval = eval_gold.map(|g| {
+        let labels = labels.unwrap_or_else(|| model.labels());
+        g.evaluate(&m, &labels, use_gold)
+    });
     let items = m.gold().len() as u64;
     let gold = args.gold.as_ref().map(|_| {
         if info.uses_gold {
@@ -251,7 +273,10 @@ pub fn run(args: Args) -> Result<()> {
             GoldUse::Ignored { items }
         }
     });
-    let summary = AggregateSummary::new(&m, model.as_ref(), gold, eval);
+    let mut summary = AggregateSummary::new(&m, model, gold, eval);
+    for (d, c) in summary.label_distribution.iter_mut().zip(counts.iter().flatten()) {
+        d.items = *c;
+    }
     let output = Output {
         summary: &summary,
         out: args.out.as_ref().map(|p| p.display().to_string()),
