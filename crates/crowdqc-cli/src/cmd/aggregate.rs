@@ -274,7 +274,11 @@ pub fn run(args: Args) -> Result<()> {
         }
     });
     let mut summary = AggregateSummary::new(&m, model, gold, eval);
-    for (d, c) in summary.label_distribution.iter_mut().zip(counts.iter().flatten()) {
+    for (d, c) in summary
+        .label_distribution
+        .iter_mut()
+        .zip(counts.iter().flatten())
+    {
         d.items = *c;
     }
     let output = Output {

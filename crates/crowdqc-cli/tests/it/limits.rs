@@ -20,7 +20,14 @@ fn max_memory_refusals_exit_2_with_the_estimate() {
     let p = small(dir.path());
     // glad on 50 items x 2 classes: posteriors and their working copy, 50*2*2*8 =
     // 1,600 bytes
-    let r = crowdqc(&["aggregate", s(&p), "--method", "glad", "--max-memory", "1000"]);
+    let r = crowdqc(&[
+        "aggregate",
+        s(&p),
+        "--method",
+        "glad",
+        "--max-memory",
+        "1000",
+    ]);
     assert_no_panic(&r);
     assert_eq!(r.code, Some(2), "{r:?}");
     assert!(
