@@ -49,7 +49,7 @@
 mod format;
 mod stream;
 
-pub use stream::ItemStream;
+pub use stream::{ItemStream, stream_items};
 
 use std::io::Write;
 

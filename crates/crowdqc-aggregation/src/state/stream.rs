@@ -143,6 +143,27 @@ impl Iterator for ItemStream<'_> {
     }
 }
 
+/// Streams the items table of a fit without posteriors through `write` (which writes
+/// the batches, or calls [`ItemStream::count_all`] to only predict): the label counts,
+/// and every label when `keep_labels`.
+///
+/// # Errors
+/// Those of `write` and of [`DawidSkeneModel::predict_into`].
+pub fn stream_items(
+    m: &JudgmentMatrix,
+    model: &DawidSkeneModel,
+    keep_labels: bool,
+    write: impl FnOnce(&mut ItemStream<'_>) -> Result<()>,
+) -> Result<(Vec<u64>, Option<Vec<u32>>)> {
+    let mut s = ItemStream::new(m, model);
+    if keep_labels {
+        s = s.keep_labels();
+    }
+    write(&mut s)?;
+    s.count_all()?;
+    Ok((s.label_counts().to_vec(), s.take_labels()))
+}
+
 /// Refuses, with [`Error::ResourceLimit`](crowdqc_core::Error) naming the estimate, a
 /// streamed fit (no posterior table) whose per-worker tables — about five
 /// `workers × classes²` tables of `f64` during the fit — exceed the memory budget.

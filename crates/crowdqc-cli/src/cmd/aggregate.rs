@@ -8,7 +8,7 @@ use std::time::Instant;
 use crowdqc::aggregation::auto::{Auto, AutoReport};
 use crowdqc::aggregation::registry::{self, RunOptions};
 use crowdqc::aggregation::report::{self, AggregateSummary, EvalGold, GoldUse};
-use crowdqc::aggregation::state::{self, ItemStream, ModelState, WarmStart};
+use crowdqc::aggregation::state::{self, ModelState, WarmStart};
 use crowdqc::core::estimator::{Estimator, FittedModel};
 use crowdqc::core::progress::Progress;
 use crowdqc::{Error, Result};
@@ -240,18 +240,14 @@ pub fn run(args: Args) -> Result<()> {
     };
     let t_fit = t1.elapsed();
     let t2 = Instant::now();
-    let (mut counts, mut labels) = (None, None);
-    if let Some(d) = &ds {
-        let mut s = ItemStream::new(&m, d);
-        if eval_gold.is_some() {
-            s = s.keep_labels();
-        }
-        match &args.out {
-            Some(p) => crowdqc::io::write_batches(p, &mut s)?,
-            None => s.count_all()?,
-        }
-        (counts, labels) = (Some(s.label_counts().to_vec()), s.take_labels());
-    } else if let Some(p) = &args.out {
+    let streamed = ds.as_ref().map(|d| {
+        state::stream_items(&m, d, eval_gold.is_some(), |s| match &args.out {
+            Some(p) => crowdqc::io::write_batches(p, s),
+            None => s.count_all(),
+        })
+    });
+    let (counts, labels) = streamed.transpose()?.unzip();
+    if let (None, Some(p)) = (&ds, &args.out) {
         crowdqc::io::write_batches(p, report::item_batches(&m, model))?;
     }
     if let Some(p) = &args.workers_out {
@@ -262,7 +258,7 @@ pub fn run(args: Args) -> Result<()> {
     }
     let t_write = t2.elapsed();
     let eval = eval_gold.map(|g| {
-        let labels = labels.unwrap_or_else(|| model.labels());
+        let labels = labels.flatten().unwrap_or_else(|| model.labels());
         g.evaluate(&m, &labels, use_gold)
     });
     let items = m.gold().len() as u64;
