@@ -91,7 +91,43 @@ def _classes(shards: RayShards) -> pd.Index:
     return pd.Index(shards.classes().to_pandas(), name="label")
 
 
-class _EmFit(BaseAggregator):
+class _ShardAggregator(BaseAggregator):
+    """What every estimator over shards shares: ``fit_predict`` and ``fit_predict_proba``."""
+
+    fit: Any  # every subclass defines ``fit(shards)`` returning ``self``
+
+    def fit_predict(self, shards: RayShards) -> pd.Series[Any]:
+        """Fit and return ``labels_``.
+
+        Parameters
+        ----------
+        shards : RayShards
+            The loaded shards.
+
+        Returns
+        -------
+        pandas.Series
+            Label per task.
+        """
+        return self.fit(shards).labels_
+
+    def fit_predict_proba(self, shards: RayShards) -> pd.DataFrame:
+        """Fit and return ``probas_``.
+
+        Parameters
+        ----------
+        shards : RayShards
+            The loaded shards.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Posterior per task and label.
+        """
+        return self.fit(shards).probas_
+
+
+class _EmFit(_ShardAggregator):
     """Shared fit of the two EM models."""
 
     def __init__(self, n_iter: int = 100, tol: float = 1e-5) -> None:
@@ -173,36 +209,6 @@ class _EmFit(BaseAggregator):
         h.update(np.ascontiguousarray(self.probas_.to_numpy(dtype=np.float64)).tobytes())
         return h.hexdigest()
 
-    def fit_predict(self, shards: RayShards) -> pd.Series[Any]:
-        """Fit and return ``labels_``.
-
-        Parameters
-        ----------
-        shards : RayShards
-            The loaded shards.
-
-        Returns
-        -------
-        pandas.Series
-            Label per task.
-        """
-        return self.fit(shards).labels_
-
-    def fit_predict_proba(self, shards: RayShards) -> pd.DataFrame:
-        """Fit and return ``probas_``.
-
-        Parameters
-        ----------
-        shards : RayShards
-            The loaded shards.
-
-        Returns
-        -------
-        pandas.DataFrame
-            Posterior per task and label.
-        """
-        return self.fit(shards).probas_
-
 
 class DawidSkene(_EmFit):
     """Dawid–Skene EM over Ray shards (as :class:`crowdqc.aggregation.DawidSkene`).
@@ -269,7 +275,7 @@ class OneCoinDawidSkene(_EmFit):
         self.skills_ = pd.Series(diag, index=worker_index(shards), name="skill")
 
 
-class MajorityVote(BaseAggregator):
+class MajorityVote(_ShardAggregator):
     """Majority vote over Ray shards (as :class:`crowdqc.aggregation.MajorityVote`).
 
     One pass: items are local to their shard; only the per-worker agreement counts
@@ -319,18 +325,3 @@ class MajorityVote(BaseAggregator):
         )
         self.skills_ = pd.Series(skills, index=worker_index(shards), name="skill")
         return self
-
-    def fit_predict(self, shards: RayShards) -> pd.Series[Any]:
-        """Vote and return ``labels_``.
-
-        Parameters
-        ----------
-        shards : RayShards
-            The loaded shards.
-
-        Returns
-        -------
-        pandas.Series
-            Label per task.
-        """
-        return self.fit(shards).labels_

@@ -38,6 +38,7 @@ Examples
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from typing import Any, Literal, Optional, Sequence, Union
@@ -68,7 +69,9 @@ __all__ = [
     "load",
     "replay",
     "simulate",
+    "statements",
     "step",
+    "Statements",
 ]
 
 _OutputT = Literal["pandas", "arrow", "polars"]
@@ -289,6 +292,99 @@ def evaluate(
     m = _matrix(judgments, gold)
     table, s, ds = p._native.evaluate(m, model=model, seed=seed)
     return Evaluation._from_native(table, s, ds)
+
+
+@dataclass(frozen=True)
+class Statements(TableResult):
+    """Plain-language statements for workers: the work done, gold accuracy with its
+    interval, where each stands under every rule and exactly what would change it, and
+    with a pay table the effective hourly pay (see ``docs/pay.md``).
+
+    :meth:`to_arrow`, :meth:`to_pandas` and :meth:`to_polars` give one row per worker:
+    ``worker``, ``action``, ``duration_ms``, ``tasks``, ``gold_answered``,
+    ``gold_correct``, ``gold_accuracy``, ``gold_low``, ``gold_high``,
+    ``tasks_per_day``, ``rules_applying``, ``hourly_pay``, ``unpaid_share``,
+    ``earned``, ``below_floor``, ``statement``.
+
+    Attributes
+    ----------
+    policy : str
+        Policy name.
+    notes : tuple of str
+        Notes on the data (e.g. what could not be computed).
+    records : tuple of dict
+        One statement per worker as the library serialises it (the JSON of
+        ``crowdqc workers statement --format json``).
+    text : str
+        Every statement as the worker reads it.
+    """
+
+    policy: str
+    notes: tuple[str, ...]
+    records: tuple[dict[str, Any], ...]
+    text: str
+    _table: pa.RecordBatch = field(repr=False, compare=False)
+
+    def worker(self, worker: Any) -> dict[str, Any]:
+        """The statement of ``worker`` (a dict as in :attr:`records`)."""
+        for r in self.records:
+            if r["worker"] == worker:
+                return r
+        raise KeyError(f"worker {worker!r} is not in the data")
+
+    def text_of(self, worker: Any) -> str:
+        """The plain text of ``worker``'s statement."""
+        rows = self.to_arrow()
+        for w, t in zip(rows.column("worker").to_pylist(), rows.column("statement").to_pylist()):
+            if w == worker:
+                return str(t)
+        raise KeyError(f"worker {worker!r} is not in the data")
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def statements(
+    policy: Union[Policy, str, os.PathLike[str]],
+    judgments: Any,
+    gold: Any = None,
+    pay: Optional[Union[str, os.PathLike[str]]] = None,
+) -> Statements:
+    """Statements for every worker of a judgment table, in words meant for the worker.
+
+    Parameters
+    ----------
+    policy : Policy, path or TOML text
+    judgments : pandas.DataFrame, pyarrow.Table, polars.DataFrame or numpy.ndarray
+        Judgments with ``task``, ``worker`` and ``label`` columns; ``timestamp``
+        (milliseconds since the epoch) gives tasks per day, ``duration_ms`` the time
+        spent (needed with ``pay``).
+    gold : dict, pandas.Series or frame, optional
+        Gold answers ``{task: label}``.
+    pay : path, optional
+        A pay table (TOML; format in ``docs/pay.md``).
+
+    Returns
+    -------
+    Statements
+
+    Raises
+    ------
+    crowdqc.InvalidParameterError
+        A pay table without a ``duration_ms`` column, a rule on hourly pay without a
+        pay table, or a bad pay table (the message names the line).
+    """
+    p = _policy(policy)
+    m = _matrix(judgments, gold)
+    table, text_json, text = p._native.statements(m, pay=None if pay is None else os.fspath(pay))
+    s = json.loads(text_json)
+    return Statements(
+        policy=s["policy"],
+        notes=tuple(s.get("notes", ())),
+        records=tuple(s["statements"]),
+        text=text,
+        _table=table,
+    )
 
 
 def evaluate_pairwise(

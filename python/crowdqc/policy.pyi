@@ -21,7 +21,9 @@ __all__ = [
     "load",
     "replay",
     "simulate",
+    "statements",
     "step",
+    "Statements",
 ]
 
 _PolicyLike = Union[Policy, str, os.PathLike[str]]
@@ -118,6 +120,26 @@ def evaluate(
     model: Optional[str] = None,
     seed: Optional[int] = None,
 ) -> Evaluation: ...
+
+@dataclass(frozen=True)
+class Statements:
+    policy: str
+    notes: tuple[str, ...]
+    records: tuple[dict[str, Any], ...]
+    text: str
+    _table: pa.RecordBatch
+    def to_arrow(self) -> pa.Table: ...
+    def to_pandas(self) -> Any: ...
+    def to_polars(self) -> Any: ...
+    def worker(self, worker: Any) -> dict[str, Any]: ...
+    def text_of(self, worker: Any) -> str: ...
+
+def statements(
+    policy: _PolicyLike,
+    judgments: Any,
+    gold: Any = None,
+    pay: Optional[Union[str, os.PathLike[str]]] = None,
+) -> Statements: ...
 def evaluate_pairwise(
     policy: _PolicyLike,
     comparisons: Any,

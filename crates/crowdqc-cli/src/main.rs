@@ -43,6 +43,11 @@ enum Command {
     /// Numeric or ordinal ratings: aggregate (scores, worker bias) and agreement (ICC, W).
     #[command(subcommand)]
     Ratings(cmd::ratings::Command),
+    /// One self-contained HTML quality report: data, agreement, truth, workers, gold, policy.
+    Report(Box<cmd::report::Args>),
+    /// The worker's side: plain-language statements of standing and pay.
+    #[command(subcommand)]
+    Workers(cmd::workers::Command),
 }
 
 fn main() -> ExitCode {
@@ -69,6 +74,8 @@ fn main() -> ExitCode {
         Command::Policy(c) => cmd::policy::run(c),
         Command::Pairwise(c) => cmd::pairwise::run(c),
         Command::Ratings(c) => cmd::ratings::run(c),
+        Command::Report(a) => cmd::report::run(*a),
+        Command::Workers(c) => cmd::workers::run(c),
     };
     common::exit(result)
 }

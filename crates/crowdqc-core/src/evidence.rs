@@ -154,6 +154,15 @@ pub struct WorkerEvidence {
     pub first_seen: Option<i64>,
     /// Latest activity (ms since the Unix epoch).
     pub last_seen: Option<i64>,
+    /// Tasks per active day (judgments / UTC calendar days with at least one), if
+    /// timestamps were recorded.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub tasks_per_day: Option<f64>,
+    /// Effective hourly pay after the platform's cut, counting unpaid qualification
+    /// and training time, if a pay table and durations were given (`crowdqc-policy`'s
+    /// `pay` module computes it).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub hourly_pay: Option<f64>,
 }
 
 impl WorkerEvidence {

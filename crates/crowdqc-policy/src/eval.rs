@@ -58,6 +58,8 @@ pub fn condition_value(c: &Condition, ev: &WorkerEvidence) -> Option<f64> {
         Metric::SpammerScore => ev.spammer_score.filter(|v| v.is_finite()),
         Metric::FastShare => ev.fast_answers.and_then(|f| f.share()),
         Metric::Judgments => Some(ev.judgments as f64),
+        Metric::TasksPerDay => ev.tasks_per_day.filter(|v| v.is_finite()),
+        Metric::HourlyPay => ev.hourly_pay.filter(|v| v.is_finite()),
     }
 }
 

@@ -1,10 +1,12 @@
 //! Worker evidence for a one-shot evaluation, from judgments (plus, optionally, a
 //! fitted aggregation model) or from a table of per-worker statistics.
 
-use crowdqc_core::JudgmentMatrix;
 use crowdqc_core::estimator::{FitReport, FittedModel};
 use crowdqc_core::evidence::WorkerEvidence;
+use crowdqc_core::{Error, JudgmentMatrix, Result};
 
+use crate::activity::activity_by_worker;
+use crate::pay::{PayTable, WorkerPay};
 use crate::replay::evidence_from_matrix;
 use crate::spec::{Metric, Policy};
 use crate::table::Id;
@@ -34,6 +36,45 @@ pub struct ModelFit {
     pub method: String,
     /// Iterations, convergence and stop reason of the fit.
     pub fit: FitReport,
+}
+
+/// When to fit an aggregation model for `model_accuracy` and `spammer_score`
+/// (`--model auto|always|never`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FitModel {
+    /// When the policy looks at a model metric ([`needs_model`]).
+    #[default]
+    Auto,
+    /// Always.
+    Always,
+    /// Never (model metrics stay unknown and their conditions never hold).
+    Never,
+}
+
+impl FitModel {
+    /// Whether to fit a model for this policy.
+    pub fn wanted(self, policy: &Policy) -> bool {
+        match self {
+            FitModel::Auto => needs_model(policy),
+            FitModel::Always => true,
+            FitModel::Never => false,
+        }
+    }
+}
+
+impl std::str::FromStr for FitModel {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "auto" => Ok(FitModel::Auto),
+            "always" => Ok(FitModel::Always),
+            "never" => Ok(FitModel::Never),
+            other => Err(Error::param(
+                "--model",
+                format!("unknown value `{other}`; valid: auto, always, never"),
+            )),
+        }
+    }
 }
 
 /// Whether the policy has a condition on a model metric (`model_accuracy`,
@@ -66,6 +107,21 @@ impl EvidenceTable {
         let mut evidence = evidence_from_matrix(m, policy.fast_ms());
         let start = policy.tiers.as_ref().map(|t| t.start);
         evidence.iter_mut().for_each(|e| e.tier = start);
+        match activity_by_worker(m) {
+            Some(a) => {
+                for (e, a) in evidence.iter_mut().zip(a) {
+                    e.tasks_per_day = a.per_day();
+                }
+            }
+            None => {
+                if let Some((id, line)) = policy.rules_using(Metric::TasksPerDay).first() {
+                    notes.push(format!(
+                        "the judgments have no timestamp column: tasks_per_day is unknown and \
+                         rule `{id}` (line {line}) never fires"
+                    ));
+                }
+            }
+        }
         let workers = (0..m.n_workers() as u32)
             .map(|w| Id::from(m.workers().get(w)))
             .collect();
@@ -123,6 +179,28 @@ impl EvidenceTable {
         }
     }
 
+    /// Fills `hourly_pay` from per-worker pay aligned with the table's rows (e.g.
+    /// [`pay_by_worker`](crate::pay::pay_by_worker) on the same matrix).
+    ///
+    /// # Errors
+    /// A length that does not match the table.
+    pub fn fill_pay(&mut self, pay: &[WorkerPay]) -> Result<()> {
+        if pay.len() != self.evidence.len() {
+            return Err(Error::param(
+                "pay",
+                format!(
+                    "{} workers' pay for {} workers: compute it on the same judgments",
+                    pay.len(),
+                    self.evidence.len()
+                ),
+            ));
+        }
+        for (e, p) in self.evidence.iter_mut().zip(pay) {
+            e.hourly_pay = p.hourly;
+        }
+        Ok(())
+    }
+
     /// Number of workers.
     pub fn len(&self) -> usize {
         self.workers.len()
@@ -132,4 +210,23 @@ impl EvidenceTable {
     pub fn is_empty(&self) -> bool {
         self.workers.is_empty()
     }
+}
+
+/// Checks that a policy whose rules look at pay (`hourly_pay`) has a pay table.
+///
+/// # Errors
+/// [`Error::InvalidParameter`] naming `--pay` and the first such rule and its line.
+pub fn check_pay(policy: &Policy, pay: Option<&PayTable>) -> Result<()> {
+    if pay.is_none()
+        && let Some((id, line)) = policy.rules_using(Metric::HourlyPay).first()
+    {
+        return Err(Error::param(
+            "--pay",
+            format!(
+                "rule `{id}` (line {line}) looks at hourly_pay: give a pay table \
+                 (--pay PAY.toml) and judgments with a duration_ms column"
+            ),
+        ));
+    }
+    Ok(())
 }

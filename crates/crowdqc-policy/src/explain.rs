@@ -103,6 +103,14 @@ fn evidence_words(c: &Condition, ev: &WorkerEvidence) -> String {
             |f| format!("{} of {} timed answers fast", f.fast, f.timed),
         ),
         Metric::Judgments => format!("{} judgments", ev.judgments),
+        Metric::TasksPerDay => ev.tasks_per_day.map_or_else(
+            || "no timestamps".into(),
+            |v| format!("{} judgments, {v:.1} a day", ev.judgments),
+        ),
+        Metric::HourlyPay => ev.hourly_pay.map_or_else(
+            || "no pay table or durations".into(),
+            |v| format!("{v:.2} an hour"),
+        ),
         m => {
             if condition_value(c, ev).is_some() {
                 format!("{} from the model / crowd", m.name())

@@ -123,8 +123,12 @@
 //! `"upper"` with `confidence` and `interval`), `gold_correct`, `gold_wrong`,
 //! `gold_answered` (all four over all gold or over the last `window` ≤ 128 gold
 //! answers), `model_accuracy`, `peer_agreement`, `spammer_score`, `fast_share`
-//! (`fast_ms` required), `judgments`. A condition on an unknown value (no model, no
-//! durations) does not hold.
+//! (`fast_ms` required), `judgments`, `tasks_per_day` (tasks ÷ UTC days with a task,
+//! from timestamps: a daily quota is `{ metric = "tasks_per_day", below = 200 }`) and
+//! `hourly_pay` (effective hourly pay from a [`pay`] table and durations). A
+//! condition on an unknown value (no model, no durations, no timestamps) does not
+//! hold; a policy with an `hourly_pay` rule and no pay table is an error
+//! ([`check_pay`]).
 //!
 //! **Sequential tests**: `sprt` is Wald's sequential probability ratio test of
 //! accuracy `good` (H0) against `bad` (H1) on all gold answers; the rule fires when
@@ -161,6 +165,19 @@
 //!   and recent outcomes in time order, fast answers, leave-one-out peer agreement)
 //!   for a one-shot evaluation.
 //!
+//! ## Worker statements and pay
+//!
+//! - [`statement`]: per worker, in plain words for the worker (no jargon, no ids but
+//!   their own): work done, gold accuracy with its 95% interval, the standing under
+//!   every rule and exactly what would change it ("8 more correct gold answers in a
+//!   row would lift it", computed with windows, minimum answers and sequential tests;
+//!   or that nothing the worker can do changes it), and with a pay table the effective
+//!   hourly pay and the share of unpaid time. `Serialize` and `Display`;
+//!   [`statement::statements_from_matrix`] from judgments.
+//! - [`pay`]: the pay table format (rate, pools, platform cut, unpaid training and
+//!   qualification work, hourly floor) and per-worker pay from `duration_ms`.
+//! - [`activity`]: tasks per active day from timestamps.
+//!
 //! ## Statistics
 //!
 //! - Binomial bounds ([`stats`]): Wilson, Jeffreys and Clopper–Pearson one-sided
@@ -189,7 +206,10 @@
 //! reports per archetype the probability of each action, the median gold answers until
 //! it, and the share of work spent on gold; [`simulate::simulate_with`] accepts any
 //! [`GoldSource`](crowdqc_core::evidence::GoldSource), e.g. the adaptive scheduler of
-//! `crowdqc-gold`. Deterministic per seed and identical for any thread count.
+//! `crowdqc-gold`. Workers may have a speed ([`simulate::Pace`]: a seeded log-normal
+//! task duration per worker, 8-hour days) so that daily quotas and pay floors can be
+//! simulated: a quota of Q tasks a day removes exactly the workers slower than
+//! shift ÷ Q per task. Deterministic per seed and identical for any thread count.
 //!
 //! ## Crate features
 //!
@@ -197,16 +217,19 @@
 
 #![deny(missing_docs)]
 
+pub mod activity;
 pub mod eval;
 pub mod evidence;
 pub mod exact;
 pub mod exact_report;
 pub mod explain;
+pub mod pay;
 pub mod replay;
 pub mod replay_log;
 pub mod report;
 pub mod simulate;
 pub mod spec;
+pub mod statement;
 pub mod stats;
 mod table;
 pub mod timeline;
@@ -215,7 +238,7 @@ mod workers_table;
 /// The owned id of every report table (core's, re-exported).
 pub use crowdqc_core::Id;
 pub use eval::{Ban, Decision, TierChange, WorkerState};
-pub use evidence::{EvidenceTable, ModelFit, needs_model};
+pub use evidence::{EvidenceTable, FitModel, ModelFit, check_pay, needs_model};
 pub use exact_report::{CurveMethod, ExactOptions, ExactReport, ExactRow, exact_report};
 pub use explain::{Clause, Explanation};
 pub use replay_log::{LogEntry, ReplayLog};

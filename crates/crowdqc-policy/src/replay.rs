@@ -179,7 +179,9 @@ pub fn replay(policy: &Policy, m: &JudgmentMatrix) -> Result<ReplayReport> {
 /// an item's judgments in file order) with no clock
 /// ([`ReplayReport::clock`] is [`Clock::ItemOrder`]): every judgment happens at time
 /// 0, so suspensions and temporary bans last to the end of the data and a tier's
-/// `min_dwell` never elapses.
+/// `min_dwell` never elapses. With timestamps, `tasks_per_day` is updated at the first
+/// judgment of each new UTC day, over the days completed before it (a daily quota is
+/// checked when a day is over); `hourly_pay` is not replayed.
 ///
 /// # Errors
 /// None today (the signature leaves room for checks of the options).
@@ -208,6 +210,8 @@ pub fn replay_with(
     let mut states: Vec<Option<WorkerState>> = vec![None; m.n_workers()];
     let mut events = Vec::new();
     let mut after = 0u64;
+    // per worker: (current UTC day, complete days before it, tasks before it)
+    let mut days: Vec<(i64, u64, u64)> = vec![(i64::MIN, 0, 0); m.n_workers()];
     for p in order_by(m, Some(ts)) {
         let p = p as usize;
         let w = m.judgment_workers()[p];
@@ -220,6 +224,19 @@ pub fn replay_with(
         let e = &mut ev[w as usize];
         if e.tier.is_none() {
             e.tier = policy.tiers.as_ref().map(|t| t.start);
+        }
+        if clock == Clock::Timestamps {
+            // tasks_per_day is checked at day boundaries: over the days completed
+            let d = &mut days[w as usize];
+            let day = now.div_euclid(crate::activity::DAY_MS);
+            if day != d.0 {
+                if d.0 != i64::MIN {
+                    *d = (day, d.1 + 1, e.judgments);
+                    e.tasks_per_day = Some(d.2 as f64 / d.1 as f64);
+                } else {
+                    d.0 = day;
+                }
+            }
         }
         feed(e, m, p, gold, durations, Some(ts), fast_ms);
         // explanations see the evidence the decision was made on (a suspension

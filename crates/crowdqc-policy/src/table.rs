@@ -26,6 +26,10 @@ pub(crate) fn floats(v: impl Iterator<Item = Option<f64>>) -> ArrayRef {
     Arc::new(Float64Array::from_iter(v))
 }
 
+pub(crate) fn opt_bools(v: impl Iterator<Item = Option<bool>>) -> ArrayRef {
+    Arc::new(BooleanArray::from_iter(v))
+}
+
 pub(crate) fn bools(v: impl Iterator<Item = bool>) -> ArrayRef {
     Arc::new(BooleanArray::from_iter(v.map(Some)))
 }

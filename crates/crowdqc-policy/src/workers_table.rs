@@ -15,7 +15,7 @@ use crate::table::Id;
 const SHARE_DENOMINATOR: u64 = 1_000_000;
 
 /// The optional numeric columns of a stats table.
-const NUMBERS: [&str; 7] = [
+const NUMBERS: [&str; 9] = [
     "gold_answered",
     "gold_correct",
     "judgments",
@@ -23,7 +23,21 @@ const NUMBERS: [&str; 7] = [
     "peer_agreement",
     "spammer_score",
     "fast_share",
+    "tasks_per_day",
+    "hourly_pay",
 ];
+
+/// A finite number >= 0 (tasks a day, hourly pay), `None` when empty.
+fn amount(col: &str, v: Option<f64>, row: u64) -> Result<Option<f64>> {
+    match v {
+        Some(x) if !(x.is_finite() && x >= 0.0) => Err(Error::value(
+            col,
+            Some(row),
+            format!("must be a finite number >= 0, got {x}"),
+        )),
+        v => Ok(v),
+    }
+}
 
 /// The largest count read exactly: 2^53, the last whole number a double (the type
 /// every numeric cell is read as) represents without rounding.
@@ -94,7 +108,8 @@ impl EvidenceTable {
     /// Evidence from a table of per-worker statistics: column `worker` (or
     /// `performer`, `annotator`) and any of `gold_answered`, `gold_correct`, `recent_gold` (a string
     /// of 0 and 1, oldest first), `model_accuracy`, `peer_agreement`, `spammer_score`,
-    /// `fast_share`, `judgments`, `tier` (level name or index), read through
+    /// `fast_share`, `judgments`, `tasks_per_day`, `hourly_pay` (finite, >= 0), `tier`
+    /// (level name or index), read through
     /// `crowdqc_core::columns` (strings of any Arrow kind, dictionaries, integers).
     /// Errors name the column and the data row of the file.
     ///
@@ -169,6 +184,8 @@ impl EvidenceTable {
                     model_accuracy: share("model_accuracy", num("model_accuracy")?, row)?,
                     peer_agreement: share("peer_agreement", num("peer_agreement")?, row)?,
                     spammer_score: share("spammer_score", num("spammer_score")?, row)?,
+                    tasks_per_day: amount("tasks_per_day", num("tasks_per_day")?, row)?,
+                    hourly_pay: amount("hourly_pay", num("hourly_pay")?, row)?,
                     ..WorkerEvidence::default()
                 };
                 if e.gold_correct > e.gold_answered {

@@ -152,6 +152,29 @@ impl NativePolicy {
         evaluation_py(py, &e)
     }
 
+    /// Worker statements for every worker of the matrix (with `pay`, a pay-table TOML
+    /// file, the effective hourly pay from its `duration_ms` column):
+    /// `(table, statements as JSON text, statements as plain text)`.
+    #[pyo3(signature = (matrix, pay=None))]
+    fn statements<'py>(
+        &self,
+        py: Python<'py>,
+        matrix: &Matrix,
+        pay: Option<PathBuf>,
+    ) -> PyResult<(Bound<'py, PyAny>, String, String)> {
+        let (p, m) = (Arc::clone(&self.inner), Arc::clone(&matrix.inner));
+        let s = py
+            .detach(move || -> crowdqc_core::Result<_> {
+                let pay = pay.as_deref().map(crowdqc_policy::pay::read_pay).transpose()?;
+                crowdqc_policy::statement::statements_from_matrix(&m, &p, pay.as_ref())
+            })
+            .py_err()?;
+        let json = serde_json::to_string(&s)
+            .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))?;
+        let table = s.to_record_batch().py_err()?.to_pyarrow(py)?;
+        Ok((table, json, s.to_string()))
+    }
+
     /// Replays the matrix's judgments (timestamp order, else item order) through the
     /// policy: `(log table, summary dict, entry dicts)`.
     fn replay<'py>(&self, py: Python<'py>, matrix: &Matrix) -> PyResult<Bound<'py, PyAny>> {

@@ -7,4 +7,6 @@ pub mod inspect;
 pub mod pairwise;
 pub mod policy;
 pub mod ratings;
+pub mod report;
 pub mod worker_policy;
+pub mod workers;

@@ -6,15 +6,16 @@ use std::path::PathBuf;
 use crowdqc::aggregation::registry::{RunOptions, fit_with_progress};
 use crowdqc::core::evidence::GoldSource;
 use crowdqc::gold::{GoldPool, GoldScheduler, ScheduleParams};
+use crowdqc::policy::pay::{pay_by_worker, read_pay};
 use crowdqc::policy::replay::replay_with;
-use crowdqc::policy::simulate::{
-    Archetype, SimComparison, SimConfig, SimReport, simulate_with_progress,
-};
+use crowdqc::policy::simulate::{SimComparison, SimConfig, SimReport, simulate_with_progress};
 use crowdqc::policy::{
-    EvidenceTable, ExactOptions, Policy, ReplayOptions, exact_report, needs_model, read_policy,
+    EvidenceTable, ExactOptions, FitModel, Policy, ReplayOptions, check_pay, exact_report,
+    read_policy,
 };
 use crowdqc::{Error, Result};
 
+use crate::cmd::worker_policy::PolicyArgs;
 use crate::common::{self, Format, InputOpts};
 use crate::progress::Bar;
 
@@ -74,9 +75,9 @@ pub struct ExactArgs {
 /// Arguments of `crowdqc policy eval`.
 #[derive(Debug, clap::Args)]
 pub struct EvalArgs {
-    /// Policy file (TOML).
-    #[arg(long, value_name = "P.toml")]
-    pub policy: PathBuf,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub decide: PolicyArgs,
     /// Judgments file (.parquet, .csv, .arrow/.ipc); evidence is computed from it.
     #[arg(required_unless_present = "stats", conflicts_with = "stats")]
     pub judgments: Option<PathBuf>,
@@ -85,24 +86,18 @@ pub struct EvalArgs {
     pub gold: Option<PathBuf>,
     /// A table of per-worker statistics instead of judgments: column `worker` and any of
     /// gold_answered, gold_correct, recent_gold (0/1 string, oldest first),
-    /// model_accuracy, peer_agreement, spammer_score, fast_share, judgments, tier
-    /// (level name or index).
+    /// model_accuracy, peer_agreement, spammer_score, fast_share, judgments,
+    /// tasks_per_day, hourly_pay, tier (level name or index).
     #[arg(long, value_name = "WORKERS")]
     pub stats: Option<PathBuf>,
     /// Fit Dawid–Skene for model_accuracy and spammer_score: auto (when the policy
     /// uses them), always or never.
     #[arg(long, default_value = "auto", value_name = "WHEN")]
-    pub model: String,
-    /// Write the decisions table here (.parquet or .csv): worker, action,
-    /// duration_ms, untrust, rules, tier, explanation.
-    #[arg(long, value_name = "DECISIONS")]
-    pub out: Option<PathBuf>,
-    /// Also list workers for whom nothing fired (text output).
-    #[arg(long)]
-    pub all: bool,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    pub model: FitModel,
+    /// Pay table (TOML, see docs/pay.md) for hourly_pay rules; needs a duration_ms
+    /// column in JUDGMENTS.
+    #[arg(long, value_name = "PAY.toml")]
+    pub pay: Option<PathBuf>,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub input: InputOpts,
@@ -142,7 +137,9 @@ pub struct SimulateArgs {
     #[arg(long, value_name = "P.toml", required = true)]
     pub policy: Vec<PathBuf>,
     /// Worker archetypes, comma-separated: accuracies (0.92), uniform, constant,
-    /// degrade:FROM>TO@SHARE.
+    /// degrade:FROM>TO@SHARE; each may add a speed, ~MEDIAN[/SPREAD] (a log-normal
+    /// task duration across workers, e.g. 0.97~150s/0.3 or uniform~20s), for quota
+    /// and pay rules.
     #[arg(
         long,
         default_value = "0.97,0.92,0.85,0.70,uniform,constant,degrade:0.95>0.70@0.5",
@@ -178,6 +175,13 @@ pub struct SimulateArgs {
     /// worker); at most 1,000,000, and pool × archetypes × runs at most 2e10.
     #[arg(long, default_value_t = 500, value_name = "N")]
     pub gold_pool: u64,
+    /// Working time per day of workers with a speed (e.g. 8h).
+    #[arg(long, default_value = "8h", value_name = "DURATION")]
+    pub shift: String,
+    /// Pay table: simulated tasks pay its default rate after the platform's cut,
+    /// its qualification gold unpaid (for hourly_pay rules).
+    #[arg(long, value_name = "PAY.toml")]
+    pub pay: Option<PathBuf>,
     /// Write the per-archetype table here (.parquet or .csv; all policies).
     #[arg(long, value_name = "TABLE")]
     pub out: Option<PathBuf>,
@@ -204,24 +208,19 @@ fn check_out(p: Option<&PathBuf>) -> Result<()> {
 }
 
 fn eval(a: EvalArgs) -> Result<()> {
-    let policy = read_policy(&a.policy)?;
-    check_out(a.out.as_ref())?;
+    let policy = a.decide.open()?;
+    let pay = a.pay.as_deref().map(read_pay).transpose()?;
+    if a.stats.is_none() {
+        check_pay(&policy, pay.as_ref())?;
+    }
     let table = match (&a.judgments, &a.stats) {
         (Some(j), _) => {
             let m = common::load(j, &a.input, a.gold.as_deref())?;
             let mut t = EvidenceTable::from_matrix(&m, &policy);
-            let fit = match a.model.as_str() {
-                "never" => false,
-                "always" => true,
-                "auto" => needs_model(&policy),
-                other => {
-                    return Err(Error::param(
-                        "--model",
-                        format!("unknown value `{other}`; valid: auto, always, never"),
-                    ));
-                }
-            };
-            if fit {
+            if let Some(p) = &pay {
+                t.fill_pay(&pay_by_worker(&m, p)?)?;
+            }
+            if a.model.wanted(&policy) {
                 let model = fit_with_progress("ds", &m, &RunOptions::default(), &Bar::stderr())?;
                 t.fill_from_model(model.as_ref());
             }
@@ -239,18 +238,7 @@ fn eval(a: EvalArgs) -> Result<()> {
             ));
         }
     };
-    let r = policy.evaluate_table(&table);
-    if let Some(p) = &a.out {
-        crowdqc_io::write_table(p, &r.to_record_batch()?)?;
-    }
-    common::print_out(&match a.format {
-        Format::Json => {
-            let mut shown = r.clone();
-            shown.decisions.retain(|d| a.all || d.is_event());
-            common::to_json(&shown)?
-        }
-        Format::Text => r.text(a.all),
-    })
+    a.decide.show(&policy.evaluate_table(&table))
 }
 
 fn replay(a: ReplayArgs) -> Result<()> {
@@ -278,14 +266,19 @@ fn simulate(a: SimulateArgs) -> Result<()> {
         .map(|p| read_policy(p))
         .collect::<Result<_>>()?;
     check_out(a.out.as_ref())?;
-    let cfg = SimConfig::new()
-        .workers(Archetype::parse_list(&a.workers)?)
+    let shift = crowdqc::policy::spec::parse_duration("--shift", &a.shift)?.unwrap_or(0);
+    let mut cfg = SimConfig::new()
+        .roster(&a.workers)?
+        .shift_ms(shift)
         .gold_rate(a.gold_rate)
         .front_gold(a.front_gold)
         .tasks(a.tasks)
         .runs(a.runs)
         .seed(a.seed)
         .classes(a.classes);
+    if let Some(p) = &a.pay {
+        cfg = cfg.pay(&read_pay(p)?);
+    }
     cfg.validate()?;
     let (rate, front) = (a.gold_rate, a.front_gold);
     let gold: Box<dyn Fn(u64) -> Box<dyn GoldSource> + Sync> = match a.schedule.as_str() {

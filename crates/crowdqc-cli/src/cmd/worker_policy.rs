@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use crowdqc::Result;
 use crowdqc::core::Id;
 use crowdqc::core::evidence::WorkerEvidence;
-use crowdqc::policy::{EvidenceTable, Policy, read_policy};
+use crowdqc::policy::{Evaluation, EvidenceTable, Policy, read_policy};
 
 use crate::common::{self, Format};
 
@@ -47,7 +47,15 @@ impl PolicyArgs {
     /// # Errors
     /// Writing the decisions table.
     pub fn decide(&self, policy: &Policy, rows: Vec<(Id, WorkerEvidence)>) -> Result<()> {
-        let r = policy.evaluate_table(&EvidenceTable::from_evidence(rows, policy));
+        self.show(&policy.evaluate_table(&EvidenceTable::from_evidence(rows, policy)))
+    }
+
+    /// Writes the decisions table to `--out` (if given) and prints the evaluation
+    /// (text, or JSON with only the workers something happened to unless `--all`).
+    ///
+    /// # Errors
+    /// Writing the table or stdout.
+    pub fn show(&self, r: &Evaluation) -> Result<()> {
         if let Some(p) = &self.out {
             crowdqc::io::write_table(p, &r.to_record_batch()?)?;
         }

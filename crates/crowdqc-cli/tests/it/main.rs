@@ -11,5 +11,7 @@ mod model_state;
 mod pairwise;
 mod policy;
 mod ratings;
+mod report;
 mod soak;
 mod util;
+mod workers;

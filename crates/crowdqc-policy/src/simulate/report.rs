@@ -36,6 +36,13 @@ pub struct ArchetypeReport {
     pub mean_worked: f64,
     /// Share of workers ending in each tier (empty without tiers).
     pub final_tiers: Vec<(String, f64)>,
+    /// Median tasks per day worked (archetypes with a pace; workers with a complete
+    /// day).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub median_tasks_per_day: Option<f64>,
+    /// Median effective hourly pay (with a pace and a piece rate).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub median_hourly_pay: Option<f64>,
 }
 
 impl ArchetypeReport {
@@ -133,8 +140,26 @@ impl SimReport {
                         })
                         .collect()
                 });
+                let med = |f: &dyn Fn(&WorkerOutcome) -> Option<f32>| {
+                    let mut v: Vec<f64> =
+                        chunk.iter().filter_map(|o| f(o).map(f64::from)).collect();
+                    v.sort_unstable_by(f64::total_cmp);
+                    let n = v.len();
+                    (n > 0).then(|| {
+                        if n % 2 == 1 {
+                            v[n / 2]
+                        } else {
+                            (v[n / 2 - 1] + v[n / 2]) / 2.0
+                        }
+                    })
+                };
                 ArchetypeReport {
-                    archetype: arch.name(),
+                    median_tasks_per_day: med(&|o| o.tasks_per_day),
+                    median_hourly_pay: med(&|o| o.hourly_pay),
+                    archetype: match cfg.pace(a) {
+                        Some(p) => format!("{}~{}", arch.name(), p.name()),
+                        None => arch.name(),
+                    },
                     workers: cfg.runs,
                     actions,
                     gold_share: if worked == 0 {
@@ -177,13 +202,36 @@ impl SimReport {
         for n in &names {
             let _ = write!(s, " {n:>16}");
         }
-        let _ = writeln!(s, " {:>10} {:>10}", "gold share", "worked");
+        let paced = self
+            .archetypes
+            .iter()
+            .any(|r| r.median_tasks_per_day.is_some());
+        let paid = self
+            .archetypes
+            .iter()
+            .any(|r| r.median_hourly_pay.is_some());
+        let _ = write!(s, " {:>10} {:>10}", "gold share", "worked");
+        if paced {
+            let _ = write!(s, " {:>10}", "tasks/day");
+        }
+        if paid {
+            let _ = write!(s, " {:>10}", "pay/hour");
+        }
+        s.push('\n');
+        let opt = |v: Option<f64>, p: usize| v.map_or_else(|| "-".into(), |v| format!("{v:.p$}"));
         for r in &self.archetypes {
             let _ = write!(s, "{:<22}", r.archetype);
             for n in &names {
                 let _ = write!(s, " {:>16}", cell(r.stat(n)));
             }
-            let _ = writeln!(s, " {:>10.3} {:>10.1}", r.gold_share, r.mean_worked);
+            let _ = write!(s, " {:>10.3} {:>10.1}", r.gold_share, r.mean_worked);
+            if paced {
+                let _ = write!(s, " {:>10}", opt(r.median_tasks_per_day, 1));
+            }
+            if paid {
+                let _ = write!(s, " {:>10}", opt(r.median_hourly_pay, 2));
+            }
+            s.push('\n');
         }
         s
     }

@@ -83,6 +83,12 @@ pub enum Metric {
     FastShare,
     /// Judgments submitted (activity).
     Judgments,
+    /// Tasks per active day: judgments ÷ UTC calendar days with at least one (needs
+    /// timestamps); a daily quota is `{ metric = "tasks_per_day", below = 200 }`.
+    TasksPerDay,
+    /// Effective hourly pay after the platform's cut, unpaid qualification and
+    /// training time included (needs a pay table and durations; see [`crate::pay`]).
+    HourlyPay,
 }
 
 impl Metric {
@@ -98,6 +104,8 @@ impl Metric {
             Metric::SpammerScore => "spammer_score",
             Metric::FastShare => "fast_share",
             Metric::Judgments => "judgments",
+            Metric::TasksPerDay => "tasks_per_day",
+            Metric::HourlyPay => "hourly_pay",
         }
     }
 
@@ -113,7 +121,12 @@ impl Metric {
     pub fn is_share(self) -> bool {
         !matches!(
             self,
-            Metric::GoldCorrect | Metric::GoldWrong | Metric::GoldAnswered | Metric::Judgments
+            Metric::GoldCorrect
+                | Metric::GoldWrong
+                | Metric::GoldAnswered
+                | Metric::Judgments
+                | Metric::TasksPerDay
+                | Metric::HourlyPay
         )
     }
 }
@@ -354,6 +367,15 @@ impl Policy {
             .iter()
             .flat_map(|r| &r.conditions)
             .find_map(|c| c.fast_ms)
+    }
+
+    /// Rules with a condition on `metric`, as `(id, line)`.
+    pub fn rules_using(&self, metric: Metric) -> Vec<(&str, usize)> {
+        self.rules
+            .iter()
+            .filter(|r| r.conditions.iter().any(|c| c.metric == metric))
+            .map(|r| (r.id.as_str(), r.line))
+            .collect()
     }
 
     /// Index of a rule by id.

@@ -391,11 +391,16 @@ fn condition(cx: &Ctx<'_>, off: usize, c: ConditionSpec) -> Result<Condition> {
     };
     if c.metric.is_share() {
         cx.share(c.metric.name(), off, threshold)?;
-    } else if threshold < 0.0 || threshold.is_nan() {
+    } else if !(threshold >= 0.0 && threshold.is_finite()) {
+        let what = match c.metric {
+            Metric::TasksPerDay => "a number of tasks a day",
+            Metric::HourlyPay => "an hourly amount",
+            _ => "a count",
+        };
         return Err(cx.param(
             c.metric.name(),
             off,
-            format!("a count threshold must be >= 0, got {threshold}"),
+            format!("{what} threshold must be a finite number >= 0, got {threshold}"),
         ));
     }
     if c.window.is_some() && !c.metric.is_gold() {

@@ -3,12 +3,15 @@
 mod evaluate;
 mod exact;
 mod hardening;
+mod pace;
 mod parse;
 mod props;
 mod real_data;
+mod real_pay;
 mod recommended;
 mod replay;
 mod simulate;
+mod statement;
 mod stats_table;
 
 /// Reads one of the repository's example policies.

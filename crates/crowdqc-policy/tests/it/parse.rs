@@ -198,3 +198,109 @@ fn documented_policy_file_parses() {
     assert_eq!(p.tiers.as_ref().map(|t| t.levels.len()), Some(3));
     assert!(p.warnings.is_empty(), "{:?}", p.warnings);
 }
+
+#[test]
+fn activity_and_pay_metrics() {
+    let p = crate::example_policy("fair-pay.toml");
+    assert_eq!(p.rules[0].conditions[0].metric, Metric::TasksPerDay);
+    assert_eq!(p.rules[1].conditions[0].metric, Metric::HourlyPay);
+    assert_eq!(
+        p.rules_using(Metric::HourlyPay),
+        vec![("below-pay-floor", 27)]
+    );
+    for (bad, words) in [
+        ("below = -1", "tasks a day"),
+        ("below = inf", "finite"),
+        ("below = nan", "finite"),
+    ] {
+        let e = parse_err(&format!(
+            "[[rules]]\nid = \"q\"\naction = \"warn\"\nmin_evidence = 1\n\
+             when = [{{ metric = \"tasks_per_day\", {bad} }}]\n"
+        ))
+        .to_string();
+        assert!(e.contains(words) && e.contains("line 5"), "{bad}: {e}");
+    }
+    let e = parse_err(
+        "[[rules]]\nid = \"q\"\naction = \"warn\"\n\
+         when = [{ metric = \"hourly_pay\", window = 10, below = 5 }]\n",
+    )
+    .to_string();
+    assert!(e.contains("window"), "{e}");
+    let e = parse_err(
+        "[[rules]]\nid = \"q\"\naction = \"warn\"\n\
+         when = [{ metric = \"hourly_pay\", below = -7.25 }]\n",
+    )
+    .to_string();
+    assert!(e.contains("hourly amount"), "{e}");
+}
+
+#[test]
+fn pay_tables_and_their_errors() {
+    use crowdqc_policy::pay::{ItemPay, parse_pay};
+    let dir = std::env::temp_dir().join(format!("crowdqc-pay-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    std::fs::write(dir.join("long.txt"), "# long texts\ndoc-1\n\ndoc-2\n").expect("write");
+    let t = parse_pay(
+        "rate = 0.05\n[[pools]]\nname = \"long\"\nrate = 0.2\nitems_file = \"long.txt\"\n\
+         items = [7]\n[unpaid]\nitems = [\"train\"]\nqualification_gold = 3\n",
+        Some(&dir),
+    )
+    .expect("valid");
+    assert_eq!(t.item("doc-2"), &ItemPay::Pool(0));
+    assert_eq!(t.item("7"), &ItemPay::Pool(0));
+    assert_eq!(t.item("train"), &ItemPay::Unpaid);
+    assert_eq!(t.item("other"), &ItemPay::Default);
+    assert_eq!((t.currency.as_str(), t.qualification_gold), ("USD", 3));
+    let example = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../policies/pay-example.toml"
+    ))
+    .expect("example");
+    let ex = parse_pay(&example, None).expect("example pay table");
+    assert!((ex.net(&ItemPay::Default) - 0.2).abs() < 1e-15);
+    for (src, words) in [
+        ("currency = \"USD\"\n", vec!["rate", "missing"]),
+        ("rate = -0.01\n", vec!["rate", "line 1", "-0.01"]),
+        (
+            "rate = 0.1\nplatform_cut = 1.0\n",
+            vec!["platform_cut", "line 2"],
+        ),
+        (
+            "rate = 0.1\nplatform_cut = -0.1\n",
+            vec!["platform_cut", "line 2"],
+        ),
+        (
+            "rate = 0.1\nhourly_floor = -1\n",
+            vec!["hourly_floor", "line 2"],
+        ),
+        ("rate = 0.1\nbonus = 2\n", vec!["line 2", "bonus"]),
+        (
+            "rate = 0.1\n[[pools]]\nname = \"a\"\nrate = -2\n",
+            vec!["pools.rate", "line 2"],
+        ),
+        (
+            "rate = 0.1\n[[pools]]\nname = \"a\"\nrate = 1\nitems = [\"x\"]\n\
+             [[pools]]\nname = \"b\"\nrate = 1\nitems = [\"x\"]\n",
+            vec!["`x`", "twice", "line 6"],
+        ),
+        (
+            "rate = 0.1\n[[pools]]\nname = \"a\"\nrate = 1\nitems = [\"x\"]\n\
+             [unpaid]\nitems = [\"x\"]\n",
+            vec!["`x`", "unpaid", "line 6", "line 2"],
+        ),
+        (
+            "rate = 0.1\n[unpaid]\nitems = [1.5]\n",
+            vec!["item ids", "line 2"],
+        ),
+        (
+            "rate = 0.1\n[unpaid]\nitems_file = \"nope.txt\"\n",
+            vec!["nope.txt"],
+        ),
+    ] {
+        let e = parse_pay(src, Some(&dir)).expect_err(src).to_string();
+        for w in words {
+            assert!(e.contains(w), "{src:?}: `{w}` not in {e}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -128,3 +128,47 @@ fn bad_cells_name_column_and_row() {
         "row 2, column `gold_correct`: 5 exceeds gold_answered (4)"
     );
 }
+
+/// Activity and pay from a stats table: a quota and a pay floor decide on them, and a
+/// negative amount names its column and row.
+#[test]
+fn tasks_per_day_and_hourly_pay_columns() {
+    let p = parse_policy(
+        "[[rules]]\nid = \"quota\"\naction = \"ban\"\nmin_evidence = 0\n\
+         when = [{ metric = \"tasks_per_day\", below = 200 }]\n\
+         [[rules]]\nid = \"floor\"\naction = \"warn\"\nmin_evidence = 0\n\
+         when = [{ metric = \"hourly_pay\", below = 7.25 }]\n",
+    )
+    .expect("valid");
+    let b = RecordBatch::try_from_iter([
+        (
+            "worker",
+            Arc::new(StringArray::from(vec!["a", "b", "c"])) as _,
+        ),
+        (
+            "tasks_per_day",
+            Arc::new(Float64Array::from(vec![Some(150.0), Some(250.0), None])) as _,
+        ),
+        (
+            "hourly_pay",
+            Arc::new(Float64Array::from(vec![Some(9.0), Some(4.5), None])) as _,
+        ),
+    ])
+    .expect("batch");
+    let e = p.evaluate_table(&EvidenceTable::from_stats(&[b], &p).expect("valid"));
+    let actions: Vec<Action> = e.decisions.iter().map(|d| d.action).collect();
+    assert_eq!(actions, [Action::Ban, Action::Warn, Action::Allow]);
+    let b = RecordBatch::try_from_iter([
+        ("worker", Arc::new(StringArray::from(vec!["a", "b"])) as _),
+        (
+            "hourly_pay",
+            Arc::new(Float64Array::from(vec![1.0, -2.0])) as _,
+        ),
+    ])
+    .expect("batch");
+    let err = EvidenceTable::from_stats(&[b], &p).expect_err("negative");
+    assert_eq!(
+        err.to_string(),
+        "row 2, column `hourly_pay`: must be a finite number >= 0, got -2"
+    );
+}
