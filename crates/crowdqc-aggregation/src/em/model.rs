@@ -8,7 +8,7 @@ use crowdqc_core::{Error, JudgmentMatrix, Result};
 use ndarray::{Array1, Array2, Array3, ArrayView1, ArrayView2, ArrayView3};
 
 use super::EmResult;
-use super::posterior::{EStep, check_rows};
+use super::posterior::{EStep, check_rows, check_shape, shape_of};
 use crate::common::ActiveClasses;
 use crate::spam::spammer_scores;
 
@@ -20,6 +20,8 @@ pub struct DawidSkeneModel {
     pub(crate) posteriors: Array2<f64>,
     /// The E-step of the last pass's parameters, for posteriors on demand.
     pub(crate) estep: Option<EStep>,
+    /// The fitted matrix's items, workers, classes and judgments.
+    pub(crate) shape: [usize; 4],
     pub(crate) confusion: Array3<f64>,
     pub(crate) priors: Array1<f64>,
     pub(crate) skills: Option<Array1<f64>>,
@@ -122,18 +124,8 @@ impl DawidSkeneModel {
                 e.rows_into(m, lo..hi, out);
             }
             None => {
-                let (n_items, n) = self.posteriors.dim();
-                if (n_items, n) != (m.n_items(), m.n_classes()) {
-                    return Err(Error::param(
-                        "matrix",
-                        format!(
-                            "has {} items x {} classes, the model {n_items} x {n}; pass the \
-                             matrix the model was fitted on",
-                            m.n_items(),
-                            m.n_classes()
-                        ),
-                    ));
-                }
+                check_shape(self.shape, m)?;
+                let n = m.n_classes();
                 check_rows(m, &rows, out.len())?;
                 let src = self.posteriors.as_slice().expect("standard layout");
                 out.copy_from_slice(&src[lo * n..hi * n]);
@@ -327,6 +319,7 @@ pub(crate) fn build_model(
         method,
         posteriors,
         estep,
+        shape: shape_of(m),
         confusion,
         priors,
         skills: skills.map(Array1::from),

@@ -62,7 +62,7 @@ impl EStep {
             to_matrix: active.to_matrix.clone(),
             to_active: active.to_active.clone(),
             clamp_gold: clamp_gold && !m.gold().is_empty(),
-            shape: [m.n_items(), m.n_workers(), m.n_classes(), m.n_judgments()],
+            shape: shape_of(m),
             force_dynamic: false,
         }
     }
@@ -70,24 +70,7 @@ impl EStep {
     /// Checks that `m` is the fitted matrix, `rows` is inside it and `out` holds
     /// `rows.len() * n_classes` values.
     pub(crate) fn check(&self, m: &JudgmentMatrix, rows: &Range<u32>, out: usize) -> Result<()> {
-        let got = [m.n_items(), m.n_workers(), m.n_classes(), m.n_judgments()];
-        if got != self.shape {
-            return Err(Error::param(
-                "matrix",
-                format!(
-                    "is not the matrix the model was fitted on: {} items, {} workers, {} \
-                     classes, {} judgments, the fit had {}, {}, {}, {}; pass the same matrix",
-                    got[0],
-                    got[1],
-                    got[2],
-                    got[3],
-                    self.shape[0],
-                    self.shape[1],
-                    self.shape[2],
-                    self.shape[3]
-                ),
-            ));
-        }
+        check_shape(self.shape, m)?;
         check_rows(m, rows, out)
     }
 
@@ -223,6 +206,27 @@ pub(crate) fn empty_row(log2p: &[f64], row: &mut [f64]) {
         sum += *r;
     }
     row.iter_mut().for_each(|v| *v /= sum);
+}
+
+/// The shape a fit records of its matrix: items, workers, classes, judgments.
+pub(crate) fn shape_of(m: &JudgmentMatrix) -> [usize; 4] {
+    [m.n_items(), m.n_workers(), m.n_classes(), m.n_judgments()]
+}
+
+/// Checks that `m` has the fitted matrix's shape.
+pub(crate) fn check_shape(shape: [usize; 4], m: &JudgmentMatrix) -> Result<()> {
+    let got = shape_of(m);
+    if got != shape {
+        return Err(Error::param(
+            "matrix",
+            format!(
+                "is not the matrix the model was fitted on: {} items, {} workers, {} \
+                 classes, {} judgments, the fit had {}, {}, {}, {}; pass the same matrix",
+                got[0], got[1], got[2], got[3], shape[0], shape[1], shape[2], shape[3]
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Checks `rows` against the matrix and the output length.
