@@ -51,7 +51,7 @@
 //! [`read_judgments_passes`] with [`ReadPasses::Two`] reads a file twice: the first
 //! pass fills the dictionaries and counts judgments per item, the second writes every
 //! row straight into the matrix, so no per-row buffer is held (at 1e9 judgments with
-//! 2e8 items: about 13 GB instead of 21). [`plan_read`] chooses one or two passes from
+//! 2e8 items: about 13 GB instead of about 30). [`plan_read`] chooses one or two passes from
 //! a Parquet footer's row count and the memory budget, and refuses (exit 2 in the CLI)
 //! a file that fits neither way. With a spill directory ([`ReadPlan`],
 //! `--spill-dir`), the first pass also writes each row's codes to a temporary file

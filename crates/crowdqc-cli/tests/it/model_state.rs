@@ -163,7 +163,7 @@ fn parquet_input_too_large_for_memory_is_refused_before_reading() {
         "{r:?}"
     );
     assert_no_panic(&r);
-    // one pass (2.1 MB) within half of 100 MiB
+    // one pass (3.0 MB) within half of 100 MiB
     let out1 = tmp.path().join("one.csv");
     let r = crowdqc(&[
         "--max-memory",
@@ -176,7 +176,7 @@ fn parquet_input_too_large_for_memory_is_refused_before_reading() {
         s(&out1),
     ]);
     assert_eq!(r.code, Some(0), "{r:?}");
-    // 3 MiB: one pass (2.1 MB) is more than half of it, two passes (1.4 MB) fit; the
+    // 3 MiB: one pass (3.0 MB) is more than half of it, two passes (1.4 MB) fit; the
     // items table is the same, byte for byte
     let out2 = tmp.path().join("two.csv");
     let r = crowdqc(&[
