@@ -3,6 +3,9 @@
 //! - `ingest/parquet_str_ids`: `crowdqc_io::read_judgments` of a Parquet file with string
 //!   ids (`i0001234`, `w00042`) and integer labels — the target is 10M judgments
 //!   under 3 s;
+//! - `ingest/parquet_str_ids_two_pass`: the same file read in two passes
+//!   (`ReadPasses::Two`: dictionaries and counts, then every row into place; the
+//!   low-memory read chosen for inputs that would not fit one pass);
 //! - `ingest/batches_str_ids`, `ingest/batches_int_ids`: the same judgments from
 //!   in-memory Arrow batches (core ingest alone, no Parquet decoding).
 //!
@@ -96,6 +99,24 @@ fn parquet(c: &mut Criterion) {
                 black_box(m)
             });
         });
+        g.bench_with_input(
+            BenchmarkId::new("parquet_str_ids_two_pass", n),
+            &path,
+            |b, p| {
+                b.iter(|| {
+                    let m = crowdqc_io::read_judgments_passes(
+                        p,
+                        &IngestOptions::default(),
+                        None,
+                        &crowdqc_core::progress::NoProgress,
+                        crowdqc_io::ReadPasses::Two,
+                    )
+                    .expect("read");
+                    assert_eq!(m.n_judgments() as u64, n);
+                    black_box(m)
+                });
+            },
+        );
     }
     g.finish();
 }

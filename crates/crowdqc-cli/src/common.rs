@@ -89,9 +89,26 @@ const BAR_AFTER: Duration = Duration::from_secs(2);
 /// # Errors
 /// Those of [`crowdqc_io::read_judgments`].
 pub fn load(path: &Path, input: &InputOpts, gold: Option<&Path>) -> Result<JudgmentMatrix> {
+    let plan = crowdqc_io::ReadPlan {
+        passes: crowdqc_io::ReadPasses::One,
+        spill_dir: None,
+    };
+    load_planned(path, input, gold, &plan)
+}
+
+/// [`load`] following a read plan (see [`crowdqc_io::plan_read_spilled`]).
+///
+/// # Errors
+/// Those of [`crowdqc_io::read_judgments_planned`].
+pub fn load_planned(
+    path: &Path,
+    input: &InputOpts,
+    gold: Option<&Path>,
+    plan: &crowdqc_io::ReadPlan,
+) -> Result<JudgmentMatrix> {
     let opts = input.ingest_options()?;
     let bar = Bar::stderr_after(BAR_AFTER);
-    let m = crowdqc_io::read_judgments_with_progress(path, &opts, gold, &bar)?;
+    let m = crowdqc_io::read_judgments_planned(path, &opts, gold, &bar, plan)?;
     for line in ingest_notes(&m, input.trim_labels) {
         eprintln!("{line}");
     }

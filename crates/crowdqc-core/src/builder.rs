@@ -71,6 +71,63 @@ pub struct JudgmentMatrixBuilder {
     pub(crate) gold_label_column: Option<String>,
     /// Dictionary-array caches of the item, worker and label columns.
     caches: [DictCache; 3],
+    /// What pushed rows do: kept (one pass), counted (first of two passes) or placed
+    /// (second pass).
+    pub(crate) pass: Pass,
+    /// True once [`set_two_pass`](Self::set_two_pass) was called.
+    pub(crate) two_pass: bool,
+    /// Fingerprint of the first pass's row codes (two-pass reads).
+    pub(crate) fingerprint: u64,
+    /// Where the first pass of a two-pass read also sends its rows' codes (a spill
+    /// file), so the second pass can replay them instead of the input.
+    pub(crate) sink: Option<Box<dyn RowSink>>,
+}
+
+/// Receives the codes of every row of the first pass of a two-pass read
+/// ([`JudgmentMatrixBuilder::set_two_pass_with_sink`]), e.g. to spill them to disk and
+/// replay them with [`JudgmentMatrixBuilder::push_codes`] instead of reading the input
+/// again. Codes are first-appearance codes of the builder's dictionaries.
+pub trait RowSink: Send + std::fmt::Debug {
+    /// One batch of rows: item, worker and label codes, and the timestamps and
+    /// durations when the input has those columns.
+    ///
+    /// # Errors
+    /// Write failures (they end the read).
+    fn rows(&mut self, codes: RowCodes<'_>) -> Result<()>;
+
+    /// The first pass ended (called by
+    /// [`start_second_pass`](JudgmentMatrixBuilder::start_second_pass) before the sink
+    /// is dropped): flush what is buffered.
+    ///
+    /// # Errors
+    /// Write failures.
+    fn finish(&mut self) -> Result<()>;
+}
+
+/// The codes of a batch of rows (see [`RowSink`]).
+#[derive(Debug, Clone, Copy)]
+pub struct RowCodes<'a> {
+    /// Item codes.
+    pub items: &'a [u32],
+    /// Worker codes.
+    pub workers: &'a [u32],
+    /// Label codes (first appearance, before the classes are ordered).
+    pub labels: &'a [u32],
+    /// Timestamps (ms), when the input has them.
+    pub timestamps: Option<&'a [i64]>,
+    /// Durations (ms), when the input has them.
+    pub durations: Option<&'a [f64]>,
+}
+
+/// What [`JudgmentMatrixBuilder::push_batch`] does with the rows.
+#[derive(Debug)]
+pub(crate) enum Pass {
+    /// Keep the rows' codes in chunked columns (one pass over the input).
+    Collect,
+    /// First of two passes: fill the dictionaries and count rows per item only.
+    Count,
+    /// Second of two passes: place every row straight into the CSR columns.
+    Scatter(Box<crate::second_pass::SecondPass>),
 }
 
 /// Batches at least this long encode their id columns on two threads.
@@ -134,7 +191,33 @@ impl JudgmentMatrixBuilder {
             gold_row_count: 0,
             gold_label_column: None,
             caches: Default::default(),
+            pass: Pass::Collect,
+            two_pass: false,
+            fingerprint: 0,
+            sink: None,
         })
+    }
+
+    /// Reads the input twice instead of keeping its rows (call before the first row):
+    /// the first pass fills the dictionaries and counts judgments per item, the second
+    /// ([`start_second_pass`](Self::start_second_pass), then the same rows again)
+    /// writes each row straight into its place in the matrix. Peak memory is the
+    /// matrix itself (5 bytes per judgment, 8 per item) plus the dictionaries, with no
+    /// per-row buffer (one pass keeps 9 bytes per row until [`finish`](Self::finish));
+    /// the matrix is the same, bit for bit.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] `two_pass` when rows were already pushed.
+    pub fn set_two_pass(&mut self) -> Result<()> {
+        if self.rows > 0 || self.two_pass {
+            return Err(Error::param(
+                "two_pass",
+                "must be chosen before the first row is pushed",
+            ));
+        }
+        self.pass = Pass::Count;
+        self.two_pass = true;
+        Ok(())
     }
 
     /// Judgment rows pushed so far.
@@ -165,6 +248,7 @@ impl JudgmentMatrixBuilder {
             + self.items.heap_bytes()
             + self.workers.heap_bytes()
             + self.labels.heap_bytes()
+            + self.second_pass_bytes()
     }
 
     /// True while every item's rows so far are contiguous (then
@@ -289,6 +373,15 @@ impl JudgmentMatrixBuilder {
             let label = self.labels.get(self.scratch[2][i]).to_string();
             return Err(self.unknown_label(&r.label, row0 + i as u64, &label));
         }
+        if !matches!(self.pass, Pass::Collect) {
+            // two passes keep no row: only this batch's values, for the second pass
+            for t in [&mut self.timestamps].into_iter().flatten() {
+                t.clear();
+            }
+            for d in [&mut self.durations].into_iter().flatten() {
+                d.clear();
+            }
+        }
         if let (Some(name), Some(out)) = (&r.timestamp, self.timestamps.as_mut()) {
             encode_timestamps(col(name)?.as_ref(), out, name, row0)?;
         }
@@ -296,16 +389,86 @@ impl JudgmentMatrixBuilder {
             encode_durations(col(name)?.as_ref(), out, name, row0)?;
         }
         self.check_len(batch.num_rows())?;
-        self.append_scratch();
+        self.append_scratch()?;
         self.rows += batch.num_rows() as u64;
         Ok(())
     }
 
-    /// Moves the codes of the batch in `scratch` into the columns.
-    fn append_scratch(&mut self) {
+    /// [`set_two_pass`](Self::set_two_pass), with every row's codes of the first pass
+    /// also sent to `sink`; the second pass may then replay them with
+    /// [`push_codes`](Self::push_codes) instead of pushing the input again.
+    ///
+    /// # Errors
+    /// As [`set_two_pass`](Self::set_two_pass).
+    pub fn set_two_pass_with_sink(&mut self, sink: Box<dyn RowSink>) -> Result<()> {
+        self.set_two_pass()?;
+        self.sink = Some(sink);
+        Ok(())
+    }
+
+    /// Second pass of a two-pass read: places rows given as codes (as a [`RowSink`]
+    /// received them in the first pass, in the same order).
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] `two_pass` outside the second pass, or columns of
+    /// different lengths; a code the first pass did not produce, more rows than the
+    /// first pass (the input changed).
+    pub fn push_codes(&mut self, codes: RowCodes<'_>) -> Result<()> {
+        let n = codes.items.len();
+        let same = codes.workers.len() == n
+            && codes.labels.len() == n
+            && codes.timestamps.is_none_or(|t| t.len() == n)
+            && codes.durations.is_none_or(|d| d.len() == n);
+        let Pass::Scatter(sp) = &mut self.pass else {
+            return Err(Error::param(
+                "two_pass",
+                "push_codes is for the second pass of a two-pass read",
+            ));
+        };
+        if !same {
+            return Err(Error::param("codes", "the columns have different lengths"));
+        }
+        sp.place_codes(self.rows, codes)?;
+        self.rows += n as u64;
+        Ok(())
+    }
+
+    /// Moves the codes of the batch in `scratch` into the columns (or counts them, or
+    /// places them, in a two-pass read).
+    fn append_scratch(&mut self) -> Result<()> {
         let [s_item, s_worker, s_label] = &self.scratch;
         if s_item.is_empty() {
-            return;
+            return Ok(());
+        }
+        match &mut self.pass {
+            Pass::Collect => {}
+            Pass::Count => {
+                self.item_counts.resize(self.items.len(), 0);
+                let mut fp = self.fingerprint;
+                for ((&i, &w), &l) in s_item.iter().zip(s_worker).zip(s_label) {
+                    self.item_counts[i as usize] += 1;
+                    fp = crate::second_pass::fingerprint(fp, i, w, l);
+                }
+                self.fingerprint = fp;
+                if let Some(sink) = self.sink.as_mut() {
+                    sink.rows(RowCodes {
+                        items: s_item,
+                        workers: s_worker,
+                        labels: s_label,
+                        timestamps: self.timestamps.as_deref(),
+                        durations: self.durations.as_deref(),
+                    })?;
+                }
+                return Ok(());
+            }
+            Pass::Scatter(sp) => {
+                return sp.place(
+                    self.rows,
+                    [s_item, s_worker, s_label],
+                    self.timestamps.as_deref(),
+                    self.durations.as_deref(),
+                );
+            }
         }
         self.item_counts.resize(self.items.len(), 0);
         if self.coo_item.is_none() {
@@ -334,6 +497,7 @@ impl JudgmentMatrixBuilder {
         self.coo_worker.extend_from_slice(s_worker);
         let max = s_label.iter().copied().max().unwrap_or(0);
         self.coo_label.extend(s_label, max);
+        Ok(())
     }
 
     fn unknown_label(&self, column: &str, row: u64, label: &str) -> Error {
@@ -351,7 +515,7 @@ impl JudgmentMatrixBuilder {
     }
 
     fn check_len(&self, more: usize) -> Result<()> {
-        if self.coo_worker.len() + more > u32::MAX as usize {
+        if self.rows as usize + more > u32::MAX as usize {
             return Err(Error::insufficient(format!(
                 "more than {} judgments in one matrix; split the input",
                 u32::MAX
@@ -385,7 +549,7 @@ impl JudgmentMatrixBuilder {
             s.clear();
             s.push(v);
         }
-        self.append_scratch();
+        self.append_scratch()?;
         self.rows += 1;
         Ok(())
     }

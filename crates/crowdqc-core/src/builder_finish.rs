@@ -1,6 +1,6 @@
 //! [`JudgmentMatrixBuilder::finish`]: from the ingested columns to the CSR matrix.
 
-use crate::builder::JudgmentMatrixBuilder;
+use crate::builder::{JudgmentMatrixBuilder, Pass};
 use crate::classes::{ClassOrder, ClassSet, sorted_order};
 use crate::codes::{CHUNK, Chunked, ClassVec, LabelChunks};
 use crate::dict::{IdDictionary, IdRef};
@@ -20,12 +20,72 @@ impl JudgmentMatrixBuilder {
     /// outside the class set (unless
     /// [`IngestOptions::extend_classes_with_gold`](crate::IngestOptions)).
     pub fn finish(mut self) -> Result<JudgmentMatrix> {
+        match std::mem::replace(&mut self.pass, Pass::Collect) {
+            Pass::Collect => {}
+            Pass::Count => {
+                return Err(Error::param(
+                    "finish",
+                    "the first of two passes over the input ended without the second: \
+                     call start_second_pass and push the same rows again",
+                ));
+            }
+            Pass::Scatter(sp) => return self.finish_second_pass(*sp),
+        }
         if self.coo_worker.is_empty() {
             return Err(Error::insufficient("the input has no judgments"));
         }
-        let (gold_pairs, gold_report) = self.join_gold()?;
+        let prepared = self.prepare_classes()?;
+        if !prepared.identity {
+            self.coo_label.remap(&prepared.remap);
+        }
+        let n_classes = prepared.class_dict.len();
+        let n = self.coo_worker.len();
+        let mut offsets = self.offsets_from_counts();
+        let policy = self.opts.duplicates;
+        // `error` needs the input rows afterwards to name the two rows of a repeated
+        // pair: keep them; otherwise every input chunk is freed once read.
+        let keep_rows = policy == DuplicatePolicy::Error;
+        let grouped = self.coo_item.is_none();
+        let (worker, class, ts, du) = if grouped {
+            // Rows already in CSR order: move the columns, chunk by chunk.
+            let worker = std::mem::take(&mut self.coo_worker).into_vec();
+            let class = labels_into_classes(std::mem::take(&mut self.coo_label), n_classes, n);
+            (worker, class, self.timestamps.take(), self.durations.take())
+        } else {
+            self.scatter(&mut offsets, n_classes, keep_rows)
+        };
+        self.assemble(
+            prepared,
+            Columns {
+                offsets,
+                worker,
+                class,
+                ts,
+                du,
+            },
+        )
+    }
 
-        // class order: declared first (extras from gold after), else sorted.
+    /// The item offsets (length `n_items + 1`) from the per-item counts, in place.
+    pub(crate) fn offsets_from_counts(&mut self) -> Vec<usize> {
+        let n_items = self.items.len();
+        let mut offsets = std::mem::take(&mut self.item_counts);
+        offsets.resize(n_items, 0);
+        offsets.push(0);
+        offsets.shrink_to_fit();
+        let mut acc = 0usize;
+        for o in &mut offsets {
+            let c = *o;
+            *o = acc;
+            acc += c;
+        }
+        offsets
+    }
+
+    /// Joins gold and orders the classes: declared first (extras from gold after),
+    /// else sorted.
+    pub(crate) fn prepare_classes(&mut self) -> Result<Prepared> {
+        let (gold_pairs, gold_report) = self.join_gold()?;
         let n_labels = self.labels.len();
         let (perm, order) = if self.declared > 0 {
             let (mut tail, _) = sorted_order(&self.labels);
@@ -44,42 +104,41 @@ impl JudgmentMatrixBuilder {
             class_dict.intern(self.labels.get(c));
         }
         let identity = remap.iter().enumerate().all(|(k, &c)| k as u32 == c);
-        if !identity {
-            self.coo_label.remap(&remap);
-        }
-        let gold_pairs: Vec<(u32, u32)> = gold_pairs
+        let gold_pairs = gold_pairs
             .into_iter()
             .map(|(i, l)| (i, remap[l as usize]))
             .collect();
+        Ok(Prepared {
+            gold_pairs,
+            gold_report,
+            remap,
+            identity,
+            class_dict,
+            order,
+        })
+    }
+
+    /// From the CSR columns to the matrix: duplicates, the worker index, gold, class
+    /// counts and the report.
+    pub(crate) fn assemble(&mut self, prepared: Prepared, cols: Columns) -> Result<JudgmentMatrix> {
+        let Prepared {
+            gold_pairs,
+            gold_report,
+            class_dict,
+            order,
+            ..
+        } = prepared;
+        let Columns {
+            offsets,
+            worker,
+            class,
+            ts,
+            du,
+        } = cols;
         let n_classes = class_dict.len();
-
-        // offsets from the per-item counts, in place
         let n_items = self.items.len();
-        let n = self.coo_worker.len();
-        let mut offsets = std::mem::take(&mut self.item_counts);
-        offsets.resize(n_items, 0);
-        offsets.push(0);
-        offsets.shrink_to_fit();
-        let mut acc = 0usize;
-        for o in &mut offsets {
-            let c = *o;
-            *o = acc;
-            acc += c;
-        }
+        let n = worker.len();
         let policy = self.opts.duplicates;
-        // `error` needs the input rows afterwards to name the two rows of a repeated
-        // pair: keep them; otherwise every input chunk is freed once read.
-        let keep_rows = policy == DuplicatePolicy::Error;
-        let grouped = self.coo_item.is_none();
-        let (worker, class, ts, du) = if grouped {
-            // Rows already in CSR order: move the columns, chunk by chunk.
-            let worker = std::mem::take(&mut self.coo_worker).into_vec();
-            let class = labels_into_classes(std::mem::take(&mut self.coo_label), n_classes, n);
-            (worker, class, self.timestamps.take(), self.durations.take())
-        } else {
-            self.scatter(&mut offsets, n_classes, keep_rows)
-        };
-
         let n_workers = self.workers.len();
         let (dups, w_offsets) = rayon::join(
             || find_duplicates(&offsets, &worker, class.view(), n_workers, policy),
@@ -88,14 +147,16 @@ impl JudgmentMatrixBuilder {
         if policy == DuplicatePolicy::Error
             && let Some(&(i, w)) = dups.first_pair.as_ref()
         {
-            let rows: Vec<u64> = match &self.coo_item {
+            let rows: Vec<u64> = match (&self.coo_item, self.two_pass) {
+                // rows of a two-pass read are not kept
+                (_, true) => Vec::new(),
                 // grouped input: positions are the rows
-                None => (offsets[i as usize]..offsets[i as usize + 1])
+                (None, false) => (offsets[i as usize]..offsets[i as usize + 1])
                     .filter(|&p| worker[p] == w)
                     .take(2)
                     .map(|p| p as u64)
                     .collect(),
-                Some(items) => items
+                (Some(items), false) => items
                     .iter()
                     .zip(self.coo_worker.iter())
                     .enumerate()
@@ -104,13 +165,15 @@ impl JudgmentMatrixBuilder {
                     .map(|(r, _)| r as u64)
                     .collect(),
             };
+            let where_ = match rows.as_slice() {
+                [a, b, ..] => format!(" (data rows {} and {}, 1-based)", a + 1, b + 1),
+                _ => String::new(),
+            };
             return Err(Error::Conflict(format!(
-                "worker `{}` judged item `{}` more than once (data rows {} and {}, \
-                     1-based); choose a duplicate policy: keep-all, first or last",
+                "worker `{}` judged item `{}` more than once{where_}; choose a duplicate \
+                 policy: keep-all, first or last",
                 self.workers.get(w),
                 self.items.get(i),
-                rows.first().copied().unwrap_or(0) + 1,
-                rows.get(1).copied().unwrap_or(0) + 1,
             )));
         }
         drop(self.coo_item.take());
@@ -286,6 +349,28 @@ impl JudgmentMatrixBuilder {
         restore(offsets);
         (worker, class, ts, du)
     }
+}
+
+/// The class order and the gold joined to items, decided before the columns are built.
+pub(crate) struct Prepared {
+    /// `(item, class)` of every gold label that joined.
+    pub(crate) gold_pairs: Vec<(u32, u32)>,
+    pub(crate) gold_report: GoldReport,
+    /// Label code (first appearance) → class index.
+    pub(crate) remap: Vec<u32>,
+    /// True when `remap` is the identity.
+    pub(crate) identity: bool,
+    pub(crate) class_dict: IdDictionary,
+    pub(crate) order: ClassOrder,
+}
+
+/// The CSR columns of a matrix being assembled.
+pub(crate) struct Columns {
+    pub(crate) offsets: Vec<usize>,
+    pub(crate) worker: Vec<u32>,
+    pub(crate) class: ClassVec,
+    pub(crate) ts: Option<Vec<i64>>,
+    pub(crate) du: Option<Vec<f64>>,
 }
 
 /// Label chunks (in final class codes) into the matrix's class column, narrow when

@@ -37,6 +37,13 @@
 //!   are built on first use (see [`JudgmentMatrix`]). Ingest streams batches into
 //!   chunked columns (no buffer doubling), and input already grouped by item is never
 //!   sorted; input sorted by item id also skips the item hash table.
+//! - Inputs too large to keep their rows' codes until the matrix is built (9 bytes per
+//!   row) are read in two passes ([`JudgmentMatrixBuilder::set_two_pass`]): dictionaries
+//!   and per-item counts first, then every row straight into its place in
+//!   exact-size columns — peak memory is the matrix and its dictionaries, and the
+//!   matrix is the same, bit for bit. The second pass may replay the first pass's codes
+//!   from a [`RowSink`] (a spill file) instead of the input.
+//!   [`memory::plan_aggregate`] chooses one or two passes from the row count.
 //! - Classes are the labels that occur, sorted (numerically for integer labels or
 //!   labels that all parse as numbers), unless the caller declares the class set.
 //! - Duplicate `(item, worker)` pairs follow a [`DuplicatePolicy`] and are always
@@ -68,12 +75,13 @@ pub mod memory;
 pub mod numeric;
 mod options;
 pub mod progress;
+mod second_pass;
 pub mod summary;
 mod summary_text;
 pub mod text;
 pub mod votes;
 
-pub use builder::JudgmentMatrixBuilder;
+pub use builder::{JudgmentMatrixBuilder, RowCodes, RowSink};
 pub use classes::{ClassOrder, ClassSet};
 pub use codes::ClassCodes;
 pub use dict::{Id, IdDictionary, IdKind, IdRef};

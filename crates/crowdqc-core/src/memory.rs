@@ -143,36 +143,108 @@ fn refusal(bytes: u64, budget: u64, budget_kind: &str, what: &str, way_out: &str
     }
 }
 
-/// Peak bytes per judgment of reading a judgment file and fitting Dawid–Skene on it
-/// with the items table written (`crowdqc aggregate --method ds --out`), measured: 41
-/// bytes per judgment at 1e8 judgments (4.09 GB; K = 5, redundancy 5, 1M workers,
-/// string ids, rows not grouped by item). Of that, the matrix with its dictionaries
-/// is 12.6 bytes and the read peaks at 20; the rest is the fit's own buffers
-/// (posteriors, the `u32` class and item views, the per-worker group index) and the
-/// output. See `benches/README.md`.
-pub const AGGREGATE_BYTES_PER_JUDGMENT: u64 = 42;
+/// Peak bytes per judgment of reading a judgment file in one pass and fitting
+/// Dawid–Skene on it with the items table streamed out (`crowdqc aggregate --method ds
+/// --out`): the rows' codes are kept until the matrix is built (9 bytes per row) next to
+/// the dictionaries, then Dawid–Skene's per-worker tables. Measured: 29.5 bytes per
+/// judgment at 1e8 (2.95 GB; K = 5, redundancy 5, 1M workers, string ids, rows not
+/// grouped by item); see `benches/README.md`.
+pub const ONE_PASS_BYTES_PER_JUDGMENT: u64 = 30;
 
-/// The estimated peak memory of reading and fitting `judgments` judgments
-/// ([`AGGREGATE_BYTES_PER_JUDGMENT`] each).
-pub fn aggregate_estimate(judgments: u64) -> u64 {
-    judgments.saturating_mul(AGGREGATE_BYTES_PER_JUDGMENT)
+/// Peak bytes per judgment of the same with a two-pass read
+/// (`JudgmentMatrixBuilder::set_two_pass`): the matrix (5 bytes per judgment, 8 per
+/// item) and its dictionaries, no per-row buffer.
+pub const TWO_PASS_BYTES_PER_JUDGMENT: u64 = 14;
+
+/// One pass is chosen only while its estimate is at most this share of the budget
+/// (it is faster, but leaves less room for everything else on the machine).
+pub const ONE_PASS_SHARE: f64 = 0.5;
+
+/// How a judgment file is read into a matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadPasses {
+    /// One pass, keeping the rows' codes until the matrix is built (fastest).
+    One,
+    /// Two passes over the file: dictionaries and counts first, then every row straight
+    /// into its place (least memory; the file is read twice).
+    Two,
 }
 
-/// Fails before any reading when [`aggregate_estimate`] exceeds the [`budget`].
+/// The estimated peak memory of reading and fitting `judgments` judgments with the
+/// given read.
+pub fn aggregate_estimate(judgments: u64, passes: ReadPasses) -> u64 {
+    let per = match passes {
+        ReadPasses::One => ONE_PASS_BYTES_PER_JUDGMENT,
+        ReadPasses::Two => TWO_PASS_BYTES_PER_JUDGMENT,
+    };
+    judgments.saturating_mul(per)
+}
+
+/// Chooses the read of a file of `judgments` rows from the [`budget`]: one pass while
+/// its estimate is at most [`ONE_PASS_SHARE`] of the budget (always, when no budget is
+/// known), else two passes when `can_reread` and their estimate fits the budget.
 ///
 /// # Errors
-/// [`Error::ResourceLimit`] with the estimate, the budget and what to do.
-pub fn check_aggregate(judgments: u64) -> Result<()> {
-    check(
-        Some(aggregate_estimate(judgments)),
+/// [`Error::ResourceLimit`] with the smallest estimate, the budget and what to do, when
+/// nothing fits.
+pub fn plan_aggregate(judgments: u64, can_reread: bool) -> Result<ReadPasses> {
+    plan_within(judgments, can_reread, budget(), budget_kind())
+}
+
+fn budget_kind() -> &'static str {
+    match (limit(), available()) {
+        (Some(l), Some(a)) if l <= a => "the memory limit (--max-memory)",
+        (Some(_), None) => "the memory limit (--max-memory)",
+        _ => "the memory available",
+    }
+}
+
+/// [`plan_aggregate`] against an explicit budget (deterministic, for tests).
+///
+/// # Errors
+/// As [`plan_aggregate`].
+pub fn plan_within(
+    judgments: u64,
+    can_reread: bool,
+    budget: Option<u64>,
+    budget_kind: &str,
+) -> Result<ReadPasses> {
+    let Some(b) = budget else {
+        return Ok(ReadPasses::One);
+    };
+    let one = aggregate_estimate(judgments, ReadPasses::One);
+    if one as f64 <= b as f64 * ONE_PASS_SHARE {
+        return Ok(ReadPasses::One);
+    }
+    let two = aggregate_estimate(judgments, ReadPasses::Two);
+    if can_reread && two <= b {
+        return Ok(ReadPasses::Two);
+    }
+    if !can_reread && one <= b {
+        return Ok(ReadPasses::One);
+    }
+    let (bytes, per) = if can_reread {
+        (two, TWO_PASS_BYTES_PER_JUDGMENT)
+    } else {
+        (one, ONE_PASS_BYTES_PER_JUDGMENT)
+    };
+    Err(refusal(
+        bytes,
+        b,
+        budget_kind,
         &format!(
-            "reading and fitting {judgments} judgments (about \
-             {AGGREGATE_BYTES_PER_JUDGMENT} bytes per judgment at peak)"
+            "reading and fitting {judgments} judgments (about {per} bytes per judgment at \
+             peak{})",
+            if can_reread {
+                ", reading the file twice"
+            } else {
+                ""
+            }
         ),
         "free memory, run on a machine with more, or split the input by item and fit \
          the parts (or fit shards with crowdqc.distributed); --max-memory raises no \
          limit above the memory available",
-    )
+    ))
 }
 
 /// A byte count for people: `80.0 GB`, `512.0 MB`, `999 bytes` (decimal units), or
@@ -284,6 +356,38 @@ mod tests {
         assert_eq!(format_bytes(999), "999 bytes");
         assert_eq!(format_bytes(16_600_000_000), "16.6 GB");
         assert_eq!(format_bytes(u64::MAX), "more than 18 EB");
+    }
+
+    #[test]
+    fn reads_are_planned_from_the_budget() {
+        let gb = 1_000_000_000u64;
+        // 1e8 judgments: one pass needs 3 GB, within half of 24 GB
+        assert_eq!(
+            plan_within(100_000_000, true, Some(24 * gb), "m").ok(),
+            Some(ReadPasses::One)
+        );
+        // 1e9: one pass (30 GB) is more than half of 24 GB, two passes (14 GB) fit
+        assert_eq!(
+            plan_within(gb, true, Some(24 * gb), "m").ok(),
+            Some(ReadPasses::Two)
+        );
+        // a stream that cannot be read twice takes one pass while it fits at all
+        assert_eq!(
+            plan_within(gb / 2, false, Some(24 * gb), "m").ok(),
+            Some(ReadPasses::One)
+        );
+        assert!(plan_within(gb, false, Some(24 * gb), "m").is_err());
+        // no budget known: one pass
+        assert_eq!(plan_within(gb, true, None, "m").ok(), Some(ReadPasses::One));
+        // 2e9: nothing fits; the message gives the two-pass estimate and the budget
+        let e = plan_within(2 * gb, true, Some(24 * gb), "the memory available")
+            .expect_err("28 GB > 24 GB");
+        let s = e.to_string();
+        assert!(
+            s.contains("28.0 GB") && s.contains("24.0 GB") && s.contains("reading the file twice"),
+            "{s}"
+        );
+        assert!(e.is_user_error());
     }
 
     #[test]

@@ -1,13 +1,15 @@
 //! Judgment files (and their gold file) read into a [`JudgmentMatrix`].
 
 use arrow_array::RecordBatch;
+use crowdqc_core::memory::{self, ReadPasses};
 use crowdqc_core::progress::{NoProgress, Progress};
 use crowdqc_core::{Error, IngestOptions, JudgmentMatrix, JudgmentMatrixBuilder, Result};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::batch_reader::BatchReader;
 use crate::dictionaries::plain_large_dictionaries;
 use crate::errors::with_line;
+use crate::spill::Spill;
 
 /// Reads judgments (and optionally gold) from files into a [`JudgmentMatrix`].
 /// The format is chosen by extension: `.parquet`, `.csv`, `.tsv`, `.arrow` / `.ipc`. Only the
@@ -40,6 +42,63 @@ pub fn read_judgments_with_progress(
     gold: Option<&Path>,
     progress: &dyn Progress,
 ) -> Result<JudgmentMatrix> {
+    read_judgments_passes(path, opts, gold, progress, ReadPasses::One)
+}
+
+/// [`read_judgments_with_progress`] with the read chosen by the caller (see
+/// [`plan_read`]): [`ReadPasses::Two`] reads the file twice — dictionaries and per-item
+/// counts first, then every row straight into the matrix — and holds no per-row
+/// buffer; the matrix is the same, bit for bit. Progress starts once per pass
+/// (`"reading <file> (pass 1 of 2)"`).
+///
+/// # Errors
+/// As [`read_judgments`], plus [`Error::Interrupted`], and an error when the file
+/// changed between the two passes.
+pub fn read_judgments_passes(
+    path: &Path,
+    opts: &IngestOptions,
+    gold: Option<&Path>,
+    progress: &dyn Progress,
+    passes: ReadPasses,
+) -> Result<JudgmentMatrix> {
+    read_judgments_planned(
+        path,
+        opts,
+        gold,
+        progress,
+        &ReadPlan {
+            passes,
+            spill_dir: None,
+        },
+    )
+}
+
+/// How to read a judgment file: one or two passes, and for two passes the directory
+/// where the first pass spills its rows' codes (then the second pass replays that file,
+/// about 9 bytes per judgment on disk, instead of decoding the input again).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadPlan {
+    /// One or two passes.
+    pub passes: ReadPasses,
+    /// Spill directory of a two-pass read (ignored for one pass).
+    pub spill_dir: Option<PathBuf>,
+}
+
+/// [`read_judgments_passes`] following a [`ReadPlan`]. A spill file is removed when
+/// the read ends, on success or error (and on Ctrl-C through
+/// [`abandon_writes`](crate::abandon_writes)).
+///
+/// # Errors
+/// As [`read_judgments_passes`]; a spill directory that is not a directory or cannot
+/// be written (the error names the spill file, e.g. a full disk).
+pub fn read_judgments_planned(
+    path: &Path,
+    opts: &IngestOptions,
+    gold: Option<&Path>,
+    progress: &dyn Progress,
+    plan: &ReadPlan,
+) -> Result<JudgmentMatrix> {
+    let passes = plan.passes;
     let mut builder = JudgmentMatrixBuilder::new(opts.clone())?;
     let mut gold_lines: Vec<u64> = Vec::new();
     if let Some(gpath) = gold {
@@ -54,10 +113,79 @@ pub fn read_judgments_with_progress(
             }
         }
     }
+    let gold_error = |e: Error| match (gold, &e) {
+        (Some(g), Error::InvalidValue { message, .. }) if message.starts_with("gold label") => {
+            with_line(e, Some(&gold_lines), 0).in_file(g)
+        }
+        _ => e.in_file(path),
+    };
+    match passes {
+        ReadPasses::One => read_pass(path, opts, &mut builder, progress, "")?,
+        ReadPasses::Two => match &plan.spill_dir {
+            None => {
+                builder.set_two_pass()?;
+                read_pass(path, opts, &mut builder, progress, " (pass 1 of 2)")?;
+                builder.start_second_pass().map_err(gold_error)?;
+                read_pass(path, opts, &mut builder, progress, " (pass 2 of 2)")?;
+            }
+            Some(dir) => {
+                let (spill, sink) = Spill::create(dir)?;
+                builder.set_two_pass_with_sink(sink)?;
+                read_pass(path, opts, &mut builder, progress, " (pass 1 of 2)")?;
+                builder.start_second_pass().map_err(gold_error)?;
+                progress.start(
+                    &format!("replaying {} (pass 2 of 2)", spill.path().display()),
+                    Some(builder.first_pass_rows()),
+                );
+                let r = spill.replay(&mut builder, progress);
+                progress.finish();
+                r?;
+            }
+        },
+    }
+    builder.finish().map_err(gold_error)
+}
+
+/// The read [`crowdqc_core::memory::plan_aggregate`] chooses for `path`: from the row
+/// count a Parquet footer declares; one pass when the count is not known before reading
+/// (CSV, Arrow IPC).
+///
+/// # Errors
+/// An unreadable Parquet footer; [`Error::ResourceLimit`] (with the path) when even two
+/// passes need more memory than the budget.
+pub fn plan_read(path: &Path) -> Result<ReadPasses> {
+    match declared_rows(path)? {
+        Some(rows) => memory::plan_aggregate(rows, true).map_err(|e| e.in_file(path)),
+        None => Ok(ReadPasses::One),
+    }
+}
+
+/// [`plan_read`] with a spill directory for the two-pass read when one is given.
+///
+/// # Errors
+/// As [`plan_read`].
+pub fn plan_read_spilled(path: &Path, spill_dir: Option<&Path>) -> Result<ReadPlan> {
+    let passes = plan_read(path)?;
+    Ok(ReadPlan {
+        passes,
+        spill_dir: spill_dir
+            .filter(|_| passes == ReadPasses::Two)
+            .map(Path::to_path_buf),
+    })
+}
+
+/// Reads every batch of `path` into `builder` (one pass).
+fn read_pass(
+    path: &Path,
+    opts: &IngestOptions,
+    builder: &mut JudgmentMatrixBuilder,
+    progress: &dyn Progress,
+    note: &str,
+) -> Result<()> {
     let reader = BatchReader::open_judgments(path, &opts.columns)?;
     let total = reader.total_rows();
     builder.reserve(reserve_hint(path, &reader));
-    progress.start(&format!("reading {}", path.display()), total);
+    progress.start(&format!("reading {}{note}", path.display()), total);
     // Decoding runs on a second thread, one or two batches ahead of ingest, so Parquet
     // or CSV decoding overlaps with dictionary encoding. Batches arrive in file order,
     // so the result does not depend on timing.
@@ -89,13 +217,7 @@ pub fn read_judgments_with_progress(
         Ok(())
     });
     progress.finish();
-    read?;
-    builder.finish().map_err(|e| match (gold, &e) {
-        (Some(g), Error::InvalidValue { message, .. }) if message.starts_with("gold label") => {
-            with_line(e, Some(&gold_lines), 0).in_file(g)
-        }
-        _ => e.in_file(path),
-    })
+    read
 }
 
 /// Rows to reserve before reading: the rows counted by the CSV first pass; for a

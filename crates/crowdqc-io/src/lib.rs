@@ -46,6 +46,19 @@
 //! ([`Error::InFile`](crowdqc_core::Error::InFile)) and names the column and row (or
 //! line) at fault.
 //!
+//! ## Large inputs: two passes and spill files
+//!
+//! [`read_judgments_passes`] with [`ReadPasses::Two`] reads a file twice: the first
+//! pass fills the dictionaries and counts judgments per item, the second writes every
+//! row straight into the matrix, so no per-row buffer is held (at 1e9 judgments with
+//! 2e8 items: about 13 GB instead of about 30). [`plan_read`] chooses one or two passes from
+//! a Parquet footer's row count and the memory budget, and refuses (exit 2 in the CLI)
+//! a file that fits neither way. With a spill directory ([`ReadPlan`],
+//! `--spill-dir`), the first pass also writes each row's codes to a temporary file
+//! there (about 9 bytes per judgment) and the second pass replays it instead of
+//! decoding the input again; the file is removed on success, error and Ctrl-C. A file
+//! that changes between the passes is an error, never a wrong matrix.
+//!
 //! ## Small tables
 //!
 //! Side inputs (weights, evaluation gold, worker stats, task lists) are read whole with
@@ -55,7 +68,8 @@
 //!
 //! ## Modules
 //!
-//! `judgments` (files into a matrix), `batch_reader` ([`BatchReader`]), `projection`
+//! `judgments` (files into a matrix, one or two passes), `spill` (spill files of
+//! two-pass reads), `batch_reader` ([`BatchReader`]), `projection`
 //! (the columns a judgment or gold file needs), `parquet_input`, `csv_input`,
 //! `dictionaries` (when dictionary-encoded ids pay off), `table` (small tables),
 //! `table_writer` and `csv_output` (atomic writers), `format`, `guard` (decoder
@@ -91,6 +105,7 @@ mod judgments;
 mod parquet_input;
 mod parquet_output;
 mod projection;
+mod spill;
 mod table;
 mod table_writer;
 mod temp_files;
@@ -101,10 +116,14 @@ pub use crowdqc_core::columns::{
     DURATION_ALIASES, GOLD_LABEL_ALIASES, ITEM_ALIASES, LABEL_ALIASES, TIMESTAMP_ALIASES,
     WORKER_ALIASES,
 };
+pub use crowdqc_core::memory::ReadPasses;
 pub use format::FileFormat;
 pub use guard::in_guarded_decode;
 pub use judgments::declared_rows;
-pub use judgments::{read_judgments, read_judgments_with_progress};
+pub use judgments::{
+    ReadPlan, plan_read, plan_read_spilled, read_judgments, read_judgments_passes,
+    read_judgments_planned, read_judgments_with_progress,
+};
 pub use table::{Table, read_gold_table, read_table, read_table_with_lines, read_weights_table};
 pub use table_writer::{
     TableWriter, check_file_path, check_output_path, write_atomic, write_batches, write_table,

@@ -30,7 +30,7 @@ fn mib(b: u64) -> f64 {
 fn main() {
     let Some(path) = std::env::args_os().nth(1).map(PathBuf::from) else {
         eprintln!(
-            "usage: ingest_mem JUDGMENTS_FILE [--breakdown] | ingest_mem --synth N [str|int]"
+            "usage: ingest_mem JUDGMENTS_FILE [--breakdown | --two-pass] | ingest_mem --synth N [str|int]"
         );
         std::process::exit(2);
     };
@@ -47,9 +47,23 @@ fn main() {
         breakdown(&path);
         return;
     }
+    // `--two-pass`: the low-memory read (dictionaries and counts, then every row into
+    // place), as `aggregate` chooses for inputs that would not fit one pass
+    let passes = if std::env::args().nth(2).as_deref() == Some("--two-pass") {
+        crowdqc_io::ReadPasses::Two
+    } else {
+        crowdqc_io::ReadPasses::One
+    };
     let before = status_bytes("VmHWM").unwrap_or(0);
     let t = Instant::now();
-    let m = match crowdqc_io::read_judgments(&path, &IngestOptions::default(), None) {
+    let read = crowdqc_io::read_judgments_passes(
+        &path,
+        &IngestOptions::default(),
+        None,
+        &crowdqc_core::progress::NoProgress,
+        passes,
+    );
+    let m = match read {
         Ok(m) => m,
         Err(e) => {
             eprintln!("error: {e}");

@@ -96,7 +96,8 @@ pub(crate) fn fit_matrix(
         }
     }
     Ok(EmResult {
-        q,
+        q: Some(q),
+        last_pass: None,
         priors: fit.params.priors,
         conf,
         report: fit.report,

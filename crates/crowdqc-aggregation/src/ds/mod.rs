@@ -192,7 +192,15 @@ impl DawidSkeneParams {
                 "dawid-skene",
                 progress,
             )?;
-            return Ok(build_model("ds", m, &active, r, None));
+            return Ok(build_model(
+                "ds",
+                m,
+                &active,
+                r,
+                None,
+                self.clamp_gold,
+                true,
+            ));
         }
         let start = warm.map(|p| distributed::warm_active(p, &active));
         let d = EmData::new(m, &active, self.clamp_gold);
@@ -210,6 +218,15 @@ impl DawidSkeneParams {
             progress,
         };
         let r = em::run(&d, &cfg)?;
-        Ok(build_model("ds", m, &active, r, None))
+        drop(d);
+        Ok(build_model(
+            "ds",
+            m,
+            &active,
+            r,
+            None,
+            self.clamp_gold,
+            self.keep,
+        ))
     }
 }

@@ -27,6 +27,7 @@ pub struct DawidSkeneParams {
     pub(crate) initial: Option<(Array3<f64>, InitialConfusion)>,
     pub(crate) stop: StopRule,
     pub(crate) exact: bool,
+    pub(crate) keep: bool,
 }
 
 impl Default for DawidSkeneParams {
@@ -40,6 +41,7 @@ impl Default for DawidSkeneParams {
             initial: None,
             stop: StopRule::CrowdKit,
             exact: false,
+            keep: true,
         }
     }
 }
@@ -120,6 +122,19 @@ impl DawidSkeneParams {
     #[must_use]
     pub fn exact_sums(mut self, v: bool) -> Self {
         self.exact = v;
+        self
+    }
+
+    /// Keep the `(n_items, n_classes)` posterior table in the model. Default `true`.
+    /// With `false` the fit holds no per-item table at any point (the iterations never
+    /// do) and the model computes rows on demand from the matrix:
+    /// [`DawidSkeneModel::posteriors_into`](super::DawidSkeneModel::posteriors_into)
+    /// and [`predict_into`](super::DawidSkeneModel::predict_into), bit-identical to the
+    /// kept table, for streaming large outputs chunk by chunk. Ignored with
+    /// [`exact_sums`](Self::exact_sums) (that path keeps its posteriors).
+    #[must_use]
+    pub fn keep_posteriors(mut self, v: bool) -> Self {
+        self.keep = v;
         self
     }
 

@@ -60,7 +60,11 @@ pub(crate) struct EmConfig<'a> {
 
 /// What an EM run returns (active classes).
 pub(crate) struct EmResult {
-    pub(crate) q: Vec<f64>,
+    /// The posteriors `(n_items, k)`, when the run kept them (the fixed-point path).
+    pub(crate) q: Option<Vec<f64>>,
+    /// Otherwise the parameters of the last pass, whose E-step gives the posteriors:
+    /// `log2` confusion `[w][observed][true]` in worker order, and `log2` priors.
+    pub(crate) last_pass: Option<(Vec<f64>, Vec<f64>)>,
     pub(crate) priors: Vec<f64>,
     /// `[w][observed][true]`.
     pub(crate) conf: Vec<f64>,

@@ -18,7 +18,6 @@ use crate::common::EPS;
 /// One pass (see `kernels::pass`) with `K` classes.
 pub(super) fn pass_fixed<const K: usize>(
     d: &EmData<'_>,
-    q: &mut [f64],
     input: PassIn<'_>,
     s: Option<&mut [f64]>,
     buf: &mut Buffers,
@@ -27,18 +26,24 @@ pub(super) fn pass_fixed<const K: usize>(
     let PassIn { loge2, log2p } = input;
     let mut l2p = [0.0; K];
     l2p.copy_from_slice(&log2p[..K]);
-    waves(d, Some(q), s, buf, |first, _n, qc, part, mut table| {
-        let qc = qc.expect("the pass writes q");
+    let il = d.interleaved;
+    // gathers read `[log2 e | sums]` rows of the chunk table (interleaved) or the
+    // shared `log2 e`; scatters add into the sums part of the chunk table
+    let (gstride, sstride, soff) = if il { (2 * K, 2 * K, K) } else { (K, K, 0) };
+    waves(d, s, buf, |first, n, part, mut table| {
         if let Some(table) = table.as_deref_mut() {
-            init_chunk_table(table, loge2, K);
+            if il {
+                init_chunk_table(table, loge2, K);
+            } else {
+                table.fill(0.0);
+            }
         }
         let (mut prior, mut weighted) = ([0.0; K], [0.0; K]);
         let (mut entropy, mut ll) = (0.0, 0.0);
-        let n = qc.len() / K;
         let prefetching = prefetching(d);
         let item_rows = |table: Option<&[f64]>, t: usize| match table {
-            Some(tb) => gather::<K>(d, tb, 2 * K, t),
-            None => gather::<K>(d, loge2, K, t),
+            Some(tb) if il => gather::<K>(d, tb, gstride, t),
+            _ => gather::<K>(d, loge2, gstride, t),
         };
         // the next item's rows are gathered before this item's arithmetic
         let mut next = if n > 0 {
@@ -46,7 +51,7 @@ pub(super) fn pass_fixed<const K: usize>(
         } else {
             [0.0; K]
         };
-        for (r, row) in qc.chunks_exact_mut(K).enumerate() {
+        for r in 0..n {
             let t = first + r;
             let (s, e) = (d.offsets[t], d.offsets[t + 1]);
             let mut acc = next;
@@ -58,46 +63,26 @@ pub(super) fn pass_fixed<const K: usize>(
             // memory one by one.
             if prefetching {
                 match table.as_deref() {
-                    Some(tb) => prefetch_rows(d, tb, 2 * K, s, e),
+                    Some(tb) if il => prefetch_rows(d, tb, 2 * K, s, e),
+                    Some(tb) => {
+                        prefetch_rows(d, loge2, K, s, e);
+                        prefetch_rows(d, tb, K, s, e);
+                    }
                     None => prefetch_rows(d, loge2, K, s, e),
                 }
             }
             if e == s {
                 // no judgment: the prior, outside every sum
-                let mut sum = 0.0;
-                for c in 0..K {
-                    row[c] = log2p[c].exp2();
-                    sum += row[c];
-                }
-                row.iter_mut().for_each(|v| *v /= sum);
                 continue;
             }
             let n_t = (e - s) as f64;
-            for c in 0..K {
-                acc[c] += l2p[c];
-            }
-            let mx = max_lane(&acc);
-            let mut v = [0.0; K];
-            for c in 0..K {
-                v[c] = acc[c] - mx;
-            }
-            let mut v = exp2_lanes(&v);
-            let mut sum = 0.0;
-            for x in v {
-                sum += x;
-            }
-            let inv = 1.0 / sum;
-            for x in v.iter_mut() {
-                *x *= inv;
-            }
-            row.copy_from_slice(&v);
+            let (mut v, mx, sum) = softmax2::<K>(&mut acc, &l2p);
             let lsum = sum.log2();
             ll += (mx + lsum) * LN_2;
             // Entropy of the new row as crowd-kit takes it (q floored at EPS), with
             // ln q from the log-domain values: no logarithm per class.
-            if d.clamp(t, row) {
+            if d.clamp(t, &mut v) {
                 entropy += (K - 1) as f64 * EPS_ENTROPY;
-                v.copy_from_slice(row);
             } else {
                 let mut et = 0.0;
                 for c in 0..K {
@@ -116,8 +101,10 @@ pub(super) fn pass_fixed<const K: usize>(
             }
             if let Some(tb) = table.as_deref_mut() {
                 match d.group_of.as_deref() {
-                    Some(gs) => scatter::<K>(tb, gs[s..e].iter().map(|&g| g as usize), &v),
-                    None => scatter::<K>(tb, (s..e).map(|p| d.group_at(p)), &v),
+                    Some(gs) => {
+                        scatter::<K>(tb, sstride, soff, gs[s..e].iter().map(|&g| g as usize), &v)
+                    }
+                    None => scatter::<K>(tb, sstride, soff, (s..e).map(|p| d.group_at(p)), &v),
                 }
             }
         }
@@ -126,6 +113,32 @@ pub(super) fn pass_fixed<const K: usize>(
         part[2 * K] = entropy;
         part[2 * K + 1] = ll;
     });
+}
+
+/// The posterior row of an item from its summed `log2` confusion rows `acc`: adds the
+/// `log2` priors into `acc` and returns `(2^(acc - max) / sum, max, sum)`. Shared by
+/// the pass and [`EStep`](super::posterior::EStep), so on-demand rows are bit-identical
+/// to the pass's.
+#[inline(always)]
+pub(crate) fn softmax2<const K: usize>(acc: &mut [f64; K], l2p: &[f64; K]) -> ([f64; K], f64, f64) {
+    for c in 0..K {
+        acc[c] += l2p[c];
+    }
+    let mx = max_lane(acc);
+    let mut v = [0.0; K];
+    for c in 0..K {
+        v[c] = acc[c] - mx;
+    }
+    let mut v = exp2_lanes(&v);
+    let mut sum = 0.0;
+    for x in v {
+        sum += x;
+    }
+    let inv = 1.0 / sum;
+    for x in v.iter_mut() {
+        *x *= inv;
+    }
+    (v, mx, sum)
 }
 
 /// `Σ rows[g(p)]` over item `t`'s judgments, rows of `K` every `stride` values.
@@ -148,11 +161,18 @@ fn gather<const K: usize>(d: &EmData<'_>, src: &[f64], stride: usize, t: usize) 
     acc
 }
 
-/// Adds the item's new row into the sums of its judgments' groups `gs`.
+/// Adds the item's new row into the sums (at `off` in rows of `stride`) of its
+/// judgments' groups `gs`.
 #[inline(always)]
-fn scatter<const K: usize>(table: &mut [f64], gs: impl Iterator<Item = usize>, v: &[f64; K]) {
+fn scatter<const K: usize>(
+    table: &mut [f64],
+    stride: usize,
+    off: usize,
+    gs: impl Iterator<Item = usize>,
+    v: &[f64; K],
+) {
     for g in gs {
-        let base = g * 2 * K + K;
+        let base = g * stride + off;
         let dst: &mut [f64; K] = (&mut table[base..base + K]).try_into().expect("K values");
         for c in 0..K {
             dst[c] += v[c];

@@ -41,29 +41,27 @@ pub(super) fn partial_len(k: usize) -> usize {
     2 * k + 2
 }
 
-/// One pass over the items: the E-step writing the new `q` (gold clamped), with its
-/// sums (priors, judgment-weighted priors, crowd-kit's floored entropy) and the
-/// marginal log-likelihood of the parameters used; in scatter mode with `s`, the
-/// M-step sums of the new `q` into `s`.
+/// One pass over the items: the E-step (gold clamped) with its sums (priors,
+/// judgment-weighted priors, crowd-kit's floored entropy) and the marginal
+/// log-likelihood of the parameters used; with `s`, the M-step sums of the new
+/// posteriors into `s`. The posteriors themselves are not kept (see `posterior`).
 pub(crate) fn pass(
     d: &EmData<'_>,
-    q: &mut [f64],
     loge2: &[f64],
     log2p: &[f64],
     s: Option<&mut [f64]>,
     buf: &mut Buffers,
 ) -> PassSums {
     let input = PassIn { loge2, log2p };
-    let s = if d.scatter { s } else { None };
     match if d.force_dynamic { 0 } else { d.k } {
-        2 => pass_fixed::<2>(d, q, input, s, buf),
-        3 => pass_fixed::<3>(d, q, input, s, buf),
-        4 => pass_fixed::<4>(d, q, input, s, buf),
-        5 => pass_fixed::<5>(d, q, input, s, buf),
-        6 => pass_fixed::<6>(d, q, input, s, buf),
-        7 => pass_fixed::<7>(d, q, input, s, buf),
-        8 => pass_fixed::<8>(d, q, input, s, buf),
-        _ => pass_dynamic(d, q, input, s, buf),
+        2 => pass_fixed::<2>(d, input, s, buf),
+        3 => pass_fixed::<3>(d, input, s, buf),
+        4 => pass_fixed::<4>(d, input, s, buf),
+        5 => pass_fixed::<5>(d, input, s, buf),
+        6 => pass_fixed::<6>(d, input, s, buf),
+        7 => pass_fixed::<7>(d, input, s, buf),
+        8 => pass_fixed::<8>(d, input, s, buf),
+        _ => pass_dynamic(d, input, s, buf),
     }
     let k = d.k;
     let mut out = PassSums {
@@ -87,73 +85,63 @@ pub(crate) fn pass(
     out
 }
 
-/// Runs `chunk(first_item, n_items, q_chunk, partial, table)` over every chunk, in
-/// waves; in scatter mode (`s` given) adds the chunk tables into `s` in chunk order.
-/// `chunk` must initialise its table (every group's sums start at zero).
-/// `q_chunk` is `None` when `q` is `None` (read-only passes).
-pub(super) fn waves<F>(
-    d: &EmData<'_>,
-    mut q: Option<&mut [f64]>,
-    mut s: Option<&mut [f64]>,
-    buf: &mut Buffers,
-    chunk: F,
-) where
-    F: Fn(usize, usize, Option<&mut [f64]>, &mut [f64], Option<&mut [f64]>) + Sync,
+/// Runs `chunk(first_item, n_items, partial, table)` over every chunk, in waves; with
+/// `s` adds the chunk tables' sums into `s` in chunk order (`s = ((0 + t_0) + t_1) +
+/// ...`, the same bits for any wave size or thread count). `chunk` must initialise its
+/// table (every group's sums start at zero). Without interleaving and with a single
+/// chunk, the chunk's table is `s` itself (the same sums: `0 + t_0 = t_0`).
+pub(super) fn waves<F>(d: &EmData<'_>, mut s: Option<&mut [f64]>, buf: &mut Buffers, chunk: F)
+where
+    F: Fn(usize, usize, &mut [f64], Option<&mut [f64]>) + Sync,
 {
     let k = d.k;
-    // interleaved chunk tables: per group [log2 e | sums]
-    let tcells = 2 * d.n_workers * k * k;
     let ci = d.chunk_items;
     let n_chunks = d.n_chunks();
+    let size = |j: usize| ((j + 1) * ci).min(d.n_items) - j * ci;
+    let pl = partial_len(k);
+    if !d.interleaved && n_chunks == 1 {
+        chunk(0, d.n_items, &mut buf.partials[..pl], s);
+        return;
+    }
+    let tcells = d.table_cells();
+    let stride = if d.interleaved { 2 * k } else { k };
+    let off = if d.interleaved { k } else { 0 };
     if let Some(s) = s.as_deref_mut() {
         s.fill(0.0);
     }
-    let size = |j: usize| ((j + 1) * ci).min(d.n_items) - j * ci;
     let mut start = 0;
     while start < n_chunks {
         let end = (start + d.wave).min(n_chunks);
-        let (lo, hi) = (start * ci, (end * ci).min(d.n_items));
-        let pl = partial_len(k);
         let pw = &mut buf.partials[start * pl..end * pl];
         let nw = end - start;
-        let mut tables: Vec<Option<&mut [f64]>> = Vec::new();
         let tw = buf.tables.as_mut_slice();
-        let scatter = s.is_some();
         // one Option per chunk of the wave (a small Vec of references, per wave)
-        if scatter {
-            tables.extend(tw[..nw * tcells].chunks_mut(tcells.max(1)).map(Some));
+        let mut tables: Vec<Option<&mut [f64]>> = if s.is_some() {
+            tw[..nw * tcells]
+                .chunks_mut(tcells.max(1))
+                .map(Some)
+                .collect()
         } else {
-            tables.extend((0..nw).map(|_| None));
-        }
-        let mut qs: Vec<Option<&mut [f64]>> = match q.as_deref_mut() {
-            Some(q) => q[lo * k..hi * k].chunks_mut(ci * k).map(Some).collect(),
-            None => (0..nw).map(|_| None).collect(),
+            (0..nw).map(|_| None).collect()
         };
         pw.par_chunks_mut(pl)
-            .zip(qs.par_iter_mut())
             .zip(tables.par_iter_mut())
             .enumerate()
-            .for_each(|(j, ((part, qc), table))| {
+            .for_each(|(j, (part, table))| {
                 let c = start + j;
-                chunk(
-                    c * ci,
-                    size(c),
-                    qc.as_deref_mut(),
-                    part,
-                    table.as_deref_mut(),
-                );
+                chunk(c * ci, size(c), part, table.as_deref_mut());
             });
         drop(tables);
         if let Some(s) = s.as_deref_mut() {
             let tw = &buf.tables.as_slice()[..nw * tcells];
-            // blocks of whole groups; group g's sums sit at table[g * 2k + k..][..k]
+            // blocks of whole groups; group g's sums sit at table[g * stride + off..][..k]
             let gb = (REDUCE_BLOCK / k).max(1);
             s.par_chunks_mut(gb * k).enumerate().for_each(|(b, sb)| {
                 let g0 = b * gb;
                 for j in 0..nw {
                     let t = &tw[j * tcells..(j + 1) * tcells];
                     for (r, dst) in sb.chunks_exact_mut(k).enumerate() {
-                        let base = (g0 + r) * 2 * k + k;
+                        let base = (g0 + r) * stride + off;
                         let src = &t[base..base + k];
                         dst.iter_mut().zip(src).for_each(|(a, v)| *a += v);
                     }
@@ -164,18 +152,10 @@ pub(super) fn waves<F>(
     }
 }
 
-/// `acc = Σ_{p in s..e} log2 e[w_p, l_p, :]`, from the interleaved chunk table
-/// (`INTERLEAVED`, rows of `2k`) or the plain `log2 e` table (rows of `k`).
+/// `acc = Σ_{p in s..e} log2 e[w_p, l_p, :]` from rows of `k` every `stride` values.
 #[inline(always)]
-fn gather<const INTERLEAVED: bool>(
-    d: &EmData<'_>,
-    table: &[f64],
-    s: usize,
-    e: usize,
-    acc: &mut [f64],
-) {
+fn gather(d: &EmData<'_>, table: &[f64], stride: usize, s: usize, e: usize, acc: &mut [f64]) {
     let k = d.k;
-    let stride = if INTERLEAVED { 2 * k } else { k };
     acc.fill(0.0);
     for p in s..e {
         let base = d.group_at(p) * stride;
@@ -185,75 +165,83 @@ fn gather<const INTERLEAVED: bool>(
     }
 }
 
+/// The posterior row (run-time `k`) from the summed `log2` rows `acc`: adds the
+/// `log2` priors into `acc`, writes `2^(acc - max) / sum` into `row` and returns
+/// `(max, sum)`. Shared by the pass and the on-demand E-step (the same bits).
+#[inline(always)]
+pub(crate) fn softmax2_dynamic(acc: &mut [f64], log2p: &[f64], row: &mut [f64]) -> (f64, f64) {
+    let k = acc.len();
+    let (log2p, row) = (&log2p[..k], &mut row[..k]);
+    let mut mx = f64::NEG_INFINITY;
+    for c in 0..k {
+        acc[c] += log2p[c];
+        mx = mx.max(acc[c]);
+    }
+    let mut sum = 0.0;
+    for c in 0..k {
+        let v = (acc[c] - mx).exp2();
+        row[c] = v;
+        sum += v;
+    }
+    let inv = 1.0 / sum;
+    for v in row.iter_mut() {
+        *v *= inv;
+    }
+    (mx, sum)
+}
+
 /// The pass for class counts without a fixed-lane kernel (1, or more than 8).
-fn pass_dynamic(
-    d: &EmData<'_>,
-    q: &mut [f64],
-    input: PassIn<'_>,
-    s: Option<&mut [f64]>,
-    buf: &mut Buffers,
-) {
+fn pass_dynamic(d: &EmData<'_>, input: PassIn<'_>, s: Option<&mut [f64]>, buf: &mut Buffers) {
     let k = d.k;
     let PassIn { loge2, log2p } = input;
     // Slices of length exactly `k`: no bounds checks inside the class loops.
     let log2p = &log2p[..k];
     let prefetching = prefetching(d);
-    waves(d, Some(q), s, buf, |first, _n, qc, part, mut table| {
-        let qc = qc.expect("the pass writes q");
+    let il = d.interleaved;
+    let (sstride, soff) = if il { (2 * k, k) } else { (k, 0) };
+    waves(d, s, buf, |first, n, part, mut table| {
         part.fill(0.0);
-        let mut stack = [0.0f64; STACK_K];
-        let mut heap = Vec::new();
-        let acc: &mut [f64] = if k <= STACK_K {
-            &mut stack[..k]
+        let mut stack = [[0.0f64; STACK_K]; 2];
+        let mut heap = (Vec::new(), Vec::new());
+        let (acc, row): (&mut [f64], &mut [f64]) = if k <= STACK_K {
+            let [a, b] = &mut stack;
+            (&mut a[..k], &mut b[..k])
         } else {
-            heap.resize(k, 0.0);
-            &mut heap[..k]
+            heap.0.resize(k, 0.0);
+            heap.1.resize(k, 0.0);
+            (&mut heap.0[..k], &mut heap.1[..k])
         };
         let part = &mut part[..partial_len(k)];
         let (mut entropy, mut ll) = (0.0, 0.0);
         if let Some(table) = table.as_deref_mut() {
-            init_chunk_table(table, loge2, k);
+            if il {
+                init_chunk_table(table, loge2, k);
+            } else {
+                table.fill(0.0);
+            }
         }
-        for (r, row) in qc.chunks_exact_mut(k).enumerate() {
-            let row = &mut row[..k];
-            let t = first + r;
+        for t in first..first + n {
             let (s, e) = (d.offsets[t], d.offsets[t + 1]);
             if prefetching {
                 match table.as_deref() {
-                    Some(tb) => prefetch_rows(d, tb, 2 * k, s, e),
+                    Some(tb) if il => prefetch_rows(d, tb, 2 * k, s, e),
+                    Some(tb) => {
+                        prefetch_rows(d, loge2, k, s, e);
+                        prefetch_rows(d, tb, k, s, e);
+                    }
                     None => prefetch_rows(d, loge2, k, s, e),
                 }
             }
-            match table.as_deref() {
-                Some(tb) => gather::<true>(d, tb, s, e, acc),
-                None => gather::<false>(d, loge2, s, e, acc),
-            }
             if e == s {
                 // no judgment: the prior, outside every sum
-                let mut sum = 0.0;
-                for c in 0..k {
-                    row[c] = log2p[c].exp2();
-                    sum += row[c];
-                }
-                row.iter_mut().for_each(|v| *v /= sum);
                 continue;
             }
+            match table.as_deref() {
+                Some(tb) if il => gather(d, tb, 2 * k, s, e, acc),
+                _ => gather(d, loge2, k, s, e, acc),
+            }
             let n_t = (e - s) as f64;
-            let mut mx = f64::NEG_INFINITY;
-            for c in 0..k {
-                acc[c] += log2p[c];
-                mx = mx.max(acc[c]);
-            }
-            let mut sum = 0.0;
-            for c in 0..k {
-                let v = (acc[c] - mx).exp2();
-                row[c] = v;
-                sum += v;
-            }
-            let inv = 1.0 / sum;
-            for v in row.iter_mut() {
-                *v *= inv;
-            }
+            let (mx, sum) = softmax2_dynamic(acc, log2p, row);
             let lsum = sum.log2();
             ll += (mx + lsum) * LN_2;
             // Entropy of the new row as crowd-kit takes it (q floored at EPS), with
@@ -278,7 +266,7 @@ fn pass_dynamic(
             }
             if let Some(table) = table.as_deref_mut() {
                 for p in s..e {
-                    let base = d.group_at(p) * 2 * k + k;
+                    let base = d.group_at(p) * sstride + soff;
                     let dst = &mut table[base..base + k];
                     for c in 0..k {
                         dst[c] += row[c];
@@ -291,31 +279,30 @@ fn pass_dynamic(
     });
 }
 
-/// The majority-vote start (crowd-kit's soft initialisation) in one pass: writes `q`
-/// (vote shares, ties split; gold one-hot when clamped; uniform for items without
-/// judgments) and returns `Σ_t q[t, :]` over items with judgments; in scatter mode also
-/// the M-step sums of `q` into `s`.
-pub(crate) fn init_pass(
-    d: &EmData<'_>,
-    q: &mut [f64],
-    s: Option<&mut [f64]>,
-    buf: &mut Buffers,
-) -> Vec<f64> {
+/// The majority-vote start (crowd-kit's soft initialisation) in one pass: the vote
+/// shares of every item (ties split; gold one-hot when clamped) are added into the
+/// M-step sums `s`; returns `Σ_t q[t, :]` over items with judgments.
+pub(crate) fn init_pass(d: &EmData<'_>, s: &mut [f64], buf: &mut Buffers) -> Vec<f64> {
     let k = d.k;
-    let s = if d.scatter { s } else { None };
     let prefetching = prefetching(d);
-    waves(d, Some(q), s, buf, |first, _n, qc, part, mut table| {
-        let qc = qc.expect("the pass writes q");
+    let il = d.interleaved;
+    let (stride, off) = if il { (2 * k, k) } else { (k, 0) };
+    waves(d, Some(s), buf, |first, n, part, mut table| {
         part.fill(0.0);
         if let Some(table) = table.as_deref_mut() {
             table.fill(0.0);
         }
-        for (r, row) in qc.chunks_exact_mut(k).enumerate() {
-            let t = first + r;
+        let mut stack = [0.0f64; STACK_K];
+        let mut heap = Vec::new();
+        let row: &mut [f64] = if k <= STACK_K {
+            &mut stack[..k]
+        } else {
+            heap.resize(k, 0.0);
+            &mut heap[..k]
+        };
+        for t in first..first + n {
             let (s, e) = (d.offsets[t], d.offsets[t + 1]);
             if s == e {
-                row.fill(1.0 / k as f64);
-                d.clamp(t, row);
                 continue;
             }
             row.fill(0.0);
@@ -328,10 +315,10 @@ pub(crate) fn init_pass(
             part[..k].iter_mut().zip(&*row).for_each(|(a, v)| *a += v);
             if let Some(table) = table.as_deref_mut() {
                 if prefetching {
-                    prefetch_rows(d, table, 2 * k, s, e);
+                    prefetch_rows(d, table, stride, s, e);
                 }
                 for p in s..e {
-                    let base = d.group_at(p) * 2 * k + k;
+                    let base = d.group_at(p) * stride + off;
                     table[base..base + k]
                         .iter_mut()
                         .zip(&*row)
@@ -398,26 +385,6 @@ pub(super) fn init_chunk_table(table: &mut [f64], loge2: &[f64], k: usize) {
         row.copy_from_slice(src);
         sums.fill(0.0);
     }
-}
-
-/// Group mode: the M-step sums `s[w, l, :] = Σ q[t, :]` over judgments `(t, w, l)` of
-/// `q`, one task per worker over the items of its `(worker, label)` groups.
-pub(crate) fn accumulate(d: &EmData<'_>, q: &[f64], s: &mut [f64]) {
-    let k = d.k;
-    s.par_chunks_mut(k * k)
-        .enumerate()
-        .with_min_len(16)
-        .for_each(|(w, sw)| {
-            for l in 0..k {
-                let g = w * k + l;
-                let dst = &mut sw[l * k..(l + 1) * k];
-                dst.fill(0.0);
-                for &t in &d.wl_items[d.wl_offsets[g]..d.wl_offsets[g + 1]] {
-                    let src = &q[t as usize * k..t as usize * k + k];
-                    dst.iter_mut().zip(src).for_each(|(a, b)| *a += b);
-                }
-            }
-        });
 }
 
 /// crowd-kit's joint expectation `Σ_j Σ_c q[t_j,c] (ln e[w_j,l_j,c] + ln p_c)` of the

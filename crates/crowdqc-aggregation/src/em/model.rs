@@ -1,10 +1,14 @@
 //! The fitted [`DawidSkeneModel`] and the step from an EM result to it.
 
-use crowdqc_core::JudgmentMatrix;
+use std::ops::Range;
+
 use crowdqc_core::estimator::{FitReport, FittedModel, WorkerColumn};
+use crowdqc_core::numeric::argmax;
+use crowdqc_core::{Error, JudgmentMatrix, Result};
 use ndarray::{Array1, Array2, Array3, ArrayView1, ArrayView2, ArrayView3};
 
 use super::EmResult;
+use super::posterior::{EStep, check_rows, check_shape, shape_of};
 use crate::common::ActiveClasses;
 use crate::spam::spammer_scores;
 
@@ -12,7 +16,12 @@ use crate::spam::spammer_scores;
 #[derive(Debug, Clone)]
 pub struct DawidSkeneModel {
     pub(crate) method: &'static str,
+    /// `(n_items, n_classes)`, or `(n_items, 0)` when not kept (then `estep` is set).
     pub(crate) posteriors: Array2<f64>,
+    /// The E-step of the last pass's parameters, for posteriors on demand.
+    pub(crate) estep: Option<EStep>,
+    /// The fitted matrix's items, workers, classes and judgments.
+    pub(crate) shape: [usize; 4],
     pub(crate) confusion: Array3<f64>,
     pub(crate) priors: Array1<f64>,
     pub(crate) skills: Option<Array1<f64>>,
@@ -80,6 +89,103 @@ impl DawidSkeneModel {
     pub fn spammer_scores(&self) -> Array1<f64> {
         spammer_scores(self.confusion.view())
     }
+
+    /// Whether the model holds the `(n_items, n_classes)` posterior table: true unless
+    /// fitted with [`keep_posteriors(false)`](crate::DawidSkeneParams::keep_posteriors)
+    /// (and not [materialised](Self::materialize_posteriors) since). Without it,
+    /// [`FittedModel::posteriors`] is an empty `(n_items, 0)` view,
+    /// [`FittedModel::labels`] is empty and rows come from
+    /// [`posteriors_into`](Self::posteriors_into) / [`predict_into`](Self::predict_into).
+    pub fn has_posteriors(&self) -> bool {
+        self.estep.is_none()
+    }
+
+    /// The posteriors of items `rows` (the matrix's item codes) into `out`, row-major
+    /// over the matrix's classes (`rows.len() * n_classes` values; classes without
+    /// judgment get 0): the rows [`FittedModel::posteriors`] holds when kept, computed
+    /// on demand otherwise with the final E-step's arithmetic, so they are
+    /// bit-identical either way. Parallel over blocks of rows. `m` must be the matrix
+    /// the model was fitted on.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] naming `matrix` when `m`'s items, workers, classes or
+    /// judgment count differ from the fitted matrix's, `rows` when it goes beyond the
+    /// items, `out` when its length is not `rows.len() * n_classes`.
+    pub fn posteriors_into(
+        &self,
+        m: &JudgmentMatrix,
+        rows: Range<u32>,
+        out: &mut [f64],
+    ) -> Result<()> {
+        let (lo, hi) = (rows.start as usize, rows.end as usize);
+        match &self.estep {
+            Some(e) => {
+                e.check(m, &rows, out.len())?;
+                e.rows_into(m, lo..hi, out);
+            }
+            None => {
+                check_shape(self.shape, m)?;
+                let n = m.n_classes();
+                check_rows(m, &rows, out.len())?;
+                let src = self.posteriors.as_slice().expect("standard layout");
+                out.copy_from_slice(&src[lo * n..hi * n]);
+            }
+        }
+        Ok(())
+    }
+
+    /// [`posteriors_into`](Self::posteriors_into), plus per row the hard label (the
+    /// largest posterior, ties to the lowest class: [`FittedModel::labels`]) and its
+    /// posterior (`confidence`).
+    ///
+    /// # Errors
+    /// As [`posteriors_into`](Self::posteriors_into); [`Error::InvalidParameter`]
+    /// naming `labels` or `confidence` when its length is not `rows.len()`.
+    pub fn predict_into(
+        &self,
+        m: &JudgmentMatrix,
+        rows: Range<u32>,
+        posteriors: &mut [f64],
+        labels: &mut [u32],
+        confidence: &mut [f64],
+    ) -> Result<()> {
+        for (name, len) in [("labels", labels.len()), ("confidence", confidence.len())] {
+            if len != rows.len() {
+                return Err(Error::param(
+                    name,
+                    format!("holds {len} values; give one per row ({})", rows.len()),
+                ));
+            }
+        }
+        self.posteriors_into(m, rows, posteriors)?;
+        let n = m.n_classes().max(1);
+        for ((row, l), c) in posteriors.chunks_exact(n).zip(labels).zip(confidence) {
+            *l = argmax(row);
+            *c = row[*l as usize];
+        }
+        Ok(())
+    }
+
+    /// Computes and keeps the full posterior table (a no-op when kept): the
+    /// [`FittedModel`] accessors then work as for a default fit.
+    ///
+    /// # Errors
+    /// As [`posteriors_into`](Self::posteriors_into) when `m` is not the fitted matrix.
+    pub fn materialize_posteriors(&mut self, m: &JudgmentMatrix) -> Result<()> {
+        if let Some(e) = &self.estep {
+            let rows = 0..m.n_items() as u32;
+            e.check(m, &rows, rows.len() * m.n_classes())?;
+            let mut out = Array2::zeros((m.n_items(), m.n_classes()));
+            e.rows_into(
+                m,
+                0..m.n_items(),
+                out.as_slice_mut().expect("standard layout"),
+            );
+            self.posteriors = out;
+            self.estep = None;
+        }
+        Ok(())
+    }
 }
 
 impl FittedModel for DawidSkeneModel {
@@ -92,6 +198,25 @@ impl FittedModel for DawidSkeneModel {
     /// are left normalised, a difference below 1e-9.
     fn posteriors(&self) -> ArrayView2<'_, f64> {
         self.posteriors.view()
+    }
+
+    /// False for a fit with `keep_posteriors(false)` (see
+    /// [`DawidSkeneModel::has_posteriors`]).
+    fn has_dense_posteriors(&self) -> bool {
+        self.has_posteriors()
+    }
+
+    /// The argmax of each posterior row; empty when the posteriors are not kept (use
+    /// [`DawidSkeneModel::predict_into`]).
+    fn labels(&self) -> Vec<u32> {
+        if !self.has_posteriors() {
+            return Vec::new();
+        }
+        self.posteriors
+            .rows()
+            .into_iter()
+            .map(|row| argmax(row.as_slice().expect("standard layout")))
+            .collect()
     }
 
     /// The model's probability that the worker answers correctly:
@@ -136,28 +261,47 @@ impl FittedModel for DawidSkeneModel {
     }
 }
 
-/// Expands an EM result to the matrix's classes and the public layouts.
+/// Expands an EM result to the matrix's classes and the public layouts; `keep`
+/// materialises the posteriors (computed from the last pass's parameters when the run
+/// did not keep them; always kept when it did).
 pub(crate) fn build_model(
     method: &'static str,
     m: &JudgmentMatrix,
     active: &ActiveClasses,
     r: EmResult,
     skills: Option<Vec<f64>>,
+    clamp_gold: bool,
+    keep: bool,
 ) -> DawidSkeneModel {
     let k = active.len();
     let n = m.n_classes();
     let EmResult {
         q,
+        last_pass,
         priors: em_priors,
         conf,
         report,
         log_likelihood,
     } = r;
-    // every class active: the posteriors buffer becomes the array without a copy
-    let posteriors = if active.is_identity() {
-        Array2::from_shape_vec((m.n_items(), k), q).expect("q is n_items x k")
-    } else {
-        active.expand_rows(&q, m.n_items())
+    let (posteriors, estep) = match q {
+        // every class active: the posteriors buffer becomes the array without a copy
+        Some(q) if active.is_identity() => (
+            Array2::from_shape_vec((m.n_items(), k), q).expect("q is n_items x k"),
+            None,
+        ),
+        Some(q) => (active.expand_rows(&q, m.n_items()), None),
+        None => match last_pass.map(|(l, p)| EStep::new(m, active, clamp_gold, l, p)) {
+            Some(e) if keep => {
+                let mut out = Array2::zeros((m.n_items(), n));
+                e.rows_into(
+                    m,
+                    0..m.n_items(),
+                    out.as_slice_mut().expect("standard layout"),
+                );
+                (out, None)
+            }
+            e => (Array2::zeros((m.n_items(), 0)), e),
+        },
     };
     let mut confusion = Array3::zeros((m.n_workers(), n, n));
     for w in 0..m.n_workers() {
@@ -174,6 +318,8 @@ pub(crate) fn build_model(
     DawidSkeneModel {
         method,
         posteriors,
+        estep,
+        shape: shape_of(m),
         confusion,
         priors,
         skills: skills.map(Array1::from),

@@ -31,6 +31,7 @@ pub struct OneCoinDawidSkeneParams {
     max_iter: usize,
     tol: f64,
     exact: bool,
+    keep: bool,
 }
 
 impl Default for OneCoinDawidSkeneParams {
@@ -39,6 +40,7 @@ impl Default for OneCoinDawidSkeneParams {
             max_iter: 100,
             tol: 1e-5,
             exact: false,
+            keep: true,
         }
     }
 }
@@ -64,6 +66,15 @@ impl OneCoinDawidSkeneParams {
     #[must_use]
     pub fn exact_sums(mut self, v: bool) -> Self {
         self.exact = v;
+        self
+    }
+
+    /// Keep the posterior table in the model, as
+    /// [`DawidSkeneParams::keep_posteriors`](crate::DawidSkeneParams::keep_posteriors).
+    /// Default `true`.
+    #[must_use]
+    pub fn keep_posteriors(mut self, v: bool) -> Self {
+        self.keep = v;
         self
     }
 
@@ -139,7 +150,15 @@ impl OneCoinDawidSkeneParams {
                 progress,
             )?;
             let skills = skills_of(&r.conf);
-            return Ok(build_model("one-coin-ds", m, &active, r, Some(skills)));
+            return Ok(build_model(
+                "one-coin-ds",
+                m,
+                &active,
+                r,
+                Some(skills),
+                false,
+                true,
+            ));
         }
         let start = warm.map(|p| distributed::warm_active(p, &active));
         let d = EmData::new(m, &active, false);
@@ -157,6 +176,15 @@ impl OneCoinDawidSkeneParams {
         let r = em::run(&d, &cfg)?;
         // s_w is the diagonal of the (unclipped) one-coin matrix.
         let skills = skills_of(&r.conf);
-        Ok(build_model("one-coin-ds", m, &active, r, Some(skills)))
+        drop(d);
+        Ok(build_model(
+            "one-coin-ds",
+            m,
+            &active,
+            r,
+            Some(skills),
+            false,
+            self.keep,
+        ))
     }
 }

@@ -47,6 +47,9 @@
 //! ```
 
 mod format;
+mod stream;
+
+pub use stream::{ItemStream, stream_items};
 
 use std::io::Write;
 
@@ -287,12 +290,44 @@ pub fn fit(
     warm: Option<&ModelState>,
     progress: &dyn Progress,
 ) -> Result<(DawidSkeneModel, Option<WarmStart>)> {
+    fit_keep(method, m, run, warm, progress, true)
+}
+
+/// [`fit`] keeping no `items × K` posterior table (`keep_posteriors(false)`): the
+/// model's posteriors are computed on demand, chunk by chunk, e.g. by [`ItemStream`]
+/// while the items table is written. Same parameters and (computed) posteriors as
+/// [`fit`], bit for bit.
+///
+/// # Errors
+/// As [`fit`].
+pub fn fit_streamed(
+    method: &str,
+    m: &JudgmentMatrix,
+    run: &RunOptions,
+    warm: Option<&ModelState>,
+    progress: &dyn Progress,
+) -> Result<(DawidSkeneModel, Option<WarmStart>)> {
+    fit_keep(method, m, run, warm, progress, false)
+}
+
+fn fit_keep(
+    method: &str,
+    m: &JudgmentMatrix,
+    run: &RunOptions,
+    warm: Option<&ModelState>,
+    progress: &dyn Progress,
+    keep: bool,
+) -> Result<(DawidSkeneModel, Option<WarmStart>)> {
     let warm = warm.map(|s| s.warm_params(m)).transpose()?;
     check_method(method)?;
+    if !keep {
+        stream::check_memory(method, m)?;
+    }
     let model = match method {
         "ds" => {
             let p = DawidSkene::params()
                 .clamp_gold(run.use_gold)
+                .keep_posteriors(keep)
                 .with_options(run);
             match &warm {
                 Some((params, _)) => p.fit_from_with_progress(m, params, progress)?,
@@ -304,7 +339,9 @@ pub fn fit(
         }
         // check_method admits only the two
         _ => {
-            let p = OneCoinDawidSkene::params().with_options(run);
+            let p = OneCoinDawidSkene::params()
+                .keep_posteriors(keep)
+                .with_options(run);
             match &warm {
                 Some((params, _)) => p.fit_from(m, params)?,
                 None => {

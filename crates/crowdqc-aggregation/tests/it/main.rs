@@ -22,3 +22,4 @@ mod votes;
 
 mod distributed;
 mod state;
+mod streamed;

@@ -230,3 +230,45 @@ fn crowd_k(k: usize) -> JudgmentMatrix {
         .to_matrix(&BatchOptions::default(), IngestOptions::default())
         .expect("matrix")
 }
+
+/// The streamed items table (no posterior table held, rows computed chunk by chunk) is
+/// the dense model's items table, bit for bit, for ds and one-coin-ds, cold and warm;
+/// the label counts and kept labels are the dense model's labels.
+#[test]
+fn streamed_items_equal_the_dense_table() {
+    use crowdqc_aggregation::report::{item_batches, items_table};
+    use crowdqc_aggregation::state::ItemStream;
+    let m = crowd(21, 30_000);
+    let saved = ModelState::from_model("ds", &m, &fit("ds", &m, None));
+    for (method, warm) in [("ds", None), ("one-coin-ds", None), ("ds", Some(&saved))] {
+        let dense = fit(method, &m, warm);
+        let (streamed, _) =
+            state::fit_streamed(method, &m, &RunOptions::default(), warm, &NoProgress)
+                .expect("streamed fit");
+        assert!(dense.has_dense_posteriors() && !streamed.has_dense_posteriors());
+        assert_eq!(dense.confusion(), streamed.confusion(), "{method}");
+        // chunks of 777 rows: each batch is that range of the dense items table
+        let mut s = ItemStream::new(&m, &streamed).batch_rows(777).keep_labels();
+        let got: Vec<_> = (&mut s).map(|b| b.expect("batch")).collect();
+        let n = m.n_items() as u32;
+        assert_eq!(got.len(), m.n_items().div_ceil(777));
+        for (j, b) in got.iter().enumerate() {
+            let lo = j as u32 * 777;
+            let want = items_table(&m, &dense, lo..n.min(lo + 777)).expect("table");
+            assert_eq!(b, &want, "{method}, batch {j}");
+        }
+        let labels = dense.labels();
+        assert_eq!(s.take_labels().as_deref(), Some(&labels[..]));
+        let mut counts = vec![0u64; m.n_classes()];
+        for &l in &labels {
+            counts[l as usize] += 1;
+        }
+        assert_eq!(s.label_counts(), &counts[..]);
+        // the default batch size gives the same table as item_batches
+        let a: Vec<_> = ItemStream::new(&m, &streamed)
+            .map(|b| b.expect("b"))
+            .collect();
+        let b: Vec<_> = item_batches(&m, &dense).map(|b| b.expect("b")).collect();
+        assert_eq!(a, b);
+    }
+}

@@ -9,7 +9,7 @@ use crowdqc::aggregation::auto::{Auto, AutoReport};
 use crowdqc::aggregation::registry::{self, RunOptions};
 use crowdqc::aggregation::report::{self, AggregateSummary, EvalGold, GoldUse};
 use crowdqc::aggregation::state::{self, ModelState, WarmStart};
-use crowdqc::core::estimator::Estimator;
+use crowdqc::core::estimator::{Estimator, FittedModel};
 use crowdqc::core::progress::Progress;
 use crowdqc::{Error, Result};
 
@@ -67,6 +67,11 @@ pub struct Args {
     /// confusion; the classes must be the model's.
     #[arg(long = "init-from", value_name = "MODEL")]
     pub init_from: Option<PathBuf>,
+    /// Directory for the spill file of a two-pass read (chosen when one pass would
+    /// not fit the memory): the first pass writes the rows' codes there (about 9 bytes
+    /// per judgment) and the second replays them instead of decoding the file again.
+    #[arg(long = "spill-dir", value_name = "DIR")]
+    pub spill_dir: Option<PathBuf>,
     /// Output format of the summary.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -148,10 +153,9 @@ pub fn run(args: Args) -> Result<()> {
         .as_deref()
         .map(ModelState::read)
         .transpose()?;
-    // refuse, before reading, a file whose judgments cannot fit in memory
-    if let Some(rows) = crowdqc::io::declared_rows(&args.judgments)? {
-        crowdqc::core::memory::check_aggregate(rows).map_err(|e| e.in_file(&args.judgments))?;
-    }
+    // one or two passes over the file, from its row count and the memory; a file that
+    // cannot fit either way is refused before reading
+    let plan = crowdqc::io::plan_read_spilled(&args.judgments, args.spill_dir.as_deref())?;
     if info.name == "wmv" && args.weights.is_none() {
         return Err(Error::param(
             "weights",
@@ -168,7 +172,7 @@ pub fn run(args: Args) -> Result<()> {
         None => None,
     };
     let t0 = Instant::now();
-    let m = common::load(&args.judgments, &args.input, args.gold.as_deref())?;
+    let m = common::load_planned(&args.judgments, &args.input, args.gold.as_deref(), &plan)?;
     let t_read = t0.elapsed();
     if info.name == "kos" {
         let seen = m.classes().counts().iter().filter(|&&c| c > 0).count();
@@ -199,8 +203,11 @@ pub fn run(args: Args) -> Result<()> {
     bar.start(&format!("fitting {}", info.name), None);
     let mut warm_start = None;
     let mut saved: Option<ModelState> = None;
-    let (model, auto) = if stateful {
-        let r = state::fit(info.name, &m, &run, warm.as_ref(), &bar);
+    // ds and one-coin-ds keep no items x K posterior table: the items are computed
+    // chunk by chunk as they are written (the same values)
+    let mut ds = None;
+    let (other, auto) = if state::check_method(info.name).is_ok() {
+        let r = state::fit_streamed(info.name, &m, &run, warm.as_ref(), &bar);
         bar.finish();
         let (model, w) = r.map_err(|e| match (&args.init_from, &e) {
             (Some(p), Error::InvalidParameter { name, .. }) if name == "init-from" => e.in_file(p),
@@ -210,8 +217,8 @@ pub fn run(args: Args) -> Result<()> {
         if args.save_model.is_some() {
             saved = Some(ModelState::from_model(info.name, &m, &model));
         }
-        let boxed: Box<dyn crowdqc::core::estimator::FittedModel> = Box::new(model);
-        (boxed, None)
+        ds = Some(model);
+        (None, None)
     } else if info.name == "auto" {
         let mut p = Auto::params().ordinal(args.ordinal);
         if let Some(s) = run.seed {
@@ -220,25 +227,40 @@ pub fn run(args: Args) -> Result<()> {
         let r = p.fit_with_progress(&m, &bar);
         bar.finish();
         let (model, report) = r?.into_parts();
-        (model, Some(report))
+        (Some(model), Some(report))
     } else {
         let r = registry::fit_with_progress(info.name, &m, &run, &bar);
         bar.finish();
-        (r?, None)
+        (Some(r?), None)
+    };
+    let model: &dyn FittedModel = match (&ds, &other) {
+        (Some(d), _) => d,
+        (None, Some(o)) => o.as_ref(),
+        (None, None) => return Err(Error::insufficient("no model was fitted")),
     };
     let t_fit = t1.elapsed();
-    let eval = eval_gold.map(|g| g.evaluate(&m, &model.labels(), use_gold));
     let t2 = Instant::now();
-    if let Some(p) = &args.out {
-        crowdqc::io::write_batches(p, report::item_batches(&m, model.as_ref()))?;
+    let streamed = ds.as_ref().map(|d| {
+        state::stream_items(&m, d, eval_gold.is_some(), |s| match &args.out {
+            Some(p) => crowdqc::io::write_batches(p, s),
+            None => s.count_all(),
+        })
+    });
+    let (counts, labels) = streamed.transpose()?.unzip();
+    if let (None, Some(p)) = (&ds, &args.out) {
+        crowdqc::io::write_batches(p, report::item_batches(&m, model))?;
     }
     if let Some(p) = &args.workers_out {
-        crowdqc::io::write_table(p, &report::workers_table(&m, model.as_ref())?)?;
+        crowdqc::io::write_table(p, &report::workers_table(&m, model)?)?;
     }
     if let (Some(p), Some(s)) = (&args.save_model, &saved) {
         crowdqc::io::write_atomic(p, |w| s.write_to(w))?;
     }
     let t_write = t2.elapsed();
+    let eval = eval_gold.map(|g| {
+        let labels = labels.flatten().unwrap_or_else(|| model.labels());
+        g.evaluate(&m, &labels, use_gold)
+    });
     let items = m.gold().len() as u64;
     let gold = args.gold.as_ref().map(|_| {
         if info.uses_gold {
@@ -247,7 +269,14 @@ pub fn run(args: Args) -> Result<()> {
             GoldUse::Ignored { items }
         }
     });
-    let summary = AggregateSummary::new(&m, model.as_ref(), gold, eval);
+    let mut summary = AggregateSummary::new(&m, model, gold, eval);
+    for (d, c) in summary
+        .label_distribution
+        .iter_mut()
+        .zip(counts.iter().flatten())
+    {
+        d.items = *c;
+    }
     let output = Output {
         summary: &summary,
         out: args.out.as_ref().map(|p| p.display().to_string()),

@@ -18,17 +18,32 @@ fn small(dir: &std::path::Path) -> std::path::PathBuf {
 fn max_memory_refusals_exit_2_with_the_estimate() {
     let dir = tempfile::tempdir().expect("tempdir");
     let p = small(dir.path());
-    // ds on 50 items x 2 classes and 4 workers: 50*2*2*8 + 4*2*2*8 = 1,728 bytes
-    let r = crowdqc(&["aggregate", s(&p), "--method", "ds", "--max-memory", "1000"]);
+    // glad on 50 items x 2 classes: posteriors and their working copy, 50*2*2*8 =
+    // 1,600 bytes
+    let r = crowdqc(&[
+        "aggregate",
+        s(&p),
+        "--method",
+        "glad",
+        "--max-memory",
+        "1000",
+    ]);
     assert_no_panic(&r);
     assert_eq!(r.code, Some(2), "{r:?}");
     assert!(
-        r.stderr.contains("1728 bytes")
+        r.stderr.contains("1600 bytes")
             && r.stderr.contains("--max-memory")
             && r.stderr.contains("--method mv"),
         "{}",
         r.stderr
     );
+    // ds streams its posteriors: only the per-worker tables count, five of
+    // 4 workers x 2 x 2 classes: 4*2*2*5*8 = 640 bytes
+    let r = crowdqc(&["aggregate", s(&p), "--method", "ds", "--max-memory", "1000"]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    let r = crowdqc(&["aggregate", s(&p), "--method", "ds", "--max-memory", "600"]);
+    assert_eq!(r.code, Some(2), "{r:?}");
+    assert!(r.stderr.contains("640 bytes"), "{}", r.stderr);
     // the same with room to spare works; majority vote never needs the dense table
     let r = crowdqc(&["--max-memory", "1M", "aggregate", s(&p), "--method", "ds"]);
     assert_eq!(r.code, Some(0), "{r:?}");

@@ -153,14 +153,51 @@ fn parquet_input_too_large_for_memory_is_refused_before_reading() {
     ])
     .expect("batch");
     crowdqc::io::write_table(&p, &batch).expect("parquet");
-    // 100 000 judgments x 42 bytes = 4.2 MB > 1 MB
+    // 100 000 judgments x 14 bytes (two passes, the least) = 1.4 MB > 1 MiB
     let r = crowdqc(&["--max-memory", "1M", "aggregate", s(&p), "--method", "ds"]);
     assert_eq!(r.code, Some(2), "{r:?}");
     assert!(
-        r.stderr.contains("100000 judgments") && r.stderr.contains("4.2 MB"),
+        r.stderr.contains("100000 judgments")
+            && r.stderr.contains("1.4 MB")
+            && r.stderr.contains("reading the file twice"),
         "{r:?}"
     );
     assert_no_panic(&r);
-    let r = crowdqc(&["--max-memory", "100M", "aggregate", s(&p), "--method", "ds"]);
+    // one pass (3.0 MB) within half of 100 MiB
+    let out1 = tmp.path().join("one.csv");
+    let r = crowdqc(&[
+        "--max-memory",
+        "100M",
+        "aggregate",
+        s(&p),
+        "--method",
+        "ds",
+        "--out",
+        s(&out1),
+    ]);
     assert_eq!(r.code, Some(0), "{r:?}");
+    // 3 MiB: one pass (3.0 MB) is more than half of it, two passes (1.4 MB) fit; the
+    // items table is the same, byte for byte
+    let out2 = tmp.path().join("two.csv");
+    let r = crowdqc(&[
+        "--max-memory",
+        "3M",
+        "aggregate",
+        s(&p),
+        "--method",
+        "ds",
+        "--out",
+        s(&out2),
+    ]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    let (a, b) = (
+        std::fs::read(&out1).expect("one pass"),
+        std::fs::read(&out2).expect("two passes"),
+    );
+    assert!(
+        a.len() > 100_000 && a == b,
+        "{} vs {} bytes",
+        a.len(),
+        b.len()
+    );
 }

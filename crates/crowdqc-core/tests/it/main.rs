@@ -4,3 +4,4 @@ mod batches;
 mod duplicates_gold;
 mod layout;
 mod properties;
+mod two_pass;

@@ -7,4 +7,5 @@ mod proptests;
 mod real_data;
 mod roundtrip;
 mod small_tables;
+mod two_pass;
 mod util;
