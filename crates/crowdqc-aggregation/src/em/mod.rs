@@ -39,6 +39,7 @@ use crate::common::{ActiveClasses, EPS, NONE};
 pub(crate) use config::{EmConfig, EmResult, Priors};
 pub use config::{InitialConfusion, StopRule};
 pub(crate) use kernels::MStep;
+use kernels::PassIn;
 pub use model::DawidSkeneModel;
 pub(crate) use model::build_model;
 
@@ -51,8 +52,8 @@ const WAVE: usize = 8;
 /// one wave, so a pass costs two parallel regions instead of two per wave).
 const WAVE_BYTES: usize = 32 << 20;
 /// Sums-only (large) chunk tables held at once: as many as fit in this many bytes,
-/// between 2 and [`WAVE`] (at 1M workers and 5 classes, 200 MB tables: 5 at a time).
-const LARGE_WAVE_BYTES: usize = 1 << 30;
+/// between 2 and [`WAVE`] (at 1M workers and 5 classes, 200 MB tables: 2 at a time).
+const LARGE_WAVE_BYTES: usize = 512 << 20;
 /// Large tables: chunks of at least a table's cells in judgments (adding a chunk's
 /// table costs less than filling it) and at most `n / LARGE_CHUNKS` (parallelism).
 const LARGE_CHUNKS: usize = 16;
@@ -418,8 +419,21 @@ fn run_loop(d: &EmData<'_>, cfg: &EmConfig<'_>) -> Result<EmResult> {
         }
     };
     let mut log2p = floored_logs(&p).0;
+    let entropy = cfg.stop == StopRule::CrowdKit;
+    fn pass_in<'b>(loge2: &'b [f64], log2p: &'b [f64], entropy: bool) -> PassIn<'b> {
+        PassIn {
+            loge2,
+            log2p,
+            entropy,
+        }
+    }
     // q_1 = E(theta_0), with its M-step sums.
-    let mut sums = kernels::pass(d, loge2[cur].as_slice(), &log2p, Some(&mut s), &mut buf);
+    let mut sums = kernels::pass(
+        d,
+        pass_in(loge2[cur].as_slice(), &log2p, entropy),
+        Some(&mut s),
+        &mut buf,
+    );
     if !sums.loglik.is_finite() {
         return Err(numerical(cfg.method, 1, "the log-likelihood"));
     }
@@ -461,7 +475,12 @@ fn run_loop(d: &EmData<'_>, cfg: &EmConfig<'_>) -> Result<EmResult> {
                 loss
             }
             StopRule::LogLikelihood => {
-                sums = kernels::pass(d, loge2[cur].as_slice(), &log2p, Some(&mut s), &mut buf);
+                sums = kernels::pass(
+                    d,
+                    pass_in(loge2[cur].as_slice(), &log2p, entropy),
+                    Some(&mut s),
+                    &mut buf,
+                );
                 (last, last_log2p) = (cur, log2p.clone());
                 if !sums.loglik.is_finite() {
                     return Err(numerical(cfg.method, it, "the log-likelihood"));
@@ -478,7 +497,12 @@ fn run_loop(d: &EmData<'_>, cfg: &EmConfig<'_>) -> Result<EmResult> {
         }
         loss_prev = value;
         if cfg.stop == StopRule::CrowdKit && it < cfg.max_iter {
-            sums = kernels::pass(d, loge2[cur].as_slice(), &log2p, Some(&mut s), &mut buf);
+            sums = kernels::pass(
+                d,
+                pass_in(loge2[cur].as_slice(), &log2p, entropy),
+                Some(&mut s),
+                &mut buf,
+            );
             (last, last_log2p) = (cur, log2p.clone());
             if !sums.loglik.is_finite() {
                 return Err(numerical(cfg.method, it + 1, "the log-likelihood"));
