@@ -1,5 +1,5 @@
 //! The hot loops: the fused objective + E-step (+ M-step sums) pass over items, the
-//! M-step sums in group mode, and the normalisation of the count table,
+//! majority-vote start, and the normalisation of the count table,
 //! monomorphised for small class counts.
 
 use std::f64::consts::LN_2;
