@@ -23,14 +23,81 @@ pub(super) fn pass_fixed<const K: usize>(
     buf: &mut Buffers,
 ) {
     debug_assert_eq!(d.k, K);
-    let PassIn { loge2, log2p } = input;
+    let PassIn {
+        loge2,
+        log2p,
+        entropy,
+    } = input;
     let mut l2p = [0.0; K];
     l2p.copy_from_slice(&log2p[..K]);
+    let wide = wide_vectors();
+    waves(d, s, buf, |first, n, part, table| {
+        #[cfg(target_arch = "x86_64")]
+        if wide {
+            // SAFETY: `wide` is true only when the CPU reports AVX2 (checked at run
+            // time by `wide_vectors`), the one requirement of `chunk_avx2`.
+            #[allow(unsafe_code)]
+            unsafe {
+                match entropy {
+                    true => chunk_avx2::<K, true>(d, loge2, &l2p, first, n, part, table),
+                    false => chunk_avx2::<K, false>(d, loge2, &l2p, first, n, part, table),
+                }
+            };
+            return;
+        }
+        match entropy {
+            true => chunk::<K, true>(d, loge2, &l2p, first, n, part, table),
+            false => chunk::<K, false>(d, loge2, &l2p, first, n, part, table),
+        }
+    });
+}
+
+/// Whether the passes use 256-bit vectors (AVX2, detected at run time). The
+/// arithmetic is the same IEEE operations in the same order either way (no fused
+/// multiply-add: Rust never contracts), so the results are the same bits.
+pub(crate) fn wide_vectors() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx2")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// [`chunk`] compiled for AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn chunk_avx2<const K: usize, const ENTROPY: bool>(
+    d: &EmData<'_>,
+    loge2: &[f64],
+    l2p: &[f64; K],
+    first: usize,
+    n: usize,
+    part: &mut [f64],
+    table: Option<&mut [f64]>,
+) {
+    chunk::<K, ENTROPY>(d, loge2, l2p, first, n, part, table)
+}
+
+/// One chunk of a pass: items `first..first + n`, sums into `part` and (scatter) the
+/// chunk's count table; crowd-kit's entropy only when `ENTROPY` (its stop rule).
+#[inline(always)]
+fn chunk<const K: usize, const ENTROPY: bool>(
+    d: &EmData<'_>,
+    loge2: &[f64],
+    l2p: &[f64; K],
+    first: usize,
+    n: usize,
+    part: &mut [f64],
+    mut table: Option<&mut [f64]>,
+) {
     let il = d.interleaved;
     // gathers read `[log2 e | sums]` rows of the chunk table (interleaved) or the
     // shared `log2 e`; scatters add into the sums part of the chunk table
     let (gstride, sstride, soff) = if il { (2 * K, 2 * K, K) } else { (K, K, 0) };
-    waves(d, s, buf, |first, n, part, mut table| {
+    {
         if let Some(table) = table.as_deref_mut() {
             if il {
                 init_chunk_table(table, loge2, K);
@@ -40,6 +107,9 @@ pub(super) fn pass_fixed<const K: usize>(
         }
         let (mut prior, mut weighted) = ([0.0; K], [0.0; K]);
         let (mut entropy, mut ll) = (0.0, 0.0);
+        // Without the entropy, no logarithm per item: `Σ_t log2 sum_t` is the `log2`
+        // of the product of the sums (each in [1, K]), kept as mantissa x 2^exponent.
+        let mut prod = Product::default();
         let prefetching = prefetching(d);
         let item_rows = |table: Option<&[f64]>, t: usize| match table {
             Some(tb) if il => gather::<K>(d, tb, gstride, t),
@@ -76,14 +146,21 @@ pub(super) fn pass_fixed<const K: usize>(
                 continue;
             }
             let n_t = (e - s) as f64;
-            let (mut v, mx, sum) = softmax2::<K>(&mut acc, &l2p);
-            let lsum = sum.log2();
-            ll += (mx + lsum) * LN_2;
+            let (mut v, mx, sum) = softmax2::<K>(&mut acc, l2p);
+            let lsum = if ENTROPY {
+                let lsum = sum.log2();
+                ll += (mx + lsum) * LN_2;
+                lsum
+            } else {
+                prod.push(sum);
+                ll += mx;
+                0.0
+            };
             // Entropy of the new row as crowd-kit takes it (q floored at EPS), with
             // ln q from the log-domain values: no logarithm per class.
             if d.clamp(t, &mut v) {
                 entropy += (K - 1) as f64 * EPS_ENTROPY;
-            } else {
+            } else if ENTROPY {
                 let mut et = 0.0;
                 for c in 0..K {
                     let qv = v[c];
@@ -111,9 +188,47 @@ pub(super) fn pass_fixed<const K: usize>(
         part[..K].copy_from_slice(&prior);
         part[K..2 * K].copy_from_slice(&weighted);
         part[2 * K] = entropy;
-        part[2 * K + 1] = ll;
-    });
+        part[2 * K + 1] = if ENTROPY {
+            ll
+        } else {
+            (ll + prod.log2()) * LN_2
+        };
+    }
 }
+
+/// A product of many factors in `[1, 2^8]` without overflow: a mantissa and a binary
+/// exponent, folded whenever the mantissa passes `2^512`.
+struct Product {
+    m: f64,
+    e: i64,
+}
+
+impl Default for Product {
+    fn default() -> Self {
+        Product { m: 1.0, e: 0 }
+    }
+}
+
+impl Product {
+    /// Multiplies by `x` (finite, `>= 1`).
+    #[inline(always)]
+    fn push(&mut self, x: f64) {
+        self.m *= x;
+        if self.m > TWO_512 {
+            let b = self.m.to_bits();
+            self.e += ((b >> 52) & 0x7ff) as i64 - 1023;
+            self.m = f64::from_bits((b & !(0x7ff << 52)) | (1023 << 52));
+        }
+    }
+
+    /// `log2` of the product.
+    fn log2(&self) -> f64 {
+        self.e as f64 + self.m.log2()
+    }
+}
+
+/// `2^512`.
+const TWO_512: f64 = 1.340_780_792_994_259_7e154;
 
 /// The posterior row of an item from its summed `log2` confusion rows `acc`: adds the
 /// `log2` priors into `acc` and returns `(2^(acc - max) / sum, max, sum)`. Shared by
@@ -271,6 +386,27 @@ mod tests {
         let e = exp2_lanes(&[0.0, -1.0, -1021.0, -1023.0, f64::NEG_INFINITY, -0.5]);
         assert_eq!(e[..5], [1.0, 0.5, 2f64.powi(-1021), 0.0, 0.0]);
         assert!((e[5] - std::f64::consts::FRAC_1_SQRT_2).abs() <= 2.0 * f64::EPSILON);
+    }
+
+    /// The folded product's `log2` is the sum of the factors' `log2` (to rounding),
+    /// across many folds (a million factors up to 8: 3 million bits of exponent).
+    #[test]
+    fn product_log2_is_the_sum_of_logs() {
+        let mut p = Product::default();
+        let (mut sum, mut x) = (0.0f64, 0.5f64);
+        for i in 0..1_000_000u32 {
+            x = (x * 3.7 + 0.1).fract();
+            let f = 1.0 + 7.0 * x;
+            p.push(f);
+            sum += f.log2();
+            if i == 0 {
+                assert_eq!(p.log2(), f.log2());
+            }
+        }
+        assert!(sum > 1e6, "{sum}");
+        assert!((p.log2() - sum).abs() < 1e-9 * sum, "{} vs {sum}", p.log2());
+        assert!(p.m >= 1.0 && p.m <= TWO_512 * 8.0);
+        assert_eq!(TWO_512, 2f64.powi(512));
     }
 
     #[test]

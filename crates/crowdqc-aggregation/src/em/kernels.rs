@@ -1,5 +1,5 @@
 //! The hot loops: the fused objective + E-step (+ M-step sums) pass over items, the
-//! M-step sums in group mode, and the normalisation of the count table,
+//! majority-vote start, and the normalisation of the count table,
 //! monomorphised for small class counts.
 
 use std::f64::consts::LN_2;
@@ -29,10 +29,12 @@ pub(crate) enum MStep {
 
 /// Inputs of one pass.
 #[derive(Clone, Copy)]
-pub(super) struct PassIn<'a> {
+pub(crate) struct PassIn<'a> {
     /// `log2` confusion, a row of `k` per (worker slot, observed label).
     pub(super) loge2: &'a [f64],
     pub(super) log2p: &'a [f64],
+    /// Compute crowd-kit's entropy (its stop rule needs it; the others do not).
+    pub(super) entropy: bool,
 }
 
 /// Values per chunk partial: prior sums (`k`), judgment-weighted prior sums (`k`),
@@ -47,12 +49,10 @@ pub(super) fn partial_len(k: usize) -> usize {
 /// posteriors into `s`. The posteriors themselves are not kept (see `posterior`).
 pub(crate) fn pass(
     d: &EmData<'_>,
-    loge2: &[f64],
-    log2p: &[f64],
+    input: PassIn<'_>,
     s: Option<&mut [f64]>,
     buf: &mut Buffers,
 ) -> PassSums {
-    let input = PassIn { loge2, log2p };
     match if d.force_dynamic { 0 } else { d.k } {
         2 => pass_fixed::<2>(d, input, s, buf),
         3 => pass_fixed::<3>(d, input, s, buf),
@@ -193,7 +193,7 @@ pub(crate) fn softmax2_dynamic(acc: &mut [f64], log2p: &[f64], row: &mut [f64]) 
 /// The pass for class counts without a fixed-lane kernel (1, or more than 8).
 fn pass_dynamic(d: &EmData<'_>, input: PassIn<'_>, s: Option<&mut [f64]>, buf: &mut Buffers) {
     let k = d.k;
-    let PassIn { loge2, log2p } = input;
+    let PassIn { loge2, log2p, .. } = input;
     // Slices of length exactly `k`: no bounds checks inside the class loops.
     let log2p = &log2p[..k];
     let prefetching = prefetching(d);

@@ -1,0 +1,134 @@
+//! Tests of the EM engine: kernels, table layouts and the on-demand E-step agree.
+
+use super::*;
+use crate::common::ActiveClasses;
+use crate::em::posterior::EStep;
+use crowdqc_core::{IngestOptions, JudgmentMatrix};
+use crowdqc_testkit::synth::{BatchOptions, Redundancy, SynthConfig, SynthCrowd};
+
+/// `dynamic`: the run-time-k kernel; `indices`: keep precomputed group indices;
+/// `interleaved`: chunk tables with the `log2` rows (else sums only). Returns the
+/// result and its posteriors (from the last pass's parameters).
+fn fit_with(
+    m: &JudgmentMatrix,
+    dynamic: bool,
+    indices: bool,
+    interleaved: bool,
+    stop: StopRule,
+) -> (EmResult, Vec<f64>) {
+    let active = ActiveClasses::new(m, None, "test").expect("classes");
+    let mut d = EmData::new(m, &active, false);
+    d.force_dynamic = dynamic;
+    d.interleaved = d.interleaved && interleaved;
+    if !indices {
+        d.group_of = None;
+    }
+    let cfg = EmConfig {
+        method: "test",
+        max_iter: 10,
+        tol: 1e-9,
+        m_step: MStep::Full { smoothing: 0.0 },
+        priors: Priors::Estimated,
+        initial: None,
+        start: None,
+        stop,
+        progress: &crowdqc_core::progress::NoProgress,
+    };
+    let mut r = run(&d, &cfg).expect("fit");
+    let (l, p) = r.last_pass.take().expect("no posteriors kept");
+    let mut e = EStep::new(m, &active, false, l, p);
+    e.force_dynamic = dynamic;
+    let mut q = vec![0.0; m.n_items() * m.n_classes()];
+    e.rows_into(m, 0..m.n_items(), &mut q);
+    (r, q)
+}
+
+fn fit(m: &JudgmentMatrix, dynamic: bool, indices: bool, stop: StopRule) -> (EmResult, Vec<f64>) {
+    fit_with(m, dynamic, indices, true, stop)
+}
+
+fn max_gap(a: &[f64], b: &[f64]) -> f64 {
+    assert_eq!(a.len(), b.len());
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f64::max)
+}
+
+/// The fixed-`K` kernel (registers, polynomial `2^x`, prefetching), with and
+/// without precomputed group indices, and the run-time-`k` kernel compute the same
+/// EM, with small (interleaved) and large (sums-only, prefetched) tables.
+#[test]
+fn fixed_and_run_time_kernels_agree() {
+    for (k, workers, n) in [
+        (2, 30, 20_000),
+        (5, 40, 20_000),
+        (5, 2_000, 60_000),
+        (8, 3_000, 40_000),
+        (5, 30_000, 60_000),
+    ] {
+        let cfg = SynthConfig {
+            seed: 7,
+            n_workers: workers,
+            n_classes: k,
+            redundancy: Redundancy::Fixed(5),
+            ..SynthConfig::default()
+        }
+        .with_judgments(n);
+        let m = SynthCrowd::new(cfg)
+            .expect("config")
+            .to_matrix(&BatchOptions::default(), IngestOptions::default())
+            .expect("matrix");
+        for stop in [StopRule::CrowdKit, StopRule::LogLikelihood] {
+            let (a, qa) = fit(&m, false, true, stop);
+            for ((b, qb), how) in [
+                (fit(&m, false, false, stop), "fixed kernel without indices"),
+                (fit(&m, true, false, stop), "run-time kernel"),
+            ] {
+                let what = format!("k {k}, {workers} workers, {stop:?}, {how}");
+                assert_eq!(a.report.iterations, b.report.iterations, "{what}");
+                assert!(max_gap(&qa, &qb) < 1e-12, "{what}: posteriors");
+                assert!(max_gap(&a.conf, &b.conf) < 1e-12, "{what}: confusion");
+                assert!(max_gap(&a.priors, &b.priors) < 1e-12, "{what}: priors");
+                let (oa, ob) = (&a.report.objective, &b.report.objective);
+                assert!(max_gap(oa, ob) < 1e-12, "{what}: objective");
+                let (la, lb) = (&a.log_likelihood, &b.log_likelihood);
+                assert!(
+                    max_gap(la, lb) < 1e-9 * la[0].abs(),
+                    "{what}: log-likelihood"
+                );
+            }
+        }
+    }
+}
+
+/// Chunk tables with the sums only (large tables: the gathers read the shared
+/// `log2` confusion) give the same bits as interleaved ones: the same chunks, the
+/// same order of additions. Run-time-`k` kernel included (9 classes).
+#[test]
+fn sums_only_tables_give_the_same_bits() {
+    for (k, workers) in [(3, 50), (5, 400), (9, 300)] {
+        let cfg = SynthConfig {
+            seed: 11,
+            n_workers: workers,
+            n_classes: k,
+            redundancy: Redundancy::Fixed(4),
+            ..SynthConfig::default()
+        }
+        .with_judgments(40_000);
+        let m = SynthCrowd::new(cfg)
+            .expect("config")
+            .to_matrix(&BatchOptions::default(), IngestOptions::default())
+            .expect("matrix");
+        for stop in [StopRule::CrowdKit, StopRule::LogLikelihood] {
+            let (a, qa) = fit_with(&m, false, true, true, stop);
+            let (b, qb) = fit_with(&m, false, false, false, stop);
+            let what = format!("k {k}, {stop:?}");
+            assert_eq!(qa, qb, "{what}: posteriors");
+            assert_eq!(a.conf, b.conf, "{what}: confusion");
+            assert_eq!(a.priors, b.priors, "{what}: priors");
+            assert_eq!(a.report.objective, b.report.objective, "{what}: objective");
+            assert_eq!(a.log_likelihood, b.log_likelihood, "{what}: loglik");
+        }
+    }
+}
