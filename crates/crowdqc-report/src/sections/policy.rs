@@ -43,10 +43,10 @@ pub struct PolicySection {
     pub simulation: std::result::Result<SimReport, String>,
     /// Every worker's statement (with pay when a pay table was given).
     pub statements: Statements,
-    /// Exact P(restricted by the t-th gold answer), `t = 0..=100`, for the accuracies
-    /// of [`CURVE_ACCURACIES`]: the false-ban curves of good workers and the catch
-    /// curves of poor ones; or why there is no exact chain (e.g. a long sliding window
-    /// with cumulative rules).
+    /// Exact P(restricted by the t-th gold answer), `t = 0..=100`, at the accuracies
+    /// 0.5, 0.7, 0.85, 0.92 and 0.97 (`CURVE_ACCURACIES`): the false-ban curves of good
+    /// workers and the catch curves of poor ones; or why there is no exact chain (e.g. a
+    /// long sliding window with cumulative rules).
     pub curves: std::result::Result<Vec<(f64, Vec<f64>)>, String>,
 }
 
