@@ -13,26 +13,13 @@ use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use crowdqc::aggregation::{DawidSkene, MajorityVote, OneCoinDawidSkene, StopRule, Wawa};
+use crowdqc_core::IngestOptions;
 use crowdqc_core::estimator::{Estimator, FittedModel};
-use crowdqc_core::{IngestOptions, JudgmentMatrix};
-use crowdqc_testkit::synth::{BatchOptions, Redundancy, SynthConfig, SynthCrowd};
+use crowdqc_testkit::synth::{
+    BatchOptions, Redundancy, SynthConfig, SynthCrowd, speed_matrix as data, tiny_workers_matrix,
+};
 
 const ITERS: usize = 20;
-
-fn data(n_judgments: u64, k: usize) -> JudgmentMatrix {
-    let cfg = SynthConfig {
-        seed: 42,
-        n_workers: (n_judgments / 1000).clamp(50, 20_000) as usize,
-        n_classes: k,
-        redundancy: Redundancy::Fixed(5),
-        ..SynthConfig::default()
-    }
-    .with_judgments(n_judgments);
-    SynthCrowd::new(cfg)
-        .expect("config")
-        .to_matrix(&BatchOptions::default(), IngestOptions::default())
-        .expect("matrix")
-}
 
 fn sizes() -> Vec<u64> {
     match std::env::var("CROWDQC_BENCH_MAX")
@@ -162,24 +149,6 @@ fn ebcc_vs_ds(c: &mut Criterion) {
 /// judgment. `workers = 0` in the id means one worker per judgment. MACE runs one
 /// restart of 20 iterations and M-MSR 20 iterations (tolerances too small to stop
 /// earlier), so the times compare the per-iteration cost plus the one-off preparation.
-fn tiny_workers_data(n_judgments: u64, n_workers: Option<u64>) -> JudgmentMatrix {
-    use crowdqc_core::{IdRef, JudgmentMatrixBuilder};
-    let mut b = JudgmentMatrixBuilder::new(IngestOptions::default()).expect("options");
-    let mut state = 0x9E37_79B9_7F4A_7C15u64;
-    for j in 0..n_judgments {
-        let item = (j / 10) as i64;
-        let worker = n_workers.map_or(j, |w| j % w) as i64;
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        let truth = item % 2;
-        let label = if state % 10 < 7 { truth } else { 1 - truth };
-        b.push_row(IdRef::Int(item), IdRef::Int(worker), IdRef::Int(label))
-            .expect("row");
-    }
-    b.finish().expect("matrix")
-}
-
 fn many_tiny_workers(c: &mut Criterion) {
     use crowdqc::aggregation::{Mace, Mmsr};
     let mut g = c.benchmark_group("many_tiny_workers");
@@ -191,7 +160,7 @@ fn many_tiny_workers(c: &mut Criterion) {
         .filter(|&n| sizes().iter().any(|&s| s >= n))
     {
         for workers in [Some(5_000u64), None] {
-            let m = tiny_workers_data(n, workers);
+            let m = tiny_workers_matrix(n, workers);
             let id = format!("{n}/workers={}", workers.unwrap_or(0));
             g.throughput(Throughput::Elements(n));
             g.bench_with_input(BenchmarkId::new("mace", &id), &m, |b, m| {

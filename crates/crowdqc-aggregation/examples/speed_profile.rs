@@ -15,40 +15,7 @@ use std::time::Instant;
 use crowdqc_aggregation::minimax::Minimax;
 use crowdqc_aggregation::{DawidSkene, Mace, Mmsr, StopRule};
 use crowdqc_core::estimator::{Estimator, FittedModel};
-use crowdqc_core::{IdRef, IngestOptions, JudgmentMatrix, JudgmentMatrixBuilder};
-use crowdqc_testkit::synth::{BatchOptions, Redundancy, SynthConfig, SynthCrowd};
-
-fn tiny(n: u64, workers: u64) -> JudgmentMatrix {
-    let mut b = JudgmentMatrixBuilder::new(IngestOptions::default()).expect("options");
-    let mut state = 0x9E37_79B9_7F4A_7C15u64;
-    for j in 0..n {
-        let item = (j / 10) as i64;
-        let worker = if workers == 0 { j } else { j % workers } as i64;
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        let truth = item % 2;
-        let label = if state % 10 < 7 { truth } else { 1 - truth };
-        b.push_row(IdRef::Int(item), IdRef::Int(worker), IdRef::Int(label))
-            .expect("row");
-    }
-    b.finish().expect("matrix")
-}
-
-fn synth(n: u64, k: usize) -> JudgmentMatrix {
-    let cfg = SynthConfig {
-        seed: 42,
-        n_workers: (n / 1000).clamp(50, 20_000) as usize,
-        n_classes: k,
-        redundancy: Redundancy::Fixed(5),
-        ..SynthConfig::default()
-    }
-    .with_judgments(n);
-    SynthCrowd::new(cfg)
-        .expect("config")
-        .to_matrix(&BatchOptions::default(), IngestOptions::default())
-        .expect("matrix")
-}
+use crowdqc_testkit::synth::{speed_matrix, tiny_workers_matrix};
 
 /// Iterations and an FNV-1a hash of the posteriors' bits (to check that a speed change
 /// leaves the results bit-identical).
@@ -83,8 +50,8 @@ fn main() {
     let k: usize = arg(4, "2").parse().expect("K");
     let reps: usize = arg(5, "1").parse().expect("REPS");
     let m = match data.as_str() {
-        "synth" => synth(n, k),
-        w => tiny(n, w.parse().expect("WORKERS")),
+        "synth" => speed_matrix(n, k),
+        w => tiny_workers_matrix(n, Some(w.parse().expect("WORKERS")).filter(|&w| w > 0)),
     };
     for _ in 0..reps {
         let t = Instant::now();

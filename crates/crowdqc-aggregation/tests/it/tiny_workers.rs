@@ -5,26 +5,7 @@
 
 use crowdqc_aggregation::{Mace, Mmsr};
 use crowdqc_core::estimator::{Estimator, FittedModel};
-use crowdqc_core::{IdRef, IngestOptions, JudgmentMatrix, JudgmentMatrixBuilder};
-
-/// Items of redundancy 10, two classes, seeded 70%-accurate answers; `n_workers: None`
-/// gives every judgment its own worker.
-pub fn data(n_judgments: u64, n_workers: Option<u64>) -> JudgmentMatrix {
-    let mut b = JudgmentMatrixBuilder::new(IngestOptions::default()).expect("options");
-    let mut state = 0x9E37_79B9_7F4A_7C15u64;
-    for j in 0..n_judgments {
-        let item = (j / 10) as i64;
-        let worker = n_workers.map_or(j, |w| j % w) as i64;
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        let truth = item % 2;
-        let label = if state % 10 < 7 { truth } else { 1 - truth };
-        b.push_row(IdRef::Int(item), IdRef::Int(worker), IdRef::Int(label))
-            .expect("row");
-    }
-    b.finish().expect("matrix")
-}
+use crowdqc_testkit::synth::tiny_workers_matrix as data;
 
 /// Single-judgment workers carry little information, but they are not ignored: on
 /// these data (10 answers of 70% accuracy per item) both methods recover most items

@@ -43,11 +43,13 @@
 //! ```
 
 mod arrow;
+mod bench;
 mod config;
 mod generate;
 mod workers;
 
 pub use arrow::{BatchOptions, Batches, GoldBatches, IdFormat, LabelFormat};
+pub use bench::{speed_matrix, tiny_workers_matrix};
 pub use config::{Archetype, ArchetypeMix, ClassPrior, Redundancy, RowOrder, SynthConfig};
 pub use generate::{BLOCK_ITEMS, Block, ItemTruth, Judgment, SynthCrowd};
 pub use workers::WorkerTruth;
