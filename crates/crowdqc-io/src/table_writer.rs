@@ -34,25 +34,8 @@ use crate::temp_files::{self, Registered};
 /// ```
 pub fn check_output_path(path: &Path) -> Result<()> {
     FileFormat::from_path(path).map_err(|e| e.in_file(path))?;
-    if path.is_dir() {
-        return Err(Error::param(
-            "output",
-            format!("`{}` is a directory; give a file name", path.display()),
-        ));
-    }
+    check_file_path(path)?;
     let dir = parent_dir(path);
-    if !dir.is_dir() {
-        return Err(Error::Io {
-            path: dir.to_path_buf(),
-            source: std::io::Error::new(
-                std::io::ErrorKind::NotFound,
-                format!(
-                    "output directory does not exist (for `{}`); create it first",
-                    path.display()
-                ),
-            ),
-        });
-    }
     // the output is written to a temporary file in `dir`, then renamed: make sure one
     // can be created there now rather than after the work
     tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::Io {
