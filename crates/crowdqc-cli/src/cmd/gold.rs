@@ -235,17 +235,14 @@ fn schedule(a: ScheduleArgs) -> Result<()> {
     use crowdqc::gold::{GoldScheduler, ScheduleParams, pool_from_gold_rows, run_events};
     let params = (ScheduleParams::new().quiz(a.quiz).threshold(a.threshold)).seed(a.seed);
     crowdqc_io::check_output_path(&a.out)?;
+    if let Some(p) = &a.save_state {
+        crowdqc_io::check_file_path(p)?;
+    }
     let gt = crowdqc_io::read_table_with_lines(&a.gold)?;
     let gold = read_gold_rows(&gt.clone().into_batches()).map_err(|e| gt.locate(e))?;
     let (pool, labels) = pool_from_gold_rows(&gold).map_err(|e| gt.locate(e))?;
     let mut s = match &a.state {
-        Some(p) => {
-            let bytes = std::fs::read(p).map_err(|source| Error::Io {
-                path: p.clone(),
-                source,
-            })?;
-            GoldScheduler::resume(params, pool, &bytes).map_err(|e| e.in_file(p))?
-        }
+        Some(p) => GoldScheduler::resume_file(params, pool, p)?,
         None => GoldScheduler::new(params, pool)?,
     };
     let et = crowdqc_io::read_table_with_lines(&a.events)?;

@@ -456,10 +456,22 @@ impl GoldScheduler {
     /// # Errors
     /// As [`from_state`](Self::from_state); [`Error::Io`].
     pub fn read_state(path: &Path) -> Result<Self> {
-        let bytes = std::fs::read(path).map_err(|source| Error::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        Self::from_state(&bytes).map_err(|e| e.in_file(path))
+        Self::from_state(&read_file(path)?).map_err(|e| e.in_file(path))
     }
+
+    /// Reads a state file and [`resume`](Self::resume)s it with `params` and `pool`,
+    /// naming the file in errors.
+    ///
+    /// # Errors
+    /// As [`resume`](Self::resume); [`Error::Io`].
+    pub fn resume_file(params: ScheduleParams, pool: GoldPool, path: &Path) -> Result<Self> {
+        Self::resume(params, pool, &read_file(path)?).map_err(|e| e.in_file(path))
+    }
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })
 }
