@@ -10,10 +10,10 @@ use rayon::prelude::*;
 
 use super::model::MmsrModel;
 use super::params::MmsrParams;
+use super::signs::signs;
+use super::single::{Groups, NONE};
 use super::trim::{NET_MAX, sort_network, trimmed_mean};
 
-/// Iterations of the signed-graph power iteration that recovers the signs.
-const SIGN_ITERS: usize = 1000;
 /// Workers per parallel job of the graph build (fixed; the graph does not depend on it).
 const PAIR_CHUNK: usize = 4096;
 
@@ -34,7 +34,10 @@ type RowChunk = (Vec<usize>, Vec<u32>, Vec<f64>, Vec<f64>);
 /// `C[i, j] = K/(K−1) · agree(i, j)/common(i, j) − 1/(K−1)` over the pairs of
 /// judgments two workers gave on the same items (`O(Σ_t n_t²)` time, memory linear in
 /// the number of co-occurring worker pairs; never a dense matrix).
-pub(crate) fn pairs(m: &JudgmentMatrix, k_obs: usize) -> Pairs {
+///
+/// Rows of workers with a group (`grouped[w] != NONE`, single-judgment workers) are
+/// left empty: [`Groups`] stands for them.
+pub(crate) fn pairs(m: &JudgmentMatrix, k_obs: usize, grouped: &[u32]) -> Pairs {
     let w = m.n_workers();
     let (items, workers, classes) = (
         m.judgment_items(),
@@ -56,6 +59,10 @@ pub(crate) fn pairs(m: &JudgmentMatrix, k_obs: usize) -> Pairs {
             for wk in ws {
                 let wk = wk as u32;
                 seen.clear();
+                if grouped[wk as usize] != NONE {
+                    lens.push(0);
+                    continue;
+                }
                 for &p in m.worker_judgments(wk) {
                     let (t, l) = (items[p as usize], classes[p as usize]);
                     for q in m.item_range(t) {
@@ -108,21 +115,36 @@ pub(crate) fn pairs(m: &JudgmentMatrix, k_obs: usize) -> Pairs {
 /// neighbours `i` of `j` (crowd-kit's `_remove_largest_and_smallest_F_value`, see
 /// [`trimmed_mean`]). Rows of up to [`NET_MAX`] values are sorted on the stack by the
 /// sorting network, longer ones in their segment of the scratch by the library's sort
-/// (the same order: see [`super::trim`]).
+/// (the same order: see [`super::trim`]). Single-judgment workers read their row off
+/// their group's sorted values (see [`super::single`]).
+#[allow(clippy::too_many_arguments)]
 fn msr_half_step(
     g: &Pairs,
     xabs: &[f64],
     segs: &mut [&mut [f64]],
+    groups: &Groups,
+    gsegs: &mut [&mut [f64]],
+    glens: &mut [usize],
     from: &[f64],
     to: &mut [f64],
     f: usize,
     n_items: usize,
 ) {
+    groups.sort_values(from, gsegs, glens);
+    let (gsegs, glens) = (&*gsegs, &*glens);
     segs.par_iter_mut()
         .zip(to.par_iter_mut())
         .enumerate()
         .with_min_len(256)
         .for_each(|(j, (seg, val))| {
+            if groups.group[j] != NONE {
+                let gi = groups.group[j] as usize;
+                let y = &gsegs[gi][..glens[gi]];
+                if let Some(v) = groups.update(j, y, from, *val, f, n_items) {
+                    *val = v;
+                }
+                return;
+            }
             let edges = g.offsets[j]..g.offsets[j + 1];
             let short = edges.len() <= NET_MAX;
             let ratios = edges.filter_map(|e| {
@@ -158,86 +180,6 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
-/// Signs of the workers from the signed agreement graph: the leading eigenvector of
-/// the lazy random walk `(I + D⁻¹ W) / 2` with signed edge weights
-/// `W_ij = n_ij · C_ij` (`n_ij` = judgment pairs behind the entry, so a pair of workers
-/// sharing one item weighs little) and `D` the sums of `|W_ij|`, started from all ones.
-///
-/// The signed weights `|W_ij| · sign(C_ij)` and the sums `D_i` do not change between
-/// iterations and are computed once (the same products and sums, in the same order, as
-/// computing them in every iteration; an edge with `C_ij = 0` adds `±0` to nothing).
-fn signs(g: &Pairs, w: usize) -> Vec<f64> {
-    let mut z = vec![1.0; w];
-    let mut next = vec![0.0; w];
-    let signed: Vec<f64> = g
-        .cov
-        .par_iter()
-        .zip(g.common.par_iter())
-        .map(|(&c, &n)| {
-            if c != 0.0 {
-                n * c.abs() * c.signum()
-            } else {
-                0.0
-            }
-        })
-        .collect();
-    let dsum: Vec<f64> = (0..w)
-        .into_par_iter()
-        .with_min_len(1024)
-        .map(|i| {
-            let mut d = 0.0;
-            for e in g.offsets[i]..g.offsets[i + 1] {
-                let c = g.cov[e];
-                if c != 0.0 {
-                    d += g.common[e] * c.abs();
-                }
-            }
-            d
-        })
-        .collect();
-    for _ in 0..SIGN_ITERS {
-        next.par_iter_mut()
-            .enumerate()
-            .with_min_len(1024)
-            .for_each(|(i, out)| {
-                let d = dsum[i];
-                if d > 0.0 {
-                    let mut s = 0.0;
-                    for e in g.offsets[i]..g.offsets[i + 1] {
-                        s += signed[e] * z[g.nbr[e] as usize];
-                    }
-                    *out = 0.5 * (z[i] + s / d);
-                } else {
-                    *out = z[i];
-                }
-            });
-        let mx = next.iter().fold(0.0f64, |a, v| a.max(v.abs()));
-        if mx == 0.0 {
-            break;
-        }
-        let mut change = 0.0f64;
-        for (zi, ni) in z.iter_mut().zip(&next) {
-            let v = ni / mx;
-            change = change.max((v - *zi).abs());
-            *zi = v;
-        }
-        if change < 1e-12 {
-            break;
-        }
-    }
-    z.iter()
-        .map(|&v| {
-            if v > 0.0 {
-                1.0
-            } else if v < 0.0 {
-                -1.0
-            } else {
-                0.0
-            }
-        })
-        .collect()
-}
-
 impl Estimator for MmsrParams {
     type Model = MmsrModel;
 
@@ -270,9 +212,14 @@ impl MmsrParams {
     fn fit_run(&self, m: &JudgmentMatrix, progress: &dyn Progress) -> Result<MmsrModel> {
         let (observed, k_obs) = crate::common::observed_classes(m, "mmsr")?;
         let (n, w, k) = (m.n_items(), m.n_workers(), m.n_classes());
-        let g = pairs(m, k_obs);
+        let groups = if self.graph_only {
+            Groups::none(w)
+        } else {
+            Groups::build(m, k_obs)
+        };
+        let g = pairs(m, k_obs, &groups.group);
         let xabs: Vec<f64> = g.cov.iter().map(|c| c.abs()).collect();
-        let degree = |i: usize| g.offsets[i + 1] - g.offsets[i];
+        let degree = |i: usize| g.offsets[i + 1] - g.offsets[i] + groups.degree(i);
         let min_degree = (0..w).map(degree).min().unwrap_or(0);
         // crowd-kit: F = floor(min degree / 2) − 1, which is −1 (and then keeps only the
         // largest value) when some worker has fewer than two co-workers; clamp at 0.
@@ -293,13 +240,25 @@ impl MmsrParams {
             segs.push(head);
             rest = tail;
         }
+        // the groups' sorted values, one segment per group
+        let mut gscratch = vec![0.0; groups.nbr.len()];
+        let mut gsegs: Vec<&mut [f64]> = Vec::with_capacity(groups.len());
+        let mut rest: &mut [f64] = &mut gscratch;
+        for gi in 0..groups.len() {
+            let len = groups.offsets[gi + 1] - groups.offsets[gi];
+            let (head, tail) = std::mem::take(&mut rest).split_at_mut(len);
+            gsegs.push(head);
+            rest = tail;
+        }
+        let mut glens = vec![0; groups.len()];
         let mut report = FitReport::default();
         for it in 1..=self.max_iter {
             progress.check()?;
             u_prev.copy_from_slice(&u);
             v_prev.copy_from_slice(&v);
-            msr_half_step(&g, &xabs, &mut segs, &u, &mut v, f, n);
-            msr_half_step(&g, &xabs, &mut segs, &v, &mut u, f, n);
+            let (gs, gl) = (&mut gsegs, &mut glens);
+            msr_half_step(&g, &xabs, &mut segs, &groups, gs, gl, &u, &mut v, f, n);
+            msr_half_step(&g, &xabs, &mut segs, &groups, gs, gl, &v, &mut u, f, n);
             // Only u vᵀ is identified: rebalance to ‖u‖ = ‖v‖ (the trimmed means are
             // equivariant to this scaling) so that neither drifts to 0 or infinity.
             let (nu, nv) = (dot(&u, &u).sqrt(), dot(&v, &v).sqrt());
@@ -335,6 +294,7 @@ impl MmsrParams {
             }
         }
         drop(segs);
+        drop(gsegs);
 
         let (nu, nv) = (dot(&u, &u).sqrt(), dot(&v, &v).sqrt());
         let scale = if nu > 0.0 && nv > 0.0 {
@@ -342,7 +302,7 @@ impl MmsrParams {
         } else {
             1.0
         };
-        let sign = signs(&g, w);
+        let sign = signs(&g, &groups, w);
         let total: f64 = (0..w).filter(|&i| degree(i) > 0).map(|i| sign[i]).sum();
         let flip = if total < 0.0 { -1.0 } else { 1.0 };
         let (kf, nf) = (k_obs as f64, (n as f64).sqrt());
@@ -386,7 +346,7 @@ impl MmsrParams {
             skills: Array1::from(skills),
             reliability: Array1::from(reliability),
             accuracy: Array1::from(accuracy),
-            n_pairs: g.nbr.len() / 2,
+            n_pairs: (g.nbr.len() + (0..w).map(|i| groups.degree(i)).sum::<usize>()) / 2,
             report,
         })
     }

@@ -118,6 +118,10 @@
 mod fit;
 mod model;
 mod params;
+mod signs;
+mod single;
+#[cfg(test)]
+mod tests;
 mod trim;
 
 pub use model::MmsrModel;

@@ -11,6 +11,9 @@ pub struct MmsrParams {
     pub(crate) max_iter: usize,
     pub(crate) tol: f64,
     pub(crate) seed: u64,
+    /// Every row in the worker–worker graph (no groups for single-judgment workers):
+    /// the reference path of the tests.
+    pub(crate) graph_only: bool,
 }
 
 impl Default for MmsrParams {
@@ -19,6 +22,7 @@ impl Default for MmsrParams {
             max_iter: 10_000,
             tol: 1e-10,
             seed: 0,
+            graph_only: false,
         }
     }
 }
