@@ -123,26 +123,18 @@ fn msr_half_step(
     xabs: &[f64],
     segs: &mut [&mut [f64]],
     groups: &Groups,
-    gsegs: &mut [&mut [f64]],
-    glens: &mut [usize],
+    res: &mut [f64],
     from: &[f64],
     to: &mut [f64],
     f: usize,
     n_items: usize,
 ) {
-    groups.sort_values(from, gsegs, glens);
-    let (gsegs, glens) = (&*gsegs, &*glens);
     segs.par_iter_mut()
         .zip(to.par_iter_mut())
         .enumerate()
         .with_min_len(256)
         .for_each(|(j, (seg, val))| {
             if groups.group[j] != NONE {
-                let gi = groups.group[j] as usize;
-                let y = &gsegs[gi][..glens[gi]];
-                if let Some(v) = groups.update(j, y, from, *val, f, n_items) {
-                    *val = v;
-                }
                 return;
             }
             let edges = g.offsets[j]..g.offsets[j + 1];
@@ -174,6 +166,13 @@ fn msr_half_step(
                 *val = v;
             }
         });
+    // the single-judgment workers (their graph rows are empty), from their groups
+    groups.half_step(from, to, res, f, n_items);
+    for (&j, &r) in groups.v_worker.iter().zip(res.iter()) {
+        if !r.is_nan() {
+            to[j as usize] = r;
+        }
+    }
 }
 
 fn dot(a: &[f64], b: &[f64]) -> f64 {
@@ -218,6 +217,7 @@ impl MmsrParams {
             Groups::build(m, k_obs)
         };
         let g = pairs(m, k_obs, &groups.group);
+
         let xabs: Vec<f64> = g.cov.iter().map(|c| c.abs()).collect();
         let degree = |i: usize| g.offsets[i + 1] - g.offsets[i] + groups.degree(i);
         let min_degree = (0..w).map(degree).min().unwrap_or(0);
@@ -229,7 +229,6 @@ impl MmsrParams {
         let mut u: Vec<f64> = (0..w).map(|_| rng.random::<f64>()).collect();
         let mut v: Vec<f64> = (0..w).map(|_| rng.random::<f64>()).collect();
         let (mut u_prev, mut v_prev) = (vec![0.0; w], vec![0.0; w]);
-        let (mut du, mut dv) = (vec![0.0; w], vec![0.0; w]);
         // scratch segments for the rows too long for the sorting network only
         let long = |i: usize| if degree(i) > NET_MAX { degree(i) } else { 0 };
         let mut scratch = vec![0.0; (0..w).map(long).sum()];
@@ -240,41 +239,44 @@ impl MmsrParams {
             segs.push(head);
             rest = tail;
         }
-        // the groups' sorted values, one segment per group
-        let mut gscratch = vec![0.0; groups.nbr.len()];
-        let mut gsegs: Vec<&mut [f64]> = Vec::with_capacity(groups.len());
-        let mut rest: &mut [f64] = &mut gscratch;
-        for gi in 0..groups.len() {
-            let len = groups.offsets[gi + 1] - groups.offsets[gi];
-            let (head, tail) = std::mem::take(&mut rest).split_at_mut(len);
-            gsegs.push(head);
-            rest = tail;
-        }
-        let mut glens = vec![0; groups.len()];
+        let mut res = vec![0.0; groups.v_worker.len()];
         let mut report = FitReport::default();
         for it in 1..=self.max_iter {
             progress.check()?;
             u_prev.copy_from_slice(&u);
             v_prev.copy_from_slice(&v);
-            let (gs, gl) = (&mut gsegs, &mut glens);
-            msr_half_step(&g, &xabs, &mut segs, &groups, gs, gl, &u, &mut v, f, n);
-            msr_half_step(&g, &xabs, &mut segs, &groups, gs, gl, &v, &mut u, f, n);
+            msr_half_step(&g, &xabs, &mut segs, &groups, &mut res, &u, &mut v, f, n);
+            msr_half_step(&g, &xabs, &mut segs, &groups, &mut res, &v, &mut u, f, n);
             // Only u vᵀ is identified: rebalance to ‖u‖ = ‖v‖ (the trimmed means are
             // equivariant to this scaling) so that neither drifts to 0 or infinity.
-            let (nu, nv) = (dot(&u, &u).sqrt(), dot(&v, &v).sqrt());
-            if nu > 0.0 && nv > 0.0 && nu.is_finite() && nv.is_finite() {
-                let c = (nv / nu).sqrt();
-                u.iter_mut().for_each(|x| *x *= c);
-                v.iter_mut().for_each(|x| *x /= c);
+            let (mut uu, mut vv) = (-0.0, -0.0);
+            for (x, y) in u.iter().zip(&v) {
+                uu += x * x;
+                vv += y * y;
             }
+            let (nu, nv) = (f64::sqrt(uu), f64::sqrt(vv));
+            let c = if nu > 0.0 && nv > 0.0 && nu.is_finite() && nv.is_finite() {
+                Some((nv / nu).sqrt())
+            } else {
+                None
+            };
+            // ‖u vᵀ − u' v'ᵀ‖²_F = ‖du vᵀ + u' dvᵀ‖²_F, without cancellation; the six
+            // dot products in one pass (each summed in index order from −0, as `sum`)
+            let mut d = [-0.0f64; 6];
             for i in 0..w {
-                du[i] = u[i] - u_prev[i];
-                dv[i] = v[i] - v_prev[i];
+                if let Some(c) = c {
+                    u[i] *= c;
+                    v[i] /= c;
+                }
+                let (dui, dvi) = (u[i] - u_prev[i], v[i] - v_prev[i]);
+                d[0] += dui * dui;
+                d[1] += v[i] * v[i];
+                d[2] += dui * u_prev[i];
+                d[3] += v[i] * dvi;
+                d[4] += u_prev[i] * u_prev[i];
+                d[5] += dvi * dvi;
             }
-            // ‖u vᵀ − u' v'ᵀ‖²_F = ‖du vᵀ + u' dvᵀ‖²_F, without cancellation.
-            let sq = dot(&du, &du) * dot(&v, &v)
-                + 2.0 * dot(&du, &u_prev) * dot(&v, &dv)
-                + dot(&u_prev, &u_prev) * dot(&dv, &dv);
+            let sq = d[0] * d[1] + 2.0 * d[2] * d[3] + d[4] * d[5];
             let loss = sq.max(0.0).sqrt();
             if !loss.is_finite() || u.iter().chain(&v).any(|x| !x.is_finite()) {
                 // Diverging (|C| admits no rank-one fit, e.g. a zero between two
@@ -294,7 +296,6 @@ impl MmsrParams {
             }
         }
         drop(segs);
-        drop(gsegs);
 
         let (nu, nv) = (dot(&u, &u).sqrt(), dot(&v, &v).sqrt());
         let scale = if nu > 0.0 && nv > 0.0 {
@@ -325,7 +326,6 @@ impl MmsrParams {
             accuracy[i] = p;
             skills[i] = ((kf - 1.0) * p / (1.0 - p)).ln();
         }
-
         let offsets = m.item_offsets();
         let (workers, classes) = (m.judgment_workers(), m.judgment_classes());
         let mut post = vec![0.0; n * k];

@@ -65,10 +65,9 @@ pub(super) fn signs(g: &Pairs, groups: &Groups, w: usize) -> Vec<f64> {
                 if d > 0.0 {
                     let mut s = 0.0;
                     if let Some(own) = groups.own_entry(i) {
-                        for e in groups.entries(i) {
-                            if e != own {
-                                s += groups.signed[e] * z[groups.nbr[e] as usize];
-                            }
+                        let ents = groups.entries(i);
+                        for e in (ents.start..own).chain(own + 1..ents.end) {
+                            s += groups.signed[e] * z[groups.nbr[e] as usize];
                         }
                     }
                     for e in g.offsets[i]..g.offsets[i + 1] {

@@ -18,8 +18,12 @@
 use crowdqc_core::JudgmentMatrix;
 use rayon::prelude::*;
 
+use super::trim::{NET_MAX, sort_network, trimmed_mean_without};
+
 /// Items per parallel job of the group build (fixed; the groups do not depend on it).
 const ITEM_CHUNK: usize = 4096;
+/// Groups per parallel job of a half-step (fixed).
+const GROUP_CHUNK: usize = 1024;
 /// No group (a worker with other than one judgment).
 pub(crate) const NONE: u32 = u32::MAX;
 
@@ -37,6 +41,12 @@ pub(crate) struct Groups {
     pub(crate) group: Vec<u32>,
     /// Per worker: its own entry's index within its group.
     pub(crate) own: Vec<u32>,
+    /// Viewers (the single-judgment workers) of group `g`: `v_off[g]..v_off[g + 1]`.
+    pub(crate) v_off: Vec<usize>,
+    /// The viewer's worker.
+    pub(crate) v_worker: Vec<u32>,
+    /// The viewer's own entry's index within its group.
+    pub(crate) v_own: Vec<u32>,
 }
 
 /// One chunk of items: group sizes, entries (worker, `|C|`, signed weight), and the
@@ -107,12 +117,22 @@ impl Groups {
             signed: Vec::with_capacity(total),
             group: vec![NONE; m.n_workers()],
             own: vec![0; m.n_workers()],
+            v_off: vec![0],
+            v_worker: Vec::new(),
+            v_own: Vec::new(),
         };
         for (sizes, ents, viewers) in chunks {
             let base = (out.offsets.len() - 1) as u32;
+            let mut counts = vec![0usize; sizes.len()];
             for (w, g, r) in viewers {
                 out.group[w as usize] = base + g;
                 out.own[w as usize] = r;
+                out.v_worker.push(w);
+                out.v_own.push(r);
+                counts[g as usize] += 1;
+            }
+            for c in counts {
+                out.v_off.push(out.v_off.last().copied().unwrap_or(0) + c);
             }
             for len in sizes {
                 out.offsets
@@ -136,6 +156,9 @@ impl Groups {
             signed: Vec::new(),
             group: vec![NONE; n_workers],
             own: vec![0; n_workers],
+            v_off: vec![0],
+            v_worker: Vec::new(),
+            v_own: Vec::new(),
         }
     }
 
@@ -162,44 +185,72 @@ impl Groups {
         (self.group[j] != NONE).then(|| self.entries(j).start + self.own[j] as usize)
     }
 
-    /// Fills `segs[g][..lens[g]]` with group `g`'s values `|C| / from[i]` over the
-    /// entries with `from[i] > 0` finite (the graph's filter), sorted ascending.
-    pub(crate) fn sort_values(&self, from: &[f64], segs: &mut [&mut [f64]], lens: &mut [usize]) {
-        segs.par_iter_mut()
-            .zip(lens.par_iter_mut())
-            .enumerate()
-            .with_min_len(256)
-            .for_each(|(g, (seg, len))| {
-                let mut n = 0;
-                for e in self.offsets[g]..self.offsets[g + 1] {
-                    let d = from[self.nbr[e] as usize];
-                    if d > 0.0 && d.is_finite() {
-                        seg[n] = self.xabs[e] / d;
-                        n += 1;
-                    }
-                }
-                seg[..n].sort_unstable_by(f64::total_cmp);
-                *len = n;
-            });
-    }
-
-    /// Worker `j`'s update from its group's sorted values `y`: the trimmed mean of `y`
-    /// without `j`'s own value (see [`trimmed_mean_without`](super::trim::trimmed_mean_without)).
-    pub(crate) fn update(
+    /// The groups' half-step: `res[v]` = the update of the group's `v`-th viewer
+    /// (`viewers`), NaN for none (nothing left after trimming). Per group, the values
+    /// `|C| / from[i]` over the entries with `from[i] > 0` finite (the graph's filter)
+    /// are sorted once (rows of up to [`NET_MAX`] by the sorting network on the stack);
+    /// each viewer's trimmed mean leaves its own value out of them. Fixed chunks of
+    /// groups: the same result for any thread count.
+    pub(crate) fn half_step(
         &self,
-        j: usize,
-        y: &[f64],
         from: &[f64],
-        a: f64,
+        to: &[f64],
+        res: &mut [f64],
         f: usize,
         n_items: usize,
-    ) -> Option<f64> {
-        let e = self.own_entry(j)?;
-        let d = from[j];
-        let own = (d > 0.0 && d.is_finite()).then(|| {
-            let v = self.xabs[e] / d;
-            y.partition_point(|&x| x < v)
+    ) {
+        let n = self.len();
+        let mut parts = Vec::with_capacity(n.div_ceil(GROUP_CHUNK));
+        let mut rest = res;
+        for c in 0..n.div_ceil(GROUP_CHUNK) {
+            let (g0, g1) = (c * GROUP_CHUNK, ((c + 1) * GROUP_CHUNK).min(n));
+            let len = self.v_off[g1] - self.v_off[g0];
+            let (head, tail) = std::mem::take(&mut rest).split_at_mut(len);
+            parts.push((g0..g1, head));
+            rest = tail;
+        }
+        parts.into_par_iter().for_each(|(gs, out)| {
+            let base = self.v_off[gs.start];
+            let mut long = Vec::new();
+            for g in gs {
+                let ents = self.offsets[g]..self.offsets[g + 1];
+                let mut buf = [0.0; NET_MAX];
+                let y: &mut [f64] = if ents.len() <= NET_MAX {
+                    &mut buf
+                } else {
+                    long.resize(ents.len(), 0.0);
+                    &mut long
+                };
+                let mut len = 0;
+                for e in ents.clone() {
+                    let d = from[self.nbr[e] as usize];
+                    if d > 0.0 && d.is_finite() {
+                        y[len] = self.xabs[e] / d;
+                        len += 1;
+                    }
+                }
+                if ents.len() <= NET_MAX {
+                    sort_network(&mut buf, len);
+                } else {
+                    long[..len].sort_unstable_by(f64::total_cmp);
+                }
+                let y: &[f64] = if ents.len() <= NET_MAX {
+                    &buf[..len]
+                } else {
+                    &long[..len]
+                };
+                for v in self.v_off[g]..self.v_off[g + 1] {
+                    let j = self.v_worker[v] as usize;
+                    let d = from[j];
+                    let own = (d > 0.0 && d.is_finite()).then(|| {
+                        let o = self.xabs[ents.start + self.v_own[v] as usize] / d;
+                        // branch-free rank (the rows are short): the first position of o
+                        y.iter().map(|&x| usize::from(x < o)).sum::<usize>()
+                    });
+                    out[v - base] =
+                        trimmed_mean_without(y, own, to[j], f, n_items).unwrap_or(f64::NAN);
+                }
+            }
         });
-        super::trim::trimmed_mean_without(y, own, a, f, n_items)
     }
 }
