@@ -2,7 +2,7 @@
 //! every judgment's contribution accumulated row by row of the `K × K` confusion
 //! logits. No allocation: every buffer lives in a [`Scratch`] reused across blocks.
 
-use super::kernel::{Acc, Side, exp_row};
+use super::kernel::{Acc, Dim, Side, dispatch, exp_row};
 
 /// Armijo constant of the backtracking line search.
 const ARMIJO: f64 = 1e-4;
@@ -58,6 +58,15 @@ impl Scratch {
 /// overwritten by its factor); `b` becomes `x`. False when `a` is not positive
 /// definite.
 fn cholesky_solve(a: &mut [f64], n: usize, b: &mut [f64]) -> bool {
+    dispatch!(n, d => cholesky_in(d, a, b))
+}
+
+/// [`cholesky_solve`] for `n = d.n()` (a constant for small `n`: the loops unroll;
+/// the same operations in the same order).
+#[inline(always)]
+fn cholesky_in<D: Dim>(d: D, a: &mut [f64], b: &mut [f64]) -> bool {
+    let n = d.n();
+    let (a, b) = (&mut a[..n * n], &mut b[..n]);
     for j in 0..n {
         let mut d = a[j * n + j];
         for p in 0..j {
