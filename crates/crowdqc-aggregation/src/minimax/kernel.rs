@@ -75,48 +75,28 @@ macro_rules! dispatch {
 }
 pub(super) use dispatch;
 
-/// Per-row sums of one pass over a block's judgments: `f[r]` (the part of the block's
-/// negated weighted log-likelihood that varies with the block's own logits, see
-/// [`Acc::row_value`]), gradient `g[r, ·]`, the lower triangle of the Hessian
-/// `h[r, ·, ·]` with respect to row `r` of the block's logits, and the weight of each
-/// observed label `wl[r, l]`.
+/// Per-row sums of one pass over a block's judgments: the gradient `g[r, ·]` and the
+/// lower triangle of the Hessian `h[r, ·, ·]` with respect to row `r` of the block's
+/// logits of the block's negated weighted log-likelihood. (No objective value: the
+/// line search tests the gradient's norm, so a pass needs no logarithm.)
 pub(super) struct Acc {
-    pub(super) f: Vec<f64>,
     pub(super) g: Vec<f64>,
     pub(super) h: Vec<f64>,
-    pub(super) wl: Vec<f64>,
 }
 
 impl Acc {
     pub(super) fn new(k: usize) -> Self {
         Acc {
-            f: vec![0.0; k],
             g: vec![0.0; k * k],
             h: vec![0.0; k * k * k],
-            wl: vec![0.0; k * k],
         }
     }
 
     pub(super) fn clear(&mut self, k: usize, active: &[bool]) {
         for r in (0..k).filter(|&r| active[r]) {
-            self.f[r] = 0.0;
             self.g[r * k..(r + 1) * k].fill(0.0);
             self.h[r * k * k..(r + 1) * k * k].fill(0.0);
-            self.wl[r * k..(r + 1) * k].fill(0.0);
         }
-    }
-
-    /// Row `r` of the block objective `Σ_j w_j[r] (ln Σ_c exp(o_c + q_jc) − o_{l_j})`
-    /// at own logits `o` (row max `mo`), without the terms `Σ_j w_j[r] (max q_j −
-    /// q_{j,l_j})` that do not depend on `o` (constant within one block solve, so the
-    /// line search compares the same differences).
-    pub(super) fn row_value(&self, k: usize, r: usize, o: &[f64], mo: f64) -> f64 {
-        let wl = &self.wl[r * k..(r + 1) * k];
-        let mut v = self.f[r];
-        for (c, &w) in wl.iter().enumerate() {
-            v += w * (mo - o[c]);
-        }
-        v
     }
 
     /// Copies the lower triangle of every row's Hessian into its upper triangle.
@@ -298,7 +278,7 @@ fn accumulate_in<D: Dim>(
             continue;
         }
         let row = r * k..(r + 1) * k;
-        let (s, shift) = softmax_prod(
+        let (s, _) = softmax_prod(
             &own.e[row.clone()],
             &other.e[row.clone()],
             &own.x[row.clone()],
@@ -306,8 +286,6 @@ fn accumulate_in<D: Dim>(
             z,
         );
         let inv = 1.0 / s;
-        acc.f[r] += wr * (shift + s.ln());
-        acc.wl[r * k + l] += wr;
         let g = &mut acc.g[r * k..(r + 1) * k];
         let h = &mut acc.h[r * k * k..(r + 1) * k * k];
         let wi = wr * inv;
