@@ -5,7 +5,7 @@ use crowdqc_core::JudgmentMatrix;
 use rayon::prelude::*;
 
 use super::kernel::{
-    Acc, Side, accumulate, exp_blocks, exp_rows, prefetch, prefetch_u32, softmax_prod,
+    Acc, Side, accumulate, exp_blocks, exp_rows, label_probs, prefetch, prefetch_u32,
 };
 use super::newton::{Scratch, solve_ordinal, solve_rows};
 
@@ -320,17 +320,7 @@ impl Ctx<'_> {
         for (j, (&w, &l)) in workers.iter().zip(lab).enumerate() {
             let w = w as usize;
             let (sw, ew) = (&sigma[w * kk..(w + 1) * kk], &esigma[w * kk..(w + 1) * kk]);
-            for (r, pr) in prod.iter_mut().enumerate() {
-                let row = r * k..(r + 1) * k;
-                let (sum, _) = softmax_prod(
-                    &etau_i[row.clone()],
-                    &ew[row.clone()],
-                    &tau_i[row.clone()],
-                    &sw[row],
-                    z,
-                );
-                *pr *= z[l as usize] / sum;
-            }
+            label_probs(k, etau_i, ew, tau_i, sw, l as usize, prod, z);
             if j % 32 == 31 {
                 for (lp, p) in logp.iter_mut().zip(prod.iter_mut()) {
                     *lp += p.ln();

@@ -8,48 +8,95 @@
 //! (logits more than ~700 apart in opposite directions, which the L2 penalties keep
 //! far away) falls back to the direct evaluation.
 
-/// Per-row sums of one pass over a block's judgments: `f[r]` (the part of the block's
-/// negated weighted log-likelihood that varies with the block's own logits, see
-/// [`Acc::row_value`]), gradient `g[r, ·]`, the lower triangle of the Hessian
-/// `h[r, ·, ·]` with respect to row `r` of the block's logits, and the weight of each
-/// observed label `wl[r, l]`.
+/// The number of classes: a compile-time constant ([`Fixed`]) for the common small
+/// `K`, so that the per-judgment loops unroll, or a run-time value ([`Dynamic`]).
+pub(super) trait Dim: Copy {
+    /// `K`.
+    fn n(self) -> usize;
+}
+
+/// `K` known at compile time.
+#[derive(Clone, Copy)]
+pub(super) struct Fixed<const K: usize>;
+
+impl<const K: usize> Dim for Fixed<K> {
+    #[inline(always)]
+    fn n(self) -> usize {
+        K
+    }
+}
+
+/// `K` known at run time.
+#[derive(Clone, Copy)]
+pub(super) struct Dynamic(pub(super) usize);
+
+impl Dim for Dynamic {
+    #[inline(always)]
+    fn n(self) -> usize {
+        self.0
+    }
+}
+
+/// Runs `$body` with `$d` bound to a [`Dim`] of value `$k`: [`Fixed`] for 2–8,
+/// [`Dynamic`] otherwise.
+macro_rules! dispatch {
+    ($k:expr, $d:ident => $body:expr) => {
+        match $k {
+            2 => {
+                let $d = $crate::minimax::kernel::Fixed::<2>;
+                $body
+            }
+            3 => {
+                let $d = $crate::minimax::kernel::Fixed::<3>;
+                $body
+            }
+            4 => {
+                let $d = $crate::minimax::kernel::Fixed::<4>;
+                $body
+            }
+            5 => {
+                let $d = $crate::minimax::kernel::Fixed::<5>;
+                $body
+            }
+            6 => {
+                let $d = $crate::minimax::kernel::Fixed::<6>;
+                $body
+            }
+            8 => {
+                let $d = $crate::minimax::kernel::Fixed::<8>;
+                $body
+            }
+            k => {
+                let $d = $crate::minimax::kernel::Dynamic(k);
+                $body
+            }
+        }
+    };
+}
+pub(super) use dispatch;
+
+/// Per-row sums of one pass over a block's judgments: the gradient `g[r, ·]` and the
+/// lower triangle of the Hessian `h[r, ·, ·]` with respect to row `r` of the block's
+/// logits of the block's negated weighted log-likelihood. (No objective value: the
+/// line search tests the gradient's norm, so a pass needs no logarithm.)
 pub(super) struct Acc {
-    pub(super) f: Vec<f64>,
     pub(super) g: Vec<f64>,
     pub(super) h: Vec<f64>,
-    pub(super) wl: Vec<f64>,
 }
 
 impl Acc {
     pub(super) fn new(k: usize) -> Self {
         Acc {
-            f: vec![0.0; k],
             g: vec![0.0; k * k],
             h: vec![0.0; k * k * k],
-            wl: vec![0.0; k * k],
         }
     }
 
     pub(super) fn clear(&mut self, k: usize, active: &[bool]) {
         for r in (0..k).filter(|&r| active[r]) {
-            self.f[r] = 0.0;
             self.g[r * k..(r + 1) * k].fill(0.0);
             self.h[r * k * k..(r + 1) * k * k].fill(0.0);
-            self.wl[r * k..(r + 1) * k].fill(0.0);
         }
-    }
-
-    /// Row `r` of the block objective `Σ_j w_j[r] (ln Σ_c exp(o_c + q_jc) − o_{l_j})`
-    /// at own logits `o` (row max `mo`), without the terms `Σ_j w_j[r] (max q_j −
-    /// q_{j,l_j})` that do not depend on `o` (constant within one block solve, so the
-    /// line search compares the same differences).
-    pub(super) fn row_value(&self, k: usize, r: usize, o: &[f64], mo: f64) -> f64 {
-        let wl = &self.wl[r * k..(r + 1) * k];
-        let mut v = self.f[r];
-        for (c, &w) in wl.iter().enumerate() {
-            v += w * (mo - o[c]);
-        }
-        v
     }
 
     /// Copies the lower triangle of every row's Hessian into its upper triangle.
@@ -139,6 +186,49 @@ fn softmax_direct(o: &[f64], q: &[f64], z: &mut [f64]) -> (f64, f64) {
     (s, m - mo - mq)
 }
 
+/// Multiplies `prod[r]` by the probability of label `l` under row `r` of the softmax of
+/// `o + q` for every row (the E-step's products; `z`: `K` scratch values).
+#[inline]
+pub(super) fn label_probs(
+    k: usize,
+    eo: &[f64],
+    eq: &[f64],
+    o: &[f64],
+    q: &[f64],
+    l: usize,
+    prod: &mut [f64],
+    z: &mut [f64],
+) {
+    dispatch!(k, d => label_probs_in(d, eo, eq, o, q, l, prod, z))
+}
+
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn label_probs_in<D: Dim>(
+    d: D,
+    eo: &[f64],
+    eq: &[f64],
+    o: &[f64],
+    q: &[f64],
+    l: usize,
+    prod: &mut [f64],
+    z: &mut [f64],
+) {
+    let k = d.n();
+    let z = &mut z[..k];
+    for (r, pr) in prod[..k].iter_mut().enumerate() {
+        let row = r * k..(r + 1) * k;
+        let (sum, _) = softmax_prod(
+            &eo[row.clone()],
+            &eq[row.clone()],
+            &o[row.clone()],
+            &q[row],
+            z,
+        );
+        *pr *= z[l] / sum;
+    }
+}
+
 /// One side of a judgment in [`accumulate`]: logits (`K × K`) and their row-normalised
 /// exponentials.
 #[derive(Clone, Copy)]
@@ -163,13 +253,32 @@ pub(super) fn accumulate(
     acc: &mut Acc,
     z: &mut [f64],
 ) {
+    dispatch!(k, d => accumulate_in(d, own, other, w, l, active, acc, z))
+}
+
+/// [`accumulate`] for `K = d.n()` (a constant for small `K`, so the row loops unroll;
+/// the same operations in the same order, so the same bits).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn accumulate_in<D: Dim>(
+    d: D,
+    own: Side<'_>,
+    other: Side<'_>,
+    w: &[f64],
+    l: usize,
+    active: &[bool],
+    acc: &mut Acc,
+    z: &mut [f64],
+) {
+    let k = d.n();
+    let z = &mut z[..k];
     for r in 0..k {
         let wr = w[r];
         if !active[r] || wr == 0.0 {
             continue;
         }
         let row = r * k..(r + 1) * k;
-        let (s, shift) = softmax_prod(
+        let (s, _) = softmax_prod(
             &own.e[row.clone()],
             &other.e[row.clone()],
             &own.x[row.clone()],
@@ -177,8 +286,6 @@ pub(super) fn accumulate(
             z,
         );
         let inv = 1.0 / s;
-        acc.f[r] += wr * (shift + s.ln());
-        acc.wl[r * k + l] += wr;
         let g = &mut acc.g[r * k..(r + 1) * k];
         let h = &mut acc.h[r * k * k..(r + 1) * k * k];
         let wi = wr * inv;

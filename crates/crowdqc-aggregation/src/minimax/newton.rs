@@ -2,7 +2,7 @@
 //! every judgment's contribution accumulated row by row of the `K × K` confusion
 //! logits. No allocation: every buffer lives in a [`Scratch`] reused across blocks.
 
-use super::kernel::{Acc, Side, exp_row};
+use super::kernel::{Acc, Dim, Side, dispatch, exp_row};
 
 /// Armijo constant of the backtracking line search.
 const ARMIJO: f64 = 1e-4;
@@ -58,6 +58,15 @@ impl Scratch {
 /// overwritten by its factor); `b` becomes `x`. False when `a` is not positive
 /// definite.
 fn cholesky_solve(a: &mut [f64], n: usize, b: &mut [f64]) -> bool {
+    dispatch!(n, d => cholesky_in(d, a, b))
+}
+
+/// [`cholesky_solve`] for `n = d.n()` (a constant for small `n`: the loops unroll;
+/// the same operations in the same order).
+#[inline(always)]
+fn cholesky_in<D: Dim>(d: D, a: &mut [f64], b: &mut [f64]) -> bool {
+    let n = d.n();
+    let (a, b) = (&mut a[..n * n], &mut b[..n]);
     for j in 0..n {
         let mut d = a[j * n + j];
         for p in 0..j {
@@ -131,6 +140,11 @@ fn first_table(k: usize, ex: Option<&[f64]>, s: &mut Scratch) {
     }
 }
 
+/// `‖v‖²`, the line search's merit function (of the gradient).
+fn sq_norm(v: &[f64]) -> f64 {
+    v.iter().map(|x| x * x).sum()
+}
+
 fn max_abs(v: &[f64]) -> f64 {
     v.iter().fold(0.0, |m, x| m.max(x.abs()))
 }
@@ -177,15 +191,14 @@ pub(super) fn solve_rows(
                 continue;
             }
             let tr = &s.trial[r * k..(r + 1) * k];
-            let mut f = s.acc.row_value(k, r, tr, s.mo[r]);
             let g = &mut s.acc.g[r * k..(r + 1) * k];
             let h = &mut s.acc.h[r * k * k..(r + 1) * k * k];
             for c in 0..k {
-                f += 0.5 * lambda * tr[c] * tr[c];
                 g[c] += lambda * tr[c];
                 h[c * k + c] += lambda;
             }
-            let accept = first || f <= s.f_cur[r] + ARMIJO * s.t[r] * s.gd[r];
+            let psi = sq_norm(g);
+            let accept = first || psi <= (1.0 - 2.0 * ARMIJO * s.t[r]) * s.f_cur[r];
             if !accept {
                 s.t[r] *= 0.5;
                 if s.t[r] < MIN_STEP {
@@ -199,7 +212,7 @@ pub(super) fn solve_rows(
                 continue;
             }
             x[r * k..(r + 1) * k].copy_from_slice(&s.trial[r * k..(r + 1) * k]);
-            s.f_cur[r] = f;
+            s.f_cur[r] = psi;
             if max_abs(g) <= tol || s.steps[r] >= max_steps {
                 s.active[r] = false;
                 continue;
@@ -278,7 +291,7 @@ pub(super) fn solve_ordinal(
     let d = 4 * k;
     s.xd.copy_from_slice(x);
     s.active.fill(true);
-    let (mut f_cur, mut gd, mut t) = (0.0, 0.0, 1.0);
+    let (mut psi_cur, mut t) = (0.0, 1.0);
     let mut steps = 0;
     let mut passes = 0;
     let mut first = true;
@@ -293,25 +306,8 @@ pub(super) fn solve_ordinal(
         pass(own, &s.active, &mut s.acc, &mut s.z);
         passes += 1;
         s.acc.mirror(k);
-        let mut f: f64 = (0..k)
-            .map(|r| s.acc.row_value(k, r, &s.trial[r * k..(r + 1) * k], s.mo[r]))
-            .sum();
-        f += 0.5 * lambda * s.xd.iter().map(|v| v * v).sum::<f64>();
-        if !(first || f <= f_cur + ARMIJO * t * gd) {
-            t *= 0.5;
-            if t < MIN_STEP {
-                break;
-            }
-            for ((xd, xv), dv) in s.xd.iter_mut().zip(x.iter()).zip(&s.dir) {
-                *xd = xv + t * dv;
-            }
-            continue;
-        }
-        first = false;
-        x.copy_from_slice(&s.xd);
-        f_cur = f;
         // gradient and Hessian in parameter space
-        for (g, xv) in s.gx.iter_mut().zip(x.iter()) {
+        for (g, xv) in s.gx.iter_mut().zip(s.xd.iter()) {
             *g = lambda * xv;
         }
         s.hx.fill(0.0);
@@ -337,11 +333,25 @@ pub(super) fn solve_ordinal(
                 }
             }
         }
+        let psi = sq_norm(&s.gx);
+        if !(first || psi <= (1.0 - 2.0 * ARMIJO * t) * psi_cur) {
+            t *= 0.5;
+            if t < MIN_STEP {
+                break;
+            }
+            for ((xd, xv), dv) in s.xd.iter_mut().zip(x.iter()).zip(&s.dir) {
+                *xd = xv + t * dv;
+            }
+            continue;
+        }
+        first = false;
+        x.copy_from_slice(&s.xd);
+        psi_cur = psi;
         if max_abs(&s.gx) <= tol || steps >= max_steps {
             break;
         }
         steps += 1;
-        gd = direction(&mut s.hx, &s.gx, d, &mut s.dir[..d]);
+        let gd = direction(&mut s.hx, &s.gx, d, &mut s.dir[..d]);
         t = 1.0;
         if -0.5 * gd <= prog_tol {
             for (xv, dv) in x.iter_mut().zip(&s.dir) {
