@@ -241,9 +241,10 @@ pub fn plan_within(
                 ""
             }
         ),
-        "free memory, run on a machine with more, or split the input by item and fit \
-         the parts (or fit shards with crowdqc.distributed); --max-memory raises no \
-         limit above the memory available",
+        "give --spill-dir DIR (a local directory with room for about 40 bytes per \
+         judgment) to fit out of core (ds, one-coin-ds), raise --max-memory (no higher \
+         than the memory available), free memory, or fit shards with \
+         crowdqc.distributed",
     ))
 }
 

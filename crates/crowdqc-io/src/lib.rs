@@ -57,7 +57,9 @@
 //! `--spill-dir`), the first pass also writes each row's codes to a temporary file
 //! there (about 9 bytes per judgment) and the second pass replays it instead of
 //! decoding the input again; the file is removed on success, error and Ctrl-C. A file
-//! that changes between the passes is an error, never a wrong matrix.
+//! that changes between the passes is an error, never a wrong matrix. For inputs that
+//! do not fit even so, [`ItemRuns`] (module `runs`) reads the file once into run files
+//! hash-partitioned by item, which the out-of-core fit of the `crowdqc` crate streams.
 //!
 //! ## Small tables
 //!
@@ -105,6 +107,7 @@ mod judgments;
 mod parquet_input;
 mod parquet_output;
 mod projection;
+mod runs;
 mod spill;
 mod table;
 mod table_writer;
@@ -124,6 +127,8 @@ pub use judgments::{
     ReadPlan, plan_read, plan_read_spilled, read_judgments, read_judgments_passes,
     read_judgments_planned, read_judgments_with_progress,
 };
+pub use runs::{ItemRuns, run_of};
+pub use spill::TempFile;
 pub use table::{Table, read_gold_table, read_table, read_table_with_lines, read_weights_table};
 pub use table_writer::{
     TableWriter, check_file_path, check_output_path, write_atomic, write_batches, write_table,

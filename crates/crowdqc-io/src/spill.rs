@@ -21,16 +21,24 @@ const WIDE_LABELS: u8 = 1;
 const TIMESTAMPS: u8 = 2;
 const DURATIONS: u8 = 4;
 
-/// A spill file being written or replayed; removed when dropped.
+/// A registered temporary file in a spill directory, named
+/// `.spill.crowdqc-XXXXXX.tmp` and locked while it lives: removed when dropped, by
+/// [`abandon_writes`](crate::abandon_writes) on Ctrl-C/SIGTERM, and as a stale temp
+/// file by a later run if the process was killed.
 #[derive(Debug)]
-pub(crate) struct Spill {
+pub struct TempFile {
     tmp: tempfile::NamedTempFile,
     _registered: Registered,
 }
 
-impl Spill {
-    /// Creates an empty spill file in `dir` and the sink that writes it.
-    pub(crate) fn create(dir: &Path) -> Result<(Spill, Box<dyn RowSink>)> {
+impl TempFile {
+    /// Creates an empty temporary file in `dir`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] naming `spill-dir` when `dir` is not a directory; the
+    /// I/O error (naming `dir`) when it cannot be written; [`Error::Interrupted`] after
+    /// [`abandon_writes`](crate::abandon_writes).
+    pub fn create(dir: &Path) -> Result<TempFile> {
         let meta = std::fs::metadata(dir).map_err(|e| errors::io(dir, e))?;
         if !meta.is_dir() {
             return Err(Error::param(
@@ -50,19 +58,38 @@ impl Spill {
             |t| t.path().to_path_buf(),
         )?;
         let _ = tmp.as_file().try_lock();
-        let file = tmp.reopen().map_err(|e| errors::io(tmp.path(), e))?;
+        Ok(TempFile {
+            tmp,
+            _registered: registered,
+        })
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        self.tmp.path()
+    }
+}
+
+/// A spill file being written or replayed; removed when dropped.
+#[derive(Debug)]
+pub(crate) struct Spill {
+    tmp: TempFile,
+}
+
+impl Spill {
+    /// Creates an empty spill file in `dir` and the sink that writes it.
+    pub(crate) fn create(dir: &Path) -> Result<(Spill, Box<dyn RowSink>)> {
+        let tmp = TempFile::create(dir)?;
+        let file = File::options()
+            .write(true)
+            .open(tmp.path())
+            .map_err(|e| errors::io(tmp.path(), e))?;
         let sink = SpillWriter {
             w: BufWriter::with_capacity(1 << 20, file),
             path: tmp.path().to_path_buf(),
             buf: Vec::new(),
         };
-        Ok((
-            Spill {
-                tmp,
-                _registered: registered,
-            },
-            Box::new(sink),
-        ))
+        Ok((Spill { tmp }, Box::new(sink)))
     }
 
     /// The file's path.

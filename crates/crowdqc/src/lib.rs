@@ -124,6 +124,9 @@ pub use crowdqc_ratings as ratings;
 
 pub use crowdqc_core::{Error, JudgmentMatrix, JudgmentMatrixBuilder, Result};
 
+#[cfg(feature = "io")]
+pub mod out_of_core;
+
 /// The names most programs need, in one import.
 pub mod prelude {
     pub use crowdqc_aggregation::{

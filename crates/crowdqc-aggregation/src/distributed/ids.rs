@@ -246,6 +246,82 @@ impl SortedIds {
     }
 }
 
+impl SortedIds {
+    /// Writes the ids (a tag, the count, then `i64`s or `u32` lengths and bytes).
+    pub(crate) fn write_to(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        match &self.values {
+            Values::Int(v) => {
+                w.write_all(&[1])?;
+                w.write_all(&(v.len() as u64).to_le_bytes())?;
+                let mut buf = Vec::with_capacity(v.len() * 8);
+                for x in v {
+                    buf.extend_from_slice(&x.to_le_bytes());
+                }
+                w.write_all(&buf)
+            }
+            Values::Str(v) => {
+                w.write_all(&[2])?;
+                w.write_all(&(v.len() as u64).to_le_bytes())?;
+                let mut buf = Vec::with_capacity(v.len() * 4);
+                for s in v {
+                    buf.extend_from_slice(&(s.len() as u32).to_le_bytes());
+                }
+                w.write_all(&buf)?;
+                for s in v {
+                    w.write_all(s.as_bytes())?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Reads ids written by [`write_to`](Self::write_to) (already sorted, by `sort`).
+    pub(crate) fn read_from(r: &mut dyn std::io::Read, sort: IdSort) -> std::io::Result<Self> {
+        let bad = |m: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, m.to_string());
+        let mut tag = [0u8; 1];
+        r.read_exact(&mut tag)?;
+        let mut n = [0u8; 8];
+        r.read_exact(&mut n)?;
+        let n = usize::try_from(u64::from_le_bytes(n)).map_err(|_| bad("id count"))?;
+        let values = match tag[0] {
+            1 => {
+                let mut buf = vec![0u8; n.checked_mul(8).ok_or_else(|| bad("id count"))?];
+                r.read_exact(&mut buf)?;
+                Values::Int(
+                    buf.chunks_exact(8)
+                        .map(|c| i64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
+                        .collect(),
+                )
+            }
+            2 => {
+                let mut buf = vec![0u8; n.checked_mul(4).ok_or_else(|| bad("id count"))?];
+                r.read_exact(&mut buf)?;
+                let lens: Vec<usize> = buf
+                    .chunks_exact(4)
+                    .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]) as usize)
+                    .collect();
+                let total: usize = lens.iter().sum();
+                let mut bytes = vec![0u8; total];
+                r.read_exact(&mut bytes)?;
+                let mut out = Vec::with_capacity(n);
+                let mut at = 0;
+                for l in lens {
+                    let s = std::str::from_utf8(&bytes[at..at + l]).map_err(|_| bad("utf-8"))?;
+                    out.push(s.to_string());
+                    at += l;
+                }
+                Values::Str(out)
+            }
+            _ => return Err(bad("unknown id tag")),
+        };
+        Ok(SortedIds {
+            values,
+            sort,
+            numeric: None,
+        })
+    }
+}
+
 /// One shard's sorted unique items, workers and labels.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ShardIds {

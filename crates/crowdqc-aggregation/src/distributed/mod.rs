@@ -49,6 +49,7 @@ mod ids;
 mod mv;
 mod params;
 mod shard;
+mod shard_io;
 mod single;
 
 pub use driver::{

@@ -102,7 +102,7 @@ impl Shard {
 
     /// CSR from `(item, worker, label)` codes: counting sort by item, then each item's
     /// judgments sorted by `(worker, label)`.
-    fn assemble(
+    pub(crate) fn assemble(
         n_items: usize,
         n_workers: usize,
         k: usize,

@@ -67,9 +67,7 @@ pub struct Args {
     /// confusion; the classes must be the model's.
     #[arg(long = "init-from", value_name = "MODEL")]
     pub init_from: Option<PathBuf>,
-    /// Directory for the spill file of a two-pass read (chosen when one pass would
-    /// not fit the memory): the first pass writes the rows' codes there (about 9 bytes
-    /// per judgment) and the second replays them instead of decoding the file again.
+    /// Directory for spill files: a two-pass read's codes, or the runs of an out-of-core fit (ds, one-coin-ds) when even two passes would not fit the memory.
     #[arg(long = "spill-dir", value_name = "DIR")]
     pub spill_dir: Option<PathBuf>,
     /// Output format of the summary.
@@ -153,6 +151,18 @@ pub fn run(args: Args) -> Result<()> {
         .as_deref()
         .map(ModelState::read)
         .transpose()?;
+    // out of core (with --spill-dir) when even two passes would not fit the memory
+    if let (Some(plan), Some(dir)) = (
+        crowdqc::out_of_core::plan(&args.judgments, args.spill_dir.as_deref())?,
+        &args.spill_dir,
+    ) {
+        let a = &args;
+        let unsupported = [("gold", a.gold.is_some()), ("eval", a.eval.is_some()), ("workers-out", a.workers_out.is_some()), ("weights", a.weights.is_some()), ("save-model", a.save_model.is_some()), ("init-from", a.init_from.is_some()), ("seed", a.seed.is_some())];
+        let opts = a.input.ingest_options()?;
+        let req = crowdqc::out_of_core::Request { method: info.name, opts: &opts, max_iter: a.max_iter, tol: a.tol, out: a.out.as_deref(), unsupported: &unsupported };
+        let s = crowdqc::out_of_core::aggregate(&a.judgments, dir, &plan, &req, &Bar::stderr())?;
+        return common::print_out(&match a.format { Format::Json => common::to_json(&s)?, Format::Text => s.to_string() });
+    }
     // one or two passes over the file, from its row count and the memory; a file that
     // cannot fit either way is refused before reading
     let plan = crowdqc::io::plan_read_spilled(&args.judgments, args.spill_dir.as_deref())?;

@@ -8,6 +8,7 @@ mod hardening;
 mod inspect;
 mod limits;
 mod model_state;
+mod out_of_core;
 mod pairwise;
 mod policy;
 mod ratings;

@@ -1,0 +1,261 @@
+//! Shards on disk, for fits that stream their shards instead of holding them (the
+//! out-of-core path): built from coded runs, written and read back as compact CSR.
+
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::path::Path;
+
+use arrow_array::RecordBatch;
+use arrow_array::cast::AsArray;
+use arrow_array::types::UInt32Type;
+use crowdqc_core::columns::IdColumn;
+use crowdqc_core::{Error, IdDictionary, Result};
+
+use super::ids::{IdSort, SortedIds};
+use super::shard::Shard;
+
+const MAGIC: &[u8; 8] = b"CQSHARD1";
+
+fn corrupt(what: &str) -> Error {
+    Error::Parse {
+        line: None,
+        message: format!("invalid shard file: {what}"),
+    }
+}
+
+fn io(e: std::io::Error) -> Error {
+    match e.kind() {
+        std::io::ErrorKind::UnexpectedEof => corrupt("truncated"),
+        std::io::ErrorKind::InvalidData => corrupt(&e.to_string()),
+        _ => Error::Io {
+            path: std::path::PathBuf::new(),
+            source: e,
+        },
+    }
+}
+
+fn io_at(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
+    move |e| Error::Io {
+        path: path.to_path_buf(),
+        source: e,
+    }
+}
+
+fn read_u64(r: &mut dyn Read) -> Result<u64> {
+    let mut b = [0u8; 8];
+    r.read_exact(&mut b).map_err(io)?;
+    Ok(u64::from_le_bytes(b))
+}
+
+fn read_bytes(r: &mut dyn Read, n: usize) -> Result<Vec<u8>> {
+    let mut buf = vec![0u8; n];
+    r.read_exact(&mut buf).map_err(io)?;
+    Ok(buf)
+}
+
+impl Shard {
+    /// Builds a shard from the batches of a run (columns `item` of any id type,
+    /// `worker` and `label` as `u32` codes of the run's own dictionaries), mapping the
+    /// codes to global ones through `worker_code` and `label_code` (indexed by run
+    /// code). Items are in sorted id order, as [`Shard::from_batches`].
+    ///
+    /// # Errors
+    /// A missing or mistyped column, a null item id, a code outside the maps or a
+    /// global code outside `n_workers` / `k`.
+    pub fn from_coded_batches(
+        batches: &[RecordBatch],
+        worker_code: &[u32],
+        label_code: &[u32],
+        n_workers: usize,
+        k: usize,
+    ) -> Result<Shard> {
+        let mut items = IdDictionary::new();
+        let n: usize = batches.iter().map(RecordBatch::num_rows).sum();
+        let mut rows: Vec<(u32, u32, u32)> = Vec::with_capacity(n);
+        let bad = |what: &str| {
+            Error::param(
+                "runs",
+                format!("a run's {what} code is outside the dictionaries it was coded with"),
+            )
+        };
+        for b in batches {
+            let col = |name: &str| {
+                b.column_by_name(name)
+                    .ok_or_else(|| Error::param("runs", format!("a run has no `{name}` column")))
+            };
+            let ic = IdColumn::new(col("item")?, "item", 0)?;
+            let codes = |name: &str| -> Result<Vec<u32>> {
+                let c = col(name)?;
+                c.as_primitive_opt::<UInt32Type>()
+                    .map(|a| a.values().to_vec())
+                    .ok_or_else(|| Error::param("runs", format!("a run's `{name}` is not u32")))
+            };
+            let (ws, ls) = (codes("worker")?, codes("label")?);
+            for (r, (&w, &l)) in ws.iter().zip(&ls).enumerate() {
+                let w = *worker_code.get(w as usize).ok_or_else(|| bad("worker"))?;
+                let l = *label_code.get(l as usize).ok_or_else(|| bad("label"))?;
+                if w as usize >= n_workers || l as usize >= k {
+                    return Err(bad("global"));
+                }
+                rows.push((items.intern(ic.get(r)?), w, l));
+            }
+        }
+        let sorted = SortedIds::from_ids(items.iter(), IdSort::Ids);
+        let rank: Vec<u32> = items
+            .iter()
+            .map(|id| sorted.code_of(id).expect("an item of the run"))
+            .collect();
+        drop(items);
+        let triples = rows
+            .into_iter()
+            .map(|(i, w, l)| (rank[i as usize], w, l));
+        Ok(Self::assemble(
+            sorted.len(),
+            n_workers,
+            k,
+            triples,
+            Some(sorted),
+            None,
+        ))
+    }
+
+    /// Writes the shard (CSR by item: 8 bytes per item, 4 + 1 bytes per judgment for
+    /// up to 256 classes, 4 + 4 above; then the item ids when it has them). Gold is not
+    /// written.
+    ///
+    /// # Errors
+    /// I/O errors, naming `path`.
+    pub fn write_file(&self, path: &Path) -> Result<()> {
+        let err = io_at(path);
+        let f = File::options().write(true).truncate(true).create(true).open(path).map_err(&err)?;
+        let mut w = BufWriter::with_capacity(1 << 20, f);
+        self.write_to(&mut w).map_err(&err)?;
+        w.flush().map_err(&err)
+    }
+
+    fn write_to(&self, w: &mut dyn Write) -> std::io::Result<()> {
+        let err = |e| e;
+        let mut head = Vec::with_capacity(40);
+        head.extend_from_slice(MAGIC);
+        for v in [self.n_workers, self.k, self.n_items(), self.n_judgments()] {
+            head.extend_from_slice(&(v as u64).to_le_bytes());
+        }
+        w.write_all(&head).map_err(err)?;
+        let mut buf: Vec<u8> = Vec::with_capacity(self.offsets.len() * 8);
+        for &o in &self.offsets {
+            buf.extend_from_slice(&(o as u64).to_le_bytes());
+        }
+        w.write_all(&buf).map_err(err)?;
+        buf.clear();
+        for &v in &self.workers {
+            buf.extend_from_slice(&v.to_le_bytes());
+        }
+        w.write_all(&buf).map_err(err)?;
+        buf.clear();
+        if self.k <= 256 {
+            buf.extend(self.labels.iter().map(|&l| l as u8));
+        } else {
+            for &v in &self.labels {
+                buf.extend_from_slice(&v.to_le_bytes());
+            }
+        }
+        w.write_all(&buf).map_err(err)?;
+        match &self.items {
+            Some(ids) => {
+                w.write_all(&[1]).map_err(err)?;
+                ids.write_to(w)
+            }
+            None => w.write_all(&[0]).map_err(err),
+        }
+    }
+
+    /// Reads a shard written by [`write_file`](Self::write_file); the item ids only
+    /// when `with_items` (they are last, so a fit's E-steps skip them).
+    ///
+    /// # Errors
+    /// I/O errors; [`Error::Parse`] for a file that is not a valid shard; both name
+    /// `path`.
+    pub fn read_file(path: &Path, with_items: bool) -> Result<Shard> {
+        let f = File::open(path).map_err(io_at(path))?;
+        let mut r = BufReader::with_capacity(1 << 20, f);
+        Self::read_from(&mut r, with_items).map_err(|e| match e {
+            Error::Io { source, .. } => io_at(path)(source),
+            e => e.in_file(path),
+        })
+    }
+
+    fn read_from(r: &mut dyn Read, with_items: bool) -> Result<Shard> {
+        let mut magic = [0u8; 8];
+        r.read_exact(&mut magic).map_err(io)?;
+        if &magic != MAGIC {
+            return Err(corrupt("wrong magic bytes"));
+        }
+        let mut dims = [0usize; 4];
+        for d in &mut dims {
+            *d = usize::try_from(read_u64(r)?).map_err(|_| corrupt("size"))?;
+        }
+        let [n_workers, k, n_items, n] = dims;
+        if k < 2 || k > u32::MAX as usize || n > u32::MAX as usize * n_items.max(1) {
+            return Err(corrupt("sizes"));
+        }
+        let size = |a: usize, b: usize| a.checked_mul(b).ok_or_else(|| corrupt("size"));
+        let offsets: Vec<usize> = read_bytes(r, size(n_items + 1, 8)?)?
+            .chunks_exact(8)
+            .map(|c| u64::from_le_bytes(c.try_into().unwrap_or([0; 8])) as usize)
+            .collect();
+        if offsets.first() != Some(&0)
+            || offsets.last() != Some(&n)
+            || offsets.windows(2).any(|w| w[1] < w[0])
+        {
+            return Err(corrupt("offsets"));
+        }
+        let workers: Vec<u32> = read_bytes(r, size(n, 4)?)?
+            .chunks_exact(4)
+            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect();
+        let labels: Vec<u32> = if k <= 256 {
+            read_bytes(r, n)?.into_iter().map(u32::from).collect()
+        } else {
+            read_bytes(r, size(n, 4)?)?
+                .chunks_exact(4)
+                .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect()
+        };
+        let mut counts = vec![0u64; size(n_workers, k)?];
+        for (&w, &l) in workers.iter().zip(&labels) {
+            if w as usize >= n_workers || l as usize >= k {
+                return Err(corrupt("code out of range"));
+            }
+            counts[w as usize * k + l as usize] += 1;
+        }
+        let items = if with_items {
+            let mut tag = [0u8; 1];
+            r.read_exact(&mut tag).map_err(io)?;
+            match tag[0] {
+                0 => None,
+                1 => {
+                    let ids = SortedIds::read_from(r, IdSort::Ids).map_err(io)?;
+                    if ids.len() != n_items {
+                        return Err(corrupt("item count"));
+                    }
+                    Some(ids)
+                }
+                _ => return Err(corrupt("items tag")),
+            }
+        } else {
+            None
+        };
+        let n_nonempty = offsets.windows(2).filter(|w| w[1] > w[0]).count() as u64;
+        Ok(Shard {
+            n_workers,
+            k,
+            items,
+            offsets,
+            workers,
+            labels,
+            counts,
+            gold: None,
+            n_nonempty,
+        })
+    }
+}

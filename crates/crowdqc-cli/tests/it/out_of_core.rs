@@ -1,0 +1,184 @@
+//! `aggregate --spill-dir` out of core (forced with a small `--max-memory`): the items
+//! output rows equal those of the in-memory exact-sums fit (the library's
+//! `DawidSkene::params().exact_sums(true)`, itself bit-identical to the sharded fit and
+//! within 1e-6 of crowd-kit), every row is counted, and nothing is left in the spill
+//! directory after success, an error or SIGTERM.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crowdqc::aggregation::report::item_batches;
+use crowdqc::aggregation::{DawidSkene, OneCoinDawidSkene};
+use crowdqc::core::IngestOptions;
+use crowdqc::core::estimator::{Estimator, FittedModel};
+use crowdqc_testkit::fixtures::dataset_dir;
+use crowdqc_testkit::synth::{BatchOptions, Redundancy, SynthConfig, SynthCrowd};
+
+use crate::util::{crowdqc, s};
+
+fn generated(dir: &Path, n: u64, k: usize, workers: usize) -> PathBuf {
+    let cfg = SynthConfig {
+        seed: 3,
+        n_workers: workers,
+        n_classes: k,
+        redundancy: Redundancy::Fixed(5),
+        ..SynthConfig::default()
+    }
+    .with_judgments(n);
+    let crowd = SynthCrowd::new(cfg).expect("config");
+    let path = dir.join("j.parquet");
+    crowdqc::io::write_batches(&path, crowd.batches(BatchOptions::default()).expect("b").map(Ok))
+        .expect("write");
+    path
+}
+
+fn sorted_lines(p: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_to_string(p)
+        .expect("read")
+        .lines()
+        .map(str::to_string)
+        .collect();
+    v.sort();
+    v
+}
+
+fn empty(dir: &Path) -> bool {
+    std::fs::read_dir(dir).expect("ls").count() == 0
+}
+
+/// The CLI out of core against the in-memory exact-sums items table.
+fn check(input: &Path, max_memory: &str, method: &str, judgments: usize) {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let spill = tempfile::tempdir().expect("spill");
+    let out = tmp.path().join("items.csv");
+    let r = crowdqc(&[
+        "--max-memory",
+        max_memory,
+        "aggregate",
+        s(input),
+        "--method",
+        method,
+        "--spill-dir",
+        s(spill.path()),
+        "--out",
+        s(&out),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, Some(0), "{r:?}");
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
+    assert_eq!(v["out_of_core"], true, "{r:?}");
+    assert_eq!(v["judgments"], judgments as u64, "every row counted");
+    assert!(empty(spill.path()), "spill dir not empty");
+    let m = crowdqc::io::read_judgments(input, &IngestOptions::default(), None).expect("m");
+    assert_eq!(m.n_judgments(), judgments);
+    let model: Box<dyn FittedModel> = match method {
+        "ds" => Box::new(DawidSkene::params().exact_sums(true).fit(&m).expect("ds")),
+        _ => Box::new(
+            OneCoinDawidSkene::params()
+                .exact_sums(true)
+                .fit(&m)
+                .expect("one-coin"),
+        ),
+    };
+    assert_eq!(v["iterations"], model.fit_report().iterations as u64);
+    let expect = tmp.path().join("expect.csv");
+    crowdqc::io::write_batches(&expect, item_batches(&m, model.as_ref())).expect("write");
+    let (got, want) = (sorted_lines(&out), sorted_lines(&expect));
+    assert_eq!(got.len(), m.n_items() + 1);
+    assert_eq!(got, want, "{method} on {}", input.display());
+}
+
+#[test]
+fn out_of_core_rows_equal_the_in_memory_exact_fit() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let p = generated(tmp.path(), 20_000, 4, 120);
+    check(&p, "200K", "ds", 20_000);
+    check(&p, "200K", "one-coin-ds", 20_000);
+    for name in ["zhou2012-dogs", "snow2008-rte"] {
+        let Some(dir) = dataset_dir(name) else { return };
+        let input = dir.join("judgments.csv");
+        let n = crowdqc::io::read_judgments(&input, &IngestOptions::default(), None)
+            .expect("m")
+            .n_judgments();
+        check(&input, "20K", "ds", n);
+    }
+}
+
+#[test]
+fn refusals_name_the_way_out() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let p = generated(tmp.path(), 20_000, 3, 50);
+    // no --spill-dir: refused before reading, naming --spill-dir and --max-memory
+    let r = crowdqc(&["--max-memory", "200K", "aggregate", s(&p), "--method", "ds"]);
+    assert_eq!(r.code, Some(2), "{r:?}");
+    assert!(r.stderr.contains("--spill-dir DIR") && r.stderr.contains("--max-memory"), "{r:?}");
+    // a method that cannot run out of core: the list of those that can
+    let spill = tempfile::tempdir().expect("spill");
+    let r = crowdqc(&[
+        "--max-memory", "200K", "aggregate", s(&p), "--method", "glad", "--spill-dir",
+        s(spill.path()),
+    ]);
+    assert_eq!(r.code, Some(2), "{r:?}");
+    assert!(r.stderr.contains("ds, one-coin-ds"), "{r:?}");
+    // an option that needs the items in memory
+    let w = tmp.path().join("w.csv");
+    let r = crowdqc(&[
+        "--max-memory", "200K", "aggregate", s(&p), "--spill-dir", s(spill.path()),
+        "--workers-out", s(&w),
+    ]);
+    assert_eq!(r.code, Some(2), "{r:?}");
+    assert!(r.stderr.contains("--workers-out"), "{r:?}");
+    assert!(empty(spill.path()));
+}
+
+#[test]
+fn a_bad_row_fails_and_leaves_no_file() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let spill = tempfile::tempdir().expect("spill");
+    let mut csv = String::from("item,worker,label\n");
+    for i in 0..5000 {
+        csv.push_str(&format!("i{},w{},{}\n", i % 900, i % 17, i % 3));
+    }
+    csv.push_str("i5,w1,\n");
+    let p = tmp.path().join("j.csv");
+    std::fs::write(&p, csv).expect("write");
+    let r = crowdqc(&[
+        "--max-memory", "10K", "aggregate", s(&p), "--spill-dir", s(spill.path()),
+    ]);
+    assert_ne!(r.code, Some(0), "{r:?}");
+    assert!(r.stderr.contains("line 5002"), "{r:?}");
+    assert!(empty(spill.path()));
+}
+
+#[test]
+fn sigterm_mid_fit_leaves_no_file() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let spill = tempfile::tempdir().expect("spill");
+    let p = generated(tmp.path(), 200_000, 5, 2_000);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_crowdqc"))
+        .args([
+            "--max-memory", "2M", "aggregate", s(&p), "--spill-dir", s(spill.path()),
+            "--max-iter", "100000", "--tol", "1e-300",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let t0 = Instant::now();
+    // wait for the shard files (the fit has started once the runs are converted)
+    while empty(spill.path()) && t0.elapsed() < Duration::from_secs(120) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(!empty(spill.path()), "no run file appeared");
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(child.try_wait().expect("wait").is_none(), "finished before the signal");
+    let st = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(st.success());
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(143), "{out:?}");
+    assert!(empty(spill.path()), "files left after SIGTERM");
+}

@@ -1,0 +1,105 @@
+//! Dawid–Skene out of core: for judgment files whose in-memory fit does not fit the
+//! memory budget, with a spill directory (`crowdqc aggregate --spill-dir DIR`).
+//!
+//! 1. **Plan** ([`plan`]): from the row count a Parquet footer declares (for CSV and
+//!    Arrow IPC, an upper bound from the file size: one judgment per 6 bytes) and the
+//!    memory budget ([`crowdqc_core::memory::budget`]: available memory or
+//!    `--max-memory`). When one or two in-memory passes fit, nothing changes; when they
+//!    do not and a spill directory is given, the file goes out of core in `P` runs
+//!    chosen so one run's shard takes about a quarter of the budget (64 bytes per
+//!    judgment while a run is built); without a spill directory the refusal names
+//!    `--spill-dir DIR` and `--max-memory`.
+//! 2. **Runs** ([`OutOfCore::prepare`]): the file is read once and hash-partitioned by
+//!    item into `P` run files ([`crowdqc_io::ItemRuns`]; the hash of
+//!    `crowdqc.distributed.partition_by_item`); workers and labels are coded by
+//!    dictionaries that are then sorted (globally sorted codes, as the distributed
+//!    fit's). Each run is then turned into a compact CSR shard file (8 bytes per item,
+//!    5 per judgment at K ≤ 256, then its sorted item ids) and its raw run file removed.
+//! 3. **Fit** ([`OutOfCore::fit_ds`]): per EM iteration each shard file is loaded in
+//!    turn and its E-step statistics computed and merged with the plain functions of
+//!    [`crowdqc_aggregation::distributed`] (fixed-point sums): the parameters, objective,
+//!    iteration count and posteriors are bit-identical to the in-memory
+//!    `exact_sums(true)` fit and to any sharded fit.
+//! 4. **Items** ([`OutOfCore::items`]): posteriors are computed shard by shard and
+//!    streamed out; the item ids are read back from the shard files, so they are never
+//!    all in memory.
+//!
+//! **Row order of the items output**: run by run (run `0` first), and within a run by
+//! item id (integers numerically, strings by bytes). It is not the in-memory path's
+//! order (first appearance in the input); the rows themselves are the same.
+//!
+//! Methods: `ds` and `one-coin-ds` ([`METHODS`]); others are refused, as are options
+//! that need every item in memory (gold, evaluation gold, worker tables, saved models,
+//! weights, declared classes, a duplicate policy other than keeping all). Every file in
+//! the spill directory is a registered temporary file: removed on success, on error
+//! and on Ctrl-C/SIGTERM ([`crowdqc_io::abandon_writes`]).
+
+mod fit;
+mod summary;
+
+use std::path::Path;
+
+use crowdqc_core::memory;
+use crowdqc_core::{Error, Result};
+
+pub use fit::OutOfCore;
+pub use summary::{ClassItems, Request, Summary, aggregate, check, items};
+
+/// The methods that run out of core.
+pub const METHODS: &[&str] = &["ds", "one-coin-ds"];
+
+/// Bytes per judgment while a run is built into its shard (run batches, row codes,
+/// CSR arrays, the item dictionary).
+pub const RUN_BYTES_PER_JUDGMENT: u64 = 64;
+
+/// Most runs [`plan`] chooses.
+pub const MAX_RUNS: usize = 4096;
+
+/// An out-of-core plan: the input's judgments (declared, or bounded from the file
+/// size), the in-memory estimate that did not fit, the budget and the number of runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Plan {
+    /// Judgments declared by the file (or an upper bound from its size).
+    pub judgments: u64,
+    /// The in-memory two-pass estimate, in bytes.
+    pub estimate: u64,
+    /// The memory budget, in bytes.
+    pub budget: u64,
+    /// Runs to partition into.
+    pub runs: usize,
+}
+
+/// Runs for `judgments` within `budget` bytes: one run's shard build takes at most a
+/// quarter of the budget; at least 2, at most [`MAX_RUNS`].
+pub fn runs_for(judgments: u64, budget: u64) -> usize {
+    let per_run = (budget / 4).max(1);
+    let need = judgments.saturating_mul(RUN_BYTES_PER_JUDGMENT).div_ceil(per_run);
+    usize::try_from(need).unwrap_or(MAX_RUNS).clamp(2, MAX_RUNS)
+}
+
+/// Chooses between the in-memory read (`Ok(None)`: use
+/// [`crowdqc_io::plan_read_spilled`]) and the out-of-core path (see the module docs).
+///
+/// # Errors
+/// An unreadable Parquet footer; [`Error::ResourceLimit`] (with the path) when the
+/// in-memory read does not fit and no spill directory is given.
+pub fn plan(path: &Path, spill_dir: Option<&Path>) -> Result<Option<Plan>> {
+    let judgments = match (crowdqc_io::declared_rows(path)?, spill_dir) {
+        (Some(n), _) => n,
+        (None, Some(_)) => std::fs::metadata(path).map_or(0, |m| m.len() / 6),
+        (None, None) => return Ok(None),
+    };
+    let Some(budget) = memory::budget() else {
+        return Ok(None);
+    };
+    match memory::plan_aggregate(judgments, true) {
+        Ok(_) => Ok(None),
+        Err(Error::ResourceLimit { bytes, .. }) if spill_dir.is_some() => Ok(Some(Plan {
+            judgments,
+            estimate: bytes,
+            budget,
+            runs: runs_for(judgments, budget),
+        })),
+        Err(e) => Err(e.in_file(path)),
+    }
+}
