@@ -1,5 +1,4 @@
-//! Shared pieces of the subcommands: input options, loading (with a progress bar on a
-//! terminal), output, exit codes.
+//! Shared pieces of the subcommands: input options, loading, output, exit codes.
 
 use std::io::Write;
 use std::path::Path;
@@ -7,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use crowdqc::core::summary::ingest_notes;
-use crowdqc::core::{ColumnMap, DuplicatePolicy, IngestOptions, JudgmentMatrix};
+use crowdqc::core::{IngestOptions, JudgmentMatrix};
 use crowdqc::{Error, Result};
 
 use crate::progress::Bar;
@@ -25,47 +24,29 @@ pub enum Format {
 /// How to read a judgment file (flattened into every subcommand that reads one).
 #[derive(Debug, Clone, clap::Args)]
 pub struct InputOpts {
-    /// Name of the item column (default: `item`, or crowd-kit's `task`).
-    #[arg(long, value_name = "NAME")]
-    pub item_column: Option<String>,
-    /// Name of the worker column (default: `worker`, `performer` or `annotator`).
-    #[arg(long, value_name = "NAME")]
-    pub worker_column: Option<String>,
-    /// Name of the label column (default: `label`; gold also accepts `true_label`, `gold`).
-    #[arg(long, value_name = "NAME")]
-    pub label_column: Option<String>,
+    #[command(flatten)]
+    pub columns: crate::args::Columns,
     /// Name of the optional timestamp column (default: `timestamp` when present).
     #[arg(long, value_name = "NAME")]
     pub timestamp_column: Option<String>,
     /// Name of the optional duration column, in milliseconds (default: `duration_ms`).
     #[arg(long, value_name = "NAME")]
     pub duration_column: Option<String>,
-    /// Repeated (item, worker) pairs: keep-all, first, last or error.
-    #[arg(long, default_value = "keep-all", value_name = "POLICY")]
-    pub duplicates: String,
     /// Declared class set in class order, comma-separated (default: observed labels, sorted).
     #[arg(long, value_delimiter = ',', value_name = "LABELS")]
     pub classes: Option<Vec<String>>,
     /// Let gold labels outside the class set extend it instead of failing.
     #[arg(long)]
     pub extend_classes: bool,
-    /// Trim surrounding spaces from string labels (judgments, gold, --classes), so that
-    /// `yes` and ` yes` are one class.
+    /// Trim surrounding spaces from string labels (judgments, gold, --classes).
     #[arg(long)]
     pub trim_labels: bool,
 }
 
 impl InputOpts {
-    /// The library's ingest options.
-    ///
-    /// # Errors
-    /// An unknown duplicate policy.
+    /// The library's ingest options (errors: an unknown duplicate policy).
     pub fn ingest_options(&self) -> Result<IngestOptions> {
-        let duplicates: DuplicatePolicy = self.duplicates.parse()?;
-        let mut columns = ColumnMap::default();
-        columns.item.clone_from(&self.item_column);
-        columns.worker.clone_from(&self.worker_column);
-        columns.label.clone_from(&self.label_column);
+        let (mut columns, duplicates) = self.columns.map()?;
         columns.timestamp.clone_from(&self.timestamp_column);
         columns.duration.clone_from(&self.duration_column);
         let mut opts = IngestOptions::default()
@@ -81,13 +62,8 @@ impl InputOpts {
 /// Ingest taking longer than this shows a progress bar (on a terminal).
 const BAR_AFTER: Duration = Duration::from_secs(2);
 
-/// Loads a judgment file (and optional gold file) into a matrix. On a terminal, a read
-/// still running after two seconds shows a progress bar on stderr. Then says on stderr
-/// what was done with duplicate `(item, worker)` pairs and warns about labels that
-/// differ only by surrounding spaces or case.
-///
-/// # Errors
-/// Those of [`crowdqc_io::read_judgments`].
+/// Loads a judgment file (and optional gold file) with a progress bar after two seconds
+/// on a terminal; prints the library's ingest notes (duplicates, near-equal labels).
 pub fn load(path: &Path, input: &InputOpts, gold: Option<&Path>) -> Result<JudgmentMatrix> {
     let plan = crowdqc_io::ReadPlan {
         passes: crowdqc_io::ReadPasses::One,
@@ -97,9 +73,6 @@ pub fn load(path: &Path, input: &InputOpts, gold: Option<&Path>) -> Result<Judgm
 }
 
 /// [`load`] following a read plan (see [`crowdqc_io::plan_read_spilled`]).
-///
-/// # Errors
-/// Those of [`crowdqc_io::read_judgments_planned`].
 pub fn load_planned(
     path: &Path,
     input: &InputOpts,
@@ -115,11 +88,7 @@ pub fn load_planned(
     Ok(m)
 }
 
-/// Writes `text` to stdout. A closed pipe (e.g. `crowdqc inspect f | head`) is not an
-/// error.
-///
-/// # Errors
-/// Other write failures.
+/// Writes `text` to stdout; a closed pipe (`crowdqc inspect f | head`) is not an error.
 pub fn print_out(text: &str) -> Result<()> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
@@ -132,31 +101,14 @@ pub fn print_out(text: &str) -> Result<()> {
 }
 
 /// Pretty JSON of a serializable report, with a trailing newline.
-///
-/// # Errors
-/// Serialization failures (non-string map keys), which are bugs.
 pub fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
     serde_json::to_string_pretty(value)
         .map(|s| s + "\n")
         .map_err(|e| Error::library("json output", e))
 }
 
-/// Parses `--max-memory` (bytes, or a size such as `512M`, `4G`).
-///
-/// # Errors
-/// As [`crowdqc::core::memory::parse_bytes`].
-pub fn parse_max_memory(s: &str) -> Result<u64> {
-    crowdqc::core::memory::parse_bytes(s)
-}
-
-/// Hands `--max-memory` to the libraries' memory checks.
-pub fn set_max_memory(bytes: Option<u64>) {
-    crowdqc::core::memory::set_limit(bytes);
-}
-
-/// Prints the error (if any) and maps it to the exit code: 0 ok, 2 bad input, 1 runtime.
-/// Also says on stderr which stale temporary files of earlier, killed runs were
-/// removed while writing outputs.
+/// Prints the error (if any) and maps it to the exit code: 0 ok, 2 bad input, 1 runtime;
+/// notes stale temporary files of killed runs that were removed.
 pub fn exit(result: Result<()>) -> ExitCode {
     for p in crowdqc_io::take_removed_stale() {
         eprintln!(
@@ -173,10 +125,8 @@ pub fn exit(result: Result<()>) -> ExitCode {
     }
 }
 
-/// On SIGINT (Ctrl-C) or SIGTERM: removes the temporary files of outputs being
-/// written, says so on stderr and exits with 128 + the signal (130, 143), as a shell
-/// reports a process killed by it. A second thread waits for the signals, so work on
-/// the main thread needs no checks.
+/// On SIGINT or SIGTERM (from a second thread): removes unfinished outputs, says so and
+/// exits with 128 + the signal (130, 143), as a shell reports a process killed by it.
 pub fn install_signal_handler() {
     use signal_hook::consts::{SIGINT, SIGTERM};
     let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
@@ -200,8 +150,8 @@ pub fn install_signal_handler() {
     drop(spawned);
 }
 
-/// Replaces Rust's panic output (message, location, backtrace) with one line telling the
-/// user this is a bug, and exits with code 1. A closed stdout pipe exits quietly with 0.
+/// Replaces Rust's panic output with one line saying this is a bug, exit code 1; a closed
+/// stdout pipe exits quietly with 0.
 pub fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
         if crowdqc_io::in_guarded_decode() {

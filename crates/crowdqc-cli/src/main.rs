@@ -1,12 +1,11 @@
-//! The `crowdqc` command line: thin composition of the `crowdqc` library.
-//!
-//! Exit codes: 0 success, 1 runtime failure, 2 usage or bad input, 130 / 143 ended by
-//! SIGINT / SIGTERM (unfinished outputs removed).
+//! The `crowdqc` command line: parses, calls the `crowdqc` library, renders (docs/cli.md).
+//! Exit codes: 0 success, 1 runtime failure, 2 bad input, 130 / 143 SIGINT / SIGTERM.
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod args;
 mod cmd;
 mod common;
 mod progress;
@@ -14,10 +13,10 @@ mod progress;
 /// Quality control and consensus scoring for crowdsourced labels.
 #[derive(Debug, Parser)]
 #[command(name = "crowdqc", version, about, propagate_version = true)]
+#[command(after_help = "Every flag in detail, and the output columns: docs/cli.md")]
 struct Cli {
-    /// Refuse (exit 2, before allocating) any computation whose largest table would
-    /// exceed this size: bytes or e.g. 512M, 4G. Default: the memory available.
-    #[arg(long, global = true, value_name = "BYTES", value_parser = common::parse_max_memory)]
+    /// Refuse (exit 2) work whose largest table exceeds this (e.g. 4G; default: free memory).
+    #[arg(long, global = true, value_name = "BYTES", value_parser = crowdqc::core::memory::parse_bytes)]
     max_memory: Option<u64>,
     #[command(subcommand)]
     command: Command,
@@ -65,7 +64,7 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    common::set_max_memory(cli.max_memory);
+    crowdqc::core::memory::set_limit(cli.max_memory);
     let result = match cli.command {
         Command::Inspect(a) => cmd::inspect::run(*a),
         Command::Agreement(a) => cmd::agreement::run(a),

@@ -1,26 +1,23 @@
-//! The command line's [`Progress`]: a bar with an estimate on stderr when stderr is a
-//! terminal, nothing otherwise; Ctrl-C is handled by `common::install_signal_handler`
-//! (the process removes unfinished outputs and exits), so [`Progress::interrupted`] is
-//! never true here.
+//! The command line's [`Progress`]: a bar with an estimate on stderr when it is a terminal
+//! (Ctrl-C is handled by `common::install_signal_handler`, never by the libraries).
 
 use std::io::IsTerminal;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Once;
 use std::time::{Duration, Instant};
 
 use crowdqc::core::progress::Progress;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-/// A progress bar drawn on stderr (8 redraws a second), or nothing when stderr is not a
-/// terminal. Create one per long operation and pass `&bar` to the library call.
+/// A progress bar on stderr (8 redraws a second), or nothing when it is not a terminal.
 #[derive(Debug)]
 pub struct Bar(Option<Shown>);
 
-/// The bar, and when it becomes visible (quick operations never show one).
+/// The bar, hidden until `at` (quick operations never show one).
 #[derive(Debug)]
 struct Shown {
-    bar: indicatif::ProgressBar,
-    created: Instant,
-    delay: Duration,
-    visible: AtomicBool,
+    bar: ProgressBar,
+    at: Instant,
+    visible: Once,
 }
 
 impl Bar {
@@ -31,45 +28,36 @@ impl Bar {
 
     /// A bar for stderr that appears only once the operation has run for `delay`.
     pub fn stderr_after(delay: Duration) -> Self {
-        if !std::io::stderr().is_terminal() {
-            return Bar(None);
-        }
-        let target = if delay.is_zero() {
-            indicatif::ProgressDrawTarget::stderr_with_hz(8)
-        } else {
-            indicatif::ProgressDrawTarget::hidden()
-        };
-        Bar(Some(Shown {
-            bar: indicatif::ProgressBar::with_draw_target(None, target),
-            created: Instant::now(),
-            delay,
-            visible: AtomicBool::new(delay.is_zero()),
-        }))
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
+        let at = Instant::now() + delay;
+        let shown = std::io::stderr().is_terminal().then(|| Shown {
+            bar,
+            at,
+            visible: Once::new(),
+        });
+        Bar(shown)
     }
-}
 
-impl Shown {
     /// The bar, made visible once its delay has passed.
-    fn bar(&self) -> &indicatif::ProgressBar {
-        if !self.visible.load(Ordering::Relaxed) && self.created.elapsed() >= self.delay {
-            self.visible.store(true, Ordering::Relaxed);
-            self.bar
-                .set_draw_target(indicatif::ProgressDrawTarget::stderr_with_hz(8));
+    fn bar(&self) -> Option<&ProgressBar> {
+        let s = self.0.as_ref()?;
+        if Instant::now() >= s.at {
+            let draw = || s.bar.set_draw_target(ProgressDrawTarget::stderr_with_hz(8));
+            s.visible.call_once(draw);
         }
-        &self.bar
+        Some(&s.bar)
     }
 }
 
 impl Progress for Bar {
     fn start(&self, what: &str, total: Option<u64>) {
-        let Some(shown) = &self.0 else { return };
-        let bar = shown.bar();
+        let Some(bar) = self.bar() else { return };
         let template = if total.is_some() {
             "{msg} [{bar:30}] {human_pos}/{human_len} ({elapsed}, eta {eta})"
         } else {
             "{spinner} {msg} {human_pos} ({elapsed})"
         };
-        if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
+        if let Ok(style) = ProgressStyle::with_template(template) {
             bar.set_style(style.progress_chars("=> "));
         }
         bar.set_message(what.to_string());
@@ -79,20 +67,20 @@ impl Progress for Bar {
             None => {
                 bar.unset_length();
                 // nothing to count: keep the spinner and the clock moving
-                bar.enable_steady_tick(std::time::Duration::from_millis(125));
+                bar.enable_steady_tick(Duration::from_millis(125));
             }
         }
     }
 
     fn advance(&self, n: u64) {
-        if let Some(shown) = &self.0 {
-            shown.bar().inc(n);
+        if let Some(b) = self.bar() {
+            b.inc(n);
         }
     }
 
     fn finish(&self) {
-        if let Some(shown) = &self.0 {
-            shown.bar.finish_and_clear();
+        if let Some(s) = &self.0 {
+            s.bar.finish_and_clear();
         }
     }
 }

@@ -179,6 +179,7 @@ pub use report::events::{pool_from_gold_rows, run_events};
 pub use report::plan::{LayoutRow, PagePlanReport, check_disjoint, read_gold_rows, read_ids};
 pub use report::{
     DUPLICATE_RULE_TEXT, GoldScoreReport, ItemRow, ModelRow, WorkerRow, forgive_edits,
+    parse_corrections,
 };
 pub use schedule::{
     AdaptiveRule, GoldPool, GoldReason, GoldScheduler, PageParams, PagePlan, PlanRow, RowKind,

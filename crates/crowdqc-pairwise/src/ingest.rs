@@ -251,6 +251,43 @@ impl ComparisonsBuilder {
         Ok(())
     }
 
+    /// Pushes every batch of `batches` (e.g. a file reader's) and finishes: the
+    /// streaming read of a whole comparisons file.
+    ///
+    /// # Errors
+    /// The first error of a batch (as given), of [`push_batch`](Self::push_batch) or of
+    /// [`finish`](Self::finish).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use arrow_array::{ArrayRef, RecordBatch, StringArray};
+    /// use crowdqc_pairwise::{ComparisonsBuilder, PairwiseOptions};
+    /// let col = |v: &[&str]| Arc::new(StringArray::from(v.to_vec())) as ArrayRef;
+    /// let batch = |w, l, r, o| {
+    ///     let cols = [("worker", col(w)), ("left", col(l)), ("right", col(r)), ("winner", col(o))];
+    ///     RecordBatch::try_from_iter(cols).expect("batch")
+    /// };
+    /// let b1 = batch(&["w1", "w2"], &["a", "b"], &["b", "c"], &["a", "c"]);
+    /// let b2 = batch(&["w1"], &["a"], &["c"], &["c"]);
+    /// let opts = PairwiseOptions::default();
+    /// let data = ComparisonsBuilder::new(opts.clone())?.read_all([Ok(b1), Ok(b2.clone())])?;
+    /// assert_eq!((data.len(), data.n_items()), (3, 3));
+    /// // a failed batch stops the read with its own error
+    /// let bad = crowdqc_core::Error::insufficient("disk gone");
+    /// let e = ComparisonsBuilder::new(opts)?.read_all([Ok(b2), Err(bad)]).unwrap_err();
+    /// assert!(e.to_string().contains("disk gone"));
+    /// # Ok::<(), crowdqc_core::Error>(())
+    /// ```
+    pub fn read_all(
+        mut self,
+        batches: impl IntoIterator<Item = Result<RecordBatch>>,
+    ) -> Result<Comparisons> {
+        for batch in batches {
+            self.push_batch(&batch?)?;
+        }
+        self.finish()
+    }
+
     /// Applies the duplicate policy, finds the connected components and returns the
     /// comparisons.
     ///

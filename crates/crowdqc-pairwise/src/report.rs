@@ -8,6 +8,7 @@ use crowdqc_core::columns::id_array;
 use crowdqc_core::{Error, Result};
 
 use crate::data::{Comparisons, ComparisonsReport};
+use crate::eval::RankingEval;
 use crate::model::{FitReport, PairwiseFit};
 use crate::params::Method;
 
@@ -123,6 +124,8 @@ pub struct PairwiseSummary {
     pub unreliable_count: usize,
     /// The disconnected-graph warning, if any.
     pub warning: Option<String>,
+    /// The scores against gold levels, when given ([`with_eval`](Self::with_eval)).
+    pub eval: Option<RankingEval>,
 }
 
 impl PairwiseSummary {
@@ -163,7 +166,32 @@ impl PairwiseSummary {
                 .map(|&(w, r)| (fit.workers.get(w as u32).to_string(), r))
                 .collect(),
             warning: data.report.disconnected_warning(),
+            eval: None,
         }
+    }
+
+    /// The summary with its evaluation against gold levels (printed last).
+    ///
+    /// ```
+    /// use crowdqc_pairwise::eval::evaluate_fit;
+    /// use crowdqc_pairwise::{Comparisons, Method, Outcome, PairwiseParams, PairwiseSummary};
+    /// // item 0 beats 1 twice, 1 beats 2 twice: win rates order 0 > 1 > 2
+    /// let rows = [(0, 0, 1, Outcome::Left), (1, 0, 1, Outcome::Left)];
+    /// let rows = rows.into_iter().chain([(0, 1, 2, Outcome::Left), (1, 1, 2, Outcome::Left)]);
+    /// let data = Comparisons::from_codes(rows)?;
+    /// let fit = PairwiseParams::new(Method::WinRate).fit(&data)?;
+    /// let gold = [(0, 3.0), (1, 2.0), (2, 1.0)].map(|(i, l)| (crowdqc_core::IdRef::Int(i), l));
+    /// let eval = evaluate_fit(&fit, gold)?;
+    /// assert_eq!((eval.items, eval.pairs, eval.pair_accuracy), (3, 3, 1.0));
+    /// let text = PairwiseSummary::new(&data, &fit).with_eval(Some(eval)).to_string();
+    /// let last = text.lines().last().unwrap_or_default();
+    /// assert!(last.starts_with("eval         3 items: kendall tau-b 1.0000"), "{last}");
+    /// # Ok::<(), crowdqc_core::Error>(())
+    /// ```
+    #[must_use]
+    pub fn with_eval(mut self, eval: Option<RankingEval>) -> Self {
+        self.eval = eval;
+        self
     }
 }
 
@@ -234,6 +262,9 @@ impl fmt::Display for PairwiseSummary {
         }
         if let Some(w) = &self.warning {
             writeln!(f, "{w}")?;
+        }
+        if let Some(e) = &self.eval {
+            writeln!(f, "eval         {e}")?;
         }
         Ok(())
     }

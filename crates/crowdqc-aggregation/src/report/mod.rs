@@ -25,11 +25,14 @@
 //! ```
 
 mod eval;
+mod method;
 mod summary;
 mod tables;
+mod text;
 mod weights;
 
 pub use eval::{EvalGold, Evaluation};
+pub use method::{check_method_data, resolve_method};
 pub use summary::{AggregateSummary, GoldUse, LabelCount};
 pub use tables::{ITEM_BATCH_ROWS, MAX_CONFUSION_CELLS, item_batches, items_table, workers_table};
 pub use weights::worker_weights;

@@ -1,7 +1,5 @@
-//! `crowdqc aggregate`: truth inference with any method of the registry; item and
-//! worker tables to Parquet/CSV, a summary (text or JSON) on stdout.
+//! `crowdqc aggregate`: truth inference with any method of the registry.
 
-use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -13,7 +11,8 @@ use crowdqc::core::estimator::{Estimator, FittedModel};
 use crowdqc::core::progress::Progress;
 use crowdqc::{Error, Result};
 
-use crate::common::{self, Format, InputOpts};
+use crate::args::{FitOutput, wrote_lines};
+use crate::common::{self, InputOpts};
 use crate::progress::Bar;
 
 /// Arguments of `crowdqc aggregate`.
@@ -22,30 +21,20 @@ pub struct Args {
     /// Judgments file (.parquet, .csv, .arrow/.ipc) with item, worker and label columns.
     pub judgments: PathBuf,
     /// Method: mv, wmv, wawa, zbs, gold-mv, ds, one-coin-ds, glad, mace, kos, mmsr,
-    /// minimax, minimax-ordinal, auto (picks a gold-free method by held-out judgment
-    /// likelihood and prints what it chose and why).
+    /// minimax, minimax-ordinal, auto (see docs/cli.md).
     #[arg(long, default_value = "ds", value_name = "METHOD")]
     pub method: String,
-    /// Treat the classes as ordered (lowest to highest: numeric labels, or the order
-    /// given by --classes): `--method minimax --ordinal` runs minimax-ordinal, and
-    /// `--method auto --ordinal` also compares minimax-ordinal.
+    /// Ordered classes (numeric, or --classes order): minimax-ordinal for minimax and auto.
     #[arg(long)]
     pub ordinal: bool,
-    /// Known labels the method uses (ds clamps these items; gold-mv weights workers by
-    /// them); other methods ignore them and say so.
+    /// Known labels the method uses (ds clamps them, gold-mv weights by them).
     #[arg(long, value_name = "GOLD")]
     pub gold: Option<PathBuf>,
-    /// Labels used only to report accuracy, never to fit (item column + label,
-    /// true_label or gold).
+    /// Labels used only to report accuracy, never to fit (a gold file).
     #[arg(long = "eval", value_name = "EVAL_GOLD")]
     pub eval: Option<PathBuf>,
-    /// Write one row per item: item, label, confidence, and the posterior of each class.
-    #[arg(long, value_name = "ITEMS")]
-    pub out: Option<PathBuf>,
-    /// Write one row per worker: worker, judgments, accuracy, and the method's own
-    /// per-worker parameters.
-    #[arg(long = "workers-out", value_name = "WORKERS")]
-    pub workers_out: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: FitOutput,
     /// Per-worker weights for `--method wmv` (columns worker, weight).
     #[arg(long, value_name = "WEIGHTS")]
     pub weights: Option<PathBuf>,
@@ -58,23 +47,16 @@ pub struct Args {
     /// Seed of randomised methods (mv: ties broken at random with this seed).
     #[arg(long, value_name = "S")]
     pub seed: Option<u64>,
-    /// Save the fitted model (ds, one-coin-ds: priors, confusion matrices, worker and
-    /// class ids, fit report) to this file, for `--init-from` on later data.
+    /// Save the fitted model (ds, one-coin-ds) here, for `--init-from` on later data.
     #[arg(long = "save-model", value_name = "MODEL")]
     pub save_model: Option<PathBuf>,
-    /// Start the fit (ds, one-coin-ds) from a model saved with `--save-model`: known
-    /// workers start from their saved confusion, new workers from the model's mean
-    /// confusion; the classes must be the model's.
+    /// Start the fit (ds, one-coin-ds) from a model saved with `--save-model`.
     #[arg(long = "init-from", value_name = "MODEL")]
     pub init_from: Option<PathBuf>,
-    /// Directory for spill files: a two-pass read's codes, or the runs of an out-of-core fit (ds, one-coin-ds) when even two passes would not fit the memory.
+    /// Directory for spill files: two-pass codes, or out-of-core runs (ds, one-coin-ds).
     #[arg(long = "spill-dir", value_name = "DIR")]
     pub spill_dir: Option<PathBuf>,
-    /// Output format of the summary.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
     #[command(flatten)]
-    #[allow(missing_docs)]
     pub input: InputOpts,
 }
 
@@ -106,38 +88,9 @@ struct Seconds {
 }
 
 /// Runs the subcommand.
-///
-/// # Errors
-/// Unknown method, unreadable inputs, bad parameters, or a failed fit.
 pub fn run(args: Args) -> Result<()> {
-    let name = match (args.method.as_str(), args.ordinal) {
-        ("minimax" | "minimax-ordinal", true) => "minimax-ordinal",
-        ("auto", true) => "auto",
-        (other, true) => {
-            return Err(Error::param(
-                "ordinal",
-                format!("--ordinal applies to --method minimax or auto, not `{other}`"),
-            ));
-        }
-        (other, false) => other,
-    };
-    let info = registry::method(name).ok_or_else(|| {
-        Error::param(
-            "method",
-            format!(
-                "unknown method `{}`; one of {}",
-                args.method,
-                registry::METHODS
-                    .iter()
-                    .map(|m| m.name)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        )
-    })?;
-    for p in [&args.out, &args.workers_out].into_iter().flatten() {
-        crowdqc::io::check_output_path(p)?;
-    }
+    let info = report::resolve_method(&args.method, args.ordinal)?;
+    args.output.check()?;
     let stateful = args.save_model.is_some() || args.init_from.is_some();
     if stateful {
         state::check_method(info.name)?;
@@ -184,15 +137,7 @@ pub fn run(args: Args) -> Result<()> {
     let t0 = Instant::now();
     let m = common::load_planned(&args.judgments, &args.input, args.gold.as_deref(), &plan)?;
     let t_read = t0.elapsed();
-    if info.name == "kos" {
-        let seen = m.classes().counts().iter().filter(|&&c| c > 0).count();
-        if seen != 2 {
-            return Err(Error::param(
-                "method",
-                format!("kos handles exactly two classes; the judgments have {seen}"),
-            ));
-        }
-    }
+    report::check_method_data(info, &m)?;
     let weights = match &args.weights {
         Some(p) => {
             let t = crowdqc::io::read_weights_table(p, &opts.columns)?;
@@ -251,16 +196,16 @@ pub fn run(args: Args) -> Result<()> {
     let t_fit = t1.elapsed();
     let t2 = Instant::now();
     let streamed = ds.as_ref().map(|d| {
-        state::stream_items(&m, d, eval_gold.is_some(), |s| match &args.out {
+        state::stream_items(&m, d, eval_gold.is_some(), |s| match &args.output.out {
             Some(p) => crowdqc::io::write_batches(p, s),
             None => s.count_all(),
         })
     });
     let (counts, labels) = streamed.transpose()?.unzip();
-    if let (None, Some(p)) = (&ds, &args.out) {
+    if let (None, Some(p)) = (&ds, &args.output.out) {
         crowdqc::io::write_batches(p, report::item_batches(&m, model))?;
     }
-    if let Some(p) = &args.workers_out {
+    if let Some(p) = &args.output.workers_out {
         crowdqc::io::write_table(p, &report::workers_table(&m, model)?)?;
     }
     if let (Some(p), Some(s)) = (&args.save_model, &saved) {
@@ -287,10 +232,11 @@ pub fn run(args: Args) -> Result<()> {
     {
         d.items = *c;
     }
+    let [out, workers_out] = args.output.shown();
     let output = Output {
         summary: &summary,
-        out: args.out.as_ref().map(|p| p.display().to_string()),
-        workers_out: args.workers_out.as_ref().map(|p| p.display().to_string()),
+        out,
+        workers_out,
         seconds: Seconds {
             read: t_read.as_secs_f64(),
             fit: t_fit.as_secs_f64(),
@@ -300,52 +246,21 @@ pub fn run(args: Args) -> Result<()> {
         warm_start,
         saved_model: args.save_model.as_ref().map(|p| p.display().to_string()),
     };
-    let text = match args.format {
-        Format::Json => common::to_json(&output)?,
-        Format::Text => text(&output),
-    };
-    common::print_out(&text)
+    args.output.format.print(&output, || text(&output))
 }
 
 fn text(o: &Output<'_>) -> String {
-    let mut t = String::new();
-    if let Some(a) = o.auto {
-        let _ = writeln!(t, "auto chose   {}", a.chosen);
-        let _ = writeln!(t, "why          {}", a.reason);
-        for c in &a.candidates {
-            match (c.heldout_loglik, &c.error) {
-                (Some(v), _) => {
-                    let _ = writeln!(t, "  {:<16} held-out log-likelihood {v:.5}", c.method);
-                }
-                (None, e) => {
-                    let _ = writeln!(
-                        t,
-                        "  {:<16} not scored: {}",
-                        c.method,
-                        e.as_deref().unwrap_or("")
-                    );
-                }
-            }
-        }
-    }
-    if let Some(w) = &o.warm_start {
-        let _ = writeln!(
-            t,
-            "warm start   from a {} model of {} judgments: {} workers matched, {} new (mean confusion)",
-            w.method, w.state_judgments, w.matched_workers, w.new_workers
-        );
-    }
-    t.push_str(&o.summary.to_string());
-    for p in [&o.out, &o.workers_out, &o.saved_model]
-        .into_iter()
-        .flatten()
-    {
-        let _ = writeln!(t, "wrote        {p}");
-    }
-    let _ = writeln!(
-        t,
-        "time         read {:.2} s, fit {:.2} s, write {:.2} s",
-        o.seconds.read, o.seconds.fit, o.seconds.write
-    );
-    t
+    let mut t = o.auto.map(ToString::to_string).unwrap_or_default();
+    t += &o
+        .warm_start
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    t += &o.summary.to_string();
+    t += &wrote_lines(&[o.out.clone(), o.workers_out.clone(), o.saved_model.clone()]);
+    let s = &o.seconds;
+    t + &format!(
+        "time         read {:.2} s, fit {:.2} s, write {:.2} s\n",
+        s.read, s.fit, s.write
+    )
 }

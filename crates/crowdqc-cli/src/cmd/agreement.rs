@@ -1,6 +1,4 @@
-//! `crowdqc agreement`: every agreement coefficient with standard errors, confidence
-//! intervals and (optionally) bootstraps, from judgments, a two-rater contingency table
-//! (`--table`) or a Fleiss counts table (`--counts`).
+//! `crowdqc agreement`: every agreement coefficient with standard errors and intervals.
 
 use std::path::PathBuf;
 
@@ -19,27 +17,22 @@ use crate::progress::Bar;
 pub struct Args {
     /// Judgments file (.parquet, .csv, .arrow/.ipc) with item, worker and label columns.
     pub judgments: Option<PathBuf>,
-    /// Two-rater contingency table with columns `label_a,label_b,count` (category order:
-    /// first appearance).
+    /// Two-rater contingency table `label_a,label_b,count` (categories by first appearance).
     #[arg(long, value_name = "FILE")]
     pub table: Option<PathBuf>,
-    /// Fleiss counts table `item,<class…>`: one row per item, one count column per class
-    /// (category order: column order).
+    /// Fleiss counts table `item,<class…>` (categories in column order).
     #[arg(long, value_name = "FILE")]
     pub counts: Option<PathBuf>,
     /// Measurement level of Krippendorff's alpha: nominal, ordinal, interval or ratio.
     #[arg(long, default_value = "nominal", value_name = "LEVEL")]
     pub level: String,
-    /// Agreement weights for the kappa family: identity (unweighted), linear, quadratic or
-    /// ordinal. With weights, Gwet's coefficient is reported as `gwet_ac2`.
+    /// Kappa-family weights: identity, linear, quadratic or ordinal (then `gwet_ac2`).
     #[arg(long, default_value = "identity", value_name = "WEIGHTS")]
     pub weights: String,
-    /// Space categories equally for linear/quadratic weights instead of by their numeric
-    /// values (R irr's convention on the levels present).
+    /// Space categories equally for linear/quadratic weights (R irr's convention).
     #[arg(long)]
     pub rank_spacing: bool,
-    /// Bootstrap replicates over items for every coefficient (and Hayes–Krippendorff
-    /// for alpha); intervals are then bootstrap percentiles. At most 1,000,000.
+    /// Bootstrap replicates over items (percentile intervals); at most 1,000,000.
     #[arg(long, value_name = "N")]
     pub bootstrap: Option<usize>,
     /// Seed of the bootstrap (results are identical for any thread count).
@@ -51,24 +44,17 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// Write per-item agreement (ratings, top label and its share, entropy, pairwise
-    /// agreement) to FILE (.parquet or .csv). Judgments only.
+    /// Write per-item agreement here (.parquet or .csv). Judgments only.
     #[arg(long, value_name = "FILE")]
     pub items_out: Option<PathBuf>,
-    /// Write per-worker agreement (with peers, with the leave-one-out consensus, with
-    /// majority vote) to FILE (.parquet or .csv). Judgments only.
+    /// Write per-worker agreement here (.parquet or .csv). Judgments only.
     #[arg(long, value_name = "FILE")]
     pub workers_out: Option<PathBuf>,
     #[command(flatten)]
-    #[allow(missing_docs)]
     pub input: InputOpts,
 }
 
 /// Runs the subcommand.
-///
-/// # Errors
-/// Bad parameters (before any reading), unreadable or malformed input, non-numeric
-/// labels for a numeric level.
 pub fn run(args: Args) -> Result<()> {
     let mut opts = ReportOptions::default()
         .level(args.level.parse()?)
@@ -93,39 +79,31 @@ pub fn run(args: Args) -> Result<()> {
         }
     }
     let bar = Bar::stderr();
-    let report = match (&args.judgments, &args.table, &args.counts) {
-        (Some(p), None, None) => {
-            let m = common::load(p, &args.input, None)?;
-            if let Some(p) = &args.items_out {
-                crowdqc_io::write_table(p, &item_agreement_table(&m)?)?;
-            }
-            if let Some(p) = &args.workers_out {
-                crowdqc_io::write_table(p, &worker_agreement_table(&m)?)?;
-            }
-            report_with_progress(&m, &opts, &bar)?
+    let report = if let Some(p) = &args.judgments {
+        let m = common::load(p, &args.input, None)?;
+        if let Some(p) = &args.items_out {
+            crowdqc_io::write_table(p, &item_agreement_table(&m)?)?;
         }
-        (None, Some(p), None) => {
-            let file = crowdqc_io::read_table_with_lines(p)?;
-            let t = Contingency::from_batches(file.batches().map(|(_, b)| b))
-                .map_err(|e| file.locate(e))?;
-            report_with_progress(&t, &opts, &bar).map_err(|e| e.in_file(p))?
+        if let Some(p) = &args.workers_out {
+            crowdqc_io::write_table(p, &worker_agreement_table(&m)?)?;
         }
-        (None, None, Some(p)) => {
-            let file = crowdqc_io::read_table_with_lines(p)?;
-            let c = ItemCounts::from_batches(file.batches().map(|(_, b)| b))
-                .map_err(|e| file.locate(e))?;
-            report_with_progress(&c, &opts, &bar).map_err(|e| e.in_file(p))?
-        }
-        _ => {
-            return Err(Error::param(
-                "input",
-                "give exactly one of JUDGMENTS, --table FILE or --counts FILE",
-            ));
-        }
+        report_with_progress(&m, &opts, &bar)?
+    } else if let Some(p) = &args.table {
+        let file = crowdqc_io::read_table_with_lines(p)?;
+        let t = Contingency::from_batches(file.batches().map(|(_, b)| b))
+            .map_err(|e| file.locate(e))?;
+        report_with_progress(&t, &opts, &bar).map_err(|e| e.in_file(p))?
+    } else {
+        let one = "give exactly one of JUDGMENTS, --table FILE or --counts FILE";
+        let p = args
+            .counts
+            .as_ref()
+            .ok_or_else(|| Error::param("input", one))?;
+        let file = crowdqc_io::read_table_with_lines(p)?;
+        let c =
+            ItemCounts::from_batches(file.batches().map(|(_, b)| b)).map_err(|e| file.locate(e))?;
+        report_with_progress(&c, &opts, &bar).map_err(|e| e.in_file(p))?
     };
     drop(bar);
-    match args.format {
-        Format::Json => common::print_out(&common::to_json(&report)?),
-        Format::Text => common::print_out(&report.to_string()),
-    }
+    args.format.print(&report, || report.to_string())
 }

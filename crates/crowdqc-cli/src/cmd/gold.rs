@@ -1,48 +1,43 @@
-//! `crowdqc gold score` (workers' gold accuracy with intervals, gold item report,
-//! forgive) and `crowdqc gold plan` (lay tasks out into pages with gold mixed in).
+//! `crowdqc gold score|plan|schedule`: gold accuracy, page layouts, the online scheduler.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use arrow_array::RecordBatch;
+use crowdqc::Result;
 use crowdqc::aggregation::registry::{RunOptions, fit_with_progress};
 use crowdqc::core::columns::Role;
 use crowdqc::gold::{
-    GoldParams, GoldScoreReport, Id, PageParams, PagePlanReport, check_disjoint, forgive_edits,
-    read_gold_rows, read_ids,
+    GoldParams, GoldScheduler, GoldScoreReport, PageParams, PagePlanReport, ScheduleParams,
+    check_disjoint, forgive_edits, parse_corrections, pool_from_gold_rows, read_gold_rows,
+    read_ids, run_events,
 };
-use crowdqc::{Error, Result};
 
-use crate::common::{self, Format, InputOpts};
+use crate::args::{Judgments, Output, read_with};
+use crate::common::{self, Format};
 use crate::progress::Bar;
 
 /// Subcommands of `crowdqc gold`.
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
-    /// Score every worker on gold: accuracy with a confidence interval, per-gold-item
-    /// exposure, miss rate and contested flag; optionally forgive bad gold first.
+    /// Score every worker and every gold item on gold; optionally forgive bad gold first.
     Score(Box<ScoreArgs>),
-    /// Lay tasks out into pages with gold mixed in (Appen's page model) for a set of
-    /// workers: least-exposed gold first, never the same gold twice to a worker.
+    /// Lay tasks out into pages with gold mixed in (Appen's page model).
     Plan(PlanArgs),
-    /// Run a platform's task requests and gold answers (in row order) through the
-    /// online gold scheduler; resume from and save its state between runs.
+    /// Run a platform's task requests and gold answers through the online gold scheduler.
     Schedule(ScheduleArgs),
 }
 
 /// Arguments of `crowdqc gold schedule`.
 #[derive(Debug, clap::Args)]
 pub struct ScheduleArgs {
-    /// Events: integer `worker`; rows with `item` and `label` are gold answers, others
-    /// task requests.
+    /// Events: integer `worker`; rows with `item` and `label` are gold answers.
     pub events: PathBuf,
     /// Gold file (integer item ids) with `label`, `true_label` or `gold`.
     #[arg(long, value_name = "GOLD")]
     pub gold: PathBuf,
-    /// Decisions (.parquet or .csv): row, worker, decision, item, reason, correct.
+    /// Decisions (.parquet or .csv; columns in docs/cli.md).
     #[arg(long, value_name = "DECISIONS")]
     pub out: PathBuf,
-    /// Resume from this state file (same gold and parameters, else an error naming
-    /// what differs).
+    /// Resume from this state file (same gold and parameters).
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,
     /// Save the scheduler's state here afterwards (versioned, exact).
@@ -61,16 +56,12 @@ pub struct ScheduleArgs {
 
 /// Arguments of `crowdqc gold score`.
 #[derive(Debug, clap::Args)]
+#[command(mut_arg("gold", |a| a.required(true)))]
 pub struct ScoreArgs {
-    /// Judgments file (.parquet, .csv, .arrow/.ipc) with item, worker and label columns.
-    pub judgments: PathBuf,
-    /// Gold labels file with an item column and `label`, `true_label` or `gold`.
-    #[arg(long, value_name = "GOLD")]
-    pub gold: PathBuf,
-    /// Write the per-worker table here (.parquet or .csv): worker, gold_answered,
-    /// gold_correct, gold_accuracy, gold_accuracy_low, gold_accuracy_high.
-    #[arg(long, value_name = "WORKERS")]
-    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub data: Judgments,
+    #[command(flatten)]
+    pub output: Output,
     /// Write the per-gold-item table here (.parquet or .csv).
     #[arg(long, value_name = "ITEMS")]
     pub items_out: Option<PathBuf>,
@@ -80,18 +71,13 @@ pub struct ScoreArgs {
     /// Two-sided confidence level of the interval, in (0, 1).
     #[arg(long, default_value_t = 0.95, value_name = "LEVEL")]
     pub confidence: f64,
-    /// A gold item is contested when at least this share of its votes picks another
-    /// label, in (0.5, 1].
+    /// A gold item is contested when at least this share of its votes picks another label,
     #[arg(long, default_value_t = 0.8, value_name = "SHARE")]
     pub contest_confidence: f64,
     /// ...and it has at least this many answers.
     #[arg(long, default_value_t = 3, value_name = "N")]
     pub contest_min_answers: u64,
-    /// Fit this aggregation method (without gold: ds, one-coin-ds, glad, mace, mv, wawa,
-    /// ...) and use its posteriors as the consensus for the contested flag and its
-    /// worker accuracy for the gold-vs-model comparison (columns model_accuracy,
-    /// model_p_value, model_q_value, model_divergence). Default: vote shares, no
-    /// comparison.
+    /// Fit this method (ds, mace, …) for the consensus and a gold-vs-model comparison.
     #[arg(long, value_name = "METHOD")]
     pub model: Option<String>,
     /// Forgive: drop this gold item before scoring (repeatable).
@@ -103,12 +89,6 @@ pub struct ScoreArgs {
     /// Rows of the worker table printed in text output (worst lower bound first).
     #[arg(long, default_value_t = 30, value_name = "N")]
     pub top: usize,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
-    #[command(flatten)]
-    #[allow(missing_docs)]
-    pub input: InputOpts,
 }
 
 /// Arguments of `crowdqc gold plan`.
@@ -150,9 +130,6 @@ pub struct PlanArgs {
 }
 
 /// Runs the subcommand.
-///
-/// # Errors
-/// Bad arguments or input files, I/O failures.
 pub fn run(cmd: Command) -> Result<()> {
     match cmd {
         Command::Score(a) => score(*a),
@@ -168,42 +145,19 @@ fn score(a: ScoreArgs) -> Result<()> {
         .contest_confidence(a.contest_confidence)
         .contest_min_answers(a.contest_min_answers);
     params.validate()?;
-    for p in [&a.out, &a.items_out].into_iter().flatten() {
+    for p in [&a.output.out, &a.items_out].into_iter().flatten() {
         crowdqc_io::check_output_path(p)?;
     }
-    let m = common::load(&a.judgments, &a.input, Some(&a.gold))?;
-    let correct = a
-        .correct
-        .iter()
-        .map(|s| match s.split_once('=') {
-            Some((i, l)) => Ok((i.to_string(), l.to_string())),
-            None => Err(Error::param(
-                "correct",
-                format!("expected ITEM=LABEL, got `{s}`"),
-            )),
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let edits = forgive_edits(&m, &a.forgive, &correct)?;
-    let model = match &a.model {
-        Some(name) => Some(fit_with_progress(
-            name,
-            &m,
-            &RunOptions::default(),
-            &Bar::stderr(),
-        )?),
-        None => None,
-    };
+    let m = a.data.load()?;
+    let edits = forgive_edits(&m, &a.forgive, &parse_corrections(&a.correct)?)?;
+    let fit = |name| fit_with_progress(name, &m, &RunOptions::default(), &Bar::stderr());
+    let model = a.model.as_deref().map(fit).transpose()?;
     let r = GoldScoreReport::build(&m, &params, model.as_deref(), &edits)?;
-    if let Some(p) = &a.out {
-        crowdqc_io::write_table(p, &r.worker_batch()?)?;
-    }
+    a.output.write(|| r.worker_batch())?;
     if let Some(p) = &a.items_out {
         crowdqc_io::write_table(p, &r.item_batch()?)?;
     }
-    common::print_out(&match a.format {
-        Format::Json => common::to_json(&r)?,
-        Format::Text => r.text(a.top),
-    })
+    a.output.format.print(&r, || r.text(a.top))
 }
 
 fn plan(a: PlanArgs) -> Result<()> {
@@ -214,39 +168,35 @@ fn plan(a: PlanArgs) -> Result<()> {
         .seed(a.seed);
     params.validate()?;
     crowdqc_io::check_output_path(&a.out)?;
-    let read = |p: &Path, f: &dyn Fn(&[RecordBatch]) -> Result<Vec<Id>>| {
-        let t = crowdqc_io::read_table_with_lines(p)?;
-        f(&t.clone().into_batches()).map_err(|e| t.locate(e))
-    };
-    let tasks = read(&a.tasks, &|b| read_ids(b, Role::Item, true))?;
-    let workers = read(&a.workers, &|b| read_ids(b, Role::Worker, true))?;
-    let gt = crowdqc_io::read_table_with_lines(&a.gold)?;
-    let gold = read_gold_rows(&gt.clone().into_batches()).map_err(|e| gt.locate(e))?;
-    check_disjoint(&tasks, &gold).map_err(|e| gt.locate(e))?;
+    let ids = |t: &crowdqc_io::Table, role| read_ids(&t.clone().into_batches(), role, true);
+    let tasks = read_with(&a.tasks, |t| ids(t, Role::Item))?;
+    let workers = read_with(&a.workers, |t| ids(t, Role::Worker))?;
+    let gold = read_with(&a.gold, |t| {
+        let gold = read_gold_rows(&t.clone().into_batches())?;
+        check_disjoint(&tasks, &gold).map(|()| gold)
+    })?;
     let r = PagePlanReport::build(&tasks, &gold, &workers, &params)?;
     crowdqc_io::write_table(&a.out, &r.to_record_batch()?)?;
-    common::print_out(&match a.format {
-        Format::Json => common::to_json(&r)?,
-        Format::Text => format!("{}layout written to {}\n", r.text(), a.out.display()),
-    })
+    let text = || format!("{}layout written to {}\n", r.text(), a.out.display());
+    a.format.print(&r, text)
 }
 
 fn schedule(a: ScheduleArgs) -> Result<()> {
-    use crowdqc::gold::{GoldScheduler, ScheduleParams, pool_from_gold_rows, run_events};
     let params = (ScheduleParams::new().quiz(a.quiz).threshold(a.threshold)).seed(a.seed);
     crowdqc_io::check_output_path(&a.out)?;
     if let Some(p) = &a.save_state {
         crowdqc_io::check_file_path(p)?;
     }
-    let gt = crowdqc_io::read_table_with_lines(&a.gold)?;
-    let gold = read_gold_rows(&gt.clone().into_batches()).map_err(|e| gt.locate(e))?;
-    let (pool, labels) = pool_from_gold_rows(&gold).map_err(|e| gt.locate(e))?;
+    let (pool, labels) = read_with(&a.gold, |t| {
+        pool_from_gold_rows(&read_gold_rows(&t.clone().into_batches())?)
+    })?;
     let mut s = match &a.state {
         Some(p) => GoldScheduler::resume_file(params, pool, p)?,
         None => GoldScheduler::new(params, pool)?,
     };
-    let et = crowdqc_io::read_table_with_lines(&a.events)?;
-    let d = run_events(&mut s, &labels, &et.clone().into_batches()).map_err(|e| et.locate(e))?;
+    let d = read_with(&a.events, |t| {
+        run_events(&mut s, &labels, &t.clone().into_batches())
+    })?;
     crowdqc_io::write_table(&a.out, &d)?;
     if let Some(p) = &a.save_state {
         s.write_state(p)?;

@@ -1,5 +1,4 @@
-//! `crowdqc policy eval|replay|simulate`: access rules over worker evidence, a
-//! time-ordered replay of judgments, and the policy simulator.
+//! `crowdqc policy eval|replay|simulate|exact`: access rules over worker evidence.
 
 use std::path::PathBuf;
 
@@ -8,32 +7,31 @@ use crowdqc::core::evidence::GoldSource;
 use crowdqc::gold::{GoldPool, GoldScheduler, ScheduleParams};
 use crowdqc::policy::pay::{pay_by_worker, read_pay};
 use crowdqc::policy::replay::replay_with;
-use crowdqc::policy::simulate::{SimComparison, SimConfig, SimReport, simulate_with_progress};
+use crowdqc::policy::simulate::economy::{EconomyConfig, GoldSchedule, gold_economy};
+use crowdqc::policy::simulate::{
+    FixedRateGold, SimComparison, SimConfig, SimReport, simulate_with_progress,
+};
 use crowdqc::policy::{
     EvidenceTable, ExactOptions, FitModel, Policy, ReplayOptions, check_pay, exact_report,
     read_policy,
 };
 use crowdqc::{Error, Result};
 
+use crate::args::{Judgments, Output, read_with};
 use crate::cmd::worker_policy::PolicyArgs;
-use crate::common::{self, Format, InputOpts};
+use crate::common::{self, InputOpts};
 use crate::progress::Bar;
 
 /// Subcommands of `crowdqc policy`.
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
-    /// Evaluate a policy for every worker, from judgments + gold or from a table of
-    /// per-worker statistics; print each decision with its explanation.
+    /// Evaluate a policy for every worker, from judgments + gold or per-worker statistics.
     Eval(EvalArgs),
-    /// Replay judgments in timestamp order and log each decision at the moment a live
-    /// platform would have made it.
+    /// Replay judgments in timestamp order, logging each decision when it would be made.
     Replay(ReplayArgs),
-    /// Run policies against simulated workers: per archetype, the probability of each
-    /// action, the median gold answers until it, and the share of work spent on gold.
+    /// Run policies against simulated workers: per archetype, each action's probability.
     Simulate(SimulateArgs),
-    /// Probability that restrictive rules (all together) fire within N gold answers,
-    /// for workers of given accuracies: exact (dynamic programming) when the chain is
-    /// small enough, otherwise a labelled Monte Carlo with 95% intervals.
+    /// Probability that restrictive rules fire within N gold answers, by worker accuracy.
     Exact(ExactArgs),
 }
 
@@ -56,27 +54,20 @@ pub struct ExactArgs {
     /// Gold answers (1 to 5000).
     #[arg(long, default_value_t = 100, value_name = "N")]
     pub horizon: u64,
-    /// Simulated workers per accuracy when the rules are too large for the exact
-    /// chain (a sliding window over 20 answers, or windows with cumulative rules); at
-    /// most 10,000,000.
+    /// Simulated workers per accuracy when the exact chain is too large; at most 1e7.
     #[arg(long, default_value_t = 100_000, value_name = "R")]
     pub runs: u64,
     /// Seed of that Monte Carlo.
     #[arg(long, default_value_t = 0, value_name = "S")]
     pub seed: u64,
-    /// Write the table here (.parquet or .csv).
-    #[arg(long, value_name = "TABLE")]
-    pub out: Option<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    #[command(flatten)]
+    pub output: Output,
 }
 
 /// Arguments of `crowdqc policy eval`.
 #[derive(Debug, clap::Args)]
 pub struct EvalArgs {
     #[command(flatten)]
-    #[allow(missing_docs)]
     pub decide: PolicyArgs,
     /// Judgments file (.parquet, .csv, .arrow/.ipc); evidence is computed from it.
     #[arg(required_unless_present = "stats", conflicts_with = "stats")]
@@ -84,22 +75,16 @@ pub struct EvalArgs {
     /// Gold labels file (with JUDGMENTS).
     #[arg(long, value_name = "GOLD")]
     pub gold: Option<PathBuf>,
-    /// A table of per-worker statistics instead of judgments: column `worker` and any of
-    /// gold_answered, gold_correct, recent_gold (0/1 string, oldest first),
-    /// model_accuracy, peer_agreement, spammer_score, fast_share, judgments,
-    /// tasks_per_day, hourly_pay, tier (level name or index).
+    /// A table of per-worker statistics instead of judgments (columns in docs/cli.md).
     #[arg(long, value_name = "WORKERS")]
     pub stats: Option<PathBuf>,
-    /// Fit Dawid–Skene for model_accuracy and spammer_score: auto (when the policy
-    /// uses them), always or never.
+    /// Fit Dawid–Skene for model_accuracy and spammer_score: auto, always or never.
     #[arg(long, default_value = "auto", value_name = "WHEN")]
     pub model: FitModel,
-    /// Pay table (TOML, see docs/pay.md) for hourly_pay rules; needs a duration_ms
-    /// column in JUDGMENTS.
+    /// Pay table (TOML, docs/pay.md) for hourly_pay rules; needs a duration_ms column.
     #[arg(long, value_name = "PAY.toml")]
     pub pay: Option<PathBuf>,
     #[command(flatten)]
-    #[allow(missing_docs)]
     pub input: InputOpts,
 }
 
@@ -109,25 +94,13 @@ pub struct ReplayArgs {
     /// Policy file (TOML).
     #[arg(long, value_name = "P.toml")]
     pub policy: PathBuf,
-    /// Judgments file with a timestamp column.
-    pub judgments: PathBuf,
-    /// Gold labels file.
-    #[arg(long, value_name = "GOLD")]
-    pub gold: Option<PathBuf>,
-    /// Unit of a plain integer timestamp column: s, ms, us or ns (required for one;
-    /// Arrow timestamp columns and RFC 3339 strings carry their unit).
+    #[command(flatten)]
+    pub data: Judgments,
+    /// Unit of a plain integer timestamp column: s, ms, us or ns (required for one).
     #[arg(long, value_name = "UNIT")]
     pub time_unit: Option<String>,
-    /// Write the decision log here (.parquet or .csv): timestamp_ms, worker, action,
-    /// duration_ms, untrust, rules, gold_answered, gold_correct, explanation.
-    #[arg(long, value_name = "LOG")]
-    pub out: Option<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
     #[command(flatten)]
-    #[allow(missing_docs)]
-    pub input: InputOpts,
+    pub output: Output,
 }
 
 /// Arguments of `crowdqc policy simulate`.
@@ -136,10 +109,8 @@ pub struct SimulateArgs {
     /// Policy file(s) (TOML); several are compared side by side.
     #[arg(long, value_name = "P.toml", required = true)]
     pub policy: Vec<PathBuf>,
-    /// Worker archetypes, comma-separated: accuracies (0.92), uniform, constant,
-    /// degrade:FROM>TO@SHARE; each may add a speed, ~MEDIAN[/SPREAD] (a log-normal
-    /// task duration across workers, e.g. 0.97~150s/0.3 or uniform~20s), for quota
-    /// and pay rules.
+    /// Worker archetypes, comma-separated: 0.92, uniform, constant, degrade:FROM>TO@SHARE,
+    /// each optionally ~MEDIAN[/SPREAD] for a task duration (docs/cli.md).
     #[arg(
         long,
         default_value = "0.97,0.92,0.85,0.70,uniform,constant,degrade:0.95>0.70@0.5",
@@ -152,8 +123,7 @@ pub struct SimulateArgs {
     /// Gold slots served first to every worker (e.g. a quiz).
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub front_gold: u64,
-    /// Task slots per worker (one a minute of simulated time); at most 10,000,000, and
-    /// archetypes × runs × tasks at most 2e10.
+    /// Task slots per worker (one a minute); at most 1e7, archetypes × runs × tasks ≤ 2e10.
     #[arg(long, default_value_t = 1000, value_name = "N")]
     pub tasks: u64,
     /// Simulated workers per archetype; at most 1,000,000.
@@ -165,39 +135,26 @@ pub struct SimulateArgs {
     /// Classes of gold items (a spammer is right 1/K of the time).
     #[arg(long, default_value_t = 2, value_name = "K")]
     pub classes: u32,
-    /// Gold schedule: `fixed` (each slot gold with probability --gold-rate, after
-    /// --front-gold) or `adaptive` (crowdqc-gold's scheduler: 10 onboarding gold at
-    /// rate 0.5, then 0.02 + 0.28 × P(accuracy < 0.8) under the Jeffreys posterior;
-    /// --gold-rate and --front-gold are ignored).
+    /// Gold schedule: `fixed` (--gold-rate after --front-gold) or `adaptive` (docs/cli.md).
     #[arg(long, default_value = "fixed", value_name = "KIND")]
     pub schedule: String,
-    /// Gold items available to the adaptive schedule (each served at most once per
-    /// worker); at most 1,000,000, and pool × archetypes × runs at most 2e10.
+    /// Gold items of the adaptive schedule; at most 1e6, pool × archetypes × runs ≤ 2e10.
     #[arg(long, default_value_t = 500, value_name = "N")]
     pub gold_pool: u64,
     /// Working time per day of workers with a speed (e.g. 8h).
     #[arg(long, default_value = "8h", value_name = "DURATION")]
     pub shift: String,
-    /// Pay table: simulated tasks pay its default rate after the platform's cut,
-    /// its qualification gold unpaid (for hourly_pay rules).
+    /// Pay table (TOML) for hourly_pay rules: tasks pay its default rate after the cut.
     #[arg(long, value_name = "PAY.toml")]
     pub pay: Option<PathBuf>,
-    /// Write the per-archetype table here (.parquet or .csv; all policies).
-    #[arg(long, value_name = "TABLE")]
-    pub out: Option<PathBuf>,
-    /// Output format (text: one table per policy, then a side-by-side Markdown table).
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
-    /// Instead, the gold economy: the adaptive schedule next to flat 10%, 20% and 30%
-    /// gold for good workers (0.97, 0.92, 0.85) and uniform spammers.
+    #[command(flatten)]
+    pub output: Output,
+    /// Instead, the gold economy: adaptive vs flat 10/20/30% gold (docs/gold-economy.md).
     #[arg(long)]
     pub economy: bool,
 }
 
 /// Runs the subcommand.
-///
-/// # Errors
-/// Bad arguments, policy or input files; I/O failures.
 pub fn run(cmd: Command) -> Result<()> {
     match cmd {
         Command::Eval(a) => eval(a),
@@ -207,60 +164,45 @@ pub fn run(cmd: Command) -> Result<()> {
     }
 }
 
-fn check_out(p: Option<&PathBuf>) -> Result<()> {
-    p.map_or(Ok(()), |p| crowdqc_io::check_output_path(p))
-}
-
 fn eval(a: EvalArgs) -> Result<()> {
     let policy = a.decide.open()?;
     let pay = a.pay.as_deref().map(read_pay).transpose()?;
-    if a.stats.is_none() {
+    let table = if let Some(j) = &a.judgments {
         check_pay(&policy, pay.as_ref())?;
-    }
-    let table = match (&a.judgments, &a.stats) {
-        (Some(j), _) => {
-            let m = common::load(j, &a.input, a.gold.as_deref())?;
-            let mut t = EvidenceTable::from_matrix(&m, &policy);
-            if let Some(p) = &pay {
-                t.fill_pay(&pay_by_worker(&m, p)?)?;
-            }
-            if a.model.wanted(&policy) {
-                let model = fit_with_progress("ds", &m, &RunOptions::default(), &Bar::stderr())?;
-                t.fill_from_model(model.as_ref());
-            }
-            t
+        let m = common::load(j, &a.input, a.gold.as_deref())?;
+        let mut t = EvidenceTable::from_matrix(&m, &policy);
+        if let Some(p) = &pay {
+            t.fill_pay(&pay_by_worker(&m, p)?)?;
         }
-        (None, Some(s)) => {
-            let t = crowdqc_io::read_table_with_lines(s)?;
+        if a.model.wanted(&policy) {
+            let model = fit_with_progress("ds", &m, &RunOptions::default(), &Bar::stderr())?;
+            t.fill_from_model(model.as_ref());
+        }
+        t
+    } else {
+        let s = a
+            .stats
+            .as_ref()
+            .ok_or_else(|| Error::param("JUDGMENTS", "give a judgments file or --stats WORKERS"))?;
+        read_with(s, |t| {
             EvidenceTable::from_stats(&t.clone().into_batches(), &policy)
-                .map_err(|e| t.locate(e))?
-        }
-        (None, None) => {
-            return Err(Error::param(
-                "JUDGMENTS",
-                "give a judgments file or --stats WORKERS",
-            ));
-        }
+        })?
     };
     a.decide.show(&policy.evaluate_table(&table))
 }
 
 fn replay(a: ReplayArgs) -> Result<()> {
     let policy = read_policy(&a.policy)?;
-    check_out(a.out.as_ref())?;
+    a.output.check()?;
     let unit = a.time_unit.as_deref().map(str::parse).transpose()?;
-    let schema = crowdqc_io::BatchReader::open(&a.judgments)?.schema();
-    let opts = ReplayOptions::for_schema(&schema, a.input.timestamp_column.as_deref(), unit)
-        .map_err(|e| e.in_file(&a.judgments))?;
-    let m = common::load(&a.judgments, &a.input, a.gold.as_deref())?;
+    let path = &a.data.judgments;
+    let schema = crowdqc_io::BatchReader::open(path)?.schema();
+    let opts = ReplayOptions::for_schema(&schema, a.data.input.timestamp_column.as_deref(), unit)
+        .map_err(|e| e.in_file(path))?;
+    let m = a.data.load()?;
     let log = replay_with(&policy, &m, &opts)?.log(&policy, &m);
-    if let Some(p) = &a.out {
-        crowdqc_io::write_table(p, &log.to_record_batch()?)?;
-    }
-    common::print_out(&match a.format {
-        Format::Json => common::to_json(&log)?,
-        Format::Text => log.text(),
-    })
+    a.output.write(|| log.to_record_batch())?;
+    a.output.format.print(&log, || log.text())
 }
 
 fn simulate(a: SimulateArgs) -> Result<()> {
@@ -272,7 +214,7 @@ fn simulate(a: SimulateArgs) -> Result<()> {
     if a.economy {
         return economy(&a, &policies);
     }
-    check_out(a.out.as_ref())?;
+    a.output.check()?;
     let shift = crowdqc::policy::spec::parse_duration("--shift", &a.shift)?.unwrap_or(0);
     let mut cfg = SimConfig::new()
         .roster(&a.workers)?
@@ -289,47 +231,29 @@ fn simulate(a: SimulateArgs) -> Result<()> {
     cfg.validate()?;
     let (rate, front) = (a.gold_rate, a.front_gold);
     let gold: Box<dyn Fn(u64) -> Box<dyn GoldSource> + Sync> = match a.schedule.as_str() {
-        "fixed" => Box::new(move |seed| {
-            Box::new(crowdqc::policy::simulate::FixedRateGold::new(
-                rate, front, seed,
-            )) as _
-        }),
+        "fixed" => Box::new(move |seed| Box::new(FixedRateGold::new(rate, front, seed)) as _),
         "adaptive" => {
             let simulated = a.runs.saturating_mul(cfg.workers.len() as u64);
             let pool = GoldPool::synthetic(a.gold_pool, a.classes, simulated)?;
-            // validate once, so the per-worker factory cannot fail
-            GoldScheduler::new(ScheduleParams::new(), pool.clone())?;
-            Box::new(move |seed| {
-                Box::new(
-                    GoldScheduler::new(ScheduleParams::new().seed(seed), pool.clone())
-                        .expect("parameters validated above"),
-                ) as _
-            })
+            Box::new(GoldScheduler::factory(ScheduleParams::new(), pool)?)
         }
         other => {
-            return Err(Error::param(
-                "--schedule",
-                format!("unknown value `{other}`; valid: fixed, adaptive"),
-            ));
+            let valid = format!("unknown value `{other}`; valid: fixed, adaptive");
+            return Err(Error::param("--schedule", valid));
         }
     };
     let reports: Vec<SimReport> = policies
         .iter()
         .map(|p| simulate_with_progress(p, &cfg, gold.as_ref(), &Bar::stderr()))
         .collect::<Result<_>>()?;
-    if let Some(p) = &a.out {
-        crowdqc_io::write_table(p, &SimReport::table(&reports)?)?;
-    }
+    a.output.write(|| SimReport::table(&reports))?;
     let all = SimComparison::new(&policies, reports);
-    common::print_out(&match a.format {
-        Format::Json => common::to_json(&all)?,
-        Format::Text => all.to_string(),
-    })
+    a.output.format.print(&all, || all.to_string())
 }
 
 fn exact(a: ExactArgs) -> Result<()> {
     let policy = read_policy(&a.policy)?;
-    check_out(a.out.as_ref())?;
+    a.output.check()?;
     let opts = ExactOptions::new()
         .rules(a.rules)
         .accuracies(a.accuracy)
@@ -337,17 +261,11 @@ fn exact(a: ExactArgs) -> Result<()> {
         .runs(a.runs)
         .seed(a.seed);
     let r = exact_report(&policy, &opts, &Bar::stderr())?;
-    if let Some(p) = &a.out {
-        crowdqc_io::write_table(p, &r.to_record_batch()?)?;
-    }
-    common::print_out(&match a.format {
-        Format::Json => common::to_json(&r)?,
-        Format::Text => r.text(),
-    })
+    a.output.write(|| r.to_record_batch())?;
+    a.output.format.print(&r, || r.text())
 }
 
 fn economy(a: &SimulateArgs, policies: &[Policy]) -> Result<()> {
-    use crowdqc::policy::simulate::economy::{EconomyConfig, GoldSchedule, gold_economy};
     let cfg = (EconomyConfig::new()
         .tasks(a.tasks)
         .runs(a.runs)
@@ -361,8 +279,7 @@ fn economy(a: &SimulateArgs, policies: &[Policy]) -> Result<()> {
     schedules.extend([0.1, 0.2, 0.3].map(GoldSchedule::flat));
     let tables: Vec<_> =
         (policies.iter().map(|p| gold_economy(p, &cfg, &schedules))).collect::<Result<_>>()?;
-    common::print_out(&match a.format {
-        Format::Json => common::to_json(&tables)?,
-        Format::Text => tables.iter().map(ToString::to_string).collect(),
-    })
+    a.output
+        .format
+        .print(&tables, || tables.iter().map(ToString::to_string).collect())
 }

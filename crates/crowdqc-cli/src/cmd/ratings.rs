@@ -1,31 +1,25 @@
-//! `crowdqc ratings aggregate|agreement|policy`: numeric or ordinal ratings `(item,
-//! worker, rating)` — one score per item with worker bias and variance, ICC /
-//! Kendall's W, and policy decisions from gold ratings.
+//! `crowdqc ratings aggregate|agreement|policy`: numeric or ordinal ratings.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crowdqc::Result;
-use crowdqc::core::{ColumnMap, DuplicatePolicy};
 use crowdqc::ratings::{
     GoldRatings, Method, RatingAgreement, RatingMatrix, RatingParams, RatingScale, RatingSummary,
     RatingsBuilder, RatingsOptions, gold_evidence, rating_agreement, score_accuracy,
 };
 
 use super::worker_policy::PolicyArgs;
-use crate::common::{self, Format};
+use crate::args::{Columns, FitOutput, Output, read_with, wrote_lines};
 
 /// `crowdqc ratings …`
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
-    /// One score per item (mean, median, trimmed-mean, catd, crh, lfc) with standard
-    /// errors, and each worker's bias, variance and weight.
+    /// One score per item with its standard error, and each worker's bias and variance.
     Aggregate(AggregateArgs),
-    /// Intraclass correlation (six Shrout–Fleiss / McGraw–Wong forms, F tests and
-    /// intervals) and Kendall's W, over the items rated by every worker.
+    /// Intraclass correlation (six forms, F tests, intervals) and Kendall's W.
     Agreement(AgreementArgs),
-    /// Evaluate an access policy for every worker from gold ratings: a rating within
-    /// the gold value's tolerance is a correct gold answer.
+    /// Evaluate an access policy for every worker from gold ratings (within a tolerance).
     Policy(PolicyCmd),
 }
 
@@ -34,39 +28,24 @@ pub enum Command {
 pub struct RatingsInput {
     /// Ratings file (.parquet, .csv, .arrow/.ipc) with item, worker and label columns.
     pub ratings: PathBuf,
-    /// Name of the item column (default: `item` or `task`).
-    #[arg(long, value_name = "NAME")]
-    pub item_column: Option<String>,
-    /// Name of the worker column (default: `worker`, `performer` or `annotator`).
-    #[arg(long, value_name = "NAME")]
-    pub worker_column: Option<String>,
-    /// Name of the rating column (default: `label`).
-    #[arg(long, value_name = "NAME")]
-    pub label_column: Option<String>,
-    /// Repeated (item, worker) pairs: keep-all, first, last or error.
-    #[arg(long, default_value = "keep-all", value_name = "POLICY")]
-    pub duplicates: String,
-    /// Ordinal scale: the rating labels in order, lowest first, comma-separated (read as
-    /// ranks 0, 1, …). Default: ratings are numbers.
+    #[command(flatten)]
+    pub columns: Columns,
+    /// Ordinal scale: the labels in order, lowest first, comma-separated (default: numbers).
     #[arg(long, value_delimiter = ',', value_name = "LEVELS")]
     pub levels: Option<Vec<String>>,
 }
 
 impl RatingsInput {
     fn options(&self) -> Result<RatingsOptions> {
-        let duplicates: DuplicatePolicy = self.duplicates.parse()?;
-        let mut columns = ColumnMap::default();
-        columns.item.clone_from(&self.item_column);
-        columns.worker.clone_from(&self.worker_column);
-        columns.label.clone_from(&self.label_column);
-        let scale = match &self.levels {
-            Some(l) => RatingScale::Ordinal(l.clone()),
-            None => RatingScale::Numeric,
-        };
-        Ok(RatingsOptions::default()
+        let (columns, duplicates) = self.columns.map()?;
+        let scale = self
+            .levels
+            .clone()
+            .map_or(RatingScale::Numeric, RatingScale::Ordinal);
+        let opts = RatingsOptions::default()
             .with_columns(columns)
-            .with_duplicates(duplicates)
-            .with_scale(scale))
+            .with_duplicates(duplicates);
+        Ok(opts.with_scale(scale))
     }
 
     /// Streams the file through the library's builder; notes duplicates on stderr.
@@ -74,11 +53,9 @@ impl RatingsInput {
         let opts = self.options()?;
         let path = &self.ratings;
         let reader = crowdqc::io::BatchReader::open_judgments(path, &opts.columns)?;
-        let mut b = RatingsBuilder::new(opts)?;
-        for batch in reader {
-            b.push_batch(&batch?).map_err(|e| e.in_file(path))?;
-        }
-        let m = b.finish().map_err(|e| e.in_file(path))?;
+        let m = RatingsBuilder::new(opts)?
+            .read_all(reader)
+            .map_err(|e| e.in_file(path))?;
         if let Some(n) = m.duplicate_note() {
             eprintln!("{n}");
         }
@@ -87,9 +64,10 @@ impl RatingsInput {
 
     /// Gold ratings (item, value, optional tolerance column) joined to `m`.
     fn gold(&self, path: &Path, m: &RatingMatrix, tolerance: f64) -> Result<GoldRatings> {
-        let t = crowdqc::io::read_table_with_lines(path)?;
-        GoldRatings::from_batches(m, t.batches(), &self.options()?.columns, tolerance)
-            .map_err(|e| t.locate(e))
+        let columns = self.options()?.columns;
+        read_with(path, |t| {
+            GoldRatings::from_batches(m, t.batches(), &columns, tolerance)
+        })
     }
 }
 
@@ -97,7 +75,6 @@ impl RatingsInput {
 #[derive(Debug, clap::Args)]
 pub struct AggregateArgs {
     #[command(flatten)]
-    #[allow(missing_docs)]
     pub input: RatingsInput,
     /// Method: mean, median, trimmed-mean, catd, crh (pm-crh), lfc.
     #[arg(long, default_value = "mean", value_name = "METHOD")]
@@ -111,46 +88,32 @@ pub struct AggregateArgs {
     /// Convergence tolerance of catd, crh, lfc (sum of squared score changes).
     #[arg(long, default_value_t = 1e-6, value_name = "T")]
     pub tol: f64,
-    /// Gold ratings used only to report accuracy (item column + label, true_label or
-    /// gold; optional tolerance column): MAE, RMSE, correlations.
+    /// Gold ratings used only to report accuracy (MAE, RMSE, correlations).
     #[arg(long = "eval", value_name = "GOLD")]
     pub eval: Option<PathBuf>,
     /// Tolerance of gold ratings without a tolerance column.
     #[arg(long, default_value_t = 0.0, value_name = "T")]
     pub tolerance: f64,
-    /// Write one row per item: item, score, std_error, n_ratings.
-    #[arg(long, value_name = "ITEMS")]
-    pub out: Option<PathBuf>,
-    /// Write one row per worker: worker, n_ratings, bias, variance, rmse, mae, weight.
-    #[arg(long = "workers-out", value_name = "WORKERS")]
-    pub workers_out: Option<PathBuf>,
-    /// Output format of the summary.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    #[command(flatten)]
+    pub output: FitOutput,
 }
 
 /// Arguments of `crowdqc ratings agreement`.
 #[derive(Debug, clap::Args)]
 pub struct AgreementArgs {
     #[command(flatten)]
-    #[allow(missing_docs)]
     pub input: RatingsInput,
     /// Confidence level of the ICC intervals, in (0, 1).
     #[arg(long, default_value_t = 0.95, value_name = "LEVEL")]
     pub confidence: f64,
-    /// Write the statistics table (one row per ICC form and Kendall's W) to FILE.
-    #[arg(long, value_name = "FILE")]
-    pub out: Option<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    #[command(flatten)]
+    pub output: Output,
 }
 
 /// Arguments of `crowdqc ratings policy`.
 #[derive(Debug, clap::Args)]
 pub struct PolicyCmd {
     #[command(flatten)]
-    #[allow(missing_docs)]
     pub input: RatingsInput,
     /// Gold ratings: item column + label, true_label or gold; optional tolerance column.
     #[arg(long, value_name = "GOLD")]
@@ -159,14 +122,10 @@ pub struct PolicyCmd {
     #[arg(long, default_value_t = 0.0, value_name = "T")]
     pub tolerance: f64,
     #[command(flatten)]
-    #[allow(missing_docs)]
     pub policy: PolicyArgs,
 }
 
 /// Runs `crowdqc ratings …`.
-///
-/// # Errors
-/// Bad parameters, unreadable or malformed input, non-numeric ratings.
 pub fn run(cmd: Command) -> Result<()> {
     match cmd {
         Command::Aggregate(a) => aggregate(a),
@@ -181,6 +140,7 @@ pub fn run(cmd: Command) -> Result<()> {
     }
 }
 
+/// What `ratings aggregate --format json` prints.
 #[derive(Debug, serde::Serialize)]
 struct AggregateOutput<'a> {
     file: String,
@@ -199,9 +159,7 @@ fn aggregate(args: AggregateArgs) -> Result<()> {
         .tol(args.tol);
     params.validate()?;
     GoldRatings::check_tolerance(args.tolerance)?;
-    for p in [&args.out, &args.workers_out].into_iter().flatten() {
-        crowdqc::io::check_output_path(p)?;
-    }
+    args.output.check()?;
     let t0 = Instant::now();
     let m = args.input.load()?;
     let fit = params.fit(&m)?;
@@ -212,32 +170,30 @@ fn aggregate(args: AggregateArgs) -> Result<()> {
         }
         None => None,
     };
-    if let Some(p) = &args.out {
-        crowdqc::io::write_table(p, &fit.items_record_batch()?)?;
-    }
-    if let Some(p) = &args.workers_out {
-        crowdqc::io::write_table(p, &fit.workers_record_batch()?)?;
-    }
-    let shown = |p: &Option<PathBuf>| p.as_ref().map(|p| p.display().to_string());
+    args.output
+        .write(|| fit.items_record_batch(), || fit.workers_record_batch())?;
+    let shown = args.output.shown();
+    let wrote = wrote_lines(&shown);
+    let [out, workers_out] = shown;
+    let file = args.input.ratings.display().to_string();
+    let summary = RatingSummary::new(&m, &fit, eval);
+    let seconds = t0.elapsed().as_secs_f64();
     let o = AggregateOutput {
-        file: args.input.ratings.display().to_string(),
-        summary: RatingSummary::new(&m, &fit, eval),
-        out: shown(&args.out),
-        workers_out: shown(&args.workers_out),
-        seconds: t0.elapsed().as_secs_f64(),
+        file,
+        summary,
+        out,
+        workers_out,
+        seconds,
     };
-    common::print_out(&match args.format {
-        Format::Json => common::to_json(&o)?,
-        Format::Text => {
-            let mut t = format!("ratings      {}\n{}", o.file, o.summary);
-            for p in [&o.out, &o.workers_out].into_iter().flatten() {
-                t += &format!("wrote        {p}\n");
-            }
-            t + &format!("time         {:.2} s\n", o.seconds)
-        }
+    args.output.format.print(&o, || {
+        format!(
+            "ratings      {}\n{}{wrote}time         {seconds:.2} s\n",
+            o.file, o.summary
+        )
     })
 }
 
+/// What `ratings agreement --format json` prints.
 #[derive(Debug, serde::Serialize)]
 struct AgreementOutput<'a> {
     file: String,
@@ -248,26 +204,19 @@ struct AgreementOutput<'a> {
 
 fn agreement(args: AgreementArgs) -> Result<()> {
     crowdqc::core::interval::check_confidence(args.confidence)?;
-    if let Some(p) = &args.out {
-        crowdqc::io::check_output_path(p)?;
-    }
+    args.output.check()?;
     let m = args.input.load()?;
     let a = rating_agreement(&m, args.confidence)?;
-    if let Some(p) = &args.out {
-        crowdqc::io::write_table(p, &a.to_record_batch()?)?;
-    }
+    args.output.write(|| a.to_record_batch())?;
+    let file = args.input.ratings.display().to_string();
+    let out = args.output.out.as_ref().map(|p| p.display().to_string());
+    let wrote = wrote_lines(std::slice::from_ref(&out));
     let o = AgreementOutput {
-        file: args.input.ratings.display().to_string(),
+        file,
         agreement: &a,
-        out: args.out.as_ref().map(|p| p.display().to_string()),
+        out,
     };
-    common::print_out(&match args.format {
-        Format::Json => common::to_json(&o)?,
-        Format::Text => {
-            let t = format!("ratings      {}\n{a}", o.file);
-            t + &o
-                .out
-                .map_or(String::new(), |p| format!("wrote        {p}\n"))
-        }
-    })
+    args.output
+        .format
+        .print(&o, || format!("ratings      {}\n{a}{wrote}", o.file))
 }

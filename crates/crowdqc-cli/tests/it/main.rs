@@ -13,6 +13,7 @@ mod pairwise;
 mod policy;
 mod ratings;
 mod report;
+mod size;
 mod soak;
 mod util;
 mod workers;

@@ -136,6 +136,32 @@ fn divergence(r: &ModelComparison) -> Option<&'static str> {
     }
 }
 
+/// Parses gold corrections written `ITEM=LABEL` (the command line's `--correct`) into
+/// `(item, label)` pairs for [`forgive_edits`]; the label may itself contain `=`.
+///
+/// # Errors
+/// [`Error::InvalidParameter`] (`correct`) for an entry without `=`.
+///
+/// ```
+/// let c = crowdqc_gold::parse_corrections(&["7=cat".into(), "x=a=b".into()])?;
+/// assert_eq!(c[0], ("7".to_string(), "cat".to_string()));
+/// assert_eq!(c[1], ("x".to_string(), "a=b".to_string()));
+/// assert!(crowdqc_gold::parse_corrections(&["7".into()]).is_err());
+/// # Ok::<(), crowdqc_core::Error>(())
+/// ```
+pub fn parse_corrections(entries: &[String]) -> Result<Vec<(String, String)>> {
+    entries
+        .iter()
+        .map(|s| match s.split_once('=') {
+            Some((i, l)) => Ok((i.to_string(), l.to_string())),
+            None => Err(Error::param(
+                "correct",
+                format!("expected ITEM=LABEL, got `{s}`"),
+            )),
+        })
+        .collect()
+}
+
 /// Forgive edits from ids: `drop` items, and `correct` pairs `(item, label)`.
 ///
 /// # Errors

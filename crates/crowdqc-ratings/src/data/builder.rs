@@ -187,6 +187,46 @@ impl RatingsBuilder {
         Ok(())
     }
 
+    /// Pushes every batch of `batches` (e.g. a file reader's) and finishes: the
+    /// streaming read of a whole ratings file.
+    ///
+    /// # Errors
+    /// The first error of a batch (as given), of [`push_batch`](Self::push_batch) or of
+    /// [`finish`](Self::finish).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray};
+    /// use crowdqc_ratings::{RatingsBuilder, RatingsOptions};
+    /// let batch = |i: &[&str], w: &[&str], v: &[f64]| {
+    ///     let cols: [(&str, ArrayRef); 3] = [
+    ///         ("item", Arc::new(StringArray::from(i.to_vec()))),
+    ///         ("worker", Arc::new(StringArray::from(w.to_vec()))),
+    ///         ("label", Arc::new(Float64Array::from(v.to_vec()))),
+    ///     ];
+    ///     RecordBatch::try_from_iter(cols).expect("batch")
+    /// };
+    /// let b1 = batch(&["i1", "i2"], &["a", "a"], &[1.0, 2.0]);
+    /// let b2 = batch(&["i1"], &["b"], &[3.0]);
+    /// let opts = RatingsOptions::default();
+    /// let m = RatingsBuilder::new(opts.clone())?.read_all([Ok(b1), Ok(b2.clone())])?;
+    /// assert_eq!((m.n_ratings(), m.n_items()), (3, 2));
+    /// // a failed batch stops the read with its own error
+    /// let bad = crowdqc_core::Error::insufficient("disk gone");
+    /// let e = RatingsBuilder::new(opts)?.read_all([Ok(b2), Err(bad)]).unwrap_err();
+    /// assert!(e.to_string().contains("disk gone"));
+    /// # Ok::<(), crowdqc_core::Error>(())
+    /// ```
+    pub fn read_all(
+        mut self,
+        batches: impl IntoIterator<Item = Result<RecordBatch>>,
+    ) -> Result<RatingMatrix> {
+        for batch in batches {
+            self.push_batch(&batch?)?;
+        }
+        self.finish()
+    }
+
     /// Groups the ratings by item, applies the duplicate policy and counts duplicates.
     ///
     /// # Errors
