@@ -20,7 +20,8 @@
 //! crowd-kit builds a dense workers × items observation matrix and dense workers ×
 //! workers matrices (and a dense graph for the signs), which is what makes it try to
 //! allocate tens of GiB on modest inputs. Here `C` is a sparse symmetric CSR over the
-//! worker pairs that share an item, built per worker with a scratch counter
+//! worker pairs that share an item (rows of workers with more than one judgment; see
+//! *Speed* for the single-judgment workers), built per worker with a scratch counter
 //! (`O(Σ_t n_t²)` time; memory `O(workers + co-occurring pairs)`, i.e. linear in the
 //! judgments for bounded redundancy: about 36 bytes per ordered co-occurring pair,
 //! i.e. at most `36 (r − 1)` bytes per judgment at redundancy `r`, plus a transient
@@ -86,15 +87,23 @@
 //!
 //! ## Speed
 //! A half-step costs one division per graph entry and one sort per worker. Rows of up
-//! to 32 co-workers (every worker when each gives one judgment: redundancy − 1) are
-//! sorted on the stack by a pruned Batcher network with branch-free `min`/`max`, which
-//! gives the order of a library sort, so the trimmed sums are the same bits. The
-//! graph is built into flat arrays per chunk of 4 096 workers (no allocation per
-//! worker), and the sign step's edge weights and degree sums are computed once. With
-//! one worker per judgment the graph has `r − 1` entries per judgment (9·10⁶ at 1e6
-//! judgments and redundancy 10) against a few ·10⁴ for the same judgments from 5 000
-//! workers, and every half-step visits all of them: issue 12's target (within 3× of
-//! the 5 000-worker fit) is missed (`benches/README.md`).
+//! to 32 co-workers are sorted on the stack by a pruned Batcher network with
+//! branch-free `min`/`max`, which gives the order of a library sort, so the trimmed
+//! sums are the same bits. The graph is built into flat arrays per chunk of 4 096
+//! workers (no allocation per worker), and the sign step's edge weights and degree
+//! sums are computed once.
+//!
+//! **Single-judgment workers** have no graph row: a worker with one judgment
+//! `(t, c)` has the same entries as every other single-judgment worker of class `c`
+//! on `t` (its co-workers are `t`'s workers, and each entry depends only on the
+//! co-worker's answers to `t` and on `c`), so they share one list per (item, class),
+//! sorted once per half-step; each worker's trimmed mean leaves its own value out of
+//! it (`single.rs`). The fit is bit-identical to the plain graph's (unit tests on
+//! random mixed data with repeat workers, pairs sharing several items and duplicate
+//! answers). With one worker per judgment at 1e6 judgments (redundancy 10) the lists
+//! hold 2·10⁶ entries where the graph held 9·10⁶; the fit's CPU time fell from
+//! ~5 s to ~3.1 s against 0.16 s for the same judgments from 5 000 workers: issue
+//! 12's target (within 3×) is still missed (`benches/README.md`, session 7).
 //!
 //! # Examples
 //! ```

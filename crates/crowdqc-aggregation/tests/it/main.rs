@@ -8,6 +8,7 @@ mod mmsr;
 
 mod auto;
 mod minimax;
+mod tiny_mmsr;
 mod tiny_workers;
 
 mod accuracy;
