@@ -13,8 +13,10 @@ use super::params::{MaceMethod, MaceParams};
 use super::special::{digamma, ln_gamma};
 
 mod mstep;
+mod one;
 
 use mstep::Consts;
+use one::OneTable;
 
 /// Items per parallel chunk of the E-step (fixed: sums independent of thread count).
 const CHUNK: usize = 1024;
@@ -54,6 +56,9 @@ struct Ctx<'a> {
     /// the per-(worker, label) tables are ever read (by the E- and M-steps), so only
     /// those are computed (with 10^6 single-judgment workers, one label in `K`).
     given: Vec<bool>,
+    /// Variational Bayes with workers of one judgment: their M-step tabulated over the
+    /// expected spamming count (`None`: computed directly, as for every other worker).
+    one: Option<OneTable>,
 }
 
 /// Per-restart state; allocated once and reused by every restart and iteration.
@@ -227,9 +232,15 @@ impl Estimator for MaceParams {
 impl MaceParams {
     /// The fit of [`Estimator::fit_with_progress`] (parameters already validated).
     fn fit_run(&self, m: &JudgmentMatrix, progress: &dyn Progress) -> Result<MaceModel> {
+        self.fit_ctx(&self.ctx(m, true)?, progress)
+    }
+
+    /// The constants of a fit; `tabulate`: the M-step of one-judgment workers from
+    /// [`OneTable`] when it passes its check (variational Bayes).
+    fn ctx<'a>(&self, m: &'a JudgmentMatrix, tabulate: bool) -> Result<Ctx<'a>> {
         let (observed, k_obs) = crate::common::observed_classes(m, "mace")?;
-        let (n, w, k) = (m.n_items(), m.n_workers(), m.n_classes());
-        let ctx = Ctx {
+        let (w, k) = (m.n_workers(), m.n_classes());
+        let mut ctx = Ctx {
             m,
             k,
             log_prior: observed
@@ -271,7 +282,21 @@ impl MaceParams {
                 k_obs,
                 self.smoothing.unwrap_or(0.01 / k_obs as f64),
             ),
+            one: None,
         };
+        if tabulate
+            && self.method == MaceMethod::VariationalBayes
+            && (0..w).any(|wk| m.worker_count(wk as u32) == 1)
+        {
+            ctx.one = OneTable::build(|u| ctx.one_judgment_direct(u));
+        }
+        Ok(ctx)
+    }
+
+    /// The restarts of a fit with the constants `ctx`.
+    fn fit_ctx(&self, ctx: &Ctx<'_>, progress: &dyn Progress) -> Result<MaceModel> {
+        let (m, k_obs) = (ctx.m, ctx.k_obs);
+        let (n, w, k) = (m.n_items(), m.n_workers(), m.n_classes());
         let mut s = State {
             lspam: vec![0.0; w],
             lknow: vec![0.0; w],
@@ -390,3 +415,6 @@ impl MaceParams {
         })
     }
 }
+
+#[cfg(test)]
+mod tests;
