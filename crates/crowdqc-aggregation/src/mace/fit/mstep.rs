@@ -192,14 +192,9 @@ impl Ctx<'_> {
                         let v = table.eval(u);
                         strat[l] = u;
                         (*ns, *nk) = (u, kn);
-                        (*lspam, *lknow) = (v[LSPAM], v[LKNOW]);
-                        for (c, x) in lxi.iter_mut().enumerate() {
-                            *x = match (self.observed[c], c == l) {
-                                (false, _) => f64::NEG_INFINITY,
-                                (true, true) => v[LXI_GIVEN],
-                                (true, false) => v[LXI_OTHER],
-                            };
-                        }
+                        // `lspam`, `lknow` and `lxi` are not stored: nothing reads them
+                        // in variational Bayes after this step (the E-step reads `la`,
+                        // `ld`, the next M-step `rk`, the model `ns`, `nk`, `strat`)
                         (la[l], ld[l], rk[l], *pen) = (v[LA], v[LD], v[RK], v[PEN]);
                         return;
                     }
