@@ -63,7 +63,9 @@ struct Ctx<'a> {
 
 /// Per-restart state; allocated once and reused by every restart and iteration.
 struct State {
-    /// `ln P(spam)`, `ln P(knowing)` per worker (VB: `E[ln ·]`), `ln ξ[w, l]`.
+    /// `ln P(spam)`, `ln P(knowing)` per worker (VB: `E[ln ·]`), `ln ξ[w, l]`. Not
+    /// updated for workers whose M-step comes from [`OneTable`] (only their `la`, `ld`,
+    /// `rk`, counts and penalty are read afterwards).
     lspam: Vec<f64>,
     lknow: Vec<f64>,
     lxi: Vec<f64>,
