@@ -77,22 +77,22 @@ impl OneTable {
             }
         }
         let mut coef = vec![[[0.0; NF]; DEG + 1]; PIECES];
-        for piece in 0..PIECES {
+        for (piece, pc) in coef.iter_mut().enumerate() {
             let values: Vec<[f64; NF]> = nodes
                 .iter()
                 .map(|&t| direct((piece as f64 + 0.5 * (t + 1.0)) / PIECES as f64))
                 .collect();
             for f in 0..NF {
                 // Chebyshev coefficients by the discrete cosine sums at the nodes
-                for k in 0..n {
+                for (k, tk) in cheb.iter().enumerate() {
                     let mut a = 0.0;
                     for (i, v) in values.iter().enumerate() {
                         let th = std::f64::consts::PI * (i as f64 + 0.5) / n as f64;
                         a += v[f] * (k as f64 * th).cos();
                     }
                     a *= if k == 0 { 1.0 } else { 2.0 } / n as f64;
-                    for d in 0..n {
-                        coef[piece][d][f] += a * cheb[k][d];
+                    for (row, &m) in pc.iter_mut().zip(tk) {
+                        row[f] += a * m;
                     }
                 }
             }
