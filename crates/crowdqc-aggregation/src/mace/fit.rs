@@ -13,8 +13,11 @@ use super::params::{MaceMethod, MaceParams};
 use super::special::{digamma, ln_gamma};
 
 mod mstep;
+mod one;
+mod setup;
 
 use mstep::Consts;
+use one::OneTable;
 
 /// Items per parallel chunk of the E-step (fixed: sums independent of thread count).
 const CHUNK: usize = 1024;
@@ -54,11 +57,16 @@ struct Ctx<'a> {
     /// the per-(worker, label) tables are ever read (by the E- and M-steps), so only
     /// those are computed (with 10^6 single-judgment workers, one label in `K`).
     given: Vec<bool>,
+    /// Variational Bayes with workers of one judgment: their M-step tabulated over the
+    /// expected spamming count (`None`: computed directly, as for every other worker).
+    one: Option<OneTable>,
 }
 
 /// Per-restart state; allocated once and reused by every restart and iteration.
 struct State {
-    /// `ln P(spam)`, `ln P(knowing)` per worker (VB: `E[ln ·]`), `ln ξ[w, l]`.
+    /// `ln P(spam)`, `ln P(knowing)` per worker (VB: `E[ln ·]`), `ln ξ[w, l]`. Not
+    /// updated for workers whose M-step comes from [`OneTable`] (only their `la`, `ld`,
+    /// `rk`, counts and penalty are read afterwards).
     lspam: Vec<f64>,
     lknow: Vec<f64>,
     lxi: Vec<f64>,
@@ -227,51 +235,13 @@ impl Estimator for MaceParams {
 impl MaceParams {
     /// The fit of [`Estimator::fit_with_progress`] (parameters already validated).
     fn fit_run(&self, m: &JudgmentMatrix, progress: &dyn Progress) -> Result<MaceModel> {
-        let (observed, k_obs) = crate::common::observed_classes(m, "mace")?;
+        self.fit_ctx(&self.ctx(m, true)?, progress)
+    }
+
+    /// The restarts of a fit with the constants `ctx`.
+    fn fit_ctx(&self, ctx: &Ctx<'_>, progress: &dyn Progress) -> Result<MaceModel> {
+        let (m, k_obs) = (ctx.m, ctx.k_obs);
         let (n, w, k) = (m.n_items(), m.n_workers(), m.n_classes());
-        let ctx = Ctx {
-            m,
-            k,
-            log_prior: observed
-                .iter()
-                .map(|&o| {
-                    if o {
-                        -(k_obs as f64).ln()
-                    } else {
-                        f64::NEG_INFINITY
-                    }
-                })
-                .collect(),
-            observed,
-            k_obs,
-            estimate_priors: self.estimate_class_priors,
-            method: self.method,
-            a0: self.spam_prior,
-            b0: self.competence_prior,
-            g0: self.strategy_prior,
-            smoothing: self.smoothing.unwrap_or(0.01 / k_obs as f64),
-            given: {
-                let classes = m.judgment_classes();
-                let mut given = vec![false; w * k];
-                given
-                    .par_chunks_mut(k)
-                    .enumerate()
-                    .with_min_len(256)
-                    .for_each(|(wk, row)| {
-                        for &p in m.worker_judgments(wk as u32) {
-                            row[classes[p as usize] as usize] = true;
-                        }
-                    });
-                given
-            },
-            consts: Consts::new(
-                self.spam_prior,
-                self.competence_prior,
-                self.strategy_prior,
-                k_obs,
-                self.smoothing.unwrap_or(0.01 / k_obs as f64),
-            ),
-        };
         let mut s = State {
             lspam: vec![0.0; w],
             lknow: vec![0.0; w],
@@ -390,3 +360,6 @@ impl MaceParams {
         })
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -6,6 +6,7 @@ use rayon::prelude::*;
 
 use super::super::params::MaceMethod;
 use super::super::special::{digamma_ln_gamma, ln_gamma};
+use super::one::{LA, LD, LKNOW, LSPAM, LXI_GIVEN, LXI_OTHER, NF, PEN, RK};
 use super::{Ctx, State};
 
 /// Special-function values the M-step would otherwise recompute for every worker.
@@ -81,7 +82,57 @@ fn kl_beta_with(a: f64, b: f64, a0: f64, b0: f64, sp: &BetaSpecial, ln_b0: f64) 
     ln_b0 - ln_b1 + (a - a0) * sp.a.0 + (b - b0) * sp.b.0 + (a0 - a + b0 - b) * sp.ab.0
 }
 
+/// `ln(1 + e^x)` as `max(x, 0) + ln(1 + e^−|x|)` (with `x = ln(know) − ln(spam·ξ)`
+/// this is `ln(spam·ξ + know) − ln(spam·ξ)`).
+#[inline]
+fn softplus(x: f64) -> f64 {
+    x.max(0.0) + (-x.abs()).exp().ln_1p()
+}
+
+/// `1 / (1 + e^−x)` (`know / (spam·ξ + know)`) from the same `t = e^−|x|`: `1/(1 + t)`
+/// or `t/(1 + t)`.
+#[inline]
+fn sigmoid_from(x: f64) -> f64 {
+    let t = (-x.abs()).exp();
+    let inv = 1.0 / (1.0 + t);
+    if x >= 0.0 { inv } else { t * inv }
+}
+
 impl Ctx<'_> {
+    /// The variational M-step of a worker with one judgment whose expected spamming
+    /// count is `u` (knowing count `1 − u`), computed directly as [`m_step`](
+    /// Self::m_step) does for any worker: the outputs of [`OneTable`](super::one::OneTable)
+    /// in the order of its indices.
+    pub(super) fn one_judgment_direct(&self, u: f64) -> [f64; NF] {
+        let cs = &self.consts;
+        let (a, b) = (u + self.a0, (1.0 - u) + self.b0);
+        let sp = BetaSpecial::new(a, b, cs.ab(1, self.a0, self.b0));
+        let dab = sp.ab.0;
+        let (lspam, lknow) = (sp.a.0 - dab, sp.b.0 - dab);
+        let (dg, lg_gsum) = digamma_ln_gamma(u + self.k_obs as f64 * self.g0);
+        let g = u + self.g0;
+        let (lgg, dgc) = if g == self.g0 {
+            (cs.lg_g0, cs.dg_g0)
+        } else {
+            let (d, l) = digamma_ln_gamma(g);
+            (l, d)
+        };
+        let lxi = dgc - dg;
+        // the other labels (g = g0, no count) add exactly 0 to the Dirichlet KL
+        let kl = lg_gsum - cs.lg_kg0 + (-lgg + cs.lg_g0 + u * lxi);
+        let la = lspam + lxi;
+        let mut out = [0.0; NF];
+        out[LSPAM] = lspam;
+        out[LKNOW] = lknow;
+        out[LXI_GIVEN] = lxi;
+        out[LXI_OTHER] = cs.dg_g0 - dg;
+        out[LA] = la;
+        out[LD] = softplus(lknow - la);
+        out[RK] = sigmoid_from(lknow - la);
+        out[PEN] = -(kl + kl_beta_with(a, b, self.a0, self.b0, &sp, cs.ln_b0));
+        out
+    }
+
     /// Worker `w`'s tables `ln(spam·ξ)`, `ln(spam·ξ + know) − ln(spam·ξ)`,
     /// `know / (spam·ξ + know)` for the labels the worker gave (no other entry is read).
     #[inline]
@@ -103,17 +154,7 @@ impl Ctx<'_> {
                 (la[c], ld[c], rk[c]) = (f64::NEG_INFINITY, 0.0, 1.0);
                 continue;
             }
-            // with x = ln(know) − ln(spam·ξ) and t = exp(−|x|) (one `exp`):
-            // ln(spam·ξ + know) − ln(spam·ξ) = ln(1 + e^x) = max(x, 0) + ln(1 + t),
-            // know / (spam·ξ + know) = 1 / (1 + e^−x) = 1/(1 + t) or t/(1 + t)
-            let x = lknow - a;
-            let t = (-x.abs()).exp();
-            let inv = 1.0 / (1.0 + t);
-            (la[c], ld[c], rk[c]) = (
-                a,
-                x.max(0.0) + t.ln_1p(),
-                if x >= 0.0 { inv } else { t * inv },
-            );
+            (la[c], ld[c], rk[c]) = (a, softplus(lknow - a), sigmoid_from(lknow - a));
         }
     }
 
@@ -141,8 +182,24 @@ impl Ctx<'_> {
             .for_each(
                 |(w, ((((((lspam, lknow), lxi), strat), (ns, nk)), pen), ((la, ld), rk)))| {
                     strat.iter_mut().for_each(|v| *v = 0.0);
+                    let judgments = self.m.worker_judgments(w as u32);
+                    if let (&[p], Some(table)) = (judgments, &self.one) {
+                        // one judgment, variational Bayes: the tabulated M-step
+                        let p = p as usize;
+                        let l = classes[p] as usize;
+                        let kn = q[items[p] as usize * k + l] * rk[l];
+                        let u = 1.0 - kn;
+                        let v = table.eval(u);
+                        strat[l] = u;
+                        (*ns, *nk) = (u, kn);
+                        // `lspam`, `lknow` and `lxi` are not stored: nothing reads them
+                        // in variational Bayes after this step (the E-step reads `la`,
+                        // `ld`, the next M-step `rk`, the model `ns`, `nk`, `strat`)
+                        (la[l], ld[l], rk[l], *pen) = (v[LA], v[LD], v[RK], v[PEN]);
+                        return;
+                    }
                     let (mut spam, mut know) = (0.0, 0.0);
-                    for &p in self.m.worker_judgments(w as u32) {
+                    for &p in judgments {
                         let p = p as usize;
                         let l = classes[p] as usize;
                         let kn = q[items[p] as usize * k + l] * rk[l];
@@ -156,7 +213,7 @@ impl Ctx<'_> {
                         MaceMethod::VariationalBayes => {
                             let cs = &self.consts;
                             let (a, b) = (spam + self.a0, know + self.b0);
-                            let n = self.m.worker_judgments(w as u32).len();
+                            let n = judgments.len();
                             let sp = BetaSpecial::new(a, b, cs.ab(n, self.a0, self.b0));
                             let dab = sp.ab.0;
                             (*lspam, *lknow) = (sp.a.0 - dab, sp.b.0 - dab);
