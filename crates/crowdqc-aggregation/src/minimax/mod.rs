@@ -30,7 +30,9 @@
 //! penalised log marginal likelihood per judgment.
 //!
 //! **Change from the authors' code**: each block (a worker's or an item's
-//! parameters) is solved by damped Newton (Armijo backtracking) instead of L-BFGS,
+//! parameters) is solved by damped Newton (backtracking until the gradient's squared
+//! norm falls by the Armijo factor: the block objective is strictly convex, so its one
+//! stationary point is its minimum, and no pass needs the objective) instead of L-BFGS,
 //! with the authors' stopping rules: every gradient component at most `1e-3`
 //! (`optTol`), at most 25 steps, or a step whose predicted decrease is at most `1e-3`
 //! (their `progTol` on the function change; that last step is taken without
