@@ -25,7 +25,8 @@ pub(super) struct Scratch {
     etrial: Vec<f64>,
     mo: Vec<f64>,
     /// Per row (categorical) or for the whole block (ordinal): current value, step,
-    /// directional derivative, step fraction, Newton steps taken.
+    /// directional derivative, step fraction, Newton steps taken (`f_cur`: the merit
+    /// `‖g‖²` at the current point).
     f_cur: Vec<f64>,
     dir: Vec<f64>,
     gd: Vec<f64>,
