@@ -201,6 +201,7 @@ fn softmax_direct(o: &[f64], q: &[f64], z: &mut [f64]) -> (f64, f64) {
 /// Multiplies `prod[r]` by the probability of label `l` under row `r` of the softmax of
 /// `o + q` for every row (the E-step's products; `z`: `K` scratch values).
 #[inline]
+#[allow(clippy::too_many_arguments)]
 pub(super) fn label_probs(
     k: usize,
     eo: &[f64],
