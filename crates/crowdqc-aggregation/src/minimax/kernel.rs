@@ -37,8 +37,8 @@ impl Dim for Dynamic {
     }
 }
 
-/// Runs `$body` with `$d` bound to a [`Dim`] of value `$k`: [`Fixed`] for 2–8,
-/// [`Dynamic`] otherwise.
+/// Runs `$body` with `$d` bound to a [`Dim`] of value `$k`: [`Fixed`] for 2–6 and 8
+/// (classes) and 12, 16, 20 (the ordinal blocks' `4K` parameters), [`Dynamic`] otherwise.
 macro_rules! dispatch {
     ($k:expr, $d:ident => $body:expr) => {
         match $k {
@@ -64,6 +64,18 @@ macro_rules! dispatch {
             }
             8 => {
                 let $d = $crate::minimax::kernel::Fixed::<8>;
+                $body
+            }
+            12 => {
+                let $d = $crate::minimax::kernel::Fixed::<12>;
+                $body
+            }
+            16 => {
+                let $d = $crate::minimax::kernel::Fixed::<16>;
+                $body
+            }
+            20 => {
+                let $d = $crate::minimax::kernel::Fixed::<20>;
                 $body
             }
             k => {
@@ -189,6 +201,7 @@ fn softmax_direct(o: &[f64], q: &[f64], z: &mut [f64]) -> (f64, f64) {
 /// Multiplies `prod[r]` by the probability of label `l` under row `r` of the softmax of
 /// `o + q` for every row (the E-step's products; `z`: `K` scratch values).
 #[inline]
+#[allow(clippy::too_many_arguments)]
 pub(super) fn label_probs(
     k: usize,
     eo: &[f64],

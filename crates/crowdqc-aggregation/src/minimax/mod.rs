@@ -30,7 +30,9 @@
 //! penalised log marginal likelihood per judgment.
 //!
 //! **Change from the authors' code**: each block (a worker's or an item's
-//! parameters) is solved by damped Newton (Armijo backtracking) instead of L-BFGS,
+//! parameters) is solved by damped Newton (backtracking until the gradient's squared
+//! norm falls by the Armijo factor: the block objective is strictly convex, so its one
+//! stationary point is its minimum, and no pass needs the objective) instead of L-BFGS,
 //! with the authors' stopping rules: every gradient component at most `1e-3`
 //! (`optTol`), at most 25 steps, or a step whose predicted decrease is at most `1e-3`
 //! (their `progTol` on the function change; that last step is taken without
@@ -88,25 +90,29 @@
 //! MinimaxParams::inner_progress_tol), `1e-3`) follows the authors' `progTol`.
 //!
 //! ## Speed
-//! Per outer iteration 34× (K = 2) and 53× (K = 5) a Dawid–Skene iteration at 1e6
-//! judgments in CPU time of one thread (ordinal: 44× and 109×; before session 6: 48×,
-//! 69×, 53×, 138×); the criterion group `minimax_vs_ds_1e6` (two threads, wall time,
-//! shared machine under load) gave 26× and 61× (`benches/README.md`). The issue's
-//! target of 20× is missed. An outer
-//! iteration sweeps the judgments several times (2–5 Newton passes per worker, the item
-//! passes, the E-step) and each sweep evaluates a `K`-way softmax for each of the `K`
-//! true classes. What makes a sweep cheap: `exp(σ + τ) = exp(σ − max σ) · exp(τ − max
-//! τ) · e^{max σ + max τ}`, so the other party's exponentials are tabulated (the
-//! workers' once per item sweep; the items' kept in the state and rebuilt by the item
-//! pass only for items whose logits moved, and read by each item solve's first Newton
-//! pass) and the block's own once per Newton pass; a worker's item rows are gathered
-//! once per M-step into a buffer its Newton passes read from cache (`K²` products per judgment instead
-//! of `K²` library `exp`; a row whose products would underflow is evaluated directly);
-//! the line search's objective drops the terms that are constant within a block
-//! solve; Hessians are accumulated in their lower triangle (all the Cholesky solve
-//! reads); the worker sweep prefetches the item rows it gathers. What remains: one
-//! `ln` and one division per row and judgment in every Newton pass (the `ln` for the
-//! Armijo test), the Hessian updates, and per-item solves of a few judgments each. The authors' MATLAB code takes 20–800 s per variant on datasets of 4 000–6 000
+//! Per outer iteration 33× (K = 2) and 61× (K = 5) a Dawid–Skene iteration at 1e6
+//! judgments in CPU time of one thread (ordinal: 42× and 100×); before session 7, in the
+//! same run, 49×, 77×, 59×, 162× (`benches/README.md`, "Session 7"; Dawid–Skene's
+//! per-iteration time varies between runs, so compare ratios within one run). The
+//! issue's target of 20× is missed. An outer iteration sweeps the judgments several
+//! times (2–5 Newton passes per worker, the item passes, the E-step) and each sweep
+//! evaluates a `K`-way softmax for each of the `K` true classes. What makes a sweep
+//! cheap: `exp(σ + τ) = exp(σ − max σ) · exp(τ − max τ) · e^{max σ + max τ}`, so the
+//! other party's exponentials are tabulated (the workers' once per item sweep; the
+//! items' kept in the state and rebuilt by the item pass only for items whose logits
+//! moved, and read by each item solve's first Newton pass) and the block's own once per
+//! Newton pass; a worker's item rows are gathered once per M-step into a buffer its
+//! Newton passes read from cache (`K²` products per judgment instead of `K²` library
+//! `exp`; a row whose products would underflow is evaluated directly); the line search
+//! tests the gradient's norm, so a pass computes no objective (no `ln`); the
+//! per-judgment kernels and the Cholesky factorisation are compiled for each small `K`
+//! (loops unrolled); Hessians are accumulated in their lower triangle (all the Cholesky
+//! solve reads), and the ordinal block's parameter-space Hessian is assembled from
+//! suffix sums in `O(K³)`; the worker sweep prefetches the item rows it gathers. What
+//! remains: one division and `K(K+1)/2` Hessian updates per row and judgment in every
+//! Newton pass, the random reads of the gather, and per-item solves of a few judgments
+//! each.
+//! The authors' MATLAB code takes 20–800 s per variant on datasets of 4 000–6 000
 //! judgments under Octave.
 //!
 //! Deterministic and bit-identical for any thread count: every block's solve is
