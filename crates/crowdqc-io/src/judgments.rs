@@ -174,7 +174,8 @@ pub fn plan_read_spilled(path: &Path, spill_dir: Option<&Path>) -> Result<ReadPl
     })
 }
 
-/// Reads every batch of `path` into `builder` (one pass).
+/// Reads every batch of `path` into `builder` (one pass; Parquet row groups on several
+/// threads, see [`crate::parallel_read`]).
 fn read_pass(
     path: &Path,
     opts: &IngestOptions,
@@ -182,6 +183,14 @@ fn read_pass(
     progress: &dyn Progress,
     note: &str,
 ) -> Result<()> {
+    if matches!(
+        crate::FileFormat::from_path(path),
+        Ok(crate::FileFormat::Parquet)
+    ) && !path.is_dir()
+    {
+        // row groups decoded and encoded on several threads, merged in file order
+        return crate::parallel_read::read_parquet_pass(path, opts, builder, progress, note);
+    }
     let reader = BatchReader::open_judgments(path, &opts.columns)?;
     let total = reader.total_rows();
     builder.reserve(reserve_hint(path, &reader));

@@ -103,6 +103,7 @@ mod format;
 mod guard;
 mod judgments;
 mod parquet_input;
+mod parallel_read;
 mod parquet_output;
 mod projection;
 mod spill;

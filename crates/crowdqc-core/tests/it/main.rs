@@ -5,3 +5,4 @@ mod duplicates_gold;
 mod layout;
 mod properties;
 mod two_pass;
+mod parts;
