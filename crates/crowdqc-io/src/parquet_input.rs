@@ -104,7 +104,13 @@ impl Prepared {
 
     /// A reader of row group `group` only, or of the whole file with `None`.
     pub fn reader(&self, group: Option<usize>) -> Result<ParquetRecordBatchReader> {
-        let file = self.file.try_clone().map_err(|e| errors::io(&self.path, e))?;
+        // a reader of its own file handle: clones of one handle share the file
+        // position, which readers on other threads would move under each other
+        let file = match group {
+            None => self.file.try_clone(),
+            Some(_) => File::open(&self.path),
+        }
+        .map_err(|e| errors::io(&self.path, e))?;
         let mut builder = ParquetRecordBatchReaderBuilder::new_with_metadata(file, self.meta.clone())
             .with_batch_size(self.batch_size);
         if let Some(g) = group {
