@@ -143,11 +143,28 @@ impl EncodedPart {
         let [d_item, d_worker, d_label] = &mut self.dicts;
         let [s_item, s_worker, s_label] = &mut self.codes;
         let [c_item, c_worker, c_label] = &mut self.caches;
-        let mut encode_item = || encode_ids(item_col.as_ref(), d_item, s_item, &r.item, row0, c_item);
-        let mut encode_worker =
-            || encode_ids(worker_col.as_ref(), d_worker, s_worker, &r.worker, row0, c_worker);
-        let mut encode_label =
-            || encode_ids(label_col.as_ref(), d_label, s_label, &r.label, row0, c_label);
+        let mut encode_item =
+            || encode_ids(item_col.as_ref(), d_item, s_item, &r.item, row0, c_item);
+        let mut encode_worker = || {
+            encode_ids(
+                worker_col.as_ref(),
+                d_worker,
+                s_worker,
+                &r.worker,
+                row0,
+                c_worker,
+            )
+        };
+        let mut encode_label = || {
+            encode_ids(
+                label_col.as_ref(),
+                d_label,
+                s_label,
+                &r.label,
+                row0,
+                c_label,
+            )
+        };
         let (ri, (rw, rl)) = if self.parallel_columns && batch.num_rows() >= PARALLEL_MIN_ROWS {
             rayon::join(encode_item, || rayon::join(encode_worker, encode_label))
         } else {
@@ -223,11 +240,12 @@ impl JudgmentMatrixBuilder {
         let [d_item, d_worker, d_label] = &dicts;
         let [c_item, c_worker, c_label] = &codes;
         let [s_item, s_worker, s_label] = scratch;
-        let map = |global: &mut IdDictionary, local: &IdDictionary, codes: &[u32], out: &mut Vec<u32>| {
-            let remap: Vec<u32> = local.iter().map(|id| global.intern(id)).collect();
-            out.clear();
-            out.extend(codes.iter().map(|&c| remap[c as usize]));
-        };
+        let map =
+            |global: &mut IdDictionary, local: &IdDictionary, codes: &[u32], out: &mut Vec<u32>| {
+                let remap: Vec<u32> = local.iter().map(|id| global.intern(id)).collect();
+                out.clear();
+                out.extend(codes.iter().map(|&c| remap[c as usize]));
+            };
         rayon::join(
             || map(items, d_item, c_item, s_item),
             || {
@@ -241,7 +259,11 @@ impl JudgmentMatrixBuilder {
                 .position(|&c| c as usize >= self.declared)
         {
             let label = self.labels.get(self.scratch[2][i]).to_string();
-            let column = self.columns.as_ref().map_or("label", |r| r.label.as_str()).to_string();
+            let column = self
+                .columns
+                .as_ref()
+                .map_or("label", |r| r.label.as_str())
+                .to_string();
             return Err(self.unknown_label(&column, row0 + i as u64, &label));
         }
         if let Some((e, relative)) = failure {

@@ -9,9 +9,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, sync_channel};
 
 use crowdqc_core::progress::Progress;
-use crowdqc_core::{EncodedPart, IngestOptions, JudgmentMatrixBuilder, Result};
+use crowdqc_core::{EncodedPart, Error, IngestOptions, JudgmentMatrixBuilder, Result};
 
-use crate::batch_reader::BATCH_SIZE;
+use crate::batch_reader::{BATCH_SIZE, BatchReader};
 use crate::dictionaries::plain_large_dictionaries;
 use crate::errors;
 use crate::guard::guarded;
@@ -86,7 +86,35 @@ pub(crate) fn read_parquet_pass(
         merged
     });
     progress.finish();
-    read
+    match read {
+        // Which bad row is reported first depends, on the plain path, on how its
+        // batches cut the file (each batch checks its item column, then worker, then
+        // label...). Bad input is rare: find the plain path's error by reading the file
+        // again as it does (counting only, no row kept), so messages and rows are
+        // exactly those of the sequential read.
+        Err(e) if !matches!(e, Error::Interrupted) => {
+            Err(sequential_first_error(path, opts).unwrap_or(e))
+        }
+        r => r,
+    }
+}
+
+/// The first error of the sequential read of `path` (every batch pushed in order into
+/// a fresh builder that keeps no row), if any.
+fn sequential_first_error(path: &Path, opts: &IngestOptions) -> Option<Error> {
+    let mut builder = JudgmentMatrixBuilder::new(opts.clone()).ok()?;
+    builder.set_two_pass().ok()?;
+    let reader = BatchReader::open_judgments(path, &opts.columns).ok()?;
+    for batch in reader {
+        let batch = match batch.and_then(plain_large_dictionaries) {
+            Ok(b) => b,
+            Err(e) => return Some(e.in_file(path)),
+        };
+        if let Err(e) = builder.push_batch(&batch) {
+            return Some(e.in_file(path));
+        }
+    }
+    None
 }
 
 /// Decodes row group `g` and encodes its batches into a part (a decoding error ends

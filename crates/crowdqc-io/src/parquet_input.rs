@@ -111,8 +111,9 @@ impl Prepared {
             Some(_) => File::open(&self.path),
         }
         .map_err(|e| errors::io(&self.path, e))?;
-        let mut builder = ParquetRecordBatchReaderBuilder::new_with_metadata(file, self.meta.clone())
-            .with_batch_size(self.batch_size);
+        let mut builder =
+            ParquetRecordBatchReaderBuilder::new_with_metadata(file, self.meta.clone())
+                .with_batch_size(self.batch_size);
         if let Some(g) = group {
             builder = builder.with_row_groups(vec![g]);
         }

@@ -54,9 +54,7 @@ fn id_col(values: &[Option<String>], kind: IdCol, shared: &ArrayRef) -> ArrayRef
                     })
                 })
                 .collect();
-            Arc::new(
-                DictionaryArray::<Int32Type>::try_new(keys, Arc::clone(shared)).expect("dict"),
-            )
+            Arc::new(DictionaryArray::<Int32Type>::try_new(keys, Arc::clone(shared)).expect("dict"))
         }
     }
 }
@@ -158,7 +156,10 @@ fn digest(m: &JudgmentMatrix) -> String {
         "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
         ids(m.items()),
         ids(m.workers()),
-        m.classes().iter().map(|x| x.to_string()).collect::<Vec<_>>(),
+        m.classes()
+            .iter()
+            .map(|x| x.to_string())
+            .collect::<Vec<_>>(),
         m.items().kind(),
         m.item_offsets(),
         m.judgment_workers(),
