@@ -31,8 +31,9 @@ pub fn read_judgments(
 
 /// [`read_judgments`], reporting to `progress`: one [`Progress::start`] (`"reading
 /// <file>"`, with the file's row count when known in advance: Parquet, CSV), then
-/// [`Progress::advance`] by each batch's rows; the read stops between batches when
-/// [`Progress::interrupted`] is true.
+/// [`Progress::advance`] by each batch's rows (each row group's, for Parquet, whose row
+/// groups are read on several threads); the read stops between batches (row groups)
+/// when [`Progress::interrupted`] is true.
 ///
 /// # Errors
 /// As [`read_judgments`], plus [`Error::Interrupted`].
