@@ -6,6 +6,9 @@
 //! - `ingest/parquet_str_ids_two_pass`: the same file read in two passes
 //!   (`ReadPasses::Two`: dictionaries and counts, then every row into place; the
 //!   low-memory read chosen for inputs that would not fit one pass);
+//! - `ingest/parquet_threads/{1,2}`: the same read in a rayon pool of 1 or 2 threads
+//!   (Parquet row groups are decoded and encoded on the pool's size of threads against
+//!   their own dictionaries and merged in file order: the same matrix for any count);
 //! - `ingest/batches_str_ids`, `ingest/batches_int_ids`: the same judgments from
 //!   in-memory Arrow batches (core ingest alone, no Parquet decoding).
 //!
@@ -117,6 +120,36 @@ fn parquet(c: &mut Criterion) {
                 });
             },
         );
+    }
+    g.finish();
+}
+
+/// The Parquet read with 1 and 2 threads decoding row groups (ratio = thread scaling).
+fn parquet_threads(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut g = configure(c);
+    for n in sizes().into_iter().filter(|&n| n >= 1_000_000) {
+        let path = write_parquet(dir.path(), n);
+        g.throughput(Throughput::Elements(n));
+        for threads in [1usize, 2] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("pool");
+            g.bench_with_input(
+                BenchmarkId::new(format!("parquet_threads/{threads}"), n),
+                &path,
+                |b, p| {
+                    b.iter(|| {
+                        let m = pool
+                            .install(|| read_judgments(p, &IngestOptions::default(), None))
+                            .expect("read");
+                        assert_eq!(m.n_judgments() as u64, n);
+                        black_box(m)
+                    });
+                },
+            );
+        }
     }
     g.finish();
 }
@@ -247,5 +280,12 @@ fn rescore(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, in_memory, parquet, output, rescore);
+criterion_group!(
+    benches,
+    in_memory,
+    parquet,
+    parquet_threads,
+    output,
+    rescore
+);
 criterion_main!(benches);

@@ -55,10 +55,10 @@ pub struct JudgmentMatrixBuilder {
     pub(crate) coo_worker: Chunked<u32>,
     pub(crate) coo_label: LabelChunks,
     /// Encoded codes of the current batch (item, worker, label), reused.
-    scratch: [Vec<u32>; 3],
+    pub(crate) scratch: [Vec<u32>; 3],
     pub(crate) timestamps: Option<Vec<i64>>,
     pub(crate) durations: Option<Vec<f64>>,
-    columns: Option<Resolved>,
+    pub(crate) columns: Option<Resolved>,
     pub(crate) rows: u64,
     pub(crate) gold_items: IdDictionary,
     pub(crate) gold_label_dict: IdDictionary,
@@ -133,13 +133,32 @@ pub(crate) enum Pass {
 /// Batches at least this long encode their id columns on two threads.
 const PARALLEL_MIN_ROWS: usize = 4096;
 
+/// The names of the judgment columns of a schema.
 #[derive(Debug, Clone)]
-struct Resolved {
-    item: String,
-    worker: String,
-    label: String,
-    timestamp: Option<String>,
-    duration: Option<String>,
+pub(crate) struct Resolved {
+    pub(crate) item: String,
+    pub(crate) worker: String,
+    pub(crate) label: String,
+    pub(crate) timestamp: Option<String>,
+    pub(crate) duration: Option<String>,
+}
+
+impl Resolved {
+    /// Finds the columns by the mapping in `c`, else the default aliases.
+    pub(crate) fn from_schema(schema: &arrow_schema::Schema, c: &crate::ColumnMap) -> Result<Self> {
+        let name = |i: usize| schema.field(i).name().clone();
+        let required = |role: Role| columns::resolve(schema, role, role.mapped(c)).map(name);
+        let optional = |role: Role| {
+            Ok::<_, Error>(columns::resolve_optional(schema, role, role.mapped(c))?.map(name))
+        };
+        Ok(Resolved {
+            item: required(Role::Item)?,
+            worker: required(Role::Worker)?,
+            label: required(Role::Label)?,
+            timestamp: optional(Role::Timestamp)?,
+            duration: optional(Role::Duration)?,
+        })
+    }
 }
 
 impl JudgmentMatrixBuilder {
@@ -257,24 +276,11 @@ impl JudgmentMatrixBuilder {
         self.coo_item.is_none()
     }
 
-    fn resolve(&mut self, batch: &RecordBatch) -> Result<Resolved> {
+    pub(crate) fn resolve(&mut self, schema: &arrow_schema::Schema) -> Result<Resolved> {
         if let Some(r) = &self.columns {
             return Ok(r.clone());
         }
-        let c = &self.opts.columns;
-        let name = |i: usize| batch.schema().field(i).name().clone();
-        let schema = batch.schema();
-        let required = |role: Role| columns::resolve(&schema, role, role.mapped(c)).map(name);
-        let optional = |role: Role| {
-            Ok::<_, Error>(columns::resolve_optional(&schema, role, role.mapped(c))?.map(name))
-        };
-        let r = Resolved {
-            item: required(Role::Item)?,
-            worker: required(Role::Worker)?,
-            label: required(Role::Label)?,
-            timestamp: optional(Role::Timestamp)?,
-            duration: optional(Role::Duration)?,
-        };
+        let r = Resolved::from_schema(schema, &self.opts.columns)?;
         if r.timestamp.is_some() {
             self.timestamps = Some(Vec::new());
         }
@@ -294,7 +300,7 @@ impl JudgmentMatrixBuilder {
     /// declared class set, an unparsable timestamp. Rows in errors are zero-based data
     /// rows counted across all batches. On error the builder must be discarded.
     pub fn push_batch(&mut self, batch: &RecordBatch) -> Result<()> {
-        let r = self.resolve(batch)?;
+        let r = self.resolve(&batch.schema())?;
         let col = |name: &str| -> Result<&arrow_array::ArrayRef> {
             batch
                 .column_by_name(name)
@@ -435,7 +441,7 @@ impl JudgmentMatrixBuilder {
 
     /// Moves the codes of the batch in `scratch` into the columns (or counts them, or
     /// places them, in a two-pass read).
-    fn append_scratch(&mut self) -> Result<()> {
+    pub(crate) fn append_scratch(&mut self) -> Result<()> {
         let [s_item, s_worker, s_label] = &self.scratch;
         if s_item.is_empty() {
             return Ok(());
@@ -500,7 +506,7 @@ impl JudgmentMatrixBuilder {
         Ok(())
     }
 
-    fn unknown_label(&self, column: &str, row: u64, label: &str) -> Error {
+    pub(crate) fn unknown_label(&self, column: &str, row: u64, label: &str) -> Error {
         let declared: Vec<String> = (0..self.declared as u32)
             .map(|c| self.labels.get(c).to_string())
             .collect();
@@ -514,7 +520,7 @@ impl JudgmentMatrixBuilder {
         )
     }
 
-    fn check_len(&self, more: usize) -> Result<()> {
+    pub(crate) fn check_len(&self, more: usize) -> Result<()> {
         if self.rows as usize + more > u32::MAX as usize {
             return Err(Error::insufficient(format!(
                 "more than {} judgments in one matrix; split the input",

@@ -31,8 +31,9 @@ pub fn read_judgments(
 
 /// [`read_judgments`], reporting to `progress`: one [`Progress::start`] (`"reading
 /// <file>"`, with the file's row count when known in advance: Parquet, CSV), then
-/// [`Progress::advance`] by each batch's rows; the read stops between batches when
-/// [`Progress::interrupted`] is true.
+/// [`Progress::advance`] by each batch's rows (each row group's, for Parquet, whose row
+/// groups are read on several threads); the read stops between batches (row groups)
+/// when [`Progress::interrupted`] is true.
 ///
 /// # Errors
 /// As [`read_judgments`], plus [`Error::Interrupted`].
@@ -174,7 +175,8 @@ pub fn plan_read_spilled(path: &Path, spill_dir: Option<&Path>) -> Result<ReadPl
     })
 }
 
-/// Reads every batch of `path` into `builder` (one pass).
+/// Reads every batch of `path` into `builder` (one pass; Parquet row groups on several
+/// threads, see [`crate::parallel_read`]).
 fn read_pass(
     path: &Path,
     opts: &IngestOptions,
@@ -182,6 +184,14 @@ fn read_pass(
     progress: &dyn Progress,
     note: &str,
 ) -> Result<()> {
+    if matches!(
+        crate::FileFormat::from_path(path),
+        Ok(crate::FileFormat::Parquet)
+    ) && !path.is_dir()
+    {
+        // row groups decoded and encoded on several threads, merged in file order
+        return crate::parallel_read::read_parquet_pass(path, opts, builder, progress, note);
+    }
     let reader = BatchReader::open_judgments(path, &opts.columns)?;
     let total = reader.total_rows();
     builder.reserve(reserve_hint(path, &reader));

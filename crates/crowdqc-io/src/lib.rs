@@ -104,6 +104,7 @@ mod errors;
 mod format;
 mod guard;
 mod judgments;
+mod parallel_read;
 mod parquet_input;
 mod parquet_output;
 mod projection;

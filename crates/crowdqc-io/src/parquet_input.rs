@@ -73,6 +73,63 @@ pub(crate) fn open(
     role: Option<(&ColumnMap, Role)>,
     batch_size: usize,
 ) -> Result<Opened> {
+    let prepared = prepare(path, role, batch_size)?;
+    let rows = prepared.rows;
+    let reader = prepared.reader(None)?;
+    let schema = arrow_array::RecordBatchReader::schema(&reader);
+    Ok(Opened {
+        reader,
+        schema,
+        rows,
+    })
+}
+
+/// A Parquet file whose footer was read and whose columns were chosen, from which
+/// readers of the whole file or of single row groups are built (see [`open`]).
+pub(crate) struct Prepared {
+    file: File,
+    path: std::path::PathBuf,
+    meta: ArrowReaderMetadata,
+    mask: Option<ProjectionMask>,
+    batch_size: usize,
+    /// Rows the footer declares (a hint: never trusted for capacities).
+    pub rows: u64,
+}
+
+impl Prepared {
+    /// Number of row groups the footer declares.
+    pub fn row_groups(&self) -> usize {
+        self.meta.metadata().num_row_groups()
+    }
+
+    /// A reader of row group `group` only, or of the whole file with `None`.
+    pub fn reader(&self, group: Option<usize>) -> Result<ParquetRecordBatchReader> {
+        // a reader of its own file handle: clones of one handle share the file
+        // position, which readers on other threads would move under each other
+        let file = match group {
+            None => self.file.try_clone(),
+            Some(_) => File::open(&self.path),
+        }
+        .map_err(|e| errors::io(&self.path, e))?;
+        let mut builder =
+            ParquetRecordBatchReaderBuilder::new_with_metadata(file, self.meta.clone())
+                .with_batch_size(self.batch_size);
+        if let Some(g) = group {
+            builder = builder.with_row_groups(vec![g]);
+        }
+        if let Some(mask) = &self.mask {
+            builder = builder.with_projection(mask.clone());
+        }
+        builder.build().map_err(errors::parquet)
+    }
+}
+
+/// Reads the footer of `path` and chooses the columns and their types (see [`open`]).
+pub(crate) fn prepare(
+    path: &Path,
+    role: Option<(&ColumnMap, Role)>,
+    batch_size: usize,
+) -> Result<Prepared> {
     let file = File::open(path).map_err(|e| errors::io(path, e))?;
     let mut meta =
         ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).map_err(errors::parquet)?;
@@ -121,17 +178,18 @@ pub(crate) fn open(
         }
     }
     let rows = u64::try_from(meta.metadata().file_metadata().num_rows()).unwrap_or(0);
-    let mut builder =
-        ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta).with_batch_size(batch_size);
-    if let Some(sel) = &selection {
-        let mask = ProjectionMask::roots(builder.parquet_schema(), sel.indices.iter().copied());
-        builder = builder.with_projection(mask);
-    }
-    let reader = builder.build().map_err(errors::parquet)?;
-    let schema = arrow_array::RecordBatchReader::schema(&reader);
-    Ok(Opened {
-        reader,
-        schema,
+    let mask = selection.as_ref().map(|sel| {
+        ProjectionMask::roots(
+            meta.metadata().file_metadata().schema_descr(),
+            sel.indices.iter().copied(),
+        )
+    });
+    Ok(Prepared {
+        file,
+        path: path.to_path_buf(),
+        meta,
+        mask,
+        batch_size,
         rows,
     })
 }

@@ -23,6 +23,23 @@ fn status_bytes(field: &str) -> Option<u64> {
     Some(kb * 1024)
 }
 
+/// User + system CPU seconds of a `/proc/.../stat` file (process or thread), 0 when
+/// unavailable (clock ticks of 1/100 s, the Linux default).
+fn cpu_secs(stat: &str) -> f64 {
+    let Ok(s) = std::fs::read_to_string(stat) else {
+        return 0.0;
+    };
+    // fields after the parenthesised command: state is field 3, utime 14, stime 15
+    let rest = s.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<u64> = rest
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    f.iter().sum::<u64>() as f64 / 100.0
+}
+
 fn mib(b: u64) -> f64 {
     b as f64 / (1024.0 * 1024.0)
 }
@@ -55,6 +72,10 @@ fn main() {
         crowdqc_io::ReadPasses::One
     };
     let before = status_bytes("VmHWM").unwrap_or(0);
+    let (cpu0, main0) = (
+        cpu_secs("/proc/self/stat"),
+        cpu_secs("/proc/thread-self/stat"),
+    );
     let t = Instant::now();
     let read = crowdqc_io::read_judgments_passes(
         &path,
@@ -71,6 +92,8 @@ fn main() {
         }
     };
     let secs = t.elapsed().as_secs_f64();
+    let cpu = cpu_secs("/proc/self/stat") - cpu0;
+    let main = cpu_secs("/proc/thread-self/stat") - main0;
     let peak = status_bytes("VmHWM").unwrap_or(0);
     let rss = status_bytes("VmRSS").unwrap_or(0);
     let n = m.n_judgments() as u64;
@@ -90,6 +113,11 @@ fn main() {
         "heap_bytes         {:.1} MiB ({:.1} bytes/judgment)",
         mib(heap),
         heap as f64 / n as f64
+    );
+    // the calling thread merges row groups in order; the others decode and encode them
+    println!(
+        "cpu                {cpu:.2} s (user + sys; calling thread {main:.2} s, other threads {:.2} s)",
+        cpu - main
     );
     println!("VmHWM before       {:.1} MiB", mib(before));
     println!("VmHWM after        {:.1} MiB", mib(peak));

@@ -3,5 +3,6 @@
 mod batches;
 mod duplicates_gold;
 mod layout;
+mod parts;
 mod properties;
 mod two_pass;

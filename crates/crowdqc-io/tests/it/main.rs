@@ -3,6 +3,7 @@
 mod bad_input;
 mod csv_input;
 mod hardening;
+mod parallel_read;
 mod proptests;
 mod real_data;
 mod roundtrip;

@@ -1,0 +1,167 @@
+//! Parquet judgments read row group by row group on several threads: each thread
+//! decodes a row group and encodes it against its own dictionaries
+//! ([`crowdqc_core::EncodedPart`]); the calling thread merges the parts in file order
+//! ([`JudgmentMatrixBuilder::push_part`]), so codes, matrix and errors do not depend on
+//! the number of threads.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, sync_channel};
+
+use crowdqc_core::progress::Progress;
+use crowdqc_core::{EncodedPart, Error, IngestOptions, JudgmentMatrixBuilder, Result};
+
+use crate::batch_reader::{BATCH_SIZE, BatchReader};
+use crate::dictionaries::plain_large_dictionaries;
+use crate::errors;
+use crate::guard::guarded;
+use crate::parquet_input::{self, Prepared};
+use crate::projection::Role;
+
+/// Threads that decode and encode row groups: the rayon pool's size (so
+/// `RAYON_NUM_THREADS` sets it), at most one per row group.
+fn decode_threads(row_groups: usize) -> usize {
+    rayon::current_num_threads().clamp(1, row_groups.max(1))
+}
+
+/// Reads every row group of the Parquet file `path` into `builder` (one pass), with
+/// progress by row group.
+pub(crate) fn read_parquet_pass(
+    path: &Path,
+    opts: &IngestOptions,
+    builder: &mut JudgmentMatrixBuilder,
+    progress: &dyn Progress,
+    note: &str,
+) -> Result<()> {
+    let prepared = guarded("Parquet", || {
+        parquet_input::prepare(path, Some((&opts.columns, Role::Judgments)), BATCH_SIZE)
+    })
+    .map_err(|e| e.in_file(path))?;
+    let groups = prepared.row_groups();
+    let threads = decode_threads(groups);
+    // with fewer decoding threads than the pool has, each batch's three id columns are
+    // encoded as parallel tasks instead
+    let parallel_columns = threads < rayon::current_num_threads();
+    progress.start(
+        &format!("reading {}{note}", path.display()),
+        Some(prepared.rows),
+    );
+    let stop = AtomicBool::new(false);
+    let read = std::thread::scope(|scope| -> Result<()> {
+        let mut inboxes: Vec<Receiver<EncodedPart>> = Vec::with_capacity(threads);
+        for t in 0..threads {
+            // one finished part waits per thread while the next is decoded: memory
+            // stays at about 2 × threads row groups of codes
+            let (tx, rx) = sync_channel::<EncodedPart>(1);
+            inboxes.push(rx);
+            let (prepared, stop) = (&prepared, &stop);
+            scope.spawn(move || {
+                for g in (t..groups).step_by(threads) {
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let part = encode_group(prepared, g, opts, path, parallel_columns, stop);
+                    let failed = part.failed();
+                    if tx.send(part).is_err() || failed {
+                        break;
+                    }
+                }
+            });
+        }
+        let merged = (|| {
+            for g in 0..groups {
+                let Ok(part) = inboxes[g % threads].recv() else {
+                    // a thread stopped early: only after a failed part, reported above
+                    break;
+                };
+                let row0 = builder.rows();
+                builder.push_part(part).map_err(|e| e.in_file(path))?;
+                progress.advance(builder.rows() - row0);
+                progress.check()?;
+            }
+            Ok(())
+        })();
+        stop.store(true, Ordering::Relaxed);
+        drop(inboxes);
+        merged
+    });
+    progress.finish();
+    match read {
+        // Which bad row is reported first depends, on the plain path, on how its
+        // batches cut the file (each batch checks its item column, then worker, then
+        // label...). Bad input is rare: find the plain path's error by reading the file
+        // again as it does (counting only, no row kept), so messages and rows are
+        // exactly those of the sequential read.
+        Err(e) if !matches!(e, Error::Interrupted) => {
+            Err(sequential_first_error(path, opts).unwrap_or(e))
+        }
+        r => r,
+    }
+}
+
+/// The first error of the sequential read of `path` (every batch pushed in order into
+/// a fresh builder that keeps no row), if any.
+fn sequential_first_error(path: &Path, opts: &IngestOptions) -> Option<Error> {
+    let mut builder = JudgmentMatrixBuilder::new(opts.clone()).ok()?;
+    builder.set_two_pass().ok()?;
+    let reader = BatchReader::open_judgments(path, &opts.columns).ok()?;
+    for batch in reader {
+        let batch = match batch.and_then(plain_large_dictionaries) {
+            Ok(b) => b,
+            Err(e) => return Some(e.in_file(path)),
+        };
+        if let Err(e) = builder.push_batch(&batch) {
+            return Some(e.in_file(path));
+        }
+    }
+    None
+}
+
+/// Decodes row group `g` and encodes its batches into a part (a decoding error ends
+/// the part and is reported when it is merged).
+fn encode_group(
+    prepared: &Prepared,
+    g: usize,
+    opts: &IngestOptions,
+    path: &Path,
+    parallel_columns: bool,
+    stop: &AtomicBool,
+) -> EncodedPart {
+    let mut part = EncodedPart::new(opts, parallel_columns);
+    let mut reader = match guarded("Parquet", || prepared.reader(Some(g))) {
+        Ok(r) => r,
+        Err(e) => {
+            part.fail(e.in_file(path));
+            return part;
+        }
+    };
+    loop {
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        let next = guarded("Parquet", || {
+            Ok(reader
+                .next()
+                .map(|b| b.map_err(|e| errors::arrow_read("Parquet", path, e))))
+        });
+        let batch = match next {
+            Ok(None) => break,
+            Ok(Some(Ok(b))) => b,
+            Ok(Some(Err(e))) | Err(e) => {
+                part.fail(e.in_file(path));
+                break;
+            }
+        };
+        let batch = match plain_large_dictionaries(batch) {
+            Ok(b) => b,
+            Err(e) => {
+                part.fail(e.in_file(path));
+                break;
+            }
+        };
+        if !part.push(&batch) {
+            break;
+        }
+    }
+    part
+}
