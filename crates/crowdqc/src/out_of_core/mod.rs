@@ -73,7 +73,9 @@ pub struct Plan {
 /// quarter of the budget; at least 2, at most [`MAX_RUNS`].
 pub fn runs_for(judgments: u64, budget: u64) -> usize {
     let per_run = (budget / 4).max(1);
-    let need = judgments.saturating_mul(RUN_BYTES_PER_JUDGMENT).div_ceil(per_run);
+    let need = judgments
+        .saturating_mul(RUN_BYTES_PER_JUDGMENT)
+        .div_ceil(per_run);
     usize::try_from(need).unwrap_or(MAX_RUNS).clamp(2, MAX_RUNS)
 }
 
