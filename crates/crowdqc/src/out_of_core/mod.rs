@@ -20,7 +20,7 @@
 //!    [`crowdqc_aggregation::distributed`] (fixed-point sums): the parameters, objective,
 //!    iteration count and posteriors are bit-identical to the in-memory
 //!    `exact_sums(true)` fit and to any sharded fit.
-//! 4. **Items** ([`OutOfCore::items`]): posteriors are computed shard by shard and
+//! 4. **Items** ([`items`]): posteriors are computed shard by shard and
 //!    streamed out; the item ids are read back from the shard files, so they are never
 //!    all in memory.
 //!
