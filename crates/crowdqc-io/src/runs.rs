@@ -80,7 +80,11 @@ struct RunWriter {
 
 fn plain(c: &ArrayRef) -> Result<ArrayRef> {
     match c.as_any_dictionary_opt() {
-        Some(d) => Ok(arrow_select::take::take(d.values().as_ref(), d.keys(), None)?),
+        Some(d) => Ok(arrow_select::take::take(
+            d.values().as_ref(),
+            d.keys(),
+            None,
+        )?),
         None => Ok(c.clone()),
     }
 }
@@ -169,10 +173,8 @@ impl ItemRuns {
                 if idx.is_empty() {
                     continue;
                 }
-                let part = arrow_select::take::take_record_batch(
-                    &full,
-                    &UInt32Array::from(idx.clone()),
-                )?;
+                let part =
+                    arrow_select::take::take_record_batch(&full, &UInt32Array::from(idx.clone()))?;
                 self.rows[p] += idx.len() as u64;
                 let w = match &mut writers[p] {
                     Some(w) => w,
@@ -182,7 +184,10 @@ impl ItemRuns {
                             .write(true)
                             .open(f)
                             .map_err(|e| errors::io(f, e))?;
-                        let w = StreamWriter::try_new(BufWriter::with_capacity(1 << 16, file), &schema)?;
+                        let w = StreamWriter::try_new(
+                            BufWriter::with_capacity(1 << 16, file),
+                            &schema,
+                        )?;
                         slot.insert(RunWriter {
                             w,
                             pending: Vec::new(),

@@ -13,11 +13,9 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::{Float64Type, Int64Type};
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::DataType;
-use crowdqc::aggregation::distributed::{
-    DsConfig, DsFit, GlobalIds, Shard, ShardIds, fit_shards,
-};
-use crowdqc::core::columns::{IdColumn, Role, resolve};
+use crowdqc::aggregation::distributed::{DsConfig, DsFit, GlobalIds, Shard, ShardIds, fit_shards};
 use crowdqc::aggregation::{DawidSkene, OneCoinDawidSkene};
+use crowdqc::core::columns::{IdColumn, Role, resolve};
 use crowdqc::core::estimator::{Estimator, FittedModel};
 use crowdqc::core::progress::NoProgress;
 use crowdqc::core::{ColumnMap, IngestOptions, JudgmentMatrix};
@@ -43,7 +41,12 @@ fn rows(batches: &[RecordBatch]) -> HashMap<String, (String, u64, Vec<u64>)> {
         let k = b.num_columns() - 3;
         for r in 0..b.num_rows() {
             let p: Vec<u64> = (0..k)
-                .map(|c| b.column(3 + c).as_primitive::<Float64Type>().value(r).to_bits())
+                .map(|c| {
+                    b.column(3 + c)
+                        .as_primitive::<Float64Type>()
+                        .value(r)
+                        .to_bits()
+                })
                 .collect();
             let conf = b.column(2).as_primitive::<Float64Type>().value(r).to_bits();
             let prev = out.insert(text(b.column(0), r), (text(b.column(1), r), conf, p));
@@ -102,8 +105,14 @@ fn check(name: &str, path: &Path, m: &JudgmentMatrix) {
         let (global, three) = three_shards(path, &cfg);
         for runs in [2, 5] {
             let w = format!("{what}, {runs} runs");
-            let ooc = OutOfCore::prepare(path, &IngestOptions::default(), dir.path(), runs, &NoProgress)
-                .expect("prepare");
+            let ooc = OutOfCore::prepare(
+                path,
+                &IngestOptions::default(),
+                dir.path(),
+                runs,
+                &NoProgress,
+            )
+            .expect("prepare");
             // every row and item accounted for
             assert_eq!(ooc.n_judgments(), m.n_judgments() as u64, "{w}: judgments");
             assert_eq!(ooc.n_items(), m.n_items() as u64, "{w}: items");
@@ -111,17 +120,29 @@ fn check(name: &str, path: &Path, m: &JudgmentMatrix) {
             assert_eq!(ooc.workers(), &global.workers, "{w}: worker codes");
             assert_eq!(ooc.labels(), &global.labels, "{w}: class order");
             // runs plus nothing else in the directory
-            assert_eq!(std::fs::read_dir(dir.path()).expect("ls").count(), runs, "{w}: files");
+            assert_eq!(
+                std::fs::read_dir(dir.path()).expect("ls").count(),
+                runs,
+                "{w}: files"
+            );
             let fit = ooc.fit_ds(&cfg, &NoProgress).expect("fit");
             // = 3 in-memory shards, bit for bit
             assert_eq!(fit.report, three.report, "{w}: report");
-            assert_eq!(bits(fit.params.priors()), bits(three.params.priors()), "{w}: priors");
+            assert_eq!(
+                bits(fit.params.priors()),
+                bits(three.params.priors()),
+                "{w}: priors"
+            );
             assert_eq!(
                 bits(fit.params.confusion()),
                 bits(three.params.confusion()),
                 "{w}: confusion"
             );
-            assert_eq!(bits(&fit.log_likelihood), bits(&three.log_likelihood), "{w}: ll");
+            assert_eq!(
+                bits(&fit.log_likelihood),
+                bits(&three.log_likelihood),
+                "{w}: ll"
+            );
             // = the in-memory exact-sums fit, bit for bit
             assert_eq!(single.fit_report(), &fit.report, "{w}: single report");
             let k = m.n_classes();
@@ -135,9 +156,21 @@ fn check(name: &str, path: &Path, m: &JudgmentMatrix) {
             let labels = single.labels();
             for (i, id) in m.items().iter().enumerate() {
                 let (label, conf, p) = &got[&id.to_string()];
-                assert_eq!(p, &bits(post.row(i).as_slice().expect("row")), "{w}: item {id}");
-                assert_eq!(label, &m.classes().label(labels[i]).to_string(), "{w}: label {id}");
-                assert_eq!(*conf, post[[i, labels[i] as usize]].to_bits(), "{w}: confidence");
+                assert_eq!(
+                    p,
+                    &bits(post.row(i).as_slice().expect("row")),
+                    "{w}: item {id}"
+                );
+                assert_eq!(
+                    label,
+                    &m.classes().label(labels[i]).to_string(),
+                    "{w}: label {id}"
+                );
+                assert_eq!(
+                    *conf,
+                    post[[i, labels[i] as usize]].to_bits(),
+                    "{w}: confidence"
+                );
             }
             let mut expect = vec![0; k];
             for &l in &labels {
@@ -145,7 +178,11 @@ fn check(name: &str, path: &Path, m: &JudgmentMatrix) {
             }
             assert_eq!(counts, expect, "{w}: label counts");
             drop(ooc);
-            assert_eq!(std::fs::read_dir(dir.path()).expect("ls").count(), 0, "{w}: left");
+            assert_eq!(
+                std::fs::read_dir(dir.path()).expect("ls").count(),
+                0,
+                "{w}: left"
+            );
         }
     }
 }
@@ -193,8 +230,14 @@ fn a_bad_row_is_reported_and_no_file_is_left() {
     csv.push_str("i5,,1\n");
     let path = dir.path().join("j.csv");
     std::fs::write(&path, csv).expect("write");
-    let e = OutOfCore::prepare(&path, &IngestOptions::default(), spill.path(), 4, &NoProgress)
-        .expect_err("null worker");
+    let e = OutOfCore::prepare(
+        &path,
+        &IngestOptions::default(),
+        spill.path(),
+        4,
+        &NoProgress,
+    )
+    .expect_err("null worker");
     let msg = e.to_string();
     assert!(msg.contains("line 3002") && msg.contains("j.csv"), "{msg}");
     assert_eq!(std::fs::read_dir(spill.path()).expect("ls").count(), 0);

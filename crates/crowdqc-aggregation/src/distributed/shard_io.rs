@@ -106,9 +106,7 @@ impl Shard {
             .map(|id| sorted.code_of(id).expect("an item of the run"))
             .collect();
         drop(items);
-        let triples = rows
-            .into_iter()
-            .map(|(i, w, l)| (rank[i as usize], w, l));
+        let triples = rows.into_iter().map(|(i, w, l)| (rank[i as usize], w, l));
         Ok(Self::assemble(
             sorted.len(),
             n_workers,
@@ -127,7 +125,12 @@ impl Shard {
     /// I/O errors, naming `path`.
     pub fn write_file(&self, path: &Path) -> Result<()> {
         let err = io_at(path);
-        let f = File::options().write(true).truncate(true).create(true).open(path).map_err(&err)?;
+        let f = File::options()
+            .write(true)
+            .truncate(true)
+            .create(true)
+            .open(path)
+            .map_err(&err)?;
         let mut w = BufWriter::with_capacity(1 << 20, f);
         self.write_to(&mut w).map_err(&err)?;
         w.flush().map_err(&err)

@@ -110,11 +110,29 @@ pub fn run(args: Args) -> Result<()> {
         &args.spill_dir,
     ) {
         let a = &args;
-        let unsupported = [("gold", a.gold.is_some()), ("eval", a.eval.is_some()), ("workers-out", a.workers_out.is_some()), ("weights", a.weights.is_some()), ("save-model", a.save_model.is_some()), ("init-from", a.init_from.is_some()), ("seed", a.seed.is_some())];
+        let unsupported = [
+            ("gold", a.gold.is_some()),
+            ("eval", a.eval.is_some()),
+            ("workers-out", a.workers_out.is_some()),
+            ("weights", a.weights.is_some()),
+            ("save-model", a.save_model.is_some()),
+            ("init-from", a.init_from.is_some()),
+            ("seed", a.seed.is_some()),
+        ];
         let opts = a.input.ingest_options()?;
-        let req = crowdqc::out_of_core::Request { method: info.name, opts: &opts, max_iter: a.max_iter, tol: a.tol, out: a.out.as_deref(), unsupported: &unsupported };
+        let req = crowdqc::out_of_core::Request {
+            method: info.name,
+            opts: &opts,
+            max_iter: a.max_iter,
+            tol: a.tol,
+            out: a.out.as_deref(),
+            unsupported: &unsupported,
+        };
         let s = crowdqc::out_of_core::aggregate(&a.judgments, dir, &plan, &req, &Bar::stderr())?;
-        return common::print_out(&match a.format { Format::Json => common::to_json(&s)?, Format::Text => s.to_string() });
+        return common::print_out(&match a.format {
+            Format::Json => common::to_json(&s)?,
+            Format::Text => s.to_string(),
+        });
     }
     // one or two passes over the file, from its row count and the memory; a file that
     // cannot fit either way is refused before reading

@@ -27,8 +27,11 @@ fn generated(dir: &Path, n: u64, k: usize, workers: usize) -> PathBuf {
     .with_judgments(n);
     let crowd = SynthCrowd::new(cfg).expect("config");
     let path = dir.join("j.parquet");
-    crowdqc::io::write_batches(&path, crowd.batches(BatchOptions::default()).expect("b").map(Ok))
-        .expect("write");
+    crowdqc::io::write_batches(
+        &path,
+        crowd.batches(BatchOptions::default()).expect("b").map(Ok),
+    )
+    .expect("write");
     path
 }
 
@@ -112,11 +115,20 @@ fn refusals_name_the_way_out() {
     // no --spill-dir: refused before reading, naming --spill-dir and --max-memory
     let r = crowdqc(&["--max-memory", "200K", "aggregate", s(&p), "--method", "ds"]);
     assert_eq!(r.code, Some(2), "{r:?}");
-    assert!(r.stderr.contains("--spill-dir DIR") && r.stderr.contains("--max-memory"), "{r:?}");
+    assert!(
+        r.stderr.contains("--spill-dir DIR") && r.stderr.contains("--max-memory"),
+        "{r:?}"
+    );
     // a method that cannot run out of core: the list of those that can
     let spill = tempfile::tempdir().expect("spill");
     let r = crowdqc(&[
-        "--max-memory", "200K", "aggregate", s(&p), "--method", "glad", "--spill-dir",
+        "--max-memory",
+        "200K",
+        "aggregate",
+        s(&p),
+        "--method",
+        "glad",
+        "--spill-dir",
         s(spill.path()),
     ]);
     assert_eq!(r.code, Some(2), "{r:?}");
@@ -124,8 +136,14 @@ fn refusals_name_the_way_out() {
     // an option that needs the items in memory
     let w = tmp.path().join("w.csv");
     let r = crowdqc(&[
-        "--max-memory", "200K", "aggregate", s(&p), "--spill-dir", s(spill.path()),
-        "--workers-out", s(&w),
+        "--max-memory",
+        "200K",
+        "aggregate",
+        s(&p),
+        "--spill-dir",
+        s(spill.path()),
+        "--workers-out",
+        s(&w),
     ]);
     assert_eq!(r.code, Some(2), "{r:?}");
     assert!(r.stderr.contains("--workers-out"), "{r:?}");
@@ -144,7 +162,12 @@ fn a_bad_row_fails_and_leaves_no_file() {
     let p = tmp.path().join("j.csv");
     std::fs::write(&p, csv).expect("write");
     let r = crowdqc(&[
-        "--max-memory", "10K", "aggregate", s(&p), "--spill-dir", s(spill.path()),
+        "--max-memory",
+        "10K",
+        "aggregate",
+        s(&p),
+        "--spill-dir",
+        s(spill.path()),
     ]);
     assert_ne!(r.code, Some(0), "{r:?}");
     assert!(r.stderr.contains("line 5002"), "{r:?}");
@@ -158,8 +181,16 @@ fn sigterm_mid_fit_leaves_no_file() {
     let p = generated(tmp.path(), 200_000, 5, 2_000);
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_crowdqc"))
         .args([
-            "--max-memory", "2M", "aggregate", s(&p), "--spill-dir", s(spill.path()),
-            "--max-iter", "100000", "--tol", "1e-300",
+            "--max-memory",
+            "2M",
+            "aggregate",
+            s(&p),
+            "--spill-dir",
+            s(spill.path()),
+            "--max-iter",
+            "100000",
+            "--tol",
+            "1e-300",
         ])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
@@ -172,7 +203,10 @@ fn sigterm_mid_fit_leaves_no_file() {
     }
     assert!(!empty(spill.path()), "no run file appeared");
     std::thread::sleep(Duration::from_millis(1500));
-    assert!(child.try_wait().expect("wait").is_none(), "finished before the signal");
+    assert!(
+        child.try_wait().expect("wait").is_none(),
+        "finished before the signal"
+    );
     let st = std::process::Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()

@@ -3,8 +3,7 @@
 use std::path::Path;
 
 use crowdqc_aggregation::distributed::{
-    DsConfig, DsDriver, DsFit, DsStats, IdSort, Shard, SortedIds, Step, e_step, init_stats,
-    merge,
+    DsConfig, DsDriver, DsFit, DsStats, IdSort, Shard, SortedIds, Step, e_step, init_stats, merge,
 };
 use crowdqc_core::progress::Progress;
 use crowdqc_core::{Error, IdDictionary, IngestOptions, Result};
@@ -74,8 +73,7 @@ impl OutOfCore {
         for p in 0..runs.len() {
             progress.check()?;
             let batches = runs.read(p)?;
-            let shard =
-                Shard::from_coded_batches(&batches, &wr, &lr, workers.len(), labels.len())?;
+            let shard = Shard::from_coded_batches(&batches, &wr, &lr, workers.len(), labels.len())?;
             drop(batches);
             runs.remove(p);
             let file = runs.temp_file()?;

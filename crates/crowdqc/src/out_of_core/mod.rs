@@ -20,7 +20,7 @@
 //!    [`crowdqc_aggregation::distributed`] (fixed-point sums): the parameters, objective,
 //!    iteration count and posteriors are bit-identical to the in-memory
 //!    `exact_sums(true)` fit and to any sharded fit.
-//! 4. **Items** ([`OutOfCore::items`]): posteriors are computed shard by shard and
+//! 4. **Items** ([`items`]): posteriors are computed shard by shard and
 //!    streamed out; the item ids are read back from the shard files, so they are never
 //!    all in memory.
 //!
@@ -73,7 +73,9 @@ pub struct Plan {
 /// quarter of the budget; at least 2, at most [`MAX_RUNS`].
 pub fn runs_for(judgments: u64, budget: u64) -> usize {
     let per_run = (budget / 4).max(1);
-    let need = judgments.saturating_mul(RUN_BYTES_PER_JUDGMENT).div_ceil(per_run);
+    let need = judgments
+        .saturating_mul(RUN_BYTES_PER_JUDGMENT)
+        .div_ceil(per_run);
     usize::try_from(need).unwrap_or(MAX_RUNS).clamp(2, MAX_RUNS)
 }
 

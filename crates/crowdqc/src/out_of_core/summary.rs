@@ -79,7 +79,11 @@ pub struct Summary {
 
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "method       {} (out of core, {} runs)", self.method, self.runs)?;
+        writeln!(
+            f,
+            "method       {} (out of core, {} runs)",
+            self.method, self.runs
+        )?;
         writeln!(
             f,
             "memory       in-memory estimate {} > budget {}",
@@ -91,7 +95,11 @@ impl fmt::Display for Summary {
             "judgments    {} ({} items, {} workers, {} classes)",
             self.judgments, self.items, self.workers, self.classes
         )?;
-        write!(f, "fit          {} iterations, {}", self.iterations, self.stop_reason)?;
+        write!(
+            f,
+            "fit          {} iterations, {}",
+            self.iterations, self.stop_reason
+        )?;
         if let Some(o) = self.objective {
             write!(f, ", objective {o:.9}")?;
         }
@@ -143,31 +151,37 @@ pub fn items<'a>(
     })
 }
 
-fn batch(items: &SortedIds, labels: &SortedIds, q: &[f64], counts: &mut [u64]) -> Result<RecordBatch> {
+fn batch(
+    items: &SortedIds,
+    labels: &SortedIds,
+    q: &[f64],
+    counts: &mut [u64],
+) -> Result<RecordBatch> {
     let k = labels.len();
     let lab: Vec<u32> = q.chunks_exact(k).map(argmax).collect();
     for &l in &lab {
         counts[l as usize] += 1;
     }
-    let label: ArrayRef = match labels.get(0) {
-        IdRef::Int(_) => Arc::new(Int64Array::from_iter_values(lab.iter().map(|&l| {
-            match labels.get(l as usize) {
-                IdRef::Int(v) => v,
-                IdRef::Str(_) => 0,
-            }
-        }))),
-        IdRef::Str(_) => Arc::new(StringArray::from_iter_values(
-            lab.iter().map(|&l| labels.get(l as usize).to_string()),
-        )),
-    };
-    let conf = q
-        .chunks_exact(k)
-        .zip(&lab)
-        .map(|(row, &l)| row[l as usize]);
+    let label: ArrayRef =
+        match labels.get(0) {
+            IdRef::Int(_) => Arc::new(Int64Array::from_iter_values(lab.iter().map(|&l| {
+                match labels.get(l as usize) {
+                    IdRef::Int(v) => v,
+                    IdRef::Str(_) => 0,
+                }
+            }))),
+            IdRef::Str(_) => Arc::new(StringArray::from_iter_values(
+                lab.iter().map(|&l| labels.get(l as usize).to_string()),
+            )),
+        };
+    let conf = q.chunks_exact(k).zip(&lab).map(|(row, &l)| row[l as usize]);
     let mut cols: Vec<(String, ArrayRef)> = vec![
         ("item".into(), items.to_array()),
         ("label".into(), label),
-        ("confidence".into(), Arc::new(Float64Array::from_iter_values(conf))),
+        (
+            "confidence".into(),
+            Arc::new(Float64Array::from_iter_values(conf)),
+        ),
     ];
     for c in 0..k {
         cols.push((
