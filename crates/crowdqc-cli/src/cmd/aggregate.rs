@@ -91,8 +91,7 @@ struct Seconds {
 pub fn run(args: Args) -> Result<()> {
     let info = report::resolve_method(&args.method, args.ordinal)?;
     args.output.check()?;
-    let stateful = args.save_model.is_some() || args.init_from.is_some();
-    if stateful {
+    if args.save_model.is_some() || args.init_from.is_some() {
         state::check_method(info.name)?;
     }
     if let Some(p) = &args.save_model {
@@ -105,15 +104,13 @@ pub fn run(args: Args) -> Result<()> {
         .map(ModelState::read)
         .transpose()?;
     // out of core (with --spill-dir) when even two passes would not fit the memory
-    if let (Some(plan), Some(dir)) = (
-        crowdqc::out_of_core::plan(&args.judgments, args.spill_dir.as_deref())?,
-        &args.spill_dir,
-    ) {
+    let ooc = crowdqc::out_of_core::plan(&args.judgments, args.spill_dir.as_deref())?;
+    if let (Some(plan), Some(dir)) = (ooc, &args.spill_dir) {
         let a = &args;
         let unsupported = [
             ("gold", a.gold.is_some()),
             ("eval", a.eval.is_some()),
-            ("workers-out", a.workers_out.is_some()),
+            ("workers-out", a.output.workers_out.is_some()),
             ("weights", a.weights.is_some()),
             ("save-model", a.save_model.is_some()),
             ("init-from", a.init_from.is_some()),
@@ -125,14 +122,11 @@ pub fn run(args: Args) -> Result<()> {
             opts: &opts,
             max_iter: a.max_iter,
             tol: a.tol,
-            out: a.out.as_deref(),
+            out: a.output.out.as_deref(),
             unsupported: &unsupported,
         };
         let s = crowdqc::out_of_core::aggregate(&a.judgments, dir, &plan, &req, &Bar::stderr())?;
-        return common::print_out(&match a.format {
-            Format::Json => common::to_json(&s)?,
-            Format::Text => s.to_string(),
-        });
+        return a.output.format.print(&s, || s.to_string());
     }
     // one or two passes over the file, from its row count and the memory; a file that
     // cannot fit either way is refused before reading
