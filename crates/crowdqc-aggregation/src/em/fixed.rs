@@ -106,12 +106,10 @@ fn chunk<const K: usize, const ENTROPY: bool>(
             }
         }
         let (mut prior, mut weighted) = ([0.0; K], [0.0; K]);
-        let mut ll = 0.0;
-        // No logarithm per item under either rule: `Σ_t log2 sum_t` is the `log2` of
-        // the product of the sums (each in [1, K]), kept as mantissa x 2^exponent.
+        let (mut entropy, mut ll) = (0.0, 0.0);
+        // Without the entropy, no logarithm per item: `Σ_t log2 sum_t` is the `log2`
+        // of the product of the sums (each in [1, K]), kept as mantissa x 2^exponent.
         let mut prod = Product::default();
-        // crowd-kit's entropy, summed by parts (see `EntropySums`)
-        let mut ent = EntropySums::default();
         let prefetching = prefetching(d);
         let item_rows = |table: Option<&[f64]>, t: usize| match table {
             Some(tb) if il => gather::<K>(d, tb, gstride, t),
@@ -149,12 +147,30 @@ fn chunk<const K: usize, const ENTROPY: bool>(
             }
             let n_t = (e - s) as f64;
             let (mut v, mx, sum) = softmax2::<K>(&mut acc, l2p);
-            prod.push(sum);
-            ll += mx;
+            let lsum = if ENTROPY {
+                let lsum = sum.log2();
+                ll += (mx + lsum) * LN_2;
+                lsum
+            } else {
+                prod.push(sum);
+                ll += mx;
+                0.0
+            };
+            // Entropy of the new row as crowd-kit takes it (q floored at EPS), with
+            // ln q from the log-domain values: no logarithm per class.
             if d.clamp(t, &mut v) {
-                ent.clamped(sum);
+                entropy += (K - 1) as f64 * EPS_ENTROPY;
             } else if ENTROPY {
-                ent.add(&v, &acc, mx, sum);
+                let mut et = 0.0;
+                for c in 0..K {
+                    let qv = v[c];
+                    et += if qv >= EPS {
+                        -qv * ((acc[c] - mx - lsum) * LN_2)
+                    } else {
+                        EPS_ENTROPY
+                    };
+                }
+                entropy += et;
             }
             for c in 0..K {
                 prior[c] += v[c];
@@ -171,95 +187,13 @@ fn chunk<const K: usize, const ENTROPY: bool>(
         }
         part[..K].copy_from_slice(&prior);
         part[K..2 * K].copy_from_slice(&weighted);
-        let lsums = prod.log2();
-        part[2 * K] = if ENTROPY {
-            ent.total::<K>(lsums)
+        part[2 * K] = entropy;
+        part[2 * K + 1] = if ENTROPY {
+            ll
         } else {
-            ent.n_clamped * (K - 1) as f64 * EPS_ENTROPY
+            (ll + prod.log2()) * LN_2
         };
-        part[2 * K + 1] = (ll + lsums) * LN_2;
     }
-}
-
-/// crowd-kit's floored entropy of a chunk's rows by parts, without a logarithm per
-/// item. Item `t`'s term, `Σ_{q_c >= EPS} -q_c ln q_c + #{q_c < EPS} (-EPS ln EPS)`
-/// with `log2 q_c = a_c - log2 sum_t` (`a_c = acc_c - max`), is
-/// `ln 2 (Q_t log2 sum_t - B_t) + m_t (-EPS ln EPS)`, `Q_t = Σ_{q_c >= EPS} q_c`,
-/// `B_t = Σ_{q_c >= EPS} q_c a_c`. As `Q_t = 1 + δ_t` with `|δ_t|` below `K · EPS`,
-/// `Σ_t Q_t log2 sum_t = Σ_t log2 sum_t + Σ_t δ_t log2 sum_t`: the first sum is the
-/// pass's folded product (minus the clamped items' logarithms), the second takes
-/// [`log2_near`] (error 1.4e-9, times `δ_t`: far below an ulp of the term).
-#[derive(Default)]
-struct EntropySums {
-    /// `Σ_t B_t`.
-    b: f64,
-    /// `Σ_t δ_t log2 sum_t`.
-    corr: f64,
-    /// Floored classes.
-    small: f64,
-    /// Clamped (gold) items and `Σ log2 sum_t` over them (in the product, not in the
-    /// entropy).
-    n_clamped: f64,
-    lsum_clamped: f64,
-}
-
-impl EntropySums {
-    /// An unclamped item's row `v` with its `acc` (priors added), max and sum.
-    #[inline(always)]
-    fn add<const K: usize>(&mut self, v: &[f64; K], acc: &[f64; K], mx: f64, sum: f64) {
-        let (mut q, mut b, mut small) = (0.0, 0.0, 0.0);
-        for c in 0..K {
-            if v[c] >= EPS {
-                q += v[c];
-                b += v[c] * (acc[c] - mx);
-            } else {
-                small += 1.0;
-            }
-        }
-        self.b += b;
-        self.small += small;
-        self.corr += (q - 1.0) * log2_near(sum);
-    }
-
-    /// A clamped item (its entropy is that of a one-hot row).
-    #[inline(always)]
-    fn clamped(&mut self, sum: f64) {
-        self.n_clamped += 1.0;
-        self.lsum_clamped += sum.log2();
-    }
-
-    /// The chunk's entropy, given `Σ_t log2 sum_t` over all its items.
-    fn total<const K: usize>(&self, lsums: f64) -> f64 {
-        let per_item = (lsums - self.lsum_clamped + self.corr - self.b) * LN_2;
-        per_item + (self.small + self.n_clamped * (K - 1) as f64) * EPS_ENTROPY
-    }
-}
-
-/// `log2 x` for finite `x >= 1` to within 1.4e-9 (absolute): the exponent plus a
-/// degree-10 polynomial in the mantissa (interpolation at Chebyshev nodes).
-#[inline(always)]
-fn log2_near(x: f64) -> f64 {
-    const P: [f64; 11] = [
-        1.366_709_228_943_086e-9,
-        1.442_694_708_927_215_7,
-        -0.721_333_994_821_245_3,
-        0.480_679_905_016_129_95,
-        -0.358_827_872_911_714_4,
-        0.279_186_738_533_900_4,
-        -0.209_680_780_601_801_04,
-        0.136_703_381_005_049_72,
-        -0.067_880_438_488_605_74,
-        0.021_720_277_951_359_387,
-        -0.003_261_926_701_653_241,
-    ];
-    let b = x.to_bits();
-    let e = ((b >> 52) & 0x7ff) as f64 - 1023.0;
-    let u = f64::from_bits((b & !(0x7ff << 52)) | (1023 << 52)) - 1.0;
-    let mut p = P[10];
-    for c in P[..10].iter().rev() {
-        p = p * u + c;
-    }
-    e + p
 }
 
 /// A product of many factors in `[1, 2^8]` without overflow: a mantissa and a binary
