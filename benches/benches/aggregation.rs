@@ -192,8 +192,8 @@ fn auto_1e6(c: &mut Criterion) {
 }
 
 /// The Dawid–Skene kernel at 1e7 judgments, K = 5 (issue 13's target: 250 M
-/// judgment-iterations/s): the `dawid_skene` group's data and settings (20 iterations,
-/// classic stop rule), with 10k workers (`data`), and with 100k workers, whose count
+/// judgment-iterations/s): the `dawid_skene` group's data and settings (20 iterations),
+/// under the log-likelihood stop rule and under crowd-kit's, with 10k workers (`data`), and with 100k workers, whose count
 /// tables (40 MB interleaved) no longer fit a core's cache. Throughput in
 /// judgment-iterations; the timed fit includes preparation, start and final posteriors.
 /// With `CROWDQC_BENCH_CPU` set the time is the process's CPU time (all threads), for
@@ -201,44 +201,51 @@ fn auto_1e6(c: &mut Criterion) {
 fn ds_kernel_1e7_k5(c: &mut Criterion) {
     let mut g = c.benchmark_group("ds_kernel_1e7_k5");
     g.sample_size(10).warm_up_time(Duration::from_secs(1));
-    let params = DawidSkene::params()
-        .max_iter(ITERS)
-        .tol(1e-300)
-        .stop_rule(StopRule::LogLikelihood);
-    for workers in [10_000usize, 100_000] {
-        let m = if workers == 10_000 {
-            data(10_000_000, 5)
-        } else {
-            let cfg = SynthConfig {
-                seed: 42,
-                n_workers: workers,
-                n_classes: 5,
-                redundancy: Redundancy::Fixed(5),
-                ..SynthConfig::default()
-            }
-            .with_judgments(10_000_000);
-            SynthCrowd::new(cfg)
-                .expect("config")
-                .to_matrix(&BatchOptions::default(), IngestOptions::default())
-                .expect("matrix")
-        };
-        let iters = params.fit(&m).expect("fit").fit_report().iterations as u64;
-        g.throughput(Throughput::Elements(m.n_judgments() as u64 * iters));
-        g.bench_with_input(BenchmarkId::new("workers", workers), &m, |b, m| {
-            if std::env::var_os("CROWDQC_BENCH_CPU").is_some() {
-                // CPU time of all the process's threads: on a loaded machine the wall
-                // time measures the other jobs, this the work (ratios only)
-                b.iter_custom(|n| {
-                    let t0 = cpu_time();
-                    for _ in 0..n {
-                        black_box(params.fit(m).expect("fit"));
-                    }
-                    cpu_time() - t0
-                })
+    // both stop rules: the log-likelihood rule (ids `workers/W`) and crowd-kit's, the
+    // default, which needs each item's entropy (ids `crowdkit_workers/W`)
+    for (rule, name) in [
+        (StopRule::LogLikelihood, "workers"),
+        (StopRule::CrowdKit, "crowdkit_workers"),
+    ] {
+        let params = DawidSkene::params()
+            .max_iter(ITERS)
+            .tol(1e-300)
+            .stop_rule(rule);
+        for workers in [10_000usize, 100_000] {
+            let m = if workers == 10_000 {
+                data(10_000_000, 5)
             } else {
-                b.iter(|| black_box(params.fit(m).expect("fit")))
-            }
-        });
+                let cfg = SynthConfig {
+                    seed: 42,
+                    n_workers: workers,
+                    n_classes: 5,
+                    redundancy: Redundancy::Fixed(5),
+                    ..SynthConfig::default()
+                }
+                .with_judgments(10_000_000);
+                SynthCrowd::new(cfg)
+                    .expect("config")
+                    .to_matrix(&BatchOptions::default(), IngestOptions::default())
+                    .expect("matrix")
+            };
+            let iters = params.fit(&m).expect("fit").fit_report().iterations as u64;
+            g.throughput(Throughput::Elements(m.n_judgments() as u64 * iters));
+            g.bench_with_input(BenchmarkId::new(name, workers), &m, |b, m| {
+                if std::env::var_os("CROWDQC_BENCH_CPU").is_some() {
+                    // CPU time of all the process's threads: on a loaded machine the wall
+                    // time measures the other jobs, this the work (ratios only)
+                    b.iter_custom(|n| {
+                        let t0 = cpu_time();
+                        for _ in 0..n {
+                            black_box(params.fit(m).expect("fit"));
+                        }
+                        cpu_time() - t0
+                    })
+                } else {
+                    b.iter(|| black_box(params.fit(m).expect("fit")))
+                }
+            });
+        }
     }
     g.finish();
 }

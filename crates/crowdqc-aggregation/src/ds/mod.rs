@@ -216,6 +216,7 @@ impl DawidSkeneParams {
             start: start.as_ref().map(|(c, p)| (c.as_slice(), p.as_slice())),
             stop: self.stop,
             progress,
+            keep: self.keep,
         };
         let r = em::run(&d, &cfg)?;
         drop(d);

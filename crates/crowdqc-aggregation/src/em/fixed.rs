@@ -258,7 +258,12 @@ pub(crate) fn softmax2<const K: usize>(acc: &mut [f64; K], l2p: &[f64; K]) -> ([
 
 /// `Σ rows[g(p)]` over item `t`'s judgments, rows of `K` every `stride` values.
 #[inline(always)]
-fn gather<const K: usize>(d: &EmData<'_>, src: &[f64], stride: usize, t: usize) -> [f64; K] {
+pub(super) fn gather<const K: usize>(
+    d: &EmData<'_>,
+    src: &[f64],
+    stride: usize,
+    t: usize,
+) -> [f64; K] {
     let (s, e) = (d.offsets[t], d.offsets[t + 1]);
     let mut acc = [0.0; K];
     let mut add = |g: usize| {

@@ -278,9 +278,18 @@ fn run_loop(d: &EmData<'_>, cfg: &EmConfig<'_>) -> Result<EmResult> {
     drop(s);
     let conf_w = to_worker_order(d, &conf);
     let report = FitReport::new(objective.len(), objective, stop);
+    // the posteriors: the E-step of the last pass's parameters, with the pass's data
+    // (slot-order table, group indices, prefetching) when kept, else on demand
+    let (q, last_pass) = if cfg.keep {
+        let q = posterior::final_rows(d, loge2[last].as_slice(), &last_log2p);
+        (Some(q), None)
+    } else {
+        let l = to_worker_order(d, loge2[last].as_slice());
+        (None, Some((l, last_log2p)))
+    };
     Ok(EmResult {
-        q: None,
-        last_pass: Some((to_worker_order(d, loge2[last].as_slice()), last_log2p)),
+        q,
+        last_pass,
         priors: p,
         conf: conf_w,
         report,

@@ -9,8 +9,9 @@ use std::ops::Range;
 use crowdqc_core::{ClassCodes, Error, JudgmentMatrix, Result};
 use rayon::prelude::*;
 
-use super::fixed::softmax2;
-use super::kernels::softmax2_dynamic;
+use super::EmData;
+use super::fixed::{gather, softmax2};
+use super::kernels::{prefetch_rows, prefetching, softmax2_dynamic};
 use crate::common::{ActiveClasses, NONE};
 
 /// Items per parallel task when computing rows.
@@ -192,6 +193,80 @@ impl EStep {
                 Self::clamp(src, t, &mut v);
             }
             self.expand(&v, dst);
+        }
+    }
+}
+
+/// The posteriors `(n_items, k)` of a fit's last pass parameters (`loge2` in slot
+/// order, `log2p`) with the pass's prepared data: group indices, the slot-order table
+/// and prefetching. The same additions in the same order as [`EStep::rows_into`]
+/// (position order, then the shared softmax), so the same bits.
+pub(crate) fn final_rows(d: &EmData<'_>, loge2: &[f64], log2p: &[f64]) -> Vec<f64> {
+    let k = d.k;
+    let mut q = vec![0.0; d.n_items * k];
+    q.par_chunks_mut(ROWS_PER_TASK * k)
+        .enumerate()
+        .for_each(|(j, o)| {
+            let t0 = j * ROWS_PER_TASK;
+            match if d.force_dynamic { 0 } else { k } {
+                2 => final_fixed::<2>(d, loge2, log2p, t0, o),
+                3 => final_fixed::<3>(d, loge2, log2p, t0, o),
+                4 => final_fixed::<4>(d, loge2, log2p, t0, o),
+                5 => final_fixed::<5>(d, loge2, log2p, t0, o),
+                6 => final_fixed::<6>(d, loge2, log2p, t0, o),
+                7 => final_fixed::<7>(d, loge2, log2p, t0, o),
+                8 => final_fixed::<8>(d, loge2, log2p, t0, o),
+                _ => final_dynamic(d, loge2, log2p, t0, o),
+            }
+        });
+    q
+}
+
+fn final_fixed<const K: usize>(
+    d: &EmData<'_>,
+    loge2: &[f64],
+    log2p: &[f64],
+    t0: usize,
+    out: &mut [f64],
+) {
+    let mut l2p = [0.0; K];
+    l2p.copy_from_slice(&log2p[..K]);
+    let prefetching = prefetching(d);
+    for (r, dst) in out.chunks_exact_mut(K).enumerate() {
+        let t = t0 + r;
+        let (s, e) = (d.offsets[t], d.offsets[t + 1]);
+        if prefetching {
+            prefetch_rows(d, loge2, K, s, e);
+        }
+        if s == e {
+            empty_row(log2p, dst);
+        } else {
+            let mut acc = gather::<K>(d, loge2, K, t);
+            let mut v = softmax2::<K>(&mut acc, &l2p).0;
+            d.clamp(t, &mut v);
+            dst.copy_from_slice(&v);
+        }
+    }
+}
+
+fn final_dynamic(d: &EmData<'_>, loge2: &[f64], log2p: &[f64], t0: usize, out: &mut [f64]) {
+    let k = d.k;
+    let mut acc = vec![0.0; k];
+    for (r, dst) in out.chunks_exact_mut(k).enumerate() {
+        let t = t0 + r;
+        let (s, e) = (d.offsets[t], d.offsets[t + 1]);
+        if s == e {
+            empty_row(log2p, dst);
+        } else {
+            acc.fill(0.0);
+            for p in s..e {
+                let b = d.group_at(p) * k;
+                acc.iter_mut()
+                    .zip(&loge2[b..b + k])
+                    .for_each(|(a, x)| *a += x);
+            }
+            softmax2_dynamic(&mut acc, log2p, dst);
+            d.clamp(t, dst);
         }
     }
 }

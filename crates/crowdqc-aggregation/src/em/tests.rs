@@ -33,6 +33,7 @@ fn fit_with(
         start: None,
         stop,
         progress: &crowdqc_core::progress::NoProgress,
+        keep: false,
     };
     let mut r = run(&d, &cfg).expect("fit");
     let (l, p) = r.last_pass.take().expect("no posteriors kept");
@@ -129,6 +130,61 @@ fn sums_only_tables_give_the_same_bits() {
             assert_eq!(a.priors, b.priors, "{what}: priors");
             assert_eq!(a.report.objective, b.report.objective, "{what}: objective");
             assert_eq!(a.log_likelihood, b.log_likelihood, "{what}: loglik");
+        }
+    }
+}
+
+/// Kept posteriors (computed at the end of the run from the pass's slot-order table
+/// and group indices) are the bits of the on-demand E-step of the same parameters,
+/// for the fixed-`K` and run-time kernels, with gold clamped.
+#[test]
+fn kept_posteriors_are_the_on_demand_bits() {
+    for (k, workers, dynamic) in [
+        (3, 50, false),
+        (5, 4_000, false),
+        (5, 400, true),
+        (9, 60, false),
+    ] {
+        let cfg = SynthConfig {
+            seed: 5,
+            n_workers: workers,
+            n_classes: k,
+            redundancy: Redundancy::Fixed(3),
+            gold_fraction: 0.1,
+            ..SynthConfig::default()
+        }
+        .with_judgments(30_000);
+        let m = SynthCrowd::new(cfg)
+            .expect("config")
+            .to_matrix(&BatchOptions::default(), IngestOptions::default())
+            .expect("matrix");
+        let active = ActiveClasses::new(&m, None, "test").expect("classes");
+        for stop in [StopRule::CrowdKit, StopRule::LogLikelihood] {
+            let run_keep = |keep: bool| {
+                let mut d = EmData::new(&m, &active, true);
+                d.force_dynamic = dynamic;
+                let cfg = EmConfig {
+                    method: "test",
+                    max_iter: 6,
+                    tol: 1e-9,
+                    m_step: MStep::Full { smoothing: 0.0 },
+                    priors: Priors::Estimated,
+                    initial: None,
+                    start: None,
+                    stop,
+                    progress: &crowdqc_core::progress::NoProgress,
+                    keep,
+                };
+                run(&d, &cfg).expect("fit")
+            };
+            let kept = run_keep(true).q.expect("kept posteriors");
+            let (l, p) = run_keep(false).last_pass.expect("parameters");
+            let mut e = EStep::new(&m, &active, true, l, p);
+            e.force_dynamic = dynamic;
+            let mut q = vec![0.0; m.n_items() * m.n_classes()];
+            e.rows_into(&m, 0..m.n_items(), &mut q);
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&kept), bits(&q), "k {k}, {workers} workers, {stop:?}");
         }
     }
 }

@@ -172,6 +172,7 @@ impl OneCoinDawidSkeneParams {
             start: start.as_ref().map(|(c, p)| (c.as_slice(), p.as_slice())),
             stop: StopRule::CrowdKit,
             progress,
+            keep: self.keep,
         };
         let r = em::run(&d, &cfg)?;
         // s_w is the diagonal of the (unclipped) one-coin matrix.
