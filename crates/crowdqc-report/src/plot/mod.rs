@@ -100,13 +100,15 @@ pub fn bars(
             .draw()
             .map_err(plot_err)?;
         // one rectangle per bar, left to right (plotters' `Histogram` sums its data in a
-        // `HashMap` and draws the bars in that map's order, which changes between runs)
+        // `HashMap` and draws the bars in that map's order, which changes between runs);
+        // the segmented axis ends at `Last`, not at `Exact(n)`
         chart
             .draw_series(values.iter().enumerate().map(|(i, &v)| {
-                let (x0, x1) = (
-                    SegmentValue::Exact(i as u32),
-                    SegmentValue::Exact(i as u32 + 1),
-                );
+                let x0 = SegmentValue::Exact(i as u32);
+                let x1 = match i as u32 + 1 {
+                    next if next < n => SegmentValue::Exact(next),
+                    _ => SegmentValue::Last,
+                };
                 let mut bar = Rectangle::new([(x0, 0.0), (x1, v)], COLORS[0].mix(0.8).filled());
                 bar.set_margin(0, 0, 2, 2);
                 bar
@@ -233,6 +235,22 @@ mod tests {
             })
             .collect();
         assert_eq!(xs.len(), 12);
+        let widths = first
+            .split("<rect ")
+            .skip(1)
+            .filter(|r| r.contains("opacity=\"0.8\""))
+            .map(|r| {
+                let w = r.split("width=\"").nth(1).expect("width");
+                w[..w.find('"').expect("quote")]
+                    .parse::<i64>()
+                    .expect("int")
+            });
+        // the last bar too: it ends at the axis' end, not past it
+        assert!(
+            widths.clone().all(|w| w > 0),
+            "{:?}",
+            widths.collect::<Vec<_>>()
+        );
         assert!(xs.windows(2).all(|w| w[0] < w[1]), "{xs:?}");
         for _ in 0..5 {
             assert_eq!(
@@ -240,6 +258,15 @@ mod tests {
                 first
             );
         }
+        // a single bar spans its whole segment (`Exact(1)` of a one-value axis is its start)
+        let one = bars("x", "y", &["a".into()], &[1.0], None).expect("chart");
+        let w = one
+            .split("opacity=\"0.8\"")
+            .next()
+            .and_then(|head| head.rsplit("width=\"").next())
+            .expect("bar");
+        let w: i64 = w[..w.find('"').expect("quote")].parse().expect("int");
+        assert!(w > 0, "single bar width {w}");
     }
 
     #[test]
