@@ -301,20 +301,7 @@ impl JudgmentMatrixBuilder {
     /// rows counted across all batches. On error the builder must be discarded.
     pub fn push_batch(&mut self, batch: &RecordBatch) -> Result<()> {
         let r = self.resolve(&batch.schema())?;
-        let col = |name: &str| -> Result<&arrow_array::ArrayRef> {
-            batch
-                .column_by_name(name)
-                .ok_or_else(|| Error::MissingColumn {
-                    wanted: name.into(),
-                    tried: vec![name.into()],
-                    found: batch
-                        .schema()
-                        .fields()
-                        .iter()
-                        .map(|f| f.name().clone())
-                        .collect(),
-                })
-        };
+        let col = |name: &str| batch_column(batch, name);
         let row0 = self.rows;
         let (item_col, worker_col, label_col) = (col(&r.item)?, col(&r.worker)?, col(&r.label)?);
         let trimmed;
@@ -659,4 +646,24 @@ fn trim_label(label: IdRef<'_>, trim: bool) -> IdRef<'_> {
         IdRef::Str(s) if trim => IdRef::Str(s.trim()),
         l => l,
     }
+}
+
+/// The column `name` of `batch` (resolved from its first batch), or
+/// [`Error::MissingColumn`] listing the batch's columns: a later batch lacks it.
+pub(crate) fn batch_column<'a>(
+    batch: &'a RecordBatch,
+    name: &str,
+) -> Result<&'a arrow_array::ArrayRef> {
+    batch
+        .column_by_name(name)
+        .ok_or_else(|| Error::MissingColumn {
+            wanted: name.into(),
+            tried: vec![name.into()],
+            found: batch
+                .schema()
+                .fields()
+                .iter()
+                .map(|f| f.name().clone())
+                .collect(),
+        })
 }

@@ -12,10 +12,10 @@
 //! instead of one per row, and the per-row hashing runs on as many threads as there are
 //! parts in flight.
 
-use arrow_array::{ArrayRef, RecordBatch};
+use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
 
-use crate::builder::{JudgmentMatrixBuilder, Pass, Resolved};
+use crate::builder::{JudgmentMatrixBuilder, Pass, Resolved, batch_column};
 use crate::dict::IdDictionary;
 use crate::error::{Error, Result};
 use crate::ingest::{DictCache, encode_durations, encode_ids, encode_timestamps, trim_strings};
@@ -117,20 +117,7 @@ impl EncodedPart {
         let Some(r) = self.columns.clone() else {
             unreachable!("resolved above");
         };
-        let col = |name: &str| -> Result<&ArrayRef> {
-            batch
-                .column_by_name(name)
-                .ok_or_else(|| Error::MissingColumn {
-                    wanted: name.into(),
-                    tried: vec![name.into()],
-                    found: batch
-                        .schema()
-                        .fields()
-                        .iter()
-                        .map(|f| f.name().clone())
-                        .collect(),
-                })
-        };
+        let col = |name: &str| batch_column(batch, name);
         let row0 = self.rows() as u64;
         let (item_col, worker_col, label_col) = (col(&r.item)?, col(&r.worker)?, col(&r.label)?);
         let trimmed;
