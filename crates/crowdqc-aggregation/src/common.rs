@@ -54,6 +54,24 @@ pub(crate) struct ActiveClasses {
 }
 
 impl ActiveClasses {
+    /// The matrix's gold labels as active class indices ([`NONE`] where an item has
+    /// none), when `clamp` is set and the matrix has gold; `None` otherwise.
+    pub(crate) fn clamped_gold(&self, m: &JudgmentMatrix, clamp: bool) -> Option<Vec<u32>> {
+        (clamp && !m.gold().is_empty()).then(|| {
+            m.gold()
+                .as_slice()
+                .iter()
+                .map(|&c| {
+                    if c == NONE {
+                        NONE
+                    } else {
+                        self.to_active[c as usize]
+                    }
+                })
+                .collect()
+        })
+    }
+
     /// Classes used by some judgment, plus (when `gold` is given) classes used by gold.
     ///
     /// # Errors

@@ -4,7 +4,7 @@ use arrow_array::RecordBatch;
 use crowdqc_core::{ColumnMap, Error, IdDictionary, IdRef, JudgmentMatrix, Result};
 
 use super::ids::{GlobalIds, IdSort, SortedIds, id_columns};
-use crate::common::{ActiveClasses, NONE};
+use crate::common::ActiveClasses;
 
 /// The judgments of a set of items (every judgment of each), CSR by item, with workers
 /// and labels coded by the global dictionaries ([`GlobalIds`]). Items are in sorted id
@@ -173,19 +173,7 @@ impl Shard {
             .zip(ws)
             .zip(cs)
             .map(|((&i, &w), &c)| (i, rank[w as usize], active.to_active[c as usize]));
-        let gold = (clamp_gold && !m.gold().is_empty()).then(|| {
-            m.gold()
-                .as_slice()
-                .iter()
-                .map(|&c| {
-                    if c == NONE {
-                        NONE
-                    } else {
-                        active.to_active[c as usize]
-                    }
-                })
-                .collect()
-        });
+        let gold = active.clamped_gold(m, clamp_gold);
         let shard = Self::assemble(
             m.n_items(),
             m.n_workers(),

@@ -148,19 +148,7 @@ impl<'a> EmData<'a> {
         let chunk_items = ((target as f64 / per_item) as usize).max(64);
         let offsets = m.item_offsets();
         let n_nonempty = offsets.windows(2).filter(|w| w[1] > w[0]).count();
-        let gold = (clamp_gold && !m.gold().is_empty()).then(|| {
-            m.gold()
-                .as_slice()
-                .iter()
-                .map(|&c| {
-                    if c == NONE {
-                        NONE
-                    } else {
-                        active.to_active[c as usize]
-                    }
-                })
-                .collect()
-        });
+        let gold = active.clamped_gold(m, clamp_gold);
         let n_chunks = m.n_items().div_ceil(chunk_items).max(1);
         let wave = if interleaved {
             (WAVE_BYTES / (cells * 16).max(1)).clamp(WAVE, n_chunks.max(WAVE))
