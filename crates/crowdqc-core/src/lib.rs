@@ -59,6 +59,7 @@
 
 mod builder;
 mod builder_finish;
+pub mod bytes;
 mod classes;
 mod codes;
 pub mod columns;

@@ -13,6 +13,7 @@
 
 use std::io::Write;
 
+use crowdqc_core::bytes::ByteReader;
 use crowdqc_core::estimator::FitReport;
 use crowdqc_core::{Error, Id, Result};
 
@@ -39,10 +40,13 @@ struct Header {
     objective_bits: Vec<u64>,
 }
 
+/// How errors in a model file start.
+const KIND: &str = "invalid crowdqc model file";
+
 fn bad(message: impl Into<String>) -> Error {
     Error::Parse {
         line: None,
-        message: format!("invalid crowdqc model file: {}", message.into()),
+        message: format!("{KIND}: {}", message.into()),
     }
 }
 
@@ -106,42 +110,8 @@ pub(super) fn write(state: &ModelState, w: &mut dyn Write) -> Result<()> {
     Ok(())
 }
 
-/// A cursor over the file's bytes that never reads past the end.
-struct Cursor<'a> {
-    b: &'a [u8],
-    at: usize,
-}
-
-impl<'a> Cursor<'a> {
-    fn take(&mut self, n: u64, what: &str) -> Result<&'a [u8]> {
-        let n = usize::try_from(n).map_err(|_| bad(format!("{what}: length {n} too large")))?;
-        let rest = self.b.len() - self.at;
-        if n > rest {
-            return Err(bad(format!(
-                "truncated: {what} needs {n} bytes at offset {}, {rest} left",
-                self.at
-            )));
-        }
-        let s = &self.b[self.at..self.at + n];
-        self.at += n;
-        Ok(s)
-    }
-
-    fn u32(&mut self, what: &str) -> Result<u32> {
-        let s = self.take(4, what)?;
-        Ok(u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
-    }
-
-    fn u64(&mut self, what: &str) -> Result<u64> {
-        let s = self.take(8, what)?;
-        let mut a = [0u8; 8];
-        a.copy_from_slice(s);
-        Ok(u64::from_le_bytes(a))
-    }
-}
-
 pub(super) fn read(bytes: &[u8]) -> Result<ModelState> {
-    let mut c = Cursor { b: bytes, at: 0 };
+    let mut c = ByteReader::new(bytes, 0, KIND);
     let magic = c
         .take(8, "magic")
         .map_err(|_| bad("too short to be a model file (it does not start with CQCMODEL)"))?;
@@ -172,7 +142,7 @@ pub(super) fn read(bytes: &[u8]) -> Result<ModelState> {
     // reason to allocate
     let n_workers = usize::try_from(header.n_workers)
         .ok()
-        .filter(|&n| n.saturating_mul(5) <= bytes.len() - c.at)
+        .filter(|&n| n.saturating_mul(5) <= c.left())
         .ok_or_else(|| bad(format!("{} workers do not fit the file", header.n_workers)))?;
     let mut workers = Vec::with_capacity(n_workers);
     for k in 0..n_workers {
@@ -193,10 +163,10 @@ pub(super) fn read(bytes: &[u8]) -> Result<ModelState> {
     }
     let plen = c.u64("parameters length")?;
     let params = DsParams::from_bytes(c.take(plen, "parameters")?)?;
-    if c.at != bytes.len() {
+    if c.left() != 0 {
         return Err(bad(format!(
             "{} unexpected bytes after the parameters",
-            bytes.len() - c.at
+            c.left()
         )));
     }
     if params.n_workers() != n_workers

@@ -25,6 +25,7 @@
 
 use std::path::Path;
 
+use crowdqc_core::bytes::ByteReader;
 use crowdqc_core::{Error, Result};
 use hashbrown::HashMap;
 
@@ -39,10 +40,13 @@ pub const STATE_MAGIC: &[u8; 8] = b"CQCGOLDS";
 /// The state format version this crowdqc writes and reads.
 pub const STATE_VERSION: u32 = 1;
 
+/// How errors in a state file start.
+const KIND: &str = "invalid gold scheduler state";
+
 fn bad(message: impl Into<String>) -> Error {
     Error::Parse {
         line: None,
-        message: format!("invalid gold scheduler state: {}", message.into()),
+        message: format!("{KIND}: {}", message.into()),
     }
 }
 
@@ -69,57 +73,6 @@ impl Out {
     }
 }
 
-/// A cursor that never reads past the end.
-struct In<'a> {
-    b: &'a [u8],
-    at: usize,
-}
-
-impl<'a> In<'a> {
-    fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8]> {
-        let rest = self.b.len() - self.at;
-        if n > rest {
-            return Err(bad(format!(
-                "truncated: {what} needs {n} bytes at offset {}, {rest} left",
-                self.at
-            )));
-        }
-        let s = &self.b[self.at..self.at + n];
-        self.at += n;
-        Ok(s)
-    }
-    fn u8(&mut self, what: &str) -> Result<u8> {
-        Ok(self.take(1, what)?[0])
-    }
-    fn u32(&mut self, what: &str) -> Result<u32> {
-        let s = self.take(4, what)?;
-        Ok(u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
-    }
-    fn u64(&mut self, what: &str) -> Result<u64> {
-        let mut a = [0u8; 8];
-        a.copy_from_slice(self.take(8, what)?);
-        Ok(u64::from_le_bytes(a))
-    }
-    fn f64(&mut self, what: &str) -> Result<f64> {
-        Ok(f64::from_bits(self.u64(what)?))
-    }
-    /// A count of entries of at least `size` bytes each: checked against the bytes
-    /// left before anything is allocated.
-    fn count(&mut self, size: usize, what: &str) -> Result<usize> {
-        let n = self.u64(what)?;
-        usize::try_from(n)
-            .ok()
-            .filter(|&n| n.saturating_mul(size) <= self.b.len() - self.at)
-            .ok_or_else(|| bad(format!("{what} = {n} does not fit the file")))
-    }
-    fn u32s(&mut self, n: usize, what: &str) -> Result<Vec<u32>> {
-        if n.saturating_mul(4) > self.b.len() - self.at {
-            return Err(bad(format!("truncated: {n} {what}")));
-        }
-        (0..n).map(|_| self.u32(what)).collect()
-    }
-}
-
 fn write_params(o: &mut Out, p: &ScheduleParams) {
     o.u32(p.quiz);
     o.f64(p.quiz_pass);
@@ -137,7 +90,7 @@ fn write_params(o: &mut Out, p: &ScheduleParams) {
     });
 }
 
-fn read_params(c: &mut In<'_>) -> Result<ScheduleParams> {
+fn read_params(c: &mut ByteReader<'_>) -> Result<ScheduleParams> {
     let p = ScheduleParams {
         quiz: c.u32("quiz")?,
         quiz_pass: c.f64("quiz_pass")?,
@@ -297,7 +250,7 @@ impl GoldScheduler {
                 "it does not start with CQCGOLDS; give a file written by --save-state",
             ));
         }
-        let mut c = In { b: bytes, at: 8 };
+        let mut c = ByteReader::new(bytes, 8, KIND);
         let version = c.u32("version")?;
         if version != STATE_VERSION {
             return Err(Error::param(
@@ -312,7 +265,7 @@ impl GoldScheduler {
         if fnv1a(body).to_le_bytes() != sum {
             return Err(bad("checksum mismatch: the file is corrupt or truncated"));
         }
-        c.b = body;
+        let mut c = ByteReader::new(body, c.offset(), KIND);
         let params = read_params(&mut c)?;
         let n = c.count(8, "pool size")?;
         let mut pairs = Vec::with_capacity(n);
@@ -387,8 +340,8 @@ impl GoldScheduler {
             };
             workers.insert(id, w);
         }
-        if c.at != body.len() {
-            return Err(bad(format!("{} unexpected bytes", body.len() - c.at)));
+        if c.left() != 0 {
+            return Err(bad(format!("{} unexpected bytes", c.left())));
         }
         if (0..n as u32).any(|k| exposure.exposure(k) != exposed[k as usize]) {
             return Err(bad("exposure counts disagree with the workers' seen gold"));
