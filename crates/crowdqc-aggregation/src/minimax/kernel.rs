@@ -91,9 +91,15 @@ pub(super) use dispatch;
 /// lower triangle of the Hessian `h[r, ·, ·]` with respect to row `r` of the block's
 /// logits of the block's negated weighted log-likelihood. (No objective value: the
 /// line search tests the gradient's norm, so a pass needs no logarithm.)
+///
+/// [`accumulate`] adds into the lane-major `gt[a K + r]` and `ht[(a K + b) K + r]`
+/// (true class `r` in the fastest index, so that one operation covers all rows);
+/// [`rows`](Acc::rows) copies them into the row-major `g` and `h` the solvers read.
 pub(super) struct Acc {
     pub(super) g: Vec<f64>,
     pub(super) h: Vec<f64>,
+    gt: Vec<f64>,
+    ht: Vec<f64>,
 }
 
 impl Acc {
@@ -101,13 +107,28 @@ impl Acc {
         Acc {
             g: vec![0.0; k * k],
             h: vec![0.0; k * k * k],
+            gt: vec![0.0; k * k],
+            ht: vec![0.0; k * k * k],
         }
     }
 
-    pub(super) fn clear(&mut self, k: usize, active: &[bool]) {
+    /// Zeroes the sums before a pass (every row: rows that are no longer active are
+    /// not read again).
+    pub(super) fn clear(&mut self) {
+        self.gt.fill(0.0);
+        self.ht.fill(0.0);
+    }
+
+    /// Copies the lane-major sums of the active rows into `g` and the lower triangle
+    /// of `h` (row-major).
+    pub(super) fn rows(&mut self, k: usize, active: &[bool]) {
         for r in (0..k).filter(|&r| active[r]) {
-            self.g[r * k..(r + 1) * k].fill(0.0);
-            self.h[r * k * k..(r + 1) * k * k].fill(0.0);
+            for a in 0..k {
+                self.g[r * k + a] = self.gt[a * k + r];
+                for b in 0..=a {
+                    self.h[(r * k + a) * k + b] = self.ht[(a * k + b) * k + r];
+                }
+            }
         }
     }
 
@@ -124,21 +145,29 @@ impl Acc {
     }
 }
 
-/// Row-normalised exponentials of `K × K` logits: `e[r, c] = exp(x[r, c] − max_c
-/// x[r, c])`, and the row maxima in `mx`.
+/// Scratch values [`accumulate`] and [`label_probs`] need for `K` classes.
+pub(super) fn lane_scratch(k: usize) -> usize {
+    k * k + 5 * k
+}
+
+/// Row-normalised exponentials of `K × K` logits in the lane-major (column-major)
+/// table layout every pass reads: `e[c K + r] = exp(x[r, c] − max_c x[r, c])`; the row
+/// maxima go to `mx`.
 #[inline]
 pub(super) fn exp_rows(k: usize, x: &[f64], e: &mut [f64], mx: &mut [f64]) {
     for r in 0..k {
-        mx[r] = exp_row(&x[r * k..(r + 1) * k], &mut e[r * k..(r + 1) * k]);
+        mx[r] = exp_row(k, x, e, r);
     }
 }
 
-/// `e[c] = exp(x[c] − max x)`; returns `max x`.
+/// Row `r` of [`exp_rows`]: `e[c K + r] = exp(x[r, c] − max x[r, ·])`; returns the
+/// maximum.
 #[inline]
-pub(super) fn exp_row(x: &[f64], e: &mut [f64]) -> f64 {
-    let m = x.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    for (ev, &xv) in e.iter_mut().zip(x) {
-        *ev = (xv - m).exp();
+pub(super) fn exp_row(k: usize, x: &[f64], e: &mut [f64], r: usize) -> f64 {
+    let row = &x[r * k..(r + 1) * k];
+    let m = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    for (c, &xv) in row.iter().enumerate() {
+        e[c * k + r] = (xv - m).exp();
     }
     m
 }
@@ -157,27 +186,29 @@ pub(super) fn exp_blocks(k: usize, x: &[f64], e: &mut [f64]) {
         });
 }
 
-/// Unnormalised softmax of `o + q` into `z`: returns `(s, shift)` with `z` summing to
-/// `s` and `ln Σ_c exp(o_c + q_c) = max o + max q + shift + ln s`. `eo`, `eq` are the
-/// rows' normalised exponentials ([`exp_rows`]); `o`, `q` the logits (used only when
-/// the products underflow).
-#[inline(always)]
-pub(super) fn softmax_prod(
+/// Unnormalised softmax of row `r` of `o + q` into `z` (`K` values), from the
+/// lane-major tables `eo`, `eq` ([`exp_rows`]); returns their sum. `o`, `q`: the
+/// row-major logits (read only when the products underflow).
+#[inline]
+pub(super) fn softmax_row(
+    k: usize,
     eo: &[f64],
     eq: &[f64],
     o: &[f64],
     q: &[f64],
+    r: usize,
     z: &mut [f64],
-) -> (f64, f64) {
+) -> f64 {
     let mut s = 0.0;
-    for ((zv, &a), &b) in z.iter_mut().zip(eo).zip(eq) {
-        *zv = a * b;
+    for (c, zv) in z[..k].iter_mut().enumerate() {
+        *zv = eo[c * k + r] * eq[c * k + r];
         s += *zv;
     }
     if s >= 1e-250 {
-        return (s, 0.0);
+        return s;
     }
-    softmax_direct(o, q, z)
+    let row = r * k..(r + 1) * k;
+    softmax_direct(&o[row.clone()], &q[row], &mut z[..k]).0
 }
 
 #[cold]
@@ -198,8 +229,53 @@ fn softmax_direct(o: &[f64], q: &[f64], z: &mut [f64]) -> (f64, f64) {
     (s, m - mo - mq)
 }
 
+/// The unnormalised softmax of every row of `o + q` at once: `z[c K + r] = eo[c K + r]
+/// · eq[c K + r]` and `s[r] = Σ_c z[c K + r]` (summed in `c` order, as one row alone
+/// would be). Each operation covers all `K` rows, so the compiler vectorises it; every
+/// lane does the scalar row's operations in the scalar row's order (same bits). A row
+/// whose products underflow is evaluated directly from the logits.
+#[inline(always)]
+fn softmax_lanes<D: Dim>(d: D, own: Side<'_>, other: Side<'_>, z: &mut [f64], s: &mut [f64]) {
+    let k = d.n();
+    let (z, s) = (&mut z[..k * k], &mut s[..k]);
+    let (eo, eq) = (&own.e[..k * k], &other.e[..k * k]);
+    s.fill(0.0);
+    for c in 0..k {
+        let (zc, oc, qc) = (
+            &mut z[c * k..(c + 1) * k],
+            &eo[c * k..(c + 1) * k],
+            &eq[c * k..(c + 1) * k],
+        );
+        for r in 0..k {
+            zc[r] = oc[r] * qc[r];
+            s[r] += zc[r];
+        }
+    }
+    if s.iter().all(|&v| v >= 1e-250) {
+        return;
+    }
+    underflow_rows(k, own, other, z, s);
+}
+
+#[cold]
+#[inline(never)]
+fn underflow_rows(k: usize, own: Side<'_>, other: Side<'_>, z: &mut [f64], s: &mut [f64]) {
+    let mut row = vec![0.0; k];
+    for r in 0..k {
+        if s[r] >= 1e-250 {
+            continue;
+        }
+        let cells = r * k..(r + 1) * k;
+        s[r] = softmax_direct(&own.x[cells.clone()], &other.x[cells], &mut row).0;
+        for (c, &v) in row.iter().enumerate() {
+            z[c * k + r] = v;
+        }
+    }
+}
+
 /// Multiplies `prod[r]` by the probability of label `l` under row `r` of the softmax of
-/// `o + q` for every row (the E-step's products; `z`: `K` scratch values).
+/// `o + q` for every row (the E-step's products). `eo`, `eq`: lane-major tables
+/// ([`exp_rows`]); `o`, `q`: the logits; `z`: [`lane_scratch`] values.
 #[inline]
 #[allow(clippy::too_many_arguments)]
 pub(super) fn label_probs(
@@ -212,38 +288,50 @@ pub(super) fn label_probs(
     prod: &mut [f64],
     z: &mut [f64],
 ) {
-    dispatch!(k, d => label_probs_in(d, eo, eq, o, q, l, prod, z))
+    let (own, other) = (Side { x: o, e: eo }, Side { x: q, e: eq });
+    match k {
+        2 => label_probs_fixed::<2>(own, other, l, prod),
+        3 => label_probs_fixed::<3>(own, other, l, prod),
+        4 => label_probs_fixed::<4>(own, other, l, prod),
+        5 => label_probs_fixed::<5>(own, other, l, prod),
+        6 => label_probs_fixed::<6>(own, other, l, prod),
+        8 => label_probs_fixed::<8>(own, other, l, prod),
+        k => label_probs_in(Dynamic(k), own, other, l, prod, z),
+    }
 }
 
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
+fn label_probs_fixed<const K: usize>(own: Side<'_>, other: Side<'_>, l: usize, prod: &mut [f64]) {
+    let mut z = [[0.0; K]; K];
+    let mut s = [0.0; K];
+    softmax_fixed::<K>(own, other, &mut z, &mut s);
+    let prod = &mut prod[..K];
+    for r in 0..K {
+        prod[r] *= z[l][r] / s[r];
+    }
+}
+
+#[inline(always)]
 fn label_probs_in<D: Dim>(
     d: D,
-    eo: &[f64],
-    eq: &[f64],
-    o: &[f64],
-    q: &[f64],
+    own: Side<'_>,
+    other: Side<'_>,
     l: usize,
     prod: &mut [f64],
     z: &mut [f64],
 ) {
     let k = d.n();
-    let z = &mut z[..k];
-    for (r, pr) in prod[..k].iter_mut().enumerate() {
-        let row = r * k..(r + 1) * k;
-        let (sum, _) = softmax_prod(
-            &eo[row.clone()],
-            &eq[row.clone()],
-            &o[row.clone()],
-            &q[row],
-            z,
-        );
-        *pr *= z[l] / sum;
+    let (z, rest) = z.split_at_mut(k * k);
+    let s = &mut rest[..k];
+    softmax_lanes(d, own, other, z, s);
+    let zl = &z[l * k..(l + 1) * k];
+    for r in 0..k {
+        prod[r] *= zl[r] / s[r];
     }
 }
 
-/// One side of a judgment in [`accumulate`]: logits (`K × K`) and their row-normalised
-/// exponentials.
+/// One side of a judgment in [`accumulate`]: logits (`K × K`, row-major) and their
+/// row-normalised exponentials (lane-major, [`exp_rows`]).
 #[derive(Clone, Copy)]
 pub(super) struct Side<'a> {
     pub(super) x: &'a [f64],
@@ -252,67 +340,153 @@ pub(super) struct Side<'a> {
 
 /// Adds one judgment: the block's own logits `own` plus the other party's `other`
 /// (`[true, observed]`), posterior weights `w` of the true classes, observed class
-/// `l`. Rows that are inactive or have zero weight are skipped. The Hessian gets its
-/// lower triangle only.
+/// `l`. Every row is added (a row with zero weight adds exact zeros; rows no longer
+/// active are not read); the Hessian gets its lower triangle only. `z`:
+/// [`lane_scratch`] values.
 #[inline]
-#[allow(clippy::too_many_arguments)]
 pub(super) fn accumulate(
     k: usize,
     own: Side<'_>,
     other: Side<'_>,
     w: &[f64],
     l: usize,
-    active: &[bool],
     acc: &mut Acc,
     z: &mut [f64],
 ) {
-    dispatch!(k, d => accumulate_in(d, own, other, w, l, active, acc, z))
+    match k {
+        2 => accumulate_lanes::<2>(own, other, w, l, acc),
+        3 => accumulate_lanes::<3>(own, other, w, l, acc),
+        4 => accumulate_lanes::<4>(own, other, w, l, acc),
+        5 => accumulate_lanes::<5>(own, other, w, l, acc),
+        6 => accumulate_lanes::<6>(own, other, w, l, acc),
+        8 => accumulate_lanes::<8>(own, other, w, l, acc),
+        k => accumulate_in(Dynamic(k), own, other, w, l, acc, z),
+    }
 }
 
-/// [`accumulate`] for `K = d.n()` (a constant for small `K`, so the row loops unroll;
-/// the same operations in the same order, so the same bits).
+/// [`softmax_lanes`] for a compile-time `K`, into registers: `z[c][r]`, `s[r]`.
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
+fn softmax_fixed<const K: usize>(
+    own: Side<'_>,
+    other: Side<'_>,
+    z: &mut [[f64; K]; K],
+    s: &mut [f64; K],
+) {
+    let (eo, eq) = (&own.e[..K * K], &other.e[..K * K]);
+    for c in 0..K {
+        for r in 0..K {
+            z[c][r] = eo[c * K + r] * eq[c * K + r];
+            s[r] += z[c][r];
+        }
+    }
+    if s.iter().all(|&v| v >= 1e-250) {
+        return;
+    }
+    let mut zf = [0.0; 64];
+    for c in 0..K {
+        zf[c * K..(c + 1) * K].copy_from_slice(&z[c]);
+    }
+    underflow_rows(K, own, other, &mut zf[..K * K], s);
+    for c in 0..K {
+        z[c].copy_from_slice(&zf[c * K..(c + 1) * K]);
+    }
+}
+
+/// [`accumulate_in`] for a compile-time `K` (2–6, 8): the per-judgment values live in
+/// fixed-size arrays (registers), so every loop over the rows is one or two vector
+/// operations. The same operations in the same order per row (same bits).
+#[inline(always)]
+fn accumulate_lanes<const K: usize>(
+    own: Side<'_>,
+    other: Side<'_>,
+    w: &[f64],
+    l: usize,
+    acc: &mut Acc,
+) {
+    let mut z = [[0.0; K]; K];
+    let mut s = [0.0; K];
+    softmax_fixed::<K>(own, other, &mut z, &mut s);
+    let w = &w[..K];
+    let (mut inv, mut wi) = ([0.0; K], [0.0; K]);
+    for r in 0..K {
+        inv[r] = 1.0 / s[r];
+        wi[r] = w[r] * inv[r];
+    }
+    let (gt, ht) = (&mut acc.gt[..K * K], &mut acc.ht[..K * K * K]);
+    for a in 0..K {
+        let (mut wpa, mut pinv) = ([0.0; K], [0.0; K]);
+        for r in 0..K {
+            wpa[r] = wi[r] * z[a][r];
+            gt[a * K + r] += wpa[r];
+            pinv[r] = wpa[r] * inv[r];
+        }
+        for b in 0..=a {
+            let hab = &mut ht[(a * K + b) * K..(a * K + b + 1) * K];
+            for r in 0..K {
+                hab[r] -= pinv[r] * z[b][r];
+            }
+        }
+        let haa = &mut ht[(a * K + a) * K..(a * K + a + 1) * K];
+        for r in 0..K {
+            haa[r] += wpa[r];
+        }
+    }
+    let gl = &mut gt[l * K..(l + 1) * K];
+    for r in 0..K {
+        gl[r] -= w[r];
+    }
+}
+
+/// [`accumulate`] for `K = d.n()` (a constant for small `K`, so the loops unroll),
+/// with the rows in the lanes: every lane does what the row-by-row loop did for its
+/// row, in the same order, so the sums are the same bits.
+#[inline(always)]
 fn accumulate_in<D: Dim>(
     d: D,
     own: Side<'_>,
     other: Side<'_>,
     w: &[f64],
     l: usize,
-    active: &[bool],
     acc: &mut Acc,
     z: &mut [f64],
 ) {
     let k = d.n();
-    let z = &mut z[..k];
+    let (z, rest) = z.split_at_mut(k * k);
+    let (s, rest) = rest.split_at_mut(k);
+    let (inv, rest) = rest.split_at_mut(k);
+    let (wi, rest) = rest.split_at_mut(k);
+    let (wpa, rest) = rest.split_at_mut(k);
+    let pinv = &mut rest[..k];
+    let w = &w[..k];
+    softmax_lanes(d, own, other, z, s);
     for r in 0..k {
-        let wr = w[r];
-        if !active[r] || wr == 0.0 {
-            continue;
+        inv[r] = 1.0 / s[r];
+        wi[r] = w[r] * inv[r];
+    }
+    let (gt, ht) = (&mut acc.gt[..k * k], &mut acc.ht[..k * k * k]);
+    for a in 0..k {
+        let za = &z[a * k..(a + 1) * k];
+        let ga = &mut gt[a * k..(a + 1) * k];
+        for r in 0..k {
+            wpa[r] = wi[r] * za[r];
+            ga[r] += wpa[r];
+            pinv[r] = wpa[r] * inv[r];
         }
-        let row = r * k..(r + 1) * k;
-        let (s, _) = softmax_prod(
-            &own.e[row.clone()],
-            &other.e[row.clone()],
-            &own.x[row.clone()],
-            &other.x[row],
-            z,
-        );
-        let inv = 1.0 / s;
-        let g = &mut acc.g[r * k..(r + 1) * k];
-        let h = &mut acc.h[r * k * k..(r + 1) * k * k];
-        let wi = wr * inv;
-        for a in 0..k {
-            let wpa = wi * z[a];
-            g[a] += wpa;
-            let pa_inv = wpa * inv;
-            let ha = &mut h[a * k..a * k + a + 1];
-            for (hv, &zb) in ha.iter_mut().zip(z.iter()) {
-                *hv -= pa_inv * zb;
+        for b in 0..=a {
+            let zb = &z[b * k..(b + 1) * k];
+            let hab = &mut ht[(a * k + b) * k..(a * k + b + 1) * k];
+            for r in 0..k {
+                hab[r] -= pinv[r] * zb[r];
             }
-            ha[a] += wpa;
         }
-        g[l] -= wr;
+        let haa = &mut ht[(a * k + a) * k..(a * k + a + 1) * k];
+        for r in 0..k {
+            haa[r] += wpa[r];
+        }
+    }
+    let gl = &mut gt[l * k..(l + 1) * k];
+    for r in 0..k {
+        gl[r] -= w[r];
     }
 }
 
