@@ -125,7 +125,11 @@ pub use crowdqc_ratings as ratings;
 pub use crowdqc_core::{Error, JudgmentMatrix, JudgmentMatrixBuilder, Result};
 
 #[cfg(feature = "io")]
+pub mod aggregate;
+#[cfg(feature = "io")]
 pub mod out_of_core;
+#[cfg(feature = "io")]
+pub mod pipeline;
 
 /// The names most programs need, in one import.
 pub mod prelude {
