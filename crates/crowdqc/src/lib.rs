@@ -98,6 +98,9 @@
 //!
 //! The `crowdqc` command (crate `crowdqc-cli`) composes them: `inspect`, `agreement`,
 //! `aggregate`, `gold score|plan`, `policy eval|replay|simulate|exact`.
+//! What a command does beyond parsing its flags and printing is a library call here
+//! (feature `io`): `aggregate` is `aggregate::Request` → `aggregate::Outcome`, and the
+//! file-level steps of `ratings`, `pairwise`, `gold` and `policy` are in `pipeline`.
 //!
 //! ## Determinism
 //!

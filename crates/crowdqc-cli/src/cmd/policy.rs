@@ -7,9 +7,7 @@ use crowdqc::policy::pay::read_pay;
 use crowdqc::policy::replay::replay_with;
 use crowdqc::policy::simulate::economy::EconomyConfig;
 use crowdqc::policy::simulate::{SimComparison, SimConfig, SimReport, simulate_with_progress};
-use crowdqc::policy::{
-    ExactOptions, FitModel, Policy, ReplayOptions, check_pay, exact_report, read_policy,
-};
+use crowdqc::policy::{ExactOptions, FitModel, Policy, check_pay, exact_report, read_policy};
 use crowdqc::{Error, Result};
 
 use crate::args::{Judgments, Output};
@@ -179,11 +177,8 @@ fn eval(a: EvalArgs) -> Result<()> {
 fn replay(a: ReplayArgs) -> Result<()> {
     let policy = read_policy(&a.policy)?;
     a.output.check()?;
-    let unit = a.time_unit.as_deref().map(str::parse).transpose()?;
-    let path = &a.data.judgments;
-    let schema = crowdqc_io::BatchReader::open(path)?.schema();
-    let opts = ReplayOptions::for_schema(&schema, a.data.input.timestamp_column.as_deref(), unit)
-        .map_err(|e| e.in_file(path))?;
+    let column = a.data.input.timestamp_column.as_deref();
+    let opts = pipeline::replay_options(&a.data.judgments, column, a.time_unit.as_deref())?;
     let m = a.data.load()?;
     let log = replay_with(&policy, &m, &opts)?.log(&policy, &m);
     a.output.write(|| log.to_record_batch())?;

@@ -355,7 +355,7 @@ impl Aggregate {
                 }
                 _ => e,
             })?;
-            Ok(Fitted::Ds(model, w))
+            Ok(Fitted::Ds(Box::new(model), w))
         } else if name == "auto" {
             let mut p = Auto::params().ordinal(self.req.ordinal);
             if let Some(s) = run.seed {
@@ -375,7 +375,7 @@ impl Aggregate {
         &self,
         m: &JudgmentMatrix,
         fitted: &Fitted,
-    ) -> Result<(Option<Vec<u64>>, Option<Vec<u32>>)> {
+    ) -> Result<Streamed> {
         let req = &self.req;
         let (mut counts, mut labels) = (None, None);
         match (fitted, &req.out) {
@@ -402,16 +402,19 @@ impl Aggregate {
     }
 }
 
+/// Of a streamed fit: the items per label and (when kept) every item's label.
+type Streamed = (Option<Vec<u64>>, Option<Vec<u32>>);
+
 /// A fitted model: a (streamed) Dawid–Skene fit with its warm start, or any other.
 enum Fitted {
-    Ds(crowdqc_aggregation::DawidSkeneModel, Option<WarmStart>),
+    Ds(Box<crowdqc_aggregation::DawidSkeneModel>, Option<WarmStart>),
     Other(Box<dyn FittedModel>, Option<AutoReport>),
 }
 
 impl Fitted {
     fn model(&self) -> &dyn FittedModel {
         match self {
-            Fitted::Ds(d, _) => d,
+            Fitted::Ds(d, _) => d.as_ref(),
             Fitted::Other(o, _) => o.as_ref(),
         }
     }

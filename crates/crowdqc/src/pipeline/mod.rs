@@ -3,6 +3,7 @@
 //! renders (its [`Display`](std::fmt::Display) is the command's text output, its
 //! `Serialize` the JSON). Each module follows its command group.
 
+pub mod agreement;
 pub mod gold;
 pub mod pairwise;
 pub mod policy;

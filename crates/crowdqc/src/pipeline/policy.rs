@@ -13,7 +13,7 @@ use crowdqc_policy::pay::{PayTable, pay_by_worker};
 use crowdqc_policy::simulate::FixedRateGold;
 use crowdqc_policy::simulate::SimConfig;
 use crowdqc_policy::simulate::economy::{EconomyConfig, EconomyTable, GoldSchedule, gold_economy};
-use crowdqc_policy::{EvidenceTable, FitModel, Policy};
+use crowdqc_policy::{EvidenceTable, FitModel, Policy, ReplayOptions};
 
 use super::read_with;
 
@@ -101,4 +101,21 @@ pub fn economy(policies: &[Policy], cfg: &EconomyConfig, pool: u64) -> Result<Ve
         .iter()
         .map(|p| gold_economy(p, cfg, &schedules))
         .collect()
+}
+
+/// Replay options for the judgments file at `path` ([`ReplayOptions::for_schema`] on
+/// its schema, read before the judgments): its timestamp column (`column`, or the
+/// default alias) and, for a plain integer column, the `unit` (`s`, `ms`, `us`, `ns`).
+///
+/// # Errors
+/// An unreadable file; an unknown unit; those of [`ReplayOptions::for_schema`], naming
+/// the file.
+pub fn replay_options(
+    path: &Path,
+    column: Option<&str>,
+    unit: Option<&str>,
+) -> Result<ReplayOptions> {
+    let unit = unit.map(str::parse).transpose()?;
+    let schema = crowdqc_io::BatchReader::open(path)?.schema();
+    ReplayOptions::for_schema(&schema, column, unit).map_err(|e| e.in_file(path))
 }

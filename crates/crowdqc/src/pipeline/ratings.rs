@@ -146,7 +146,7 @@ impl AggregateReport {
     fn view(&self) -> AggregateView<'_> {
         AggregateView {
             file: &self.file,
-            summary: RatingSummary::new(&self.m, &self.fit, self.eval.clone()),
+            summary: RatingSummary::new(&self.m, &self.fit, self.eval),
             out: &self.out,
             workers_out: &self.workers_out,
             seconds: self.seconds,
