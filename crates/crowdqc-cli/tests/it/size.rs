@@ -13,9 +13,9 @@ use std::path::Path;
 
 /// The limit of issue 9.
 const RULE: usize = 1500;
-/// The most the CLI may have now: 2,021 lines at the end of session 7, 1,645 after
+/// The most the CLI may have now: 2,021 lines at the end of session 7, 1,627 after
 /// session 8's cut. Lower it with every cut; never raise it.
-const CEILING: usize = 1645;
+const CEILING: usize = 1627;
 
 /// `(file, lines)` of every `.rs` file in `dir` and (with `depth` 1) its subfolders,
 /// counting lines as `wc -l` does: newline characters.
