@@ -371,11 +371,7 @@ impl Aggregate {
 
     /// Writes the items table, the workers table and the saved model; for a streamed
     /// fit, the items per label and (with evaluation gold) every item's label.
-    fn write(
-        &self,
-        m: &JudgmentMatrix,
-        fitted: &Fitted,
-    ) -> Result<Streamed> {
+    fn write(&self, m: &JudgmentMatrix, fitted: &Fitted) -> Result<Streamed> {
         let req = &self.req;
         let (mut counts, mut labels) = (None, None);
         match (fitted, &req.out) {

@@ -137,14 +137,15 @@ fn gold_plan_and_schedule_read_their_tables_and_name_bad_lines() {
     let overlap = write(dir.path(), "o.csv", "item,label\n3,a\n");
     let e = gold::plan(&tasks, &workers, &overlap, &p).expect_err("gold is a task");
     assert!(e.to_string().contains("o.csv"), "{e}");
-    // worker 0 requests a task, then answers gold item 10 right
-    let events = write(dir.path(), "e.csv", "worker,item,label\n0,,\n0,10,a\n");
+    // three task requests by two workers: one decision each
+    let events = write(dir.path(), "e.csv", "worker,item,label\n0,,\n1,,\n0,,\n");
     let (s, d) = gold::schedule(&events, &gold, None, ScheduleParams::new()).expect("run");
-    assert_eq!(d.num_rows(), 2);
-    assert_eq!(s.stats().requests, 1);
-    let bad = write(dir.path(), "b.csv", "worker,item,label\nx,,\n");
-    let e = gold::schedule(&bad, &gold, None, ScheduleParams::new()).expect_err("bad worker");
-    assert!(e.to_string().contains("b.csv"), "{e}");
+    assert_eq!((d.num_rows(), s.stats().requests), (3, 3));
+    // an answer to gold that was never served is refused, naming the file and line
+    let bad = write(dir.path(), "b.csv", "worker,item,label\n0,10,a\n");
+    let e = gold::schedule(&bad, &gold, None, ScheduleParams::new()).expect_err("unserved");
+    let e = e.to_string();
+    assert!(e.contains("b.csv") && e.contains("line 2"), "{e}");
 }
 
 #[test]
