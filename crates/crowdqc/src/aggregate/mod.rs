@@ -1,6 +1,6 @@
 //! `crowdqc aggregate` as library calls: truth inference with any method of the
-//! [registry](crowdqc_aggregation::registry), its evaluation gold, weights, saved models
-//! and output files, from a [`Request`] to an [`Outcome`] that a front end renders
+//! [registry], its evaluation gold, weights, saved models and output files, from a
+//! [`Request`] to an [`Outcome`] that a front end renders
 //! (its [`Display`](fmt::Display) is the command's text output, its `Serialize` the JSON).
 //!
 //! The steps, in the order the command makes them (each check comes before any long
