@@ -126,6 +126,10 @@ struct StrStore {
     hasher: DefaultHashBuilder,
 }
 
+/// A dictionary keeps per-id hashes for at most this many ids (16 MiB), then frees
+/// them: memory stays that of a dictionary without them, up to this bound.
+const MAX_STORED_HASHES: usize = 1 << 22;
+
 /// The table's 64-bit hash of a 32-bit string hash: an odd multiplier spreads its bits
 /// over the whole word (hashbrown takes the bucket from the low bits and its filter
 /// byte from the top 7).
@@ -198,8 +202,10 @@ impl StrStore {
             table.insert_unique(widen(h), c as u32, |&c| widen(hashes[c as usize]));
         }
         self.table = Some(table);
-        if self.store {
+        if self.store && n < MAX_STORED_HASHES {
             self.hashes = hashes;
+        } else {
+            self.store = false;
         }
     }
 
@@ -246,7 +252,14 @@ impl StrStore {
         }
         let code = (offsets.len() - 1) as u32;
         // stored hashes cover every id, or none: keep it so
-        let stored = *store && hashes.len() == code as usize;
+        let mut stored = *store && hashes.len() == code as usize;
+        if stored && hashes.len() >= MAX_STORED_HASHES {
+            // large dictionaries (20M items at 1e8) would add 4 bytes per id to the
+            // peak of the read: from here on, growth hashes the strings
+            *hashes = Vec::new();
+            *store = false;
+            stored = false;
+        }
         if stored {
             hashes.push(hash);
         }
@@ -333,10 +346,11 @@ impl IdDictionary {
         }
     }
 
-    /// An empty dictionary that keeps a 32-bit hash per string id (4 bytes per id) so
-    /// that growing its hash table does not hash the strings again (a random access
-    /// into the id storage per id), until [`drop_hashes`](Self::drop_hashes) or
-    /// [`shrink_to_fit`](Self::shrink_to_fit); for dictionaries while they are built
+    /// An empty dictionary that keeps a 32-bit hash per string id (4 bytes per id, for
+    /// the first 2^22 ids; past that it frees them) so that growing its hash table does
+    /// not hash the strings again (a random access into the id storage per id), until
+    /// [`drop_hashes`](Self::drop_hashes) or [`shrink_to_fit`](Self::shrink_to_fit);
+    /// for dictionaries while they are built
     /// (the builder's, freed by its `finish`, and the part dictionaries of a parallel
     /// read). Codes and lookups are those of [`new`](Self::new).
     pub fn with_stored_hashes() -> Self {
