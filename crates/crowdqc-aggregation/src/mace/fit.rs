@@ -99,9 +99,10 @@ impl Ctx<'_> {
 
 /// Per-restart state; allocated once and reused by every restart and iteration.
 struct State {
-    /// `ln P(spam)`, `ln P(knowing)` per worker (VB: `E[ln ·]`), `ln ξ[w, l]`. These
-    /// and the other per-worker arrays are never touched for the tabulated
-    /// one-judgment workers (their state is in the `one_*` arrays).
+    /// `ln P(spam)`, `ln P(knowing)` per worker (VB: `E[ln ·]`), `ln ξ[w, l]`. For
+    /// the tabulated one-judgment workers only the initial `la`, `ld` and `rk` of the
+    /// label given are written (each restart's first E-step reads them); their state
+    /// is in the `one_*` arrays.
     lspam: Vec<f64>,
     lknow: Vec<f64>,
     lxi: Vec<f64>,
@@ -124,13 +125,10 @@ struct State {
     class_counts: Vec<f64>,
     pi_penalty: f64,
     /// Tabulated one-judgment workers, by [`Ones::slot`]: the expected knowing count
-    /// (spamming: `1 − know`) and `know / (spam·ξ + know)` of the last M-step; the
-    /// tables `ln(spam·ξ)` and `ln(spam·ξ + know) − ln(spam·ξ)` of the restart's initial
-    /// parameters (its first E-step); and per E-step chunk, their penalties' sum.
+    /// (spamming: `1 − know`) and `know / (spam·ξ + know)` of the last M-step; per
+    /// E-step chunk, their penalties' sum.
     one_know: Vec<f64>,
     one_rk: Vec<f64>,
-    one_la0: Vec<f64>,
-    one_ld0: Vec<f64>,
     one_pen: Vec<f64>,
 }
 
@@ -217,8 +215,8 @@ impl MaceParams {
         let (n, w, k) = (m.n_items(), m.n_workers(), m.n_classes());
         let n_chunks = n.div_ceil(CHUNK);
         let n_ones = ctx.ones.as_ref().map_or(0, |o| o.chunk_start[n_chunks]);
-        // per-worker arrays: pages of the tabulated one-judgment workers' rows are
-        // never touched (`vec!` of zeros maps them lazily)
+        // per-worker arrays: after a restart's initial tables, the tabulated
+        // one-judgment workers' rows are not touched
         let mut s = State {
             lspam: vec![0.0; w],
             lknow: vec![0.0; w],
@@ -238,8 +236,6 @@ impl MaceParams {
             pi_penalty: 0.0,
             one_know: vec![0.0; n_ones],
             one_rk: vec![0.0; n_ones],
-            one_la0: vec![0.0; n_ones],
-            one_ld0: vec![0.0; n_ones],
             one_pen: vec![0.0; if ctx.ones.is_some() { n_chunks } else { 0 }],
         };
         let per = 1.0 / m.n_judgments() as f64;
@@ -250,10 +246,9 @@ impl MaceParams {
         for r in 0..self.n_restarts {
             let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
             rng.set_stream(r as u64);
-            ctx.init(&mut s, &mut rng);
+            ctx.init(&mut s, &rng);
             s.log_pi.copy_from_slice(&ctx.log_prior);
             s.pi_penalty = 0.0;
-            ctx.tables(&mut s);
             ctx.e_step(&mut s, false);
             let mut report = FitReport::default();
             let mut prev = f64::NEG_INFINITY;

@@ -20,15 +20,14 @@ use super::{CHUNK, Ctx, Ones, State, softmax_in_place};
 struct OneChunk<'a> {
     know: &'a mut [f64],
     rk: &'a mut [f64],
-    la0: &'a [f64],
-    ld0: &'a [f64],
 }
 
 impl Ctx<'_> {
     /// E-step into `s.q`; returns `Σ_t ln Z_t`. With tabulated one-judgment workers:
     /// `fused` runs their M-step first (each reads its item's previous posteriors) and
     /// sums their penalties into `s.one_pen`; otherwise (a restart's first E-step) they
-    /// use the tables of their initial parameters (`s.one_la0`, `s.one_ld0`).
+    /// read the tables of their initial parameters from the per-worker arrays, and
+    /// their `rk` moves to its compact slot.
     pub(super) fn e_step(&self, s: &mut State, fused: bool) -> f64 {
         match &self.ones {
             None => self.e_step_plain(s),
@@ -85,14 +84,10 @@ impl Ctx<'_> {
             let (kh, kt) = std::mem::take(&mut know).split_at_mut(len);
             let (rh, rt) = std::mem::take(&mut rk).split_at_mut(len);
             (know, rk) = (kt, rt);
-            chunks.push(OneChunk {
-                know: kh,
-                rk: rh,
-                la0: &s.one_la0[w[0]..w[1]],
-                ld0: &s.one_ld0[w[0]..w[1]],
-            });
+            chunks.push(OneChunk { know: kh, rk: rh });
         }
-        let (la, ld, log_pi, single) = (&s.la, &s.ld, &s.log_pi, &ones.single);
+        let (la, ld, rk0, log_pi) = (&s.la, &s.ld, &s.rk, &s.log_pi);
+        let single = &ones.single;
         s.q.par_chunks_mut(CHUNK * k)
             .zip(s.partial.par_iter_mut())
             .zip(s.col_partial.par_chunks_mut(k))
@@ -109,21 +104,20 @@ impl Ctx<'_> {
                     let mut base = 0.0;
                     for p in offsets[t]..offsets[t + 1] {
                         let l = classes[p] as usize;
-                        let (a, d) = if single[p] {
-                            let ad = if fused {
-                                // the worker's M-step (`m_step` for any other worker)
-                                let kn = old[l] * one.rk[j];
-                                let v = table.eval_step(1.0 - kn);
-                                (one.know[j], one.rk[j]) = (kn, v[RK - LA]);
-                                pen_acc += v[PEN - LA];
-                                (v[0], v[LD - LA])
-                            } else {
-                                (one.la0[j], one.ld0[j])
-                            };
+                        let (a, d) = if single[p] && fused {
+                            // the worker's M-step (`m_step` for any other worker)
+                            let kn = old[l] * one.rk[j];
+                            let v = table.eval_step(1.0 - kn);
+                            (one.know[j], one.rk[j]) = (kn, v[RK - LA]);
+                            pen_acc += v[PEN - LA];
                             j += 1;
-                            ad
+                            (v[0], v[LD - LA])
                         } else {
                             let idx = workers[p] as usize * k + l;
+                            if single[p] {
+                                one.rk[j] = rk0[idx];
+                                j += 1;
+                            }
                             (la[idx], ld[idx])
                         };
                         base += a;
