@@ -4,23 +4,30 @@ use crowdqc_core::estimator::{Estimator, FitReport, StopReason};
 use crowdqc_core::progress::{NoProgress, Progress};
 use crowdqc_core::{Error, JudgmentMatrix, Result};
 use ndarray::{Array1, Array2};
-use rand::{RngExt, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use rayon::prelude::*;
 
 use super::model::MaceModel;
 use super::params::{MaceMethod, MaceParams};
 use super::special::{digamma, ln_gamma};
 
+mod estep;
+mod keep;
 mod mstep;
 mod one;
 mod setup;
+mod start;
 
 use mstep::Consts;
 use one::OneTable;
 
 /// Items per parallel chunk of the E-step (fixed: sums independent of thread count).
 const CHUNK: usize = 1024;
+/// Workers per parallel block of the worker pass (any size gives the same bits: each
+/// worker's M-step is computed on its own).
+const BLOCK: usize = 256;
+/// [`Ones::slot`] of a worker that is not a tabulated one-judgment worker.
+const NO_SLOT: u32 = u32::MAX;
 
 /// Softmax in place, returning `ln Σ exp` of the input.
 #[inline]
@@ -60,13 +67,42 @@ struct Ctx<'a> {
     /// Variational Bayes with workers of one judgment: their M-step tabulated over the
     /// expected spamming count (`None`: computed directly, as for every other worker).
     one: Option<OneTable>,
+    /// With the table: where the one-judgment workers are (their M-step runs in the
+    /// E-step, `estep.rs`).
+    ones: Option<Ones>,
+    /// The workers of the worker pass (every worker but the tabulated one-judgment
+    /// ones), ascending; `busy_block[b]..busy_block[b + 1]` are those of block `b`
+    /// (workers `b·BLOCK..(b + 1)·BLOCK`).
+    busy: Vec<u32>,
+    busy_block: Vec<usize>,
+}
+
+/// The tabulated one-judgment workers: their state lives in arrays in position order
+/// (the order the E-step streams the judgments), one entry per such worker.
+struct Ones {
+    /// Per position: its worker is a tabulated one-judgment worker.
+    single: Vec<bool>,
+    /// Per worker: its index in those arrays, or [`NO_SLOT`].
+    slot: Vec<u32>,
+    /// Per E-step chunk of [`CHUNK`] items, the index of its first one-judgment
+    /// worker; one more entry, their number.
+    chunk_start: Vec<usize>,
+}
+
+impl Ctx<'_> {
+    /// The workers of the worker pass in block `b`.
+    #[inline]
+    fn busy_in(&self, b: usize) -> &[u32] {
+        &self.busy[self.busy_block[b]..self.busy_block[b + 1]]
+    }
 }
 
 /// Per-restart state; allocated once and reused by every restart and iteration.
 struct State {
-    /// `ln P(spam)`, `ln P(knowing)` per worker (VB: `E[ln ·]`), `ln ξ[w, l]`. Not
-    /// updated for workers whose M-step comes from [`OneTable`] (only their `la`, `ld`,
-    /// `rk`, counts and penalty are read afterwards).
+    /// `ln P(spam)`, `ln P(knowing)` per worker (VB: `E[ln ·]`), `ln ξ[w, l]`. For
+    /// the tabulated one-judgment workers only the initial `la`, `ld` and `rk` of the
+    /// label given are written (each restart's first E-step reads them); their state
+    /// is in the `one_*` arrays.
     lspam: Vec<f64>,
     lknow: Vec<f64>,
     lxi: Vec<f64>,
@@ -88,80 +124,15 @@ struct State {
     col_partial: Vec<f64>,
     class_counts: Vec<f64>,
     pi_penalty: f64,
+    /// Tabulated one-judgment workers, by [`Ones::slot`]: the expected knowing count
+    /// (spamming: `1 − know`) and `know / (spam·ξ + know)` of the last M-step; per
+    /// E-step chunk, their penalties' sum.
+    one_know: Vec<f64>,
+    one_rk: Vec<f64>,
+    one_pen: Vec<f64>,
 }
 
 impl Ctx<'_> {
-    fn init(&self, s: &mut State, rng: &mut ChaCha8Rng) {
-        let k = self.k;
-        // crowd-kit / Hovy: U(1, 1 + 1.5) draws, normalised.
-        let mut draw = || 1.0 + 1.5 * rng.random::<f64>();
-        for w in 0..self.m.n_workers() {
-            let (u0, u1) = (draw(), draw());
-            s.lspam[w] = (u0 / (u0 + u1)).ln();
-            s.lknow[w] = (u1 / (u0 + u1)).ln();
-            let row = &mut s.lxi[w * k..(w + 1) * k];
-            let mut tot = 0.0;
-            for (c, v) in row.iter_mut().enumerate() {
-                *v = if self.observed[c] { draw() } else { 0.0 };
-                tot += *v;
-            }
-            row.iter_mut().for_each(|v| {
-                *v = if *v > 0.0 {
-                    (*v / tot).ln()
-                } else {
-                    f64::NEG_INFINITY
-                }
-            });
-        }
-    }
-
-    /// Per-(worker, label) tables from the current parameters (the M-step computes
-    /// them itself; this is for the initial parameters of a restart).
-    fn tables(&self, s: &mut State) {
-        let k = self.k;
-        let (lspam, lknow, lxi) = (&s.lspam, &s.lknow, &s.lxi);
-        s.la.par_chunks_mut(k)
-            .zip(s.ld.par_chunks_mut(k))
-            .zip(s.rk.par_chunks_mut(k))
-            .enumerate()
-            .with_min_len(256)
-            .for_each(|(w, ((la, ld), rk))| {
-                self.worker_tables(w, lspam[w], lknow[w], &lxi[w * k..(w + 1) * k], la, ld, rk);
-            });
-    }
-
-    /// E-step into `s.q`; returns `Σ_t ln Z_t`.
-    fn e_step(&self, s: &mut State) -> f64 {
-        let k = self.k;
-        let offsets = self.m.item_offsets();
-        let (workers, classes) = (self.m.judgment_workers(), self.m.judgment_classes());
-        let (la, ld, log_pi) = (&s.la, &s.ld, &s.log_pi);
-        s.q.par_chunks_mut(CHUNK * k)
-            .zip(s.partial.par_iter_mut())
-            .zip(s.col_partial.par_chunks_mut(k))
-            .enumerate()
-            .for_each(|(ci, ((qc, part), cols))| {
-                let mut acc = 0.0;
-                cols.iter_mut().for_each(|v| *v = 0.0);
-                for (r, row) in qc.chunks_exact_mut(k).enumerate() {
-                    let t = ci * CHUNK + r;
-                    row.copy_from_slice(log_pi);
-                    let mut base = 0.0;
-                    for p in offsets[t]..offsets[t + 1] {
-                        let l = classes[p] as usize;
-                        let idx = workers[p] as usize * k + l;
-                        base += la[idx];
-                        row[l] += ld[idx];
-                    }
-                    row.iter_mut().for_each(|v| *v += base);
-                    acc += softmax_in_place(row);
-                    cols.iter_mut().zip(row.iter()).for_each(|(c, v)| *c += v);
-                }
-                *part = acc;
-            });
-        s.partial.iter().sum()
-    }
-
     /// Class priors from the expected class counts of the last E-step (only with
     /// `estimate_class_priors`): VB with a Dirichlet(1) prior, EM with the smoothing.
     fn class_prior_step(&self, s: &mut State) {
@@ -240,8 +211,12 @@ impl MaceParams {
 
     /// The restarts of a fit with the constants `ctx`.
     fn fit_ctx(&self, ctx: &Ctx<'_>, progress: &dyn Progress) -> Result<MaceModel> {
-        let (m, k_obs) = (ctx.m, ctx.k_obs);
+        let m = ctx.m;
         let (n, w, k) = (m.n_items(), m.n_workers(), m.n_classes());
+        let n_chunks = n.div_ceil(CHUNK);
+        let n_ones = ctx.ones.as_ref().map_or(0, |o| o.chunk_start[n_chunks]);
+        // per-worker arrays: after a restart's initial tables, the tabulated
+        // one-judgment workers' rows are not touched
         let mut s = State {
             lspam: vec![0.0; w],
             lknow: vec![0.0; w],
@@ -254,11 +229,14 @@ impl MaceParams {
             strat: vec![0.0; w * k],
             penalty: vec![0.0; w],
             q: vec![0.0; n * k],
-            partial: vec![0.0; n.div_ceil(CHUNK)],
+            partial: vec![0.0; n_chunks],
             log_pi: vec![0.0; k],
-            col_partial: vec![0.0; n.div_ceil(CHUNK) * k],
+            col_partial: vec![0.0; n_chunks * k],
             class_counts: vec![0.0; k],
             pi_penalty: 0.0,
+            one_know: vec![0.0; n_ones],
+            one_rk: vec![0.0; n_ones],
+            one_pen: vec![0.0; if ctx.ones.is_some() { n_chunks } else { 0 }],
         };
         let per = 1.0 / m.n_judgments() as f64;
         let mut best: Option<(f64, usize, FitReport)> = None;
@@ -268,19 +246,18 @@ impl MaceParams {
         for r in 0..self.n_restarts {
             let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
             rng.set_stream(r as u64);
-            ctx.init(&mut s, &mut rng);
+            ctx.init(&mut s, &rng);
             s.log_pi.copy_from_slice(&ctx.log_prior);
             s.pi_penalty = 0.0;
-            ctx.tables(&mut s);
-            ctx.e_step(&mut s);
+            ctx.e_step(&mut s, false);
             let mut report = FitReport::default();
             let mut prev = f64::NEG_INFINITY;
             for it in 1..=self.max_iter {
                 progress.check()?;
                 ctx.m_step(&mut s);
                 ctx.class_prior_step(&mut s);
-                let ll = ctx.e_step(&mut s);
-                let obj = (ll + s.penalty.iter().sum::<f64>() + s.pi_penalty) * per;
+                let ll = ctx.e_step(&mut s, true);
+                let obj = (ll + ctx.penalty(&s) + s.pi_penalty) * per;
                 if !obj.is_finite() {
                     return Err(Error::Numerical {
                         context: format!("mace (restart {r})"),
@@ -305,31 +282,7 @@ impl MaceParams {
             restart_objectives.push(obj);
             if best.as_ref().is_none_or(|(b, _, _)| obj > *b) {
                 best_q.copy_from_slice(&s.q);
-                for wk in 0..w {
-                    best_spam[wk] = match self.method {
-                        MaceMethod::VariationalBayes => {
-                            let (a, b) = (s.ns[wk] + ctx.a0, s.nk[wk] + ctx.b0);
-                            a / (a + b)
-                        }
-                        MaceMethod::Em => s.lspam[wk].exp(),
-                    };
-                    let tot: f64 = match self.method {
-                        MaceMethod::VariationalBayes => {
-                            s.strat[wk * k..(wk + 1) * k].iter().sum::<f64>()
-                                + k_obs as f64 * ctx.g0
-                        }
-                        MaceMethod::Em => 1.0,
-                    };
-                    for c in 0..k {
-                        best_xi[wk * k + c] = match (self.method, ctx.observed[c]) {
-                            (_, false) => 0.0,
-                            (MaceMethod::VariationalBayes, true) => {
-                                (s.strat[wk * k + c] + ctx.g0) / tot
-                            }
-                            (MaceMethod::Em, true) => s.lxi[wk * k + c].exp(),
-                        };
-                    }
-                }
+                ctx.parameters(&s, &mut best_spam, &mut best_xi);
                 best = Some((obj, r, report));
             }
         }

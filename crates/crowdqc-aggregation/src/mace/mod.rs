@@ -96,9 +96,14 @@
 //! per fit as piecewise polynomials (64 pieces of degree 7, checked against the direct
 //! computation before use; `fit/one.rs`), which replaces about eight `ψ`/`ln Γ`, an
 //! `exp` and a `ln_1p` per such worker and iteration. Results differ from the direct
-//! computation in the last digits (posteriors by less than 1e-10 in the tests). With
-//! 10⁶ one-judgment workers the fit still costs about 4.5× the fit with 5,000 workers
-//! on the same judgments (issue 12's target is 3×; `benches/README.md`, session 7).
+//! computation in the last digits (posteriors by less than 1e-10 in the tests). Such a
+//! worker's M-step reads one posterior entry (its item's, at its label), so it runs
+//! inside the E-step, just before the item's posterior row is replaced (`fit/estep.rs`):
+//! its state is two numbers in position order (expected knowing count and
+//! `know / (spam·ξ + know)`), streamed with the judgments, and the worker pass visits
+//! only the other workers. With 10⁶ one-judgment workers the fit costs about 2.3× the
+//! fit with 5,000 workers on the same judgments in CPU time (issue 12's target: 3×;
+//! `benches/README.md`, session 8).
 //!
 //! # Examples
 //! ```

@@ -202,6 +202,69 @@ fn bit_identical_for_any_thread_count() {
     assert_eq!(a.restart_objectives(), b.restart_objectives());
 }
 
+/// The same with single-judgment workers (60% of the judgments, whose M-step runs in
+/// the E-step's item chunks, state in position order) mixed with 25 busy workers, over
+/// 3,000 items (three E-step chunks), for 1 and 3 threads: every output the same bits.
+#[test]
+fn bit_identical_for_any_thread_count_with_one_judgment_workers() {
+    let mut b = JudgmentMatrixBuilder::new(IngestOptions::default()).unwrap();
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut tiny = 1000;
+    for item in 0..3000i64 {
+        for _ in 0..(2 + next() % 7) {
+            let worker = if next() % 10 < 6 {
+                tiny += 1;
+                tiny
+            } else {
+                (next() % 25) as i64
+            };
+            let label = if next() % 10 < 7 {
+                item % 3
+            } else {
+                (next() % 3) as i64
+            };
+            b.push_row(IdRef::Int(item), IdRef::Int(worker), IdRef::Int(label))
+                .unwrap();
+        }
+    }
+    let m = b.finish().unwrap();
+    let ones = (0..m.n_workers() as u32)
+        .filter(|&w| m.worker_count(w) == 1)
+        .count();
+    assert!(ones > 5000, "{ones}");
+    let p = Mace::params().n_restarts(2).max_iter(40);
+    let a = in_pool(1, || p.fit(&m).unwrap());
+    let b = in_pool(3, || p.fit(&m).unwrap());
+    assert_eq!(a.posteriors(), b.posteriors());
+    assert_eq!(a.spamming(), b.spamming());
+    assert_eq!(a.strategies(), b.strategies());
+    assert_eq!(a.restart_objectives(), b.restart_objectives());
+    assert_eq!(a.fit_report().objective, b.fit_report().objective);
+    // a one-judgment worker's outputs agree with each other (the model's formulas,
+    // defaults a0 = b0 = 0.5, g0 = 10, three classes): spamming `(u + a0) / (1 + a0 +
+    // b0)` for its expected spamming count `u`, all of which goes to the label given:
+    // strategy `(u + g0) / (u + 3 g0)` there and `g0 / (u + 3 g0)` elsewhere
+    let classes = m.judgment_classes();
+    for w in (0..m.n_workers() as u32).filter(|&w| m.worker_count(w) == 1) {
+        let u = a.spamming()[w as usize] * 2.0 - 0.5;
+        assert!((-1e-12..=1.0 + 1e-12).contains(&u), "{u}");
+        let given = classes[m.worker_judgments(w)[0] as usize] as usize;
+        for (c, &x) in a.strategies().row(w as usize).iter().enumerate() {
+            let want = if c == given { u + 10.0 } else { 10.0 } / (u + 30.0);
+            assert!(
+                (x - want).abs() < 1e-12,
+                "worker {w}, class {c}: {x} vs {want}"
+            );
+        }
+    }
+}
+
 #[test]
 fn invariant_to_row_order_and_relabelling() {
     // Relabelling changes the worker order, hence the random draws: the restarts

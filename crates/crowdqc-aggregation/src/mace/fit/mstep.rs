@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use super::super::params::MaceMethod;
 use super::super::special::{digamma_ln_gamma, ln_gamma};
 use super::one::{LA, LD, LKNOW, LSPAM, LXI_GIVEN, LXI_OTHER, NF, PEN, RK};
-use super::{Ctx, State};
+use super::{BLOCK, Ctx, State};
 
 /// Special-function values the M-step would otherwise recompute for every worker.
 pub(super) struct Consts {
@@ -149,119 +149,164 @@ impl Ctx<'_> {
     ) {
         let k = self.k;
         for c in (0..k).filter(|&c| self.given[w * k + c]) {
-            let a = lspam + lxi[c];
-            if a == f64::NEG_INFINITY {
-                (la[c], ld[c], rk[c]) = (f64::NEG_INFINITY, 0.0, 1.0);
-                continue;
-            }
-            (la[c], ld[c], rk[c]) = (a, softplus(lknow - a), sigmoid_from(lknow - a));
+            (la[c], ld[c], rk[c]) = label_tables(lspam, lknow, lxi[c]);
         }
     }
 
     /// Expected counts from the posteriors, then new parameters (VB or EM), each
     /// worker's objective penalty, and the per-(worker, label) tables of the next
-    /// E-step (in the same pass: each worker's `rk` row is read before it is replaced).
+    /// E-step (in the same pass: each worker's `rk` row is read before it is replaced),
+    /// for the workers of the worker pass (the tabulated one-judgment workers' M-step
+    /// runs in the E-step, `estep.rs`). Blocks of [`BLOCK`] workers visit only their
+    /// workers of this pass.
     pub(super) fn m_step(&self, s: &mut State) {
         let k = self.k;
-        let (items, classes) = (self.m.judgment_items(), self.m.judgment_classes());
         let q = &s.q;
         s.lspam
-            .par_iter_mut()
-            .zip(s.lknow.par_iter_mut())
-            .zip(s.lxi.par_chunks_mut(k))
-            .zip(s.strat.par_chunks_mut(k))
-            .zip(s.ns.par_iter_mut().zip(s.nk.par_iter_mut()))
-            .zip(s.penalty.par_iter_mut())
+            .par_chunks_mut(BLOCK)
+            .zip(s.lknow.par_chunks_mut(BLOCK))
+            .zip(s.lxi.par_chunks_mut(BLOCK * k))
+            .zip(s.strat.par_chunks_mut(BLOCK * k))
+            .zip(s.ns.par_chunks_mut(BLOCK).zip(s.nk.par_chunks_mut(BLOCK)))
+            .zip(s.penalty.par_chunks_mut(BLOCK))
             .zip(
-                s.la.par_chunks_mut(k)
-                    .zip(s.ld.par_chunks_mut(k))
-                    .zip(s.rk.par_chunks_mut(k)),
+                s.la.par_chunks_mut(BLOCK * k)
+                    .zip(s.ld.par_chunks_mut(BLOCK * k))
+                    .zip(s.rk.par_chunks_mut(BLOCK * k)),
             )
             .enumerate()
-            .with_min_len(64)
             .for_each(
-                |(w, ((((((lspam, lknow), lxi), strat), (ns, nk)), pen), ((la, ld), rk)))| {
-                    strat.iter_mut().for_each(|v| *v = 0.0);
-                    let judgments = self.m.worker_judgments(w as u32);
-                    if let (&[p], Some(table)) = (judgments, &self.one) {
-                        // one judgment, variational Bayes: the tabulated M-step
-                        let p = p as usize;
-                        let l = classes[p] as usize;
-                        let kn = q[items[p] as usize * k + l] * rk[l];
-                        let u = 1.0 - kn;
-                        let v = table.eval(u);
-                        strat[l] = u;
-                        (*ns, *nk) = (u, kn);
-                        // `lspam`, `lknow` and `lxi` are not stored: nothing reads them
-                        // in variational Bayes after this step (the E-step reads `la`,
-                        // `ld`, the next M-step `rk`, the model `ns`, `nk`, `strat`)
-                        (la[l], ld[l], rk[l], *pen) = (v[LA], v[LD], v[RK], v[PEN]);
-                        return;
+                |(b, ((((((lspam, lknow), lxi), strat), (ns, nk)), pen), ((la, ld), rk)))| {
+                    for &w in self.busy_in(b) {
+                        let w = w as usize;
+                        let i = w - b * BLOCK;
+                        let r = i * k..(i + 1) * k;
+                        self.m_step_worker(
+                            w,
+                            q,
+                            Row {
+                                lspam: &mut lspam[i],
+                                lknow: &mut lknow[i],
+                                lxi: &mut lxi[r.clone()],
+                                strat: &mut strat[r.clone()],
+                                ns: &mut ns[i],
+                                nk: &mut nk[i],
+                                pen: &mut pen[i],
+                                la: &mut la[r.clone()],
+                                ld: &mut ld[r.clone()],
+                                rk: &mut rk[r],
+                            },
+                        );
                     }
-                    let (mut spam, mut know) = (0.0, 0.0);
-                    for &p in judgments {
-                        let p = p as usize;
-                        let l = classes[p] as usize;
-                        let kn = q[items[p] as usize * k + l] * rk[l];
-                        know += kn;
-                        spam += 1.0 - kn;
-                        strat[l] += 1.0 - kn;
-                    }
-                    (*ns, *nk) = (spam, know);
-                    let st: f64 = strat.iter().sum();
-                    match self.method {
-                        MaceMethod::VariationalBayes => {
-                            let cs = &self.consts;
-                            let (a, b) = (spam + self.a0, know + self.b0);
-                            let n = judgments.len();
-                            let sp = BetaSpecial::new(a, b, cs.ab(n, self.a0, self.b0));
-                            let dab = sp.ab.0;
-                            (*lspam, *lknow) = (sp.a.0 - dab, sp.b.0 - dab);
-                            let gsum = st + self.k_obs as f64 * self.g0;
-                            let (dg, lg_gsum) = digamma_ln_gamma(gsum);
-                            // −KL(Dir(strat + g0) || Dir(g0)) − KL(Beta(a, b) || Beta(a0, b0))
-                            let mut kl = lg_gsum - cs.lg_kg0;
-                            for c in 0..k {
-                                if !self.observed[c] {
-                                    lxi[c] = f64::NEG_INFINITY;
-                                    continue;
-                                }
-                                let g = strat[c] + self.g0;
-                                // a label the worker never gave: g = g0, known values
-                                let (lgg, dgc) = if g == self.g0 {
-                                    (cs.lg_g0, cs.dg_g0)
-                                } else {
-                                    let (d, l) = digamma_ln_gamma(g);
-                                    (l, d)
-                                };
-                                lxi[c] = dgc - dg;
-                                kl += -lgg + cs.lg_g0 + strat[c] * (dgc - dg);
-                            }
-                            *pen = -(kl + kl_beta_with(a, b, self.a0, self.b0, &sp, cs.ln_b0));
-                        }
-                        MaceMethod::Em => {
-                            let sm = self.smoothing;
-                            let norm = (spam + know + 2.0 * sm).ln();
-                            (*lspam, *lknow) = ((spam + sm).ln() - norm, (know + sm).ln() - norm);
-                            let gnorm = (st + self.k_obs as f64 * sm).ln();
-                            let mut lp = sm * (*lspam + *lknow);
-                            for c in 0..k {
-                                if !self.observed[c] {
-                                    lxi[c] = f64::NEG_INFINITY;
-                                    continue;
-                                }
-                                let g = strat[c] + sm;
-                                let lg = if g == sm { self.consts.ln_sm } else { g.ln() };
-                                lxi[c] = lg - gnorm;
-                                lp += sm * lxi[c];
-                            }
-                            *pen = lp;
-                        }
-                    }
-                    self.worker_tables(w, *lspam, *lknow, lxi, la, ld, rk);
                 },
             );
     }
+
+    /// One worker's M-step into its row of the per-worker arrays.
+    fn m_step_worker(&self, w: usize, q: &[f64], o: Row<'_>) {
+        let k = self.k;
+        let (items, classes) = (self.m.judgment_items(), self.m.judgment_classes());
+        let Row {
+            lspam,
+            lknow,
+            lxi,
+            strat,
+            ns,
+            nk,
+            pen,
+            la,
+            ld,
+            rk,
+        } = o;
+        strat.iter_mut().for_each(|v| *v = 0.0);
+        let judgments = self.m.worker_judgments(w as u32);
+        let (mut spam, mut know) = (0.0, 0.0);
+        for &p in judgments {
+            let p = p as usize;
+            let l = classes[p] as usize;
+            let kn = q[items[p] as usize * k + l] * rk[l];
+            know += kn;
+            spam += 1.0 - kn;
+            strat[l] += 1.0 - kn;
+        }
+        (*ns, *nk) = (spam, know);
+        let st: f64 = strat.iter().sum();
+        match self.method {
+            MaceMethod::VariationalBayes => {
+                let cs = &self.consts;
+                let (a, b) = (spam + self.a0, know + self.b0);
+                let n = judgments.len();
+                let sp = BetaSpecial::new(a, b, cs.ab(n, self.a0, self.b0));
+                let dab = sp.ab.0;
+                (*lspam, *lknow) = (sp.a.0 - dab, sp.b.0 - dab);
+                let gsum = st + self.k_obs as f64 * self.g0;
+                let (dg, lg_gsum) = digamma_ln_gamma(gsum);
+                // −KL(Dir(strat + g0) || Dir(g0)) − KL(Beta(a, b) || Beta(a0, b0))
+                let mut kl = lg_gsum - cs.lg_kg0;
+                for c in 0..k {
+                    if !self.observed[c] {
+                        lxi[c] = f64::NEG_INFINITY;
+                        continue;
+                    }
+                    let g = strat[c] + self.g0;
+                    // a label the worker never gave: g = g0, known values
+                    let (lgg, dgc) = if g == self.g0 {
+                        (cs.lg_g0, cs.dg_g0)
+                    } else {
+                        let (d, l) = digamma_ln_gamma(g);
+                        (l, d)
+                    };
+                    lxi[c] = dgc - dg;
+                    kl += -lgg + cs.lg_g0 + strat[c] * (dgc - dg);
+                }
+                *pen = -(kl + kl_beta_with(a, b, self.a0, self.b0, &sp, cs.ln_b0));
+            }
+            MaceMethod::Em => {
+                let sm = self.smoothing;
+                let norm = (spam + know + 2.0 * sm).ln();
+                (*lspam, *lknow) = ((spam + sm).ln() - norm, (know + sm).ln() - norm);
+                let gnorm = (st + self.k_obs as f64 * sm).ln();
+                let mut lp = sm * (*lspam + *lknow);
+                for c in 0..k {
+                    if !self.observed[c] {
+                        lxi[c] = f64::NEG_INFINITY;
+                        continue;
+                    }
+                    let g = strat[c] + sm;
+                    let lg = if g == sm { self.consts.ln_sm } else { g.ln() };
+                    lxi[c] = lg - gnorm;
+                    lp += sm * lxi[c];
+                }
+                *pen = lp;
+            }
+        }
+        self.worker_tables(w, *lspam, *lknow, lxi, la, ld, rk);
+    }
+}
+
+/// A worker's row of every per-worker array the M-step writes.
+struct Row<'a> {
+    lspam: &'a mut f64,
+    lknow: &'a mut f64,
+    lxi: &'a mut [f64],
+    strat: &'a mut [f64],
+    ns: &'a mut f64,
+    nk: &'a mut f64,
+    pen: &'a mut f64,
+    la: &'a mut [f64],
+    ld: &'a mut [f64],
+    rk: &'a mut [f64],
+}
+
+/// The E-step tables of one label from `ln P(spam)`, `ln P(know)` and the label's
+/// `ln ξ`: `ln(spam·ξ)`, `ln(spam·ξ + know) − ln(spam·ξ)`, `know / (spam·ξ + know)`.
+#[inline]
+pub(super) fn label_tables(lspam: f64, lknow: f64, lxi: f64) -> (f64, f64, f64) {
+    let a = lspam + lxi;
+    if a == f64::NEG_INFINITY {
+        return (f64::NEG_INFINITY, 0.0, 1.0);
+    }
+    (a, softplus(lknow - a), sigmoid_from(lknow - a))
 }
 
 #[cfg(test)]

@@ -36,6 +36,9 @@ pub(super) const LA: usize = 4;
 pub(super) const LD: usize = 5;
 pub(super) const RK: usize = 6;
 pub(super) const PEN: usize = 7;
+/// Outputs of [`OneTable::eval_step`]: [`LA`] to [`PEN`], which are contiguous.
+pub(super) const STEP: usize = 4;
+const _: () = assert!(LD == LA + 1 && RK == LA + 2 && PEN == LA + 3 && PEN + 1 == NF);
 
 /// Pieces of `[0, 1]` (a power of two: `u · PIECES` is exact).
 const PIECES: usize = 64;
@@ -132,6 +135,20 @@ impl OneTable {
     /// produce, extrapolates the nearest piece).
     #[inline]
     pub(super) fn eval(&self, u: f64) -> [f64; NF] {
+        self.eval_lanes::<0, NF>(u)
+    }
+
+    /// The outputs the iterations need, [`LA`], [`LD`], [`RK`] and [`PEN`] (in that
+    /// order), at `u`: the same bits as [`eval`](Self::eval) gives for them.
+    #[inline]
+    pub(super) fn eval_step(&self, u: f64) -> [f64; STEP] {
+        self.eval_lanes::<LA, STEP>(u)
+    }
+
+    /// Outputs `F0..F0 + N` at `u` (every lane is computed on its own, so a subset
+    /// has the bits of the full evaluation).
+    #[inline]
+    fn eval_lanes<const F0: usize, const N: usize>(&self, u: f64) -> [f64; N] {
         let x = u * PIECES as f64;
         // `as` saturates: NaN and negatives go to piece 0
         let piece = (x as usize).min(PIECES - 1);
@@ -139,15 +156,16 @@ impl OneTable {
         let c = &self.coef[piece];
         // Estrin's scheme (a shorter dependency chain than Horner's rule):
         // (c0 + c1 t) + t² (c2 + c3 t) + t⁴ ((c4 + c5 t) + t² (c6 + c7 t)),
-        // every step a lane-wise multiplication or addition of the NF outputs
-        let (t2, mut acc) = (t * t, [0.0; NF]);
+        // every step a lane-wise multiplication or addition of the outputs
+        let (t2, mut acc) = (t * t, [0.0; N]);
         let t4 = t2 * t2;
-        for f in 0..NF {
+        for (i, a) in acc.iter_mut().enumerate() {
+            let f = F0 + i;
             let p01 = c[0][f] + c[1][f] * t;
             let p23 = c[2][f] + c[3][f] * t;
             let p45 = c[4][f] + c[5][f] * t;
             let p67 = c[6][f] + c[7][f] * t;
-            acc[f] = (p01 + p23 * t2) + (p45 + p67 * t2) * t4;
+            *a = (p01 + p23 * t2) + (p45 + p67 * t2) * t4;
         }
         acc
     }
