@@ -96,7 +96,7 @@ fn chunk<const K: usize, const ENTROPY: bool>(
     let il = d.interleaved;
     // gathers read `[log2 e | sums]` rows of the chunk table (interleaved) or the
     // shared `log2 e`; scatters add into the sums part of the chunk table
-    let (gstride, sstride, soff) = if il { (2 * K, 2 * K, K) } else { (K, K, 0) };
+    let (sstride, soff) = if il { (2 * K, K) } else { (K, 0) };
     {
         if let Some(table) = table.as_deref_mut() {
             if il {
@@ -111,13 +111,22 @@ fn chunk<const K: usize, const ENTROPY: bool>(
         // of the product of the sums (each in [1, K]), kept as mantissa x 2^exponent.
         let mut prod = Product::default();
         let prefetching = prefetching(d);
-        let item_rows = |table: Option<&[f64]>, t: usize| match table {
-            Some(tb) if il => gather::<K>(d, tb, gstride, t),
-            _ => gather::<K>(d, loge2, gstride, t),
-        };
+        // (a function, not a closure: a closure is not inlined into the AVX2 build)
+        #[inline(always)]
+        fn item_rows<const K: usize>(
+            d: &EmData<'_>,
+            table: Option<&[f64]>,
+            loge2: &[f64],
+            t: usize,
+        ) -> [f64; K] {
+            match table {
+                Some(tb) if d.interleaved => gather::<K>(d, tb, 2 * K, t),
+                _ => gather::<K>(d, loge2, K, t),
+            }
+        }
         // the next item's rows are gathered before this item's arithmetic
         let mut next = if n > 0 {
-            item_rows(table.as_deref(), first)
+            item_rows::<K>(d, table.as_deref(), loge2, first)
         } else {
             [0.0; K]
         };
@@ -126,7 +135,7 @@ fn chunk<const K: usize, const ENTROPY: bool>(
             let (s, e) = (d.offsets[t], d.offsets[t + 1]);
             let mut acc = next;
             if r + 1 < n {
-                next = item_rows(table.as_deref(), t + 1);
+                next = item_rows::<K>(d, table.as_deref(), loge2, t + 1);
             }
             // Rows of the judgments `AHEAD` positions on are requested now: with a
             // table larger than the core's cache, the gathers would otherwise wait on
@@ -266,19 +275,22 @@ pub(super) fn gather<const K: usize>(
 ) -> [f64; K] {
     let (s, e) = (d.offsets[t], d.offsets[t + 1]);
     let mut acc = [0.0; K];
-    let mut add = |g: usize| {
-        let r: &[f64; K] = src[g * stride..g * stride + K]
-            .try_into()
-            .expect("K values");
-        for c in 0..K {
-            acc[c] += r[c];
-        }
-    };
     match &d.group_of {
-        Some(gs) => gs[s..e].iter().for_each(|&g| add(g as usize)),
-        None => (s..e).for_each(|p| add(d.group_at(p))),
+        Some(gs) => gs[s..e]
+            .iter()
+            .for_each(|&g| add_row(&mut acc, src, g as usize * stride)),
+        None => (s..e).for_each(|p| add_row(&mut acc, src, d.group_at(p) * stride)),
     }
     acc
+}
+
+/// `acc += src[base..base + K]`.
+#[inline(always)]
+fn add_row<const K: usize>(acc: &mut [f64; K], src: &[f64], base: usize) {
+    let r: &[f64; K] = src[base..base + K].try_into().expect("K values");
+    for c in 0..K {
+        acc[c] += r[c];
+    }
 }
 
 /// Adds the item's new row into the sums (at `off` in rows of `stride`) of its
