@@ -107,9 +107,12 @@ fn chunk<const K: usize, const ENTROPY: bool>(
         }
         let (mut prior, mut weighted) = ([0.0; K], [0.0; K]);
         let (mut entropy, mut ll) = (0.0, 0.0);
-        // Without the entropy, no logarithm per item: `Σ_t log2 sum_t` is the `log2`
-        // of the product of the sums (each in [1, K]), kept as mantissa x 2^exponent.
+        // No logarithm per item: `Σ_t log2 sum_t` is the `log2` of the product of the
+        // sums (each in [1, K]), kept as mantissa x 2^exponent.
         let mut prod = Product::default();
+        // crowd-kit's entropy by parts (see below): `Σ_t A_t`, the floored terms, and
+        // the part of `Σ_t log2 sum_t` that is not in the entropy
+        let (mut ent_a, mut ent_floors, mut ent_off) = (0.0, 0.0, 0.0);
         let prefetching = prefetching(d);
         // (a function, not a closure: a closure is not inlined into the AVX2 build)
         #[inline(always)]
@@ -156,30 +159,38 @@ fn chunk<const K: usize, const ENTROPY: bool>(
             }
             let n_t = (e - s) as f64;
             let (mut v, mx, sum) = softmax2::<K>(&mut acc, l2p);
-            let lsum = if ENTROPY {
-                let lsum = sum.log2();
-                ll += (mx + lsum) * LN_2;
-                lsum
-            } else {
-                prod.push(sum);
-                ll += mx;
-                0.0
-            };
-            // Entropy of the new row as crowd-kit takes it (q floored at EPS), with
-            // ln q from the log-domain values: no logarithm per class.
+            prod.push(sum);
+            ll += mx;
+            // Entropy of the new row as crowd-kit takes it (q floored at EPS), by parts:
+            // with `ln q_c = (acc_c - mx - log2 sum) ln 2`, the item's entropy is
+            // `ln 2 (A_t + Q_t log2 sum_t)` plus `-EPS ln EPS` per floored class, where
+            // `A_t = Σ q_c (mx - acc_c)` and `Q_t = Σ q_c` over the classes with `q_c >=
+            // EPS`. `Σ_t log2 sum_t` is the product's; `(1 - Q_t) log2 sum_t` (at most
+            // `K EPS log2 K`, or rounding) is taken off with a rough `log2` (1.2e-4): no
+            // logarithm per item.
             if d.clamp(t, &mut v) {
                 entropy += (K - 1) as f64 * EPS_ENTROPY;
-            } else if ENTROPY {
-                let mut et = 0.0;
-                for c in 0..K {
-                    let qv = v[c];
-                    et += if qv >= EPS {
-                        -qv * ((acc[c] - mx - lsum) * LN_2)
-                    } else {
-                        EPS_ENTROPY
-                    };
+                if ENTROPY {
+                    ent_off += sum.log2();
                 }
-                entropy += et;
+            } else if ENTROPY {
+                // branch-free (whether a class is floored is data, not predictable):
+                // the terms of floored classes are multiplied by +0 (they are >= 0)
+                let mut kept = [0.0; K];
+                for c in 0..K {
+                    // all ones when `v[c] < EPS` (the sign of `v[c] - EPS`)
+                    let floored = (((v[c] - EPS).to_bits() as i64) >> 63) as u64;
+                    kept[c] = f64::from_bits(1f64.to_bits() & !floored);
+                }
+                let (mut a, mut q, mut k) = (0.0, 0.0, 0.0);
+                for c in 0..K {
+                    a += v[c] * (mx - acc[c]) * kept[c];
+                    q += v[c] * kept[c];
+                    k += kept[c];
+                }
+                ent_a += a;
+                ent_floors += K as f64 - k;
+                ent_off += (1.0 - q) * log2_rough(sum);
             }
             for c in 0..K {
                 prior[c] += v[c];
@@ -196,12 +207,13 @@ fn chunk<const K: usize, const ENTROPY: bool>(
         }
         part[..K].copy_from_slice(&prior);
         part[K..2 * K].copy_from_slice(&weighted);
-        part[2 * K] = entropy;
-        part[2 * K + 1] = if ENTROPY {
-            ll
+        let lprod = prod.log2();
+        part[2 * K] = if ENTROPY {
+            entropy + ent_floors * EPS_ENTROPY + (ent_a + (lprod - ent_off)) * LN_2
         } else {
-            (ll + prod.log2()) * LN_2
+            entropy
         };
+        part[2 * K + 1] = (ll + lprod) * LN_2;
     }
 }
 
@@ -234,6 +246,24 @@ impl Product {
     fn log2(&self) -> f64 {
         self.e as f64 + self.m.log2()
     }
+}
+
+/// `log2 x` for `x` in `[1, 2^1023)` to within 1.2e-4 (the exponent plus a degree-4
+/// fit of `log2(1 + u)` on `[0, 1)` at Chebyshev nodes): only for terms multiplied by
+/// at most `K EPS`.
+#[inline(always)]
+fn log2_rough(x: f64) -> f64 {
+    const L: [f64; 5] = [
+        1.145_799_603_823_841e-4,
+        1.436_874_896_223_250_3,
+        -0.670_882_679_014_777_9,
+        0.312_269_477_327_312_9,
+        -0.078_440_676_209_130_87,
+    ];
+    let b = x.to_bits();
+    let e = ((b >> 52) & 0x7ff) as i64 - 1023;
+    let u = f64::from_bits((b & ((1 << 52) - 1)) | (1023 << 52)) - 1.0;
+    e as f64 + (L[0] + u * (L[1] + u * (L[2] + u * (L[3] + u * L[4]))))
 }
 
 /// `2^512`.
@@ -424,6 +454,18 @@ mod tests {
         assert!((p.log2() - sum).abs() < 1e-9 * sum, "{} vs {sum}", p.log2());
         assert!(p.m >= 1.0 && p.m <= TWO_512 * 8.0);
         assert_eq!(TWO_512, 2f64.powi(512));
+    }
+
+    #[test]
+    fn rough_log2_is_within_its_bound() {
+        let mut x = 1.0f64;
+        while x < 300.0 {
+            let err = (log2_rough(x) - x.log2()).abs();
+            assert!(err < 1.2e-4, "log2_rough({x}): error {err}");
+            x *= 1.000_37;
+        }
+        assert!((log2_rough(1.0) - 0.0).abs() < 1.2e-4);
+        assert!((log2_rough(8.0) - 3.0).abs() < 1.2e-4);
     }
 
     #[test]
