@@ -1,12 +1,12 @@
 //! Argument groups shared by several subcommands (`#[command(flatten)]`), and how each
 //! is used: columns, outputs and the stdout format.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use arrow_array::RecordBatch;
 use crowdqc::Result;
 use crowdqc::core::{ColumnMap, DuplicatePolicy, JudgmentMatrix};
-use crowdqc::io::Table;
+use crowdqc::pipeline::FitTables;
 
 use crate::common::{self, Format, InputOpts};
 
@@ -94,40 +94,10 @@ pub struct FitOutput {
 }
 
 impl FitOutput {
-    /// Checks that both outputs can be written (before any long work).
-    pub fn check(&self) -> Result<()> {
-        let mut paths = [&self.out, &self.workers_out].into_iter().flatten();
-        paths.try_for_each(|p| crowdqc::io::check_output_path(p))
+    /// The library's item and worker tables of the fit.
+    pub fn tables(&self) -> FitTables {
+        FitTables::new(self.out.clone(), self.workers_out.clone())
     }
-
-    /// Writes the item and worker tables to the paths given.
-    pub fn write(
-        &self,
-        items: impl FnOnce() -> Result<RecordBatch>,
-        workers: impl FnOnce() -> Result<RecordBatch>,
-    ) -> Result<()> {
-        if let Some(p) = &self.out {
-            crowdqc::io::write_table(p, &items()?)?;
-        }
-        if let Some(p) = &self.workers_out {
-            crowdqc::io::write_table(p, &workers()?)?;
-        }
-        Ok(())
-    }
-
-    /// The paths given, as shown in the summary (`out`, `workers_out`).
-    pub fn shown(&self) -> [Option<String>; 2] {
-        [&self.out, &self.workers_out].map(|p| p.as_ref().map(|p| p.display().to_string()))
-    }
-}
-
-/// The summary's lines naming each file written.
-pub fn wrote_lines(written: &[Option<String>]) -> String {
-    written
-        .iter()
-        .flatten()
-        .map(|p| format!("wrote        {p}\n"))
-        .collect()
 }
 
 /// A judgments file, a gold file (required with `mut_arg("gold", …)`) and how to read them.
@@ -147,11 +117,4 @@ impl Judgments {
     pub fn load(&self) -> Result<JudgmentMatrix> {
         common::load(&self.judgments, &self.input, self.gold.as_deref())
     }
-}
-
-/// Reads a small table (gold, tasks, stats …) and runs `f` on it; its errors name the
-/// file and, for CSV, the line.
-pub fn read_with<T>(path: &Path, f: impl FnOnce(&Table) -> Result<T>) -> Result<T> {
-    let t = crowdqc::io::read_table_with_lines(path)?;
-    f(&t).map_err(|e| t.locate(e))
 }

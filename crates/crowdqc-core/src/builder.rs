@@ -187,8 +187,10 @@ impl JudgmentMatrixBuilder {
         }
         Ok(JudgmentMatrixBuilder {
             opts,
-            items: IdDictionary::new(),
-            workers: IdDictionary::new(),
+            // hashes kept while reading (growth does not hash the ids again), freed by
+            // `finish` before the columns are sorted
+            items: IdDictionary::with_stored_hashes(),
+            workers: IdDictionary::with_stored_hashes(),
             labels,
             declared,
             item_counts: Vec::new(),

@@ -20,6 +20,10 @@ impl JudgmentMatrixBuilder {
     /// outside the class set (unless
     /// [`IngestOptions::extend_classes_with_gold`](crate::IngestOptions)).
     pub fn finish(mut self) -> Result<JudgmentMatrix> {
+        // no id is added from here on: free the hashes kept to grow the tables before
+        // the columns are sorted (the peak of the read)
+        self.items.drop_hashes();
+        self.workers.drop_hashes();
         match std::mem::replace(&mut self.pass, Pass::Collect) {
             Pass::Collect => {}
             Pass::Count => {

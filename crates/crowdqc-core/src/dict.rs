@@ -117,7 +117,25 @@ struct StrStore {
     /// Hash table of codes; `None` while the ids arrived in strictly increasing order
     /// (then lookups binary-search the arena, and no table is held).
     table: Option<HashTable<u32>>,
+    /// With `store`: `hashes[c]` is the 32-bit hash ([`StrStore::short_hash`]) of id
+    /// `c`, kept while ids are added to the table so that growing it does not hash the
+    /// strings again (a random access into the arena per id). Otherwise empty, and
+    /// growth hashes the strings.
+    hashes: Vec<u32>,
+    store: bool,
     hasher: DefaultHashBuilder,
+}
+
+/// A dictionary keeps per-id hashes for at most this many ids (16 MiB), then frees
+/// them: memory stays that of a dictionary without them, up to this bound.
+const MAX_STORED_HASHES: usize = 1 << 22;
+
+/// The table's 64-bit hash of a 32-bit string hash: an odd multiplier spreads its bits
+/// over the whole word (hashbrown takes the bucket from the low bits and its filter
+/// byte from the top 7).
+#[inline]
+fn widen(h: u32) -> u64 {
+    u64::from(h).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
 impl StrStore {
@@ -128,6 +146,25 @@ impl StrStore {
 
     fn len(&self) -> usize {
         self.offsets.len().saturating_sub(1)
+    }
+
+    /// The 32-bit hash of `s` (upper half of the hasher's 64 bits), stored per id.
+    #[inline]
+    fn short_hash(&self, s: &str) -> u32 {
+        (self.hasher.hash_one(s) >> 32) as u32
+    }
+
+    /// The table's hash of `s`.
+    #[inline]
+    fn table_hash(&self, s: &str) -> u64 {
+        widen(self.short_hash(s))
+    }
+
+    /// Frees the stored hashes and stores no more (the table stays; growing it later
+    /// hashes the strings).
+    fn drop_hashes(&mut self) {
+        self.hashes = Vec::new();
+        self.store = false;
     }
 
     fn lookup(&self, s: &str) -> Option<u32> {
@@ -144,7 +181,7 @@ impl StrStore {
             }
             return None;
         };
-        let hash = self.hasher.hash_one(s);
+        let hash = self.table_hash(s);
         let (arena, offsets) = (&self.arena, &self.offsets);
         table
             .find(hash, |&c| {
@@ -155,18 +192,21 @@ impl StrStore {
 
     /// Builds the hash table of every id held (when the ids stop being sorted).
     fn build_table(&mut self) {
-        let mut table = HashTable::with_capacity(self.len());
-        let StrStore {
-            arena,
-            offsets,
-            hasher,
-            ..
-        } = self;
-        let get = |c: u32| &arena[offsets[c as usize]..offsets[c as usize + 1]];
-        for c in 0..(offsets.len().saturating_sub(1)) as u32 {
-            table.insert_unique(hasher.hash_one(get(c)), c, |&c| hasher.hash_one(get(c)));
+        let n = self.len();
+        let mut table = HashTable::with_capacity(n);
+        let mut hashes = Vec::with_capacity(n);
+        for c in 0..n as u32 {
+            hashes.push(self.short_hash(self.get(c)));
+        }
+        for (c, &h) in hashes.iter().enumerate() {
+            table.insert_unique(widen(h), c as u32, |&c| widen(hashes[c as usize]));
         }
         self.table = Some(table);
+        if self.store && n < MAX_STORED_HASHES {
+            self.hashes = hashes;
+        } else {
+            self.store = false;
+        }
     }
 
     fn push(&mut self, s: &str) -> u32 {
@@ -188,39 +228,59 @@ impl StrStore {
                 Some(std::cmp::Ordering::Greater) => self.build_table(),
             }
         }
-        let hash = self.hasher.hash_one(s);
+        let hash = self.short_hash(s);
         self.intern_hashed(s, hash)
     }
 
-    /// Interns `s` whose hash (by this store's hasher) is `hash`; the table exists.
-    fn intern_hashed(&mut self, s: &str, hash: u64) -> u32 {
+    /// Interns `s` whose [`short_hash`](Self::short_hash) is `hash`; the table exists.
+    fn intern_hashed(&mut self, s: &str, hash: u32) -> u32 {
         let StrStore {
             arena,
             offsets,
             table,
+            hashes,
+            store,
             hasher,
         } = self;
         let Some(table) = table.as_mut() else {
             unreachable!("only called once the table is built");
         };
-        let found = table.find(hash, |&c| {
-            &arena[offsets[c as usize]..offsets[c as usize + 1]] == s
-        });
+        let get = |c: u32| &arena[offsets[c as usize]..offsets[c as usize + 1]];
+        let found = table.find(widen(hash), |&c| get(c) == s);
         if let Some(&c) = found {
             return c;
         }
         let code = (offsets.len() - 1) as u32;
+        // stored hashes cover every id, or none: keep it so
+        let mut stored = *store && hashes.len() == code as usize;
+        if stored && hashes.len() >= MAX_STORED_HASHES {
+            // large dictionaries (20M items at 1e8) would add 4 bytes per id to the
+            // peak of the read: from here on, growth hashes the strings
+            *hashes = Vec::new();
+            *store = false;
+            stored = false;
+        }
+        if stored {
+            hashes.push(hash);
+        }
         arena.push_str(s);
         offsets.push(arena.len());
-        table.insert_unique(hash, code, |&c| {
-            hasher.hash_one(&arena[offsets[c as usize]..offsets[c as usize + 1]])
-        });
+        let (arena, offsets) = (&*arena, &*offsets);
+        if stored {
+            table.insert_unique(widen(hash), code, |&c| widen(hashes[c as usize]));
+        } else {
+            table.insert_unique(widen(hash), code, |&c| {
+                let s = &arena[offsets[c as usize]..offsets[c as usize + 1]];
+                widen((hasher.hash_one(s) >> 32) as u32)
+            });
+        }
         code
     }
 
     fn heap_bytes(&self) -> usize {
         self.arena.capacity()
             + self.offsets.capacity() * 8
+            + self.hashes.capacity() * 4
             + self.table.as_ref().map_or(0, |t| t.capacity() * 5)
     }
 }
@@ -254,6 +314,8 @@ enum Repr {
 #[derive(Clone)]
 pub struct IdDictionary {
     repr: Repr,
+    /// Keep each string id's hash (see [`IdDictionary::with_stored_hashes`]).
+    store_hashes: bool,
 }
 
 impl fmt::Debug for IdDictionary {
@@ -280,6 +342,21 @@ impl IdDictionary {
                 index: None,
                 small: Vec::new(),
             },
+            store_hashes: false,
+        }
+    }
+
+    /// An empty dictionary that keeps a 32-bit hash per string id (4 bytes per id, for
+    /// the first 2^22 ids; past that it frees them) so that growing its hash table does
+    /// not hash the strings again (a random access into the id storage per id), until
+    /// [`drop_hashes`](Self::drop_hashes) or [`shrink_to_fit`](Self::shrink_to_fit);
+    /// for dictionaries while they are built
+    /// (the builder's, freed by its `finish`, and the part dictionaries of a parallel
+    /// read). Codes and lookups are those of [`new`](Self::new).
+    pub fn with_stored_hashes() -> Self {
+        IdDictionary {
+            store_hashes: true,
+            ..Self::new()
         }
     }
 
@@ -419,7 +496,10 @@ impl IdDictionary {
     /// Converts to a string dictionary, keeping codes.
     pub fn convert_to_str(&mut self) {
         if let Repr::Int { values, .. } = &self.repr {
-            let mut st = StrStore::default();
+            let mut st = StrStore {
+                store: self.store_hashes,
+                ..StrStore::default()
+            };
             for v in values {
                 st.intern(&v.to_string());
             }
@@ -429,9 +509,9 @@ impl IdDictionary {
 
     /// For a string dictionary that hashes (its table is built): the hash of `s`, for
     /// [`intern_str_hashed`](Self::intern_str_hashed) and caches in front of the table.
-    pub(crate) fn str_hash(&self, s: &str) -> Option<u64> {
+    pub(crate) fn str_hash(&self, s: &str) -> Option<u32> {
         match &self.repr {
-            Repr::Str(st) if st.table.is_some() => Some(st.hasher.hash_one(s)),
+            Repr::Str(st) if st.table.is_some() => Some(st.short_hash(s)),
             _ => None,
         }
     }
@@ -445,7 +525,7 @@ impl IdDictionary {
     }
 
     /// [`intern_str`](Self::intern_str) with the hash from [`str_hash`](Self::str_hash).
-    pub(crate) fn intern_str_hashed(&mut self, s: &str, hash: u64) -> u32 {
+    pub(crate) fn intern_str_hashed(&mut self, s: &str, hash: u32) -> u32 {
         if let Repr::Str(st) = &mut self.repr
             && st.table.is_some()
         {
@@ -479,14 +559,26 @@ impl IdDictionary {
         }
     }
 
-    /// Releases spare capacity of the id storage (after the last id was added).
+    /// Releases spare capacity of the id storage (after the last id was added), and
+    /// the per-id hashes kept to grow the table.
     pub fn shrink_to_fit(&mut self) {
         match &mut self.repr {
             Repr::Int { values, .. } => values.shrink_to_fit(),
             Repr::Str(s) => {
                 s.arena.shrink_to_fit();
                 s.offsets.shrink_to_fit();
+                s.drop_hashes();
             }
+        }
+    }
+
+    /// Frees the per-id hashes a string dictionary keeps while ids are added (4 bytes
+    /// per id; without them, growing the table hashes the strings again). Codes and
+    /// lookups are unchanged.
+    pub fn drop_hashes(&mut self) {
+        self.store_hashes = false;
+        if let Repr::Str(s) = &mut self.repr {
+            s.drop_hashes();
         }
     }
 }
@@ -525,59 +617,5 @@ fn itoa_buf(v: i64) -> ItoaBuf {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn codes_follow_first_appearance_and_kinds_convert() {
-        let mut d = IdDictionary::new();
-        assert_eq!(d.intern_int(10), 0);
-        assert_eq!(d.intern_int(-3), 1);
-        assert_eq!(d.intern_int(10), 0);
-        assert_eq!(d.kind(), IdKind::Int);
-        assert_eq!(d.lookup(IdRef::Str("-3")), Some(1));
-        assert_eq!(d.lookup(IdRef::Str("010")), None);
-        assert_eq!(d.intern_str("a"), 2);
-        assert_eq!(d.kind(), IdKind::Str);
-        assert_eq!(d.get(0), IdRef::Str("10"));
-        assert_eq!(d.get(1), IdRef::Str("-3"));
-        assert_eq!(d.intern_int(-3), 1);
-        assert_eq!(d.intern_int(i64::MIN), 3);
-        assert_eq!(d.get(3).to_string(), i64::MIN.to_string());
-        assert_eq!(d.lookup(IdRef::Int(10)), Some(0));
-        assert_eq!(d.len(), 4);
-        let all: Vec<String> = d.iter().map(|x| x.to_string()).collect();
-        assert_eq!(all, ["10", "-3", "a", &i64::MIN.to_string()]);
-    }
-
-    #[test]
-    fn many_strings_round_trip() {
-        let mut d = IdDictionary::new();
-        for i in 0..10_000u32 {
-            assert_eq!(d.intern_str(&format!("w{i}")), i);
-        }
-        for i in (0..10_000u32).rev() {
-            assert_eq!(d.intern_str(&format!("w{i}")), i);
-            assert_eq!(d.get(i), IdRef::Str(&format!("w{i}")));
-        }
-    }
-
-    #[test]
-    fn id_columns_keep_the_input_type() {
-        use arrow_array::Array;
-        let ints = [Id::Int(7), Id::Int(-2)];
-        let c = Id::column(ints.iter());
-        let c = c
-            .as_any()
-            .downcast_ref::<Int64Array>()
-            .expect("all ints: Int64");
-        assert_eq!(c.values().to_vec(), vec![7, -2]);
-        let mixed = [Id::Int(7), Id::Str("w1".into())];
-        let c = Id::column(mixed.iter());
-        let c = c
-            .as_any()
-            .downcast_ref::<StringArray>()
-            .expect("mixed: Utf8");
-        assert_eq!((c.value(0), c.value(1)), ("7", "w1"));
-    }
-}
+#[path = "dict_tests.rs"]
+mod tests;

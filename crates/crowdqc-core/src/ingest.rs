@@ -60,7 +60,7 @@ pub(crate) struct DictCache {
     recent: Recent,
 }
 
-/// Slots of the [`Recent`] cache (2^14 × 16 bytes: 256 KiB, L2-resident).
+/// Slots of the [`Recent`] cache (2^14 × 8 bytes: 128 KiB, L2-resident).
 const RECENT_SLOTS: usize = 1 << 14;
 
 /// A direct-mapped cache of recently seen string ids (`hash → code`), so that ids that
@@ -70,8 +70,8 @@ const RECENT_SLOTS: usize = 1 << 14;
 /// [`IdDictionary::intern_str`].
 #[derive(Debug, Default)]
 struct Recent {
-    /// `(hash, code + 1)`; code 0 marks an empty slot.
-    slots: Vec<(u64, u32)>,
+    /// `(hash, code + 1)` (the dictionary's 32-bit hash); code 0 marks an empty slot.
+    slots: Vec<(u32, u32)>,
 }
 
 impl Recent {

@@ -57,7 +57,8 @@ impl EncodedPart {
             opts: opts.clone(),
             schema: None,
             columns: None,
-            dicts: Default::default(),
+            // part dictionaries grow from empty in every part: keep their hashes
+            dicts: std::array::from_fn(|_| IdDictionary::with_stored_hashes()),
             codes: Default::default(),
             caches: Default::default(),
             timestamps: None,

@@ -150,6 +150,9 @@ impl JudgmentMatrixBuilder {
         if let Some(sink) = self.sink.as_mut() {
             sink.finish()?;
         }
+        // the dictionaries are complete: free the hashes kept to grow them
+        self.items.drop_hashes();
+        self.workers.drop_hashes();
         let prepared = self.prepare_classes()?;
         let n_classes = prepared.class_dict.len();
         let n = usize::try_from(self.rows).unwrap_or(usize::MAX);

@@ -12,11 +12,9 @@ use crowdqc_core::progress::Progress;
 use crowdqc_core::{EncodedPart, Error, IngestOptions, JudgmentMatrixBuilder, Result};
 
 use crate::batch_reader::{BATCH_SIZE, BatchReader};
-use crate::dictionaries::plain_large_dictionaries;
 use crate::errors;
 use crate::guard::guarded;
 use crate::parquet_input::{self, Prepared};
-use crate::projection::Role;
 
 /// Threads that decode and encode row groups: the rayon pool's size (so
 /// `RAYON_NUM_THREADS` sets it), at most one per row group.
@@ -34,7 +32,7 @@ pub(crate) fn read_parquet_pass(
     note: &str,
 ) -> Result<()> {
     let prepared = guarded("Parquet", || {
-        parquet_input::prepare(path, Some((&opts.columns, Role::Judgments)), BATCH_SIZE)
+        parquet_input::prepare_judgments(path, &opts.columns, BATCH_SIZE)
     })
     .map_err(|e| e.in_file(path))?;
     let groups = prepared.row_groups();
@@ -106,7 +104,7 @@ fn sequential_first_error(path: &Path, opts: &IngestOptions) -> Option<Error> {
     builder.set_two_pass().ok()?;
     let reader = BatchReader::open_judgments(path, &opts.columns).ok()?;
     for batch in reader {
-        let batch = match batch.and_then(plain_large_dictionaries) {
+        let batch = match batch {
             Ok(b) => b,
             Err(e) => return Some(e.in_file(path)),
         };
@@ -148,13 +146,6 @@ fn encode_group(
             Ok(None) => break,
             Ok(Some(Ok(b))) => b,
             Ok(Some(Err(e))) | Err(e) => {
-                part.fail(e.in_file(path));
-                break;
-            }
-        };
-        let batch = match plain_large_dictionaries(batch) {
-            Ok(b) => b,
-            Err(e) => {
                 part.fail(e.in_file(path));
                 break;
             }

@@ -1,5 +1,5 @@
 //! Parquet input: row-group streaming with column projection, and dictionary-preserving
-//! reads of string id columns whose pages are all dictionary encoded.
+//! reads of string id columns stored with dictionary pages.
 
 use std::fs::File;
 use std::path::Path;
@@ -41,6 +41,14 @@ fn all_dictionary_encoded(meta: &ParquetMetaData, leaf: usize) -> bool {
         })
 }
 
+/// True when the first row group stores column `leaf` with a dictionary page (its data
+/// pages may still fall back to plain pages once the dictionary is full).
+fn has_dictionary_page(meta: &ParquetMetaData, leaf: usize) -> bool {
+    meta.row_groups()
+        .first()
+        .is_some_and(|rg| rg.column(leaf).dictionary_page_offset().is_some())
+}
+
 /// Number of entries in the dictionary page of column `leaf` in the first row group, or
 /// `None` when it cannot be read (then the column is read plainly).
 fn dictionary_entries(file: &File, meta: &ParquetMetaData, leaf: usize) -> Option<usize> {
@@ -67,13 +75,14 @@ fn dictionary_entries(file: &File, meta: &ParquetMetaData, leaf: usize) -> Optio
 /// encoded, with a dictionary small compared with a batch (at most
 /// `batch_size / DICTIONARY_ROWS_PER_ENTRY` entries in the first row group), come back
 /// as `Dictionary(Int32, Utf8)` arrays: ingest then interns each entry once per batch
-/// instead of hashing every row. Larger dictionaries are decoded to plain strings.
+/// instead of hashing every row. Larger dictionaries are decoded to plain strings (the
+/// judgments read of [`prepare_judgments`] keeps them).
 pub(crate) fn open(
     path: &Path,
     role: Option<(&ColumnMap, Role)>,
     batch_size: usize,
 ) -> Result<Opened> {
-    let prepared = prepare(path, role, batch_size)?;
+    let prepared = prepare_with(path, role, batch_size, false)?;
     let rows = prepared.rows;
     let reader = prepared.reader(None)?;
     let schema = arrow_array::RecordBatchReader::schema(&reader);
@@ -124,11 +133,30 @@ impl Prepared {
     }
 }
 
-/// Reads the footer of `path` and chooses the columns and their types (see [`open`]).
-pub(crate) fn prepare(
+/// Reads the footer of the judgments file `path` for ingest into a matrix, with the
+/// columns of [`open`], except that every string id column whose first row group has a
+/// dictionary page comes back as `Dictionary(Int32, Utf8)`, whatever its size and even
+/// when its pages fall back to plain pages once the dictionary is full (as writers do
+/// for many distinct ids): ingest interns each dictionary entry once per column chunk
+/// (the chunk's batches share the dictionary, and the builders keep its codes), and the
+/// batches of plain pages come as a dictionary of the batch's distinct values, built by
+/// the parquet crate. Other readers of [`BatchReader`](crate::BatchReader) keep plain
+/// strings there.
+pub(crate) fn prepare_judgments(
+    path: &Path,
+    columns: &ColumnMap,
+    batch_size: usize,
+) -> Result<Prepared> {
+    prepare_with(path, Some((columns, Role::Judgments)), batch_size, true)
+}
+
+/// Reads the footer of `path` and chooses the columns and their types (see [`open`];
+/// with `any_dictionary`, see [`prepare_judgments`]).
+fn prepare_with(
     path: &Path,
     role: Option<(&ColumnMap, Role)>,
     batch_size: usize,
+    any_dictionary: bool,
 ) -> Result<Prepared> {
     let file = File::open(path).map_err(|e| errors::io(path, e))?;
     let mut meta =
@@ -155,10 +183,11 @@ pub(crate) fn prepare(
                 match leaf {
                     Some(l)
                         if sel.ids.contains(&i)
-                            && all_dictionary_encoded(&pq, l)
-                            && dictionary_entries(&file, &pq, l).is_some_and(|n| {
-                                n.saturating_mul(DICTIONARY_ROWS_PER_ENTRY) <= batch_size
-                            }) =>
+                            && (any_dictionary && has_dictionary_page(&pq, l)
+                                || all_dictionary_encoded(&pq, l)
+                                    && dictionary_entries(&file, &pq, l).is_some_and(|n| {
+                                        n.saturating_mul(DICTIONARY_ROWS_PER_ENTRY) <= batch_size
+                                    })) =>
                     {
                         changed = true;
                         let dt = DataType::Dictionary(
@@ -192,4 +221,71 @@ pub(crate) fn prepare(
         batch_size,
         rows,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow_array::{ArrayRef, Int64Array, RecordBatch, StringArray};
+    use parquet::arrow::ArrowWriter;
+    use parquet::file::properties::WriterProperties;
+
+    use super::*;
+
+    /// A file whose item and worker chunks start with a dictionary page and fall back
+    /// to plain pages (a 64-byte dictionary page limit).
+    fn mixed(path: &Path) {
+        let n = 2000u32;
+        let items: ArrayRef = Arc::new(StringArray::from_iter_values(
+            (0..n).map(|r| format!("i{:04}", r * 7 % 900)),
+        ));
+        let workers: ArrayRef = Arc::new(StringArray::from_iter_values(
+            (0..n).map(|r| format!("w{}", r * 13 % 97)),
+        ));
+        let labels: ArrayRef = Arc::new(Int64Array::from_iter_values(
+            (0..n).map(|r| i64::from(r % 3)),
+        ));
+        let batch =
+            RecordBatch::try_from_iter([("item", items), ("worker", workers), ("label", labels)])
+                .expect("batch");
+        let props = WriterProperties::builder()
+            .set_max_row_group_row_count(Some(700))
+            .set_dictionary_page_size_limit(64)
+            .set_data_page_row_count_limit(16)
+            .set_write_batch_size(16)
+            .build();
+        let file = File::create(path).expect("create");
+        let mut w = ArrowWriter::try_new(file, batch.schema(), Some(props)).expect("writer");
+        w.write(&batch).expect("write");
+        w.close().expect("close");
+    }
+
+    #[test]
+    fn the_judgments_read_keeps_dictionaries_whose_pages_fall_back() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("j.parquet");
+        mixed(&path);
+        let columns = ColumnMap::default();
+        let types = |p: &Prepared| -> Vec<DataType> {
+            let mut r = p.reader(Some(1)).expect("reader");
+            let b = r.next().expect("a batch").expect("decoded");
+            b.columns().iter().map(|c| c.data_type().clone()).collect()
+        };
+        let ingest = prepare_judgments(&path, &columns, 1024).expect("prepare");
+        assert_eq!(ingest.row_groups(), 3);
+        let dict = DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
+        assert_eq!(
+            types(&ingest),
+            [dict.clone(), dict, DataType::Int64],
+            "the ingest read"
+        );
+        let other =
+            prepare_with(&path, Some((&columns, Role::Judgments)), 1024, false).expect("prepare");
+        assert_eq!(
+            types(&other),
+            [DataType::Utf8, DataType::Utf8, DataType::Int64],
+            "other readers"
+        );
+    }
 }

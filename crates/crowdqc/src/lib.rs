@@ -98,6 +98,9 @@
 //!
 //! The `crowdqc` command (crate `crowdqc-cli`) composes them: `inspect`, `agreement`,
 //! `aggregate`, `gold score|plan`, `policy eval|replay|simulate|exact`.
+//! What a command does beyond parsing its flags and printing is a library call here
+//! (feature `io`): `aggregate` is `aggregate::Request` → `aggregate::Outcome`, and the
+//! file-level steps of `ratings`, `pairwise`, `gold` and `policy` are in `pipeline`.
 //!
 //! ## Determinism
 //!
@@ -125,7 +128,11 @@ pub use crowdqc_ratings as ratings;
 pub use crowdqc_core::{Error, JudgmentMatrix, JudgmentMatrixBuilder, Result};
 
 #[cfg(feature = "io")]
+pub mod aggregate;
+#[cfg(feature = "io")]
 pub mod out_of_core;
+#[cfg(feature = "io")]
+pub mod pipeline;
 
 /// The names most programs need, in one import.
 pub mod prelude {

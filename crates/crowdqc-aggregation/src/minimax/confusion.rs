@@ -3,7 +3,7 @@
 use rayon::prelude::*;
 
 use super::fit::{Ctx, State};
-use super::kernel::{prefetch, softmax_prod};
+use super::kernel::{prefetch, softmax_row};
 
 /// Workers per parallel job (a minimum; results do not depend on it).
 const WORKERS_PER_JOB: usize = 8;
@@ -44,18 +44,11 @@ impl Ctx<'_> {
                     );
                     let mi = &st.mu[i * k..(i + 1) * k];
                     for r in 0..k {
-                        let row = r * k..(r + 1) * k;
                         // the softmax from the fit's exponential tables (no `exp`)
-                        let (s, _) = softmax_prod(
-                            &ew[row.clone()],
-                            &ei[row.clone()],
-                            &sw[row.clone()],
-                            &ti[row.clone()],
-                            &mut z,
-                        );
+                        let s = softmax_row(k, ew, ei, sw, ti, r, &mut z);
                         let wr = mi[r] / s;
                         den[r] += mi[r];
-                        for (cv, zv) in c[row].iter_mut().zip(&z) {
+                        for (cv, zv) in c[r * k..(r + 1) * k].iter_mut().zip(&z) {
                             *cv += wr * zv;
                         }
                     }

@@ -5,7 +5,7 @@ use crowdqc_core::JudgmentMatrix;
 use rayon::prelude::*;
 
 use super::kernel::{
-    Acc, Side, accumulate, exp_blocks, exp_rows, label_probs, prefetch, prefetch_u32,
+    Acc, Side, accumulate, exp_blocks, exp_rows, label_probs, lane_scratch, prefetch, prefetch_u32,
 };
 use super::newton::{Scratch, solve_ordinal, solve_rows};
 
@@ -118,62 +118,48 @@ impl Ctx<'_> {
             }
             true
         };
-        let pass = move |w: usize,
-                         g: Option<&Gather>,
-                         own: Side<'_>,
-                         act: &[bool],
-                         acc: &mut Acc,
-                         z: &mut [f64]| {
-            if let Some(g) = g {
-                for (j, (&i, &l)) in g.items.iter().zip(&g.lab).enumerate() {
-                    let i = i as usize;
+        let pass =
+            move |w: usize, g: Option<&Gather>, own: Side<'_>, acc: &mut Acc, z: &mut [f64]| {
+                if let Some(g) = g {
+                    for (j, (&i, &l)) in g.items.iter().zip(&g.lab).enumerate() {
+                        let i = i as usize;
+                        let other = Side {
+                            x: &tau[i * kk..(i + 1) * kk],
+                            e: &g.e[j * kk..(j + 1) * kk],
+                        };
+                        accumulate(k, own, other, &g.mu[j * k..(j + 1) * k], l as usize, acc, z);
+                    }
+                    return;
+                }
+                let js = m.worker_judgments(w as u32);
+                for (j, &p) in js.iter().enumerate() {
+                    // the item rows AHEAD judgments on, and their positions 2 AHEAD on
+                    if let Some(&p2) = js.get(j + 2 * AHEAD) {
+                        prefetch_u32(items, p2 as usize);
+                        prefetch_u32(lab, p2 as usize);
+                    }
+                    if let Some(&p1) = js.get(j + AHEAD) {
+                        let i1 = items[p1 as usize] as usize;
+                        prefetch(etau, i1 * kk, kk);
+                        prefetch(mu, i1 * k, k);
+                    }
+                    let p = p as usize;
+                    let i = items[p] as usize;
                     let other = Side {
                         x: &tau[i * kk..(i + 1) * kk],
-                        e: &g.e[j * kk..(j + 1) * kk],
+                        e: &etau[i * kk..(i + 1) * kk],
                     };
                     accumulate(
                         k,
                         own,
                         other,
-                        &g.mu[j * k..(j + 1) * k],
-                        l as usize,
-                        act,
+                        &mu[i * k..(i + 1) * k],
+                        lab[p] as usize,
                         acc,
                         z,
                     );
                 }
-                return;
-            }
-            let js = m.worker_judgments(w as u32);
-            for (j, &p) in js.iter().enumerate() {
-                // the item rows AHEAD judgments on, and their positions 2 AHEAD on
-                if let Some(&p2) = js.get(j + 2 * AHEAD) {
-                    prefetch_u32(items, p2 as usize);
-                    prefetch_u32(lab, p2 as usize);
-                }
-                if let Some(&p1) = js.get(j + AHEAD) {
-                    let i1 = items[p1 as usize] as usize;
-                    prefetch(etau, i1 * kk, kk);
-                    prefetch(mu, i1 * k, k);
-                }
-                let p = p as usize;
-                let i = items[p] as usize;
-                let other = Side {
-                    x: &tau[i * kk..(i + 1) * kk],
-                    e: &etau[i * kk..(i + 1) * kk],
-                };
-                accumulate(
-                    k,
-                    own,
-                    other,
-                    &mu[i * k..(i + 1) * k],
-                    lab[p] as usize,
-                    act,
-                    acc,
-                    z,
-                );
-            }
-        };
+            };
         if self.ordinal {
             st.sigma
                 .par_chunks_mut(kk)
@@ -194,9 +180,7 @@ impl Ctx<'_> {
                             self.inner_tol,
                             self.prog_tol,
                             s,
-                            |own: Side<'_>, act: &[bool], acc: &mut Acc, z: &mut [f64]| {
-                                pass(w, g, own, act, acc, z)
-                            },
+                            |own: Side<'_>, acc: &mut Acc, z: &mut [f64]| pass(w, g, own, acc, z),
                         );
                     },
                 );
@@ -217,9 +201,7 @@ impl Ctx<'_> {
                             self.inner_tol,
                             self.prog_tol,
                             s,
-                            |own: Side<'_>, act: &[bool], acc: &mut Acc, z: &mut [f64]| {
-                                pass(w, g, own, act, acc, z)
-                            },
+                            |own: Side<'_>, acc: &mut Acc, z: &mut [f64]| pass(w, g, own, acc, z),
                         );
                     },
                 );
@@ -251,7 +233,8 @@ impl Ctx<'_> {
         let (old, rest) = buf.split_at_mut(k);
         let (logp, rest) = rest.split_at_mut(k);
         let (tau_old, rest) = rest.split_at_mut(kk);
-        let (mt, z) = rest.split_at_mut(k);
+        let (mt, rest) = rest.split_at_mut(k);
+        let (prod, z) = rest.split_at_mut(k);
         old.copy_from_slice(mu_i);
         tau_old.copy_from_slice(tau_i);
         if workers.is_empty() {
@@ -266,14 +249,14 @@ impl Ctx<'_> {
             return (0.0, diff);
         }
         let w_old: &[f64] = old;
-        let pass = |own: Side<'_>, act: &[bool], acc: &mut Acc, z: &mut [f64]| {
+        let pass = |own: Side<'_>, acc: &mut Acc, z: &mut [f64]| {
             for (&w, &l) in workers.iter().zip(lab) {
                 let w = w as usize;
                 let other = Side {
                     x: &sigma[w * kk..(w + 1) * kk],
                     e: &esigma[w * kk..(w + 1) * kk],
                 };
-                accumulate(k, own, other, w_old, l as usize, act, acc, z);
+                accumulate(k, own, other, w_old, l as usize, acc, z);
             }
         };
         match xi_i {
@@ -307,7 +290,6 @@ impl Ctx<'_> {
         // E-step: products of probabilities (rescaled into logs every 32 judgments,
         // far from underflow) instead of a logarithm per judgment and class
         logp.copy_from_slice(log_prior);
-        let (prod, z) = z.split_at_mut(k);
         prod.fill(1.0);
         if tau_i
             .iter()
@@ -350,7 +332,12 @@ impl Ctx<'_> {
         let (k, kk, d) = (self.k, self.k * self.k, self.d);
         exp_blocks(k, &st.sigma, &mut st.esigma);
         let (sigma, esigma, log_prior) = (&st.sigma, &st.esigma, &st.log_prior);
-        let init = || (Scratch::new(k, d), vec![0.0; 5 * k + kk]);
+        let init = || {
+            (
+                Scratch::new(k, d),
+                vec![0.0; 5 * k + 2 * kk + lane_scratch(k)],
+            )
+        };
         let sums: Vec<ChunkSums> = if self.ordinal {
             st.tau
                 .par_chunks_mut(CHUNK * kk)

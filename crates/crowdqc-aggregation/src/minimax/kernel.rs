@@ -91,9 +91,15 @@ pub(super) use dispatch;
 /// lower triangle of the Hessian `h[r, ·, ·]` with respect to row `r` of the block's
 /// logits of the block's negated weighted log-likelihood. (No objective value: the
 /// line search tests the gradient's norm, so a pass needs no logarithm.)
+///
+/// [`accumulate`] adds into the lane-major `gt[a K + r]` and `ht[(a K + b) K + r]`
+/// (true class `r` in the fastest index, so that one operation covers all rows);
+/// [`rows`](Acc::rows) copies them into the row-major `g` and `h` the solvers read.
 pub(super) struct Acc {
     pub(super) g: Vec<f64>,
     pub(super) h: Vec<f64>,
+    gt: Vec<f64>,
+    ht: Vec<f64>,
 }
 
 impl Acc {
@@ -101,13 +107,28 @@ impl Acc {
         Acc {
             g: vec![0.0; k * k],
             h: vec![0.0; k * k * k],
+            gt: vec![0.0; k * k],
+            ht: vec![0.0; k * k * k],
         }
     }
 
-    pub(super) fn clear(&mut self, k: usize, active: &[bool]) {
+    /// Zeroes the sums before a pass (every row: rows that are no longer active are
+    /// not read again).
+    pub(super) fn clear(&mut self) {
+        self.gt.fill(0.0);
+        self.ht.fill(0.0);
+    }
+
+    /// Copies the lane-major sums of the active rows into `g` and the lower triangle
+    /// of `h` (row-major).
+    pub(super) fn rows(&mut self, k: usize, active: &[bool]) {
         for r in (0..k).filter(|&r| active[r]) {
-            self.g[r * k..(r + 1) * k].fill(0.0);
-            self.h[r * k * k..(r + 1) * k * k].fill(0.0);
+            for a in 0..k {
+                self.g[r * k + a] = self.gt[a * k + r];
+                for b in 0..=a {
+                    self.h[(r * k + a) * k + b] = self.ht[(a * k + b) * k + r];
+                }
+            }
         }
     }
 
@@ -124,21 +145,29 @@ impl Acc {
     }
 }
 
-/// Row-normalised exponentials of `K × K` logits: `e[r, c] = exp(x[r, c] − max_c
-/// x[r, c])`, and the row maxima in `mx`.
+/// Scratch values [`accumulate`] and [`label_probs`] need for `K` classes.
+pub(super) fn lane_scratch(k: usize) -> usize {
+    k * k + 5 * k
+}
+
+/// Row-normalised exponentials of `K × K` logits in the lane-major (column-major)
+/// table layout every pass reads: `e[c K + r] = exp(x[r, c] − max_c x[r, c])`; the row
+/// maxima go to `mx`.
 #[inline]
 pub(super) fn exp_rows(k: usize, x: &[f64], e: &mut [f64], mx: &mut [f64]) {
-    for r in 0..k {
-        mx[r] = exp_row(&x[r * k..(r + 1) * k], &mut e[r * k..(r + 1) * k]);
+    for (r, m) in mx[..k].iter_mut().enumerate() {
+        *m = exp_row(k, x, e, r);
     }
 }
 
-/// `e[c] = exp(x[c] − max x)`; returns `max x`.
+/// Row `r` of [`exp_rows`]: `e[c K + r] = exp(x[r, c] − max x[r, ·])`; returns the
+/// maximum.
 #[inline]
-pub(super) fn exp_row(x: &[f64], e: &mut [f64]) -> f64 {
-    let m = x.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    for (ev, &xv) in e.iter_mut().zip(x) {
-        *ev = (xv - m).exp();
+pub(super) fn exp_row(k: usize, x: &[f64], e: &mut [f64], r: usize) -> f64 {
+    let row = &x[r * k..(r + 1) * k];
+    let m = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    for (c, &xv) in row.iter().enumerate() {
+        e[c * k + r] = (xv - m).exp();
     }
     m
 }
@@ -157,27 +186,29 @@ pub(super) fn exp_blocks(k: usize, x: &[f64], e: &mut [f64]) {
         });
 }
 
-/// Unnormalised softmax of `o + q` into `z`: returns `(s, shift)` with `z` summing to
-/// `s` and `ln Σ_c exp(o_c + q_c) = max o + max q + shift + ln s`. `eo`, `eq` are the
-/// rows' normalised exponentials ([`exp_rows`]); `o`, `q` the logits (used only when
-/// the products underflow).
-#[inline(always)]
-pub(super) fn softmax_prod(
+/// Unnormalised softmax of row `r` of `o + q` into `z` (`K` values), from the
+/// lane-major tables `eo`, `eq` ([`exp_rows`]); returns their sum. `o`, `q`: the
+/// row-major logits (read only when the products underflow).
+#[inline]
+pub(super) fn softmax_row(
+    k: usize,
     eo: &[f64],
     eq: &[f64],
     o: &[f64],
     q: &[f64],
+    r: usize,
     z: &mut [f64],
-) -> (f64, f64) {
+) -> f64 {
     let mut s = 0.0;
-    for ((zv, &a), &b) in z.iter_mut().zip(eo).zip(eq) {
-        *zv = a * b;
+    for (c, zv) in z[..k].iter_mut().enumerate() {
+        *zv = eo[c * k + r] * eq[c * k + r];
         s += *zv;
     }
     if s >= 1e-250 {
-        return (s, 0.0);
+        return s;
     }
-    softmax_direct(o, q, z)
+    let row = r * k..(r + 1) * k;
+    softmax_direct(&o[row.clone()], &q[row], &mut z[..k]).0
 }
 
 #[cold]
@@ -198,123 +229,16 @@ fn softmax_direct(o: &[f64], q: &[f64], z: &mut [f64]) -> (f64, f64) {
     (s, m - mo - mq)
 }
 
-/// Multiplies `prod[r]` by the probability of label `l` under row `r` of the softmax of
-/// `o + q` for every row (the E-step's products; `z`: `K` scratch values).
-#[inline]
-#[allow(clippy::too_many_arguments)]
-pub(super) fn label_probs(
-    k: usize,
-    eo: &[f64],
-    eq: &[f64],
-    o: &[f64],
-    q: &[f64],
-    l: usize,
-    prod: &mut [f64],
-    z: &mut [f64],
-) {
-    dispatch!(k, d => label_probs_in(d, eo, eq, o, q, l, prod, z))
-}
-
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn label_probs_in<D: Dim>(
-    d: D,
-    eo: &[f64],
-    eq: &[f64],
-    o: &[f64],
-    q: &[f64],
-    l: usize,
-    prod: &mut [f64],
-    z: &mut [f64],
-) {
-    let k = d.n();
-    let z = &mut z[..k];
-    for (r, pr) in prod[..k].iter_mut().enumerate() {
-        let row = r * k..(r + 1) * k;
-        let (sum, _) = softmax_prod(
-            &eo[row.clone()],
-            &eq[row.clone()],
-            &o[row.clone()],
-            &q[row],
-            z,
-        );
-        *pr *= z[l] / sum;
-    }
-}
-
-/// One side of a judgment in [`accumulate`]: logits (`K × K`) and their row-normalised
-/// exponentials.
+/// One side of a judgment in [`accumulate`]: logits (`K × K`, row-major) and their
+/// row-normalised exponentials (lane-major, [`exp_rows`]).
 #[derive(Clone, Copy)]
 pub(super) struct Side<'a> {
     pub(super) x: &'a [f64],
     pub(super) e: &'a [f64],
 }
 
-/// Adds one judgment: the block's own logits `own` plus the other party's `other`
-/// (`[true, observed]`), posterior weights `w` of the true classes, observed class
-/// `l`. Rows that are inactive or have zero weight are skipped. The Hessian gets its
-/// lower triangle only.
-#[inline]
-#[allow(clippy::too_many_arguments)]
-pub(super) fn accumulate(
-    k: usize,
-    own: Side<'_>,
-    other: Side<'_>,
-    w: &[f64],
-    l: usize,
-    active: &[bool],
-    acc: &mut Acc,
-    z: &mut [f64],
-) {
-    dispatch!(k, d => accumulate_in(d, own, other, w, l, active, acc, z))
-}
-
-/// [`accumulate`] for `K = d.n()` (a constant for small `K`, so the row loops unroll;
-/// the same operations in the same order, so the same bits).
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn accumulate_in<D: Dim>(
-    d: D,
-    own: Side<'_>,
-    other: Side<'_>,
-    w: &[f64],
-    l: usize,
-    active: &[bool],
-    acc: &mut Acc,
-    z: &mut [f64],
-) {
-    let k = d.n();
-    let z = &mut z[..k];
-    for r in 0..k {
-        let wr = w[r];
-        if !active[r] || wr == 0.0 {
-            continue;
-        }
-        let row = r * k..(r + 1) * k;
-        let (s, _) = softmax_prod(
-            &own.e[row.clone()],
-            &other.e[row.clone()],
-            &own.x[row.clone()],
-            &other.x[row],
-            z,
-        );
-        let inv = 1.0 / s;
-        let g = &mut acc.g[r * k..(r + 1) * k];
-        let h = &mut acc.h[r * k * k..(r + 1) * k * k];
-        let wi = wr * inv;
-        for a in 0..k {
-            let wpa = wi * z[a];
-            g[a] += wpa;
-            let pa_inv = wpa * inv;
-            let ha = &mut h[a * k..a * k + a + 1];
-            for (hv, &zb) in ha.iter_mut().zip(z.iter()) {
-                *hv -= pa_inv * zb;
-            }
-            ha[a] += wpa;
-        }
-        g[l] -= wr;
-    }
-}
+mod lanes;
+pub(super) use lanes::{accumulate, label_probs};
 
 /// Asks the CPU to bring the cache lines of `v[start..start + len]` closer (a hint: no
 /// effect on results, and a no-op off x86-64). The worker sweep reads every judgment's

@@ -90,11 +90,12 @@
 //! MinimaxParams::inner_progress_tol), `1e-3`) follows the authors' `progTol`.
 //!
 //! ## Speed
-//! Per outer iteration 33× (K = 2) and 61× (K = 5) a Dawid–Skene iteration at 1e6
-//! judgments in CPU time of one thread (ordinal: 42× and 100×); before session 7, in the
-//! same run, 49×, 77×, 59×, 162× (`benches/README.md`, "Session 7"; Dawid–Skene's
-//! per-iteration time varies between runs, so compare ratios within one run). The
-//! issue's target of 20× is missed. An outer iteration sweeps the judgments several
+//! Per outer iteration 30× (K = 2) and 54× (K = 5) a Dawid–Skene iteration at 1e6
+//! judgments in CPU time of one thread (ordinal: 40× and 96×); before session 8, in the
+//! same run, 34×, 60×, 46× and 102×
+//! (`benches/README.md`, "Session 8 (helper minimax)"; Dawid–Skene's per-iteration time
+//! varies between runs, so compare ratios within one run). The target of 20×
+//! is missed. An outer iteration sweeps the judgments several
 //! times (2–5 Newton passes per worker, the item passes, the E-step) and each sweep
 //! evaluates a `K`-way softmax for each of the `K` true classes. What makes a sweep
 //! cheap: `exp(σ + τ) = exp(σ − max σ) · exp(τ − max τ) · e^{max σ + max τ}`, so the
@@ -106,7 +107,10 @@
 //! `exp`; a row whose products would underflow is evaluated directly); the line search
 //! tests the gradient's norm, so a pass computes no objective (no `ln`); the
 //! per-judgment kernels and the Cholesky factorisation are compiled for each small `K`
-//! (loops unrolled); Hessians are accumulated in their lower triangle (all the Cholesky
+//! (loops unrolled), and the kernels keep the `K` true classes in the vector lanes
+//! (exponential tables and gradient/Hessian sums stored class-minor), each lane doing
+//! one row's operations in the row's order, so the results do not depend on the
+//! vector width (no FMA); Hessians are accumulated in their lower triangle (all the Cholesky
 //! solve reads), and the ordinal block's parameter-space Hessian is assembled from
 //! suffix sums in `O(K³)`; the worker sweep prefetches the item rows it gathers. What
 //! remains: one division and `K(K+1)/2` Hessian updates per row and judgment in every

@@ -2,7 +2,7 @@
 //! every judgment's contribution accumulated row by row of the `K × K` confusion
 //! logits. No allocation: every buffer lives in a [`Scratch`] reused across blocks.
 
-use super::kernel::{Acc, Dim, Side, dispatch, exp_row};
+use super::kernel::{Acc, Dim, Side, dispatch, exp_row, lane_scratch};
 
 /// Armijo constant of the backtracking line search. The search's merit function is
 /// `‖g‖²`, the squared gradient of the block objective: a Newton step `d = −H⁻¹ g`
@@ -45,7 +45,7 @@ impl Scratch {
         Scratch {
             k,
             acc: Acc::new(k),
-            z: vec![0.0; k],
+            z: vec![0.0; lane_scratch(k)],
             active: vec![false; k],
             trial: vec![0.0; k * k],
             etrial: vec![0.0; k * k],
@@ -128,8 +128,7 @@ fn direction(h: &mut [f64], g: &[f64], n: usize, dir: &mut [f64]) -> f64 {
 /// Row-normalised exponentials of the active rows of the trial logits.
 fn trial_exp(k: usize, trial: &[f64], active: &[bool], e: &mut [f64], mo: &mut [f64]) {
     for r in (0..k).filter(|&r| active[r]) {
-        let row = r * k..(r + 1) * k;
-        mo[r] = exp_row(&trial[row.clone()], &mut e[row]);
+        mo[r] = exp_row(k, trial, e, r);
     }
 }
 
@@ -178,7 +177,7 @@ pub(super) fn solve_rows(
     tol: f64,
     prog_tol: f64,
     s: &mut Scratch,
-    mut pass: impl FnMut(Side<'_>, &[bool], &mut Acc, &mut [f64]),
+    mut pass: impl FnMut(Side<'_>, &mut Acc, &mut [f64]),
 ) -> usize {
     let k = s.k;
     s.trial.copy_from_slice(x);
@@ -188,14 +187,15 @@ pub(super) fn solve_rows(
     let mut first = true;
     let mut passes = 0;
     while s.active.iter().any(|&a| a) {
-        s.acc.clear(k, &s.active);
+        s.acc.clear();
         first_table(k, first.then_some(ex).flatten(), s);
         let own = Side {
             x: &s.trial,
             e: &s.etrial,
         };
-        pass(own, &s.active, &mut s.acc, &mut s.z);
+        pass(own, &mut s.acc, &mut s.z);
         passes += 1;
+        s.acc.rows(k, &s.active);
         for r in 0..k {
             if !s.active[r] {
                 continue;
@@ -360,7 +360,7 @@ pub(super) fn solve_ordinal(
     tol: f64,
     prog_tol: f64,
     s: &mut Scratch,
-    mut pass: impl FnMut(Side<'_>, &[bool], &mut Acc, &mut [f64]),
+    mut pass: impl FnMut(Side<'_>, &mut Acc, &mut [f64]),
 ) -> usize {
     let k = s.k;
     let d = 4 * k;
@@ -372,14 +372,15 @@ pub(super) fn solve_ordinal(
     let mut first = true;
     loop {
         ordinal_logits(k, feat, &s.xd, &mut s.trial);
-        s.acc.clear(k, &s.active);
+        s.acc.clear();
         first_table(k, first.then_some(ex).flatten(), s);
         let own = Side {
             x: &s.trial,
             e: &s.etrial,
         };
-        pass(own, &s.active, &mut s.acc, &mut s.z);
+        pass(own, &mut s.acc, &mut s.z);
         passes += 1;
+        s.acc.rows(k, &s.active);
         s.acc.mirror(k);
         // gradient and Hessian in parameter space
         for (g, xv) in s.gx.iter_mut().zip(s.xd.iter()) {
@@ -468,20 +469,11 @@ mod tests {
         };
         let w = [1.0, 0.0];
         let labels = [0usize, 0, 1];
-        solve_rows(
-            &mut x,
-            None,
-            1.0,
-            25,
-            1e-12,
-            0.0,
-            &mut s,
-            |own, act, acc, z| {
-                for &l in &labels {
-                    accumulate(k, own, other, &w, l, act, acc, z);
-                }
-            },
-        );
+        solve_rows(&mut x, None, 1.0, 25, 1e-12, 0.0, &mut s, |own, acc, z| {
+            for &l in &labels {
+                accumulate(k, own, other, &w, l, acc, z);
+            }
+        });
         let (a, b) = (x[0], x[1]);
         let p0 = a.exp() / (a.exp() + b.exp());
         // gradient of f = -Σ ln p + ½(a² + b²): 3 p0 - 2 + a = 0, (3(1-p0) - 1) + b = 0

@@ -2,10 +2,8 @@
 
 use std::path::PathBuf;
 
-use crowdqc::agreement::{
-    Contingency, ItemCounts, ReportOptions, item_agreement_table, report_with_progress,
-    worker_agreement_table,
-};
+use crowdqc::agreement::ReportOptions;
+use crowdqc::pipeline::agreement;
 use crowdqc::{Error, Result};
 
 use crate::common::{self, Format, InputOpts};
@@ -81,28 +79,17 @@ pub fn run(args: Args) -> Result<()> {
     let bar = Bar::stderr();
     let report = if let Some(p) = &args.judgments {
         let m = common::load(p, &args.input, None)?;
-        if let Some(p) = &args.items_out {
-            crowdqc_io::write_table(p, &item_agreement_table(&m)?)?;
-        }
-        if let Some(p) = &args.workers_out {
-            crowdqc_io::write_table(p, &worker_agreement_table(&m)?)?;
-        }
-        report_with_progress(&m, &opts, &bar)?
+        let outs = (args.items_out.as_deref(), args.workers_out.as_deref());
+        agreement::of_judgments(&m, &opts, outs, &bar)?
     } else if let Some(p) = &args.table {
-        let file = crowdqc_io::read_table_with_lines(p)?;
-        let t = Contingency::from_batches(file.batches().map(|(_, b)| b))
-            .map_err(|e| file.locate(e))?;
-        report_with_progress(&t, &opts, &bar).map_err(|e| e.in_file(p))?
+        agreement::of_contingency(p, &opts, &bar)?
     } else {
         let one = "give exactly one of JUDGMENTS, --table FILE or --counts FILE";
         let p = args
             .counts
             .as_ref()
             .ok_or_else(|| Error::param("input", one))?;
-        let file = crowdqc_io::read_table_with_lines(p)?;
-        let c =
-            ItemCounts::from_batches(file.batches().map(|(_, b)| b)).map_err(|e| file.locate(e))?;
-        report_with_progress(&c, &opts, &bar).map_err(|e| e.in_file(p))?
+        agreement::of_counts(p, &opts, &bar)?
     };
     drop(bar);
     args.format.print(&report, || report.to_string())

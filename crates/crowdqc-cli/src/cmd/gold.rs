@@ -3,15 +3,10 @@
 use std::path::PathBuf;
 
 use crowdqc::Result;
-use crowdqc::aggregation::registry::{RunOptions, fit_with_progress};
-use crowdqc::core::columns::Role;
-use crowdqc::gold::{
-    GoldParams, GoldScheduler, GoldScoreReport, PageParams, PagePlanReport, ScheduleParams,
-    check_disjoint, forgive_edits, parse_corrections, pool_from_gold_rows, read_gold_rows,
-    read_ids, run_events,
-};
+use crowdqc::gold::{GoldParams, PageParams, ScheduleParams};
+use crowdqc::pipeline::gold;
 
-use crate::args::{Judgments, Output, read_with};
+use crate::args::{Judgments, Output};
 use crate::common::{self, Format};
 use crate::progress::Bar;
 
@@ -149,10 +144,15 @@ fn score(a: ScoreArgs) -> Result<()> {
         crowdqc_io::check_output_path(p)?;
     }
     let m = a.data.load()?;
-    let edits = forgive_edits(&m, &a.forgive, &parse_corrections(&a.correct)?)?;
-    let fit = |name| fit_with_progress(name, &m, &RunOptions::default(), &Bar::stderr());
-    let model = a.model.as_deref().map(fit).transpose()?;
-    let r = GoldScoreReport::build(&m, &params, model.as_deref(), &edits)?;
+    let (forgive, correct) = (&a.forgive, &a.correct);
+    let r = gold::score(
+        &m,
+        &params,
+        a.model.as_deref(),
+        forgive,
+        correct,
+        &Bar::stderr(),
+    )?;
     a.output.write(|| r.worker_batch())?;
     if let Some(p) = &a.items_out {
         crowdqc_io::write_table(p, &r.item_batch()?)?;
@@ -168,14 +168,7 @@ fn plan(a: PlanArgs) -> Result<()> {
         .seed(a.seed);
     params.validate()?;
     crowdqc_io::check_output_path(&a.out)?;
-    let ids = |t: &crowdqc_io::Table, role| read_ids(&t.clone().into_batches(), role, true);
-    let tasks = read_with(&a.tasks, |t| ids(t, Role::Item))?;
-    let workers = read_with(&a.workers, |t| ids(t, Role::Worker))?;
-    let gold = read_with(&a.gold, |t| {
-        let gold = read_gold_rows(&t.clone().into_batches())?;
-        check_disjoint(&tasks, &gold).map(|()| gold)
-    })?;
-    let r = PagePlanReport::build(&tasks, &gold, &workers, &params)?;
+    let r = gold::plan(&a.tasks, &a.workers, &a.gold, &params)?;
     crowdqc_io::write_table(&a.out, &r.to_record_batch()?)?;
     let text = || format!("{}layout written to {}\n", r.text(), a.out.display());
     a.format.print(&r, text)
@@ -187,16 +180,7 @@ fn schedule(a: ScheduleArgs) -> Result<()> {
     if let Some(p) = &a.save_state {
         crowdqc_io::check_file_path(p)?;
     }
-    let (pool, labels) = read_with(&a.gold, |t| {
-        pool_from_gold_rows(&read_gold_rows(&t.clone().into_batches())?)
-    })?;
-    let mut s = match &a.state {
-        Some(p) => GoldScheduler::resume_file(params, pool, p)?,
-        None => GoldScheduler::new(params, pool)?,
-    };
-    let d = read_with(&a.events, |t| {
-        run_events(&mut s, &labels, &t.clone().into_batches())
-    })?;
+    let (s, d) = gold::schedule(&a.events, &a.gold, a.state.as_deref(), params)?;
     crowdqc_io::write_table(&a.out, &d)?;
     if let Some(p) = &a.save_state {
         s.write_state(p)?;

@@ -4,13 +4,11 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use crowdqc::Result;
-use crowdqc::pairwise::eval::evaluate_fit;
-use crowdqc::pairwise::gold::{KnownOrder, evidence_by_worker, levels_from_batches};
-use crowdqc::pairwise::{Comparisons, ComparisonsBuilder, PairwiseOptions, PairwiseParams};
-use crowdqc::pairwise::{Method, PairwiseSummary};
+use crowdqc::pairwise::{Comparisons, Method, PairwiseOptions, PairwiseParams};
+use crowdqc::pipeline::pairwise;
 
 use super::worker_policy::PolicyArgs;
-use crate::args::{FitOutput, read_with, wrote_lines};
+use crate::args::FitOutput;
 
 /// Subcommands of `crowdqc pairwise`.
 #[derive(Debug, clap::Subcommand)]
@@ -67,11 +65,9 @@ impl Input {
         })
     }
 
+    /// Reads the comparisons; prints the disconnected-graph warning on stderr.
     fn load(&self) -> Result<Comparisons> {
-        let path = &self.comparisons;
-        let b = ComparisonsBuilder::new(self.options()?)?;
-        let reader = crowdqc::io::BatchReader::open(path)?;
-        let data = b.read_all(reader).map_err(|e| e.in_file(path))?;
+        let data = pairwise::load(&self.comparisons, self.options()?)?;
         if let Some(w) = data.report().disconnected_warning() {
             eprintln!("{w}");
         }
@@ -129,22 +125,6 @@ pub fn run(cmd: Command) -> Result<()> {
     }
 }
 
-/// What `pairwise aggregate --format json` prints.
-#[derive(Debug, serde::Serialize)]
-struct Output<'a> {
-    #[serde(flatten)]
-    summary: &'a PairwiseSummary,
-    out: Option<String>,
-    workers_out: Option<String>,
-    seconds: Seconds,
-}
-
-#[derive(Debug, serde::Serialize)]
-struct Seconds {
-    read: f64,
-    fit: f64,
-}
-
 fn aggregate(args: AggregateArgs) -> Result<()> {
     let mut p = PairwiseParams::new(args.input.method.parse()?)
         .seed(args.seed)
@@ -154,35 +134,19 @@ fn aggregate(args: AggregateArgs) -> Result<()> {
     p = args.prior.map_or(p.clone(), |x| p.prior(x));
     p = args.bootstrap.map_or(p.clone(), |b| p.bootstrap(b));
     p.validate()?;
-    args.output.check()?;
-    let levels = |l| read_with(l, |t| levels_from_batches(t.batches()));
-    let levels = args.eval.as_deref().map(levels).transpose()?;
+    let tables = args.output.tables();
+    tables.check()?;
+    let levels = args
+        .eval
+        .as_deref()
+        .map(pairwise::read_levels)
+        .transpose()?;
     let t0 = Instant::now();
     let data = args.input.load()?;
     let read = t0.elapsed().as_secs_f64();
-    let fit = p.fit(&data)?;
-    let fit_time = t0.elapsed().as_secs_f64() - read;
-    let eval = levels.map(|l| evaluate_fit(&fit, l.iter().map(|(id, v)| (id.as_ref(), *v))));
-    let summary = &PairwiseSummary::new(&data, &fit).with_eval(eval.transpose()?);
-    args.output
-        .write(|| fit.items_table(), || fit.workers_table())?;
-    let shown = args.output.shown();
-    let wrote = wrote_lines(&shown);
-    let [out, workers_out] = shown;
-    let seconds = Seconds {
-        read,
-        fit: fit_time,
-    };
-    let o = Output {
-        summary,
-        out,
-        workers_out,
-        seconds,
-    };
-    let time = format!("time         read {read:.2} s, fit {fit_time:.2} s\n");
-    args.output
-        .format
-        .print(&o, || format!("{summary}{wrote}{time}"))
+    let mut r = pairwise::aggregate(&data, &p, levels.as_deref(), &tables)?;
+    r.seconds.read = read;
+    args.output.format.print(&r, || r.to_string())
 }
 
 fn policy(a: PolicyCmd) -> Result<()> {
@@ -190,10 +154,7 @@ fn policy(a: PolicyCmd) -> Result<()> {
     let policy = a.policy.open()?;
     let data = a.input.load()?;
     let opts = a.input.options()?;
-    let known = read_with(&a.gold, |t| {
-        KnownOrder::from_batches(&data, t.batches(), &opts)
-    })?;
-    let fit = PairwiseParams::new(method).fit(&data)?;
-    a.policy
-        .decide(&policy, evidence_by_worker(&data, Some(&known), Some(&fit)))
+    let params = PairwiseParams::new(method);
+    let evidence = pairwise::policy_evidence(&data, &a.gold, &opts, &params)?;
+    a.policy.decide(&policy, evidence)
 }

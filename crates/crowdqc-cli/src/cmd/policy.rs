@@ -2,22 +2,15 @@
 
 use std::path::PathBuf;
 
-use crowdqc::aggregation::registry::{RunOptions, fit_with_progress};
-use crowdqc::core::evidence::GoldSource;
-use crowdqc::gold::{GoldPool, GoldScheduler, ScheduleParams};
-use crowdqc::policy::pay::{pay_by_worker, read_pay};
+use crowdqc::pipeline::policy as pipeline;
+use crowdqc::policy::pay::read_pay;
 use crowdqc::policy::replay::replay_with;
-use crowdqc::policy::simulate::economy::{EconomyConfig, GoldSchedule, gold_economy};
-use crowdqc::policy::simulate::{
-    FixedRateGold, SimComparison, SimConfig, SimReport, simulate_with_progress,
-};
-use crowdqc::policy::{
-    EvidenceTable, ExactOptions, FitModel, Policy, ReplayOptions, check_pay, exact_report,
-    read_policy,
-};
+use crowdqc::policy::simulate::economy::EconomyConfig;
+use crowdqc::policy::simulate::{SimComparison, SimConfig, SimReport, simulate_with_progress};
+use crowdqc::policy::{ExactOptions, FitModel, Policy, check_pay, exact_report, read_policy};
 use crowdqc::{Error, Result};
 
-use crate::args::{Judgments, Output, read_with};
+use crate::args::{Judgments, Output};
 use crate::cmd::worker_policy::PolicyArgs;
 use crate::common::{self, InputOpts};
 use crate::progress::Bar;
@@ -170,23 +163,13 @@ fn eval(a: EvalArgs) -> Result<()> {
     let table = if let Some(j) = &a.judgments {
         check_pay(&policy, pay.as_ref())?;
         let m = common::load(j, &a.input, a.gold.as_deref())?;
-        let mut t = EvidenceTable::from_matrix(&m, &policy);
-        if let Some(p) = &pay {
-            t.fill_pay(&pay_by_worker(&m, p)?)?;
-        }
-        if a.model.wanted(&policy) {
-            let model = fit_with_progress("ds", &m, &RunOptions::default(), &Bar::stderr())?;
-            t.fill_from_model(model.as_ref());
-        }
-        t
+        pipeline::evidence(&m, &policy, pay.as_ref(), a.model, &Bar::stderr())?
     } else {
         let s = a
             .stats
             .as_ref()
             .ok_or_else(|| Error::param("JUDGMENTS", "give a judgments file or --stats WORKERS"))?;
-        read_with(s, |t| {
-            EvidenceTable::from_stats(&t.clone().into_batches(), &policy)
-        })?
+        pipeline::evidence_from_stats(s, &policy)?
     };
     a.decide.show(&policy.evaluate_table(&table))
 }
@@ -194,11 +177,8 @@ fn eval(a: EvalArgs) -> Result<()> {
 fn replay(a: ReplayArgs) -> Result<()> {
     let policy = read_policy(&a.policy)?;
     a.output.check()?;
-    let unit = a.time_unit.as_deref().map(str::parse).transpose()?;
-    let path = &a.data.judgments;
-    let schema = crowdqc_io::BatchReader::open(path)?.schema();
-    let opts = ReplayOptions::for_schema(&schema, a.data.input.timestamp_column.as_deref(), unit)
-        .map_err(|e| e.in_file(path))?;
+    let column = a.data.input.timestamp_column.as_deref();
+    let opts = pipeline::replay_options(&a.data.judgments, column, a.time_unit.as_deref())?;
     let m = a.data.load()?;
     let log = replay_with(&policy, &m, &opts)?.log(&policy, &m);
     a.output.write(|| log.to_record_batch())?;
@@ -229,19 +209,7 @@ fn simulate(a: SimulateArgs) -> Result<()> {
         cfg = cfg.pay(&read_pay(p)?);
     }
     cfg.validate()?;
-    let (rate, front) = (a.gold_rate, a.front_gold);
-    let gold: Box<dyn Fn(u64) -> Box<dyn GoldSource> + Sync> = match a.schedule.as_str() {
-        "fixed" => Box::new(move |seed| Box::new(FixedRateGold::new(rate, front, seed)) as _),
-        "adaptive" => {
-            let simulated = a.runs.saturating_mul(cfg.workers.len() as u64);
-            let pool = GoldPool::synthetic(a.gold_pool, a.classes, simulated)?;
-            Box::new(GoldScheduler::factory(ScheduleParams::new(), pool)?)
-        }
-        other => {
-            let valid = format!("unknown value `{other}`; valid: fixed, adaptive");
-            return Err(Error::param("--schedule", valid));
-        }
-    };
+    let gold = pipeline::gold_factory(&a.schedule, &cfg, a.gold_pool)?;
     let reports: Vec<SimReport> = policies
         .iter()
         .map(|p| simulate_with_progress(p, &cfg, gold.as_ref(), &Bar::stderr()))
@@ -266,19 +234,11 @@ fn exact(a: ExactArgs) -> Result<()> {
 }
 
 fn economy(a: &SimulateArgs, policies: &[Policy]) -> Result<()> {
-    let cfg = (EconomyConfig::new()
+    let cfg = EconomyConfig::new()
         .tasks(a.tasks)
         .runs(a.runs)
-        .seed(a.seed))
-    .classes(a.classes);
-    cfg.validate()?;
-    let simulated = a.runs.saturating_mul(cfg.good.len() as u64 + 1);
-    let pool = GoldPool::synthetic(a.gold_pool, a.classes, simulated)?;
-    let adaptive = GoldScheduler::factory(ScheduleParams::new(), pool)?;
-    let mut schedules = vec![GoldSchedule::custom("adaptive", Box::new(adaptive))];
-    schedules.extend([0.1, 0.2, 0.3].map(GoldSchedule::flat));
-    let tables: Vec<_> =
-        (policies.iter().map(|p| gold_economy(p, &cfg, &schedules))).collect::<Result<_>>()?;
+        .seed(a.seed);
+    let tables = pipeline::economy(policies, &cfg.classes(a.classes), a.gold_pool)?;
     a.output
         .format
         .print(&tables, || tables.iter().map(ToString::to_string).collect())

@@ -1,16 +1,16 @@
 //! `crowdqc ratings aggregate|agreement|policy`: numeric or ordinal ratings.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 use crowdqc::Result;
+use crowdqc::pipeline::ratings::RatingsFile;
 use crowdqc::ratings::{
-    GoldRatings, Method, RatingAgreement, RatingMatrix, RatingParams, RatingScale, RatingSummary,
-    RatingsBuilder, RatingsOptions, gold_evidence, rating_agreement, score_accuracy,
+    GoldRatings, Method, RatingMatrix, RatingParams, RatingScale, RatingsOptions, gold_evidence,
 };
 
 use super::worker_policy::PolicyArgs;
-use crate::args::{Columns, FitOutput, Output, read_with, wrote_lines};
+use crate::args::{Columns, FitOutput, Output};
 
 /// `crowdqc ratings …`
 #[derive(Debug, clap::Subcommand)]
@@ -36,38 +36,24 @@ pub struct RatingsInput {
 }
 
 impl RatingsInput {
-    fn options(&self) -> Result<RatingsOptions> {
+    /// The file and how to read it (errors: an unknown duplicate policy).
+    fn file(&self) -> Result<RatingsFile> {
         let (columns, duplicates) = self.columns.map()?;
-        let scale = self
-            .levels
-            .clone()
-            .map_or(RatingScale::Numeric, RatingScale::Ordinal);
+        let scale = (self.levels.clone()).map_or(RatingScale::Numeric, RatingScale::Ordinal);
         let opts = RatingsOptions::default()
             .with_columns(columns)
             .with_duplicates(duplicates);
-        Ok(opts.with_scale(scale))
+        Ok(RatingsFile::new(&self.ratings, opts.with_scale(scale)))
     }
 
-    /// Streams the file through the library's builder; notes duplicates on stderr.
-    fn load(&self) -> Result<RatingMatrix> {
-        let opts = self.options()?;
-        let path = &self.ratings;
-        let reader = crowdqc::io::BatchReader::open_judgments(path, &opts.columns)?;
-        let m = RatingsBuilder::new(opts)?
-            .read_all(reader)
-            .map_err(|e| e.in_file(path))?;
+    /// Reads the ratings; notes duplicates on stderr.
+    fn load(&self) -> Result<(RatingsFile, RatingMatrix)> {
+        let file = self.file()?;
+        let m = file.load()?;
         if let Some(n) = m.duplicate_note() {
             eprintln!("{n}");
         }
-        Ok(m)
-    }
-
-    /// Gold ratings (item, value, optional tolerance column) joined to `m`.
-    fn gold(&self, path: &Path, m: &RatingMatrix, tolerance: f64) -> Result<GoldRatings> {
-        let columns = self.options()?.columns;
-        read_with(path, |t| {
-            GoldRatings::from_batches(m, t.batches(), &columns, tolerance)
-        })
+        Ok((file, m))
     }
 }
 
@@ -129,26 +115,21 @@ pub struct PolicyCmd {
 pub fn run(cmd: Command) -> Result<()> {
     match cmd {
         Command::Aggregate(a) => aggregate(a),
-        Command::Agreement(a) => agreement(a),
+        Command::Agreement(a) => {
+            crowdqc::core::interval::check_confidence(a.confidence)?;
+            a.output.check()?;
+            let (file, m) = a.input.load()?;
+            let r = file.agreement(&m, a.confidence, a.output.out.as_deref())?;
+            a.output.format.print(&r, || r.to_string())
+        }
         Command::Policy(a) => {
             let policy = a.policy.open()?;
             GoldRatings::check_tolerance(a.tolerance)?;
-            let m = a.input.load()?;
-            let gold = a.input.gold(&a.gold, &m, a.tolerance)?;
+            let (file, m) = a.input.load()?;
+            let gold = file.gold(&a.gold, &m, a.tolerance)?;
             a.policy.decide(&policy, gold_evidence(&m, &gold))
         }
     }
-}
-
-/// What `ratings aggregate --format json` prints.
-#[derive(Debug, serde::Serialize)]
-struct AggregateOutput<'a> {
-    file: String,
-    #[serde(flatten)]
-    summary: RatingSummary<'a>,
-    out: Option<String>,
-    workers_out: Option<String>,
-    seconds: f64,
 }
 
 fn aggregate(args: AggregateArgs) -> Result<()> {
@@ -159,64 +140,12 @@ fn aggregate(args: AggregateArgs) -> Result<()> {
         .tol(args.tol);
     params.validate()?;
     GoldRatings::check_tolerance(args.tolerance)?;
-    args.output.check()?;
+    let tables = args.output.tables();
+    tables.check()?;
     let t0 = Instant::now();
-    let m = args.input.load()?;
-    let fit = params.fit(&m)?;
-    let eval = match &args.eval {
-        Some(p) => {
-            let g = args.input.gold(p, &m, args.tolerance)?;
-            Some(score_accuracy(fit.scores(), &g).map_err(|e| e.in_file(p))?)
-        }
-        None => None,
-    };
-    args.output
-        .write(|| fit.items_record_batch(), || fit.workers_record_batch())?;
-    let shown = args.output.shown();
-    let wrote = wrote_lines(&shown);
-    let [out, workers_out] = shown;
-    let file = args.input.ratings.display().to_string();
-    let summary = RatingSummary::new(&m, &fit, eval);
-    let seconds = t0.elapsed().as_secs_f64();
-    let o = AggregateOutput {
-        file,
-        summary,
-        out,
-        workers_out,
-        seconds,
-    };
-    args.output.format.print(&o, || {
-        format!(
-            "ratings      {}\n{}{wrote}time         {seconds:.2} s\n",
-            o.file, o.summary
-        )
-    })
-}
-
-/// What `ratings agreement --format json` prints.
-#[derive(Debug, serde::Serialize)]
-struct AgreementOutput<'a> {
-    file: String,
-    #[serde(flatten)]
-    agreement: &'a RatingAgreement,
-    out: Option<String>,
-}
-
-fn agreement(args: AgreementArgs) -> Result<()> {
-    crowdqc::core::interval::check_confidence(args.confidence)?;
-    args.output.check()?;
-    let m = args.input.load()?;
-    let a = rating_agreement(&m, args.confidence)?;
-    args.output.write(|| a.to_record_batch())?;
-    let file = args.input.ratings.display().to_string();
-    let out = args.output.out.as_ref().map(|p| p.display().to_string());
-    let wrote = wrote_lines(std::slice::from_ref(&out));
-    let o = AgreementOutput {
-        file,
-        agreement: &a,
-        out,
-    };
-    args.output
-        .format
-        .print(&o, || format!("ratings      {}\n{a}{wrote}", o.file))
+    let (file, m) = args.input.load()?;
+    let eval = args.eval.as_deref().map(|p| (p, args.tolerance));
+    let mut r = file.aggregate(m, &params, eval, &tables)?;
+    r.seconds = t0.elapsed().as_secs_f64();
+    args.output.format.print(&r, || r.to_string())
 }

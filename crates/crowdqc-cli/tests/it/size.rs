@@ -3,19 +3,19 @@
 //! `wc -l crates/crowdqc-cli/src/*.rs crates/crowdqc-cli/src/*/*.rs` counts them: every
 //! line (code, docs, blank) of every `.rs` file in `src/` and its direct subfolders.
 //!
-//! The rule is not met yet (session 7 cut 2,345 lines to the count below; the rest is
-//! `cmd/aggregate.rs`' fit and output logic, which another helper was changing). Until it
-//! is, the test is a ratchet: it fails when the CLI grows past [`CEILING`], which may
-//! only go down, towards [`RULE`].
+//! The rule is not met yet (session 7 cut 2,345 lines to 2,021; session 8 moved the fit
+//! dispatch of `aggregate` into `crowdqc::aggregate` and the file-level logic of
+//! `ratings`, `pairwise`, `gold` and `policy` into `crowdqc::pipeline`; most of what is
+//! left is the flag definitions). Until it is, the test is a ratchet: it fails when the
+//! CLI grows past [`CEILING`], which may only go down, towards [`RULE`].
 
 use std::path::Path;
 
 /// The limit of issue 9.
 const RULE: usize = 1500;
-/// The most the CLI may have now: 1,997 lines at the end of session 7's cut, plus the
-/// out-of-core branch of `cmd/aggregate.rs` merged after it (2,021). Lower it with every
-/// cut; never raise it.
-const CEILING: usize = 2021;
+/// The most the CLI may have now: 2,021 lines at the end of session 7, 1,627 after
+/// session 8's cut. Lower it with every cut; never raise it.
+const CEILING: usize = 1627;
 
 /// `(file, lines)` of every `.rs` file in `dir` and (with `depth` 1) its subfolders,
 /// counting lines as `wc -l` does: newline characters.

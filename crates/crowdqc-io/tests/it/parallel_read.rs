@@ -7,9 +7,11 @@
 use std::sync::Arc;
 
 use arrow_array::{ArrayRef, Int64Array, RecordBatch, StringArray};
+use arrow_schema::DataType;
 use crowdqc_core::{IngestOptions, JudgmentMatrix, JudgmentMatrixBuilder, Result};
 use crowdqc_io::{BatchReader, read_judgments};
 use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::file::properties::WriterProperties;
 use proptest::prelude::*;
 
@@ -49,6 +51,27 @@ fn plain(path: &std::path::Path, opts: &IngestOptions) -> Result<JudgmentMatrix>
     let mut b = JudgmentMatrixBuilder::new(opts.clone())?;
     for batch in BatchReader::open_judgments(path, &opts.columns)? {
         b.push_batch(&batch?).map_err(|e| e.in_file(path))?;
+    }
+    b.finish().map_err(|e| e.in_file(path))
+}
+
+/// The plain path on plain strings: batches decoded by the parquet crate without the
+/// dictionary hint `read_judgments` and `BatchReader` give id columns that have
+/// dictionary pages (so every id column arrives as `Utf8`), pushed in order.
+fn strings(path: &std::path::Path, opts: &IngestOptions) -> Result<JudgmentMatrix> {
+    let file = std::fs::File::open(path).expect("open");
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+        .expect("footer")
+        .with_batch_size(65_536)
+        .build()
+        .expect("reader");
+    let mut b = JudgmentMatrixBuilder::new(opts.clone())?;
+    for batch in reader {
+        let batch = batch.expect("decode");
+        for f in batch.schema().fields() {
+            assert!(!matches!(f.data_type(), DataType::Dictionary(..)));
+        }
+        b.push_batch(&batch).map_err(|e| e.in_file(path))?;
     }
     b.finish().map_err(|e| e.in_file(path))
 }
@@ -98,6 +121,26 @@ proptest! {
         } else {
             IngestOptions::default()
         };
+        // dictionary pages read as Arrow dictionaries (item and worker chunks fall back
+        // to plain pages): the same codes, matrix and errors as plain strings
+        match (strings(&path, &opts), plain(&path, &opts)) {
+            (Ok(s), Ok(w)) => prop_assert_eq!(digest(&s), digest(&w)),
+            (Err(s), Err(w)) => prop_assert_eq!(s.to_string(), w.to_string()),
+            (s, w) => prop_assert!(
+                false,
+                "strings {:?} but plain {:?}",
+                s.map(|m| m.n_judgments()),
+                w.map(|m| m.n_judgments())
+            ),
+        }
+        // one and three decoding threads read what the default pool reads
+        let digest_or_error = |r: Result<JudgmentMatrix>| r.map_or_else(|e| e.to_string(), |m| digest(&m));
+        let default = digest_or_error(read_judgments(&path, &opts, None));
+        for threads in [1, 3] {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
+            let got = pool.install(|| digest_or_error(read_judgments(&path, &opts, None)));
+            prop_assert_eq!(&got, &default, "{} threads", threads);
+        }
         match (plain(&path, &opts), read_judgments(&path, &opts, None)) {
             (Ok(w), Ok(g)) => prop_assert_eq!(digest(&w), digest(&g)),
             (Err(w), Err(g)) => prop_assert_eq!(w.to_string(), g.to_string()),
@@ -109,4 +152,40 @@ proptest! {
             ),
         }
     }
+}
+
+/// Id columns whose chunks start with a dictionary page and fall back to plain pages:
+/// `BatchReader` gives other readers plain strings as before (the ingest read takes them
+/// as Arrow dictionaries, see `parquet_input`'s unit test), and `read_judgments` gives
+/// the matrix read from plain strings.
+#[test]
+fn id_columns_with_dictionary_pages_falling_back_read_as_from_strings() {
+    let rows: Vec<(Option<u16>, Option<u8>, u8)> = (0..3000u32)
+        .map(|r| {
+            (
+                Some((r * 7 % 1000) as u16),
+                Some((r * 13 % 251) as u8),
+                (r % 3) as u8,
+            )
+        })
+        .collect();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("j.parquet");
+    write(&path, &rows, 1000, true);
+    let opts = IngestOptions::default();
+    let mut seen = 0;
+    for batch in BatchReader::open_judgments(&path, &opts.columns).expect("open") {
+        let batch = batch.expect("batch");
+        for name in ["item", "worker"] {
+            let col = batch.column_by_name(name).expect("column");
+            assert_eq!(col.data_type(), &DataType::Utf8, "{name}");
+        }
+        seen += batch.num_rows();
+    }
+    assert_eq!(seen, 3000);
+    let want = strings(&path, &opts).expect("strings");
+    let got = read_judgments(&path, &opts, None).expect("read");
+    assert_eq!(digest(&got), digest(&want));
+    assert_eq!(got.n_items(), 1000);
+    assert_eq!(got.n_workers(), 251);
 }

@@ -1,0 +1,259 @@
+//! The per-judgment kernels with the true classes in the lanes: every operation covers
+//! all `K` rows of a judgment's softmax at once (lane-major tables and sums), so the
+//! compiler vectorises the row loops; every lane does what the row-by-row loop did for
+//! its row, in the same order (same bits).
+
+use super::{Acc, Dim, Dynamic, Side, softmax_direct};
+
+/// The unnormalised softmax of every row of `o + q` at once: `z[c K + r] = eo[c K + r]
+/// · eq[c K + r]` and `s[r] = Σ_c z[c K + r]` (summed in `c` order, as one row alone
+/// would be). Each operation covers all `K` rows, so the compiler vectorises it; every
+/// lane does the scalar row's operations in the scalar row's order (same bits). A row
+/// whose products underflow is evaluated directly from the logits.
+#[inline(always)]
+fn softmax_lanes<D: Dim>(d: D, own: Side<'_>, other: Side<'_>, z: &mut [f64], s: &mut [f64]) {
+    let k = d.n();
+    let (z, s) = (&mut z[..k * k], &mut s[..k]);
+    let (eo, eq) = (&own.e[..k * k], &other.e[..k * k]);
+    s.fill(0.0);
+    for c in 0..k {
+        let (zc, oc, qc) = (
+            &mut z[c * k..(c + 1) * k],
+            &eo[c * k..(c + 1) * k],
+            &eq[c * k..(c + 1) * k],
+        );
+        for r in 0..k {
+            zc[r] = oc[r] * qc[r];
+            s[r] += zc[r];
+        }
+    }
+    if s.iter().all(|&v| v >= 1e-250) {
+        return;
+    }
+    underflow_rows(k, own, other, z, s);
+}
+
+#[cold]
+#[inline(never)]
+fn underflow_rows(k: usize, own: Side<'_>, other: Side<'_>, z: &mut [f64], s: &mut [f64]) {
+    let mut row = vec![0.0; k];
+    for r in 0..k {
+        if s[r] >= 1e-250 {
+            continue;
+        }
+        let cells = r * k..(r + 1) * k;
+        s[r] = softmax_direct(&own.x[cells.clone()], &other.x[cells], &mut row).0;
+        for (c, &v) in row.iter().enumerate() {
+            z[c * k + r] = v;
+        }
+    }
+}
+
+/// Multiplies `prod[r]` by the probability of label `l` under row `r` of the softmax of
+/// `o + q` for every row (the E-step's products). `eo`, `eq`: lane-major tables
+/// ([`exp_rows`]); `o`, `q`: the logits; `z`: [`lane_scratch`] values.
+#[inline]
+#[allow(clippy::too_many_arguments)]
+pub(in crate::minimax) fn label_probs(
+    k: usize,
+    eo: &[f64],
+    eq: &[f64],
+    o: &[f64],
+    q: &[f64],
+    l: usize,
+    prod: &mut [f64],
+    z: &mut [f64],
+) {
+    let (own, other) = (Side { x: o, e: eo }, Side { x: q, e: eq });
+    match k {
+        2 => label_probs_fixed::<2>(own, other, l, prod),
+        3 => label_probs_fixed::<3>(own, other, l, prod),
+        4 => label_probs_fixed::<4>(own, other, l, prod),
+        5 => label_probs_fixed::<5>(own, other, l, prod),
+        6 => label_probs_fixed::<6>(own, other, l, prod),
+        8 => label_probs_fixed::<8>(own, other, l, prod),
+        k => label_probs_in(Dynamic(k), own, other, l, prod, z),
+    }
+}
+
+#[inline(always)]
+fn label_probs_fixed<const K: usize>(own: Side<'_>, other: Side<'_>, l: usize, prod: &mut [f64]) {
+    let mut z = [[0.0; K]; K];
+    let mut s = [0.0; K];
+    softmax_fixed::<K>(own, other, &mut z, &mut s);
+    let prod = &mut prod[..K];
+    for r in 0..K {
+        prod[r] *= z[l][r] / s[r];
+    }
+}
+
+#[inline(always)]
+fn label_probs_in<D: Dim>(
+    d: D,
+    own: Side<'_>,
+    other: Side<'_>,
+    l: usize,
+    prod: &mut [f64],
+    z: &mut [f64],
+) {
+    let k = d.n();
+    let (z, rest) = z.split_at_mut(k * k);
+    let s = &mut rest[..k];
+    softmax_lanes(d, own, other, z, s);
+    let zl = &z[l * k..(l + 1) * k];
+    for r in 0..k {
+        prod[r] *= zl[r] / s[r];
+    }
+}
+
+/// Adds one judgment: the block's own logits `own` plus the other party's `other`
+/// (`[true, observed]`), posterior weights `w` of the true classes, observed class
+/// `l`. Every row is added (a row with zero weight adds exact zeros; rows no longer
+/// active are not read); the Hessian gets its lower triangle only. `z`:
+/// [`lane_scratch`] values.
+#[inline]
+pub(in crate::minimax) fn accumulate(
+    k: usize,
+    own: Side<'_>,
+    other: Side<'_>,
+    w: &[f64],
+    l: usize,
+    acc: &mut Acc,
+    z: &mut [f64],
+) {
+    match k {
+        2 => accumulate_lanes::<2>(own, other, w, l, acc),
+        3 => accumulate_lanes::<3>(own, other, w, l, acc),
+        4 => accumulate_lanes::<4>(own, other, w, l, acc),
+        5 => accumulate_lanes::<5>(own, other, w, l, acc),
+        6 => accumulate_lanes::<6>(own, other, w, l, acc),
+        8 => accumulate_lanes::<8>(own, other, w, l, acc),
+        k => accumulate_in(Dynamic(k), own, other, w, l, acc, z),
+    }
+}
+
+/// [`softmax_lanes`] for a compile-time `K`, into registers: `z[c][r]`, `s[r]`.
+#[inline(always)]
+fn softmax_fixed<const K: usize>(
+    own: Side<'_>,
+    other: Side<'_>,
+    z: &mut [[f64; K]; K],
+    s: &mut [f64; K],
+) {
+    let (eo, eq) = (&own.e[..K * K], &other.e[..K * K]);
+    for c in 0..K {
+        for r in 0..K {
+            z[c][r] = eo[c * K + r] * eq[c * K + r];
+            s[r] += z[c][r];
+        }
+    }
+    if s.iter().all(|&v| v >= 1e-250) {
+        return;
+    }
+    let mut zf = [0.0; 64];
+    for c in 0..K {
+        zf[c * K..(c + 1) * K].copy_from_slice(&z[c]);
+    }
+    underflow_rows(K, own, other, &mut zf[..K * K], s);
+    for c in 0..K {
+        z[c].copy_from_slice(&zf[c * K..(c + 1) * K]);
+    }
+}
+
+/// [`accumulate_in`] for a compile-time `K` (2–6, 8): the per-judgment values live in
+/// fixed-size arrays (registers), so every loop over the rows is one or two vector
+/// operations. The same operations in the same order per row (same bits).
+#[inline(always)]
+fn accumulate_lanes<const K: usize>(
+    own: Side<'_>,
+    other: Side<'_>,
+    w: &[f64],
+    l: usize,
+    acc: &mut Acc,
+) {
+    let mut z = [[0.0; K]; K];
+    let mut s = [0.0; K];
+    softmax_fixed::<K>(own, other, &mut z, &mut s);
+    let w = &w[..K];
+    let (mut inv, mut wi) = ([0.0; K], [0.0; K]);
+    for r in 0..K {
+        inv[r] = 1.0 / s[r];
+        wi[r] = w[r] * inv[r];
+    }
+    let (gt, ht) = (&mut acc.gt[..K * K], &mut acc.ht[..K * K * K]);
+    for a in 0..K {
+        let (mut wpa, mut pinv) = ([0.0; K], [0.0; K]);
+        for r in 0..K {
+            wpa[r] = wi[r] * z[a][r];
+            gt[a * K + r] += wpa[r];
+            pinv[r] = wpa[r] * inv[r];
+        }
+        for b in 0..=a {
+            let hab = &mut ht[(a * K + b) * K..(a * K + b + 1) * K];
+            for r in 0..K {
+                hab[r] -= pinv[r] * z[b][r];
+            }
+        }
+        let haa = &mut ht[(a * K + a) * K..(a * K + a + 1) * K];
+        for r in 0..K {
+            haa[r] += wpa[r];
+        }
+    }
+    let gl = &mut gt[l * K..(l + 1) * K];
+    for r in 0..K {
+        gl[r] -= w[r];
+    }
+}
+
+/// [`accumulate`] for `K = d.n()` (a constant for small `K`, so the loops unroll),
+/// with the rows in the lanes: every lane does what the row-by-row loop did for its
+/// row, in the same order, so the sums are the same bits.
+#[inline(always)]
+fn accumulate_in<D: Dim>(
+    d: D,
+    own: Side<'_>,
+    other: Side<'_>,
+    w: &[f64],
+    l: usize,
+    acc: &mut Acc,
+    z: &mut [f64],
+) {
+    let k = d.n();
+    let (z, rest) = z.split_at_mut(k * k);
+    let (s, rest) = rest.split_at_mut(k);
+    let (inv, rest) = rest.split_at_mut(k);
+    let (wi, rest) = rest.split_at_mut(k);
+    let (wpa, rest) = rest.split_at_mut(k);
+    let pinv = &mut rest[..k];
+    let w = &w[..k];
+    softmax_lanes(d, own, other, z, s);
+    for r in 0..k {
+        inv[r] = 1.0 / s[r];
+        wi[r] = w[r] * inv[r];
+    }
+    let (gt, ht) = (&mut acc.gt[..k * k], &mut acc.ht[..k * k * k]);
+    for a in 0..k {
+        let za = &z[a * k..(a + 1) * k];
+        let ga = &mut gt[a * k..(a + 1) * k];
+        for r in 0..k {
+            wpa[r] = wi[r] * za[r];
+            ga[r] += wpa[r];
+            pinv[r] = wpa[r] * inv[r];
+        }
+        for b in 0..=a {
+            let zb = &z[b * k..(b + 1) * k];
+            let hab = &mut ht[(a * k + b) * k..(a * k + b + 1) * k];
+            for r in 0..k {
+                hab[r] -= pinv[r] * zb[r];
+            }
+        }
+        let haa = &mut ht[(a * k + a) * k..(a * k + a + 1) * k];
+        for r in 0..k {
+            haa[r] += wpa[r];
+        }
+    }
+    let gl = &mut gt[l * k..(l + 1) * k];
+    for r in 0..k {
+        gl[r] -= w[r];
+    }
+}

@@ -1,0 +1,88 @@
+//! Unit tests of [`super`] (id dictionaries).
+
+use super::*;
+
+#[test]
+fn codes_follow_first_appearance_and_kinds_convert() {
+    let mut d = IdDictionary::new();
+    assert_eq!(d.intern_int(10), 0);
+    assert_eq!(d.intern_int(-3), 1);
+    assert_eq!(d.intern_int(10), 0);
+    assert_eq!(d.kind(), IdKind::Int);
+    assert_eq!(d.lookup(IdRef::Str("-3")), Some(1));
+    assert_eq!(d.lookup(IdRef::Str("010")), None);
+    assert_eq!(d.intern_str("a"), 2);
+    assert_eq!(d.kind(), IdKind::Str);
+    assert_eq!(d.get(0), IdRef::Str("10"));
+    assert_eq!(d.get(1), IdRef::Str("-3"));
+    assert_eq!(d.intern_int(-3), 1);
+    assert_eq!(d.intern_int(i64::MIN), 3);
+    assert_eq!(d.get(3).to_string(), i64::MIN.to_string());
+    assert_eq!(d.lookup(IdRef::Int(10)), Some(0));
+    assert_eq!(d.len(), 4);
+    let all: Vec<String> = d.iter().map(|x| x.to_string()).collect();
+    assert_eq!(all, ["10", "-3", "a", &i64::MIN.to_string()]);
+}
+
+#[test]
+fn many_strings_round_trip() {
+    let mut d = IdDictionary::new();
+    for i in 0..10_000u32 {
+        assert_eq!(d.intern_str(&format!("w{i}")), i);
+    }
+    for i in (0..10_000u32).rev() {
+        assert_eq!(d.intern_str(&format!("w{i}")), i);
+        assert_eq!(d.get(i), IdRef::Str(&format!("w{i}")));
+    }
+}
+
+#[test]
+fn tables_grow_with_and_without_the_stored_hashes() {
+    // out of order from the start (a table, grown many times from stored hashes),
+    // then the hashes are dropped and the table keeps growing from the strings
+    let id = |i: u32| format!("i{:07}", (i * 7919) % 100_003);
+    let mut d = IdDictionary::with_stored_hashes();
+    for i in 0..40_000u32 {
+        assert_eq!(d.intern_str(&id(i)), i);
+    }
+    assert!(!d.is_sorted());
+    let with_hashes = d.heap_bytes();
+    d.drop_hashes();
+    assert!(d.heap_bytes() <= with_hashes - 4 * 40_000);
+    for i in 40_000..90_000u32 {
+        assert_eq!(d.intern_str(&id(i)), i);
+    }
+    for i in (0..90_000u32).rev() {
+        assert_eq!(d.intern_str(&id(i)), i);
+        assert_eq!(d.lookup(IdRef::Str(&id(i))), Some(i));
+    }
+    assert_eq!(d.lookup(IdRef::Str("i9999999")), None);
+    assert_eq!(d.len(), 90_000);
+    // a plain dictionary keeps no hashes (4 bytes per id less) and gives the same codes
+    let mut plain = IdDictionary::new();
+    let mut stored = IdDictionary::with_stored_hashes();
+    for i in 0..90_000u32 {
+        assert_eq!(plain.intern_str(&id(i)), i);
+        assert_eq!(stored.intern_str(&id(i)), i);
+    }
+    assert!(stored.heap_bytes() >= plain.heap_bytes() + 4 * 90_000);
+}
+
+#[test]
+fn id_columns_keep_the_input_type() {
+    use arrow_array::Array;
+    let ints = [Id::Int(7), Id::Int(-2)];
+    let c = Id::column(ints.iter());
+    let c = c
+        .as_any()
+        .downcast_ref::<Int64Array>()
+        .expect("all ints: Int64");
+    assert_eq!(c.values().to_vec(), vec![7, -2]);
+    let mixed = [Id::Int(7), Id::Str("w1".into())];
+    let c = Id::column(mixed.iter());
+    let c = c
+        .as_any()
+        .downcast_ref::<StringArray>()
+        .expect("mixed: Utf8");
+    assert_eq!((c.value(0), c.value(1)), ("7", "w1"));
+}
