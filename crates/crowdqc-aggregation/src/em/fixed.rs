@@ -96,7 +96,7 @@ fn chunk<const K: usize, const ENTROPY: bool>(
     let il = d.interleaved;
     // gathers read `[log2 e | sums]` rows of the chunk table (interleaved) or the
     // shared `log2 e`; scatters add into the sums part of the chunk table
-    let (gstride, sstride, soff) = if il { (2 * K, 2 * K, K) } else { (K, K, 0) };
+    let (sstride, soff) = if il { (2 * K, K) } else { (K, 0) };
     {
         if let Some(table) = table.as_deref_mut() {
             if il {
@@ -107,17 +107,29 @@ fn chunk<const K: usize, const ENTROPY: bool>(
         }
         let (mut prior, mut weighted) = ([0.0; K], [0.0; K]);
         let (mut entropy, mut ll) = (0.0, 0.0);
-        // Without the entropy, no logarithm per item: `Σ_t log2 sum_t` is the `log2`
-        // of the product of the sums (each in [1, K]), kept as mantissa x 2^exponent.
+        // No logarithm per item: `Σ_t log2 sum_t` is the `log2` of the product of the
+        // sums (each in [1, K]), kept as mantissa x 2^exponent.
         let mut prod = Product::default();
+        // crowd-kit's entropy by parts (see below): `Σ_t A_t`, the floored terms, and
+        // the part of `Σ_t log2 sum_t` that is not in the entropy
+        let (mut ent_a, mut ent_floors, mut ent_off) = (0.0, 0.0, 0.0);
         let prefetching = prefetching(d);
-        let item_rows = |table: Option<&[f64]>, t: usize| match table {
-            Some(tb) if il => gather::<K>(d, tb, gstride, t),
-            _ => gather::<K>(d, loge2, gstride, t),
-        };
+        // (a function, not a closure: a closure is not inlined into the AVX2 build)
+        #[inline(always)]
+        fn item_rows<const K: usize>(
+            d: &EmData<'_>,
+            table: Option<&[f64]>,
+            loge2: &[f64],
+            t: usize,
+        ) -> [f64; K] {
+            match table {
+                Some(tb) if d.interleaved => gather::<K>(d, tb, 2 * K, t),
+                _ => gather::<K>(d, loge2, K, t),
+            }
+        }
         // the next item's rows are gathered before this item's arithmetic
         let mut next = if n > 0 {
-            item_rows(table.as_deref(), first)
+            item_rows::<K>(d, table.as_deref(), loge2, first)
         } else {
             [0.0; K]
         };
@@ -126,7 +138,7 @@ fn chunk<const K: usize, const ENTROPY: bool>(
             let (s, e) = (d.offsets[t], d.offsets[t + 1]);
             let mut acc = next;
             if r + 1 < n {
-                next = item_rows(table.as_deref(), t + 1);
+                next = item_rows::<K>(d, table.as_deref(), loge2, t + 1);
             }
             // Rows of the judgments `AHEAD` positions on are requested now: with a
             // table larger than the core's cache, the gathers would otherwise wait on
@@ -147,30 +159,38 @@ fn chunk<const K: usize, const ENTROPY: bool>(
             }
             let n_t = (e - s) as f64;
             let (mut v, mx, sum) = softmax2::<K>(&mut acc, l2p);
-            let lsum = if ENTROPY {
-                let lsum = sum.log2();
-                ll += (mx + lsum) * LN_2;
-                lsum
-            } else {
-                prod.push(sum);
-                ll += mx;
-                0.0
-            };
-            // Entropy of the new row as crowd-kit takes it (q floored at EPS), with
-            // ln q from the log-domain values: no logarithm per class.
+            prod.push(sum);
+            ll += mx;
+            // Entropy of the new row as crowd-kit takes it (q floored at EPS), by parts:
+            // with `ln q_c = (acc_c - mx - log2 sum) ln 2`, the item's entropy is
+            // `ln 2 (A_t + Q_t log2 sum_t)` plus `-EPS ln EPS` per floored class, where
+            // `A_t = Σ q_c (mx - acc_c)` and `Q_t = Σ q_c` over the classes with `q_c >=
+            // EPS`. `Σ_t log2 sum_t` is the product's; `(1 - Q_t) log2 sum_t` (at most
+            // `K EPS log2 K`, or rounding) is taken off with a rough `log2` (1.2e-4): no
+            // logarithm per item.
             if d.clamp(t, &mut v) {
                 entropy += (K - 1) as f64 * EPS_ENTROPY;
-            } else if ENTROPY {
-                let mut et = 0.0;
-                for c in 0..K {
-                    let qv = v[c];
-                    et += if qv >= EPS {
-                        -qv * ((acc[c] - mx - lsum) * LN_2)
-                    } else {
-                        EPS_ENTROPY
-                    };
+                if ENTROPY {
+                    ent_off += sum.log2();
                 }
-                entropy += et;
+            } else if ENTROPY {
+                // branch-free (whether a class is floored is data, not predictable):
+                // the terms of floored classes are multiplied by +0 (they are >= 0)
+                let mut kept = [0.0; K];
+                for c in 0..K {
+                    // all ones when `v[c] < EPS` (the sign of `v[c] - EPS`)
+                    let floored = (((v[c] - EPS).to_bits() as i64) >> 63) as u64;
+                    kept[c] = f64::from_bits(1f64.to_bits() & !floored);
+                }
+                let (mut a, mut q, mut k) = (0.0, 0.0, 0.0);
+                for c in 0..K {
+                    a += v[c] * (mx - acc[c]) * kept[c];
+                    q += v[c] * kept[c];
+                    k += kept[c];
+                }
+                ent_a += a;
+                ent_floors += K as f64 - k;
+                ent_off += (1.0 - q) * log2_rough(sum);
             }
             for c in 0..K {
                 prior[c] += v[c];
@@ -187,12 +207,13 @@ fn chunk<const K: usize, const ENTROPY: bool>(
         }
         part[..K].copy_from_slice(&prior);
         part[K..2 * K].copy_from_slice(&weighted);
-        part[2 * K] = entropy;
-        part[2 * K + 1] = if ENTROPY {
-            ll
+        let lprod = prod.log2();
+        part[2 * K] = if ENTROPY {
+            entropy + ent_floors * EPS_ENTROPY + (ent_a + (lprod - ent_off)) * LN_2
         } else {
-            (ll + prod.log2()) * LN_2
+            entropy
         };
+        part[2 * K + 1] = (ll + lprod) * LN_2;
     }
 }
 
@@ -225,6 +246,24 @@ impl Product {
     fn log2(&self) -> f64 {
         self.e as f64 + self.m.log2()
     }
+}
+
+/// `log2 x` for `x` in `[1, 2^1023)` to within 1.2e-4 (the exponent plus a degree-4
+/// fit of `log2(1 + u)` on `[0, 1)` at Chebyshev nodes): only for terms multiplied by
+/// at most `K EPS`.
+#[inline(always)]
+fn log2_rough(x: f64) -> f64 {
+    const L: [f64; 5] = [
+        1.145_799_603_823_841e-4,
+        1.436_874_896_223_250_3,
+        -0.670_882_679_014_777_9,
+        0.312_269_477_327_312_9,
+        -0.078_440_676_209_130_87,
+    ];
+    let b = x.to_bits();
+    let e = ((b >> 52) & 0x7ff) as i64 - 1023;
+    let u = f64::from_bits((b & ((1 << 52) - 1)) | (1023 << 52)) - 1.0;
+    e as f64 + (L[0] + u * (L[1] + u * (L[2] + u * (L[3] + u * L[4]))))
 }
 
 /// `2^512`.
@@ -266,19 +305,22 @@ pub(super) fn gather<const K: usize>(
 ) -> [f64; K] {
     let (s, e) = (d.offsets[t], d.offsets[t + 1]);
     let mut acc = [0.0; K];
-    let mut add = |g: usize| {
-        let r: &[f64; K] = src[g * stride..g * stride + K]
-            .try_into()
-            .expect("K values");
-        for c in 0..K {
-            acc[c] += r[c];
-        }
-    };
     match &d.group_of {
-        Some(gs) => gs[s..e].iter().for_each(|&g| add(g as usize)),
-        None => (s..e).for_each(|p| add(d.group_at(p))),
+        Some(gs) => gs[s..e]
+            .iter()
+            .for_each(|&g| add_row(&mut acc, src, g as usize * stride)),
+        None => (s..e).for_each(|p| add_row(&mut acc, src, d.group_at(p) * stride)),
     }
     acc
+}
+
+/// `acc += src[base..base + K]`.
+#[inline(always)]
+fn add_row<const K: usize>(acc: &mut [f64; K], src: &[f64], base: usize) {
+    let r: &[f64; K] = src[base..base + K].try_into().expect("K values");
+    for c in 0..K {
+        acc[c] += r[c];
+    }
 }
 
 /// Adds the item's new row into the sums (at `off` in rows of `stride`) of its
@@ -412,6 +454,18 @@ mod tests {
         assert!((p.log2() - sum).abs() < 1e-9 * sum, "{} vs {sum}", p.log2());
         assert!(p.m >= 1.0 && p.m <= TWO_512 * 8.0);
         assert_eq!(TWO_512, 2f64.powi(512));
+    }
+
+    #[test]
+    fn rough_log2_is_within_its_bound() {
+        let mut x = 1.0f64;
+        while x < 300.0 {
+            let err = (log2_rough(x) - x.log2()).abs();
+            assert!(err < 1.2e-4, "log2_rough({x}): error {err}");
+            x *= 1.000_37;
+        }
+        assert!((log2_rough(1.0) - 0.0).abs() < 1.2e-4);
+        assert!((log2_rough(8.0) - 3.0).abs() < 1.2e-4);
     }
 
     #[test]
