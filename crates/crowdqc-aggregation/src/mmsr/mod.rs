@@ -125,6 +125,7 @@
 //! ```
 
 mod fit;
+mod loo;
 mod model;
 mod params;
 mod signs;
