@@ -14,7 +14,7 @@
 //! fits moved by up to 6.5e-4 relative (not 1e-12) against the exact graph, so every
 //! sum here stays exact.
 
-use super::trim::{NET_MAX, trimmed_mean_without};
+use super::trim::NET_MAX;
 
 /// Counts over the sorted, NaN-padded values `y`: how many are `< a`, `<= a`, and `< o`
 /// (the first position of `o` when it is in `y`; NaN padding counts nowhere).
@@ -79,7 +79,7 @@ fn single(x: f64, n_items: usize) -> f64 {
     }
 }
 
-/// [`trimmed_mean_without`] given the counts (see [`kept`]): the kept values summed
+/// The trimmed mean of `y` without its value at `own`, given the counts (see [`kept`]): the kept values summed
 /// one by one in ascending order from −0: the same bits as the plain graph's row.
 /// O(list length), branch-free (for short lists).
 #[inline]
@@ -114,7 +114,7 @@ pub(super) fn loo_exact(
 
 #[cfg(test)]
 mod tests {
-    use super::super::trim::trimmed_mean;
+    use super::super::trim::{trimmed_mean, trimmed_mean_without};
     use super::*;
 
     /// Against removing the value and taking the plain trimmed mean (summed value by

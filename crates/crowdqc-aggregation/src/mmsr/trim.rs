@@ -345,7 +345,7 @@ pub(super) fn trimmed_mean(y: &[f64], a: f64, f: usize, n_items: usize) -> Optio
 /// first occurrence; `None`: nothing left out), without copying: the counts come from
 /// binary searches, and the kept values are summed in the same ascending order as
 /// [`trimmed_mean`] sums the row without it, so the result has the same bits.
-#[inline]
+#[cfg(test)]
 pub(super) fn trimmed_mean_without(
     y: &[f64],
     own: Option<usize>,
