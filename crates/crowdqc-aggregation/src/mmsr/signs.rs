@@ -115,10 +115,10 @@ fn lazy_step(z: f64, s: f64, d: f64) -> f64 {
 /// the per-worker iteration ([`per_worker`]) unless some value is so close to 0 that
 /// rounding decides its sign, in which case the per-worker iteration runs instead.
 pub(super) fn signs(g: &Pairs, groups: &Groups, w: usize) -> Vec<f64> {
-    if groups.len() > 0 {
-        if let Some(z) = merged(g, groups, w) {
-            return sign_of(&z);
-        }
+    if groups.len() > 0
+        && let Some(z) = merged(g, groups, w)
+    {
+        return sign_of(&z);
     }
     sign_of(&per_worker(g, groups, w))
 }
