@@ -16,6 +16,8 @@ use super::trim::{NET_MAX, sort_network, trimmed_mean};
 
 /// Workers per parallel job of the graph build (fixed; the graph does not depend on it).
 const PAIR_CHUNK: usize = 4096;
+/// Workers per parallel job of a half-step's graph rows (fixed).
+const ROW_CHUNK: usize = 256;
 
 /// The sparse symmetric worker–worker matrix `C` in CSR form (no diagonal).
 pub(crate) struct Pairs {
@@ -129,41 +131,46 @@ fn msr_half_step(
     f: usize,
     n_items: usize,
 ) {
-    segs.par_iter_mut()
-        .zip(to.par_iter_mut())
+    // fixed chunks of workers, each a sequential loop that skips the empty rows (with
+    // one judgment per worker, every row is empty: the groups stand for them)
+    segs.par_chunks_mut(ROW_CHUNK)
+        .zip(to.par_chunks_mut(ROW_CHUNK))
         .enumerate()
-        .with_min_len(256)
-        .for_each(|(j, (seg, val))| {
-            if groups.group[j] != NONE {
-                return;
-            }
-            let edges = g.offsets[j]..g.offsets[j + 1];
-            let short = edges.len() <= NET_MAX;
-            let ratios = edges.filter_map(|e| {
-                let d = from[g.nbr[e] as usize];
-                (d > 0.0 && d.is_finite()).then(|| xabs[e] / d)
-            });
-            let out = if short {
-                let mut buf = [0.0; NET_MAX];
-                let mut len = 0;
-                for r in ratios {
-                    buf[len] = r;
-                    len += 1;
+        .for_each(|(c, (segs, vals))| {
+            for (k, (seg, val)) in segs.iter_mut().zip(vals.iter_mut()).enumerate() {
+                let j = c * ROW_CHUNK + k;
+                let edges = g.offsets[j]..g.offsets[j + 1];
+                if edges.is_empty() {
+                    // no value: the trimmed mean keeps the current one
+                    continue;
                 }
-                sort_network(&mut buf, len);
-                trimmed_mean(&buf[..len], *val, f, n_items)
-            } else {
-                let mut len = 0;
-                for r in ratios {
-                    seg[len] = r;
-                    len += 1;
+                let short = edges.len() <= NET_MAX;
+                let ratios = edges.filter_map(|e| {
+                    let d = from[g.nbr[e] as usize];
+                    (d > 0.0 && d.is_finite()).then(|| xabs[e] / d)
+                });
+                let out = if short {
+                    let mut buf = [0.0; NET_MAX];
+                    let mut len = 0;
+                    for r in ratios {
+                        buf[len] = r;
+                        len += 1;
+                    }
+                    sort_network(&mut buf, len);
+                    trimmed_mean(&buf[..len], *val, f, n_items)
+                } else {
+                    let mut len = 0;
+                    for r in ratios {
+                        seg[len] = r;
+                        len += 1;
+                    }
+                    let y = &mut seg[..len];
+                    y.sort_unstable_by(f64::total_cmp);
+                    trimmed_mean(y, *val, f, n_items)
+                };
+                if let Some(v) = out {
+                    *val = v;
                 }
-                let y = &mut seg[..len];
-                y.sort_unstable_by(f64::total_cmp);
-                trimmed_mean(y, *val, f, n_items)
-            };
-            if let Some(v) = out {
-                *val = v;
             }
         });
     // the single-judgment workers (their graph rows are empty), from their groups

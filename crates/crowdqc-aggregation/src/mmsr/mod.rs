@@ -97,13 +97,20 @@
 //! `(t, c)` has the same entries as every other single-judgment worker of class `c`
 //! on `t` (its co-workers are `t`'s workers, and each entry depends only on the
 //! co-worker's answers to `t` and on `c`), so they share one list per (item, class),
-//! sorted once per half-step; each worker's trimmed mean leaves its own value out of
-//! it (`single.rs`). The fit is bit-identical to the plain graph's (unit tests on
-//! random mixed data with repeat workers, pairs sharing several items and duplicate
-//! answers). With one worker per judgment at 1e6 judgments (redundancy 10) the lists
-//! hold 2·10⁶ entries where the graph held 9·10⁶; the fit's CPU time fell from
-//! ~5 s to ~3.1 s against 0.16 s for the same judgments from 5 000 workers: issue
-//! 12's target (within 3×) is still missed (`benches/README.md`, session 7).
+//! sorted once per half-step (once per item when the classes' lists are equal, as with
+//! two classes); each worker's trimmed mean leaves its own value out of it
+//! (`single.rs`, `loo.rs`: one branch-free counting pass, the kept values summed with
+//! the others masked to +0). The sign step iterates the viewers of a group as one
+//! value, unless some value ends near rounding level (then the per-worker iteration
+//! runs: `signs.rs`). **The fit is bit-identical to the plain graph's** (unit tests on
+//! random mixed data with repeat workers, pairs sharing several items, duplicate
+//! answers, lists shorter and longer than 32). Summing the kept range from prefix
+//! sums (O(1) per worker) was tried in session 8 and dropped: it changes the last
+//! bits, and the trimming turns one ulp into a different kept set where symmetric
+//! workers reach bit-equal values (fits moved by up to 6.5e-4 on random data). With
+//! one worker per judgment at 1e6 judgments (redundancy 10) the fit's CPU time is
+//! ~2.5 s against 0.16 s for the same judgments from 5 000 workers: issue 12's target
+//! (within 3×) is still missed (`benches/README.md`, session 8).
 //!
 //! # Examples
 //! ```
@@ -125,6 +132,7 @@
 //! ```
 
 mod fit;
+mod loo;
 mod model;
 mod params;
 mod signs;

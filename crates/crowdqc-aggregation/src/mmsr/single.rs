@@ -18,7 +18,8 @@
 use crowdqc_core::JudgmentMatrix;
 use rayon::prelude::*;
 
-use super::trim::{NET_MAX, sort_network, trimmed_mean_without};
+use super::loo::{counts, counts_sorted, loo_exact};
+use super::trim::{NET_MAX, sort_network};
 
 /// Items per parallel job of the group build (fixed; the groups do not depend on it).
 const ITEM_CHUNK: usize = 4096;
@@ -39,19 +40,26 @@ pub(crate) struct Groups {
     pub(crate) signed: Vec<f64>,
     /// Per worker: its group, or [`NONE`].
     pub(crate) group: Vec<u32>,
-    /// Per worker: its own entry's index within its group.
-    pub(crate) own: Vec<u32>,
     /// Viewers (the single-judgment workers) of group `g`: `v_off[g]..v_off[g + 1]`.
     pub(crate) v_off: Vec<usize>,
     /// The viewer's worker.
     pub(crate) v_worker: Vec<u32>,
     /// The viewer's own entry's index within its group.
     pub(crate) v_own: Vec<u32>,
+    /// Per group: the previous group is of the same item and has the same `|C|` in
+    /// every entry (the same bits), so the half-step can reuse its sorted list (with
+    /// two classes, every item's two groups: `|C|` of the two classes are equal).
+    pub(crate) same: Vec<bool>,
 }
 
-/// One chunk of items: group sizes, entries (worker, `|C|`, signed weight), and the
-/// single-judgment workers (worker, group index within the chunk, own entry index).
-type GroupChunk = (Vec<usize>, Vec<(u32, f64, f64)>, Vec<(u32, u32, u32)>);
+/// One chunk of items: group sizes and `same` flags, entries (worker, `|C|`, signed
+/// weight), and the single-judgment workers (worker, group index within the chunk, own
+/// entry index).
+type GroupChunk = (
+    Vec<(usize, bool)>,
+    Vec<(u32, f64, f64)>,
+    Vec<(u32, u32, u32)>,
+);
 
 impl Groups {
     /// Builds the groups of every item with a single-judgment worker (`O(Σ_t n_t log
@@ -86,8 +94,10 @@ impl Groups {
                     vclasses.extend(js.iter().filter(|&&(w, _)| single(w)).map(|&(_, l)| l));
                     vclasses.sort_unstable();
                     vclasses.dedup();
+                    let mut prev = None;
                     for &l in &vclasses {
                         let g = sizes.len() as u32;
+                        let start = ents.len();
                         for (r, &(s, e)) in runs.iter().enumerate() {
                             let n = (e - s) as f64;
                             let a = js[s..e].iter().filter(|&&(_, x)| x == l).count() as u32;
@@ -103,7 +113,15 @@ impl Groups {
                                 viewers.push((js[s].0, g, r as u32));
                             }
                         }
-                        sizes.push(runs.len());
+                        let same = prev.is_some_and(|p: usize| {
+                            let bits = |x: &(u32, f64, f64)| x.1.to_bits();
+                            ents[p..start]
+                                .iter()
+                                .map(bits)
+                                .eq(ents[start..].iter().map(bits))
+                        });
+                        sizes.push((runs.len(), same));
+                        prev = Some(start);
                     }
                 }
                 (sizes, ents, viewers)
@@ -116,17 +134,16 @@ impl Groups {
             xabs: Vec::with_capacity(total),
             signed: Vec::with_capacity(total),
             group: vec![NONE; m.n_workers()],
-            own: vec![0; m.n_workers()],
             v_off: vec![0],
             v_worker: Vec::new(),
             v_own: Vec::new(),
+            same: Vec::new(),
         };
         for (sizes, ents, viewers) in chunks {
             let base = (out.offsets.len() - 1) as u32;
             let mut counts = vec![0usize; sizes.len()];
             for (w, g, r) in viewers {
                 out.group[w as usize] = base + g;
-                out.own[w as usize] = r;
                 out.v_worker.push(w);
                 out.v_own.push(r);
                 counts[g as usize] += 1;
@@ -134,9 +151,10 @@ impl Groups {
             for c in counts {
                 out.v_off.push(out.v_off.last().copied().unwrap_or(0) + c);
             }
-            for len in sizes {
+            for (len, same) in sizes {
                 out.offsets
                     .push(out.offsets.last().copied().unwrap_or(0) + len);
+                out.same.push(same);
             }
             for (w, x, s) in ents {
                 out.nbr.push(w);
@@ -155,10 +173,10 @@ impl Groups {
             xabs: Vec::new(),
             signed: Vec::new(),
             group: vec![NONE; n_workers],
-            own: vec![0; n_workers],
             v_off: vec![0],
             v_worker: Vec::new(),
             v_own: Vec::new(),
+            same: Vec::new(),
         }
     }
 
@@ -180,17 +198,17 @@ impl Groups {
         self.entries(j).len().saturating_sub(1)
     }
 
-    /// Worker `j`'s own entry (absolute index), when it has a group.
-    pub(crate) fn own_entry(&self, j: usize) -> Option<usize> {
-        (self.group[j] != NONE).then(|| self.entries(j).start + self.own[j] as usize)
-    }
-
     /// The groups' half-step: `res[v]` = the update of the group's `v`-th viewer
     /// (`viewers`), NaN for none (nothing left after trimming). Per group, the values
     /// `|C| / from[i]` over the entries with `from[i] > 0` finite (the graph's filter)
-    /// are sorted once (rows of up to [`NET_MAX`] by the sorting network on the stack);
-    /// each viewer's trimmed mean leaves its own value out of them. Fixed chunks of
-    /// groups: the same result for any thread count.
+    /// are sorted once, or taken over from the previous group of the item when its
+    /// list is the same (`same`). Each viewer's trimmed mean leaves its own value out
+    /// of them ([`loo_exact`]: the same bits as the plain graph): the counts around
+    /// the viewer's current value and its own rank come from one branch-free pass over
+    /// lists of up to [`NET_MAX`] values (sorted by the sorting network on the stack),
+    /// from binary searches over longer ones.
+    ///
+    /// Fixed chunks of groups: the same result for any thread count.
     pub(crate) fn half_step(
         &self,
         from: &[f64],
@@ -212,45 +230,68 @@ impl Groups {
         parts.into_par_iter().for_each(|(gs, out)| {
             let base = self.v_off[gs.start];
             let mut long = Vec::new();
-            for g in gs {
+            let mut raw = [0.0; NET_MAX];
+            let mut buf = [f64::NAN; NET_MAX];
+            let mut len = 0;
+            for g in gs.clone() {
                 let ents = self.offsets[g]..self.offsets[g + 1];
-                let mut buf = [0.0; NET_MAX];
-                let y: &mut [f64] = if ents.len() <= NET_MAX {
-                    &mut buf
-                } else {
-                    long.resize(ents.len(), 0.0);
-                    &mut long
-                };
-                let mut len = 0;
-                for e in ents.clone() {
-                    let d = from[self.nbr[e] as usize];
-                    if d > 0.0 && d.is_finite() {
-                        y[len] = self.xabs[e] / d;
-                        len += 1;
-                    }
+                let short = ents.len() <= NET_MAX;
+                if g == gs.start || !self.same[g] {
+                    len = if short {
+                        let len = self.ratios(ents.clone(), from, &mut raw, &mut buf);
+                        // NaN padding up to the counted width (a multiple of 4 values)
+                        for v in &mut buf[len..(len.div_ceil(4) * 4).min(NET_MAX)] {
+                            *v = f64::NAN;
+                        }
+                        sort_network(&mut buf, len);
+                        len
+                    } else {
+                        long.resize(2 * ents.len(), 0.0);
+                        let (lraw, ly) = long.split_at_mut(ents.len());
+                        let len = self.ratios(ents.clone(), from, lraw, ly);
+                        ly[..len].sort_unstable_by(f64::total_cmp);
+                        len
+                    };
                 }
-                if ents.len() <= NET_MAX {
-                    sort_network(&mut buf, len);
-                } else {
-                    long[..len].sort_unstable_by(f64::total_cmp);
-                }
-                let y: &[f64] = if ents.len() <= NET_MAX {
-                    &buf[..len]
-                } else {
-                    &long[..len]
-                };
+                let width = (len.div_ceil(4) * 4).min(NET_MAX);
                 for v in self.v_off[g]..self.v_off[g + 1] {
-                    let j = self.v_worker[v] as usize;
-                    let d = from[j];
-                    let own = (d > 0.0 && d.is_finite()).then(|| {
-                        let o = self.xabs[ents.start + self.v_own[v] as usize] / d;
-                        // branch-free rank (the rows are short): the first position of o
-                        y.iter().map(|&x| usize::from(x < o)).sum::<usize>()
-                    });
-                    out[v - base] =
-                        trimmed_mean_without(y, own, to[j], f, n_items).unwrap_or(f64::NAN);
+                    let (j, own) = (self.v_worker[v] as usize, self.v_own[v] as usize);
+                    let a = to[j];
+                    let (y, (lt, le, r), o) = if short {
+                        let o = raw[own];
+                        (&buf[..len], counts(&buf[..width], a, o), o)
+                    } else {
+                        let (lraw, ly) = long.split_at(ents.len());
+                        let o = lraw[own];
+                        (&ly[..len], counts_sorted(&ly[..len], a, o), o)
+                    };
+                    let own = (!o.is_nan()).then_some(r);
+                    out[v - base] = loo_exact(y, (lt, le), own, f, n_items).unwrap_or(f64::NAN);
                 }
             }
         });
+    }
+
+    /// The ratios `|C| / from[i]` of a group's entries: `raw[k]` for the `k`-th entry
+    /// (NaN where filtered out: the viewers' own values), and the kept ones packed
+    /// into `y`, whose count is returned.
+    #[inline]
+    fn ratios(
+        &self,
+        ents: std::ops::Range<usize>,
+        from: &[f64],
+        raw: &mut [f64],
+        y: &mut [f64],
+    ) -> usize {
+        let mut len = 0;
+        for (k, e) in ents.enumerate() {
+            let d = from[self.nbr[e] as usize];
+            let ok = d > 0.0 && d.is_finite();
+            let r = if ok { self.xabs[e] / d } else { f64::NAN };
+            raw[k] = r;
+            y[len] = r;
+            len += usize::from(ok);
+        }
+        len
     }
 }

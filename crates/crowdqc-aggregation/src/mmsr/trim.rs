@@ -234,20 +234,88 @@ const PRUNED: [([(u8, u8); 191], usize); NET_MAX + 1] = {
     out
 };
 
-/// Sorts `buf[..len]` ascending (`len <= 32`; non-negative, non-NaN values).
+/// The compare–exchange of two values: the smaller first. A compare and two selects,
+/// without branches; `f64::min`/`max` would add NaN handling (no NaN occurs here, and
+/// no −0: the values are quotients of absolute values by positive numbers), so this
+/// gives the same bits.
+#[inline(always)]
+fn exchange(a: f64, b: f64) -> (f64, f64) {
+    let swap = b < a;
+    (if swap { b } else { a }, if swap { a } else { b })
+}
+
+/// `PRUNED[N]` as a constant of `N`, so that [`net`] unrolls it.
+struct Pruned<const N: usize>;
+
+impl<const N: usize> Pruned<N> {
+    const T: ([(u8, u8); 191], usize) = PRUNED[N];
+}
+
+/// `$f!(k)` for k = 0, 1, …, 190.
+macro_rules! unroll191 {
+    ($f:ident) => {
+        unroll191!(@tens $f; 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18);
+        $f!(190);
+    };
+    (@tens $f:ident; $($t:literal)*) => {
+        $(
+            $f!($t * 10); $f!($t * 10 + 1); $f!($t * 10 + 2); $f!($t * 10 + 3);
+            $f!($t * 10 + 4); $f!($t * 10 + 5); $f!($t * 10 + 6); $f!($t * 10 + 7);
+            $f!($t * 10 + 8); $f!($t * 10 + 9);
+        )*
+    };
+}
+
+/// The pruned network of `N` inputs, unrolled at compile time on values held in
+/// registers (the compare–exchanges past `PRUNED[N]`'s count are compiled out).
+#[inline(always)]
+fn net<const N: usize>(buf: &mut [f64; NET_MAX]) {
+    let mut v = [0.0f64; N];
+    v.copy_from_slice(&buf[..N]);
+    macro_rules! step {
+        ($k:expr) => {
+            if $k < Pruned::<N>::T.1 {
+                let (i, j) = Pruned::<N>::T.0[$k];
+                let (i, j) = (i as usize % N, j as usize % N);
+                (v[i], v[j]) = exchange(v[i], v[j]);
+            }
+        };
+    }
+    unroll191!(step);
+    buf[..N].copy_from_slice(&v);
+}
+
+/// Sorts `buf[..len]` ascending (`len <= 32`; non-negative, non-NaN values, no −0).
+/// Lengths up to 16 run an unrolled network on registers, longer ones walk the table.
 #[inline]
 pub(super) fn sort_network(buf: &mut [f64; NET_MAX], len: usize) {
-    let (pairs, n) = &PRUNED[len.min(NET_MAX)];
-    for &(i, j) in &pairs[..*n] {
-        let (i, j) = (
-            usize::from(i) & (NET_MAX - 1),
-            usize::from(j) & (NET_MAX - 1),
-        );
-        let (a, b) = (buf[i], buf[j]);
-        // `min`/`max` compile without branches (a data-dependent branch here is what
-        // makes short sorts slow); no NaN can occur
-        buf[i] = a.min(b);
-        buf[j] = a.max(b);
+    match len {
+        0 | 1 => {}
+        2 => net::<2>(buf),
+        3 => net::<3>(buf),
+        4 => net::<4>(buf),
+        5 => net::<5>(buf),
+        6 => net::<6>(buf),
+        7 => net::<7>(buf),
+        8 => net::<8>(buf),
+        9 => net::<9>(buf),
+        10 => net::<10>(buf),
+        11 => net::<11>(buf),
+        12 => net::<12>(buf),
+        13 => net::<13>(buf),
+        14 => net::<14>(buf),
+        15 => net::<15>(buf),
+        16 => net::<16>(buf),
+        _ => {
+            let (pairs, n) = &PRUNED[len.min(NET_MAX)];
+            for &(i, j) in &pairs[..*n] {
+                let (i, j) = (
+                    usize::from(i) & (NET_MAX - 1),
+                    usize::from(j) & (NET_MAX - 1),
+                );
+                (buf[i], buf[j]) = exchange(buf[i], buf[j]);
+            }
+        }
     }
 }
 
@@ -277,7 +345,7 @@ pub(super) fn trimmed_mean(y: &[f64], a: f64, f: usize, n_items: usize) -> Optio
 /// first occurrence; `None`: nothing left out), without copying: the counts come from
 /// binary searches, and the kept values are summed in the same ascending order as
 /// [`trimmed_mean`] sums the row without it, so the result has the same bits.
-#[inline]
+#[cfg(test)]
 pub(super) fn trimmed_mean_without(
     y: &[f64],
     own: Option<usize>,
