@@ -125,7 +125,6 @@ fn check(name: &str, path: &Path, m: &JudgmentMatrix) {
                 Some(b) => {
                     assert!(ooc.n_runs() > runs, "{w}: {} shard files", ooc.n_runs());
                     assert!(ooc.memory().peak() <= b, "{w}: {:?}", ooc.memory());
-                    assert_eq!(ooc.memory().stats_tables, 1, "{w}");
                 }
             }
             // every row and item accounted for
@@ -268,7 +267,7 @@ fn the_memory_plan_counts_the_per_worker_tables() {
     // 1e6 workers x 5 classes (the 1e8 run): 400 MB per statistics table, 400 MB of
     // parameters (two tables of 200 MB), 80 MB of counts
     let m = FitMemory::plan(
-        Some(2_000_000_000),
+        Some(1_500_000_000),
         "b",
         1_000_000,
         5,
@@ -284,12 +283,12 @@ fn the_memory_plan_counts_the_per_worker_tables() {
     // (with the parameters and ids: 526 MB, below the fit's 930 MB)
     assert_eq!(m.output, (1 << 20) * 72);
     assert_eq!(m.items_fixed(), 450_000_000 + (1 << 20) * 72);
-    // two tables would leave less than a quarter of 2 GB: one
+    // two tables (1.33 GB) would leave less than a quarter of 1.5 GB: one
     assert_eq!(m.stats_tables, 1);
     assert!(m.prefetch);
     assert_eq!(m.fixed(), 930_000_000);
-    assert_eq!(m.shard, (2_000_000_000 - 930_000_000) / 2);
-    assert_eq!(m.peak(), 2_000_000_000);
+    assert_eq!(m.shard, (1_500_000_000 - 930_000_000) / 2);
+    assert_eq!(m.peak(), 1_500_000_000);
     // with 8 GB, two tables
     let m = FitMemory::plan(
         Some(8_000_000_000),
