@@ -61,12 +61,13 @@ fn tables(m: &crowdqc::core::JudgmentMatrix) -> u64 {
 }
 
 /// A budget just below the in-memory two-pass estimate (so the input goes out of core)
-/// that is at least twice the per-worker tables (so the fit is planned, not refused).
+/// that holds the per-worker tables, 64 bytes per worker id and 8 kB for the shards
+/// (so the fit is planned, not refused).
 fn budget_for(input: &Path) -> String {
     let m = crowdqc::io::read_judgments(input, &IngestOptions::default(), None).expect("m");
     let b = 14 * m.n_judgments() as u64 - 1;
     assert!(
-        b >= 2 * tables(&m),
+        b >= tables(&m) + 64 * m.n_workers() as u64 + 8192,
         "{}: tables {} vs {b}",
         input.display(),
         tables(&m)
@@ -171,15 +172,23 @@ fn tables_over_the_budget_are_refused_with_the_estimate() {
         s(spill.path()),
     ]);
     assert_eq!(r.code, Some(2), "{r:?}");
-    // the estimate (at least the tables), the budget, the largest table, the way out
+    // the estimate, the budget, the largest table, the way out; the refusal may come
+    // during the read (from the workers seen so far), so the estimate is at least the
+    // budget and at most the tables of every worker and their ids
+    let e = &r.stderr;
     assert!(
-        r.stderr.contains("3000 workers x 5 classes")
-            && r.stderr.contains("needs about 2.6 MB")
-            && r.stderr.contains("(200.0 kB)")
-            && r.stderr
-                .contains("the largest is the E-step statistics table")
-            && r.stderr.contains("raise --max-memory to at least 2.6 MB"),
+        e.contains(" workers x 5 classes")
+            && e.contains("more than the memory limit (--max-memory) (200.0 kB)")
+            && e.contains("the largest is the E-step statistics table")
+            && e.contains("raise --max-memory to at least"),
         "{r:?}"
+    );
+    let at = e.find(" bytes), more than").expect("estimate");
+    let open = e[..at].rfind('(').expect("(");
+    let bytes: u64 = e[open + 1..at].parse().expect("bytes");
+    assert!(
+        bytes > 200_000 && bytes <= tables(&m) + 64 * 3_000 + 4096,
+        "{bytes}: {r:?}"
     );
     assert!(empty(spill.path()), "files left after the refusal");
 }
