@@ -107,6 +107,23 @@ impl ItemRuns {
         n_runs: usize,
         progress: &dyn Progress,
     ) -> Result<ItemRuns> {
+        Self::partition_checked(path, opts, dir, n_runs, progress, &|_, _| Ok(()))
+    }
+
+    /// [`partition`](Self::partition), calling `check` with the numbers of workers and
+    /// labels seen so far after every batch: an error from it stops the read (for a
+    /// caller whose memory grows with them, to refuse before reading the rest).
+    ///
+    /// # Errors
+    /// As [`partition`](Self::partition), and `check`'s (with the file's path).
+    pub fn partition_checked(
+        path: &Path,
+        opts: &IngestOptions,
+        dir: &Path,
+        n_runs: usize,
+        progress: &dyn Progress,
+        check: &dyn Fn(usize, usize) -> Result<()>,
+    ) -> Result<ItemRuns> {
         if n_runs == 0 || n_runs > u32::MAX as usize {
             return Err(Error::param(
                 "runs",
@@ -128,7 +145,7 @@ impl ItemRuns {
             &format!("partitioning {} into {n_runs} runs", path.display()),
             reader.total_rows(),
         );
-        let r = runs.fill(path, opts, &mut reader, progress);
+        let r = runs.fill(path, opts, &mut reader, progress, check);
         progress.finish();
         r.map(|()| runs)
     }
@@ -139,6 +156,7 @@ impl ItemRuns {
         opts: &IngestOptions,
         reader: &mut BatchReader,
         progress: &dyn Progress,
+        check: &dyn Fn(usize, usize) -> Result<()>,
     ) -> Result<()> {
         let n_runs = self.files.len();
         let mut writers: Vec<Option<RunWriter>> = (0..n_runs).map(|_| None).collect();
@@ -204,6 +222,7 @@ impl ItemRuns {
             row0 += n as u64;
             progress.advance(n as u64);
             progress.check()?;
+            check(self.workers.len(), self.labels.len()).map_err(|e| e.in_file(path))?;
         }
         for (p, w) in writers.iter_mut().enumerate() {
             if let Some(w) = w {

@@ -103,27 +103,45 @@ fn check(name: &str, path: &Path, m: &JudgmentMatrix) {
         let what = format!("{name} {:?}", cfg.method());
         let dir = tempfile::tempdir().expect("dir");
         let (global, three) = three_shards(path, &cfg);
-        for runs in [2, 5] {
-            let w = format!("{what}, {runs} runs");
-            let ooc = OutOfCore::prepare(
+        // a budget that leaves a few kB to the shards after the per-worker tables of
+        // the documented formula (and 64 bytes per worker for its id): runs are cut
+        let (w, k) = (m.n_workers() as u64, m.n_classes() as u64);
+        let tight = 32 * w * k * k + 16 * w * k + 64 * w + 4096 + 16_384;
+        for (runs, budget) in [(2, None), (5, None), (3, Some(tight))] {
+            let w = format!("{what}, {runs} runs, budget {budget:?}");
+            let ooc = OutOfCore::prepare_within(
                 path,
                 &IngestOptions::default(),
                 dir.path(),
                 runs,
+                budget.map(|b| (b, "a test budget")),
+                false,
                 &NoProgress,
             )
             .expect("prepare");
+            assert_eq!(ooc.n_partitions(), runs);
+            match budget {
+                None => assert_eq!(ooc.n_runs(), runs, "{w}: one shard file per run"),
+                Some(b) => {
+                    assert!(ooc.n_runs() > runs, "{w}: {} shard files", ooc.n_runs());
+                    assert!(ooc.memory().peak() <= b, "{w}: {:?}", ooc.memory());
+                }
+            }
             // every row and item accounted for
             assert_eq!(ooc.n_judgments(), m.n_judgments() as u64, "{w}: judgments");
             assert_eq!(ooc.n_items(), m.n_items() as u64, "{w}: items");
             assert_eq!(ooc.workers().len(), m.n_workers(), "{w}: workers");
             assert_eq!(ooc.workers(), &global.workers, "{w}: worker codes");
             assert_eq!(ooc.labels(), &global.labels, "{w}: class order");
-            // runs plus nothing else in the directory
+            // the shard files and nothing else in the directory
             assert_eq!(
                 std::fs::read_dir(dir.path()).expect("ls").count(),
-                runs,
+                ooc.n_runs(),
                 "{w}: files"
+            );
+            assert_eq!(
+                ooc.run_judgments().iter().sum::<u64>(),
+                m.n_judgments() as u64
             );
             let fit = ooc.fit_ds(&cfg, &NoProgress).expect("fit");
             // = 3 in-memory shards, bit for bit
@@ -241,6 +259,86 @@ fn a_bad_row_is_reported_and_no_file_is_left() {
     let msg = e.to_string();
     assert!(msg.contains("line 3002") && msg.contains("j.csv"), "{msg}");
     assert_eq!(std::fs::read_dir(spill.path()).expect("ls").count(), 0);
+}
+
+#[test]
+fn the_memory_plan_counts_the_per_worker_tables() {
+    use crowdqc::out_of_core::FitMemory;
+    // 1e6 workers x 5 classes (the 1e8 run): 400 MB per statistics table, 400 MB of
+    // parameters (two tables of 200 MB), 80 MB of counts
+    let m = FitMemory::plan(
+        Some(1_500_000_000),
+        "b",
+        1_000_000,
+        5,
+        50_000_000,
+        2,
+        1 << 30,
+    )
+    .expect("plan");
+    assert_eq!(m.stats_table, 400_000_000);
+    assert_eq!(m.params, 400_000_000);
+    assert_eq!(m.counts, 80_000_000);
+    // the items writer: 2^20 rows of 16 + 8 x 7 bytes, while the items are written
+    // (with the parameters and ids: 526 MB, below the fit's 930 MB)
+    assert_eq!(m.output, (1 << 20) * 72);
+    assert_eq!(m.items_fixed(), 450_000_000 + (1 << 20) * 72);
+    // two tables (1.33 GB) would leave less than a quarter of 1.5 GB: one
+    assert_eq!(m.stats_tables, 1);
+    assert!(m.prefetch);
+    assert_eq!(m.fixed(), 930_000_000);
+    assert_eq!(m.shard, (1_500_000_000 - 930_000_000) / 2);
+    assert_eq!(m.peak(), 1_500_000_000);
+    // with 8 GB, two tables
+    let m = FitMemory::plan(
+        Some(8_000_000_000),
+        "b",
+        1_000_000,
+        5,
+        50_000_000,
+        2,
+        1 << 30,
+    )
+    .expect("plan");
+    assert_eq!(m.stats_tables, 2);
+    // 1 GB: 70 MB left for the shards, 35 MB each with the prefetch
+    let m = FitMemory::plan(
+        Some(1_000_000_000),
+        "b",
+        1_000_000,
+        5,
+        50_000_000,
+        2,
+        1 << 30,
+    )
+    .expect("plan");
+    assert_eq!((m.stats_tables, m.shard), (1, 35_000_000));
+    // 900 MB: refused, with the estimate, the budget, the largest table and the way out
+    let e = FitMemory::plan(
+        Some(900_000_000),
+        "the memory limit (--max-memory)",
+        1_000_000,
+        5,
+        50_000_000,
+        2,
+        1 << 30,
+    )
+    .expect_err("930 MB of tables > 900 MB");
+    assert!(e.is_user_error());
+    let msg = e.to_string();
+    for part in [
+        "1000000 workers x 5 classes",
+        "the E-step statistics table (16 bytes per worker per class², one per thread): 400.0 MB",
+        "the parameters (8 bytes per worker per class², twice): 400.0 MB",
+        "(930004096 bytes), more than the memory limit (--max-memory) (900.0 MB)",
+        "raise --max-memory to at least 930.0 MB",
+        "the largest is the E-step statistics table",
+    ] {
+        assert!(msg.contains(part), "{part} in {msg}");
+    }
+    // no budget: as many tables as threads, shards of any size
+    let m = FitMemory::plan(None, "", 1_000_000, 5, 0, 4, 0).expect("plan");
+    assert_eq!((m.stats_tables, m.shard), (4, u64::MAX));
 }
 
 #[test]

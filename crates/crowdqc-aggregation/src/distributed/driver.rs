@@ -133,7 +133,19 @@ impl DsConfig {
 /// # Errors
 /// None today (kept fallible for stable signatures).
 pub fn init_stats(shard: &Shard) -> Result<DsStats> {
+    check_counts(shard)?;
     estep::init_pass(shard)
+}
+
+fn check_counts(shard: &Shard) -> Result<()> {
+    if shard.counts.len() != shard.n_workers * shard.k {
+        return Err(Error::param(
+            "shard",
+            "a shard read without its counts (Shard::read_codes) works only with \
+             StatsStream; read it with Shard::read_file",
+        ));
+    }
+    Ok(())
 }
 
 fn check_shapes(shard: &Shard, params: &DsParams) -> Result<()> {
@@ -158,6 +170,7 @@ fn check_shapes(shard: &Shard, params: &DsParams) -> Result<()> {
 /// non-finite log-likelihood.
 pub fn e_step(shard: &Shard, params: &DsParams) -> Result<DsStats> {
     check_shapes(shard, params)?;
+    check_counts(shard)?;
     estep::pass(shard, &Prepared::new(params), None)
 }
 
@@ -428,6 +441,19 @@ impl DsDriver {
     /// [`warm_start`](Self::warm_start); [`Error::Numerical`] for a non-finite
     /// log-likelihood or objective (naming the iteration); the M-step's errors.
     pub fn update(&mut self, stats: &DsStats) -> Result<Step> {
+        Ok(match self.advance(stats)? {
+            Some(fit) => Step::Done(fit),
+            None => Step::Continue(self.current.clone().expect("the next parameters")),
+        })
+    }
+
+    /// As [`update`](Self::update), without a copy of the next parameters: `None` means
+    /// run the E-step with [`current`](Self::current) next (the driver holds one set of
+    /// parameters between iterations, two during the M-step).
+    ///
+    /// # Errors
+    /// As [`update`](Self::update).
+    pub fn advance(&mut self, stats: &DsStats) -> Result<Option<DsFit>> {
         let Some(current) = self.current.take() else {
             return Err(Error::param(
                 "driver",
@@ -458,9 +484,8 @@ impl DsDriver {
             StopRule::LogLikelihood => {
                 if self.updates == 1 {
                     // the statistics of the first parameters: their M-step is next
-                    let next = m_step(stats, &self.cfg)?;
-                    self.current = Some(next.clone());
-                    return Ok(Step::Continue(next));
+                    self.current = Some(m_step(stats, &self.cfg)?);
+                    return Ok(None);
                 }
                 (ll / n, current.clone(), current)
             }
@@ -474,19 +499,20 @@ impl DsDriver {
             None => None,
         };
         if let Some(reason) = reason {
-            return Ok(Step::Done(DsFit {
+            return Ok(Some(DsFit {
                 params,
                 posterior_params,
                 report: FitReport::new(self.objective.len(), self.objective.clone(), reason),
                 log_likelihood: self.loglik.clone(),
             }));
         }
+        drop(posterior_params);
         let next = match rule {
             StopRule::CrowdKit => params,
             StopRule::LogLikelihood => m_step(stats, &self.cfg)?,
         };
-        self.current = Some(next.clone());
-        Ok(Step::Continue(next))
+        self.current = Some(next);
+        Ok(None)
     }
 }
 

@@ -57,17 +57,17 @@ impl Prepared {
 }
 
 /// What a range accumulates.
-struct Acc {
-    s: Vec<i128>,
-    prior: Vec<i128>,
-    weighted: Vec<i128>,
-    entropy: i128,
-    loglik: i128,
-    bad: bool,
+pub(crate) struct Acc {
+    pub(crate) s: Vec<i128>,
+    pub(crate) prior: Vec<i128>,
+    pub(crate) weighted: Vec<i128>,
+    pub(crate) entropy: i128,
+    pub(crate) loglik: i128,
+    pub(crate) bad: bool,
 }
 
 impl Acc {
-    fn new(cells: usize, k: usize) -> Acc {
+    pub(crate) fn new(cells: usize, k: usize) -> Acc {
         Acc {
             s: vec![0; cells],
             prior: vec![0; k],
@@ -78,7 +78,7 @@ impl Acc {
         }
     }
 
-    fn add(&mut self, o: &Acc) {
+    pub(crate) fn add(&mut self, o: &Acc) {
         self.s.iter_mut().zip(&o.s).for_each(|(a, b)| *a += b);
         self.prior
             .iter_mut()
@@ -149,15 +149,18 @@ fn exp2_row<const K: usize>(x: &mut [f64]) {
     }
 }
 
-/// The E-step of one range of items: `q` rows (when given) and the sums.
-fn range_estep<const K: usize>(
+/// The E-step of one range of items: `q` rows (when given) and the sums, added into
+/// `acc` (a table of `n_workers · k²` cells; with `sums` false the group sums are not
+/// added and `acc.s` may be empty).
+pub(crate) fn range_estep<const K: usize>(
     sh: &Shard,
     p: &Prepared,
     items: std::ops::Range<usize>,
     mut q: Option<&mut [f64]>,
-) -> Acc {
+    acc: &mut Acc,
+    sums: bool,
+) {
     let k = if K > 0 { K } else { sh.k };
-    let mut acc = Acc::new(sh.n_workers * k * k, k);
     let mut a = vec![0.0; k];
     let mut v = vec![0.0; k];
     let (a, v) = (&mut a[..k], &mut v[..k]);
@@ -170,8 +173,10 @@ fn range_estep<const K: usize>(
         for j in (s + AHEAD)..(e + AHEAD).min(end) {
             let g = sh.workers[j] as usize * k + sh.labels[j] as usize;
             prefetch(&p.loge2, g * k);
-            prefetch(&acc.s, g * k);
-            prefetch(&acc.s, g * k + k - 1);
+            if sums {
+                prefetch(&acc.s, g * k);
+                prefetch(&acc.s, g * k + k - 1);
+            }
         }
         if s == e {
             if let Some(q) = q.as_deref_mut() {
@@ -225,18 +230,40 @@ fn range_estep<const K: usize>(
             et
         };
         acc.entropy += to_fixed_wide(et);
-        acc.add_row::<K>(sh, t, v);
+        if sums {
+            acc.add_row::<K>(sh, t, v);
+        }
         if let Some(q) = q.as_deref_mut() {
             q[r * k..(r + 1) * k].copy_from_slice(v);
         }
     }
-    acc
 }
 
-/// The majority-vote start of one range: vote shares (gold one-hot when clamped).
-fn range_init(sh: &Shard, items: std::ops::Range<usize>) -> Acc {
+/// The E-step of one range of items into `acc`, dispatched on the number of classes.
+pub(crate) fn range_estep_any(
+    sh: &Shard,
+    p: &Prepared,
+    r: std::ops::Range<usize>,
+    q: Option<&mut [f64]>,
+    acc: &mut Acc,
+    sums: bool,
+) {
+    match sh.k {
+        2 => range_estep::<2>(sh, p, r, q, acc, sums),
+        3 => range_estep::<3>(sh, p, r, q, acc, sums),
+        4 => range_estep::<4>(sh, p, r, q, acc, sums),
+        5 => range_estep::<5>(sh, p, r, q, acc, sums),
+        6 => range_estep::<6>(sh, p, r, q, acc, sums),
+        7 => range_estep::<7>(sh, p, r, q, acc, sums),
+        8 => range_estep::<8>(sh, p, r, q, acc, sums),
+        _ => range_estep::<0>(sh, p, r, q, acc, sums),
+    }
+}
+
+/// The majority-vote start of one range: vote shares (gold one-hot when clamped),
+/// added into `acc`.
+pub(crate) fn range_init(sh: &Shard, items: std::ops::Range<usize>, acc: &mut Acc) {
     let k = sh.k;
-    let mut acc = Acc::new(sh.n_workers * k * k, k);
     let mut row = vec![0.0; k];
     for t in items {
         let (s, e) = (sh.offsets[t], sh.offsets[t + 1]);
@@ -252,15 +279,17 @@ fn range_init(sh: &Shard, items: std::ops::Range<usize>) -> Acc {
         clamp(sh, t, &mut row);
         acc.add_row::<0>(sh, t, &row);
     }
-    acc
 }
 
 /// The item ranges of a pass: one per thread of the current pool (fewer for small
 /// shards). The split has no effect on the results (integer sums).
 fn ranges(n_items: usize) -> Vec<std::ops::Range<usize>> {
-    let parts = rayon::current_num_threads()
-        .min(n_items.div_ceil(MIN_ITEMS_PER_RANGE))
-        .max(1);
+    ranges_upto(n_items, rayon::current_num_threads())
+}
+
+/// At most `parts` item ranges (fewer for small shards), contiguous and in order.
+pub(crate) fn ranges_upto(n_items: usize, parts: usize) -> Vec<std::ops::Range<usize>> {
+    let parts = parts.min(n_items.div_ceil(MIN_ITEMS_PER_RANGE)).max(1);
     (0..parts)
         .map(|j| j * n_items / parts..(j + 1) * n_items / parts)
         .collect()
@@ -295,9 +324,14 @@ fn finish(sh: &Shard, parts: Vec<Acc>) -> Result<DsStats> {
 
 /// The majority-vote start's statistics of a shard.
 pub(crate) fn init_pass(sh: &Shard) -> Result<DsStats> {
+    let cells = sh.n_workers * sh.k * sh.k;
     let parts: Vec<Acc> = ranges(sh.n_items())
         .into_par_iter()
-        .map(|r| range_init(sh, r))
+        .map(|r| {
+            let mut acc = Acc::new(cells, sh.k);
+            range_init(sh, r, &mut acc);
+            acc
+        })
         .collect();
     finish(sh, parts)
 }
@@ -321,15 +355,10 @@ pub(crate) fn pass(sh: &Shard, p: &Prepared, q: Option<&mut [f64]>) -> Result<Ds
     let parts: Vec<Acc> = rs
         .into_par_iter()
         .zip(qs)
-        .map(|(r, q)| match k {
-            2 => range_estep::<2>(sh, p, r, q),
-            3 => range_estep::<3>(sh, p, r, q),
-            4 => range_estep::<4>(sh, p, r, q),
-            5 => range_estep::<5>(sh, p, r, q),
-            6 => range_estep::<6>(sh, p, r, q),
-            7 => range_estep::<7>(sh, p, r, q),
-            8 => range_estep::<8>(sh, p, r, q),
-            _ => range_estep::<0>(sh, p, r, q),
+        .map(|(r, q)| {
+            let mut acc = Acc::new(sh.n_workers * k * k, k);
+            range_estep_any(sh, p, r, q, &mut acc, true);
+            acc
         })
         .collect();
     finish(sh, parts)

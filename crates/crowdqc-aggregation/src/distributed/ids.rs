@@ -126,6 +126,18 @@ impl SortedIds {
         Ok(Self::build(ints, strs, sort))
     }
 
+    /// Heap bytes held (the ids, and the numeric values of numeric labels).
+    pub fn heap_bytes(&self) -> usize {
+        let ids = match &self.values {
+            Values::Int(v) => v.capacity() * 8,
+            Values::Str(v) => {
+                v.capacity() * std::mem::size_of::<String>()
+                    + v.iter().map(String::capacity).sum::<usize>()
+            }
+        };
+        ids + self.numeric.as_ref().map_or(0, |v| v.capacity() * 8)
+    }
+
     /// Number of ids.
     pub fn len(&self) -> usize {
         match &self.values {
@@ -247,10 +259,16 @@ impl SortedIds {
 }
 
 impl SortedIds {
-    /// Writes the ids (a tag, the count, then `i64`s or `u32` lengths and bytes).
-    pub(crate) fn write_to(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+    /// Writes the ids of codes `range` (a tag, the count, then `i64`s or `u32` lengths
+    /// and bytes).
+    pub(crate) fn write_range_to(
+        &self,
+        range: std::ops::Range<usize>,
+        w: &mut dyn std::io::Write,
+    ) -> std::io::Result<()> {
         match &self.values {
             Values::Int(v) => {
+                let v = &v[range];
                 w.write_all(&[1])?;
                 w.write_all(&(v.len() as u64).to_le_bytes())?;
                 let mut buf = Vec::with_capacity(v.len() * 8);
@@ -260,6 +278,7 @@ impl SortedIds {
                 w.write_all(&buf)
             }
             Values::Str(v) => {
+                let v = &v[range];
                 w.write_all(&[2])?;
                 w.write_all(&(v.len() as u64).to_le_bytes())?;
                 let mut buf = Vec::with_capacity(v.len() * 4);

@@ -51,6 +51,7 @@ mod params;
 mod shard;
 mod shard_io;
 mod single;
+mod stream;
 
 pub use driver::{
     DsConfig, DsDriver, DsFit, DsMethod, Step, e_step, fit_shards, init_stats, m_step, merge,
@@ -61,5 +62,6 @@ pub use ids::{GlobalIds, IdSort, ShardIds, SortedIds, check_partitioned, item_or
 pub use mv::{MvShard, MvStats, mv_shard};
 pub use params::{DsParams, DsStats};
 pub use shard::Shard;
+pub use stream::{PreparedParams, StatsStream, params_table_bytes, stats_table_bytes};
 
 pub(crate) use single::{check_warm, fit_matrix, warm_active};

@@ -222,6 +222,51 @@ impl Shard {
         (&self.workers[r.clone()], &self.labels[r])
     }
 
+    /// Consecutive item ranges covering every item, each costing at most `max_cost`
+    /// where an item costs `per_item + per_judgment · judgments` (greedy, in item
+    /// order; an item costing more than `max_cost` alone gets a range of its own). No
+    /// range for a shard without items.
+    pub fn item_ranges(
+        &self,
+        max_cost: u64,
+        per_judgment: u64,
+        per_item: u64,
+    ) -> Vec<std::ops::Range<usize>> {
+        let mut out = Vec::new();
+        let (mut start, mut cost) = (0usize, 0u64);
+        for t in 0..self.n_items() {
+            let c = per_item.saturating_add(
+                per_judgment.saturating_mul((self.offsets[t + 1] - self.offsets[t]) as u64),
+            );
+            if t > start && cost.saturating_add(c) > max_cost {
+                out.push(start..t);
+                (start, cost) = (t, 0);
+            }
+            cost = cost.saturating_add(c);
+        }
+        if self.n_items() > start {
+            out.push(start..self.n_items());
+        }
+        out
+    }
+
+    /// Judgments of the items of `items` (a range of item rows).
+    ///
+    /// # Panics
+    /// When the range is outside the items.
+    pub fn range_judgments(&self, items: std::ops::Range<usize>) -> usize {
+        self.offsets[items.end] - self.offsets[items.start]
+    }
+
+    /// Judgments of the item with the most.
+    pub fn max_item_judgments(&self) -> usize {
+        self.offsets
+            .windows(2)
+            .map(|w| w[1] - w[0])
+            .max()
+            .unwrap_or(0)
+    }
+
     /// Heap bytes held.
     pub fn heap_bytes(&self) -> usize {
         self.offsets.capacity() * 8

@@ -21,7 +21,7 @@ use serde_json::Value;
 use crate::support::{item, load};
 
 /// Rows of the matrix as `(item, worker, label)` strings, in judgment order.
-fn rows(m: &JudgmentMatrix) -> Vec<[String; 3]> {
+pub(crate) fn rows(m: &JudgmentMatrix) -> Vec<[String; 3]> {
     let (is, ws, cs) = (
         m.judgment_items(),
         m.judgment_workers(),
@@ -38,7 +38,7 @@ fn rows(m: &JudgmentMatrix) -> Vec<[String; 3]> {
         .collect()
 }
 
-fn batch(rows: &[&[String; 3]]) -> RecordBatch {
+pub(crate) fn batch(rows: &[&[String; 3]]) -> RecordBatch {
     let schema = Arc::new(Schema::new(
         ["task", "worker", "label"]
             .map(|n| Field::new(n, DataType::Utf8, false))

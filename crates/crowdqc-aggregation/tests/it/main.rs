@@ -22,5 +22,6 @@ mod support;
 mod votes;
 
 mod distributed;
+mod distributed_stream;
 mod state;
 mod streamed;

@@ -1,8 +1,11 @@
-//! `aggregate --spill-dir` out of core (forced with a small `--max-memory`): the items
-//! output rows equal those of the in-memory exact-sums fit (the library's
+//! `aggregate --spill-dir` out of core (forced with a `--max-memory` computed from the
+//! data: below the in-memory two-pass estimate of 14 bytes per judgment, above twice
+//! the per-worker tables of the documented formula): the items output rows equal those
+//! of the in-memory exact-sums fit (the library's
 //! `DawidSkene::params().exact_sums(true)`, itself bit-identical to the sharded fit and
-//! within 1e-6 of crowd-kit), every row is counted, and nothing is left in the spill
-//! directory after success, an error or SIGTERM.
+//! within 1e-6 of crowd-kit), every row is counted, the planned peak is within the
+//! budget, and nothing is left in the spill directory after success, an error,
+//! SIGTERM or the refusal of tables that do not fit.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -49,6 +52,29 @@ fn empty(dir: &Path) -> bool {
     std::fs::read_dir(dir).expect("ls").count() == 0
 }
 
+/// The per-worker tables of the out-of-core fit by the documented formula
+/// (docs/scale-out-of-core.md): one statistics table `16·W·K²`, the parameters
+/// `2 · 8·W·K²`, the counts `2 · 8·W·K`.
+fn tables(m: &crowdqc::core::JudgmentMatrix) -> u64 {
+    let (w, k) = (m.n_workers() as u64, m.n_classes() as u64);
+    16 * w * k * k + 16 * w * k * k + 16 * w * k
+}
+
+/// A budget just below the in-memory two-pass estimate (so the input goes out of core)
+/// that holds the per-worker tables, 64 bytes per worker id and 8 kB for the shards
+/// (so the fit is planned, not refused).
+fn budget_for(input: &Path) -> String {
+    let m = crowdqc::io::read_judgments(input, &IngestOptions::default(), None).expect("m");
+    let b = 14 * m.n_judgments() as u64 - 1;
+    assert!(
+        b >= tables(&m) + 64 * m.n_workers() as u64 + 8192,
+        "{}: tables {} vs {b}",
+        input.display(),
+        tables(&m)
+    );
+    b.to_string()
+}
+
 /// The CLI out of core against the in-memory exact-sums items table.
 fn check(input: &Path, max_memory: &str, method: &str, judgments: usize) {
     let tmp = tempfile::tempdir().expect("tmp");
@@ -75,6 +101,24 @@ fn check(input: &Path, max_memory: &str, method: &str, judgments: usize) {
     assert!(empty(spill.path()), "spill dir not empty");
     let m = crowdqc::io::read_judgments(input, &IngestOptions::default(), None).expect("m");
     assert_eq!(m.n_judgments(), judgments);
+    // the plan: the documented tables, and a peak (tables + one shard, two with the
+    // prefetch) within the budget
+    let mem = &v["memory"];
+    let n = |f: &str| mem[f].as_u64().expect(f);
+    let (w, k) = (m.n_workers() as u64, m.n_classes() as u64);
+    assert_eq!(n("stats_table"), 16 * w * k * k);
+    assert_eq!(n("params"), 16 * w * k * k);
+    assert_eq!(n("counts"), 16 * w * k);
+    let budget: u64 = max_memory.parse().expect("bytes");
+    assert_eq!(v["budget"], budget);
+    let shards = if mem["prefetch"] == true { 2 } else { 1 };
+    let peak = n("dictionaries")
+        + n("stats_table") * n("stats_tables")
+        + n("params")
+        + n("counts")
+        + shards * n("shard");
+    assert!(peak <= budget, "planned peak {peak} > budget {budget}");
+    assert!(v["runs"].as_u64().expect("runs") >= 2, "{v}");
     let model: Box<dyn FittedModel> = match method {
         "ds" => Box::new(DawidSkene::params().exact_sums(true).fit(&m).expect("ds")),
         _ => Box::new(
@@ -96,16 +140,58 @@ fn check(input: &Path, max_memory: &str, method: &str, judgments: usize) {
 fn out_of_core_rows_equal_the_in_memory_exact_fit() {
     let tmp = tempfile::tempdir().expect("tmp");
     let p = generated(tmp.path(), 20_000, 4, 120);
-    check(&p, "200K", "ds", 20_000);
-    check(&p, "200K", "one-coin-ds", 20_000);
+    let b = budget_for(&p);
+    check(&p, &b, "ds", 20_000);
+    check(&p, &b, "one-coin-ds", 20_000);
     for name in ["zhou2012-dogs", "snow2008-rte"] {
         let Some(dir) = dataset_dir(name) else { return };
         let input = dir.join("judgments.csv");
         let n = crowdqc::io::read_judgments(&input, &IngestOptions::default(), None)
             .expect("m")
             .n_judgments();
-        check(&input, "20K", "ds", n);
+        check(&input, &budget_for(&input), "ds", n);
     }
+}
+
+#[test]
+fn tables_over_the_budget_are_refused_with_the_estimate() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let spill = tempfile::tempdir().expect("spill");
+    // ~3,000 workers x 5 classes: tables of 2.4 MB by the documented formula, against a
+    // budget of 200 KB, itself below the in-memory estimate (14 x 20,000 bytes)
+    let p = generated(tmp.path(), 20_000, 5, 3_000);
+    let m = crowdqc::io::read_judgments(&p, &IngestOptions::default(), None).expect("m");
+    // (2,766 of the 3,000 generated workers have judgments)
+    assert!(m.n_workers() > 2_500 && m.n_classes() == 5);
+    assert!(tables(&m) > 2_000_000);
+    let r = crowdqc(&[
+        "--max-memory",
+        "200000",
+        "aggregate",
+        s(&p),
+        "--spill-dir",
+        s(spill.path()),
+    ]);
+    assert_eq!(r.code, Some(2), "{r:?}");
+    // the estimate, the budget, the largest table, the way out; the refusal may come
+    // during the read (from the workers seen so far), so the estimate is at least the
+    // budget and at most the tables of every worker and their ids
+    let e = &r.stderr;
+    assert!(
+        e.contains(" workers x 5 classes")
+            && e.contains("more than the memory limit (--max-memory) (200.0 kB)")
+            && e.contains("the largest is the E-step statistics table")
+            && e.contains("raise --max-memory to at least"),
+        "{r:?}"
+    );
+    let at = e.find(" bytes), more than").expect("estimate");
+    let open = e[..at].rfind('(').expect("(");
+    let bytes: u64 = e[open + 1..at].parse().expect("bytes");
+    assert!(
+        bytes > 200_000 && bytes <= tables(&m) + 64 * 3_000 + 4096,
+        "{bytes}: {r:?}"
+    );
+    assert!(empty(spill.path()), "files left after the refusal");
 }
 
 #[test]
@@ -163,7 +249,7 @@ fn a_bad_row_fails_and_leaves_no_file() {
     std::fs::write(&p, csv).expect("write");
     let r = crowdqc(&[
         "--max-memory",
-        "10K",
+        "32K",
         "aggregate",
         s(&p),
         "--spill-dir",

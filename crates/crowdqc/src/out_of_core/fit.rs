@@ -3,21 +3,28 @@
 use std::path::Path;
 
 use crowdqc_aggregation::distributed::{
-    DsConfig, DsDriver, DsFit, DsStats, IdSort, Shard, SortedIds, Step, e_step, init_stats, merge,
+    DsConfig, DsDriver, DsFit, IdSort, PreparedParams, Shard, SortedIds, StatsStream,
 };
 use crowdqc_core::progress::Progress;
 use crowdqc_core::{Error, IdDictionary, IngestOptions, Result};
 use crowdqc_io::{ItemRuns, TempFile};
+
+use super::fit_memory::FitMemory;
 
 /// A judgment file partitioned by item into shard files in a spill directory (see the
 /// [module docs](super)); the files are removed when this is dropped.
 #[derive(Debug)]
 pub struct OutOfCore {
     shards: Vec<TempFile>,
+    /// Judgments per shard file.
     rows: Vec<u64>,
+    /// Items per shard file.
     items: Vec<u64>,
+    /// Runs of the partition (a run may be cut into several shard files).
+    runs: usize,
     workers: SortedIds,
     labels: SortedIds,
+    memory: FitMemory,
 }
 
 /// Global code (rank in `sorted`) of every id of `dict`, by its code.
@@ -41,6 +48,30 @@ impl OutOfCore {
         n_runs: usize,
         progress: &dyn Progress,
     ) -> Result<OutOfCore> {
+        Self::prepare_within(path, opts, dir, n_runs, None, false, progress)
+    }
+
+    /// [`prepare`](Self::prepare) within a memory budget `(bytes, what it is)`, for a fit
+    /// whose items go to a Parquet file when `output` (whose writer holds a row group):
+    /// once the
+    /// partitioning read has counted the workers and classes, the memory held
+    /// throughout the fit is planned ([`FitMemory::plan`]) and every run whose shard
+    /// would not fit the room left is cut into several shard files (by consecutive
+    /// items, so the items output keeps its order). Without a budget, one shard file
+    /// per run.
+    ///
+    /// # Errors
+    /// As [`prepare`](Self::prepare); [`Error::ResourceLimit`] when the per-worker
+    /// tables do not fit the budget (the files are removed).
+    pub fn prepare_within(
+        path: &Path,
+        opts: &IngestOptions,
+        dir: &Path,
+        n_runs: usize,
+        budget: Option<(u64, &str)>,
+        output: bool,
+        progress: &dyn Progress,
+    ) -> Result<OutOfCore> {
         if opts.classes.is_some() {
             return Err(Error::param(
                 "classes",
@@ -55,7 +86,15 @@ impl OutOfCore {
                  input first",
             ));
         }
-        let mut runs = ItemRuns::partition(path, opts, dir, n_runs, progress)?;
+        let threads = StatsStream::threads();
+        // the tables alone (no dictionaries yet) are checked while the workers and
+        // labels are counted, so a fit that cannot fit is refused early
+        let early = |w: usize, k: usize| {
+            budget.map_or(Ok(()), |(b, kind)| {
+                FitMemory::plan(Some(b), kind, w, k, 0, threads, 0).map(|_| ())
+            })
+        };
+        let mut runs = ItemRuns::partition_checked(path, opts, dir, n_runs, progress, &early)?;
         let workers = SortedIds::from_ids(runs.workers().iter(), IdSort::Ids);
         let labels = SortedIds::from_ids(runs.labels().iter(), IdSort::Labels);
         if labels.len() < 2 {
@@ -65,10 +104,22 @@ impl OutOfCore {
             ))
             .in_file(path));
         }
+        let dict_bytes = (workers.heap_bytes() + labels.heap_bytes()) as u64;
+        let memory = FitMemory::plan(
+            budget.map(|b| b.0),
+            budget.map_or("", |b| b.1),
+            workers.len(),
+            labels.len(),
+            dict_bytes,
+            threads,
+            if output { runs.total_rows() } else { 0 },
+        )
+        .map_err(|e| e.in_file(path))?;
         let wr = ranks(runs.workers(), &workers);
         let lr = ranks(runs.labels(), &labels);
+        let (per_judgment, per_item) = memory.shard_costs();
         let mut shards = Vec::with_capacity(runs.len());
-        let mut items = Vec::with_capacity(runs.len());
+        let (mut rows, mut items) = (Vec::new(), Vec::new());
         progress.start("building run shards", Some(runs.len() as u64));
         for p in 0..runs.len() {
             progress.check()?;
@@ -76,26 +127,40 @@ impl OutOfCore {
             let shard = Shard::from_coded_batches(&batches, &wr, &lr, workers.len(), labels.len())?;
             drop(batches);
             runs.remove(p);
-            let file = runs.temp_file()?;
-            shard.write_file(file.path())?;
-            items.push(shard.n_items() as u64);
-            shards.push(file);
+            for r in shard.item_ranges(memory.shard, per_judgment, per_item) {
+                let file = runs.temp_file()?;
+                shard.write_items_file(file.path(), r.clone())?;
+                rows.push(shard.range_judgments(r.clone()) as u64);
+                items.push(r.len() as u64);
+                shards.push(file);
+            }
             progress.advance(1);
         }
         progress.finish();
-        let rows = (0..runs.len()).map(|p| runs.rows(p)).collect();
         Ok(OutOfCore {
             shards,
             rows,
             items,
+            runs: runs.len(),
             workers,
             labels,
+            memory,
         })
     }
 
-    /// Number of runs.
+    /// Number of shard files (the runs, some cut in several).
     pub fn n_runs(&self) -> usize {
         self.shards.len()
+    }
+
+    /// Number of runs of the partitioning read.
+    pub fn n_partitions(&self) -> usize {
+        self.runs
+    }
+
+    /// The memory plan of the fit.
+    pub fn memory(&self) -> &FitMemory {
+        &self.memory
     }
 
     /// Judgments (every input row).
@@ -103,7 +168,7 @@ impl OutOfCore {
         self.rows.iter().sum()
     }
 
-    /// Judgments per run.
+    /// Judgments per shard file.
     pub fn run_judgments(&self) -> &[u64] {
         &self.rows
     }
@@ -123,30 +188,51 @@ impl OutOfCore {
         &self.labels
     }
 
-    /// Loads shard `p` (with its item ids when `with_items`).
+    /// Loads shard `p` (with its item ids when `with_items`), without the per-worker
+    /// counts ([`Shard::read_codes`]).
     ///
     /// # Errors
     /// An unreadable shard file.
     pub fn shard(&self, p: usize, with_items: bool) -> Result<Shard> {
-        Shard::read_file(self.shards[p].path(), with_items)
+        Shard::read_codes(self.shards[p].path(), with_items)
     }
 
-    /// `f` on every shard, loaded in turn, its statistics merged in run order (the
-    /// merge is exact, so the order does not change the bits).
-    fn merged(&self, f: &dyn Fn(&Shard) -> Result<DsStats>) -> Result<DsStats> {
-        let mut acc: Option<DsStats> = None;
-        for p in 0..self.n_runs() {
-            let s = f(&self.shard(p, false)?)?;
-            match &mut acc {
-                Some(a) => merge(a, &s)?,
-                None => acc = Some(s),
+    /// `f` on every shard file in order, loaded without counts and item ids; with the
+    /// prefetch of the memory plan, the next file is read on a thread while `f` runs.
+    fn stream(&self, f: &mut dyn FnMut(&Shard) -> Result<()>) -> Result<()> {
+        let n = self.n_runs();
+        let load = |p: usize| Shard::read_codes(self.shards[p].path(), false);
+        if !self.memory.prefetch || n < 2 {
+            for p in 0..n {
+                f(&load(p)?)?;
             }
+            return Ok(());
         }
-        acc.ok_or_else(|| Error::insufficient("no run to fit"))
+        std::thread::scope(|sc| {
+            let join = |h: std::thread::ScopedJoinHandle<'_, Result<Shard>>| {
+                h.join().map_err(|_| Error::External {
+                    context: "reading a shard file".into(),
+                    message: "the reader thread panicked".into(),
+                })?
+            };
+            let mut next = Some(sc.spawn(move || load(0)));
+            for p in 0..n {
+                let cur = match next.take() {
+                    Some(h) => join(h)?,
+                    None => load(p)?,
+                };
+                if p + 1 < n {
+                    next = Some(sc.spawn(move || load(p + 1)));
+                }
+                f(&cur)?;
+            }
+            Ok(())
+        })
     }
 
     /// Dawid–Skene (or one-coin, per `cfg`) streaming the shard files: one pass over
-    /// them per iteration. Bit-identical to [`fit_shards`](crowdqc_aggregation::distributed::fit_shards)
+    /// them per iteration, the statistics summed into the tables of the memory plan
+    /// ([`StatsStream`]). Bit-identical to [`fit_shards`](crowdqc_aggregation::distributed::fit_shards)
     /// over any partitioning of the same judgments and to the in-memory
     /// `exact_sums(true)` fit. Progress counts iterations.
     ///
@@ -156,13 +242,28 @@ impl OutOfCore {
         let mut driver = DsDriver::new(cfg.clone())?;
         progress.start("fitting out of core", Some(driver.max_iter() as u64));
         let r = (|| {
-            let mut params = driver.start(&self.merged(&init_stats)?)?;
+            let mut stream = StatsStream::new(
+                self.workers.len(),
+                self.labels.len(),
+                self.memory.stats_tables,
+            );
+            self.stream(&mut |s| stream.add_init(s))?;
+            let stats = stream.take()?;
+            drop(driver.start(&stats)?);
+            stream.give_back(stats);
             loop {
                 progress.check()?;
-                let stats = self.merged(&|s| e_step(s, &params))?;
-                match driver.update(&stats)? {
-                    Step::Continue(p) => params = p,
-                    Step::Done(fit) => return Ok(fit),
+                let current = driver
+                    .current()
+                    .ok_or_else(|| Error::insufficient("the driver has no parameters to run"))?;
+                let prepared = PreparedParams::new(current);
+                self.stream(&mut |s| stream.add_e_step(s, &prepared))?;
+                drop(prepared);
+                let stats = stream.take()?;
+                let done = driver.advance(&stats);
+                stream.give_back(stats);
+                if let Some(fit) = done? {
+                    return Ok(fit);
                 }
                 progress.advance(1);
             }

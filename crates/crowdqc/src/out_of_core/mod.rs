@@ -9,6 +9,13 @@
 //!    chosen so one run's shard takes about a quarter of the budget (64 bytes per
 //!    judgment while a run is built); without a spill directory the refusal names
 //!    `--spill-dir DIR` and `--max-memory`.
+//!    Once the partitioning read has counted the workers `W` and classes `K`, the
+//!    memory held throughout the fit is counted ([`FitMemory`]: one or more E-step
+//!    statistics tables of `16·W·K²` bytes, the parameters `2 · 8·W·K²`, the counts,
+//!    the dictionaries); when that alone exceeds the budget the fit is refused
+//!    ([`crowdqc_core::Error::ResourceLimit`], exit 2, naming the largest table and the
+//!    `--max-memory` that would do), otherwise each run is cut into as many shard files
+//!    as the room left needs.
 //! 2. **Runs** ([`OutOfCore::prepare`]): the file is read once and hash-partitioned by
 //!    item into `P` run files ([`crowdqc_io::ItemRuns`]; the hash of
 //!    `crowdqc.distributed.partition_by_item`); workers and labels are coded by
@@ -16,8 +23,9 @@
 //!    fit's). Each run is then turned into a compact CSR shard file (8 bytes per item,
 //!    5 per judgment at K ≤ 256, then its sorted item ids) and its raw run file removed.
 //! 3. **Fit** ([`OutOfCore::fit_ds`]): per EM iteration each shard file is loaded in
-//!    turn and its E-step statistics computed and merged with the plain functions of
-//!    [`crowdqc_aggregation::distributed`] (fixed-point sums): the parameters, objective,
+//!    turn (the next one read on a thread meanwhile, when two fit) and its E-step
+//!    statistics added into the same reused tables
+//!    ([`crowdqc_aggregation::distributed::StatsStream`], fixed-point sums): the parameters, objective,
 //!    iteration count and posteriors are bit-identical to the in-memory
 //!    `exact_sums(true)` fit and to any sharded fit.
 //! 4. **Items** ([`items`]): posteriors are computed shard by shard and
@@ -35,6 +43,7 @@
 //! and on Ctrl-C/SIGTERM ([`crowdqc_io::abandon_writes`]).
 
 mod fit;
+mod fit_memory;
 mod summary;
 
 use std::path::Path;
@@ -43,7 +52,10 @@ use crowdqc_core::memory;
 use crowdqc_core::{Error, Result};
 
 pub use fit::OutOfCore;
-pub use summary::{ClassItems, Request, Summary, aggregate, check, items};
+pub use fit_memory::{
+    FitMemory, MIN_SHARD_ROOM, OUTPUT_ROWS, SHARD_BYTES_PER_ITEM, SHARD_BYTES_PER_JUDGMENT,
+};
+pub use summary::{ClassItems, Request, Summary, aggregate, check, items, items_of};
 
 /// The methods that run out of core.
 pub const METHODS: &[&str] = &["ds", "one-coin-ds"];
@@ -67,6 +79,9 @@ pub struct Plan {
     pub budget: u64,
     /// Runs to partition into.
     pub runs: usize,
+    /// What the budget is (`the memory limit (--max-memory)` or `the memory
+    /// available`), for the refusal of [`OutOfCore::prepare_within`].
+    pub budget_kind: &'static str,
 }
 
 /// Runs for `judgments` within `budget` bytes: one run's shard build takes at most a
@@ -101,6 +116,11 @@ pub fn plan(path: &Path, spill_dir: Option<&Path>) -> Result<Option<Plan>> {
             estimate: bytes,
             budget,
             runs: runs_for(judgments, budget),
+            budget_kind: match (memory::limit(), memory::available()) {
+                (Some(l), Some(a)) if l <= a => "the memory limit (--max-memory)",
+                (Some(_), None) => "the memory limit (--max-memory)",
+                _ => "the memory available",
+            },
         })),
         Err(e) => Err(e.in_file(path)),
     }

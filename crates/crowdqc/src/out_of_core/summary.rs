@@ -6,12 +6,12 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
-use crowdqc_aggregation::distributed::{DsConfig, DsFit, SortedIds, posteriors};
+use crowdqc_aggregation::distributed::{DsConfig, DsFit, DsParams, PreparedParams, SortedIds};
 use crowdqc_core::numeric::argmax;
 use crowdqc_core::progress::Progress;
 use crowdqc_core::{Error, IdRef, IngestOptions, Result};
 
-use super::{METHODS, OutOfCore, Plan};
+use super::{FitMemory, METHODS, OutOfCore, Plan};
 
 /// What to fit out of core and where to write the items.
 #[derive(Debug, Clone)]
@@ -47,8 +47,12 @@ pub struct Summary {
     pub method: String,
     /// Always true.
     pub out_of_core: bool,
-    /// Runs (shard files).
+    /// Shard files (the runs of the partitioning read, some cut in several).
     pub runs: usize,
+    /// Runs of the partitioning read.
+    pub partitions: usize,
+    /// The memory plan of the fit.
+    pub memory: FitMemory,
     /// The memory budget, in bytes.
     pub budget: u64,
     /// The in-memory estimate that did not fit, in bytes.
@@ -79,16 +83,31 @@ pub struct Summary {
 
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use crowdqc_core::memory::format_bytes as b;
         writeln!(
             f,
-            "method       {} (out of core, {} runs)",
-            self.method, self.runs
+            "method       {} (out of core, {} runs in {} shard files)",
+            self.method, self.partitions, self.runs
         )?;
         writeln!(
             f,
             "memory       in-memory estimate {} > budget {}",
-            crowdqc_core::memory::format_bytes(self.in_memory_estimate),
-            crowdqc_core::memory::format_bytes(self.budget)
+            b(self.in_memory_estimate),
+            b(self.budget)
+        )?;
+        let m = &self.memory;
+        writeln!(
+            f,
+            "fit memory   planned peak {}: {} statistics table(s) of {}, parameters {}, \
+             counts {}, ids {}, shards up to {}{}",
+            b(m.peak()),
+            m.stats_tables,
+            b(m.stats_table),
+            b(m.params),
+            b(m.counts),
+            b(m.dictionaries),
+            b(m.shard),
+            if m.prefetch { " (x2, prefetch)" } else { "" }
         )?;
         writeln!(
             f,
@@ -126,7 +145,18 @@ pub fn items<'a>(
     fit: &'a DsFit,
     counts: &'a mut [u64],
 ) -> impl Iterator<Item = Result<RecordBatch>> + 'a {
+    items_of(ooc, &fit.posterior_params, counts)
+}
+
+/// [`items`] from the posterior parameters alone (the fit's other tables can be
+/// dropped first).
+pub fn items_of<'a>(
+    ooc: &'a OutOfCore,
+    posterior_params: &DsParams,
+    counts: &'a mut [u64],
+) -> impl Iterator<Item = Result<RecordBatch>> + 'a {
     let mut p = 0;
+    let prepared = PreparedParams::new(posterior_params);
     std::iter::from_fn(move || {
         while p < ooc.n_runs() {
             p += 1;
@@ -135,7 +165,7 @@ pub fn items<'a>(
                 if shard.n_items() == 0 {
                     return Ok(None);
                 }
-                let q = posteriors(&shard, &fit.posterior_params)?;
+                let q = prepared.posteriors(&shard)?;
                 let ids = shard
                     .items()
                     .ok_or_else(|| Error::insufficient("a shard file without item ids"))?;
@@ -252,12 +282,31 @@ pub fn aggregate(
         crowdqc_io::check_output_path(p)?;
     }
     let t0 = Instant::now();
-    let ooc = OutOfCore::prepare(path, req.opts, dir, plan.runs, progress)?;
+    let ooc = OutOfCore::prepare_within(
+        path,
+        req.opts,
+        dir,
+        plan.runs,
+        Some((plan.budget, plan.budget_kind)),
+        // the Parquet writer holds a row group of encoded rows; CSV and Arrow stream
+        req.out.is_some_and(|p| {
+            p.extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| e.eq_ignore_ascii_case("parquet") || e.eq_ignore_ascii_case("pq"))
+        }),
+        progress,
+    )?;
     let t1 = Instant::now();
     let fit = ooc.fit_ds(&cfg, progress)?;
     let t2 = Instant::now();
+    // only the posterior parameters are needed from here
+    let DsFit {
+        posterior_params,
+        report,
+        ..
+    } = fit;
     let mut counts = vec![0u64; ooc.labels().len()];
-    let stream = items(&ooc, &fit, &mut counts);
+    let stream = items_of(&ooc, &posterior_params, &mut counts);
     match req.out {
         Some(p) => crowdqc_io::write_batches(p, stream)?,
         None => {
@@ -271,16 +320,18 @@ pub fn aggregate(
         method: req.method.to_string(),
         out_of_core: true,
         runs: ooc.n_runs(),
+        partitions: ooc.n_partitions(),
+        memory: *ooc.memory(),
         budget: plan.budget,
         in_memory_estimate: plan.estimate,
         judgments: ooc.n_judgments(),
         items: ooc.n_items(),
         workers: ooc.workers().len() as u64,
         classes: ooc.labels().len() as u64,
-        iterations: fit.report.iterations,
-        converged: fit.report.converged,
-        stop_reason: format!("{:?}", fit.report.stop_reason).to_lowercase(),
-        objective: fit.report.objective.last().copied(),
+        iterations: report.iterations,
+        converged: report.converged,
+        stop_reason: format!("{:?}", report.stop_reason).to_lowercase(),
+        objective: report.objective.last().copied(),
         label_distribution: ooc
             .labels()
             .iter()
