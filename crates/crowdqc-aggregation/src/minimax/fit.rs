@@ -13,6 +13,29 @@ use super::newton::{Scratch, solve_ordinal, solve_rows};
 const CHUNK: usize = 512;
 /// How many judgments ahead the worker pass prefetches item rows.
 const AHEAD: usize = 8;
+
+/// Prefetches for judgment `j` of a worker's judgments `js`: the positions' items and
+/// labels `2 * AHEAD` judgments on, and the item rows (exponential table `etau`,
+/// posteriors `mu`) `AHEAD` judgments on. Hints only: no value changes.
+#[inline(always)]
+fn prefetch_ahead(
+    js: &[u32],
+    j: usize,
+    items: &[u32],
+    lab: &[u32],
+    (etau, mu): (&[f64], &[f64]),
+    k: usize,
+) {
+    if let Some(&p2) = js.get(j + 2 * AHEAD) {
+        prefetch_u32(items, p2 as usize);
+        prefetch_u32(lab, p2 as usize);
+    }
+    if let Some(&p1) = js.get(j + AHEAD) {
+        let i1 = items[p1 as usize] as usize;
+        prefetch(etau, i1 * k * k, k * k);
+        prefetch(mu, i1 * k, k);
+    }
+}
 /// Workers per parallel job of the worker pass (a minimum; results do not depend on it).
 const WORKERS_PER_JOB: usize = 8;
 /// Largest `judgments × (K² + K)` values of a worker gathered for its solve (8 MB);
@@ -100,15 +123,7 @@ impl Ctx<'_> {
             g.items.clear();
             g.lab.clear();
             for (j, &p) in js.iter().enumerate() {
-                if let Some(&p2) = js.get(j + 2 * AHEAD) {
-                    prefetch_u32(items, p2 as usize);
-                    prefetch_u32(lab, p2 as usize);
-                }
-                if let Some(&p1) = js.get(j + AHEAD) {
-                    let i1 = items[p1 as usize] as usize;
-                    prefetch(etau, i1 * kk, kk);
-                    prefetch(mu, i1 * k, k);
-                }
+                prefetch_ahead(js, j, items, lab, (etau, mu), k);
                 let p = p as usize;
                 let i = items[p] as usize;
                 g.items.push(i as u32);
@@ -133,16 +148,7 @@ impl Ctx<'_> {
                 }
                 let js = m.worker_judgments(w as u32);
                 for (j, &p) in js.iter().enumerate() {
-                    // the item rows AHEAD judgments on, and their positions 2 AHEAD on
-                    if let Some(&p2) = js.get(j + 2 * AHEAD) {
-                        prefetch_u32(items, p2 as usize);
-                        prefetch_u32(lab, p2 as usize);
-                    }
-                    if let Some(&p1) = js.get(j + AHEAD) {
-                        let i1 = items[p1 as usize] as usize;
-                        prefetch(etau, i1 * kk, kk);
-                        prefetch(mu, i1 * k, k);
-                    }
+                    prefetch_ahead(js, j, items, lab, (etau, mu), k);
                     let p = p as usize;
                     let i = items[p] as usize;
                     let other = Side {
