@@ -115,6 +115,6 @@ pub struct Judgments {
 impl Judgments {
     /// Loads the judgments (and gold) as [`common::load`].
     pub fn load(&self) -> Result<JudgmentMatrix> {
-        common::load(&self.judgments, &self.input, self.gold.as_deref())
+        common::load(&self.judgments, &self.input, self.gold.as_deref(), None)
     }
 }

@@ -5,11 +5,9 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use crowdqc::core::summary::ingest_notes;
 use crowdqc::core::{IngestOptions, JudgmentMatrix};
+use crowdqc::terminal::Bar;
 use crowdqc::{Error, Result};
-
-use crate::progress::Bar;
 
 /// Output format of a subcommand's report on stdout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -62,27 +60,19 @@ impl InputOpts {
 /// Ingest taking longer than this shows a progress bar (on a terminal).
 const BAR_AFTER: Duration = Duration::from_secs(2);
 
-/// Loads a judgment file (and optional gold file) with a progress bar after two seconds
+/// Loads a judgment file (and optional gold file) following a read plan (one pass when
+/// `None`; see [`crowdqc_io::plan_read_spilled`]), with a progress bar after two seconds
 /// on a terminal; prints the library's ingest notes (duplicates, near-equal labels).
-pub fn load(path: &Path, input: &InputOpts, gold: Option<&Path>) -> Result<JudgmentMatrix> {
-    let plan = crowdqc_io::ReadPlan {
-        passes: crowdqc_io::ReadPasses::One,
-        spill_dir: None,
-    };
-    load_planned(path, input, gold, &plan)
-}
-
-/// [`load`] following a read plan (see [`crowdqc_io::plan_read_spilled`]).
-pub fn load_planned(
+pub fn load(
     path: &Path,
     input: &InputOpts,
     gold: Option<&Path>,
-    plan: &crowdqc_io::ReadPlan,
+    plan: Option<&crowdqc_io::ReadPlan>,
 ) -> Result<JudgmentMatrix> {
     let opts = input.ingest_options()?;
     let bar = Bar::stderr_after(BAR_AFTER);
-    let m = crowdqc_io::read_judgments_planned(path, &opts, gold, &bar, plan)?;
-    for line in ingest_notes(&m, input.trim_labels) {
+    let (m, notes) = crowdqc::pipeline::read_judgments(path, &opts, gold, plan, &bar)?;
+    for line in notes {
         eprintln!("{line}");
     }
     Ok(m)
@@ -123,60 +113,4 @@ pub fn exit(result: Result<()>) -> ExitCode {
             ExitCode::from(if e.is_user_error() { 2 } else { 1 })
         }
     }
-}
-
-/// On SIGINT or SIGTERM (from a second thread): removes unfinished outputs, says so and
-/// exits with 128 + the signal (130, 143), as a shell reports a process killed by it.
-pub fn install_signal_handler() {
-    use signal_hook::consts::{SIGINT, SIGTERM};
-    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
-        return; // the default handlers stay: the process still ends on a signal
-    };
-    let spawned = std::thread::Builder::new()
-        .name("signals".into())
-        .spawn(move || {
-            if let Some(sig) = signals.forever().next() {
-                let removed = crowdqc_io::abandon_writes();
-                let name = if sig == SIGINT { "SIGINT" } else { "SIGTERM" };
-                let note = if removed > 0 {
-                    format!("; removed {removed} unfinished output file(s)")
-                } else {
-                    String::new()
-                };
-                let _ = writeln!(std::io::stderr(), "interrupted by {name}{note}");
-                std::process::exit(128 + sig);
-            }
-        });
-    drop(spawned);
-}
-
-/// Replaces Rust's panic output with one line saying this is a bug, exit code 1; a closed
-/// stdout pipe exits quietly with 0.
-pub fn install_panic_hook() {
-    std::panic::set_hook(Box::new(|info| {
-        if crowdqc_io::in_guarded_decode() {
-            // a third-party decoder choked on a corrupt file: crowdqc-io catches this
-            // and reports the file as invalid
-            return;
-        }
-        let payload = info.payload();
-        let msg = payload
-            .downcast_ref::<&str>()
-            .map(|s| (*s).to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown panic".into());
-        if msg.contains("failed printing to stdout") && msg.contains("Broken pipe") {
-            std::process::exit(0);
-        }
-        let location = info
-            .location()
-            .map(|l| format!(" ({}:{})", l.file(), l.line()))
-            .unwrap_or_default();
-        let mut err = std::io::stderr().lock();
-        let _ = writeln!(
-            err,
-            "error: internal error: {msg}{location}; this is a bug in crowdqc, please report it"
-        );
-        std::process::exit(1);
-    }));
 }

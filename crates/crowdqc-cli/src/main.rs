@@ -8,7 +8,6 @@ use clap::{Parser, Subcommand};
 mod args;
 mod cmd;
 mod common;
-mod progress;
 
 /// Quality control and consensus scoring for crowdsourced labels.
 #[derive(Debug, Parser)]
@@ -50,8 +49,8 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    common::install_panic_hook();
-    common::install_signal_handler();
+    crowdqc::terminal::install_panic_hook();
+    crowdqc::terminal::install_signal_handler();
     // Lets tests check that a panic never reaches the user as a Rust panic.
     if std::env::var_os("CROWDQC_DEBUG_PANIC").is_some() {
         panic!("deliberate panic requested by CROWDQC_DEBUG_PANIC");

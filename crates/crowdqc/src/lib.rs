@@ -112,6 +112,9 @@
 //!
 //! - `io` (default): file readers and writers ([`io`]); pulls in `parquet`. Turn it
 //!   off to embed the engine over your own Arrow batches with a smaller build.
+//! - `terminal` (off): `terminal`, what a command-line program needs around the calls
+//!   (a progress bar on stderr, the Ctrl-C clean-up of unfinished outputs, a one-line
+//!   panic report); pulls in `indicatif` and `signal-hook`.
 
 #![deny(missing_docs)]
 
@@ -133,6 +136,8 @@ pub mod aggregate;
 pub mod out_of_core;
 #[cfg(feature = "io")]
 pub mod pipeline;
+#[cfg(feature = "terminal")]
+pub mod terminal;
 
 /// The names most programs need, in one import.
 pub mod prelude {

@@ -5,10 +5,10 @@ use std::time::Instant;
 
 use crowdqc::Result;
 use crowdqc::aggregate::Request;
+use crowdqc::terminal::Bar;
 
 use crate::args::FitOutput;
 use crate::common::{self, InputOpts};
-use crate::progress::Bar;
 
 /// Arguments of `crowdqc aggregate`.
 #[derive(Debug, clap::Args)]
@@ -92,7 +92,12 @@ pub fn run(args: Args) -> Result<()> {
     // evaluation gold is read and validated before the (long) judgments
     a.read_eval(&opts.columns)?;
     let t0 = Instant::now();
-    let m = common::load_planned(&args.judgments, &args.input, args.gold.as_deref(), &plan)?;
+    let m = common::load(
+        &args.judgments,
+        &args.input,
+        args.gold.as_deref(),
+        Some(&plan),
+    )?;
     let read = t0.elapsed().as_secs_f64();
     let mut outcome = a.run(&m, &opts.columns, &Bar::stderr())?;
     outcome.seconds.read = read;

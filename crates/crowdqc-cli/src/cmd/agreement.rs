@@ -4,10 +4,10 @@ use std::path::PathBuf;
 
 use crowdqc::agreement::ReportOptions;
 use crowdqc::pipeline::agreement;
+use crowdqc::terminal::Bar;
 use crowdqc::{Error, Result};
 
 use crate::common::{self, Format, InputOpts};
-use crate::progress::Bar;
 
 /// Arguments of `crowdqc agreement`.
 #[derive(Debug, clap::Args)]
@@ -62,25 +62,12 @@ pub fn run(args: Args) -> Result<()> {
         .seed(args.seed);
     opts.bootstrap = args.bootstrap;
     opts.validate()?;
-    for (flag, out) in [
-        ("items-out", &args.items_out),
-        ("workers-out", &args.workers_out),
-    ] {
-        if let Some(p) = out {
-            if args.judgments.is_none() {
-                return Err(Error::param(
-                    flag,
-                    "per-item and per-worker views need a judgments file, not --table or --counts",
-                ));
-            }
-            crowdqc_io::check_output_path(p)?;
-        }
-    }
+    let (items_out, workers_out) = (args.items_out.as_deref(), args.workers_out.as_deref());
+    agreement::check_outputs(args.judgments.is_some(), items_out, workers_out)?;
     let bar = Bar::stderr();
     let report = if let Some(p) = &args.judgments {
-        let m = common::load(p, &args.input, None)?;
-        let outs = (args.items_out.as_deref(), args.workers_out.as_deref());
-        agreement::of_judgments(&m, &opts, outs, &bar)?
+        let m = common::load(p, &args.input, None, None)?;
+        agreement::of_judgments(&m, &opts, (items_out, workers_out), &bar)?
     } else if let Some(p) = &args.table {
         agreement::of_contingency(p, &opts, &bar)?
     } else {

@@ -5,10 +5,10 @@ use std::path::PathBuf;
 use crowdqc::Result;
 use crowdqc::gold::{GoldParams, PageParams, ScheduleParams};
 use crowdqc::pipeline::gold;
+use crowdqc::terminal::Bar;
 
 use crate::args::{Judgments, Output};
 use crate::common::{self, Format};
-use crate::progress::Bar;
 
 /// Subcommands of `crowdqc gold`.
 #[derive(Debug, clap::Subcommand)]

@@ -8,12 +8,12 @@ use crowdqc::policy::replay::replay_with;
 use crowdqc::policy::simulate::economy::EconomyConfig;
 use crowdqc::policy::simulate::{SimComparison, SimConfig, SimReport, simulate_with_progress};
 use crowdqc::policy::{ExactOptions, FitModel, Policy, check_pay, exact_report, read_policy};
+use crowdqc::terminal::Bar;
 use crowdqc::{Error, Result};
 
 use crate::args::{Judgments, Output};
 use crate::cmd::worker_policy::PolicyArgs;
 use crate::common::{self, InputOpts};
-use crate::progress::Bar;
 
 /// Subcommands of `crowdqc policy`.
 #[derive(Debug, clap::Subcommand)]
@@ -162,7 +162,7 @@ fn eval(a: EvalArgs) -> Result<()> {
     let pay = a.pay.as_deref().map(read_pay).transpose()?;
     let table = if let Some(j) = &a.judgments {
         check_pay(&policy, pay.as_ref())?;
-        let m = common::load(j, &a.input, a.gold.as_deref())?;
+        let m = common::load(j, &a.input, a.gold.as_deref(), None)?;
         pipeline::evidence(&m, &policy, pay.as_ref(), a.model, &Bar::stderr())?
     } else {
         let s = a

@@ -3,12 +3,12 @@
 use std::path::PathBuf;
 
 use crowdqc::policy::{pay::read_pay, read_policy};
+use crowdqc::terminal::Bar;
 use crowdqc::{Error, Result};
 use crowdqc_report::{QualityReport, ReportOptions, check_output_path};
 
 use crate::args::Judgments;
 use crate::common;
-use crate::progress::Bar;
 
 /// Arguments of `crowdqc report`.
 #[derive(Debug, clap::Args)]

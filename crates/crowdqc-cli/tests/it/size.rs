@@ -3,19 +3,23 @@
 //! `wc -l crates/crowdqc-cli/src/*.rs crates/crowdqc-cli/src/*/*.rs` counts them: every
 //! line (code, docs, blank) of every `.rs` file in `src/` and its direct subfolders.
 //!
-//! The rule is not met yet (session 7 cut 2,345 lines to 2,021; session 8 moved the fit
-//! dispatch of `aggregate` into `crowdqc::aggregate` and the file-level logic of
-//! `ratings`, `pairwise`, `gold` and `policy` into `crowdqc::pipeline`; most of what is
-//! left is the flag definitions). Until it is, the test is a ratchet: it fails when the
-//! CLI grows past [`CEILING`], which may only go down, towards [`RULE`].
+//! Session 7 cut 2,345 lines to 2,021; session 8 moved the fit dispatch of `aggregate`
+//! into `crowdqc::aggregate` and the file-level logic of `ratings`, `pairwise`, `gold` and
+//! `policy` into `crowdqc::pipeline` (1,627); session 9 moved the progress bar and the
+//! signal and panic hooks into `crowdqc::terminal`, and the judgments read with its
+//! ingest notes and the agreement output checks into `crowdqc::pipeline`, which met the
+//! rule. What is left is mostly the flag definitions. The test is a ratchet: it fails
+//! when the CLI grows past [`CEILING`], which may only go down; [`RULE`] stays the limit.
 
 use std::path::Path;
 
 /// The limit of issue 9.
 const RULE: usize = 1500;
 /// The most the CLI may have now: 2,021 lines at the end of session 7, 1,627 after
-/// session 8's cut. Lower it with every cut; never raise it.
-const CEILING: usize = 1627;
+/// session 8's cut, 1,460 after session 9's. Lower it with every cut; never raise it.
+const CEILING: usize = 1460;
+// the rule is met: the ceiling can no longer be above it
+const _: () = assert!(CEILING <= RULE);
 
 /// `(file, lines)` of every `.rs` file in `dir` and (with `depth` 1) its subfolders,
 /// counting lines as `wc -l` does: newline characters.

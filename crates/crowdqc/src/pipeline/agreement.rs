@@ -8,9 +8,35 @@ use crowdqc_agreement::{
     report_with_progress, worker_agreement_table,
 };
 use crowdqc_core::progress::Progress;
-use crowdqc_core::{JudgmentMatrix, Result};
+use crowdqc_core::{Error, JudgmentMatrix, Result};
 
 use super::write_if;
+
+/// Checks, before any work, the per-item (`items_out`) and per-worker (`workers_out`)
+/// tables asked for: each needs a judgments file (`judgments`; not a contingency or
+/// counts table) and a path that can be written.
+///
+/// # Errors
+/// [`Error::InvalidParameter`] `items-out` or `workers-out` without judgments (the
+/// first one given); those of [`crowdqc_io::check_output_path`].
+pub fn check_outputs(
+    judgments: bool,
+    items_out: Option<&Path>,
+    workers_out: Option<&Path>,
+) -> Result<()> {
+    for (flag, out) in [("items-out", items_out), ("workers-out", workers_out)] {
+        if let Some(p) = out {
+            if !judgments {
+                return Err(Error::param(
+                    flag,
+                    "per-item and per-worker views need a judgments file, not --table or --counts",
+                ));
+            }
+            crowdqc_io::check_output_path(p)?;
+        }
+    }
+    Ok(())
+}
 
 /// The agreement report of the judgments `m`, after writing the per-item table to
 /// `items_out` and the per-worker table to `workers_out` (either may be absent).

@@ -14,8 +14,34 @@ mod tests;
 
 use std::path::{Path, PathBuf};
 
-use crowdqc_core::Result;
-use crowdqc_io::Table;
+use crowdqc_core::progress::Progress;
+use crowdqc_core::summary::ingest_notes;
+use crowdqc_core::{IngestOptions, JudgmentMatrix, Result};
+use crowdqc_io::{ReadPasses, ReadPlan, Table};
+
+/// Reads the judgments file at `path` (and the gold file, if any) as a command does:
+/// following `plan` (one pass when `None`; see [`crowdqc_io::plan_read_spilled`]) and
+/// reporting to `progress`. Returns the matrix and what ingest found that the user
+/// should be told ([`ingest_notes`]: duplicate pairs and what was done with them,
+/// labels that differ only by spaces or case), which the CLI prints on stderr.
+///
+/// # Errors
+/// Those of [`crowdqc_io::read_judgments_planned`].
+pub fn read_judgments(
+    path: &Path,
+    opts: &IngestOptions,
+    gold: Option<&Path>,
+    plan: Option<&ReadPlan>,
+    progress: &dyn Progress,
+) -> Result<(JudgmentMatrix, Vec<String>)> {
+    let one = ReadPlan {
+        passes: ReadPasses::One,
+        spill_dir: None,
+    };
+    let m = crowdqc_io::read_judgments_planned(path, opts, gold, progress, plan.unwrap_or(&one))?;
+    let notes = ingest_notes(&m, opts.trim_labels);
+    Ok((m, notes))
+}
 
 /// Reads a small table (gold, levels, stats …) and runs `f` on it; its errors name the
 /// file and, for CSV, the line.

@@ -1,5 +1,6 @@
 use std::path::{Path, PathBuf};
 
+use crowdqc_core::progress::NoProgress;
 use crowdqc_core::{DuplicatePolicy, Error};
 use crowdqc_gold::{PageParams, ScheduleParams};
 use crowdqc_pairwise::{Method, PairwiseOptions, PairwiseParams};
@@ -157,4 +158,57 @@ fn policy_gold_factory_knows_two_schedules() {
         Err(Error::InvalidParameter { name, .. }) => assert_eq!(name, "--schedule"),
         _ => panic!("an unknown schedule must be refused"),
     }
+}
+
+#[test]
+fn read_judgments_returns_the_notes_on_duplicates_and_near_equal_labels() {
+    let dir = tempfile::tempdir().expect("tmp");
+    // (a, w1) is answered twice with different labels; `yes` and `Yes ` differ only by
+    // case and a space
+    let j = "item,worker,label\na,w1,yes\na,w1,no\na,w2,Yes \nb,w1,no\nb,w2,no\n";
+    let j = write(dir.path(), "j.csv", j);
+    let opts = crowdqc_core::IngestOptions::default();
+    let (m, notes) = read_judgments(&j, &opts, None, None, &NoProgress).expect("read");
+    assert_eq!((m.n_judgments(), m.n_classes()), (5, 3));
+    assert_eq!(notes.len(), 2, "{notes:?}");
+    let dup = "note: 1 duplicate (item, worker) pairs (1 extra rows), 1 with conflicting labels";
+    assert!(notes[0].starts_with(dup), "{notes:?}");
+    assert!(notes[1].contains("1 groups of labels"), "{notes:?}");
+    assert!(notes[1].contains("--trim-labels"), "{notes:?}");
+    // trimmed, `Yes` and `yes` still differ by case; keeping the first row of a pair
+    // drops one row; a two-pass read through a spill directory reads the same
+    let opts = opts
+        .with_trim_labels(true)
+        .with_duplicates(DuplicatePolicy::First);
+    let plan = crowdqc_io::ReadPlan {
+        passes: crowdqc_io::ReadPasses::Two,
+        spill_dir: Some(dir.path().to_path_buf()),
+    };
+    let (m, notes) = read_judgments(&j, &opts, None, Some(&plan), &NoProgress).expect("read");
+    assert_eq!((m.n_judgments(), m.n_classes()), (4, 3));
+    assert!(notes[0].ends_with("kept the first row of each pair, dropped 1 rows"));
+    assert!(
+        notes[1].ends_with("they differ by case: fix the labels"),
+        "{notes:?}"
+    );
+}
+
+#[test]
+fn agreement_outputs_need_judgments_and_a_writable_path() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let ok = dir.path().join("items.csv");
+    let bad = Path::new("/no/such/dir/w.csv");
+    assert!(agreement::check_outputs(true, Some(&ok), None).is_ok());
+    assert!(agreement::check_outputs(false, None, None).is_ok());
+    let no_judgments = |e: Error| match e {
+        Error::InvalidParameter { name, .. } => name,
+        other => panic!("{other}"),
+    };
+    let e = agreement::check_outputs(false, None, Some(&ok)).expect_err("no judgments");
+    assert_eq!(no_judgments(e), "workers-out");
+    // the first output given is named, before any path is checked
+    let e = agreement::check_outputs(false, Some(bad), Some(&ok)).expect_err("no judgments");
+    assert_eq!(no_judgments(e), "items-out");
+    let e = agreement::check_outputs(true, Some(&ok), Some(bad)).expect_err("unwritable");
+    assert!(e.to_string().contains("/no/such/dir"), "{e}");
 }
