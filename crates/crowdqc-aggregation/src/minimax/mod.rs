@@ -47,6 +47,18 @@
 //! parallel sweeps (workers, then items). Ties in the labels go to the lowest class
 //! index (the authors break them at random).
 //!
+//! **The first workers' M-step on label counts.** Before the first item pass every
+//! item's logits are 0 (the authors' start), so every judgment of a worker sees the
+//! same softmax of the worker's own row, and the worker's block problem depends on
+//! its judgments only through, per true class `r`, the posterior total `W_r = Σ_j
+//! μ_j(r)` and the weighted label counts `n_r[l] = Σ_{j: l_j = l} μ_j(r)`. That first
+//! M-step is solved from these sums (one pass over the judgments to add them, then
+//! Newton passes that cost `O(K³)` per worker instead of a pass over its judgments
+//! each): the same block problem, with the same stopping rules, whose sums are
+//! associated differently from adding judgment by judgment, so the last bits (and,
+//! where a stopping test is that close, a Newton step) differ. Every later M-step sums
+//! judgment by judgment.
+//!
 //! ## Accuracy on real data
 //!
 //! Accuracy on gold with the defaults (`tests/it/minimax.rs` asserts every cell to

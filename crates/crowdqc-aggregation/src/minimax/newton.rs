@@ -161,7 +161,7 @@ fn max_abs(v: &[f64]) -> f64 {
 /// problem `min −Σ_j w_j[r] ln softmax(x[r] + other_j[r])[l_j] + λ/2 ‖x[r]‖²`; the rows
 /// share passes over the judgments. `pass(trial, active, acc, z)` must clear nothing
 /// and add every judgment of the block with
-/// [`accumulate`](super::kernel::accumulate). A row stops when every
+/// [`Kernel::acc`](super::kernel::Kernel::acc). A row stops when every
 /// gradient component is at most `tol`, after `max_steps` Newton steps, or after a
 /// step whose predicted decrease (half the Newton decrement) is at most `prog_tol`
 /// (that step is taken without another pass); a trial step is accepted on the gradient
@@ -427,7 +427,7 @@ pub(super) fn solve_ordinal(
 
 #[cfg(test)]
 mod tests {
-    use super::super::kernel::accumulate;
+    use super::super::kernel::{Fixed, Kernel};
     use super::*;
 
     #[test]
@@ -471,7 +471,7 @@ mod tests {
         let labels = [0usize, 0, 1];
         solve_rows(&mut x, None, 1.0, 25, 1e-12, 0.0, &mut s, |own, acc, z| {
             for &l in &labels {
-                accumulate(k, own, other, &w, l, acc, z);
+                Fixed::<2>.acc(own, other, &w, l, acc, z);
             }
         });
         let (a, b) = (x[0], x[1]);
