@@ -156,8 +156,8 @@ impl Acc {
             for a in 0..k {
                 let wpa = wr * p[a];
                 self.gt[a * k + r] += wpa - counts[r * k + a];
-                for b in 0..=a {
-                    self.ht[(a * k + b) * k + r] -= wpa * p[b];
+                for (b, &pb) in p.iter().enumerate().take(a + 1) {
+                    self.ht[(a * k + b) * k + r] -= wpa * pb;
                 }
                 self.ht[(a * k + a) * k + r] += wpa;
             }
