@@ -5,7 +5,7 @@ use crowdqc_core::JudgmentMatrix;
 use rayon::prelude::*;
 
 use super::kernel::{
-    Acc, Side, accumulate, exp_blocks, exp_rows, label_probs, lane_scratch, prefetch, prefetch_u32,
+    Acc, Kernel, Side, exp_blocks, exp_row, lane_scratch, prefetch, prefetch_u32, with_kernel,
 };
 use super::newton::{Scratch, solve_ordinal, solve_rows};
 
@@ -45,6 +45,9 @@ const GATHER_MAX: usize = 1 << 20;
 /// One worker's item rows in judgment order (a per-thread buffer, reused).
 #[derive(Default)]
 struct Gather {
+    /// Before the first item pass: the weight totals and weighted label counts
+    /// ([`Acc::add_counts`]).
+    stats: Vec<f64>,
     e: Vec<f64>,
     mu: Vec<f64>,
     items: Vec<u32>,
@@ -82,6 +85,8 @@ pub(super) struct State {
     /// Posteriors over the active classes (`n_items × K`).
     pub(super) mu: Vec<f64>,
     pub(super) log_prior: Vec<f64>,
+    /// Every item's logits are still 0 (before the first item pass).
+    pub(super) tau_zero: bool,
 }
 
 /// What one chunk of the item pass returns: `Σ ln Z_t`, the largest posterior change.
@@ -104,6 +109,11 @@ impl Ctx<'_> {
     /// `st.etau` must hold the exponential tables of `st.tau` ([`exp_blocks`]; the item
     /// pass leaves them so).
     pub(super) fn worker_step(&self, st: &mut State) {
+        with_kernel!(self.k, kn => self.worker_sweep(kn, st));
+    }
+
+    /// [`worker_step`](Self::worker_step) with the kernel `kn` of `K` classes.
+    fn worker_sweep<Kn: Kernel>(&self, kn: Kn, st: &mut State) {
         let (k, kk, d) = (self.k, self.k * self.k, self.d);
         let (tau, etau, mu) = (&st.tau, &st.etau, &st.mu);
         let items = self.m.judgment_items();
@@ -113,8 +123,26 @@ impl Ctx<'_> {
         // labels into `g`, in judgment order, when they fit: the solve's 2–5 passes
         // then read them from cache instead of at random from the item arrays (the
         // same values in the same order, so the same sums).
+        let tau_zero = st.tau_zero;
         let gather = move |w: usize, g: &mut Gather| -> bool {
             let js = m.worker_judgments(w as u32);
+            if tau_zero {
+                // every item table is all ones: the worker's problem depends on its
+                // judgments only through these sums (`Acc::add_counts`)
+                g.stats.clear();
+                g.stats.resize(k + kk, 0.0);
+                let (wsum, counts) = g.stats.split_at_mut(k);
+                for &p in js {
+                    let p = p as usize;
+                    let i = items[p] as usize;
+                    let l = lab[p] as usize;
+                    for (r, &wr) in mu[i * k..(i + 1) * k].iter().enumerate() {
+                        wsum[r] += wr;
+                        counts[r * k + l] += wr;
+                    }
+                }
+                return true;
+            }
             if js.len() * (kk + k) > GATHER_MAX {
                 return false;
             }
@@ -136,13 +164,17 @@ impl Ctx<'_> {
         let pass =
             move |w: usize, g: Option<&Gather>, own: Side<'_>, acc: &mut Acc, z: &mut [f64]| {
                 if let Some(g) = g {
+                    if tau_zero {
+                        acc.add_counts(k, own.e, &g.stats);
+                        return;
+                    }
                     for (j, (&i, &l)) in g.items.iter().zip(&g.lab).enumerate() {
                         let i = i as usize;
                         let other = Side {
                             x: &tau[i * kk..(i + 1) * kk],
                             e: &g.e[j * kk..(j + 1) * kk],
                         };
-                        accumulate(k, own, other, &g.mu[j * k..(j + 1) * k], l as usize, acc, z);
+                        kn.acc(own, other, &g.mu[j * k..(j + 1) * k], l as usize, acc, z);
                     }
                     return;
                 }
@@ -155,15 +187,7 @@ impl Ctx<'_> {
                         x: &tau[i * kk..(i + 1) * kk],
                         e: &etau[i * kk..(i + 1) * kk],
                     };
-                    accumulate(
-                        k,
-                        own,
-                        other,
-                        &mu[i * k..(i + 1) * k],
-                        lab[p] as usize,
-                        acc,
-                        z,
-                    );
+                    kn.acc(own, other, &mu[i * k..(i + 1) * k], lab[p] as usize, acc, z);
                 }
             };
         if self.ordinal {
@@ -219,8 +243,9 @@ impl Ctx<'_> {
     /// (the solve's first pass reads it) and on return (rebuilt if `tau_i` moved).
     /// Returns `(ln Z_i, max |Δμ_i|)`.
     #[allow(clippy::too_many_arguments)]
-    fn item_block(
+    fn item_block<Kn: Kernel>(
         &self,
+        kn: Kn,
         i: usize,
         tau_i: &mut [f64],
         etau_i: &mut [f64],
@@ -239,7 +264,6 @@ impl Ctx<'_> {
         let (old, rest) = buf.split_at_mut(k);
         let (logp, rest) = rest.split_at_mut(k);
         let (tau_old, rest) = rest.split_at_mut(kk);
-        let (mt, rest) = rest.split_at_mut(k);
         let (prod, z) = rest.split_at_mut(k);
         old.copy_from_slice(mu_i);
         tau_old.copy_from_slice(tau_i);
@@ -262,7 +286,7 @@ impl Ctx<'_> {
                     x: &sigma[w * kk..(w + 1) * kk],
                     e: &esigma[w * kk..(w + 1) * kk],
                 };
-                accumulate(k, own, other, w_old, l as usize, acc, z);
+                kn.acc(own, other, w_old, l as usize, acc, z);
             }
         };
         match xi_i {
@@ -297,18 +321,27 @@ impl Ctx<'_> {
         // far from underflow) instead of a logarithm per judgment and class
         logp.copy_from_slice(log_prior);
         prod.fill(1.0);
-        if tau_i
-            .iter()
-            .zip(tau_old.iter())
-            .any(|(a, b)| a.to_bits() != b.to_bits())
-        {
-            exp_rows(k, tau_i, etau_i, mt);
+        // the table rows of the logit rows that moved (a row's table depends on that
+        // row only: the same values as rebuilding every row)
+        for r in 0..k {
+            let row = r * k..(r + 1) * k;
+            if tau_i[row.clone()]
+                .iter()
+                .zip(&tau_old[row])
+                .any(|(a, b)| a.to_bits() != b.to_bits())
+            {
+                exp_row(k, tau_i, etau_i, r);
+            }
         }
         let etau_i: &[f64] = etau_i;
         for (j, (&w, &l)) in workers.iter().zip(lab).enumerate() {
             let w = w as usize;
             let (sw, ew) = (&sigma[w * kk..(w + 1) * kk], &esigma[w * kk..(w + 1) * kk]);
-            label_probs(k, etau_i, ew, tau_i, sw, l as usize, prod, z);
+            let own = Side {
+                x: tau_i,
+                e: etau_i,
+            };
+            kn.probs(own, Side { x: sw, e: ew }, l as usize, prod, z);
             if j % 32 == 31 {
                 for (lp, p) in logp.iter_mut().zip(prod.iter_mut()) {
                     *lp += p.ln();
@@ -335,6 +368,11 @@ impl Ctx<'_> {
 
     /// M-step of every item fused with the E-step, over fixed chunks of items.
     pub(super) fn item_step(&self, st: &mut State) -> ChunkSums {
+        with_kernel!(self.k, kn => self.item_sweep(kn, st))
+    }
+
+    /// [`item_step`](Self::item_step) with the kernel `kn` of `K` classes.
+    fn item_sweep<Kn: Kernel>(&self, kn: Kn, st: &mut State) -> ChunkSums {
         let (k, kk, d) = (self.k, self.k * self.k, self.d);
         exp_blocks(k, &st.sigma, &mut st.esigma);
         let (sigma, esigma, log_prior) = (&st.sigma, &st.esigma, &st.log_prior);
@@ -361,6 +399,7 @@ impl Ctx<'_> {
                         .enumerate()
                     {
                         let (ll, diff) = self.item_block(
+                            kn,
                             c * CHUNK + j,
                             t,
                             e,
@@ -393,6 +432,7 @@ impl Ctx<'_> {
                         .enumerate()
                     {
                         let (ll, diff) = self.item_block(
+                            kn,
                             c * CHUNK + j,
                             t,
                             e,

@@ -92,7 +92,7 @@ pub(super) use dispatch;
 /// logits of the block's negated weighted log-likelihood. (No objective value: the
 /// line search tests the gradient's norm, so a pass needs no logarithm.)
 ///
-/// [`accumulate`] adds into the lane-major `gt[a K + r]` and `ht[(a K + b) K + r]`
+/// [`Kernel::acc`] adds into the lane-major `gt[a K + r]` and `ht[(a K + b) K + r]`
 /// (true class `r` in the fastest index, so that one operation covers all rows);
 /// [`rows`](Acc::rows) copies them into the row-major `g` and `h` the solvers read.
 pub(super) struct Acc {
@@ -132,6 +132,38 @@ impl Acc {
         }
     }
 
+    /// Adds the sums of a block whose judgments all meet an all-zero other party
+    /// (every item's logits are 0 before the first item pass): each judgment's softmax
+    /// of row `r` is then the softmax `p_r` of the block's own row, so the sums of all
+    /// its judgments are `g[r, a] = W_r p_r[a] − n_r[a]` and `h[r] = W_r (diag p_r − p_r
+    /// p_rᵀ)`, from the weight totals `W_r = Σ_j w_j[r]` and weighted label counts
+    /// `n_r[c] = Σ_{j: l_j = c} w_j[r]` (`stats`: `W` then `n`, `K + K²` values): the
+    /// same problem as the per-judgment pass, in `O(K³)` per pass instead of `O(K³)` per
+    /// judgment (the sums are associated differently, so the last bits differ).
+    pub(super) fn add_counts(&mut self, k: usize, own: &[f64], stats: &[f64]) {
+        let (wsum, counts) = stats.split_at(k);
+        let mut p = vec![0.0; k];
+        for r in 0..k {
+            let mut s = 0.0;
+            for (c, pc) in p.iter_mut().enumerate() {
+                *pc = own[c * k + r];
+                s += *pc;
+            }
+            for pc in p.iter_mut() {
+                *pc /= s;
+            }
+            let wr = wsum[r];
+            for a in 0..k {
+                let wpa = wr * p[a];
+                self.gt[a * k + r] += wpa - counts[r * k + a];
+                for (b, &pb) in p.iter().enumerate().take(a + 1) {
+                    self.ht[(a * k + b) * k + r] -= wpa * pb;
+                }
+                self.ht[(a * k + a) * k + r] += wpa;
+            }
+        }
+    }
+
     /// Copies the lower triangle of every row's Hessian into its upper triangle.
     pub(super) fn mirror(&mut self, k: usize) {
         for r in 0..k {
@@ -145,7 +177,7 @@ impl Acc {
     }
 }
 
-/// Scratch values [`accumulate`] and [`label_probs`] need for `K` classes.
+/// Scratch values [`Kernel::acc`] and [`Kernel::probs`] need for `K` classes.
 pub(super) fn lane_scratch(k: usize) -> usize {
     k * k + 5 * k
 }
@@ -229,7 +261,7 @@ fn softmax_direct(o: &[f64], q: &[f64], z: &mut [f64]) -> (f64, f64) {
     (s, m - mo - mq)
 }
 
-/// One side of a judgment in [`accumulate`]: logits (`K × K`, row-major) and their
+/// One side of a judgment in [`Kernel::acc`]: logits (`K × K`, row-major) and their
 /// row-normalised exponentials (lane-major, [`exp_rows`]).
 #[derive(Clone, Copy)]
 pub(super) struct Side<'a> {
@@ -238,7 +270,7 @@ pub(super) struct Side<'a> {
 }
 
 mod lanes;
-pub(super) use lanes::{accumulate, label_probs};
+pub(super) use lanes::{Kernel, with_kernel};
 
 /// Asks the CPU to bring the cache lines of `v[start..start + len]` closer (a hint: no
 /// effect on results, and a no-op off x86-64). The worker sweep reads every judgment's

@@ -47,6 +47,18 @@
 //! parallel sweeps (workers, then items). Ties in the labels go to the lowest class
 //! index (the authors break them at random).
 //!
+//! **The first workers' M-step on label counts.** Before the first item pass every
+//! item's logits are 0 (the authors' start), so every judgment of a worker sees the
+//! same softmax of the worker's own row, and the worker's block problem depends on
+//! its judgments only through, per true class `r`, the posterior total `W_r = Σ_j
+//! μ_j(r)` and the weighted label counts `n_r[l] = Σ_{j: l_j = l} μ_j(r)`. That first
+//! M-step is solved from these sums (one pass over the judgments to add them, then
+//! Newton passes that cost `O(K³)` per worker instead of a pass over its judgments
+//! each): the same block problem, with the same stopping rules, whose sums are
+//! associated differently from adding judgment by judgment, so the last bits (and,
+//! where a stopping test is that close, a Newton step) differ. Every later M-step sums
+//! judgment by judgment.
+//!
 //! ## Accuracy on real data
 //!
 //! Accuracy on gold with the defaults (`tests/it/minimax.rs` asserts every cell to
@@ -90,17 +102,22 @@
 //! MinimaxParams::inner_progress_tol), `1e-3`) follows the authors' `progTol`.
 //!
 //! ## Speed
-//! Per outer iteration 30× (K = 2) and 54× (K = 5) a Dawid–Skene iteration at 1e6
-//! judgments in CPU time of one thread (ordinal: 40× and 96×); before session 8, in the
-//! same run, 34×, 60×, 46× and 102×
-//! (`benches/README.md`, "Session 8 (helper minimax)"; Dawid–Skene's per-iteration time
+//! Per outer iteration (mean of the first three) 29× (K = 2) and 45× (K = 5) a
+//! Dawid–Skene iteration at 1e6 judgments in CPU time of one thread (ordinal: 40× and
+//! 88×); before session 9, in the same run, 33×, 55×, 42× and 95×
+//! (`benches/README.md`, "Session 9 (helper minimax)"; Dawid–Skene's per-iteration time
 //! varies between runs, so compare ratios within one run). The target of 20×
-//! is missed. An outer iteration sweeps the judgments several
-//! times (2–5 Newton passes per worker, the item passes, the E-step) and each sweep
+//! is missed. Session 9's gain is the first workers' M-step on label counts (above),
+//! so it is the first iteration that got cheaper; later iterations cost what they did.
+//! Skipping the (judgment, class) rows of zero posterior weight, with posteriors below
+//! `1e-12` of their item's largest set to 0, was measured and not done: on the bench
+//! data no posterior is that small (none below `1e-8`), so it would skip nothing.
+//! An outer iteration sweeps the judgments several times (2–5 Newton passes per
+//! worker, the item passes, the E-step) and each sweep
 //! evaluates a `K`-way softmax for each of the `K` true classes. What makes a sweep
 //! cheap: `exp(σ + τ) = exp(σ − max σ) · exp(τ − max τ) · e^{max σ + max τ}`, so the
 //! other party's exponentials are tabulated (the workers' once per item sweep; the
-//! items' kept in the state and rebuilt by the item pass only for items whose logits
+//! items' kept in the state and rebuilt by the item pass only for the logit rows that
 //! moved, and read by each item solve's first Newton pass) and the block's own once per
 //! Newton pass; a worker's item rows are gathered once per M-step into a buffer its
 //! Newton passes read from cache (`K²` products per judgment instead of `K²` library

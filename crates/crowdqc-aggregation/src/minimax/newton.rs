@@ -161,7 +161,7 @@ fn max_abs(v: &[f64]) -> f64 {
 /// problem `min −Σ_j w_j[r] ln softmax(x[r] + other_j[r])[l_j] + λ/2 ‖x[r]‖²`; the rows
 /// share passes over the judgments. `pass(trial, active, acc, z)` must clear nothing
 /// and add every judgment of the block with
-/// [`accumulate`](super::kernel::accumulate). A row stops when every
+/// [`Kernel::acc`](super::kernel::Kernel::acc). A row stops when every
 /// gradient component is at most `tol`, after `max_steps` Newton steps, or after a
 /// step whose predicted decrease (half the Newton decrement) is at most `prog_tol`
 /// (that step is taken without another pass); a trial step is accepted on the gradient
@@ -427,7 +427,7 @@ pub(super) fn solve_ordinal(
 
 #[cfg(test)]
 mod tests {
-    use super::super::kernel::accumulate;
+    use super::super::kernel::{Fixed, Kernel, exp_rows};
     use super::*;
 
     #[test]
@@ -455,6 +455,64 @@ mod tests {
     }
 
     #[test]
+    fn label_counts_give_the_per_judgment_sums_against_zero_item_logits() {
+        // a block's sums over judgments whose other party has all-zero logits (before
+        // the first item pass) from weight totals and weighted label counts
+        // (`Acc::add_counts`) against adding the judgments one by one
+        let k = 3;
+        let x = [0.3, -1.2, 0.5, 2.0, 0.1, -0.4, -0.7, 0.9, 0.0];
+        let (mut e, mut mx) = (vec![0.0; k * k], vec![0.0; k]);
+        exp_rows(k, &x, &mut e, &mut mx);
+        let (zeros, ones) = (vec![0.0; k * k], vec![1.0; k * k]);
+        let judgments: [([f64; 3], usize); 5] = [
+            ([0.7, 0.2, 0.1], 0),
+            ([0.0, 1.0, 0.0], 2),
+            ([0.25, 0.25, 0.5], 1),
+            ([0.6, 0.0, 0.4], 0),
+            ([0.1, 0.8, 0.1], 2),
+        ];
+        let own = Side { x: &x, e: &e };
+        let other = Side {
+            x: &zeros,
+            e: &ones,
+        };
+        let mut by_judgment = Acc::new(k);
+        let mut z = vec![0.0; lane_scratch(k)];
+        let mut stats = vec![0.0; k + k * k];
+        for (w, l) in &judgments {
+            Fixed::<3>.acc(own, other, w, *l, &mut by_judgment, &mut z);
+            for r in 0..k {
+                stats[r] += w[r];
+                stats[k + r * k + l] += w[r];
+            }
+        }
+        let mut by_counts = Acc::new(k);
+        by_counts.add_counts(k, &e, &stats);
+        let all = [true; 3];
+        by_judgment.rows(k, &all);
+        by_counts.rows(k, &all);
+        for r in 0..k {
+            for a in 0..k {
+                let (u, v) = (by_judgment.g[r * k + a], by_counts.g[r * k + a]);
+                assert!((u - v).abs() < 1e-12, "g[{r}, {a}]: {u} vs {v}");
+                for b in 0..=a {
+                    let c = (r * k + a) * k + b;
+                    let (u, v) = (by_judgment.h[c], by_counts.h[c]);
+                    assert!((u - v).abs() < 1e-12, "h[{r}, {a}, {b}]: {u} vs {v}");
+                }
+            }
+        }
+        // and the values are not trivial: row 1's gradient in class 2 is W p − n
+        let p: Vec<f64> = {
+            let row = &x[k..2 * k];
+            let t: f64 = row.iter().map(|v| v.exp()).sum();
+            row.iter().map(|v| v.exp() / t).collect()
+        };
+        let (w1, n12) = (0.2 + 1.0 + 0.25 + 0.0 + 0.8, 1.0 + 0.8);
+        assert!((by_counts.g[k + 2] - (w1 * p[2] - n12)).abs() < 1e-12);
+    }
+
+    #[test]
     fn row_newton_reaches_the_stationary_point() {
         // one row problem: weights 1 on labels 0,0,1 (K = 2), lambda = 1, no offsets;
         // stationary: g = (p0 - 2/3)*3 + x0 ... checked through the final gradient
@@ -471,7 +529,7 @@ mod tests {
         let labels = [0usize, 0, 1];
         solve_rows(&mut x, None, 1.0, 25, 1e-12, 0.0, &mut s, |own, acc, z| {
             for &l in &labels {
-                accumulate(k, own, other, &w, l, acc, z);
+                Fixed::<2>.acc(own, other, &w, l, acc, z);
             }
         });
         let (a, b) = (x[0], x[1]);

@@ -119,6 +119,7 @@ impl MinimaxParams {
             xi: vec![0.0; if ordinal { n * d } else { 0 }],
             mu: vec![0.0; n * k],
             log_prior: vec![-(k as f64).ln(); k],
+            tau_zero: true,
         };
         ctx.init_mu(&mut st.mu);
         // the item pass keeps these tables current from here on
@@ -134,6 +135,7 @@ impl MinimaxParams {
             }
             ctx.worker_step(&mut st);
             let sums = ctx.item_step(&mut st);
+            st.tau_zero = false;
             let objective = (sums.ll - ctx.penalty(&st)) / nj;
             if !objective.is_finite() {
                 return Err(Error::Numerical {

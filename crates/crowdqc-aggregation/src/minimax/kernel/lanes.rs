@@ -3,7 +3,7 @@
 //! compiler vectorises the row loops; every lane does what the row-by-row loop did for
 //! its row, in the same order (same bits).
 
-use super::{Acc, Dim, Dynamic, Side, softmax_direct};
+use super::{Acc, Dim, Dynamic, Fixed, Side, softmax_direct};
 
 /// The unnormalised softmax of every row of `o + q` at once: `z[c K + r] = eo[c K + r]
 /// · eq[c K + r]` and `s[r] = Σ_c z[c K + r]` (summed in `c` order, as one row alone
@@ -50,32 +50,7 @@ fn underflow_rows(k: usize, own: Side<'_>, other: Side<'_>, z: &mut [f64], s: &m
 }
 
 /// Multiplies `prod[r]` by the probability of label `l` under row `r` of the softmax of
-/// `o + q` for every row (the E-step's products). `eo`, `eq`: lane-major tables
-/// ([`exp_rows`]); `o`, `q`: the logits; `z`: [`lane_scratch`] values.
-#[inline]
-#[allow(clippy::too_many_arguments)]
-pub(in crate::minimax) fn label_probs(
-    k: usize,
-    eo: &[f64],
-    eq: &[f64],
-    o: &[f64],
-    q: &[f64],
-    l: usize,
-    prod: &mut [f64],
-    z: &mut [f64],
-) {
-    let (own, other) = (Side { x: o, e: eo }, Side { x: q, e: eq });
-    match k {
-        2 => label_probs_fixed::<2>(own, other, l, prod),
-        3 => label_probs_fixed::<3>(own, other, l, prod),
-        4 => label_probs_fixed::<4>(own, other, l, prod),
-        5 => label_probs_fixed::<5>(own, other, l, prod),
-        6 => label_probs_fixed::<6>(own, other, l, prod),
-        8 => label_probs_fixed::<8>(own, other, l, prod),
-        k => label_probs_in(Dynamic(k), own, other, l, prod, z),
-    }
-}
-
+/// `o + q` for every row (the E-step's products; [`Kernel::probs`]).
 #[inline(always)]
 fn label_probs_fixed<const K: usize>(own: Side<'_>, other: Side<'_>, l: usize, prod: &mut [f64]) {
     let mut z = [[0.0; K]; K];
@@ -106,31 +81,95 @@ fn label_probs_in<D: Dim>(
     }
 }
 
-/// Adds one judgment: the block's own logits `own` plus the other party's `other`
-/// (`[true, observed]`), posterior weights `w` of the true classes, observed class
-/// `l`. Every row is added (a row with zero weight adds exact zeros; rows no longer
-/// active are not read); the Hessian gets its lower triangle only. `z`:
-/// [`lane_scratch`] values.
-#[inline]
-pub(in crate::minimax) fn accumulate(
-    k: usize,
-    own: Side<'_>,
-    other: Side<'_>,
-    w: &[f64],
-    l: usize,
-    acc: &mut Acc,
-    z: &mut [f64],
-) {
-    match k {
-        2 => accumulate_lanes::<2>(own, other, w, l, acc),
-        3 => accumulate_lanes::<3>(own, other, w, l, acc),
-        4 => accumulate_lanes::<4>(own, other, w, l, acc),
-        5 => accumulate_lanes::<5>(own, other, w, l, acc),
-        6 => accumulate_lanes::<6>(own, other, w, l, acc),
-        8 => accumulate_lanes::<8>(own, other, w, l, acc),
-        k => accumulate_in(Dynamic(k), own, other, w, l, acc, z),
+/// The per-judgment kernels for one `K`, chosen once per sweep ([`with_kernel`]) so
+/// that they inline into the sweep's loops instead of dispatching on `K` per judgment:
+/// [`Fixed`] for `K` = 2–6 and 8 (the fixed-size lane kernels), [`Dynamic`] otherwise.
+/// Each lane does what the row-by-row code did for its row, in its order (same bits).
+pub(in crate::minimax) trait Kernel: Copy + Send + Sync {
+    /// Adds one judgment's gradient and Hessian terms ([`accumulate_lanes`]).
+    fn acc(self, own: Side<'_>, other: Side<'_>, w: &[f64], l: usize, acc: &mut Acc, z: &mut [f64]);
+    /// Multiplies `prod[r]` by the probability of label `l` under row `r` of the
+    /// softmax of `own + other` ([`label_probs_fixed`]).
+    fn probs(self, own: Side<'_>, other: Side<'_>, l: usize, prod: &mut [f64], z: &mut [f64]);
+}
+
+impl<const K: usize> Kernel for Fixed<K> {
+    #[inline(always)]
+    fn acc(
+        self,
+        own: Side<'_>,
+        other: Side<'_>,
+        w: &[f64],
+        l: usize,
+        acc: &mut Acc,
+        _: &mut [f64],
+    ) {
+        accumulate_lanes::<K>(own, other, w, l, acc);
+    }
+
+    #[inline(always)]
+    fn probs(self, own: Side<'_>, other: Side<'_>, l: usize, prod: &mut [f64], _: &mut [f64]) {
+        label_probs_fixed::<K>(own, other, l, prod);
     }
 }
+
+impl Kernel for Dynamic {
+    #[inline(always)]
+    fn acc(
+        self,
+        own: Side<'_>,
+        other: Side<'_>,
+        w: &[f64],
+        l: usize,
+        acc: &mut Acc,
+        z: &mut [f64],
+    ) {
+        accumulate_in(self, own, other, w, l, acc, z);
+    }
+
+    #[inline(always)]
+    fn probs(self, own: Side<'_>, other: Side<'_>, l: usize, prod: &mut [f64], z: &mut [f64]) {
+        label_probs_in(self, own, other, l, prod, z);
+    }
+}
+
+/// Runs `$body` with `$kn` bound to the [`Kernel`] of `$k` classes.
+macro_rules! with_kernel {
+    ($k:expr, $kn:ident => $body:expr) => {{
+        use $crate::minimax::kernel::{Dynamic, Fixed};
+        match $k {
+            2 => {
+                let $kn = Fixed::<2>;
+                $body
+            }
+            3 => {
+                let $kn = Fixed::<3>;
+                $body
+            }
+            4 => {
+                let $kn = Fixed::<4>;
+                $body
+            }
+            5 => {
+                let $kn = Fixed::<5>;
+                $body
+            }
+            6 => {
+                let $kn = Fixed::<6>;
+                $body
+            }
+            8 => {
+                let $kn = Fixed::<8>;
+                $body
+            }
+            k => {
+                let $kn = Dynamic(k);
+                $body
+            }
+        }
+    }};
+}
+pub(in crate::minimax) use with_kernel;
 
 /// [`softmax_lanes`] for a compile-time `K`, into registers: `z[c][r]`, `s[r]`.
 #[inline(always)]
@@ -160,7 +199,13 @@ fn softmax_fixed<const K: usize>(
     }
 }
 
-/// [`accumulate_in`] for a compile-time `K` (2–6, 8): the per-judgment values live in
+/// Adds one judgment ([`Kernel::acc`]): the block's own logits `own` plus the other
+/// party's `other` (`[true, observed]`), posterior weights `w` of the true classes,
+/// observed class `l`. Every row is added (a row with zero weight adds exact zeros;
+/// rows no longer active are not read); the Hessian gets its lower triangle only. `z`:
+/// [`lane_scratch`](super::lane_scratch) values (the run-time-`K` kernel only).
+///
+/// For a compile-time `K` (2–6, 8): the per-judgment values live in
 /// fixed-size arrays (registers), so every loop over the rows is one or two vector
 /// operations. The same operations in the same order per row (same bits).
 #[inline(always)]
@@ -205,7 +250,7 @@ fn accumulate_lanes<const K: usize>(
     }
 }
 
-/// [`accumulate`] for `K = d.n()` (a constant for small `K`, so the loops unroll),
+/// [`accumulate_lanes`] for a run-time `K = d.n()`,
 /// with the rows in the lanes: every lane does what the row-by-row loop did for its
 /// row, in the same order, so the sums are the same bits.
 #[inline(always)]
