@@ -36,12 +36,7 @@ impl NewIds {
     /// `remap`.
     pub(crate) fn intern_into(self, global: &mut IdDictionary, remap: &mut Vec<u32>) {
         match self {
-            NewIds::Dict(d, base) => {
-                remap.reserve(d.len().saturating_sub(base));
-                for c in base..d.len() {
-                    remap.push(global.intern(d.get(c as u32)));
-                }
-            }
+            NewIds::Dict(d, base) => global.intern_from(&d, base, remap),
             NewIds::List(ids) => remap.extend(ids.iter().map(|id| global.intern(id.as_ref()))),
         }
     }
