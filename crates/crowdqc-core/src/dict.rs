@@ -377,7 +377,17 @@ impl StrStore {
                     widen((hasher.hash_one(s) >> 32) as u32)
                 }
             };
-            table.reserve(added, rehash);
+            if table.capacity() - table.len() < added {
+                // Grow by building the larger table in code order: the ids are hashed
+                // while reading the arena front to back (hashbrown's own growth visits
+                // them in bucket order, a random access into the arena per id).
+                let want = (table.len() + added).max(table.capacity() * 2);
+                let mut grown = HashTable::with_capacity(want);
+                for c in 0..first {
+                    grown.insert_unique(rehash(&c), c, rehash);
+                }
+                *table = grown;
+            }
             let order = by_bucket(table);
             let mut next = first;
             let mut fresh = vec![false; n];
