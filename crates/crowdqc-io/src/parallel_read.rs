@@ -1,8 +1,9 @@
 //! Parquet judgments read row group by row group on several threads: each thread
 //! decodes a row group and encodes it against its own dictionaries
-//! ([`crowdqc_core::EncodedPart`]); the calling thread merges the parts in file order
-//! ([`JudgmentMatrixBuilder::push_part`]), so codes, matrix and errors do not depend on
-//! the number of threads.
+//! ([`crowdqc_core::EncodedPart`]), which it keeps across its row groups while their ids
+//! recur ([`crowdqc_core::PartStream`]: workers, labels); the calling thread merges the
+//! parts in file order ([`JudgmentMatrixBuilder::push_part`]), so codes, matrix and
+//! errors do not depend on the number of threads.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
