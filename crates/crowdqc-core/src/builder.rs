@@ -81,6 +81,9 @@ pub struct JudgmentMatrixBuilder {
     /// Where the first pass of a two-pass read also sends its rows' codes (a spill
     /// file), so the second pass can replay them instead of the input.
     pub(crate) sink: Option<Box<dyn RowSink>>,
+    /// Per [`PartStream`](crate::PartStream): the global code of each code of the
+    /// stream's kept item, worker and label dictionaries.
+    pub(crate) streams: Vec<[Vec<u32>; 3]>,
 }
 
 /// Receives the codes of every row of the first pass of a two-pass read
@@ -216,6 +219,7 @@ impl JudgmentMatrixBuilder {
             two_pass: false,
             fingerprint: 0,
             sink: None,
+            streams: Vec::new(),
         })
     }
 

@@ -24,6 +24,7 @@ impl JudgmentMatrixBuilder {
         // the columns are sorted (the peak of the read)
         self.items.drop_hashes();
         self.workers.drop_hashes();
+        self.streams = Vec::new();
         match std::mem::replace(&mut self.pass, Pass::Collect) {
             Pass::Collect => {}
             Pass::Count => {

@@ -285,6 +285,10 @@ impl StrStore {
     }
 }
 
+/// Batches of at least this many ids are interned in bucket order
+/// ([`IdDictionary::intern_strs`]).
+const BATCH_MIN: usize = 4096;
+
 /// Integer ids below this are also cached in a direct table (labels 0..K, small ids).
 const SMALL_INTS: usize = 256;
 
@@ -534,6 +538,37 @@ impl IdDictionary {
         self.intern_str(s)
     }
 
+    /// Interns the ids of `src` from code `from` on, in code order, appending their
+    /// codes to `out`: the codes of [`intern`](Self::intern) one by one.
+    pub(crate) fn intern_from(&mut self, src: &IdDictionary, from: usize, out: &mut Vec<u32>) {
+        let n = src.len().saturating_sub(from);
+        out.reserve(n);
+        if let Repr::Str(s) = &src.repr
+            && n >= BATCH_MIN
+        {
+            let ids: Vec<&str> = (from..src.len()).map(|c| s.get(c as u32)).collect();
+            self.intern_strs(&ids, out);
+            return;
+        }
+        for c in from..src.len() {
+            out.push(self.intern(src.get(c as u32)));
+        }
+    }
+
+    /// Interns the strings `ids` in order, appending their codes to `out`: the codes of
+    /// [`intern_str`](Self::intern_str) one by one; large batches into a hashed
+    /// dictionary probe its table in bucket order (one sweep through it).
+    pub(crate) fn intern_strs(&mut self, ids: &[&str], out: &mut Vec<u32>) {
+        if let Repr::Str(st) = &mut self.repr
+            && st.table.is_some()
+            && ids.len() >= BATCH_MIN
+        {
+            st.intern_many(ids, out);
+            return;
+        }
+        out.extend(ids.iter().map(|s| self.intern_str(s)));
+    }
+
     /// Approximate heap bytes used.
     pub fn heap_bytes(&self) -> usize {
         match &self.repr {
@@ -615,6 +650,9 @@ fn itoa_buf(v: i64) -> ItoaBuf {
     }
     ItoaBuf { buf, start: i }
 }
+
+#[path = "dict_batch.rs"]
+mod batch;
 
 #[cfg(test)]
 #[path = "dict_tests.rs"]

@@ -86,3 +86,64 @@ fn id_columns_keep_the_input_type() {
         .expect("mixed: Utf8");
     assert_eq!((c.value(0), c.value(1)), ("7", "w1"));
 }
+
+/// Ids `p{k}` for `k` drawn from `0..range` by a fixed LCG (repeats and new ids mixed).
+fn drawn_ids(seed: u64, n: usize, range: u64) -> Vec<String> {
+    let mut x = seed;
+    (0..n)
+        .map(|_| {
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            format!("p{}", (x >> 33) % range)
+        })
+        .collect()
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+    /// Batches interned in bucket order (`intern_strs`, `intern_from`) give the codes,
+    /// ids and lookups of interning one by one: batches above `BATCH_MIN` with repeats
+    /// inside the batch and ids already held, into dictionaries with and without stored
+    /// hashes, that grow while the batch is added.
+    #[test]
+    fn batches_intern_as_one_by_one(
+        seed in 0u64..1_000_000,
+        before in 0usize..3000,
+        sizes in proptest::collection::vec(0usize..20_000, 1..4),
+        range in 1000u64..40_000,
+        store in proptest::prelude::any::<bool>(),
+    ) {
+        let make = || if store { IdDictionary::with_stored_hashes() } else { IdDictionary::new() };
+        let (mut one, mut many) = (make(), make());
+        // unsorted ids first, so the table is built
+        for s in drawn_ids(seed ^ 7, before, range).iter().chain(["b", "a"].map(String::from).iter()) {
+            proptest::prop_assert_eq!(one.intern_str(s), many.intern_str(s));
+        }
+        for (k, &n) in sizes.iter().enumerate() {
+            let ids = drawn_ids(seed + k as u64, n, range);
+            let want: Vec<u32> = ids.iter().map(|s| one.intern_str(s)).collect();
+            let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+            let mut got = Vec::new();
+            if k % 2 == 0 {
+                many.intern_strs(&refs, &mut got);
+            } else {
+                // through a dictionary of the batch's distinct ids, as a part's merge does
+                let mut src = IdDictionary::new();
+                src.intern_str("zz-not-new");
+                let firsts: Vec<u32> = refs.iter().map(|s| src.intern_str(s)).collect();
+                let mut codes = Vec::new();
+                many.intern_from(&src, 1, &mut codes);
+                got = firsts.iter().map(|&c| codes[c as usize - 1]).collect();
+                one.intern_str("zz-not-new");
+                many.intern_str("zz-not-new");
+            }
+            proptest::prop_assert_eq!(&want, &got);
+        }
+        proptest::prop_assert_eq!(one.len(), many.len());
+        for c in 0..one.len() as u32 {
+            proptest::prop_assert_eq!(one.get(c), many.get(c));
+            proptest::prop_assert_eq!(many.lookup(one.get(c)), Some(c));
+        }
+    }
+}

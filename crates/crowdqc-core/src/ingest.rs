@@ -94,6 +94,9 @@ impl Recent {
     }
 }
 
+/// A dictionary value's code while its batch is being interned.
+const PENDING: u32 = u32::MAX - 1;
+
 /// Appends the codes of `arr` (interned into `dict`) to `out`.
 pub(crate) fn encode_ids(
     arr: &dyn Array,
@@ -248,25 +251,46 @@ pub(crate) fn encode_ids(
                     })
                 }};
             }
+            // String values: the keys' new values are collected in order of first
+            // appearance and interned as one batch (the same codes as one by one).
+            macro_rules! str_values {
+                ($v:expr) => {{
+                    let v = $v;
+                    let keys = crate::columns::dictionary_keys(any);
+                    let mut pending: Vec<&str> = Vec::new();
+                    let mut slots: Vec<usize> = Vec::new();
+                    for (i, &k) in keys.iter().enumerate() {
+                        if k >= codes.len() {
+                            // the keys before it are interned, as one by one
+                            let mut got = Vec::with_capacity(pending.len());
+                            dict.intern_strs(&pending, &mut got);
+                            for (&k, &c) in slots.iter().zip(&got) {
+                                codes[k] = c;
+                            }
+                            return Err(Error::value(
+                                column,
+                                Some(row0 + i as u64),
+                                "dictionary key out of range",
+                            ));
+                        }
+                        if codes[k] == u32::MAX {
+                            codes[k] = PENDING;
+                            pending.push(v.value(k));
+                            slots.push(k);
+                        }
+                    }
+                    let mut got = Vec::with_capacity(pending.len());
+                    dict.intern_strs(&pending, &mut got);
+                    for (&k, &c) in slots.iter().zip(&got) {
+                        codes[k] = c;
+                    }
+                    out.extend(keys.iter().map(|&k| codes[k]));
+                }};
+            }
             match values.data_type() {
-                DataType::Utf8 => {
-                    let v = values.as_string::<i32>();
-                    by_key!(|k: usize, _i: usize| -> Result<u32> {
-                        Ok(dict.intern_str(v.value(k)))
-                    })
-                }
-                DataType::LargeUtf8 => {
-                    let v = values.as_string::<i64>();
-                    by_key!(|k: usize, _i: usize| -> Result<u32> {
-                        Ok(dict.intern_str(v.value(k)))
-                    })
-                }
-                DataType::Utf8View => {
-                    let v = values.as_string_view();
-                    by_key!(|k: usize, _i: usize| -> Result<u32> {
-                        Ok(dict.intern_str(v.value(k)))
-                    })
-                }
+                DataType::Utf8 => str_values!(values.as_string::<i32>()),
+                DataType::LargeUtf8 => str_values!(values.as_string::<i64>()),
+                DataType::Utf8View => str_values!(values.as_string_view()),
                 DataType::Int8 => int_values!(Int8Type),
                 DataType::Int16 => int_values!(Int16Type),
                 DataType::Int32 => int_values!(Int32Type),

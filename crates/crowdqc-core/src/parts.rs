@@ -20,6 +20,7 @@ use crate::dict::IdDictionary;
 use crate::error::{Error, Result};
 use crate::ingest::{DictCache, encode_durations, encode_ids, encode_timestamps, trim_strings};
 use crate::options::IngestOptions;
+use crate::parts_stream::{NewIds, StreamTag};
 
 /// Judgment batches encoded against their own dictionaries, ready to be merged into a
 /// [`JudgmentMatrixBuilder`] with [`push_part`](JudgmentMatrixBuilder::push_part).
@@ -30,10 +31,19 @@ pub struct EncodedPart {
     opts: IngestOptions,
     schema: Option<SchemaRef>,
     columns: Option<Resolved>,
-    /// Item, worker and label dictionaries of the part (first appearance in the part).
-    dicts: [IdDictionary; 3],
+    /// Item, worker and label dictionaries of the part (first appearance in the part),
+    /// or of its stream ([`PartStream`](crate::PartStream)), which then continue the
+    /// stream's previous part: ids new to the part have codes from `base` on.
+    pub(crate) dicts: [IdDictionary; 3],
+    /// Per column, the dictionary's length when the part began.
+    pub(crate) base: [usize; 3],
+    /// The stream and the part's place in it (`None`: a part on its own).
+    pub(crate) stream: Option<StreamTag>,
+    /// Set when the stream ended the part: the ids new to each column, and whether the
+    /// stream starts a fresh dictionary after this part.
+    pub(crate) news: Option<[(NewIds, bool); 3]>,
     /// Part-local codes of every complete row.
-    codes: [Vec<u32>; 3],
+    pub(crate) codes: [Vec<u32>; 3],
     caches: [DictCache; 3],
     timestamps: Option<Vec<i64>>,
     durations: Option<Vec<f64>>,
@@ -59,6 +69,9 @@ impl EncodedPart {
             columns: None,
             // part dictionaries grow from empty in every part: keep their hashes
             dicts: std::array::from_fn(|_| IdDictionary::with_stored_hashes()),
+            base: [0; 3],
+            stream: None,
+            news: None,
             codes: Default::default(),
             caches: Default::default(),
             timestamps: None,
@@ -206,6 +219,9 @@ impl JudgmentMatrixBuilder {
         let EncodedPart {
             schema,
             dicts,
+            base,
+            stream,
+            news,
             codes,
             timestamps,
             durations,
@@ -217,7 +233,29 @@ impl JudgmentMatrixBuilder {
             self.resolve(schema)?;
         }
         let n = codes[0].len();
-        // Global codes of each part-local code, in part-code order (= first appearance).
+        // a part not ended by its stream: its dictionaries, from their base on
+        let news = news.unwrap_or_else(|| {
+            let [d0, d1, d2] = dicts;
+            [
+                (NewIds::Dict(d0, base[0]), true),
+                (NewIds::Dict(d1, base[1]), true),
+                (NewIds::Dict(d2, base[2]), true),
+            ]
+        });
+        let mut maps = match stream {
+            Some(tag) => self.take_stream_maps(tag)?,
+            None => Default::default(),
+        };
+        for (map, &b) in maps.iter().zip(&base) {
+            if map.len() != b {
+                return Err(Error::param(
+                    "part",
+                    "the parts of a stream must be merged in their order, each once",
+                ));
+            }
+        }
+        // Global codes of each code of the column's dictionary, extended by the ids new
+        // in this part (in code order = first appearance), then the rows remapped.
         let JudgmentMatrixBuilder {
             items,
             workers,
@@ -225,22 +263,32 @@ impl JudgmentMatrixBuilder {
             scratch,
             ..
         } = self;
-        let [d_item, d_worker, d_label] = &dicts;
+        let [m_item, m_worker, m_label] = &mut maps;
+        let [n_item, n_worker, n_label] = news;
         let [c_item, c_worker, c_label] = &codes;
         let [s_item, s_worker, s_label] = scratch;
-        let map =
-            |global: &mut IdDictionary, local: &IdDictionary, codes: &[u32], out: &mut Vec<u32>| {
-                let remap: Vec<u32> = local.iter().map(|id| global.intern(id)).collect();
-                out.clear();
-                out.extend(codes.iter().map(|&c| remap[c as usize]));
-            };
+        let map = |global: &mut IdDictionary,
+                   (new, reset): (NewIds, bool),
+                   remap: &mut Vec<u32>,
+                   codes: &[u32],
+                   out: &mut Vec<u32>| {
+            new.intern_into(global, remap);
+            out.clear();
+            out.extend(codes.iter().map(|&c| remap[c as usize]));
+            if reset {
+                remap.clear();
+            }
+        };
         rayon::join(
-            || map(items, d_item, c_item, s_item),
+            || map(items, n_item, m_item, c_item, s_item),
             || {
-                map(workers, d_worker, c_worker, s_worker);
-                map(labels, d_label, c_label, s_label);
+                map(workers, n_worker, m_worker, c_worker, s_worker);
+                map(labels, n_label, m_label, c_label, s_label);
             },
         );
+        if let Some(tag) = stream {
+            self.put_stream_maps(tag, maps);
+        }
         if self.declared > 0
             && let Some(i) = self.scratch[2]
                 .iter()

@@ -1,15 +1,18 @@
 //! Parquet judgments read row group by row group on several threads: each thread
 //! decodes a row group and encodes it against its own dictionaries
-//! ([`crowdqc_core::EncodedPart`]); the calling thread merges the parts in file order
-//! ([`JudgmentMatrixBuilder::push_part`]), so codes, matrix and errors do not depend on
-//! the number of threads.
+//! ([`crowdqc_core::EncodedPart`]), which it keeps across its row groups while their ids
+//! recur ([`crowdqc_core::PartStream`]: workers, labels); the calling thread merges the
+//! parts in file order ([`JudgmentMatrixBuilder::push_part`]), so codes, matrix and
+//! errors do not depend on the number of threads.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, sync_channel};
 
 use crowdqc_core::progress::Progress;
-use crowdqc_core::{EncodedPart, Error, IngestOptions, JudgmentMatrixBuilder, Result};
+use crowdqc_core::{
+    EncodedPart, Error, IngestOptions, JudgmentMatrixBuilder, MAX_STREAMS, PartStream, Result,
+};
 
 use crate::batch_reader::{BATCH_SIZE, BatchReader};
 use crate::errors;
@@ -19,7 +22,7 @@ use crate::parquet_input::{self, Prepared};
 /// Threads that decode and encode row groups: the rayon pool's size (so
 /// `RAYON_NUM_THREADS` sets it), at most one per row group.
 fn decode_threads(row_groups: usize) -> usize {
-    rayon::current_num_threads().clamp(1, row_groups.max(1))
+    rayon::current_num_threads().clamp(1, row_groups.clamp(1, MAX_STREAMS))
 }
 
 /// Reads every row group of the Parquet file `path` into `builder` (one pass), with
@@ -54,11 +57,15 @@ pub(crate) fn read_parquet_pass(
             inboxes.push(rx);
             let (prepared, stop) = (&prepared, &stop);
             scope.spawn(move || {
+                // the thread's dictionaries carry over its row groups (see PartStream)
+                let mut stream = PartStream::new(t);
                 for g in (t..groups).step_by(threads) {
                     if stop.load(Ordering::Relaxed) {
                         break;
                     }
-                    let part = encode_group(prepared, g, opts, path, parallel_columns, stop);
+                    let mut part = stream.begin(opts, parallel_columns);
+                    encode_group(&mut part, prepared, g, path, stop);
+                    stream.end(&mut part);
                     let failed = part.failed();
                     if tx.send(part).is_err() || failed {
                         break;
@@ -115,22 +122,20 @@ fn sequential_first_error(path: &Path, opts: &IngestOptions) -> Option<Error> {
     None
 }
 
-/// Decodes row group `g` and encodes its batches into a part (a decoding error ends
+/// Decodes row group `g` and encodes its batches into `part` (a decoding error ends
 /// the part and is reported when it is merged).
 fn encode_group(
+    part: &mut EncodedPart,
     prepared: &Prepared,
     g: usize,
-    opts: &IngestOptions,
     path: &Path,
-    parallel_columns: bool,
     stop: &AtomicBool,
-) -> EncodedPart {
-    let mut part = EncodedPart::new(opts, parallel_columns);
+) {
     let mut reader = match guarded("Parquet", || prepared.reader(Some(g))) {
         Ok(r) => r,
         Err(e) => {
             part.fail(e.in_file(path));
-            return part;
+            return;
         }
     };
     loop {
@@ -154,5 +159,4 @@ fn encode_group(
             break;
         }
     }
-    part
 }

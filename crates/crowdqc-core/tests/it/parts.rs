@@ -9,7 +9,9 @@ use std::sync::Arc;
 use arrow_array::Array;
 use arrow_array::types::Int32Type;
 use arrow_array::{ArrayRef, DictionaryArray, Int32Array, Int64Array, RecordBatch, StringArray};
-use crowdqc_core::{EncodedPart, IngestOptions, JudgmentMatrix, JudgmentMatrixBuilder, Result};
+use crowdqc_core::{
+    EncodedPart, IngestOptions, JudgmentMatrix, JudgmentMatrixBuilder, PartStream, Result,
+};
 use proptest::prelude::*;
 
 /// One generated judgment: item, worker, label, and a timestamp string.
@@ -117,12 +119,16 @@ fn by_batch(b: &[RecordBatch], opts: &IngestOptions, two: bool) -> Result<Judgme
     builder.finish()
 }
 
+/// The batches cut into parts of the sizes `parts` (cycled), encoded on their own
+/// (`streams == 0`) or by `streams` [`PartStream`]s taking the parts in turn (as the
+/// threads of a parallel read do), merged in input order.
 fn by_part(
     b: &[RecordBatch],
     parts: &[usize],
     opts: &IngestOptions,
     two: bool,
     parallel: bool,
+    streams: usize,
 ) -> Result<JudgmentMatrix> {
     let mut builder = JudgmentMatrixBuilder::new(opts.clone())?;
     if two {
@@ -131,14 +137,24 @@ fn by_part(
     let run = |builder: &mut JudgmentMatrixBuilder| -> Result<()> {
         let mut k = 0;
         let mut sizes = parts.iter().cycle();
+        let mut st: Vec<PartStream> = (0..streams).map(PartStream::new).collect();
+        let mut p = 0;
         while k < b.len() {
             let n = (sizes.next().copied().unwrap_or(1)).max(1);
-            let mut part = EncodedPart::new(opts, parallel);
+            let s = st.len().max(1);
+            let mut part = match st.get_mut(p % s) {
+                Some(stream) => stream.begin(opts, parallel),
+                None => EncodedPart::new(opts, parallel),
+            };
             for x in &b[k..(k + n).min(b.len())] {
                 part.push(x);
             }
+            if let Some(stream) = st.get_mut(p % s) {
+                stream.end(&mut part);
+            }
             builder.push_part(part)?;
             k += n;
+            p += 1;
         }
         Ok(())
     };
@@ -201,6 +217,7 @@ proptest! {
         declared in any::<bool>(),
         two in any::<bool>(),
         parallel in any::<bool>(),
+        streams in 0usize..4,
     ) {
         if sorted {
             rows.sort_by_key(|r| r.item);
@@ -214,7 +231,7 @@ proptest! {
             IngestOptions::default()
         };
         let want = by_batch(&b, &opts, two);
-        let got = by_part(&b, &parts, &opts, two, parallel);
+        let got = by_part(&b, &parts, &opts, two, parallel, streams);
         match (want, got) {
             (Ok(w), Ok(g)) => prop_assert_eq!(digest(&w), digest(&g)),
             (Err(w), Err(g)) => prop_assert_eq!(w.to_string(), g.to_string()),
