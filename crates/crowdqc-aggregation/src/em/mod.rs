@@ -31,6 +31,7 @@ mod config;
 mod data;
 pub(crate) mod fixed;
 pub(crate) mod kernels;
+mod lanes;
 mod model;
 pub(crate) mod posterior;
 
