@@ -303,9 +303,9 @@ impl<const K: usize> Sums<K> {
             self.ent_floors += K as f64 - k;
             self.ent_off += (1.0 - q) * log2_rough(sum);
         }
-        for c in 0..K {
-            self.prior[c] += v[c];
-            self.weighted[c] += n_t * v[c];
+        for (c, &vc) in v.iter().enumerate() {
+            self.prior[c] += vc;
+            self.weighted[c] += n_t * vc;
         }
         if let Some(tb) = table {
             // gathers read `[log2 e | sums]` rows of the chunk table (interleaved) or

@@ -12,6 +12,7 @@ pub(crate) const LANES: usize = 4;
 /// [`softmax2`](super::fixed::softmax2) of four items: adds the `log2` priors into each
 /// item's `acc` and returns per item `2^(acc - max) / sum`, `max` and `sum`.
 #[inline(always)]
+#[allow(clippy::needless_range_loop)] // lane loops index several arrays alike
 pub(crate) fn softmax2_x4<const K: usize>(
     acc: &mut [[f64; K]; LANES],
     l2p: &[f64; K],
