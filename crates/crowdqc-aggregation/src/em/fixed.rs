@@ -12,9 +12,9 @@
 use std::f64::consts::LN_2;
 
 use super::kernels::{EPS_ENTROPY, PassIn, init_chunk_table, prefetch_rows, prefetching, waves};
+use super::lanes::LANES;
 #[cfg(target_arch = "x86_64")]
 use super::lanes::softmax2_x4_avx2;
-use super::lanes::{LANES, softmax2_x4};
 use super::{Buffers, EmData};
 use crate::common::EPS;
 
@@ -89,7 +89,7 @@ fn chunk_avx2<const K: usize, const ENTROPY: bool>(
 /// vectors written out when `WIDE` (only from [`chunk_avx2`]).
 ///
 /// Items go in blocks of [`LANES`]: their rows are gathered, their posteriors computed
-/// together ([`softmax2_x4`], the bits of one item at a time), then each item's sums
+/// together (with AVX2, [`softmax2_x4_avx2`]: the bits of one item at a time), then each item's sums
 /// and scatter run in item order, so every sum is added in the order of an
 /// item-at-a-time pass (the same bits).
 #[inline(always)]
@@ -151,7 +151,8 @@ fn chunk<const K: usize, const ENTROPY: bool, const WIDE: bool>(
     sums.finish::<ENTROPY>(part);
 }
 
-/// [`softmax2_x4`], with AVX2 vectors when `WIDE`.
+/// The posterior rows of a block of items: [`softmax2_x4_avx2`] when `WIDE`, else
+/// [`softmax2`] item by item (the same bits).
 #[inline(always)]
 #[allow(clippy::type_complexity)]
 fn block_rows<const K: usize, const WIDE: bool>(
@@ -165,7 +166,13 @@ fn block_rows<const K: usize, const WIDE: bool>(
         #[allow(unsafe_code)]
         return unsafe { softmax2_x4_avx2::<K>(acc, l2p) };
     }
-    softmax2_x4::<K>(acc, l2p)
+    // without AVX2 one item at a time (the portable four-item version is slower: LLVM
+    // does not vectorise it across items)
+    let (mut v, mut mx, mut sum) = ([[0.0; K]; LANES], [0.0; LANES], [0.0; LANES]);
+    for i in 0..LANES {
+        (v[i], mx[i], sum[i]) = softmax2::<K>(&mut acc[i], l2p);
+    }
+    (v, mx, sum)
 }
 
 /// [`item_rows`] of items `t0..t0 + LANES`, their later judgments' rows prefetched.

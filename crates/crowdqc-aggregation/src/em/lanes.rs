@@ -4,14 +4,16 @@
 //! split). Every item gets exactly the operations of [`softmax2`](super::fixed::softmax2)
 //! in the same order (lane-wise, no fused multiply-add), so the rows are the same bits.
 
+#[cfg(test)]
 use super::fixed::exp2_lanes;
 
 /// Items per block.
 pub(crate) const LANES: usize = 4;
 
 /// [`softmax2`](super::fixed::softmax2) of four items: adds the `log2` priors into each
-/// item's `acc` and returns per item `2^(acc - max) / sum`, `max` and `sum`.
-#[inline(always)]
+/// item's `acc` and returns per item `2^(acc - max) / sum`, `max` and `sum`. The reference the AVX2 version is tested against (the pass runs `softmax2` item by
+/// item without AVX2: LLVM does not vectorise this across the items).
+#[cfg(test)]
 #[allow(clippy::needless_range_loop)] // lane loops index several arrays alike
 pub(crate) fn softmax2_x4<const K: usize>(
     acc: &mut [[f64; K]; LANES],
@@ -66,8 +68,8 @@ pub(crate) fn softmax2_x4<const K: usize>(
     (v, mx, sum)
 }
 
-/// [`softmax2_x4`] with 256-bit AVX2 vectors written out (one vector per class; LLVM
-/// does not vectorise the portable version across the four items). The same IEEE
+/// `softmax2` of four items with 256-bit AVX2 vectors written out (one vector per
+/// class; LLVM does not vectorise the portable version across the items). The same IEEE
 /// operations per lane: `max` as LLVM lowers `f64::max` (`maxpd(b, a)`, `b` where `a` is
 /// NaN), the selects of `exp2_lanes` as blends on `x < -1022`, no fused multiply-add.
 ///
