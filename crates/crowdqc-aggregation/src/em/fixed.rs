@@ -12,6 +12,9 @@
 use std::f64::consts::LN_2;
 
 use super::kernels::{EPS_ENTROPY, PassIn, init_chunk_table, prefetch_rows, prefetching, waves};
+use super::lanes::LANES;
+#[cfg(target_arch = "x86_64")]
+use super::lanes::softmax2_x4_avx2;
 use super::{Buffers, EmData};
 use crate::common::EPS;
 
@@ -46,8 +49,8 @@ pub(super) fn pass_fixed<const K: usize>(
             return;
         }
         match entropy {
-            true => chunk::<K, true>(d, loge2, &l2p, first, n, part, table),
-            false => chunk::<K, false>(d, loge2, &l2p, first, n, part, table),
+            true => chunk::<K, true, false>(d, loge2, &l2p, first, n, part, table),
+            false => chunk::<K, false, false>(d, loge2, &l2p, first, n, part, table),
         }
     });
 }
@@ -78,13 +81,19 @@ fn chunk_avx2<const K: usize, const ENTROPY: bool>(
     part: &mut [f64],
     table: Option<&mut [f64]>,
 ) {
-    chunk::<K, ENTROPY>(d, loge2, l2p, first, n, part, table)
+    chunk::<K, ENTROPY, true>(d, loge2, l2p, first, n, part, table)
 }
 
 /// One chunk of a pass: items `first..first + n`, sums into `part` and (scatter) the
-/// chunk's count table; crowd-kit's entropy only when `ENTROPY` (its stop rule).
+/// chunk's count table; crowd-kit's entropy only when `ENTROPY` (its stop rule); AVX2
+/// vectors written out when `WIDE` (only from [`chunk_avx2`]).
+///
+/// Items go in blocks of [`LANES`]: their rows are gathered, their posteriors computed
+/// together (with AVX2, [`softmax2_x4_avx2`]: the bits of one item at a time), then each item's sums
+/// and scatter run in item order, so every sum is added in the order of an
+/// item-at-a-time pass (the same bits).
 #[inline(always)]
-fn chunk<const K: usize, const ENTROPY: bool>(
+fn chunk<const K: usize, const ENTROPY: bool, const WIDE: bool>(
     d: &EmData<'_>,
     loge2: &[f64],
     l2p: &[f64; K],
@@ -94,126 +103,241 @@ fn chunk<const K: usize, const ENTROPY: bool>(
     mut table: Option<&mut [f64]>,
 ) {
     let il = d.interleaved;
-    // gathers read `[log2 e | sums]` rows of the chunk table (interleaved) or the
-    // shared `log2 e`; scatters add into the sums part of the chunk table
-    let (sstride, soff) = if il { (2 * K, K) } else { (K, 0) };
-    {
-        if let Some(table) = table.as_deref_mut() {
-            if il {
-                init_chunk_table(table, loge2, K);
-            } else {
-                table.fill(0.0);
-            }
-        }
-        let (mut prior, mut weighted) = ([0.0; K], [0.0; K]);
-        let (mut entropy, mut ll) = (0.0, 0.0);
-        // No logarithm per item: `Σ_t log2 sum_t` is the `log2` of the product of the
-        // sums (each in [1, K]), kept as mantissa x 2^exponent.
-        let mut prod = Product::default();
-        // crowd-kit's entropy by parts (see below): `Σ_t A_t`, the floored terms, and
-        // the part of `Σ_t log2 sum_t` that is not in the entropy
-        let (mut ent_a, mut ent_floors, mut ent_off) = (0.0, 0.0, 0.0);
-        let prefetching = prefetching(d);
-        // (a function, not a closure: a closure is not inlined into the AVX2 build)
-        #[inline(always)]
-        fn item_rows<const K: usize>(
-            d: &EmData<'_>,
-            table: Option<&[f64]>,
-            loge2: &[f64],
-            t: usize,
-        ) -> [f64; K] {
-            match table {
-                Some(tb) if d.interleaved => gather::<K>(d, tb, 2 * K, t),
-                _ => gather::<K>(d, loge2, K, t),
-            }
-        }
-        // the next item's rows are gathered before this item's arithmetic
-        let mut next = if n > 0 {
-            item_rows::<K>(d, table.as_deref(), loge2, first)
+    if let Some(table) = table.as_deref_mut() {
+        if il {
+            init_chunk_table(table, loge2, K);
         } else {
-            [0.0; K]
-        };
-        for r in 0..n {
-            let t = first + r;
-            let (s, e) = (d.offsets[t], d.offsets[t + 1]);
-            let mut acc = next;
-            if r + 1 < n {
-                next = item_rows::<K>(d, table.as_deref(), loge2, t + 1);
+            table.fill(0.0);
+        }
+    }
+    let mut sums = Sums::<K>::default();
+    let prefetching = prefetching(d);
+    // the next block's rows are gathered before this block's arithmetic, so their
+    // loads overlap it
+    let blocks = n / LANES;
+    let mut next = if blocks > 0 {
+        block::<K>(d, table.as_deref(), loge2, prefetching, first)
+    } else {
+        [[0.0; K]; LANES]
+    };
+    for b in 0..blocks {
+        let t0 = first + b * LANES;
+        let mut acc = next;
+        if b + 1 < blocks {
+            next = block::<K>(d, table.as_deref(), loge2, prefetching, t0 + LANES);
+        }
+        let (mut v, mx, sum) = block_rows::<K, WIDE>(&mut acc, l2p);
+        for i in 0..LANES {
+            sums.item::<ENTROPY>(
+                d,
+                t0 + i,
+                &acc[i],
+                &mut v[i],
+                mx[i],
+                sum[i],
+                table.as_deref_mut(),
+            );
+        }
+    }
+    let r = blocks * LANES;
+    for t in first + r..first + n {
+        let mut acc = item_rows::<K>(d, table.as_deref(), loge2, t);
+        if prefetching {
+            prefetch_item::<K>(d, table.as_deref(), loge2, t);
+        }
+        let (mut v, mx, sum) = softmax2::<K>(&mut acc, l2p);
+        sums.item::<ENTROPY>(d, t, &acc, &mut v, mx, sum, table.as_deref_mut());
+    }
+    sums.finish::<ENTROPY>(part);
+}
+
+/// The posterior rows of a block of items: [`softmax2_x4_avx2`] when `WIDE`, else
+/// [`softmax2`] item by item (the same bits).
+#[inline(always)]
+#[allow(clippy::type_complexity)]
+fn block_rows<const K: usize, const WIDE: bool>(
+    acc: &mut [[f64; K]; LANES],
+    l2p: &[f64; K],
+) -> ([[f64; K]; LANES], [f64; LANES], [f64; LANES]) {
+    #[cfg(target_arch = "x86_64")]
+    if WIDE {
+        // SAFETY: `WIDE` is set only by `chunk_avx2`, which runs only when the CPU
+        // reports AVX2.
+        #[allow(unsafe_code)]
+        return unsafe { softmax2_x4_avx2::<K>(acc, l2p) };
+    }
+    // without AVX2 one item at a time (the portable four-item version is slower: LLVM
+    // does not vectorise it across items)
+    let (mut v, mut mx, mut sum) = ([[0.0; K]; LANES], [0.0; LANES], [0.0; LANES]);
+    for i in 0..LANES {
+        (v[i], mx[i], sum[i]) = softmax2::<K>(&mut acc[i], l2p);
+    }
+    (v, mx, sum)
+}
+
+/// [`item_rows`] of items `t0..t0 + LANES`, their later judgments' rows prefetched.
+#[inline(always)]
+fn block<const K: usize>(
+    d: &EmData<'_>,
+    table: Option<&[f64]>,
+    loge2: &[f64],
+    prefetching: bool,
+    t0: usize,
+) -> [[f64; K]; LANES] {
+    let mut acc = [[0.0; K]; LANES];
+    for (i, a) in acc.iter_mut().enumerate() {
+        *a = item_rows::<K>(d, table, loge2, t0 + i);
+        if prefetching {
+            prefetch_item::<K>(d, table, loge2, t0 + i);
+        }
+    }
+    acc
+}
+
+/// The summed `log2` rows of item `t`'s judgments: from the chunk table's interleaved
+/// rows or the shared `log2` confusion. (A function, not a closure: a closure is not
+/// inlined into the AVX2 build.)
+#[inline(always)]
+fn item_rows<const K: usize>(
+    d: &EmData<'_>,
+    table: Option<&[f64]>,
+    loge2: &[f64],
+    t: usize,
+) -> [f64; K] {
+    match table {
+        Some(tb) if d.interleaved => gather::<K>(d, tb, 2 * K, t),
+        _ => gather::<K>(d, loge2, K, t),
+    }
+}
+
+/// Requests the rows of the judgments `AHEAD` positions after item `t`'s: with a table
+/// larger than the core's cache, the gathers would otherwise wait on memory one by one.
+#[inline(always)]
+fn prefetch_item<const K: usize>(d: &EmData<'_>, table: Option<&[f64]>, loge2: &[f64], t: usize) {
+    let (s, e) = (d.offsets[t], d.offsets[t + 1]);
+    match table {
+        Some(tb) if d.interleaved => prefetch_rows(d, tb, 2 * K, s, e),
+        Some(tb) => {
+            prefetch_rows(d, loge2, K, s, e);
+            prefetch_rows(d, tb, K, s, e);
+        }
+        None => prefetch_rows(d, loge2, K, s, e),
+    }
+}
+
+/// A chunk's running sums, added item by item in item order.
+struct Sums<const K: usize> {
+    prior: [f64; K],
+    weighted: [f64; K],
+    entropy: f64,
+    ll: f64,
+    /// No logarithm per item: `Σ_t log2 sum_t` is the `log2` of the product of the
+    /// sums (each in [1, K]), kept as mantissa x 2^exponent.
+    prod: Product,
+    /// crowd-kit's entropy by parts (see [`Sums::item`]): `Σ_t A_t`, the floored
+    /// terms, and the part of `Σ_t log2 sum_t` that is not in the entropy.
+    ent_a: f64,
+    ent_floors: f64,
+    ent_off: f64,
+}
+
+impl<const K: usize> Default for Sums<K> {
+    fn default() -> Self {
+        Sums {
+            prior: [0.0; K],
+            weighted: [0.0; K],
+            entropy: 0.0,
+            ll: 0.0,
+            prod: Product::default(),
+            ent_a: 0.0,
+            ent_floors: 0.0,
+            ent_off: 0.0,
+        }
+    }
+}
+
+impl<const K: usize> Sums<K> {
+    /// Adds item `t` (its posterior row `v` from the summed rows `acc`, their maximum
+    /// `mx` and `sum`): gold clamping, the sums, and the scatter into `table`. An item
+    /// without judgments adds nothing (the prior, outside every sum).
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn item<const ENTROPY: bool>(
+        &mut self,
+        d: &EmData<'_>,
+        t: usize,
+        acc: &[f64; K],
+        v: &mut [f64; K],
+        mx: f64,
+        sum: f64,
+        table: Option<&mut [f64]>,
+    ) {
+        let (s, e) = (d.offsets[t], d.offsets[t + 1]);
+        if e == s {
+            return;
+        }
+        let n_t = (e - s) as f64;
+        self.prod.push(sum);
+        self.ll += mx;
+        // Entropy of the new row as crowd-kit takes it (q floored at EPS), by parts:
+        // with `ln q_c = (acc_c - mx - log2 sum) ln 2`, the item's entropy is
+        // `ln 2 (A_t + Q_t log2 sum_t)` plus `-EPS ln EPS` per floored class, where
+        // `A_t = Σ q_c (mx - acc_c)` and `Q_t = Σ q_c` over the classes with `q_c >=
+        // EPS`. `Σ_t log2 sum_t` is the product's; `(1 - Q_t) log2 sum_t` (at most
+        // `K EPS log2 K`, or rounding) is taken off with a rough `log2` (1.2e-4): no
+        // logarithm per item.
+        if d.clamp(t, v) {
+            self.entropy += (K - 1) as f64 * EPS_ENTROPY;
+            if ENTROPY {
+                self.ent_off += sum.log2();
             }
-            // Rows of the judgments `AHEAD` positions on are requested now: with a
-            // table larger than the core's cache, the gathers would otherwise wait on
-            // memory one by one.
-            if prefetching {
-                match table.as_deref() {
-                    Some(tb) if il => prefetch_rows(d, tb, 2 * K, s, e),
-                    Some(tb) => {
-                        prefetch_rows(d, loge2, K, s, e);
-                        prefetch_rows(d, tb, K, s, e);
-                    }
-                    None => prefetch_rows(d, loge2, K, s, e),
-                }
-            }
-            if e == s {
-                // no judgment: the prior, outside every sum
-                continue;
-            }
-            let n_t = (e - s) as f64;
-            let (mut v, mx, sum) = softmax2::<K>(&mut acc, l2p);
-            prod.push(sum);
-            ll += mx;
-            // Entropy of the new row as crowd-kit takes it (q floored at EPS), by parts:
-            // with `ln q_c = (acc_c - mx - log2 sum) ln 2`, the item's entropy is
-            // `ln 2 (A_t + Q_t log2 sum_t)` plus `-EPS ln EPS` per floored class, where
-            // `A_t = Σ q_c (mx - acc_c)` and `Q_t = Σ q_c` over the classes with `q_c >=
-            // EPS`. `Σ_t log2 sum_t` is the product's; `(1 - Q_t) log2 sum_t` (at most
-            // `K EPS log2 K`, or rounding) is taken off with a rough `log2` (1.2e-4): no
-            // logarithm per item.
-            if d.clamp(t, &mut v) {
-                entropy += (K - 1) as f64 * EPS_ENTROPY;
-                if ENTROPY {
-                    ent_off += sum.log2();
-                }
-            } else if ENTROPY {
-                // branch-free (whether a class is floored is data, not predictable):
-                // the terms of floored classes are multiplied by +0 (they are >= 0)
-                let mut kept = [0.0; K];
-                for c in 0..K {
-                    // all ones when `v[c] < EPS` (the sign of `v[c] - EPS`)
-                    let floored = (((v[c] - EPS).to_bits() as i64) >> 63) as u64;
-                    kept[c] = f64::from_bits(1f64.to_bits() & !floored);
-                }
-                let (mut a, mut q, mut k) = (0.0, 0.0, 0.0);
-                for c in 0..K {
-                    a += v[c] * (mx - acc[c]) * kept[c];
-                    q += v[c] * kept[c];
-                    k += kept[c];
-                }
-                ent_a += a;
-                ent_floors += K as f64 - k;
-                ent_off += (1.0 - q) * log2_rough(sum);
-            }
+        } else if ENTROPY {
+            // branch-free (whether a class is floored is data, not predictable):
+            // the terms of floored classes are multiplied by +0 (they are >= 0)
+            let mut kept = [0.0; K];
             for c in 0..K {
-                prior[c] += v[c];
-                weighted[c] += n_t * v[c];
+                // all ones when `v[c] < EPS` (the sign of `v[c] - EPS`)
+                let floored = (((v[c] - EPS).to_bits() as i64) >> 63) as u64;
+                kept[c] = f64::from_bits(1f64.to_bits() & !floored);
             }
-            if let Some(tb) = table.as_deref_mut() {
-                match d.group_of.as_deref() {
-                    Some(gs) => {
-                        scatter::<K>(tb, sstride, soff, gs[s..e].iter().map(|&g| g as usize), &v)
-                    }
-                    None => scatter::<K>(tb, sstride, soff, (s..e).map(|p| d.group_at(p)), &v),
-                }
+            let (mut a, mut q, mut k) = (0.0, 0.0, 0.0);
+            for c in 0..K {
+                a += v[c] * (mx - acc[c]) * kept[c];
+                q += v[c] * kept[c];
+                k += kept[c];
+            }
+            self.ent_a += a;
+            self.ent_floors += K as f64 - k;
+            self.ent_off += (1.0 - q) * log2_rough(sum);
+        }
+        for (c, &vc) in v.iter().enumerate() {
+            self.prior[c] += vc;
+            self.weighted[c] += n_t * vc;
+        }
+        if let Some(tb) = table {
+            // gathers read `[log2 e | sums]` rows of the chunk table (interleaved) or
+            // the shared `log2 e`; scatters add into the sums part of the chunk table
+            let (stride, off) = if d.interleaved { (2 * K, K) } else { (K, 0) };
+            match d.group_of.as_deref() {
+                Some(gs) => scatter::<K>(tb, stride, off, gs[s..e].iter().map(|&g| g as usize), v),
+                None => scatter::<K>(tb, stride, off, (s..e).map(|p| d.group_at(p)), v),
             }
         }
-        part[..K].copy_from_slice(&prior);
-        part[K..2 * K].copy_from_slice(&weighted);
-        let lprod = prod.log2();
+    }
+
+    /// Writes the chunk's partial (see `kernels::partial_len`).
+    fn finish<const ENTROPY: bool>(&self, part: &mut [f64]) {
+        part[..K].copy_from_slice(&self.prior);
+        part[K..2 * K].copy_from_slice(&self.weighted);
+        let lprod = self.prod.log2();
         part[2 * K] = if ENTROPY {
-            entropy + ent_floors * EPS_ENTROPY + (ent_a + (lprod - ent_off)) * LN_2
+            self.entropy
+                + self.ent_floors * EPS_ENTROPY
+                + (self.ent_a + (lprod - self.ent_off)) * LN_2
         } else {
-            entropy
+            self.entropy
         };
-        part[2 * K + 1] = (ll + lprod) * LN_2;
+        part[2 * K + 1] = (self.ll + lprod) * LN_2;
     }
 }
 
@@ -358,12 +482,12 @@ fn max_lane<const K: usize>(a: &[f64; K]) -> f64 {
 }
 
 /// `1.5 · 2^52`: adding it rounds a small `f64` to an integer held in the low bits.
-const ROUND: f64 = 6_755_399_441_055_744.0;
+pub(crate) const ROUND: f64 = 6_755_399_441_055_744.0;
 
 /// Coefficients of `2^f` on `[-1/2, 1/2]`, degree 11: a Chebyshev fit computed at 50
 /// digits (maximum error 3.2e-18, below half an ulp of the result), rounded to `f64`.
 /// `C[0]` is exactly 1 so `2^0 = 1` exactly; `C[1]` rounds to `ln 2`.
-const C: [f64; 12] = [
+pub(crate) const C: [f64; 12] = [
     1.0,
     LN_2,
     0.240_226_506_959_101_58,

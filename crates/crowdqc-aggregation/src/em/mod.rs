@@ -23,7 +23,8 @@
 //! a core's L2 cache have the rows of the judgments 40 positions ahead prefetched. The
 //! kernel for 2 to 8 classes keeps per-class values in registers and computes `2^x`
 //! with a vectorised polynomial (`fixed`), with an AVX2 build of the same arithmetic
-//! when the CPU has it. Nothing is allocated or hashed inside the loop. The returned
+//! when the CPU has it; that build computes the rows of four items at once, one vector
+//! per class (`lanes`), with each item's operations unchanged (the same bits). Nothing is allocated or hashed inside the loop. The returned
 //! posteriors are the E-step of the last pass's parameters, computed at the end or on
 //! demand ([`posterior`]).
 
@@ -31,6 +32,7 @@ mod config;
 mod data;
 pub(crate) mod fixed;
 pub(crate) mod kernels;
+mod lanes;
 mod model;
 pub(crate) mod posterior;
 

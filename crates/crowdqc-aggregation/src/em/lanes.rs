@@ -1,0 +1,246 @@
+//! The posterior rows of four items at once, classes as vectors of four items' values
+//! (`[[f64; 4]; K]`): `2^x` runs as `K` four-lane polynomials (one 256-bit vector each
+//! under AVX2) instead of one `K`-lane polynomial per item (for `K = 5`, a 4 + 1 lane
+//! split). Every item gets exactly the operations of [`softmax2`](super::fixed::softmax2)
+//! in the same order (lane-wise, no fused multiply-add), so the rows are the same bits.
+
+#[cfg(test)]
+use super::fixed::exp2_lanes;
+
+/// Items per block.
+pub(crate) const LANES: usize = 4;
+
+/// [`softmax2`](super::fixed::softmax2) of four items: adds the `log2` priors into each
+/// item's `acc` and returns per item `2^(acc - max) / sum`, `max` and `sum`. The reference the AVX2 version is tested against (the pass runs `softmax2` item by
+/// item without AVX2: LLVM does not vectorise this across the items).
+#[cfg(test)]
+#[allow(clippy::needless_range_loop)] // lane loops index several arrays alike
+pub(crate) fn softmax2_x4<const K: usize>(
+    acc: &mut [[f64; K]; LANES],
+    l2p: &[f64; K],
+) -> ([[f64; K]; LANES], [f64; LANES], [f64; LANES]) {
+    // class-major: a[c][i] = acc[i][c] + l2p[c]
+    let mut a = [[0.0; LANES]; K];
+    for c in 0..K {
+        for i in 0..LANES {
+            acc[i][c] += l2p[c];
+            a[c][i] = acc[i][c];
+        }
+    }
+    // the pairwise maximum of `max_lane`, lane by lane
+    let mut m = a;
+    let mut n = K;
+    while n > 1 {
+        let h = n / 2;
+        for c in 0..h {
+            for i in 0..LANES {
+                m[c][i] = m[c][i].max(m[n - 1 - c][i]);
+            }
+        }
+        n -= h;
+    }
+    let mx = m[0];
+    let mut e = [[0.0; LANES]; K];
+    for c in 0..K {
+        let mut x = [0.0; LANES];
+        for i in 0..LANES {
+            x[i] = a[c][i] - mx[i];
+        }
+        e[c] = exp2_lanes(&x);
+    }
+    // sums from class 0 up, starting at 0 (as `softmax2`)
+    let mut sum = [0.0; LANES];
+    for ec in &e {
+        for i in 0..LANES {
+            sum[i] += ec[i];
+        }
+    }
+    let mut inv = [0.0; LANES];
+    for i in 0..LANES {
+        inv[i] = 1.0 / sum[i];
+    }
+    let mut v = [[0.0; K]; LANES];
+    for c in 0..K {
+        for i in 0..LANES {
+            v[i][c] = e[c][i] * inv[i];
+        }
+    }
+    (v, mx, sum)
+}
+
+/// `softmax2` of four items with 256-bit AVX2 vectors written out (one vector per
+/// class; LLVM does not vectorise the portable version across the items). The same IEEE
+/// operations per lane: `max` as LLVM lowers `f64::max` (`maxpd(b, a)`, `b` where `a` is
+/// NaN), the selects of `exp2_lanes` as blends on `x < -1022`, no fused multiply-add.
+///
+/// Not itself marked `#[target_feature]` (such a function cannot be `inline(always)`,
+/// and as a call it costs 8 % of the pass): it must be inlined into a function compiled
+/// for AVX2, where the intrinsics become single instructions.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+#[allow(unsafe_code)]
+pub(crate) unsafe fn softmax2_x4_avx2<const K: usize>(
+    acc: &mut [[f64; K]; LANES],
+    l2p: &[f64; K],
+) -> ([[f64; K]; LANES], [f64; LANES], [f64; LANES]) {
+    use std::arch::x86_64::*;
+    // SAFETY: the caller guarantees AVX2 (the intrinsics' only requirement); the
+    // transmutes below are between `__m256d` and `[f64; 4]`, of the same size, for
+    // which every bit pattern is valid.
+    unsafe {
+        let mut a = [_mm256_setzero_pd(); K];
+        for c in 0..K {
+            let row = _mm256_set_pd(acc[3][c], acc[2][c], acc[1][c], acc[0][c]);
+            a[c] = _mm256_add_pd(row, _mm256_set1_pd(l2p[c]));
+        }
+        let mut m = a;
+        let mut n = K;
+        while n > 1 {
+            let h = n / 2;
+            for c in 0..h {
+                let (x, y) = (m[c], m[n - 1 - c]);
+                // f64::max(x, y) as LLVM lowers it: maxpd(y, x), then y where x is NaN
+                let mxy = _mm256_max_pd(y, x);
+                m[c] = _mm256_blendv_pd(mxy, y, _mm256_cmp_pd::<_CMP_UNORD_Q>(x, x));
+            }
+            n -= h;
+        }
+        let mx = m[0];
+        let mut e = [_mm256_setzero_pd(); K];
+        let sel = |p: usize| _mm256_set1_pd(super::fixed::C[p]);
+        let round = _mm256_set1_pd(super::fixed::ROUND);
+        let low = _mm256_set1_pd(-1022.0);
+        for c in 0..K {
+            let x = _mm256_sub_pd(a[c], mx);
+            // exp2_lanes, lane-wise
+            let under = _mm256_cmp_pd::<_CMP_LT_OQ>(x, low);
+            let xc = _mm256_blendv_pd(x, low, under);
+            let t = _mm256_add_pd(xc, round);
+            let f = _mm256_sub_pd(xc, _mm256_sub_pd(t, round));
+            let x2 = _mm256_mul_pd(f, f);
+            let x4 = _mm256_mul_pd(x2, x2);
+            let x8 = _mm256_mul_pd(x4, x4);
+            let pair = |i: usize| {
+                let lo = _mm256_add_pd(sel(i), _mm256_mul_pd(sel(i + 1), f));
+                let hi = _mm256_add_pd(sel(i + 2), _mm256_mul_pd(sel(i + 3), f));
+                _mm256_add_pd(lo, _mm256_mul_pd(hi, x2))
+            };
+            let (q0, q1, q2) = (pair(0), pair(4), pair(8));
+            let p = _mm256_add_pd(
+                _mm256_add_pd(q0, _mm256_mul_pd(q1, x4)),
+                _mm256_mul_pd(q2, x8),
+            );
+            let bits = _mm256_add_epi64(_mm256_castpd_si256(t), _mm256_set1_epi64x(1023));
+            let scale = _mm256_castsi256_pd(_mm256_slli_epi64::<52>(bits));
+            e[c] = _mm256_blendv_pd(_mm256_mul_pd(p, scale), _mm256_setzero_pd(), under);
+        }
+        let mut sum = _mm256_setzero_pd();
+        for ec in &e {
+            sum = _mm256_add_pd(sum, *ec);
+        }
+        let inv = _mm256_div_pd(_mm256_set1_pd(1.0), sum);
+        let arr = |x: __m256d| std::mem::transmute::<__m256d, [f64; LANES]>(x);
+        let mut cm = [[0.0; LANES]; K];
+        for c in 0..K {
+            cm[c] = arr(_mm256_mul_pd(e[c], inv));
+            let ac = arr(a[c]);
+            for i in 0..LANES {
+                acc[i][c] = ac[i];
+            }
+        }
+        let mut v = [[0.0; K]; LANES];
+        for c in 0..K {
+            for i in 0..LANES {
+                v[i][c] = cm[c][i];
+            }
+        }
+        (v, arr(mx), arr(sum))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::em::fixed::softmax2;
+
+    /// [`softmax2_x4_avx2`] inlined into an AVX2 function, as in the pass.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    #[allow(unsafe_code, clippy::type_complexity)]
+    fn wide_x4<const K: usize>(
+        acc: &mut [[f64; K]; LANES],
+        l2p: &[f64; K],
+    ) -> ([[f64; K]; LANES], [f64; LANES], [f64; LANES]) {
+        // SAFETY: this function is compiled for AVX2 and called only when the CPU
+        // has it.
+        unsafe { softmax2_x4_avx2::<K>(acc, l2p) }
+    }
+
+    /// Four items at once give each item's `softmax2` bits: rows, maxima, sums and the
+    /// updated `acc`, over rows with ties, huge gaps (underflow to 0) and `K` 2 to 8.
+    #[test]
+    fn four_items_are_the_bits_of_one_at_a_time() {
+        fn check<const K: usize>(seed: u64) {
+            let mut x = seed;
+            let mut next = || {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x
+            };
+            for round in 0..2000 {
+                let mut acc = [[0.0; K]; LANES];
+                for row in acc.iter_mut() {
+                    for v in row.iter_mut() {
+                        let r = next();
+                        *v = match r % 7 {
+                            0 => -1500.0 * (r >> 11) as f64 / (1u64 << 53) as f64,
+                            1 => -3.0,
+                            _ => -60.0 * (r >> 11) as f64 / (1u64 << 53) as f64,
+                        };
+                    }
+                }
+                let mut l2p = [0.0; K];
+                for v in l2p.iter_mut() {
+                    *v = -4.0 * (next() >> 11) as f64 / (1u64 << 53) as f64;
+                }
+                let mut one = acc;
+                #[cfg(target_arch = "x86_64")]
+                if std::arch::is_x86_feature_detected!("avx2") {
+                    let mut wide = acc;
+                    let mut portable = acc;
+                    // SAFETY: AVX2 was detected just above.
+                    #[allow(unsafe_code)]
+                    let w = unsafe { wide_x4::<K>(&mut wide, &l2p) };
+                    let p = softmax2_x4::<K>(&mut portable, &l2p);
+                    let bits = |r: &[f64]| r.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+                    for i in 0..LANES {
+                        assert_eq!(bits(&w.0[i]), bits(&p.0[i]), "K = {K}, AVX2 rows");
+                        assert_eq!(bits(&wide[i]), bits(&portable[i]), "K = {K}, AVX2 acc");
+                    }
+                    assert_eq!(bits(&w.1), bits(&p.1), "K = {K}, AVX2 max");
+                    assert_eq!(bits(&w.2), bits(&p.2), "K = {K}, AVX2 sums");
+                }
+                let (v, mx, sum) = softmax2_x4::<K>(&mut acc, &l2p);
+                for i in 0..LANES {
+                    let (w, m, s) = softmax2::<K>(&mut one[i], &l2p);
+                    let bits = |r: &[f64]| r.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+                    assert_eq!(bits(&v[i]), bits(&w), "K = {K}, round {round}, item {i}");
+                    assert_eq!(mx[i].to_bits(), m.to_bits(), "K = {K}, max");
+                    assert_eq!(sum[i].to_bits(), s.to_bits(), "K = {K}, sum");
+                    assert_eq!(bits(&acc[i]), bits(&one[i]), "K = {K}, acc");
+                }
+            }
+        }
+        check::<2>(1);
+        check::<3>(2);
+        check::<4>(3);
+        check::<5>(4);
+        check::<6>(5);
+        check::<7>(6);
+        check::<8>(7);
+    }
+}
