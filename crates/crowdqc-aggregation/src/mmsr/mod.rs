@@ -131,6 +131,7 @@
 //! # Ok(()) }
 //! ```
 
+mod balance;
 mod fit;
 mod loo;
 mod model;
