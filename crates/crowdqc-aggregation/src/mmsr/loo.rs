@@ -159,24 +159,28 @@ pub(super) fn loo_lanes(
         hi[l] = b0 + u64::from(b0 > pl);
         p[l] = pl;
     }
+    // positions before every lane's first kept one (after every lane's last) add +0
+    // to −0 (to a positive sum): leaving them out gives the same bits
+    let (from, till) = (
+        lo.iter().copied().min().unwrap_or(0) as usize,
+        (hi.iter().copied().max().unwrap_or(0) as usize).min(len),
+    );
     let mut s = [-0.0f64; LANES];
-    for (k, &x) in buf[..len].iter().enumerate() {
+    for k in from..till {
+        let x = buf[k];
         let k = k as u64;
         for l in 0..LANES {
             let keep = (k >= lo[l]) & (k < hi[l]) & (k != p[l]);
             s[l] += if keep { x } else { 0.0 };
         }
     }
-    let mut out = [f64::NAN; LANES];
+    // one kept value: the sum is that value (−0 + x = x), divided by 1 unchanged
+    let zero_one = 1.0 / (n_items as f64).sqrt();
+    let mut out = [0.0; LANES];
     for l in 0..LANES {
-        out[l] = match n[l] {
-            0 => f64::NAN,
-            1 => {
-                let at = if p[l] == lo[l] { lo[l] + 1 } else { lo[l] };
-                single(buf[at as usize], n_items)
-            }
-            c => s[l] / c as f64,
-        };
+        let q = s[l] / n[l] as u32 as f64;
+        let q = if n[l] == 1 && q == 0.0 { zero_one } else { q };
+        out[l] = if n[l] == 0 { f64::NAN } else { q };
     }
     out
 }
