@@ -4,7 +4,10 @@
 //! The counts around the viewer's current value and its own rank come in (one
 //! branch-free pass over a short list, binary searches over a long one); the kept
 //! positions follow in O(1) ([`kept`]), and the kept values are summed one by one in
-//! ascending order, as the graph sums the worker's own sorted row.
+//! ascending order, as the graph sums the worker's own sorted row. Short lists take
+//! [`LANES`] viewers at once ([`loo_lanes`]): the viewers' sums are independent, so
+//! they run side by side in vector lanes, each lane the same operations in the same
+//! order as one viewer alone.
 //!
 //! **Why not prefix sums** (O(1) per viewer, tried in session 8): the kept sum as a
 //! difference of prefix sums changes the last bits, and M-MSR's trimming is not
@@ -166,8 +169,7 @@ pub(super) fn loo_lanes(
         (hi.iter().copied().max().unwrap_or(0) as usize).min(len),
     );
     let mut s = [-0.0f64; LANES];
-    for k in from..till {
-        let x = buf[k];
+    for (k, &x) in buf.iter().enumerate().take(till).skip(from) {
         let k = k as u64;
         for l in 0..LANES {
             let keep = (k >= lo[l]) & (k < hi[l]) & (k != p[l]);

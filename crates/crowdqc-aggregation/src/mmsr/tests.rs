@@ -217,9 +217,9 @@ fn balanced_signs_are_the_iterations_limit() {
     let bal = balanced(&g, &groups, w);
     assert!(!bal.any_unbalanced);
     let iter = super::signs::per_worker(&g, &groups, w);
-    for i in 0..w {
-        assert_eq!(bal.sign[i], sign(iter[i]), "worker {i}");
-        assert_ne!(bal.sign[i], 0.0);
+    for (i, (&b, &z)) in bal.sign.iter().zip(&iter).enumerate() {
+        assert_eq!(b, sign(z), "worker {i}");
+        assert_ne!(b, 0.0);
     }
 
     let m = crowdqc_testkit::synth::tiny_workers_matrix(20_000, None);
