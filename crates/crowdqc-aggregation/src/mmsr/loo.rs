@@ -21,7 +21,7 @@ use super::trim::NET_MAX;
 
 /// Counts over the sorted, NaN-padded values `y`: how many are `< a`, `<= a`, and `< o`
 /// (the first position of `o` when it is in `y`; NaN padding counts nowhere).
-/// Branch-free, so it vectorises; the reference of [`loo_lanes`]' counting pass.
+/// Branch-free; the tests' reference for [`loo_lanes`]' counting pass.
 #[cfg(test)]
 pub(super) fn counts(y: &[f64], a: f64, o: f64) -> (usize, usize, usize) {
     let (mut lt, mut le, mut r) = (0u64, 0u64, 0u64);
@@ -125,7 +125,7 @@ pub(super) const LANES: usize = 4;
 ///
 /// Every lane runs the scalar path's operations on its own values (the same compares,
 /// the same masked additions in ascending position order from −0, the same division),
-/// so each result has the same bits as [`counts`] then [`loo_exact`]; the lanes are
+/// so each result has the same bits as counting then [`loo_exact`]; the lanes are
 /// independent, so the compiler keeps them in vector registers (four additions per
 /// instruction with AVX2) and the additions of different viewers no longer wait on
 /// each other.

@@ -18,8 +18,6 @@
 use crowdqc_core::JudgmentMatrix;
 use rayon::prelude::*;
 
-#[cfg(doc)]
-use super::loo::counts;
 use super::loo::{LANES, counts_sorted, loo_exact, loo_lanes};
 use super::trim::{NET_MAX, sort_network};
 
@@ -277,7 +275,7 @@ impl Groups {
 
     /// The half-step of the groups `gs` (see [`Groups::half_step`]); `out` holds their
     /// viewers' results. The viewers of a short list go [`LANES`] at a time through
-    /// [`loo_lanes`] (the same bits as [`counts`] then [`loo_exact`] per viewer).
+    /// [`loo_lanes`] (the same bits as counting then [`loo_exact`] per viewer).
     #[inline(always)]
     fn chunk(
         &self,
