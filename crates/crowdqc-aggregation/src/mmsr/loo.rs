@@ -118,7 +118,7 @@ pub(super) fn loo_exact(
 /// Viewers per across-viewer pass ([`loo_lanes`]).
 pub(super) const LANES: usize = 4;
 
-/// [`counts`] and [`loo_exact`] for [`LANES`] viewers of one short list at once:
+/// The counts and [`loo_exact`] for [`LANES`] viewers of one short list at once:
 /// `buf[..len]` sorted, NaN-padded up to `width` (`len <= width <= NET_MAX`); lane `l`
 /// has the current value `a[l]` and its own value `o[l]` (NaN: left out of the list
 /// already, or an unused lane). Returns each lane's trimmed mean, NaN for none.
