@@ -290,29 +290,34 @@ impl Groups {
         let mut long = Vec::new();
         let mut raw = [0.0; NET_MAX];
         let mut buf = [f64::NAN; NET_MAX];
-        let mut len = 0;
-        for g in gs.clone() {
+        let mut g = gs.start;
+        while g < gs.end {
+            // a run of groups with the same sorted list (`same`): their viewers are
+            // contiguous, and go through the lanes together
+            let mut g_end = g + 1;
+            while g_end < gs.end && self.same[g_end] {
+                g_end += 1;
+            }
             let ents = self.offsets[g]..self.offsets[g + 1];
             let short = ents.len() <= NET_MAX;
-            if g == gs.start || !self.same[g] {
-                len = if short {
-                    let len = self.ratios(ents.clone(), from, &mut raw, &mut buf);
-                    // NaN padding up to the counted width (a multiple of 4 values)
-                    for v in &mut buf[len..(len.div_ceil(4) * 4).min(NET_MAX)] {
-                        *v = f64::NAN;
-                    }
-                    sort_network(&mut buf, len);
-                    len
-                } else {
-                    long.resize(2 * ents.len(), 0.0);
-                    let (lraw, ly) = long.split_at_mut(ents.len());
-                    let len = self.ratios(ents.clone(), from, lraw, ly);
-                    ly[..len].sort_unstable_by(f64::total_cmp);
-                    len
-                };
-            }
+            let len = if short {
+                let len = self.ratios(ents.clone(), from, &mut raw, &mut buf);
+                // NaN padding up to the counted width (a multiple of 4 values)
+                for v in &mut buf[len..(len.div_ceil(4) * 4).min(NET_MAX)] {
+                    *v = f64::NAN;
+                }
+                sort_network(&mut buf, len);
+                len
+            } else {
+                long.resize(2 * ents.len(), 0.0);
+                let (lraw, ly) = long.split_at_mut(ents.len());
+                let len = self.ratios(ents.clone(), from, lraw, ly);
+                ly[..len].sort_unstable_by(f64::total_cmp);
+                len
+            };
             let width = (len.div_ceil(4) * 4).min(NET_MAX);
-            let vs = self.v_off[g]..self.v_off[g + 1];
+            let vs = self.v_off[g]..self.v_off[g_end];
+            g = g_end;
             if short {
                 for v0 in vs.clone().step_by(LANES) {
                     let (mut a, mut o) = ([0.0; LANES], [f64::NAN; LANES]);
