@@ -120,7 +120,7 @@
 //! and dropped: it changes the last bits, and the trimming turns one ulp into a
 //! different kept set where symmetric workers reach bit-equal values (fits moved by
 //! up to 6.5e-4 on random data). With one worker per judgment at 1e6 judgments
-//! (redundancy 10) the fit's CPU time is ~1.1 s against 0.16 s for the same judgments
+//! (redundancy 10) the fit's CPU time is ~1.0 s against 0.15 s for the same judgments
 //! from 5 000 workers (one thread): issue 12's target (within 3×) is still missed
 //! (`benches/README.md`, session 9).
 //!
