@@ -4,7 +4,10 @@
 //! The counts around the viewer's current value and its own rank come in (one
 //! branch-free pass over a short list, binary searches over a long one); the kept
 //! positions follow in O(1) ([`kept`]), and the kept values are summed one by one in
-//! ascending order, as the graph sums the worker's own sorted row.
+//! ascending order, as the graph sums the worker's own sorted row. Short lists take
+//! [`LANES`] viewers at once ([`loo_lanes`]): the viewers' sums are independent, so
+//! they run side by side in vector lanes, each lane the same operations in the same
+//! order as one viewer alone.
 //!
 //! **Why not prefix sums** (O(1) per viewer, tried in session 8): the kept sum as a
 //! difference of prefix sums changes the last bits, and M-MSR's trimming is not
@@ -18,8 +21,8 @@ use super::trim::NET_MAX;
 
 /// Counts over the sorted, NaN-padded values `y`: how many are `< a`, `<= a`, and `< o`
 /// (the first position of `o` when it is in `y`; NaN padding counts nowhere).
-/// Branch-free, so it vectorises; used for short lists.
-#[inline]
+/// Branch-free; the tests' reference for [`loo_lanes`]' counting pass.
+#[cfg(test)]
 pub(super) fn counts(y: &[f64], a: f64, o: f64) -> (usize, usize, usize) {
     let (mut lt, mut le, mut r) = (0u64, 0u64, 0u64);
     for &x in y {
@@ -112,6 +115,78 @@ pub(super) fn loo_exact(
     Some(s / n as f64)
 }
 
+/// Viewers per across-viewer pass ([`loo_lanes`]).
+pub(super) const LANES: usize = 4;
+
+/// The counts and [`loo_exact`] for [`LANES`] viewers of one short list at once:
+/// `buf[..len]` sorted, NaN-padded up to `width` (`len <= width <= NET_MAX`); lane `l`
+/// has the current value `a[l]` and its own value `o[l]` (NaN: left out of the list
+/// already, or an unused lane). Returns each lane's trimmed mean, NaN for none.
+///
+/// Every lane runs the scalar path's operations on its own values (the same compares,
+/// the same masked additions in ascending position order from −0, the same division),
+/// so each result has the same bits as counting then [`loo_exact`]; the lanes are
+/// independent, so the compiler keeps them in vector registers (four additions per
+/// instruction with AVX2) and the additions of different viewers no longer wait on
+/// each other.
+#[inline(always)]
+pub(super) fn loo_lanes(
+    buf: &[f64; NET_MAX],
+    len: usize,
+    width: usize,
+    a: [f64; LANES],
+    o: [f64; LANES],
+    f: usize,
+    n_items: usize,
+) -> [f64; LANES] {
+    let (mut lt, mut le, mut r) = ([0u64; LANES], [0u64; LANES], [0u64; LANES]);
+    for &x in &buf[..width] {
+        for l in 0..LANES {
+            lt[l] += u64::from(x < a[l]);
+            le[l] += u64::from(x <= a[l]);
+            r[l] += u64::from(x < o[l]);
+        }
+    }
+    // the kept positions lo..hi of `buf` without `p` (as `kept`), per lane
+    let (mut lo, mut hi, mut p, mut n) =
+        ([0u64; LANES], [0u64; LANES], [0u64; LANES], [0u64; LANES]);
+    for l in 0..LANES {
+        let has = u64::from(!o[l].is_nan());
+        let pl = if has == 1 { r[l] } else { len as u64 };
+        let m = len as u64 - has;
+        let lt1 = lt[l] - (has & u64::from(pl < lt[l]));
+        let le1 = le[l] - (has & u64::from(pl < le[l]));
+        let (a0, b0) = (lt1.min(f as u64), m - (m - le1).min(f as u64));
+        n[l] = b0.saturating_sub(a0);
+        lo[l] = a0 + u64::from(a0 >= pl);
+        hi[l] = b0 + u64::from(b0 > pl);
+        p[l] = pl;
+    }
+    // positions before every lane's first kept one (after every lane's last) add +0
+    // to −0 (to a positive sum): leaving them out gives the same bits
+    let (from, till) = (
+        lo.iter().copied().min().unwrap_or(0) as usize,
+        (hi.iter().copied().max().unwrap_or(0) as usize).min(len),
+    );
+    let mut s = [-0.0f64; LANES];
+    for (k, &x) in buf.iter().enumerate().take(till).skip(from) {
+        let k = k as u64;
+        for l in 0..LANES {
+            let keep = (k >= lo[l]) & (k < hi[l]) & (k != p[l]);
+            s[l] += if keep { x } else { 0.0 };
+        }
+    }
+    // one kept value: the sum is that value (−0 + x = x), divided by 1 unchanged
+    let zero_one = 1.0 / (n_items as f64).sqrt();
+    let mut out = [0.0; LANES];
+    for l in 0..LANES {
+        let q = s[l] / n[l] as u32 as f64;
+        let q = if n[l] == 1 && q == 0.0 { zero_one } else { q };
+        out[l] = if n[l] == 0 { f64::NAN } else { q };
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::trim::{trimmed_mean, trimmed_mean_without};
@@ -165,6 +240,58 @@ mod tests {
             }
         }
         assert!(checked > 500_000, "{checked}");
+    }
+
+    /// [`loo_lanes`] against [`counts`] then [`loo_exact`] per viewer: the same bits
+    /// (NaN for none), on NaN-padded random lists of lengths 0–32 with ties, zeros and
+    /// infinities, each lane with its own current value and own value (taken from the
+    /// list, or NaN: nothing left out, as for unused lanes).
+    #[test]
+    fn lanes_equal_one_viewer_at_a_time() {
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut checked = 0;
+        for round in 0..20_000 {
+            let len = (next() % 33) as usize;
+            let mut buf = [f64::NAN; NET_MAX];
+            for v in buf.iter_mut().take(len) {
+                *v = match next() % 9 {
+                    0 => 0.0,
+                    1 if round % 4 == 0 => f64::INFINITY,
+                    2 => 1e-6 * (next() % 1000) as f64,
+                    r => r as f64 * 0.3,
+                };
+            }
+            buf[..len].sort_unstable_by(f64::total_cmp);
+            let width = (len.div_ceil(4) * 4).min(NET_MAX);
+            let f = (next() % 6) as usize;
+            let (mut a, mut o) = ([0.0; LANES], [f64::NAN; LANES]);
+            for l in 0..LANES {
+                a[l] = [0.0, 0.3, 0.6, 1.0, 2.1, 1e9][(next() % 6) as usize];
+                if len > 0 && next() % 5 != 0 {
+                    o[l] = buf[(next() % len as u64) as usize];
+                }
+            }
+            let got = loo_lanes(&buf, len, width, a, o, f, 9);
+            for l in 0..LANES {
+                let (lt, le, r) = counts(&buf[..width], a[l], o[l]);
+                let own = (!o[l].is_nan()).then_some(r);
+                let want = loo_exact(&buf[..len], (lt, le), own, f, 9).unwrap_or(f64::NAN);
+                assert_eq!(
+                    got[l].to_bits(),
+                    want.to_bits(),
+                    "{:?} {l} {f}",
+                    &buf[..len]
+                );
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 80_000);
     }
 
     #[test]

@@ -44,7 +44,15 @@
 //!   `(I + D⁻¹ W) / 2` with `W_ij = n_ij · C_ij` (`n_ij` judgment pairs behind the
 //!   entry), started from all ones; the overall sign is chosen so that most workers
 //!   are positive, as in crowd-kit. On a consistent signed graph both give
-//!   the same signs.
+//!   the same signs. On a *balanced* component (two camps, every nonzero weight
+//!   positive within a camp and negative across) the signs are the iteration's limit
+//!   in closed form, `sign(Σ d_i S_i) · S_i` (`S` the camps, `d` the sums of `|W|`),
+//!   and **0 when `Σ d_i S_i = 0`** (e.g. two-class items of one-judgment workers
+//!   split 5–5): there the start vector has no component on the sign vector, the
+//!   iterates decay towards 0 and their signs were left to rounding and the stopping
+//!   time; with sign 0 those workers get `s = 0`, no vote (since session 9; before,
+//!   the power iteration's last values decided). The accuracy table below is
+//!   unchanged by it.
 //! - `F` is clamped at 0: crowd-kit's `F = −1` (some worker with fewer than two
 //!   co-workers) makes its trimming keep only the largest value.
 //! - A neighbour whose current estimate is 0 is skipped in the trimmed mean
@@ -100,17 +108,21 @@
 //! sorted once per half-step (once per item when the classes' lists are equal, as with
 //! two classes); each worker's trimmed mean leaves its own value out of it
 //! (`single.rs`, `loo.rs`: one branch-free counting pass, the kept values summed with
-//! the others masked to +0). The sign step iterates the viewers of a group as one
-//! value, unless some value ends near rounding level (then the per-worker iteration
-//! runs: `signs.rs`). **The fit is bit-identical to the plain graph's** (unit tests on
-//! random mixed data with repeat workers, pairs sharing several items, duplicate
-//! answers, lists shorter and longer than 32). Summing the kept range from prefix
-//! sums (O(1) per worker) was tried in session 8 and dropped: it changes the last
-//! bits, and the trimming turns one ulp into a different kept set where symmetric
-//! workers reach bit-equal values (fits moved by up to 6.5e-4 on random data). With
-//! one worker per judgment at 1e6 judgments (redundancy 10) the fit's CPU time is
-//! ~2.5 s against 0.16 s for the same judgments from 5 000 workers: issue 12's target
-//! (within 3×) is still missed (`benches/README.md`, session 8).
+//! the others masked to +0; four viewers of a list at once in vector lanes, each lane
+//! the same operations as one viewer alone). The sign step takes the signs of
+//! balanced components in closed form (`balance.rs`: one traversal; F9's items are
+//! all balanced, so no iteration runs), and iterates the viewers of a group as one
+//! value on unbalanced components, unless some value there ends near rounding level
+//! (then the per-worker iteration runs: `signs.rs`). **The fit is bit-identical to
+//! the plain graph's** (unit tests on random mixed data with repeat workers, pairs
+//! sharing several items, duplicate answers, lists shorter and longer than 32).
+//! Summing the kept range from prefix sums (O(1) per worker) was tried in session 8
+//! and dropped: it changes the last bits, and the trimming turns one ulp into a
+//! different kept set where symmetric workers reach bit-equal values (fits moved by
+//! up to 6.5e-4 on random data). With one worker per judgment at 1e6 judgments
+//! (redundancy 10) the fit's CPU time is ~1.0 s against 0.15 s for the same judgments
+//! from 5 000 workers (one thread): issue 12's target (within 3×) is still missed
+//! (`benches/README.md`, session 9).
 //!
 //! # Examples
 //! ```
@@ -131,6 +143,7 @@
 //! # Ok(()) }
 //! ```
 
+mod balance;
 mod fit;
 mod loo;
 mod model;

@@ -2,6 +2,7 @@
 
 use rayon::prelude::*;
 
+use super::balance::{Balanced, balanced};
 use super::fit::Pairs;
 use super::single::{Groups, NONE};
 
@@ -111,16 +112,26 @@ fn lazy_step(z: f64, s: f64, d: f64) -> f64 {
 /// iterations and are computed once (the same products and sums, in the same order, as
 /// computing them in every iteration; an edge with `C_ij = 0` adds `±0` to nothing).
 ///
-/// **Single-judgment workers** iterate per group ([`merged`]): the signs are those of
-/// the per-worker iteration ([`per_worker`]) unless some value is so close to 0 that
-/// rounding decides its sign, in which case the per-worker iteration runs instead.
+/// **Balanced components** (every component of F9's data) take their signs in closed
+/// form ([`super::balance`]): the limit of this iteration, 0 where the start vector has
+/// no component on the sign vector. The iteration runs only when some component is
+/// not balanced, and its signs are used only there. **Single-judgment workers**
+/// iterate per group ([`merged`]): the signs are those of the per-worker iteration
+/// ([`per_worker`]) unless some value of an unbalanced component is so close to 0
+/// that rounding decides its sign, in which case the per-worker iteration runs instead.
 pub(super) fn signs(g: &Pairs, groups: &Groups, w: usize) -> Vec<f64> {
-    if groups.len() > 0
-        && let Some(z) = merged(g, groups, w)
-    {
-        return sign_of(&z);
+    let bal = balanced(g, groups, w);
+    if !bal.any_unbalanced {
+        return bal.sign;
     }
-    sign_of(&per_worker(g, groups, w))
+    let z = match (groups.len() > 0).then(|| merged(g, groups, w, &bal)) {
+        Some(Some(z)) => z,
+        _ => per_worker(g, groups, w),
+    };
+    let iterated = sign_of(&z);
+    (0..w)
+        .map(|i| if bal.has(i) { bal.sign[i] } else { iterated[i] })
+        .collect()
 }
 
 /// −1, 0 or 1 per value.
@@ -155,10 +166,11 @@ const FRAGILE: f64 = 1e-6;
 /// while the others keep their size): then the sign is rounding noise in either
 /// iteration, and this returns `None` when any final value is below [`FRAGILE`] (the
 /// values are scaled to a largest magnitude of 1) or below [`FRAGILE`] times the
-/// magnitude of its own update's terms.
+/// magnitude of its own update's terms. Only the values of workers in unbalanced
+/// components are checked (`bal`; the others' signs come from [`super::balance`]).
 /// Workers without a group read the viewers' values, copied to them after every
 /// iteration when there are such workers.
-pub(super) fn merged(g: &Pairs, groups: &Groups, w: usize) -> Option<Vec<f64>> {
+pub(super) fn merged(g: &Pairs, groups: &Groups, w: usize, bal: &Balanced) -> Option<Vec<f64>> {
     let mut z = vec![1.0; w];
     let rows: Vec<u32> = (0..w as u32)
         .filter(|&i| groups.group[i as usize] == NONE)
@@ -261,12 +273,18 @@ pub(super) fn merged(g: &Pairs, groups: &Groups, w: usize) -> Option<Vec<f64>> {
     };
     let rows_fragile = rows.par_iter().zip(dsum.par_iter()).any(|(&i, &d)| {
         let i = i as usize;
+        if bal.has(i) {
+            return false;
+        }
         let s: f64 = (g.offsets[i]..g.offsets[i + 1])
             .map(|e| (signed[e] * z[g.nbr[e] as usize]).abs())
             .sum();
         fragile(z[i], s, d)
     });
     let groups_fragile = (0..groups.len()).into_par_iter().any(|k| {
+        if bal.has(groups.v_worker[groups.v_off[k]] as usize) {
+            return false;
+        }
         let s: f64 = (gr.g_off[k]..gr.g_off[k + 1])
             .map(|e| (gr.g_w[e] * zg[gr.g_tgt[e] as usize]).abs())
             .chain(
@@ -278,16 +296,54 @@ pub(super) fn merged(g: &Pairs, groups: &Groups, w: usize) -> Option<Vec<f64>> {
     (!rows_fragile && !groups_fragile).then_some(z)
 }
 
-/// The power iteration per worker (the plain graph's): a single-judgment worker's row
-/// is its group's entries in worker order without its own (its graph row, in the
-/// graph's order: the same sums, the same bits as with `graph_only`).
-pub(super) fn per_worker(g: &Pairs, groups: &Groups, w: usize) -> Vec<f64> {
+/// Per worker, the sign step's `D_i`: the sum of `|W_ij|` over its row (for a
+/// single-judgment worker, its group's entries in worker order without its own: its
+/// graph row in the graph's order, the same bits as with `graph_only`), and per
+/// worker the index of its own group entry (`usize::MAX` without a group).
+fn degree_sums_own(g: &Pairs, groups: &Groups, w: usize) -> (Vec<f64>, Vec<usize>) {
     let mut own = vec![usize::MAX; w];
     for g in 0..groups.len() {
         for v in groups.v_off[g]..groups.v_off[g + 1] {
             own[groups.v_worker[v] as usize] = groups.offsets[g] + groups.v_own[v] as usize;
         }
     }
+    let dsum: Vec<f64> = (0..w)
+        .into_par_iter()
+        .with_min_len(1024)
+        .map(|i| {
+            let mut d = 0.0;
+            if own[i] != usize::MAX {
+                for e in groups.entries(i) {
+                    let c = groups.signed[e];
+                    if e != own[i] && c != 0.0 {
+                        d += c.abs();
+                    }
+                }
+                return d;
+            }
+            for e in g.offsets[i]..g.offsets[i + 1] {
+                let c = g.cov[e];
+                if c != 0.0 {
+                    d += g.common[e] * c.abs();
+                }
+            }
+            d
+        })
+        .collect();
+    (dsum, own)
+}
+
+/// Per worker, the sign step's `D_i` (see [`degree_sums_own`]): the same bits for the
+/// groups and the plain graph.
+pub(super) fn degree_sums(g: &Pairs, groups: &Groups, w: usize) -> Vec<f64> {
+    degree_sums_own(g, groups, w).0
+}
+
+/// The power iteration per worker (the plain graph's): a single-judgment worker's row
+/// is its group's entries in worker order without its own (its graph row, in the
+/// graph's order: the same sums, the same bits as with `graph_only`).
+pub(super) fn per_worker(g: &Pairs, groups: &Groups, w: usize) -> Vec<f64> {
+    let (dsum, own) = degree_sums_own(g, groups, w);
     let own_entry = |i: usize| (own[i] != usize::MAX).then_some(own[i]);
     let mut z = vec![1.0; w];
     let mut next = vec![0.0; w];
@@ -301,29 +357,6 @@ pub(super) fn per_worker(g: &Pairs, groups: &Groups, w: usize) -> Vec<f64> {
             } else {
                 0.0
             }
-        })
-        .collect();
-    let dsum: Vec<f64> = (0..w)
-        .into_par_iter()
-        .with_min_len(1024)
-        .map(|i| {
-            let mut d = 0.0;
-            if let Some(own) = own_entry(i) {
-                for e in groups.entries(i) {
-                    let c = groups.signed[e];
-                    if e != own && c != 0.0 {
-                        d += c.abs();
-                    }
-                }
-                return d;
-            }
-            for e in g.offsets[i]..g.offsets[i + 1] {
-                let c = g.cov[e];
-                if c != 0.0 {
-                    d += g.common[e] * c.abs();
-                }
-            }
-            d
         })
         .collect();
     for _ in 0..SIGN_ITERS {

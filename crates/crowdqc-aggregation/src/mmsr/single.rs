@@ -18,13 +18,27 @@
 use crowdqc_core::JudgmentMatrix;
 use rayon::prelude::*;
 
-use super::loo::{counts, counts_sorted, loo_exact};
+use super::loo::{LANES, counts_sorted, loo_exact, loo_lanes};
 use super::trim::{NET_MAX, sort_network};
 
 /// Items per parallel job of the group build (fixed; the groups do not depend on it).
 const ITEM_CHUNK: usize = 4096;
 /// Groups per parallel job of a half-step (fixed).
 const GROUP_CHUNK: usize = 1024;
+/// Whether the half-step runs on 256-bit vectors (AVX2, detected at run time). The
+/// arithmetic is the same IEEE operations in the same order either way, so the results
+/// are the same bits.
+fn wide_vectors() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx2")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
 /// No group (a worker with other than one judgment).
 pub(crate) const NONE: u32 = u32::MAX;
 
@@ -227,49 +241,106 @@ impl Groups {
             parts.push((g0..g1, head));
             rest = tail;
         }
+        let wide = wide_vectors();
         parts.into_par_iter().for_each(|(gs, out)| {
-            let base = self.v_off[gs.start];
-            let mut long = Vec::new();
-            let mut raw = [0.0; NET_MAX];
-            let mut buf = [f64::NAN; NET_MAX];
-            let mut len = 0;
-            for g in gs.clone() {
-                let ents = self.offsets[g]..self.offsets[g + 1];
-                let short = ents.len() <= NET_MAX;
-                if g == gs.start || !self.same[g] {
-                    len = if short {
-                        let len = self.ratios(ents.clone(), from, &mut raw, &mut buf);
-                        // NaN padding up to the counted width (a multiple of 4 values)
-                        for v in &mut buf[len..(len.div_ceil(4) * 4).min(NET_MAX)] {
-                            *v = f64::NAN;
-                        }
-                        sort_network(&mut buf, len);
-                        len
-                    } else {
-                        long.resize(2 * ents.len(), 0.0);
-                        let (lraw, ly) = long.split_at_mut(ents.len());
-                        let len = self.ratios(ents.clone(), from, lraw, ly);
-                        ly[..len].sort_unstable_by(f64::total_cmp);
-                        len
-                    };
-                }
-                let width = (len.div_ceil(4) * 4).min(NET_MAX);
-                for v in self.v_off[g]..self.v_off[g + 1] {
-                    let (j, own) = (self.v_worker[v] as usize, self.v_own[v] as usize);
-                    let a = to[j];
-                    let (y, (lt, le, r), o) = if short {
-                        let o = raw[own];
-                        (&buf[..len], counts(&buf[..width], a, o), o)
-                    } else {
-                        let (lraw, ly) = long.split_at(ents.len());
-                        let o = lraw[own];
-                        (&ly[..len], counts_sorted(&ly[..len], a, o), o)
-                    };
-                    let own = (!o.is_nan()).then_some(r);
-                    out[v - base] = loo_exact(y, (lt, le), own, f, n_items).unwrap_or(f64::NAN);
-                }
+            #[cfg(target_arch = "x86_64")]
+            if wide {
+                // SAFETY: `wide` is true only when the CPU reports AVX2 (checked at run
+                // time by `wide_vectors`), the one requirement of `chunk_avx2`.
+                #[allow(unsafe_code)]
+                unsafe {
+                    self.chunk_avx2(gs, out, from, to, f, n_items)
+                };
+                return;
             }
+            self.chunk(gs, out, from, to, f, n_items);
         });
+    }
+
+    /// [`Groups::chunk`] compiled for AVX2 (the same operations on wider vectors: no
+    /// fused multiply-add, which Rust never contracts; the same bits).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn chunk_avx2(
+        &self,
+        gs: std::ops::Range<usize>,
+        out: &mut [f64],
+        from: &[f64],
+        to: &[f64],
+        f: usize,
+        n_items: usize,
+    ) {
+        self.chunk(gs, out, from, to, f, n_items);
+    }
+
+    /// The half-step of the groups `gs` (see [`Groups::half_step`]); `out` holds their
+    /// viewers' results. The viewers of a short list go [`LANES`] at a time through
+    /// [`loo_lanes`] (the same bits as counting then [`loo_exact`] per viewer).
+    #[inline(always)]
+    fn chunk(
+        &self,
+        gs: std::ops::Range<usize>,
+        out: &mut [f64],
+        from: &[f64],
+        to: &[f64],
+        f: usize,
+        n_items: usize,
+    ) {
+        let base = self.v_off[gs.start];
+        let mut long = Vec::new();
+        let mut raw = [0.0; NET_MAX];
+        let mut buf = [f64::NAN; NET_MAX];
+        let mut g = gs.start;
+        while g < gs.end {
+            // a run of groups with the same sorted list (`same`): their viewers are
+            // contiguous, and go through the lanes together
+            let mut g_end = g + 1;
+            while g_end < gs.end && self.same[g_end] {
+                g_end += 1;
+            }
+            let ents = self.offsets[g]..self.offsets[g + 1];
+            let short = ents.len() <= NET_MAX;
+            let len = if short {
+                let len = self.ratios(ents.clone(), from, &mut raw, &mut buf);
+                // NaN padding up to the counted width (a multiple of 4 values)
+                for v in &mut buf[len..(len.div_ceil(4) * 4).min(NET_MAX)] {
+                    *v = f64::NAN;
+                }
+                sort_network(&mut buf, len);
+                len
+            } else {
+                long.resize(2 * ents.len(), 0.0);
+                let (lraw, ly) = long.split_at_mut(ents.len());
+                let len = self.ratios(ents.clone(), from, lraw, ly);
+                ly[..len].sort_unstable_by(f64::total_cmp);
+                len
+            };
+            let width = (len.div_ceil(4) * 4).min(NET_MAX);
+            let vs = self.v_off[g]..self.v_off[g_end];
+            g = g_end;
+            if short {
+                for v0 in vs.clone().step_by(LANES) {
+                    let (mut a, mut o) = ([0.0; LANES], [f64::NAN; LANES]);
+                    let lanes = (vs.end - v0).min(LANES);
+                    for l in 0..lanes {
+                        a[l] = to[self.v_worker[v0 + l] as usize];
+                        o[l] = raw[self.v_own[v0 + l] as usize];
+                    }
+                    let r = loo_lanes(&buf, len, width, a, o, f, n_items);
+                    out[v0 - base..v0 - base + lanes].copy_from_slice(&r[..lanes]);
+                }
+                continue;
+            }
+            for v in vs {
+                let (j, own) = (self.v_worker[v] as usize, self.v_own[v] as usize);
+                let (lraw, ly) = long.split_at(ents.len());
+                let o = lraw[own];
+                let (lt, le, r) = counts_sorted(&ly[..len], to[j], o);
+                let own = (!o.is_nan()).then_some(r);
+                out[v - base] =
+                    loo_exact(&ly[..len], (lt, le), own, f, n_items).unwrap_or(f64::NAN);
+            }
+        }
     }
 
     /// The ratios `|C| / from[i]` of a group's entries: `raw[k]` for the `k`-th entry

@@ -7,6 +7,7 @@ use crowdqc_core::{IdRef, IngestOptions, JudgmentMatrix, JudgmentMatrixBuilder};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use super::balance::{Balanced, balanced};
 use super::{Mmsr, MmsrParams};
 
 /// Random judgments: `items` items of `lo..=hi` judgments, a share `single` of them by
@@ -141,7 +142,9 @@ fn groups_equal_the_graph() {
     assert_eq!(cases, 48);
 }
 
-/// The sign step iterates a group's viewers as one value only when that is safe.
+/// The sign step iterates a group's viewers as one value only when that is safe
+/// (checked here with every component treated as unbalanced, so that the iteration
+/// decides every sign).
 /// Two classes, one worker per judgment, items of 9 judgments: every item is a
 /// two-camp clique whose start vector has a share of at least 1/9 on its sign
 /// vector, so it merges, with the per-worker iteration's signs. F9's data (items of
@@ -155,7 +158,7 @@ fn merged_signs_only_when_safe() {
     let groups = super::single::Groups::build(&m, 2);
     let g = super::fit::pairs(&m, 2, &groups.group);
     let w = m.n_workers();
-    let fast = super::signs::merged(&g, &groups, w).expect("safe");
+    let fast = super::signs::merged(&g, &groups, w, &Balanced::none(w)).expect("safe");
     let slow = super::signs::per_worker(&g, &groups, w);
     assert!(
         fast.iter()
@@ -169,7 +172,8 @@ fn merged_signs_only_when_safe() {
         let k = if m.n_classes() == 2 { 2 } else { 5 };
         let groups = super::single::Groups::build(&m, k);
         let g = super::fit::pairs(&m, k, &groups.group);
-        assert!(super::signs::merged(&g, &groups, m.n_workers()).is_none());
+        let none = Balanced::none(m.n_workers());
+        assert!(super::signs::merged(&g, &groups, m.n_workers(), &none).is_none());
     }
 }
 
@@ -185,4 +189,113 @@ fn tiny_workers_equal_the_graph() {
     let m = crowdqc_testkit::synth::tiny_workers_matrix(5_000, None);
     let groups = super::single::Groups::build(&m, 2);
     assert!((0..m.n_workers()).all(|w| groups.degree(w) == 9));
+}
+
+/// −1, 0 or 1.
+fn sign(v: f64) -> f64 {
+    if v > 0.0 {
+        1.0
+    } else if v < 0.0 {
+        -1.0
+    } else {
+        0.0
+    }
+}
+
+/// The closed-form signs of balanced components are the limit of the power iteration:
+/// on two-class items of 9 one-judgment workers (each a balanced clique whose start
+/// vector has a share of at least 1/9 on its sign vector) they equal the per-worker
+/// iteration's signs, every one nonzero; on F9's data (items of 10) they equal them on
+/// every item that is not split 5–5, and are 0 on the 5–5 items (there `Σ d_i S_i =
+/// 8·5 − 8·5 = 0`: the start vector is orthogonal to the sign vector).
+#[test]
+fn balanced_signs_are_the_iterations_limit() {
+    let m = random(7, 300, 9, 9, 1.0, 40, 2);
+    let groups = super::single::Groups::build(&m, 2);
+    let g = super::fit::pairs(&m, 2, &groups.group);
+    let w = m.n_workers();
+    let bal = balanced(&g, &groups, w);
+    assert!(!bal.any_unbalanced);
+    let iter = super::signs::per_worker(&g, &groups, w);
+    for (i, (&b, &z)) in bal.sign.iter().zip(&iter).enumerate() {
+        assert_eq!(b, sign(z), "worker {i}");
+        assert_ne!(b, 0.0);
+    }
+
+    let m = crowdqc_testkit::synth::tiny_workers_matrix(20_000, None);
+    let groups = super::single::Groups::build(&m, 2);
+    let g = super::fit::pairs(&m, 2, &groups.group);
+    let w = m.n_workers();
+    let bal = balanced(&g, &groups, w);
+    assert!(!bal.any_unbalanced);
+    let iter = super::signs::per_worker(&g, &groups, w);
+    let (workers, classes) = (m.judgment_workers(), m.judgment_classes());
+    let (mut tied, mut other) = (0, 0);
+    for t in 0..m.n_items() as u32 {
+        let r = m.item_range(t);
+        let ones = classes[r.clone()].iter().filter(|&&c| c == 1).count();
+        for p in r.clone() {
+            let i = workers[p] as usize;
+            if ones * 2 == r.len() {
+                assert_eq!(bal.sign[i], 0.0, "item {t}");
+                tied += 1;
+            } else {
+                assert_eq!(bal.sign[i], sign(iter[i]), "item {t}");
+                assert_ne!(bal.sign[i], 0.0);
+                other += 1;
+            }
+        }
+    }
+    assert!(tied > 1_000 && other > 10_000, "{tied} {other}");
+}
+
+/// A component with an odd cycle of negative weights is not balanced (three
+/// one-judgment workers answering three different classes: every pair disagrees),
+/// and only its workers are left to the iteration; a disagreeing pair of workers
+/// (one shared item) is balanced with `Σ d_i S_i = 0`: sign 0, as the iteration's
+/// values (exactly 0 after one step); an agreeing pair gets +1. The groups and the
+/// plain graph give the same bits.
+#[test]
+fn balanced_components_and_odd_cycles() {
+    let mut b = JudgmentMatrixBuilder::new(IngestOptions::default()).expect("options");
+    for (t, w, l) in [
+        (0, 0, 0),
+        (0, 1, 1),
+        (0, 2, 2),
+        (1, 3, 0),
+        (1, 4, 1),
+        (2, 5, 2),
+        (2, 6, 2),
+    ] {
+        b.push_row(IdRef::Int(t), IdRef::Int(w), IdRef::Int(l))
+            .expect("row");
+    }
+    let m = b.finish().expect("matrix");
+    for grouped in [true, false] {
+        let groups = if grouped {
+            super::single::Groups::build(&m, 3)
+        } else {
+            super::single::Groups::none(m.n_workers())
+        };
+        let g = super::fit::pairs(&m, 3, &groups.group);
+        let bal = balanced(&g, &groups, m.n_workers());
+        assert!(bal.any_unbalanced);
+        assert!(bal.sign[..3].iter().all(|v| v.is_nan()), "{:?}", bal.sign);
+        assert_eq!(&bal.sign[3..], &[0.0, 0.0, 1.0, 1.0]);
+        let iter = super::signs::per_worker(&g, &groups, m.n_workers());
+        assert_eq!(&iter[3..5], &[0.0, 0.0]);
+    }
+    for seed in 0..12u64 {
+        let m = random(seed, 200, 1, 9, 0.7, 40, 2 + (seed % 3) as i64);
+        let k = m.n_classes();
+        let groups = super::single::Groups::build(&m, k);
+        let g = super::fit::pairs(&m, k, &groups.group);
+        let a = balanced(&g, &groups, m.n_workers());
+        let none = super::single::Groups::none(m.n_workers());
+        let g = super::fit::pairs(&m, k, &none.group);
+        let b = balanced(&g, &none, m.n_workers());
+        assert_eq!(a.any_unbalanced, b.any_unbalanced);
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&a.sign), bits(&b.sign), "seed {seed}");
+    }
 }

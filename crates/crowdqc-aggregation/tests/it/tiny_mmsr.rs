@@ -63,3 +63,31 @@ fn tiny_workers_bit_identical_for_any_thread_count() {
     assert_eq!(a.skills(), b.skills());
     assert_eq!(a.fit_report(), b.fit_report());
 }
+
+/// On an item split 5–5 the signed clique's start vector (all ones) is orthogonal to
+/// its sign vector (`Σ d_i S_i = 9·5 − 9·5 = 0`), so the sign iteration's limit is 0
+/// there: each of its workers gets `s = 0`, i.e. skill `ln(1) = 0` (no vote), and the
+/// item's posterior is exactly uniform. Every other item's workers have a nonzero
+/// skill.
+#[test]
+fn five_five_items_get_no_vote() {
+    let m = data(20_000, None);
+    let model = Mmsr::params().fit(&m).expect("fit");
+    let (workers, classes) = (m.judgment_workers(), m.judgment_classes());
+    let mut tied = 0;
+    for t in 0..m.n_items() as u32 {
+        let r = m.item_range(t);
+        let ones = classes[r.clone()].iter().filter(|&&c| c == 1).count();
+        let is_tied = ones * 2 == r.len();
+        for p in r {
+            let w = workers[p] as usize;
+            assert_eq!(model.skills()[w] == 0.0, is_tied, "item {t}");
+            assert_eq!(model.reliability()[w] == 0.0, is_tied, "item {t}");
+        }
+        if is_tied {
+            assert_eq!(model.posteriors().row(t as usize).to_vec(), [0.5, 0.5]);
+            tied += 1;
+        }
+    }
+    assert!(tied > 100, "{tied}");
+}
