@@ -10,6 +10,7 @@ use crowdqc_core::{Error, IdDictionary, IngestOptions, Result};
 use crowdqc_io::{ItemRuns, TempFile};
 
 use super::fit_memory::FitMemory;
+use super::heap::release_freed_heap;
 
 /// A judgment file partitioned by item into shard files in a spill directory (see the
 /// [module docs](super)); the files are removed when this is dropped.
@@ -95,6 +96,9 @@ impl OutOfCore {
             })
         };
         let mut runs = ItemRuns::partition_checked(path, opts, dir, n_runs, progress, &early)?;
+        // the read's batches and buffered rows are gone: hand their heap back before
+        // the shard build
+        release_freed_heap();
         let workers = SortedIds::from_ids(runs.workers().iter(), IdSort::Ids);
         let labels = SortedIds::from_ids(runs.labels().iter(), IdSort::Labels);
         if labels.len() < 2 {
@@ -118,6 +122,7 @@ impl OutOfCore {
         let wr = ranks(runs.workers(), &workers);
         let lr = ranks(runs.labels(), &labels);
         let (per_judgment, per_item) = memory.shard_costs();
+        let n_partitions = runs.len();
         let mut shards = Vec::with_capacity(runs.len());
         let (mut rows, mut items) = (Vec::new(), Vec::new());
         progress.start("building run shards", Some(runs.len() as u64));
@@ -137,11 +142,15 @@ impl OutOfCore {
             progress.advance(1);
         }
         progress.finish();
+        drop((wr, lr, runs));
+        // the runs' batches, row codes and item dictionaries are gone: the fit starts
+        // from the heap it counts
+        release_freed_heap();
         Ok(OutOfCore {
             shards,
             rows,
             items,
-            runs: runs.len(),
+            runs: n_partitions,
             workers,
             labels,
             memory,
@@ -262,6 +271,8 @@ impl OutOfCore {
                 let stats = stream.take()?;
                 let done = driver.advance(&stats);
                 stream.give_back(stats);
+                // the pass's shards and the old parameters' blocks
+                release_freed_heap();
                 if let Some(fit) = done? {
                     return Ok(fit);
                 }

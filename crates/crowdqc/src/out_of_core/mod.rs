@@ -44,6 +44,7 @@
 
 mod fit;
 mod fit_memory;
+mod heap;
 mod summary;
 
 use std::path::Path;
@@ -55,6 +56,7 @@ pub use fit::OutOfCore;
 pub use fit_memory::{
     FitMemory, MIN_SHARD_ROOM, OUTPUT_ROWS, SHARD_BYTES_PER_ITEM, SHARD_BYTES_PER_JUDGMENT,
 };
+pub use heap::release_freed_heap;
 pub use summary::{ClassItems, Request, Summary, aggregate, check, items, items_of};
 
 /// The methods that run out of core.

@@ -160,6 +160,9 @@ pub fn items_of<'a>(
     std::iter::from_fn(move || {
         while p < ooc.n_runs() {
             p += 1;
+            // the last shard's arrays and the writer's encoded pages (encoded on the
+            // pool's threads, so spread over their arenas)
+            super::release_freed_heap();
             let r = (|| {
                 let shard = ooc.shard(p - 1, true)?;
                 if shard.n_items() == 0 {
@@ -299,12 +302,17 @@ pub fn aggregate(
     let t1 = Instant::now();
     let fit = ooc.fit_ds(&cfg, progress)?;
     let t2 = Instant::now();
-    // only the posterior parameters are needed from here
+    // only the posterior parameters are needed from here: the fitted ones are dropped
+    // now (a `..` pattern would keep them to the end of this function), and the heap
+    // the fit's passes freed is handed back
     let DsFit {
         posterior_params,
         report,
-        ..
+        params,
+        log_likelihood,
     } = fit;
+    drop((params, log_likelihood));
+    super::release_freed_heap();
     let mut counts = vec![0u64; ooc.labels().len()];
     let stream = items_of(&ooc, &posterior_params, &mut counts);
     match req.out {
