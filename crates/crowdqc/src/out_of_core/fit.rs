@@ -90,12 +90,17 @@ impl OutOfCore {
         let threads = StatsStream::threads();
         // the tables alone (no dictionaries yet) are checked while the workers and
         // labels are counted, so a fit that cannot fit is refused early
-        let early = |w: usize, k: usize| {
+        let early = |w: usize, k: usize, _dictionaries: u64| {
             budget.map_or(Ok(()), |(b, kind)| {
                 FitMemory::plan(Some(b), kind, w, k, 0, threads, 0).map(|_| ())
             })
         };
-        let mut runs = ItemRuns::partition_checked(path, opts, dir, n_runs, progress, &early)?;
+        let buffer = budget.map_or(crowdqc_io::DEFAULT_BUFFER_BYTES, |(b, _)| {
+            b / super::PARTITION_BUFFER_SHARE
+        });
+        let mut runs =
+            ItemRuns::partition_checked(path, opts, dir, n_runs, buffer, progress, &early)?;
+        let built = (runs.workers().heap_bytes() + runs.labels().heap_bytes()) as u64;
         // the read's batches and buffered rows are gone: hand their heap back before
         // the shard build
         release_freed_heap();
@@ -121,6 +126,14 @@ impl OutOfCore {
         .map_err(|e| e.in_file(path))?;
         let wr = ranks(runs.workers(), &workers);
         let lr = ranks(runs.labels(), &labels);
+        let max_run = (0..runs.len()).map(|p| runs.rows(p)).max().unwrap_or(0);
+        let memory = memory.with_reads(
+            built,
+            &runs.memory(),
+            runs.len(),
+            built + dict_bytes + 4 * (wr.len() + lr.len()) as u64,
+            max_run,
+        );
         let (per_judgment, per_item) = memory.shard_costs();
         let n_partitions = runs.len();
         let mut shards = Vec::with_capacity(runs.len());

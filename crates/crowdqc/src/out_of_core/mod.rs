@@ -54,7 +54,7 @@ use crowdqc_core::{Error, Result};
 
 pub use fit::OutOfCore;
 pub use fit_memory::{
-    FitMemory, MIN_SHARD_ROOM, OUTPUT_ROWS, SHARD_BYTES_PER_ITEM, SHARD_BYTES_PER_JUDGMENT,
+    FitMemory, MIN_SHARD_ROOM, OUTPUT_ROWS, Phases, SHARD_BYTES_PER_ITEM, SHARD_BYTES_PER_JUDGMENT,
 };
 pub use heap::release_freed_heap;
 pub use summary::{ClassItems, Request, Summary, aggregate, check, items, items_of};
@@ -65,6 +65,10 @@ pub const METHODS: &[&str] = &["ds", "one-coin-ds"];
 /// Bytes per judgment while a run is built into its shard (run batches, row codes,
 /// CSR arrays, the item dictionary).
 pub const RUN_BYTES_PER_JUDGMENT: u64 = 64;
+
+/// The share of the budget the partitioning read may buffer rows in (one eighth; see
+/// [`crowdqc_io::RunsMemory`]).
+pub const PARTITION_BUFFER_SHARE: u64 = 8;
 
 /// Most runs [`plan`] chooses.
 pub const MAX_RUNS: usize = 4096;

@@ -11,7 +11,7 @@ use crowdqc_core::numeric::argmax;
 use crowdqc_core::progress::Progress;
 use crowdqc_core::{Error, IdRef, IngestOptions, Result};
 
-use super::{FitMemory, METHODS, OutOfCore, Plan};
+use super::{FitMemory, METHODS, OutOfCore, Phases, Plan};
 
 /// What to fit out of core and where to write the items.
 #[derive(Debug, Clone)]
@@ -53,6 +53,9 @@ pub struct Summary {
     pub partitions: usize,
     /// The memory plan of the fit.
     pub memory: FitMemory,
+    /// The peak of each phase by the plan (bytes; the process adds its binary, thread
+    /// stacks and allocator slack, see `docs/scale-out-of-core.md`).
+    pub phases: Phases,
     /// The memory budget, in bytes.
     pub budget: u64,
     /// The in-memory estimate that did not fit, in bytes.
@@ -108,6 +111,17 @@ impl fmt::Display for Summary {
             b(m.dictionaries),
             b(m.shard),
             if m.prefetch { " (x2, prefetch)" } else { "" }
+        )?;
+        let p = &self.phases;
+        writeln!(
+            f,
+            "phases       partition {} (rows buffered up to {}), shard build {}, fit {}, \
+             items {}",
+            b(p.partition),
+            b(m.partition_buffer),
+            b(p.shard_build),
+            b(p.fit),
+            b(p.items)
         )?;
         writeln!(
             f,
@@ -330,6 +344,7 @@ pub fn aggregate(
         runs: ooc.n_runs(),
         partitions: ooc.n_partitions(),
         memory: *ooc.memory(),
+        phases: ooc.memory().phases(),
         budget: plan.budget,
         in_memory_estimate: plan.estimate,
         judgments: ooc.n_judgments(),
