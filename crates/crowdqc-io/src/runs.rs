@@ -430,3 +430,7 @@ fn flush(w: &mut RunWriter, path: Option<&Path>) -> Result<()> {
         None => Error::from(e),
     })
 }
+
+#[cfg(test)]
+#[path = "runs_tests.rs"]
+mod tests;

@@ -123,9 +123,12 @@ impl FitMemory {
         }
     }
 
-    /// The planned peak: the largest of the [`phases`](Self::phases).
+    /// The planned peak of the fit and the items output, which the shard files are cut
+    /// to keep within the budget (the largest of all [`phases`](Self::phases) is
+    /// `phases().max()`).
     pub fn peak(&self) -> u64 {
-        self.phases().max()
+        let p = self.phases();
+        p.fit.max(p.items)
     }
 
     /// Records what the partitioning read held (`dictionaries`: the worker and label

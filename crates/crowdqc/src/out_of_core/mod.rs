@@ -15,7 +15,10 @@
 //!    the dictionaries); when that alone exceeds the budget the fit is refused
 //!    ([`crowdqc_core::Error::ResourceLimit`], exit 2, naming the largest table and the
 //!    `--max-memory` that would do), otherwise each run is cut into as many shard files
-//!    as the room left needs.
+//!    as the room left needs. The plan gives the peak of every phase
+//!    ([`FitMemory::phases`]): the partitioning read buffers rows up to an eighth of
+//!    the budget ([`PARTITION_BUFFER_SHARE`]), and the heap each phase frees is handed
+//!    back to the system before the next ([`release_freed_heap`]).
 //! 2. **Runs** ([`OutOfCore::prepare`]): the file is read once and hash-partitioned by
 //!    item into `P` run files ([`crowdqc_io::ItemRuns`]; the hash of
 //!    `crowdqc.distributed.partition_by_item`); workers and labels are coded by
