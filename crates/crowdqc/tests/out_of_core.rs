@@ -379,7 +379,9 @@ fn every_phase_is_planned_within_budgets_computed_from_the_data() {
             dir.path(),
             runs,
             Some((budget, "a test budget")),
-            true,
+            // no Parquet items file: its row group (72 bytes per row here) alone is
+            // more than these budgets (the plan refuses it: the facade's other test)
+            false,
             &NoProgress,
         )
         .expect("prepare");
@@ -412,11 +414,7 @@ fn every_phase_is_planned_within_budgets_computed_from_the_data() {
                 + if m.prefetch { 2 } else { 1 } * m.shard,
             "{what}"
         );
-        assert_eq!(
-            p.items,
-            m.dictionaries + 16 * w * k * k + (1 << 20).min(n) * (16 + 8 * (k + 2)) + m.shard,
-            "{what}"
-        );
+        assert_eq!(p.items, m.dictionaries + 16 * w * k * k + m.shard, "{what}");
         assert_eq!(ooc.n_judgments(), n);
     }
 }
