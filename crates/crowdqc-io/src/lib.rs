@@ -128,7 +128,7 @@ pub use judgments::{
     ReadPlan, plan_read, plan_read_spilled, read_judgments, read_judgments_passes,
     read_judgments_planned, read_judgments_with_progress,
 };
-pub use runs::{ItemRuns, run_of};
+pub use runs::{DEFAULT_BUFFER_BYTES, ItemRuns, RunsMemory, run_of};
 pub use spill::TempFile;
 pub use table::{Table, read_gold_table, read_table, read_table_with_lines, read_weights_table};
 pub use table_writer::{

@@ -57,9 +57,42 @@ pub fn run_of(id: IdRef<'_>, n: u32) -> u32 {
     (mix(h) % u64::from(n.max(1))) as u32
 }
 
-/// Rows buffered over all runs before they are written (bounds the partition's memory
-/// to a few hundred bytes per buffered row whatever the number of runs).
-const BUFFERED_ROWS: usize = 1 << 21;
+/// The default bound on the rows buffered over all runs (bytes of their Arrow arrays),
+/// for [`ItemRuns::partition`].
+pub const DEFAULT_BUFFER_BYTES: u64 = 64 << 20;
+
+/// The largest write buffer of a run file; smaller when the runs' share of the buffer
+/// bound is smaller (at least 4 KiB).
+const MAX_WRITE_BUFFER: u64 = 64 << 10;
+
+/// What the partitioning read held, in bytes: the bounds it kept and the most it
+/// measured, for a caller's memory plan.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunsMemory {
+    /// The bound on the rows buffered over all runs: a run's rows are written once they
+    /// take `buffer / runs` bytes, so the buffered rows stay below `buffer`.
+    pub buffer: u64,
+    /// The most the buffered rows took after a batch was split (below `buffer`).
+    pub buffered_peak: u64,
+    /// The largest input batch as decoded (Arrow array bytes); while it is split into
+    /// runs its copy takes about as much again.
+    pub batch_peak: u64,
+    /// The runs' write buffers (one per run, of `min(64 KiB, buffer / runs / 2)` bytes,
+    /// at least 4 KiB).
+    pub writers: u64,
+}
+
+impl RunsMemory {
+    /// The partitioning read's peak besides the dictionaries: the buffered rows (bound),
+    /// one run's rows being concatenated for writing (`buffer / runs`), the decoded
+    /// batch and its split copy, and the write buffers.
+    pub fn peak(&self, runs: usize) -> u64 {
+        self.buffer
+            .saturating_add(self.buffer / runs.max(1) as u64)
+            .saturating_add(self.batch_peak.saturating_mul(2))
+            .saturating_add(self.writers)
+    }
+}
 
 /// The run files of one input (see the module docs); removed when dropped.
 #[derive(Debug)]
@@ -69,13 +102,14 @@ pub struct ItemRuns {
     workers: IdDictionary,
     labels: IdDictionary,
     dir: PathBuf,
+    memory: RunsMemory,
 }
 
 /// One run being written.
 struct RunWriter {
     w: StreamWriter<BufWriter<File>>,
     pending: Vec<RecordBatch>,
-    pending_rows: usize,
+    pending_bytes: u64,
 }
 
 fn plain(c: &ArrayRef) -> Result<ArrayRef> {
@@ -107,12 +141,22 @@ impl ItemRuns {
         n_runs: usize,
         progress: &dyn Progress,
     ) -> Result<ItemRuns> {
-        Self::partition_checked(path, opts, dir, n_runs, progress, &|_, _| Ok(()))
+        Self::partition_checked(
+            path,
+            opts,
+            dir,
+            n_runs,
+            DEFAULT_BUFFER_BYTES,
+            progress,
+            &|_, _, _| Ok(()),
+        )
     }
 
-    /// [`partition`](Self::partition), calling `check` with the numbers of workers and
-    /// labels seen so far after every batch: an error from it stops the read (for a
-    /// caller whose memory grows with them, to refuse before reading the rest).
+    /// [`partition`](Self::partition) with the rows buffered over all runs bounded by
+    /// `buffer_bytes` (see [`RunsMemory`]), calling `check` with the numbers of
+    /// workers and labels seen so far and the bytes their dictionaries take after every
+    /// batch: an error from it stops the read (for a caller whose memory grows with
+    /// them, to refuse before reading the rest).
     ///
     /// # Errors
     /// As [`partition`](Self::partition), and `check`'s (with the file's path).
@@ -121,8 +165,9 @@ impl ItemRuns {
         opts: &IngestOptions,
         dir: &Path,
         n_runs: usize,
+        buffer_bytes: u64,
         progress: &dyn Progress,
-        check: &dyn Fn(usize, usize) -> Result<()>,
+        check: &dyn Fn(usize, usize, u64) -> Result<()>,
     ) -> Result<ItemRuns> {
         if n_runs == 0 || n_runs > u32::MAX as usize {
             return Err(Error::param(
@@ -130,12 +175,19 @@ impl ItemRuns {
                 format!("needs between 1 and {} runs, got {n_runs}", u32::MAX),
             ));
         }
+        let share = buffer_bytes / n_runs as u64;
+        let write_buffer = (share / 2).clamp(4 << 10, MAX_WRITE_BUFFER);
         let mut runs = ItemRuns {
             files: Vec::with_capacity(n_runs),
             rows: vec![0; n_runs],
             workers: IdDictionary::new(),
             labels: IdDictionary::new(),
             dir: dir.to_path_buf(),
+            memory: RunsMemory {
+                buffer: buffer_bytes,
+                writers: write_buffer.saturating_mul(n_runs as u64),
+                ..RunsMemory::default()
+            },
         };
         for _ in 0..n_runs {
             runs.files.push(Some(TempFile::create(dir)?));
@@ -156,15 +208,23 @@ impl ItemRuns {
         opts: &IngestOptions,
         reader: &mut BatchReader,
         progress: &dyn Progress,
-        check: &dyn Fn(usize, usize) -> Result<()>,
+        check: &dyn Fn(usize, usize, u64) -> Result<()>,
     ) -> Result<()> {
         let n_runs = self.files.len();
         let mut writers: Vec<Option<RunWriter>> = (0..n_runs).map(|_| None).collect();
-        let flush_at = (BUFFERED_ROWS / n_runs).max(1024);
+        // a run is written once its rows take its share of the bound, so all the
+        // buffered rows stay below it
+        let flush_at = (self.memory.buffer / n_runs as u64).max(1);
+        let write_buffer = (self.memory.writers / n_runs as u64) as usize;
+        let mut buffered = 0u64;
         let mut row0 = 0u64;
         let mut run_rows: Vec<Vec<u32>> = vec![Vec::new(); n_runs];
         while let Some(batch) = reader.next() {
             let batch = batch?;
+            self.memory.batch_peak = self
+                .memory
+                .batch_peak
+                .max(batch.get_array_memory_size() as u64);
             let lines = reader.take_lines();
             let n = batch.num_rows();
             let (items, workers, labels) = self
@@ -203,26 +263,32 @@ impl ItemRuns {
                             .open(f)
                             .map_err(|e| errors::io(f, e))?;
                         let w = StreamWriter::try_new(
-                            BufWriter::with_capacity(1 << 16, file),
+                            BufWriter::with_capacity(write_buffer, file),
                             &schema,
                         )?;
                         slot.insert(RunWriter {
                             w,
                             pending: Vec::new(),
-                            pending_rows: 0,
+                            pending_bytes: 0,
                         })
                     }
                 };
-                w.pending_rows += part.num_rows();
+                let bytes = part.get_array_memory_size() as u64;
+                w.pending_bytes += bytes;
+                buffered += bytes;
                 w.pending.push(part);
-                if w.pending_rows >= flush_at {
+                if w.pending_bytes >= flush_at {
+                    buffered -= w.pending_bytes;
                     flush(w, self.files[p].as_ref().map(TempFile::path))?;
                 }
             }
+            self.memory.buffered_peak = self.memory.buffered_peak.max(buffered);
             row0 += n as u64;
             progress.advance(n as u64);
             progress.check()?;
-            check(self.workers.len(), self.labels.len()).map_err(|e| e.in_file(path))?;
+            let dict_bytes = (self.workers.heap_bytes() + self.labels.heap_bytes()) as u64;
+            check(self.workers.len(), self.labels.len(), dict_bytes)
+                .map_err(|e| e.in_file(path))?;
         }
         for (p, w) in writers.iter_mut().enumerate() {
             if let Some(w) = w {
@@ -301,6 +367,11 @@ impl ItemRuns {
         &self.labels
     }
 
+    /// What the partitioning read held (see [`RunsMemory`]).
+    pub fn memory(&self) -> RunsMemory {
+        self.memory
+    }
+
     /// The directory of the run files.
     pub fn dir(&self) -> &Path {
         &self.dir
@@ -353,9 +424,13 @@ fn flush(w: &mut RunWriter, path: Option<&Path>) -> Result<()> {
     }
     let b = arrow_select::concat::concat_batches(&w.pending[0].schema(), &w.pending)?;
     w.pending.clear();
-    w.pending_rows = 0;
+    w.pending_bytes = 0;
     w.w.write(&b).map_err(|e| match path {
         Some(p) => Error::from(e).in_file(p),
         None => Error::from(e),
     })
 }
+
+#[cfg(test)]
+#[path = "runs_tests.rs"]
+mod tests;

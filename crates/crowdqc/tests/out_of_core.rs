@@ -348,3 +348,75 @@ fn runs_for_bounds() {
     assert_eq!(out_of_core::runs_for(10, 1_000_000_000), 2);
     assert_eq!(out_of_core::runs_for(u64::MAX, 1), out_of_core::MAX_RUNS);
 }
+
+/// Task of the memory plan: for budgets computed from the data (just below the
+/// in-memory two-pass estimate of 14 bytes per judgment, which sends the file out of
+/// core, and 13 bytes per judgment) with the runs `plan` would choose, every phase —
+/// the partitioning read, the shard build, the fit and the items output — is planned
+/// within the budget, and its parts are the documented ones.
+#[test]
+fn every_phase_is_planned_within_budgets_computed_from_the_data() {
+    use crowdqc::out_of_core::{PARTITION_BUFFER_SHARE, RUN_BYTES_PER_JUDGMENT, runs_for};
+    let n: u64 = 400_000;
+    let cfg = SynthConfig {
+        seed: 11,
+        n_workers: 1000,
+        n_classes: 5,
+        redundancy: Redundancy::Fixed(5),
+        ..SynthConfig::default()
+    }
+    .with_judgments(n);
+    let crowd = SynthCrowd::new(cfg).expect("config");
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("j.parquet");
+    let batches = crowd.batches(BatchOptions::default()).expect("batches");
+    crowdqc::io::write_batches(&path, batches.map(Ok)).expect("write");
+    // (at 12 bytes per judgment the partitioning read does not fit: the reader's
+    // batch of 65,536 rows, decoded and split, takes 3.9 MB of 4.8 MB)
+    for budget in [14 * n - 1, 13 * n] {
+        let runs = runs_for(n, budget);
+        let ooc = OutOfCore::prepare_within(
+            &path,
+            &IngestOptions::default(),
+            dir.path(),
+            runs,
+            Some((budget, "a test budget")),
+            // no Parquet items file: its row group (72 bytes per row here) alone is
+            // more than these budgets (the plan refuses it: the facade's other test)
+            false,
+            &NoProgress,
+        )
+        .expect("prepare");
+        let m = ooc.memory();
+        let p = m.phases();
+        let what = format!("budget {budget}, {runs} runs: {p:?} {m:?}");
+        assert!(p.max() <= budget, "{what}");
+        // the parts: the read's buffer is its share of the budget and the decoded
+        // batch (65,536 rows, twice) is counted; the shard build holds the largest run
+        // at 64 bytes per judgment; the fit holds the tables and two shards
+        assert_eq!(
+            m.partition_buffer,
+            budget / PARTITION_BUFFER_SHARE,
+            "{what}"
+        );
+        assert!(p.partition > m.partition_buffer + 2 * 65_536 * 8, "{what}");
+        let largest = *ooc.run_judgments().iter().max().expect("runs");
+        assert!(
+            p.shard_build >= RUN_BYTES_PER_JUDGMENT * (n / runs as u64),
+            "{what}"
+        );
+        assert!(p.shard_build >= RUN_BYTES_PER_JUDGMENT * largest, "{what}");
+        let (w, k) = (1000, 5);
+        assert_eq!(
+            p.fit,
+            m.dictionaries
+                + 16 * w * k * k * m.stats_tables as u64
+                + 16 * w * k * k
+                + 16 * w * k
+                + if m.prefetch { 2 } else { 1 } * m.shard,
+            "{what}"
+        );
+        assert_eq!(p.items, m.dictionaries + 16 * w * k * k + m.shard, "{what}");
+        assert_eq!(ooc.n_judgments(), n);
+    }
+}

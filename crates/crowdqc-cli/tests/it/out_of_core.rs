@@ -118,6 +118,15 @@ fn check(input: &Path, max_memory: &str, method: &str, judgments: usize) {
         + n("counts")
         + shards * n("shard");
     assert!(peak <= budget, "planned peak {peak} > budget {budget}");
+    // the phases reported: the fit's is this peak; the items output's (ids, posterior
+    // parameters and their log2, one shard; CSV output holds no row group) too is
+    // within the budget (the partition and shard build of these small files are one
+    // decoded batch, larger than such budgets: see the facade's test of every phase)
+    let phase = |f: &str| v["phases"][f].as_u64().expect(f);
+    assert_eq!(phase("fit"), peak);
+    assert_eq!(phase("items"), n("dictionaries") + n("params") + n("shard"));
+    assert!(phase("items") <= budget);
+    assert_eq!(n("partition_buffer"), budget / 8);
     assert!(v["runs"].as_u64().expect("runs") >= 2, "{v}");
     let model: Box<dyn FittedModel> = match method {
         "ds" => Box::new(DawidSkene::params().exact_sums(true).fit(&m).expect("ds")),

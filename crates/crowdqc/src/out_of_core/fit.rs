@@ -10,6 +10,7 @@ use crowdqc_core::{Error, IdDictionary, IngestOptions, Result};
 use crowdqc_io::{ItemRuns, TempFile};
 
 use super::fit_memory::FitMemory;
+use super::heap::release_freed_heap;
 
 /// A judgment file partitioned by item into shard files in a spill directory (see the
 /// [module docs](super)); the files are removed when this is dropped.
@@ -89,12 +90,20 @@ impl OutOfCore {
         let threads = StatsStream::threads();
         // the tables alone (no dictionaries yet) are checked while the workers and
         // labels are counted, so a fit that cannot fit is refused early
-        let early = |w: usize, k: usize| {
+        let early = |w: usize, k: usize, _dictionaries: u64| {
             budget.map_or(Ok(()), |(b, kind)| {
                 FitMemory::plan(Some(b), kind, w, k, 0, threads, 0).map(|_| ())
             })
         };
-        let mut runs = ItemRuns::partition_checked(path, opts, dir, n_runs, progress, &early)?;
+        let buffer = budget.map_or(crowdqc_io::DEFAULT_BUFFER_BYTES, |(b, _)| {
+            b / super::PARTITION_BUFFER_SHARE
+        });
+        let mut runs =
+            ItemRuns::partition_checked(path, opts, dir, n_runs, buffer, progress, &early)?;
+        let built = (runs.workers().heap_bytes() + runs.labels().heap_bytes()) as u64;
+        // the read's batches and buffered rows are gone: hand their heap back before
+        // the shard build
+        release_freed_heap();
         let workers = SortedIds::from_ids(runs.workers().iter(), IdSort::Ids);
         let labels = SortedIds::from_ids(runs.labels().iter(), IdSort::Labels);
         if labels.len() < 2 {
@@ -117,7 +126,16 @@ impl OutOfCore {
         .map_err(|e| e.in_file(path))?;
         let wr = ranks(runs.workers(), &workers);
         let lr = ranks(runs.labels(), &labels);
+        let max_run = (0..runs.len()).map(|p| runs.rows(p)).max().unwrap_or(0);
+        let memory = memory.with_reads(
+            built,
+            &runs.memory(),
+            runs.len(),
+            built + dict_bytes + 4 * (wr.len() + lr.len()) as u64,
+            max_run,
+        );
         let (per_judgment, per_item) = memory.shard_costs();
+        let n_partitions = runs.len();
         let mut shards = Vec::with_capacity(runs.len());
         let (mut rows, mut items) = (Vec::new(), Vec::new());
         progress.start("building run shards", Some(runs.len() as u64));
@@ -137,11 +155,15 @@ impl OutOfCore {
             progress.advance(1);
         }
         progress.finish();
+        drop((wr, lr, runs));
+        // the runs' batches, row codes and item dictionaries are gone: the fit starts
+        // from the heap it counts
+        release_freed_heap();
         Ok(OutOfCore {
             shards,
             rows,
             items,
-            runs: runs.len(),
+            runs: n_partitions,
             workers,
             labels,
             memory,
@@ -262,6 +284,8 @@ impl OutOfCore {
                 let stats = stream.take()?;
                 let done = driver.advance(&stats);
                 stream.give_back(stats);
+                // the pass's shards and the old parameters' blocks
+                release_freed_heap();
                 if let Some(fit) = done? {
                     return Ok(fit);
                 }

@@ -52,6 +52,42 @@ pub struct FitMemory {
     pub shard: u64,
     /// Whether the next shard is read while one is computed (two shards in memory).
     pub prefetch: bool,
+    /// The partitioning read's peak (measured inputs, bounded parts): the worker and
+    /// label dictionaries as built, the rows buffered for the runs (bounded by
+    /// [`partition_buffer`](Self::partition_buffer)), one run's rows concatenated for
+    /// writing, the largest decoded batch and its copy split into runs, the runs'
+    /// write buffers ([`crowdqc_io::RunsMemory::peak`]).
+    pub partition: u64,
+    /// The bound on the partitioning read's buffered rows (a share of the budget).
+    pub partition_buffer: u64,
+    /// The shard build's peak: the dictionaries as built, sorted and their code maps,
+    /// and the largest run while it is built into its shard files
+    /// ([`RUN_BYTES_PER_JUDGMENT`](super::RUN_BYTES_PER_JUDGMENT) per judgment).
+    pub shard_build: u64,
+}
+
+/// The peak of each phase of the out-of-core path, in bytes (see
+/// [`FitMemory::phases`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Phases {
+    /// The partitioning read.
+    pub partition: u64,
+    /// The shard build.
+    pub shard_build: u64,
+    /// The fit (the tables and one shard, two with the prefetch).
+    pub fit: u64,
+    /// The items output (its tables, the writer's rows and one shard).
+    pub items: u64,
+}
+
+impl Phases {
+    /// The largest.
+    pub fn max(&self) -> u64 {
+        self.partition
+            .max(self.shard_build)
+            .max(self.fit)
+            .max(self.items)
+    }
 }
 
 impl FitMemory {
@@ -72,13 +108,46 @@ impl FitMemory {
             .saturating_add(self.output)
     }
 
-    /// The planned peak: the larger of the fit (the fixed part and one shard, two with
-    /// the prefetch) and the items output (its fixed part and one shard).
+    /// The peak of each phase: the partitioning read and the shard build (from what
+    /// they measured, see [`partition`](Self::partition) and
+    /// [`shard_build`](Self::shard_build)), the fit (the fixed part and one shard, two
+    /// with the prefetch) and the items output (its fixed part and one shard).
+    pub fn phases(&self) -> Phases {
+        Phases {
+            partition: self.partition,
+            shard_build: self.shard_build,
+            fit: self
+                .fixed()
+                .saturating_add(self.shard.saturating_mul(if self.prefetch { 2 } else { 1 })),
+            items: self.items_fixed().saturating_add(self.shard),
+        }
+    }
+
+    /// The planned peak of the fit and the items output, which the shard files are cut
+    /// to keep within the budget (the largest of all [`phases`](Self::phases) is
+    /// `phases().max()`).
     pub fn peak(&self) -> u64 {
-        let fit = self
-            .fixed()
-            .saturating_add(self.shard.saturating_mul(if self.prefetch { 2 } else { 1 }));
-        fit.max(self.items_fixed().saturating_add(self.shard))
+        let p = self.phases();
+        p.fit.max(p.items)
+    }
+
+    /// Records what the partitioning read held (`dictionaries`: the worker and label
+    /// dictionaries as built) and the shard build's peak for runs of at most
+    /// `max_run` judgments, with `build_dictionaries` bytes of dictionaries (as built,
+    /// sorted, and the code maps) held meanwhile.
+    pub fn with_reads(
+        mut self,
+        dictionaries: u64,
+        runs: &crowdqc_io::RunsMemory,
+        n_runs: usize,
+        build_dictionaries: u64,
+        max_run: u64,
+    ) -> FitMemory {
+        self.partition_buffer = runs.buffer;
+        self.partition = dictionaries.saturating_add(runs.peak(n_runs));
+        self.shard_build = build_dictionaries
+            .saturating_add(max_run.saturating_mul(super::RUN_BYTES_PER_JUDGMENT));
+        self
     }
 
     /// The cost of a shard (in the units of [`shard`](Self::shard)) per judgment and
@@ -128,6 +197,9 @@ impl FitMemory {
                 .saturating_mul(16 + 8 * (classes as u64 + 2)),
             shard: u64::MAX,
             prefetch: true,
+            partition: 0,
+            partition_buffer: 0,
+            shard_build: 0,
         };
         let Some(b) = budget else {
             return Ok(m);

@@ -15,7 +15,10 @@
 //!    the dictionaries); when that alone exceeds the budget the fit is refused
 //!    ([`crowdqc_core::Error::ResourceLimit`], exit 2, naming the largest table and the
 //!    `--max-memory` that would do), otherwise each run is cut into as many shard files
-//!    as the room left needs.
+//!    as the room left needs. The plan gives the peak of every phase
+//!    ([`FitMemory::phases`]): the partitioning read buffers rows up to an eighth of
+//!    the budget ([`PARTITION_BUFFER_SHARE`]), and the heap each phase frees is handed
+//!    back to the system before the next ([`release_freed_heap`]).
 //! 2. **Runs** ([`OutOfCore::prepare`]): the file is read once and hash-partitioned by
 //!    item into `P` run files ([`crowdqc_io::ItemRuns`]; the hash of
 //!    `crowdqc.distributed.partition_by_item`); workers and labels are coded by
@@ -44,6 +47,7 @@
 
 mod fit;
 mod fit_memory;
+mod heap;
 mod summary;
 
 use std::path::Path;
@@ -53,8 +57,9 @@ use crowdqc_core::{Error, Result};
 
 pub use fit::OutOfCore;
 pub use fit_memory::{
-    FitMemory, MIN_SHARD_ROOM, OUTPUT_ROWS, SHARD_BYTES_PER_ITEM, SHARD_BYTES_PER_JUDGMENT,
+    FitMemory, MIN_SHARD_ROOM, OUTPUT_ROWS, Phases, SHARD_BYTES_PER_ITEM, SHARD_BYTES_PER_JUDGMENT,
 };
+pub use heap::release_freed_heap;
 pub use summary::{ClassItems, Request, Summary, aggregate, check, items, items_of};
 
 /// The methods that run out of core.
@@ -63,6 +68,10 @@ pub const METHODS: &[&str] = &["ds", "one-coin-ds"];
 /// Bytes per judgment while a run is built into its shard (run batches, row codes,
 /// CSR arrays, the item dictionary).
 pub const RUN_BYTES_PER_JUDGMENT: u64 = 64;
+
+/// The share of the budget the partitioning read may buffer rows in (one eighth; see
+/// [`crowdqc_io::RunsMemory`]).
+pub const PARTITION_BUFFER_SHARE: u64 = 8;
 
 /// Most runs [`plan`] chooses.
 pub const MAX_RUNS: usize = 4096;

@@ -11,7 +11,7 @@ use crowdqc_core::numeric::argmax;
 use crowdqc_core::progress::Progress;
 use crowdqc_core::{Error, IdRef, IngestOptions, Result};
 
-use super::{FitMemory, METHODS, OutOfCore, Plan};
+use super::{FitMemory, METHODS, OutOfCore, Phases, Plan};
 
 /// What to fit out of core and where to write the items.
 #[derive(Debug, Clone)]
@@ -53,6 +53,9 @@ pub struct Summary {
     pub partitions: usize,
     /// The memory plan of the fit.
     pub memory: FitMemory,
+    /// The peak of each phase by the plan (bytes; the process adds its binary, thread
+    /// stacks and allocator slack, see `docs/scale-out-of-core.md`).
+    pub phases: Phases,
     /// The memory budget, in bytes.
     pub budget: u64,
     /// The in-memory estimate that did not fit, in bytes.
@@ -109,6 +112,17 @@ impl fmt::Display for Summary {
             b(m.shard),
             if m.prefetch { " (x2, prefetch)" } else { "" }
         )?;
+        let p = &self.phases;
+        writeln!(
+            f,
+            "phases       partition {} (rows buffered up to {}), shard build {}, fit {}, \
+             items {}",
+            b(p.partition),
+            b(m.partition_buffer),
+            b(p.shard_build),
+            b(p.fit),
+            b(p.items)
+        )?;
         writeln!(
             f,
             "judgments    {} ({} items, {} workers, {} classes)",
@@ -160,6 +174,9 @@ pub fn items_of<'a>(
     std::iter::from_fn(move || {
         while p < ooc.n_runs() {
             p += 1;
+            // the last shard's arrays and the writer's encoded pages (encoded on the
+            // pool's threads, so spread over their arenas)
+            super::release_freed_heap();
             let r = (|| {
                 let shard = ooc.shard(p - 1, true)?;
                 if shard.n_items() == 0 {
@@ -299,12 +316,17 @@ pub fn aggregate(
     let t1 = Instant::now();
     let fit = ooc.fit_ds(&cfg, progress)?;
     let t2 = Instant::now();
-    // only the posterior parameters are needed from here
+    // only the posterior parameters are needed from here: the fitted ones are dropped
+    // now (a `..` pattern would keep them to the end of this function), and the heap
+    // the fit's passes freed is handed back
     let DsFit {
         posterior_params,
         report,
-        ..
+        params,
+        log_likelihood,
     } = fit;
+    drop((params, log_likelihood));
+    super::release_freed_heap();
     let mut counts = vec![0u64; ooc.labels().len()];
     let stream = items_of(&ooc, &posterior_params, &mut counts);
     match req.out {
@@ -322,6 +344,7 @@ pub fn aggregate(
         runs: ooc.n_runs(),
         partitions: ooc.n_partitions(),
         memory: *ooc.memory(),
+        phases: ooc.memory().phases(),
         budget: plan.budget,
         in_memory_estimate: plan.estimate,
         judgments: ooc.n_judgments(),
