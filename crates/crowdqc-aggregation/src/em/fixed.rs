@@ -33,6 +33,7 @@ pub(super) fn pass_fixed<const K: usize>(
     } = input;
     let mut l2p = [0.0; K];
     l2p.copy_from_slice(&log2p[..K]);
+    #[cfg_attr(not(target_arch = "x86_64"), allow(unused_variables))]
     let wide = wide_vectors();
     waves(d, s, buf, |first, n, part, table| {
         #[cfg(target_arch = "x86_64")]

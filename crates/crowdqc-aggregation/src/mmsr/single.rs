@@ -25,19 +25,6 @@ use super::trim::{NET_MAX, sort_network};
 const ITEM_CHUNK: usize = 4096;
 /// Groups per parallel job of a half-step (fixed).
 const GROUP_CHUNK: usize = 1024;
-/// Whether the half-step runs on 256-bit vectors (AVX2, detected at run time). The
-/// arithmetic is the same IEEE operations in the same order either way, so the results
-/// are the same bits.
-fn wide_vectors() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::arch::is_x86_feature_detected!("avx2")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
-}
 
 /// No group (a worker with other than one judgment).
 pub(crate) const NONE: u32 = u32::MAX;
@@ -241,7 +228,10 @@ impl Groups {
             parts.push((g0..g1, head));
             rest = tail;
         }
-        let wide = wide_vectors();
+        // the half-step runs on 256-bit vectors when the CPU has AVX2 (the same IEEE
+        // operations in the same order either way, so the same bits)
+        #[cfg_attr(not(target_arch = "x86_64"), allow(unused_variables))]
+        let wide = crate::em::fixed::wide_vectors();
         parts.into_par_iter().for_each(|(gs, out)| {
             #[cfg(target_arch = "x86_64")]
             if wide {
