@@ -103,6 +103,7 @@ mod dictionaries;
 mod errors;
 mod format;
 mod guard;
+mod heap;
 mod judgments;
 mod parallel_read;
 mod parquet_input;
@@ -123,6 +124,7 @@ pub use crowdqc_core::columns::{
 pub use crowdqc_core::memory::ReadPasses;
 pub use format::FileFormat;
 pub use guard::in_guarded_decode;
+pub use heap::release_freed_heap;
 pub use judgments::declared_rows;
 pub use judgments::{
     ReadPlan, plan_read, plan_read_spilled, read_judgments, read_judgments_passes,

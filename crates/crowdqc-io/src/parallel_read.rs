@@ -91,6 +91,9 @@ pub(crate) fn read_parquet_pass(
         merged
     });
     progress.finish();
+    // the decoding threads' arenas still hold the parts they built (hundreds of MB at
+    // 1e8): hand them back before the matrix's `finish` allocates its arrays
+    crate::release_freed_heap();
     match read {
         // Which bad row is reported first depends, on the plain path, on how its
         // batches cut the file (each batch checks its item column, then worker, then

@@ -10,7 +10,7 @@ use crowdqc_core::{Error, IdDictionary, IngestOptions, Result};
 use crowdqc_io::{ItemRuns, TempFile};
 
 use super::fit_memory::FitMemory;
-use super::heap::release_freed_heap;
+use crowdqc_io::release_freed_heap;
 
 /// A judgment file partitioned by item into shard files in a spill directory (see the
 /// [module docs](super)); the files are removed when this is dropped.

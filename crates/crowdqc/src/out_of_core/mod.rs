@@ -47,7 +47,6 @@
 
 mod fit;
 mod fit_memory;
-mod heap;
 mod summary;
 
 use std::path::Path;
@@ -55,11 +54,11 @@ use std::path::Path;
 use crowdqc_core::memory;
 use crowdqc_core::{Error, Result};
 
+pub use crowdqc_io::release_freed_heap;
 pub use fit::OutOfCore;
 pub use fit_memory::{
     FitMemory, MIN_SHARD_ROOM, OUTPUT_ROWS, Phases, SHARD_BYTES_PER_ITEM, SHARD_BYTES_PER_JUDGMENT,
 };
-pub use heap::release_freed_heap;
 pub use summary::{ClassItems, Request, Summary, aggregate, check, items, items_of};
 
 /// The methods that run out of core.

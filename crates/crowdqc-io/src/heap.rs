@@ -1,10 +1,12 @@
-//! Returning freed heap to the system between the phases of the out-of-core path.
+//! Returning freed heap to the system between phases: after the parallel read's
+//! decoding threads have finished (their arenas hold the parts they built), and
+//! between the phases of the out-of-core path (`crowdqc::out_of_core`).
 //!
-//! glibc's `malloc` keeps the memory a phase frees (the partitioning read's batches,
-//! a run's shard build) in its arenas for reuse, and raises its mmap threshold as
+//! glibc's `malloc` keeps the memory a phase frees (the decoding threads' parts, the
+//! partitioning read's batches, a run's shard build) in its arenas for reuse, and raises its mmap threshold as
 //! large blocks are freed, so blocks of up to 32 MB come from the arenas afterwards.
-//! The fit allocates its tables by other sizes, so that memory would stay resident
-//! through the fit, uncounted by the plan. [`release_freed_heap`] hands every free
+//! The next phase (the matrix's `finish`, a fit) allocates by other sizes, so that
+//! memory would stay resident through it, uncounted by any plan. [`release_freed_heap`] hands every free
 //! page back (`malloc_trim(0)`, which since glibc 2.8 also releases free pages inside
 //! the heap, not only at its top).
 
