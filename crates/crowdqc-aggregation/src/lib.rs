@@ -185,6 +185,8 @@ pub mod report;
 mod settings;
 mod spam;
 pub mod state;
+#[cfg(test)]
+mod test_rng;
 mod wawa;
 mod zbs;
 

@@ -184,13 +184,7 @@ mod tests {
     #[test]
     fn four_items_are_the_bits_of_one_at_a_time() {
         fn check<const K: usize>(seed: u64) {
-            let mut x = seed;
-            let mut next = || {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                x
-            };
+            let mut next = crate::test_rng::xorshift(seed);
             for round in 0..2000 {
                 let mut acc = [[0.0; K]; LANES];
                 for row in acc.iter_mut() {

@@ -199,13 +199,7 @@ mod tests {
     /// several `f` and current values); and the same as [`trimmed_mean_without`].
     #[test]
     fn equals_removing_the_value() {
-        let mut state = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = crate::test_rng::xorshift(0x9E37_79B9_7F4A_7C15u64);
         let mut checked = 0;
         for round in 0..4000 {
             let len = (next() % 40) as usize + 1;
@@ -248,13 +242,7 @@ mod tests {
     /// list, or NaN: nothing left out, as for unused lanes).
     #[test]
     fn lanes_equal_one_viewer_at_a_time() {
-        let mut state = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = crate::test_rng::xorshift(0x2545_F491_4F6C_DD1Du64);
         let mut checked = 0;
         for round in 0..20_000 {
             let len = (next() % 33) as usize;
@@ -273,7 +261,7 @@ mod tests {
             let (mut a, mut o) = ([0.0; LANES], [f64::NAN; LANES]);
             for l in 0..LANES {
                 a[l] = [0.0, 0.3, 0.6, 1.0, 2.1, 1e9][(next() % 6) as usize];
-                if len > 0 && next() % 5 != 0 {
+                if len > 0 && !next().is_multiple_of(5) {
                     o[l] = buf[(next() % len as u64) as usize];
                 }
             }

@@ -176,18 +176,7 @@ pub(super) fn merged(g: &Pairs, groups: &Groups, w: usize, bal: &Balanced) -> Op
         .filter(|&i| groups.group[i as usize] == NONE)
         .collect();
     let mut next = vec![0.0; rows.len()];
-    let signed: Vec<f64> = g
-        .cov
-        .par_iter()
-        .zip(g.common.par_iter())
-        .map(|(&c, &n)| {
-            if c != 0.0 {
-                n * c.abs() * c.signum()
-            } else {
-                0.0
-            }
-        })
-        .collect();
+    let signed = signed_weights(g);
     let dsum: Vec<f64> = rows
         .par_iter()
         .with_min_len(CHUNK)
@@ -347,18 +336,7 @@ pub(super) fn per_worker(g: &Pairs, groups: &Groups, w: usize) -> Vec<f64> {
     let own_entry = |i: usize| (own[i] != usize::MAX).then_some(own[i]);
     let mut z = vec![1.0; w];
     let mut next = vec![0.0; w];
-    let signed: Vec<f64> = g
-        .cov
-        .par_iter()
-        .zip(g.common.par_iter())
-        .map(|(&c, &n)| {
-            if c != 0.0 {
-                n * c.abs() * c.signum()
-            } else {
-                0.0
-            }
-        })
-        .collect();
+    let signed = signed_weights(g);
     for _ in 0..SIGN_ITERS {
         next.par_iter_mut()
             .enumerate()
@@ -396,4 +374,21 @@ pub(super) fn per_worker(g: &Pairs, groups: &Groups, w: usize) -> Vec<f64> {
         }
     }
     z
+}
+
+/// The graph's signed edge weights `n_ij · |C_ij| · sign(C_ij)` (0 where `C_ij = 0`),
+/// in the graph's entry order: the weights of both the merged and the per-worker
+/// iteration.
+fn signed_weights(g: &Pairs) -> Vec<f64> {
+    g.cov
+        .par_iter()
+        .zip(g.common.par_iter())
+        .map(|(&c, &n)| {
+            if c != 0.0 {
+                n * c.abs() * c.signum()
+            } else {
+                0.0
+            }
+        })
+        .collect()
 }

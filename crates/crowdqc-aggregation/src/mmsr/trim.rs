@@ -440,13 +440,7 @@ mod tests {
     /// with ties, zeros and infinities.
     #[test]
     fn leaving_one_out_equals_removing_it() {
-        let mut state = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = crate::test_rng::xorshift(0x9E37_79B9_7F4A_7C15u64);
         for _ in 0..3000 {
             let len = (next() % 12) as usize + 1;
             let mut y: Vec<f64> = (0..len)
