@@ -36,6 +36,15 @@ fn run(req: Request, m: &JudgmentMatrix) -> Result<Outcome> {
     a.run(m, &ColumnMap::default(), &NoProgress)
 }
 
+/// The number of items given each class, in class order.
+fn items_per_class(o: &Outcome) -> Vec<u64> {
+    o.summary
+        .label_distribution
+        .iter()
+        .map(|d| d.items)
+        .collect()
+}
+
 fn rows(path: &Path) -> usize {
     let batches = crowdqc_io::read_table(path).expect("read output");
     batches.iter().map(|b| b.num_rows()).sum()
@@ -53,12 +62,7 @@ fn majority_vote_counts_and_evaluation_are_the_hand_computed_ones() {
         "item,label\ni1,a\ni2,b\ni3,b\ni9,a\n",
     );
     let o = run(Request::new("mv").eval(eval), &m).expect("mv");
-    let counts: Vec<u64> = o
-        .summary
-        .label_distribution
-        .iter()
-        .map(|d| d.items)
-        .collect();
+    let counts = items_per_class(&o);
     assert_eq!(counts, [4, 2]);
     let e = o.summary.eval.expect("evaluation");
     // i1, i2 right, i3 wrong (tie went to a), i9 has no judgments
@@ -83,12 +87,7 @@ fn streamed_dawid_skene_equals_the_registry_fit_and_writes_every_table() {
     for c in direct.labels() {
         dist[c as usize] += 1;
     }
-    let counts: Vec<u64> = o
-        .summary
-        .label_distribution
-        .iter()
-        .map(|d| d.items)
-        .collect();
+    let counts = items_per_class(&o);
     assert_eq!(counts, dist);
     assert_eq!(
         o.summary.objective,
@@ -150,12 +149,7 @@ fn weighted_majority_vote_reads_its_weights_and_needs_them() {
         "worker,weight\nw1,1\nw2,1\nw3,1\nw4,10\n",
     );
     let o = run(Request::new("wmv").weights(w), &m).expect("wmv");
-    let counts: Vec<u64> = o
-        .summary
-        .label_distribution
-        .iter()
-        .map(|d| d.items)
-        .collect();
+    let counts = items_per_class(&o);
     assert_eq!(counts, [0, 6]);
 }
 
