@@ -3,12 +3,12 @@
 use rayon::prelude::*;
 
 use super::fit::{Ctx, State};
-use super::kernel::{prefetch, softmax_row};
+use super::kernel::{Kernel, Side, prefetch, prefetch_u32, with_kernel};
 
 /// Workers per parallel job (a minimum; results do not depend on it).
 const WORKERS_PER_JOB: usize = 8;
 /// How many judgments ahead the item rows are prefetched.
-const AHEAD: usize = 8;
+const AHEAD: usize = 16;
 
 impl Ctx<'_> {
     /// Expected confusion `[true, observed]` of each worker over their own items
@@ -16,6 +16,11 @@ impl Ctx<'_> {
     /// worker's item-free logits. Reads the exponential tables `st.esigma` and
     /// `st.etau` of the last item pass (current for the final `sigma` and `tau`).
     pub(super) fn worker_confusion(&self, st: &State) -> (Vec<f64>, Vec<f64>) {
+        with_kernel!(self.k, kn => self.confusion_with(kn, st))
+    }
+
+    /// [`worker_confusion`](Self::worker_confusion) with the kernel `kn` of `K` classes.
+    fn confusion_with<Kn: Kernel>(&self, kn: Kn, st: &State) -> (Vec<f64>, Vec<f64>) {
         let (k, kk) = (self.k, self.k * self.k);
         let items = self.m.judgment_items();
         let mut conf = vec![0.0; self.m.n_workers() * kk];
@@ -31,10 +36,12 @@ impl Ctx<'_> {
                 let mut z = vec![0.0; k];
                 let js = self.m.worker_judgments(w as u32);
                 for (j, &p) in js.iter().enumerate() {
+                    if let Some(&p2) = js.get(j + 2 * AHEAD) {
+                        prefetch_u32(items, p2 as usize);
+                    }
                     if let Some(&p1) = js.get(j + AHEAD) {
                         let i1 = items[p1 as usize] as usize;
                         prefetch(&st.etau, i1 * kk, kk);
-                        prefetch(&st.tau, i1 * kk, kk);
                         prefetch(&st.mu, i1 * k, k);
                     }
                     let i = items[p as usize] as usize;
@@ -43,15 +50,10 @@ impl Ctx<'_> {
                         &st.etau[i * kk..(i + 1) * kk],
                     );
                     let mi = &st.mu[i * k..(i + 1) * k];
-                    for r in 0..k {
-                        // the softmax from the fit's exponential tables (no `exp`)
-                        let s = softmax_row(k, ew, ei, sw, ti, r, &mut z);
-                        let wr = mi[r] / s;
-                        den[r] += mi[r];
-                        for (cv, zv) in c[r * k..(r + 1) * k].iter_mut().zip(&z) {
-                            *cv += wr * zv;
-                        }
-                    }
+                    // the softmax from the fit's exponential tables (no `exp`; the
+                    // logits are read only where the products underflow)
+                    let own = Side { x: sw, e: ew };
+                    kn.conf(own, Side { x: ti, e: ei }, mi, c, &mut den);
                 }
                 let zeros = vec![0.0; k];
                 let (mut hit, mut tot) = (0.0, 0.0);

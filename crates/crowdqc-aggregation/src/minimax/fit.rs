@@ -5,7 +5,8 @@ use crowdqc_core::JudgmentMatrix;
 use rayon::prelude::*;
 
 use super::kernel::{
-    Acc, Kernel, Side, exp_blocks, exp_row, lane_scratch, prefetch, prefetch_u32, with_kernel,
+    Acc, Blocks, Kernel, Side, exp_blocks, exp_row, lane_scratch, prefetch, prefetch_u32,
+    with_kernel,
 };
 use super::newton::{Scratch, solve_ordinal, solve_rows};
 
@@ -48,6 +49,8 @@ struct Gather {
     /// Before the first item pass: the weight totals and weighted label counts
     /// ([`Acc::add_counts`]).
     stats: Vec<f64>,
+    /// Later M-steps, fixed-size kernels: the judgments in blocks of four.
+    x4: Blocks,
     e: Vec<f64>,
     mu: Vec<f64>,
     items: Vec<u32>,
@@ -146,6 +149,10 @@ impl Ctx<'_> {
             if js.len() * (kk + k) > GATHER_MAX {
                 return false;
             }
+            if Kn::X4 {
+                kn.gather4(js, items, lab, (etau, mu), &mut g.x4);
+                return true;
+            }
             g.e.clear();
             g.mu.clear();
             g.items.clear();
@@ -161,35 +168,43 @@ impl Ctx<'_> {
             }
             true
         };
-        let pass =
-            move |w: usize, g: Option<&Gather>, own: Side<'_>, acc: &mut Acc, z: &mut [f64]| {
-                if let Some(g) = g {
-                    if tau_zero {
-                        acc.add_counts(k, own.e, &g.stats);
-                        return;
-                    }
-                    for (j, (&i, &l)) in g.items.iter().zip(&g.lab).enumerate() {
-                        let i = i as usize;
-                        let other = Side {
-                            x: &tau[i * kk..(i + 1) * kk],
-                            e: &g.e[j * kk..(j + 1) * kk],
-                        };
-                        kn.acc(own, other, &g.mu[j * k..(j + 1) * k], l as usize, acc, z);
-                    }
+        let pass = move |w: usize,
+                         g: Option<&Gather>,
+                         own: Side<'_>,
+                         active: &[bool],
+                         acc: &mut Acc,
+                         z: &mut [f64]| {
+            if let Some(g) = g {
+                if tau_zero {
+                    acc.add_counts(k, own.e, &g.stats);
                     return;
                 }
-                let js = m.worker_judgments(w as u32);
-                for (j, &p) in js.iter().enumerate() {
-                    prefetch_ahead(js, j, items, lab, (etau, mu), k);
-                    let p = p as usize;
-                    let i = items[p] as usize;
+                if Kn::X4 {
+                    kn.pass4(own, tau, &g.x4, active, acc);
+                    return;
+                }
+                for (j, (&i, &l)) in g.items.iter().zip(&g.lab).enumerate() {
+                    let i = i as usize;
                     let other = Side {
                         x: &tau[i * kk..(i + 1) * kk],
-                        e: &etau[i * kk..(i + 1) * kk],
+                        e: &g.e[j * kk..(j + 1) * kk],
                     };
-                    kn.acc(own, other, &mu[i * k..(i + 1) * k], lab[p] as usize, acc, z);
+                    kn.acc(own, other, &g.mu[j * k..(j + 1) * k], l as usize, acc, z);
                 }
-            };
+                return;
+            }
+            let js = m.worker_judgments(w as u32);
+            for (j, &p) in js.iter().enumerate() {
+                prefetch_ahead(js, j, items, lab, (etau, mu), k);
+                let p = p as usize;
+                let i = items[p] as usize;
+                let other = Side {
+                    x: &tau[i * kk..(i + 1) * kk],
+                    e: &etau[i * kk..(i + 1) * kk],
+                };
+                kn.acc(own, other, &mu[i * k..(i + 1) * k], lab[p] as usize, acc, z);
+            }
+        };
         if self.ordinal {
             st.sigma
                 .par_chunks_mut(kk)
@@ -210,7 +225,9 @@ impl Ctx<'_> {
                             self.inner_tol,
                             self.prog_tol,
                             s,
-                            |own: Side<'_>, acc: &mut Acc, z: &mut [f64]| pass(w, g, own, acc, z),
+                            |own: Side<'_>, active: &[bool], acc: &mut Acc, z: &mut [f64]| {
+                                pass(w, g, own, active, acc, z)
+                            },
                         );
                     },
                 );
@@ -231,7 +248,9 @@ impl Ctx<'_> {
                             self.inner_tol,
                             self.prog_tol,
                             s,
-                            |own: Side<'_>, acc: &mut Acc, z: &mut [f64]| pass(w, g, own, acc, z),
+                            |own: Side<'_>, active: &[bool], acc: &mut Acc, z: &mut [f64]| {
+                                pass(w, g, own, active, acc, z)
+                            },
                         );
                     },
                 );
@@ -279,7 +298,7 @@ impl Ctx<'_> {
             return (0.0, diff);
         }
         let w_old: &[f64] = old;
-        let pass = |own: Side<'_>, acc: &mut Acc, z: &mut [f64]| {
+        let pass = |own: Side<'_>, _: &[bool], acc: &mut Acc, z: &mut [f64]| {
             for (&w, &l) in workers.iter().zip(lab) {
                 let w = w as usize;
                 let other = Side {

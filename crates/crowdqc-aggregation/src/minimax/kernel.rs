@@ -270,7 +270,9 @@ pub(super) struct Side<'a> {
 }
 
 mod lanes;
+mod x4;
 pub(super) use lanes::{Kernel, with_kernel};
+pub(super) use x4::Blocks;
 
 /// Asks the CPU to bring the cache lines of `v[start..start + len]` closer (a hint: no
 /// effect on results, and a no-op off x86-64). The worker sweep reads every judgment's

@@ -177,7 +177,7 @@ pub(super) fn solve_rows(
     tol: f64,
     prog_tol: f64,
     s: &mut Scratch,
-    mut pass: impl FnMut(Side<'_>, &mut Acc, &mut [f64]),
+    mut pass: impl FnMut(Side<'_>, &[bool], &mut Acc, &mut [f64]),
 ) -> usize {
     let k = s.k;
     s.trial.copy_from_slice(x);
@@ -193,7 +193,7 @@ pub(super) fn solve_rows(
             x: &s.trial,
             e: &s.etrial,
         };
-        pass(own, &mut s.acc, &mut s.z);
+        pass(own, &s.active, &mut s.acc, &mut s.z);
         passes += 1;
         s.acc.rows(k, &s.active);
         for r in 0..k {
@@ -360,7 +360,7 @@ pub(super) fn solve_ordinal(
     tol: f64,
     prog_tol: f64,
     s: &mut Scratch,
-    mut pass: impl FnMut(Side<'_>, &mut Acc, &mut [f64]),
+    mut pass: impl FnMut(Side<'_>, &[bool], &mut Acc, &mut [f64]),
 ) -> usize {
     let k = s.k;
     let d = 4 * k;
@@ -378,7 +378,7 @@ pub(super) fn solve_ordinal(
             x: &s.trial,
             e: &s.etrial,
         };
-        pass(own, &mut s.acc, &mut s.z);
+        pass(own, &s.active, &mut s.acc, &mut s.z);
         passes += 1;
         s.acc.rows(k, &s.active);
         s.acc.mirror(k);
@@ -527,11 +527,20 @@ mod tests {
         };
         let w = [1.0, 0.0];
         let labels = [0usize, 0, 1];
-        solve_rows(&mut x, None, 1.0, 25, 1e-12, 0.0, &mut s, |own, acc, z| {
-            for &l in &labels {
-                Fixed::<2>.acc(own, other, &w, l, acc, z);
-            }
-        });
+        solve_rows(
+            &mut x,
+            None,
+            1.0,
+            25,
+            1e-12,
+            0.0,
+            &mut s,
+            |own, _, acc, z| {
+                for &l in &labels {
+                    Fixed::<2>.acc(own, other, &w, l, acc, z);
+                }
+            },
+        );
         let (a, b) = (x[0], x[1]);
         let p0 = a.exp() / (a.exp() + b.exp());
         // gradient of f = -Σ ln p + ½(a² + b²): 3 p0 - 2 + a = 0, (3(1-p0) - 1) + b = 0

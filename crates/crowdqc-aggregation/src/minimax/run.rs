@@ -114,7 +114,9 @@ impl MinimaxParams {
             sigma: vec![0.0; nw * k * k],
             tau: vec![0.0; n * k * k],
             esigma: vec![0.0; nw * k * k],
-            etau: vec![0.0; n * k * k],
+            // the tables of all-zero logits (`exp(0 − 0)`, what `exp_blocks` would give);
+            // the item pass keeps them current from here on
+            etau: vec![1.0; n * k * k],
             xw: vec![0.0; if ordinal { nw * d } else { 0 }],
             xi: vec![0.0; if ordinal { n * d } else { 0 }],
             mu: vec![0.0; n * k],
@@ -122,8 +124,6 @@ impl MinimaxParams {
             tau_zero: true,
         };
         ctx.init_mu(&mut st.mu);
-        // the item pass keeps these tables current from here on
-        super::kernel::exp_blocks(k, &st.tau, &mut st.etau);
         let nj = m.n_judgments().max(1) as f64;
         let mut report = FitReport::default();
         for it in 1..=self.max_iter {

@@ -3,6 +3,7 @@
 //! compiler vectorises the row loops; every lane does what the row-by-row loop did for
 //! its row, in the same order (same bits).
 
+use super::x4::{Blocks, gather4, pass4};
 use super::{Acc, Dim, Dynamic, Fixed, Side, softmax_direct};
 
 /// The unnormalised softmax of every row of `o + q` at once: `z[c K + r] = eo[c K + r]
@@ -91,6 +92,19 @@ pub(in crate::minimax) trait Kernel: Copy + Send + Sync {
     /// Multiplies `prod[r]` by the probability of label `l` under row `r` of the
     /// softmax of `own + other` ([`label_probs_fixed`]).
     fn probs(self, own: Side<'_>, other: Side<'_>, l: usize, prod: &mut [f64], z: &mut [f64]);
+    /// Whether [`gather4`](Kernel::gather4) and [`pass4`](Kernel::pass4) exist for
+    /// this `K` (the fixed-size kernels; the run-time-`K` one has no four-judgment
+    /// pass, and its workers use [`acc`](Kernel::acc)).
+    const X4: bool;
+    /// [`gather4`] for this `K` (nothing for the run-time `K`).
+    fn gather4(self, js: &[u32], items: &[u32], lab: &[u32], t: (&[f64], &[f64]), bl: &mut Blocks);
+    /// [`pass4`] for this `K` (nothing for the run-time `K`).
+    fn pass4(self, own: Side<'_>, tau: &[f64], bl: &Blocks, active: &[bool], acc: &mut Acc);
+    /// Adds one judgment to a worker's expected confusion: for every row `r`,
+    /// `den[r] += mu[r]` and `conf[r K + c] += (mu[r] / s_r) z_r[c]`, where `z_r / s_r`
+    /// is the softmax of row `r` of `own + other` (each row's operations in the order of
+    /// the row-by-row loop, so the same bits).
+    fn conf(self, own: Side<'_>, other: Side<'_>, mu: &[f64], conf: &mut [f64], den: &mut [f64]);
 }
 
 impl<const K: usize> Kernel for Fixed<K> {
@@ -110,6 +124,33 @@ impl<const K: usize> Kernel for Fixed<K> {
     #[inline(always)]
     fn probs(self, own: Side<'_>, other: Side<'_>, l: usize, prod: &mut [f64], _: &mut [f64]) {
         label_probs_fixed::<K>(own, other, l, prod);
+    }
+
+    const X4: bool = true;
+
+    #[inline(always)]
+    fn conf(self, own: Side<'_>, other: Side<'_>, mu: &[f64], conf: &mut [f64], den: &mut [f64]) {
+        let mut z = [[0.0; K]; K];
+        let mut s = [0.0; K];
+        softmax_fixed::<K>(own, other, &mut z, &mut s);
+        let (mu, conf, den) = (&mu[..K], &mut conf[..K * K], &mut den[..K]);
+        for r in 0..K {
+            let wr = mu[r] / s[r];
+            den[r] += mu[r];
+            for c in 0..K {
+                conf[r * K + c] += wr * z[c][r];
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn gather4(self, js: &[u32], items: &[u32], lab: &[u32], t: (&[f64], &[f64]), bl: &mut Blocks) {
+        gather4::<K>(js, items, lab, t, bl);
+    }
+
+    #[inline(always)]
+    fn pass4(self, own: Side<'_>, tau: &[f64], bl: &Blocks, active: &[bool], acc: &mut Acc) {
+        pass4::<K>(own, tau, bl, active, acc);
     }
 }
 
@@ -131,6 +172,25 @@ impl Kernel for Dynamic {
     fn probs(self, own: Side<'_>, other: Side<'_>, l: usize, prod: &mut [f64], z: &mut [f64]) {
         label_probs_in(self, own, other, l, prod, z);
     }
+
+    const X4: bool = false;
+
+    fn conf(self, own: Side<'_>, other: Side<'_>, mu: &[f64], conf: &mut [f64], den: &mut [f64]) {
+        let k = self.0;
+        let mut z = vec![0.0; k];
+        for r in 0..k {
+            let s = super::softmax_row(k, own.e, other.e, own.x, other.x, r, &mut z);
+            let wr = mu[r] / s;
+            den[r] += mu[r];
+            for (cv, zv) in conf[r * k..(r + 1) * k].iter_mut().zip(&z) {
+                *cv += wr * zv;
+            }
+        }
+    }
+
+    fn gather4(self, _: &[u32], _: &[u32], _: &[u32], _: (&[f64], &[f64]), _: &mut Blocks) {}
+
+    fn pass4(self, _: Side<'_>, _: &[f64], _: &Blocks, _: &[bool], _: &mut Acc) {}
 }
 
 /// Runs `$body` with `$kn` bound to the [`Kernel`] of `$k` classes.
