@@ -3,7 +3,7 @@
 use rayon::prelude::*;
 
 use super::fit::{Ctx, State};
-use super::kernel::{Kernel, Side, prefetch, prefetch_u32, with_kernel};
+use super::kernel::{Kernel, Side, prefetch, with_kernel};
 
 /// Workers per parallel job (a minimum; results do not depend on it).
 const WORKERS_PER_JOB: usize = 8;
@@ -22,7 +22,6 @@ impl Ctx<'_> {
     /// [`worker_confusion`](Self::worker_confusion) with the kernel `kn` of `K` classes.
     fn confusion_with<Kn: Kernel>(&self, kn: Kn, st: &State) -> (Vec<f64>, Vec<f64>) {
         let (k, kk) = (self.k, self.k * self.k);
-        let items = self.m.judgment_items();
         let mut conf = vec![0.0; self.m.n_workers() * kk];
         let mut acc = vec![0.0; self.m.n_workers()];
         conf.par_chunks_mut(kk)
@@ -34,17 +33,14 @@ impl Ctx<'_> {
                 let ew = &st.esigma[w * kk..(w + 1) * kk];
                 let mut den = vec![0.0; k];
                 let mut z = vec![0.0; k];
-                let js = self.m.worker_judgments(w as u32);
-                for (j, &p) in js.iter().enumerate() {
-                    if let Some(&p2) = js.get(j + 2 * AHEAD) {
-                        prefetch_u32(items, p2 as usize);
-                    }
-                    if let Some(&p1) = js.get(j + AHEAD) {
-                        let i1 = items[p1 as usize] as usize;
+                let (wi, _) = self.by_worker(w);
+                for (j, &i) in wi.iter().enumerate() {
+                    if let Some(&i1) = wi.get(j + AHEAD) {
+                        let i1 = i1 as usize;
                         prefetch(&st.etau, i1 * kk, kk);
                         prefetch(&st.mu, i1 * k, k);
                     }
-                    let i = items[p as usize] as usize;
+                    let i = i as usize;
                     let (ti, ei) = (
                         &st.tau[i * kk..(i + 1) * kk],
                         &st.etau[i * kk..(i + 1) * kk],

@@ -67,6 +67,12 @@ pub(super) struct Ctx<'a> {
     pub(super) feat: Vec<u16>,
     /// Active class of every judgment position.
     pub(super) lab: Vec<u32>,
+    /// Every worker's judgments' items and active classes in worker order (worker `w`'s
+    /// at `by_worker_off[w]..by_worker_off[w + 1]`): the worker passes read them in
+    /// sequence instead of at random positions of the matrix's arrays.
+    pub(super) by_worker_item: Vec<u32>,
+    pub(super) by_worker_lab: Vec<u32>,
+    pub(super) by_worker_off: Vec<usize>,
     pub(super) lw: f64,
     pub(super) li: f64,
     pub(super) inner_max: usize,
@@ -100,6 +106,12 @@ pub(super) struct ChunkSums {
 }
 
 impl Ctx<'_> {
+    /// Worker `w`'s judgments' items and active classes, in its judgment order.
+    pub(super) fn by_worker(&self, w: usize) -> (&[u32], &[u32]) {
+        let r = self.by_worker_off[w]..self.by_worker_off[w + 1];
+        (&self.by_worker_item[r.clone()], &self.by_worker_lab[r])
+    }
+
     pub(super) fn method(&self) -> &'static str {
         if self.ordinal {
             "minimax-ordinal"
@@ -129,16 +141,18 @@ impl Ctx<'_> {
         let tau_zero = st.tau_zero;
         let gather = move |w: usize, g: &mut Gather| -> bool {
             let js = m.worker_judgments(w as u32);
+            let (wi, wl) = self.by_worker(w);
             if tau_zero {
                 // every item table is all ones: the worker's problem depends on its
                 // judgments only through these sums (`Acc::add_counts`)
                 g.stats.clear();
                 g.stats.resize(k + kk, 0.0);
                 let (wsum, counts) = g.stats.split_at_mut(k);
-                for &p in js {
-                    let p = p as usize;
-                    let i = items[p] as usize;
-                    let l = lab[p] as usize;
+                for (j, (&i, &l)) in wi.iter().zip(wl).enumerate() {
+                    if let Some(&i1) = wi.get(j + 4 * AHEAD) {
+                        prefetch(mu, i1 as usize * k, k);
+                    }
+                    let (i, l) = (i as usize, l as usize);
                     for (r, &wr) in mu[i * k..(i + 1) * k].iter().enumerate() {
                         wsum[r] += wr;
                         counts[r * k + l] += wr;
@@ -150,7 +164,7 @@ impl Ctx<'_> {
                 return false;
             }
             if Kn::X4 {
-                kn.gather4(js, items, lab, (etau, mu), &mut g.x4);
+                kn.gather4(wi, wl, (etau, mu), &mut g.x4);
                 return true;
             }
             g.e.clear();

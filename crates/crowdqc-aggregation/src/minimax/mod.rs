@@ -69,6 +69,10 @@
 //! differently, so the last bits differ. Rows that have stopped are skipped. Under
 //! AVX2 (chosen at run time) each lane operation is one 256-bit instruction; without
 //! it, two 128-bit ones, with the same bits (no fused multiply-add).
+//! The workers' passes read their judgments' items and labels from copies in worker
+//! order (made once per fit), not at random positions of the matrix's arrays. The
+//! `K × K` Newton systems are solved by the square-root-free Cholesky factorisation
+//! `L D Lᵀ` (two divisions per row, no square root; session 10, last bits differ).
 //!
 //! ## Accuracy on real data
 //!

@@ -63,35 +63,38 @@ impl Scratch {
     }
 }
 
-/// Cholesky solve of `a x = b` (`a` is `n × n`, symmetric positive definite,
-/// overwritten by its factor); `b` becomes `x`. False when `a` is not positive
-/// definite.
+/// Solves `a x = b` (`a` is `n × n`, symmetric positive definite, overwritten by its
+/// factor) by the square-root-free Cholesky factorisation `a = L D Lᵀ`; `b` becomes
+/// `x`. False when `a` is not positive definite. Reads the lower triangle of `a` only.
 fn cholesky_solve(a: &mut [f64], n: usize, b: &mut [f64]) -> bool {
     dispatch!(n, d => cholesky_in(d, a, b))
 }
 
-/// [`cholesky_solve`] for `n = d.n()` (a constant for small `n`: the loops unroll;
-/// the same operations in the same order).
+/// [`cholesky_solve`] for `n = d.n()` (a constant for small `n`: the loops unroll).
+/// `L` (unit lower triangular) is stored below the diagonal of `a`, `D` on it. Two
+/// divisions per row (a reciprocal pivot for the column, the solve's `y / D`) and no
+/// square root, instead of the `n (n + 1) / 2` divisions and `n` square roots of the
+/// `L Lᵀ` form (the same solution; the last bits differ).
 #[inline(always)]
 fn cholesky_in<D: Dim>(d: D, a: &mut [f64], b: &mut [f64]) -> bool {
     let n = d.n();
     let (a, b) = (&mut a[..n * n], &mut b[..n]);
     for j in 0..n {
-        let mut d = a[j * n + j];
+        let mut dj = a[j * n + j];
         for p in 0..j {
-            d -= a[j * n + p] * a[j * n + p];
+            dj -= a[j * n + p] * a[j * n + p] * a[p * n + p];
         }
-        if !(d > 0.0 && d.is_finite()) {
+        if !(dj > 0.0 && dj.is_finite()) {
             return false;
         }
-        let d = d.sqrt();
-        a[j * n + j] = d;
+        a[j * n + j] = dj;
+        let rj = 1.0 / dj;
         for i in j + 1..n {
             let mut s = a[i * n + j];
             for p in 0..j {
-                s -= a[i * n + p] * a[j * n + p];
+                s -= a[i * n + p] * (a[j * n + p] * a[p * n + p]);
             }
-            a[i * n + j] = s / d;
+            a[i * n + j] = s * rj;
         }
     }
     for i in 0..n {
@@ -99,14 +102,17 @@ fn cholesky_in<D: Dim>(d: D, a: &mut [f64], b: &mut [f64]) -> bool {
         for p in 0..i {
             s -= a[i * n + p] * b[p];
         }
-        b[i] = s / a[i * n + i];
+        b[i] = s;
+    }
+    for i in 0..n {
+        b[i] /= a[i * n + i];
     }
     for i in (0..n).rev() {
         let mut s = b[i];
         for p in i + 1..n {
             s -= a[p * n + i] * b[p];
         }
-        b[i] = s / a[i * n + i];
+        b[i] = s;
     }
     true
 }

@@ -89,6 +89,23 @@ impl MinimaxParams {
         let li = self
             .item_penalty
             .unwrap_or(lw * items_with as f64 / workers_with.max(1) as f64);
+        let lab: Vec<u32> = m
+            .judgment_classes()
+            .iter()
+            .map(|&c| active.to_active[c as usize])
+            .collect();
+        let items = m.judgment_items();
+        let mut by_worker_off = Vec::with_capacity(nw + 1);
+        let mut by_worker_item = Vec::with_capacity(m.n_judgments());
+        let mut by_worker_lab = Vec::with_capacity(m.n_judgments());
+        by_worker_off.push(0);
+        for w in 0..nw as u32 {
+            for &p in m.worker_judgments(w) {
+                by_worker_item.push(items[p as usize]);
+                by_worker_lab.push(lab[p as usize]);
+            }
+            by_worker_off.push(by_worker_item.len());
+        }
         let ctx = Ctx {
             m,
             k,
@@ -99,11 +116,10 @@ impl MinimaxParams {
             } else {
                 Vec::new()
             },
-            lab: m
-                .judgment_classes()
-                .iter()
-                .map(|&c| active.to_active[c as usize])
-                .collect(),
+            lab,
+            by_worker_item,
+            by_worker_lab,
+            by_worker_off,
             lw,
             li,
             inner_max: self.inner_max_iter,

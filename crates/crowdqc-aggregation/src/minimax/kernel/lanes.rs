@@ -97,7 +97,7 @@ pub(in crate::minimax) trait Kernel: Copy + Send + Sync {
     /// pass, and its workers use [`acc`](Kernel::acc)).
     const X4: bool;
     /// [`gather4`] for this `K` (nothing for the run-time `K`).
-    fn gather4(self, js: &[u32], items: &[u32], lab: &[u32], t: (&[f64], &[f64]), bl: &mut Blocks);
+    fn gather4(self, items: &[u32], lab: &[u32], t: (&[f64], &[f64]), bl: &mut Blocks);
     /// [`pass4`] for this `K` (nothing for the run-time `K`).
     fn pass4(self, own: Side<'_>, tau: &[f64], bl: &Blocks, active: &[bool], acc: &mut Acc);
     /// Adds one judgment to a worker's expected confusion: for every row `r`,
@@ -144,8 +144,8 @@ impl<const K: usize> Kernel for Fixed<K> {
     }
 
     #[inline(always)]
-    fn gather4(self, js: &[u32], items: &[u32], lab: &[u32], t: (&[f64], &[f64]), bl: &mut Blocks) {
-        gather4::<K>(js, items, lab, t, bl);
+    fn gather4(self, items: &[u32], lab: &[u32], t: (&[f64], &[f64]), bl: &mut Blocks) {
+        gather4::<K>(items, lab, t, bl);
     }
 
     #[inline(always)]
@@ -188,7 +188,7 @@ impl Kernel for Dynamic {
         }
     }
 
-    fn gather4(self, _: &[u32], _: &[u32], _: &[u32], _: (&[f64], &[f64]), _: &mut Blocks) {}
+    fn gather4(self, _: &[u32], _: &[u32], _: (&[f64], &[f64]), _: &mut Blocks) {}
 
     fn pass4(self, _: Side<'_>, _: &[f64], _: &Blocks, _: &[bool], _: &mut Acc) {}
 }

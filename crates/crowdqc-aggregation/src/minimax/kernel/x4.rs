@@ -16,7 +16,7 @@
 //! per-judgment kernel ([`Kernel::acc`](super::Kernel::acc)), summed in a different
 //! order (the last bits differ).
 
-use super::{Acc, Side, prefetch, prefetch_u32, softmax_direct};
+use super::{Acc, Side, prefetch, softmax_direct};
 
 /// Judgments per block (vector lanes).
 pub(in crate::minimax) const LANES: usize = 4;
@@ -42,17 +42,16 @@ pub(in crate::minimax) struct Blocks {
     counts: Vec<f64>,
 }
 
-/// Gathers the judgments at positions `js` (one worker's) into `bl`: items `items[p]`,
-/// active labels `lab[p]`, the items' exponential tables `etau` and posteriors `mu`.
+/// Gathers one worker's judgments (items `items`, active labels `lab`, in its judgment
+/// order) into `bl`, with the items' exponential tables `etau` and posteriors `mu`.
 #[inline(always)]
 pub(in crate::minimax) fn gather4<const K: usize>(
-    js: &[u32],
     items: &[u32],
     lab: &[u32],
     (etau, mu): (&[f64], &[f64]),
     bl: &mut Blocks,
 ) {
-    let nb = js.len().div_ceil(LANES);
+    let nb = items.len().div_ceil(LANES);
     bl.nb = nb;
     bl.e.clear();
     bl.e.resize(K * nb * K, [1.0; LANES]);
@@ -61,19 +60,13 @@ pub(in crate::minimax) fn gather4<const K: usize>(
     bl.items.clear();
     bl.counts.clear();
     bl.counts.resize(K * K, 0.0);
-    for (j, &p) in js.iter().enumerate() {
-        if let Some(&p2) = js.get(j + 2 * AHEAD) {
-            prefetch_u32(items, p2 as usize);
-            prefetch_u32(lab, p2 as usize);
-        }
-        if let Some(&p1) = js.get(j + AHEAD) {
-            let i1 = items[p1 as usize] as usize;
+    for (j, (&i, &l)) in items.iter().zip(lab).enumerate() {
+        if let Some(&i1) = items.get(j + AHEAD) {
+            let i1 = i1 as usize;
             prefetch(etau, i1 * K * K, K * K);
             prefetch(mu, i1 * K, K);
         }
-        let p = p as usize;
-        let i = items[p] as usize;
-        let l = lab[p] as usize;
+        let (i, l) = (i as usize, l as usize);
         bl.items.push(i as u32);
         let (b, t) = (j / LANES, j % LANES);
         let et = &etau[i * K * K..(i + 1) * K * K];
@@ -263,9 +256,8 @@ mod tests {
         // seven judgments (two blocks, one padded) at positions 0..7
         let items: Vec<u32> = vec![3, 0, 4, 8, 1, 4, 6];
         let lab: Vec<u32> = (0..7).map(|j| (j * 3 % K) as u32).collect();
-        let js: Vec<u32> = (0..7).collect();
         let mut bl = Blocks::default();
-        gather4::<K>(&js, &items, &lab, (&etau, &mu), &mut bl);
+        gather4::<K>(&items, &lab, (&etau, &mu), &mut bl);
         let mut active = [true; K];
         active[K - 1] = false;
         let mut x4 = Acc::new(K);
