@@ -117,13 +117,16 @@
 //! MinimaxParams::inner_progress_tol), `1e-3`) follows the authors' `progTol`.
 //!
 //! ## Speed
-//! Per outer iteration (mean of the first three) 29× (K = 2) and 45× (K = 5) a
-//! Dawid–Skene iteration at 1e6 judgments in CPU time of one thread (ordinal: 40× and
-//! 88×); before session 9, in the same run, 33×, 55×, 42× and 95×
-//! (`benches/README.md`, "Session 9 (helper minimax)"; Dawid–Skene's per-iteration time
-//! varies between runs, so compare ratios within one run). The target of 20×
-//! is missed. Session 9's gain is the first workers' M-step on label counts (above),
-//! so it is the first iteration that got cheaper; later iterations cost what they did.
+//! Per outer iteration (mean of the first three, the fit's final worker confusion
+//! included) 21× (K = 2) and 45× (K = 5) a Dawid–Skene iteration at 1e6 judgments in
+//! CPU time of one thread (ordinal: 30× and 97×); before session 10, in the same run,
+//! 31×, 65×, 45× and 119× (`benches/README.md`, "Session 10 (helper minimax)";
+//! Dawid–Skene's per-iteration time varies between runs, so compare ratios within one
+//! run). The target of 20× is missed narrowly at K = 2 in that run (19× in
+//! another) and clearly at K = 5. Session 10's gains: the four-judgment worker passes
+//! and the `L D Lᵀ` solves (above), the worker-order copies of items and labels, and the
+//! final worker confusion with the fixed-`K` kernel and deeper prefetching (it had cost
+//! as much as an outer iteration's item sweep).
 //! Skipping the (judgment, class) rows of zero posterior weight, with posteriors below
 //! `1e-12` of their item's largest set to 0, was measured and not done: on the bench
 //! data no posterior is that small (none below `1e-8`), so it would skip nothing.
