@@ -122,8 +122,8 @@
 //! CPU time of one thread (ordinal: 30× and 97×); before session 10, in the same run,
 //! 31×, 65×, 45× and 119× (`benches/README.md`, "Session 10 (helper minimax)";
 //! Dawid–Skene's per-iteration time varies between runs, so compare ratios within one
-//! run). The target of 20× is missed narrowly at K = 2 in that run (19× in
-//! another) and clearly at K = 5. Session 10's gains: the four-judgment worker passes
+//! run). The target of 20× is missed narrowly at K = 2 in that run (19× against
+//! another run's Dawid–Skene) and clearly at K = 5. Session 10's gains: the four-judgment worker passes
 //! and the `L D Lᵀ` solves (above), the worker-order copies of items and labels, and the
 //! final worker confusion with the fixed-`K` kernel and deeper prefetching (it had cost
 //! as much as an outer iteration's item sweep).
