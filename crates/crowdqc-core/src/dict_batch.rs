@@ -46,6 +46,44 @@ fn prefetch<T>(v: &[T], i: usize) {
     }
 }
 
+/// Radix digits of [`sort_by_bucket`] have at most this many bits.
+const DIGIT_BITS: u32 = 11;
+
+/// `keys` (`bucket << 32 | index`, indices increasing, buckets below `2^bits`) sorted:
+/// a stable least-significant-digit radix sort by bucket, which gives the order of
+/// sorting the whole keys, as keys of one bucket keep their increasing indices.
+pub(super) fn sort_by_bucket(keys: Vec<u64>, bits: u32) -> Vec<u64> {
+    let passes = bits.div_ceil(DIGIT_BITS);
+    if passes == 0 || keys.len() < 2 {
+        return keys;
+    }
+    let digit = bits.div_ceil(passes);
+    let mask = (1u64 << digit) - 1;
+    let mut src = keys;
+    let mut dst = vec![0u64; src.len()];
+    let mut count = vec![0usize; 1 << digit];
+    for pass in 0..passes {
+        let shift = 32 + pass * digit;
+        count.fill(0);
+        for &k in &src {
+            count[((k >> shift) & mask) as usize] += 1;
+        }
+        let mut acc = 0;
+        for c in &mut count {
+            let x = *c;
+            *c = acc;
+            acc += x;
+        }
+        for &k in &src {
+            let d = ((k >> shift) & mask) as usize;
+            dst[count[d]] = k;
+            count[d] += 1;
+        }
+        std::mem::swap(&mut src, &mut dst);
+    }
+    src
+}
+
 /// Where a table's buckets lie in memory, to prefetch the bucket of a hash before it is
 /// probed. hashbrown keeps the control bytes at `ctrl` (one per bucket) and bucket
 /// `i`'s value just below them, at `ctrl - (i + 1) × 4`; a probe starts at bucket
@@ -90,13 +128,12 @@ impl StrStore {
             // 2n keys, so that few ids share one (equal ids do)
             let buckets = (table.capacity() * 8 / 7).max(2 * n).next_power_of_two();
             let mask = (buckets - 1) as u64;
-            let mut order: Vec<u64> = hashes
+            let order: Vec<u64> = hashes
                 .iter()
                 .enumerate()
                 .map(|(i, &h)| ((widen(h) & mask) << 32) | i as u64)
                 .collect();
-            order.sort_unstable();
-            order
+            sort_by_bucket(order, buckets.trailing_zeros())
         };
         let Some(table) = self.table.as_ref() else {
             unreachable!("only called once the table is built");
