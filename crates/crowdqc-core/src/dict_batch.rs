@@ -46,6 +46,24 @@ fn prefetch<T>(v: &[T], i: usize) {
     }
 }
 
+/// `a == b`, with strings of up to 16 bytes compared by two overlapping word loads each
+/// instead of a call to `memcmp` (most ids are short).
+#[inline(always)]
+pub(super) fn same_str(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word8 = |x: &[u8], at: usize| x[at..at + 8].try_into().map(u64::from_ne_bytes).ok();
+    let word4 = |x: &[u8], at: usize| x[at..at + 4].try_into().map(u32::from_ne_bytes).ok();
+    match n {
+        8..=16 => word8(a, 0) == word8(b, 0) && word8(a, n - 8) == word8(b, n - 8),
+        4..=7 => word4(a, 0) == word4(b, 0) && word4(a, n - 4) == word4(b, n - 4),
+        _ => a == b,
+    }
+}
+
 /// Radix digits of [`sort_by_bucket`] have at most this many bits.
 const DIGIT_BITS: u32 = 11;
 
@@ -198,7 +216,7 @@ impl StrStore {
             if k > 0 && order[k - 1] >> 32 != o >> 32 {
                 run = k;
             }
-            if let Some(&c) = table.find(widen(hashes[i]), |&c| get(c) == ids[i]) {
+            if let Some(&c) = table.find(widen(hashes[i]), |&c| same_str(get(c), ids[i])) {
                 codes[i] = c;
                 continue;
             }
@@ -206,7 +224,7 @@ impl StrStore {
             let earlier = order[run..k]
                 .iter()
                 .map(|&e| (e & 0xFFFF_FFFF) as usize)
-                .find(|&j| hashes[j] == hashes[i] && ids[j] == ids[i]);
+                .find(|&j| hashes[j] == hashes[i] && same_str(ids[j], ids[i]));
             if let Some(j) = earlier {
                 same.push((i, j));
                 codes[i] = u32::MAX - 1;
