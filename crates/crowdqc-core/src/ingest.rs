@@ -94,6 +94,10 @@ impl Recent {
     }
 }
 
+/// Plain string batches at least this long into a hashed dictionary are interned as one
+/// batch ([`IdDictionary::intern_strs`]).
+const BATCH_STRS: usize = 4096;
+
 /// A dictionary value's code while its batch is being interned.
 const PENDING: u32 = u32::MAX - 1;
 
@@ -117,6 +121,12 @@ pub(crate) fn encode_ids(
     macro_rules! strings {
         ($a:expr) => {{
             let a = $a;
+            if a.len() >= BATCH_STRS && dict.str_hash("").is_some() {
+                // a hashed dictionary: the batch is interned in bucket order
+                let vals: Vec<&str> = (0..a.len()).map(|i| a.value(i)).collect();
+                dict.intern_strs(&vals, out);
+                return Ok(());
+            }
             let recent = &mut cache.recent;
             let mut prev: Option<(&str, u32)> = None;
             for i in 0..a.len() {
