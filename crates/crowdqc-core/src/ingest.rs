@@ -557,6 +557,39 @@ mod tests {
         assert!(a.workers().iter().eq(b.workers().iter()));
     }
 
+    /// Plain string batches of 4,096+ rows into a hashed dictionary (interned as one
+    /// batch in bucket order) give the matrix of the same rows in batches of 999
+    /// (interned one by one): repeats within and across batches, new and known ids.
+    #[test]
+    fn long_string_batches_match_short_ones() {
+        let n = 30_000usize;
+        let mix = |r: usize| (r as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 44;
+        let items: Vec<String> = (0..n).map(|r| format!("i{}", mix(r) % 7_000)).collect();
+        let workers: Vec<String> = (0..n)
+            .map(|r| format!("worker-{}", mix(r + 7) % 9_000))
+            .collect();
+        let cut = |size: usize| -> Vec<RecordBatch> {
+            (0..n)
+                .step_by(size)
+                .map(|s| {
+                    let e = n.min(s + size);
+                    batch(
+                        Arc::new(StringArray::from_iter_values(&items[s..e])),
+                        Arc::new(StringArray::from_iter_values(&workers[s..e])),
+                        e - s,
+                    )
+                })
+                .collect()
+        };
+        // batches start at multiples of 3, so every row gets label `row % 3`
+        let (long, short) = (build(&cut(9_999)), build(&cut(999)));
+        same(&long, &short);
+        assert_eq!(long.judgment_classes(), short.judgment_classes());
+        assert_eq!(long.n_judgments(), n);
+        let distinct: std::collections::HashSet<&String> = workers.iter().collect();
+        assert_eq!(long.n_workers(), distinct.len());
+    }
+
     /// Dictionary columns whose batches share one values array (as Parquet column chunks
     /// do), whose batches switch to another dictionary of the same length, and integer
     /// dictionaries all give the matrix of the plain columns.

@@ -226,3 +226,52 @@ fn encode_group(
     }
     density.dense()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow_array::types::Int32Type;
+    use arrow_array::{ArrayRef, DictionaryArray, Int32Array, RecordBatch, StringArray};
+
+    use super::{DENSE_MIN_ROWS, Density};
+
+    fn column(keys: impl Iterator<Item = i32>, values: &ArrayRef) -> ArrayRef {
+        let keys = Int32Array::from_iter_values(keys);
+        Arc::new(DictionaryArray::<Int32Type>::try_new(keys, Arc::clone(values)).expect("dict"))
+    }
+
+    fn values(n: usize, tag: &str) -> ArrayRef {
+        Arc::new(StringArray::from_iter_values(
+            (0..n).map(|i| format!("{tag}{i}")),
+        ))
+    }
+
+    /// Only columns whose batches mostly bring dictionaries of their own, with more
+    /// values than half their rows, are dense: a chunk's dictionary shared by its
+    /// batches (dictionary pages) is not, however large, nor are batches of few
+    /// distinct values, nor short batches.
+    #[test]
+    fn dense_columns_bring_large_dictionaries_of_their_own() {
+        let rows = DENSE_MIN_ROWS;
+        let shared = values(rows, "s");
+        let mut d = Density::default();
+        let n = rows as i32;
+        for b in 0..3 {
+            let own = values(rows * 3 / 4, &format!("w{b}-"));
+            let few = values(rows / 4, &format!("i{b}-"));
+            let short = values(100, &format!("t{b}-"));
+            let batch = RecordBatch::try_from_iter([
+                ("shared", column((0..n).rev(), &shared)),
+                ("own", column((0..n).map(|r| r % (n * 3 / 4)), &own)),
+                ("few", column((0..n).map(|r| r % (n / 4)), &few)),
+            ])
+            .expect("batch");
+            d.see(&batch);
+            let short =
+                RecordBatch::try_from_iter([("short", column(0..100, &short))]).expect("batch");
+            d.see(&short);
+        }
+        assert_eq!(d.dense(), vec!["own".to_string()]);
+    }
+}
