@@ -72,7 +72,11 @@ pub(crate) fn read_parquet_pass(
                     }
                     let mut part = stream.begin(opts, parallel_columns);
                     let dense = encode_group(&mut part, prepared, g, path, stop, &plain);
-                    plain.extend(dense);
+                    for name in dense {
+                        if !plain.contains(&name) {
+                            plain.push(name);
+                        }
+                    }
                     stream.end(&mut part);
                     let failed = part.failed();
                     if tx.send(part).is_err() || failed {
