@@ -123,6 +123,9 @@ struct StrStore {
     /// growth hashes the strings.
     hashes: Vec<u32>,
     store: bool,
+    /// Ids the table is sized for when it is built (see
+    /// [`IdDictionary::set_capacity_hint`]).
+    hint: usize,
     hasher: DefaultHashBuilder,
 }
 
@@ -193,7 +196,7 @@ impl StrStore {
     /// Builds the hash table of every id held (when the ids stop being sorted).
     fn build_table(&mut self) {
         let n = self.len();
-        let mut table = HashTable::with_capacity(n);
+        let mut table = HashTable::with_capacity(n.max(self.hint));
         let mut hashes = Vec::with_capacity(n);
         for c in 0..n as u32 {
             hashes.push(self.short_hash(self.get(c)));
@@ -241,6 +244,7 @@ impl StrStore {
             hashes,
             store,
             hasher,
+            ..
         } = self;
         let Some(table) = table.as_mut() else {
             unreachable!("only called once the table is built");
@@ -320,6 +324,8 @@ pub struct IdDictionary {
     repr: Repr,
     /// Keep each string id's hash (see [`IdDictionary::with_stored_hashes`]).
     store_hashes: bool,
+    /// Size the hash table for this many ids when it is built.
+    hint: usize,
 }
 
 impl fmt::Debug for IdDictionary {
@@ -347,6 +353,7 @@ impl IdDictionary {
                 small: Vec::new(),
             },
             store_hashes: false,
+            hint: 0,
         }
     }
 
@@ -361,6 +368,17 @@ impl IdDictionary {
         IdDictionary {
             store_hashes: true,
             ..Self::new()
+        }
+    }
+
+    /// Sizes the string hash table, when it is first built, for `n` ids (a dictionary
+    /// expected to grow to about `n` ids, such as a part's items after a part of the
+    /// same size, then does not rebuild its table as it grows). Codes and lookups are
+    /// unchanged.
+    pub(crate) fn set_capacity_hint(&mut self, n: usize) {
+        self.hint = n;
+        if let Repr::Str(st) = &mut self.repr {
+            st.hint = n;
         }
     }
 
@@ -502,6 +520,7 @@ impl IdDictionary {
         if let Repr::Int { values, .. } = &self.repr {
             let mut st = StrStore {
                 store: self.store_hashes,
+                hint: self.hint,
                 ..StrStore::default()
             };
             for v in values {

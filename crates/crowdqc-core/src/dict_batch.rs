@@ -6,6 +6,133 @@ use std::hash::BuildHasher;
 
 use super::{MAX_STORED_HASHES, StrStore, widen};
 
+/// Ids ahead in the sweep whose table candidate is looked up and its offset prefetched.
+const AHEAD: usize = 16;
+/// Ids ahead whose string start in the arena is prefetched (`< AHEAD`).
+const NEAR: usize = 8;
+/// Ring of noted candidates (a power of two above `AHEAD`).
+const RING: usize = 32;
+
+/// Ids ahead in the sweep whose table bucket (control bytes and slot) is prefetched.
+const FAR: usize = 32;
+/// Ids ahead of an insert whose bucket is prefetched.
+const INSERT_AHEAD: usize = 16;
+/// Codes hashed at a time when a table is rebuilt larger.
+const REBUILD_CHUNK: usize = 1024;
+
+/// Hints the cache to load the byte at `addr`. Reads nothing the program can observe,
+/// and cannot fault, whatever the address.
+#[inline(always)]
+#[allow(unsafe_code)]
+fn prefetch_addr(addr: usize) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        // SAFETY: a prefetch reads nothing the program can observe and cannot fault,
+        // whatever the address (a wrong one only wastes the hint); its only
+        // requirement, SSE, is part of the x86-64 baseline. There is no safe prefetch
+        // in stable Rust.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(std::ptr::without_provenance::<i8>(addr)) }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = addr;
+}
+
+/// Hints the cache to load `v[i]` (nothing when `i` is out of range).
+#[inline(always)]
+fn prefetch<T>(v: &[T], i: usize) {
+    if i < v.len() {
+        prefetch_addr(v.as_ptr().wrapping_add(i) as usize);
+    }
+}
+
+/// `a == b`, with strings of up to 16 bytes compared by two overlapping word loads each
+/// instead of a call to `memcmp` (most ids are short).
+#[inline(always)]
+pub(super) fn same_str(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word8 = |x: &[u8], at: usize| x[at..at + 8].try_into().map(u64::from_ne_bytes).ok();
+    let word4 = |x: &[u8], at: usize| x[at..at + 4].try_into().map(u32::from_ne_bytes).ok();
+    match n {
+        8..=16 => word8(a, 0) == word8(b, 0) && word8(a, n - 8) == word8(b, n - 8),
+        4..=7 => word4(a, 0) == word4(b, 0) && word4(a, n - 4) == word4(b, n - 4),
+        _ => a == b,
+    }
+}
+
+/// Radix digits of [`sort_by_bucket`] have at most this many bits.
+const DIGIT_BITS: u32 = 11;
+
+/// `keys` (`bucket << 32 | index`, indices increasing, buckets below `2^bits`) sorted:
+/// a stable least-significant-digit radix sort by bucket, which gives the order of
+/// sorting the whole keys, as keys of one bucket keep their increasing indices.
+pub(super) fn sort_by_bucket(keys: Vec<u64>, bits: u32) -> Vec<u64> {
+    let passes = bits.div_ceil(DIGIT_BITS);
+    if passes == 0 || keys.len() < 2 {
+        return keys;
+    }
+    let digit = bits.div_ceil(passes);
+    let mask = (1u64 << digit) - 1;
+    let mut src = keys;
+    let mut dst = vec![0u64; src.len()];
+    let mut count = vec![0usize; 1 << digit];
+    for pass in 0..passes {
+        let shift = 32 + pass * digit;
+        count.fill(0);
+        for &k in &src {
+            count[((k >> shift) & mask) as usize] += 1;
+        }
+        let mut acc = 0;
+        for c in &mut count {
+            let x = *c;
+            *c = acc;
+            acc += x;
+        }
+        for &k in &src {
+            let d = ((k >> shift) & mask) as usize;
+            dst[count[d]] = k;
+            count[d] += 1;
+        }
+        std::mem::swap(&mut src, &mut dst);
+    }
+    src
+}
+
+/// Where a table's buckets lie in memory, to prefetch the bucket of a hash before it is
+/// probed. hashbrown keeps the control bytes at `ctrl` (one per bucket) and bucket
+/// `i`'s value just below them, at `ctrl - (i + 1) × 4`; a probe starts at bucket
+/// `hash & mask`. Only a hint: were the layout different, the prefetches would load the
+/// wrong lines, and the results would be the same.
+#[derive(Clone, Copy)]
+struct Buckets {
+    ctrl: usize,
+    mask: usize,
+}
+
+impl Buckets {
+    /// The layout of `table` (`None` while it is empty).
+    fn of(table: &HashTable<u32>) -> Option<Buckets> {
+        let b = table.iter_buckets().next()?;
+        let at = std::ptr::from_ref(table.get_bucket(b)?) as usize;
+        Some(Buckets {
+            ctrl: at + (b + 1) * 4,
+            mask: table.num_buckets() - 1,
+        })
+    }
+
+    /// Prefetches the control bytes and the slot where a probe for `hash` starts.
+    #[inline(always)]
+    fn prefetch(self, hash: u64) {
+        let pos = hash as usize & self.mask;
+        prefetch_addr(self.ctrl + pos);
+        prefetch_addr(self.ctrl.wrapping_sub((pos + 1) * 4));
+    }
+}
+
 impl StrStore {
     /// Interns `ids` (in order; equal ids allowed), appending their codes to `out`: the
     /// codes of interning them one by one, but with the table probed and filled in
@@ -19,13 +146,12 @@ impl StrStore {
             // 2n keys, so that few ids share one (equal ids do)
             let buckets = (table.capacity() * 8 / 7).max(2 * n).next_power_of_two();
             let mask = (buckets - 1) as u64;
-            let mut order: Vec<u64> = hashes
+            let order: Vec<u64> = hashes
                 .iter()
                 .enumerate()
                 .map(|(i, &h)| ((widen(h) & mask) << 32) | i as u64)
                 .collect();
-            order.sort_unstable();
-            order
+            sort_by_bucket(order, buckets.trailing_zeros())
         };
         let Some(table) = self.table.as_ref() else {
             unreachable!("only called once the table is built");
@@ -37,12 +163,60 @@ impl StrStore {
         // an id not in the table that equals an earlier one of `ids`: that one's index
         let mut same: Vec<(usize, usize)> = Vec::new();
         let mut run = 0;
+        // Software pipeline over the sweep: the table itself is read in bucket order
+        // (sequential), but a hit's id is compared through `offsets[c]` and the arena,
+        // two dependent misses at random places. `AHEAD` ids ahead, the first candidate
+        // code of the table is noted and its offset prefetched; `NEAR` ids ahead, the
+        // start of its string in the arena is.
+        let mut cand = [u32::MAX; RING];
+        let note = |k: usize, cand: &mut [u32; RING]| {
+            let j = (order[k] & 0xFFFF_FFFF) as usize;
+            let mut first = u32::MAX;
+            table.find(widen(hashes[j]), |&c| {
+                if first == u32::MAX {
+                    first = c;
+                    prefetch(offsets, c as usize);
+                }
+                false
+            });
+            cand[k % RING] = first;
+        };
+        let near = |k: usize, cand: &[u32; RING]| {
+            let c = cand[k % RING];
+            if let Some(&at) = offsets.get(c as usize) {
+                prefetch(arena.as_bytes(), at);
+            }
+        };
+        let buckets = Buckets::of(table);
+        let far = |k: usize| {
+            if let Some(b) = buckets {
+                b.prefetch(widen(hashes[(order[k] & 0xFFFF_FFFF) as usize]));
+            }
+        };
+        for k in 0..FAR.min(n) {
+            far(k);
+        }
+        for k in 0..AHEAD.min(n) {
+            note(k, &mut cand);
+        }
+        for k in 0..NEAR.min(n) {
+            near(k, &cand);
+        }
         for (k, &o) in order.iter().enumerate() {
             let i = (o & 0xFFFF_FFFF) as usize;
+            if k + FAR < n {
+                far(k + FAR);
+            }
+            if k + AHEAD < n {
+                note(k + AHEAD, &mut cand);
+            }
+            if k + NEAR < n {
+                near(k + NEAR, &cand);
+            }
             if k > 0 && order[k - 1] >> 32 != o >> 32 {
                 run = k;
             }
-            if let Some(&c) = table.find(widen(hashes[i]), |&c| get(c) == ids[i]) {
+            if let Some(&c) = table.find(widen(hashes[i]), |&c| same_str(get(c), ids[i])) {
                 codes[i] = c;
                 continue;
             }
@@ -50,7 +224,7 @@ impl StrStore {
             let earlier = order[run..k]
                 .iter()
                 .map(|&e| (e & 0xFFFF_FFFF) as usize)
-                .find(|&j| hashes[j] == hashes[i] && ids[j] == ids[i]);
+                .find(|&j| hashes[j] == hashes[i] && same_str(ids[j], ids[i]));
             if let Some(j) = earlier {
                 same.push((i, j));
                 codes[i] = u32::MAX - 1;
@@ -113,8 +287,21 @@ impl StrStore {
                 // them in bucket order, a random access into the arena per id).
                 let want = (table.len() + added).max(table.capacity() * 2);
                 let mut grown = HashTable::with_capacity(want);
-                for c in 0..first {
-                    grown.insert_unique(rehash(&c), c, rehash);
+                let mut chunk = Vec::with_capacity(REBUILD_CHUNK);
+                let mut at = None;
+                for start in (0..first).step_by(REBUILD_CHUNK) {
+                    let end = first.min(start + REBUILD_CHUNK as u32);
+                    chunk.clear();
+                    chunk.extend((start..end).map(|c| rehash(&c)));
+                    for (t, (&h, c)) in chunk.iter().zip(start..end).enumerate() {
+                        if let (Some(b), Some(&ahead)) = (at, chunk.get(t + INSERT_AHEAD)) {
+                            Buckets::prefetch(b, ahead);
+                        }
+                        grown.insert_unique(h, c, rehash);
+                        if at.is_none() {
+                            at = Buckets::of(&grown);
+                        }
+                    }
                 }
                 *table = grown;
             }
@@ -127,11 +314,17 @@ impl StrStore {
                     next += 1;
                 }
             }
-            for &o in &order {
-                let i = (o & 0xFFFF_FFFF) as usize;
-                if fresh[i] {
-                    table.insert_unique(widen(hashes[i]), codes[i], rehash);
+            let ins: Vec<usize> = order
+                .iter()
+                .map(|&o| (o & 0xFFFF_FFFF) as usize)
+                .filter(|&i| fresh[i])
+                .collect();
+            let at = Buckets::of(table);
+            for (t, &i) in ins.iter().enumerate() {
+                if let (Some(b), Some(&ahead)) = (at, ins.get(t + INSERT_AHEAD)) {
+                    b.prefetch(widen(hashes[ahead]));
                 }
+                table.insert_unique(widen(hashes[i]), codes[i], rehash);
             }
         }
         out.extend_from_slice(&codes);

@@ -147,3 +147,55 @@ proptest::proptest! {
         }
     }
 }
+
+/// The radix sort of a batch's `bucket << 32 | index` keys gives the order of sorting
+/// the whole keys (for 0–33 bucket bits, one to four passes, many equal buckets).
+#[test]
+fn buckets_radix_sorted_as_whole_keys() {
+    let mut x = 0x2545_F491_4F6C_DD1Du64;
+    for bits in [0u32, 1, 5, 11, 12, 21, 22, 25, 32] {
+        for n in [0usize, 1, 2, 100, 5000] {
+            let mask = if bits >= 64 {
+                u64::MAX
+            } else {
+                (1u64 << bits) - 1
+            };
+            let keys: Vec<u64> = (0..n as u64)
+                .map(|i| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    // few distinct buckets for small masks: many equal ones
+                    ((x & mask) << 32) | i
+                })
+                .collect();
+            let mut want = keys.clone();
+            want.sort_unstable();
+            assert_eq!(
+                batch::sort_by_bucket(keys, bits),
+                want,
+                "{bits} bits, {n} keys"
+            );
+        }
+    }
+}
+
+/// The word-wise comparison of short ids is string equality, for every length up to 20
+/// and a difference at every position.
+#[test]
+fn short_ids_compare_as_strings() {
+    for n in 0..=20usize {
+        let a: String = (0..n).map(|i| char::from(b'a' + (i % 26) as u8)).collect();
+        assert!(batch::same_str(&a, &a.clone()));
+        for at in 0..n {
+            let mut b = a.clone().into_bytes();
+            b[at] = b'Z';
+            let b = String::from_utf8(b).expect("ascii");
+            assert!(!batch::same_str(&a, &b), "{a} vs {b}");
+        }
+        let longer = format!("{a}x");
+        assert!(!batch::same_str(&a, &longer));
+    }
+    assert!(batch::same_str("é1234567", "é1234567"));
+    assert!(!batch::same_str("é1234567", "è1234567"));
+}

@@ -67,6 +67,9 @@ pub struct PartStream {
     /// Per column: keep the dictionary after a part that began empty (the verdict of the
     /// last part that began with ids; true until one did).
     reuse: [bool; 3],
+    /// Per column: ids of the last part whose dictionary was not kept (the size its
+    /// next fresh dictionary's table starts with).
+    sizes: [usize; 3],
 }
 
 impl PartStream {
@@ -78,21 +81,25 @@ impl PartStream {
             next: 0,
             kept: Default::default(),
             reuse: [true; 3],
+            sizes: [0; 3],
         }
     }
 
     /// A new part that continues the dictionaries the stream kept.
     pub fn begin(&mut self, opts: &IngestOptions, parallel_columns: bool) -> EncodedPart {
         let mut part = EncodedPart::new(opts, parallel_columns);
-        for ((kept, dict), base) in self
+        for (((kept, dict), base), &size) in self
             .kept
             .iter_mut()
             .zip(&mut part.dicts)
             .zip(&mut part.base)
+            .zip(&self.sizes)
         {
             if let Some(d) = kept.take() {
                 *base = d.len();
                 *dict = d;
+            } else {
+                dict.set_capacity_hint(size);
             }
         }
         part.stream = Some(StreamTag {
@@ -130,6 +137,7 @@ impl PartStream {
                 self.kept[c] = Some(dict);
                 (NewIds::List(ids), false)
             } else {
+                self.sizes[c] = dict.len();
                 (NewIds::Dict(dict, base), true)
             }
         }));

@@ -6,8 +6,12 @@
 //! errors do not depend on the number of threads.
 
 use std::path::Path;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, sync_channel};
+
+use arrow_array::cast::AsArray;
+use arrow_array::{Array, ArrayRef, RecordBatch};
 
 use crowdqc_core::progress::Progress;
 use crowdqc_core::{
@@ -59,12 +63,20 @@ pub(crate) fn read_parquet_pass(
             scope.spawn(move || {
                 // the thread's dictionaries carry over its row groups (see PartStream)
                 let mut stream = PartStream::new(t);
+                // dictionary columns whose batches carried mostly distinct values: read
+                // as plain strings from the thread's next row group on
+                let mut plain: Vec<String> = Vec::new();
                 for g in (t..groups).step_by(threads) {
                     if stop.load(Ordering::Relaxed) {
                         break;
                     }
                     let mut part = stream.begin(opts, parallel_columns);
-                    encode_group(&mut part, prepared, g, path, stop);
+                    let dense = encode_group(&mut part, prepared, g, path, stop, &plain);
+                    for name in dense {
+                        if !plain.contains(&name) {
+                            plain.push(name);
+                        }
+                    }
                     stream.end(&mut part);
                     let failed = part.failed();
                     if tx.send(part).is_err() || failed {
@@ -125,22 +137,75 @@ fn sequential_first_error(path: &Path, opts: &IngestOptions) -> Option<Error> {
     None
 }
 
+/// Per dictionary column of a row group's batches: how many batches brought a
+/// dictionary of their own (plain pages: the parquet crate deduplicates each batch's
+/// values), and how many of those had more distinct values than half their rows.
+#[derive(Default)]
+struct Density {
+    columns: Vec<(String, Option<ArrayRef>, usize, usize)>,
+}
+
+impl Density {
+    fn see(&mut self, batch: &RecordBatch) {
+        for (f, col) in batch.schema().fields().iter().zip(batch.columns()) {
+            let Some(d) = col.as_any_dictionary_opt() else {
+                continue;
+            };
+            let at = match self.columns.iter().position(|c| c.0 == *f.name()) {
+                Some(at) => at,
+                None => {
+                    self.columns.push((f.name().clone(), None, 0, 0));
+                    self.columns.len() - 1
+                }
+            };
+            let (_, last, own, dense) = &mut self.columns[at];
+            let values = d.values();
+            if last.as_ref().is_some_and(|v| Arc::ptr_eq(v, values)) {
+                continue;
+            }
+            *own += 1;
+            if values.len() * 2 > col.len() && col.len() >= DENSE_MIN_ROWS {
+                *dense += 1;
+            }
+            *last = Some(Arc::clone(values));
+        }
+    }
+
+    /// Columns most of whose batches (at least two) had dense dictionaries of their own.
+    fn dense(self) -> Vec<String> {
+        self.columns
+            .into_iter()
+            .filter(|&(_, _, own, dense)| own >= 2 && dense * 2 > own)
+            .map(|c| c.0)
+            .collect()
+    }
+}
+
+/// Batches shorter than this do not count as dense ([`Density`]).
+const DENSE_MIN_ROWS: usize = 4096;
+
 /// Decodes row group `g` and encodes its batches into `part` (a decoding error ends
-/// the part and is reported when it is merged).
+/// the part and is reported when it is merged), with the columns named in `plain` read
+/// as plain strings. Returns the dictionary columns whose batches came mostly with
+/// dictionaries of their own, of more distinct values than half their rows: for those,
+/// the parquet crate's per-batch deduplication costs more than interning the strings
+/// (the codes are the same either way).
 fn encode_group(
     part: &mut EncodedPart,
     prepared: &Prepared,
     g: usize,
     path: &Path,
     stop: &AtomicBool,
-) {
-    let mut reader = match guarded("Parquet", || prepared.reader(Some(g))) {
+    plain: &[String],
+) -> Vec<String> {
+    let mut reader = match guarded("Parquet", || prepared.reader_with(Some(g), plain)) {
         Ok(r) => r,
         Err(e) => {
             part.fail(e.in_file(path));
-            return;
+            return Vec::new();
         }
     };
+    let mut density = Density::default();
     loop {
         if stop.load(Ordering::Relaxed) {
             break;
@@ -158,8 +223,59 @@ fn encode_group(
                 break;
             }
         };
+        density.see(&batch);
         if !part.push(&batch) {
             break;
         }
+    }
+    density.dense()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow_array::types::Int32Type;
+    use arrow_array::{ArrayRef, DictionaryArray, Int32Array, RecordBatch, StringArray};
+
+    use super::{DENSE_MIN_ROWS, Density};
+
+    fn column(keys: impl Iterator<Item = i32>, values: &ArrayRef) -> ArrayRef {
+        let keys = Int32Array::from_iter_values(keys);
+        Arc::new(DictionaryArray::<Int32Type>::try_new(keys, Arc::clone(values)).expect("dict"))
+    }
+
+    fn values(n: usize, tag: &str) -> ArrayRef {
+        Arc::new(StringArray::from_iter_values(
+            (0..n).map(|i| format!("{tag}{i}")),
+        ))
+    }
+
+    /// Only columns whose batches mostly bring dictionaries of their own, with more
+    /// values than half their rows, are dense: a chunk's dictionary shared by its
+    /// batches (dictionary pages) is not, however large, nor are batches of few
+    /// distinct values, nor short batches.
+    #[test]
+    fn dense_columns_bring_large_dictionaries_of_their_own() {
+        let rows = DENSE_MIN_ROWS;
+        let shared = values(rows, "s");
+        let mut d = Density::default();
+        let n = rows as i32;
+        for b in 0..3 {
+            let own = values(rows * 3 / 4, &format!("w{b}-"));
+            let few = values(rows / 4, &format!("i{b}-"));
+            let short = values(100, &format!("t{b}-"));
+            let batch = RecordBatch::try_from_iter([
+                ("shared", column((0..n).rev(), &shared)),
+                ("own", column((0..n).map(|r| r % (n * 3 / 4)), &own)),
+                ("few", column((0..n).map(|r| r % (n / 4)), &few)),
+            ])
+            .expect("batch");
+            d.see(&batch);
+            let short =
+                RecordBatch::try_from_iter([("short", column(0..100, &short))]).expect("batch");
+            d.see(&short);
+        }
+        assert_eq!(d.dense(), vec!["own".to_string()]);
     }
 }

@@ -99,6 +99,8 @@ pub(crate) struct Prepared {
     file: File,
     path: std::path::PathBuf,
     meta: ArrowReaderMetadata,
+    /// The file's own Arrow schema (before dictionary hints).
+    plain: SchemaRef,
     mask: Option<ProjectionMask>,
     batch_size: usize,
     /// Rows the footer declares (a hint: never trusted for capacities).
@@ -113,6 +115,39 @@ impl Prepared {
 
     /// A reader of row group `group` only, or of the whole file with `None`.
     pub fn reader(&self, group: Option<usize>) -> Result<ParquetRecordBatchReader> {
+        self.reader_with(group, &[])
+    }
+
+    /// [`reader`](Self::reader), with the columns named in `plain` read with their own
+    /// type (plain strings) instead of the dictionary type chosen for them.
+    pub fn reader_with(
+        &self,
+        group: Option<usize>,
+        plain: &[String],
+    ) -> Result<ParquetRecordBatchReader> {
+        let meta = if plain.is_empty() {
+            self.meta.clone()
+        } else {
+            let hinted = self.meta.schema();
+            let fields: Vec<Arc<Field>> = hinted
+                .fields()
+                .iter()
+                .zip(self.plain.fields())
+                .map(|(h, p)| {
+                    if plain.iter().any(|n| n == h.name()) {
+                        p.clone()
+                    } else {
+                        h.clone()
+                    }
+                })
+                .collect();
+            let hint = Arc::new(Schema::new_with_metadata(fields, hinted.metadata().clone()));
+            ArrowReaderMetadata::try_new(
+                self.meta.metadata().clone(),
+                ArrowReaderOptions::new().with_schema(hint),
+            )
+            .map_err(errors::parquet)?
+        };
         // a reader of its own file handle: clones of one handle share the file
         // position, which readers on other threads would move under each other
         let file = match group {
@@ -120,9 +155,8 @@ impl Prepared {
             Some(_) => File::open(&self.path),
         }
         .map_err(|e| errors::io(&self.path, e))?;
-        let mut builder =
-            ParquetRecordBatchReaderBuilder::new_with_metadata(file, self.meta.clone())
-                .with_batch_size(self.batch_size);
+        let mut builder = ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta)
+            .with_batch_size(self.batch_size);
         if let Some(g) = group {
             builder = builder.with_row_groups(vec![g]);
         }
@@ -217,6 +251,7 @@ fn prepare_with(
         file,
         path: path.to_path_buf(),
         meta,
+        plain: schema,
         mask,
         batch_size,
         rows,

@@ -189,3 +189,46 @@ fn id_columns_with_dictionary_pages_falling_back_read_as_from_strings() {
     assert_eq!(got.n_items(), 1000);
     assert_eq!(got.n_workers(), 251);
 }
+
+/// Row groups of several 65,536-row batches whose worker column falls back to plain
+/// pages with mostly distinct ids per batch (the decoding threads then read it as plain
+/// strings from their next row group on, and intern batches of 4,096+ strings in bucket
+/// order) while items repeat within batches: one, two and three threads read the matrix
+/// read from plain strings.
+#[test]
+fn dense_dictionary_columns_switched_to_strings_read_as_from_strings() {
+    let n = 400_000u64;
+    let mix = |r: u64| r.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40;
+    let items: ArrayRef = Arc::new(StringArray::from_iter_values(
+        (0..n).map(|r| format!("i{:06}", (r / 5) ^ (mix(r) % 3))),
+    ));
+    let workers: ArrayRef = Arc::new(StringArray::from_iter_values(
+        (0..n).map(|r| format!("w{:07}", mix(r) % 300_000)),
+    ));
+    let labels: ArrayRef = Arc::new(Int64Array::from_iter_values((0..n).map(|r| (r % 3) as i64)));
+    let batch =
+        RecordBatch::try_from_iter([("item", items), ("worker", workers), ("label", labels)])
+            .expect("batch");
+    let props = WriterProperties::builder()
+        .set_max_row_group_row_count(Some(140_000))
+        .set_dictionary_page_size_limit(4096)
+        .build();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("j.parquet");
+    let file = std::fs::File::create(&path).expect("create");
+    let mut w = ArrowWriter::try_new(file, batch.schema(), Some(props)).expect("writer");
+    w.write(&batch).expect("write");
+    w.close().expect("close");
+    // per 65,536-row batch ~59k distinct workers of 300k (dense) and ~13k items
+    let opts = IngestOptions::default();
+    let want = digest(&strings(&path, &opts).expect("strings"));
+    for threads in [1, 2, 3] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("pool");
+        let got = pool.install(|| read_judgments(&path, &opts, None).expect("read"));
+        assert_eq!(digest(&got), want, "{threads} threads");
+        assert_eq!(got.n_judgments(), n as usize);
+    }
+}
