@@ -161,6 +161,7 @@ mod model;
 mod params;
 mod signs;
 mod single;
+mod sums;
 #[cfg(test)]
 mod tests;
 mod trim;
