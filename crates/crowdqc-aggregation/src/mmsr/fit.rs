@@ -12,6 +12,7 @@ use super::model::MmsrModel;
 use super::params::MmsrParams;
 use super::signs::signs;
 use super::single::{Groups, NONE};
+use super::sums::{SUM_CHUNK, rebalance_and_loss, sq_norms};
 use super::trim::{NET_MAX, sort_network, trimmed_mean};
 
 /// Workers per parallel job of the graph build (fixed; the graph does not depend on it).
@@ -114,11 +115,15 @@ pub(crate) fn pairs(m: &JudgmentMatrix, k_obs: usize, grouped: &[u32]) -> Pairs 
 }
 
 /// One half-step of M-MSR: `to[j]` = trimmed mean of `|C[i, j]| / from[i]` over the
-/// neighbours `i` of `j` (crowd-kit's `_remove_largest_and_smallest_F_value`, see
-/// [`trimmed_mean`]). Rows of up to [`NET_MAX`] values are sorted on the stack by the
+/// neighbours `i` of `j` around `j`'s current value `cur[j]` (crowd-kit's
+/// `_remove_largest_and_smallest_F_value`, see [`trimmed_mean`]), or `cur[j]` when no
+/// value remains. Rows of up to [`NET_MAX`] values are sorted on the stack by the
 /// sorting network, longer ones in their segment of the scratch by the library's sort
 /// (the same order: see [`super::trim`]). Single-judgment workers read their row off
-/// their group's sorted values (see [`super::single`]).
+/// their group's sorted values (see [`super::single`]), first, into `res`; then one
+/// parallel pass over fixed chunks of workers writes every `to[j]`: the graph row's
+/// mean, the group's result, or the current value (so `to` need not hold a copy of
+/// `cur`, and the fit swaps buffers instead of copying them).
 #[allow(clippy::too_many_arguments)]
 fn msr_half_step(
     g: &Pairs,
@@ -127,21 +132,31 @@ fn msr_half_step(
     groups: &Groups,
     res: &mut [f64],
     from: &[f64],
+    cur: &[f64],
     to: &mut [f64],
     f: usize,
     n_items: usize,
 ) {
-    // fixed chunks of workers, each a sequential loop that skips the empty rows (with
-    // one judgment per worker, every row is empty: the groups stand for them)
+    // the single-judgment workers (their graph rows are empty), from their groups
+    groups.half_step(from, cur, res, f, n_items);
+    let res = &*res;
     segs.par_chunks_mut(ROW_CHUNK)
         .zip(to.par_chunks_mut(ROW_CHUNK))
         .enumerate()
         .for_each(|(c, (segs, vals))| {
             for (k, (seg, val)) in segs.iter_mut().zip(vals.iter_mut()).enumerate() {
                 let j = c * ROW_CHUNK + k;
+                let a = cur[j];
                 let edges = g.offsets[j]..g.offsets[j + 1];
                 if edges.is_empty() {
-                    // no value: the trimmed mean keeps the current one
+                    // a viewer's result from its group; no value: the current one
+                    *val = match groups.v_of[j] {
+                        NONE => a,
+                        v => match res[v as usize] {
+                            r if r.is_nan() => a,
+                            r => r,
+                        },
+                    };
                     continue;
                 }
                 let short = edges.len() <= NET_MAX;
@@ -157,7 +172,7 @@ fn msr_half_step(
                         len += 1;
                     }
                     sort_network(&mut buf, len);
-                    trimmed_mean(&buf[..len], *val, f, n_items)
+                    trimmed_mean(&buf[..len], a, f, n_items)
                 } else {
                     let mut len = 0;
                     for r in ratios {
@@ -166,24 +181,11 @@ fn msr_half_step(
                     }
                     let y = &mut seg[..len];
                     y.sort_unstable_by(f64::total_cmp);
-                    trimmed_mean(y, *val, f, n_items)
+                    trimmed_mean(y, a, f, n_items)
                 };
-                if let Some(v) = out {
-                    *val = v;
-                }
+                *val = out.unwrap_or(a);
             }
         });
-    // the single-judgment workers (their graph rows are empty), from their groups
-    groups.half_step(from, to, res, f, n_items);
-    for (&j, &r) in groups.v_worker.iter().zip(res.iter()) {
-        if !r.is_nan() {
-            to[j as usize] = r;
-        }
-    }
-}
-
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
 impl Estimator for MmsrParams {
@@ -227,7 +229,7 @@ impl MmsrParams {
 
         let xabs: Vec<f64> = g.cov.iter().map(|c| c.abs()).collect();
         let degree = |i: usize| g.offsets[i + 1] - g.offsets[i] + groups.degree(i);
-        let min_degree = (0..w).map(degree).min().unwrap_or(0);
+        let min_degree = (0..w).into_par_iter().map(degree).min().unwrap_or(0);
         // crowd-kit: F = floor(min degree / 2) − 1, which is −1 (and then keeps only the
         // largest value) when some worker has fewer than two co-workers; clamp at 0.
         let f = (min_degree / 2).saturating_sub(1);
@@ -235,7 +237,8 @@ impl MmsrParams {
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
         let mut u: Vec<f64> = (0..w).map(|_| rng.random::<f64>()).collect();
         let mut v: Vec<f64> = (0..w).map(|_| rng.random::<f64>()).collect();
-        let (mut u_prev, mut v_prev) = (vec![0.0; w], vec![0.0; w]);
+        // the next iterate is written into these and swapped in (no copies)
+        let (mut u_next, mut v_next) = (vec![0.0; w], vec![0.0; w]);
         // scratch segments for the rows too long for the sorting network only
         let long = |i: usize| if degree(i) > NET_MAX { degree(i) } else { 0 };
         let mut scratch = vec![0.0; (0..w).map(long).sum()];
@@ -250,50 +253,31 @@ impl MmsrParams {
         let mut report = FitReport::default();
         for it in 1..=self.max_iter {
             progress.check()?;
-            u_prev.copy_from_slice(&u);
-            v_prev.copy_from_slice(&v);
-            msr_half_step(&g, &xabs, &mut segs, &groups, &mut res, &u, &mut v, f, n);
-            msr_half_step(&g, &xabs, &mut segs, &groups, &mut res, &v, &mut u, f, n);
+            let (gr, gs) = (&groups, &mut res);
+            msr_half_step(&g, &xabs, &mut segs, gr, gs, &u, &v, &mut v_next, f, n);
+            msr_half_step(&g, &xabs, &mut segs, gr, gs, &v_next, &u, &mut u_next, f, n);
             // Only u vᵀ is identified: rebalance to ‖u‖ = ‖v‖ (the trimmed means are
             // equivariant to this scaling) so that neither drifts to 0 or infinity.
-            let (mut uu, mut vv) = (-0.0, -0.0);
-            for (x, y) in u.iter().zip(&v) {
-                uu += x * x;
-                vv += y * y;
-            }
+            let (uu, vv) = sq_norms(&u_next, &v_next);
             let (nu, nv) = (f64::sqrt(uu), f64::sqrt(vv));
             let c = if nu > 0.0 && nv > 0.0 && nu.is_finite() && nv.is_finite() {
                 Some((nv / nu).sqrt())
             } else {
                 None
             };
-            // ‖u vᵀ − u' v'ᵀ‖²_F = ‖du vᵀ + u' dvᵀ‖²_F, without cancellation; the six
-            // dot products in one pass (each summed in index order from −0, as `sum`)
-            let mut d = [-0.0f64; 6];
-            for i in 0..w {
-                if let Some(c) = c {
-                    u[i] *= c;
-                    v[i] /= c;
-                }
-                let (dui, dvi) = (u[i] - u_prev[i], v[i] - v_prev[i]);
-                d[0] += dui * dui;
-                d[1] += v[i] * v[i];
-                d[2] += dui * u_prev[i];
-                d[3] += v[i] * dvi;
-                d[4] += u_prev[i] * u_prev[i];
-                d[5] += dvi * dvi;
-            }
+            // ‖u vᵀ − u' v'ᵀ‖²_F = ‖du vᵀ + u' dvᵀ‖²_F, without cancellation
+            let (d, finite) = rebalance_and_loss(&mut u_next, &mut v_next, &u, &v, c);
             let sq = d[0] * d[1] + 2.0 * d[2] * d[3] + d[4] * d[5];
             let loss = sq.max(0.0).sqrt();
-            if !loss.is_finite() || u.iter().chain(&v).any(|x| !x.is_finite()) {
+            if !loss.is_finite() || !finite {
                 // Diverging (|C| admits no rank-one fit, e.g. a zero between two
-                // workers who both agree with a third): keep the last finite iterate,
-                // report no convergence.
-                u.copy_from_slice(&u_prev);
-                v.copy_from_slice(&v_prev);
+                // workers who both agree with a third): keep the last finite iterate
+                // (`u`, `v`), report no convergence.
                 report.stop(StopReason::Diverged);
                 break;
             }
+            std::mem::swap(&mut u, &mut u_next);
+            std::mem::swap(&mut v, &mut v_next);
             report.objective.push(loss);
             report.iterations = it;
             progress.advance(1);
@@ -304,35 +288,48 @@ impl MmsrParams {
         }
         drop(segs);
 
-        let (nu, nv) = (dot(&u, &u).sqrt(), dot(&v, &v).sqrt());
+        let (uu, vv) = sq_norms(&u, &v);
+        let (nu, nv) = (uu.sqrt(), vv.sqrt());
         let scale = if nu > 0.0 && nv > 0.0 {
             (nu / nv).sqrt()
         } else {
             1.0
         };
         let sign = signs(&g, &groups, w);
-        let total: f64 = (0..w).filter(|&i| degree(i) > 0).map(|i| sign[i]).sum();
-        let flip = if total < 0.0 { -1.0 } else { 1.0 };
+        // the signs are −1, 0 or 1: an exact count, in any order
+        let total: i64 = (0..w)
+            .into_par_iter()
+            .with_min_len(SUM_CHUNK)
+            .filter(|&i| degree(i) > 0)
+            .map(|i| sign[i] as i64)
+            .sum();
+        let flip = if total < 0 { -1.0 } else { 1.0 };
         let (kf, nf) = (k_obs as f64, (n as f64).sqrt());
         let (lo, hi) = (-1.0 / (kf - 1.0) + 1.0 / nf, 1.0 - 1.0 / nf);
         let mut reliability = vec![0.0; w];
         let mut accuracy = vec![f64::NAN; w];
         let mut skills = vec![0.0; w];
-        for i in 0..w {
-            if m.worker_count(i as u32) == 0 {
-                continue;
-            }
-            // A worker who shares no item with anyone carries no information: s = 0.
-            let s = if degree(i) == 0 {
-                0.0
-            } else {
-                (flip * sign[i] * u[i] / scale).clamp(lo, hi)
-            };
-            let p = s * (kf - 1.0) / kf + 1.0 / kf;
-            reliability[i] = s;
-            accuracy[i] = p;
-            skills[i] = ((kf - 1.0) * p / (1.0 - p)).ln();
-        }
+        // per worker, independent of the others (in parallel)
+        reliability
+            .par_iter_mut()
+            .zip(accuracy.par_iter_mut().zip(skills.par_iter_mut()))
+            .enumerate()
+            .with_min_len(SUM_CHUNK)
+            .for_each(|(i, (rel, (acc, skill)))| {
+                if m.worker_count(i as u32) == 0 {
+                    return;
+                }
+                // A worker who shares no item with anyone carries no information: s = 0.
+                let s = if degree(i) == 0 {
+                    0.0
+                } else {
+                    (flip * sign[i] * u[i] / scale).clamp(lo, hi)
+                };
+                let p = s * (kf - 1.0) / kf + 1.0 / kf;
+                *rel = s;
+                *acc = p;
+                *skill = ((kf - 1.0) * p / (1.0 - p)).ln();
+            });
         let offsets = m.item_offsets();
         let (workers, classes) = (m.judgment_workers(), m.judgment_classes());
         let mut post = vec![0.0; n * k];
@@ -353,7 +350,12 @@ impl MmsrParams {
             skills: Array1::from(skills),
             reliability: Array1::from(reliability),
             accuracy: Array1::from(accuracy),
-            n_pairs: (g.nbr.len() + (0..w).map(|i| groups.degree(i)).sum::<usize>()) / 2,
+            n_pairs: (g.nbr.len()
+                + (0..w)
+                    .into_par_iter()
+                    .map(|i| groups.degree(i))
+                    .sum::<usize>())
+                / 2,
             report,
         })
     }

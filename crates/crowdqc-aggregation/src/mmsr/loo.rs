@@ -139,14 +139,32 @@ pub(super) fn loo_lanes(
     f: usize,
     n_items: usize,
 ) -> [f64; LANES] {
-    let (mut lt, mut le, mut r) = ([0u64; LANES], [0u64; LANES], [0u64; LANES]);
+    let (mut lt, mut gt, mut r) = ([0u64; LANES], [0u64; LANES], [0u64; LANES]);
     for &x in &buf[..width] {
         for l in 0..LANES {
-            lt[l] += u64::from(x < a[l]);
-            le[l] += u64::from(x <= a[l]);
             r[l] += u64::from(x < o[l]);
         }
     }
+    // The counts around the current value matter only up to f + 1 on each side: the
+    // kept range is `min(lt', f)..m − min(above', f)` (`'`: without the own value,
+    // at most one less), so `min(lt, f + 1)` = `<` over the first f + 1 values and
+    // `min(above, f + 1)` = not `<=` over the last f + 1 (y is sorted) give the same
+    // positions as the full counts.
+    let nb = (f + 1).min(len);
+    for &x in &buf[..nb] {
+        for l in 0..LANES {
+            lt[l] += u64::from(x < a[l]);
+        }
+    }
+    for &x in &buf[len - nb..len] {
+        for l in 0..LANES {
+            // the complement of `<=` (as the full count's), also for a NaN
+            #[allow(clippy::neg_cmp_op_on_partial_ord)]
+            let above = !(x <= a[l]);
+            gt[l] += u64::from(above);
+        }
+    }
+    let le = gt.map(|g| len as u64 - g);
     // the kept positions lo..hi of `buf` without `p` (as `kept`), per lane
     let (mut lo, mut hi, mut p, mut n) =
         ([0u64; LANES], [0u64; LANES], [0u64; LANES], [0u64; LANES]);

@@ -61,7 +61,12 @@
 //!   in crowd-kit; here they get `s = 0` (weight 0: no information).
 //! - After every iteration `u` and `v` are rescaled to equal norms (only `u vᵀ` is
 //!   identified and the trimmed means are equivariant to the scaling), so neither
-//!   drifts to 0 or infinity. When `|C|` admits no rank-one fit and the iteration
+//!   drifts to 0 or infinity. The norms, the loss's dot products and the final
+//!   `‖u‖`, `‖v‖` are summed per fixed block of 4 096 workers (each in worker order
+//!   from −0) and the blocks' sums added in block order, so that the pass runs on all
+//!   threads with the same bits for any thread count (since session 10; before, one
+//!   sequential sum over all workers: a last-bit change of every fit with more than
+//!   4 096 workers, e.g. F9's posterior hash `c9c238b544d5611a` → `cb706c154488427a`). When `|C|` admits no rank-one fit and the iteration
 //!   still diverges, the last finite iterate is kept and the fit report says it did
 //!   not converge (crowd-kit propagates `inf`/`NaN`).
 //! - `u` and `v` are drawn from one seeded ChaCha8 stream (crowd-kit draws both with
@@ -113,16 +118,22 @@
 //! balanced components in closed form (`balance.rs`: one traversal; F9's items are
 //! all balanced, so no iteration runs), and iterates the viewers of a group as one
 //! value on unbalanced components, unless some value there ends near rounding level
-//! (then the per-worker iteration runs: `signs.rs`). **The fit is bit-identical to
-//! the plain graph's** (unit tests on random mixed data with repeat workers, pairs
+//! (then the per-worker iteration runs: `signs.rs`). Each iteration writes its new
+//! `u`, `v` into second buffers that are then swapped in (no copies of the previous
+//! iterate), and every per-worker pass (the groups' results written back, the
+//! rebalancing and the loss, the final skills) runs in parallel over fixed chunks.
+//! **The fit is bit-identical to the plain graph's** (unit tests on random mixed data with repeat workers, pairs
 //! sharing several items, duplicate answers, lists shorter and longer than 32).
 //! Summing the kept range from prefix sums (O(1) per worker) was tried in session 8
 //! and dropped: it changes the last bits, and the trimming turns one ulp into a
 //! different kept set where symmetric workers reach bit-equal values (fits moved by
-//! up to 6.5e-4 on random data). With one worker per judgment at 1e6 judgments
-//! (redundancy 10) the fit's CPU time is ~1.0 s against 0.15 s for the same judgments
-//! from 5 000 workers (one thread): issue 12's target (within 3×) is still missed
-//! (`benches/README.md`, session 9).
+//! up to 6.5e-4 on random data). Session 10 tried it with an exact-sum definition
+//! (the kept values' exact sum rounded once, so that prefix sums give the plain
+//! graph's bits by construction): correct, but slower on F9's lists of ten values
+//! than the four-viewer lanes (`benches/README.md`, session 10), so not adopted.
+//! With one worker per judgment at 1e6 judgments (redundancy 10) the fit's CPU time
+//! is ~1.0 s against 0.15 s for the same judgments from 5 000 workers (one thread):
+//! issue 12's target (within 3×) is still missed (`benches/README.md`, session 10).
 //!
 //! # Examples
 //! ```
@@ -150,6 +161,7 @@ mod model;
 mod params;
 mod signs;
 mod single;
+mod sums;
 #[cfg(test)]
 mod tests;
 mod trim;

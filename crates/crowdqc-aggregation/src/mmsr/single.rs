@@ -47,6 +47,8 @@ pub(crate) struct Groups {
     pub(crate) v_worker: Vec<u32>,
     /// The viewer's own entry's index within its group.
     pub(crate) v_own: Vec<u32>,
+    /// Per worker: its index among the viewers (`v_worker`), or [`NONE`].
+    pub(crate) v_of: Vec<u32>,
     /// Per group: the previous group is of the same item and has the same `|C|` in
     /// every entry (the same bits), so the half-step can reuse its sorted list (with
     /// two classes, every item's two groups: `|C|` of the two classes are equal).
@@ -138,6 +140,7 @@ impl Groups {
             v_off: vec![0],
             v_worker: Vec::new(),
             v_own: Vec::new(),
+            v_of: vec![NONE; m.n_workers()],
             same: Vec::new(),
         };
         for (sizes, ents, viewers) in chunks {
@@ -145,6 +148,7 @@ impl Groups {
             let mut counts = vec![0usize; sizes.len()];
             for (w, g, r) in viewers {
                 out.group[w as usize] = base + g;
+                out.v_of[w as usize] = out.v_worker.len() as u32;
                 out.v_worker.push(w);
                 out.v_own.push(r);
                 counts[g as usize] += 1;
@@ -177,6 +181,7 @@ impl Groups {
             v_off: vec![0],
             v_worker: Vec::new(),
             v_own: Vec::new(),
+            v_of: vec![NONE; n_workers],
             same: Vec::new(),
         }
     }
