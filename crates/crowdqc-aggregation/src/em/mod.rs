@@ -35,6 +35,7 @@ pub(crate) mod kernels;
 mod lanes;
 mod model;
 pub(crate) mod posterior;
+mod start;
 
 use crowdqc_core::estimator::{FitReport, StopReason};
 use crowdqc_core::{Error, Result};
@@ -168,7 +169,7 @@ fn run_loop(d: &EmData<'_>, cfg: &EmConfig<'_>) -> Result<EmResult> {
             }
         }
         None => {
-            let vote_sums = kernels::init_pass(d, &mut s, &mut buf);
+            let vote_sums = start::init_pass(d, &mut s, &mut buf);
             let p = match &cfg.priors {
                 Priors::Fixed(f) => f.clone(),
                 Priors::Estimated => mean_over_items(d, &vote_sums),
@@ -193,11 +194,27 @@ fn run_loop(d: &EmData<'_>, cfg: &EmConfig<'_>) -> Result<EmResult> {
             entropy,
         }
     }
+    // A kept fit's posteriors are the rows of its last pass. A pass known to be the
+    // last (it reaches the iteration limit) writes them; otherwise `final_rows`
+    // recomputes them at the end (the same bits). Only while the chunk tables are no
+    // larger than the rows table: it is allocated while they are alive.
+    let write_rows = cfg.keep && d.tables_len() <= d.n_items * k;
+    let mut rows: Option<Vec<f64>> = None;
+    fn rows_for(rows: &mut Option<Vec<f64>>, on: bool, len: usize) -> Option<&mut [f64]> {
+        on.then(|| rows.insert(vec![0.0; len]).as_mut_slice())
+    }
+    let nr = d.n_items * k;
+    let ck = cfg.stop == StopRule::CrowdKit;
     // q_1 = E(theta_0), with its M-step sums.
     let mut sums = kernels::pass(
         d,
         pass_in(loge2[cur].as_slice(), &log2p, entropy),
         Some(&mut s),
+        rows_for(
+            &mut rows,
+            write_rows && (cfg.max_iter == 0 || (ck && cfg.max_iter == 1)),
+            nr,
+        ),
         &mut buf,
     );
     if !sums.loglik.is_finite() {
@@ -245,6 +262,7 @@ fn run_loop(d: &EmData<'_>, cfg: &EmConfig<'_>) -> Result<EmResult> {
                     d,
                     pass_in(loge2[cur].as_slice(), &log2p, entropy),
                     Some(&mut s),
+                    rows_for(&mut rows, write_rows && it == cfg.max_iter, nr),
                     &mut buf,
                 );
                 (last, last_log2p) = (cur, log2p.clone());
@@ -267,6 +285,7 @@ fn run_loop(d: &EmData<'_>, cfg: &EmConfig<'_>) -> Result<EmResult> {
                 d,
                 pass_in(loge2[cur].as_slice(), &log2p, entropy),
                 Some(&mut s),
+                rows_for(&mut rows, write_rows && it + 1 == cfg.max_iter, nr),
                 &mut buf,
             );
             (last, last_log2p) = (cur, log2p.clone());
@@ -283,7 +302,10 @@ fn run_loop(d: &EmData<'_>, cfg: &EmConfig<'_>) -> Result<EmResult> {
     // the posteriors: the E-step of the last pass's parameters, with the pass's data
     // (slot-order table, group indices, prefetching) when kept, else on demand
     let (q, last_pass) = if cfg.keep {
-        let q = posterior::final_rows(d, loge2[last].as_slice(), &last_log2p);
+        let q = match rows {
+            Some(q) => q,
+            None => posterior::final_rows(d, loge2[last].as_slice(), &last_log2p),
+        };
         (Some(q), None)
     } else {
         let l = to_worker_order(d, loge2[last].as_slice());

@@ -134,9 +134,11 @@ fn sums_only_tables_give_the_same_bits() {
     }
 }
 
-/// Kept posteriors (computed at the end of the run from the pass's slot-order table
-/// and group indices) are the bits of the on-demand E-step of the same parameters,
-/// for the fixed-`K` and run-time kernels, with gold clamped.
+/// Kept posteriors are the bits of the on-demand E-step of the same parameters, for the
+/// fixed-`K` and run-time kernels, with gold clamped: written by the last pass when
+/// the run reaches its iteration limit (0, 1 or 6 iterations), computed at the end from
+/// the pass's slot-order table and group indices when it stops before (tolerance
+/// 1e-3 within 50 iterations).
 #[test]
 fn kept_posteriors_are_the_on_demand_bits() {
     for (k, workers, dynamic) in [
@@ -159,14 +161,18 @@ fn kept_posteriors_are_the_on_demand_bits() {
             .to_matrix(&BatchOptions::default(), IngestOptions::default())
             .expect("matrix");
         let active = ActiveClasses::new(&m, None, "test").expect("classes");
-        for stop in [StopRule::CrowdKit, StopRule::LogLikelihood] {
+        let runs = [(0, 1e-9), (1, 1e-9), (6, 1e-9), (50, 1e-3)];
+        for (stop, (max_iter, tol)) in [StopRule::CrowdKit, StopRule::LogLikelihood]
+            .into_iter()
+            .flat_map(|s| runs.map(|r| (s, r)))
+        {
             let run_keep = |keep: bool| {
                 let mut d = EmData::new(&m, &active, true);
                 d.force_dynamic = dynamic;
                 let cfg = EmConfig {
                     method: "test",
-                    max_iter: 6,
-                    tol: 1e-9,
+                    max_iter,
+                    tol,
                     m_step: MStep::Full { smoothing: 0.0 },
                     priors: Priors::Estimated,
                     initial: None,
@@ -177,14 +183,22 @@ fn kept_posteriors_are_the_on_demand_bits() {
                 };
                 run(&d, &cfg).expect("fit")
             };
-            let kept = run_keep(true).q.expect("kept posteriors");
+            let fit = run_keep(true);
+            let it = fit.report.iterations;
+            assert_eq!(
+                it < max_iter,
+                max_iter == 50,
+                "{k}, {stop:?}: {it} iterations"
+            );
+            let kept = fit.q.expect("kept posteriors");
             let (l, p) = run_keep(false).last_pass.expect("parameters");
             let mut e = EStep::new(&m, &active, true, l, p);
             e.force_dynamic = dynamic;
             let mut q = vec![0.0; m.n_items() * m.n_classes()];
             e.rows_into(&m, 0..m.n_items(), &mut q);
             let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-            assert_eq!(bits(&kept), bits(&q), "k {k}, {workers} workers, {stop:?}");
+            let what = format!("k {k}, {workers} workers, {stop:?}, {max_iter} iterations");
+            assert_eq!(bits(&kept), bits(&q), "{what}");
         }
     }
 }
