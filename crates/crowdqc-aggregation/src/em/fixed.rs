@@ -36,7 +36,7 @@ pub(super) fn pass_fixed<const K: usize>(
     let mut l2p = [0.0; K];
     l2p.copy_from_slice(&log2p[..K]);
     #[cfg_attr(not(target_arch = "x86_64"), allow(unused_variables))]
-    let wide = wide_vectors();
+    let wide = d.vector_bits >= 256 && wide_vectors();
     waves(d, s, rows, buf, |first, n, part, table, rows| {
         #[cfg(target_arch = "x86_64")]
         if wide {
