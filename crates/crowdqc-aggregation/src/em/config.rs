@@ -56,8 +56,9 @@ pub(crate) struct EmConfig<'a> {
     /// Told the iteration limit, advanced once per iteration, checked for an
     /// interruption before each iteration.
     pub(crate) progress: &'a dyn Progress,
-    /// Compute the posteriors at the end of the run (the model keeps them), from the
-    /// pass's prepared data; otherwise return the last pass's parameters.
+    /// Return the posteriors (the model keeps them): written by the last pass when it
+    /// is known to be the last, else computed at the end from the pass's prepared
+    /// data; otherwise return the last pass's parameters.
     pub(crate) keep: bool,
 }
 

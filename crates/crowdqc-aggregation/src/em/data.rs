@@ -51,6 +51,9 @@ pub(crate) struct EmData<'a> {
     pub(crate) wl_count: Vec<u32>,
     /// Use the run-time-`k` kernel for every class count (tests compare the two).
     pub(crate) force_dynamic: bool,
+    /// Widest vectors the fixed-`K` pass may use, in bits: 256 (AVX2 when the CPU has
+    /// it) or 128 (the x86-64 baseline); tests compare the two.
+    pub(crate) vector_bits: u16,
     /// Gold active class per item (or [`NONE`]) when gold is clamped.
     pub(crate) gold: Option<Vec<u32>>,
     /// Items per chunk.
@@ -170,6 +173,7 @@ impl<'a> EmData<'a> {
             group_of,
             wl_count,
             force_dynamic: false,
+            vector_bits: 256,
             gold,
             chunk_items,
             wave,

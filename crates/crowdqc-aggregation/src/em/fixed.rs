@@ -11,10 +11,11 @@
 
 use std::f64::consts::LN_2;
 
-use super::kernels::{EPS_ENTROPY, PassIn, init_chunk_table, prefetch_rows, prefetching, waves};
+use super::kernels::{EPS_ENTROPY, PassIn, init_chunk_table_k, prefetch_rows, prefetching, waves};
 use super::lanes::LANES;
 #[cfg(target_arch = "x86_64")]
 use super::lanes::softmax2_x4_avx2;
+use super::posterior::empty_row;
 use super::{Buffers, EmData};
 use crate::common::EPS;
 
@@ -23,6 +24,7 @@ pub(super) fn pass_fixed<const K: usize>(
     d: &EmData<'_>,
     input: PassIn<'_>,
     s: Option<&mut [f64]>,
+    rows: Option<&mut [f64]>,
     buf: &mut Buffers,
 ) {
     debug_assert_eq!(d.k, K);
@@ -34,8 +36,8 @@ pub(super) fn pass_fixed<const K: usize>(
     let mut l2p = [0.0; K];
     l2p.copy_from_slice(&log2p[..K]);
     #[cfg_attr(not(target_arch = "x86_64"), allow(unused_variables))]
-    let wide = wide_vectors();
-    waves(d, s, buf, |first, n, part, table| {
+    let wide = d.vector_bits >= 256 && wide_vectors();
+    waves(d, s, rows, buf, |first, n, part, table, rows| {
         #[cfg(target_arch = "x86_64")]
         if wide {
             // SAFETY: `wide` is true only when the CPU reports AVX2 (checked at run
@@ -43,15 +45,15 @@ pub(super) fn pass_fixed<const K: usize>(
             #[allow(unsafe_code)]
             unsafe {
                 match entropy {
-                    true => chunk_avx2::<K, true>(d, loge2, &l2p, first, n, part, table),
-                    false => chunk_avx2::<K, false>(d, loge2, &l2p, first, n, part, table),
+                    true => chunk_avx2::<K, true>(d, loge2, &l2p, first, n, part, table, rows),
+                    false => chunk_avx2::<K, false>(d, loge2, &l2p, first, n, part, table, rows),
                 }
             };
             return;
         }
         match entropy {
-            true => chunk::<K, true, false>(d, loge2, &l2p, first, n, part, table),
-            false => chunk::<K, false, false>(d, loge2, &l2p, first, n, part, table),
+            true => chunk::<K, true, false>(d, loge2, &l2p, first, n, part, table, rows),
+            false => chunk::<K, false, false>(d, loge2, &l2p, first, n, part, table, rows),
         }
     });
 }
@@ -73,6 +75,7 @@ pub(crate) fn wide_vectors() -> bool {
 /// [`chunk`] compiled for AVX2.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
+#[allow(clippy::too_many_arguments)]
 fn chunk_avx2<const K: usize, const ENTROPY: bool>(
     d: &EmData<'_>,
     loge2: &[f64],
@@ -81,8 +84,9 @@ fn chunk_avx2<const K: usize, const ENTROPY: bool>(
     n: usize,
     part: &mut [f64],
     table: Option<&mut [f64]>,
+    rows: Option<&mut [f64]>,
 ) {
-    chunk::<K, ENTROPY, true>(d, loge2, l2p, first, n, part, table)
+    chunk::<K, ENTROPY, true>(d, loge2, l2p, first, n, part, table, rows)
 }
 
 /// One chunk of a pass: items `first..first + n`, sums into `part` and (scatter) the
@@ -92,8 +96,10 @@ fn chunk_avx2<const K: usize, const ENTROPY: bool>(
 /// Items go in blocks of [`LANES`]: their rows are gathered, their posteriors computed
 /// together (with AVX2, [`softmax2_x4_avx2`]: the bits of one item at a time), then each item's sums
 /// and scatter run in item order, so every sum is added in the order of an
-/// item-at-a-time pass (the same bits).
+/// item-at-a-time pass (the same bits). With `rows`, each item's posterior row is
+/// written there (row `t - first`).
 #[inline(always)]
+#[allow(clippy::too_many_arguments)]
 fn chunk<const K: usize, const ENTROPY: bool, const WIDE: bool>(
     d: &EmData<'_>,
     loge2: &[f64],
@@ -102,11 +108,12 @@ fn chunk<const K: usize, const ENTROPY: bool, const WIDE: bool>(
     n: usize,
     part: &mut [f64],
     mut table: Option<&mut [f64]>,
+    mut rows: Option<&mut [f64]>,
 ) {
     let il = d.interleaved;
     if let Some(table) = table.as_deref_mut() {
         if il {
-            init_chunk_table(table, loge2, K);
+            init_chunk_table_k::<K>(table, loge2);
         } else {
             table.fill(0.0);
         }
@@ -138,6 +145,9 @@ fn chunk<const K: usize, const ENTROPY: bool, const WIDE: bool>(
                 sum[i],
                 table.as_deref_mut(),
             );
+            if let Some(r) = rows.as_deref_mut() {
+                write_row(d, l2p, t0 + i, &v[i], &mut r[(t0 + i - first) * K..][..K]);
+            }
         }
     }
     let r = blocks * LANES;
@@ -148,8 +158,28 @@ fn chunk<const K: usize, const ENTROPY: bool, const WIDE: bool>(
         }
         let (mut v, mx, sum) = softmax2::<K>(&mut acc, l2p);
         sums.item::<ENTROPY>(d, t, &acc, &mut v, mx, sum, table.as_deref_mut());
+        if let Some(r) = rows.as_deref_mut() {
+            write_row(d, l2p, t, &v, &mut r[(t - first) * K..][..K]);
+        }
     }
     sums.finish::<ENTROPY>(part);
+}
+
+/// Writes item `t`'s posterior row: `v` (gold clamped by [`Sums::item`]), or for an
+/// item without judgments the priors (as [`final_rows`](super::posterior::final_rows)).
+#[inline(always)]
+fn write_row<const K: usize>(
+    d: &EmData<'_>,
+    l2p: &[f64; K],
+    t: usize,
+    v: &[f64; K],
+    dst: &mut [f64],
+) {
+    if d.offsets[t + 1] == d.offsets[t] {
+        empty_row(l2p, dst);
+    } else {
+        dst.copy_from_slice(v);
+    }
 }
 
 /// The posterior rows of a block of items: [`softmax2_x4_avx2`] when `WIDE`, else

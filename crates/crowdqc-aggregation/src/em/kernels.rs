@@ -8,10 +8,11 @@ use rayon::prelude::*;
 
 use super::InitialConfusion;
 use super::fixed::pass_fixed;
+use super::posterior::empty_row;
 use super::{Buffers, EmData, PassSums};
 use crate::common::EPS;
 
-const STACK_K: usize = 64;
+pub(super) const STACK_K: usize = 64;
 /// `-EPS ln EPS`: the entropy term of a floored zero.
 pub(crate) const EPS_ENTROPY: f64 = 2.302_585_092_994_046e-9;
 /// Cells per task when adding chunk tables.
@@ -46,22 +47,26 @@ pub(super) fn partial_len(k: usize) -> usize {
 /// One pass over the items: the E-step (gold clamped) with its sums (priors,
 /// judgment-weighted priors, crowd-kit's floored entropy) and the marginal
 /// log-likelihood of the parameters used; with `s`, the M-step sums of the new
-/// posteriors into `s`. The posteriors themselves are not kept (see `posterior`).
+/// posteriors into `s`. With `rows` (`n_items * k`), the new posteriors are written
+/// there (the rows [`final_rows`](super::posterior::final_rows) gives for the same
+/// parameters: a run's last pass, when it is known to be the last); otherwise they are
+/// not kept (see `posterior`).
 pub(crate) fn pass(
     d: &EmData<'_>,
     input: PassIn<'_>,
     s: Option<&mut [f64]>,
+    rows: Option<&mut [f64]>,
     buf: &mut Buffers,
 ) -> PassSums {
     match if d.force_dynamic { 0 } else { d.k } {
-        2 => pass_fixed::<2>(d, input, s, buf),
-        3 => pass_fixed::<3>(d, input, s, buf),
-        4 => pass_fixed::<4>(d, input, s, buf),
-        5 => pass_fixed::<5>(d, input, s, buf),
-        6 => pass_fixed::<6>(d, input, s, buf),
-        7 => pass_fixed::<7>(d, input, s, buf),
-        8 => pass_fixed::<8>(d, input, s, buf),
-        _ => pass_dynamic(d, input, s, buf),
+        2 => pass_fixed::<2>(d, input, s, rows, buf),
+        3 => pass_fixed::<3>(d, input, s, rows, buf),
+        4 => pass_fixed::<4>(d, input, s, rows, buf),
+        5 => pass_fixed::<5>(d, input, s, rows, buf),
+        6 => pass_fixed::<6>(d, input, s, rows, buf),
+        7 => pass_fixed::<7>(d, input, s, rows, buf),
+        8 => pass_fixed::<8>(d, input, s, rows, buf),
+        _ => pass_dynamic(d, input, s, rows, buf),
     }
     let k = d.k;
     let mut out = PassSums {
@@ -85,14 +90,20 @@ pub(crate) fn pass(
     out
 }
 
-/// Runs `chunk(first_item, n_items, partial, table)` over every chunk, in waves; with
-/// `s` adds the chunk tables' sums into `s` in chunk order (`s = ((0 + t_0) + t_1) +
-/// ...`, the same bits for any wave size or thread count). `chunk` must initialise its
-/// table (every group's sums start at zero). Without interleaving and with a single
-/// chunk, the chunk's table is `s` itself (the same sums: `0 + t_0 = t_0`).
-pub(super) fn waves<F>(d: &EmData<'_>, mut s: Option<&mut [f64]>, buf: &mut Buffers, chunk: F)
-where
-    F: Fn(usize, usize, &mut [f64], Option<&mut [f64]>) + Sync,
+/// Runs `chunk(first_item, n_items, partial, table, rows)` over every chunk, in
+/// waves; with `s` adds the chunk tables' sums into `s` in chunk order (`s = ((0 +
+/// t_0) + t_1) + ...`, the same bits for any wave size or thread count). `chunk` must
+/// initialise its table (every group's sums start at zero). Without interleaving and
+/// with a single chunk, the chunk's table is `s` itself (the same sums: `0 + t_0 =
+/// t_0`). With `rows` (`n_items * k` values), each chunk gets its items' rows.
+pub(super) fn waves<F>(
+    d: &EmData<'_>,
+    mut s: Option<&mut [f64]>,
+    mut rows: Option<&mut [f64]>,
+    buf: &mut Buffers,
+    chunk: F,
+) where
+    F: Fn(usize, usize, &mut [f64], Option<&mut [f64]>, Option<&mut [f64]>) + Sync,
 {
     let k = d.k;
     let ci = d.chunk_items;
@@ -100,7 +111,7 @@ where
     let size = |j: usize| ((j + 1) * ci).min(d.n_items) - j * ci;
     let pl = partial_len(k);
     if !d.interleaved && n_chunks == 1 {
-        chunk(0, d.n_items, &mut buf.partials[..pl], s);
+        chunk(0, d.n_items, &mut buf.partials[..pl], s, rows);
         return;
     }
     let tcells = d.table_cells();
@@ -124,14 +135,28 @@ where
         } else {
             (0..nw).map(|_| None).collect()
         };
+        let mut rws: Vec<Option<&mut [f64]>> = match rows.as_deref_mut() {
+            Some(r) => r[start * ci * k..(end * ci).min(d.n_items) * k]
+                .chunks_mut((ci * k).max(1))
+                .map(Some)
+                .collect(),
+            None => (0..nw).map(|_| None).collect(),
+        };
         pw.par_chunks_mut(pl)
             .zip(tables.par_iter_mut())
+            .zip(rws.par_iter_mut())
             .enumerate()
-            .for_each(|(j, (part, table))| {
+            .for_each(|(j, ((part, table), rw))| {
                 let c = start + j;
-                chunk(c * ci, size(c), part, table.as_deref_mut());
+                chunk(
+                    c * ci,
+                    size(c),
+                    part,
+                    table.as_deref_mut(),
+                    rw.as_deref_mut(),
+                );
             });
-        drop(tables);
+        drop((tables, rws));
         if let Some(s) = s.as_deref_mut() {
             let tw = &buf.tables.as_slice()[..nw * tcells];
             // blocks of whole groups; group g's sums sit at table[g * stride + off..][..k]
@@ -191,7 +216,13 @@ pub(crate) fn softmax2_dynamic(acc: &mut [f64], log2p: &[f64], row: &mut [f64]) 
 }
 
 /// The pass for class counts without a fixed-lane kernel (1, or more than 8).
-fn pass_dynamic(d: &EmData<'_>, input: PassIn<'_>, s: Option<&mut [f64]>, buf: &mut Buffers) {
+fn pass_dynamic(
+    d: &EmData<'_>,
+    input: PassIn<'_>,
+    s: Option<&mut [f64]>,
+    rows: Option<&mut [f64]>,
+    buf: &mut Buffers,
+) {
     let k = d.k;
     let PassIn { loge2, log2p, .. } = input;
     // Slices of length exactly `k`: no bounds checks inside the class loops.
@@ -199,7 +230,7 @@ fn pass_dynamic(d: &EmData<'_>, input: PassIn<'_>, s: Option<&mut [f64]>, buf: &
     let prefetching = prefetching(d);
     let il = d.interleaved;
     let (sstride, soff) = if il { (2 * k, k) } else { (k, 0) };
-    waves(d, s, buf, |first, n, part, mut table| {
+    waves(d, s, rows, buf, |first, n, part, mut table, mut rows| {
         part.fill(0.0);
         let mut stack = [[0.0f64; STACK_K]; 2];
         let mut heap = (Vec::new(), Vec::new());
@@ -234,6 +265,9 @@ fn pass_dynamic(d: &EmData<'_>, input: PassIn<'_>, s: Option<&mut [f64]>, buf: &
             }
             if e == s {
                 // no judgment: the prior, outside every sum
+                if let Some(r) = rows.as_deref_mut() {
+                    empty_row(log2p, &mut r[(t - first) * k..(t - first + 1) * k]);
+                }
                 continue;
             }
             match table.as_deref() {
@@ -264,6 +298,9 @@ fn pass_dynamic(d: &EmData<'_>, input: PassIn<'_>, s: Option<&mut [f64]>, buf: &
                 part[c] += row[c];
                 part[k + c] += n_t * row[c];
             }
+            if let Some(r) = rows.as_deref_mut() {
+                r[(t - first) * k..(t - first + 1) * k].copy_from_slice(row);
+            }
             if let Some(table) = table.as_deref_mut() {
                 for p in s..e {
                     let base = d.group_at(p) * sstride + soff;
@@ -277,61 +314,6 @@ fn pass_dynamic(d: &EmData<'_>, input: PassIn<'_>, s: Option<&mut [f64]>, buf: &
         part[2 * k] = entropy;
         part[2 * k + 1] = ll;
     });
-}
-
-/// The majority-vote start (crowd-kit's soft initialisation) in one pass: the vote
-/// shares of every item (ties split; gold one-hot when clamped) are added into the
-/// M-step sums `s`; returns `Σ_t q[t, :]` over items with judgments.
-pub(crate) fn init_pass(d: &EmData<'_>, s: &mut [f64], buf: &mut Buffers) -> Vec<f64> {
-    let k = d.k;
-    let prefetching = prefetching(d);
-    let il = d.interleaved;
-    let (stride, off) = if il { (2 * k, k) } else { (k, 0) };
-    waves(d, Some(s), buf, |first, n, part, mut table| {
-        part.fill(0.0);
-        if let Some(table) = table.as_deref_mut() {
-            table.fill(0.0);
-        }
-        let mut stack = [0.0f64; STACK_K];
-        let mut heap = Vec::new();
-        let row: &mut [f64] = if k <= STACK_K {
-            &mut stack[..k]
-        } else {
-            heap.resize(k, 0.0);
-            &mut heap[..k]
-        };
-        for t in first..first + n {
-            let (s, e) = (d.offsets[t], d.offsets[t + 1]);
-            if s == e {
-                continue;
-            }
-            row.fill(0.0);
-            for p in s..e {
-                row[d.class_at(p)] += 1.0;
-            }
-            let n = (e - s) as f64;
-            row.iter_mut().for_each(|v| *v /= n);
-            d.clamp(t, row);
-            part[..k].iter_mut().zip(&*row).for_each(|(a, v)| *a += v);
-            if let Some(table) = table.as_deref_mut() {
-                if prefetching {
-                    prefetch_rows(d, table, stride, s, e);
-                }
-                for p in s..e {
-                    let base = d.group_at(p) * stride + off;
-                    table[base..base + k]
-                        .iter_mut()
-                        .zip(&*row)
-                        .for_each(|(a, v)| *a += v);
-                }
-            }
-        }
-    });
-    let mut prior = vec![0.0; k];
-    for part in buf.partials.chunks_exact(partial_len(k)) {
-        prior.iter_mut().zip(&part[..k]).for_each(|(a, b)| *a += b);
-    }
-    prior
 }
 
 /// Prefetch distance in judgments.
@@ -384,6 +366,19 @@ pub(super) fn init_chunk_table(table: &mut [f64], loge2: &[f64], k: usize) {
         let (row, sums) = dst.split_at_mut(k);
         row.copy_from_slice(src);
         sums.fill(0.0);
+    }
+}
+
+/// [`init_chunk_table`] with `K` classes: fixed-size rows, copied and zeroed by vector
+/// moves (with a run-time `k`, every row was a `memcpy` and a `memset` call).
+pub(super) fn init_chunk_table_k<const K: usize>(table: &mut [f64], loge2: &[f64]) {
+    let (dst, src) = (table.chunks_exact_mut(2 * K), loge2.chunks_exact(K));
+    for (dst, src) in dst.zip(src) {
+        let (row, sums) = dst.split_at_mut(K);
+        let row: &mut [f64; K] = row.try_into().expect("K values");
+        let sums: &mut [f64; K] = sums.try_into().expect("K values");
+        *row = *<&[f64; K]>::try_from(src).expect("K values");
+        *sums = [0.0; K];
     }
 }
 

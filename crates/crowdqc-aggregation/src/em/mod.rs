@@ -25,8 +25,10 @@
 //! with a vectorised polynomial (`fixed`), with an AVX2 build of the same arithmetic
 //! when the CPU has it; that build computes the rows of four items at once, one vector
 //! per class (`lanes`), with each item's operations unchanged (the same bits). Nothing is allocated or hashed inside the loop. The returned
-//! posteriors are the E-step of the last pass's parameters, computed at the end or on
-//! demand ([`posterior`]).
+//! posteriors are the E-step of the last pass's parameters: written by that pass when
+//! it is known to be the last (the run reaches its iteration limit), else computed at
+//! the end or on demand ([`posterior`]), the same bits either way. The majority-vote
+//! start is its own pass (`start`).
 
 mod config;
 mod data;
@@ -35,6 +37,7 @@ pub(crate) mod kernels;
 mod lanes;
 mod model;
 pub(crate) mod posterior;
+mod start;
 
 use crowdqc_core::estimator::{FitReport, StopReason};
 use crowdqc_core::{Error, Result};
@@ -168,7 +171,7 @@ fn run_loop(d: &EmData<'_>, cfg: &EmConfig<'_>) -> Result<EmResult> {
             }
         }
         None => {
-            let vote_sums = kernels::init_pass(d, &mut s, &mut buf);
+            let vote_sums = start::init_pass(d, &mut s, &mut buf);
             let p = match &cfg.priors {
                 Priors::Fixed(f) => f.clone(),
                 Priors::Estimated => mean_over_items(d, &vote_sums),
@@ -193,11 +196,27 @@ fn run_loop(d: &EmData<'_>, cfg: &EmConfig<'_>) -> Result<EmResult> {
             entropy,
         }
     }
+    // A kept fit's posteriors are the rows of its last pass. A pass known to be the
+    // last (it reaches the iteration limit) writes them; otherwise `final_rows`
+    // recomputes them at the end (the same bits). Only while the chunk tables are no
+    // larger than the rows table: it is allocated while they are alive.
+    let write_rows = cfg.keep && d.tables_len() <= d.n_items * k;
+    let mut rows: Option<Vec<f64>> = None;
+    fn rows_for(rows: &mut Option<Vec<f64>>, on: bool, len: usize) -> Option<&mut [f64]> {
+        on.then(|| rows.insert(vec![0.0; len]).as_mut_slice())
+    }
+    let nr = d.n_items * k;
+    let ck = cfg.stop == StopRule::CrowdKit;
     // q_1 = E(theta_0), with its M-step sums.
     let mut sums = kernels::pass(
         d,
         pass_in(loge2[cur].as_slice(), &log2p, entropy),
         Some(&mut s),
+        rows_for(
+            &mut rows,
+            write_rows && (cfg.max_iter == 0 || (ck && cfg.max_iter == 1)),
+            nr,
+        ),
         &mut buf,
     );
     if !sums.loglik.is_finite() {
@@ -245,6 +264,7 @@ fn run_loop(d: &EmData<'_>, cfg: &EmConfig<'_>) -> Result<EmResult> {
                     d,
                     pass_in(loge2[cur].as_slice(), &log2p, entropy),
                     Some(&mut s),
+                    rows_for(&mut rows, write_rows && it == cfg.max_iter, nr),
                     &mut buf,
                 );
                 (last, last_log2p) = (cur, log2p.clone());
@@ -267,6 +287,7 @@ fn run_loop(d: &EmData<'_>, cfg: &EmConfig<'_>) -> Result<EmResult> {
                 d,
                 pass_in(loge2[cur].as_slice(), &log2p, entropy),
                 Some(&mut s),
+                rows_for(&mut rows, write_rows && it + 1 == cfg.max_iter, nr),
                 &mut buf,
             );
             (last, last_log2p) = (cur, log2p.clone());
@@ -283,7 +304,10 @@ fn run_loop(d: &EmData<'_>, cfg: &EmConfig<'_>) -> Result<EmResult> {
     // the posteriors: the E-step of the last pass's parameters, with the pass's data
     // (slot-order table, group indices, prefetching) when kept, else on demand
     let (q, last_pass) = if cfg.keep {
-        let q = posterior::final_rows(d, loge2[last].as_slice(), &last_log2p);
+        let q = match rows {
+            Some(q) => q,
+            None => posterior::final_rows(d, loge2[last].as_slice(), &last_log2p),
+        };
         (Some(q), None)
     } else {
         let l = to_worker_order(d, loge2[last].as_slice());

@@ -134,9 +134,11 @@ fn sums_only_tables_give_the_same_bits() {
     }
 }
 
-/// Kept posteriors (computed at the end of the run from the pass's slot-order table
-/// and group indices) are the bits of the on-demand E-step of the same parameters,
-/// for the fixed-`K` and run-time kernels, with gold clamped.
+/// Kept posteriors are the bits of the on-demand E-step of the same parameters, for the
+/// fixed-`K` and run-time kernels, with gold clamped: written by the last pass when
+/// the run reaches its iteration limit (0, 1 or 6 iterations), computed at the end from
+/// the pass's slot-order table and group indices when it stops before (tolerance
+/// 1e-3 within 50 iterations).
 #[test]
 fn kept_posteriors_are_the_on_demand_bits() {
     for (k, workers, dynamic) in [
@@ -159,14 +161,18 @@ fn kept_posteriors_are_the_on_demand_bits() {
             .to_matrix(&BatchOptions::default(), IngestOptions::default())
             .expect("matrix");
         let active = ActiveClasses::new(&m, None, "test").expect("classes");
-        for stop in [StopRule::CrowdKit, StopRule::LogLikelihood] {
+        let runs = [(0, 1e-9), (1, 1e-9), (6, 1e-9), (50, 1e-3)];
+        for (stop, (max_iter, tol)) in [StopRule::CrowdKit, StopRule::LogLikelihood]
+            .into_iter()
+            .flat_map(|s| runs.map(|r| (s, r)))
+        {
             let run_keep = |keep: bool| {
                 let mut d = EmData::new(&m, &active, true);
                 d.force_dynamic = dynamic;
                 let cfg = EmConfig {
                     method: "test",
-                    max_iter: 6,
-                    tol: 1e-9,
+                    max_iter,
+                    tol,
                     m_step: MStep::Full { smoothing: 0.0 },
                     priors: Priors::Estimated,
                     initial: None,
@@ -177,14 +183,88 @@ fn kept_posteriors_are_the_on_demand_bits() {
                 };
                 run(&d, &cfg).expect("fit")
             };
-            let kept = run_keep(true).q.expect("kept posteriors");
+            let fit = run_keep(true);
+            let it = fit.report.iterations;
+            assert_eq!(
+                it < max_iter,
+                max_iter == 50,
+                "{k}, {stop:?}: {it} iterations"
+            );
+            let kept = fit.q.expect("kept posteriors");
             let (l, p) = run_keep(false).last_pass.expect("parameters");
             let mut e = EStep::new(&m, &active, true, l, p);
             e.force_dynamic = dynamic;
             let mut q = vec![0.0; m.n_items() * m.n_classes()];
             e.rows_into(&m, 0..m.n_items(), &mut q);
             let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-            assert_eq!(bits(&kept), bits(&q), "k {k}, {workers} workers, {stop:?}");
+            let what = format!("k {k}, {workers} workers, {stop:?}, {max_iter} iterations");
+            assert_eq!(bits(&kept), bits(&q), "{what}");
+        }
+    }
+}
+
+/// The fixed-`K` pass gives the same bits with AVX2 and baseline (SSE2) vectors, for 2
+/// to 8 classes, both stop rules, gold clamped, small and large (prefetched) tables,
+/// posteriors written by the last pass: the same IEEE operations in the same order on
+/// both paths, whole fits compared. (On a CPU without AVX2 both runs take the baseline
+/// path.)
+#[test]
+fn vector_widths_give_the_same_bits() {
+    for (k, workers) in [
+        (2, 40),
+        (3, 700),
+        (4, 60),
+        (5, 9_000),
+        (6, 50),
+        (7, 80),
+        (8, 90),
+    ] {
+        let cfg = SynthConfig {
+            seed: 13,
+            n_workers: workers,
+            n_classes: k,
+            redundancy: Redundancy::Fixed(4),
+            gold_fraction: 0.05,
+            ..SynthConfig::default()
+        }
+        .with_judgments(24_002);
+        let m = SynthCrowd::new(cfg)
+            .expect("config")
+            .to_matrix(&BatchOptions::default(), IngestOptions::default())
+            .expect("matrix");
+        let active = ActiveClasses::new(&m, None, "test").expect("classes");
+        for stop in [StopRule::CrowdKit, StopRule::LogLikelihood] {
+            let run_bits = |bits: u16| {
+                let mut d = EmData::new(&m, &active, true);
+                d.vector_bits = bits;
+                let cfg = EmConfig {
+                    method: "test",
+                    max_iter: 8,
+                    tol: 1e-12,
+                    m_step: MStep::Full { smoothing: 0.0 },
+                    priors: Priors::Estimated,
+                    initial: None,
+                    start: None,
+                    stop,
+                    progress: &crowdqc_core::progress::NoProgress,
+                    keep: true,
+                };
+                run(&d, &cfg).expect("fit")
+            };
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            let a = run_bits(256);
+            {
+                let b = run_bits(128);
+                let what = format!("k {k}, {workers} workers, {stop:?}");
+                let (qa, qb) = (a.q.as_deref(), b.q.as_deref());
+                assert_eq!(bits(qa.expect("q")), bits(qb.expect("q")), "{what}");
+                assert_eq!(bits(&a.conf), bits(&b.conf), "{what}: confusion");
+                assert_eq!(bits(&a.priors), bits(&b.priors), "{what}: priors");
+                let (oa, ob) = (&a.report.objective, &b.report.objective);
+                assert_eq!(bits(oa), bits(ob), "{what}: objective");
+                let (la, lb) = (&a.log_likelihood, &b.log_likelihood);
+                assert_eq!(bits(la), bits(lb), "{what}: log-likelihood");
+            }
         }
     }
 }
