@@ -71,8 +71,8 @@ const MAX_WRITE_BUFFER: u64 = 64 << 10;
 pub const BATCH_BYTES_PER_ROW: u64 = 64;
 
 /// The fewest rows [`batch_rows_for`] gives a batch (below the buffer of a budget of
-/// 128 KiB; the out-of-core path refuses smaller budgets).
-pub const MIN_BATCH_ROWS: usize = 128;
+/// 64 KiB; the out-of-core path refuses smaller budgets).
+pub const MIN_BATCH_ROWS: usize = 64;
 
 /// Rows per input batch for a partitioning read that buffers up to `buffer_bytes`:
 /// the batch and its copy split into runs take at most that much again (half each, at

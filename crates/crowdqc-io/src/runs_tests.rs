@@ -69,8 +69,8 @@ fn buffered_rows_stay_below_the_bound_and_runs_do_not_depend_on_it() {
         "{l:?}"
     );
     // batches sized from the bound: 65,536 rows (at least 8 bytes each) under the
-    // large one, the least (128 rows, 512 times fewer) under 4 KiB
-    assert_eq!((s.batch_rows, l.batch_rows), (128, 65_536));
+    // large one, the least (64 rows, 1,024 times fewer) under 4 KiB
+    assert_eq!((s.batch_rows, l.batch_rows), (64, 65_536));
     assert!(
         l.batch_peak > 65_536 * 8 && s.batch_peak * 256 < l.batch_peak,
         "{s:?} {l:?}"
@@ -95,8 +95,9 @@ fn buffered_rows_stay_below_the_bound_and_runs_do_not_depend_on_it() {
 fn batch_rows_follow_the_buffer_within_their_bounds() {
     // half the buffer for the batch at 64 bytes per row (its copy takes the other half)
     assert_eq!(batch_rows_for(1 << 20), (1 << 20) / 2 / 64);
-    assert_eq!(batch_rows_for(0), 128);
-    assert_eq!(batch_rows_for(128 * 128 - 1), 128);
+    assert_eq!(batch_rows_for(0), 64);
+    assert_eq!(batch_rows_for(128 * 64 - 1), 64);
+    assert_eq!(batch_rows_for(128 * 65), 65);
     assert_eq!(batch_rows_for(u64::MAX), 65_536);
     assert_eq!(batch_rows_for(64 << 20), 65_536);
 }

@@ -431,12 +431,12 @@ fn every_phase_is_planned_within_budgets_computed_from_the_data() {
 }
 
 /// A budget below the floor of the partitioning read (its smallest batch, decoded and
-/// split, in an eighth of the budget: 128 KiB) is refused, naming `--max-memory` and
+/// split, in an eighth of the budget: 64 KiB) is refused, naming `--max-memory` and
 /// the floor (exit 2 in the CLI: its out-of-core tests); the floor itself is taken.
 #[test]
 fn budgets_below_the_read_floor_are_refused() {
     use crowdqc::out_of_core::{MIN_BUDGET, check_budget_floor};
-    assert_eq!(MIN_BUDGET, 128 << 10);
+    assert_eq!(MIN_BUDGET, 64 << 10);
     assert!(check_budget_floor(MIN_BUDGET, "a test budget").is_ok());
     let e = check_budget_floor(MIN_BUDGET - 1, "the memory limit (--max-memory)")
         .expect_err("below the floor");
@@ -447,7 +447,7 @@ fn budgets_below_the_read_floor_are_refused() {
         "{msg}"
     );
     assert!(
-        msg.contains("raise --max-memory to at least 131.1 kB (131072 bytes)"),
+        msg.contains("raise --max-memory to at least 65.5 kB (65536 bytes)"),
         "{msg}"
     );
 }

@@ -243,11 +243,11 @@ fn refusals_name_the_way_out() {
     assert_eq!(r.code, Some(2), "{r:?}");
     assert!(r.stderr.contains("--workers-out"), "{r:?}");
     assert!(empty(spill.path()));
-    // a budget below the partitioning read's floor (128 KiB): refused before reading,
+    // a budget below the partitioning read's floor (64 KiB): refused before reading,
     // naming --max-memory and the floor
     let r = crowdqc(&[
         "--max-memory",
-        "100K",
+        "60K",
         "aggregate",
         s(&p),
         "--spill-dir",
@@ -256,7 +256,7 @@ fn refusals_name_the_way_out() {
     assert_eq!(r.code, Some(2), "{r:?}");
     assert!(
         r.stderr
-            .contains("raise --max-memory to at least 131.1 kB (131072 bytes)"),
+            .contains("raise --max-memory to at least 65.5 kB (65536 bytes)"),
         "{r:?}"
     );
     assert!(empty(spill.path()));

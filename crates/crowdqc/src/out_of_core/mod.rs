@@ -79,7 +79,7 @@ pub const PARTITION_BUFFER_SHARE: u64 = 8;
 /// ([`crowdqc_io::MIN_BATCH_ROWS`] rows at [`crowdqc_io::BATCH_BYTES_PER_ROW`]),
 /// decoded and split into runs, in its share of the budget (the batch and its copy
 /// take as much as the buffered rows, an eighth, see [`PARTITION_BUFFER_SHARE`]):
-/// 128 KiB (a floor for the read alone: the per-worker tables of the fit are checked
+/// 64 KiB (a floor for the read alone: the per-worker tables of the fit are checked
 /// on their own, see [`FitMemory::plan`]). Below it [`aggregate`] refuses, naming
 /// `--max-memory` ([`OutOfCore::prepare_within`] reads in batches of
 /// [`crowdqc_io::MIN_BATCH_ROWS`] rows then, above its plan).
