@@ -86,6 +86,20 @@ impl BatchReader {
             .map_err(|e| e.in_file(path))
     }
 
+    /// [`open_judgments`](Self::open_judgments) with batches of at most `batch_size`
+    /// rows (at least 1) for Parquet and CSV; Arrow IPC batches stay as written.
+    ///
+    /// # Errors
+    /// As [`open_judgments`](Self::open_judgments).
+    pub fn open_judgments_sized(
+        path: &Path,
+        columns: &ColumnMap,
+        batch_size: usize,
+    ) -> Result<Self> {
+        Self::open_with(path, Some((columns, Role::Judgments)), batch_size.max(1))
+            .map_err(|e| e.in_file(path))
+    }
+
     /// Opens a gold file, reading only the item column and the gold label column
     /// (mapped label column, else `label`, `true_label` or `gold`).
     ///

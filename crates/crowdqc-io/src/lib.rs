@@ -130,7 +130,10 @@ pub use judgments::{
     ReadPlan, plan_read, plan_read_spilled, read_judgments, read_judgments_passes,
     read_judgments_planned, read_judgments_with_progress,
 };
-pub use runs::{DEFAULT_BUFFER_BYTES, ItemRuns, RunsMemory, run_of};
+pub use runs::{
+    BATCH_BYTES_PER_ROW, DEFAULT_BUFFER_BYTES, ItemRuns, MIN_BATCH_ROWS, RUN_READ_BUFFER,
+    RunsMemory, batch_rows_for, run_of,
+};
 pub use spill::TempFile;
 pub use table::{Table, read_gold_table, read_table, read_table_with_lines, read_weights_table};
 pub use table_writer::{

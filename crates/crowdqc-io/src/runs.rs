@@ -65,6 +65,29 @@ pub const DEFAULT_BUFFER_BYTES: u64 = 64 << 20;
 /// bound is smaller (at least 4 KiB).
 const MAX_WRITE_BUFFER: u64 = 64 << 10;
 
+/// The bytes per row a decoded input batch is assumed to take when its size is chosen
+/// ([`batch_rows_for`]): three id columns of about 20 bytes each (measured: 38 bytes
+/// per row for the string ids of the generated 1e7 and 1e8 files).
+pub const BATCH_BYTES_PER_ROW: u64 = 64;
+
+/// The fewest rows [`batch_rows_for`] gives a batch (below the buffer of a budget of
+/// 64 KiB; the out-of-core path refuses smaller budgets).
+pub const MIN_BATCH_ROWS: usize = 64;
+
+/// Rows per input batch for a partitioning read that buffers up to `buffer_bytes`:
+/// the batch and its copy split into runs take at most that much again (half each, at
+/// [`BATCH_BYTES_PER_ROW`]), between [`MIN_BATCH_ROWS`] and
+/// [`BATCH_SIZE`](crate::BATCH_SIZE) rows.
+pub fn batch_rows_for(buffer_bytes: u64) -> usize {
+    let rows = buffer_bytes / 2 / BATCH_BYTES_PER_ROW;
+    usize::try_from(rows)
+        .unwrap_or(usize::MAX)
+        .clamp(MIN_BATCH_ROWS, crate::BATCH_SIZE)
+}
+
+/// The read buffer of a run file ([`ItemRuns::read`], [`ItemRuns::batches`]).
+pub const RUN_READ_BUFFER: usize = 1 << 20;
+
 /// What the partitioning read held, in bytes: the bounds it kept and the most it
 /// measured, for a caller's memory plan.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -80,6 +103,9 @@ pub struct RunsMemory {
     /// The runs' write buffers (one per run, of `min(64 KiB, buffer / runs / 2)` bytes,
     /// at least 4 KiB).
     pub writers: u64,
+    /// Rows per input batch ([`batch_rows_for`] the buffer; Arrow IPC files keep the
+    /// batches they were written with).
+    pub batch_rows: usize,
 }
 
 impl RunsMemory {
@@ -153,7 +179,8 @@ impl ItemRuns {
     }
 
     /// [`partition`](Self::partition) with the rows buffered over all runs bounded by
-    /// `buffer_bytes` (see [`RunsMemory`]), calling `check` with the numbers of
+    /// `buffer_bytes` (see [`RunsMemory`]) and the input read in batches sized from it
+    /// ([`batch_rows_for`]), calling `check` with the numbers of
     /// workers and labels seen so far and the bytes their dictionaries take after every
     /// batch: an error from it stops the read (for a caller whose memory grows with
     /// them, to refuse before reading the rest).
@@ -185,6 +212,7 @@ impl ItemRuns {
             dir: dir.to_path_buf(),
             memory: RunsMemory {
                 buffer: buffer_bytes,
+                batch_rows: batch_rows_for(buffer_bytes),
                 writers: write_buffer.saturating_mul(n_runs as u64),
                 ..RunsMemory::default()
             },
@@ -192,7 +220,8 @@ impl ItemRuns {
         for _ in 0..n_runs {
             runs.files.push(Some(TempFile::create(dir)?));
         }
-        let mut reader = BatchReader::open_judgments(path, &opts.columns)?;
+        let mut reader =
+            BatchReader::open_judgments_sized(path, &opts.columns, runs.memory.batch_rows)?;
         progress.start(
             &format!("partitioning {} into {n_runs} runs", path.display()),
             reader.total_rows(),
@@ -388,10 +417,37 @@ impl ItemRuns {
         }
         let path = self.file(p)?;
         let f = File::open(path).map_err(|e| errors::io(path, e))?;
-        let r = StreamReader::try_new(BufReader::with_capacity(1 << 20, f), None)
+        let r = StreamReader::try_new(BufReader::with_capacity(RUN_READ_BUFFER, f), None)
             .map_err(|e| Error::from(e).in_file(path))?;
         r.map(|b| b.map_err(|e| Error::from(e).in_file(path)))
             .collect()
+    }
+
+    /// The batches of run `p` read one at a time (see [`read`](Self::read)): for a
+    /// caller that holds one batch at a time.
+    ///
+    /// # Errors
+    /// An unreadable run file (naming it), or a run already removed; each batch's
+    /// error names the file too.
+    pub fn batches(&self, p: usize) -> Result<Box<dyn Iterator<Item = Result<RecordBatch>> + '_>> {
+        if self.rows[p] == 0 {
+            return Ok(Box::new(std::iter::empty()));
+        }
+        let path = self.file(p)?;
+        let f = File::open(path).map_err(|e| errors::io(path, e))?;
+        let r = StreamReader::try_new(BufReader::with_capacity(RUN_READ_BUFFER, f), None)
+            .map_err(|e| Error::from(e).in_file(path))?;
+        Ok(Box::new(
+            r.map(move |b| b.map_err(|e| Error::from(e).in_file(path))),
+        ))
+    }
+
+    /// Drops the worker and label dictionaries (once the caller has mapped their
+    /// codes): [`workers`](Self::workers) and [`labels`](Self::labels) are empty
+    /// afterwards.
+    pub fn release_dictionaries(&mut self) {
+        self.workers = IdDictionary::new();
+        self.labels = IdDictionary::new();
     }
 
     /// Removes run `p`'s file (once its contents are no longer needed).

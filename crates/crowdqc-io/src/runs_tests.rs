@@ -8,7 +8,7 @@ use crowdqc_core::columns::IdColumn;
 use crowdqc_core::progress::NoProgress;
 use crowdqc_core::{IdRef, IngestOptions};
 
-use super::{ItemRuns, run_of};
+use super::{ItemRuns, batch_rows_for, run_of};
 
 fn rows(runs: &ItemRuns, p: usize) -> Vec<(String, u32, u32)> {
     let batches: Vec<RecordBatch> = runs.read(p).expect("read");
@@ -62,14 +62,17 @@ fn buffered_rows_stay_below_the_bound_and_runs_do_not_depend_on_it() {
     let large = read(64 << 20);
     let (s, l) = (small.memory(), large.memory());
     // below the bound after every batch; with a large bound rows do wait (so the
-    // small bound is what kept them out), and a batch of 65,536 rows is measured
+    // small bound is what kept them out)
     assert!(s.buffered_peak < 4 << 10, "{s:?}");
     assert!(
         l.buffered_peak < 64 << 20 && l.buffered_peak > 4 << 10,
         "{l:?}"
     );
+    // batches sized from the bound: 65,536 rows (at least 8 bytes each) under the
+    // large one, the least (64 rows, 1,024 times fewer) under 4 KiB
+    assert_eq!((s.batch_rows, l.batch_rows), (64, 65_536));
     assert!(
-        s.batch_peak > 65_536 * 8 && s.batch_peak == l.batch_peak,
+        l.batch_peak > 65_536 * 8 && s.batch_peak * 256 < l.batch_peak,
         "{s:?} {l:?}"
     );
     // write buffers: 4 KiB each below a share of 8 KiB, 64 KiB each above 128 KiB
@@ -86,4 +89,15 @@ fn buffered_rows_stay_below_the_bound_and_runs_do_not_depend_on_it() {
             assert_eq!(run_of(IdRef::Str(id), 4) as usize, p, "{id}");
         }
     }
+}
+
+#[test]
+fn batch_rows_follow_the_buffer_within_their_bounds() {
+    // half the buffer for the batch at 64 bytes per row (its copy takes the other half)
+    assert_eq!(batch_rows_for(1 << 20), (1 << 20) / 2 / 64);
+    assert_eq!(batch_rows_for(0), 64);
+    assert_eq!(batch_rows_for(128 * 64 - 1), 64);
+    assert_eq!(batch_rows_for(128 * 65), 65);
+    assert_eq!(batch_rows_for(u64::MAX), 65_536);
+    assert_eq!(batch_rows_for(64 << 20), 65_536);
 }

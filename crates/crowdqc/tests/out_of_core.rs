@@ -18,7 +18,7 @@ use crowdqc::aggregation::{DawidSkene, OneCoinDawidSkene};
 use crowdqc::core::columns::{IdColumn, Role, resolve};
 use crowdqc::core::estimator::{Estimator, FittedModel};
 use crowdqc::core::progress::NoProgress;
-use crowdqc::core::{ColumnMap, IngestOptions, JudgmentMatrix};
+use crowdqc::core::{ColumnMap, Error, IngestOptions, JudgmentMatrix};
 use crowdqc::out_of_core::{self, OutOfCore};
 use crowdqc_testkit::fixtures::dataset_dir;
 use crowdqc_testkit::synth::{BatchOptions, Redundancy, SynthConfig, SynthCrowd};
@@ -351,12 +351,14 @@ fn runs_for_bounds() {
 
 /// Task of the memory plan: for budgets computed from the data (just below the
 /// in-memory two-pass estimate of 14 bytes per judgment, which sends the file out of
-/// core, and 13 bytes per judgment) with the runs `plan` would choose, every phase —
+/// core, down to 6 bytes per judgment) with the runs `plan` would choose, every phase —
 /// the partitioning read, the shard build, the fit and the items output — is planned
 /// within the budget, and its parts are the documented ones.
 #[test]
 fn every_phase_is_planned_within_budgets_computed_from_the_data() {
-    use crowdqc::out_of_core::{PARTITION_BUFFER_SHARE, RUN_BYTES_PER_JUDGMENT, runs_for};
+    use crowdqc::out_of_core::{
+        PARTITION_BUFFER_SHARE, RUN_BYTES_PER_JUDGMENT, RUN_IO_BYTES, runs_for,
+    };
     let n: u64 = 400_000;
     let cfg = SynthConfig {
         seed: 11,
@@ -371,9 +373,9 @@ fn every_phase_is_planned_within_budgets_computed_from_the_data() {
     let path = dir.path().join("j.parquet");
     let batches = crowd.batches(BatchOptions::default()).expect("batches");
     crowdqc::io::write_batches(&path, batches.map(Ok)).expect("write");
-    // (at 12 bytes per judgment the partitioning read does not fit: the reader's
-    // batch of 65,536 rows, decoded and split, takes 3.9 MB of 4.8 MB)
-    for budget in [14 * n - 1, 13 * n] {
+    // (before the reader's batch was sized from the budget, its 65,536 rows, decoded
+    // and split, took 3.9 MB: 12 bytes per judgment, 4.8 MB, did not fit)
+    for budget in [14 * n - 1, 13 * n, 12 * n, 10 * n, 8 * n, 6 * n] {
         let runs = runs_for(n, budget);
         let ooc = OutOfCore::prepare_within(
             &path,
@@ -392,20 +394,27 @@ fn every_phase_is_planned_within_budgets_computed_from_the_data() {
         let what = format!("budget {budget}, {runs} runs: {p:?} {m:?}");
         assert!(p.max() <= budget, "{what}");
         // the parts: the read's buffer is its share of the budget and the decoded
-        // batch (65,536 rows, twice) is counted; the shard build holds the largest run
-        // at 64 bytes per judgment; the fit holds the tables and two shards
+        // batch (twice) is counted; the shard build holds the sorted dictionaries,
+        // their maps (4 bytes per id), the I/O buffers and the largest run's build:
+        // at least its triples and codes (20 bytes per judgment) and CSR offsets (8
+        // per item), at most the 64 bytes per judgment `runs_for` plans runs with
+        // (these ids are short); the fit holds the tables and two shards
         assert_eq!(
             m.partition_buffer,
             budget / PARTITION_BUFFER_SHARE,
             "{what}"
         );
-        assert!(p.partition > m.partition_buffer + 2 * 65_536 * 8, "{what}");
-        let largest = *ooc.run_judgments().iter().max().expect("runs");
+        assert!(p.partition > m.partition_buffer, "{what}");
+        let fixed = m.dictionaries + 4 * (1000 + 5) + RUN_IO_BYTES;
+        assert!(m.build_judgments > 0 && m.build_items > 0, "{what}");
         assert!(
-            p.shard_build >= RUN_BYTES_PER_JUDGMENT * (n / runs as u64),
+            p.shard_build >= fixed + 20 * m.build_judgments + 8 * m.build_items,
             "{what}"
         );
-        assert!(p.shard_build >= RUN_BYTES_PER_JUDGMENT * largest, "{what}");
+        assert!(
+            p.shard_build <= fixed + RUN_BYTES_PER_JUDGMENT * m.build_judgments,
+            "{what}"
+        );
         let (w, k) = (1000, 5);
         assert_eq!(
             p.fit,
@@ -419,4 +428,26 @@ fn every_phase_is_planned_within_budgets_computed_from_the_data() {
         assert_eq!(p.items, m.dictionaries + 16 * w * k * k + m.shard, "{what}");
         assert_eq!(ooc.n_judgments(), n);
     }
+}
+
+/// A budget below the floor of the partitioning read (its smallest batch, decoded and
+/// split, in an eighth of the budget: 64 KiB) is refused, naming `--max-memory` and
+/// the floor (exit 2 in the CLI: its out-of-core tests); the floor itself is taken.
+#[test]
+fn budgets_below_the_read_floor_are_refused() {
+    use crowdqc::out_of_core::{MIN_BUDGET, check_budget_floor};
+    assert_eq!(MIN_BUDGET, 64 << 10);
+    assert!(check_budget_floor(MIN_BUDGET, "a test budget").is_ok());
+    let e = check_budget_floor(MIN_BUDGET - 1, "the memory limit (--max-memory)")
+        .expect_err("below the floor");
+    let msg = e.to_string();
+    assert!(
+        matches!(e, Error::ResourceLimit { bytes, budget, .. }
+            if bytes == MIN_BUDGET && budget == MIN_BUDGET - 1),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("raise --max-memory to at least 65.5 kB (65536 bytes)"),
+        "{msg}"
+    );
 }

@@ -55,7 +55,20 @@ fn cmp_str(a: &str, b: &str, num: Option<(f64, f64)>) -> Ordering {
 impl SortedIds {
     /// Sorts and deduplicates `ids`.
     pub fn from_ids<'a>(ids: impl IntoIterator<Item = IdRef<'a>>, sort: IdSort) -> Self {
+        let ids = ids.into_iter();
+        // sized from the iterator, so a dictionary's ids are not copied into a vector
+        // grown by doubling (up to twice their size while it grows)
         let (mut ints, mut strs) = (Vec::new(), Vec::new());
+        let mut ids = ids.peekable();
+        let n = match ids.size_hint() {
+            (n, Some(m)) if n == m => n,
+            _ => 0,
+        };
+        match ids.peek() {
+            Some(IdRef::Str(_)) => strs.reserve_exact(n),
+            Some(IdRef::Int(_)) => ints.reserve_exact(n),
+            None => {}
+        }
         for id in ids {
             match id {
                 IdRef::Int(v) => ints.push(v),

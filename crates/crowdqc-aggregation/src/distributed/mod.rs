@@ -48,6 +48,7 @@ mod fixed;
 mod ids;
 mod mv;
 mod params;
+mod run_shard;
 mod shard;
 mod shard_io;
 mod single;
@@ -61,6 +62,7 @@ pub use fixed::SCALE;
 pub use ids::{GlobalIds, IdSort, ShardIds, SortedIds, check_partitioned, item_order};
 pub use mv::{MvShard, MvStats, mv_shard};
 pub use params::{DsParams, DsStats};
+pub use run_shard::{BuildBytes, RUN_BUILD_BYTES_PER_JUDGMENT};
 pub use shard::Shard;
 pub use stream::{PreparedParams, StatsStream, params_table_bytes, stats_table_bytes};
 

@@ -6,10 +6,7 @@ use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::Path;
 
 use arrow_array::RecordBatch;
-use arrow_array::cast::AsArray;
-use arrow_array::types::UInt32Type;
-use crowdqc_core::columns::IdColumn;
-use crowdqc_core::{Error, IdDictionary, Result};
+use crowdqc_core::{Error, Result};
 
 use super::ids::{IdSort, SortedIds};
 use super::shard::Shard;
@@ -81,52 +78,10 @@ impl Shard {
         n_workers: usize,
         k: usize,
     ) -> Result<Shard> {
-        let mut items = IdDictionary::new();
-        let n: usize = batches.iter().map(RecordBatch::num_rows).sum();
-        let mut rows: Vec<(u32, u32, u32)> = Vec::with_capacity(n);
-        let bad = |what: &str| {
-            Error::param(
-                "runs",
-                format!("a run's {what} code is outside the dictionaries it was coded with"),
-            )
-        };
-        for b in batches {
-            let col = |name: &str| {
-                b.column_by_name(name)
-                    .ok_or_else(|| Error::param("runs", format!("a run has no `{name}` column")))
-            };
-            let ic = IdColumn::new(col("item")?, "item", 0)?;
-            let codes = |name: &str| -> Result<Vec<u32>> {
-                let c = col(name)?;
-                c.as_primitive_opt::<UInt32Type>()
-                    .map(|a| a.values().to_vec())
-                    .ok_or_else(|| Error::param("runs", format!("a run's `{name}` is not u32")))
-            };
-            let (ws, ls) = (codes("worker")?, codes("label")?);
-            for (r, (&w, &l)) in ws.iter().zip(&ls).enumerate() {
-                let w = *worker_code.get(w as usize).ok_or_else(|| bad("worker"))?;
-                let l = *label_code.get(l as usize).ok_or_else(|| bad("label"))?;
-                if w as usize >= n_workers || l as usize >= k {
-                    return Err(bad("global"));
-                }
-                rows.push((items.intern(ic.get(r)?), w, l));
-            }
-        }
-        let sorted = SortedIds::from_ids(items.iter(), IdSort::Ids);
-        let rank: Vec<u32> = items
-            .iter()
-            .map(|id| sorted.code_of(id).expect("an item of the run"))
-            .collect();
-        drop(items);
-        let triples = rows.into_iter().map(|(i, w, l)| (rank[i as usize], w, l));
-        Ok(Self::assemble(
-            sorted.len(),
-            n_workers,
-            k,
-            triples,
-            Some(sorted),
-            None,
-        ))
+        let n = batches.iter().map(RecordBatch::num_rows).sum();
+        let batches = batches.iter().map(|b| Ok(b.clone()));
+        Self::from_coded_run(batches, n, (worker_code, label_code), n_workers, k, true)
+            .map(|(s, _)| s)
     }
 
     /// Writes the shard (CSR by item: 8 bytes per item, 4 + 1 bytes per judgment for

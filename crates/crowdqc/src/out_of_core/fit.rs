@@ -3,13 +3,14 @@
 use std::path::Path;
 
 use crowdqc_aggregation::distributed::{
-    DsConfig, DsDriver, DsFit, IdSort, PreparedParams, Shard, SortedIds, StatsStream,
+    BuildBytes, DsConfig, DsDriver, DsFit, IdSort, PreparedParams, Shard, SortedIds, StatsStream,
 };
 use crowdqc_core::progress::Progress;
 use crowdqc_core::{Error, IdDictionary, IngestOptions, Result};
 use crowdqc_io::{ItemRuns, TempFile};
 
 use super::fit_memory::FitMemory;
+use super::rss::{MeasuredPhases, peak_rss};
 use crowdqc_io::release_freed_heap;
 
 /// A judgment file partitioned by item into shard files in a spill directory (see the
@@ -26,6 +27,7 @@ pub struct OutOfCore {
     workers: SortedIds,
     labels: SortedIds,
     memory: FitMemory,
+    measured: MeasuredPhases,
 }
 
 /// Global code (rank in `sorted`) of every id of `dict`, by its code.
@@ -100,6 +102,10 @@ impl OutOfCore {
         });
         let mut runs =
             ItemRuns::partition_checked(path, opts, dir, n_runs, buffer, progress, &early)?;
+        let mut measured = MeasuredPhases {
+            partition: peak_rss(),
+            ..MeasuredPhases::default()
+        };
         let built = (runs.workers().heap_bytes() + runs.labels().heap_bytes()) as u64;
         // the read's batches and buffered rows are gone: hand their heap back before
         // the shard build
@@ -126,25 +132,31 @@ impl OutOfCore {
         .map_err(|e| e.in_file(path))?;
         let wr = ranks(runs.workers(), &workers);
         let lr = ranks(runs.labels(), &labels);
-        let max_run = (0..runs.len()).map(|p| runs.rows(p)).max().unwrap_or(0);
-        let memory = memory.with_reads(
-            built,
-            &runs.memory(),
-            runs.len(),
-            built + dict_bytes + 4 * (wr.len() + lr.len()) as u64,
-            max_run,
-        );
+        // the dictionaries as built are no longer needed: the maps code the runs
+        runs.release_dictionaries();
+        release_freed_heap();
+        let build_dictionaries = dict_bytes + 4 * (wr.len() + lr.len()) as u64;
+        let mut memory = memory.with_reads(built, &runs.memory(), runs.len());
         let (per_judgment, per_item) = memory.shard_costs();
         let n_partitions = runs.len();
         let mut shards = Vec::with_capacity(runs.len());
         let (mut rows, mut items) = (Vec::new(), Vec::new());
+        let mut build = BuildBytes::default();
         progress.start("building run shards", Some(runs.len() as u64));
         for p in 0..runs.len() {
             progress.check()?;
-            let batches = runs.read(p)?;
-            let shard = Shard::from_coded_batches(&batches, &wr, &lr, workers.len(), labels.len())?;
-            drop(batches);
+            let (shard, b) = Shard::from_coded_run(
+                runs.batches(p)?,
+                usize::try_from(runs.rows(p)).unwrap_or(0),
+                (&wr, &lr),
+                workers.len(),
+                labels.len(),
+                false,
+            )?;
             runs.remove(p);
+            if b.peak > build.peak {
+                build = b;
+            }
             for r in shard.item_ranges(memory.shard, per_judgment, per_item) {
                 let file = runs.temp_file()?;
                 shard.write_items_file(file.path(), r.clone())?;
@@ -152,12 +164,16 @@ impl OutOfCore {
                 items.push(r.len() as u64);
                 shards.push(file);
             }
+            drop(shard);
+            // the run's triples, ids and CSR arrays: handed back before the next run
+            // is built, so each run starts from the heap the plan counts
+            release_freed_heap();
             progress.advance(1);
         }
         progress.finish();
+        memory = memory.with_build(build_dictionaries, built, build);
+        measured.shard_build = peak_rss();
         drop((wr, lr, runs));
-        // the runs' batches, row codes and item dictionaries are gone: the fit starts
-        // from the heap it counts
         release_freed_heap();
         Ok(OutOfCore {
             shards,
@@ -167,7 +183,15 @@ impl OutOfCore {
             workers,
             labels,
             memory,
+            measured,
         })
+    }
+
+    /// The process's peak resident set by the end of the partitioning read and of the
+    /// shard build (see [`MeasuredPhases`]; the fit and the items are measured
+    /// by [`aggregate`](super::aggregate)).
+    pub fn measured(&self) -> MeasuredPhases {
+        self.measured
     }
 
     /// Number of shard files (the runs, some cut in several).

@@ -3,7 +3,7 @@
 //! the dictionaries) is counted first, and the shard files are cut so that one shard
 //! — two with the prefetch — fits in what is left.
 
-use crowdqc_aggregation::distributed::{params_table_bytes, stats_table_bytes};
+use crowdqc_aggregation::distributed::{BuildBytes, params_table_bytes, stats_table_bytes};
 use crowdqc_core::memory::format_bytes;
 use crowdqc_core::{Error, Result};
 
@@ -15,6 +15,11 @@ pub const SHARD_BYTES_PER_JUDGMENT: u64 = 8;
 /// the output batch, the label and confidence columns (an allowance of 96 bytes, for
 /// ids of up to about 30 bytes).
 pub const SHARD_BYTES_PER_ITEM: u64 = 96;
+
+/// The shard build's I/O buffers: the run file's read buffer
+/// ([`crowdqc_io::RUN_READ_BUFFER`]), or the shard file's write buffer (1 MiB) and
+/// its encoding buffer (512 KiB), whichever is larger.
+pub const RUN_IO_BYTES: u64 = 3 << 19;
 
 /// The least room a shard may have; below it the plan refuses.
 pub const MIN_SHARD_ROOM: u64 = 4096;
@@ -60,10 +65,14 @@ pub struct FitMemory {
     pub partition: u64,
     /// The bound on the partitioning read's buffered rows (a share of the budget).
     pub partition_buffer: u64,
-    /// The shard build's peak: the dictionaries as built, sorted and their code maps,
-    /// and the largest run while it is built into its shard files
-    /// ([`RUN_BYTES_PER_JUDGMENT`](super::RUN_BYTES_PER_JUDGMENT) per judgment).
+    /// The shard build's peak (see [`with_build`](Self::with_build)): the sorted
+    /// dictionaries and their code maps, and the largest run's build as it tracked
+    /// its bytes.
     pub shard_build: u64,
+    /// Judgments of the run whose build held the most.
+    pub build_judgments: u64,
+    /// Items of the run whose build held the most.
+    pub build_items: u64,
 }
 
 /// The peak of each phase of the out-of-core path, in bytes (see
@@ -132,21 +141,29 @@ impl FitMemory {
     }
 
     /// Records what the partitioning read held (`dictionaries`: the worker and label
-    /// dictionaries as built) and the shard build's peak for runs of at most
-    /// `max_run` judgments, with `build_dictionaries` bytes of dictionaries (as built,
-    /// sorted, and the code maps) held meanwhile.
+    /// dictionaries as built; `runs`: its buffers, for `n_runs` runs).
     pub fn with_reads(
         mut self,
         dictionaries: u64,
         runs: &crowdqc_io::RunsMemory,
         n_runs: usize,
-        build_dictionaries: u64,
-        max_run: u64,
     ) -> FitMemory {
         self.partition_buffer = runs.buffer;
         self.partition = dictionaries.saturating_add(runs.peak(n_runs));
-        self.shard_build = build_dictionaries
-            .saturating_add(max_run.saturating_mul(super::RUN_BYTES_PER_JUDGMENT));
+        self
+    }
+
+    /// Records the shard build's peak: `dictionaries` bytes held throughout it (the
+    /// sorted worker and label ids and the maps from the runs' codes) and the larger of
+    /// the dictionaries as built (`built` bytes, held until they are sorted and mapped)
+    /// and the largest run's build: its tracked bytes ([`BuildBytes::peak`]: its
+    /// triples, item ids, CSR arrays and batch) and the run file's read buffer or the
+    /// shard file's write buffers ([`RUN_IO_BYTES`]).
+    pub fn with_build(mut self, dictionaries: u64, built: u64, build: BuildBytes) -> FitMemory {
+        self.shard_build =
+            dictionaries.saturating_add(built.max(build.peak.saturating_add(RUN_IO_BYTES)));
+        self.build_judgments = build.judgments;
+        self.build_items = build.items;
         self
     }
 
@@ -200,6 +217,8 @@ impl FitMemory {
             partition: 0,
             partition_buffer: 0,
             shard_build: 0,
+            build_judgments: 0,
+            build_items: 0,
         };
         let Some(b) = budget else {
             return Ok(m);

@@ -47,6 +47,7 @@
 
 mod fit;
 mod fit_memory;
+mod rss;
 mod summary;
 
 use std::path::Path;
@@ -57,8 +58,10 @@ use crowdqc_core::{Error, Result};
 pub use crowdqc_io::release_freed_heap;
 pub use fit::OutOfCore;
 pub use fit_memory::{
-    FitMemory, MIN_SHARD_ROOM, OUTPUT_ROWS, Phases, SHARD_BYTES_PER_ITEM, SHARD_BYTES_PER_JUDGMENT,
+    FitMemory, MIN_SHARD_ROOM, OUTPUT_ROWS, Phases, RUN_IO_BYTES, SHARD_BYTES_PER_ITEM,
+    SHARD_BYTES_PER_JUDGMENT,
 };
+pub use rss::MeasuredPhases;
 pub use summary::{ClassItems, Request, Summary, aggregate, check, items, items_of};
 
 /// The methods that run out of core.
@@ -71,6 +74,45 @@ pub const RUN_BYTES_PER_JUDGMENT: u64 = 64;
 /// The share of the budget the partitioning read may buffer rows in (one eighth; see
 /// [`crowdqc_io::RunsMemory`]).
 pub const PARTITION_BUFFER_SHARE: u64 = 8;
+
+/// The least budget the out-of-core path takes: the partitioning read's smallest batch
+/// ([`crowdqc_io::MIN_BATCH_ROWS`] rows at [`crowdqc_io::BATCH_BYTES_PER_ROW`]),
+/// decoded and split into runs, in its share of the budget (the batch and its copy
+/// take as much as the buffered rows, an eighth, see [`PARTITION_BUFFER_SHARE`]):
+/// 64 KiB (a floor for the read alone: the per-worker tables of the fit are checked
+/// on their own, see [`FitMemory::plan`]). Below it [`aggregate`] refuses, naming
+/// `--max-memory` ([`OutOfCore::prepare_within`] reads in batches of
+/// [`crowdqc_io::MIN_BATCH_ROWS`] rows then, above its plan).
+pub const MIN_BUDGET: u64 = crowdqc_io::MIN_BATCH_ROWS as u64
+    * crowdqc_io::BATCH_BYTES_PER_ROW
+    * 2
+    * PARTITION_BUFFER_SHARE;
+
+/// Refuses a budget below [`MIN_BUDGET`] ([`Error::ResourceLimit`], exit 2 in the CLI).
+///
+/// # Errors
+/// [`Error::ResourceLimit`] naming `--max-memory` and the floor.
+pub fn check_budget_floor(budget: u64, budget_kind: &str) -> Result<()> {
+    if budget >= MIN_BUDGET {
+        return Ok(());
+    }
+    Err(Error::ResourceLimit {
+        what: format!(
+            "the out-of-core partitioning read (its smallest input batch, {} rows at about {} \
+             bytes each, decoded and split into runs, in an eighth of the budget)",
+            crowdqc_io::MIN_BATCH_ROWS,
+            crowdqc_io::BATCH_BYTES_PER_ROW
+        ),
+        bytes: MIN_BUDGET,
+        budget,
+        budget_kind: budget_kind.to_string(),
+        way_out: format!(
+            "raise --max-memory to at least {} ({MIN_BUDGET} bytes), the least budget the \
+             out-of-core path takes",
+            memory::format_bytes(MIN_BUDGET)
+        ),
+    })
+}
 
 /// Most runs [`plan`] chooses.
 pub const MAX_RUNS: usize = 4096;

@@ -11,7 +11,8 @@ use crowdqc_core::numeric::argmax;
 use crowdqc_core::progress::Progress;
 use crowdqc_core::{Error, IdRef, IngestOptions, Result};
 
-use super::{FitMemory, METHODS, OutOfCore, Phases, Plan};
+use super::rss::peak_rss;
+use super::{FitMemory, METHODS, MeasuredPhases, OutOfCore, Phases, Plan};
 
 /// What to fit out of core and where to write the items.
 #[derive(Debug, Clone)]
@@ -56,6 +57,9 @@ pub struct Summary {
     /// The peak of each phase by the plan (bytes; the process adds its binary, thread
     /// stacks and allocator slack, see `docs/scale-out-of-core.md`).
     pub phases: Phases,
+    /// The process's peak resident set by the end of each phase (bytes; see
+    /// [`MeasuredPhases`]): each is the peak of that phase and the ones before.
+    pub measured_phases: MeasuredPhases,
     /// The memory budget, in bytes.
     pub budget: u64,
     /// The in-memory estimate that did not fit, in bytes.
@@ -123,6 +127,18 @@ impl fmt::Display for Summary {
             b(p.fit),
             b(p.items)
         )?;
+        let q = &self.measured_phases;
+        if let (Some(a), Some(s), Some(t), Some(i)) = (q.partition, q.shard_build, q.fit, q.items) {
+            writeln!(
+                f,
+                "measured     peak RSS by the end of: partition {}, shard build {}, fit {}, \
+                 items {}",
+                b(a),
+                b(s),
+                b(t),
+                b(i)
+            )?;
+        }
         writeln!(
             f,
             "judgments    {} ({} items, {} workers, {} classes)",
@@ -295,6 +311,7 @@ pub fn aggregate(
     progress: &dyn Progress,
 ) -> Result<Summary> {
     let cfg = check(req)?;
+    super::check_budget_floor(plan.budget, plan.budget_kind)?;
     if let Some(p) = req.out {
         crowdqc_io::check_output_path(p)?;
     }
@@ -314,7 +331,9 @@ pub fn aggregate(
         progress,
     )?;
     let t1 = Instant::now();
+    let mut measured = ooc.measured();
     let fit = ooc.fit_ds(&cfg, progress)?;
+    measured.fit = peak_rss();
     let t2 = Instant::now();
     // only the posterior parameters are needed from here: the fitted ones are dropped
     // now (a `..` pattern would keep them to the end of this function), and the heap
@@ -337,6 +356,7 @@ pub fn aggregate(
             }
         }
     }
+    measured.items = peak_rss();
     let t3 = Instant::now();
     Ok(Summary {
         method: req.method.to_string(),
@@ -345,6 +365,7 @@ pub fn aggregate(
         partitions: ooc.n_partitions(),
         memory: *ooc.memory(),
         phases: ooc.memory().phases(),
+        measured_phases: measured,
         budget: plan.budget,
         in_memory_estimate: plan.estimate,
         judgments: ooc.n_judgments(),
