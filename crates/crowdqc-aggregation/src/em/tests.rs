@@ -6,6 +6,53 @@ use crate::em::posterior::EStep;
 use crowdqc_core::{IngestOptions, JudgmentMatrix};
 use crowdqc_testkit::synth::{BatchOptions, Redundancy, SynthConfig, SynthCrowd};
 
+/// A seeded synthetic matrix of `n` judgments: `workers` workers, `k` classes,
+/// `per_item` judgments per item, `gold` of the items with gold.
+fn synth(
+    seed: u64,
+    workers: usize,
+    k: usize,
+    per_item: u32,
+    gold: f64,
+    n: u64,
+) -> JudgmentMatrix {
+    let cfg = SynthConfig {
+        seed,
+        n_workers: workers,
+        n_classes: k,
+        redundancy: Redundancy::Fixed(per_item),
+        gold_fraction: gold,
+        ..SynthConfig::default()
+    }
+    .with_judgments(n);
+    SynthCrowd::new(cfg)
+        .expect("config")
+        .to_matrix(&BatchOptions::default(), IngestOptions::default())
+        .expect("matrix")
+}
+
+/// The engine's settings in these tests: a full M-step without smoothing, estimated
+/// priors, the majority-vote start.
+fn config(max_iter: usize, tol: f64, stop: StopRule, keep: bool) -> EmConfig<'static> {
+    EmConfig {
+        method: "test",
+        max_iter,
+        tol,
+        m_step: MStep::Full { smoothing: 0.0 },
+        priors: Priors::Estimated,
+        initial: None,
+        start: None,
+        stop,
+        progress: &crowdqc_core::progress::NoProgress,
+        keep,
+    }
+}
+
+/// The bit patterns of `v`, to compare results exactly.
+fn bits(v: &[f64]) -> Vec<u64> {
+    v.iter().map(|x| x.to_bits()).collect()
+}
+
 /// `dynamic`: the run-time-k kernel; `indices`: keep precomputed group indices;
 /// `interleaved`: chunk tables with the `log2` rows (else sums only). Returns the
 /// result and its posteriors (from the last pass's parameters).
@@ -23,18 +70,7 @@ fn fit_with(
     if !indices {
         d.group_of = None;
     }
-    let cfg = EmConfig {
-        method: "test",
-        max_iter: 10,
-        tol: 1e-9,
-        m_step: MStep::Full { smoothing: 0.0 },
-        priors: Priors::Estimated,
-        initial: None,
-        start: None,
-        stop,
-        progress: &crowdqc_core::progress::NoProgress,
-        keep: false,
-    };
+    let cfg = config(10, 1e-9, stop, false);
     let mut r = run(&d, &cfg).expect("fit");
     let (l, p) = r.last_pass.take().expect("no posteriors kept");
     let mut e = EStep::new(m, &active, false, l, p);
@@ -68,18 +104,7 @@ fn fixed_and_run_time_kernels_agree() {
         (8, 3_000, 40_000),
         (5, 30_000, 60_000),
     ] {
-        let cfg = SynthConfig {
-            seed: 7,
-            n_workers: workers,
-            n_classes: k,
-            redundancy: Redundancy::Fixed(5),
-            ..SynthConfig::default()
-        }
-        .with_judgments(n);
-        let m = SynthCrowd::new(cfg)
-            .expect("config")
-            .to_matrix(&BatchOptions::default(), IngestOptions::default())
-            .expect("matrix");
+        let m = synth(7, workers, k, 5, 0.05, n);
         for stop in [StopRule::CrowdKit, StopRule::LogLikelihood] {
             let (a, qa) = fit(&m, false, true, stop);
             for ((b, qb), how) in [
@@ -109,18 +134,7 @@ fn fixed_and_run_time_kernels_agree() {
 #[test]
 fn sums_only_tables_give_the_same_bits() {
     for (k, workers) in [(3, 50), (5, 400), (9, 300)] {
-        let cfg = SynthConfig {
-            seed: 11,
-            n_workers: workers,
-            n_classes: k,
-            redundancy: Redundancy::Fixed(4),
-            ..SynthConfig::default()
-        }
-        .with_judgments(40_000);
-        let m = SynthCrowd::new(cfg)
-            .expect("config")
-            .to_matrix(&BatchOptions::default(), IngestOptions::default())
-            .expect("matrix");
+        let m = synth(11, workers, k, 4, 0.05, 40_000);
         for stop in [StopRule::CrowdKit, StopRule::LogLikelihood] {
             let (a, qa) = fit_with(&m, false, true, true, stop);
             let (b, qb) = fit_with(&m, false, false, false, stop);
@@ -147,19 +161,7 @@ fn kept_posteriors_are_the_on_demand_bits() {
         (5, 400, true),
         (9, 60, false),
     ] {
-        let cfg = SynthConfig {
-            seed: 5,
-            n_workers: workers,
-            n_classes: k,
-            redundancy: Redundancy::Fixed(3),
-            gold_fraction: 0.1,
-            ..SynthConfig::default()
-        }
-        .with_judgments(30_000);
-        let m = SynthCrowd::new(cfg)
-            .expect("config")
-            .to_matrix(&BatchOptions::default(), IngestOptions::default())
-            .expect("matrix");
+        let m = synth(5, workers, k, 3, 0.1, 30_000);
         let active = ActiveClasses::new(&m, None, "test").expect("classes");
         let runs = [(0, 1e-9), (1, 1e-9), (6, 1e-9), (50, 1e-3)];
         for (stop, (max_iter, tol)) in [StopRule::CrowdKit, StopRule::LogLikelihood]
@@ -169,19 +171,7 @@ fn kept_posteriors_are_the_on_demand_bits() {
             let run_keep = |keep: bool| {
                 let mut d = EmData::new(&m, &active, true);
                 d.force_dynamic = dynamic;
-                let cfg = EmConfig {
-                    method: "test",
-                    max_iter,
-                    tol,
-                    m_step: MStep::Full { smoothing: 0.0 },
-                    priors: Priors::Estimated,
-                    initial: None,
-                    start: None,
-                    stop,
-                    progress: &crowdqc_core::progress::NoProgress,
-                    keep,
-                };
-                run(&d, &cfg).expect("fit")
+                run(&d, &config(max_iter, tol, stop, keep)).expect("fit")
             };
             let fit = run_keep(true);
             let it = fit.report.iterations;
@@ -196,7 +186,6 @@ fn kept_posteriors_are_the_on_demand_bits() {
             e.force_dynamic = dynamic;
             let mut q = vec![0.0; m.n_items() * m.n_classes()];
             e.rows_into(&m, 0..m.n_items(), &mut q);
-            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
             let what = format!("k {k}, {workers} workers, {stop:?}, {max_iter} iterations");
             assert_eq!(bits(&kept), bits(&q), "{what}");
         }
@@ -219,39 +208,15 @@ fn vector_widths_give_the_same_bits() {
         (7, 80),
         (8, 90),
     ] {
-        let cfg = SynthConfig {
-            seed: 13,
-            n_workers: workers,
-            n_classes: k,
-            redundancy: Redundancy::Fixed(4),
-            gold_fraction: 0.05,
-            ..SynthConfig::default()
-        }
-        .with_judgments(24_002);
-        let m = SynthCrowd::new(cfg)
-            .expect("config")
-            .to_matrix(&BatchOptions::default(), IngestOptions::default())
-            .expect("matrix");
+        let m = synth(13, workers, k, 4, 0.05, 24_002);
         let active = ActiveClasses::new(&m, None, "test").expect("classes");
         for stop in [StopRule::CrowdKit, StopRule::LogLikelihood] {
             let run_bits = |bits: u16| {
                 let mut d = EmData::new(&m, &active, true);
                 d.vector_bits = bits;
-                let cfg = EmConfig {
-                    method: "test",
-                    max_iter: 8,
-                    tol: 1e-12,
-                    m_step: MStep::Full { smoothing: 0.0 },
-                    priors: Priors::Estimated,
-                    initial: None,
-                    start: None,
-                    stop,
-                    progress: &crowdqc_core::progress::NoProgress,
-                    keep: true,
-                };
+                let cfg = config(8, 1e-12, stop, true);
                 run(&d, &cfg).expect("fit")
             };
-            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
             let a = run_bits(256);
             {
                 let b = run_bits(128);

@@ -17,7 +17,7 @@ use crowdqc::core::estimator::{Estimator, FittedModel};
 use crowdqc_testkit::fixtures::dataset_dir;
 use crowdqc_testkit::synth::{BatchOptions, Redundancy, SynthConfig, SynthCrowd};
 
-use crate::util::{crowdqc, s};
+use crate::util::{Run, crowdqc, s};
 
 fn generated(dir: &Path, n: u64, k: usize, workers: usize) -> PathBuf {
     let cfg = SynthConfig {
@@ -75,11 +75,15 @@ fn budget_for(input: &Path) -> String {
     b.to_string()
 }
 
-/// The CLI out of core against the in-memory exact-sums items table.
-fn check(input: &Path, max_memory: &str, method: &str, judgments: usize) {
-    let tmp = tempfile::tempdir().expect("tmp");
-    let spill = tempfile::tempdir().expect("spill");
-    let out = tmp.path().join("items.csv");
+/// `crowdqc --max-memory … aggregate INPUT --spill-dir … --out … --format json`, which
+/// must succeed: the run and its JSON summary.
+fn aggregate_out_of_core(
+    input: &Path,
+    max_memory: &str,
+    method: &str,
+    spill: &Path,
+    out: &Path,
+) -> (Run, serde_json::Value) {
     let r = crowdqc(&[
         "--max-memory",
         max_memory,
@@ -88,14 +92,23 @@ fn check(input: &Path, max_memory: &str, method: &str, judgments: usize) {
         "--method",
         method,
         "--spill-dir",
-        s(spill.path()),
+        s(spill),
         "--out",
-        s(&out),
+        s(out),
         "--format",
         "json",
     ]);
     assert_eq!(r.code, Some(0), "{r:?}");
-    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
+    let v = serde_json::from_str(&r.stdout).expect("json");
+    (r, v)
+}
+
+/// The CLI out of core against the in-memory exact-sums items table.
+fn check(input: &Path, max_memory: &str, method: &str, judgments: usize) {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let spill = tempfile::tempdir().expect("spill");
+    let out = tmp.path().join("items.csv");
+    let (r, v) = aggregate_out_of_core(input, max_memory, method, spill.path(), &out);
     assert_eq!(v["out_of_core"], true, "{r:?}");
     assert_eq!(v["judgments"], judgments as u64, "every row counted");
     assert!(empty(spill.path()), "spill dir not empty");
@@ -346,22 +359,7 @@ fn every_phase_measured_within_its_plan_and_the_allowance() {
     let p = generated(tmp.path(), 1_000_000, 5, 1_000);
     let out = tmp.path().join("items.csv");
     let budget: u64 = 8_000_000;
-    let r = crowdqc(&[
-        "--max-memory",
-        &budget.to_string(),
-        "aggregate",
-        s(&p),
-        "--method",
-        "ds",
-        "--spill-dir",
-        s(spill.path()),
-        "--out",
-        s(&out),
-        "--format",
-        "json",
-    ]);
-    assert_eq!(r.code, Some(0), "{r:?}");
-    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
+    let (_, v) = aggregate_out_of_core(&p, &budget.to_string(), "ds", spill.path(), &out);
     assert_eq!(v["judgments"], 1_000_000u64);
     const ALLOWANCE: u64 = 40_000_000;
     let mut planned_so_far = 0;
