@@ -8,14 +8,7 @@ use crowdqc_testkit::synth::{BatchOptions, Redundancy, SynthConfig, SynthCrowd};
 
 /// A seeded synthetic matrix of `n` judgments: `workers` workers, `k` classes,
 /// `per_item` judgments per item, `gold` of the items with gold.
-fn synth(
-    seed: u64,
-    workers: usize,
-    k: usize,
-    per_item: u32,
-    gold: f64,
-    n: u64,
-) -> JudgmentMatrix {
+fn synth(seed: u64, workers: usize, k: usize, per_item: u32, gold: f64, n: u64) -> JudgmentMatrix {
     let cfg = SynthConfig {
         seed,
         n_workers: workers,
