@@ -117,18 +117,23 @@ pub(crate) fn pairs(m: &JudgmentMatrix, k_obs: usize, grouped: &[u32]) -> Pairs 
 /// One half-step of M-MSR: `to[j]` = trimmed mean of `|C[i, j]| / from[i]` over the
 /// neighbours `i` of `j` around `j`'s current value `cur[j]` (crowd-kit's
 /// `_remove_largest_and_smallest_F_value`, see [`trimmed_mean`]), or `cur[j]` when no
-/// value remains. Rows of up to [`NET_MAX`] values are sorted on the stack by the
-/// sorting network, longer ones in their segment of the scratch by the library's sort
-/// (the same order: see [`super::trim`]). Single-judgment workers read their row off
-/// their group's sorted values (see [`super::single`]), first, into `res`; then one
-/// parallel pass over fixed chunks of workers writes every `to[j]`: the graph row's
-/// mean, the group's result, or the current value (so `to` need not hold a copy of
-/// `cur`, and the fit swaps buffers instead of copying them).
+/// value remains. Returns `Σ to[j]²` per fixed block of [`SUM_CHUNK`] workers, each
+/// summed in worker order from −0 (the blocks of [`super::sums::sq_norms`]: the same
+/// bits, without another pass over `to`).
+///
+/// Three passes: the single-judgment workers' results from their groups, into `res`
+/// (see [`super::single`]); the graph rows, in parallel over fixed chunks of
+/// [`ROW_CHUNK`] workers, skipping the chunks of viewers only (`rows[c]` false); and
+/// one pass over the blocks that writes the viewers' results (or the current value
+/// when none) and sums the squares. Rows of up to [`NET_MAX`] values are sorted on the
+/// stack by the sorting network, longer ones in a scratch vector of the chunk by the
+/// library's sort (the same order: see [`super::trim`]). `to` need not hold a copy of
+/// `cur` (the fit swaps buffers instead of copying them).
 #[allow(clippy::too_many_arguments)]
 fn msr_half_step(
     g: &Pairs,
     xabs: &[f64],
-    segs: &mut [&mut [f64]],
+    rows: &[bool],
     groups: &Groups,
     res: &mut [f64],
     from: &[f64],
@@ -136,31 +141,29 @@ fn msr_half_step(
     to: &mut [f64],
     f: usize,
     n_items: usize,
-) {
+) -> Vec<f64> {
     // the single-judgment workers (their graph rows are empty), from their groups
     groups.half_step(from, cur, res, f, n_items);
     let res = &*res;
-    segs.par_chunks_mut(ROW_CHUNK)
-        .zip(to.par_chunks_mut(ROW_CHUNK))
+    to.par_chunks_mut(ROW_CHUNK)
         .enumerate()
-        .for_each(|(c, (segs, vals))| {
-            for (k, (seg, val)) in segs.iter_mut().zip(vals.iter_mut()).enumerate() {
+        .filter(|&(c, _)| rows[c])
+        .for_each(|(c, vals)| {
+            let mut long = Vec::new();
+            for (k, val) in vals.iter_mut().enumerate() {
                 let j = c * ROW_CHUNK + k;
+                if groups.v_of[j] != NONE {
+                    // a viewer: the last pass writes it
+                    continue;
+                }
                 let a = cur[j];
                 let edges = g.offsets[j]..g.offsets[j + 1];
                 if edges.is_empty() {
-                    // a viewer's result from its group; no value: the current one
-                    *val = match groups.v_of[j] {
-                        NONE => a,
-                        v => match res[v as usize] {
-                            r if r.is_nan() => a,
-                            r => r,
-                        },
-                    };
+                    *val = a;
                     continue;
                 }
                 let short = edges.len() <= NET_MAX;
-                let ratios = edges.filter_map(|e| {
+                let ratios = edges.clone().filter_map(|e| {
                     let d = from[g.nbr[e] as usize];
                     (d > 0.0 && d.is_finite()).then(|| xabs[e] / d)
                 });
@@ -174,18 +177,38 @@ fn msr_half_step(
                     sort_network(&mut buf, len);
                     trimmed_mean(&buf[..len], a, f, n_items)
                 } else {
-                    let mut len = 0;
-                    for r in ratios {
-                        seg[len] = r;
-                        len += 1;
-                    }
-                    let y = &mut seg[..len];
-                    y.sort_unstable_by(f64::total_cmp);
-                    trimmed_mean(y, a, f, n_items)
+                    long.clear();
+                    long.extend(ratios);
+                    long.sort_unstable_by(f64::total_cmp);
+                    trimmed_mean(&long, a, f, n_items)
                 };
                 *val = out.unwrap_or(a);
             }
         });
+    to.par_chunks_mut(SUM_CHUNK)
+        .enumerate()
+        .map(|(c, vals)| {
+            let mut s = -0.0;
+            for (k, val) in vals.iter_mut().enumerate() {
+                let j = c * SUM_CHUNK + k;
+                // a viewer's result from its group; no value: the current one
+                let v = groups.v_of[j];
+                if v != NONE {
+                    *val = match res[v as usize] {
+                        r if r.is_nan() => cur[j],
+                        r => r,
+                    };
+                }
+                s += *val * *val;
+            }
+            s
+        })
+        .collect()
+}
+
+/// `Σ x²` from the blocks' sums of [`msr_half_step`], added in block order from −0.
+fn sum_blocks(blocks: &[f64]) -> f64 {
+    blocks.iter().fold(-0.0, |s, &b| s + b)
 }
 
 impl Estimator for MmsrParams {
@@ -239,26 +262,22 @@ impl MmsrParams {
         let mut v: Vec<f64> = (0..w).map(|_| rng.random::<f64>()).collect();
         // the next iterate is written into these and swapped in (no copies)
         let (mut u_next, mut v_next) = (vec![0.0; w], vec![0.0; w]);
-        // scratch segments for the rows too long for the sorting network only
-        let long = |i: usize| if degree(i) > NET_MAX { degree(i) } else { 0 };
-        let mut scratch = vec![0.0; (0..w).map(long).sum()];
-        let mut segs: Vec<&mut [f64]> = Vec::with_capacity(w);
-        let mut rest: &mut [f64] = &mut scratch;
-        for i in 0..w {
-            let (head, tail) = std::mem::take(&mut rest).split_at_mut(long(i));
-            segs.push(head);
-            rest = tail;
-        }
+        // the chunks of the half-step's row pass with some worker who is not a viewer
+        let rows: Vec<bool> = groups
+            .v_of
+            .par_chunks(ROW_CHUNK)
+            .map(|c| c.iter().any(|&v| v == NONE))
+            .collect();
         let mut res = vec![0.0; groups.v_worker.len()];
         let mut report = FitReport::default();
         for it in 1..=self.max_iter {
             progress.check()?;
             let (gr, gs) = (&groups, &mut res);
-            msr_half_step(&g, &xabs, &mut segs, gr, gs, &u, &v, &mut v_next, f, n);
-            msr_half_step(&g, &xabs, &mut segs, gr, gs, &v_next, &u, &mut u_next, f, n);
+            let vv = msr_half_step(&g, &xabs, &rows, gr, gs, &u, &v, &mut v_next, f, n);
+            let uu = msr_half_step(&g, &xabs, &rows, gr, gs, &v_next, &u, &mut u_next, f, n);
             // Only u vᵀ is identified: rebalance to ‖u‖ = ‖v‖ (the trimmed means are
             // equivariant to this scaling) so that neither drifts to 0 or infinity.
-            let (uu, vv) = sq_norms(&u_next, &v_next);
+            let (uu, vv) = (sum_blocks(&uu), sum_blocks(&vv));
             let (nu, nv) = (f64::sqrt(uu), f64::sqrt(vv));
             let c = if nu > 0.0 && nv > 0.0 && nu.is_finite() && nv.is_finite() {
                 Some((nv / nu).sqrt())
@@ -286,7 +305,6 @@ impl MmsrParams {
                 break;
             }
         }
-        drop(segs);
 
         let (uu, vv) = sq_norms(&u, &v);
         let (nu, nv) = (uu.sqrt(), vv.sqrt());

@@ -352,7 +352,8 @@ impl Groups {
         let mut len = 0;
         for (k, e) in ents.enumerate() {
             let d = from[self.nbr[e] as usize];
-            let ok = d > 0.0 && d.is_finite();
+            // d > 0 and finite, without branches
+            let ok = (d > 0.0) & (d < f64::INFINITY);
             let r = if ok { self.xabs[e] / d } else { f64::NAN };
             raw[k] = r;
             y[len] = r;
