@@ -266,7 +266,7 @@ impl MmsrParams {
         let rows: Vec<bool> = groups
             .v_of
             .par_chunks(ROW_CHUNK)
-            .map(|c| c.iter().any(|&v| v == NONE))
+            .map(|c| c.contains(&NONE))
             .collect();
         let mut res = vec![0.0; groups.v_worker.len()];
         let mut report = FitReport::default();

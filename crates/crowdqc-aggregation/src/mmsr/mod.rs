@@ -122,6 +122,12 @@
 //! `u`, `v` into second buffers that are then swapped in (no copies of the previous
 //! iterate), and every per-worker pass (the groups' results written back, the
 //! rebalancing and the loss, the final skills) runs in parallel over fixed chunks.
+//! The row pass of a half-step skips the chunks whose workers are all viewers, keeps
+//! its scratch for long rows per chunk (no table of per-worker slices, which at 10⁶
+//! workers was 16 MB read by every half-step), and the pass that writes the viewers'
+//! results also sums the squares of the new vector per block of 4 096 workers (the
+//! blocks of the rebalancing norms: the same bits, one pass over `u`, `v` fewer per
+//! half-step; since session 11).
 //! **The fit is bit-identical to the plain graph's** (unit tests on random mixed data with repeat workers, pairs
 //! sharing several items, duplicate answers, lists shorter and longer than 32).
 //! Summing the kept range from prefix sums (O(1) per worker) was tried in session 8
@@ -134,6 +140,17 @@
 //! With one worker per judgment at 1e6 judgments (redundancy 10) the fit's CPU time
 //! is ~1.0 s against 0.15 s for the same judgments from 5 000 workers (one thread):
 //! issue 12's target (within 3×) is still missed (`benches/README.md`, session 10).
+//! Session 11's profile of that fit (callgrind, one thread, 1e5 judgments): the
+//! groups' half-step is ~70% of the fit's instructions (per item and half-step: ten
+//! ratios, one sort of ten values, three four-viewer passes), the per-worker passes
+//! (write-back, rebalancing and loss) ~15%, preparation (groups, graph, start) and the
+//! final signs/skills/posteriors the rest. Tried there and not kept (no gain): a
+//! table of the fully trimmed viewers' results per list (only ~19% of viewers have
+//! `F` values on both sides of their current value: most are trimmed on one side
+//! only, keeping six of nine values, so the table was built for nothing; +33%
+//! instructions), a memo of the kept sets already summed per list (~40% hits, not
+//! enough to skip a four-viewer pass: +20%), the masks of the masked sums as float
+//! compares (±0), eight viewers per pass instead of four (+10% CPU time).
 //!
 //! # Examples
 //! ```
