@@ -255,6 +255,7 @@ impl Ctx<'_> {
                     |(s, g), (w, x)| {
                         let g = gather(w, g).then_some(&*g);
                         solve_rows(
+                            kn,
                             x,
                             None,
                             self.lw,
@@ -339,6 +340,7 @@ impl Ctx<'_> {
             }
             None => {
                 solve_rows(
+                    kn,
                     tau_i,
                     Some(etau_i),
                     self.li,

@@ -66,6 +66,7 @@ impl Scratch {
 /// Solves `a x = b` (`a` is `n × n`, symmetric positive definite, overwritten by its
 /// factor) by the square-root-free Cholesky factorisation `a = L D Lᵀ`; `b` becomes
 /// `x`. False when `a` is not positive definite. Reads the lower triangle of `a` only.
+#[inline(always)]
 fn cholesky_solve(a: &mut [f64], n: usize, b: &mut [f64]) -> bool {
     dispatch!(n, d => cholesky_in(d, a, b))
 }
@@ -119,6 +120,7 @@ fn cholesky_in<D: Dim>(d: D, a: &mut [f64], b: &mut [f64]) -> bool {
 
 /// Newton direction `dir = −h⁻¹ g` (steepest descent if `h` is not positive
 /// definite); returns `g · dir`.
+#[inline(always)]
 fn direction(h: &mut [f64], g: &[f64], n: usize, dir: &mut [f64]) -> f64 {
     for (d, &gv) in dir.iter_mut().zip(g) {
         *d = -gv;
@@ -132,6 +134,7 @@ fn direction(h: &mut [f64], g: &[f64], n: usize, dir: &mut [f64]) -> f64 {
 }
 
 /// Row-normalised exponentials of the active rows of the trial logits.
+#[inline(always)]
 fn trial_exp(k: usize, trial: &[f64], active: &[bool], e: &mut [f64], mo: &mut [f64]) {
     for r in (0..k).filter(|&r| active[r]) {
         mo[r] = exp_row(k, trial, e, r);
@@ -141,6 +144,7 @@ fn trial_exp(k: usize, trial: &[f64], active: &[bool], e: &mut [f64], mo: &mut [
 /// The exponential tables of the trial logits: the caller's table `ex` of the same
 /// logits when given (the values [`trial_exp`] would compute, so no `exp`), else
 /// computed.
+#[inline(always)]
 fn first_table(k: usize, ex: Option<&[f64]>, s: &mut Scratch) {
     match ex {
         Some(e) => {
@@ -155,10 +159,12 @@ fn first_table(k: usize, ex: Option<&[f64]>, s: &mut Scratch) {
 }
 
 /// `‖v‖²`, the line search's merit function (of the gradient).
+#[inline(always)]
 fn sq_norm(v: &[f64]) -> f64 {
     v.iter().map(|x| x * x).sum()
 }
 
+#[inline(always)]
 fn max_abs(v: &[f64]) -> f64 {
     v.iter().fold(0.0, |m, x| m.max(x.abs()))
 }
@@ -174,8 +180,14 @@ fn max_abs(v: &[f64]) -> f64 {
 /// norm ([`ARMIJO`]). `ex`: the row-normalised exponentials
 /// of `x` ([`exp_rows`](super::kernel::exp_rows)) when the caller has them, used by
 /// the first pass instead of recomputing them. Returns the passes made.
+///
+/// `dim`: `K` (a compile-time constant for the fixed-size kernels, so that every loop
+/// over a row and the `K × K` solves unroll; the same operations in the same order
+/// either way, so the same bits).
 #[allow(clippy::too_many_arguments)]
-pub(super) fn solve_rows(
+#[inline(always)]
+pub(super) fn solve_rows<D: Dim>(
+    dim: D,
     x: &mut [f64],
     ex: Option<&[f64]>,
     lambda: f64,
@@ -185,7 +197,8 @@ pub(super) fn solve_rows(
     s: &mut Scratch,
     mut pass: impl FnMut(Side<'_>, &[bool], &mut Acc, &mut [f64]),
 ) -> usize {
-    let k = s.k;
+    let k = dim.n();
+    debug_assert_eq!(k, s.k);
     s.trial.copy_from_slice(x);
     s.active.fill(true);
     s.steps.fill(0);
@@ -534,6 +547,7 @@ mod tests {
         let w = [1.0, 0.0];
         let labels = [0usize, 0, 1];
         solve_rows(
+            Fixed::<2>,
             &mut x,
             None,
             1.0,
