@@ -133,6 +133,13 @@ fn direction(h: &mut [f64], g: &[f64], n: usize, dir: &mut [f64]) -> f64 {
     g.iter().zip(dir.iter()).map(|(a, b)| a * b).sum()
 }
 
+/// [`direction`] out of line: the ordinal solver's `4K × 4K` systems (inlining it
+/// there measured 0.6% more instructions).
+#[inline(never)]
+fn direction_out(h: &mut [f64], g: &[f64], n: usize, dir: &mut [f64]) -> f64 {
+    direction(h, g, n, dir)
+}
+
 /// Row-normalised exponentials of the active rows of the trial logits.
 #[inline(always)]
 fn trial_exp(k: usize, trial: &[f64], active: &[bool], e: &mut [f64], mo: &mut [f64]) {

@@ -2,7 +2,7 @@
 //! 2014), whose logit-space sums are projected onto the parameters.
 
 use super::super::kernel::{Acc, Side};
-use super::{ARMIJO, MIN_STEP, Scratch, direction, first_table, max_abs, sq_norm};
+use super::{ARMIJO, MIN_STEP, Scratch, direction_out, first_table, max_abs, sq_norm};
 
 /// The ordinal feature table: `feat[(r K + l) K + s]` is the index, in `0..4K`, of the
 /// parameter that threshold `s` contributes to logit `[r, l]` (Zhou et al. ICML 2014:
@@ -163,7 +163,7 @@ pub(in crate::minimax) fn solve_ordinal(
             break;
         }
         steps += 1;
-        let gd = direction(&mut s.hx, &s.gx, d, &mut s.dir[..d]);
+        let gd = direction_out(&mut s.hx, &s.gx, d, &mut s.dir[..d]);
         t = 1.0;
         if -0.5 * gd <= prog_tol {
             for (xv, dv) in x.iter_mut().zip(&s.dir) {
