@@ -121,6 +121,7 @@ impl Acc {
 
     /// Copies the lane-major sums of the active rows into `g` and the lower triangle
     /// of `h` (row-major).
+    #[inline(always)]
     pub(super) fn rows(&mut self, k: usize, active: &[bool]) {
         for r in (0..k).filter(|&r| active[r]) {
             for a in 0..k {

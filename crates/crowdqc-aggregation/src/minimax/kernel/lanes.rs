@@ -86,7 +86,7 @@ fn label_probs_in<D: Dim>(
 /// that they inline into the sweep's loops instead of dispatching on `K` per judgment:
 /// [`Fixed`] for `K` = 2–6 and 8 (the fixed-size lane kernels), [`Dynamic`] otherwise.
 /// Each lane does what the row-by-row code did for its row, in its order (same bits).
-pub(in crate::minimax) trait Kernel: Copy + Send + Sync {
+pub(in crate::minimax) trait Kernel: Dim + Copy + Send + Sync {
     /// Adds one judgment's gradient and Hessian terms ([`accumulate_lanes`]).
     fn acc(self, own: Side<'_>, other: Side<'_>, w: &[f64], l: usize, acc: &mut Acc, z: &mut [f64]);
     /// Multiplies `prod[r]` by the probability of label `l` under row `r` of the

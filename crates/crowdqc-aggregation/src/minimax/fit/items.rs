@@ -1,0 +1,230 @@
+//! The items' M-step fused with their E-step, over fixed chunks of items.
+
+use rayon::prelude::*;
+
+use super::super::kernel::{Acc, Kernel, Side, exp_blocks, exp_row, lane_scratch, with_kernel};
+use super::super::newton::{Scratch, solve_ordinal, solve_rows};
+use super::{CHUNK, ChunkSums, Ctx, State};
+
+impl Ctx<'_> {
+    /// M-step of item `i` (its logits `tau_i`, ordinal parameters `xi_i`), then its
+    /// E-step into `mu_i`. `etau_i` holds the exponential table of `tau_i` on entry
+    /// (the solve's first pass reads it) and on return (rebuilt if `tau_i` moved).
+    /// Returns `(ln Z_i, max |Δμ_i|)`.
+    #[allow(clippy::too_many_arguments)]
+    fn item_block<Kn: Kernel>(
+        &self,
+        kn: Kn,
+        i: usize,
+        tau_i: &mut [f64],
+        etau_i: &mut [f64],
+        xi_i: Option<&mut [f64]>,
+        mu_i: &mut [f64],
+        sigma: &[f64],
+        esigma: &[f64],
+        log_prior: &[f64],
+        s: &mut Scratch,
+        buf: &mut [f64],
+    ) -> (f64, f64) {
+        let (k, kk) = (self.k, self.k * self.k);
+        let range = self.m.item_range(i as u32);
+        let workers = &self.m.judgment_workers()[range.clone()];
+        let lab = &self.lab[range];
+        let (old, rest) = buf.split_at_mut(k);
+        let (logp, rest) = rest.split_at_mut(k);
+        let (tau_old, rest) = rest.split_at_mut(kk);
+        let (prod, z) = rest.split_at_mut(k);
+        old.copy_from_slice(mu_i);
+        tau_old.copy_from_slice(tau_i);
+        if workers.is_empty() {
+            // no judgment: the prior
+            let mx = log_prior.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let tot: f64 = log_prior.iter().map(|v| (v - mx).exp()).sum();
+            let mut diff: f64 = 0.0;
+            for r in 0..k {
+                mu_i[r] = (log_prior[r] - mx).exp() / tot;
+                diff = diff.max((mu_i[r] - old[r]).abs());
+            }
+            return (0.0, diff);
+        }
+        let w_old: &[f64] = old;
+        let pass = |own: Side<'_>, _: &[bool], acc: &mut Acc, z: &mut [f64]| {
+            for (&w, &l) in workers.iter().zip(lab) {
+                let w = w as usize;
+                let other = Side {
+                    x: &sigma[w * kk..(w + 1) * kk],
+                    e: &esigma[w * kk..(w + 1) * kk],
+                };
+                kn.acc(own, other, w_old, l as usize, acc, z);
+            }
+        };
+        match xi_i {
+            Some(x) => {
+                solve_ordinal(
+                    x,
+                    tau_i,
+                    Some(etau_i),
+                    &self.feat,
+                    self.li,
+                    self.inner_max,
+                    self.inner_tol,
+                    self.prog_tol,
+                    s,
+                    pass,
+                );
+            }
+            None => {
+                solve_rows(
+                    kn,
+                    tau_i,
+                    Some(etau_i),
+                    self.li,
+                    self.inner_max,
+                    self.inner_tol,
+                    self.prog_tol,
+                    s,
+                    pass,
+                );
+            }
+        }
+        // E-step: products of probabilities (rescaled into logs every 32 judgments,
+        // far from underflow) instead of a logarithm per judgment and class
+        logp.copy_from_slice(log_prior);
+        prod.fill(1.0);
+        // the table rows of the logit rows that moved (a row's table depends on that
+        // row only: the same values as rebuilding every row)
+        for r in 0..k {
+            let row = r * k..(r + 1) * k;
+            if tau_i[row.clone()]
+                .iter()
+                .zip(&tau_old[row])
+                .any(|(a, b)| a.to_bits() != b.to_bits())
+            {
+                exp_row(k, tau_i, etau_i, r);
+            }
+        }
+        let etau_i: &[f64] = etau_i;
+        for (j, (&w, &l)) in workers.iter().zip(lab).enumerate() {
+            let w = w as usize;
+            let (sw, ew) = (&sigma[w * kk..(w + 1) * kk], &esigma[w * kk..(w + 1) * kk]);
+            let own = Side {
+                x: tau_i,
+                e: etau_i,
+            };
+            kn.probs(own, Side { x: sw, e: ew }, l as usize, prod, z);
+            if j % 32 == 31 {
+                for (lp, p) in logp.iter_mut().zip(prod.iter_mut()) {
+                    *lp += p.ln();
+                    *p = 1.0;
+                }
+            }
+        }
+        for (lp, p) in logp.iter_mut().zip(prod.iter()) {
+            *lp += p.ln();
+        }
+        let mx = logp.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let mut tot = 0.0;
+        for (m, &lp) in mu_i.iter_mut().zip(logp.iter()) {
+            *m = (lp - mx).exp();
+            tot += *m;
+        }
+        let mut diff: f64 = 0.0;
+        for r in 0..k {
+            mu_i[r] /= tot;
+            diff = diff.max((mu_i[r] - old[r]).abs());
+        }
+        (mx + tot.ln(), diff)
+    }
+
+    /// M-step of every item fused with the E-step, over fixed chunks of items.
+    pub(in crate::minimax) fn item_step(&self, st: &mut State) -> ChunkSums {
+        with_kernel!(self.k, kn => self.item_sweep(kn, st))
+    }
+
+    /// [`item_step`](Self::item_step) with the kernel `kn` of `K` classes.
+    fn item_sweep<Kn: Kernel>(&self, kn: Kn, st: &mut State) -> ChunkSums {
+        let (k, kk, d) = (self.k, self.k * self.k, self.d);
+        exp_blocks(k, &st.sigma, &mut st.esigma);
+        let (sigma, esigma, log_prior) = (&st.sigma, &st.esigma, &st.log_prior);
+        let init = || {
+            (
+                Scratch::new(k, d),
+                vec![0.0; 5 * k + 2 * kk + lane_scratch(k)],
+            )
+        };
+        let sums: Vec<ChunkSums> = if self.ordinal {
+            st.tau
+                .par_chunks_mut(CHUNK * kk)
+                .zip(st.etau.par_chunks_mut(CHUNK * kk))
+                .zip(st.mu.par_chunks_mut(CHUNK * k))
+                .zip(st.xi.par_chunks_mut(CHUNK * d))
+                .enumerate()
+                .map_init(init, |(s, buf), (c, (((tc, ec), mc), xc))| {
+                    let mut out = ChunkSums { ll: 0.0, diff: 0.0 };
+                    for (j, (((t, e), m), x)) in tc
+                        .chunks_mut(kk)
+                        .zip(ec.chunks_mut(kk))
+                        .zip(mc.chunks_mut(k))
+                        .zip(xc.chunks_mut(d))
+                        .enumerate()
+                    {
+                        let (ll, diff) = self.item_block(
+                            kn,
+                            c * CHUNK + j,
+                            t,
+                            e,
+                            Some(x),
+                            m,
+                            sigma,
+                            esigma,
+                            log_prior,
+                            s,
+                            buf,
+                        );
+                        out.ll += ll;
+                        out.diff = out.diff.max(diff);
+                    }
+                    out
+                })
+                .collect()
+        } else {
+            st.tau
+                .par_chunks_mut(CHUNK * kk)
+                .zip(st.etau.par_chunks_mut(CHUNK * kk))
+                .zip(st.mu.par_chunks_mut(CHUNK * k))
+                .enumerate()
+                .map_init(init, |(s, buf), (c, ((tc, ec), mc))| {
+                    let mut out = ChunkSums { ll: 0.0, diff: 0.0 };
+                    for (j, ((t, e), m)) in tc
+                        .chunks_mut(kk)
+                        .zip(ec.chunks_mut(kk))
+                        .zip(mc.chunks_mut(k))
+                        .enumerate()
+                    {
+                        let (ll, diff) = self.item_block(
+                            kn,
+                            c * CHUNK + j,
+                            t,
+                            e,
+                            None,
+                            m,
+                            sigma,
+                            esigma,
+                            log_prior,
+                            s,
+                            buf,
+                        );
+                        out.ll += ll;
+                        out.diff = out.diff.max(diff);
+                    }
+                    out
+                })
+                .collect()
+        };
+        sums.iter()
+            .fold(ChunkSums { ll: 0.0, diff: 0.0 }, |a, b| ChunkSums {
+                ll: a.ll + b.ll,
+                diff: a.diff.max(b.diff),
+            })
+    }
+}
