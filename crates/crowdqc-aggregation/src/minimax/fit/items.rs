@@ -152,72 +152,57 @@ impl Ctx<'_> {
                 vec![0.0; 5 * k + 2 * kk + lane_scratch(k)],
             )
         };
+        // one chunk of items; `xc` holds the chunk's ordinal parameters (ordinal only)
+        let chunk = |(s, buf): &mut (Scratch, Vec<f64>),
+                     c: usize,
+                     tc: &mut [f64],
+                     ec: &mut [f64],
+                     mc: &mut [f64],
+                     mut xc: Option<&mut [f64]>| {
+            let mut out = ChunkSums { ll: 0.0, diff: 0.0 };
+            for (j, ((t, e), m)) in tc
+                .chunks_mut(kk)
+                .zip(ec.chunks_mut(kk))
+                .zip(mc.chunks_mut(k))
+                .enumerate()
+            {
+                let x = xc.as_deref_mut().map(|x| &mut x[j * d..(j + 1) * d]);
+                let (ll, diff) = self.item_block(
+                    kn,
+                    c * CHUNK + j,
+                    t,
+                    e,
+                    x,
+                    m,
+                    sigma,
+                    esigma,
+                    log_prior,
+                    s,
+                    buf,
+                );
+                out.ll += ll;
+                out.diff = out.diff.max(diff);
+            }
+            out
+        };
+        let items = st
+            .tau
+            .par_chunks_mut(CHUNK * kk)
+            .zip(st.etau.par_chunks_mut(CHUNK * kk))
+            .zip(st.mu.par_chunks_mut(CHUNK * k));
         let sums: Vec<ChunkSums> = if self.ordinal {
-            st.tau
-                .par_chunks_mut(CHUNK * kk)
-                .zip(st.etau.par_chunks_mut(CHUNK * kk))
-                .zip(st.mu.par_chunks_mut(CHUNK * k))
+            items
                 .zip(st.xi.par_chunks_mut(CHUNK * d))
                 .enumerate()
-                .map_init(init, |(s, buf), (c, (((tc, ec), mc), xc))| {
-                    let mut out = ChunkSums { ll: 0.0, diff: 0.0 };
-                    for (j, (((t, e), m), x)) in tc
-                        .chunks_mut(kk)
-                        .zip(ec.chunks_mut(kk))
-                        .zip(mc.chunks_mut(k))
-                        .zip(xc.chunks_mut(d))
-                        .enumerate()
-                    {
-                        let (ll, diff) = self.item_block(
-                            kn,
-                            c * CHUNK + j,
-                            t,
-                            e,
-                            Some(x),
-                            m,
-                            sigma,
-                            esigma,
-                            log_prior,
-                            s,
-                            buf,
-                        );
-                        out.ll += ll;
-                        out.diff = out.diff.max(diff);
-                    }
-                    out
+                .map_init(init, |sb, (c, (((tc, ec), mc), xc))| {
+                    chunk(sb, c, tc, ec, mc, Some(xc))
                 })
                 .collect()
         } else {
-            st.tau
-                .par_chunks_mut(CHUNK * kk)
-                .zip(st.etau.par_chunks_mut(CHUNK * kk))
-                .zip(st.mu.par_chunks_mut(CHUNK * k))
+            items
                 .enumerate()
-                .map_init(init, |(s, buf), (c, ((tc, ec), mc))| {
-                    let mut out = ChunkSums { ll: 0.0, diff: 0.0 };
-                    for (j, ((t, e), m)) in tc
-                        .chunks_mut(kk)
-                        .zip(ec.chunks_mut(kk))
-                        .zip(mc.chunks_mut(k))
-                        .enumerate()
-                    {
-                        let (ll, diff) = self.item_block(
-                            kn,
-                            c * CHUNK + j,
-                            t,
-                            e,
-                            None,
-                            m,
-                            sigma,
-                            esigma,
-                            log_prior,
-                            s,
-                            buf,
-                        );
-                        out.ll += ll;
-                        out.diff = out.diff.max(diff);
-                    }
-                    out
+                .map_init(init, |sb, (c, ((tc, ec), mc))| {
+                    chunk(sb, c, tc, ec, mc, None)
                 })
                 .collect()
         };
