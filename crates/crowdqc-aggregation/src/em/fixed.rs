@@ -14,7 +14,7 @@ use std::f64::consts::LN_2;
 use super::kernels::{EPS_ENTROPY, PassIn, init_chunk_table_k, prefetch_rows, prefetching, waves};
 use super::lanes::LANES;
 #[cfg(target_arch = "x86_64")]
-use super::lanes::softmax2_x4_avx2;
+use super::lanes::softmax2_ent_x4_avx2;
 use super::posterior::empty_row;
 use super::{Buffers, EmData};
 use crate::common::EPS;
@@ -94,7 +94,7 @@ fn chunk_avx2<const K: usize, const ENTROPY: bool>(
 /// vectors written out when `WIDE` (only from [`chunk_avx2`]).
 ///
 /// Items go in blocks of [`LANES`]: their rows are gathered, their posteriors computed
-/// together (with AVX2, [`softmax2_x4_avx2`]: the bits of one item at a time), then each item's sums
+/// together (with AVX2, [`softmax2_ent_x4_avx2`], with the entropy parts: the bits of one item at a time), then each item's sums
 /// and scatter run in item order, so every sum is added in the order of an
 /// item-at-a-time pass (the same bits). With `rows`, each item's posterior row is
 /// written there (row `t - first`).
@@ -134,7 +134,7 @@ fn chunk<const K: usize, const ENTROPY: bool, const WIDE: bool>(
         if b + 1 < blocks {
             next = block::<K>(d, table.as_deref(), loge2, prefetching, t0 + LANES);
         }
-        let (mut v, mx, sum) = block_rows::<K, WIDE>(&mut acc, l2p);
+        let (mut v, mx, sum, ent) = block_rows::<K, WIDE, ENTROPY>(&mut acc, l2p);
         for i in 0..LANES {
             sums.item::<ENTROPY>(
                 d,
@@ -143,6 +143,7 @@ fn chunk<const K: usize, const ENTROPY: bool, const WIDE: bool>(
                 &mut v[i],
                 mx[i],
                 sum[i],
+                WIDE.then_some(&ent[i]),
                 table.as_deref_mut(),
             );
             if let Some(r) = rows.as_deref_mut() {
@@ -157,7 +158,7 @@ fn chunk<const K: usize, const ENTROPY: bool, const WIDE: bool>(
             prefetch_item::<K>(d, table.as_deref(), loge2, t);
         }
         let (mut v, mx, sum) = softmax2::<K>(&mut acc, l2p);
-        sums.item::<ENTROPY>(d, t, &acc, &mut v, mx, sum, table.as_deref_mut());
+        sums.item::<ENTROPY>(d, t, &acc, &mut v, mx, sum, None, table.as_deref_mut());
         if let Some(r) = rows.as_deref_mut() {
             write_row(d, l2p, t, &v, &mut r[(t - first) * K..][..K]);
         }
@@ -182,20 +183,26 @@ fn write_row<const K: usize>(
     }
 }
 
-/// The posterior rows of a block of items: [`softmax2_x4_avx2`] when `WIDE`, else
-/// [`softmax2`] item by item (the same bits).
+/// The posterior rows of a block of items: [`softmax2_ent_x4_avx2`] when `WIDE` (with
+/// the items' [`entropy_parts`] when `ENT`), else [`softmax2`] item by item (the same
+/// bits; the entropy parts are then zeros, computed by [`Sums::item`]).
 #[inline(always)]
 #[allow(clippy::type_complexity)]
-fn block_rows<const K: usize, const WIDE: bool>(
+fn block_rows<const K: usize, const WIDE: bool, const ENT: bool>(
     acc: &mut [[f64; K]; LANES],
     l2p: &[f64; K],
-) -> ([[f64; K]; LANES], [f64; LANES], [f64; LANES]) {
+) -> (
+    [[f64; K]; LANES],
+    [f64; LANES],
+    [f64; LANES],
+    [[f64; 4]; LANES],
+) {
     #[cfg(target_arch = "x86_64")]
     if WIDE {
         // SAFETY: `WIDE` is set only by `chunk_avx2`, which runs only when the CPU
         // reports AVX2.
         #[allow(unsafe_code)]
-        return unsafe { softmax2_x4_avx2::<K>(acc, l2p) };
+        return unsafe { softmax2_ent_x4_avx2::<K, ENT>(acc, l2p) };
     }
     // without AVX2 one item at a time (the portable four-item version is slower: LLVM
     // does not vectorise it across items)
@@ -203,7 +210,7 @@ fn block_rows<const K: usize, const WIDE: bool>(
     for i in 0..LANES {
         (v[i], mx[i], sum[i]) = softmax2::<K>(&mut acc[i], l2p);
     }
-    (v, mx, sum)
+    (v, mx, sum, [[0.0; 4]; LANES])
 }
 
 /// [`item_rows`] of items `t0..t0 + LANES`, their later judgments' rows prefetched.
@@ -301,6 +308,7 @@ impl<const K: usize> Sums<K> {
         v: &mut [f64; K],
         mx: f64,
         sum: f64,
+        ent: Option<&[f64; 4]>,
         table: Option<&mut [f64]>,
     ) {
         let (s, e) = (d.offsets[t], d.offsets[t + 1]);
@@ -323,23 +331,14 @@ impl<const K: usize> Sums<K> {
                 self.ent_off += sum.log2();
             }
         } else if ENTROPY {
-            // branch-free (whether a class is floored is data, not predictable):
-            // the terms of floored classes are multiplied by +0 (they are >= 0)
-            let mut kept = [0.0; K];
-            for c in 0..K {
-                // all ones when `v[c] < EPS` (the sign of `v[c] - EPS`)
-                let floored = (((v[c] - EPS).to_bits() as i64) >> 63) as u64;
-                kept[c] = f64::from_bits(1f64.to_bits() & !floored);
-            }
-            let (mut a, mut q, mut k) = (0.0, 0.0, 0.0);
-            for c in 0..K {
-                a += v[c] * (mx - acc[c]) * kept[c];
-                q += v[c] * kept[c];
-                k += kept[c];
-            }
+            // precomputed for four items at once (AVX2), or here
+            let [a, q, k, lr] = match ent {
+                Some(p) => *p,
+                None => entropy_parts::<K>(v, acc, mx, sum),
+            };
             self.ent_a += a;
             self.ent_floors += K as f64 - k;
-            self.ent_off += (1.0 - q) * log2_rough(sum);
+            self.ent_off += (1.0 - q) * lr;
         }
         for (c, &vc) in v.iter().enumerate() {
             self.prior[c] += vc;
@@ -403,22 +402,51 @@ impl Product {
     }
 }
 
-/// `log2 x` for `x` in `[1, 2^1023)` to within 1.2e-4 (the exponent plus a degree-4
-/// fit of `log2(1 + u)` on `[0, 1)` at Chebyshev nodes): only for terms multiplied by
-/// at most `K EPS`.
+/// Coefficients of [`log2_rough`]: a degree-4 fit of `log2(1 + u)` on `[0, 1)` at
+/// Chebyshev nodes.
+pub(crate) const L2R: [f64; 5] = [
+    1.145_799_603_823_841e-4,
+    1.436_874_896_223_250_3,
+    -0.670_882_679_014_777_9,
+    0.312_269_477_327_312_9,
+    -0.078_440_676_209_130_87,
+];
+
+/// `log2 x` for `x` in `[1, 2^1023)` to within 1.2e-4 (the exponent plus [`L2R`]'s
+/// polynomial in the mantissa): only for terms multiplied by at most `K EPS`.
 #[inline(always)]
-fn log2_rough(x: f64) -> f64 {
-    const L: [f64; 5] = [
-        1.145_799_603_823_841e-4,
-        1.436_874_896_223_250_3,
-        -0.670_882_679_014_777_9,
-        0.312_269_477_327_312_9,
-        -0.078_440_676_209_130_87,
-    ];
+pub(crate) fn log2_rough(x: f64) -> f64 {
+    const L: [f64; 5] = L2R;
     let b = x.to_bits();
     let e = ((b >> 52) & 0x7ff) as i64 - 1023;
     let u = f64::from_bits((b & ((1 << 52) - 1)) | (1023 << 52)) - 1.0;
     e as f64 + (L[0] + u * (L[1] + u * (L[2] + u * (L[3] + u * L[4]))))
+}
+
+/// An item's entropy parts (see [`Sums::item`]) from its row `v`, summed rows `acc`
+/// (with the priors), maximum `mx` and `sum`: `[A, Q, kept classes, log2_rough(sum)]`.
+#[inline(always)]
+pub(crate) fn entropy_parts<const K: usize>(
+    v: &[f64; K],
+    acc: &[f64; K],
+    mx: f64,
+    sum: f64,
+) -> [f64; 4] {
+    // branch-free (whether a class is floored is data, not predictable):
+    // the terms of floored classes are multiplied by +0 (they are >= 0)
+    let mut kept = [0.0; K];
+    for c in 0..K {
+        // all ones when `v[c] < EPS` (the sign of `v[c] - EPS`)
+        let floored = (((v[c] - EPS).to_bits() as i64) >> 63) as u64;
+        kept[c] = f64::from_bits(1f64.to_bits() & !floored);
+    }
+    let (mut a, mut q, mut k) = (0.0, 0.0, 0.0);
+    for c in 0..K {
+        a += v[c] * (mx - acc[c]) * kept[c];
+        q += v[c] * kept[c];
+        k += kept[c];
+    }
+    [a, q, k, log2_rough(sum)]
 }
 
 /// `2^512`.
