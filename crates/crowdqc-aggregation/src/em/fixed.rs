@@ -11,7 +11,9 @@
 
 use std::f64::consts::LN_2;
 
-use super::kernels::{EPS_ENTROPY, PassIn, init_chunk_table_k, prefetch_rows, prefetching, waves};
+use super::kernels::{
+    AHEAD, EPS_ENTROPY, PassIn, init_chunk_table_k, prefetch_ptr, prefetch_rows, prefetching, waves,
+};
 use super::lanes::LANES;
 #[cfg(target_arch = "x86_64")]
 use super::lanes::softmax2_ent_x4_avx2;
@@ -153,10 +155,7 @@ fn chunk<const K: usize, const ENTROPY: bool, const WIDE: bool>(
     }
     let r = blocks * LANES;
     for t in first + r..first + n {
-        let mut acc = item_rows::<K>(d, table.as_deref(), loge2, t);
-        if prefetching {
-            prefetch_item::<K>(d, table.as_deref(), loge2, t);
-        }
+        let mut acc = item_rows_prefetched::<K>(d, table.as_deref(), loge2, prefetching, t);
         let (mut v, mx, sum) = softmax2::<K>(&mut acc, l2p);
         sums.item::<ENTROPY>(d, t, &acc, &mut v, mx, sum, None, table.as_deref_mut());
         if let Some(r) = rows.as_deref_mut() {
@@ -224,12 +223,45 @@ fn block<const K: usize>(
 ) -> [[f64; K]; LANES] {
     let mut acc = [[0.0; K]; LANES];
     for (i, a) in acc.iter_mut().enumerate() {
-        *a = item_rows::<K>(d, table, loge2, t0 + i);
-        if prefetching {
-            prefetch_item::<K>(d, table, loge2, t0 + i);
-        }
+        *a = item_rows_prefetched::<K>(d, table, loge2, prefetching, t0 + i);
     }
     acc
+}
+
+/// [`item_rows`] of item `t` and, when `prefetching`, [`prefetch_item`]; with an
+/// interleaved table and the group index, in one loop over the judgments (the index
+/// is padded with [`AHEAD`] zeros, so position `p + AHEAD` is always readable).
+#[inline(always)]
+fn item_rows_prefetched<const K: usize>(
+    d: &EmData<'_>,
+    table: Option<&[f64]>,
+    loge2: &[f64],
+    prefetching: bool,
+    t: usize,
+) -> [f64; K] {
+    match (table, d.group_of.as_deref()) {
+        (Some(tb), Some(gs)) if prefetching && d.interleaved => {
+            let (s, e) = (d.offsets[t], d.offsets[t + 1]);
+            let stride = 2 * K;
+            let (first, last) = (tb.as_ptr(), tb.as_ptr().wrapping_add(stride - 1));
+            let mut acc = [0.0; K];
+            let rows = tb.as_chunks::<K>().0;
+            for (&g, &ga) in gs[s..e].iter().zip(&gs[s + AHEAD..e + AHEAD]) {
+                add_row(&mut acc, rows, g as usize * 2);
+                // the lines of the row `AHEAD` judgments on (see `prefetch_rows`)
+                prefetch_ptr(first.wrapping_add(ga as usize * stride));
+                prefetch_ptr(last.wrapping_add(ga as usize * stride));
+            }
+            acc
+        }
+        _ => {
+            let acc = item_rows::<K>(d, table, loge2, t);
+            if prefetching {
+                prefetch_item::<K>(d, table, loge2, t);
+            }
+            acc
+        }
+    }
 }
 
 /// The summed `log2` rows of item `t`'s judgments: from the chunk table's interleaved
@@ -488,19 +520,21 @@ pub(super) fn gather<const K: usize>(
 ) -> [f64; K] {
     let (s, e) = (d.offsets[t], d.offsets[t + 1]);
     let mut acc = [0.0; K];
+    // rows of `K` values: one bound per judgment (`stride` is `K` or `2 K`)
+    let (rows, m) = (src.as_chunks::<K>().0, stride / K);
     match &d.group_of {
         Some(gs) => gs[s..e]
             .iter()
-            .for_each(|&g| add_row(&mut acc, src, g as usize * stride)),
-        None => (s..e).for_each(|p| add_row(&mut acc, src, d.group_at(p) * stride)),
+            .for_each(|&g| add_row(&mut acc, rows, g as usize * m)),
+        None => (s..e).for_each(|p| add_row(&mut acc, rows, d.group_at(p) * m)),
     }
     acc
 }
 
-/// `acc += src[base..base + K]`.
+/// `acc += rows[r]`.
 #[inline(always)]
-fn add_row<const K: usize>(acc: &mut [f64; K], src: &[f64], base: usize) {
-    let r: &[f64; K] = src[base..base + K].try_into().expect("K values");
+fn add_row<const K: usize>(acc: &mut [f64; K], rows: &[[f64; K]], r: usize) {
+    let r = &rows[r];
     for c in 0..K {
         acc[c] += r[c];
     }
@@ -516,9 +550,10 @@ fn scatter<const K: usize>(
     gs: impl Iterator<Item = usize>,
     v: &[f64; K],
 ) {
+    // rows of `K` values: one bound per judgment (`stride` and `off` are multiples of `K`)
+    let (rows, m, o) = (table.as_chunks_mut::<K>().0, stride / K, off / K);
     for g in gs {
-        let base = g * stride + off;
-        let dst: &mut [f64; K] = (&mut table[base..base + K]).try_into().expect("K values");
+        let dst = &mut rows[g * m + o];
         for c in 0..K {
             dst[c] += v[c];
         }

@@ -332,7 +332,7 @@ pub(crate) fn prefetch<T>(v: &[T], i: usize) {
 /// results, never dereferenced, and a no-op off x86-64).
 #[inline(always)]
 #[allow(unsafe_code)]
-fn prefetch_ptr<T>(p: *const T) {
+pub(super) fn prefetch_ptr<T>(p: *const T) {
     #[cfg(target_arch = "x86_64")]
     {
         use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
