@@ -280,6 +280,7 @@ mod tests {
     /// Four items at once give each item's `softmax2` bits: rows, maxima, sums and the
     /// updated `acc`, over rows with ties, huge gaps (underflow to 0) and `K` 2 to 8.
     #[test]
+    #[allow(clippy::needless_range_loop)] // lane loops index several arrays alike
     fn four_items_are_the_bits_of_one_at_a_time() {
         fn check<const K: usize>(seed: u64) {
             let mut next = crate::test_rng::xorshift(seed);
