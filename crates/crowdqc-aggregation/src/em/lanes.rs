@@ -3,6 +3,8 @@
 //! under AVX2) instead of one `K`-lane polynomial per item (for `K = 5`, a 4 + 1 lane
 //! split). Every item gets exactly the operations of [`softmax2`](super::fixed::softmax2)
 //! in the same order (lane-wise, no fused multiply-add), so the rows are the same bits.
+//! Under crowd-kit's stop rule the same function also computes each item's entropy
+//! terms (`entropy_parts` in `terms`) lane-wise, again the same bits.
 
 #[cfg(test)]
 use super::fixed::exp2_lanes;
@@ -93,7 +95,7 @@ pub(crate) unsafe fn softmax2_x4_avx2<const K: usize>(
 
 /// The four items' rows, maxima and sums (see [`softmax2_x4_avx2`]) and, with `ENT`,
 /// each item's entropy parts `[A, Q, kept, log2_rough(sum)]` as
-/// [`entropy_parts`](super::fixed::entropy_parts) computes them (the same operations
+/// [`entropy_parts`](super::terms::entropy_parts) computes them (the same operations
 /// lane-wise: the same bits); zeros without `ENT`.
 ///
 /// # Safety
@@ -206,7 +208,7 @@ pub(crate) unsafe fn softmax2_ent_x4_avx2<const K: usize, const ENT: bool>(
     }
 }
 
-/// [`log2_rough`](super::fixed::log2_rough) lane-wise: the exponent as an exact
+/// [`log2_rough`](super::terms::log2_rough) lane-wise: the exponent as an exact
 /// integer-valued `f64` (bits `2^52 + e` minus `2^52`), then the same polynomial.
 ///
 /// # Safety
@@ -215,7 +217,7 @@ pub(crate) unsafe fn softmax2_ent_x4_avx2<const K: usize, const ENT: bool>(
 #[inline(always)]
 #[allow(unsafe_code)]
 unsafe fn log2_rough_x4(x: std::arch::x86_64::__m256d) -> std::arch::x86_64::__m256d {
-    use super::fixed::L2R as L;
+    use super::terms::L2R as L;
     use std::arch::x86_64::*;
     // SAFETY: the caller guarantees AVX2.
     unsafe {
@@ -244,7 +246,8 @@ unsafe fn log2_rough_x4(x: std::arch::x86_64::__m256d) -> std::arch::x86_64::__m
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::em::fixed::{entropy_parts, softmax2};
+    use crate::em::fixed::softmax2;
+    use crate::em::terms::entropy_parts;
 
     /// [`softmax2_x4_avx2`] inlined into an AVX2 function, as in the pass.
     #[cfg(target_arch = "x86_64")]
