@@ -3,6 +3,7 @@
 use crowdqc_core::{ClassCodes, JudgmentMatrix};
 use rayon::prelude::*;
 
+use super::kernels::AHEAD;
 use crate::common::{ActiveClasses, NONE};
 
 /// Largest per-chunk interleaved table (bytes): above, chunk tables hold the sums only
@@ -45,7 +46,8 @@ pub(crate) struct EmData<'a> {
     pub(crate) by_slot: Vec<u32>,
     /// Up to [`GROUP_INDEX_MAX`] judgments: the group (`slot * k + active label`) of
     /// every position, computed once (4 bytes per judgment) so the passes read one
-    /// index instead of a worker, a class and two lookups.
+    /// index instead of a worker, a class and two lookups; followed by [`AHEAD`] zeros
+    /// (see the pass's prefetching).
     pub(crate) group_of: Option<Vec<u32>>,
     /// Judgments per `(slot, active label)`.
     pub(crate) wl_count: Vec<u32>,
@@ -109,8 +111,10 @@ impl<'a> EmData<'a> {
             a
         };
         let (group_of, wl_count) = if n <= GROUP_INDEX_MAX {
-            let mut g = vec![0u32; n];
-            let wl = g
+            // padded with `AHEAD` zeros: the pass reads the group `AHEAD` positions on
+            // to prefetch its row, without a bound per judgment
+            let mut g = vec![0u32; n + AHEAD];
+            let wl = g[..n]
                 .par_chunks_mut(BLOCK)
                 .enumerate()
                 .with_min_len(n.div_ceil(BLOCK).div_ceil(8))

@@ -11,13 +11,15 @@
 
 use std::f64::consts::LN_2;
 
-use super::kernels::{EPS_ENTROPY, PassIn, init_chunk_table_k, prefetch_rows, prefetching, waves};
+use super::kernels::{
+    AHEAD, EPS_ENTROPY, PassIn, init_chunk_table_k, prefetch_ptr, prefetch_rows, prefetching, waves,
+};
 use super::lanes::LANES;
 #[cfg(target_arch = "x86_64")]
-use super::lanes::softmax2_x4_avx2;
+use super::lanes::softmax2_ent_x4_avx2;
 use super::posterior::empty_row;
+use super::terms::{Product, entropy_parts};
 use super::{Buffers, EmData};
-use crate::common::EPS;
 
 /// One pass (see `kernels::pass`) with `K` classes.
 pub(super) fn pass_fixed<const K: usize>(
@@ -94,7 +96,7 @@ fn chunk_avx2<const K: usize, const ENTROPY: bool>(
 /// vectors written out when `WIDE` (only from [`chunk_avx2`]).
 ///
 /// Items go in blocks of [`LANES`]: their rows are gathered, their posteriors computed
-/// together (with AVX2, [`softmax2_x4_avx2`]: the bits of one item at a time), then each item's sums
+/// together (with AVX2, [`softmax2_ent_x4_avx2`], with the entropy parts: the bits of one item at a time), then each item's sums
 /// and scatter run in item order, so every sum is added in the order of an
 /// item-at-a-time pass (the same bits). With `rows`, each item's posterior row is
 /// written there (row `t - first`).
@@ -134,7 +136,7 @@ fn chunk<const K: usize, const ENTROPY: bool, const WIDE: bool>(
         if b + 1 < blocks {
             next = block::<K>(d, table.as_deref(), loge2, prefetching, t0 + LANES);
         }
-        let (mut v, mx, sum) = block_rows::<K, WIDE>(&mut acc, l2p);
+        let (mut v, mx, sum, ent) = block_rows::<K, WIDE, ENTROPY>(&mut acc, l2p);
         for i in 0..LANES {
             sums.item::<ENTROPY>(
                 d,
@@ -143,6 +145,7 @@ fn chunk<const K: usize, const ENTROPY: bool, const WIDE: bool>(
                 &mut v[i],
                 mx[i],
                 sum[i],
+                WIDE.then_some(&ent[i]),
                 table.as_deref_mut(),
             );
             if let Some(r) = rows.as_deref_mut() {
@@ -152,12 +155,9 @@ fn chunk<const K: usize, const ENTROPY: bool, const WIDE: bool>(
     }
     let r = blocks * LANES;
     for t in first + r..first + n {
-        let mut acc = item_rows::<K>(d, table.as_deref(), loge2, t);
-        if prefetching {
-            prefetch_item::<K>(d, table.as_deref(), loge2, t);
-        }
+        let mut acc = item_rows_prefetched::<K>(d, table.as_deref(), loge2, prefetching, t);
         let (mut v, mx, sum) = softmax2::<K>(&mut acc, l2p);
-        sums.item::<ENTROPY>(d, t, &acc, &mut v, mx, sum, table.as_deref_mut());
+        sums.item::<ENTROPY>(d, t, &acc, &mut v, mx, sum, None, table.as_deref_mut());
         if let Some(r) = rows.as_deref_mut() {
             write_row(d, l2p, t, &v, &mut r[(t - first) * K..][..K]);
         }
@@ -182,20 +182,26 @@ fn write_row<const K: usize>(
     }
 }
 
-/// The posterior rows of a block of items: [`softmax2_x4_avx2`] when `WIDE`, else
-/// [`softmax2`] item by item (the same bits).
+/// The posterior rows of a block of items: [`softmax2_ent_x4_avx2`] when `WIDE` (with
+/// the items' [`entropy_parts`] when `ENT`), else [`softmax2`] item by item (the same
+/// bits; the entropy parts are then zeros, computed by [`Sums::item`]).
 #[inline(always)]
 #[allow(clippy::type_complexity)]
-fn block_rows<const K: usize, const WIDE: bool>(
+fn block_rows<const K: usize, const WIDE: bool, const ENT: bool>(
     acc: &mut [[f64; K]; LANES],
     l2p: &[f64; K],
-) -> ([[f64; K]; LANES], [f64; LANES], [f64; LANES]) {
+) -> (
+    [[f64; K]; LANES],
+    [f64; LANES],
+    [f64; LANES],
+    [[f64; 4]; LANES],
+) {
     #[cfg(target_arch = "x86_64")]
     if WIDE {
         // SAFETY: `WIDE` is set only by `chunk_avx2`, which runs only when the CPU
         // reports AVX2.
         #[allow(unsafe_code)]
-        return unsafe { softmax2_x4_avx2::<K>(acc, l2p) };
+        return unsafe { softmax2_ent_x4_avx2::<K, ENT>(acc, l2p) };
     }
     // without AVX2 one item at a time (the portable four-item version is slower: LLVM
     // does not vectorise it across items)
@@ -203,7 +209,7 @@ fn block_rows<const K: usize, const WIDE: bool>(
     for i in 0..LANES {
         (v[i], mx[i], sum[i]) = softmax2::<K>(&mut acc[i], l2p);
     }
-    (v, mx, sum)
+    (v, mx, sum, [[0.0; 4]; LANES])
 }
 
 /// [`item_rows`] of items `t0..t0 + LANES`, their later judgments' rows prefetched.
@@ -217,12 +223,45 @@ fn block<const K: usize>(
 ) -> [[f64; K]; LANES] {
     let mut acc = [[0.0; K]; LANES];
     for (i, a) in acc.iter_mut().enumerate() {
-        *a = item_rows::<K>(d, table, loge2, t0 + i);
-        if prefetching {
-            prefetch_item::<K>(d, table, loge2, t0 + i);
-        }
+        *a = item_rows_prefetched::<K>(d, table, loge2, prefetching, t0 + i);
     }
     acc
+}
+
+/// [`item_rows`] of item `t` and, when `prefetching`, [`prefetch_item`]; with an
+/// interleaved table and the group index, in one loop over the judgments (the index
+/// is padded with [`AHEAD`] zeros, so position `p + AHEAD` is always readable).
+#[inline(always)]
+fn item_rows_prefetched<const K: usize>(
+    d: &EmData<'_>,
+    table: Option<&[f64]>,
+    loge2: &[f64],
+    prefetching: bool,
+    t: usize,
+) -> [f64; K] {
+    match (table, d.group_of.as_deref()) {
+        (Some(tb), Some(gs)) if prefetching && d.interleaved => {
+            let (s, e) = (d.offsets[t], d.offsets[t + 1]);
+            let stride = 2 * K;
+            let (first, last) = (tb.as_ptr(), tb.as_ptr().wrapping_add(stride - 1));
+            let mut acc = [0.0; K];
+            let rows = tb.as_chunks::<K>().0;
+            for (&g, &ga) in gs[s..e].iter().zip(&gs[s + AHEAD..e + AHEAD]) {
+                add_row(&mut acc, rows, g as usize * 2);
+                // the lines of the row `AHEAD` judgments on (see `prefetch_rows`)
+                prefetch_ptr(first.wrapping_add(ga as usize * stride));
+                prefetch_ptr(last.wrapping_add(ga as usize * stride));
+            }
+            acc
+        }
+        _ => {
+            let acc = item_rows::<K>(d, table, loge2, t);
+            if prefetching {
+                prefetch_item::<K>(d, table, loge2, t);
+            }
+            acc
+        }
+    }
 }
 
 /// The summed `log2` rows of item `t`'s judgments: from the chunk table's interleaved
@@ -301,6 +340,7 @@ impl<const K: usize> Sums<K> {
         v: &mut [f64; K],
         mx: f64,
         sum: f64,
+        ent: Option<&[f64; 4]>,
         table: Option<&mut [f64]>,
     ) {
         let (s, e) = (d.offsets[t], d.offsets[t + 1]);
@@ -323,23 +363,14 @@ impl<const K: usize> Sums<K> {
                 self.ent_off += sum.log2();
             }
         } else if ENTROPY {
-            // branch-free (whether a class is floored is data, not predictable):
-            // the terms of floored classes are multiplied by +0 (they are >= 0)
-            let mut kept = [0.0; K];
-            for c in 0..K {
-                // all ones when `v[c] < EPS` (the sign of `v[c] - EPS`)
-                let floored = (((v[c] - EPS).to_bits() as i64) >> 63) as u64;
-                kept[c] = f64::from_bits(1f64.to_bits() & !floored);
-            }
-            let (mut a, mut q, mut k) = (0.0, 0.0, 0.0);
-            for c in 0..K {
-                a += v[c] * (mx - acc[c]) * kept[c];
-                q += v[c] * kept[c];
-                k += kept[c];
-            }
+            // precomputed for four items at once (AVX2), or here
+            let [a, q, k, lr] = match ent {
+                Some(p) => *p,
+                None => entropy_parts::<K>(v, acc, mx, sum),
+            };
             self.ent_a += a;
             self.ent_floors += K as f64 - k;
-            self.ent_off += (1.0 - q) * log2_rough(sum);
+            self.ent_off += (1.0 - q) * lr;
         }
         for (c, &vc) in v.iter().enumerate() {
             self.prior[c] += vc;
@@ -371,58 +402,6 @@ impl<const K: usize> Sums<K> {
         part[2 * K + 1] = (self.ll + lprod) * LN_2;
     }
 }
-
-/// A product of many factors in `[1, 2^8]` without overflow: a mantissa and a binary
-/// exponent, folded whenever the mantissa passes `2^512`.
-struct Product {
-    m: f64,
-    e: i64,
-}
-
-impl Default for Product {
-    fn default() -> Self {
-        Product { m: 1.0, e: 0 }
-    }
-}
-
-impl Product {
-    /// Multiplies by `x` (finite, `>= 1`).
-    #[inline(always)]
-    fn push(&mut self, x: f64) {
-        self.m *= x;
-        if self.m > TWO_512 {
-            let b = self.m.to_bits();
-            self.e += ((b >> 52) & 0x7ff) as i64 - 1023;
-            self.m = f64::from_bits((b & !(0x7ff << 52)) | (1023 << 52));
-        }
-    }
-
-    /// `log2` of the product.
-    fn log2(&self) -> f64 {
-        self.e as f64 + self.m.log2()
-    }
-}
-
-/// `log2 x` for `x` in `[1, 2^1023)` to within 1.2e-4 (the exponent plus a degree-4
-/// fit of `log2(1 + u)` on `[0, 1)` at Chebyshev nodes): only for terms multiplied by
-/// at most `K EPS`.
-#[inline(always)]
-fn log2_rough(x: f64) -> f64 {
-    const L: [f64; 5] = [
-        1.145_799_603_823_841e-4,
-        1.436_874_896_223_250_3,
-        -0.670_882_679_014_777_9,
-        0.312_269_477_327_312_9,
-        -0.078_440_676_209_130_87,
-    ];
-    let b = x.to_bits();
-    let e = ((b >> 52) & 0x7ff) as i64 - 1023;
-    let u = f64::from_bits((b & ((1 << 52) - 1)) | (1023 << 52)) - 1.0;
-    e as f64 + (L[0] + u * (L[1] + u * (L[2] + u * (L[3] + u * L[4]))))
-}
-
-/// `2^512`.
-const TWO_512: f64 = 1.340_780_792_994_259_7e154;
 
 /// The posterior row of an item from its summed `log2` confusion rows `acc`: adds the
 /// `log2` priors into `acc` and returns `(2^(acc - max) / sum, max, sum)`. Shared by
@@ -460,19 +439,21 @@ pub(super) fn gather<const K: usize>(
 ) -> [f64; K] {
     let (s, e) = (d.offsets[t], d.offsets[t + 1]);
     let mut acc = [0.0; K];
+    // rows of `K` values: one bound per judgment (`stride` is `K` or `2 K`)
+    let (rows, m) = (src.as_chunks::<K>().0, stride / K);
     match &d.group_of {
         Some(gs) => gs[s..e]
             .iter()
-            .for_each(|&g| add_row(&mut acc, src, g as usize * stride)),
-        None => (s..e).for_each(|p| add_row(&mut acc, src, d.group_at(p) * stride)),
+            .for_each(|&g| add_row(&mut acc, rows, g as usize * m)),
+        None => (s..e).for_each(|p| add_row(&mut acc, rows, d.group_at(p) * m)),
     }
     acc
 }
 
-/// `acc += src[base..base + K]`.
+/// `acc += rows[r]`.
 #[inline(always)]
-fn add_row<const K: usize>(acc: &mut [f64; K], src: &[f64], base: usize) {
-    let r: &[f64; K] = src[base..base + K].try_into().expect("K values");
+fn add_row<const K: usize>(acc: &mut [f64; K], rows: &[[f64; K]], r: usize) {
+    let r = &rows[r];
     for c in 0..K {
         acc[c] += r[c];
     }
@@ -488,9 +469,10 @@ fn scatter<const K: usize>(
     gs: impl Iterator<Item = usize>,
     v: &[f64; K],
 ) {
+    // rows of `K` values: one bound per judgment (`stride` and `off` are multiples of `K`)
+    let (rows, m, o) = (table.as_chunks_mut::<K>().0, stride / K, off / K);
     for g in gs {
-        let base = g * stride + off;
-        let dst: &mut [f64; K] = (&mut table[base..base + K]).try_into().expect("K values");
+        let dst = &mut rows[g * m + o];
         for c in 0..K {
             dst[c] += v[c];
         }
@@ -588,39 +570,6 @@ mod tests {
         let e = exp2_lanes(&[0.0, -1.0, -1021.0, -1023.0, f64::NEG_INFINITY, -0.5]);
         assert_eq!(e[..5], [1.0, 0.5, 2f64.powi(-1021), 0.0, 0.0]);
         assert!((e[5] - std::f64::consts::FRAC_1_SQRT_2).abs() <= 2.0 * f64::EPSILON);
-    }
-
-    /// The folded product's `log2` is the sum of the factors' `log2` (to rounding),
-    /// across many folds (a million factors up to 8: 3 million bits of exponent).
-    #[test]
-    fn product_log2_is_the_sum_of_logs() {
-        let mut p = Product::default();
-        let (mut sum, mut x) = (0.0f64, 0.5f64);
-        for i in 0..1_000_000u32 {
-            x = (x * 3.7 + 0.1).fract();
-            let f = 1.0 + 7.0 * x;
-            p.push(f);
-            sum += f.log2();
-            if i == 0 {
-                assert_eq!(p.log2(), f.log2());
-            }
-        }
-        assert!(sum > 1e6, "{sum}");
-        assert!((p.log2() - sum).abs() < 1e-9 * sum, "{} vs {sum}", p.log2());
-        assert!(p.m >= 1.0 && p.m <= TWO_512 * 8.0);
-        assert_eq!(TWO_512, 2f64.powi(512));
-    }
-
-    #[test]
-    fn rough_log2_is_within_its_bound() {
-        let mut x = 1.0f64;
-        while x < 300.0 {
-            let err = (log2_rough(x) - x.log2()).abs();
-            assert!(err < 1.2e-4, "log2_rough({x}): error {err}");
-            x *= 1.000_37;
-        }
-        assert!((log2_rough(1.0) - 0.0).abs() < 1.2e-4);
-        assert!((log2_rough(8.0) - 3.0).abs() < 1.2e-4);
     }
 
     #[test]

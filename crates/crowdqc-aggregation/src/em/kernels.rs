@@ -324,22 +324,25 @@ const PREFETCH_ABOVE: usize = 512 << 10;
 /// Asks the CPU to bring the cache line holding `v[i]` closer (a hint: no effect on
 /// results, and a no-op off x86-64).
 #[inline(always)]
-#[allow(unsafe_code)]
 pub(crate) fn prefetch<T>(v: &[T], i: usize) {
+    prefetch_ptr(v.as_ptr().wrapping_add(i.min(v.len().saturating_sub(1))));
+}
+
+/// Asks the CPU to bring the cache line holding `*p` closer (a hint: no effect on
+/// results, never dereferenced, and a no-op off x86-64).
+#[inline(always)]
+#[allow(unsafe_code)]
+pub(super) fn prefetch_ptr<T>(p: *const T) {
     #[cfg(target_arch = "x86_64")]
     {
         use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-        let p = v
-            .as_ptr()
-            .wrapping_add(i.min(v.len().saturating_sub(1)))
-            .cast::<i8>();
         // SAFETY: a prefetch reads nothing the program can observe and cannot fault,
-        // whatever the address (here always inside `v`); its only requirement, SSE,
-        // is part of the x86-64 baseline. There is no safe prefetch in stable Rust.
-        unsafe { _mm_prefetch::<_MM_HINT_T0>(p) }
+        // whatever the address; its only requirement, SSE, is part of the x86-64
+        // baseline. There is no safe prefetch in stable Rust.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(p.cast::<i8>()) }
     }
     #[cfg(not(target_arch = "x86_64"))]
-    let _ = (v, i);
+    let _ = p;
 }
 
 /// Whether a pass prefetches table rows: the per-worker table exceeds a core's L2.
@@ -352,10 +355,19 @@ pub(super) fn prefetching(d: &EmData<'_>) -> bool {
 /// judgment's row once, ahead of its gather or scatter.
 #[inline(always)]
 pub(super) fn prefetch_rows(d: &EmData<'_>, src: &[f64], stride: usize, s: usize, e: usize) {
-    for p in (s + AHEAD)..(e + AHEAD).min(d.n_judgments) {
-        let g = d.group_at(p);
-        prefetch(src, g * stride);
-        prefetch(src, g * stride + stride - 1);
+    let end = (e + AHEAD).min(d.n_judgments);
+    let lo = (s + AHEAD).min(end);
+    // the lines of each row's first and last values (every line of rows up to 128
+    // bytes, 16-byte aligned, but a rare third); groups index the table's rows, so
+    // both addresses are inside `src`: no clamp per judgment
+    let (first, last) = (src.as_ptr(), src.as_ptr().wrapping_add(stride - 1));
+    let fetch = |g: usize| {
+        prefetch_ptr(first.wrapping_add(g * stride));
+        prefetch_ptr(last.wrapping_add(g * stride));
+    };
+    match d.group_of.as_deref() {
+        Some(gs) => gs[lo..end].iter().for_each(|&g| fetch(g as usize)),
+        None => (lo..end).for_each(|p| fetch(d.group_at(p))),
     }
 }
 

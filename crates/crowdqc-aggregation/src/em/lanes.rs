@@ -3,6 +3,8 @@
 //! under AVX2) instead of one `K`-lane polynomial per item (for `K = 5`, a 4 + 1 lane
 //! split). Every item gets exactly the operations of [`softmax2`](super::fixed::softmax2)
 //! in the same order (lane-wise, no fused multiply-add), so the rows are the same bits.
+//! Under crowd-kit's stop rule the same function also computes each item's entropy
+//! terms (`entropy_parts` in `terms`) lane-wise, again the same bits.
 
 #[cfg(test)]
 use super::fixed::exp2_lanes;
@@ -79,13 +81,37 @@ pub(crate) fn softmax2_x4<const K: usize>(
 ///
 /// # Safety
 /// The CPU must support AVX2.
-#[cfg(target_arch = "x86_64")]
+#[cfg(all(test, target_arch = "x86_64"))]
 #[inline(always)]
 #[allow(unsafe_code)]
 pub(crate) unsafe fn softmax2_x4_avx2<const K: usize>(
     acc: &mut [[f64; K]; LANES],
     l2p: &[f64; K],
 ) -> ([[f64; K]; LANES], [f64; LANES], [f64; LANES]) {
+    // SAFETY: the caller guarantees AVX2.
+    let (v, mx, sum, _) = unsafe { softmax2_ent_x4_avx2::<K, false>(acc, l2p) };
+    (v, mx, sum)
+}
+
+/// The four items' rows, maxima and sums (see [`softmax2_x4_avx2`]) and, with `ENT`,
+/// each item's entropy parts `[A, Q, kept, log2_rough(sum)]` as
+/// [`entropy_parts`](super::terms::entropy_parts) computes them (the same operations
+/// lane-wise: the same bits); zeros without `ENT`.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+#[allow(unsafe_code, clippy::type_complexity)]
+pub(crate) unsafe fn softmax2_ent_x4_avx2<const K: usize, const ENT: bool>(
+    acc: &mut [[f64; K]; LANES],
+    l2p: &[f64; K],
+) -> (
+    [[f64; K]; LANES],
+    [f64; LANES],
+    [f64; LANES],
+    [[f64; 4]; LANES],
+) {
     use std::arch::x86_64::*;
     // SAFETY: the caller guarantees AVX2 (the intrinsics' only requirement); the
     // transmutes below are between `__m256d` and `[f64; 4]`, of the same size, for
@@ -144,11 +170,32 @@ pub(crate) unsafe fn softmax2_x4_avx2<const K: usize>(
         let inv = _mm256_div_pd(_mm256_set1_pd(1.0), sum);
         let arr = |x: __m256d| std::mem::transmute::<__m256d, [f64; LANES]>(x);
         let mut cm = [[0.0; LANES]; K];
+        let mut vv = [_mm256_setzero_pd(); K];
         for c in 0..K {
-            cm[c] = arr(_mm256_mul_pd(e[c], inv));
+            vv[c] = _mm256_mul_pd(e[c], inv);
+            cm[c] = arr(vv[c]);
             let ac = arr(a[c]);
             for i in 0..LANES {
                 acc[i][c] = ac[i];
+            }
+        }
+        let mut ent = [[0.0; 4]; LANES];
+        if ENT {
+            let (zero, one) = (_mm256_setzero_pd(), _mm256_set1_pd(1.0));
+            let eps = _mm256_set1_pd(crate::common::EPS);
+            let (mut sa, mut sq, mut sk) = (zero, zero, zero);
+            for c in 0..K {
+                // kept: 0 where the sign of `v - EPS` is set, else 1
+                let kept = _mm256_blendv_pd(one, zero, _mm256_sub_pd(vv[c], eps));
+                let t = _mm256_mul_pd(_mm256_mul_pd(vv[c], _mm256_sub_pd(mx, a[c])), kept);
+                sa = _mm256_add_pd(sa, t);
+                sq = _mm256_add_pd(sq, _mm256_mul_pd(vv[c], kept));
+                sk = _mm256_add_pd(sk, kept);
+            }
+            let lr = log2_rough_x4(sum);
+            let (sa, sq, sk, lr) = (arr(sa), arr(sq), arr(sk), arr(lr));
+            for i in 0..LANES {
+                ent[i] = [sa[i], sq[i], sk[i], lr[i]];
             }
         }
         let mut v = [[0.0; K]; LANES];
@@ -157,7 +204,42 @@ pub(crate) unsafe fn softmax2_x4_avx2<const K: usize>(
                 v[i][c] = cm[c][i];
             }
         }
-        (v, arr(mx), arr(sum))
+        (v, arr(mx), arr(sum), ent)
+    }
+}
+
+/// [`log2_rough`](super::terms::log2_rough) lane-wise: the exponent as an exact
+/// integer-valued `f64` (bits `2^52 + e` minus `2^52`), then the same polynomial.
+///
+/// # Safety
+/// The CPU must support AVX2 (inlined into a function compiled for it).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+#[allow(unsafe_code)]
+unsafe fn log2_rough_x4(x: std::arch::x86_64::__m256d) -> std::arch::x86_64::__m256d {
+    use super::terms::L2R as L;
+    use std::arch::x86_64::*;
+    // SAFETY: the caller guarantees AVX2.
+    unsafe {
+        let b = _mm256_castpd_si256(x);
+        let ebits = _mm256_and_si256(_mm256_srli_epi64::<52>(b), _mm256_set1_epi64x(0x7ff));
+        let two52 = _mm256_set1_pd(4_503_599_627_370_496.0);
+        let eb = _mm256_sub_pd(
+            _mm256_castsi256_pd(_mm256_or_si256(ebits, _mm256_castpd_si256(two52))),
+            two52,
+        );
+        let e = _mm256_sub_pd(eb, _mm256_set1_pd(1023.0));
+        let mant = _mm256_or_si256(
+            _mm256_and_si256(b, _mm256_set1_epi64x((1 << 52) - 1)),
+            _mm256_set1_epi64x(1023 << 52),
+        );
+        let u = _mm256_sub_pd(_mm256_castsi256_pd(mant), _mm256_set1_pd(1.0));
+        let c = |i: usize| _mm256_set1_pd(L[i]);
+        let p = _mm256_add_pd(c(3), _mm256_mul_pd(u, c(4)));
+        let p = _mm256_add_pd(c(2), _mm256_mul_pd(u, p));
+        let p = _mm256_add_pd(c(1), _mm256_mul_pd(u, p));
+        let p = _mm256_add_pd(c(0), _mm256_mul_pd(u, p));
+        _mm256_add_pd(e, p)
     }
 }
 
@@ -165,6 +247,7 @@ pub(crate) unsafe fn softmax2_x4_avx2<const K: usize>(
 mod tests {
     use super::*;
     use crate::em::fixed::softmax2;
+    use crate::em::terms::entropy_parts;
 
     /// [`softmax2_x4_avx2`] inlined into an AVX2 function, as in the pass.
     #[cfg(target_arch = "x86_64")]
@@ -179,12 +262,32 @@ mod tests {
         unsafe { softmax2_x4_avx2::<K>(acc, l2p) }
     }
 
+    /// [`softmax2_ent_x4_avx2`] with the entropy parts, inlined into an AVX2 function.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    #[allow(unsafe_code, clippy::type_complexity)]
+    fn wide_ent_x4<const K: usize>(
+        acc: &mut [[f64; K]; LANES],
+        l2p: &[f64; K],
+    ) -> (
+        [[f64; K]; LANES],
+        [f64; LANES],
+        [f64; LANES],
+        [[f64; 4]; LANES],
+    ) {
+        // SAFETY: this function is compiled for AVX2 and called only when the CPU
+        // has it.
+        unsafe { softmax2_ent_x4_avx2::<K, true>(acc, l2p) }
+    }
+
     /// Four items at once give each item's `softmax2` bits: rows, maxima, sums and the
     /// updated `acc`, over rows with ties, huge gaps (underflow to 0) and `K` 2 to 8.
     #[test]
+    #[allow(clippy::needless_range_loop)] // lane loops index several arrays alike
     fn four_items_are_the_bits_of_one_at_a_time() {
         fn check<const K: usize>(seed: u64) {
             let mut next = crate::test_rng::xorshift(seed);
+            let mut floored = 0usize;
             for round in 0..2000 {
                 let mut acc = [[0.0; K]; LANES];
                 for row in acc.iter_mut() {
@@ -217,6 +320,17 @@ mod tests {
                     }
                     assert_eq!(bits(&w.1), bits(&p.1), "K = {K}, AVX2 max");
                     assert_eq!(bits(&w.2), bits(&p.2), "K = {K}, AVX2 sums");
+                    // the entropy parts: the bits of `entropy_parts`, item by item
+                    let mut ent_acc = acc;
+                    // SAFETY: AVX2 was detected just above.
+                    #[allow(unsafe_code)]
+                    let we = unsafe { wide_ent_x4::<K>(&mut ent_acc, &l2p) };
+                    for i in 0..LANES {
+                        assert_eq!(bits(&we.0[i]), bits(&w.0[i]), "K = {K}, rows");
+                        let want = entropy_parts::<K>(&we.0[i], &ent_acc[i], we.1[i], we.2[i]);
+                        assert_eq!(bits(&we.3[i]), bits(&want), "K = {K}, entropy parts");
+                        floored += we.0[i].iter().filter(|&&v| v < crate::common::EPS).count();
+                    }
                 }
                 let (v, mx, sum) = softmax2_x4::<K>(&mut acc, &l2p);
                 for i in 0..LANES {
@@ -227,6 +341,11 @@ mod tests {
                     assert_eq!(sum[i].to_bits(), s.to_bits(), "K = {K}, sum");
                     assert_eq!(bits(&acc[i]), bits(&one[i]), "K = {K}, acc");
                 }
+            }
+            // the entropy parts were checked on rows with floored classes
+            #[cfg(target_arch = "x86_64")]
+            if std::arch::is_x86_feature_detected!("avx2") {
+                assert!(floored > 100, "K = {K}: {floored} floored classes");
             }
         }
         check::<2>(1);

@@ -20,11 +20,14 @@
 //! crowd-kit's objective needs no pass of its own (see [`run`]). Items are cut into
 //! fixed-size chunks (the size depends only on the data); chunk tables are added in
 //! chunk order, so results are bit-identical for any thread count. Tables larger than
-//! a core's L2 cache have the rows of the judgments 40 positions ahead prefetched. The
+//! a core's L2 cache have the rows of the judgments 40 positions ahead prefetched (in
+//! the gather loop itself: the group index is padded with 40 zeros). The
 //! kernel for 2 to 8 classes keeps per-class values in registers and computes `2^x`
 //! with a vectorised polynomial (`fixed`), with an AVX2 build of the same arithmetic
 //! when the CPU has it; that build computes the rows of four items at once, one vector
-//! per class (`lanes`), with each item's operations unchanged (the same bits). Nothing is allocated or hashed inside the loop. The returned
+//! per class (`lanes`), crowd-kit's entropy terms included, with each item's
+//! operations unchanged (the same bits). Nothing is allocated or hashed inside the
+//! loop. The returned
 //! posteriors are the E-step of the last pass's parameters: written by that pass when
 //! it is known to be the last (the run reaches its iteration limit), else computed at
 //! the end or on demand ([`posterior`]), the same bits either way. The majority-vote
@@ -38,6 +41,7 @@ mod lanes;
 mod model;
 pub(crate) mod posterior;
 mod start;
+mod terms;
 
 use crowdqc_core::estimator::{FitReport, StopReason};
 use crowdqc_core::{Error, Result};

@@ -71,13 +71,18 @@ fn init_fixed<const K: usize>(d: &EmData<'_>, s: &mut [f64], buf: &mut Buffers) 
                 if prefetching {
                     prefetch_rows(d, table, stride, s, e);
                 }
-                for p in s..e {
-                    let base = d.group_at(p) * stride + off;
-                    let dst: &mut [f64; K] =
-                        (&mut table[base..base + K]).try_into().expect("K values");
+                // rows of `K` values (one bound per judgment), the group index read
+                // directly when there is one
+                let (rows, m, o) = (table.as_chunks_mut::<K>().0, stride / K, off / K);
+                let mut add = |g: usize| {
+                    let dst = &mut rows[g * m + o];
                     for c in 0..K {
                         dst[c] += row[c];
                     }
+                };
+                match d.group_of.as_deref() {
+                    Some(gs) => gs[s..e].iter().for_each(|&g| add(g as usize)),
+                    None => (s..e).for_each(|p| add(d.group_at(p))),
                 }
             }
         }
