@@ -14,9 +14,9 @@ use std::f64::consts::LN_2;
 use super::kernels::{
     AHEAD, EPS_ENTROPY, PassIn, init_chunk_table_k, prefetch_ptr, prefetch_rows, prefetching, waves,
 };
-use super::lanes::LANES;
 #[cfg(target_arch = "x86_64")]
 use super::lanes::softmax2_ent_x4_avx2;
+use super::lanes::{BlockRows, LANES};
 use super::posterior::empty_row;
 use super::terms::{Product, entropy_parts};
 use super::{Buffers, EmData};
@@ -186,16 +186,10 @@ fn write_row<const K: usize>(
 /// the items' [`entropy_parts`] when `ENT`), else [`softmax2`] item by item (the same
 /// bits; the entropy parts are then zeros, computed by [`Sums::item`]).
 #[inline(always)]
-#[allow(clippy::type_complexity)]
 fn block_rows<const K: usize, const WIDE: bool, const ENT: bool>(
     acc: &mut [[f64; K]; LANES],
     l2p: &[f64; K],
-) -> (
-    [[f64; K]; LANES],
-    [f64; LANES],
-    [f64; LANES],
-    [[f64; 4]; LANES],
-) {
+) -> BlockRows<K> {
     #[cfg(target_arch = "x86_64")]
     if WIDE {
         // SAFETY: `WIDE` is set only by `chunk_avx2`, which runs only when the CPU

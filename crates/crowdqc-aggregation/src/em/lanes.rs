@@ -12,6 +12,15 @@ use super::fixed::exp2_lanes;
 /// Items per block.
 pub(crate) const LANES: usize = 4;
 
+/// What a block's softmax gives per item: the posterior row, its maximum, its sum and
+/// the entropy parts `[A, Q, kept, log2_rough(sum)]` (zeros when not computed).
+pub(crate) type BlockRows<const K: usize> = (
+    [[f64; K]; LANES],
+    [f64; LANES],
+    [f64; LANES],
+    [[f64; 4]; LANES],
+);
+
 /// [`softmax2`](super::fixed::softmax2) of four items: adds the `log2` priors into each
 /// item's `acc` and returns per item `2^(acc - max) / sum`, `max` and `sum`. The reference the AVX2 version is tested against (the pass runs `softmax2` item by
 /// item without AVX2: LLVM does not vectorise this across the items).
@@ -102,16 +111,11 @@ pub(crate) unsafe fn softmax2_x4_avx2<const K: usize>(
 /// The CPU must support AVX2.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
-#[allow(unsafe_code, clippy::type_complexity)]
+#[allow(unsafe_code)]
 pub(crate) unsafe fn softmax2_ent_x4_avx2<const K: usize, const ENT: bool>(
     acc: &mut [[f64; K]; LANES],
     l2p: &[f64; K],
-) -> (
-    [[f64; K]; LANES],
-    [f64; LANES],
-    [f64; LANES],
-    [[f64; 4]; LANES],
-) {
+) -> BlockRows<K> {
     use std::arch::x86_64::*;
     // SAFETY: the caller guarantees AVX2 (the intrinsics' only requirement); the
     // transmutes below are between `__m256d` and `[f64; 4]`, of the same size, for
@@ -265,16 +269,8 @@ mod tests {
     /// [`softmax2_ent_x4_avx2`] with the entropy parts, inlined into an AVX2 function.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
-    #[allow(unsafe_code, clippy::type_complexity)]
-    fn wide_ent_x4<const K: usize>(
-        acc: &mut [[f64; K]; LANES],
-        l2p: &[f64; K],
-    ) -> (
-        [[f64; K]; LANES],
-        [f64; LANES],
-        [f64; LANES],
-        [[f64; 4]; LANES],
-    ) {
+    #[allow(unsafe_code)]
+    fn wide_ent_x4<const K: usize>(acc: &mut [[f64; K]; LANES], l2p: &[f64; K]) -> BlockRows<K> {
         // SAFETY: this function is compiled for AVX2 and called only when the CPU
         // has it.
         unsafe { softmax2_ent_x4_avx2::<K, true>(acc, l2p) }
