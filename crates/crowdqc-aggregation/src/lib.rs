@@ -149,13 +149,14 @@
 //!
 //! Measured on the 2-core development machine (criterion, `benches/benches/
 //! aggregation.rs`, testkit synthetic crowds with redundancy 5 and n/1000 workers, 20
-//! iterations per fit including the one-off preparation, medians):
+//! iterations per fit including the one-off preparation, log-likelihood stop rule,
+//! medians; session 11, `benches/README.md`):
 //!
 //! | judgments | K = 2 | K = 5 |
 //! |---|---|---|
-//! | 1e5 | 231–261 M judgment-iterations/s | 113–139 M/s |
-//! | 1e6 | 212–228 M/s | 125–140 M/s |
-//! | 1e7 | 206–218 M/s | 121–132 M/s |
+//! | 1e5 | 396 M judgment-iterations/s | 205 M/s |
+//! | 1e6 | 346 M/s | 226 M/s |
+//! | 1e7 | 314 M/s | 163 M/s |
 //!
 //! crowd-kit 1.4.2 on similar data on the same machine: 0.4–1.1 M/s. End to end,
 //! `crowdqc aggregate --method ds` on a 10M-judgment Parquet file with string ids takes
