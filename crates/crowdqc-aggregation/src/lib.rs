@@ -159,10 +159,12 @@
 //! | 1e7 | 314 M/s | 163 M/s |
 //!
 //! crowd-kit 1.4.2 on similar data on the same machine: 0.4–1.1 M/s. End to end,
-//! `crowdqc aggregate --method ds` on a 10M-judgment Parquet file with string ids takes
-//! 3.3–3.7 s (5 iterations, 414 MB peak RSS); on 100M judgments (K = 5, integer ids)
-//! 28.2 s with a 3.56 GB peak RSS including the streamed output (19.7 s and 3.42 GB
-//! without `--out`).
+//! `crowdqc aggregate --method ds` on a 10M-judgment Parquet file from `examples --bin
+//! generate` (K = 5, string ids, 2M items, 100k workers) takes 3.2–3.7 s (read 1.5–1.7
+//! s, 11 iterations 1.5–1.7 s; 368–377 MB peak RSS) and 3.9–4.2 s with `--out
+//! items.parquet` (471–494 MB), session 11's machine; on 100M judgments (K = 5, integer
+//! ids) 28.2 s with a 3.56 GB peak RSS including the streamed output (an earlier
+//! session).
 //!
 #![deny(missing_docs)]
 
