@@ -27,11 +27,10 @@
 //! when the CPU has it; that build computes the rows of four items at once, one vector
 //! per class (`lanes`), crowd-kit's entropy terms included, with each item's
 //! operations unchanged (the same bits). Nothing is allocated or hashed inside the
-//! loop. The returned
-//! posteriors are the E-step of the last pass's parameters: written by that pass when
-//! it is known to be the last (the run reaches its iteration limit), else computed at
-//! the end or on demand ([`posterior`]), the same bits either way. The majority-vote
-//! start is its own pass (`start`).
+//! loop. The returned posteriors are the E-step of the last pass's parameters:
+//! written by that pass when it is known to be the last (the run reaches its iteration
+//! limit), else computed at the end or on demand ([`posterior`]), the same bits
+//! either way. The majority-vote start is its own pass (`start`).
 
 mod config;
 mod data;

@@ -210,19 +210,16 @@ fn vector_widths_give_the_same_bits() {
                 let cfg = config(8, 1e-12, stop, true);
                 run(&d, &cfg).expect("fit")
             };
-            let a = run_bits(256);
-            {
-                let b = run_bits(128);
-                let what = format!("k {k}, {workers} workers, {stop:?}");
-                let (qa, qb) = (a.q.as_deref(), b.q.as_deref());
-                assert_eq!(bits(qa.expect("q")), bits(qb.expect("q")), "{what}");
-                assert_eq!(bits(&a.conf), bits(&b.conf), "{what}: confusion");
-                assert_eq!(bits(&a.priors), bits(&b.priors), "{what}: priors");
-                let (oa, ob) = (&a.report.objective, &b.report.objective);
-                assert_eq!(bits(oa), bits(ob), "{what}: objective");
-                let (la, lb) = (&a.log_likelihood, &b.log_likelihood);
-                assert_eq!(bits(la), bits(lb), "{what}: log-likelihood");
-            }
+            let (a, b) = (run_bits(256), run_bits(128));
+            let what = format!("k {k}, {workers} workers, {stop:?}");
+            let (qa, qb) = (a.q.as_deref(), b.q.as_deref());
+            assert_eq!(bits(qa.expect("q")), bits(qb.expect("q")), "{what}");
+            assert_eq!(bits(&a.conf), bits(&b.conf), "{what}: confusion");
+            assert_eq!(bits(&a.priors), bits(&b.priors), "{what}: priors");
+            let (oa, ob) = (&a.report.objective, &b.report.objective);
+            assert_eq!(bits(oa), bits(ob), "{what}: objective");
+            let (la, lb) = (&a.log_likelihood, &b.log_likelihood);
+            assert_eq!(bits(la), bits(lb), "{what}: log-likelihood");
         }
     }
 }
