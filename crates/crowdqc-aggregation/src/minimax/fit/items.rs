@@ -3,7 +3,7 @@
 use rayon::prelude::*;
 
 use super::super::kernel::{Acc, Kernel, Side, exp_blocks, exp_row, lane_scratch, with_kernel};
-use super::super::newton::{Scratch, solve_ordinal, solve_rows};
+use super::super::newton::{Scratch, Step, scaled_step_applies, solve_ordinal, solve_rows};
 use super::{CHUNK, ChunkSums, Ctx, State};
 
 impl Ctx<'_> {
@@ -48,6 +48,14 @@ impl Ctx<'_> {
             return (0.0, diff);
         }
         let w_old: &[f64] = old;
+        // every judgment of the item has the weights `w_old`: the rows' data curvature
+        // is at most `n max w_old / 2`, far below the item penalty on large data
+        let w_max = w_old.iter().copied().fold(0.0, f64::max);
+        let step = if scaled_step_applies(workers.len(), w_max, self.li) {
+            Step::Scaled
+        } else {
+            Step::Newton
+        };
         let pass = |own: Side<'_>, _: &[bool], acc: &mut Acc, z: &mut [f64]| {
             for (&w, &l) in workers.iter().zip(lab) {
                 let w = w as usize;
@@ -55,7 +63,11 @@ impl Ctx<'_> {
                     x: &sigma[w * kk..(w + 1) * kk],
                     e: &esigma[w * kk..(w + 1) * kk],
                 };
-                kn.acc(own, other, w_old, l as usize, acc, z);
+                if step == Step::Newton {
+                    kn.acc(own, other, w_old, l as usize, acc, z);
+                } else {
+                    kn.grad(own, other, w_old, l as usize, acc, z);
+                }
             }
         };
         match xi_i {
@@ -76,6 +88,7 @@ impl Ctx<'_> {
             None => {
                 solve_rows(
                     kn,
+                    step,
                     tau_i,
                     Some(etau_i),
                     self.li,

@@ -89,6 +89,17 @@ fn label_probs_in<D: Dim>(
 pub(in crate::minimax) trait Kernel: Dim + Copy + Send + Sync {
     /// Adds one judgment's gradient and Hessian terms ([`accumulate_lanes`]).
     fn acc(self, own: Side<'_>, other: Side<'_>, w: &[f64], l: usize, acc: &mut Acc, z: &mut [f64]);
+    /// Adds one judgment's gradient terms only ([`acc`](Kernel::acc) without the
+    /// Hessian: the items' scaled-gradient steps, `newton::Step::Scaled`).
+    fn grad(
+        self,
+        own: Side<'_>,
+        other: Side<'_>,
+        w: &[f64],
+        l: usize,
+        acc: &mut Acc,
+        z: &mut [f64],
+    );
     /// Multiplies `prod[r]` by the probability of label `l` under row `r` of the
     /// softmax of `own + other` ([`label_probs_fixed`]).
     fn probs(self, own: Side<'_>, other: Side<'_>, l: usize, prod: &mut [f64], z: &mut [f64]);
@@ -119,6 +130,35 @@ impl<const K: usize> Kernel for Fixed<K> {
         _: &mut [f64],
     ) {
         accumulate_lanes::<K>(own, other, w, l, acc);
+    }
+
+    #[inline(always)]
+    fn grad(
+        self,
+        own: Side<'_>,
+        other: Side<'_>,
+        w: &[f64],
+        l: usize,
+        acc: &mut Acc,
+        _: &mut [f64],
+    ) {
+        let mut z = [[0.0; K]; K];
+        let mut s = [0.0; K];
+        softmax_fixed::<K>(own, other, &mut z, &mut s);
+        let w = &w[..K];
+        let mut wi = [0.0; K];
+        for r in 0..K {
+            wi[r] = w[r] * (1.0 / s[r]);
+        }
+        let gt = &mut acc.gt[..K * K];
+        for a in 0..K {
+            for r in 0..K {
+                gt[a * K + r] += wi[r] * z[a][r];
+            }
+        }
+        for r in 0..K {
+            gt[l * K + r] -= w[r];
+        }
     }
 
     #[inline(always)]
@@ -166,6 +206,31 @@ impl Kernel for Dynamic {
         z: &mut [f64],
     ) {
         accumulate_in(self, own, other, w, l, acc, z);
+    }
+
+    #[inline(always)]
+    fn grad(
+        self,
+        own: Side<'_>,
+        other: Side<'_>,
+        w: &[f64],
+        l: usize,
+        acc: &mut Acc,
+        z: &mut [f64],
+    ) {
+        let k = self.0;
+        let (z, rest) = z.split_at_mut(k * k);
+        let s = &mut rest[..k];
+        softmax_lanes(self, own, other, z, s);
+        let gt = &mut acc.gt[..k * k];
+        for a in 0..k {
+            for r in 0..k {
+                gt[a * k + r] += w[r] * (1.0 / s[r]) * z[a * k + r];
+            }
+        }
+        for r in 0..k {
+            gt[l * k + r] -= w[r];
+        }
     }
 
     #[inline(always)]
