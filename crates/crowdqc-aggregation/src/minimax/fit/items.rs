@@ -22,7 +22,7 @@ impl Ctx<'_> {
         mu_i: &mut [f64],
         sigma: &[f64],
         esigma: &[f64],
-        log_prior: &[f64],
+        (log_prior, prior): (&[f64], &[f64]),
         s: &mut Scratch,
         buf: &mut [f64],
     ) -> (f64, f64) {
@@ -132,6 +132,25 @@ impl Ctx<'_> {
                 }
             }
         }
+        if workers.len() <= 32 {
+            // no rescaling happened: the posterior is `prior · prod` normalised, with
+            // no logarithm and no exponential per class while the products are far
+            // from underflow (`tot ≤ 1`; the log form below otherwise)
+            let q = &mut z[..k];
+            let mut tot = 0.0;
+            for ((qv, &pv), &pr) in q.iter_mut().zip(prod.iter()).zip(prior) {
+                *qv = pr * pv;
+                tot += *qv;
+            }
+            if tot >= 1e-200 {
+                let mut diff: f64 = 0.0;
+                for r in 0..k {
+                    mu_i[r] = q[r] / tot;
+                    diff = diff.max((mu_i[r] - old[r]).abs());
+                }
+                return (tot.ln(), diff);
+            }
+        }
         for (lp, p) in logp.iter_mut().zip(prod.iter()) {
             *lp += p.ln();
         }
@@ -159,6 +178,7 @@ impl Ctx<'_> {
         let (k, kk, d) = (self.k, self.k * self.k, self.d);
         exp_blocks(k, &st.sigma, &mut st.esigma);
         let (sigma, esigma, log_prior) = (&st.sigma, &st.esigma, &st.log_prior);
+        let prior: Vec<f64> = log_prior.iter().map(|v| v.exp()).collect();
         let init = || {
             (
                 Scratch::new(k, d),
@@ -189,7 +209,7 @@ impl Ctx<'_> {
                     m,
                     sigma,
                     esigma,
-                    log_prior,
+                    (log_prior, &prior),
                     s,
                     buf,
                 );
