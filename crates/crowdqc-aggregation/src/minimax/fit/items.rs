@@ -6,12 +6,98 @@ use super::super::kernel::{Acc, Kernel, Side, exp_blocks, exp_row, lane_scratch,
 use super::super::newton::{Scratch, Step, scaled_step_applies, solve_ordinal, solve_rows};
 use super::{CHUNK, ChunkSums, Ctx, State};
 
+/// What every chunk of the item pass reads: the workers' logits and tables, the class
+/// prior (logarithms and values).
+struct Shared<'a> {
+    sigma: &'a [f64],
+    esigma: &'a [f64],
+    log_prior: &'a [f64],
+    prior: &'a [f64],
+}
+
+/// One chunk of items: its index, its items' logits, tables, posteriors and (ordinal)
+/// parameters.
+struct ChunkIo<'a> {
+    c: usize,
+    tc: &'a mut [f64],
+    ec: &'a mut [f64],
+    mc: &'a mut [f64],
+    xc: Option<&'a mut [f64]>,
+}
+
 impl Ctx<'_> {
+    /// [`item_block`](Self::item_block) of every item of one chunk; returns the chunk's
+    /// sums (in item order).
+    #[inline(always)]
+    fn chunk_items<Kn: Kernel>(
+        &self,
+        kn: Kn,
+        sh: &Shared<'_>,
+        io: ChunkIo<'_>,
+        s: &mut Scratch,
+        buf: &mut [f64],
+    ) -> ChunkSums {
+        let (k, kk, d) = (self.k, self.k * self.k, self.d);
+        let ChunkIo {
+            c,
+            tc,
+            ec,
+            mc,
+            mut xc,
+        } = io;
+        let mut out = ChunkSums { ll: 0.0, diff: 0.0 };
+        for (j, ((t, e), m)) in tc
+            .chunks_mut(kk)
+            .zip(ec.chunks_mut(kk))
+            .zip(mc.chunks_mut(k))
+            .enumerate()
+        {
+            let x = xc.as_deref_mut().map(|x| &mut x[j * d..(j + 1) * d]);
+            let (ll, diff) = self.item_block(
+                kn,
+                c * CHUNK + j,
+                t,
+                e,
+                x,
+                m,
+                sh.sigma,
+                sh.esigma,
+                (sh.log_prior, sh.prior),
+                s,
+                buf,
+            );
+            out.ll += ll;
+            out.diff = out.diff.max(diff);
+        }
+        out
+    }
+
+    /// [`chunk_items`](Self::chunk_items) compiled for AVX2: the per-judgment kernels'
+    /// lane operations become 256-bit vectors (the same IEEE operations per lane, no
+    /// fused multiply-add: the same bits as without).
+    ///
+    /// # Safety
+    /// The CPU must support AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    #[allow(unsafe_code)]
+    unsafe fn chunk_avx2<Kn: Kernel>(
+        &self,
+        kn: Kn,
+        sh: &Shared<'_>,
+        io: ChunkIo<'_>,
+        s: &mut Scratch,
+        buf: &mut [f64],
+    ) -> ChunkSums {
+        self.chunk_items(kn, sh, io, s, buf)
+    }
+
     /// M-step of item `i` (its logits `tau_i`, ordinal parameters `xi_i`), then its
     /// E-step into `mu_i`. `etau_i` holds the exponential table of `tau_i` on entry
     /// (the solve's first pass reads it) and on return (rebuilt if `tau_i` moved).
     /// Returns `(ln Z_i, max |Δμ_i|)`.
     #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
     fn item_block<Kn: Kernel>(
         &self,
         kn: Kn,
@@ -185,38 +271,27 @@ impl Ctx<'_> {
                 vec![0.0; 5 * k + 2 * kk + lane_scratch(k)],
             )
         };
+        let sh = Shared {
+            sigma,
+            esigma,
+            log_prior,
+            prior: &prior,
+        };
         // one chunk of items; `xc` holds the chunk's ordinal parameters (ordinal only)
         let chunk = |(s, buf): &mut (Scratch, Vec<f64>),
                      c: usize,
                      tc: &mut [f64],
                      ec: &mut [f64],
                      mc: &mut [f64],
-                     mut xc: Option<&mut [f64]>| {
-            let mut out = ChunkSums { ll: 0.0, diff: 0.0 };
-            for (j, ((t, e), m)) in tc
-                .chunks_mut(kk)
-                .zip(ec.chunks_mut(kk))
-                .zip(mc.chunks_mut(k))
-                .enumerate()
-            {
-                let x = xc.as_deref_mut().map(|x| &mut x[j * d..(j + 1) * d]);
-                let (ll, diff) = self.item_block(
-                    kn,
-                    c * CHUNK + j,
-                    t,
-                    e,
-                    x,
-                    m,
-                    sigma,
-                    esigma,
-                    (log_prior, &prior),
-                    s,
-                    buf,
-                );
-                out.ll += ll;
-                out.diff = out.diff.max(diff);
+                     xc: Option<&mut [f64]>| {
+            let io = ChunkIo { c, tc, ec, mc, xc };
+            #[cfg(target_arch = "x86_64")]
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU has AVX2, the only requirement of `chunk_avx2`.
+                #[allow(unsafe_code)]
+                return unsafe { self.chunk_avx2(kn, &sh, io, s, buf) };
             }
-            out
+            self.chunk_items(kn, &sh, io, s, buf)
         };
         let items = st
             .tau
