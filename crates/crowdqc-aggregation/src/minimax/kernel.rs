@@ -286,6 +286,7 @@ pub(super) struct Side<'a> {
     pub(super) e: &'a [f64],
 }
 
+mod fexp;
 mod lanes;
 mod x4;
 pub(super) use lanes::{Kernel, with_kernel};

@@ -2,7 +2,7 @@
 
 use rayon::prelude::*;
 
-use super::super::kernel::{Acc, Kernel, Side, exp_blocks, exp_row, lane_scratch, with_kernel};
+use super::super::kernel::{Acc, Kernel, Side, exp_blocks, lane_scratch, with_kernel};
 use super::super::newton::{Scratch, Step, scaled_step_applies, solve_ordinal, solve_rows};
 use super::{CHUNK, ChunkSums, Ctx, State};
 
@@ -190,17 +190,13 @@ impl Ctx<'_> {
         // far from underflow) instead of a logarithm per judgment and class
         logp.copy_from_slice(log_prior);
         prod.fill(1.0);
-        // the table rows of the logit rows that moved (a row's table depends on that
-        // row only: the same values as rebuilding every row)
-        for r in 0..k {
-            let row = r * k..(r + 1) * k;
-            if tau_i[row.clone()]
-                .iter()
-                .zip(&tau_old[row])
-                .any(|(a, b)| a.to_bits() != b.to_bits())
-            {
-                exp_row(k, tau_i, etau_i, r);
-            }
+        // the table, rebuilt if a logit moved
+        if tau_i
+            .iter()
+            .zip(tau_old.iter())
+            .any(|(a, b)| a.to_bits() != b.to_bits())
+        {
+            kn.table(tau_i, etau_i);
         }
         let etau_i: &[f64] = etau_i;
         for (j, (&w, &l)) in workers.iter().zip(lab).enumerate() {

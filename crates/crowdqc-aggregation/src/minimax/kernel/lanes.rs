@@ -3,6 +3,7 @@
 //! compiler vectorises the row loops; every lane does what the row-by-row loop did for
 //! its row, in the same order (same bits).
 
+use super::fexp::exp_table;
 use super::x4::{Blocks, gather4, pass4};
 use super::{Acc, Dim, Dynamic, Fixed, Side, softmax_direct};
 
@@ -103,6 +104,9 @@ pub(in crate::minimax) trait Kernel: Dim + Copy + Send + Sync {
     /// Multiplies `prod[r]` by the probability of label `l` under row `r` of the
     /// softmax of `own + other` ([`label_probs_fixed`]).
     fn probs(self, own: Side<'_>, other: Side<'_>, l: usize, prod: &mut [f64], z: &mut [f64]);
+    /// The row-normalised exponential table of `K × K` logits `x` into `e`
+    /// ([`exp_table`] for the fixed `K`, [`exp_rows`](super::exp_rows) otherwise).
+    fn table(self, x: &[f64], e: &mut [f64]);
     /// Whether [`gather4`](Kernel::gather4) and [`pass4`](Kernel::pass4) exist for
     /// this `K` (the fixed-size kernels; the run-time-`K` one has no four-judgment
     /// pass, and its workers use [`acc`](Kernel::acc)).
@@ -164,6 +168,11 @@ impl<const K: usize> Kernel for Fixed<K> {
     #[inline(always)]
     fn probs(self, own: Side<'_>, other: Side<'_>, l: usize, prod: &mut [f64], _: &mut [f64]) {
         label_probs_fixed::<K>(own, other, l, prod);
+    }
+
+    #[inline(always)]
+    fn table(self, x: &[f64], e: &mut [f64]) {
+        exp_table::<K>(x, e);
     }
 
     const X4: bool = true;
@@ -236,6 +245,11 @@ impl Kernel for Dynamic {
     #[inline(always)]
     fn probs(self, own: Side<'_>, other: Side<'_>, l: usize, prod: &mut [f64], z: &mut [f64]) {
         label_probs_in(self, own, other, l, prod, z);
+    }
+
+    fn table(self, x: &[f64], e: &mut [f64]) {
+        let mut mx = vec![0.0; self.0];
+        super::exp_rows(self.0, x, e, &mut mx);
     }
 
     const X4: bool = false;
