@@ -14,8 +14,10 @@
 
 /// `1.5 · 2^52`: adding it rounds to an integer held in the low mantissa bits.
 const SHIFT: f64 = 6_755_399_441_055_744.0;
-const LN2_HI: f64 = 6.931_471_803_691_238_164_90e-1;
-const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
+/// ln 2 in two parts: the high part with 32 trailing zero bits (`n · LN2_HI` exact
+/// for `|n| < 2^20`), the low part the rest.
+const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
+const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
 /// `1 / k!` for `k = 2..=13`.
 const INV_FACT: [f64; 12] = [
     1.0 / 2.0,
