@@ -176,7 +176,11 @@
 //! the accuracy table and every test above are unchanged. 200 000 judgments, K = 5,
 //! one thread under callgrind: 2.139 → 1.567 (scaled steps) → 1.496 (E-step) → 1.373
 //! (AVX2) → 1.317 G instructions for the whole program (about 0.28 G of it making the
-//! data). What remains at K = 5: the workers' Newton passes (3 and 2 per solve in the
+//! data). One thread's CPU time for the three outer iterations at 1e6 judgments
+//! (`examples/speed_profile`, medians of five alternated with main's build, load ~7.5):
+//! K = 5 0.83 → 0.65 s, K = 2 0.25 → 0.24 s; Dawid–Skene's 20 iterations 0.15 s and
+//! 0.09 s in the same runs, so about 29× and 18× per outer iteration in CPU time (the
+//! issue's 20× is still missed at K = 5). What remains at K = 5: the workers' Newton passes (3 and 2 per solve in the
 //! second and third outer iterations) are about a third of the fit's instructions and
 //! more of its time (random reads of the gather); per item, its two passes over its
 //! judgments (the gradient at the old logits, the E-step at the new) and the
