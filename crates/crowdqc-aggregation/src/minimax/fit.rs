@@ -5,7 +5,7 @@ use crowdqc_core::JudgmentMatrix;
 use rayon::prelude::*;
 
 use super::kernel::{Acc, Blocks, Kernel, Side, prefetch, prefetch_u32, with_kernel};
-use super::newton::{Scratch, solve_ordinal, solve_rows};
+use super::newton::{Scratch, Step, solve_ordinal, solve_rows};
 
 mod items;
 
@@ -255,6 +255,7 @@ impl Ctx<'_> {
                         let g = gather(w, g).then_some(&*g);
                         solve_rows(
                             kn,
+                            Step::Newton,
                             x,
                             None,
                             self.lw,

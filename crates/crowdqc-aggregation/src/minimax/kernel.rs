@@ -119,6 +119,12 @@ impl Acc {
         self.ht.fill(0.0);
     }
 
+    /// Zeroes the gradient sums only, before a gradient-only pass
+    /// ([`Kernel::grad`]: the Hessian sums are neither written nor read).
+    pub(super) fn clear_g(&mut self) {
+        self.gt.fill(0.0);
+    }
+
     /// Copies the lane-major sums of the active rows into `g` and the lower triangle
     /// of `h` (row-major).
     #[inline(always)]
@@ -129,6 +135,16 @@ impl Acc {
                 for b in 0..=a {
                     self.h[(r * k + a) * k + b] = self.ht[(a * k + b) * k + r];
                 }
+            }
+        }
+    }
+
+    /// [`rows`](Self::rows) for the gradient only.
+    #[inline(always)]
+    pub(super) fn rows_g(&mut self, k: usize, active: &[bool]) {
+        for r in (0..k).filter(|&r| active[r]) {
+            for a in 0..k {
+                self.g[r * k + a] = self.gt[a * k + r];
             }
         }
     }
@@ -270,6 +286,7 @@ pub(super) struct Side<'a> {
     pub(super) e: &'a [f64],
 }
 
+mod fexp;
 mod lanes;
 mod x4;
 pub(super) use lanes::{Kernel, with_kernel};

@@ -20,10 +20,9 @@ pub(super) struct Scratch {
     acc: Acc,
     z: Vec<f64>,
     active: Vec<bool>,
-    /// Trial logits (`K × K`), their row-normalised exponentials and row maxima.
+    /// Trial logits (`K × K`) and their row-normalised exponentials.
     trial: Vec<f64>,
     etrial: Vec<f64>,
-    mo: Vec<f64>,
     /// Per row (categorical) or for the whole block (ordinal): current value, step,
     /// directional derivative, step fraction, Newton steps taken (`f_cur`: the merit
     /// `‖g‖²` at the current point).
@@ -49,7 +48,6 @@ impl Scratch {
             active: vec![false; k],
             trial: vec![0.0; k * k],
             etrial: vec![0.0; k * k],
-            mo: vec![0.0; k],
             f_cur: vec![0.0; k],
             dir: vec![0.0; d.max(k * k)],
             gd: vec![0.0; k],
@@ -140,29 +138,50 @@ fn direction_out(h: &mut [f64], g: &[f64], n: usize, dir: &mut [f64]) -> f64 {
     direction(h, g, n, dir)
 }
 
-/// Row-normalised exponentials of the active rows of the trial logits.
-#[inline(always)]
-fn trial_exp(k: usize, trial: &[f64], active: &[bool], e: &mut [f64], mo: &mut [f64]) {
-    for r in (0..k).filter(|&r| active[r]) {
-        mo[r] = exp_row(k, trial, e, r);
-    }
-}
-
-/// The exponential tables of the trial logits: the caller's table `ex` of the same
-/// logits when given (the values [`trial_exp`] would compute, so no `exp`), else
-/// computed.
+/// The exponential tables of the active rows of the trial logits: the caller's table
+/// `ex` of the same logits when given (the values [`exp_row`] would compute, so no
+/// `exp`), else computed.
 #[inline(always)]
 fn first_table(k: usize, ex: Option<&[f64]>, s: &mut Scratch) {
     match ex {
-        Some(e) => {
-            s.etrial.copy_from_slice(e);
-            for r in 0..k {
-                let row = &s.trial[r * k..(r + 1) * k];
-                s.mo[r] = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        Some(e) => s.etrial.copy_from_slice(e),
+        None => {
+            for r in (0..k).filter(|&r| s.active[r]) {
+                exp_row(k, &s.trial, &mut s.etrial, r);
             }
         }
-        None => trial_exp(k, &s.trial, &s.active, &mut s.etrial, &mut s.mo),
     }
+}
+
+/// How a row solve steps.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) enum Step {
+    /// Damped Newton, `d = −H⁻¹ g` with the exact Hessian `H = λ I + H_data`.
+    Newton,
+    /// `d = −g / λ`: for a block whose data curvature is at most a small fraction `ρ`
+    /// of its penalty `λ` (`0 ⪯ H_data ⪯ ρ λ I`, see [`scaled_step_applies`]), the
+    /// step is a contraction of factor `ρ` towards the row's optimum
+    /// (`g(x + d) = −H̄_data g(x) / λ`, `H̄_data` the mean data Hessian on the segment),
+    /// so it converges to the same optimum under the same stopping rules, and a pass
+    /// needs the gradient only (no `K³` Hessian sums per judgment, no `K × K` solve).
+    /// The line search's merit `‖g‖²` still falls at rate at least `2 ‖g‖²` along `d`
+    /// (`gᵀ H g / λ ≥ ‖g‖²`), so the Armijo test is unchanged; the predicted decrease is
+    /// `‖g‖² / (2 λ)`, within a factor `1 + ρ` of the Newton decrement's.
+    Scaled,
+}
+
+/// Largest ratio of a row's data curvature bound to its penalty for which
+/// [`Step::Scaled`] is used.
+pub(super) const SCALED_MAX_RATIO: f64 = 0.01;
+
+/// Whether [`Step::Scaled`] applies to a block of `n` judgments whose rows' weights are
+/// at most `w_max` each, with penalty `lambda`: a judgment's softmax Hessian `diag p −
+/// p pᵀ` has eigenvalues in `[0, ½]` (`vᵀ (diag p − p pᵀ) v` is the variance of `v`
+/// under `p`, at most `(max v − min v)² / 4 ≤ ½` for a unit `v`), so a row's data
+/// Hessian is at most `n w_max / 2` in norm; the scaled step is used when that is at
+/// most [`SCALED_MAX_RATIO`]` · λ` (contraction factor at most 0.01 per pass).
+pub(super) fn scaled_step_applies(n: usize, w_max: f64, lambda: f64) -> bool {
+    0.5 * n as f64 * w_max <= SCALED_MAX_RATIO * lambda
 }
 
 /// `‖v‖²`, the line search's merit function (of the gradient).
@@ -188,6 +207,10 @@ fn max_abs(v: &[f64]) -> f64 {
 /// of `x` ([`exp_rows`](super::kernel::exp_rows)) when the caller has them, used by
 /// the first pass instead of recomputing them. Returns the passes made.
 ///
+/// `step`: [`Step::Newton`] (the pass adds gradients and Hessians) or
+/// [`Step::Scaled`] (the pass adds gradients only, [`Kernel::grad`](
+/// super::kernel::Kernel::grad)).
+///
 /// `dim`: `K` (a compile-time constant for the fixed-size kernels, so that every loop
 /// over a row and the `K × K` solves unroll; the same operations in the same order
 /// either way, so the same bits).
@@ -195,6 +218,7 @@ fn max_abs(v: &[f64]) -> f64 {
 #[inline(always)]
 pub(super) fn solve_rows<D: Dim>(
     dim: D,
+    step: Step,
     x: &mut [f64],
     ex: Option<&[f64]>,
     lambda: f64,
@@ -213,7 +237,12 @@ pub(super) fn solve_rows<D: Dim>(
     let mut first = true;
     let mut passes = 0;
     while s.active.iter().any(|&a| a) {
-        s.acc.clear();
+        let newton = step == Step::Newton;
+        if newton {
+            s.acc.clear();
+        } else {
+            s.acc.clear_g();
+        }
         first_table(k, first.then_some(ex).flatten(), s);
         let own = Side {
             x: &s.trial,
@@ -221,7 +250,11 @@ pub(super) fn solve_rows<D: Dim>(
         };
         pass(own, &s.active, &mut s.acc, &mut s.z);
         passes += 1;
-        s.acc.rows(k, &s.active);
+        if newton {
+            s.acc.rows(k, &s.active);
+        } else {
+            s.acc.rows_g(k, &s.active);
+        }
         for r in 0..k {
             if !s.active[r] {
                 continue;
@@ -231,7 +264,11 @@ pub(super) fn solve_rows<D: Dim>(
             let h = &mut s.acc.h[r * k * k..(r + 1) * k * k];
             for c in 0..k {
                 g[c] += lambda * tr[c];
-                h[c * k + c] += lambda;
+            }
+            if newton {
+                for c in 0..k {
+                    h[c * k + c] += lambda;
+                }
             }
             let psi = sq_norm(g);
             let accept = first || psi <= (1.0 - 2.0 * ARMIJO * s.t[r]) * s.f_cur[r];
@@ -255,7 +292,15 @@ pub(super) fn solve_rows<D: Dim>(
             }
             s.steps[r] += 1;
             let d = &mut s.dir[r * k..(r + 1) * k];
-            s.gd[r] = direction(h, g, k, d);
+            s.gd[r] = if newton {
+                direction(h, g, k, d)
+            } else {
+                let inv = 1.0 / lambda;
+                for c in 0..k {
+                    d[c] = -inv * g[c];
+                }
+                -inv * sq_norm(g)
+            };
             s.t[r] = 1.0;
             if -0.5 * s.gd[r] <= prog_tol {
                 // the Newton model predicts a change below `prog_tol`: take the step
@@ -280,116 +325,4 @@ mod ordinal;
 pub(super) use ordinal::{ordinal_features, solve_ordinal};
 
 #[cfg(test)]
-mod tests {
-    use super::super::kernel::{Fixed, Kernel, exp_rows};
-    use super::*;
-
-    #[test]
-    fn cholesky_solves_a_spd_system() {
-        // [[4, 2], [2, 3]] x = [2, 1] -> x = [0.5, 0]
-        let mut a = [4.0, 2.0, 2.0, 3.0];
-        let mut b = [2.0, 1.0];
-        assert!(cholesky_solve(&mut a, 2, &mut b));
-        assert!((b[0] - 0.5).abs() < 1e-15 && b[1].abs() < 1e-15);
-        let mut bad = [0.0, 1.0, 1.0, 0.0];
-        assert!(!cholesky_solve(&mut bad, 2, &mut [1.0, 1.0]));
-    }
-
-    #[test]
-    fn label_counts_give_the_per_judgment_sums_against_zero_item_logits() {
-        // a block's sums over judgments whose other party has all-zero logits (before
-        // the first item pass) from weight totals and weighted label counts
-        // (`Acc::add_counts`) against adding the judgments one by one
-        let k = 3;
-        let x = [0.3, -1.2, 0.5, 2.0, 0.1, -0.4, -0.7, 0.9, 0.0];
-        let (mut e, mut mx) = (vec![0.0; k * k], vec![0.0; k]);
-        exp_rows(k, &x, &mut e, &mut mx);
-        let (zeros, ones) = (vec![0.0; k * k], vec![1.0; k * k]);
-        let judgments: [([f64; 3], usize); 5] = [
-            ([0.7, 0.2, 0.1], 0),
-            ([0.0, 1.0, 0.0], 2),
-            ([0.25, 0.25, 0.5], 1),
-            ([0.6, 0.0, 0.4], 0),
-            ([0.1, 0.8, 0.1], 2),
-        ];
-        let own = Side { x: &x, e: &e };
-        let other = Side {
-            x: &zeros,
-            e: &ones,
-        };
-        let mut by_judgment = Acc::new(k);
-        let mut z = vec![0.0; lane_scratch(k)];
-        let mut stats = vec![0.0; k + k * k];
-        for (w, l) in &judgments {
-            Fixed::<3>.acc(own, other, w, *l, &mut by_judgment, &mut z);
-            for r in 0..k {
-                stats[r] += w[r];
-                stats[k + r * k + l] += w[r];
-            }
-        }
-        let mut by_counts = Acc::new(k);
-        by_counts.add_counts(k, &e, &stats);
-        let all = [true; 3];
-        by_judgment.rows(k, &all);
-        by_counts.rows(k, &all);
-        for r in 0..k {
-            for a in 0..k {
-                let (u, v) = (by_judgment.g[r * k + a], by_counts.g[r * k + a]);
-                assert!((u - v).abs() < 1e-12, "g[{r}, {a}]: {u} vs {v}");
-                for b in 0..=a {
-                    let c = (r * k + a) * k + b;
-                    let (u, v) = (by_judgment.h[c], by_counts.h[c]);
-                    assert!((u - v).abs() < 1e-12, "h[{r}, {a}, {b}]: {u} vs {v}");
-                }
-            }
-        }
-        // and the values are not trivial: row 1's gradient in class 2 is W p − n
-        let p: Vec<f64> = {
-            let row = &x[k..2 * k];
-            let t: f64 = row.iter().map(|v| v.exp()).sum();
-            row.iter().map(|v| v.exp() / t).collect()
-        };
-        let (w1, n12) = (0.2 + 1.0 + 0.25 + 0.0 + 0.8, 1.0 + 0.8);
-        assert!((by_counts.g[k + 2] - (w1 * p[2] - n12)).abs() < 1e-12);
-    }
-
-    #[test]
-    fn row_newton_reaches_the_stationary_point() {
-        // one row problem: weights 1 on labels 0,0,1 (K = 2), lambda = 1, no offsets;
-        // stationary: g = (p0 - 2/3)*3 + x0 ... checked through the final gradient
-        let k = 2;
-        let mut s = Scratch::new(k, k * k);
-        let mut x = vec![0.0; k * k];
-        let zeros = vec![0.0; k * k];
-        let ones = vec![1.0; k * k];
-        let other = Side {
-            x: &zeros,
-            e: &ones,
-        };
-        let w = [1.0, 0.0];
-        let labels = [0usize, 0, 1];
-        solve_rows(
-            Fixed::<2>,
-            &mut x,
-            None,
-            1.0,
-            25,
-            1e-12,
-            0.0,
-            &mut s,
-            |own, _, acc, z| {
-                for &l in &labels {
-                    Fixed::<2>.acc(own, other, &w, l, acc, z);
-                }
-            },
-        );
-        let (a, b) = (x[0], x[1]);
-        let p0 = a.exp() / (a.exp() + b.exp());
-        // gradient of f = -Σ ln p + ½(a² + b²): 3 p0 - 2 + a = 0, (3(1-p0) - 1) + b = 0
-        assert!((3.0 * p0 - 2.0 + a).abs() < 1e-10);
-        assert!((3.0 * (1.0 - p0) - 1.0 + b).abs() < 1e-10);
-        assert!(a > 0.0 && b < 0.0 && (a + b).abs() < 1e-10);
-        // row 1 has zero weight: stays at 0
-        assert_eq!(&x[2..], &[0.0, 0.0]);
-    }
-}
+mod tests;

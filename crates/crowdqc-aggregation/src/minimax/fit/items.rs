@@ -2,16 +2,102 @@
 
 use rayon::prelude::*;
 
-use super::super::kernel::{Acc, Kernel, Side, exp_blocks, exp_row, lane_scratch, with_kernel};
-use super::super::newton::{Scratch, solve_ordinal, solve_rows};
+use super::super::kernel::{Acc, Kernel, Side, exp_blocks, lane_scratch, with_kernel};
+use super::super::newton::{Scratch, Step, scaled_step_applies, solve_ordinal, solve_rows};
 use super::{CHUNK, ChunkSums, Ctx, State};
 
+/// What every chunk of the item pass reads: the workers' logits and tables, the class
+/// prior (logarithms and values).
+struct Shared<'a> {
+    sigma: &'a [f64],
+    esigma: &'a [f64],
+    log_prior: &'a [f64],
+    prior: &'a [f64],
+}
+
+/// One chunk of items: its index, its items' logits, tables, posteriors and (ordinal)
+/// parameters.
+struct ChunkIo<'a> {
+    c: usize,
+    tc: &'a mut [f64],
+    ec: &'a mut [f64],
+    mc: &'a mut [f64],
+    xc: Option<&'a mut [f64]>,
+}
+
 impl Ctx<'_> {
+    /// [`item_block`](Self::item_block) of every item of one chunk; returns the chunk's
+    /// sums (in item order).
+    #[inline(always)]
+    fn chunk_items<Kn: Kernel>(
+        &self,
+        kn: Kn,
+        sh: &Shared<'_>,
+        io: ChunkIo<'_>,
+        s: &mut Scratch,
+        buf: &mut [f64],
+    ) -> ChunkSums {
+        let (k, kk, d) = (self.k, self.k * self.k, self.d);
+        let ChunkIo {
+            c,
+            tc,
+            ec,
+            mc,
+            mut xc,
+        } = io;
+        let mut out = ChunkSums { ll: 0.0, diff: 0.0 };
+        for (j, ((t, e), m)) in tc
+            .chunks_mut(kk)
+            .zip(ec.chunks_mut(kk))
+            .zip(mc.chunks_mut(k))
+            .enumerate()
+        {
+            let x = xc.as_deref_mut().map(|x| &mut x[j * d..(j + 1) * d]);
+            let (ll, diff) = self.item_block(
+                kn,
+                c * CHUNK + j,
+                t,
+                e,
+                x,
+                m,
+                sh.sigma,
+                sh.esigma,
+                (sh.log_prior, sh.prior),
+                s,
+                buf,
+            );
+            out.ll += ll;
+            out.diff = out.diff.max(diff);
+        }
+        out
+    }
+
+    /// [`chunk_items`](Self::chunk_items) compiled for AVX2: the per-judgment kernels'
+    /// lane operations become 256-bit vectors (the same IEEE operations per lane, no
+    /// fused multiply-add: the same bits as without).
+    ///
+    /// # Safety
+    /// The CPU must support AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    #[allow(unsafe_code)]
+    unsafe fn chunk_avx2<Kn: Kernel>(
+        &self,
+        kn: Kn,
+        sh: &Shared<'_>,
+        io: ChunkIo<'_>,
+        s: &mut Scratch,
+        buf: &mut [f64],
+    ) -> ChunkSums {
+        self.chunk_items(kn, sh, io, s, buf)
+    }
+
     /// M-step of item `i` (its logits `tau_i`, ordinal parameters `xi_i`), then its
     /// E-step into `mu_i`. `etau_i` holds the exponential table of `tau_i` on entry
     /// (the solve's first pass reads it) and on return (rebuilt if `tau_i` moved).
     /// Returns `(ln Z_i, max |Δμ_i|)`.
     #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
     fn item_block<Kn: Kernel>(
         &self,
         kn: Kn,
@@ -22,7 +108,7 @@ impl Ctx<'_> {
         mu_i: &mut [f64],
         sigma: &[f64],
         esigma: &[f64],
-        log_prior: &[f64],
+        (log_prior, prior): (&[f64], &[f64]),
         s: &mut Scratch,
         buf: &mut [f64],
     ) -> (f64, f64) {
@@ -48,6 +134,14 @@ impl Ctx<'_> {
             return (0.0, diff);
         }
         let w_old: &[f64] = old;
+        // every judgment of the item has the weights `w_old`: the rows' data curvature
+        // is at most `n max w_old / 2`, far below the item penalty on large data
+        let w_max = w_old.iter().copied().fold(0.0, f64::max);
+        let step = if scaled_step_applies(workers.len(), w_max, self.li) {
+            Step::Scaled
+        } else {
+            Step::Newton
+        };
         let pass = |own: Side<'_>, _: &[bool], acc: &mut Acc, z: &mut [f64]| {
             for (&w, &l) in workers.iter().zip(lab) {
                 let w = w as usize;
@@ -55,7 +149,11 @@ impl Ctx<'_> {
                     x: &sigma[w * kk..(w + 1) * kk],
                     e: &esigma[w * kk..(w + 1) * kk],
                 };
-                kn.acc(own, other, w_old, l as usize, acc, z);
+                if step == Step::Newton {
+                    kn.acc(own, other, w_old, l as usize, acc, z);
+                } else {
+                    kn.grad(own, other, w_old, l as usize, acc, z);
+                }
             }
         };
         match xi_i {
@@ -76,6 +174,7 @@ impl Ctx<'_> {
             None => {
                 solve_rows(
                     kn,
+                    step,
                     tau_i,
                     Some(etau_i),
                     self.li,
@@ -91,17 +190,13 @@ impl Ctx<'_> {
         // far from underflow) instead of a logarithm per judgment and class
         logp.copy_from_slice(log_prior);
         prod.fill(1.0);
-        // the table rows of the logit rows that moved (a row's table depends on that
-        // row only: the same values as rebuilding every row)
-        for r in 0..k {
-            let row = r * k..(r + 1) * k;
-            if tau_i[row.clone()]
-                .iter()
-                .zip(&tau_old[row])
-                .any(|(a, b)| a.to_bits() != b.to_bits())
-            {
-                exp_row(k, tau_i, etau_i, r);
-            }
+        // the table, rebuilt if a logit moved
+        if tau_i
+            .iter()
+            .zip(tau_old.iter())
+            .any(|(a, b)| a.to_bits() != b.to_bits())
+        {
+            kn.table(tau_i, etau_i);
         }
         let etau_i: &[f64] = etau_i;
         for (j, (&w, &l)) in workers.iter().zip(lab).enumerate() {
@@ -117,6 +212,25 @@ impl Ctx<'_> {
                     *lp += p.ln();
                     *p = 1.0;
                 }
+            }
+        }
+        if workers.len() <= 32 {
+            // no rescaling happened: the posterior is `prior · prod` normalised, with
+            // no logarithm and no exponential per class while the products are far
+            // from underflow (`tot ≤ 1`; the log form below otherwise)
+            let q = &mut z[..k];
+            let mut tot = 0.0;
+            for ((qv, &pv), &pr) in q.iter_mut().zip(prod.iter()).zip(prior) {
+                *qv = pr * pv;
+                tot += *qv;
+            }
+            if tot >= 1e-200 {
+                let mut diff: f64 = 0.0;
+                for r in 0..k {
+                    mu_i[r] = q[r] / tot;
+                    diff = diff.max((mu_i[r] - old[r]).abs());
+                }
+                return (tot.ln(), diff);
             }
         }
         for (lp, p) in logp.iter_mut().zip(prod.iter()) {
@@ -146,11 +260,18 @@ impl Ctx<'_> {
         let (k, kk, d) = (self.k, self.k * self.k, self.d);
         exp_blocks(k, &st.sigma, &mut st.esigma);
         let (sigma, esigma, log_prior) = (&st.sigma, &st.esigma, &st.log_prior);
+        let prior: Vec<f64> = log_prior.iter().map(|v| v.exp()).collect();
         let init = || {
             (
                 Scratch::new(k, d),
                 vec![0.0; 5 * k + 2 * kk + lane_scratch(k)],
             )
+        };
+        let sh = Shared {
+            sigma,
+            esigma,
+            log_prior,
+            prior: &prior,
         };
         // one chunk of items; `xc` holds the chunk's ordinal parameters (ordinal only)
         let chunk = |(s, buf): &mut (Scratch, Vec<f64>),
@@ -158,32 +279,15 @@ impl Ctx<'_> {
                      tc: &mut [f64],
                      ec: &mut [f64],
                      mc: &mut [f64],
-                     mut xc: Option<&mut [f64]>| {
-            let mut out = ChunkSums { ll: 0.0, diff: 0.0 };
-            for (j, ((t, e), m)) in tc
-                .chunks_mut(kk)
-                .zip(ec.chunks_mut(kk))
-                .zip(mc.chunks_mut(k))
-                .enumerate()
-            {
-                let x = xc.as_deref_mut().map(|x| &mut x[j * d..(j + 1) * d]);
-                let (ll, diff) = self.item_block(
-                    kn,
-                    c * CHUNK + j,
-                    t,
-                    e,
-                    x,
-                    m,
-                    sigma,
-                    esigma,
-                    log_prior,
-                    s,
-                    buf,
-                );
-                out.ll += ll;
-                out.diff = out.diff.max(diff);
+                     xc: Option<&mut [f64]>| {
+            let io = ChunkIo { c, tc, ec, mc, xc };
+            #[cfg(target_arch = "x86_64")]
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU has AVX2, the only requirement of `chunk_avx2`.
+                #[allow(unsafe_code)]
+                return unsafe { self.chunk_avx2(kn, &sh, io, s, buf) };
             }
-            out
+            self.chunk_items(kn, &sh, io, s, buf)
         };
         let items = st
             .tau

@@ -3,6 +3,7 @@
 //! compiler vectorises the row loops; every lane does what the row-by-row loop did for
 //! its row, in the same order (same bits).
 
+use super::fexp::exp_table;
 use super::x4::{Blocks, gather4, pass4};
 use super::{Acc, Dim, Dynamic, Fixed, Side, softmax_direct};
 
@@ -89,9 +90,23 @@ fn label_probs_in<D: Dim>(
 pub(in crate::minimax) trait Kernel: Dim + Copy + Send + Sync {
     /// Adds one judgment's gradient and Hessian terms ([`accumulate_lanes`]).
     fn acc(self, own: Side<'_>, other: Side<'_>, w: &[f64], l: usize, acc: &mut Acc, z: &mut [f64]);
+    /// Adds one judgment's gradient terms only ([`acc`](Kernel::acc) without the
+    /// Hessian: the items' scaled-gradient steps, `newton::Step::Scaled`).
+    fn grad(
+        self,
+        own: Side<'_>,
+        other: Side<'_>,
+        w: &[f64],
+        l: usize,
+        acc: &mut Acc,
+        z: &mut [f64],
+    );
     /// Multiplies `prod[r]` by the probability of label `l` under row `r` of the
     /// softmax of `own + other` ([`label_probs_fixed`]).
     fn probs(self, own: Side<'_>, other: Side<'_>, l: usize, prod: &mut [f64], z: &mut [f64]);
+    /// The row-normalised exponential table of `K × K` logits `x` into `e`
+    /// ([`exp_table`] for the fixed `K`, [`exp_rows`](super::exp_rows) otherwise).
+    fn table(self, x: &[f64], e: &mut [f64]);
     /// Whether [`gather4`](Kernel::gather4) and [`pass4`](Kernel::pass4) exist for
     /// this `K` (the fixed-size kernels; the run-time-`K` one has no four-judgment
     /// pass, and its workers use [`acc`](Kernel::acc)).
@@ -122,8 +137,42 @@ impl<const K: usize> Kernel for Fixed<K> {
     }
 
     #[inline(always)]
+    fn grad(
+        self,
+        own: Side<'_>,
+        other: Side<'_>,
+        w: &[f64],
+        l: usize,
+        acc: &mut Acc,
+        _: &mut [f64],
+    ) {
+        let mut z = [[0.0; K]; K];
+        let mut s = [0.0; K];
+        softmax_fixed::<K>(own, other, &mut z, &mut s);
+        let w = &w[..K];
+        let mut wi = [0.0; K];
+        for r in 0..K {
+            wi[r] = w[r] * (1.0 / s[r]);
+        }
+        let gt = &mut acc.gt[..K * K];
+        for a in 0..K {
+            for r in 0..K {
+                gt[a * K + r] += wi[r] * z[a][r];
+            }
+        }
+        for r in 0..K {
+            gt[l * K + r] -= w[r];
+        }
+    }
+
+    #[inline(always)]
     fn probs(self, own: Side<'_>, other: Side<'_>, l: usize, prod: &mut [f64], _: &mut [f64]) {
         label_probs_fixed::<K>(own, other, l, prod);
+    }
+
+    #[inline(always)]
+    fn table(self, x: &[f64], e: &mut [f64]) {
+        exp_table::<K>(x, e);
     }
 
     const X4: bool = true;
@@ -169,8 +218,38 @@ impl Kernel for Dynamic {
     }
 
     #[inline(always)]
+    fn grad(
+        self,
+        own: Side<'_>,
+        other: Side<'_>,
+        w: &[f64],
+        l: usize,
+        acc: &mut Acc,
+        z: &mut [f64],
+    ) {
+        let k = self.0;
+        let (z, rest) = z.split_at_mut(k * k);
+        let s = &mut rest[..k];
+        softmax_lanes(self, own, other, z, s);
+        let gt = &mut acc.gt[..k * k];
+        for a in 0..k {
+            for r in 0..k {
+                gt[a * k + r] += w[r] * (1.0 / s[r]) * z[a * k + r];
+            }
+        }
+        for r in 0..k {
+            gt[l * k + r] -= w[r];
+        }
+    }
+
+    #[inline(always)]
     fn probs(self, own: Side<'_>, other: Side<'_>, l: usize, prod: &mut [f64], z: &mut [f64]) {
         label_probs_in(self, own, other, l, prod, z);
+    }
+
+    fn table(self, x: &[f64], e: &mut [f64]) {
+        let mut mx = vec![0.0; self.0];
+        super::exp_rows(self.0, x, e, &mut mx);
     }
 
     const X4: bool = false;
