@@ -108,6 +108,7 @@ mod judgments;
 mod parallel_read;
 mod parquet_input;
 mod parquet_output;
+mod plain_ids;
 mod projection;
 mod runs;
 mod spill;

@@ -11,7 +11,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, sync_channel};
 
 use arrow_array::cast::AsArray;
-use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_array::types::Int32Type;
+use arrow_array::{Array, ArrayRef, DictionaryArray, Int32Array, RecordBatch};
+use arrow_schema::{DataType, Field, Schema};
 
 use crowdqc_core::progress::Progress;
 use crowdqc_core::{
@@ -22,6 +24,7 @@ use crate::batch_reader::{BATCH_SIZE, BatchReader};
 use crate::errors;
 use crate::guard::guarded;
 use crate::parquet_input::{self, Prepared};
+use crate::plain_ids::{self, ChunkIds};
 
 /// Threads that decode and encode row groups: the rayon pool's size (so
 /// `RAYON_NUM_THREADS` sets it), at most one per row group.
@@ -66,12 +69,17 @@ pub(crate) fn read_parquet_pass(
                 // dictionary columns whose batches carried mostly distinct values: read
                 // as plain strings from the thread's next row group on
                 let mut plain: Vec<String> = Vec::new();
+                // per column decoded from its pages: distinct ids of its last row group
+                let mut expect = vec![0usize; prepared.fast.len()];
                 for g in (t..groups).step_by(threads) {
                     if stop.load(Ordering::Relaxed) {
                         break;
                     }
                     let mut part = stream.begin(opts, parallel_columns);
-                    let dense = encode_group(&mut part, prepared, g, path, stop, &plain);
+                    let dense = match plain_ids_group(prepared, g, &mut expect) {
+                        Some(ids) => encode_group_with(&mut part, prepared, g, stop, &plain, ids),
+                        None => encode_group(&mut part, prepared, g, path, stop, &plain),
+                    };
                     for name in dense {
                         if !plain.contains(&name) {
                             plain.push(name);
@@ -183,6 +191,136 @@ impl Density {
 
 /// Batches shorter than this do not count as dense ([`Density`]).
 const DENSE_MIN_ROWS: usize = 4096;
+
+/// The columns of row group `g` that [`plain_ids`] decodes (root index and ids), or
+/// `None` when there are none or it declines one of them (then the row group is read
+/// by the Arrow reader whole). `expect` holds, per such column, the distinct ids of
+/// the last row group (the table's first size), updated.
+fn plain_ids_group(
+    prepared: &Prepared,
+    g: usize,
+    expect: &mut [usize],
+) -> Option<Vec<(usize, ChunkIds)>> {
+    if prepared.fast.is_empty() {
+        return None;
+    }
+    let rg = prepared.metadata().row_groups().get(g)?;
+    let rows = usize::try_from(rg.num_rows()).ok()?;
+    let file = Arc::new(std::fs::File::open(prepared.path()).ok()?);
+    let mut out = Vec::with_capacity(prepared.fast.len());
+    for (&(root, leaf), e) in prepared.fast.iter().zip(expect.iter_mut()) {
+        let col = rg.columns().get(leaf)?;
+        let ids = guarded("Parquet", || Ok(plain_ids::decode(&file, col, rows, *e))).ok()??;
+        *e = ids.values.len();
+        out.push((root, ids));
+    }
+    Some(out)
+}
+
+/// [`encode_group`] of row group `g` whose columns `ids` were decoded by
+/// [`plain_ids`]: the Arrow reader reads the other columns, and each of its batches is
+/// pushed with the decoded columns' rows alongside, as dictionary arrays over the row
+/// group's distinct ids.
+fn encode_group_with(
+    part: &mut EncodedPart,
+    prepared: &Prepared,
+    g: usize,
+    stop: &AtomicBool,
+    plain: &[String],
+    ids: Vec<(usize, ChunkIds)>,
+) -> Vec<String> {
+    let path = prepared.path();
+    let skip: Vec<usize> = ids.iter().map(|&(r, _)| r).collect();
+    let mut reader = match guarded("Parquet", || prepared.reader_skipping(Some(g), plain, &skip))
+    {
+        Ok(r) => r,
+        Err(e) => {
+            part.fail(e.in_file(path));
+            return Vec::new();
+        }
+    };
+    let dict = DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
+    let fields: Vec<Arc<Field>> = prepared
+        .selected_fields()
+        .into_iter()
+        .zip(prepared.selected())
+        .map(|(f, r)| {
+            if skip.contains(r) {
+                Arc::new(f.as_ref().clone().with_data_type(dict.clone()))
+            } else {
+                f
+            }
+        })
+        .collect();
+    let schema = Arc::new(Schema::new(fields));
+    let mut density = Density::default();
+    let mut row = 0usize;
+    loop {
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        let next = guarded("Parquet", || {
+            Ok(reader
+                .next()
+                .map(|b| b.map_err(|e| errors::arrow_read("Parquet", path, e))))
+        });
+        let batch = match next {
+            Ok(None) => break,
+            Ok(Some(Ok(b))) => b,
+            Ok(Some(Err(e))) | Err(e) => {
+                part.fail(e.in_file(path));
+                break;
+            }
+        };
+        density.see(&batch);
+        let n = batch.num_rows();
+        let mut others = batch.columns().iter();
+        let mut columns: Vec<ArrayRef> = Vec::with_capacity(schema.fields().len());
+        for r in prepared.selected() {
+            match ids.iter().find(|(root, _)| root == r) {
+                Some((_, c)) if row + n <= c.keys.len() => {
+                    let keys = Int32Array::new(c.keys.slice(row, n), None);
+                    match DictionaryArray::<Int32Type>::try_new(keys, Arc::clone(&c.values)) {
+                        Ok(d) => columns.push(Arc::new(d)),
+                        Err(e) => {
+                            part.fail(errors::arrow_read("Parquet", path, e));
+                            return Vec::new();
+                        }
+                    }
+                }
+                Some(_) => {
+                    part.fail(rows_differ().in_file(path));
+                    return Vec::new();
+                }
+                None => columns.extend(others.next().cloned()),
+            }
+        }
+        row += n;
+        let batch = match RecordBatch::try_new(Arc::clone(&schema), columns) {
+            Ok(b) => b,
+            Err(e) => {
+                part.fail(errors::arrow_read("Parquet", path, e));
+                break;
+            }
+        };
+        if !part.push(&batch) {
+            break;
+        }
+    }
+    if !stop.load(Ordering::Relaxed) && !part.failed() && ids.iter().any(|(_, c)| c.keys.len() != row)
+    {
+        part.fail(rows_differ().in_file(path));
+    }
+    density.dense()
+}
+
+/// The columns of a row group came with different numbers of rows.
+fn rows_differ() -> Error {
+    Error::BadFile {
+        format: "Parquet".into(),
+        source: "the columns of a row group hold different numbers of rows".into(),
+    }
+}
 
 /// Decodes row group `g` and encodes its batches into `part` (a decoding error ends
 /// the part and is reported when it is merged), with the columns named in `plain` read
