@@ -11,8 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, sync_channel};
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::Int32Type;
-use arrow_array::{Array, ArrayRef, DictionaryArray, Int32Array, RecordBatch};
+use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema};
 
 use crowdqc_core::progress::Progress;
@@ -24,7 +23,7 @@ use crate::batch_reader::{BATCH_SIZE, BatchReader};
 use crate::errors;
 use crate::guard::guarded;
 use crate::parquet_input::{self, Prepared};
-use crate::plain_ids::{self, ChunkIds};
+use crate::plain_ids::{self, ChunkIds, Mode};
 
 /// Threads that decode and encode row groups: the rayon pool's size (so
 /// `RAYON_NUM_THREADS` sets it), at most one per row group.
@@ -69,14 +68,14 @@ pub(crate) fn read_parquet_pass(
                 // dictionary columns whose batches carried mostly distinct values: read
                 // as plain strings from the thread's next row group on
                 let mut plain: Vec<String> = Vec::new();
-                // per column decoded from its pages: distinct ids of its last row group
-                let mut expect = vec![0usize; prepared.fast.len()];
+                // per column decoded from its pages: how its next row group is decoded
+                let mut modes = vec![Mode::Distinct(0); prepared.fast.len()];
                 for g in (t..groups).step_by(threads) {
                     if stop.load(Ordering::Relaxed) {
                         break;
                     }
                     let mut part = stream.begin(opts, parallel_columns);
-                    let dense = match plain_ids_group(prepared, g, &mut expect) {
+                    let dense = match plain_ids_group(prepared, g, &mut modes) {
                         Some(ids) => encode_group_with(&mut part, prepared, g, stop, &plain, ids),
                         None => encode_group(&mut part, prepared, g, path, stop, &plain),
                     };
@@ -194,12 +193,14 @@ const DENSE_MIN_ROWS: usize = 4096;
 
 /// The columns of row group `g` that [`plain_ids`] decodes (root index and ids), or
 /// `None` when there are none or it declines one of them (then the row group is read
-/// by the Arrow reader whole). `expect` holds, per such column, the distinct ids of
-/// the last row group (the table's first size), updated.
+/// by the Arrow reader whole). `modes` holds, per such column, how to decode it, from
+/// what its last row group held: its distinct ids, or every row's id once more than
+/// half a row group's rows were distinct (mostly new ids: the workers of a large crowd),
+/// updated.
 fn plain_ids_group(
     prepared: &Prepared,
     g: usize,
-    expect: &mut [usize],
+    modes: &mut [Mode],
 ) -> Option<Vec<(usize, ChunkIds)>> {
     if prepared.fast.is_empty() {
         return None;
@@ -208,10 +209,16 @@ fn plain_ids_group(
     let rows = usize::try_from(rg.num_rows()).ok()?;
     let file = Arc::new(std::fs::File::open(prepared.path()).ok()?);
     let mut out = Vec::with_capacity(prepared.fast.len());
-    for (&(root, leaf), e) in prepared.fast.iter().zip(expect.iter_mut()) {
+    for (&(root, leaf), mode) in prepared.fast.iter().zip(modes.iter_mut()) {
         let col = rg.columns().get(leaf)?;
-        let ids = guarded("Parquet", || Ok(plain_ids::decode(&file, col, rows, *e))).ok()??;
-        *e = ids.values.len();
+        let ids = guarded("Parquet", || Ok(plain_ids::decode(&file, col, rows, *mode))).ok()??;
+        if let Some(d) = ids.distinct() {
+            *mode = if d * 2 > rows && rows >= DENSE_MIN_ROWS {
+                Mode::Plain
+            } else {
+                Mode::Distinct(d)
+            };
+        }
         out.push((root, ids));
     }
     Some(out)
@@ -231,8 +238,9 @@ fn encode_group_with(
 ) -> Vec<String> {
     let path = prepared.path();
     let skip: Vec<usize> = ids.iter().map(|&(r, _)| r).collect();
-    let mut reader = match guarded("Parquet", || prepared.reader_skipping(Some(g), plain, &skip))
-    {
+    let mut reader = match guarded("Parquet", || {
+        prepared.reader_skipping(Some(g), plain, &skip)
+    }) {
         Ok(r) => r,
         Err(e) => {
             part.fail(e.in_file(path));
@@ -244,12 +252,14 @@ fn encode_group_with(
         .selected_fields()
         .into_iter()
         .zip(prepared.selected())
-        .map(|(f, r)| {
-            if skip.contains(r) {
+        .map(|(f, r)| match ids.iter().find(|(root, _)| root == r) {
+            Some((_, ChunkIds::Dict { .. })) => {
                 Arc::new(f.as_ref().clone().with_data_type(dict.clone()))
-            } else {
-                f
             }
+            Some((_, ChunkIds::Plain(_))) => {
+                Arc::new(f.as_ref().clone().with_data_type(DataType::Utf8))
+            }
+            None => f,
         })
         .collect();
     let schema = Arc::new(Schema::new(fields));
@@ -278,16 +288,13 @@ fn encode_group_with(
         let mut columns: Vec<ArrayRef> = Vec::with_capacity(schema.fields().len());
         for r in prepared.selected() {
             match ids.iter().find(|(root, _)| root == r) {
-                Some((_, c)) if row + n <= c.keys.len() => {
-                    let keys = Int32Array::new(c.keys.slice(row, n), None);
-                    match DictionaryArray::<Int32Type>::try_new(keys, Arc::clone(&c.values)) {
-                        Ok(d) => columns.push(Arc::new(d)),
-                        Err(e) => {
-                            part.fail(errors::arrow_read("Parquet", path, e));
-                            return Vec::new();
-                        }
+                Some((_, c)) if row + n <= c.rows() => match c.slice(row, n) {
+                    Ok(a) => columns.push(a),
+                    Err(e) => {
+                        part.fail(errors::arrow_read("Parquet", path, e));
+                        return Vec::new();
                     }
-                }
+                },
                 Some(_) => {
                     part.fail(rows_differ().in_file(path));
                     return Vec::new();
@@ -307,8 +314,7 @@ fn encode_group_with(
             break;
         }
     }
-    if !stop.load(Ordering::Relaxed) && !part.failed() && ids.iter().any(|(_, c)| c.keys.len() != row)
-    {
+    if !stop.load(Ordering::Relaxed) && !part.failed() && ids.iter().any(|(_, c)| c.rows() != row) {
         part.fail(rows_differ().in_file(path));
     }
     density.dense()

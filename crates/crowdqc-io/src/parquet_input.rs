@@ -262,7 +262,10 @@ fn prepare_with(
                     && sel.keys.contains(&i)
                     && !fast.iter().any(|&(r, _)| r == i)
                     && f.data_type() == &DataType::Utf8
-                    && pq.row_groups().iter().all(|rg| plain_ids::eligible(rg.column(l)))
+                    && pq
+                        .row_groups()
+                        .iter()
+                        .all(|rg| plain_ids::eligible(rg.column(l)))
                 {
                     // decoded by the judgments read itself, never by the Arrow reader
                     fast.push((i, l));

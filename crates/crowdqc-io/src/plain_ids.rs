@@ -21,20 +21,70 @@
 use std::fs::File;
 use std::sync::Arc;
 
-use arrow_array::{ArrayRef, StringArray};
+use arrow_array::types::Int32Type;
+use arrow_array::{Array, ArrayRef, DictionaryArray, Int32Array, StringArray};
 use arrow_buffer::{Buffer, OffsetBuffer, ScalarBuffer};
+use arrow_schema::ArrowError;
 use parquet::basic::{Encoding, Type as PhysicalType};
 use parquet::column::page::{Page, PageReader};
 use parquet::file::metadata::ColumnChunkMetaData;
 use parquet::file::serialized_reader::SerializedPageReader;
 
-/// A row group's string id column: its distinct ids (in order of first appearance) and
-/// the key of every row into them.
-pub(crate) struct ChunkIds {
-    /// The distinct ids, as a `Utf8` array.
-    pub values: ArrayRef,
-    /// Per row, the index of its id in `values`.
-    pub keys: ScalarBuffer<i32>,
+/// A row group's string id column.
+pub(crate) enum ChunkIds {
+    /// Its distinct ids (in order of first appearance, a `Utf8` array) and the key of
+    /// every row into them.
+    Dict {
+        /// The distinct ids.
+        values: ArrayRef,
+        /// Per row, the index of its id in `values`.
+        keys: ScalarBuffer<i32>,
+    },
+    /// Every row's id (a column of mostly distinct ids in the row group: finding the
+    /// distinct ones would cost more than it saves ingest).
+    Plain(StringArray),
+}
+
+impl ChunkIds {
+    /// Rows of the row group.
+    pub fn rows(&self) -> usize {
+        match self {
+            ChunkIds::Dict { keys, .. } => keys.len(),
+            ChunkIds::Plain(a) => a.len(),
+        }
+    }
+
+    /// Distinct ids found (`None` for [`ChunkIds::Plain`]).
+    pub fn distinct(&self) -> Option<usize> {
+        match self {
+            ChunkIds::Dict { values, .. } => Some(values.len()),
+            ChunkIds::Plain(_) => None,
+        }
+    }
+
+    /// Rows `row..row + n` as an array (`Dictionary(Int32, Utf8)` sharing the row
+    /// group's values, or `Utf8`).
+    pub fn slice(&self, row: usize, n: usize) -> Result<ArrayRef, ArrowError> {
+        Ok(match self {
+            ChunkIds::Dict { values, keys } => {
+                let keys = Int32Array::new(keys.slice(row, n), None);
+                Arc::new(DictionaryArray::<Int32Type>::try_new(
+                    keys,
+                    Arc::clone(values),
+                )?)
+            }
+            ChunkIds::Plain(a) => Arc::new(a.slice(row, n)),
+        })
+    }
+}
+
+/// What [`decode`] makes of a column chunk.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Mode {
+    /// [`ChunkIds::Dict`], with a table sized for this many distinct ids at first.
+    Distinct(usize),
+    /// [`ChunkIds::Plain`].
+    Plain,
 }
 
 /// True when column chunk `col` can be decoded here: a flat (not repeated) byte-array
@@ -62,15 +112,24 @@ pub(crate) fn decode(
     file: &Arc<File>,
     col: &ColumnChunkMetaData,
     rows: usize,
-    expect: usize,
+    mode: Mode,
 ) -> Option<ChunkIds> {
     if !eligible(col) {
         return None;
     }
     let def = col.column_descr().max_def_level();
     let mut pages = SerializedPageReader::new(Arc::clone(file), col, rows, None).ok()?;
-    let mut ids = Distinct::with_expected(expect);
-    let mut keys: Vec<i32> = Vec::with_capacity(rows);
+    let mut sink = match mode {
+        Mode::Distinct(expect) => {
+            Sink::Distinct(Distinct::with_expected(expect), Vec::with_capacity(rows))
+        }
+        Mode::Plain => {
+            let mut offsets = Vec::with_capacity(rows + 1);
+            offsets.push(0i32);
+            Sink::Plain(Vec::new(), offsets)
+        }
+    };
+    let mut count = 0usize;
     while let Some(page) = pages.get_next_page().ok()? {
         let (buf, values, skip) = match &page {
             Page::DataPage {
@@ -100,25 +159,61 @@ pub(crate) fn decode(
             } => (buf, *num_values, *def_levels_byte_len as usize),
             _ => return None,
         };
-        let mut at = skip;
-        let bytes = buf.as_ref();
-        for _ in 0..values {
-            let len = u32::from_le_bytes(bytes.get(at..at + 4)?.try_into().ok()?) as usize;
-            let s = bytes.get(at + 4..(at + 4).checked_add(len)?)?;
-            at += 4 + len;
-            keys.push(ids.key(s)?);
+        let bytes = buf.get(skip..)?;
+        count += values as usize;
+        if count > rows {
+            return None;
         }
-        if at != bytes.len() || keys.len() > rows {
+        let end = match &mut sink {
+            Sink::Distinct(ids, keys) => ids.keys_of(bytes, values, keys)?,
+            Sink::Plain(data, offsets) => {
+                data.reserve(bytes.len().saturating_sub(4 * values as usize));
+                values_of(bytes, values, |s| {
+                    data.extend_from_slice(s);
+                    offsets.push(i32::try_from(data.len()).ok()?);
+                    Some(())
+                })?
+            }
+        };
+        if end != bytes.len() {
             return None;
         }
     }
-    if keys.len() != rows {
+    if count != rows {
         return None;
     }
-    Some(ChunkIds {
-        values: ids.into_values()?,
-        keys: ScalarBuffer::from(keys),
+    Some(match sink {
+        Sink::Distinct(ids, keys) => ChunkIds::Dict {
+            values: ids.into_values()?,
+            keys: ScalarBuffer::from(keys),
+        },
+        Sink::Plain(data, offsets) => {
+            let offsets = OffsetBuffer::new(ScalarBuffer::from(offsets));
+            ChunkIds::Plain(StringArray::try_new(offsets, Buffer::from_vec(data), None).ok()?)
+        }
     })
+}
+
+/// Where [`decode`] puts the values.
+enum Sink {
+    Distinct(Distinct, Vec<i32>),
+    Plain(Vec<u8>, Vec<i32>),
+}
+
+/// Calls `f` on each of the `n` plain byte-array values at the start of `bytes` (a
+/// little-endian `u32` length, then the bytes); the end of the last value, or `None`
+/// when a value runs past the page or `f` returns `None`.
+#[inline(always)]
+fn values_of(bytes: &[u8], n: u32, mut f: impl FnMut(&[u8]) -> Option<()>) -> Option<usize> {
+    let mut at = 0usize;
+    for _ in 0..n {
+        let len = bytes.get(at..at + 4)?;
+        let len = u32::from_le_bytes([len[0], len[1], len[2], len[3]]) as usize;
+        let s = bytes.get(at + 4..(at + 4).checked_add(len)?)?;
+        at += 4 + len;
+        f(s)?;
+    }
+    Some(at)
 }
 
 /// The distinct byte strings of a column chunk, numbered in order of first appearance,
@@ -131,6 +226,27 @@ struct Distinct {
     bytes: Vec<u8>,
     /// `offsets[k]..offsets[k + 1]` is id `k` in `bytes`.
     offsets: Vec<i32>,
+    /// A page's values (start, length) and hashes, reused from page to page.
+    spans: Vec<(usize, usize)>,
+    tags: Vec<u32>,
+}
+
+/// Values ahead whose table slot is prefetched.
+const AHEAD: usize = 12;
+
+/// Hints the cache to load `v[i]` (nothing when `i` is out of range).
+#[inline(always)]
+#[allow(unsafe_code)]
+fn prefetch<T>(v: &[T], i: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(x) = v.get(i) {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        // SAFETY: a prefetch reads nothing the program can observe and cannot fault
+        // (the address is in bounds anyway); SSE is part of the x86-64 baseline.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(std::ptr::from_ref(x).cast::<i8>()) }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (v, i);
 }
 
 impl Distinct {
@@ -143,6 +259,8 @@ impl Distinct {
             mask: slots - 1,
             bytes: Vec::with_capacity(n * 8),
             offsets,
+            spans: Vec::new(),
+            tags: Vec::new(),
         }
     }
 
@@ -154,11 +272,38 @@ impl Distinct {
         &self.bytes[self.offsets[k] as usize..self.offsets[k + 1] as usize]
     }
 
-    /// The index of `s`, added if new; `None` once the ids exceed what an `i32` offset
-    /// or key can hold.
-    #[inline]
-    fn key(&mut self, s: &[u8]) -> Option<i32> {
-        let tag = hash(s);
+    /// Appends to `keys` the indices of the `n` plain values at the start of `bytes`
+    /// (see [`values_of`]), whose end it returns: the values are hashed first, then
+    /// looked up with the slot of the value [`AHEAD`] places on prefetched.
+    fn keys_of(&mut self, bytes: &[u8], n: u32, keys: &mut Vec<i32>) -> Option<usize> {
+        let (mut spans, mut tags) = (
+            std::mem::take(&mut self.spans),
+            std::mem::take(&mut self.tags),
+        );
+        spans.clear();
+        tags.clear();
+        let base = bytes.as_ptr() as usize;
+        let end = values_of(bytes, n, |s| {
+            spans.push((s.as_ptr() as usize - base, s.len()));
+            tags.push(hash(s));
+            Some(())
+        })?;
+        keys.reserve(spans.len());
+        for (i, &(at, len)) in spans.iter().enumerate() {
+            if let Some(&t) = tags.get(i + AHEAD) {
+                prefetch(&self.slots, t as usize & self.mask);
+            }
+            keys.push(self.key(&bytes[at..at + len], tags[i])?);
+        }
+        self.spans = spans;
+        self.tags = tags;
+        Some(end)
+    }
+
+    /// The index of `s`, whose [`hash`] is `tag`, added if new; `None` once the ids
+    /// exceed what an `i32` offset or key can hold.
+    #[inline(always)]
+    fn key(&mut self, s: &[u8], tag: u32) -> Option<i32> {
         let mut pos = tag as usize & self.mask;
         loop {
             let e = self.slots[pos];
