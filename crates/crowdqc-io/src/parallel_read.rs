@@ -4,6 +4,15 @@
 //! recur ([`crowdqc_core::PartStream`]: workers, labels); the calling thread merges the
 //! parts in file order ([`JudgmentMatrixBuilder::push_part`]), so codes, matrix and
 //! errors do not depend on the number of threads.
+//!
+//! Item and worker columns stored as plain string pages without a dictionary page (as
+//! Arrow writers store ids of many distinct values) are decoded from their pages by
+//! [`plain_ids`] instead of the Arrow reader: per row group, its distinct ids and a key
+//! per row, pushed as dictionary arrays that share the row group's values (ingest then
+//! interns each distinct id once per row group, not once per row), or, for a column
+//! more than half of whose rows were distinct in the thread's last row group, a plain
+//! string array built from the pages. The Arrow reader reads the other columns; a row
+//! group whose pages `plain_ids` declines is read by the Arrow reader whole.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -191,6 +200,10 @@ impl Density {
 /// Batches shorter than this do not count as dense ([`Density`]).
 const DENSE_MIN_ROWS: usize = 4096;
 
+/// Row groups of more rows than this are read by the Arrow reader (a column decoded by
+/// [`plain_ids`] holds a 4-byte key per row of its row group at once: 16 MiB here).
+const PLAIN_IDS_MAX_ROWS: usize = 1 << 22;
+
 /// The columns of row group `g` that [`plain_ids`] decodes (root index and ids), or
 /// `None` when there are none or it declines one of them (then the row group is read
 /// by the Arrow reader whole). `modes` holds, per such column, how to decode it, from
@@ -206,7 +219,9 @@ fn plain_ids_group(
         return None;
     }
     let rg = prepared.metadata().row_groups().get(g)?;
-    let rows = usize::try_from(rg.num_rows()).ok()?;
+    let rows = usize::try_from(rg.num_rows())
+        .ok()
+        .filter(|&r| r <= PLAIN_IDS_MAX_ROWS)?;
     let file = Arc::new(std::fs::File::open(prepared.path()).ok()?);
     let mut out = Vec::with_capacity(prepared.fast.len());
     for (&(root, leaf), mode) in prepared.fast.iter().zip(modes.iter_mut()) {

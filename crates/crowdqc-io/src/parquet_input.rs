@@ -217,7 +217,9 @@ impl Prepared {
 /// (the chunk's batches share the dictionary, and the builders keep its codes), and the
 /// batches of plain pages come as a dictionary of the batch's distinct values, built by
 /// the parquet crate. Other readers of [`BatchReader`](crate::BatchReader) keep plain
-/// strings there.
+/// strings there. Item and worker string columns without a dictionary page, never
+/// null, are listed in [`Prepared::fast`] for the parallel read to decode from their
+/// pages ([`crate::plain_ids`]); they keep their `Utf8` type here.
 pub(crate) fn prepare_judgments(
     path: &Path,
     columns: &ColumnMap,
@@ -353,6 +355,47 @@ mod tests {
         let mut w = ArrowWriter::try_new(file, batch.schema(), Some(props)).expect("writer");
         w.write(&batch).expect("write");
         w.close().expect("close");
+    }
+
+    /// Only the judgments read lists plain-paged item and worker columns as decoded
+    /// from their pages: not columns with dictionary pages, nor the label column.
+    #[test]
+    fn plain_item_and_worker_columns_are_decoded_from_their_pages() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("j.parquet");
+        mixed(&path);
+        let columns = ColumnMap::default();
+        assert!(
+            prepare_judgments(&path, &columns, 1024)
+                .expect("prepare")
+                .fast
+                .is_empty()
+        );
+        let n = 100u32;
+        let ids = |tag: &str| -> ArrayRef {
+            Arc::new(StringArray::from_iter_values(
+                (0..n).map(|r| format!("{tag}{r}")),
+            ))
+        };
+        let batch = RecordBatch::try_from_iter([
+            ("label", ids("l")),
+            ("worker", ids("w")),
+            ("item", ids("i")),
+        ])
+        .expect("batch");
+        let props = WriterProperties::builder()
+            .set_dictionary_enabled(false)
+            .build();
+        let file = File::create(&path).expect("create");
+        let mut w = ArrowWriter::try_new(file, batch.schema(), Some(props)).expect("writer");
+        w.write(&batch).expect("write");
+        w.close().expect("close");
+        let p = prepare_judgments(&path, &columns, 1024).expect("prepare");
+        assert_eq!(p.fast, vec![(1, 1), (2, 2)]);
+        assert_eq!(p.selected(), &[0, 1, 2]);
+        let other =
+            prepare_with(&path, Some((&columns, Role::Judgments)), 1024, false).expect("prepare");
+        assert!(other.fast.is_empty());
     }
 
     #[test]

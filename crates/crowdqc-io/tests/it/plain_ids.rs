@@ -105,7 +105,7 @@ fn id(tag: char, v: u16, class: u8) -> String {
         1 => format!("{tag}{v:08}"),
         2 => format!("{tag}-{v:030}"),
         3 => format!("{tag}é{v}"),
-        _ if v % 7 == 0 => String::new(),
+        _ if v.is_multiple_of(7) => String::new(),
         _ => format!("{v}"),
     }
 }
