@@ -73,7 +73,9 @@
 //! `judgments` (files into a matrix, one or two passes), `spill` (spill files of
 //! two-pass reads), `batch_reader` ([`BatchReader`]), `projection`
 //! (the columns a judgment or gold file needs), `parquet_input`, `csv_input`,
-//! `dictionaries` (when dictionary-encoded ids pay off), `table` (small tables),
+//! `dictionaries` (when dictionary-encoded ids pay off), `plain_ids` (item and worker
+//! columns of plain string pages decoded by the parallel read into each row group's
+//! distinct ids), `table` (small tables),
 //! `table_writer` and `csv_output` (atomic writers), `format`, `guard` (decoder
 //! panics), `errors`. Dependencies run one way: `judgments` → `batch_reader` →
 //! `parquet_input` / `csv_input` → `projection` / `dictionaries`.
@@ -108,6 +110,7 @@ mod judgments;
 mod parallel_read;
 mod parquet_input;
 mod parquet_output;
+mod plain_ids;
 mod projection;
 mod runs;
 mod spill;

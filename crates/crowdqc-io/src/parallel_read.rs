@@ -4,6 +4,15 @@
 //! recur ([`crowdqc_core::PartStream`]: workers, labels); the calling thread merges the
 //! parts in file order ([`JudgmentMatrixBuilder::push_part`]), so codes, matrix and
 //! errors do not depend on the number of threads.
+//!
+//! Item and worker columns stored as plain string pages without a dictionary page (as
+//! Arrow writers store ids of many distinct values) are decoded from their pages by
+//! [`plain_ids`] instead of the Arrow reader: per row group, its distinct ids and a key
+//! per row, pushed as dictionary arrays that share the row group's values (ingest then
+//! interns each distinct id once per row group, not once per row), or, for a column
+//! more than half of whose rows were distinct in the thread's last row group, a plain
+//! string array built from the pages. The Arrow reader reads the other columns; a row
+//! group whose pages `plain_ids` declines is read by the Arrow reader whole.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -12,6 +21,7 @@ use std::sync::mpsc::{Receiver, sync_channel};
 
 use arrow_array::cast::AsArray;
 use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_schema::{DataType, Field, Schema};
 
 use crowdqc_core::progress::Progress;
 use crowdqc_core::{
@@ -22,6 +32,7 @@ use crate::batch_reader::{BATCH_SIZE, BatchReader};
 use crate::errors;
 use crate::guard::guarded;
 use crate::parquet_input::{self, Prepared};
+use crate::plain_ids::{self, ChunkIds, Mode};
 
 /// Threads that decode and encode row groups: the rayon pool's size (so
 /// `RAYON_NUM_THREADS` sets it), at most one per row group.
@@ -66,12 +77,17 @@ pub(crate) fn read_parquet_pass(
                 // dictionary columns whose batches carried mostly distinct values: read
                 // as plain strings from the thread's next row group on
                 let mut plain: Vec<String> = Vec::new();
+                // per column decoded from its pages: how its next row group is decoded
+                let mut modes = vec![Mode::Distinct(0); prepared.fast.len()];
                 for g in (t..groups).step_by(threads) {
                     if stop.load(Ordering::Relaxed) {
                         break;
                     }
                     let mut part = stream.begin(opts, parallel_columns);
-                    let dense = encode_group(&mut part, prepared, g, path, stop, &plain);
+                    let dense = match plain_ids_group(prepared, g, &mut modes) {
+                        Some(ids) => encode_group_with(&mut part, prepared, g, stop, &plain, ids),
+                        None => encode_group(&mut part, prepared, g, path, stop, &plain),
+                    };
                     for name in dense {
                         if !plain.contains(&name) {
                             plain.push(name);
@@ -183,6 +199,149 @@ impl Density {
 
 /// Batches shorter than this do not count as dense ([`Density`]).
 const DENSE_MIN_ROWS: usize = 4096;
+
+/// Row groups of more rows than this are read by the Arrow reader (a column decoded by
+/// [`plain_ids`] holds a 4-byte key per row of its row group at once: 16 MiB here).
+const PLAIN_IDS_MAX_ROWS: usize = 1 << 22;
+
+/// The columns of row group `g` that [`plain_ids`] decodes (root index and ids), or
+/// `None` when there are none or it declines one of them (then the row group is read
+/// by the Arrow reader whole). `modes` holds, per such column, how to decode it, from
+/// what its last row group held: its distinct ids, or every row's id once more than
+/// half a row group's rows were distinct (mostly new ids: the workers of a large crowd),
+/// updated.
+fn plain_ids_group(
+    prepared: &Prepared,
+    g: usize,
+    modes: &mut [Mode],
+) -> Option<Vec<(usize, ChunkIds)>> {
+    if prepared.fast.is_empty() {
+        return None;
+    }
+    let rg = prepared.metadata().row_groups().get(g)?;
+    let rows = usize::try_from(rg.num_rows())
+        .ok()
+        .filter(|&r| r <= PLAIN_IDS_MAX_ROWS)?;
+    let file = Arc::new(std::fs::File::open(prepared.path()).ok()?);
+    let mut out = Vec::with_capacity(prepared.fast.len());
+    for (&(root, leaf), mode) in prepared.fast.iter().zip(modes.iter_mut()) {
+        let col = rg.columns().get(leaf)?;
+        let ids = guarded("Parquet", || Ok(plain_ids::decode(&file, col, rows, *mode))).ok()??;
+        if let Some(d) = ids.distinct() {
+            *mode = if d * 2 > rows && rows >= DENSE_MIN_ROWS {
+                Mode::Plain
+            } else {
+                Mode::Distinct(d)
+            };
+        }
+        out.push((root, ids));
+    }
+    Some(out)
+}
+
+/// [`encode_group`] of row group `g` whose columns `ids` were decoded by
+/// [`plain_ids`]: the Arrow reader reads the other columns, and each of its batches is
+/// pushed with the decoded columns' rows alongside, as dictionary arrays over the row
+/// group's distinct ids.
+fn encode_group_with(
+    part: &mut EncodedPart,
+    prepared: &Prepared,
+    g: usize,
+    stop: &AtomicBool,
+    plain: &[String],
+    ids: Vec<(usize, ChunkIds)>,
+) -> Vec<String> {
+    let path = prepared.path();
+    let skip: Vec<usize> = ids.iter().map(|&(r, _)| r).collect();
+    let mut reader = match guarded("Parquet", || {
+        prepared.reader_skipping(Some(g), plain, &skip)
+    }) {
+        Ok(r) => r,
+        Err(e) => {
+            part.fail(e.in_file(path));
+            return Vec::new();
+        }
+    };
+    let dict = DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
+    let fields: Vec<Arc<Field>> = prepared
+        .selected_fields()
+        .into_iter()
+        .zip(prepared.selected())
+        .map(|(f, r)| match ids.iter().find(|(root, _)| root == r) {
+            Some((_, ChunkIds::Dict { .. })) => {
+                Arc::new(f.as_ref().clone().with_data_type(dict.clone()))
+            }
+            Some((_, ChunkIds::Plain(_))) => {
+                Arc::new(f.as_ref().clone().with_data_type(DataType::Utf8))
+            }
+            None => f,
+        })
+        .collect();
+    let schema = Arc::new(Schema::new(fields));
+    let mut density = Density::default();
+    let mut row = 0usize;
+    loop {
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        let next = guarded("Parquet", || {
+            Ok(reader
+                .next()
+                .map(|b| b.map_err(|e| errors::arrow_read("Parquet", path, e))))
+        });
+        let batch = match next {
+            Ok(None) => break,
+            Ok(Some(Ok(b))) => b,
+            Ok(Some(Err(e))) | Err(e) => {
+                part.fail(e.in_file(path));
+                break;
+            }
+        };
+        density.see(&batch);
+        let n = batch.num_rows();
+        let mut others = batch.columns().iter();
+        let mut columns: Vec<ArrayRef> = Vec::with_capacity(schema.fields().len());
+        for r in prepared.selected() {
+            match ids.iter().find(|(root, _)| root == r) {
+                Some((_, c)) if row + n <= c.rows() => match c.slice(row, n) {
+                    Ok(a) => columns.push(a),
+                    Err(e) => {
+                        part.fail(errors::arrow_read("Parquet", path, e));
+                        return Vec::new();
+                    }
+                },
+                Some(_) => {
+                    part.fail(rows_differ().in_file(path));
+                    return Vec::new();
+                }
+                None => columns.extend(others.next().cloned()),
+            }
+        }
+        row += n;
+        let batch = match RecordBatch::try_new(Arc::clone(&schema), columns) {
+            Ok(b) => b,
+            Err(e) => {
+                part.fail(errors::arrow_read("Parquet", path, e));
+                break;
+            }
+        };
+        if !part.push(&batch) {
+            break;
+        }
+    }
+    if !stop.load(Ordering::Relaxed) && !part.failed() && ids.iter().any(|(_, c)| c.rows() != row) {
+        part.fail(rows_differ().in_file(path));
+    }
+    density.dense()
+}
+
+/// The columns of a row group came with different numbers of rows.
+fn rows_differ() -> Error {
+    Error::BadFile {
+        format: "Parquet".into(),
+        source: "the columns of a row group hold different numbers of rows".into(),
+    }
+}
 
 /// Decodes row group `g` and encodes its batches into `part` (a decoding error ends
 /// the part and is reported when it is merged), with the columns named in `plain` read

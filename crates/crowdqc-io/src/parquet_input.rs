@@ -19,6 +19,7 @@ use parquet::file::serialized_reader::SerializedPageReader;
 
 use crate::dictionaries::DICTIONARY_ROWS_PER_ENTRY;
 use crate::errors;
+use crate::plain_ids;
 use crate::projection::{Role, select};
 
 /// An open Parquet reader and what is known about it before reading.
@@ -105,6 +106,11 @@ pub(crate) struct Prepared {
     batch_size: usize,
     /// Rows the footer declares (a hint: never trusted for capacities).
     pub rows: u64,
+    /// The selected columns (root indices, ascending), when a role chose them.
+    indices: Vec<usize>,
+    /// Item and worker columns of plain string pages the judgments read decodes itself
+    /// ([`crate::plain_ids`]): root and leaf indices.
+    pub fast: Vec<(usize, usize)>,
 }
 
 impl Prepared {
@@ -118,12 +124,44 @@ impl Prepared {
         self.reader_with(group, &[])
     }
 
+    /// The Parquet footer.
+    pub fn metadata(&self) -> &ParquetMetaData {
+        self.meta.metadata()
+    }
+
+    /// The path of the file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The selected columns' fields, in file order, with the types they are read with.
+    pub fn selected_fields(&self) -> Vec<Arc<Field>> {
+        let fields = self.meta.schema().fields();
+        self.indices.iter().map(|&i| fields[i].clone()).collect()
+    }
+
+    /// The selected root indices, in file order.
+    pub fn selected(&self) -> &[usize] {
+        &self.indices
+    }
+
     /// [`reader`](Self::reader), with the columns named in `plain` read with their own
     /// type (plain strings) instead of the dictionary type chosen for them.
     pub fn reader_with(
         &self,
         group: Option<usize>,
         plain: &[String],
+    ) -> Result<ParquetRecordBatchReader> {
+        self.reader_skipping(group, plain, &[])
+    }
+
+    /// [`reader_with`](Self::reader_with) without the selected root columns in `skip`
+    /// (decoded otherwise: [`crate::plain_ids`]).
+    pub fn reader_skipping(
+        &self,
+        group: Option<usize>,
+        plain: &[String],
+        skip: &[usize],
     ) -> Result<ParquetRecordBatchReader> {
         let meta = if plain.is_empty() {
             self.meta.clone()
@@ -160,7 +198,11 @@ impl Prepared {
         if let Some(g) = group {
             builder = builder.with_row_groups(vec![g]);
         }
-        if let Some(mask) = &self.mask {
+        if !skip.is_empty() {
+            let leaves = self.meta.metadata().file_metadata().schema_descr();
+            let roots = self.indices.iter().copied().filter(|i| !skip.contains(i));
+            builder = builder.with_projection(ProjectionMask::roots(leaves, roots));
+        } else if let Some(mask) = &self.mask {
             builder = builder.with_projection(mask.clone());
         }
         builder.build().map_err(errors::parquet)
@@ -175,7 +217,9 @@ impl Prepared {
 /// (the chunk's batches share the dictionary, and the builders keep its codes), and the
 /// batches of plain pages come as a dictionary of the batch's distinct values, built by
 /// the parquet crate. Other readers of [`BatchReader`](crate::BatchReader) keep plain
-/// strings there.
+/// strings there. Item and worker string columns without a dictionary page, never
+/// null, are listed in [`Prepared::fast`] for the parallel read to decode from their
+/// pages ([`crate::plain_ids`]); they keep their `Utf8` type here.
 pub(crate) fn prepare_judgments(
     path: &Path,
     columns: &ColumnMap,
@@ -200,6 +244,7 @@ fn prepare_with(
         Some((columns, role)) => Some(select(&schema, columns, role)?),
         None => None,
     };
+    let mut fast = Vec::new();
     if let Some(sel) = &selection {
         let pq = meta.metadata().clone();
         let leaves = pq.file_metadata().schema_descr();
@@ -214,6 +259,20 @@ fn prepare_with(
                 let leaf = (0..leaves.num_columns())
                     .find(|&l| leaves.get_column_root_idx(l) == i)
                     .filter(|_| is_string);
+                if let Some(l) = leaf
+                    && any_dictionary
+                    && sel.keys.contains(&i)
+                    && !fast.iter().any(|&(r, _)| r == i)
+                    && f.data_type() == &DataType::Utf8
+                    && pq
+                        .row_groups()
+                        .iter()
+                        .all(|rg| plain_ids::eligible(rg.column(l)))
+                {
+                    // decoded by the judgments read itself, never by the Arrow reader
+                    fast.push((i, l));
+                    return f.clone();
+                }
                 match leaf {
                     Some(l)
                         if sel.ids.contains(&i)
@@ -255,6 +314,8 @@ fn prepare_with(
         mask,
         batch_size,
         rows,
+        indices: selection.map(|s| s.indices).unwrap_or_default(),
+        fast,
     })
 }
 
@@ -294,6 +355,47 @@ mod tests {
         let mut w = ArrowWriter::try_new(file, batch.schema(), Some(props)).expect("writer");
         w.write(&batch).expect("write");
         w.close().expect("close");
+    }
+
+    /// Only the judgments read lists plain-paged item and worker columns as decoded
+    /// from their pages: not columns with dictionary pages, nor the label column.
+    #[test]
+    fn plain_item_and_worker_columns_are_decoded_from_their_pages() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("j.parquet");
+        mixed(&path);
+        let columns = ColumnMap::default();
+        assert!(
+            prepare_judgments(&path, &columns, 1024)
+                .expect("prepare")
+                .fast
+                .is_empty()
+        );
+        let n = 100u32;
+        let ids = |tag: &str| -> ArrayRef {
+            Arc::new(StringArray::from_iter_values(
+                (0..n).map(|r| format!("{tag}{r}")),
+            ))
+        };
+        let batch = RecordBatch::try_from_iter([
+            ("label", ids("l")),
+            ("worker", ids("w")),
+            ("item", ids("i")),
+        ])
+        .expect("batch");
+        let props = WriterProperties::builder()
+            .set_dictionary_enabled(false)
+            .build();
+        let file = File::create(&path).expect("create");
+        let mut w = ArrowWriter::try_new(file, batch.schema(), Some(props)).expect("writer");
+        w.write(&batch).expect("write");
+        w.close().expect("close");
+        let p = prepare_judgments(&path, &columns, 1024).expect("prepare");
+        assert_eq!(p.fast, vec![(1, 1), (2, 2)]);
+        assert_eq!(p.selected(), &[0, 1, 2]);
+        let other =
+            prepare_with(&path, Some((&columns, Role::Judgments)), 1024, false).expect("prepare");
+        assert!(other.fast.is_empty());
     }
 
     #[test]

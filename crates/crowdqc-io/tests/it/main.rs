@@ -4,6 +4,7 @@ mod bad_input;
 mod csv_input;
 mod hardening;
 mod parallel_read;
+mod plain_ids;
 mod proptests;
 mod real_data;
 mod roundtrip;
