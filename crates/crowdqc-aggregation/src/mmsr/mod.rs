@@ -151,6 +151,24 @@
 //! instructions), a memo of the kept sets already summed per list (~40% hits, not
 //! enough to skip a four-viewer pass: +20%), the masks of the masked sums as float
 //! compares (±0), eight viewers per pass instead of four (+10% CPU time).
+//! Session 12 (same bits, F9 hash unchanged): the groups' jobs write each viewer's
+//! value straight into the new iterate (every worker is the viewer of one group at
+//! most, so the fixed chunks of groups write disjoint values through a raw pointer:
+//! `single::Scatter`), so the per-viewer buffer and its write-back pass in worker
+//! order are gone and the last pass only sums the squares; the four-viewer lanes count
+//! and locate the kept positions in signed integers (one vector compare each); the
+//! ratios are computed for all entries first (independent divisions) and packed only
+//! when some entry is filtered out, the filter `d > 0` finite being one integer compare
+//! of the bits; `Groups::build` copies its chunks into place in parallel, the start
+//! values are drawn in parallel chunks of the same ChaCha8 stream (each chunk's
+//! generator moved to its first word), and the sign step's per-worker own entries and
+//! closed-form signs are computed in parallel (only the component traversal and the
+//! per-component sums stay sequential). Callgrind, one thread, 1e5 judgments of F9's
+//! data (whole `speed_profile` run incl. the data): 1.728 → 1.550 G instructions, the
+//! groups' half-step 933 → 823 M. Measured there: no item's values stay bit-equal from
+//! one iteration to the next on F9's data (every worker's `u` changes in each of the
+//! 20 iterations: the rebalancing factor is never exactly 1), so skipping unchanged
+//! items would skip nothing.
 //!
 //! # Examples
 //! ```
