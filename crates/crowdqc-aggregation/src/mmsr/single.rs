@@ -427,28 +427,15 @@ impl Groups {
         raw: &mut [f64],
         y: &mut [f64],
     ) -> usize {
-        let (nbr, xabs) = (&self.nbr[ents.clone()], &self.xabs[ents]);
-        let (raw, y) = (&mut raw[..nbr.len()], &mut y[..nbr.len()]);
-        // first every ratio (no dependency between entries: the divisions overlap),
-        // then the kept ones packed, unless every one is kept (the common case)
-        let mut all = true;
-        for ((r, &i), &x) in raw.iter_mut().zip(nbr).zip(xabs) {
-            let d = from[i as usize];
-            // d > 0 and finite, without branches: the bits of the positive finite
-            // values are 1 ..= MAX's, of everything else (±0, negatives, ∞, NaN) not
-            let ok = d.to_bits().wrapping_sub(1) < f64::MAX.to_bits();
-            *r = if ok { x / d } else { f64::NAN };
-            all &= ok;
-        }
-        if all {
-            y.copy_from_slice(raw);
-            return y.len();
-        }
-        // a kept ratio is never NaN (|C| finite, d > 0 finite)
         let mut len = 0;
-        for &r in raw.iter() {
+        for (k, e) in ents.enumerate() {
+            let d = from[self.nbr[e] as usize];
+            // d > 0 and finite, without branches
+            let ok = (d > 0.0) & (d < f64::INFINITY);
+            let r = if ok { self.xabs[e] / d } else { f64::NAN };
+            raw[k] = r;
             y[len] = r;
-            len += usize::from(!r.is_nan());
+            len += usize::from(ok);
         }
         len
     }
