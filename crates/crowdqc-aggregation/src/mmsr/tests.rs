@@ -299,3 +299,62 @@ fn balanced_components_and_odd_cycles() {
         assert_eq!(bits(&a.sign), bits(&b.sign), "seed {seed}");
     }
 }
+
+/// The start values drawn in parallel chunks are the values of one sequential stream
+/// (u then v), across chunk boundaries and from any starting value.
+#[test]
+fn uniforms_equal_one_stream() {
+    let n = 3 * (1 << 16) + 17;
+    let mut rng = ChaCha8Rng::seed_from_u64(42);
+    let want: Vec<u64> = (0..2 * n).map(|_| rng.random::<f64>().to_bits()).collect();
+    let u = super::fit::uniforms(42, 0, n);
+    let v = super::fit::uniforms(42, n, n);
+    let got: Vec<u64> = u.iter().chain(&v).map(|x| x.to_bits()).collect();
+    assert_eq!(got, want);
+    let mid = super::fit::uniforms(42, 12_345, 70_000);
+    assert!(
+        mid.iter()
+            .zip(&want[12_345..])
+            .all(|(x, &w)| x.to_bits() == w)
+    );
+}
+
+/// The groups built over several item chunks (10 000 items of F9's data, and random
+/// mixed data): every viewer is found at its own entry of its group, every group's
+/// entries are its item's distinct workers, and the per-worker indices point back.
+#[test]
+fn groups_over_several_chunks() {
+    for m in [
+        crowdqc_testkit::synth::tiny_workers_matrix(100_000, None),
+        random(3, 9_000, 1, 12, 0.6, 300, 3),
+    ] {
+        let k = m.n_classes();
+        let gr = super::single::Groups::build(&m, k);
+        assert_eq!(gr.offsets.len(), gr.len() + 1);
+        assert_eq!(gr.v_off.len(), gr.len() + 1);
+        assert_eq!(gr.same.len(), gr.len());
+        assert_eq!(*gr.offsets.last().expect("offsets"), gr.nbr.len());
+        assert_eq!(*gr.v_off.last().expect("v_off"), gr.v_worker.len());
+        let single = (0..m.n_workers() as u32).filter(|&w| m.worker_count(w) == 1);
+        assert_eq!(single.count(), gr.v_worker.len());
+        for g in 0..gr.len() {
+            let ents = gr.offsets[g]..gr.offsets[g + 1];
+            assert!(
+                gr.nbr[ents.clone()].windows(2).all(|p| p[0] < p[1]),
+                "group {g}"
+            );
+            for v in gr.v_off[g]..gr.v_off[g + 1] {
+                let w = gr.v_worker[v];
+                assert_eq!(gr.nbr[ents.start + gr.v_own[v] as usize], w);
+                assert_eq!(gr.group[w as usize], g as u32);
+                assert_eq!(gr.v_of[w as usize], v as u32);
+                let t = m.judgment_items()[m.worker_judgments(w)[0] as usize];
+                let mut ws: Vec<u32> = m.item_range(t).map(|q| m.judgment_workers()[q]).collect();
+                ws.sort_unstable();
+                ws.dedup();
+                assert_eq!(&gr.nbr[ents.clone()], &ws[..]);
+            }
+        }
+        assert_close(&m, Mmsr::params().max_iter(15).tol(1e-300), true, "chunks");
+    }
+}
