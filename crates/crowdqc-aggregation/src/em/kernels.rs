@@ -319,7 +319,7 @@ fn pass_dynamic(
 /// Prefetch distance in judgments.
 pub(crate) const AHEAD: usize = 40;
 /// Tables (bytes) above which rows are prefetched: about a core's L2 cache.
-const PREFETCH_ABOVE: usize = 512 << 10;
+pub(super) const PREFETCH_ABOVE: usize = 512 << 10;
 
 /// Asks the CPU to bring the cache line holding `v[i]` closer (a hint: no effect on
 /// results, and a no-op off x86-64).
