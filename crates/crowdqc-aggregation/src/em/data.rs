@@ -3,7 +3,8 @@
 use crowdqc_core::{ClassCodes, JudgmentMatrix};
 use rayon::prelude::*;
 
-use super::kernels::{AHEAD, PREFETCH_ABOVE};
+use super::groups::{BLOCK, GroupIndex, add_counts};
+use super::kernels::PREFETCH_ABOVE;
 use crate::common::{ActiveClasses, NONE};
 
 /// Largest per-chunk interleaved table (bytes): above, chunk tables hold the sums only
@@ -51,10 +52,9 @@ pub(crate) struct EmData<'a> {
     /// Slot → worker.
     pub(crate) by_slot: Vec<u32>,
     /// Up to [`GROUP_INDEX_MAX`] judgments: the group (`slot * k + active label`) of
-    /// every position, computed once (4 bytes per judgment) so the passes read one
-    /// index instead of a worker, a class and two lookups; followed by [`AHEAD`] zeros
-    /// (see the pass's prefetching).
-    pub(crate) group_of: Option<Vec<u32>>,
+    /// every position, computed once (4 bytes per judgment, or 2) so the passes read one
+    /// index instead of a worker, a class and two lookups (see [`GroupIndex`]).
+    pub(crate) group_of: Option<GroupIndex>,
     /// Judgments per `(slot, active label)`.
     pub(crate) wl_count: Vec<u32>,
     /// Use the run-time-`k` kernel for every class count (tests compare the two).
@@ -93,58 +93,23 @@ impl<'a> EmData<'a> {
             slot[w as usize] = i as u32;
         }
         let n = cs.len();
-        const BLOCK: usize = 1 << 16;
-        // group counts: integer sums, the same for any split
-        let count_block = |b: usize, wl: &mut Vec<u32>, g: Option<&mut [u32]>| {
-            let (lo, hi) = (b * BLOCK, ((b + 1) * BLOCK).min(n));
-            match g {
-                Some(g) => {
-                    for (p, gp) in (lo..hi).zip(g.iter_mut()) {
-                        let v = slot[ws[p] as usize] as usize * k + act(cs.get(p));
-                        *gp = v as u32;
-                        wl[v] += 1;
-                    }
-                }
-                None => {
-                    for p in lo..hi {
-                        wl[slot[ws[p] as usize] as usize * k + act(cs.get(p))] += 1;
-                    }
-                }
-            }
-        };
-        let add = |mut a: Vec<u32>, b: Vec<u32>| {
-            a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
-            a
-        };
+        let group = |p: usize| slot[ws[p] as usize] as usize * k + act(cs.get(p));
         let (group_of, wl_count) = if n <= GROUP_INDEX_MAX {
-            // padded with `AHEAD` zeros: the pass reads the group `AHEAD` positions on
-            // to prefetch its row, without a bound per judgment
-            let mut g = vec![0u32; n + AHEAD];
-            let wl = g[..n]
-                .par_chunks_mut(BLOCK)
-                .enumerate()
-                .with_min_len(n.div_ceil(BLOCK).div_ceil(8))
-                .fold(
-                    || vec![0u32; groups],
-                    |mut wl, (b, gb)| {
-                        count_block(b, &mut wl, Some(gb));
-                        wl
-                    },
-                )
-                .reduce(|| vec![0u32; groups], add);
+            let (g, wl) = GroupIndex::build(n, groups, &group);
             (Some(g), wl)
         } else {
+            // group counts only: integer sums, the same for any split
             let wl = (0..n.div_ceil(BLOCK))
                 .into_par_iter()
                 .with_min_len(n.div_ceil(BLOCK).div_ceil(8))
                 .fold(
                     || vec![0u32; groups],
                     |mut wl, b| {
-                        count_block(b, &mut wl, None);
+                        (b * BLOCK..((b + 1) * BLOCK).min(n)).for_each(|p| wl[group(p)] += 1);
                         wl
                     },
                 )
-                .reduce(|| vec![0u32; groups], add);
+                .reduce(|| vec![0u32; groups], add_counts);
             (None, wl)
         };
         let interleaved = cells * 16 <= INTERLEAVE_MAX_TABLE;
@@ -217,7 +182,7 @@ impl<'a> EmData<'a> {
     #[inline(always)]
     pub(crate) fn group_at(&self, p: usize) -> usize {
         match &self.group_of {
-            Some(g) => g[p] as usize,
+            Some(g) => g.at(p),
             None => self.slot[self.workers[p] as usize] as usize * self.k + self.class_at(p),
         }
     }

@@ -11,6 +11,7 @@
 
 use std::f64::consts::LN_2;
 
+use super::groups::{Group, GroupIndex};
 use super::kernels::{
     AHEAD, EPS_ENTROPY, PassIn, init_chunk_table_k, prefetch_ptr, prefetch_rows, prefetching, waves,
 };
@@ -23,6 +24,20 @@ use super::{Buffers, EmData};
 
 /// One pass (see `kernels::pass`) with `K` classes.
 pub(super) fn pass_fixed<const K: usize>(
+    d: &EmData<'_>,
+    input: PassIn<'_>,
+    s: Option<&mut [f64]>,
+    rows: Option<&mut [f64]>,
+    buf: &mut Buffers,
+) {
+    match d.group_of {
+        Some(GroupIndex::Narrow(_)) => pass_g::<K, u16>(d, input, s, rows, buf),
+        _ => pass_g::<K, u32>(d, input, s, rows, buf),
+    }
+}
+
+/// [`pass_fixed`] with a group index of `G` (or none).
+fn pass_g<const K: usize, G: Group>(
     d: &EmData<'_>,
     input: PassIn<'_>,
     s: Option<&mut [f64]>,
@@ -47,15 +62,15 @@ pub(super) fn pass_fixed<const K: usize>(
             #[allow(unsafe_code)]
             unsafe {
                 match entropy {
-                    true => chunk_avx2::<K, true>(d, loge2, &l2p, first, n, part, table, rows),
-                    false => chunk_avx2::<K, false>(d, loge2, &l2p, first, n, part, table, rows),
+                    true => chunk_avx2::<K, true, G>(d, loge2, &l2p, first, n, part, table, rows),
+                    false => chunk_avx2::<K, false, G>(d, loge2, &l2p, first, n, part, table, rows),
                 }
             };
             return;
         }
         match entropy {
-            true => chunk::<K, true, false>(d, loge2, &l2p, first, n, part, table, rows),
-            false => chunk::<K, false, false>(d, loge2, &l2p, first, n, part, table, rows),
+            true => chunk::<K, true, false, G>(d, loge2, &l2p, first, n, part, table, rows),
+            false => chunk::<K, false, false, G>(d, loge2, &l2p, first, n, part, table, rows),
         }
     });
 }
@@ -78,7 +93,7 @@ pub(crate) fn wide_vectors() -> bool {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 #[allow(clippy::too_many_arguments)]
-fn chunk_avx2<const K: usize, const ENTROPY: bool>(
+fn chunk_avx2<const K: usize, const ENTROPY: bool, G: Group>(
     d: &EmData<'_>,
     loge2: &[f64],
     l2p: &[f64; K],
@@ -88,7 +103,7 @@ fn chunk_avx2<const K: usize, const ENTROPY: bool>(
     table: Option<&mut [f64]>,
     rows: Option<&mut [f64]>,
 ) {
-    chunk::<K, ENTROPY, true>(d, loge2, l2p, first, n, part, table, rows)
+    chunk::<K, ENTROPY, true, G>(d, loge2, l2p, first, n, part, table, rows)
 }
 
 /// One chunk of a pass: items `first..first + n`, sums into `part` and (scatter) the
@@ -102,7 +117,7 @@ fn chunk_avx2<const K: usize, const ENTROPY: bool>(
 /// written there (row `t - first`).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn chunk<const K: usize, const ENTROPY: bool, const WIDE: bool>(
+fn chunk<const K: usize, const ENTROPY: bool, const WIDE: bool, G: Group>(
     d: &EmData<'_>,
     loge2: &[f64],
     l2p: &[f64; K],
@@ -113,6 +128,7 @@ fn chunk<const K: usize, const ENTROPY: bool, const WIDE: bool>(
     mut rows: Option<&mut [f64]>,
 ) {
     let il = d.interleaved;
+    let gs = G::slice(d);
     if let Some(table) = table.as_deref_mut() {
         if il {
             init_chunk_table_k::<K>(table, loge2);
@@ -126,7 +142,7 @@ fn chunk<const K: usize, const ENTROPY: bool, const WIDE: bool>(
     // loads overlap it
     let blocks = n / LANES;
     let mut next = if blocks > 0 {
-        block::<K>(d, table.as_deref(), loge2, prefetching, first)
+        block::<K, G>(d, gs, table.as_deref(), loge2, prefetching, first)
     } else {
         [[0.0; K]; LANES]
     };
@@ -134,11 +150,11 @@ fn chunk<const K: usize, const ENTROPY: bool, const WIDE: bool>(
         let t0 = first + b * LANES;
         let mut acc = next;
         if b + 1 < blocks {
-            next = block::<K>(d, table.as_deref(), loge2, prefetching, t0 + LANES);
+            next = block::<K, G>(d, gs, table.as_deref(), loge2, prefetching, t0 + LANES);
         }
         let (mut v, mx, sum, ent) = block_rows::<K, WIDE, ENTROPY>(&mut acc, l2p);
         for i in 0..LANES {
-            sums.item::<ENTROPY>(
+            sums.item::<ENTROPY, G>(
                 d,
                 t0 + i,
                 &acc[i],
@@ -146,6 +162,7 @@ fn chunk<const K: usize, const ENTROPY: bool, const WIDE: bool>(
                 mx[i],
                 sum[i],
                 WIDE.then_some(&ent[i]),
+                gs,
                 table.as_deref_mut(),
             );
             if let Some(r) = rows.as_deref_mut() {
@@ -155,9 +172,9 @@ fn chunk<const K: usize, const ENTROPY: bool, const WIDE: bool>(
     }
     let r = blocks * LANES;
     for t in first + r..first + n {
-        let mut acc = item_rows_prefetched::<K>(d, table.as_deref(), loge2, prefetching, t);
+        let mut acc = item_rows_prefetched::<K, G>(d, gs, table.as_deref(), loge2, prefetching, t);
         let (mut v, mx, sum) = softmax2::<K>(&mut acc, l2p);
-        sums.item::<ENTROPY>(d, t, &acc, &mut v, mx, sum, None, table.as_deref_mut());
+        sums.item::<ENTROPY, G>(d, t, &acc, &mut v, mx, sum, None, gs, table.as_deref_mut());
         if let Some(r) = rows.as_deref_mut() {
             write_row(d, l2p, t, &v, &mut r[(t - first) * K..][..K]);
         }
@@ -208,8 +225,9 @@ fn block_rows<const K: usize, const WIDE: bool, const ENT: bool>(
 
 /// [`item_rows`] of items `t0..t0 + LANES`, their later judgments' rows prefetched.
 #[inline(always)]
-fn block<const K: usize>(
+fn block<const K: usize, G: Group>(
     d: &EmData<'_>,
+    gs: Option<&[G]>,
     table: Option<&[f64]>,
     loge2: &[f64],
     prefetching: bool,
@@ -217,7 +235,7 @@ fn block<const K: usize>(
 ) -> [[f64; K]; LANES] {
     let mut acc = [[0.0; K]; LANES];
     for (i, a) in acc.iter_mut().enumerate() {
-        *a = item_rows_prefetched::<K>(d, table, loge2, prefetching, t0 + i);
+        *a = item_rows_prefetched::<K, G>(d, gs, table, loge2, prefetching, t0 + i);
     }
     acc
 }
@@ -226,14 +244,15 @@ fn block<const K: usize>(
 /// interleaved table and the group index, in one loop over the judgments (the index
 /// is padded with [`AHEAD`] zeros, so position `p + AHEAD` is always readable).
 #[inline(always)]
-fn item_rows_prefetched<const K: usize>(
+fn item_rows_prefetched<const K: usize, G: Group>(
     d: &EmData<'_>,
+    gs: Option<&[G]>,
     table: Option<&[f64]>,
     loge2: &[f64],
     prefetching: bool,
     t: usize,
 ) -> [f64; K] {
-    match (table, d.group_of.as_deref()) {
+    match (table, gs) {
         (Some(tb), Some(gs)) if prefetching && d.interleaved => {
             let (s, e) = (d.offsets[t], d.offsets[t + 1]);
             let stride = 2 * K;
@@ -241,15 +260,15 @@ fn item_rows_prefetched<const K: usize>(
             let mut acc = [0.0; K];
             let rows = tb.as_chunks::<K>().0;
             for (&g, &ga) in gs[s..e].iter().zip(&gs[s + AHEAD..e + AHEAD]) {
-                add_row(&mut acc, rows, g as usize * 2);
+                add_row(&mut acc, rows, g.ix() * 2);
                 // the lines of the row `AHEAD` judgments on (see `prefetch_rows`)
-                prefetch_ptr(first.wrapping_add(ga as usize * stride));
-                prefetch_ptr(last.wrapping_add(ga as usize * stride));
+                prefetch_ptr(first.wrapping_add(ga.ix() * stride));
+                prefetch_ptr(last.wrapping_add(ga.ix() * stride));
             }
             acc
         }
         _ => {
-            let acc = item_rows::<K>(d, table, loge2, t);
+            let acc = item_rows::<K, G>(d, gs, table, loge2, t);
             if prefetching {
                 prefetch_item::<K>(d, table, loge2, t);
             }
@@ -262,15 +281,16 @@ fn item_rows_prefetched<const K: usize>(
 /// rows or the shared `log2` confusion. (A function, not a closure: a closure is not
 /// inlined into the AVX2 build.)
 #[inline(always)]
-fn item_rows<const K: usize>(
+fn item_rows<const K: usize, G: Group>(
     d: &EmData<'_>,
+    gs: Option<&[G]>,
     table: Option<&[f64]>,
     loge2: &[f64],
     t: usize,
 ) -> [f64; K] {
     match table {
-        Some(tb) if d.interleaved => gather::<K>(d, tb, 2 * K, t),
-        _ => gather::<K>(d, loge2, K, t),
+        Some(tb) if d.interleaved => gather::<K, G>(d, gs, tb, 2 * K, t),
+        _ => gather::<K, G>(d, gs, loge2, K, t),
     }
 }
 
@@ -326,7 +346,7 @@ impl<const K: usize> Sums<K> {
     /// without judgments adds nothing (the prior, outside every sum).
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
-    fn item<const ENTROPY: bool>(
+    fn item<const ENTROPY: bool, G: Group>(
         &mut self,
         d: &EmData<'_>,
         t: usize,
@@ -335,6 +355,7 @@ impl<const K: usize> Sums<K> {
         mx: f64,
         sum: f64,
         ent: Option<&[f64; 4]>,
+        gs: Option<&[G]>,
         table: Option<&mut [f64]>,
     ) {
         let (s, e) = (d.offsets[t], d.offsets[t + 1]);
@@ -374,8 +395,8 @@ impl<const K: usize> Sums<K> {
             // gathers read `[log2 e | sums]` rows of the chunk table (interleaved) or
             // the shared `log2 e`; scatters add into the sums part of the chunk table
             let (stride, off) = if d.interleaved { (2 * K, K) } else { (K, 0) };
-            match d.group_of.as_deref() {
-                Some(gs) => scatter::<K>(tb, stride, off, gs[s..e].iter().map(|&g| g as usize), v),
+            match gs {
+                Some(gs) => scatter::<K>(tb, stride, off, gs[s..e].iter().map(|&g| g.ix()), v),
                 None => scatter::<K>(tb, stride, off, (s..e).map(|p| d.group_at(p)), v),
             }
         }
@@ -425,8 +446,9 @@ pub(crate) fn softmax2<const K: usize>(acc: &mut [f64; K], l2p: &[f64; K]) -> ([
 
 /// `Σ rows[g(p)]` over item `t`'s judgments, rows of `K` every `stride` values.
 #[inline(always)]
-pub(super) fn gather<const K: usize>(
+pub(super) fn gather<const K: usize, G: Group>(
     d: &EmData<'_>,
+    gs: Option<&[G]>,
     src: &[f64],
     stride: usize,
     t: usize,
@@ -435,10 +457,10 @@ pub(super) fn gather<const K: usize>(
     let mut acc = [0.0; K];
     // rows of `K` values: one bound per judgment (`stride` is `K` or `2 K`)
     let (rows, m) = (src.as_chunks::<K>().0, stride / K);
-    match &d.group_of {
+    match gs {
         Some(gs) => gs[s..e]
             .iter()
-            .for_each(|&g| add_row(&mut acc, rows, g as usize * m)),
+            .for_each(|&g| add_row(&mut acc, rows, g.ix() * m)),
         None => (s..e).for_each(|p| add_row(&mut acc, rows, d.group_at(p) * m)),
     }
     acc

@@ -35,6 +35,7 @@
 mod config;
 mod data;
 pub(crate) mod fixed;
+mod groups;
 pub(crate) mod kernels;
 mod lanes;
 mod model;
