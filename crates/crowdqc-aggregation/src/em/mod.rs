@@ -40,6 +40,7 @@
 
 mod config;
 mod data;
+mod exp2;
 pub(crate) mod fixed;
 mod groups;
 pub(crate) mod kernels;
