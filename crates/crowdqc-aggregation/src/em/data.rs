@@ -3,7 +3,8 @@
 use crowdqc_core::{ClassCodes, JudgmentMatrix};
 use rayon::prelude::*;
 
-use super::kernels::AHEAD;
+use super::groups::{BLOCK, GroupIndex, add_counts};
+use super::kernels::PREFETCH_ABOVE;
 use crate::common::{ActiveClasses, NONE};
 
 /// Largest per-chunk interleaved table (bytes): above, chunk tables hold the sums only
@@ -20,6 +21,12 @@ const LARGE_WAVE_BYTES: usize = 512 << 20;
 /// Large tables: chunks of at least a table's cells in judgments (adding a chunk's
 /// table costs less than filling it) and at most `n / LARGE_CHUNKS` (parallelism).
 const LARGE_CHUNKS: usize = 16;
+/// Interleaved tables larger than a core's cache: chunks of up to this many judgments
+/// per table cell (fewer tables to write, re-read and add: at 1e7 judgments, K = 5 and
+/// 10,000 workers, 4 chunks instead of 10 took a tenth off the fit's CPU time)...
+const LARGE_TABLE_JUDGMENTS: usize = 20;
+/// ...but at least this many chunks (the threads' share of a pass).
+const MIN_CHUNKS: usize = 4;
 /// Most judgments for which the group index is precomputed (256 MB of them): beyond,
 /// groups are computed on the fly so large inputs hold nothing per judgment.
 const GROUP_INDEX_MAX: usize = 1 << 26;
@@ -45,10 +52,9 @@ pub(crate) struct EmData<'a> {
     /// Slot → worker.
     pub(crate) by_slot: Vec<u32>,
     /// Up to [`GROUP_INDEX_MAX`] judgments: the group (`slot * k + active label`) of
-    /// every position, computed once (4 bytes per judgment) so the passes read one
-    /// index instead of a worker, a class and two lookups; followed by [`AHEAD`] zeros
-    /// (see the pass's prefetching).
-    pub(crate) group_of: Option<Vec<u32>>,
+    /// every position, computed once (4 bytes per judgment, or 2) so the passes read one
+    /// index instead of a worker, a class and two lookups (see [`GroupIndex`]).
+    pub(crate) group_of: Option<GroupIndex>,
     /// Judgments per `(slot, active label)`.
     pub(crate) wl_count: Vec<u32>,
     /// Use the run-time-`k` kernel for every class count (tests compare the two).
@@ -87,63 +93,34 @@ impl<'a> EmData<'a> {
             slot[w as usize] = i as u32;
         }
         let n = cs.len();
-        const BLOCK: usize = 1 << 16;
-        // group counts: integer sums, the same for any split
-        let count_block = |b: usize, wl: &mut Vec<u32>, g: Option<&mut [u32]>| {
-            let (lo, hi) = (b * BLOCK, ((b + 1) * BLOCK).min(n));
-            match g {
-                Some(g) => {
-                    for (p, gp) in (lo..hi).zip(g.iter_mut()) {
-                        let v = slot[ws[p] as usize] as usize * k + act(cs.get(p));
-                        *gp = v as u32;
-                        wl[v] += 1;
-                    }
-                }
-                None => {
-                    for p in lo..hi {
-                        wl[slot[ws[p] as usize] as usize * k + act(cs.get(p))] += 1;
-                    }
-                }
-            }
-        };
-        let add = |mut a: Vec<u32>, b: Vec<u32>| {
-            a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
-            a
-        };
+        let group = |p: usize| slot[ws[p] as usize] as usize * k + act(cs.get(p));
         let (group_of, wl_count) = if n <= GROUP_INDEX_MAX {
-            // padded with `AHEAD` zeros: the pass reads the group `AHEAD` positions on
-            // to prefetch its row, without a bound per judgment
-            let mut g = vec![0u32; n + AHEAD];
-            let wl = g[..n]
-                .par_chunks_mut(BLOCK)
-                .enumerate()
-                .with_min_len(n.div_ceil(BLOCK).div_ceil(8))
-                .fold(
-                    || vec![0u32; groups],
-                    |mut wl, (b, gb)| {
-                        count_block(b, &mut wl, Some(gb));
-                        wl
-                    },
-                )
-                .reduce(|| vec![0u32; groups], add);
+            let (g, wl) = GroupIndex::build(n, groups, &group);
             (Some(g), wl)
         } else {
+            // group counts only: integer sums, the same for any split
             let wl = (0..n.div_ceil(BLOCK))
                 .into_par_iter()
                 .with_min_len(n.div_ceil(BLOCK).div_ceil(8))
                 .fold(
                     || vec![0u32; groups],
                     |mut wl, b| {
-                        count_block(b, &mut wl, None);
+                        (b * BLOCK..((b + 1) * BLOCK).min(n)).for_each(|p| wl[group(p)] += 1);
                         wl
                     },
                 )
-                .reduce(|| vec![0u32; groups], add);
+                .reduce(|| vec![0u32; groups], add_counts);
             (None, wl)
         };
         let interleaved = cells * 16 <= INTERLEAVE_MAX_TABLE;
         // Chunk size depends on the data only.
-        let target = if interleaved {
+        let target = if interleaved && cells * 16 > PREFETCH_ABOVE {
+            // tables beyond the cache: every chunk's table is written (its `log2`
+            // rows and zero sums), read back by the gathers from beyond L2 and added
+            // into `S`, so chunks take up to `LARGE_TABLE_JUDGMENTS` judgments per
+            // table cell, keeping at least `MIN_CHUNKS` chunks for the threads
+            (4 * cells).max((LARGE_TABLE_JUDGMENTS * cells).min(n / MIN_CHUNKS))
+        } else if interleaved {
             // about 4 judgments per table cell: adding the chunk's table then costs
             // little next to filling it, and large inputs still get enough chunks to
             // balance the threads
@@ -205,7 +182,7 @@ impl<'a> EmData<'a> {
     #[inline(always)]
     pub(crate) fn group_at(&self, p: usize) -> usize {
         match &self.group_of {
-            Some(g) => g[p] as usize,
+            Some(g) => g.at(p),
             None => self.slot[self.workers[p] as usize] as usize * self.k + self.class_at(p),
         }
     }

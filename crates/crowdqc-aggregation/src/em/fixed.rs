@@ -11,6 +11,8 @@
 
 use std::f64::consts::LN_2;
 
+pub(crate) use super::exp2::{C, ROUND, exp2_lanes};
+use super::groups::{Group, GroupIndex};
 use super::kernels::{
     AHEAD, EPS_ENTROPY, PassIn, init_chunk_table_k, prefetch_ptr, prefetch_rows, prefetching, waves,
 };
@@ -23,6 +25,20 @@ use super::{Buffers, EmData};
 
 /// One pass (see `kernels::pass`) with `K` classes.
 pub(super) fn pass_fixed<const K: usize>(
+    d: &EmData<'_>,
+    input: PassIn<'_>,
+    s: Option<&mut [f64]>,
+    rows: Option<&mut [f64]>,
+    buf: &mut Buffers,
+) {
+    match d.group_of {
+        Some(GroupIndex::Narrow(_)) => pass_g::<K, u16>(d, input, s, rows, buf),
+        _ => pass_g::<K, u32>(d, input, s, rows, buf),
+    }
+}
+
+/// [`pass_fixed`] with a group index of `G` (or none).
+fn pass_g<const K: usize, G: Group>(
     d: &EmData<'_>,
     input: PassIn<'_>,
     s: Option<&mut [f64]>,
@@ -47,15 +63,15 @@ pub(super) fn pass_fixed<const K: usize>(
             #[allow(unsafe_code)]
             unsafe {
                 match entropy {
-                    true => chunk_avx2::<K, true>(d, loge2, &l2p, first, n, part, table, rows),
-                    false => chunk_avx2::<K, false>(d, loge2, &l2p, first, n, part, table, rows),
+                    true => chunk_avx2::<K, true, G>(d, loge2, &l2p, first, n, part, table, rows),
+                    false => chunk_avx2::<K, false, G>(d, loge2, &l2p, first, n, part, table, rows),
                 }
             };
             return;
         }
         match entropy {
-            true => chunk::<K, true, false>(d, loge2, &l2p, first, n, part, table, rows),
-            false => chunk::<K, false, false>(d, loge2, &l2p, first, n, part, table, rows),
+            true => chunk::<K, true, false, G>(d, loge2, &l2p, first, n, part, table, rows),
+            false => chunk::<K, false, false, G>(d, loge2, &l2p, first, n, part, table, rows),
         }
     });
 }
@@ -78,7 +94,7 @@ pub(crate) fn wide_vectors() -> bool {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 #[allow(clippy::too_many_arguments)]
-fn chunk_avx2<const K: usize, const ENTROPY: bool>(
+fn chunk_avx2<const K: usize, const ENTROPY: bool, G: Group>(
     d: &EmData<'_>,
     loge2: &[f64],
     l2p: &[f64; K],
@@ -88,7 +104,7 @@ fn chunk_avx2<const K: usize, const ENTROPY: bool>(
     table: Option<&mut [f64]>,
     rows: Option<&mut [f64]>,
 ) {
-    chunk::<K, ENTROPY, true>(d, loge2, l2p, first, n, part, table, rows)
+    chunk::<K, ENTROPY, true, G>(d, loge2, l2p, first, n, part, table, rows)
 }
 
 /// One chunk of a pass: items `first..first + n`, sums into `part` and (scatter) the
@@ -102,7 +118,7 @@ fn chunk_avx2<const K: usize, const ENTROPY: bool>(
 /// written there (row `t - first`).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn chunk<const K: usize, const ENTROPY: bool, const WIDE: bool>(
+fn chunk<const K: usize, const ENTROPY: bool, const WIDE: bool, G: Group>(
     d: &EmData<'_>,
     loge2: &[f64],
     l2p: &[f64; K],
@@ -113,6 +129,7 @@ fn chunk<const K: usize, const ENTROPY: bool, const WIDE: bool>(
     mut rows: Option<&mut [f64]>,
 ) {
     let il = d.interleaved;
+    let gs = G::slice(d);
     if let Some(table) = table.as_deref_mut() {
         if il {
             init_chunk_table_k::<K>(table, loge2);
@@ -126,7 +143,7 @@ fn chunk<const K: usize, const ENTROPY: bool, const WIDE: bool>(
     // loads overlap it
     let blocks = n / LANES;
     let mut next = if blocks > 0 {
-        block::<K>(d, table.as_deref(), loge2, prefetching, first)
+        block::<K, G>(d, gs, table.as_deref(), loge2, prefetching, first)
     } else {
         [[0.0; K]; LANES]
     };
@@ -134,11 +151,11 @@ fn chunk<const K: usize, const ENTROPY: bool, const WIDE: bool>(
         let t0 = first + b * LANES;
         let mut acc = next;
         if b + 1 < blocks {
-            next = block::<K>(d, table.as_deref(), loge2, prefetching, t0 + LANES);
+            next = block::<K, G>(d, gs, table.as_deref(), loge2, prefetching, t0 + LANES);
         }
         let (mut v, mx, sum, ent) = block_rows::<K, WIDE, ENTROPY>(&mut acc, l2p);
         for i in 0..LANES {
-            sums.item::<ENTROPY>(
+            sums.item::<ENTROPY, G>(
                 d,
                 t0 + i,
                 &acc[i],
@@ -146,6 +163,7 @@ fn chunk<const K: usize, const ENTROPY: bool, const WIDE: bool>(
                 mx[i],
                 sum[i],
                 WIDE.then_some(&ent[i]),
+                gs,
                 table.as_deref_mut(),
             );
             if let Some(r) = rows.as_deref_mut() {
@@ -155,9 +173,9 @@ fn chunk<const K: usize, const ENTROPY: bool, const WIDE: bool>(
     }
     let r = blocks * LANES;
     for t in first + r..first + n {
-        let mut acc = item_rows_prefetched::<K>(d, table.as_deref(), loge2, prefetching, t);
+        let mut acc = item_rows_prefetched::<K, G>(d, gs, table.as_deref(), loge2, prefetching, t);
         let (mut v, mx, sum) = softmax2::<K>(&mut acc, l2p);
-        sums.item::<ENTROPY>(d, t, &acc, &mut v, mx, sum, None, table.as_deref_mut());
+        sums.item::<ENTROPY, G>(d, t, &acc, &mut v, mx, sum, None, gs, table.as_deref_mut());
         if let Some(r) = rows.as_deref_mut() {
             write_row(d, l2p, t, &v, &mut r[(t - first) * K..][..K]);
         }
@@ -208,8 +226,9 @@ fn block_rows<const K: usize, const WIDE: bool, const ENT: bool>(
 
 /// [`item_rows`] of items `t0..t0 + LANES`, their later judgments' rows prefetched.
 #[inline(always)]
-fn block<const K: usize>(
+fn block<const K: usize, G: Group>(
     d: &EmData<'_>,
+    gs: Option<&[G]>,
     table: Option<&[f64]>,
     loge2: &[f64],
     prefetching: bool,
@@ -217,7 +236,7 @@ fn block<const K: usize>(
 ) -> [[f64; K]; LANES] {
     let mut acc = [[0.0; K]; LANES];
     for (i, a) in acc.iter_mut().enumerate() {
-        *a = item_rows_prefetched::<K>(d, table, loge2, prefetching, t0 + i);
+        *a = item_rows_prefetched::<K, G>(d, gs, table, loge2, prefetching, t0 + i);
     }
     acc
 }
@@ -226,14 +245,15 @@ fn block<const K: usize>(
 /// interleaved table and the group index, in one loop over the judgments (the index
 /// is padded with [`AHEAD`] zeros, so position `p + AHEAD` is always readable).
 #[inline(always)]
-fn item_rows_prefetched<const K: usize>(
+fn item_rows_prefetched<const K: usize, G: Group>(
     d: &EmData<'_>,
+    gs: Option<&[G]>,
     table: Option<&[f64]>,
     loge2: &[f64],
     prefetching: bool,
     t: usize,
 ) -> [f64; K] {
-    match (table, d.group_of.as_deref()) {
+    match (table, gs) {
         (Some(tb), Some(gs)) if prefetching && d.interleaved => {
             let (s, e) = (d.offsets[t], d.offsets[t + 1]);
             let stride = 2 * K;
@@ -241,15 +261,15 @@ fn item_rows_prefetched<const K: usize>(
             let mut acc = [0.0; K];
             let rows = tb.as_chunks::<K>().0;
             for (&g, &ga) in gs[s..e].iter().zip(&gs[s + AHEAD..e + AHEAD]) {
-                add_row(&mut acc, rows, g as usize * 2);
+                add_row(&mut acc, rows, g.ix() * 2);
                 // the lines of the row `AHEAD` judgments on (see `prefetch_rows`)
-                prefetch_ptr(first.wrapping_add(ga as usize * stride));
-                prefetch_ptr(last.wrapping_add(ga as usize * stride));
+                prefetch_ptr(first.wrapping_add(ga.ix() * stride));
+                prefetch_ptr(last.wrapping_add(ga.ix() * stride));
             }
             acc
         }
         _ => {
-            let acc = item_rows::<K>(d, table, loge2, t);
+            let acc = item_rows::<K, G>(d, gs, table, loge2, t);
             if prefetching {
                 prefetch_item::<K>(d, table, loge2, t);
             }
@@ -262,15 +282,16 @@ fn item_rows_prefetched<const K: usize>(
 /// rows or the shared `log2` confusion. (A function, not a closure: a closure is not
 /// inlined into the AVX2 build.)
 #[inline(always)]
-fn item_rows<const K: usize>(
+fn item_rows<const K: usize, G: Group>(
     d: &EmData<'_>,
+    gs: Option<&[G]>,
     table: Option<&[f64]>,
     loge2: &[f64],
     t: usize,
 ) -> [f64; K] {
     match table {
-        Some(tb) if d.interleaved => gather::<K>(d, tb, 2 * K, t),
-        _ => gather::<K>(d, loge2, K, t),
+        Some(tb) if d.interleaved => gather::<K, G>(d, gs, tb, 2 * K, t),
+        _ => gather::<K, G>(d, gs, loge2, K, t),
     }
 }
 
@@ -326,7 +347,7 @@ impl<const K: usize> Sums<K> {
     /// without judgments adds nothing (the prior, outside every sum).
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
-    fn item<const ENTROPY: bool>(
+    fn item<const ENTROPY: bool, G: Group>(
         &mut self,
         d: &EmData<'_>,
         t: usize,
@@ -335,6 +356,7 @@ impl<const K: usize> Sums<K> {
         mx: f64,
         sum: f64,
         ent: Option<&[f64; 4]>,
+        gs: Option<&[G]>,
         table: Option<&mut [f64]>,
     ) {
         let (s, e) = (d.offsets[t], d.offsets[t + 1]);
@@ -374,8 +396,8 @@ impl<const K: usize> Sums<K> {
             // gathers read `[log2 e | sums]` rows of the chunk table (interleaved) or
             // the shared `log2 e`; scatters add into the sums part of the chunk table
             let (stride, off) = if d.interleaved { (2 * K, K) } else { (K, 0) };
-            match d.group_of.as_deref() {
-                Some(gs) => scatter::<K>(tb, stride, off, gs[s..e].iter().map(|&g| g as usize), v),
+            match gs {
+                Some(gs) => scatter::<K>(tb, stride, off, gs[s..e].iter().map(|&g| g.ix()), v),
                 None => scatter::<K>(tb, stride, off, (s..e).map(|p| d.group_at(p)), v),
             }
         }
@@ -425,8 +447,9 @@ pub(crate) fn softmax2<const K: usize>(acc: &mut [f64; K], l2p: &[f64; K]) -> ([
 
 /// `Σ rows[g(p)]` over item `t`'s judgments, rows of `K` every `stride` values.
 #[inline(always)]
-pub(super) fn gather<const K: usize>(
+pub(super) fn gather<const K: usize, G: Group>(
     d: &EmData<'_>,
+    gs: Option<&[G]>,
     src: &[f64],
     stride: usize,
     t: usize,
@@ -435,10 +458,10 @@ pub(super) fn gather<const K: usize>(
     let mut acc = [0.0; K];
     // rows of `K` values: one bound per judgment (`stride` is `K` or `2 K`)
     let (rows, m) = (src.as_chunks::<K>().0, stride / K);
-    match &d.group_of {
+    match gs {
         Some(gs) => gs[s..e]
             .iter()
-            .for_each(|&g| add_row(&mut acc, rows, g as usize * m)),
+            .for_each(|&g| add_row(&mut acc, rows, g.ix() * m)),
         None => (s..e).for_each(|p| add_row(&mut acc, rows, d.group_at(p) * m)),
     }
     acc
@@ -488,83 +511,9 @@ fn max_lane<const K: usize>(a: &[f64; K]) -> f64 {
     m[0]
 }
 
-/// `1.5 · 2^52`: adding it rounds a small `f64` to an integer held in the low bits.
-pub(crate) const ROUND: f64 = 6_755_399_441_055_744.0;
-
-/// Coefficients of `2^f` on `[-1/2, 1/2]`, degree 11: a Chebyshev fit computed at 50
-/// digits (maximum error 3.2e-18, below half an ulp of the result), rounded to `f64`.
-/// `C[0]` is exactly 1 so `2^0 = 1` exactly; `C[1]` rounds to `ln 2`.
-pub(crate) const C: [f64; 12] = [
-    1.0,
-    LN_2,
-    0.240_226_506_959_101_58,
-    0.055_504_108_664_821_625,
-    0.009_618_129_107_587_256,
-    0.001_333_355_814_640_647,
-    0.000_154_035_304_637_243_53,
-    1.525_273_384_155_677_3e-5,
-    1.321_543_253_591_237_5e-6,
-    1.017_805_708_773_394_1e-7,
-    7.074_194_297_288_521e-9,
-    4.455_817_908_336_064_5e-10,
-];
-
-/// `2^x` lane by lane for `x ≤ 0` (including `-inf`), each step a loop over the lanes
-/// so it vectorises.
-///
-/// `x = n + f` with `n` the nearest integer, `2^f` from the polynomial and `2^n` built
-/// in the exponent bits. Results below `2^-1022` (subnormal) are returned as 0: they
-/// vanish next to the row's largest value, which is 1. Within 2 ulp of `f64::exp2`.
-#[inline(always)]
-pub(crate) fn exp2_lanes<const P: usize>(x: &[f64; P]) -> [f64; P] {
-    let mut t = [0.0; P];
-    let mut f = [0.0; P];
-    for c in 0..P {
-        let xc = if x[c] < -1022.0 { -1022.0 } else { x[c] };
-        t[c] = xc + ROUND;
-        f[c] = xc - (t[c] - ROUND);
-    }
-    // Estrin's scheme: the same terms as Horner's rule with a dependency chain of 7
-    // operations instead of 22 (the items' chains are what the loop waits on).
-    let mut p = [0.0; P];
-    for c in 0..P {
-        let x = f[c];
-        let x2 = x * x;
-        let x4 = x2 * x2;
-        let x8 = x4 * x4;
-        let q0 = (C[0] + C[1] * x) + (C[2] + C[3] * x) * x2;
-        let q1 = (C[4] + C[5] * x) + (C[6] + C[7] * x) * x2;
-        let q2 = (C[8] + C[9] * x) + (C[10] + C[11] * x) * x2;
-        p[c] = (q0 + q1 * x4) + q2 * x8;
-    }
-    let mut out = [0.0; P];
-    for c in 0..P {
-        // the low bits of `t` hold `n`; `n + 1023` in the exponent field is `2^n`
-        let scale = f64::from_bits(t[c].to_bits().wrapping_add(1023) << 52);
-        out[c] = if x[c] < -1022.0 { 0.0 } else { p[c] * scale };
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn exp2_matches_the_library_to_two_ulp() {
-        let mut x = 0.0f64;
-        let mut worst = 0.0f64;
-        while x > -1022.0 {
-            let (a, b) = (exp2_lanes(&[x])[0], x.exp2());
-            let ulps = (a - b).abs() / (b * f64::EPSILON);
-            worst = worst.max(ulps);
-            x -= 0.000_937_5 + x.abs() * 1e-4;
-        }
-        assert!(worst <= 2.0, "worst error {worst} ulp");
-        let e = exp2_lanes(&[0.0, -1.0, -1021.0, -1023.0, f64::NEG_INFINITY, -0.5]);
-        assert_eq!(e[..5], [1.0, 0.5, 2f64.powi(-1021), 0.0, 0.0]);
-        assert!((e[5] - std::f64::consts::FRAC_1_SQRT_2).abs() <= 2.0 * f64::EPSILON);
-    }
 
     #[test]
     fn max_lane_finds_the_maximum_anywhere() {

@@ -8,6 +8,7 @@ use rayon::prelude::*;
 
 use super::InitialConfusion;
 use super::fixed::pass_fixed;
+use super::groups::GroupIndex;
 use super::posterior::empty_row;
 use super::{Buffers, EmData, PassSums};
 use crate::common::EPS;
@@ -319,7 +320,7 @@ fn pass_dynamic(
 /// Prefetch distance in judgments.
 pub(crate) const AHEAD: usize = 40;
 /// Tables (bytes) above which rows are prefetched: about a core's L2 cache.
-const PREFETCH_ABOVE: usize = 512 << 10;
+pub(super) const PREFETCH_ABOVE: usize = 512 << 10;
 
 /// Asks the CPU to bring the cache line holding `v[i]` closer (a hint: no effect on
 /// results, and a no-op off x86-64).
@@ -365,8 +366,9 @@ pub(super) fn prefetch_rows(d: &EmData<'_>, src: &[f64], stride: usize, s: usize
         prefetch_ptr(first.wrapping_add(g * stride));
         prefetch_ptr(last.wrapping_add(g * stride));
     };
-    match d.group_of.as_deref() {
-        Some(gs) => gs[lo..end].iter().for_each(|&g| fetch(g as usize)),
+    match &d.group_of {
+        Some(GroupIndex::Narrow(gs)) => gs[lo..end].iter().for_each(|&g| fetch(usize::from(g))),
+        Some(GroupIndex::Wide(gs)) => gs[lo..end].iter().for_each(|&g| fetch(g as usize)),
         None => (lo..end).for_each(|p| fetch(d.group_at(p))),
     }
 }

@@ -19,9 +19,15 @@
 //! the gathers reading the shared `log2` confusion, with at most a few tables alive.
 //! crowd-kit's objective needs no pass of its own (see [`run`]). Items are cut into
 //! fixed-size chunks (the size depends only on the data); chunk tables are added in
-//! chunk order, so results are bit-identical for any thread count. Tables larger than
+//! chunk order, so results are bit-identical for any thread count. Interleaved tables
+//! larger than 512 KB take bigger chunks (up to 20 judgments per table cell, at least
+//! 4 chunks: each chunk's table is written, re-read from beyond L2 and added), so
+//! their sums are added in another, still fixed, order than before session 12 (last
+//! bits of those fits; smaller tables keep their chunks and bits). Tables larger than
 //! a core's L2 cache have the rows of the judgments 40 positions ahead prefetched (in
-//! the gather loop itself: the group index is padded with 40 zeros). The
+//! the gather loop itself: the group index is padded with 40 zeros). The group index
+//! takes 2 bytes per judgment while every group fits in a `u16` (`groups`), else 4:
+//! the same values. The
 //! kernel for 2 to 8 classes keeps per-class values in registers and computes `2^x`
 //! with a vectorised polynomial (`fixed`), with an AVX2 build of the same arithmetic
 //! when the CPU has it; that build computes the rows of four items at once, one vector
@@ -34,7 +40,9 @@
 
 mod config;
 mod data;
+mod exp2;
 pub(crate) mod fixed;
+mod groups;
 pub(crate) mod kernels;
 mod lanes;
 mod model;

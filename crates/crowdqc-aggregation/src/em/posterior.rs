@@ -11,6 +11,7 @@ use rayon::prelude::*;
 
 use super::EmData;
 use super::fixed::{gather, softmax2};
+use super::groups::GroupIndex;
 use super::kernels::{prefetch_rows, prefetching, softmax2_dynamic};
 use crate::common::{ActiveClasses, NONE};
 
@@ -241,7 +242,11 @@ fn final_fixed<const K: usize>(
         if s == e {
             empty_row(log2p, dst);
         } else {
-            let mut acc = gather::<K>(d, loge2, K, t);
+            let mut acc = match &d.group_of {
+                Some(GroupIndex::Narrow(g)) => gather::<K, u16>(d, Some(g), loge2, K, t),
+                Some(GroupIndex::Wide(g)) => gather::<K, u32>(d, Some(g), loge2, K, t),
+                None => gather::<K, u32>(d, None, loge2, K, t),
+            };
             let mut v = softmax2::<K>(&mut acc, &l2p).0;
             d.clamp(t, &mut v);
             dst.copy_from_slice(&v);

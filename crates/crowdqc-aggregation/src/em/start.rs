@@ -4,6 +4,7 @@
 //! give the same counts (exact) and do the same divisions and additions in the same
 //! order, so the same bits.
 
+use super::groups::{Group, GroupIndex};
 use super::kernels::{STACK_K, partial_len, prefetch_rows, prefetching, waves};
 use super::{Buffers, EmData};
 
@@ -32,6 +33,15 @@ pub(crate) fn init_pass(d: &EmData<'_>, s: &mut [f64], buf: &mut Buffers) -> Vec
 /// [`init_pass`] with `K` classes: counts by class (exact), divided by the item's
 /// judgment count class by class, then added into the chunk's sums and table.
 fn init_fixed<const K: usize>(d: &EmData<'_>, s: &mut [f64], buf: &mut Buffers) {
+    match d.group_of {
+        Some(GroupIndex::Narrow(_)) => init_g::<K, u16>(d, s, buf),
+        _ => init_g::<K, u32>(d, s, buf),
+    }
+}
+
+/// [`init_fixed`] with a group index of `G` (or none).
+fn init_g<const K: usize, G: Group>(d: &EmData<'_>, s: &mut [f64], buf: &mut Buffers) {
+    let gs = G::slice(d);
     let prefetching = prefetching(d);
     let il = d.interleaved;
     let (stride, off) = if il { (2 * K, K) } else { (K, 0) };
@@ -53,9 +63,9 @@ fn init_fixed<const K: usize>(d: &EmData<'_>, s: &mut [f64], buf: &mut Buffers) 
                     *n += u32::from(l == c);
                 }
             };
-            match d.group_of.as_deref() {
+            match gs {
                 // the group is `slot * K + active label`
-                Some(gs) => gs[s..e].iter().for_each(|&g| count(g as usize % K)),
+                Some(gs) => gs[s..e].iter().for_each(|&g| count(g.ix() % K)),
                 None => (s..e).for_each(|p| count(d.class_at(p))),
             }
             let nt = (e - s) as f64;
@@ -80,8 +90,8 @@ fn init_fixed<const K: usize>(d: &EmData<'_>, s: &mut [f64], buf: &mut Buffers) 
                         dst[c] += row[c];
                     }
                 };
-                match d.group_of.as_deref() {
-                    Some(gs) => gs[s..e].iter().for_each(|&g| add(g as usize)),
+                match gs {
+                    Some(gs) => gs[s..e].iter().for_each(|&g| add(g.ix())),
                     None => (s..e).for_each(|p| add(d.group_at(p))),
                 }
             }

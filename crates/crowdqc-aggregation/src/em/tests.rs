@@ -223,3 +223,52 @@ fn vector_widths_give_the_same_bits() {
         }
     }
 }
+
+/// The narrow (`u16`) group index holds the same groups as the wide one and whole fits
+/// give the same bits with either (2, 5 and 8 classes, both stop rules, gold clamped,
+/// small and large prefetched tables, fixed-`K` and run-time kernels); more than
+/// 65,536 groups take the wide index.
+#[test]
+fn index_widths_give_the_same_bits() {
+    use super::groups::GroupIndex;
+    for (k, workers, dynamic) in [
+        (2, 40, false),
+        (5, 9_000, false),
+        (8, 900, false),
+        (5, 300, true),
+    ] {
+        let m = synth(17, workers, k, 4, 0.05, 24_002);
+        let active = ActiveClasses::new(&m, None, "test").expect("classes");
+        for stop in [StopRule::CrowdKit, StopRule::LogLikelihood] {
+            let run_with = |wide: bool| {
+                let mut d = EmData::new(&m, &active, true);
+                d.force_dynamic = dynamic;
+                let Some(GroupIndex::Narrow(g)) = &d.group_of else {
+                    panic!("{workers} workers x {k} classes: a narrow index");
+                };
+                if wide {
+                    let w: Vec<u32> = g.iter().map(|&v| u32::from(v)).collect();
+                    assert!((0..m.n_judgments()).all(|p| w[p] as usize == d.group_at(p)));
+                    d.group_of = Some(GroupIndex::Wide(w));
+                }
+                run(&d, &config(8, 1e-12, stop, true)).expect("fit")
+            };
+            let (a, b) = (run_with(false), run_with(true));
+            let what = format!("k {k}, {workers} workers, {stop:?}");
+            let (qa, qb) = (a.q.as_deref(), b.q.as_deref());
+            assert_eq!(bits(qa.expect("q")), bits(qb.expect("q")), "{what}");
+            assert_eq!(bits(&a.conf), bits(&b.conf), "{what}: confusion");
+            assert_eq!(bits(&a.priors), bits(&b.priors), "{what}: priors");
+            let (oa, ob) = (&a.report.objective, &b.report.objective);
+            assert_eq!(bits(oa), bits(ob), "{what}: objective");
+            let (la, lb) = (&a.log_likelihood, &b.log_likelihood);
+            assert_eq!(bits(la), bits(lb), "{what}: log-likelihood");
+        }
+    }
+    let m = synth(17, 16_000, 5, 2, 0.0, 300_000);
+    let active = ActiveClasses::new(&m, None, "test").expect("classes");
+    let d = EmData::new(&m, &active, false);
+    assert!(m.n_workers() * 5 > 1 << 16, "{} workers", m.n_workers());
+    assert!(matches!(d.group_of, Some(GroupIndex::Wide(_))));
+    assert!((0..m.n_judgments()).all(|p| d.group_at(p) < m.n_workers() * 5));
+}
