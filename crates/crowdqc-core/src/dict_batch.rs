@@ -157,16 +157,6 @@ impl StrStore {
             unreachable!("only called once the table is built");
         };
         let order = by_bucket(table);
-        // the hashes and ids in sweep order, read front to back by the sweep (gathered
-        // here by independent loads, instead of random reads among the table's misses)
-        let hs: Vec<u32> = order
-            .iter()
-            .map(|&o| hashes[(o & 0xFFFF_FFFF) as usize])
-            .collect();
-        let sids: Vec<&str> = order
-            .iter()
-            .map(|&o| ids[(o & 0xFFFF_FFFF) as usize])
-            .collect();
         let (arena, offsets) = (&self.arena, &self.offsets);
         let get = |c: u32| &arena[offsets[c as usize]..offsets[c as usize + 1]];
         let mut codes = vec![u32::MAX; n];
@@ -180,8 +170,9 @@ impl StrStore {
         // start of its string in the arena is.
         let mut cand = [u32::MAX; RING];
         let note = |k: usize, cand: &mut [u32; RING]| {
+            let j = (order[k] & 0xFFFF_FFFF) as usize;
             let mut first = u32::MAX;
-            table.find(widen(hs[k]), |&c| {
+            table.find(widen(hashes[j]), |&c| {
                 if first == u32::MAX {
                     first = c;
                     prefetch(offsets, c as usize);
@@ -195,12 +186,11 @@ impl StrStore {
             if let Some(&at) = offsets.get(c as usize) {
                 prefetch(arena.as_bytes(), at);
             }
-            prefetch_addr(sids[k].as_ptr() as usize);
         };
         let buckets = Buckets::of(table);
         let far = |k: usize| {
             if let Some(b) = buckets {
-                b.prefetch(widen(hs[k]));
+                b.prefetch(widen(hashes[(order[k] & 0xFFFF_FFFF) as usize]));
             }
         };
         for k in 0..FAR.min(n) {
@@ -226,15 +216,15 @@ impl StrStore {
             if k > 0 && order[k - 1] >> 32 != o >> 32 {
                 run = k;
             }
-            let (h, s) = (hs[k], sids[k]);
-            if let Some(&c) = table.find(widen(h), |&c| same_str(get(c), s)) {
+            if let Some(&c) = table.find(widen(hashes[i]), |&c| same_str(get(c), ids[i])) {
                 codes[i] = c;
                 continue;
             }
             // equal ids share a key, and come in input order within it
-            let earlier = (run..k)
-                .find(|&m| hs[m] == h && same_str(sids[m], s))
-                .map(|m| (order[m] & 0xFFFF_FFFF) as usize);
+            let earlier = order[run..k]
+                .iter()
+                .map(|&e| (e & 0xFFFF_FFFF) as usize)
+                .find(|&j| hashes[j] == hashes[i] && same_str(ids[j], ids[i]));
             if let Some(j) = earlier {
                 same.push((i, j));
                 codes[i] = u32::MAX - 1;
