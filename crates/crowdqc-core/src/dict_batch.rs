@@ -281,7 +281,8 @@ impl StrStore {
                     widen((hasher.hash_one(s) >> 32) as u32)
                 }
             };
-            if table.capacity() - table.len() < added {
+            let grow = table.capacity() - table.len() < added;
+            if grow {
                 // Grow by building the larger table in code order: the ids are hashed
                 // while reading the arena front to back (hashbrown's own growth visits
                 // them in bucket order, a random access into the arena per id).
@@ -305,7 +306,9 @@ impl StrStore {
                 }
                 *table = grown;
             }
-            let order = by_bucket(table);
+            // the probe's bucket order still holds unless the table grew (its buckets
+            // moved): most batches insert without sorting again
+            let order = if grow { by_bucket(table) } else { order };
             let mut next = first;
             let mut fresh = vec![false; n];
             for (i, &c) in codes.iter().enumerate() {

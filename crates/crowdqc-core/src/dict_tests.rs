@@ -199,3 +199,37 @@ fn short_ids_compare_as_strings() {
     assert!(batch::same_str("é1234567", "é1234567"));
     assert!(!batch::same_str("é1234567", "è1234567"));
 }
+
+/// Batches that fit in the table without growing it insert in the probe's bucket order
+/// (not sorted again): same codes, ids and lookups as interning one by one, with
+/// repeats within a batch and ids of earlier batches.
+#[test]
+fn batches_into_a_table_that_does_not_grow_intern_as_one_by_one() {
+    let mut one = IdDictionary::new();
+    let mut many = IdDictionary::with_stored_hashes();
+    // sized for every id below: no batch grows the table
+    many.set_capacity_hint(200_000);
+    for s in ["m", "b"] {
+        assert_eq!(one.intern_str(s), many.intern_str(s));
+    }
+    assert!(!many.is_sorted());
+    for (b, seed) in [11u64, 12, 13].into_iter().enumerate() {
+        let ids = drawn_ids(seed, 6_000 + 1_000 * b, 9_000);
+        let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let want: Vec<u32> = refs.iter().map(|s| one.intern_str(s)).collect();
+        let before = many.len();
+        let mut got = Vec::new();
+        many.intern_strs(&refs, &mut got);
+        assert_eq!(want, got);
+        // new ids, repeats within the batch, and (after the first) ids of earlier ones
+        let distinct: std::collections::HashSet<u32> = got.iter().copied().collect();
+        assert!(distinct.len() < got.len());
+        assert!(many.len() > before);
+        assert_eq!(got.iter().any(|&c| (c as usize) < before), b > 0);
+    }
+    assert_eq!(one.len(), many.len());
+    for c in 0..one.len() as u32 {
+        assert_eq!(one.get(c), many.get(c));
+        assert_eq!(many.lookup(one.get(c)), Some(c));
+    }
+}
