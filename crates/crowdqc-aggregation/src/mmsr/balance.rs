@@ -20,10 +20,7 @@
 //! The traversal, the camp signs and `Σ d_i S_i` (summed per component in worker
 //! order, `d_i` as [`super::signs::degree_sums`], the same bits for the plain graph and
 //! the groups) depend only on the graph, so the groups' path and the plain graph give
-//! the same signs. The traversal and the sums per component are sequential, the
-//! per-worker signs are computed in parallel: the same for any thread count.
-
-use rayon::prelude::*;
+//! the same signs. Sequential: the same for any thread count.
 
 use super::fit::Pairs;
 use super::signs::degree_sums;
@@ -117,14 +114,13 @@ pub(super) fn balanced(g: &Pairs, groups: &Groups, w: usize) -> Balanced {
         proj[c] += di * f64::from(colour[x]);
         weighted[c] |= di > 0.0;
     }
-    // per worker, in parallel (the same values)
-    let sign: Vec<f64> = (0..w)
-        .into_par_iter()
-        .with_min_len(4096)
+    let mut any_unbalanced = false;
+    let sign = (0..w)
         .map(|i| {
             let x = node(i as u32);
             let c = comp[x] as usize;
             if !balanced[c] {
+                any_unbalanced = true;
                 f64::NAN
             } else if !weighted[c] {
                 1.0
@@ -137,7 +133,6 @@ pub(super) fn balanced(g: &Pairs, groups: &Groups, w: usize) -> Balanced {
             }
         })
         .collect();
-    let any_unbalanced = sign.par_iter().any(|v| v.is_nan());
     Balanced {
         sign,
         any_unbalanced,

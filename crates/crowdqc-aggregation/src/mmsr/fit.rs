@@ -119,12 +119,13 @@ pub(crate) fn pairs(m: &JudgmentMatrix, k_obs: usize, grouped: &[u32]) -> Pairs 
 /// `_remove_largest_and_smallest_F_value`, see [`trimmed_mean`]), or `cur[j]` when no
 /// value remains. Returns `Σ to[j]²` per fixed block of [`SUM_CHUNK`] workers, each
 /// summed in worker order from −0 (the blocks of [`super::sums::sq_norms`]: the same
-/// bits).
+/// bits, without another pass over `to`).
 ///
-/// Three passes: the single-judgment workers' results from their groups, written
-/// straight into `to` (see [`super::single`]); the graph rows, in parallel over fixed
-/// chunks of [`ROW_CHUNK`] workers, skipping the chunks of viewers only (`rows[c]`
-/// false); and one pass over the blocks that sums the squares. Rows of up to [`NET_MAX`] values are sorted on the
+/// Three passes: the single-judgment workers' results from their groups, into `res`
+/// (see [`super::single`]); the graph rows, in parallel over fixed chunks of
+/// [`ROW_CHUNK`] workers, skipping the chunks of viewers only (`rows[c]` false); and
+/// one pass over the blocks that writes the viewers' results (or the current value
+/// when none) and sums the squares. Rows of up to [`NET_MAX`] values are sorted on the
 /// stack by the sorting network, longer ones in a scratch vector of the chunk by the
 /// library's sort (the same order: see [`super::trim`]). `to` need not hold a copy of
 /// `cur` (the fit swaps buffers instead of copying them).
@@ -134,6 +135,7 @@ fn msr_half_step(
     xabs: &[f64],
     rows: &[bool],
     groups: &Groups,
+    res: &mut [f64],
     from: &[f64],
     cur: &[f64],
     to: &mut [f64],
@@ -141,7 +143,8 @@ fn msr_half_step(
     n_items: usize,
 ) -> Vec<f64> {
     // the single-judgment workers (their graph rows are empty), from their groups
-    groups.half_step(from, cur, to, f, n_items);
+    groups.half_step(from, cur, res, f, n_items);
+    let res = &*res;
     to.par_chunks_mut(ROW_CHUNK)
         .enumerate()
         .filter(|&(c, _)| rows[c])
@@ -150,7 +153,7 @@ fn msr_half_step(
             for (k, val) in vals.iter_mut().enumerate() {
                 let j = c * ROW_CHUNK + k;
                 if groups.v_of[j] != NONE {
-                    // a viewer: written by the groups' pass
+                    // a viewer: the last pass writes it
                     continue;
                 }
                 let a = cur[j];
@@ -182,31 +185,25 @@ fn msr_half_step(
                 *val = out.unwrap_or(a);
             }
         });
-    to.par_chunks(SUM_CHUNK)
-        .map(|vals| vals.iter().fold(-0.0, |s, &x| s + x * x))
-        .collect()
-}
-
-/// Values drawn per parallel job of [`uniforms`] (fixed).
-const RNG_CHUNK: usize = 1 << 16;
-
-/// The `first`-th to `(first + n − 1)`-th uniform values of the ChaCha8 stream of
-/// `seed` (each value one `u64`, two 32-bit words of the stream): the values that
-/// drawing them one by one from the start gives, computed in parallel over fixed
-/// chunks, each from its own copy of the generator moved to the chunk's first word
-/// (since session 12; before, drawn in one sequential loop).
-pub(crate) fn uniforms(seed: u64, first: usize, n: usize) -> Vec<f64> {
-    let mut out = vec![0.0; n];
-    out.par_chunks_mut(RNG_CHUNK)
+    to.par_chunks_mut(SUM_CHUNK)
         .enumerate()
-        .for_each(|(c, vals)| {
-            let mut rng = ChaCha8Rng::seed_from_u64(seed);
-            rng.set_word_pos(2 * (first + c * RNG_CHUNK) as u128);
-            for x in vals {
-                *x = rng.random::<f64>();
+        .map(|(c, vals)| {
+            let mut s = -0.0;
+            for (k, val) in vals.iter_mut().enumerate() {
+                let j = c * SUM_CHUNK + k;
+                // a viewer's result from its group; no value: the current one
+                let v = groups.v_of[j];
+                if v != NONE {
+                    *val = match res[v as usize] {
+                        r if r.is_nan() => cur[j],
+                        r => r,
+                    };
+                }
+                s += *val * *val;
             }
-        });
-    out
+            s
+        })
+        .collect()
 }
 
 /// `Σ x²` from the blocks' sums of [`msr_half_step`], added in block order from −0.
@@ -260,9 +257,9 @@ impl MmsrParams {
         // largest value) when some worker has fewer than two co-workers; clamp at 0.
         let f = (min_degree / 2).saturating_sub(1);
 
-        // u then v from one seeded stream
-        let mut u = uniforms(self.seed, 0, w);
-        let mut v = uniforms(self.seed, w, w);
+        let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
+        let mut u: Vec<f64> = (0..w).map(|_| rng.random::<f64>()).collect();
+        let mut v: Vec<f64> = (0..w).map(|_| rng.random::<f64>()).collect();
         // the next iterate is written into these and swapped in (no copies)
         let (mut u_next, mut v_next) = (vec![0.0; w], vec![0.0; w]);
         // the chunks of the half-step's row pass with some worker who is not a viewer
@@ -271,12 +268,13 @@ impl MmsrParams {
             .par_chunks(ROW_CHUNK)
             .map(|c| c.contains(&NONE))
             .collect();
+        let mut res = vec![0.0; groups.v_worker.len()];
         let mut report = FitReport::default();
         for it in 1..=self.max_iter {
             progress.check()?;
-            let gr = &groups;
-            let vv = msr_half_step(&g, &xabs, &rows, gr, &u, &v, &mut v_next, f, n);
-            let uu = msr_half_step(&g, &xabs, &rows, gr, &v_next, &u, &mut u_next, f, n);
+            let (gr, gs) = (&groups, &mut res);
+            let vv = msr_half_step(&g, &xabs, &rows, gr, gs, &u, &v, &mut v_next, f, n);
+            let uu = msr_half_step(&g, &xabs, &rows, gr, gs, &v_next, &u, &mut u_next, f, n);
             // Only u vᵀ is identified: rebalance to ‖u‖ = ‖v‖ (the trimmed means are
             // equivariant to this scaling) so that neither drifts to 0 or infinity.
             let (uu, vv) = (sum_blocks(&uu), sum_blocks(&vv));

@@ -139,13 +139,10 @@ pub(super) fn loo_lanes(
     f: usize,
     n_items: usize,
 ) -> [f64; LANES] {
-    // counts and positions as signed integers (all below 2^6): one vector compare
-    // each, and the per-lane arithmetic below vectorizes (since session 12; the same
-    // values as unsigned)
-    let (mut lt, mut gt, mut r) = ([0i64; LANES], [0i64; LANES], [0i64; LANES]);
+    let (mut lt, mut gt, mut r) = ([0u64; LANES], [0u64; LANES], [0u64; LANES]);
     for &x in &buf[..width] {
         for l in 0..LANES {
-            r[l] += i64::from(x < o[l]);
+            r[l] += u64::from(x < o[l]);
         }
     }
     // The counts around the current value matter only up to f + 1 on each side: the
@@ -156,7 +153,7 @@ pub(super) fn loo_lanes(
     let nb = (f + 1).min(len);
     for &x in &buf[..nb] {
         for l in 0..LANES {
-            lt[l] += i64::from(x < a[l]);
+            lt[l] += u64::from(x < a[l]);
         }
     }
     for &x in &buf[len - nb..len] {
@@ -164,24 +161,23 @@ pub(super) fn loo_lanes(
             // the complement of `<=` (as the full count's), also for a NaN
             #[allow(clippy::neg_cmp_op_on_partial_ord)]
             let above = !(x <= a[l]);
-            gt[l] += i64::from(above);
+            gt[l] += u64::from(above);
         }
     }
-    let (leni, fi) = (len as i64, f as i64);
-    let le = gt.map(|g| leni - g);
+    let le = gt.map(|g| len as u64 - g);
     // the kept positions lo..hi of `buf` without `p` (as `kept`), per lane
     let (mut lo, mut hi, mut p, mut n) =
-        ([0i64; LANES], [0i64; LANES], [0i64; LANES], [0i64; LANES]);
+        ([0u64; LANES], [0u64; LANES], [0u64; LANES], [0u64; LANES]);
     for l in 0..LANES {
-        let has = i64::from(!o[l].is_nan());
-        let pl = if has == 1 { r[l] } else { leni };
-        let m = leni - has;
-        let lt1 = lt[l] - (has & i64::from(pl < lt[l]));
-        let le1 = le[l] - (has & i64::from(pl < le[l]));
-        let (a0, b0) = (lt1.min(fi), m - (m - le1).min(fi));
-        n[l] = (b0 - a0).max(0);
-        lo[l] = a0 + i64::from(a0 >= pl);
-        hi[l] = b0 + i64::from(b0 > pl);
+        let has = u64::from(!o[l].is_nan());
+        let pl = if has == 1 { r[l] } else { len as u64 };
+        let m = len as u64 - has;
+        let lt1 = lt[l] - (has & u64::from(pl < lt[l]));
+        let le1 = le[l] - (has & u64::from(pl < le[l]));
+        let (a0, b0) = (lt1.min(f as u64), m - (m - le1).min(f as u64));
+        n[l] = b0.saturating_sub(a0);
+        lo[l] = a0 + u64::from(a0 >= pl);
+        hi[l] = b0 + u64::from(b0 > pl);
         p[l] = pl;
     }
     // positions before every lane's first kept one (after every lane's last) add +0
@@ -191,8 +187,8 @@ pub(super) fn loo_lanes(
         (hi.iter().copied().max().unwrap_or(0) as usize).min(len),
     );
     let mut s = [-0.0f64; LANES];
-    for (k, &x) in buf[..till.max(from)].iter().enumerate().skip(from) {
-        let k = k as i64;
+    for (k, &x) in buf.iter().enumerate().take(till).skip(from) {
+        let k = k as u64;
         for l in 0..LANES {
             let keep = (k >= lo[l]) & (k < hi[l]) & (k != p[l]);
             s[l] += if keep { x } else { 0.0 };
@@ -202,7 +198,7 @@ pub(super) fn loo_lanes(
     let zero_one = 1.0 / (n_items as f64).sqrt();
     let mut out = [0.0; LANES];
     for l in 0..LANES {
-        let q = s[l] / n[l] as f64;
+        let q = s[l] / n[l] as u32 as f64;
         let q = if n[l] == 1 && q == 0.0 { zero_one } else { q };
         out[l] = if n[l] == 0 { f64::NAN } else { q };
     }

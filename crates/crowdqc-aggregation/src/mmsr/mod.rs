@@ -151,25 +151,6 @@
 //! instructions), a memo of the kept sets already summed per list (~40% hits, not
 //! enough to skip a four-viewer pass: +20%), the masks of the masked sums as float
 //! compares (±0), eight viewers per pass instead of four (+10% CPU time).
-//! Session 12 (same bits, F9 hash unchanged): the groups' jobs write each viewer's
-//! value straight into the new iterate (every worker is the viewer of one group at
-//! most, so the fixed chunks of groups write disjoint values through a raw pointer:
-//! `single::Scatter`), so the per-viewer buffer and its write-back pass in worker
-//! order are gone and the last pass only sums the squares; `Groups::build` copies its
-//! chunks into place in parallel, the start values are drawn in parallel chunks of the
-//! same ChaCha8 stream (each chunk's generator moved to its first word), and the sign
-//! step's per-worker own entries and closed-form signs are computed in parallel (only
-//! the component traversal and the per-component sums stay sequential); the
-//! four-viewer lanes count and locate the kept positions in signed integers (one
-//! vector compare each: fewer instructions, the same CPU time). One-thread CPU time
-//! of the 1e6 fit about unchanged (0.91–0.97 s against 0.86–0.93 s, load 4–7): these
-//! changes shorten the sequential parts, i.e. the two-thread wall time. Tried and not
-//! kept: the ratios computed for all entries first and packed only when one is
-//! filtered out (the filter as one compare of the bits): 45 M fewer instructions at
-//! 1e5 (callgrind) but +13% CPU time at 1e6 (1.05–1.15 s against 0.91–0.98 s).
-//! Measured: no item's values stay bit-equal from one iteration to the next on F9's
-//! data (every worker's `u` changes in each of the 20 iterations: the rebalancing
-//! factor is never exactly 1), so skipping unchanged items would skip nothing.
 //!
 //! # Examples
 //! ```

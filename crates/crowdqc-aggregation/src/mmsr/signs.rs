@@ -290,15 +290,12 @@ pub(super) fn merged(g: &Pairs, groups: &Groups, w: usize, bal: &Balanced) -> Op
 /// graph row in the graph's order, the same bits as with `graph_only`), and per
 /// worker the index of its own group entry (`usize::MAX` without a group).
 fn degree_sums_own(g: &Pairs, groups: &Groups, w: usize) -> (Vec<f64>, Vec<usize>) {
-    // a viewer's own entry: its group's first entry plus its own index
-    let own: Vec<usize> = (0..w)
-        .into_par_iter()
-        .with_min_len(4096)
-        .map(|i| match groups.v_of[i] {
-            NONE => usize::MAX,
-            v => groups.offsets[groups.group[i] as usize] + groups.v_own[v as usize] as usize,
-        })
-        .collect();
+    let mut own = vec![usize::MAX; w];
+    for g in 0..groups.len() {
+        for v in groups.v_off[g]..groups.v_off[g + 1] {
+            own[groups.v_worker[v] as usize] = groups.offsets[g] + groups.v_own[v] as usize;
+        }
+    }
     let dsum: Vec<f64> = (0..w)
         .into_par_iter()
         .with_min_len(1024)

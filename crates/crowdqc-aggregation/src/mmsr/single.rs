@@ -26,46 +26,6 @@ const ITEM_CHUNK: usize = 4096;
 /// Groups per parallel job of a half-step (fixed).
 const GROUP_CHUNK: usize = 1024;
 
-/// `x` cut into consecutive pieces `x[b[c]..b[c + 1]]` (`b` starts at 0, ends at
-/// `x.len()`).
-fn split_by<'a, T>(mut x: &'a mut [T], b: &[usize]) -> Vec<&'a mut [T]> {
-    let mut out = Vec::with_capacity(b.len().saturating_sub(1));
-    for w in b.windows(2) {
-        let (head, tail) = std::mem::take(&mut x).split_at_mut(w[1] - w[0]);
-        out.push(head);
-        x = tail;
-    }
-    out
-}
-
-/// The output vector of a half-step, written by the parallel jobs of
-/// [`Groups::half_step`] at their viewers' workers.
-///
-/// Every worker is the viewer of at most one group ([`Groups::build`] gives a
-/// single-judgment worker the one group of its judgment's item and class), and every
-/// group belongs to one job, so no two jobs write the same value, and nothing reads
-/// the vector while they run (it is borrowed mutably for the whole half-step).
-struct Scatter(*mut f64, usize);
-
-// SAFETY: the jobs write disjoint elements (see `Scatter`); the pointer outlives them
-// (it comes from a `&mut [f64]` held by `half_step` until every job has finished).
-#[allow(unsafe_code)]
-unsafe impl Sync for Scatter {}
-
-impl Scatter {
-    /// `out[j] = x` (bounds-checked).
-    #[inline(always)]
-    fn write(&self, j: usize, x: f64) {
-        assert!(j < self.1);
-        // SAFETY: in bounds (checked above), and `j` is written by this job only
-        // (see `Scatter`).
-        #[allow(unsafe_code)]
-        unsafe {
-            *self.0.add(j) = x
-        };
-    }
-}
-
 /// No group (a worker with other than one judgment).
 pub(crate) const NONE: u32 = u32::MAX;
 
@@ -170,79 +130,44 @@ impl Groups {
                 (sizes, ents, viewers)
             })
             .collect();
-        // Each chunk's groups, entries and viewers follow those of the chunks before it:
-        // their places come from the chunks' sizes, and the chunks are copied into
-        // place in parallel (since session 12; before, one sequential merge).
-        let (mut gb, mut eb, mut vb) = (vec![0usize], vec![0usize], vec![0usize]);
-        for (sizes, ents, viewers) in &chunks {
-            gb.push(gb[gb.len() - 1] + sizes.len());
-            eb.push(eb[eb.len() - 1] + ents.len());
-            vb.push(vb[vb.len() - 1] + viewers.len());
-        }
-        let (n_groups, n_ents, n_viewers) = (gb[chunks.len()], eb[chunks.len()], vb[chunks.len()]);
-        let mut offsets = vec![0usize; n_groups + 1];
-        let mut same = vec![false; n_groups];
-        let mut v_off = vec![0usize; n_groups + 1];
-        let (mut nbr, mut xabs, mut signed) =
-            (vec![0u32; n_ents], vec![0.0; n_ents], vec![0.0; n_ents]);
-        let (mut v_worker, mut v_own) = (vec![0u32; n_viewers], vec![0u32; n_viewers]);
-        let jobs: Vec<_> = chunks
-            .into_iter()
-            .zip(split_by(&mut offsets[1..], &gb))
-            .zip(split_by(&mut v_off[1..], &gb))
-            .zip(split_by(&mut same, &gb))
-            .zip(split_by(&mut nbr, &eb))
-            .zip(split_by(&mut xabs, &eb))
-            .zip(split_by(&mut signed, &eb))
-            .zip(split_by(&mut v_worker, &vb))
-            .zip(split_by(&mut v_own, &vb))
-            .enumerate()
-            .collect();
-        jobs.into_par_iter().for_each(|(c, job)| {
-            let (((((((chunk, off), voff), sm), nb), xa), sg), vw) = job.0;
-            let vo = job.1;
-            let (sizes, ents, viewers) = chunk;
-            let (mut e, mut k) = (eb[c], 0);
-            for (g, &(len, s)) in sizes.iter().enumerate() {
-                e += len;
-                off[g] = e;
-                sm[g] = s;
-                // the viewers are in group order
-                while k < viewers.len() && viewers[k].1 as usize == g {
-                    k += 1;
-                }
-                voff[g] = vb[c] + k;
+        let total: usize = chunks.iter().map(|c| c.1.len()).sum();
+        let mut out = Groups {
+            offsets: vec![0],
+            nbr: Vec::with_capacity(total),
+            xabs: Vec::with_capacity(total),
+            signed: Vec::with_capacity(total),
+            group: vec![NONE; m.n_workers()],
+            v_off: vec![0],
+            v_worker: Vec::new(),
+            v_own: Vec::new(),
+            v_of: vec![NONE; m.n_workers()],
+            same: Vec::new(),
+        };
+        for (sizes, ents, viewers) in chunks {
+            let base = (out.offsets.len() - 1) as u32;
+            let mut counts = vec![0usize; sizes.len()];
+            for (w, g, r) in viewers {
+                out.group[w as usize] = base + g;
+                out.v_of[w as usize] = out.v_worker.len() as u32;
+                out.v_worker.push(w);
+                out.v_own.push(r);
+                counts[g as usize] += 1;
             }
-            for (i, &(w, x, s)) in ents.iter().enumerate() {
-                (nb[i], xa[i], sg[i]) = (w, x, s);
+            for c in counts {
+                out.v_off.push(out.v_off.last().copied().unwrap_or(0) + c);
             }
-            for (i, &(w, _, r)) in viewers.iter().enumerate() {
-                (vw[i], vo[i]) = (w, r);
+            for (len, same) in sizes {
+                out.offsets
+                    .push(out.offsets.last().copied().unwrap_or(0) + len);
+                out.same.push(same);
             }
-        });
-        // per worker: its group and its index among the viewers (one pass in viewer
-        // order)
-        let mut group = vec![NONE; m.n_workers()];
-        let mut v_of = vec![NONE; m.n_workers()];
-        for g in 0..n_groups {
-            let vs = v_off[g]..v_off[g + 1];
-            for (v, &w) in vs.clone().zip(&v_worker[vs]) {
-                group[w as usize] = g as u32;
-                v_of[w as usize] = v as u32;
+            for (w, x, s) in ents {
+                out.nbr.push(w);
+                out.xabs.push(x);
+                out.signed.push(s);
             }
         }
-        Groups {
-            offsets,
-            nbr,
-            xabs,
-            signed,
-            group,
-            v_off,
-            v_worker,
-            v_own,
-            v_of,
-            same,
-        }
+        out
     }
 
     /// No groups: every worker's row is in the graph (the reference path of the tests).
@@ -279,9 +204,8 @@ impl Groups {
         self.entries(j).len().saturating_sub(1)
     }
 
-    /// The groups' half-step: `out[j]` = the update of every viewer `j` (its current
-    /// value `cur[j]` when nothing is left after trimming); `out`'s other values are
-    /// left as they are. Per group, the values
+    /// The groups' half-step: `res[v]` = the update of the group's `v`-th viewer
+    /// (`viewers`), NaN for none (nothing left after trimming). Per group, the values
     /// `|C| / from[i]` over the entries with `from[i] > 0` finite (the graph's filter)
     /// are sorted once, or taken over from the previous group of the item when its
     /// list is the same (`same`). Each viewer's trimmed mean leaves its own value out
@@ -290,38 +214,41 @@ impl Groups {
     /// lists of up to [`NET_MAX`] values (sorted by the sorting network on the stack),
     /// from binary searches over longer ones.
     ///
-    /// Fixed chunks of groups: the same result for any thread count. Each job writes
-    /// its viewers' values straight into `out` (the workers of different viewers are
-    /// different, so the jobs write disjoint values; since session 12, before through
-    /// a per-viewer buffer and a second pass in worker order).
+    /// Fixed chunks of groups: the same result for any thread count.
     pub(crate) fn half_step(
         &self,
         from: &[f64],
-        cur: &[f64],
-        out: &mut [f64],
+        to: &[f64],
+        res: &mut [f64],
         f: usize,
         n_items: usize,
     ) {
         let n = self.len();
-        assert!(out.len() >= self.group.len() && cur.len() >= self.group.len());
-        let out = Scatter(out.as_mut_ptr(), out.len());
+        let mut parts = Vec::with_capacity(n.div_ceil(GROUP_CHUNK));
+        let mut rest = res;
+        for c in 0..n.div_ceil(GROUP_CHUNK) {
+            let (g0, g1) = (c * GROUP_CHUNK, ((c + 1) * GROUP_CHUNK).min(n));
+            let len = self.v_off[g1] - self.v_off[g0];
+            let (head, tail) = std::mem::take(&mut rest).split_at_mut(len);
+            parts.push((g0..g1, head));
+            rest = tail;
+        }
         // the half-step runs on 256-bit vectors when the CPU has AVX2 (the same IEEE
         // operations in the same order either way, so the same bits)
         #[cfg_attr(not(target_arch = "x86_64"), allow(unused_variables))]
         let wide = crate::em::fixed::wide_vectors();
-        (0..n.div_ceil(GROUP_CHUNK)).into_par_iter().for_each(|c| {
-            let gs = c * GROUP_CHUNK..((c + 1) * GROUP_CHUNK).min(n);
+        parts.into_par_iter().for_each(|(gs, out)| {
             #[cfg(target_arch = "x86_64")]
             if wide {
                 // SAFETY: `wide` is true only when the CPU reports AVX2 (checked at run
                 // time by `wide_vectors`), the one requirement of `chunk_avx2`.
                 #[allow(unsafe_code)]
                 unsafe {
-                    self.chunk_avx2(gs, &out, from, cur, f, n_items)
+                    self.chunk_avx2(gs, out, from, to, f, n_items)
                 };
                 return;
             }
-            self.chunk(gs, &out, from, cur, f, n_items);
+            self.chunk(gs, out, from, to, f, n_items);
         });
     }
 
@@ -332,7 +259,7 @@ impl Groups {
     fn chunk_avx2(
         &self,
         gs: std::ops::Range<usize>,
-        out: &Scatter,
+        out: &mut [f64],
         from: &[f64],
         to: &[f64],
         f: usize,
@@ -341,19 +268,20 @@ impl Groups {
         self.chunk(gs, out, from, to, f, n_items);
     }
 
-    /// The half-step of the groups `gs` (see [`Groups::half_step`]), written into `out`
-    /// at their viewers' workers. The viewers of a short list go [`LANES`] at a time through
+    /// The half-step of the groups `gs` (see [`Groups::half_step`]); `out` holds their
+    /// viewers' results. The viewers of a short list go [`LANES`] at a time through
     /// [`loo_lanes`] (the same bits as counting then [`loo_exact`] per viewer).
     #[inline(always)]
     fn chunk(
         &self,
         gs: std::ops::Range<usize>,
-        out: &Scatter,
+        out: &mut [f64],
         from: &[f64],
         to: &[f64],
         f: usize,
         n_items: usize,
     ) {
+        let base = self.v_off[gs.start];
         let mut long = Vec::new();
         let mut raw = [0.0; NET_MAX];
         let mut buf = [f64::NAN; NET_MAX];
@@ -394,11 +322,7 @@ impl Groups {
                         o[l] = raw[self.v_own[v0 + l] as usize];
                     }
                     let r = loo_lanes(&buf, len, width, a, o, f, n_items);
-                    for l in 0..lanes {
-                        // nothing kept (NaN): the current value
-                        let x = if r[l].is_nan() { a[l] } else { r[l] };
-                        out.write(self.v_worker[v0 + l] as usize, x);
-                    }
+                    out[v0 - base..v0 - base + lanes].copy_from_slice(&r[..lanes]);
                 }
                 continue;
             }
@@ -408,10 +332,8 @@ impl Groups {
                 let o = lraw[own];
                 let (lt, le, r) = counts_sorted(&ly[..len], to[j], o);
                 let own = (!o.is_nan()).then_some(r);
-                let x = loo_exact(&ly[..len], (lt, le), own, f, n_items)
-                    .filter(|x| !x.is_nan())
-                    .unwrap_or(to[j]);
-                out.write(j, x);
+                out[v - base] =
+                    loo_exact(&ly[..len], (lt, le), own, f, n_items).unwrap_or(f64::NAN);
             }
         }
     }
