@@ -158,6 +158,10 @@
 //! | 1e6 | 346 M/s | 226 M/s |
 //! | 1e7 | 314 M/s | 163 M/s |
 //!
+//! Session 12 (bigger chunks for chunk tables beyond the cache, a 16-bit group index):
+//! 1e7 at K = 5 with 10k workers 260–269 M/s with the log-likelihood rule and 251–257
+//! M/s with crowd-kit's, on a morning when the build before ran 196–217 M/s.
+//!
 //! crowd-kit 1.4.2 on similar data on the same machine: 0.4–1.1 M/s. End to end,
 //! `crowdqc aggregate --method ds` on a 10M-judgment Parquet file from `examples --bin
 //! generate` (K = 5, string ids, 2M items, 100k workers) takes 3.2–3.7 s (read 1.5–1.7

@@ -180,11 +180,13 @@
 //! (`examples/speed_profile`, medians of five alternated with main's build, load ~7.5):
 //! K = 5 0.83 → 0.65 s, K = 2 0.25 → 0.24 s; Dawid–Skene's 20 iterations 0.15 s and
 //! 0.09 s in the same runs, so about 29× and 18× per outer iteration in CPU time (the
-//! issue's 20× is still missed at K = 5). What remains at K = 5: the workers' Newton passes (3 and 2 per solve in the
-//! second and third outer iterations) are about a third of the fit's instructions and
-//! more of its time (random reads of the gather); per item, its two passes over its
-//! judgments (the gradient at the old logits, the E-step at the new) and the
-//! per-item bookkeeping.
+//! issue's 20× is still missed at K = 5). In criterion's wall time on two threads
+//! (quiet, alternated with main's build, `benches/README.md` "Session 12"): K = 5
+//! 45.1–45.6× → 39.0–40.4×, K = 2 15.9–17.5× → 16.6–17.1×. What remains at K = 5: the
+//! workers' Newton passes (3 and 2 per solve in the second and third outer iterations) are
+//! about a third of the fit's instructions and more of its time (random reads of the
+//! gather); per item, its two passes over its judgments (the gradient at the old logits,
+//! the E-step at the new) and the per-item bookkeeping.
 //! Skipping the (judgment, class) rows of zero posterior weight, with posteriors below
 //! `1e-12` of their item's largest set to 0, was measured and not done: on the bench
 //! data no posterior is that small (none below `1e-8`), so it would skip nothing.
