@@ -89,7 +89,21 @@ pub(crate) fn digamma_ln_gamma(mut x: f64) -> (f64, f64) {
 /// below 5e-18), `2^n` built in the exponent bits. Relative error within a few ulp of
 /// the library `exp`; arguments below −708 give 0 (the library gives at most 3e-308).
 pub(crate) fn exp_nonpositive_in_place(v: &mut [f64]) {
+    for x in v.iter_mut() {
+        let e = exp_core(if *x < -708.0 { -708.0 } else { *x });
+        *x = if *x < -708.0 { 0.0 } else { e };
+    }
+}
+
+/// `e^x` for `x ∈ [−708, 0]` (no range check) by the method of
+/// [`exp_nonpositive_in_place`]: `2^n e^r`, `r` reduced with ln 2 in two parts, `e^r`
+/// by its Taylor polynomial of degree 13 in Horner form, `2^n` from its bits. Plain
+/// arithmetic, so loops over it vectorise.
+#[inline(always)]
+pub(crate) fn exp_core(x: f64) -> f64 {
     const LOG2E: f64 = std::f64::consts::LOG2_E;
+    // ln 2 in two parts: the high part with 32 trailing zero bits (`n ·` it is exact
+    // for `|n| < 2^20`), the low part the rest
     const LN2_HI: f64 = 0.693_147_180_369_123_8;
     const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
     const SHIFT: f64 = 6_755_399_441_055_744.0; // 1.5 · 2^52
@@ -109,19 +123,16 @@ pub(crate) fn exp_nonpositive_in_place(v: &mut [f64]) {
         1.0 / 479_001_600.0,
         1.0 / 6_227_020_800.0,
     ];
-    for x in v.iter_mut() {
-        let xc = if *x < -708.0 { -708.0 } else { *x };
-        let t = xc * LOG2E + SHIFT;
-        let n = t - SHIFT;
-        let r = (xc - n * LN2_HI) - n * LN2_LO;
-        let mut p = C[13];
-        for &c in C[..13].iter().rev() {
-            p = p * r + c;
-        }
-        let ni = (t.to_bits() as i64).wrapping_sub(SHIFT.to_bits() as i64);
-        let scale = f64::from_bits((ni.wrapping_add(1023) << 52) as u64);
-        *x = if *x < -708.0 { 0.0 } else { p * scale };
+    let t = x * LOG2E + SHIFT;
+    let n = t - SHIFT;
+    let r = (x - n * LN2_HI) - n * LN2_LO;
+    let mut p = C[13];
+    for &c in C[..13].iter().rev() {
+        p = p * r + c;
     }
+    let ni = (t.to_bits() as i64).wrapping_sub(SHIFT.to_bits() as i64);
+    let scale = f64::from_bits((ni.wrapping_add(1023) << 52) as u64);
+    p * scale
 }
 
 /// `KL(Beta(a1, b1) || Beta(a0, b0))` (the fit computes it inline from the digammas it

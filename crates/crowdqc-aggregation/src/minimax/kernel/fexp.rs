@@ -3,53 +3,17 @@
 //! The library `exp` is a call per value, and an item's table is `K²` of them after
 //! each of its solves (the largest single cost of an item solve at five judgments per
 //! item). [`exp_table`] evaluates the `K²` values of a table in one loop of plain
-//! arithmetic that the compiler vectorises: `e^x = 2^n e^r` with `n = round(x / ln 2)`,
-//! `r = x − n ln 2` (ln 2 in two parts, the first with trailing zero bits so `n ·` it is
-//! exact), `|r| ≤ ln 2 / 2`, and `e^r` by its Taylor polynomial of degree 13 in Horner
-//! form (truncation below `5e-18` relative); `2^n` is built from its bits. The
+//! arithmetic that the compiler vectorises, MACE's and EBCC's `exp` for non-positive
+//! arguments ([`exp_core`]): `e^x = 2^n e^r` with `n = round(x / ln 2)`, `r = x − n ln
+//! 2` (ln 2 in two parts, the first with trailing zero bits so `n ·` it is exact), `|r| ≤
+//! ln 2 / 2`, and `e^r` by its Taylor polynomial of degree 13 in Horner form (truncation
+//! below `5e-18` relative); `2^n` is built from its bits. The
 //! arguments are `x[r, c] − max_c x[r, c] ∈ [−708, 0]` (`2^n` normal); a table with a
 //! smaller (or non-finite) argument uses the library `exp`. The values agree with the
 //! library's to a few units in the last place (unit test), and the table's maximum
 //! entries are exactly 1 as before (`e^0`).
 
-/// `1.5 · 2^52`: adding it rounds to an integer held in the low mantissa bits.
-const SHIFT: f64 = 6_755_399_441_055_744.0;
-/// ln 2 in two parts: the high part with 32 trailing zero bits (`n · LN2_HI` exact
-/// for `|n| < 2^20`), the low part the rest.
-const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
-const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
-/// `1 / k!` for `k = 2..=13`.
-const INV_FACT: [f64; 12] = [
-    1.0 / 2.0,
-    1.0 / 6.0,
-    1.0 / 24.0,
-    1.0 / 120.0,
-    1.0 / 720.0,
-    1.0 / 5_040.0,
-    1.0 / 40_320.0,
-    1.0 / 362_880.0,
-    1.0 / 3_628_800.0,
-    1.0 / 39_916_800.0,
-    1.0 / 479_001_600.0,
-    1.0 / 6_227_020_800.0,
-];
-
-/// `e^x` for `x ∈ [−708, 0]` (no range check: [`exp_table`] checks its arguments).
-#[inline(always)]
-fn exp_core(x: f64) -> f64 {
-    let t = x * std::f64::consts::LOG2_E + SHIFT;
-    let n = t - SHIFT;
-    let r = (x - n * LN2_HI) - n * LN2_LO;
-    let mut p = INV_FACT[11];
-    for &c in INV_FACT[..11].iter().rev() {
-        p = p * r + c;
-    }
-    p = p * r + 1.0;
-    p = p * r + 1.0;
-    let ni = (t.to_bits() as i64).wrapping_sub(SHIFT.to_bits() as i64);
-    let scale = f64::from_bits(((ni + 1023) as u64) << 52);
-    p * scale
-}
+use crate::mace::special::exp_core;
 
 /// The row-normalised exponential table of one block's `K × K` logits `x` (row-major)
 /// into `e` in the lane-major layout of [`exp_rows`](super::exp_rows): `e[c K + r] =
