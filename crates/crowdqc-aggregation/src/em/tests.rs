@@ -46,6 +46,19 @@ fn bits(v: &[f64]) -> Vec<u64> {
     v.iter().map(|x| x.to_bits()).collect()
 }
 
+/// Two fits with the same bits: posteriors, confusion, priors, objective trace and
+/// log-likelihood.
+fn assert_same_bits(a: &EmResult, b: &EmResult, what: &str) {
+    let (qa, qb) = (a.q.as_deref(), b.q.as_deref());
+    assert_eq!(bits(qa.expect("q")), bits(qb.expect("q")), "{what}");
+    assert_eq!(bits(&a.conf), bits(&b.conf), "{what}: confusion");
+    assert_eq!(bits(&a.priors), bits(&b.priors), "{what}: priors");
+    let (oa, ob) = (&a.report.objective, &b.report.objective);
+    assert_eq!(bits(oa), bits(ob), "{what}: objective");
+    let (la, lb) = (&a.log_likelihood, &b.log_likelihood);
+    assert_eq!(bits(la), bits(lb), "{what}: log-likelihood");
+}
+
 /// `dynamic`: the run-time-k kernel; `indices`: keep precomputed group indices;
 /// `interleaved`: chunk tables with the `log2` rows (else sums only). Returns the
 /// result and its posteriors (from the last pass's parameters).
@@ -212,14 +225,7 @@ fn vector_widths_give_the_same_bits() {
             };
             let (a, b) = (run_bits(256), run_bits(128));
             let what = format!("k {k}, {workers} workers, {stop:?}");
-            let (qa, qb) = (a.q.as_deref(), b.q.as_deref());
-            assert_eq!(bits(qa.expect("q")), bits(qb.expect("q")), "{what}");
-            assert_eq!(bits(&a.conf), bits(&b.conf), "{what}: confusion");
-            assert_eq!(bits(&a.priors), bits(&b.priors), "{what}: priors");
-            let (oa, ob) = (&a.report.objective, &b.report.objective);
-            assert_eq!(bits(oa), bits(ob), "{what}: objective");
-            let (la, lb) = (&a.log_likelihood, &b.log_likelihood);
-            assert_eq!(bits(la), bits(lb), "{what}: log-likelihood");
+            assert_same_bits(&a, &b, &what);
         }
     }
 }
@@ -255,14 +261,7 @@ fn index_widths_give_the_same_bits() {
             };
             let (a, b) = (run_with(false), run_with(true));
             let what = format!("k {k}, {workers} workers, {stop:?}");
-            let (qa, qb) = (a.q.as_deref(), b.q.as_deref());
-            assert_eq!(bits(qa.expect("q")), bits(qb.expect("q")), "{what}");
-            assert_eq!(bits(&a.conf), bits(&b.conf), "{what}: confusion");
-            assert_eq!(bits(&a.priors), bits(&b.priors), "{what}: priors");
-            let (oa, ob) = (&a.report.objective, &b.report.objective);
-            assert_eq!(bits(oa), bits(ob), "{what}: objective");
-            let (la, lb) = (&a.log_likelihood, &b.log_likelihood);
-            assert_eq!(bits(la), bits(lb), "{what}: log-likelihood");
+            assert_same_bits(&a, &b, &what);
         }
     }
     let m = synth(17, 16_000, 5, 2, 0.0, 300_000);
